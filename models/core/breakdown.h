@@ -1,0 +1,53 @@
+// Where simulated time goes: every cost a model charges names its component,
+// and every latency in a report carries the sum per component.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "models/core/types.h"
+
+namespace ivsim {
+
+enum class Component : u8 {
+  compute,    // guest work between memory accesses
+  tlb,        // TLB lookups beyond the first-level hit
+  walk,       // page-walk memory references (guest and EPT)
+  cache,      // hits in the core's own caches or the shared LLC
+  coherence,  // transfers and invalidations between cores
+  dram,       // misses to memory
+  exit,       // VM exit and VM entry (world switch)
+  hv,         // work done by the hypervisor in root mode
+  dm,         // work done by the Service VM's device model
+  irq,        // interrupt delivery and guest ISR entry
+  count
+};
+
+constexpr std::size_t kComponentCount = static_cast<std::size_t>(Component::count);
+
+constexpr const char* component_name(Component c) {
+  constexpr const char* names[] = {"compute", "tlb", "walk", "cache", "coherence", "dram", "exit", "hv", "dm", "irq"};
+  return names[static_cast<std::size_t>(c)];
+}
+
+struct Breakdown {
+  std::array<TimePs, kComponentCount> ps{};
+
+  void add(Component c, TimePs t) { ps[static_cast<std::size_t>(c)] += t; }
+  TimePs get(Component c) const { return ps[static_cast<std::size_t>(c)]; }
+  TimePs total() const {
+    TimePs t = 0;
+    for (TimePs v : ps) t += v;
+    return t;
+  }
+  Breakdown& operator+=(const Breakdown& o) {
+    for (std::size_t i = 0; i < kComponentCount; ++i) ps[i] += o.ps[i];
+    return *this;
+  }
+  friend Breakdown operator-(Breakdown a, const Breakdown& b) {
+    for (std::size_t i = 0; i < kComponentCount; ++i) a.ps[i] -= b.ps[i];
+    return a;
+  }
+};
+
+}  // namespace ivsim

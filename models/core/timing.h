@@ -1,0 +1,35 @@
+// The costs the models charge, resolved to picoseconds once at elaboration
+// from a timing profile (platforms/profiles/*.yaml, where each value has its
+// source). Models never hold a latency constant of their own.
+#pragma once
+
+#include <array>
+
+#include "models/core/types.h"
+
+namespace ivsim {
+
+// Topology distance between two pCPUs, for core-to-core transfers.
+enum class CoreDistance : u8 { smt_sibling = 0, same_die = 1, cross_die = 2 };
+
+struct TimingParams {
+  Frequency core_clock;
+
+  // Memory hierarchy (small model: issue-2 scope, see docs/timing.md).
+  TimePs l1_hit_ps = 0;
+  TimePs llc_hit_ps = 0;
+  TimePs dram_ps = 0;
+  std::array<TimePs, 3> c2c_ps{};  // indexed by CoreDistance
+
+  // Translation.
+  unsigned tlb_entries = 64;
+
+  // Virtualization.
+  TimePs vm_exit_entry_ps = 0;    // world switch: VM exit + VM entry
+  TimePs mmio_decode_ps = 0;      // instruction fetch and decode for an MMIO exit
+  TimePs hv_mmio_handler_ps = 0;  // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
+  TimePs hv_pio_handler_ps = 0;   // in-hypervisor port-I/O handler (0xCF8/0xCFC)
+  TimePs ept_edit_ps = 0;         // per EPT leaf written or cleared by the hypervisor
+};
+
+}  // namespace ivsim

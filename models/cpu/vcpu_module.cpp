@@ -1,0 +1,313 @@
+#include "models/cpu/vcpu_module.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace ivsim {
+
+using sc_core::sc_time;
+
+Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingParams& timing, CoherenceDirectory& dir,
+           LineWatchers& watchers, const ept::EptTable& ept)
+    : sc_module(name),
+      mem_socket("mem_socket"),
+      exit_socket("exit_socket"),
+      cfg_(cfg),
+      timing_(timing),
+      dir_(dir),
+      watchers_(watchers),
+      ept_(ept),
+      tlb_(timing.tlb_entries) {
+  if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
+    throw std::logic_error("ivsim models keep time in picoseconds: the SystemC time resolution must be 1 ps");
+  if (cfg.pcpu >= kMaxCores) throw std::invalid_argument("pCPU index beyond the coherence directory");
+  SC_HAS_PROCESS(Vcpu);
+  SC_THREAD(thread);
+  mem_socket.register_invalidate_direct_mem_ptr(this, &Vcpu::invalidate_direct_mem_ptr);
+  exit_socket.register_invalidate_direct_mem_ptr(this, &Vcpu::invalidate_direct_mem_ptr);
+  exit_gp_.set_extension(&exit_ext_);
+}
+
+Vcpu::~Vcpu() {
+  // The payload would delete an extension it still holds; this one is a member.
+  exit_gp_.clear_extension(&exit_ext_);
+}
+
+void Vcpu::thread() {
+  if (!program_) return;  // an idle vCPU: nothing to simulate
+  started_ = true;
+  segment_base_ = cumulative_;
+  program_(*this);
+  sync();
+  finished_ = true;
+}
+
+std::string Vcpu::waiting_on() const {
+  if (!waiting_) return "";
+  return fmt::format("polling GVA {:#x}", waiting_va_);
+}
+
+TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
+  const u64 vpn = va >> kPageShift4K;
+  gpa = va;  // guest paging is off: flat physical addressing, GVA == GPA
+  if (TlbEntry* e = tlb_.lookup(vpn)) {
+    if (!write || e->writable) return e;
+  }
+  ++counters_.tlb_misses;
+  const ept::WalkResult w = ept_.walk(page_base(gpa));
+  // The walker's references are memory reads by this core.
+  for (unsigned i = 0; i < w.refs; ++i) {
+    const Hpa ref = w.ref_hpa[i];
+    LineState& l = dir_.page(ref)->line[page_offset(ref) >> kCacheLineShift];
+    charge(Component::walk, dir_.load(l, cfg_.pcpu).ps);
+  }
+  counters_.walk_refs += w.refs;
+  if (!w.present) return nullptr;
+  if (!(w.leaf & (write ? ept::kWrite : ept::kRead))) return nullptr;
+
+  const Hpa hpa_page = page_base(w.hpa);
+  dmi_gp_.set_address(hpa_page);
+  dmi_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  tlm::tlm_dmi dmi;
+  if (!mem_socket->get_direct_mem_ptr(dmi_gp_, dmi) || dmi.get_start_address() > hpa_page ||
+      dmi.get_end_address() < hpa_page + kPageSize4K - 1)
+    throw std::logic_error("host memory refused DMI for a mapped page");
+  TlbEntry& e = tlb_.slot(vpn);
+  e.vpn = vpn;
+  e.host_page = dmi.get_dmi_ptr() + (hpa_page - dmi.get_start_address());
+  e.lines = dir_.page(hpa_page);
+  e.hpa_page = hpa_page;
+  e.writable = (w.leaf & ept::kWrite) != 0;
+  e.uncached = ept::mem_type_of(w.leaf) == ept::MemType::UC;
+  return &e;
+}
+
+void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
+  const u64 off = page_offset(va);
+  LineState& l = e.lines->line[off >> kCacheLineShift];
+  if (e.uncached) {
+    // UC memory type: no caching, every access goes to memory in program order.
+    sync();
+    if (write)
+      std::memcpy(e.host_page + off, buf, size);
+    else
+      std::memcpy(buf, e.host_page + off, size);
+    charge(Component::dram, timing_.dram_ps);
+    return;
+  }
+  if (CoherenceDirectory::involves_other_core(l, cfg_.pcpu, write) || l.watched) {
+    sync();
+    // A line written in this core's future by a core running ahead in its
+    // quantum: the read is ordered after that write.
+    if (!write && l.last_write_ps > now_ps()) {
+      const TimePs d = l.last_write_ps - now_ps();
+      cumulative_.add(Component::coherence, d);
+      sc_core::wait(sc_time::from_value(d));
+    }
+  }
+  if (write) {
+    ++counters_.stores;
+    const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps());
+    std::memcpy(e.host_page + off, buf, size);
+    if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, qk_.get_local_time().value());
+    charge(c.component, c.ps);
+  } else {
+    ++counters_.loads;
+    const AccessCost c = dir_.load(l, cfg_.pcpu);
+    std::memcpy(buf, e.host_page + off, size);
+    charge(c.component, c.ps);
+  }
+}
+
+void Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write) {
+  Gpa gpa;
+  TlbEntry* e = translate(va, write, gpa);
+  if (e) {
+    coherent_access(*e, va, buf, size, write);
+    return;
+  }
+  // EPT violation: each register-sized piece is its own trapped access.
+  for (unsigned done = 0; done < size;) {
+    const unsigned n = std::min(8u, size - done);
+    u64 v = 0;
+    if (write) std::memcpy(&v, buf + done, n);
+    v = exit_mmio(gpa + done, n, write, v);
+    if (!write) std::memcpy(buf + done, &v, n);
+    done += n;
+  }
+}
+
+u64 Vcpu::read_slow(Gva va, unsigned size) {
+  u8 buf[8] = {};
+  for (unsigned done = 0; done < size;) {
+    const Gva a = va + done;
+    const unsigned n = std::min<unsigned>(size - done, kCacheLineBytes - (a & (kCacheLineBytes - 1)));
+    access_line(a, buf + done, n, false);
+    done += n;
+  }
+  u64 v = 0;
+  std::memcpy(&v, buf, size);
+  return v;
+}
+
+void Vcpu::write_slow(Gva va, unsigned size, u64 value) {
+  u8 buf[8];
+  std::memcpy(buf, &value, sizeof buf);
+  for (unsigned done = 0; done < size;) {
+    const Gva a = va + done;
+    const unsigned n = std::min<unsigned>(size - done, kCacheLineBytes - (a & (kCacheLineBytes - 1)));
+    access_line(a, buf + done, n, true);
+    done += n;
+  }
+}
+
+void Vcpu::read_block(Gva va, void* dst, u64 len) {
+  auto* out = static_cast<u8*>(dst);
+  while (len > 0) {
+    const unsigned n = static_cast<unsigned>(std::min<u64>(len, kCacheLineBytes - (va & (kCacheLineBytes - 1))));
+    access_line(va, out, n, false);
+    va += n;
+    out += n;
+    len -= n;
+  }
+}
+
+void Vcpu::write_block(Gva va, const void* src, u64 len) {
+  const auto* in = static_cast<const u8*>(src);
+  u8 line[kCacheLineBytes];
+  while (len > 0) {
+    const unsigned n = static_cast<unsigned>(std::min<u64>(len, kCacheLineBytes - (va & (kCacheLineBytes - 1))));
+    std::memcpy(line, in, n);
+    access_line(va, line, n, true);
+    va += n;
+    in += n;
+    len -= n;
+  }
+}
+
+namespace {
+
+// Splits `amount` over the components in proportion to `weights`, exactly
+// (largest remainder), so a breakdown still sums to its interval.
+Breakdown apportion(TimePs amount, const Breakdown& weights) {
+  Breakdown out;
+  const TimePs total = weights.total();
+  if (total == 0) {
+    out.add(Component::coherence, amount);
+    return out;
+  }
+  std::array<unsigned __int128, kComponentCount> rem{};
+  TimePs assigned = 0;
+  for (std::size_t i = 0; i < kComponentCount; ++i) {
+    const unsigned __int128 p = static_cast<unsigned __int128>(amount) * weights.ps[i];
+    out.ps[i] = static_cast<TimePs>(p / total);
+    rem[i] = p % total;
+    assigned += out.ps[i];
+  }
+  for (TimePs left = amount - assigned; left > 0; --left) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < kComponentCount; ++i)
+      if (rem[i] > rem[best]) best = i;
+    ++out.ps[best];
+    rem[best] = 0;
+  }
+  return out;
+}
+
+}  // namespace
+
+u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
+  for (;;) {
+    const u64 v = read_scalar(va, size);
+    if (compare(v, cmp, operand)) return v;
+    sync();
+    TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
+    if (!e || e->uncached) continue;  // a trapped or uncached location is polled access by access
+    LineState& l = e->lines->line[page_offset(va) >> kCacheLineShift];
+    // Lost our copy while synchronising: somebody wrote it, look again.
+    if (!(l.holders & (CoreMask{1} << cfg_.pcpu))) continue;
+
+    waiting_ = true;
+    waiting_va_ = va;
+    woken_ = false;
+    const TimePs t0 = now_ps();
+    watchers_.watch(l, *this);
+    sc_core::wait(wake_event_);
+    watchers_.unwatch(l, *this);
+    waiting_ = false;
+    // Waiting time is the critical path through the writer: charge it in
+    // the proportions of the writer's work since the writer last woke.
+    cumulative_ += apportion(now_ps() - t0, wake_blame_);
+    segment_base_ = cumulative_;
+  }
+}
+
+void LineWatchers::notify(LineState& line, const Vcpu& writer, const Breakdown& blame, TimePs delay_ps) {
+  for (const Entry& w : entries_) {
+    if (w.line != &line || w.vcpu == &writer || w.vcpu->woken_) continue;
+    w.vcpu->woken_ = true;
+    w.vcpu->wake_blame_ = blame;
+    w.vcpu->wake_event_.notify(sc_time::from_value(delay_ps));
+  }
+}
+
+u64 Vcpu::exit_mmio(Gpa gpa, unsigned size, bool write, u64 value) {
+  u8 buf[8];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::ept_violation, gpa, size, write, buf);
+  u64 out = 0;
+  std::memcpy(&out, buf, size);
+  return out;
+}
+
+u32 Vcpu::io_in(u16 port, unsigned size) {
+  u8 buf[4] = {};
+  exit_to_hypervisor(ExitReason::io_instruction, port, size, false, buf);
+  u32 v = 0;
+  std::memcpy(&v, buf, size);
+  return v;
+}
+
+void Vcpu::io_out(u16 port, unsigned size, u32 value) {
+  u8 buf[4];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::io_instruction, port, size, true, buf);
+}
+
+void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
+  // The hypervisor acts on state other vCPUs share (EPT, devices, other
+  // VMs' interrupts): exits are handled in simulated-time order.
+  sync();
+  ++counters_.exits[static_cast<std::size_t>(reason)];
+  exit_ext_.vm = cfg_.vm;
+  exit_ext_.vcpu = cfg_.index;
+  exit_ext_.reason = reason;
+  exit_ext_.cost = Breakdown{};
+  exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  exit_gp_.set_address(addr);
+  exit_gp_.set_data_ptr(data);
+  exit_gp_.set_data_length(size);
+  exit_gp_.set_streaming_width(size);
+  exit_gp_.set_byte_enable_ptr(nullptr);
+  exit_gp_.set_dmi_allowed(false);
+  exit_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  exit_socket->b_transport(exit_gp_, delay);
+  if (exit_gp_.is_response_error())
+    throw std::logic_error("the hypervisor model failed an exit: " + exit_gp_.get_response_string());
+  if (delay.value() != exit_ext_.cost.total())
+    throw std::logic_error("exit cost breakdown does not add up to the annotated delay");
+  cumulative_ += exit_ext_.cost;
+  qk_.inc(delay);
+  if (qk_.need_sync()) sync();
+}
+
+void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
+  // INVEPT (or a host mapping change): every cached translation and DMI
+  // pointer of this vCPU may be stale.
+  tlb_.flush();
+}
+
+}  // namespace ivsim

@@ -1,0 +1,201 @@
+// A virtual CPU: an SC_THREAD that runs a guest program with temporal
+// decoupling (a TLM quantum keeper), translating every access through its
+// TLB and the VM's EPT, reading and writing host memory through DMI pointers
+// and paying what the coherence directory says each access costs. An access
+// the EPT does not map exits to the hypervisor through the exit socket.
+//
+// Private work runs ahead of the kernel within the quantum; an access that
+// involves another core's copy of a line first synchronises, so every
+// exchange through shared memory happens in simulated-time order.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "models/core/breakdown.h"
+#include "models/core/metrics.h"
+#include "models/core/timing.h"
+#include "models/cpu/line_watchers.h"
+#include "models/cpu/tlb.h"
+#include "models/cpu/vm_exit.h"
+#include "models/ept/ept_table.h"
+#include "models/host/coherence_directory.h"
+
+namespace ivsim {
+
+enum class Cmp : u8 { eq, ne, ge, lt };
+
+constexpr bool compare(u64 v, Cmp c, u64 operand) {
+  switch (c) {
+    case Cmp::eq:
+      return v == operand;
+    case Cmp::ne:
+      return v != operand;
+    case Cmp::ge:
+      return v >= operand;
+    case Cmp::lt:
+      return v < operand;
+  }
+  return false;
+}
+
+struct VcpuConfig {
+  VmId vm = 0;
+  unsigned index = 0;  // vCPU number within its VM
+  unsigned pcpu = 0;   // the pCPU it runs on (its core in the coherence directory)
+};
+
+struct VcpuCounters {
+  u64 loads = 0;
+  u64 stores = 0;
+  u64 tlb_misses = 0;
+  u64 walk_refs = 0;
+  u64 syncs = 0;
+  std::array<u64, kExitReasonCount> exits{};
+};
+
+class Vcpu : public sc_core::sc_module {
+ public:
+  using Program = std::function<void(Vcpu&)>;
+
+  tlm_utils::simple_initiator_socket<Vcpu> mem_socket;   // host memory (DMI)
+  tlm_utils::simple_initiator_socket<Vcpu> exit_socket;  // VM exits to the hypervisor
+
+  Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingParams& timing, CoherenceDirectory& dir,
+       LineWatchers& watchers, const ept::EptTable& ept);
+  ~Vcpu() override;
+
+  void set_program(Program p) { program_ = std::move(p); }
+  bool finished() const { return finished_; }
+  bool started() const { return started_; }
+
+  const VcpuConfig& config() const { return cfg_; }
+  const VcpuCounters& counters() const { return counters_; }
+  std::string waiting_on() const;  // what a blocked vCPU waits for ("" when not blocked)
+
+  // ---- guest-visible primitives (the guest API forwards to these) ----
+  template <class T>
+  T load(Gva va) {
+    static_assert(sizeof(T) <= 8, "scalar access");
+    u64 raw = read_scalar(va, sizeof(T));
+    T v;
+    std::memcpy(&v, &raw, sizeof(T));
+    return v;
+  }
+  template <class T>
+  void store(Gva va, T v) {
+    static_assert(sizeof(T) <= 8, "scalar access");
+    u64 raw = 0;
+    std::memcpy(&raw, &v, sizeof(T));
+    write_scalar(va, sizeof(T), raw);
+  }
+  // Block copies pay one access per cache line touched (a streaming copy).
+  void read_block(Gva va, void* dst, u64 len);
+  void write_block(Gva va, const void* src, u64 len);
+
+  void compute(Cycles c) { charge(Component::compute, timing_.core_clock.to_ps(c)); }
+  // Polls va until compare(value, cmp, operand) holds; sleeps on the line
+  // between stores instead of looping. Returns the value that satisfied it.
+  u64 wait_until(Gva va, unsigned size, Cmp cmp, u64 operand);
+
+  u32 io_in(u16 port, unsigned size);
+  void io_out(u16 port, unsigned size, u32 value);
+
+  TimePs now_ps() const { return sc_core::sc_time_stamp().value() + qk_.get_local_time().value(); }
+  Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
+  const Breakdown& cumulative() const { return cumulative_; }
+
+ private:
+  void thread();
+  void charge(Component c, TimePs ps) {
+    cumulative_.ps[static_cast<std::size_t>(c)] += ps;
+    qk_.inc(sc_core::sc_time::from_value(ps));
+    if (qk_.need_sync()) sync();
+  }
+  void sync() {
+    ++counters_.syncs;
+    qk_.sync();
+  }
+
+  u64 read_scalar(Gva va, unsigned size) {
+    const u64 vpn = va >> kPageShift4K;
+    TlbEntry* e = tlb_.lookup(vpn);
+    const u64 off = page_offset(va);
+    if (e && !e->uncached && (off & (kCacheLineBytes - 1)) + size <= kCacheLineBytes) {
+      LineState& l = e->lines->line[off >> kCacheLineShift];
+      if (CoherenceDirectory::hits(l, cfg_.pcpu, false)) {
+        ++counters_.loads;
+        u64 v = 0;
+        std::memcpy(&v, e->host_page + off, size);
+        charge(Component::cache, timing_.l1_hit_ps);
+        return v;
+      }
+    }
+    return read_slow(va, size);
+  }
+  void write_scalar(Gva va, unsigned size, u64 value) {
+    const u64 vpn = va >> kPageShift4K;
+    TlbEntry* e = tlb_.lookup(vpn);
+    const u64 off = page_offset(va);
+    if (e && e->writable && !e->uncached && (off & (kCacheLineBytes - 1)) + size <= kCacheLineBytes) {
+      LineState& l = e->lines->line[off >> kCacheLineShift];
+      if (CoherenceDirectory::hits(l, cfg_.pcpu, true) && !l.watched) {
+        ++counters_.stores;
+        std::memcpy(e->host_page + off, &value, size);
+        l.modified_by = static_cast<u8>(cfg_.pcpu + 1);
+        l.last_write_ps = now_ps();
+        charge(Component::cache, timing_.l1_hit_ps);
+        return;
+      }
+    }
+    write_slow(va, size, value);
+  }
+
+  u64 read_slow(Gva va, unsigned size);
+  void write_slow(Gva va, unsigned size, u64 value);
+  // One access within a single cache line, through translation, coherence
+  // and (when the EPT does not map it) a VM exit.
+  void access_line(Gva va, u8* buf, unsigned size, bool write);
+  TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
+  void coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write);
+  u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
+  void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+
+  friend class LineWatchers;
+
+  VcpuConfig cfg_;
+  TimingParams timing_;
+  CoherenceDirectory& dir_;
+  LineWatchers& watchers_;
+  const ept::EptTable& ept_;
+  Tlb tlb_;
+  tlm_utils::tlm_quantumkeeper qk_;
+  Program program_;
+  bool started_ = false;
+  bool finished_ = false;
+
+  Breakdown cumulative_;
+  Breakdown segment_base_;  // cumulative at the last wake-up: what a waiter we wake inherits
+  VcpuCounters counters_;
+
+  // Sleeping on a line.
+  sc_core::sc_event wake_event_;
+  bool woken_ = false;
+  Breakdown wake_blame_;
+  Gva waiting_va_ = 0;
+  bool waiting_ = false;
+
+  // Reused for every exit and TLB fill: no allocation on those paths.
+  tlm::tlm_generic_payload dmi_gp_;
+  tlm::tlm_generic_payload exit_gp_;
+  VmExitExtension exit_ext_;
+};
+
+}  // namespace ivsim

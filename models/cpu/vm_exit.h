@@ -1,0 +1,37 @@
+// A VM exit as it travels from a vCPU to the hypervisor: a TLM transaction on
+// the vCPU's exit socket (address = GPA or port, data = the access) with this
+// extension saying why it exited and collecting what handling it costs.
+#pragma once
+
+#include <tlm>
+
+#include "models/core/breakdown.h"
+#include "models/core/types.h"
+
+namespace ivsim {
+
+// Basic exit reasons, named as in the Intel SDM / ACRN's vmexit.c table.
+enum class ExitReason : u8 {
+  ept_violation,   // access to a GPA with no EPT mapping (trapped MMIO)
+  io_instruction,  // IN/OUT
+  vmcall,          // hypercall
+  count
+};
+constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
+
+constexpr const char* exit_reason_name(ExitReason r) {
+  constexpr const char* names[] = {"ept_violation", "io_instruction", "vmcall"};
+  return names[static_cast<std::size_t>(r)];
+}
+
+struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
+  VmId vm = 0;
+  unsigned vcpu = 0;
+  ExitReason reason = ExitReason::ept_violation;
+  Breakdown cost;  // filled by the hypervisor: exit, hv, dm components
+
+  tlm::tlm_extension_base* clone() const override { return new VmExitExtension(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const VmExitExtension&>(other); }
+};
+
+}  // namespace ivsim

@@ -1,0 +1,70 @@
+#include "models/host/host_memory.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ivsim {
+
+HostMemory::HostMemory(unsigned addr_bits) : addr_bits_(addr_bits) {
+  if (addr_bits < kChunkShift || addr_bits > 52) throw std::invalid_argument("host physical address bits out of range");
+  chunks_.resize(std::size_t{1} << (addr_bits - kChunkShift));
+}
+
+HostMemory::~HostMemory() = default;
+
+HostMemory::Page* HostMemory::lookup(Hpa hpa) const {
+  const u64 chunk = hpa >> kChunkShift;
+  if (chunk >= chunks_.size() || !chunks_[chunk]) return nullptr;
+  return (*chunks_[chunk])[(hpa >> kPageShift4K) & (kPagesPerChunk - 1)];
+}
+
+u8* HostMemory::page(Hpa hpa) {
+  if (hpa >= size_bytes()) throw std::out_of_range("host physical address beyond the board's address width");
+  const u64 chunk = hpa >> kChunkShift;
+  auto& c = chunks_[chunk];
+  if (!c) {
+    c = std::make_unique<Chunk>();
+    c->fill(nullptr);
+  }
+  Page*& p = (*c)[(hpa >> kPageShift4K) & (kPagesPerChunk - 1)];
+  if (!p) {
+    owned_.push_back(std::make_unique<Page>());
+    p = owned_.back().get();
+    std::memset(p->bytes, 0, sizeof p->bytes);
+    ++resident_pages_;
+  }
+  return p->bytes;
+}
+
+const u8* HostMemory::page_if_present(Hpa hpa) const {
+  const Page* p = lookup(hpa);
+  return p ? p->bytes : nullptr;
+}
+
+void HostMemory::read(Hpa hpa, void* dst, u64 len) const {
+  auto* out = static_cast<u8*>(dst);
+  while (len > 0) {
+    const u64 n = std::min(len, kPageSize4K - page_offset(hpa));
+    if (const Page* p = lookup(hpa)) {
+      std::memcpy(out, p->bytes + page_offset(hpa), n);
+    } else {
+      std::memset(out, 0, n);
+    }
+    out += n;
+    hpa += n;
+    len -= n;
+  }
+}
+
+void HostMemory::write(Hpa hpa, const void* src, u64 len) {
+  const auto* in = static_cast<const u8*>(src);
+  while (len > 0) {
+    const u64 n = std::min(len, kPageSize4K - page_offset(hpa));
+    std::memcpy(page(hpa) + page_offset(hpa), in, n);
+    in += n;
+    hpa += n;
+    len -= n;
+  }
+}
+
+}  // namespace ivsim

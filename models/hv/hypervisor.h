@@ -1,0 +1,80 @@
+// The hypervisor in root mode: VM exit dispatch (EPT violation -> MMIO
+// handler registry, I/O instruction -> port handlers such as vPCI), EPT
+// editing with INVEPT, MSI injection and the hv-land IVSHMEM region pool.
+// Plain C++: the SystemC shell (hypervisor_module.h) feeds it exits.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/timing.h"
+#include "models/cpu/vm_exit.h"
+#include "models/ept/ept_table.h"
+#include "models/host/host_memory.h"
+#include "models/hv/ivshmem_region_pool.h"
+#include "models/hv/vm.h"
+
+namespace ivsim {
+
+class IvshmemDevice;
+
+class Hypervisor {
+ public:
+  Hypervisor(HostMemory& mem, const TimingParams& timing, unsigned max_vm_num);
+  ~Hypervisor();
+
+  unsigned max_vm_num() const { return max_vm_num_; }
+  HostMemory& host_memory() { return mem_; }
+  const TimingParams& timing() const { return timing_; }
+
+  // VM creation: its EPT gets a page pool of `ept_pool_bytes` at `ept_pool_hpa`.
+  Vm& create_vm(VmId id, const std::string& name, VmLoadOrder order, Hpa ept_pool_hpa, u64 ept_pool_bytes,
+                ept::LargePages large);
+  Vm* vm(VmId id) { return id < vms_.size() ? vms_[id].get() : nullptr; }
+  std::vector<Vm*> vms() const;
+
+  void init_ivshmem_pool(Hpa base, const std::vector<IvshmemRegionPool::RegionSpec>& specs);
+  IvshmemRegionPool* ivshmem_pool() { return pool_.get(); }
+  const IvshmemRegionPool* ivshmem_pool() const { return pool_.get(); }
+  // Creates the hv-land IVSHMEM device of `vm` for region `prefixed_name`
+  // (e.g. "hv:/shm_region_0") at `bdf`, with BAR values as configured.
+  IvshmemDevice& create_ivshmem_device(Vm& vm, const std::string& prefixed_name, pci::Bdf bdf, u32 bar0, u32 bar1,
+                                       u64 bar2);
+  const std::vector<std::unique_ptr<IvshmemDevice>>& ivshmem_devices() const { return ivshmem_devices_; }
+
+  // One VM exit, handled synchronously; `cost` receives its exit/hv components.
+  void handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data);
+
+  // ept_add_mr / ept_del_mr: edit and flush the VM's cached translations,
+  // charging the edit to the exit being handled (if any).
+  ept::EditResult ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot);
+  ept::EditResult ept_del_mr(Vm& vm, Gpa gpa, u64 size);
+
+  // vlapic_inject_msi: deliver an MSI to a VM; the hook (the VM's virtual
+  // LAPICs) takes it from there.
+  void inject_msi(Vm& target, u64 addr, u32 data);
+
+  // Hooks the SystemC shell installs.
+  void set_invept_hook(std::function<void(const Vm&)> hook) { invept_hook_ = std::move(hook); }
+  void set_msi_hook(std::function<void(Vm&, u64 addr, u32 data)> hook) { msi_hook_ = std::move(hook); }
+
+ private:
+  void invept(Vm& vm);
+  void charge_hv(TimePs ps) {
+    if (cost_) cost_->add(Component::hv, ps);
+  }
+
+  HostMemory& mem_;
+  TimingParams timing_;
+  unsigned max_vm_num_;
+  std::vector<std::unique_ptr<Vm>> vms_;
+  std::unique_ptr<IvshmemRegionPool> pool_;
+  std::vector<std::unique_ptr<IvshmemDevice>> ivshmem_devices_;
+  std::function<void(const Vm&)> invept_hook_;
+  std::function<void(Vm&, u64, u32)> msi_hook_;
+  Breakdown* cost_ = nullptr;  // the exit being handled
+};
+
+}  // namespace ivsim

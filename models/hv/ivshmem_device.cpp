@@ -1,0 +1,134 @@
+#include "models/hv/ivshmem_device.h"
+
+#include <spdlog/spdlog.h>
+
+#include "models/hv/hypervisor.h"
+#include "models/hv/ivshmem_region_pool.h"
+#include "models/hv/vm.h"
+
+namespace ivsim {
+
+namespace {
+
+// MMIO windows a pre-/post-launched VM's BARs are expected in
+// (hypervisor/include/dm/vacpi.h): pci_vdev_update_vbar_base only logs a
+// BAR outside them and maps it anyway.
+constexpr u64 kMmio32Start = 0x8000'0000ULL, kMmio32End = 0xE000'0000ULL;
+constexpr u64 kMmio64Start = 0x40'0000'0000ULL, kMmio64End = 0x80'0000'0000ULL;
+
+bool in_user_vm_window(u64 base, u64 size) {
+  return (base >= kMmio32Start && base + size <= kMmio32End) || (base >= kMmio64Start && base + size <= kMmio64End);
+}
+
+}  // namespace
+
+IvshmemDevice::IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci::Bdf bdf, u32 bar0, u32 bar1, u64 bar2)
+    : PciVdev(bdf), hv_(hv), vm_(vm), region_(region), cfg_(), msix_(cfg_, kMsixVectors, kBarMsix), regs_(vm.id) {
+  // init_ivshmem_vdev
+  cfg_.init_u16(pci::kVendorId, kVendorId);
+  cfg_.init_u16(pci::kDeviceId, kDeviceId);
+  cfg_.init_u8(pci::kRevisionId, kRevision);
+  cfg_.init_u8(pci::kBaseClass, kClass);
+  if (bdf.fn == 0) cfg_.init_u8(pci::kHeaderType, pci::kHeaderTypeMultiFunction);
+  cfg_.init_u16(pci::kSubsystemVendorId, kSubsystemVendor);
+  cfg_.init_u16(pci::kSubsystemId, region.region_id);
+  // init_ivshmem_bar: values are written, nothing is mapped yet.
+  cfg_.declare_bar(kBarRegisters, pci::BarKind::mem32, IvshmemRegisters::kBarSize, false, bar0);
+  cfg_.declare_bar(kBarMsix, pci::BarKind::mem32, pci::kMsixBarSize, false, bar1);
+  cfg_.declare_bar(kBarShm, pci::BarKind::mem64, region.size, true, bar2);
+  // ivshmem_server_bind_peer
+  region_.doorbell_peers.at(vm.id) = this;
+}
+
+IvshmemDevice::~IvshmemDevice() {
+  // ivshmem_server_unbind_peer
+  if (vm_.id < region_.doorbell_peers.size() && region_.doorbell_peers[vm_.id] == this)
+    region_.doorbell_peers[vm_.id] = nullptr;
+}
+
+u32 IvshmemDevice::cfg_read(u32 offset, unsigned size) { return cfg_.read(offset, size); }
+
+void IvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
+  // vpci_update_one_vbar: unmap the old window, store, map the new one if
+  // its base is not 0. Command.MSE plays no part (write_ivshmem_vdev_cfg).
+  const auto update = cfg_.write(offset, size, value);
+  if (!update) return;
+  if (mapped_[update->bar] != 0) unmap_bar(update->bar, mapped_[update->bar]);
+  if (update->new_base != 0) map_bar(update->bar, update->new_base);
+}
+
+void IvshmemDevice::map_bar(unsigned bar, u64 base) {
+  const u64 size = cfg_.bar_info(bar).size;
+  if (vm_.load_order != VmLoadOrder::service_vm && !in_user_vm_window(base, size))
+    spdlog::warn("VM{} {}: BAR{} base {:#x} is outside the PCI MMIO window (mapped anyway, as ACRN)", vm_.id,
+                 bdf().to_string(), bar, base);
+  switch (bar) {
+    case kBarRegisters:
+      vm_.mmio.add(base, size, this, kBarRegisters);
+      hv_.ept_del_mr(vm_, base, round_up(size, kPageSize4K));
+      break;
+    case kBarMsix:
+      vm_.mmio.add(base, size, this, kBarMsix);
+      hv_.ept_del_mr(vm_, base, round_up(size, kPageSize4K));
+      break;
+    case kBarShm:
+      hv_.ept_add_mr(vm_, region_.hpa, base, size, ept::kRead | ept::kWrite | ept::kWB | ept::kIgnorePat);
+      break;
+    default:
+      return;
+  }
+  mapped_[bar] = base;
+}
+
+void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
+  switch (bar) {
+    case kBarRegisters:
+    case kBarMsix:
+      vm_.mmio.remove(base, this);
+      break;
+    case kBarShm:
+      hv_.ept_del_mr(vm_, base, region_.size);
+      break;
+    default:
+      break;
+  }
+  mapped_[bar] = 0;
+}
+
+u64 IvshmemDevice::mmio_read(unsigned tag, u64 offset, unsigned size) {
+  if (tag == kBarMsix) return msix_.table_read(static_cast<u32>(offset), size).value_or(0);
+  bool acted = false;
+  return regs_.read(static_cast<u32>(offset), size, acted);
+}
+
+void IvshmemDevice::mmio_write(unsigned tag, u64 offset, unsigned size, u64 value) {
+  if (tag == kBarMsix) {
+    msix_.table_write(static_cast<u32>(offset), size, value);
+    return;
+  }
+  if (const auto req = regs_.write(static_cast<u32>(offset), size, static_cast<u32>(value))) notify_peer(*req);
+}
+
+void IvshmemDevice::notify_peer(DoorbellRequest req) {
+  // ivshmem_server_notify_peer: synchronous, in the sender's exit; one
+  // target, resolved in the sender's region only.
+  DoorbellStats& stats = region_.doorbells;
+  ++stats.sent;
+  auto drop = [&](const char* reason) {
+    ++stats.dropped[reason];
+    spdlog::debug("VM{} doorbell to peer {} vector {} in {} dropped: {}", vm_.id, req.peer, req.vector, region_.name,
+                  reason);
+  };
+  if (req.peer >= region_.doorbell_peers.size()) return drop("peer_id_out_of_range");  // ACRN: silent
+  IvshmemDevice* target = region_.doorbell_peers[req.peer];
+  if (!target) return drop("peer_not_in_region");
+  if (!target->msix_.enabled()) return drop("msix_disabled");
+  if (target->msix_.function_masked()) return drop("msix_function_masked");
+  if (req.vector >= target->msix_.table_count()) return drop("vector_out_of_range");
+  const pci::MsiMessage msg = target->msix_.entry(req.vector);
+  if (msg.masked) return drop("entry_masked");
+  ++stats.delivered;
+  hv_.inject_msi(target->vm_, msg.addr, msg.data);
+}
+
+}  // namespace ivsim

@@ -1,0 +1,59 @@
+// A hypervisor-emulated IVSHMEM device (hv-land) of one VM for one region:
+// config space with BARs and MSI-X, the BAR0 register file, the MSI-X table
+// in BAR1 and the shared memory in BAR2 mapped straight into the VM's EPT
+// (hypervisor/dm/vpci/ivshmem.c).
+#pragma once
+
+#include "models/hv/ivshmem_regs.h"
+#include "models/hv/mmio_registry.h"
+#include "models/hv/vpci.h"
+#include "models/pci/config_space.h"
+#include "models/pci/msix.h"
+
+namespace ivsim {
+
+class Hypervisor;
+struct Vm;
+struct IvshmemRegion;
+
+class IvshmemDevice final : public PciVdev, public MmioHandler {
+ public:
+  static constexpr u16 kVendorId = 0x1AF4;         // IVSHMEM_VENDOR_ID
+  static constexpr u16 kDeviceId = 0x1110;         // IVSHMEM_DEVICE_ID
+  static constexpr u8 kRevision = 0x01;            // IVSHMEM_REV
+  static constexpr u8 kClass = 0x05;               // IVSHMEM_CLASS: memory controller
+  static constexpr u16 kSubsystemVendor = 0x8086;  // IVSHMEM_INTEL_SUBVENDOR_ID
+  static constexpr unsigned kMsixVectors = 8;      // MAX_IVSHMEM_MSIX_TBL_ENTRY_NUM
+  static constexpr unsigned kBarRegisters = 0, kBarMsix = 1, kBarShm = 2;
+
+  IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci::Bdf bdf, u32 bar0, u32 bar1, u64 bar2);
+  ~IvshmemDevice() override;
+
+  u32 cfg_read(u32 offset, unsigned size) override;
+  void cfg_write(u32 offset, unsigned size, u32 value) override;
+  u64 mmio_read(unsigned tag, u64 offset, unsigned size) override;
+  void mmio_write(unsigned tag, u64 offset, unsigned size, u64 value) override;
+
+  Vm& vm() { return vm_; }
+  IvshmemRegion& region() { return region_; }
+  const pci::ConfigSpace& config() const { return cfg_; }
+  const pci::MsixCapability& msix() const { return msix_; }
+  const IvshmemRegisters& registers() const { return regs_; }
+  // The GPA where BAR2 is mapped now (0 = not mapped).
+  Gpa shm_gpa() const { return mapped_[kBarShm]; }
+
+ private:
+  void map_bar(unsigned bar, u64 base);
+  void unmap_bar(unsigned bar, u64 base);
+  void notify_peer(DoorbellRequest req);
+
+  Hypervisor& hv_;
+  Vm& vm_;
+  IvshmemRegion& region_;
+  pci::ConfigSpace cfg_;
+  pci::MsixCapability msix_;
+  IvshmemRegisters regs_;
+  u64 mapped_[3] = {0, 0, 0};  // decoded base of BAR0, BAR1, BAR2 (0 = unmapped)
+};
+
+}  // namespace ivsim

@@ -1,0 +1,43 @@
+// The hypervisor's record of one VM (ACRN's struct acrn_vm): its EPT, its
+// emulated MMIO ranges, its virtual PCI bus and what happened to it.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/cpu/vm_exit.h"
+#include "models/ept/ept_table.h"
+#include "models/hv/mmio_registry.h"
+#include "models/hv/vpci.h"
+
+namespace ivsim {
+
+// ACRN's load orders.
+enum class VmLoadOrder : u8 { pre_launched, service_vm, post_launched };
+
+struct Vm {
+  VmId id = 0;
+  std::string name;
+  VmLoadOrder load_order = VmLoadOrder::post_launched;
+  Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
+  u64 ram_size = 0;
+  Hpa ram_hpa = 0;  // ... backed by host RAM from here
+
+  std::unique_ptr<ept::PagePool> ept_pool;
+  std::unique_ptr<ept::EptTable> ept;
+  MmioRegistry mmio;
+  VPci vpci;
+  std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
+
+  // Counters for the report.
+  std::array<u64, kExitReasonCount> exits{};
+  u64 interrupts_received = 0;
+  u64 invept_count = 0;
+  u64 unhandled_mmio = 0;  // EPT violations no handler claimed
+  u64 unhandled_pio = 0;
+};
+
+}  // namespace ivsim

@@ -1,0 +1,43 @@
+#include "models/hv/vpci.h"
+
+namespace ivsim {
+
+namespace {
+constexpr u32 kCf8Enable = 0x8000'0000u;
+// Bits the CONFIG_ADDRESS latch keeps (ACRN masks out the reserved
+// bits 30:24 and the low two bits: cfg_addr = val & ~0x7f000003).
+constexpr u32 kCf8Keep = ~0x7F00'0003u;
+
+u32 all_ones(unsigned size) { return size >= 4 ? 0xFFFF'FFFFu : ((1u << (8 * size)) - 1); }
+}  // namespace
+
+u32 VPci::cfg_read(pci::Bdf bdf, u32 offset, unsigned size) const {
+  if (PciVdev* d = find(bdf)) return d->cfg_read(offset, size);
+  return all_ones(size);
+}
+
+void VPci::cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value) {
+  if (PciVdev* d = find(bdf)) d->cfg_write(offset, size, value);
+}
+
+u32 VPci::pio_read(u16 port, unsigned size) const {
+  // Only a 4-byte access to 0xCF8 itself reads the latch.
+  if (port < kConfigData) return (port == kConfigAddress && size == 4) ? cf8_ : all_ones(size);
+  if (!(cf8_ & kCf8Enable)) return all_ones(size);
+  const u32 offset = (cf8_ & 0xFC) + (port - kConfigData);
+  if (offset % size != 0) return all_ones(size);
+  return cfg_read(pci::Bdf::from_value(static_cast<u16>((cf8_ >> 8) & 0xFFFF)), offset, size);
+}
+
+void VPci::pio_write(u16 port, unsigned size, u32 value) {
+  if (port < kConfigData) {
+    if (port == kConfigAddress && size == 4) cf8_ = value & kCf8Keep;
+    return;
+  }
+  if (!(cf8_ & kCf8Enable)) return;
+  const u32 offset = (cf8_ & 0xFC) + (port - kConfigData);
+  if (offset % size != 0) return;
+  cfg_write(pci::Bdf::from_value(static_cast<u16>((cf8_ >> 8) & 0xFFFF)), offset, size, value);
+}
+
+}  // namespace ivsim

@@ -1,0 +1,53 @@
+// A VM's virtual PCI bus in the hypervisor (hypervisor/dm/vpci/vpci.c): the
+// devices by BDF, and the 0xCF8/0xCFC configuration mechanism that reaches
+// them through port I/O exits.
+#pragma once
+
+#include <map>
+
+#include "models/core/types.h"
+#include "models/pci/bdf.h"
+
+namespace ivsim {
+
+class PciVdev {
+ public:
+  explicit PciVdev(pci::Bdf bdf) : bdf_(bdf) {}
+  virtual ~PciVdev() = default;
+  pci::Bdf bdf() const { return bdf_; }
+  virtual u32 cfg_read(u32 offset, unsigned size) = 0;
+  virtual void cfg_write(u32 offset, unsigned size, u32 value) = 0;
+
+ private:
+  pci::Bdf bdf_;
+};
+
+class VPci {
+ public:
+  static constexpr u16 kConfigAddress = 0xCF8;  // PCI_CONFIG_ADDR
+  static constexpr u16 kConfigData = 0xCFC;     // PCI_CONFIG_DATA (0xCFC-0xCFF)
+
+  void attach(PciVdev& dev) { devices_[dev.bdf().value()] = &dev; }
+  void detach(PciVdev& dev) { devices_.erase(dev.bdf().value()); }
+  PciVdev* find(pci::Bdf bdf) const {
+    auto it = devices_.find(bdf.value());
+    return it == devices_.end() ? nullptr : it->second;
+  }
+  const std::map<u16, PciVdev*>& devices() const { return devices_; }
+
+  // ACRN registers 0xCF8-0xCFB and 0xCFC-0xCFF as two port-I/O ranges.
+  static bool claims_port(u16 port, unsigned size) { return port >= kConfigAddress && port + size <= kConfigData + 4; }
+  // Config access to a BDF with no device reads all-ones and drops writes,
+  // as on a real bus (no device answers).
+  u32 cfg_read(pci::Bdf bdf, u32 offset, unsigned size) const;
+  void cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value);
+
+  u32 pio_read(u16 port, unsigned size) const;
+  void pio_write(u16 port, unsigned size, u32 value);
+
+ private:
+  std::map<u16, PciVdev*> devices_;
+  u32 cf8_ = 0;  // the latched CONFIG_ADDRESS
+};
+
+}  // namespace ivsim

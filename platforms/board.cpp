@@ -1,0 +1,61 @@
+#include "platforms/board.h"
+
+#include <dirent.h>
+#include <algorithm>
+
+#include <yaml-cpp/yaml.h>
+
+#include "platforms/config_error.h"
+#include "platforms/data_dir.h"
+
+namespace ivsim {
+
+std::vector<std::string> board_names() {
+  std::vector<std::string> names;
+  const std::string dir = data_dir() + "/boards";
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      const std::string ext = ".yaml";
+      if (n.size() > ext.size() && n.compare(n.size() - ext.size(), ext.size(), ext) == 0)
+        names.push_back(n.substr(0, n.size() - ext.size()));
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Board load_board(const std::string& name, const SourceLocation& where) {
+  const auto names = board_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw ConfigError(where, "board", "unknown board \"" + name + "\"; shipped boards: " + list);
+  }
+  const std::string path = data_dir() + "/boards/" + name + ".yaml";
+  try {
+    const YAML::Node n = YAML::LoadFile(path);
+    Board b;
+    b.name = n["name"].as<std::string>();
+    b.cpu_model = n["cpu_model"].as<std::string>();
+    b.family_id = n["family_id"].as<unsigned>();
+    b.model_id = n["model_id"].as<unsigned>();
+    b.physical_address_bits = n["physical_address_bits"].as<unsigned>();
+    b.ram_mib = n["ram_mib"].as<u64>();
+    b.timing_profile = n["timing_profile"].as<std::string>();
+    for (const auto& p : n["pcpus"]) {
+      PhysicalCpu c;
+      c.id = p["id"].as<unsigned>();
+      c.die = p["die"].as<unsigned>();
+      c.core = p["core"].as<unsigned>();
+      c.thread = p["thread"].as<unsigned>();
+      b.pcpus.push_back(c);
+    }
+    return b;
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "", e.what());
+  }
+}
+
+}  // namespace ivsim

@@ -1,0 +1,42 @@
+// A board: what ACRN's board file says about the host that matters to the
+// twin — CPU model (selects the timing profile), pCPU topology, physical
+// address width.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/core/types.h"
+
+namespace ivsim {
+
+struct PhysicalCpu {
+  unsigned id = 0;  // ACRN pcpu_id (cpu_id in the board file)
+  unsigned die = 0;
+  unsigned core = 0;    // core id within the die
+  unsigned thread = 0;  // SMT thread id
+};
+
+struct Board {
+  std::string name;
+  std::string cpu_model;  // "Intel(R) Core(TM) i7-9700TE CPU @ 1.80GHz"
+  unsigned family_id = 6;
+  unsigned model_id = 0;
+  unsigned physical_address_bits = 39;
+  std::string timing_profile;  // profile name chosen for this CPU
+  std::vector<PhysicalCpu> pcpus;
+  u64 ram_mib = 16384;
+
+  const PhysicalCpu* find_pcpu(unsigned id) const {
+    for (const auto& p : pcpus)
+      if (p.id == id) return &p;
+    return nullptr;
+  }
+};
+
+// Names of the boards shipped in platforms/boards/, sorted.
+std::vector<std::string> board_names();
+// Loads a shipped board by name; throws ConfigError(where, "board", ...) when unknown.
+Board load_board(const std::string& name, const struct SourceLocation& where);
+
+}  // namespace ivsim

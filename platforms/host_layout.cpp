@@ -1,0 +1,61 @@
+#include "platforms/host_layout.h"
+
+#include "models/hv/ivshmem_region_pool.h"
+#include "platforms/config_error.h"
+
+namespace ivsim {
+
+namespace {
+// The hypervisor image and its page pools sit low; VM RAM starts at 1 GiB.
+constexpr Hpa kHypervisorBase = 64 * kMiB;
+constexpr Hpa kVmRamBase = 1 * kGiB;
+
+u64 ept_pool_size(u64 ram_bytes) {
+  // Enough page-table pages to map all of RAM with 4 KiB leaves, plus the
+  // upper levels and the device windows.
+  const u64 pt_pages = ram_bytes / kPageSize2M + 1;
+  const u64 pd_pages = ram_bytes / kPageSize1G + 1;
+  return (pt_pages + pd_pages + 64) * kPageSize4K;
+}
+}  // namespace
+
+HostLayout plan_host_layout(const Scenario& s, const Board& board) {
+  HostLayout l;
+  l.ram_top = round_up(board.ram_mib * kMiB, kPageSize2M);
+
+  std::vector<IvshmemRegionPool::RegionSpec> hv_regions;
+  for (const auto& r : s.regions)
+    if (r.provider == Provider::hypervisor) hv_regions.push_back({r.name, r.region_id, r.size_mib * kMiB});
+  if (!hv_regions.empty()) {
+    l.ivshmem_bytes = IvshmemRegionPool::reservation_size(hv_regions);
+    // e820_alloc_memory: from the top of the highest RAM entry, page aligned.
+    l.ivshmem_base = page_base(l.ram_top - l.ivshmem_bytes);
+  }
+  const u64 usable_top = hv_regions.empty() ? l.ram_top : l.ivshmem_base;
+
+  Hpa next_pool = kHypervisorBase;
+  for (const auto& vm : s.vms) {
+    l.ept_pool[vm.id] = next_pool;
+    l.ept_pool_bytes[vm.id] = ept_pool_size(vm.memory_mib * kMiB);
+    next_pool += l.ept_pool_bytes[vm.id];
+  }
+  l.ept_pools_base = kHypervisorBase;
+  if (next_pool > kVmRamBase)
+    throw ConfigError(s.where("vms"), "vms", "the VMs' EPT page pools do not fit below 1 GiB of host memory");
+
+  Hpa next_ram = kVmRamBase;
+  u64 total_mib = 0;
+  for (const auto& vm : s.vms) {
+    l.vm_ram[vm.id] = next_ram;
+    next_ram += round_up(vm.memory_mib * kMiB, kPageSize2M);
+    total_mib += vm.memory_mib;
+  }
+  if (next_ram > usable_top)
+    throw ConfigError(s.where("vms"), "vms",
+                      "the VMs' memory (" + std::to_string(total_mib) + " MiB) and the IVSHMEM reservation (" +
+                          std::to_string(l.ivshmem_bytes / kMiB) + " MiB) do not fit the board's " +
+                          std::to_string(board.ram_mib) + " MiB of RAM above 1 GiB");
+  return l;
+}
+
+}  // namespace ivsim

@@ -1,0 +1,27 @@
+// Where things live in host physical memory: the hypervisor's EPT page
+// pools, each VM's RAM, and the hv-land IVSHMEM reservation that ACRN's
+// e820_alloc_memory takes from the top of RAM.
+#pragma once
+
+#include <map>
+
+#include "models/core/types.h"
+#include "platforms/board.h"
+#include "platforms/scenario.h"
+
+namespace ivsim {
+
+struct HostLayout {
+  u64 ram_top = 0;  // host RAM is [0, ram_top)
+  Hpa ept_pools_base = 0;
+  std::map<unsigned, Hpa> ept_pool;  // VM id -> its EPT page pool
+  std::map<unsigned, u64> ept_pool_bytes;
+  std::map<unsigned, Hpa> vm_ram;  // VM id -> host RAM backing guest RAM at GPA 0
+  Hpa ivshmem_base = 0;            // hv-land reservation (0 when no hv-land region)
+  u64 ivshmem_bytes = 0;
+};
+
+// Throws ConfigError when the VMs and regions do not fit the board's RAM.
+HostLayout plan_host_layout(const Scenario& scenario, const Board& board);
+
+}  // namespace ivsim

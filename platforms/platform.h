@@ -1,0 +1,79 @@
+// A scenario turned into a SystemC platform: host memory, the coherence
+// directory, the hypervisor with its VMs, EPTs and IVSHMEM devices, one vCPU
+// module per guest vCPU, and the workloads' programs placed on their vCPUs.
+// Build it before sc_start (one elaboration per process).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/metrics.h"
+#include "models/cpu/line_watchers.h"
+#include "models/cpu/vcpu_module.h"
+#include "models/host/coherence_directory.h"
+#include "models/host/host_memory.h"
+#include "models/host/host_memory_module.h"
+#include "models/hv/hypervisor.h"
+#include "models/hv/hypervisor_module.h"
+#include "platforms/board.h"
+#include "platforms/host_layout.h"
+#include "platforms/scenario.h"
+#include "workloads/workload_kind.h"
+
+namespace ivsim {
+
+struct RoleRun {
+  std::string role;
+  Vcpu* vcpu = nullptr;
+  std::string error;  // what stopped the guest program, if anything
+};
+
+struct WorkloadRun {
+  const WorkloadConfig* config = nullptr;
+  MetricSink metrics;
+  std::vector<RoleRun> roles;
+  // "completed", "blocked" (a role never finished) or "failed" (a role's program stopped with an error).
+  std::string status() const;
+};
+
+class Platform {
+ public:
+  // Throws ConfigError for what only the platform can check (pCPUs that the
+  // board lacks, shared pCPUs, memory that does not fit).
+  Platform(const Scenario& scenario, const Board& board, const TimingParams& timing);
+  ~Platform();
+
+  const Scenario& scenario() const { return scenario_; }
+  const Board& board() const { return board_; }
+  const HostLayout& layout() const { return layout_; }
+  HostMemory& host_memory() { return *mem_; }
+  Hypervisor& hypervisor() { return *hv_; }
+  const std::vector<std::unique_ptr<Vcpu>>& vcpus() const { return vcpus_; }
+  std::vector<Vcpu*> vcpus_of(VmId vm) const;
+  Vcpu* vcpu(const std::string& vm_name, unsigned index) const;
+  const std::vector<std::unique_ptr<WorkloadRun>>& workloads() const { return workloads_; }
+
+ private:
+  void check_pcpus();
+  void create_vms();
+  void create_ivshmem_devices();
+  void create_vcpus();
+  void place_workloads();
+
+  const Scenario& scenario_;
+  Board board_;
+  TimingParams timing_;
+  HostLayout layout_;
+  std::unique_ptr<HostMemory> mem_;
+  std::unique_ptr<CoherenceDirectory> dir_;
+  LineWatchers watchers_;
+  std::unique_ptr<Hypervisor> hv_;
+  std::unique_ptr<HostMemoryModule> mem_module_;
+  std::unique_ptr<HypervisorModule> hv_module_;
+  std::vector<std::unique_ptr<Vcpu>> vcpus_;
+  std::vector<std::unique_ptr<WorkloadRun>> workloads_;
+  unsigned exit_ports_ = 0;
+};
+
+}  // namespace ivsim

@@ -1,0 +1,101 @@
+// A validated scenario: the platform (board, VMs, IVSHMEM regions), the guest
+// workloads and the run control. sim/ builds it from YAML (and later ACRN
+// XML); platforms/ turns it into a SystemC platform.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/core/types.h"
+#include "models/pci/bdf.h"
+#include "platforms/config_error.h"
+
+namespace ivsim {
+
+enum class LoadOrder { pre_launched, service_vm, post_launched };
+enum class Provider { hypervisor, device_model };
+
+const char* to_string(LoadOrder l);  // "PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"
+const char* to_string(Provider p);   // "Hypervisor", "Device Model"
+
+struct VmConfig {
+  unsigned id = 0;
+  std::string name;
+  LoadOrder load_order = LoadOrder::post_launched;
+  std::string vm_type = "STANDARD_VM";  // ACRN vm_type: RTVM, STANDARD_VM, ...
+  std::vector<unsigned> pcpus;          // vCPU i runs on pcpus[i]
+  u64 memory_mib = 256;
+  bool lapic_passthrough = false;
+};
+
+struct RegionMember {
+  std::string vm;  // VM name
+  pci::Bdf vbdf;   // where the device sits in that VM
+};
+
+struct RegionConfig {
+  std::string name;  // without the hv:/ or dm:/ prefix
+  Provider provider = Provider::hypervisor;
+  u64 size_mib = 2;
+  u16 region_id = 0;
+  std::vector<RegionMember> members;
+};
+
+// A workload parameter after validation against the kind's parameter list.
+struct ParamValue {
+  enum class Type { integer, number, boolean, string } type = Type::integer;
+  long long i = 0;
+  double d = 0;
+  bool b = false;
+  std::string s;
+};
+
+struct GuestRef {
+  std::string vm;
+  unsigned vcpu = 0;
+};
+
+struct WorkloadConfig {
+  std::string name;                          // report name
+  std::string kind;                          // workload library entry, e.g. "pingpong"
+  std::string region;                        // region name the workload communicates through
+  std::map<std::string, GuestRef> roles;     // role name -> where it runs
+  std::map<std::string, ParamValue> params;  // resolved, defaults applied
+};
+
+struct RunConfig {
+  u64 seed = 1;
+  u64 quantum_ns = 1000;  // tlm global quantum
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string source_file;                              // path it was loaded from ("" for built-in)
+  std::string board;                                    // board name (named profile or ACRN board file)
+  std::string timing_profile;                           // timing profile name, resolved from the board when empty
+  std::map<std::string, std::string> timing_overrides;  // profile field -> value
+  unsigned max_vm_num = 16;                             // CONFIG_MAX_VM_NUM
+  std::string scheduler = "SCHED_NOOP";
+  std::vector<VmConfig> vms;
+  std::vector<RegionConfig> regions;
+  std::vector<WorkloadConfig> workloads;
+  RunConfig run;
+
+  // Where each field came from ("vms[1].cpu_affinity" -> file:line:col), so
+  // later stages (board checks, timing overrides) report located errors.
+  std::map<std::string, SourceLocation> locations;
+  SourceLocation where(const std::string& field_path) const {
+    auto it = locations.find(field_path);
+    return it == locations.end() ? SourceLocation{source_file, 0, 0} : it->second;
+  }
+
+  const VmConfig* find_vm(const std::string& name) const {
+    for (const auto& v : vms)
+      if (v.name == name) return &v;
+    return nullptr;
+  }
+};
+
+}  // namespace ivsim

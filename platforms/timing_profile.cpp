@@ -1,0 +1,161 @@
+#include "platforms/timing_profile.h"
+
+#include <dirent.h>
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "platforms/data_dir.h"
+
+namespace ivsim {
+
+const std::vector<TimingEntrySpec>& timing_entry_specs() {
+  static const std::vector<TimingEntrySpec> specs = {
+      {"core_mhz", "MHz", "core clock that converts cycles to time"},
+      {"l1_hit", "cycles", "load or store hitting the core's own cache"},
+      {"llc_hit", "cycles", "read of a line clean in another core, served by the shared LLC"},
+      {"dram", "ns", "miss to memory (idle latency)"},
+      {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings"},
+      {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die"},
+      {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets"},
+      {"tlb_entries", "entries", "translations the vCPU's TLB holds"},
+      {"vm_exit_entry", "cycles", "VM exit plus VM entry (world switch)"},
+      {"mmio_decode", "cycles", "fetching and decoding the instruction of an MMIO exit"},
+      {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
+      {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)"},
+      {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor"},
+  };
+  return specs;
+}
+
+const TimingEntry* TimingProfile::find(const std::string& entry) const {
+  for (const auto& e : entries)
+    if (e.name == entry) return &e;
+  return nullptr;
+}
+
+std::vector<std::string> timing_profile_names() {
+  std::vector<std::string> names;
+  const std::string dir = data_dir() + "/profiles";
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) names.push_back(n.substr(0, n.size() - 5));
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+namespace {
+
+SourceLocation at(const std::string& file, const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return SourceLocation{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
+}
+
+const TimingEntrySpec* spec_of(const std::string& name) {
+  for (const auto& s : timing_entry_specs())
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
+  const auto names = timing_profile_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw ConfigError(where, "timing.profile", "unknown timing profile \"" + name + "\"; shipped profiles: " + list);
+  }
+  TimingProfile p;
+  p.file = data_dir() + "/profiles/" + name + ".yaml";
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(p.file);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{p.file, e.mark.line + 1, e.mark.column + 1}, "", e.msg);
+  }
+  p.name = root["name"] ? root["name"].as<std::string>() : name;
+  p.description = root["description"] ? root["description"].as<std::string>() : "";
+  const YAML::Node entries = root["entries"];
+  if (!entries || !entries.IsMap()) throw ConfigError(at(p.file, root), "entries", "expected a map of timing entries");
+  std::set<std::string> seen;
+  for (const auto& kv : entries) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string path = "entries." + key;
+    const TimingEntrySpec* spec = spec_of(key);
+    if (!spec) throw ConfigError(at(p.file, kv.first), path, "unknown timing entry \"" + key + "\"");
+    const YAML::Node& v = kv.second;
+    if (!v.IsMap() || !v["value"] || !v["unit"] || !v["source"])
+      throw ConfigError(at(p.file, v), path, "expected { value, unit, source }");
+    TimingEntry e;
+    e.name = key;
+    try {
+      e.value = v["value"].as<double>();
+    } catch (const YAML::Exception&) {
+      throw ConfigError(at(p.file, v["value"]), path + ".value", "expected a number");
+    }
+    e.unit = v["unit"].as<std::string>();
+    e.source = v["source"].as<std::string>();
+    if (e.unit != spec->unit)
+      throw ConfigError(at(p.file, v["unit"]), path + ".unit", std::string("expected unit ") + spec->unit);
+    if (!(e.value >= 0)) throw ConfigError(at(p.file, v["value"]), path + ".value", "must not be negative");
+    seen.insert(key);
+    p.entries.push_back(e);
+  }
+  for (const auto& s : timing_entry_specs())
+    if (!seen.count(s.name)) throw ConfigError(at(p.file, entries), "entries", std::string("missing entry ") + s.name);
+  return p;
+}
+
+void apply_timing_overrides(TimingProfile& profile, const Scenario& scenario) {
+  for (const auto& [key, text] : scenario.timing_overrides) {
+    const std::string path = "timing.overrides." + key;
+    TimingEntry* e = nullptr;
+    for (auto& x : profile.entries)
+      if (x.name == key) e = &x;
+    if (!e) {
+      std::string list;
+      for (const auto& s : timing_entry_specs()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+      throw ConfigError(scenario.where(path), path, "unknown timing entry \"" + key + "\"; entries: " + list);
+    }
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
+      throw ConfigError(scenario.where(path), path,
+                        "expected a non-negative number in " + e->unit + ", got \"" + text + "\"");
+    e->value = v;
+    e->source = "scenario override";
+    e->overridden = true;
+  }
+}
+
+TimingParams resolve_timing(const TimingProfile& p) {
+  auto get = [&](const char* n) { return p.find(n)->value; };
+  TimingParams t;
+  const double mhz = get("core_mhz");
+  if (mhz < 1) throw ConfigError(SourceLocation{p.file, 0, 0}, "entries.core_mhz", "must be at least 1 MHz");
+  t.core_clock = Frequency::from_mhz(static_cast<u64>(std::llround(mhz)));
+  auto cycles = [&](const char* n) { return t.core_clock.to_ps(Cycles{static_cast<u64>(std::llround(get(n)))}); };
+  auto ns = [&](const char* n) { return ns_to_ps(get(n)); };
+  t.l1_hit_ps = cycles("l1_hit");
+  t.llc_hit_ps = cycles("llc_hit");
+  t.dram_ps = ns("dram");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::smt_sibling)] = ns("c2c_smt");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = ns("c2c_same_die");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");
+  t.tlb_entries = static_cast<unsigned>(std::max(1.0, get("tlb_entries")));
+  t.vm_exit_entry_ps = cycles("vm_exit_entry");
+  t.mmio_decode_ps = cycles("mmio_decode");
+  t.hv_mmio_handler_ps = cycles("hv_mmio_handler");
+  t.hv_pio_handler_ps = cycles("hv_pio_handler");
+  t.ept_edit_ps = cycles("ept_edit");
+  return t;
+}
+
+}  // namespace ivsim

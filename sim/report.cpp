@@ -1,0 +1,241 @@
+#include "sim/report.h"
+
+#include <fmt/format.h>
+
+#include "models/hv/ivshmem_device.h"
+
+namespace ivsim {
+
+namespace {
+
+double ns(TimePs ps) { return static_cast<double>(ps) / 1000.0; }
+
+// Picoseconds to nanoseconds rounded to the picosecond: stable digits.
+double ns_rounded(double ps) { return static_cast<double>(static_cast<long long>(ps + 0.5)) / 1000.0; }
+
+Json param_to_json(const ParamValue& p) {
+  switch (p.type) {
+    case ParamValue::Type::integer:
+      return p.i;
+    case ParamValue::Type::number:
+      return p.d;
+    case ParamValue::Type::boolean:
+      return p.b;
+    case ParamValue::Type::string:
+      return p.s;
+  }
+  return nullptr;
+}
+
+Json metric_to_json(const LatencyMetric& m) {
+  const Histogram& h = m.histogram;
+  Json j;
+  j["name"] = m.name;
+  j["unit"] = m.unit;
+  j["count"] = h.count();
+  if (h.count() == 0) return j;
+  j["min"] = ns(h.min());
+  j["p50"] = ns(h.percentile(50));
+  j["p90"] = ns(h.percentile(90));
+  j["p99"] = ns(h.percentile(99));
+  j["p999"] = ns(h.percentile(99.9));
+  j["max"] = ns(h.max());
+  j["mean"] = ns_rounded(h.mean());
+  Json b = Json::object();
+  for (std::size_t c = 0; c < kComponentCount; ++c)
+    b[component_name(static_cast<Component>(c))] =
+        ns_rounded(static_cast<double>(m.breakdown_sum.ps[c]) / static_cast<double>(h.count()));
+  j["breakdown"] = b;
+  return j;
+}
+
+}  // namespace
+
+Json scenario_to_json(const Scenario& s) {
+  Json j;
+  j["name"] = s.name;
+  j["description"] = s.description;
+  j["board"] = s.board;
+  j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}};
+  Json overrides = Json::object();
+  for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
+  j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};
+  Json vms = Json::array();
+  for (const auto& v : s.vms) {
+    vms.push_back({{"id", v.id},
+                   {"name", v.name},
+                   {"load_order", to_string(v.load_order)},
+                   {"vm_type", v.vm_type},
+                   {"cpu_affinity", v.pcpus},
+                   {"memory_mib", v.memory_mib},
+                   {"lapic_passthrough", v.lapic_passthrough}});
+  }
+  j["vms"] = vms;
+  Json regions = Json::array();
+  for (const auto& r : s.regions) {
+    Json members = Json::array();
+    for (const auto& m : r.members) members.push_back({{"vm", m.vm}, {"vbdf", m.vbdf.to_string()}});
+    regions.push_back({{"name", r.name},
+                       {"provider", to_string(r.provider)},
+                       {"size_mib", r.size_mib},
+                       {"region_id", r.region_id},
+                       {"members", members}});
+  }
+  j["ivshmem"] = regions;
+  Json workloads = Json::array();
+  for (const auto& w : s.workloads) {
+    Json roles = Json::object();
+    for (const auto& [role, ref] : w.roles) roles[role] = {{"vm", ref.vm}, {"vcpu", ref.vcpu}};
+    Json params = Json::object();
+    for (const auto& [k, v] : w.params) params[k] = param_to_json(v);
+    workloads.push_back(
+        {{"name", w.name}, {"kind", w.kind}, {"region", w.region}, {"roles", roles}, {"params", params}});
+  }
+  j["workloads"] = workloads;
+  j["run"] = {{"seed", s.run.seed}, {"quantum_ns", s.run.quantum_ns}};
+  return j;
+}
+
+Json timing_profile_to_json(const TimingProfile& p) {
+  Json entries = Json::object();
+  for (const auto& e : p.entries) entries[e.name] = {{"value", e.value}, {"unit", e.unit}, {"source", e.source}};
+  return {{"name", p.name}, {"description", p.description}, {"entries", entries}};
+}
+
+Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host) {
+  Json r;
+  r["schema"] = kReportSchema;
+  r["ivsim_version"] = IVSIM_VERSION;
+  r["scenario"] = scenario_to_json(platform.scenario());
+  r["timing_profile"] = timing_profile_to_json(profile);
+  r["simulated_ns"] = ns(host.simulated_ps);
+
+  Json workloads = Json::array();
+  for (const auto& w : platform.workloads()) {
+    Json j;
+    j["name"] = w->config->name;
+    j["kind"] = w->config->kind;
+    j["status"] = w->status();
+    Json roles = Json::array();
+    for (const auto& role : w->roles) {
+      Json rj = {{"role", role.role},
+                 {"vm", role.vcpu->config().vm},
+                 {"vcpu", role.vcpu->config().index},
+                 {"pcpu", role.vcpu->config().pcpu},
+                 {"finished", role.vcpu->finished()}};
+      if (!role.error.empty()) rj["error"] = role.error;
+      if (!role.vcpu->finished() && role.error.empty()) rj["blocked_on"] = role.vcpu->waiting_on();
+      roles.push_back(rj);
+    }
+    j["roles"] = roles;
+    Json metrics = Json::array();
+    for (const auto& m : w->metrics.metrics()) metrics.push_back(metric_to_json(*m));
+    j["metrics"] = metrics;
+    Json counters = Json::object();
+    for (const auto& [k, v] : w->metrics.counters()) counters[k] = v;
+    j["counters"] = counters;
+    workloads.push_back(j);
+  }
+  r["workloads"] = workloads;
+
+  Json vms = Json::array();
+  for (Vm* vm : platform.hypervisor().vms()) {
+    Json exits = Json::object();
+    for (std::size_t i = 0; i < kExitReasonCount; ++i)
+      exits[exit_reason_name(static_cast<ExitReason>(i))] = vm->exits[i];
+    u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0;
+    for (Vcpu* v : platform.vcpus_of(vm->id)) {
+      loads += v->counters().loads;
+      stores += v->counters().stores;
+      tlb_misses += v->counters().tlb_misses;
+      walk_refs += v->counters().walk_refs;
+    }
+    vms.push_back({{"id", vm->id},
+                   {"name", vm->name},
+                   {"exits", exits},
+                   {"interrupts", vm->interrupts_received},
+                   {"unhandled_mmio", vm->unhandled_mmio},
+                   {"unhandled_pio", vm->unhandled_pio},
+                   {"invept", vm->invept_count},
+                   {"loads", loads},
+                   {"stores", stores},
+                   {"tlb_misses", tlb_misses},
+                   {"walk_refs", walk_refs}});
+  }
+  r["vms"] = vms;
+
+  Json regions = Json::array();
+  if (const IvshmemRegionPool* pool = platform.hypervisor().ivshmem_pool()) {
+    for (const IvshmemRegion& reg : pool->regions()) {
+      Json members = Json::array();
+      for (const auto& dev : platform.hypervisor().ivshmem_devices()) {
+        if (&dev->region() != &reg) continue;
+        members.push_back({{"vm", dev->vm().id},
+                           {"vbdf", dev->bdf().to_string()},
+                           {"bar2_gpa", fmt::format("{:#x}", dev->shm_gpa())}});
+      }
+      Json dropped = Json::object();
+      for (const auto& [reason, n] : reg.doorbells.dropped) dropped[reason] = n;
+      regions.push_back(
+          {{"name", reg.name},
+           {"provider", "Hypervisor"},
+           {"size", reg.size},
+           {"region_id", reg.region_id},
+           {"hpa", fmt::format("{:#x}", reg.hpa)},
+           {"members", members},
+           {"doorbells",
+            {{"sent", reg.doorbells.sent}, {"delivered", reg.doorbells.delivered}, {"dropped", dropped}}}});
+    }
+  }
+  r["regions"] = regions;
+
+  const double sim_s = static_cast<double>(host.simulated_ps) * 1e-12;
+  r["host"] = {{"wall_seconds", host.wall_seconds},
+               {"simulated_ns", ns(host.simulated_ps)},
+               {"wall_per_simulated", sim_s > 0 ? host.wall_seconds / sim_s : 0.0},
+               {"simulated_accesses", host.accesses},
+               {"simulated_accesses_per_second",
+                host.wall_seconds > 0 ? static_cast<double>(host.accesses) / host.wall_seconds : 0.0}};
+  return r;
+}
+
+std::string summary_table(const Json& r) {
+  std::string out;
+  const Json& s = r["scenario"];
+  out += fmt::format("ivsim {} | scenario {} | board {} | timing {}\n", r["ivsim_version"].get<std::string>(),
+                     s["name"].get<std::string>(), s["board"].get<std::string>(),
+                     r["timing_profile"]["name"].get<std::string>());
+  out += fmt::format("{:<16} {:<12} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n", "workload", "metric", "count",
+                     "min ns", "p50 ns", "p99 ns", "max ns", "mean ns", "status");
+  for (const auto& w : r["workloads"]) {
+    for (const auto& m : w["metrics"]) {
+      if (m["count"].get<u64>() == 0) continue;
+      out += fmt::format("{:<16} {:<12} {:>9} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}  {}\n",
+                         w["name"].get<std::string>(), m["name"].get<std::string>(), m["count"].get<u64>(),
+                         m["min"].get<double>(), m["p50"].get<double>(), m["p99"].get<double>(), m["max"].get<double>(),
+                         m["mean"].get<double>(), w["status"].get<std::string>());
+      std::string parts;
+      for (const auto& [k, v] : m["breakdown"].items())
+        if (v.get<double>() > 0) parts += fmt::format(" {} {:.1f}", k, v.get<double>());
+      out += fmt::format("{:<16} {:<12} mean breakdown (ns):{}\n", "", "", parts);
+    }
+    if (w["metrics"].empty())
+      out += fmt::format("{:<16} {:<12} {:>9}  {}\n", w["name"].get<std::string>(), "-", 0,
+                         w["status"].get<std::string>());
+  }
+  out += "VM exits:";
+  for (const auto& vm : r["vms"]) {
+    std::string e;
+    for (const auto& [k, v] : vm["exits"].items())
+      if (v.get<u64>() > 0) e += fmt::format(" {}={}", k, v.get<u64>());
+    out += fmt::format("  {}:{}", vm["name"].get<std::string>(), e.empty() ? " none" : e);
+  }
+  out += "\n";
+  const Json& h = r["host"];
+  out += fmt::format("simulated {:.3f} ms in {:.2f} s wall ({:.1f} M guest accesses/s)\n",
+                     h["simulated_ns"].get<double>() / 1e6, h["wall_seconds"].get<double>(),
+                     h["simulated_accesses_per_second"].get<double>() / 1e6);
+  return out;
+}
+
+}  // namespace ivsim

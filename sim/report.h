@@ -1,0 +1,31 @@
+// The run report (schema "ivsim-report/1"): the resolved scenario, latency
+// histograms with their breakdowns, per-VM and per-region counters, and a
+// separate `host` section, the only part that depends on the machine.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "platforms/platform.h"
+#include "platforms/timing_profile.h"
+
+namespace ivsim {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kReportSchema = "ivsim-report/1";
+
+struct HostStats {
+  double wall_seconds = 0;
+  TimePs simulated_ps = 0;
+  u64 accesses = 0;  // guest loads and stores simulated
+};
+
+Json scenario_to_json(const Scenario& s);
+Json timing_profile_to_json(const TimingProfile& p);
+Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host);
+
+// The human summary printed after a run.
+std::string summary_table(const Json& report);
+
+}  // namespace ivsim

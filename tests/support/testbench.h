@@ -1,0 +1,61 @@
+// A small platform for model tests: one board, a few VMs, hv-land regions,
+// built through the same Platform code as a real run. Each test case runs in
+// its own process (ctest), so each may elaborate once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platforms/board.h"
+#include "platforms/platform.h"
+#include "platforms/timing_profile.h"
+
+namespace ivsim::test {
+
+inline Scenario two_vm_scenario(u64 region_mib = 2) {
+  Scenario s;
+  s.name = "testbench";
+  s.board = "cfl-k700-i7";
+  VmConfig rt;
+  rt.id = 0;
+  rt.name = "RT_VM";
+  rt.load_order = LoadOrder::pre_launched;
+  rt.pcpus = {3};
+  rt.memory_mib = 64;
+  VmConfig hmi;
+  hmi.id = 2;
+  hmi.name = "HMI_VM";
+  hmi.load_order = LoadOrder::post_launched;
+  hmi.pcpus = {5};
+  hmi.memory_mib = 64;
+  s.vms = {rt, hmi};
+  RegionConfig r;
+  r.name = "shm0";
+  r.size_mib = region_mib;
+  r.region_id = 7;
+  r.members = {{"RT_VM", *pci::Bdf::parse("00:08.0")}, {"HMI_VM", *pci::Bdf::parse("00:08.0")}};
+  s.regions = {r};
+  return s;
+}
+
+struct Bench {
+  Scenario scenario;
+  Board board;
+  TimingProfile profile;
+  TimingParams timing;
+  std::unique_ptr<Platform> platform;
+
+  explicit Bench(Scenario s) : scenario(std::move(s)) {
+    board = load_board(scenario.board, {});
+    profile = load_timing_profile(board.timing_profile, {});
+    timing = resolve_timing(profile);
+    tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
+    platform = std::make_unique<Platform>(scenario, board, timing);
+  }
+  Vcpu& cpu(const std::string& vm, unsigned i = 0) { return *platform->vcpu(vm, i); }
+  Vm& vm(VmId id) { return *platform->hypervisor().vm(id); }
+};
+
+}  // namespace ivsim::test

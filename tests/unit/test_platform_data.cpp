@@ -1,0 +1,80 @@
+// Shipped data: boards, timing profiles, the hv-land pool layout, BAR placement.
+#include <catch2/catch.hpp>
+
+#include "models/hv/ivshmem_region_pool.h"
+#include "platforms/bar_allocator.h"
+#include "platforms/board.h"
+#include "platforms/timing_profile.h"
+
+using namespace ivsim;
+
+TEST_CASE("every shipped board loads and names a shipped timing profile") {
+  const auto boards = board_names();
+  REQUIRE(boards.size() >= 2);
+  for (const auto& name : boards) {
+    const Board b = load_board(name, {});
+    CHECK(b.name == name);
+    CHECK_FALSE(b.pcpus.empty());
+    const TimingProfile p = load_timing_profile(b.timing_profile, {});
+    CHECK(p.entries.size() == timing_entry_specs().size());
+    for (const auto& e : p.entries) CHECK_FALSE(e.source.empty());
+  }
+}
+
+TEST_CASE("an unknown board is a located error naming the shipped ones") {
+  try {
+    load_board("no-such-board", SourceLocation{"s.yaml", 3, 8});
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).rfind("s.yaml:3:8: error: board: unknown board \"no-such-board\"", 0) == 0);
+    CHECK(std::string(e.what()).find("cfl-k700-i7") != std::string::npos);
+  }
+}
+
+TEST_CASE("timing overrides replace an entry and unknown entries are refused") {
+  TimingProfile p = load_timing_profile("coffee-lake-client", {});
+  Scenario s;
+  s.timing_overrides["dram"] = "80";
+  apply_timing_overrides(p, s);
+  CHECK(p.find("dram")->value == 80);
+  CHECK(p.find("dram")->overridden);
+  CHECK(resolve_timing(p).dram_ps == 80000);
+  s.timing_overrides = {{"dramm", "80"}};
+  CHECK_THROWS_AS(apply_timing_overrides(p, s), ConfigError);
+  s.timing_overrides = {{"dram", "fast"}};
+  CHECK_THROWS_AS(apply_timing_overrides(p, s), ConfigError);
+}
+
+TEST_CASE("cycle entries convert with the profile's clock") {
+  const TimingParams t = resolve_timing(load_timing_profile("coffee-lake-client", {}));
+  CHECK(t.core_clock.mhz() == 1800);
+  CHECK(t.l1_hit_ps == 2222);  // 4 cycles at 1.8 GHz
+  CHECK(t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] == 21000);
+}
+
+TEST_CASE("hv-land regions are packed in configuration order in one 2 MiB-rounded reservation") {
+  const std::vector<IvshmemRegionPool::RegionSpec> specs = {{"a", 1, 2 * kMiB}, {"b", 2, 8 * kMiB}, {"c", 3, 2 * kMiB}};
+  CHECK(IvshmemRegionPool::reservation_size(specs) == 12 * kMiB);
+  IvshmemRegionPool pool(0x7'0000'0000ULL, specs, 16);
+  REQUIRE(pool.regions().size() == 3);
+  CHECK(pool.regions()[0].hpa == 0x7'0000'0000ULL);
+  CHECK(pool.regions()[1].hpa == 0x7'0020'0000ULL);
+  CHECK(pool.regions()[2].hpa == 0x7'00A0'0000ULL);
+  CHECK(pool.find("hv:/b") == &pool.regions()[1]);
+  CHECK(pool.find("b") == nullptr);  // the hypervisor matches the prefixed name
+  CHECK(pool.regions()[0].doorbell_peers.size() == 16);
+}
+
+TEST_CASE("BARs of a post-launched VM's small region go below 4 GiB, a pre-launched VM's above 256 GiB") {
+  BarAllocator post(LoadOrder::post_launched);
+  const IvshmemBarValues p = post.allocate_ivshmem(2 * kMiB);
+  CHECK(p.bar0 == 0x8000'0000u);
+  CHECK(p.bar1 == 0x8000'1000u);
+  CHECK(p.bar2 == (0x8020'0000ULL | 0xC));
+  const IvshmemBarValues big = post.allocate_ivshmem(64 * kMiB);
+  CHECK((big.bar2 & ~0xFULL) == 0x40'0000'0000ULL);
+  BarAllocator pre(LoadOrder::pre_launched);
+  const IvshmemBarValues q = pre.allocate_ivshmem(2 * kMiB);
+  CHECK((q.bar2 & ~0xFULL) == 0x40'0000'0000ULL);
+  CHECK((q.bar2 & 0xF) == 0xC);
+}

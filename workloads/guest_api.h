@@ -1,0 +1,47 @@
+// What a guest program sees: loads and stores to its physical address space,
+// port I/O, time spent computing, and polling a location until it changes.
+// Deliberately small (it is what the Lua guest binds); everything a driver
+// does is built from these, as on a real CPU.
+#pragma once
+
+#include "models/cpu/vcpu_module.h"
+
+namespace ivsim {
+
+class Guest {
+ public:
+  explicit Guest(Vcpu& cpu) : cpu_(cpu) {}
+
+  template <class T>
+  T load(Gva va) {
+    return cpu_.load<T>(va);
+  }
+  template <class T>
+  void store(Gva va, T v) {
+    cpu_.store<T>(va, v);
+  }
+  void read(Gva va, void* dst, u64 len) { cpu_.read_block(va, dst, len); }
+  void write(Gva va, const void* src, u64 len) { cpu_.write_block(va, src, len); }
+
+  // Spin on va (size 4 or 8 bytes) until compare(value, cmp, operand).
+  u64 wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) { return cpu_.wait_until(va, size, cmp, operand); }
+
+  void compute(u64 cycles) { cpu_.compute(Cycles{cycles}); }
+
+  u8 inb(u16 port) { return static_cast<u8>(cpu_.io_in(port, 1)); }
+  u16 inw(u16 port) { return static_cast<u16>(cpu_.io_in(port, 2)); }
+  u32 inl(u16 port) { return cpu_.io_in(port, 4); }
+  void outb(u16 port, u8 v) { cpu_.io_out(port, 1, v); }
+  void outw(u16 port, u16 v) { cpu_.io_out(port, 2, v); }
+  void outl(u16 port, u32 v) { cpu_.io_out(port, 4, v); }
+
+  VmId vm_id() const { return cpu_.config().vm; }
+  unsigned vcpu_index() const { return cpu_.config().index; }
+  Timestamp timestamp() const { return cpu_.timestamp(); }
+  double now_ns() const { return ps_to_ns(cpu_.now_ps()); }
+
+ private:
+  Vcpu& cpu_;
+};
+
+}  // namespace ivsim

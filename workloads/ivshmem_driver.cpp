@@ -1,0 +1,85 @@
+#include "workloads/ivshmem_driver.h"
+
+#include "models/pci/config_space.h"
+#include "workloads/pci_config.h"
+
+namespace ivsim {
+
+namespace {
+
+constexpr u32 kIvshmemIds = 0x1110'1AF4;  // device << 16 | vendor
+constexpr u32 kIVPositionReg = 0x08, kDoorbellReg = 0x0C;
+constexpr u16 kCommandMemorySpace = 0x0002;
+
+// Linux __pci_read_base: save, write all-ones, read the mask back, restore.
+u32 size_bar32(Guest& g, pci::Bdf bdf, u32 reg, u32& original) {
+  original = pci_cfg_read32(g, bdf, reg);
+  pci_cfg_write32(g, bdf, reg, 0xFFFF'FFFFu);
+  const u32 mask = pci_cfg_read32(g, bdf, reg);
+  pci_cfg_write32(g, bdf, reg, original);
+  return mask;
+}
+
+}  // namespace
+
+std::optional<IvshmemGuestDevice> ivshmem_probe(Guest& g, pci::Bdf bdf) {
+  if (pci_cfg_read32(g, bdf, pci::kVendorId) != kIvshmemIds) return std::nullopt;
+  IvshmemGuestDevice dev;
+  dev.bdf = bdf;
+
+  // Decoding is switched off while BARs are sized, as Linux does.
+  const u16 cmd = pci_cfg_read16(g, bdf, pci::kCommand);
+  pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd & ~kCommandMemorySpace));
+
+  u32 bar0 = 0;
+  const u32 mask0 = size_bar32(g, bdf, pci::kBar0, bar0) & ~0xFu;
+  dev.regs = bar0 & ~0xFu;
+  dev.regs_size = u64{~mask0} + 1;
+  u32 bar1 = 0;
+  size_bar32(g, bdf, pci::kBar0 + 4, bar1);
+  dev.msix_table = bar1 & ~0xFu;
+
+  // BAR2/BAR3: a 64-bit BAR, both halves sized before either is restored.
+  const u32 lo_reg = pci::kBar0 + 2 * 4, hi_reg = pci::kBar0 + 3 * 4;
+  const u32 lo = pci_cfg_read32(g, bdf, lo_reg);
+  const u32 hi = pci_cfg_read32(g, bdf, hi_reg);
+  pci_cfg_write32(g, bdf, lo_reg, 0xFFFF'FFFFu);
+  const u32 mask_lo = pci_cfg_read32(g, bdf, lo_reg);
+  pci_cfg_write32(g, bdf, hi_reg, 0xFFFF'FFFFu);
+  const u32 mask_hi = pci_cfg_read32(g, bdf, hi_reg);
+  pci_cfg_write32(g, bdf, lo_reg, lo);
+  pci_cfg_write32(g, bdf, hi_reg, hi);
+  const u64 mask = (u64{mask_hi} << 32) | (mask_lo & ~0xFu);
+  dev.shmem_size = ~mask + 1;
+  dev.shmem = (u64{hi} << 32) | (lo & ~0xFu);
+
+  pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd | kCommandMemorySpace));
+  dev.ivposition = ivshmem_get_id(g, dev);
+  return dev;
+}
+
+bool ivshmem_setup_msix(Guest& g, const IvshmemGuestDevice& dev, u16 vector, u64 msi_addr, u32 msi_data) {
+  constexpr u8 kCapIdMsix = 0x11;
+  constexpr u16 kStatusCapList = 0x10, kMsixEnable = 0x8000, kMsixFunctionMask = 0x4000;
+  if (!(pci_cfg_read16(g, dev.bdf, pci::kStatus) & kStatusCapList)) return false;
+  // Walk the capability list for MSI-X.
+  u8 cap = pci_cfg_read8(g, dev.bdf, pci::kCapPointer);
+  while (cap != 0 && pci_cfg_read8(g, dev.bdf, cap) != kCapIdMsix) cap = pci_cfg_read8(g, dev.bdf, cap + 1u);
+  if (cap == 0) return false;
+  const Gpa entry = dev.msix_table + 16u * vector;
+  g.store<u32>(entry + 0, static_cast<u32>(msi_addr));
+  g.store<u32>(entry + 4, static_cast<u32>(msi_addr >> 32));
+  g.store<u32>(entry + 8, msi_data);
+  g.store<u32>(entry + 12, 0);  // Vector Control: unmasked
+  const u16 ctrl = pci_cfg_read16(g, dev.bdf, cap + 2u);
+  pci_cfg_write16(g, dev.bdf, cap + 2u, static_cast<u16>((ctrl | kMsixEnable) & ~kMsixFunctionMask));
+  return true;
+}
+
+u32 ivshmem_get_id(Guest& g, const IvshmemGuestDevice& dev) { return g.load<u32>(dev.regs + kIVPositionReg); }
+
+void ivshmem_int_peer(Guest& g, const IvshmemGuestDevice& dev, u32 peer, u16 vector) {
+  g.store<u32>(dev.regs + kDoorbellReg, (peer << 16) | vector);
+}
+
+}  // namespace ivsim
