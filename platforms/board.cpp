@@ -52,6 +52,16 @@ Board load_board(const std::string& name, const SourceLocation& where) {
       c.thread = p["thread"].as<unsigned>();
       b.pcpus.push_back(c);
     }
+    for (const auto& n_cache : n["caches"]) {
+      CacheInfo c;
+      c.level = n_cache["level"].as<unsigned>();
+      c.type = n_cache["type"].as<unsigned>();
+      c.size_bytes = n_cache["size_bytes"].as<u64>();
+      c.ways = n_cache["ways"].as<unsigned>();
+      c.line_bytes = n_cache["line_bytes"].as<unsigned>();
+      c.pcpus = n_cache["pcpus"].as<std::vector<unsigned>>();
+      b.caches.push_back(c);
+    }
     return b;
   } catch (const YAML::Exception& e) {
     throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "", e.what());

@@ -17,6 +17,16 @@ struct PhysicalCpu {
   unsigned thread = 0;  // SMT thread id
 };
 
+// One cache of the board file's <caches> list.
+struct CacheInfo {
+  unsigned level = 1;
+  unsigned type = 3;  // ACRN board file: 1 data, 2 instruction, 3 unified
+  u64 size_bytes = 0;
+  unsigned ways = 0;
+  unsigned line_bytes = 64;
+  std::vector<unsigned> pcpus;  // pCPU ids sharing it
+};
+
 struct Board {
   std::string name;
   std::string cpu_model;  // "Intel(R) Core(TM) i7-9700TE CPU @ 1.80GHz"
@@ -26,6 +36,7 @@ struct Board {
   std::string timing_profile;  // profile name chosen for this CPU
   std::vector<PhysicalCpu> pcpus;
   u64 ram_mib = 16384;
+  std::vector<CacheInfo> caches;  // data and unified caches (instruction caches are not modelled)
 
   const PhysicalCpu* find_pcpu(unsigned id) const {
     for (const auto& p : pcpus)

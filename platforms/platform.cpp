@@ -68,7 +68,6 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
 Platform::~Platform() = default;
 
 void Platform::check_pcpus() {
-  std::map<unsigned, std::string> owner;
   for (std::size_t i = 0; i < scenario_.vms.size(); ++i) {
     const VmConfig& vm = scenario_.vms[i];
     for (std::size_t j = 0; j < vm.pcpus.size(); ++j) {
@@ -78,11 +77,6 @@ void Platform::check_pcpus() {
         throw ConfigError(scenario_.where(path), path,
                           "pCPU " + std::to_string(p) + " does not exist on board " + board_.name + " (pCPUs 0-" +
                               std::to_string(board_.pcpus.size() - 1) + ")");
-      auto [it, fresh] = owner.emplace(p, vm.name);
-      if (!fresh)
-        throw ConfigError(scenario_.where(path), path,
-                          "pCPU " + std::to_string(p) + " is already used by " + it->second + "; with " +
-                              scenario_.scheduler + " each vCPU needs a pCPU of its own in this version");
     }
   }
 }
@@ -156,6 +150,7 @@ Vcpu* Platform::vcpu(const std::string& vm_name, unsigned index) const {
 
 void Platform::place_workloads() {
   std::map<Vcpu*, std::string> taken;
+  std::map<unsigned, std::string> busy_pcpu;  // pCPU -> the role running there
   for (std::size_t wi = 0; wi < scenario_.workloads.size(); ++wi) {
     const WorkloadConfig& wc = scenario_.workloads[wi];
     const WorkloadKind* kind = find_workload_kind(wc.kind);
@@ -173,6 +168,14 @@ void Platform::place_workloads() {
       if (!fresh)
         throw ConfigError(scenario_.where(path), path,
                           "vCPU " + std::to_string(ref.vcpu) + " of " + ref.vm + " already runs " + it->second);
+      // Idle vCPUs (halted) may share a pCPU; two busy ones need the
+      // scheduler model, which this version does not have.
+      auto [pit, pfresh] = busy_pcpu.emplace(cpu->config().pcpu, wc.name + "." + spec.name);
+      if (!pfresh)
+        throw ConfigError(scenario_.where(path), path,
+                          "pCPU " + std::to_string(cpu->config().pcpu) + " already runs " + pit->second +
+                              "; two busy vCPUs on one pCPU need a scheduler model (" + scenario_.scheduler +
+                              "), not available in this version");
       run->roles.push_back(RoleRun{spec.name, cpu, ""});
     }
     for (std::size_t ri = 0; ri < kind->roles.size(); ++ri) {
