@@ -119,6 +119,10 @@ void Platform::create_ivshmem_devices() {
 }
 
 void Platform::create_vcpus() {
+  hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index == index) v->raise_interrupt(vector, at, blame);
+  });
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
@@ -128,6 +132,7 @@ void Platform::create_vcpus() {
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);
+      ++vm.vcpu_count;
       vcpus_.push_back(std::move(v));
     }
   }

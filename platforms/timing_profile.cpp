@@ -26,6 +26,14 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
       {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)"},
       {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor"},
+      {"irq_posted_delivery", "cycles", "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
+      {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI"},
+      {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry"},
+      {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction"},
+      {"ioreq_notify", "cycles", "hypervisor posts an I/O request and upcalls the Service VM (HSM vector)"},
+      {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread"},
+      {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)"},
+      {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU"},
   };
   return specs;
 }
@@ -155,6 +163,14 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.hv_mmio_handler_ps = cycles("hv_mmio_handler");
   t.hv_pio_handler_ps = cycles("hv_pio_handler");
   t.ept_edit_ps = cycles("ept_edit");
+  t.irq_posted_delivery_ps = cycles("irq_posted_delivery");
+  t.irq_lapic_pt_delivery_ps = cycles("irq_lapic_pt_delivery");
+  t.hlt_wakeup_ps = cycles("hlt_wakeup");
+  t.isr_entry_ps = cycles("isr_entry");
+  t.ioreq_notify_ps = cycles("ioreq_notify");
+  t.dm_dispatch_ps = cycles("dm_dispatch");
+  t.dm_handler_ps = cycles("dm_handler");
+  t.ioreq_complete_ps = cycles("ioreq_complete");
   return t;
 }
 

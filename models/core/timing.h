@@ -30,6 +30,18 @@ struct TimingParams {
   TimePs hv_mmio_handler_ps = 0;  // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
   TimePs hv_pio_handler_ps = 0;   // in-hypervisor port-I/O handler (0xCF8/0xCFC)
   TimePs ept_edit_ps = 0;         // per EPT leaf written or cleared by the hypervisor
+
+  // Interrupts.
+  TimePs irq_posted_delivery_ps = 0;    // MSI to a vCPU through posted-interrupt notification
+  TimePs irq_lapic_pt_delivery_ps = 0;  // MSI to a LAPIC-passthrough vCPU: physical IPI
+  TimePs hlt_wakeup_ps = 0;             // a halted vCPU woken by an interrupt
+  TimePs isr_entry_ps = 0;              // guest interrupt entry
+
+  // The I/O request round trip to the Service VM's device model.
+  TimePs ioreq_notify_ps = 0;    // hypervisor -> Service VM upcall
+  TimePs dm_dispatch_ps = 0;     // HSM -> acrn-dm thread
+  TimePs dm_handler_ps = 0;      // acrn-dm device emulation
+  TimePs ioreq_complete_ps = 0;  // completion hypercall and vCPU resume
 };
 
 }  // namespace ivsim

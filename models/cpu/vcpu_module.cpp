@@ -234,14 +234,81 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
     woken_ = false;
     const TimePs t0 = now_ps();
     watchers_.watch(l, *this);
-    sc_core::wait(wake_event_);
+    sc_core::wait(wake_event_ | irq_event_);
     watchers_.unwatch(l, *this);
     waiting_ = false;
-    // Waiting time is the critical path through the writer: charge it in
-    // the proportions of the writer's work since the writer last woke.
-    cumulative_ += apportion(now_ps() - t0, wake_blame_);
+    // Waiting time is the critical path through whoever ended it: charge it
+    // in the proportions of the writer's work since the writer last woke
+    // (or of the interrupt's path, if an interrupt came first).
+    cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : irq_blame_);
     segment_base_ = cumulative_;
+    boundary();
   }
+}
+
+void Vcpu::compute(Cycles c) {
+  boundary();
+  TimePs left = timing_.core_clock.to_ps(c);
+  // Long work is charged a quantum at a time so that an interrupt arriving
+  // meanwhile is taken near its delivery time, as a real core would.
+  const TimePs quantum = tlm::tlm_global_quantum::instance().get().value();
+  while (left > 0) {
+    TimePs step = std::min(left, quantum > 0 ? quantum : left);
+    if (irq_pending_ && irq_at_ps_ > now_ps()) step = std::min(step, irq_at_ps_ - now_ps());
+    charge(Component::compute, step);
+    left -= step;
+    boundary();
+  }
+}
+
+void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame) {
+  irr_.set(vector);
+  const TimePs delivery = cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps : timing_.irq_posted_delivery_ps;
+  const TimePs at = sent_at_ps + delivery;
+  if (!irq_pending_ || at < irq_at_ps_) {
+    irq_at_ps_ = at;
+    irq_blame_ = blame;
+    irq_blame_.add(Component::irq, delivery);
+  }
+  irq_pending_ = true;
+  const TimePs kernel = sc_core::sc_time_stamp().value();
+  irq_event_.notify(sc_time::from_value(at > kernel ? at - kernel : 0));
+}
+
+void Vcpu::take_interrupts() {
+  if (in_isr_ || now_ps() < irq_at_ps_) return;
+  in_isr_ = true;
+  while (irr_.any()) {
+    unsigned vector = 255;
+    while (!irr_.test(vector)) --vector;  // highest priority first
+    irr_.reset(vector);
+    ++counters_.interrupts;
+    charge(Component::irq, timing_.isr_entry_ps);
+    auto h = handlers_.find(static_cast<u8>(vector));
+    if (h != handlers_.end()) h->second(*this);
+  }
+  in_isr_ = false;
+  irq_pending_ = false;
+}
+
+u8 Vcpu::halt() {
+  // HLT exits; the hypervisor takes the vCPU off its pCPU until an
+  // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
+  sync();
+  ++counters_.exits[static_cast<std::size_t>(ExitReason::hlt)];
+  const TimePs t0 = now_ps();
+  while (!irq_pending_) sc_core::wait(irq_event_);
+  if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+  cumulative_ += apportion(now_ps() - t0, irq_blame_);
+  segment_base_ = cumulative_;
+  charge(Component::irq, timing_.hlt_wakeup_ps);
+  const u8 vector = static_cast<u8>([&] {
+    unsigned v = 255;
+    while (v > 0 && !irr_.test(v)) --v;
+    return v;
+  }());
+  take_interrupts();
+  return vector;
 }
 
 void LineWatchers::notify(LineState& line, const Vcpu& writer, const Breakdown& blame, TimePs delay_ps) {
@@ -285,6 +352,8 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.vcpu = cfg_.index;
   exit_ext_.reason = reason;
   exit_ext_.cost = Breakdown{};
+  exit_ext_.start_ps = now_ps();
+  exit_ext_.segment = cumulative_ - segment_base_;
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);

@@ -11,8 +11,10 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+#include <bitset>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -49,6 +51,7 @@ struct VcpuConfig {
   VmId vm = 0;
   unsigned index = 0;  // vCPU number within its VM
   unsigned pcpu = 0;   // the pCPU it runs on (its core in the coherence directory)
+  bool lapic_passthrough = false;  // interrupts arrive as physical IPIs
 };
 
 struct VcpuCounters {
@@ -57,6 +60,7 @@ struct VcpuCounters {
   u64 tlb_misses = 0;
   u64 walk_refs = 0;
   u64 syncs = 0;
+  u64 interrupts = 0;  // taken (ISR entered)
   std::array<u64, kExitReasonCount> exits{};
 };
 
@@ -99,13 +103,24 @@ class Vcpu : public sc_core::sc_module {
   void read_block(Gva va, void* dst, u64 len);
   void write_block(Gva va, const void* src, u64 len);
 
-  void compute(Cycles c) { charge(Component::compute, timing_.core_clock.to_ps(c)); }
+  void compute(Cycles c);
   // Polls va until compare(value, cmp, operand) holds; sleeps on the line
   // between stores instead of looping. Returns the value that satisfied it.
   u64 wait_until(Gva va, unsigned size, Cmp cmp, u64 operand);
 
   u32 io_in(u16 port, unsigned size);
   void io_out(u16 port, unsigned size, u32 value);
+
+  // Interrupts. A guest installs a handler per vector; it runs on this vCPU
+  // when the interrupt is taken, at the first instruction boundary at or
+  // after its delivery. halt() is HLT: sleep until an interrupt, take it,
+  // return its vector.
+  using InterruptHandler = std::function<void(Vcpu&)>;
+  void on_interrupt(u8 vector, InterruptHandler handler) { handlers_[vector] = std::move(handler); }
+  u8 halt();
+  // The virtual LAPIC accepting an MSI: called by the hypervisor (in the
+  // sender's exit) with the time it was sent and the sender's critical path.
+  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame);
 
   TimePs now_ps() const { return sc_core::sc_time_stamp().value() + qk_.get_local_time().value(); }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
@@ -123,7 +138,14 @@ class Vcpu : public sc_core::sc_module {
     qk_.sync();
   }
 
+  // Interrupts are taken between guest operations, never inside one.
+  void boundary() {
+    if (irq_pending_) take_interrupts();
+  }
+  void take_interrupts();
+
   u64 read_scalar(Gva va, unsigned size) {
+    boundary();
     const u64 vpn = va >> kPageShift4K;
     TlbEntry* e = tlb_.lookup(vpn);
     const u64 off = page_offset(va);
@@ -140,6 +162,7 @@ class Vcpu : public sc_core::sc_module {
     return read_slow(va, size);
   }
   void write_scalar(Gva va, unsigned size, u64 value) {
+    boundary();
     const u64 vpn = va >> kPageShift4K;
     TlbEntry* e = tlb_.lookup(vpn);
     const u64 off = page_offset(va);
@@ -191,6 +214,15 @@ class Vcpu : public sc_core::sc_module {
   Breakdown wake_blame_;
   Gva waiting_va_ = 0;
   bool waiting_ = false;
+
+  // Interrupts.
+  std::bitset<256> irr_;  // requested, not yet taken
+  bool irq_pending_ = false;
+  TimePs irq_at_ps_ = 0;   // delivery time of the earliest pending request
+  Breakdown irq_blame_;     // critical path up to the delivery, for a waiting vCPU
+  bool in_isr_ = false;
+  sc_core::sc_event irq_event_;
+  std::map<u8, InterruptHandler> handlers_;
 
   // Reused for every exit and TLB fill: no allocation on those paths.
   tlm::tlm_generic_payload dmi_gp_;

@@ -15,12 +15,13 @@ enum class ExitReason : u8 {
   ept_violation,   // access to a GPA with no EPT mapping (trapped MMIO)
   io_instruction,  // IN/OUT
   vmcall,          // hypercall
+  hlt,             // HLT: the vCPU gives up its pCPU until an interrupt
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
-  constexpr const char* names[] = {"ept_violation", "io_instruction", "vmcall"};
+  constexpr const char* names[] = {"ept_violation", "io_instruction", "vmcall", "hlt"};
   return names[static_cast<std::size_t>(r)];
 }
 
@@ -28,7 +29,9 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   VmId vm = 0;
   unsigned vcpu = 0;
   ExitReason reason = ExitReason::ept_violation;
-  Breakdown cost;  // filled by the hypervisor: exit, hv, dm components
+  TimePs start_ps = 0;  // simulated time of the exit (the vCPU is synchronised)
+  Breakdown segment;    // the vCPU's work since it last woke: what a waiter it wakes inherits
+  Breakdown cost;       // filled by the hypervisor: exit, hv, dm components
 
   tlm::tlm_extension_base* clone() const override { return new VmExitExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const VmExitExtension&>(other); }

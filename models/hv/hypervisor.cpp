@@ -55,6 +55,7 @@ void Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
   if (!vm) throw std::logic_error("VM exit from a VM the hypervisor does not know");
   ++vm->exits[static_cast<std::size_t>(exit.reason)];
   cost_ = &exit.cost;
+  exit_ = &exit;
   cost_->add(Component::exit, timing_.vm_exit_entry_ps);
   u64 value = 0;
   if (write) std::memcpy(&value, data, size);
@@ -93,11 +94,13 @@ void Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       break;
     }
     case ExitReason::vmcall:
+    case ExitReason::hlt:
     case ExitReason::count:
       break;
   }
   if (!write) std::memcpy(data, &value, size);
   cost_ = nullptr;
+  exit_ = nullptr;
 }
 
 ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot) {
@@ -122,9 +125,34 @@ void Hypervisor::invept(Vm& vm) {
   if (invept_hook_) invept_hook_(vm);
 }
 
-void Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
-  ++target.interrupts_received;
-  if (msi_hook_) msi_hook_(target, addr, data);
+unsigned Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
+  constexpr u64 kMsiAddressBase = 0xFEE;  // bits 31:20 of every MSI address on x86
+  constexpr u8 kBroadcast = 0xFF;
+  if (((addr >> 20) & 0xFFF) != kMsiAddressBase) {
+    ++target.msi_undeliverable;
+    return 0;
+  }
+  const u8 dest = static_cast<u8>((addr >> 12) & 0xFF);
+  const bool logical = (addr & 0x4) != 0;
+  const u8 vector = static_cast<u8>(data & 0xFF);
+  // Sent now: at the point of the sender's exit the handler has reached.
+  const TimePs at = exit_ ? exit_->start_ps + exit_->cost.total() : 0;
+  Breakdown blame;
+  if (exit_) {
+    blame = exit_->segment;
+    blame += exit_->cost;
+  }
+  unsigned reached = 0;
+  for (unsigned i = 0; i < target.vcpu_count; ++i) {
+    // A vCPU's APIC id is its index in the VM.
+    const bool hit = logical ? (i < 8 && (dest & (1u << i))) : (dest == kBroadcast || dest == i);
+    if (!hit) continue;
+    ++reached;
+    ++target.interrupts_received;
+    if (interrupt_hook_) interrupt_hook_(target, i, vector, at, blame);
+  }
+  if (!reached) ++target.msi_undeliverable;
+  return reached;
 }
 
 }  // namespace ivsim

@@ -52,13 +52,16 @@ class Hypervisor {
   ept::EditResult ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot);
   ept::EditResult ept_del_mr(Vm& vm, Gpa gpa, u64 size);
 
-  // vlapic_inject_msi: deliver an MSI to a VM; the hook (the VM's virtual
-  // LAPICs) takes it from there.
-  void inject_msi(Vm& target, u64 addr, u32 data);
+  // vlapic_inject_msi: decode an MSI (address 0xFEExxxxx: destination
+  // APIC id and mode; data: vector) and raise it in the destination vCPUs'
+  // virtual LAPICs through the interrupt hook. Returns the vCPUs reached.
+  unsigned inject_msi(Vm& target, u64 addr, u32 data);
 
   // Hooks the SystemC shell installs.
   void set_invept_hook(std::function<void(const Vm&)> hook) { invept_hook_ = std::move(hook); }
-  void set_msi_hook(std::function<void(Vm&, u64 addr, u32 data)> hook) { msi_hook_ = std::move(hook); }
+  // (VM, vCPU index, vector, time sent, the sender's critical path)
+  using InterruptHook = std::function<void(Vm&, unsigned, u8, TimePs, const Breakdown&)>;
+  void set_interrupt_hook(InterruptHook hook) { interrupt_hook_ = std::move(hook); }
 
  private:
   void invept(Vm& vm);
@@ -73,8 +76,9 @@ class Hypervisor {
   std::unique_ptr<IvshmemRegionPool> pool_;
   std::vector<std::unique_ptr<IvshmemDevice>> ivshmem_devices_;
   std::function<void(const Vm&)> invept_hook_;
-  std::function<void(Vm&, u64, u32)> msi_hook_;
-  Breakdown* cost_ = nullptr;  // the exit being handled
+  InterruptHook interrupt_hook_;
+  Breakdown* cost_ = nullptr;             // the exit being handled
+  const VmExitExtension* exit_ = nullptr;
 };
 
 }  // namespace ivsim

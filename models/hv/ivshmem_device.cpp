@@ -127,8 +127,8 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
   if (req.vector >= target->msix_.table_count()) return drop("vector_out_of_range");
   const pci::MsiMessage msg = target->msix_.entry(req.vector);
   if (msg.masked) return drop("entry_masked");
+  if (hv_.inject_msi(target->vm_, msg.addr, msg.data) == 0) return drop("msi_no_destination");
   ++stats.delivered;
-  hv_.inject_msi(target->vm_, msg.addr, msg.data);
 }
 
 }  // namespace ivsim

@@ -31,10 +31,12 @@ struct Vm {
   MmioRegistry mmio;
   VPci vpci;
   std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
+  unsigned vcpu_count = 0;
 
   // Counters for the report.
   std::array<u64, kExitReasonCount> exits{};
-  u64 interrupts_received = 0;
+  u64 interrupts_received = 0;  // MSIs accepted by its virtual LAPICs
+  u64 msi_undeliverable = 0;    // MSIs whose address or destination reached no vCPU
   u64 invept_count = 0;
   u64 unhandled_mmio = 0;  // EPT violations no handler claimed
   u64 unhandled_pio = 0;
