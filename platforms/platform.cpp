@@ -191,6 +191,8 @@ void Platform::place_workloads() {
       ctx.role = spec.name;
       for (const auto& m : region->members)
         if (m.vm == wc.roles.at(spec.name).vm) ctx.ivshmem_bdf = m.vbdf;
+      for (const auto& [role_name, ref] : wc.roles)
+        ctx.role_vm[role_name] = static_cast<VmId>(scenario_.find_vm(ref.vm)->id);
       RoleRun* role = &run->roles[ri];
       RoleProgram program = spec.program;
       role->vcpu->set_program([ctx, program, role](Vcpu& cpu) {

@@ -917,6 +917,11 @@ class Loader {
         break;
       case ParamValue::Type::string:
         v.s = read_string(n, path);
+        if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), v.s) == spec.choices.end()) {
+          std::string list;
+          for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
+          fail(n.loc, path, "expected one of " + list + ", got \"" + v.s + "\"");
+        }
         break;
     }
     return v;

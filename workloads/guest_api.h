@@ -35,6 +35,16 @@ class Guest {
   void outw(u16 port, u16 v) { cpu_.io_out(port, 2, v); }
   void outl(u16 port, u32 v) { cpu_.io_out(port, 4, v); }
 
+  // HLT until an interrupt; returns the vector taken.
+  u8 halt() { return cpu_.halt(); }
+  // Runs `handler` on this vCPU whenever `vector` is taken.
+  void on_interrupt(u8 vector, std::function<void(Guest&)> handler) {
+    cpu_.on_interrupt(vector, [handler = std::move(handler)](Vcpu& c) {
+      Guest g(c);
+      handler(g);
+    });
+  }
+
   VmId vm_id() const { return cpu_.config().vm; }
   unsigned vcpu_index() const { return cpu_.config().index; }
   Timestamp timestamp() const { return cpu_.timestamp(); }

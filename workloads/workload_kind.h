@@ -3,6 +3,7 @@
 // model is built.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct ParamSpec {
   double max = 0;  // inclusive, numeric types only; min == max == 0 means unbounded
   std::string unit;
   std::string doc;
+  std::vector<std::string> choices;  // string parameters: the allowed values (empty: any)
 };
 
 // Context a role's program receives when it starts.
@@ -30,9 +32,11 @@ struct WorkloadContext {
   const WorkloadConfig* config = nullptr;
   MetricSink* metrics = nullptr;
   std::string role;
-  pci::Bdf ivshmem_bdf;  // where this role's VM sees the workload's region
+  pci::Bdf ivshmem_bdf;                 // where this role's VM sees the workload's region
+  std::map<std::string, VmId> role_vm;  // every role's VM id (a doorbell's peer id)
 
   long long param_int(const std::string& name) const { return config->params.at(name).i; }
+  const std::string& param_string(const std::string& name) const { return config->params.at(name).s; }
 };
 
 using RoleProgram = void (*)(Guest& guest, const WorkloadContext& ctx);

@@ -49,8 +49,8 @@ constexpr bool compare(u64 v, Cmp c, u64 operand) {
 
 struct VcpuConfig {
   VmId vm = 0;
-  unsigned index = 0;  // vCPU number within its VM
-  unsigned pcpu = 0;   // the pCPU it runs on (its core in the coherence directory)
+  unsigned index = 0;              // vCPU number within its VM
+  unsigned pcpu = 0;               // the pCPU it runs on (its core in the coherence directory)
   bool lapic_passthrough = false;  // interrupts arrive as physical IPIs
 };
 
@@ -218,8 +218,8 @@ class Vcpu : public sc_core::sc_module {
   // Interrupts.
   std::bitset<256> irr_;  // requested, not yet taken
   bool irq_pending_ = false;
-  TimePs irq_at_ps_ = 0;   // delivery time of the earliest pending request
-  Breakdown irq_blame_;     // critical path up to the delivery, for a waiting vCPU
+  TimePs irq_at_ps_ = 0;  // delivery time of the earliest pending request
+  Breakdown irq_blame_;   // critical path up to the delivery, for a waiting vCPU
   bool in_isr_ = false;
   sc_core::sc_event irq_event_;
   std::map<u8, InterruptHandler> handlers_;

@@ -77,7 +77,7 @@ class Hypervisor {
   std::vector<std::unique_ptr<IvshmemDevice>> ivshmem_devices_;
   std::function<void(const Vm&)> invept_hook_;
   InterruptHook interrupt_hook_;
-  Breakdown* cost_ = nullptr;             // the exit being handled
+  Breakdown* cost_ = nullptr;  // the exit being handled
   const VmExitExtension* exit_ = nullptr;
 };
 

@@ -189,3 +189,40 @@ TEST_CASE("doorbells are decoded in the hypervisor and undeliverable ones are dr
   CHECK(b.vm(0).interrupts_received == 1);
   CHECK(b.vm(2).interrupts_received == 0);
 }
+
+TEST_CASE("a doorbell wakes a halted peer whose handler runs on its vCPU after exit, delivery, wake-up and ISR entry") {
+  test::Bench b(test::two_vm_scenario());
+  TimePs rung_at = 0, handled_at = 0;
+  u8 taken = 0;
+  int handler_runs = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, kBdf);
+    ivshmem_setup_msix(g, *d, 3, 0xFEE0'0000ULL, 0x51);
+    g.on_interrupt(0x51, [&](Guest& isr) {
+      ++handler_runs;
+      handled_at = isr.timestamp().time_ps;
+    });
+    taken = g.halt();
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, kBdf);
+    g.compute(5'000'000);  // the RT VM is halted by now
+    g.load<u32>(d->regs);  // warm the walk: the doorbell exit below walks the same tables
+    rung_at = c.now_ps();
+    ivshmem_int_peer(g, *d, 0, 3);
+  });
+  sc_core::sc_start();
+  CHECK(taken == 0x51);
+  CHECK(handler_runs == 1);
+  CHECK(b.cpu("RT_VM").counters().interrupts == 1);
+  CHECK(b.cpu("RT_VM").counters().exits[static_cast<std::size_t>(ExitReason::hlt)] == 1);
+  // The handler's first instruction: the sender's exit up to the injection
+  // (walk, world switch, decode, handler), delivery, wake from HLT, ISR entry.
+  const TimePs walk = handled_at - rung_at - b.timing.vm_exit_entry_ps - b.timing.mmio_decode_ps -
+                      b.timing.hv_mmio_handler_ps - b.timing.irq_posted_delivery_ps - b.timing.hlt_wakeup_ps -
+                      b.timing.isr_entry_ps;
+  CHECK(walk == 3 * b.timing.l1_hit_ps);  // three EPT entries read from the sender's cache
+  CHECK(device_of(*b.platform, 0).region().doorbells.delivered == 1);
+}
