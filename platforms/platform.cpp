@@ -91,30 +91,77 @@ void Platform::create_vms() {
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = hv_->create_vm(static_cast<VmId>(cfg.id), cfg.name, to_hv(cfg.load_order), layout_.ept_pool.at(cfg.id),
                             layout_.ept_pool_bytes.at(cfg.id), ept::LargePages{});
-    vm.ram_gpa = 0;
     vm.ram_size = cfg.memory_mib * kMiB;
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
+    // The Service VM sees host memory 1:1; the others see their RAM from 0.
+    vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
     // Guest RAM: write-back, readable, writable, executable.
     hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_size, ept::kRwx | ept::kWB);
+    if (cfg.load_order == LoadOrder::service_vm && layout_.ivshmem_bytes) {
+      // prepare_service_vm_memmap maps all of host memory UC first and only
+      // carves out other VMs, the hypervisor and a few windows: the hv-land
+      // pool, E820-reserved, stays mapped UC (the Service VM is trusted).
+      hv_->ept_add_mr(vm, layout_.ivshmem_base, layout_.ivshmem_base, layout_.ivshmem_bytes, ept::kRwx | ept::kUC);
+    }
+    // The static configuration of hv-land devices HC_ADD_VDEV is checked against.
+    for (const auto& r : scenario_.regions)
+      if (r.provider == Provider::hypervisor)
+        for (const auto& m : r.members)
+          if (m.vm == cfg.name) vm.static_ivshmem.push_back({"hv:/" + r.name, r.size_mib * kMiB});
+    if (cfg.load_order != LoadOrder::post_launched) vm.state = VmState::running;
   }
 }
 
 void Platform::create_ivshmem_devices() {
+  // Pre-launched and Service VMs get their hv-land devices from the static
+  // configuration at VM creation (vpci_init_vdevs); a post-launched VM's
+  // devices are created by its acrn-dm at launch: hv-land through
+  // HC_ADD_VDEV, dm-land in acrn-dm itself.
   std::map<unsigned, BarAllocator> allocators;
-  for (std::size_t i = 0; i < scenario_.regions.size(); ++i) {
-    const RegionConfig& r = scenario_.regions[i];
-    if (r.provider != Provider::hypervisor) {
-      const std::string path = "ivshmem[" + std::to_string(i) + "].provider";
-      throw ConfigError(scenario_.where(path), path,
-                        "Device Model regions (dm-land) are not modelled in this version; use Hypervisor");
-    }
+  std::map<unsigned, std::vector<IvshmemArgument>> dm_args;
+  for (const auto& r : scenario_.regions) {
+    const std::string name = (r.provider == Provider::hypervisor ? "hv:/" : "dm:/") + r.name;
     for (const auto& m : r.members) {
       const VmConfig* vc = scenario_.find_vm(m.vm);
       auto it = allocators.try_emplace(vc->id, vc->load_order).first;
       const IvshmemBarValues bars = it->second.allocate_ivshmem(r.size_mib * kMiB);
-      hv_->create_ivshmem_device(*hv_->vm(static_cast<VmId>(vc->id)), "hv:/" + r.name, m.vbdf, bars.bar0, bars.bar1,
-                                 bars.bar2);
+      if (vc->load_order == LoadOrder::post_launched) {
+        dm_args[vc->id].push_back({name, r.size_mib * kMiB, r.region_id, m.vbdf, bars.bar0, bars.bar1, bars.bar2});
+      } else {
+        hv_->create_ivshmem_device(*hv_->vm(static_cast<VmId>(vc->id)), name, m.vbdf, bars.bar0, bars.bar1, bars.bar2);
+      }
     }
+  }
+
+  Vm* service_vm = nullptr;
+  for (Vm* v : hv_->vms())
+    if (v->load_order == VmLoadOrder::service_vm) service_vm = v;
+  u64 dm_bytes = 0;
+  for (const auto& r : scenario_.regions)
+    if (r.provider == Provider::device_model) dm_bytes += 2 * r.size_mib * kMiB;  // room to align each object
+  for (const auto& cfg : scenario_.vms) {
+    if (cfg.load_order != LoadOrder::post_launched) continue;
+    if (!service_vm)
+      throw ConfigError(scenario_.where("vms"), "vms",
+                        "post-launched VM " + cfg.name + " needs a SERVICE_VM to launch it (its device model)");
+    if (!shm_) {
+      if (dm_bytes + 64 * kMiB > service_vm->ram_size)
+        throw ConfigError(scenario_.where("vms"), "vms",
+                          "the Service VM's memory is too small for the Device Model regions' shm objects");
+      // tmpfs pages for the shm objects, from the top of Service VM RAM.
+      shm_ = std::make_unique<ShmNamespace>(service_vm->ram_hpa + service_vm->ram_size - dm_bytes, dm_bytes);
+    }
+    Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
+    device_models_.push_back(std::make_unique<DeviceModel>(*hv_, *service_vm, vm, *shm_));
+    DeviceModel& dm = *device_models_.back();
+    for (const auto& arg : dm_args[cfg.id]) {
+      std::string error;
+      if (!dm.add_ivshmem(arg, error)) launch_errors_.push_back(cfg.name + ": " + error);
+    }
+    const std::string name = "acrn_dm_vm" + std::to_string(cfg.id);
+    dm_modules_.push_back(std::make_unique<DeviceModelModule>(name.c_str(), dm, timing_));
+    hv_module_->attach_device_model(vm.id, *dm_modules_.back());
+    vm.state = VmState::running;
   }
 }
 

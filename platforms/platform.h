@@ -11,6 +11,9 @@
 #include "models/core/metrics.h"
 #include "models/cpu/line_watchers.h"
 #include "models/cpu/vcpu_module.h"
+#include "models/dm/device_model.h"
+#include "models/dm/device_model_module.h"
+#include "models/dm/shm_namespace.h"
 #include "models/host/coherence_directory.h"
 #include "models/host/host_memory.h"
 #include "models/host/host_memory_module.h"
@@ -53,6 +56,11 @@ class Platform {
   std::vector<Vcpu*> vcpus_of(VmId vm) const;
   Vcpu* vcpu(const std::string& vm_name, unsigned index) const;
   const std::vector<std::unique_ptr<WorkloadRun>>& workloads() const { return workloads_; }
+  const std::vector<std::unique_ptr<DeviceModel>>& device_models() const { return device_models_; }
+  const ShmNamespace* shm_namespace() const { return shm_.get(); }
+  // Why acrn-dm could not create a device when launching a VM (ACRN would
+  // not start that VM; the twin runs it without the device and says so).
+  const std::vector<std::string>& launch_errors() const { return launch_errors_; }
 
  private:
   void check_pcpus();
@@ -73,6 +81,10 @@ class Platform {
   std::unique_ptr<HypervisorModule> hv_module_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::vector<std::unique_ptr<WorkloadRun>> workloads_;
+  std::unique_ptr<ShmNamespace> shm_;
+  std::vector<std::unique_ptr<DeviceModel>> device_models_;
+  std::vector<std::unique_ptr<DeviceModelModule>> dm_modules_;
+  std::vector<std::string> launch_errors_;
   unsigned exit_ports_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "models/hv/ivshmem_device.h"
@@ -50,7 +51,7 @@ IvshmemDevice& Hypervisor::create_ivshmem_device(Vm& vm, const std::string& pref
   return *ivshmem_devices_.back();
 }
 
-void Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data) {
+bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward) {
   Vm* vm = this->vm(exit.vm);
   if (!vm) throw std::logic_error("VM exit from a VM the hypervisor does not know");
   ++vm->exits[static_cast<std::size_t>(exit.reason)];
@@ -59,48 +60,122 @@ void Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
   cost_->add(Component::exit, timing_.vm_exit_entry_ps);
   u64 value = 0;
   if (write) std::memcpy(&value, data, size);
+  bool handled = true;
 
   switch (exit.reason) {
     case ExitReason::ept_violation: {
       // The hypervisor fetches and decodes the faulting instruction to learn
       // the access (ACRN's instr_emul), then looks the GPA up.
       charge_hv(timing_.mmio_decode_ps);
-      if (const MmioRegistry::Range* r = vm->mmio.find(addr, size)) {
+      if (addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize) {
+        charge_hv(timing_.hv_mmio_handler_ps);
+        handled = handle_ecam(*vm, addr, size, write, value, forward);
+      } else if (const MmioRegistry::Range* r = vm->mmio.find(addr, size)) {
         charge_hv(timing_.hv_mmio_handler_ps);
         if (write)
           r->handler->mmio_write(r->tag, addr - r->base, size, value);
         else
           value = r->handler->mmio_read(r->tag, addr - r->base, size);
+      } else if (vm->load_order == VmLoadOrder::post_launched) {
+        // emulate_io: no hypervisor handler, so the device model gets it.
+        handled = false;
+        forward = IoRequest{IoRequest::Type::mmio, vm->id, exit.vcpu, addr, {}, 0, size, write, value};
       } else {
-        // No device claims it: reads see all-ones, writes vanish.
+        // No device claims it and there is no device model: reads see
+        // all-ones, writes vanish.
         ++vm->unhandled_mmio;
         if (!write) value = ~u64{0};
-        spdlog::debug("VM{}: unhandled MMIO {} at GPA {:#x}", vm->id, write ? "write" : "read", addr);
+        record_isolation(vm->id, fmt::format("GPA {:#x}", addr), "no_mapping");
       }
       break;
     }
-    case ExitReason::io_instruction: {
+    case ExitReason::io_instruction:
       charge_hv(timing_.hv_pio_handler_ps);
-      const u16 port = static_cast<u16>(addr);
-      if (VPci::claims_port(port, size)) {
-        if (write)
-          vm->vpci.pio_write(port, size, static_cast<u32>(value));
-        else
-          value = vm->vpci.pio_read(port, size);
-      } else {
-        ++vm->unhandled_pio;
-        if (!write) value = ~u64{0};
-      }
+      handled = handle_pio(*vm, static_cast<u16>(addr), size, write, value, forward);
       break;
-    }
     case ExitReason::vmcall:
     case ExitReason::hlt:
     case ExitReason::count:
       break;
   }
-  if (!write) std::memcpy(data, &value, size);
+  if (handled && !write) std::memcpy(data, &value, size);
   cost_ = nullptr;
   exit_ = nullptr;
+  return handled;
+}
+
+bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward) {
+  // ECAM: bus in bits 27:20, device 19:15, function 14:12, register 11:0.
+  const u64 off = addr - kEcamBase;
+  const pci::Bdf bdf = pci::Bdf::from_value(static_cast<u16>(off >> 12));
+  const u32 reg = static_cast<u32>(off & 0xFFF);
+  if (reg >= 0x100) {  // extended config space: no device here has any
+    if (!write) value = ~u64{0} >> (64 - 8 * size);
+    return true;
+  }
+  if (vm.vpci.find(bdf) || vm.load_order != VmLoadOrder::post_launched) {
+    if (write)
+      vm.vpci.cfg_write(bdf, reg, size, static_cast<u32>(value));
+    else
+      value = vm.vpci.cfg_read(bdf, reg, size);
+    return true;
+  }
+  forward = IoRequest{IoRequest::Type::pci_config, vm.id, 0, addr, bdf, reg, size, write, value};
+  return false;
+}
+
+bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward) {
+  if (VPci::claims_port(port, size)) {
+    pci::Bdf bdf;
+    u32 reg = 0;
+    // A post-launched VM's devices that the hypervisor does not emulate
+    // live in its device model (vpci.c forwards their config accesses).
+    if (vm.load_order == VmLoadOrder::post_launched && vm.vpci.data_port_target(port, size, bdf, reg) &&
+        !vm.vpci.find(bdf)) {
+      forward = IoRequest{IoRequest::Type::pci_config, vm.id, 0, port, bdf, reg, size, write, value};
+      return false;
+    }
+    if (write)
+      vm.vpci.pio_write(port, size, static_cast<u32>(value));
+    else
+      value = vm.vpci.pio_read(port, size);
+    return true;
+  }
+  if (vm.load_order == VmLoadOrder::post_launched) {
+    forward = IoRequest{IoRequest::Type::port_io, vm.id, 0, port, {}, 0, size, write, value};
+    return false;
+  }
+  ++vm.unhandled_pio;
+  if (!write) value = ~u64{0} >> (64 - 8 * size);
+  return true;
+}
+
+int Hypervisor::hcall_add_vdev(Vm& caller, Vm& target, const VdevRequest& req, std::string* why) {
+  auto refuse = [&](const std::string& reason) {
+    if (why) *why = reason;
+    record_isolation(target.id, req.name, "hc_add_vdev_refused: " + reason);
+    return -kEinval;
+  };
+  // dispatch_hypercall: HC_ADD_VDEV is a Service VM hypercall.
+  if (caller.load_order != VmLoadOrder::service_vm) return refuse("caller is not the Service VM");
+  if (target.load_order == VmLoadOrder::pre_launched) return refuse("target is a pre-launched VM");
+  if (target.state != VmState::created) return refuse("target VM is not in CREATED state");
+  // create_ivshmem_vdev: the static configuration must name this region with this size.
+  const StaticIvshmem* cfg = nullptr;
+  for (const auto& s : target.static_ivshmem)
+    if (s.name == req.name) cfg = &s;
+  if (!cfg) return refuse("no " + req.name + " in the VM's static configuration");
+  IvshmemRegion* region = pool_ ? pool_->find(req.name) : nullptr;
+  if (!region) return refuse("no hv-land region " + req.name);
+  if (region->size != req.size)
+    return refuse("size " + std::to_string(req.size) + " does not match the region's " + std::to_string(region->size));
+  create_ivshmem_device(target, req.name, req.bdf, req.bar0, req.bar1, req.bar2);
+  return 0;
+}
+
+void Hypervisor::record_isolation(VmId vm, std::string target, std::string reason) {
+  ++isolation_counts_[reason];
+  if (isolation_.size() < kMaxIsolationEvents) isolation_.push_back({vm, std::move(target), std::move(reason)});
 }
 
 ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot) {

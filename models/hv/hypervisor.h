@@ -5,12 +5,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "models/core/timing.h"
 #include "models/cpu/vm_exit.h"
+#include "models/dm/io_request.h"
 #include "models/ept/ept_table.h"
 #include "models/host/host_memory.h"
 #include "models/hv/ivshmem_region_pool.h"
@@ -19,6 +21,25 @@
 namespace ivsim {
 
 class IvshmemDevice;
+
+// Something ACRN's mechanism refused: an access no mapping or device
+// serves, a doorbell dropped, a device request rejected.
+struct IsolationEvent {
+  VmId vm = 0;
+  std::string target;  // e.g. "GPA 0x80000000", "peer 5 in hv:/shm0", "hv:/shm0"
+  std::string reason;
+};
+
+// HC_ADD_VDEV arguments for an IVSHMEM device (struct acrn_vdev).
+struct VdevRequest {
+  std::string name;  // with its hv:/ prefix
+  u64 size = 0;
+  pci::Bdf bdf;
+  u32 bar0 = 0, bar1 = 0;
+  u64 bar2 = 0;
+};
+
+constexpr int kEinval = 22;  // ACRN returns -EINVAL
 
 class Hypervisor {
  public:
@@ -44,8 +65,24 @@ class Hypervisor {
                                        u64 bar2);
   const std::vector<std::unique_ptr<IvshmemDevice>>& ivshmem_devices() const { return ivshmem_devices_; }
 
-  // One VM exit, handled synchronously; `cost` receives its exit/hv components.
-  void handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data);
+  // The virtual ECAM window every VM's vPCI traps (VIRT_PCI_MMCFG_BASE).
+  static constexpr Gpa kEcamBase = 0xE000'0000ULL;
+  static constexpr u64 kEcamSize = 256 * kMiB;
+
+  // One VM exit, handled synchronously; `cost` receives its exit/hv
+  // components. Returns false when the access must go to the Service VM's
+  // device model: `forward` then holds the I/O request, and the caller
+  // completes `data` from its value.
+  bool handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward);
+
+  // hcall_add_vdev for an IVSHMEM device: only from the Service VM, only for
+  // a post-launched VM in CREATED state, only for a name and size in that
+  // VM's static configuration. Returns 0 or -EINVAL, with the reason.
+  int hcall_add_vdev(Vm& caller, Vm& target, const VdevRequest& req, std::string* why = nullptr);
+
+  void record_isolation(VmId vm, std::string target, std::string reason);
+  const std::vector<IsolationEvent>& isolation_events() const { return isolation_; }
+  const std::map<std::string, u64>& isolation_counts() const { return isolation_counts_; }
 
   // ept_add_mr / ept_del_mr: edit and flush the VM's cached translations,
   // charging the edit to the exit being handled (if any).
@@ -65,6 +102,8 @@ class Hypervisor {
 
  private:
   void invept(Vm& vm);
+  bool handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward);
+  bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   void charge_hv(TimePs ps) {
     if (cost_) cost_->add(Component::hv, ps);
   }
@@ -79,6 +118,9 @@ class Hypervisor {
   InterruptHook interrupt_hook_;
   Breakdown* cost_ = nullptr;  // the exit being handled
   const VmExitExtension* exit_ = nullptr;
+  std::vector<IsolationEvent> isolation_;  // the first kMaxIsolationEvents
+  std::map<std::string, u64> isolation_counts_;
+  static constexpr std::size_t kMaxIsolationEvents = 256;
 };
 
 }  // namespace ivsim

@@ -1,5 +1,7 @@
 #include "models/hv/hypervisor_module.h"
 
+#include <cstring>
+
 namespace ivsim {
 
 HypervisorModule::HypervisorModule(sc_core::sc_module_name name, Hypervisor& hv)
@@ -16,8 +18,28 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
     gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return;
   }
-  hv_.handle_exit(*exit, gp.get_address(), gp.get_data_length(), gp.is_write(), gp.get_data_ptr());
-  delay += sc_core::sc_time::from_value(exit->cost.total());
+  IoRequest req;
+  const bool handled =
+      hv_.handle_exit(*exit, gp.get_address(), gp.get_data_length(), gp.is_write(), gp.get_data_ptr(), req);
+  if (handled) {
+    delay += sc_core::sc_time::from_value(exit->cost.total());
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  // acrn_insert_request: the request waits in the ioreq page while the
+  // Service VM's device model serves it; the vCPU is paused meanwhile.
+  sc_core::wait(delay + sc_core::sc_time::from_value(exit->cost.total()));
+  delay = sc_core::SC_ZERO_TIME;
+  const TimePs start = sc_core::sc_time_stamp().value();
+  auto it = device_models_.find(exit->vm);
+  if (it == device_models_.end()) {
+    // A post-launched VM without a device model: nothing answers.
+    if (!req.write) req.value = ~u64{0};
+  } else {
+    it->second->submit(req);
+  }
+  exit->cost.add(Component::dm, sc_core::sc_time_stamp().value() - start);
+  if (!req.write) std::memcpy(gp.get_data_ptr(), &req.value, gp.get_data_length());
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

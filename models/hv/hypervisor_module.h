@@ -1,11 +1,15 @@
 // The hypervisor as a SystemC module: every vCPU's exit socket binds to its
-// exit target socket; INVEPT goes back to the VM's vCPUs as DMI invalidation.
+// exit target socket; INVEPT goes back to the VM's vCPUs as DMI
+// invalidation; accesses only a device model serves go to the Service VM's
+// device model as I/O requests, the exiting vCPU waiting for completion.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <map>
 #include <systemc>
 #include <tlm>
 
+#include "models/dm/io_request.h"
 #include "models/hv/hypervisor.h"
 
 namespace ivsim {
@@ -17,11 +21,14 @@ class HypervisorModule : public sc_core::sc_module {
   HypervisorModule(sc_core::sc_module_name name, Hypervisor& hv);
 
   Hypervisor& core() { return hv_; }
+  // The device model serving a post-launched VM's I/O requests.
+  void attach_device_model(VmId vm, IoRequestHandler& dm) { device_models_[vm] = &dm; }
 
  private:
   void b_transport(int port, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
 
   Hypervisor& hv_;
+  std::map<VmId, IoRequestHandler*> device_models_;
 };
 
 }  // namespace ivsim

@@ -1,5 +1,6 @@
 #include "models/hv/ivshmem_device.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "models/hv/hypervisor.h"
@@ -116,6 +117,8 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
   ++stats.sent;
   auto drop = [&](const char* reason) {
     ++stats.dropped[reason];
+    hv_.record_isolation(vm_.id, fmt::format("peer {} vector {} in {}", req.peer, req.vector, region_.name),
+                         std::string("doorbell_") + reason);
     spdlog::debug("VM{} doorbell to peer {} vector {} in {} dropped: {}", vm_.id, req.peer, req.vector, region_.name,
                   reason);
   };

@@ -18,10 +18,23 @@ namespace ivsim {
 // ACRN's load orders.
 enum class VmLoadOrder : u8 { pre_launched, service_vm, post_launched };
 
+// The part of a VM's lifecycle the device creation rules look at
+// (hypervisor/include/arch/x86/asm/guest/vm.h: VM_CREATED, VM_RUNNING, ...).
+enum class VmState : u8 { created, running };
+
+// A hv-land IVSHMEM device in the VM's static configuration (pci_devs[] with
+// shm_region_name), which HC_ADD_VDEV requests are checked against.
+struct StaticIvshmem {
+  std::string name;  // "hv:/<NAME>"
+  u64 size = 0;
+};
+
 struct Vm {
   VmId id = 0;
   std::string name;
   VmLoadOrder load_order = VmLoadOrder::post_launched;
+  VmState state = VmState::created;
+  std::vector<StaticIvshmem> static_ivshmem;
   Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
   u64 ram_size = 0;
   Hpa ram_hpa = 0;  // ... backed by host RAM from here

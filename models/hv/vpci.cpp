@@ -20,6 +20,14 @@ void VPci::cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value) {
   if (PciVdev* d = find(bdf)) d->cfg_write(offset, size, value);
 }
 
+bool VPci::data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg) const {
+  if (port < kConfigData || !(cf8_ & kCf8Enable)) return false;
+  reg = (cf8_ & 0xFC) + (port - kConfigData);
+  if (reg % size != 0) return false;
+  bdf = pci::Bdf::from_value(static_cast<u16>((cf8_ >> 8) & 0xFFFF));
+  return true;
+}
+
 u32 VPci::pio_read(u16 port, unsigned size) const {
   // Only a 4-byte access to 0xCF8 itself reads the latch.
   if (port < kConfigData) return (port == kConfigAddress && size == 4) ? cf8_ : all_ones(size);

@@ -42,6 +42,10 @@ class VPci {
   u32 cfg_read(pci::Bdf bdf, u32 offset, unsigned size) const;
   void cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value);
 
+  // Which device and register a data-port access (0xCFC-0xCFF) would reach
+  // with the latched address; false when it reaches none (disabled, misaligned).
+  bool data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg) const;
+
   u32 pio_read(u16 port, unsigned size) const;
   void pio_write(u16 port, unsigned size, u32 value);
 

@@ -80,6 +80,9 @@ class ConfigSpace {
   u64 bar_base(unsigned idx) const;
   // The base currently held in the register(s), regardless of decode state.
   u64 bar_register_base(unsigned idx) const;
+  // The register base unless sizing: for devices whose BARs decode from
+  // reset (acrn-dm programs them before the guest boots).
+  u64 bar_base_from_reset(unsigned idx) const { return idx < kNumBars ? decode(pair_lower(idx)) : 0; }
 
   // Guest config access. Size 1, 2 or 4, naturally aligned; anything else
   // reads all-ones and writes nothing. off < 256.

@@ -14,6 +14,8 @@
 
 namespace ivsim::test {
 
+// RT_VM (0, pre-launched, pCPU 3), Service_VM (1, pCPU 0) and HMI_VM (2,
+// post-launched, pCPU 5) sharing hv-land region "shm0" at 00:08.0.
 inline Scenario two_vm_scenario(u64 region_mib = 2) {
   Scenario s;
   s.name = "testbench";
@@ -24,19 +26,48 @@ inline Scenario two_vm_scenario(u64 region_mib = 2) {
   rt.load_order = LoadOrder::pre_launched;
   rt.pcpus = {3};
   rt.memory_mib = 64;
+  VmConfig sos;
+  sos.id = 1;
+  sos.name = "Service_VM";
+  sos.load_order = LoadOrder::service_vm;
+  sos.pcpus = {0};
+  sos.memory_mib = 512;
   VmConfig hmi;
   hmi.id = 2;
   hmi.name = "HMI_VM";
   hmi.load_order = LoadOrder::post_launched;
   hmi.pcpus = {5};
   hmi.memory_mib = 64;
-  s.vms = {rt, hmi};
+  s.vms = {rt, sos, hmi};
   RegionConfig r;
   r.name = "shm0";
   r.size_mib = region_mib;
   r.region_id = 7;
   r.members = {{"RT_VM", *pci::Bdf::parse("00:08.0")}, {"HMI_VM", *pci::Bdf::parse("00:08.0")}};
   s.regions = {r};
+  return s;
+}
+
+// RT_VM (0, pre-launched), Service_VM (1), HMI_VM (2) and UOS_VM (3),
+// post-launched. Region "shared" exists twice: hv-land (RT_VM, HMI_VM at
+// 00:08.0) and dm-land (HMI_VM at 00:09.0, UOS_VM at 00:08.0).
+inline Scenario mixed_scenario() {
+  Scenario s = two_vm_scenario();
+  VmConfig uos;
+  uos.id = 3;
+  uos.name = "UOS_VM";
+  uos.load_order = LoadOrder::post_launched;
+  uos.pcpus = {6};
+  uos.memory_mib = 64;
+  s.vms.push_back(uos);
+  s.regions[0].name = "shared";
+  RegionConfig dm;
+  dm.name = "shared";
+  dm.provider = Provider::device_model;
+  dm.size_mib = 2;
+  dm.region_id = 9;
+  dm.members = {{"HMI_VM", *pci::Bdf::parse("00:09.0")}, {"UOS_VM", *pci::Bdf::parse("00:08.0")}};
+  s.regions.push_back(dm);
   return s;
 }
 

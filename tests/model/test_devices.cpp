@@ -1,0 +1,344 @@
+// Conformance of the guest-visible devices with ACRN, behaviour by behaviour
+// (fact sheet §1.3-§1.8, §2.3, §4), driven by guest programs through the
+// whole platform: vCPU exits, hypervisor, vPCI, the Service VM's device model.
+#include <catch2/catch.hpp>
+
+#include "models/hv/ivshmem_device.h"
+#include "tests/support/testbench.h"
+#include "workloads/ivshmem_driver.h"
+#include "workloads/pci_config.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
+
+IvshmemDevice* hv_device(Platform& p, VmId vm) {
+  for (const auto& d : p.hypervisor().ivshmem_devices())
+    if (d->vm().id == vm) return d.get();
+  return nullptr;
+}
+
+const DeviceModel& dm_of(Platform& p, VmId vm) {
+  for (const auto& d : p.device_models())
+    if (d->vm().id == vm) return *d;
+  throw std::logic_error("no device model for that VM");
+}
+
+}  // namespace
+
+TEST_CASE("hv-land config space reads as init_ivshmem_vdev sets it") {
+  test::Bench b(test::two_vm_scenario());
+  u32 ids = 0, class_rev = 0, subsystem = 0, cap_ptr = 0, msix_cap = 0, table = 0, pba = 0, pin = 0, header = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    ids = pci_cfg_read32(g, k08, 0x00);
+    class_rev = pci_cfg_read32(g, k08, 0x08);
+    header = pci_cfg_read8(g, k08, 0x0E);
+    subsystem = pci_cfg_read32(g, k08, 0x2C);
+    cap_ptr = pci_cfg_read8(g, k08, 0x34);
+    msix_cap = pci_cfg_read32(g, k08, 0x40);
+    table = pci_cfg_read32(g, k08, 0x44);
+    pba = pci_cfg_read32(g, k08, 0x48);
+    pin = pci_cfg_read8(g, k08, 0x3D);
+  });
+  sc_core::sc_start();
+  CHECK(ids == 0x1110'1AF4u);
+  CHECK(class_rev == 0x0500'0001u);  // class 05, subclass 00, prog-IF 00, revision 1
+  CHECK(header == 0x80);             // function 0: multi-function bit
+  CHECK(subsystem == ((7u << 16) | 0x8086u));
+  CHECK(cap_ptr == 0x40);
+  CHECK((msix_cap & 0xFF) == 0x11);         // MSI-X capability id
+  CHECK(((msix_cap >> 16) & 0x7FF) == 7);   // table size 8
+  CHECK(((msix_cap >> 16) & 0xC000) == 0);  // disabled, not masked at reset
+  CHECK(table == 0x1);                      // BIR 1, offset 0
+  CHECK(pba == (0x800u | 0x1));             // BIR 1, offset 0x800
+  CHECK(pin == 0);                          // no INTx
+}
+
+TEST_CASE("a bus scan through ECAM finds what 0xCF8/0xCFC finds") {
+  test::Bench b(test::mixed_scenario());
+  std::vector<PciFunction> scan;
+  u32 ecam_ids_08 = 0, ecam_ids_09 = 0, ecam_absent = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    scan = pci_scan_bus(g, 0);
+    ecam_ids_08 = pci_ecam_read32(g, k08, 0);
+    ecam_ids_09 = pci_ecam_read32(g, k09, 0);
+    ecam_absent = pci_ecam_read32(g, *pci::Bdf::parse("00:0a.0"), 0);
+  });
+  sc_core::sc_start();
+  // hv-land device at 00:08.0 (hypervisor vPCI) and dm-land at 00:09.0 (acrn-dm).
+  REQUIRE(scan.size() == 2);
+  CHECK(scan[0].bdf == k08);
+  CHECK(scan[1].bdf == k09);
+  for (const auto& f : scan) {
+    CHECK(f.vendor == 0x1AF4);
+    CHECK(f.device == 0x1110);
+    CHECK(f.class_code == 0x050000);
+  }
+  CHECK(ecam_ids_08 == 0x1110'1AF4u);
+  CHECK(ecam_ids_09 == 0x1110'1AF4u);
+  CHECK(ecam_absent == 0xFFFF'FFFFu);
+  // The dm-land device's config accesses went to the device model.
+  CHECK(dm_of(*b.platform, 2).requests() > 0);
+}
+
+TEST_CASE("a post-launched VM's hv-land device comes from HC_ADD_VDEV checked against its static configuration") {
+  test::Bench b(test::mixed_scenario());
+  Hypervisor& hv = b.platform->hypervisor();
+  REQUIRE(hv_device(*b.platform, 2));  // created by acrn-dm at launch
+  CHECK(b.platform->launch_errors().empty());
+  Vm& sos = b.vm(1);
+  Vm& hmi = b.vm(2);
+  Vm& rt = b.vm(0);
+  const VdevRequest good{"hv:/shared", 2 * kMiB, k09, 0x8010'0000u, 0x8010'1000u, 0x8040'000CULL};
+  std::string why;
+  // The VM is running now: creation is refused whatever the arguments.
+  CHECK(hv.hcall_add_vdev(sos, hmi, good, &why) == -kEinval);
+  CHECK(why == "target VM is not in CREATED state");
+  hmi.state = VmState::created;
+  CHECK(hv.hcall_add_vdev(rt, hmi, good, &why) == -kEinval);
+  CHECK(why == "caller is not the Service VM");
+  CHECK(hv.hcall_add_vdev(sos, rt, good, &why) == -kEinval);
+  CHECK(why == "target is a pre-launched VM");
+  VdevRequest wrong_size = good;
+  wrong_size.size = 4 * kMiB;
+  CHECK(hv.hcall_add_vdev(sos, hmi, wrong_size, &why) == -kEinval);
+  CHECK(why == "size 4194304 does not match the region's 2097152");
+  VdevRequest wrong_name = good;
+  wrong_name.name = "hv:/other";
+  CHECK(hv.hcall_add_vdev(sos, hmi, wrong_name, &why) == -kEinval);
+  CHECK(why == "no hv:/other in the VM's static configuration");
+  VdevRequest dm_name = good;
+  dm_name.name = "dm:/shared";
+  CHECK(hv.hcall_add_vdev(sos, hmi, dm_name, &why) == -kEinval);
+  CHECK(hv.isolation_counts().at("hc_add_vdev_refused: target VM is not in CREATED state") == 1);
+  CHECK(hv.hcall_add_vdev(sos, hmi, good, &why) == 0);
+}
+
+TEST_CASE("hv:/X and dm:/X with the same name are different memory and never see each other's writes") {
+  test::Bench b(test::mixed_scenario());
+  u64 rt_sees = 0, uos_sees = 0, hmi_hv = 0, hmi_dm = 0;
+  bool written = false;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto hv = ivshmem_probe(g, k08);
+    const auto dm = ivshmem_probe(g, k09);
+    g.store<u64>(hv->shmem, 0x4848);  // "HH"
+    g.store<u64>(dm->shmem, 0x4444);  // "DD"
+    hmi_hv = g.load<u64>(hv->shmem);
+    hmi_dm = g.load<u64>(dm->shmem);
+    written = true;
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto hv = ivshmem_probe(g, k08);
+    g.compute(50'000'000);
+    rt_sees = g.load<u64>(hv->shmem);
+  });
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    g.compute(50'000'000);
+    uos_sees = g.load<u64>(dm->shmem);
+  });
+  sc_core::sc_start();
+  REQUIRE(written);
+  CHECK(hmi_hv == 0x4848);
+  CHECK(hmi_dm == 0x4444);
+  CHECK(rt_sees == 0x4848);
+  CHECK(uos_sees == 0x4444);
+  const ShmObject* shm = b.platform->shm_namespace()->find("shared");
+  REQUIRE(shm);
+  CHECK(shm->openers == 2);
+  CHECK(shm->hpa != hv_device(*b.platform, 0)->region().hpa);
+  // The Service VM's pages back the dm-land object.
+  CHECK(shm->hpa >= b.vm(1).ram_hpa);
+  CHECK(shm->hpa + shm->size <= b.vm(1).ram_hpa + b.vm(1).ram_size);
+}
+
+TEST_CASE("a doorbell cannot cross providers: dm-land has none and hv-land resolves peers in its own region") {
+  test::Bench b(test::mixed_scenario());
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    ivshmem_int_peer(g, *dm, 2, 0);  // HMI_VM shares dm:/shared with us
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto hv = ivshmem_probe(g, k08);
+    ivshmem_int_peer(g, *hv, 3, 0);  // UOS_VM is not in hv:/shared
+  });
+  sc_core::sc_start();
+  const DeviceModel& dm = dm_of(*b.platform, 3);
+  REQUIRE(dm.devices().size() == 1);
+  CHECK(dm.devices()[0]->registers().doorbell_writes() == 1);
+  CHECK(b.vm(2).interrupts_received == 0);
+  CHECK(hv_device(*b.platform, 0)->region().doorbells.dropped.at("peer_not_in_region") == 1);
+  CHECK(b.platform->hypervisor().isolation_counts().at("doorbell_peer_not_in_region") == 1);
+}
+
+TEST_CASE("dm-land registers: IVPosition reads 0, Doorbell and unknown offsets read all-ones, writes are ignored") {
+  test::Bench b(test::mixed_scenario());
+  u32 intr_mask = 1, ivposition = 1, doorbell = 0, reserved = 0;
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    g.store<u32>(dm->regs + 0x00, 0xFFFF);
+    intr_mask = g.load<u32>(dm->regs + 0x00);
+    ivposition = g.load<u32>(dm->regs + 0x08);
+    doorbell = g.load<u32>(dm->regs + 0x0C);
+    reserved = g.load<u32>(dm->regs + 0x40);
+  });
+  sc_core::sc_start();
+  CHECK(intr_mask == 0);
+  CHECK(ivposition == 0);
+  CHECK(doorbell == 0xFFFF'FFFFu);
+  CHECK(reserved == 0xFFFF'FFFFu);
+  CHECK(dm_of(*b.platform, 3).devices()[0]->registers().writes_ignored() == 1);
+}
+
+TEST_CASE("the dm-land device has no MSI-X capability and no interrupt pin") {
+  test::Bench b(test::mixed_scenario());
+  u16 status = 0xFFFF;
+  u8 pin = 0xFF;
+  bool msix = true;
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    status = pci_cfg_read16(g, k08, 0x06);
+    pin = pci_cfg_read8(g, k08, 0x3D);
+    msix = ivshmem_setup_msix(g, *ivshmem_probe(g, k08), 0, 0xFEE0'0000ULL, 0x40);
+  });
+  sc_core::sc_start();
+  CHECK((status & 0x10) == 0);
+  CHECK(pin == 0);
+  CHECK_FALSE(msix);
+}
+
+TEST_CASE("dm-land BAR2 relocation leaves the memory at the old GPA and the new window reads all-ones") {
+  test::Bench b(test::mixed_scenario());
+  u64 old_window = 0, new_window = 0;
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    g.store<u64>(dm->shmem, 77);
+    const u32 moved = static_cast<u32>(dm->shmem + 0x0100'0000);  // still below 4 GiB
+    pci_cfg_write32(g, k08, 0x18, moved);
+    new_window = g.load<u64>(moved);
+    old_window = g.load<u64>(dm->shmem);
+  });
+  sc_core::sc_start();
+  CHECK(old_window == 77);
+  CHECK(new_window == ~u64{0});
+}
+
+TEST_CASE("an access served by the device model pays the I/O request round trip on top of the exit") {
+  test::Bench b(test::mixed_scenario());
+  Timestamp t0, t1;
+  u32 ivposition = 1;
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    g.load<u32>(dm->regs);  // warm the walk
+    t0 = g.timestamp();
+    ivposition = g.load<u32>(dm->regs + 0x08);
+    t1 = g.timestamp();
+  });
+  sc_core::sc_start();
+  CHECK(ivposition == 0);
+  const Breakdown spent = t1.cumulative - t0.cumulative;
+  CHECK(spent.total() == t1.time_ps - t0.time_ps);
+  CHECK(spent.get(Component::exit) == b.timing.vm_exit_entry_ps);
+  CHECK(spent.get(Component::hv) == b.timing.mmio_decode_ps);
+  CHECK(spent.get(Component::dm) ==
+        b.timing.ioreq_notify_ps + b.timing.dm_dispatch_ps + b.timing.dm_handler_ps + b.timing.ioreq_complete_ps);
+}
+
+TEST_CASE("the Service VM reaches the hv-land pool through its UC mapping, a User VM only through its BAR2") {
+  test::Bench b(test::mixed_scenario());
+  const Hpa pool = b.platform->layout().ivshmem_base;
+  u64 sos_sees = 0;
+  Timestamp t0, t1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto hv = ivshmem_probe(g, k08);
+    g.store<u64>(hv->shmem + 0x10, 0x5A5A);
+  });
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(50'000'000);
+    t0 = g.timestamp();
+    sos_sees = g.load<u64>(pool + 0x10);  // the Service VM's GPA = HPA
+    t1 = g.timestamp();
+  });
+  sc_core::sc_start();
+  CHECK(sos_sees == 0x5A5A);
+  const ept::WalkResult w = b.vm(1).ept->walk(pool);
+  REQUIRE(w.present);
+  CHECK(ept::mem_type_of(w.leaf) == ept::MemType::UC);
+  CHECK((t1.cumulative - t0.cumulative).get(Component::dram) == b.timing.dram_ps);
+  // A User VM has no mapping of the pool at that address.
+  CHECK_FALSE(b.vm(2).ept->walk(pool).present);
+}
+
+TEST_CASE("a guest moves only its own BAR2 window") {
+  test::Bench b(test::two_vm_scenario());
+  Gpa hmi_window = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    ivshmem_probe(g, k08);
+    pci_cfg_write32(g, k08, 0x1C, 0x41);  // BAR3: move to 0x41_xxxx_xxxx
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    hmi_window = ivshmem_probe(g, k08)->shmem;
+    g.compute(50'000'000);
+    g.store<u64>(hmi_window, 9);
+  });
+  sc_core::sc_start();
+  CHECK((hv_device(*b.platform, 0)->shm_gpa() >> 32) == 0x41);
+  CHECK(hv_device(*b.platform, 2)->shm_gpa() == hmi_window);
+  CHECK(b.platform->host_memory().read_u64(hv_device(*b.platform, 2)->region().hpa) == 9);
+}
+
+TEST_CASE("BAR2 programmed over guest RAM keeps the RAM mapping and moving it away deletes that RAM") {
+  test::Bench b(test::two_vm_scenario());
+  u64 ram_before = 0, ram_overlaid = 0, ram_after = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto hv = ivshmem_probe(g, k08);
+    const Gpa ram = 0x0200'0000;  // 32 MiB, inside the VM's 64 MiB of RAM
+    g.store<u64>(ram, 0x1234);
+    ram_before = g.load<u64>(ram);
+    pci_cfg_write32(g, k08, 0x1C, 0);
+    pci_cfg_write32(g, k08, 0x18, static_cast<u32>(ram) | 0xC);
+    ram_overlaid = g.load<u64>(ram);  // still the RAM page: present entries are not overwritten
+    pci_cfg_write32(g, k08, 0x1C, static_cast<u32>(hv->shmem >> 32));
+    pci_cfg_write32(g, k08, 0x18, static_cast<u32>(hv->shmem) | 0xC);
+    ram_after = g.load<u64>(ram);  // ept_del_mr of the old window removed the RAM mapping
+  });
+  sc_core::sc_start();
+  CHECK(ram_before == 0x1234);
+  CHECK(ram_overlaid == 0x1234);
+  CHECK(ram_after == ~u64{0});
+  CHECK(b.vm(0).unhandled_mmio >= 1);
+}
+
+TEST_CASE("IVPosition survives a BAR0 remap") {
+  test::Bench b(test::two_vm_scenario());
+  u32 before = 0, after = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    auto hv = ivshmem_probe(g, k08);
+    before = ivshmem_get_id(g, *hv);
+    pci_cfg_write32(g, k08, 0x10, 0x9000'0000u);
+    hv->regs = 0x9000'0000u;
+    after = ivshmem_get_id(g, *hv);
+  });
+  sc_core::sc_start();
+  CHECK(before == 2);
+  CHECK(after == 2);
+}
