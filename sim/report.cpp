@@ -143,17 +143,25 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     Json exits = Json::object();
     for (std::size_t i = 0; i < kExitReasonCount; ++i)
       exits[exit_reason_name(static_cast<ExitReason>(i))] = vm->exits[i];
-    u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0;
+    u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0, interrupts_taken = 0;
     for (Vcpu* v : platform.vcpus_of(vm->id)) {
+      interrupts_taken += v->counters().interrupts;
       loads += v->counters().loads;
       stores += v->counters().stores;
       tlb_misses += v->counters().tlb_misses;
       walk_refs += v->counters().walk_refs;
     }
+    // HLT and other vCPU-local exits are counted by the vCPU.
+    for (Vcpu* v : platform.vcpus_of(vm->id))
+      for (std::size_t i = 0; i < kExitReasonCount; ++i)
+        if (static_cast<ExitReason>(i) == ExitReason::hlt)
+          exits[exit_reason_name(ExitReason::hlt)] =
+              exits[exit_reason_name(ExitReason::hlt)].get<u64>() + v->counters().exits[i];
     vms.push_back({{"id", vm->id},
                    {"name", vm->name},
                    {"exits", exits},
                    {"interrupts", vm->interrupts_received},
+                   {"interrupts_taken", interrupts_taken},
                    {"unhandled_mmio", vm->unhandled_mmio},
                    {"unhandled_pio", vm->unhandled_pio},
                    {"invept", vm->invept_count},
@@ -187,7 +195,47 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
             {{"sent", reg.doorbells.sent}, {"delivered", reg.doorbells.delivered}, {"dropped", dropped}}}});
     }
   }
+  // dm-land regions: the Service VM's shm objects, by name.
+  if (const ShmNamespace* shm = platform.shm_namespace()) {
+    for (const auto& [name, obj] : shm->objects()) {
+      Json members = Json::array();
+      u64 doorbell_writes = 0;
+      for (const auto& dm : platform.device_models()) {
+        for (const auto& dev : dm->devices()) {
+          if (&dev->shm() != &obj) continue;
+          doorbell_writes += dev->registers().doorbell_writes();
+          members.push_back({{"vm", dm->vm().id},
+                             {"vbdf", dev->bdf().to_string()},
+                             {"bar2_gpa", fmt::format("{:#x}", dev->memseg_gpa())}});
+        }
+      }
+      Json dropped = Json::object();
+      if (doorbell_writes) dropped["dm_land_has_no_doorbell"] = doorbell_writes;
+      u16 region_id = 0;
+      for (const auto& rc : platform.scenario().regions)
+        if (rc.provider == Provider::device_model && rc.name == name) region_id = rc.region_id;
+      regions.push_back({{"name", "dm:/" + name},
+                         {"provider", "Device Model"},
+                         {"size", obj.size},
+                         {"region_id", region_id},
+                         {"hpa", fmt::format("{:#x}", obj.hpa)},
+                         {"members", members},
+                         {"doorbells", {{"sent", doorbell_writes}, {"delivered", 0}, {"dropped", dropped}}}});
+    }
+  }
   r["regions"] = regions;
+
+  // What ACRN's mechanisms refused: counts by reason, and the first events.
+  const Hypervisor& hv = platform.hypervisor();
+  Json counts = Json::object();
+  for (const auto& [reason, n] : hv.isolation_counts()) counts[reason] = n;
+  Json events = Json::array();
+  for (const auto& e : hv.isolation_events())
+    events.push_back({{"vm", e.vm}, {"target", e.target}, {"reason", e.reason}});
+  r["isolation"] = {{"counts", counts}, {"events", events}};
+  Json launch = Json::array();
+  for (const auto& e : platform.launch_errors()) launch.push_back(e);
+  if (!launch.empty()) r["launch_errors"] = launch;
 
   const double sim_s = static_cast<double>(host.simulated_ps) * 1e-12;
   r["host"] = {{"wall_seconds", host.wall_seconds},
