@@ -5,8 +5,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "platforms/board_xml.h"
 #include "platforms/config_error.h"
 #include "platforms/data_dir.h"
+#include "platforms/xml_document.h"
 
 namespace ivsim {
 
@@ -27,6 +29,7 @@ std::vector<std::string> board_names() {
 }
 
 Board load_board(const std::string& name, const SourceLocation& where) {
+  if (is_xml_path(name)) return load_board_xml(name, where);
   const auto names = board_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string list;
@@ -59,6 +62,7 @@ Board load_board(const std::string& name, const SourceLocation& where) {
       c.size_bytes = n_cache["size_bytes"].as<u64>();
       c.ways = n_cache["ways"].as<unsigned>();
       c.line_bytes = n_cache["line_bytes"].as<unsigned>();
+      c.inclusive = n_cache["inclusive"] && n_cache["inclusive"].as<unsigned>() != 0;
       c.pcpus = n_cache["pcpus"].as<std::vector<unsigned>>();
       b.caches.push_back(c);
     }

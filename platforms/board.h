@@ -24,6 +24,7 @@ struct CacheInfo {
   u64 size_bytes = 0;
   unsigned ways = 0;
   unsigned line_bytes = 64;
+  bool inclusive = false;       // <cache_inclusiveness>: inclusive of the lower levels
   std::vector<unsigned> pcpus;  // pCPU ids sharing it
 };
 
@@ -33,7 +34,7 @@ struct Board {
   unsigned family_id = 6;
   unsigned model_id = 0;
   unsigned physical_address_bits = 39;
-  std::string timing_profile;  // profile name chosen for this CPU
+  std::string timing_profile;  // profile name chosen for this CPU ("" when none models it)
   std::vector<PhysicalCpu> pcpus;
   u64 ram_mib = 16384;
   std::vector<CacheInfo> caches;  // data and unified caches (instruction caches are not modelled)
@@ -47,7 +48,9 @@ struct Board {
 
 // Names of the boards shipped in platforms/boards/, sorted.
 std::vector<std::string> board_names();
-// Loads a shipped board by name; throws ConfigError(where, "board", ...) when unknown.
+// Loads a shipped board by name, or an ACRN board file when `name` ends in
+// ".xml" (a path); throws ConfigError(where, "board", ...) when unknown or
+// unreadable, and errors located in the board file when it is malformed.
 Board load_board(const std::string& name, const struct SourceLocation& where);
 
 }  // namespace ivsim

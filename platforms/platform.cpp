@@ -1,12 +1,15 @@
 #include "platforms/platform.h"
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "models/hv/ivshmem_device.h"
 #include "platforms/bar_allocator.h"
 #include "platforms/config_error.h"
+#include "platforms/host_caches.h"
 #include "workloads/guest_api.h"
+#include "workloads/guest_paging.h"
 
 namespace ivsim {
 
@@ -24,22 +27,6 @@ VmLoadOrder to_hv(LoadOrder o) {
   return VmLoadOrder::post_launched;
 }
 
-std::vector<std::vector<CoreDistance>> distances(const Board& b) {
-  unsigned n = 0;
-  for (const auto& p : b.pcpus) n = std::max(n, p.id + 1);
-  std::vector<std::vector<CoreDistance>> d(n, std::vector<CoreDistance>(n, CoreDistance::cross_die));
-  for (const auto& a : b.pcpus)
-    for (const auto& c : b.pcpus) {
-      if (a.die != c.die)
-        d[a.id][c.id] = CoreDistance::cross_die;
-      else if (a.core == c.core)
-        d[a.id][c.id] = CoreDistance::smt_sibling;
-      else
-        d[a.id][c.id] = CoreDistance::same_die;
-    }
-  return d;
-}
-
 }  // namespace
 
 std::string WorkloadRun::status() const {
@@ -55,7 +42,7 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   check_pcpus();
   layout_ = plan_host_layout(scenario_, board_);
   mem_ = std::make_unique<HostMemory>(board_.physical_address_bits);
-  dir_ = std::make_unique<CoherenceDirectory>(timing_, distances(board_));
+  dir_ = std::make_unique<CoherenceDirectory>(timing_, cache_topology(board_));
   hv_ = std::make_unique<Hypervisor>(*mem_, timing_, scenario_.max_vm_num);
   mem_module_ = std::make_unique<HostMemoryModule>("host_memory", *mem_);
   hv_module_ = std::make_unique<HypervisorModule>("hypervisor", *hv_);
@@ -90,7 +77,8 @@ void Platform::create_vms() {
   }
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = hv_->create_vm(static_cast<VmId>(cfg.id), cfg.name, to_hv(cfg.load_order), layout_.ept_pool.at(cfg.id),
-                            layout_.ept_pool_bytes.at(cfg.id), ept::LargePages{});
+                            layout_.ept_pool_bytes.at(cfg.id),
+                            ept::LargePages{cfg.ept_max_page >= kPageSize2M, cfg.ept_max_page >= kPageSize1G});
     vm.ram_size = cfg.memory_mib * kMiB;
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
@@ -201,6 +189,13 @@ Vcpu* Platform::vcpu(const std::string& vm_name, unsigned index) const {
 }
 
 void Platform::place_workloads() {
+  // The lowest vCPU of a VM that runs a role boots its paging; the others wait for it (workloads/guest_paging.h).
+  std::map<std::string, unsigned> boot_vcpu;
+  for (const auto& w : scenario_.workloads)
+    for (const auto& [role, ref] : w.roles) {
+      auto [it, fresh] = boot_vcpu.emplace(ref.vm, ref.vcpu);
+      if (!fresh) it->second = std::min(it->second, ref.vcpu);
+    }
   std::map<Vcpu*, std::string> taken;
   std::map<unsigned, std::string> busy_pcpu;  // pCPU -> the role running there
   for (std::size_t wi = 0; wi < scenario_.workloads.size(); ++wi) {
@@ -242,9 +237,18 @@ void Platform::place_workloads() {
         ctx.role_vm[role_name] = static_cast<VmId>(scenario_.find_vm(ref.vm)->id);
       RoleRun* role = &run->roles[ri];
       RoleProgram program = spec.program;
-      role->vcpu->set_program([ctx, program, role](Vcpu& cpu) {
+      // A guest with paging builds its page tables before its first program runs.
+      const VmConfig& vc = *scenario_.find_vm(wc.roles.at(spec.name).vm);
+      const Vm* vm = hv_->vm(static_cast<VmId>(vc.id));
+      const std::optional<GuestPagingSpec> paging =
+          vc.guest_paging && vm
+              ? std::optional<GuestPagingSpec>(GuestPagingSpec{vm->ram_gpa, vm->ram_size, vc.guest_page_size,
+                                                               role->vcpu->config().index == boot_vcpu.at(vc.name)})
+              : std::nullopt;
+      role->vcpu->set_program([ctx, program, role, paging](Vcpu& cpu) {
         Guest guest(cpu);
         try {
+          if (paging) guest_paging_bring_up(guest, *paging);
           program(guest, ctx);
         } catch (const std::exception& e) {
           role->error = e.what();

@@ -15,12 +15,24 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
   static const std::vector<TimingEntrySpec> specs = {
       {"core_mhz", "MHz", "core clock that converts cycles to time"},
       {"l1_hit", "cycles", "load or store hitting the core's own cache"},
-      {"llc_hit", "cycles", "read of a line clean in another core, served by the shared LLC"},
+      {"l2_hit", "cycles", "load that misses the core's L1D and hits its L2"},
+      {"llc_hit", "cycles", "load missing the L2 that hits the shared LLC (or a clean copy in a core sharing it)"},
       {"dram", "ns", "miss to memory (idle latency)"},
       {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings"},
       {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die"},
       {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets"},
-      {"tlb_entries", "entries", "translations the vCPU's TLB holds"},
+      {"mlp", "misses", "L1D misses one core keeps in flight (fill buffers): how far a block copy's misses overlap"},
+      {"l1_load_bw", "bytes/cycle", "bytes per cycle the L1D delivers to loads: the rate a block read issues lines"},
+      {"l1_store_bw", "bytes/cycle", "bytes per cycle the L1D takes from stores: the rate a block write issues lines"},
+      {"dtlb_entries", "entries", "L1 data TLB entries (any page size)"},
+      {"dtlb_ways", "ways", "L1 data TLB associativity"},
+      {"stlb_entries", "entries", "second-level TLB entries (any page size)"},
+      {"stlb_ways", "ways", "second-level TLB associativity"},
+      {"stlb_hit", "cycles", "an L1 dTLB miss that hits the STLB"},
+      {"pml4e_cache_entries", "entries", "guest PML4E paging-structure cache (fully associative)"},
+      {"pdpte_cache_entries", "entries", "guest PDPTE paging-structure cache (fully associative)"},
+      {"pde_cache_entries", "entries", "guest PDE paging-structure cache (fully associative)"},
+      {"ept_psc_entries", "entries", "EPT paging-structure cache, PML4E/PDPTE/PDE entries (fully associative)"},
       {"vm_exit_entry", "cycles", "VM exit plus VM entry (world switch)"},
       {"mmio_decode", "cycles", "fetching and decoding the instruction of an MMIO exit"},
       {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
@@ -157,7 +169,36 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.c2c_ps[static_cast<unsigned>(CoreDistance::smt_sibling)] = ns("c2c_smt");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = ns("c2c_same_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");
-  t.tlb_entries = static_cast<unsigned>(std::max(1.0, get("tlb_entries")));
+  t.l2_hit_ps = cycles("l2_hit");
+  const double mlp = get("mlp");
+  if (mlp < 1 || mlp > 64) throw ConfigError(SourceLocation{p.file, 0, 0}, "entries.mlp", "must be from 1 to 64");
+  t.mlp = static_cast<unsigned>(std::llround(mlp));
+  // The time one 64-byte line takes at the L1D's peak rate.
+  auto line_ps = [&](const char* n) {
+    const double bytes_per_cycle = get(n);
+    if (bytes_per_cycle <= 0)
+      throw ConfigError(SourceLocation{p.file, 0, 0}, std::string("entries.") + n, "must be positive");
+    const double cycles_per_line = static_cast<double>(kCacheLineBytes) / bytes_per_cycle;
+    return static_cast<TimePs>(std::llround(cycles_per_line * 1e6 / static_cast<double>(t.core_clock.mhz())));
+  };
+  t.l1_load_line_ps = line_ps("l1_load_bw");
+  t.l1_store_line_ps = line_ps("l1_store_bw");
+  auto count = [&](const char* n) { return static_cast<unsigned>(std::llround(get(n))); };
+  // A set-associative TLB needs whole sets.
+  auto geometry = [&](const char* entries, const char* ways, unsigned& e, unsigned& w) {
+    e = count(entries);
+    w = count(ways);
+    if (e > 0 && (w == 0 || e % w != 0))
+      throw ConfigError(SourceLocation{p.file, 0, 0}, std::string("entries.") + ways,
+                        std::string("must be at least 1 and divide ") + entries);
+  };
+  geometry("dtlb_entries", "dtlb_ways", t.dtlb_entries, t.dtlb_ways);
+  geometry("stlb_entries", "stlb_ways", t.stlb_entries, t.stlb_ways);
+  t.stlb_hit_ps = cycles("stlb_hit");
+  t.pml4e_cache_entries = count("pml4e_cache_entries");
+  t.pdpte_cache_entries = count("pdpte_cache_entries");
+  t.pde_cache_entries = count("pde_cache_entries");
+  t.ept_psc_entries = count("ept_psc_entries");
   t.vm_exit_entry_ps = cycles("vm_exit_entry");
   t.mmio_decode_ps = cycles("mmio_decode");
   t.hv_mmio_handler_ps = cycles("hv_mmio_handler");

@@ -15,7 +15,7 @@ namespace ivsim {
 struct TimingEntry {
   std::string name;
   double value = 0;
-  std::string unit;    // cycles, ns, MHz, entries
+  std::string unit;    // cycles, ns, MHz, entries, ways, misses, bytes/cycle
   std::string source;  // where the number comes from
   bool overridden = false;
 };

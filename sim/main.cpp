@@ -1,4 +1,6 @@
-// The ivsim command line: run a scenario, or validate scenario files.
+// The ivsim command line: run a scenario, validate scenario and board files,
+// or show the platform a scenario resolves to. Scenarios come as YAML, or as
+// ACRN's scenario XML with its board file, as the configurator saves them.
 //
 // Exit status: 0 success; 2 bad usage or a scenario error (ConfigError, printed
 // as file:line:col, nothing written); 1 anything else (internal error).
@@ -14,9 +16,10 @@
 #include <vector>
 
 #include "platforms/config_error.h"
-#include "platforms/data_dir.h"
+#include "platforms/xml_document.h"
 #include "sim/run.h"
-#include "sim/scenario_loader.h"
+#include "sim/scenario_input.h"
+#include "sim/show.h"
 
 #ifndef IVSIM_VERSION
 #define IVSIM_VERSION "unknown"
@@ -28,6 +31,52 @@ const std::map<std::string, spdlog::level::level_enum> kLogLevels = {
     {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
     {"warn", spdlog::level::warn},   {"error", spdlog::level::err},   {"off", spdlog::level::off},
 };
+
+// The scenario inputs run, validate and show share.
+struct ScenarioArgs {
+  std::string positional;  // a YAML scenario (or an ACRN scenario XML)
+  ivsim::ScenarioInput input;
+};
+
+void add_scenario_options(CLI::App* cmd, ScenarioArgs& a, bool positional) {
+  if (positional)
+    cmd->add_option("SCENARIO", a.positional,
+                    "Scenario YAML file (default: the shipped default scenario); an ACRN scenario XML needs --board");
+  cmd->add_option("--board", a.input.board, "ACRN board file (BOARD.xml) or shipped board name, for an ACRN scenario");
+  if (positional)
+    cmd->add_option("--scenario", a.input.scenario_xml, "ACRN scenario file (SCENARIO.xml), with --board");
+  cmd->add_option("--workloads", a.input.workloads,
+                  "YAML file with workloads: (and run:, timing:) put over the scenario's");
+  cmd->add_option("--set", a.input.sets, "Override a scenario field before validation: key.path=value (repeatable)")
+      ->allow_extra_args(false);
+}
+
+// Which scenario the options name; a usage error is a ConfigError at the option.
+ivsim::ScenarioInput resolve(const ScenarioArgs& a) {
+  ivsim::ScenarioInput in = a.input;
+  const bool xml = ivsim::is_xml_path(a.positional);
+  if (!a.positional.empty() && !in.scenario_xml.empty())
+    throw ivsim::ConfigError({"--scenario", 0, 0}, "", "give the scenario once: SCENARIO or --scenario, not both");
+  if (xml)
+    in.scenario_xml = a.positional;
+  else
+    in.yaml = a.positional;
+  if (!in.yaml.empty() && !in.board.empty())
+    throw ivsim::ConfigError({"--board", 0, 0}, "",
+                             "--board goes with an ACRN scenario XML; a YAML scenario names its board (change it "
+                             "with --set board=NAME_OR_BOARD.xml)");
+  if (!in.scenario_xml.empty() && in.board.empty())
+    throw ivsim::ConfigError({"--board", 0, 0}, "",
+                             "an ACRN scenario XML needs its board: --board BOARD.xml (or a shipped board name)");
+  if (in.scenario_xml.empty() && in.yaml.empty() && !in.board.empty())
+    throw ivsim::ConfigError({"--board", 0, 0}, "", "--board needs an ACRN scenario: --scenario SCENARIO.xml");
+  return in;
+}
+
+void add_log_level(CLI::App* cmd, std::string& level) {
+  cmd->add_option("--log-level", level, "Log verbosity: trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+}
 
 int cli(int argc, char** argv) {
   CLI::App app{"ivsim: a SystemC/TLM digital twin of ACRN's inter-VM shared memory (IVSHMEM)"};
@@ -41,27 +90,33 @@ int cli(int argc, char** argv) {
 
   // run
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario and write its report");
-  std::string scenario_path;
-  std::vector<std::string> sets;
+  ScenarioArgs run_args;
   ivsim::RunOptions options;
   std::uint64_t seed = 0;
-  run->add_option("SCENARIO", scenario_path, "Scenario YAML file (default: the shipped default scenario)");
-  run->add_option("--set", sets, "Override a scenario field before validation: key.path=value (repeatable)")
-      ->allow_extra_args(false);
+  add_scenario_options(run, run_args, true);
   run->add_option("--report", options.report_path, "Where to write the JSON report")->capture_default_str();
   CLI::Option* seed_opt = run->add_option("--seed", seed, "Random seed; same as --set run.seed=N");
   run->add_flag("--quiet", options.quiet, "Do not print the summary table");
   // The log level is accepted after the subcommand too ("ivsim run --log-level debug").
-  run->add_option("--log-level", log_level, "Log verbosity: trace, debug, info, warn, error, off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  add_log_level(run, log_level);
 
   // validate
-  CLI::App* validate = app.add_subcommand("validate", "Check scenario files without simulating them");
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Check scenario files (YAML, ACRN scenario XML with --board) and ACRN board files without running");
   std::vector<std::string> files;
-  std::vector<std::string> validate_sets;
-  validate->add_option("FILE", files, "Scenario YAML files")->required();
-  validate->add_option("--set", validate_sets, "Override a scenario field before validation (repeatable)")
-      ->allow_extra_args(false);
+  ScenarioArgs validate_args;
+  validate->add_option("FILE", files, "Scenario YAML, ACRN scenario XML or ACRN board XML files")->required();
+  add_scenario_options(validate, validate_args, false);
+  add_log_level(validate, log_level);
+
+  // show
+  CLI::App* show = app.add_subcommand(
+      "show", "Print the resolved platform: VMs, vCPU->pCPU, IVSHMEM devices with BDF and BARs, regions, workloads");
+  ScenarioArgs show_args;
+  bool json = false;
+  add_scenario_options(show, show_args, true);
+  show->add_flag("--json", json, "Print JSON instead of tables");
+  add_log_level(show, log_level);
 
   try {
     app.parse(argc, argv);
@@ -75,8 +130,8 @@ int cli(int argc, char** argv) {
     int status = 0;
     for (const auto& f : files) {
       try {
-        ivsim::load_scenario_file(f, validate_sets);
-        std::cout << f << ": ok\n";
+        const std::string what = ivsim::validate_input_file(f, validate_args.input);
+        std::cout << f << ": ok (" << what << ")\n";
       } catch (const ivsim::ConfigError& e) {
         std::cerr << e.what() << "\n";
         status = 2;
@@ -85,9 +140,16 @@ int cli(int argc, char** argv) {
     return status;
   }
 
-  if (scenario_path.empty()) scenario_path = ivsim::default_scenario_path();
-  if (seed_opt->count() > 0) sets.push_back("run.seed=" + std::to_string(seed));
-  const ivsim::Scenario scenario = ivsim::load_scenario_file(scenario_path, sets);
+  if (*show) {
+    const ivsim::Scenario scenario = ivsim::load_scenario(resolve(show_args));
+    const auto sim = ivsim::elaborate(scenario);
+    std::cout << (json ? ivsim::show_json(*sim).dump(2) + "\n" : ivsim::show_text(*sim));
+    return 0;
+  }
+
+  ivsim::ScenarioInput input = resolve(run_args);
+  if (seed_opt->count() > 0) input.sets.push_back("run.seed=" + std::to_string(seed));
+  const ivsim::Scenario scenario = ivsim::load_scenario(input);
   return ivsim::run_scenario(scenario, options);
 }
 

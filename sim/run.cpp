@@ -8,7 +8,7 @@
 
 namespace ivsim {
 
-std::unique_ptr<Simulation> simulate(const Scenario& scenario) {
+std::unique_ptr<Simulation> elaborate(const Scenario& scenario) {
   // Everything that reads input happens before the kernel starts, so a bad
   // scenario leaves nothing behind.
   auto sim = std::make_unique<Simulation>();
@@ -22,7 +22,11 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario) {
   tlm::tlm_global_quantum::instance().set(
       sc_core::sc_time(static_cast<double>(scenario.run.quantum_ns), sc_core::SC_NS));
   sim->platform = std::make_unique<Platform>(scenario, sim->board, sim->timing);
+  return sim;
+}
 
+std::unique_ptr<Simulation> simulate(const Scenario& scenario) {
+  auto sim = elaborate(scenario);
   const auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const auto wall_end = std::chrono::steady_clock::now();

@@ -26,6 +26,10 @@ struct Simulation {
   HostStats host;
 };
 
+// Resolves board and timing and builds the platform (SystemC elaboration)
+// without starting the kernel: what `ivsim show` inspects. Throws ConfigError.
+std::unique_ptr<Simulation> elaborate(const Scenario& scenario);
+
 // Resolves board and timing, builds the platform and runs it to the end
 // (event starvation). Throws ConfigError before starting the kernel.
 std::unique_ptr<Simulation> simulate(const Scenario& scenario);

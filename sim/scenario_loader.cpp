@@ -1,7 +1,5 @@
 #include "sim/scenario_loader.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -9,312 +7,21 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "platforms/board.h"
+#include "platforms/input_file.h"
+#include "platforms/region_ref.h"
+#include "platforms/timing_profile.h"
+#include "platforms/xml_document.h"
+#include "sim/suggest.h"
 #include "workloads/workload_kind.h"
 
 namespace ivsim {
 
 namespace {
-
-// ---------------------------------------------------------------------------
-// Located YAML tree. --set edits the tree before validation, and nodes made by
-// yaml-cpp at run time have no mark, so the loader converts to its own tree in
-// which every node and key carries the location to report.
-
-struct Node {
-  enum class Kind { null, scalar, list, mapping };
-  Kind kind = Kind::null;
-  std::string text;               // scalar text
-  bool plain = true;              // scalar was neither quoted nor tagged: only plain scalars are numbers/booleans
-  std::vector<Node> items;        // list items, or mapping values parallel to keys
-  std::vector<std::string> keys;  // mapping keys, in file order
-  std::vector<SourceLocation> key_locs;  // where each key is written
-  SourceLocation loc;
-
-  const Node* find(const std::string& key) const {
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      if (keys[i] == key) return &items[i];
-    return nullptr;
-  }
-  Node* find(const std::string& key) { return const_cast<Node*>(static_cast<const Node*>(this)->find(key)); }
-};
-
-const SourceLocation kSetLoc{"--set", 0, 0};
-constexpr int kMaxDepth = 64;  // aliases can make cycles; nothing legitimate nests this deep
-
-std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
-std::string at(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
-std::string quote(const std::string& s) {
-  std::string q = "\"";
-  const std::size_t limit = 60;  // messages stay one line even for pasted blobs
-  for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
-    const char c = s[i];
-    if (c == '"' || c == '\\')
-      q += '\\', q += c;
-    else if (c == '\n')
-      q += "\\n";
-    else if (c == '\t')
-      q += "\\t";
-    else
-      q += c;
-  }
-  if (s.size() > limit) q += "...";
-  return q + "\"";
-}
-
-std::string join_list(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-std::string describe(const Node& n) {
-  switch (n.kind) {
-    case Node::Kind::null:
-      return "an empty value";
-    case Node::Kind::scalar:
-      return n.plain ? quote(n.text) : "the string " + quote(n.text);
-    case Node::Kind::list:
-      return "a list";
-    case Node::Kind::mapping:
-      return "a mapping";
-  }
-  return "?";
-}
-
-SourceLocation located(const YAML::Mark& m, const std::string& file) {
-  return SourceLocation{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
-}
-
-Node convert(const YAML::Node& y, const std::string& file, bool from_set, const std::string& path, int depth) {
-  Node n;
-  n.loc = from_set ? kSetLoc : located(y.Mark(), file);
-  if (depth > kMaxDepth)  // the path of a cycle is as long as the limit: keep its start
-    throw ConfigError(n.loc, path.size() > 40 ? path.substr(0, 40) + "..." : path,
-                      "nesting is deeper than " + std::to_string(kMaxDepth) + " levels (a recursive alias?)");
-  switch (y.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      n.kind = Node::Kind::null;
-      break;
-    case YAML::NodeType::Scalar:
-      n.kind = Node::Kind::scalar;
-      n.text = y.Scalar();
-      n.plain = y.Tag() == "?";
-      break;
-    case YAML::NodeType::Sequence: {
-      n.kind = Node::Kind::list;
-      std::size_t i = 0;
-      for (const auto& item : y) n.items.push_back(convert(item, file, from_set, at(path, i++), depth + 1));
-      break;
-    }
-    case YAML::NodeType::Map:
-      n.kind = Node::Kind::mapping;
-      for (const auto& kv : y) {
-        const SourceLocation key_loc = from_set ? kSetLoc : located(kv.first.Mark(), file);
-        if (!kv.first.IsScalar()) throw ConfigError(key_loc, path, "mapping keys must be plain strings");
-        const std::string key = kv.first.Scalar();
-        for (std::size_t i = 0; i < n.keys.size(); ++i)
-          if (n.keys[i] == key) {
-            std::string msg = "duplicate key " + quote(key);
-            if (n.key_locs[i].line > 0) msg += " (first at line " + std::to_string(n.key_locs[i].line) + ")";
-            throw ConfigError(key_loc, path, msg);
-          }
-        n.keys.push_back(key);
-        n.key_locs.push_back(key_loc);
-        n.items.push_back(convert(kv.second, file, from_set, join(path, key), depth + 1));
-      }
-      break;
-  }
-  return n;
-}
-
-Node parse_document(const std::string& text, const std::string& file) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(located(e.mark, file), "", "invalid YAML: " + e.msg);
-  }
-  if (docs.size() > 1)
-    throw ConfigError(located(docs[1].Mark(), file), "",
-                      "expected one YAML document, found " + std::to_string(docs.size()));
-  if (docs.empty()) {
-    Node empty;
-    empty.loc = SourceLocation{file, 0, 0};
-    return empty;
-  }
-  return convert(docs[0], file, false, "", 0);
-}
-
-// ---------------------------------------------------------------------------
-// --set overrides.
-
-struct Segment {
-  std::string key;       // as written
-  bool bracket = false;  // written as [n]: always an index
-  bool numeric = false;  // all digits: an index when the node is a list
-  std::size_t index = 0;
-};
-
-bool all_digits(const std::string& s) {
-  return !s.empty() && s.size() <= 9 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
-// "a.b[2].c" or "a.b.2.c"; false when malformed.
-bool parse_set_path(const std::string& p, std::vector<Segment>& out) {
-  std::size_t i = 0;
-  while (i < p.size()) {
-    std::size_t end = i;
-    while (end < p.size() && p[end] != '.' && p[end] != '[') ++end;
-    if (end > i) {
-      Segment s;
-      s.key = p.substr(i, end - i);
-      s.numeric = all_digits(s.key);
-      if (s.numeric) s.index = std::stoul(s.key);
-      out.push_back(s);
-    } else if (p[i] != '[' || out.empty()) {
-      return false;  // empty key: "a..b", ".a", "[0]"
-    }
-    i = end;
-    while (i < p.size() && p[i] == '[') {
-      const std::size_t close = p.find(']', i);
-      if (close == std::string::npos) return false;
-      Segment s;
-      s.key = p.substr(i + 1, close - i - 1);
-      if (!all_digits(s.key)) return false;
-      s.bracket = s.numeric = true;
-      s.index = std::stoul(s.key);
-      out.push_back(s);
-      i = close + 1;
-    }
-    if (i < p.size()) {
-      if (p[i] != '.' || i + 1 == p.size()) return false;
-      ++i;
-    }
-  }
-  return !out.empty();
-}
-
-std::string canonical(const std::vector<Segment>& segs) {
-  std::string p;
-  for (const auto& s : segs) p = s.numeric ? at(p, s.index) : join(p, s.key);
-  return p;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-std::string name_of(const std::string& walked) { return walked.empty() ? "the scenario" : quote(walked); }
-
-void apply_set(Node& root, const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  const std::string key = eq == std::string::npos ? "" : trim(assignment.substr(0, eq));
-  std::vector<Segment> segs;
-  if (key.empty() || !parse_set_path(key, segs))
-    throw ConfigError(kSetLoc, "",
-                      "expected key.path=value (e.g. run.seed=7 or vms[0].memory_mib=256), got " + quote(assignment));
-  const std::string full = canonical(segs);
-  const std::string value_text = assignment.substr(eq + 1);
-
-  Node value;
-  try {
-    value = convert(YAML::Load(value_text), "--set", true, full, 0);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(kSetLoc, full, "invalid value " + quote(value_text) + ": " + e.msg);
-  }
-
-  Node* cur = &root;
-  std::string walked;
-  for (std::size_t k = 0; k < segs.size(); ++k) {
-    const Segment& s = segs[k];
-    const bool last = k + 1 == segs.size();
-    Node* child = nullptr;
-    if (s.bracket || (s.numeric && cur->kind == Node::Kind::list)) {
-      if (cur->kind != Node::Kind::list) throw ConfigError(kSetLoc, full, name_of(walked) + " is not a list");
-      if (s.index >= cur->items.size())
-        throw ConfigError(kSetLoc, full,
-                          "index " + std::to_string(s.index) + " is out of range: " + name_of(walked) + " has " +
-                              std::to_string(cur->items.size()) + (cur->items.size() == 1 ? " item" : " items"));
-      child = &cur->items[s.index];
-      walked = at(walked, s.index);
-    } else {
-      // An empty section ("run:" with nothing under it) is an empty mapping.
-      if (cur->kind == Node::Kind::null) cur->kind = Node::Kind::mapping;
-      if (cur->kind == Node::Kind::list)
-        throw ConfigError(kSetLoc, full,
-                          name_of(walked) + " is a list; select an item with an index, e.g. " + at(walked, 0));
-      if (cur->kind != Node::Kind::mapping)
-        throw ConfigError(kSetLoc, full, name_of(walked) + " is a scalar and has no field " + quote(s.key));
-      child = cur->find(s.key);
-      if (!child) {
-        // Created levels are located at --set, so an unknown key reports there.
-        Node fresh;
-        fresh.loc = kSetLoc;
-        cur->keys.push_back(s.key);
-        cur->key_locs.push_back(kSetLoc);
-        cur->items.push_back(fresh);
-        child = &cur->items.back();
-      }
-      walked = join(walked, s.key);
-    }
-    if (last) *child = value;
-    cur = child;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Spelling suggestions.
-
-// Optimal string alignment distance: Levenshtein plus adjacent transpositions,
-// so "nmae" is one edit from "name".
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i)
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[n][m];
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The closest candidate when it is close enough to be a plausible typo.
-std::string suggest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = SIZE_MAX;
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(lower(word), lower(c));
-    if (d < best_d && d <= std::max<std::size_t>(1, c.size() / 3)) best = c, best_d = d;
-  }
-  return best;
-}
-
-std::string unknown(const std::string& what, const std::string& word, const std::vector<std::string>& known) {
-  std::string msg = "unknown " + what + " " + quote(word);
-  const std::string s = suggest(word, known);
-  if (!s.empty()) return msg + "; did you mean " + quote(s) + "?";
-  if (known.empty()) return msg + " (none are defined)";
-  return msg + "; expected one of " + join_list(known);
-}
 
 // ---------------------------------------------------------------------------
 // Scalar parsing.
@@ -362,18 +69,6 @@ bool is_word(const std::string& s, std::size_t max_len) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
-const char* load_order_name(LoadOrder l) {
-  switch (l) {
-    case LoadOrder::pre_launched:
-      return "PRE_LAUNCHED_VM";
-    case LoadOrder::service_vm:
-      return "SERVICE_VM";
-    case LoadOrder::post_launched:
-      return "POST_LAUNCHED_VM";
-  }
-  return "?";
-}
-
 // ---------------------------------------------------------------------------
 // Schema.
 
@@ -388,6 +83,7 @@ const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kWorkloadKeys = {"name", "kind", "region", "roles", "params"};
 const std::vector<std::string> kRoleKeys = {"vm", "vcpu"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns"};
+const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing"};
 
 const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED_BVT", "SCHED_PRIO"};
 const std::vector<std::string> kLoadOrders = {"PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"};
@@ -396,13 +92,21 @@ const std::vector<std::string> kProviders = {"Hypervisor", "Device Model"};
 
 constexpr long long kMaxHvRegions = 8;  // ACRN hypervisor/dm/vpci/ivshmem.c: mem_regions[8]
 constexpr unsigned kPostLaunchedMinDev = 0x03, kPostLaunchedMaxDev = 0x1E;
+// The configurator's first IVSHMEM device number (its suggestion list and
+// ACRN's upgrader both start at 00:08.0).
+constexpr unsigned kFirstIvshmemDev = 0x08, kLastDev = 0x1F;
+// ACRN sizes the Service VM at boot (the RAM no other VM claims), so its
+// scenario XML has no memory element. The twin's Service VM runs only what a
+// workload places on it, so a fixed size that every shipped board can hold.
+constexpr long long kServiceVmDefaultMemoryMib = 1024;
 
 class Loader {
  public:
-  Loader(std::string file, std::vector<std::string>* warnings) : file_(std::move(file)), warnings_(warnings) {}
+  Loader(const ScenarioTree& tree, std::vector<std::string>* warnings) : tree_(tree), warnings_(warnings) {}
 
-  Scenario load(const Node& root) {
-    s_.source_file = file_;
+  Scenario load() {
+    const Node& root = tree_.root;
+    s_.source_file = tree_.file;
     if (root.kind != Node::Kind::mapping)
       fail(root.loc, "", "expected a mapping of scenario keys (name, board, vms, ...), got " + describe(root));
     check_keys(root, "", kTopKeys);
@@ -410,12 +114,15 @@ class Loader {
     s_.name = read_name(required(root, "", "name"), "name");
     if (const Node* d = optional(root, "description"); d && d->kind != Node::Kind::null)
       s_.description = read_string(*d, "description");
-    read_board(required(root, "", "board"));
+    const Node& board = required(root, "", "board");
+    read_board(board);
     read_hypervisor(section(root, "", "hypervisor", Node::Kind::mapping));
     read_timing(section(root, "", "timing", Node::Kind::mapping));
+    check_timing_profile(board);
     read_vms(required(root, "", "vms"));
     read_regions(section(root, "", "ivshmem", Node::Kind::list));
     read_workloads(section(root, "", "workloads", Node::Kind::list));
+    add_default_workloads();
     read_run(section(root, "", "run", Node::Kind::mapping));
     return std::move(s_);
   }
@@ -423,8 +130,21 @@ class Loader {
  private:
   // --- generic helpers -----------------------------------------------------
 
+  // The path an error shows: the XML element path for a node that came from
+  // an XML file, else the field path. Values given with --set are shown by
+  // the field path the user typed.
+  std::string shown(const std::string& path, const SourceLocation& where) const {
+    if (where.file == kSetLocation.file) return path;
+    return ref(path);
+  }
+  // A field named inside a message ("also used by vms[1]").
+  std::string ref(const std::string& path) const {
+    auto it = tree_.shown_paths.find(path);
+    return it == tree_.shown_paths.end() ? path : it->second;
+  }
+
   [[noreturn]] void fail(const SourceLocation& where, const std::string& path, const std::string& msg) const {
-    throw ConfigError(where, path, msg);
+    throw ConfigError(where, shown(path, where), msg);
   }
 
   void warn(const SourceLocation& w, const std::string& path, const std::string& msg) {
@@ -433,7 +153,8 @@ class Loader {
       s += ":" + std::to_string(w.line);
       if (w.column > 0) s += ":" + std::to_string(w.column);
     }
-    s += ": warning: " + (path.empty() ? "" : path + ": ") + msg;
+    const std::string p = shown(path, w);
+    s += ": warning: " + (p.empty() ? "" : p + ": ") + msg;
     if (warnings_)
       warnings_->push_back(s);
     else
@@ -458,6 +179,10 @@ class Loader {
 
   const Node& required(const Node& map, const std::string& path, const std::string& key) {
     if (const Node* n = map.find(key)) return *n;
+    // An XML element that is missing is named as ACRN spells it.
+    const std::string element = ref(path_join(path, key)), parent = shown(path, map.loc) + "/";
+    if (map.loc.file != kSetLocation.file && element.compare(0, parent.size(), parent) == 0)
+      fail(map.loc, path, "missing element " + element.substr(parent.size()));
     fail(map.loc, path, "missing required key " + quote(key));
   }
 
@@ -465,7 +190,7 @@ class Loader {
   const Node* section(const Node& map, const std::string& path, const std::string& key, Node::Kind kind) {
     const Node* n = map.find(key);
     if (!n || n->kind == Node::Kind::null) return nullptr;
-    expect(*n, join(path, key), kind);
+    expect(*n, path_join(path, key), kind);
     return n;
   }
 
@@ -565,11 +290,23 @@ class Loader {
 
   // --- sections ------------------------------------------------------------
 
+  // A shipped board name, or the path of an ACRN board file: relative paths
+  // written in a scenario file are relative to that file's folder.
   void read_board(const Node& n) {
     s_.board = read_string(n, "board");
-    const std::vector<std::string> names = board_names();
-    if (std::find(names.begin(), names.end(), s_.board) == names.end())
-      fail(n.loc, "board", unknown("board", s_.board, names));
+    if (is_xml_path(s_.board)) {
+      if (n.loc.file == tree_.file && !s_.board.empty() && s_.board[0] != '/') {
+        const auto slash = tree_.file.rfind('/');
+        if (slash != std::string::npos) s_.board = tree_.file.substr(0, slash + 1) + s_.board;
+      }
+    } else {
+      const std::vector<std::string> names = board_names();
+      if (std::find(names.begin(), names.end(), s_.board) == names.end())
+        fail(n.loc, "board",
+             unknown("board", s_.board, names) +
+                 (suggest(s_.board, names).empty() ? " (or the path of an ACRN board file, *.xml)" : ""));
+    }
+    board_ = load_board(s_.board, n.loc);
   }
 
   void read_hypervisor(const Node* h) {
@@ -602,13 +339,25 @@ class Loader {
     }
   }
 
+  // A board file's CPU picks the profile; a CPU no profile models needs one
+  // named in the scenario.
+  void check_timing_profile(const Node& board) {
+    if (!board_.timing_profile.empty() || !s_.timing_profile.empty()) return;
+    char ids[64];
+    std::snprintf(ids, sizeof ids, "family 0x%x model 0x%x", board_.family_id, board_.model_id);
+    fail(board.loc, "board",
+         "no timing profile models the CPU of board " + board_.name + " (" + ids + ", " + quote(board_.cpu_model) +
+             "); name one with timing.profile (shipped: " + join_list(timing_profile_names()) + ")");
+  }
+
   void read_vms(const Node& list) {
     expect(list, "vms", Node::Kind::list);
     if (list.items.empty()) fail(list.loc, "vms", "expected at least one VM");
-    std::string service_vm;  // path of the Service VM, once seen
+    std::string service_vm;         // path of the Service VM, once seen
+    const Node* service = nullptr;  // its mapping when it has no cpu_affinity
     for (std::size_t i = 0; i < list.items.size(); ++i) {
       const Node& n = list.items[i];
-      const std::string p = at("vms", i);
+      const std::string p = path_at("vms", i);
       expect(n, p, Node::Kind::mapping);
       check_keys(n, p, kVmKeys);
       VmConfig vm;
@@ -617,11 +366,13 @@ class Loader {
       const long long id_value = read_int(id, p + ".id", 0, LLONG_MAX);
       if (id_value >= static_cast<long long>(s_.max_vm_num))
         fail(id.loc, p + ".id",
-             "VM id must be less than hypervisor.max_vm_num (" + std::to_string(s_.max_vm_num) + "), got " + id.text);
+             "VM id must be less than " + ref("hypervisor.max_vm_num") + " (" + std::to_string(s_.max_vm_num) +
+                 "), got " + id.text);
       vm.id = static_cast<unsigned>(id_value);
       for (std::size_t j = 0; j < s_.vms.size(); ++j)
         if (s_.vms[j].id == vm.id)
-          fail(id.loc, p + ".id", "duplicate VM id " + std::to_string(vm.id) + " (also used by " + at("vms", j) + ")");
+          fail(id.loc, p + ".id",
+               "duplicate VM id " + std::to_string(vm.id) + " (also used by " + ref(path_at("vms", j)) + ")");
 
       const Node& name = required(n, p, "name");
       vm.name = read_string(name, p + ".name");
@@ -629,17 +380,19 @@ class Loader {
         fail(name.loc, p + ".name", "VM name must be 1-32 word characters (letters, digits, _), got " + quote(vm.name));
       for (std::size_t j = 0; j < s_.vms.size(); ++j)
         if (s_.vms[j].name == vm.name)
-          fail(name.loc, p + ".name", "duplicate VM name " + quote(vm.name) + " (also used by " + at("vms", j) + ")");
+          fail(name.loc, p + ".name",
+               "duplicate VM name " + quote(vm.name) + " (also used by " + ref(path_at("vms", j)) + ")");
 
       const Node& lo = required(n, p, "load_order");
       const std::string order = read_choice(lo, p + ".load_order", kLoadOrders);
       vm.load_order = order == "PRE_LAUNCHED_VM" ? LoadOrder::pre_launched
                       : order == "SERVICE_VM"    ? LoadOrder::service_vm
                                                  : LoadOrder::post_launched;
-      if (vm.load_order == LoadOrder::service_vm) {
+      const bool is_service = vm.load_order == LoadOrder::service_vm;
+      if (is_service) {
         if (!service_vm.empty())
           fail(lo.loc, p + ".load_order", "only one SERVICE_VM is allowed (" + service_vm + " is already one)");
-        service_vm = p;
+        service_vm = ref(p);
       }
 
       if (const Node* t = optional(n, "vm_type"))
@@ -647,20 +400,18 @@ class Loader {
       else
         note_default(&n, p + ".vm_type");
 
-      const Node& aff = required(n, p, "cpu_affinity");
-      expect(aff, p + ".cpu_affinity", Node::Kind::list);
-      if (aff.items.empty()) fail(aff.loc, p + ".cpu_affinity", "expected at least one pCPU");
-      for (std::size_t j = 0; j < aff.items.size(); ++j) {
-        const std::string cp = at(p + ".cpu_affinity", j);
-        const auto pcpu = static_cast<unsigned>(read_int(aff.items[j], cp, 0, 65535));
-        for (std::size_t k = 0; k < vm.pcpus.size(); ++k)
-          if (vm.pcpus[k] == pcpu)
-            fail(aff.items[j].loc, cp,
-                 "pCPU " + std::to_string(pcpu) + " is listed twice (also " + at("cpu_affinity", k) + ")");
-        vm.pcpus.push_back(pcpu);
-      }
+      const Node* aff = is_service ? optional(n, "cpu_affinity") : &required(n, p, "cpu_affinity");
+      if (aff)
+        read_cpu_affinity(*aff, p + ".cpu_affinity", vm);
+      else
+        service = &n;
 
-      vm.memory_mib = static_cast<u64>(read_int(required(n, p, "memory_mib"), p + ".memory_mib", 16, LLONG_MAX));
+      if (const Node* m = is_service ? optional(n, "memory_mib") : &required(n, p, "memory_mib")) {
+        vm.memory_mib = static_cast<u64>(read_int(*m, p + ".memory_mib", 16, LLONG_MAX));
+      } else {
+        vm.memory_mib = kServiceVmDefaultMemoryMib;
+        note_default(&n, p + ".memory_mib");
+      }
 
       if (const Node* l = optional(n, "lapic_passthrough"))
         vm.lapic_passthrough = read_bool(*l, p + ".lapic_passthrough");
@@ -669,6 +420,65 @@ class Loader {
 
       s_.vms.push_back(std::move(vm));
     }
+    if (service) default_service_vm_affinity(*service);
+  }
+
+  void read_cpu_affinity(const Node& aff, const std::string& ap, VmConfig& vm) {
+    expect(aff, ap, Node::Kind::list);
+    if (aff.items.empty()) fail(aff.loc, ap, "expected at least one pCPU");
+    for (std::size_t j = 0; j < aff.items.size(); ++j) {
+      const std::string cp = path_at(ap, j);
+      const auto pcpu = static_cast<unsigned>(read_int(aff.items[j], cp, 0, 65535));
+      if (!board_.find_pcpu(pcpu))
+        fail(aff.items[j].loc, cp,
+             "pCPU " + std::to_string(pcpu) + " does not exist on board " + board_.name + " (pCPUs " +
+                 pcpu_list(all_pcpus()) + ")");
+      for (std::size_t k = 0; k < vm.pcpus.size(); ++k)
+        if (vm.pcpus[k] == pcpu)
+          fail(aff.items[j].loc, cp,
+               "pCPU " + std::to_string(pcpu) + " is listed twice (also " + path_at("cpu_affinity", k) + ")");
+      vm.pcpus.push_back(pcpu);
+    }
+  }
+
+  // As ACRN's configurator (static_allocators/cpu_affinity.py): a Service VM
+  // without cpu_affinity gets every pCPU of the board that no pre-launched VM
+  // uses, in ascending order.
+  void default_service_vm_affinity(const Node& n) {
+    std::set<unsigned> free;
+    for (unsigned p : all_pcpus()) free.insert(p);
+    for (const auto& vm : s_.vms)
+      if (vm.load_order == LoadOrder::pre_launched)
+        for (unsigned p : vm.pcpus) free.erase(p);
+    for (std::size_t i = 0; i < s_.vms.size(); ++i) {
+      VmConfig& vm = s_.vms[i];
+      if (vm.load_order != LoadOrder::service_vm) continue;
+      const std::string p = path_at("vms", i);
+      if (free.empty())
+        fail(n.loc, p,
+             "the Service VM has no cpu_affinity and pre-launched VMs use every pCPU of board " + board_.name +
+                 "; give it cpu_affinity");
+      vm.pcpus.assign(free.begin(), free.end());
+      note_default(&n, p + ".cpu_affinity");
+      for (std::size_t j = 0; j < vm.pcpus.size(); ++j) note_default(&n, path_at(p + ".cpu_affinity", j));
+    }
+  }
+
+  std::vector<unsigned> all_pcpus() const {
+    std::vector<unsigned> ids;
+    for (const auto& p : board_.pcpus) ids.push_back(p.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  // "0-7", or "0, 2, 4" when not contiguous.
+  static std::string pcpu_list(const std::vector<unsigned>& ids) {
+    if (ids.empty()) return "none";
+    if (ids.back() - ids.front() + 1 == ids.size())
+      return std::to_string(ids.front()) + "-" + std::to_string(ids.back());
+    std::vector<std::string> s;
+    for (unsigned id : ids) s.push_back(std::to_string(id));
+    return join_list(s);
   }
 
   std::vector<std::string> vm_names() const {
@@ -677,14 +487,20 @@ class Loader {
     return v;
   }
 
+  struct PendingVbdf {
+    std::size_t region, member;
+    const Node* node;  // the member's mapping
+  };
+
   void read_regions(const Node* list) {
     if (!list) return;
     std::map<std::string, std::map<u16, std::string>> vbdf_users;  // VM -> VBDF -> member path
     std::map<std::string, std::string> names[2];                   // per provider: name -> region path
+    std::vector<PendingVbdf> pending;
     long long hv_regions = 0;
     for (std::size_t i = 0; i < list->items.size(); ++i) {
       const Node& n = list->items[i];
-      const std::string p = at("ivshmem", i);
+      const std::string p = path_at("ivshmem", i);
       expect(n, p, Node::Kind::mapping);
       check_keys(n, p, kRegionKeys);
       RegionConfig r;
@@ -711,7 +527,7 @@ class Loader {
         fail(name.loc, p + ".name",
              std::string("duplicate ") + (hv ? "Hypervisor" : "Device Model") + " region name " + quote(r.name) +
                  " (also " + it->second + ")");
-      seen[r.name] = p;
+      seen[r.name] = ref(p);
 
       const Node& size = required(n, p, "size_mib");
       r.size_mib = static_cast<u64>(read_int(size, p + ".size_mib", LLONG_MIN, LLONG_MAX));
@@ -727,8 +543,11 @@ class Loader {
       const Node& members = required(n, p, "members");
       const std::string mp = p + ".members";
       expect(members, mp, Node::Kind::list);
-      for (std::size_t j = 0; j < members.items.size(); ++j)
-        r.members.push_back(read_member(members.items[j], at(mp, j), r, vbdf_users));
+      for (std::size_t j = 0; j < members.items.size(); ++j) {
+        bool has_vbdf = true;
+        r.members.push_back(read_member(members.items[j], path_at(mp, j), r, vbdf_users, has_vbdf));
+        if (!has_vbdf) pending.push_back({i, j, &members.items[j]});
+      }
       if (members.items.size() < 2)
         warn(members.loc, mp,
              "region has " + std::to_string(members.items.size()) +
@@ -736,10 +555,11 @@ class Loader {
 
       s_.regions.push_back(std::move(r));
     }
+    assign_vbdfs(pending, vbdf_users);
   }
 
   RegionMember read_member(const Node& n, const std::string& p, const RegionConfig& r,
-                           std::map<std::string, std::map<u16, std::string>>& vbdf_users) {
+                           std::map<std::string, std::map<u16, std::string>>& vbdf_users, bool& has_vbdf) {
     expect(n, p, Node::Kind::mapping);
     check_keys(n, p, kMemberKeys);
     RegionMember m;
@@ -751,32 +571,64 @@ class Loader {
     for (std::size_t k = 0; k < r.members.size(); ++k)
       if (r.members[k].vm == m.vm)
         fail(vm_node.loc, p + ".vm",
-             "VM " + quote(m.vm) + " is already a member of this region (" + at("members", k) + ")");
+             "VM " + quote(m.vm) + " is already a member of this region (" + path_at("members", k) + ")");
     if (r.provider == Provider::device_model && vm->load_order != LoadOrder::post_launched)
       fail(vm_node.loc, p + ".vm",
            "a Device Model region can only have POST_LAUNCHED_VM members; " + quote(m.vm) + " is " +
-               load_order_name(vm->load_order));
+               to_string(vm->load_order));
 
-    const Node& vbdf_node = required(n, p, "vbdf");
-    const std::string text = read_string(vbdf_node, p + ".vbdf");
+    // Left out or blank, as the configurator allows: assigned once every
+    // region is read, so the VBDFs written explicitly keep theirs.
+    const Node* vbdf_node = optional(n, "vbdf");
+    if (!vbdf_node || vbdf_node->kind == Node::Kind::null ||
+        (vbdf_node->kind == Node::Kind::scalar && vbdf_node->text.empty())) {
+      has_vbdf = false;
+      return m;
+    }
+    const std::string text = read_string(*vbdf_node, p + ".vbdf");
     const auto bdf = pci::Bdf::parse(text);
     if (!bdf)
-      fail(vbdf_node.loc, p + ".vbdf",
+      fail(vbdf_node->loc, p + ".vbdf",
            "expected a VBDF \"BB:DD.F\" in hex (device 00-1F, function 0-7, e.g. \"00:08.0\"), got " + quote(text));
     m.vbdf = *bdf;
     if (vm->load_order == LoadOrder::post_launched &&
         (m.vbdf.dev < kPostLaunchedMinDev || m.vbdf.dev > kPostLaunchedMaxDev)) {
       char dev[8];
       std::snprintf(dev, sizeof dev, "0x%02X", static_cast<unsigned>(m.vbdf.dev));
-      fail(vbdf_node.loc, p + ".vbdf",
+      fail(vbdf_node->loc, p + ".vbdf",
            std::string("device number ") + dev + " is not allowed in a post-launched VM (must be 0x03-0x1E)");
     }
     auto& used = vbdf_users[m.vm];
     if (auto it = used.find(m.vbdf.value()); it != used.end())
-      fail(vbdf_node.loc, p + ".vbdf",
+      fail(vbdf_node->loc, p + ".vbdf",
            "VBDF " + m.vbdf.to_string() + " is already used in VM " + quote(m.vm) + " by " + it->second);
-    used[m.vbdf.value()] = p;
+    used[m.vbdf.value()] = ref(p);
     return m;
+  }
+
+  // As the configurator does when it saves: the lowest device number from
+  // 00:08.0 upward that no other device of that VM uses, function 0.
+  void assign_vbdfs(const std::vector<PendingVbdf>& pending,
+                    std::map<std::string, std::map<u16, std::string>>& vbdf_users) {
+    for (const PendingVbdf& pv : pending) {
+      RegionMember& m = s_.regions[pv.region].members[pv.member];
+      const VmConfig* vm = s_.find_vm(m.vm);
+      const unsigned last = vm->load_order == LoadOrder::post_launched ? kPostLaunchedMaxDev : kLastDev;
+      const std::string p = path_at(path_at("ivshmem", pv.region) + ".members", pv.member);
+      auto& used = vbdf_users[m.vm];
+      bool found = false;
+      for (unsigned dev = kFirstIvshmemDev; dev <= last && !found; ++dev) {
+        const pci::Bdf bdf{0, static_cast<u8>(dev), 0};
+        if (used.count(bdf.value())) continue;
+        m.vbdf = bdf;
+        used[bdf.value()] = ref(p);
+        found = true;
+      }
+      if (!found)
+        fail(pv.node->loc, p + ".vbdf",
+             "no free device number left for an IVSHMEM device in VM " + quote(m.vm) + "; give the VBDF");
+      note(p + ".vbdf", pv.node->loc);
+    }
   }
 
   void read_workloads(const Node* list) {
@@ -784,11 +636,13 @@ class Loader {
     std::vector<std::string> kind_names;
     for (const auto& k : workload_kinds()) kind_names.push_back(k.name);
     std::vector<std::string> region_names;
-    for (const auto& r : s_.regions) region_names.push_back(r.name);
+    for (const auto& r : s_.regions)
+      if (std::find(region_names.begin(), region_names.end(), r.name) == region_names.end())
+        region_names.push_back(r.name);
 
     for (std::size_t i = 0; i < list->items.size(); ++i) {
       const Node& n = list->items[i];
-      const std::string p = at("workloads", i);
+      const std::string p = path_at("workloads", i);
       expect(n, p, Node::Kind::mapping);
       check_keys(n, p, kWorkloadKeys);
       WorkloadConfig w;
@@ -798,7 +652,7 @@ class Loader {
       for (std::size_t j = 0; j < s_.workloads.size(); ++j)
         if (s_.workloads[j].name == w.name)
           fail(name.loc, p + ".name",
-               "duplicate workload name " + quote(w.name) + " (also used by " + at("workloads", j) + ")");
+               "duplicate workload name " + quote(w.name) + " (also used by " + path_at("workloads", j) + ")");
 
       const Node& kind_node = required(n, p, "kind");
       w.kind = read_string(kind_node, p + ".kind");
@@ -806,20 +660,73 @@ class Loader {
       if (!kind) fail(kind_node.loc, p + ".kind", unknown("workload kind", w.kind, kind_names));
 
       const Node& region_node = required(n, p, "region");
-      w.region = read_string(region_node, p + ".region");
-      const RegionConfig* region = nullptr;
-      for (const auto& r : s_.regions)
-        if (r.name == w.region) {
-          if (region)
-            fail(region_node.loc, p + ".region",
-                 "region name " + quote(w.region) +
-                     " is ambiguous: a Hypervisor and a Device Model region both use it; rename one");
-          region = &r;
-        }
-      if (!region) fail(region_node.loc, p + ".region", unknown("region", w.region, region_names));
+      const std::string region_text = read_string(region_node, p + ".region");
+      const RegionRef rr = parse_region_ref(region_text);
+      const auto matches = matching_regions(s_.regions, rr);
+      if (matches.empty()) fail(region_node.loc, p + ".region", unknown("region", region_text, region_names));
+      if (matches.size() > 1)
+        fail(region_node.loc, p + ".region",
+             "region name " + quote(rr.name) +
+                 " is ambiguous: a Hypervisor and a Device Model region both use it; "
+                 "write hv:/" +
+                 rr.name + " or dm:/" + rr.name);
+      const RegionConfig& region = *matches[0];
+      w.region = region_ref_text(s_.regions, region);
+      used_regions_.insert(&region);
 
-      read_roles(required(n, p, "roles"), p + ".roles", *kind, *region, w);
+      read_roles(required(n, p, "roles"), p + ".roles", *kind, region, w);
       read_params(optional(n, "params"), &n, p + ".params", *kind, w);
+      s_.workloads.push_back(std::move(w));
+    }
+  }
+
+  // A region no workload uses gets a pingpong between its first two members
+  // (initiator the first, responder the second) with the default
+  // parameters, so any scenario runs something that uses its regions. Each
+  // side runs on its VM's vCPU 0, or on the lowest vCPU that no other role
+  // uses and whose pCPU no other role keeps busy, so two default workloads
+  // between the same VMs do not collide.
+  void add_default_workloads() {
+    const WorkloadKind* kind = find_workload_kind("pingpong");
+    std::set<std::pair<std::string, unsigned>> busy_vcpus;
+    std::set<unsigned> busy_pcpus;
+    auto take = [&](const std::string& vm_name, unsigned vcpu) {
+      busy_vcpus.insert({vm_name, vcpu});
+      busy_pcpus.insert(s_.find_vm(vm_name)->pcpus.at(vcpu));
+    };
+    auto pick = [&](const std::string& vm_name) {
+      const VmConfig* vm = s_.find_vm(vm_name);
+      for (unsigned i = 0; i < vm->pcpus.size(); ++i)
+        if (!busy_vcpus.count({vm_name, i}) && !busy_pcpus.count(vm->pcpus[i])) return i;
+      return 0u;  // the platform reports the collision
+    };
+    for (const auto& w : s_.workloads)
+      for (const auto& [role, ref] : w.roles) take(ref.vm, ref.vcpu);
+
+    for (std::size_t i = 0; i < s_.regions.size(); ++i) {
+      const RegionConfig& r = s_.regions[i];
+      if (used_regions_.count(&r) || r.members.size() < 2) continue;
+      WorkloadConfig w;
+      w.kind = kind->name;
+      w.region = region_ref_text(s_.regions, r);
+      w.name = r.name + "_pingpong";
+      if (w.region != r.name) w.name = r.name + (r.provider == Provider::hypervisor ? "_hv" : "_dm") + "_pingpong";
+      while (std::any_of(s_.workloads.begin(), s_.workloads.end(),
+                         [&](const WorkloadConfig& o) { return o.name == w.name; }))
+        w.name += "_";
+      const GuestRef initiator{r.members[0].vm, pick(r.members[0].vm)};
+      take(initiator.vm, initiator.vcpu);
+      const GuestRef responder{r.members[1].vm, pick(r.members[1].vm)};
+      take(responder.vm, responder.vcpu);
+      w.roles["initiator"] = initiator;
+      w.roles["responder"] = responder;
+      for (const auto& spec : kind->params) w.params[spec.name] = spec.default_value;
+
+      // Anything later stages report about it points at the region.
+      const SourceLocation at = s_.where(path_at("ivshmem", i));
+      const std::string p = path_at("workloads", s_.workloads.size());
+      for (const std::string& f : {p, p + ".roles", p + ".roles.initiator", p + ".roles.responder", p + ".params"})
+        note(f, at);
       s_.workloads.push_back(std::move(w));
     }
   }
@@ -834,7 +741,7 @@ class Loader {
       if (std::find(role_names.begin(), role_names.end(), role) == role_names.end())
         fail(roles.key_locs[k], rp, unknown("role", role, role_names));
       const Node& v = roles.items[k];
-      const std::string p = join(rp, role);
+      const std::string p = path_join(rp, role);
       expect(v, p, Node::Kind::mapping);
       check_keys(v, p, kRoleKeys);
       GuestRef g;
@@ -883,13 +790,13 @@ class Loader {
         const auto spec =
             std::find_if(kind.params.begin(), kind.params.end(), [&](const ParamSpec& s) { return s.name == key; });
         if (spec == kind.params.end()) fail(params->key_locs[k], pp, unknown("parameter", key, names));
-        w.params[key] = read_param(params->items[k], join(pp, key), *spec);
+        w.params[key] = read_param(params->items[k], path_join(pp, key), *spec);
       }
     }
     for (const auto& spec : kind.params)
       if (!w.params.count(spec.name)) {
         w.params[spec.name] = spec.default_value;
-        note_default(params && params->kind == Node::Kind::mapping ? params : parent, join(pp, spec.name));
+        note_default(params && params->kind == Node::Kind::mapping ? params : parent, path_join(pp, spec.name));
       }
   }
 
@@ -917,11 +824,8 @@ class Loader {
         break;
       case ParamValue::Type::string:
         v.s = read_string(n, path);
-        if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), v.s) == spec.choices.end()) {
-          std::string list;
-          for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
-          fail(n.loc, path, "expected one of " + list + ", got \"" + v.s + "\"");
-        }
+        if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), v.s) == spec.choices.end())
+          fail(n.loc, path, "expected one of " + join_list(spec.choices) + ", got " + quote(v.s));
         break;
     }
     return v;
@@ -939,36 +843,57 @@ class Loader {
       note_default(r, "run.quantum_ns");
   }
 
-  std::string file_;
+  const ScenarioTree& tree_;
   std::vector<std::string>* warnings_;
   Scenario s_;
+  Board board_;
+  std::set<const RegionConfig*> used_regions_;  // regions some workload of the scenario uses
 };
 
 }  // namespace
 
+Scenario validate_scenario_tree(const ScenarioTree& tree, std::vector<std::string>* warnings) {
+  return Loader(tree, warnings).load();
+}
+
+void apply_workloads_text(ScenarioTree& tree, const std::string& yaml_text, const std::string& file_name) {
+  const Node overlay = parse_yaml_tree(yaml_text, file_name);
+  if (overlay.kind != Node::Kind::mapping)
+    throw ConfigError(overlay.loc, "",
+                      "expected a mapping with workloads: (and optionally run:, timing:), got " + describe(overlay));
+  for (std::size_t i = 0; i < overlay.keys.size(); ++i)
+    if (std::find(kWorkloadsFileKeys.begin(), kWorkloadsFileKeys.end(), overlay.keys[i]) == kWorkloadsFileKeys.end())
+      throw ConfigError(overlay.key_locs[i], "", unknown("key", overlay.keys[i], kWorkloadsFileKeys));
+  Node& root = tree.root;
+  if (root.kind != Node::Kind::mapping) return;  // the validator reports it
+  for (std::size_t i = 0; i < overlay.keys.size(); ++i) {
+    const std::string& key = overlay.keys[i];
+    const Node& value = overlay.items[i];
+    Node* target = root.find(key);
+    if (key != "workloads" && value.kind == Node::Kind::mapping && target && target->kind == Node::Kind::mapping) {
+      for (std::size_t k = 0; k < value.keys.size(); ++k) target->set(value.keys[k], value.items[k]);
+    } else {
+      root.set(key, value);
+    }
+  }
+}
+
+void apply_workloads_file(ScenarioTree& tree, const std::string& path) {
+  apply_workloads_text(tree, read_input_file(path, "workloads file", SourceLocation{path, 0, 0}), path);
+}
+
 Scenario load_scenario_text(const std::string& yaml_text, const std::string& file_name,
                             const std::vector<std::string>& sets, std::vector<std::string>* warnings) {
-  Node root = parse_document(yaml_text, file_name);
-  for (const auto& s : sets) apply_set(root, s);
-  return Loader(file_name, warnings).load(root);
+  ScenarioTree tree;
+  tree.file = file_name;
+  tree.root = parse_yaml_tree(yaml_text, file_name);
+  for (const auto& s : sets) apply_set(tree.root, s);
+  return validate_scenario_tree(tree, warnings);
 }
 
 Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& sets,
                             std::vector<std::string>* warnings) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    throw ConfigError(SourceLocation{path, 0, 0}, "",
-                      std::string("cannot open scenario file: ") + std::strerror(errno));
-  std::string text;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (failed)
-    throw ConfigError(SourceLocation{path, 0, 0}, "", std::string("cannot read scenario file: ") + std::strerror(err));
-  return load_scenario_text(text, path, sets, warnings);
+  return load_scenario_text(read_input_file(path, "scenario file", SourceLocation{path, 0, 0}), path, sets, warnings);
 }
 
 }  // namespace ivsim

@@ -28,6 +28,13 @@ class Guest {
 
   void compute(u64 cycles) { cpu_.compute(Cycles{cycles}); }
 
+  // MOV to CR3 (the PML4 table's GPA): the first one switches 4-level paging
+  // on, so addresses become guest-virtual (workloads/guest_paging.h builds
+  // the tables); each flushes the non-global TLB entries.
+  void write_cr3(Gpa pml4) { cpu_.write_cr3(pml4); }
+  // What a guest reads from its PMU: accesses, TLB misses, walks, references.
+  const VcpuCounters& perf_counters() const { return cpu_.counters(); }
+
   u8 inb(u16 port) { return static_cast<u8>(cpu_.io_in(port, 1)); }
   u16 inw(u16 port) { return static_cast<u16>(cpu_.io_in(port, 2)); }
   u32 inl(u16 port) { return cpu_.io_in(port, 4); }

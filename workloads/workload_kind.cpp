@@ -1,6 +1,7 @@
 #include "workloads/workload_kind.h"
 
 #include "workloads/pingpong.h"
+#include "workloads/walk_refs.h"
 
 namespace ivsim {
 
@@ -70,6 +71,43 @@ std::vector<WorkloadKind> make_kinds() {
        {"poll", "doorbell"}},
   };
   kinds.push_back(std::move(pingpong));
+
+  WorkloadKind walk_refs;
+  walk_refs.name = "walk_refs";
+  walk_refs.doc =
+      "Random 8-byte loads over a working set of the walker's own guest RAM (the region is not used): counts dTLB "
+      "misses, STLB hits, page walks and walk references, so walk_refs / walks is the average number of memory "
+      "references per walk for the VM's guest and EPT page sizes. Records each load's latency.";
+  walk_refs.roles = {{"walker", "loads from random addresses of the working set", &walk_refs_walker}};
+  walk_refs.params = {
+      {"working_set_mib",
+       ParamValue::Type::integer,
+       integer(256),
+       1,
+       1 << 20,
+       "MiB",
+       "bytes the loads spread over",
+       {}},
+      {"base_mib",
+       ParamValue::Type::integer,
+       integer(0),
+       0,
+       1 << 20,
+       "MiB",
+       "where the working set starts in guest RAM (its guest-virtual = guest-physical address)",
+       {}},
+      {"accesses", ParamValue::Type::integer, integer(100000), 1, 100000000, "", "loads counted", {}},
+      {"warmup",
+       ParamValue::Type::integer,
+       integer(10000),
+       0,
+       100000000,
+       "",
+       "loads run before counting starts (cold TLBs and caches)",
+       {}},
+      {"seed", ParamValue::Type::integer, integer(1), 0, 1LL << 62, "", "start of the address sequence", {}},
+  };
+  kinds.push_back(std::move(walk_refs));
   return kinds;
 }
 

@@ -15,14 +15,26 @@ enum class CoreDistance : u8 { smt_sibling = 0, same_die = 1, cross_die = 2 };
 struct TimingParams {
   Frequency core_clock;
 
-  // Memory hierarchy (small model: issue-2 scope, see docs/timing.md).
+  // Memory hierarchy (docs/timing.md "The memory model"); cache sizes come from the board.
   TimePs l1_hit_ps = 0;
+  TimePs l2_hit_ps = 0;
   TimePs llc_hit_ps = 0;
   TimePs dram_ps = 0;
   std::array<TimePs, 3> c2c_ps{};  // indexed by CoreDistance
+  unsigned mlp = 1;                // L1D misses one core keeps in flight (fill buffers)
+  TimePs l1_load_line_ps = 0;      // a block read issues one 64-byte line per this interval
+  TimePs l1_store_line_ps = 0;     // a block write likewise
 
-  // Translation.
-  unsigned tlb_entries = 64;
+  // Translation (docs/timing.md "Translation"). Zero entries: no such cache.
+  unsigned dtlb_entries = 0;  // L1 data TLB
+  unsigned dtlb_ways = 0;
+  unsigned stlb_entries = 0;  // second-level (shared) TLB
+  unsigned stlb_ways = 0;
+  TimePs stlb_hit_ps = 0;            // an L1 dTLB miss served by the STLB
+  unsigned pml4e_cache_entries = 0;  // guest paging-structure caches (combined entries)
+  unsigned pdpte_cache_entries = 0;
+  unsigned pde_cache_entries = 0;
+  unsigned ept_psc_entries = 0;  // EPT paging-structure cache (guest-physical entries)
 
   // Virtualization.
   TimePs vm_exit_entry_ps = 0;    // world switch: VM exit + VM entry

@@ -1,6 +1,12 @@
-// The vCPU's translation cache: guest virtual page -> host page, with the DMI
-// pointer and the coherence line states of that page cached beside it, so a
-// hit needs no further lookup. Direct-mapped; flushed on INVEPT.
+// The vCPU's host-side copy of its L1 dTLB: guest virtual 4 KiB page -> host
+// page, with the DMI pointer and the coherence line states of that page
+// cached beside it, so a hit needs no further lookup. Direct-mapped.
+//
+// It only ever holds pages the modelled dTLB (models/cpu/mmu.h) holds: an
+// entry is filled from a dTLB hit or fill, and dropped when the dTLB evicts
+// the entry covering it, on a CR3 write and on INVEPT. So a hit here is a
+// dTLB hit, which costs nothing beyond the access itself; its size only
+// decides how often the simulator takes the slow path, never simulated time.
 #pragma once
 
 #include <vector>
@@ -9,6 +15,10 @@
 #include "models/host/coherence_directory.h"
 
 namespace ivsim {
+
+// Host-side entries: enough that a working set the dTLB covers with large
+// pages rarely conflicts here (a simulator-speed knob, not a model parameter).
+constexpr unsigned kHostTlbEntries = 512;
 
 struct TlbEntry {
   u64 vpn = ~u64{0};        // guest virtual page number (tag)
@@ -28,6 +38,18 @@ class Tlb {
     return e.vpn == vpn ? &e : nullptr;
   }
   TlbEntry& slot(u64 vpn) { return entries_[vpn & mask_]; }
+  // Drops the entries of guest virtual pages [vpn, vpn + pages).
+  void invalidate(u64 vpn, u64 pages) {
+    if (pages >= entries_.size()) {
+      for (auto& e : entries_)
+        if (e.vpn - vpn < pages) e.vpn = ~u64{0};
+      return;
+    }
+    for (u64 p = vpn; p < vpn + pages; ++p) {
+      TlbEntry& e = slot(p);
+      if (e.vpn == p) e.vpn = ~u64{0};
+    }
+  }
   void flush() {
     for (auto& e : entries_) e.vpn = ~u64{0};
     ++flushes_;

@@ -19,7 +19,8 @@ Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingPara
       dir_(dir),
       watchers_(watchers),
       ept_(ept),
-      tlb_(timing.tlb_entries) {
+      tlb_(kHostTlbEntries),
+      mmu_(ept.memory(), &ept, MmuGeometry::from(timing)) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     throw std::logic_error("ivsim models keep time in picoseconds: the SystemC time resolution must be 1 ps");
   if (cfg.pcpu >= kMaxCores) throw std::invalid_argument("pCPU index beyond the coherence directory");
@@ -51,37 +52,66 @@ std::string Vcpu::waiting_on() const {
 
 TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
   const u64 vpn = va >> kPageShift4K;
-  gpa = va;  // guest paging is off: flat physical addressing, GVA == GPA
   if (TlbEntry* e = tlb_.lookup(vpn)) {
     if (!write || e->writable) return e;
   }
-  ++counters_.tlb_misses;
-  const ept::WalkResult w = ept_.walk(page_base(gpa));
-  // The walker's references are memory reads by this core.
-  for (unsigned i = 0; i < w.refs; ++i) {
-    const Hpa ref = w.ref_hpa[i];
-    LineState& l = dir_.page(ref)->line[page_offset(ref) >> kCacheLineShift];
-    charge(Component::walk, dir_.load(l, cfg_.pcpu).ps);
+  const Translation& t = mmu_.translate(va, write);
+  if (t.dtlb_evicted) tlb_.invalidate(t.evicted_va >> kPageShift4K, t.evicted_size >> kPageShift4K);
+  time_walk(t);
+  gpa = t.gpa;
+  switch (t.status) {
+    case Translation::Status::ok:
+      break;
+    case Translation::Status::ept_violation:
+      return nullptr;
+    case Translation::Status::guest_fault:
+      throw std::runtime_error(fmt::format("guest page fault: {} of GVA {:#x} (stopped at guest level {})",
+                                           write ? "write" : "read", va, static_cast<unsigned>(t.fault_level)));
+    case Translation::Status::table_ept_violation:
+      throw std::runtime_error(
+          fmt::format("guest paging structure at GPA {:#x} is not in EPT-mapped RAM (GVA {:#x})", t.fault_gpa, va));
   }
-  counters_.walk_refs += w.refs;
-  if (!w.present) return nullptr;
-  if (!(w.leaf & (write ? ept::kWrite : ept::kRead))) return nullptr;
 
-  const Hpa hpa_page = page_base(w.hpa);
+  const Hpa hpa_page = page_base(t.hpa);
   dmi_gp_.set_address(hpa_page);
   dmi_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   tlm::tlm_dmi dmi;
   if (!mem_socket->get_direct_mem_ptr(dmi_gp_, dmi) || dmi.get_start_address() > hpa_page ||
       dmi.get_end_address() < hpa_page + kPageSize4K - 1)
     throw std::logic_error("host memory refused DMI for a mapped page");
-  TlbEntry& e = tlb_.slot(vpn);
-  e.vpn = vpn;
+  // The fast path may only hit what the dTLB holds.
+  TlbEntry& e = t.in_dtlb ? tlb_.slot(vpn) : uncached_translation_;
+  e.vpn = t.in_dtlb ? vpn : ~u64{0};
   e.host_page = dmi.get_dmi_ptr() + (hpa_page - dmi.get_start_address());
   e.lines = dir_.page(hpa_page);
   e.hpa_page = hpa_page;
-  e.writable = (w.leaf & ept::kWrite) != 0;
-  e.uncached = ept::mem_type_of(w.leaf) == ept::MemType::UC;
+  e.writable = t.writable;
+  e.uncached = t.uncached;
   return &e;
+}
+
+void Vcpu::time_walk(const Translation& t) {
+  if (t.source == Translation::Source::dtlb) return;
+  ++counters_.tlb_misses;
+  if (t.source == Translation::Source::stlb) {
+    ++counters_.stlb_hits;
+    charge(Component::tlb, timing_.stlb_hit_ps);
+    return;
+  }
+  ++counters_.walks;
+  counters_.walk_refs += t.refs;
+  // The walker's references are memory reads by this core, one after another.
+  for (unsigned i = 0; i < t.refs; ++i) {
+    const Hpa ref = t.ref[i].hpa;
+    LineState& l = dir_.page(ref)->line[page_offset(ref) >> kCacheLineShift];
+    charge(Component::walk, dir_.load(l, cfg_.pcpu).ps);
+  }
+}
+
+void Vcpu::write_cr3(u64 cr3) {
+  mmu_.write_cr3(cr3);
+  // Global entries stay in the dTLB; the host-side copy refills them from it at no simulated cost.
+  tlb_.flush();
 }
 
 void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
@@ -109,15 +139,16 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
   }
   if (write) {
     ++counters_.stores;
-    const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps());
+    // Only a block write can cover a whole line: it needs no read-for-ownership.
+    const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps(), size == kCacheLineBytes);
     std::memcpy(e.host_page + off, buf, size);
     if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, qk_.get_local_time().value());
-    charge(c.component, c.ps);
+    charge_line(c);
   } else {
     ++counters_.loads;
     const AccessCost c = dir_.load(l, cfg_.pcpu);
     std::memcpy(buf, e.host_page + off, size);
-    charge(c.component, c.ps);
+    charge_line(c);
   }
 }
 
@@ -163,7 +194,37 @@ void Vcpu::write_slow(Gva va, unsigned size, u64 value) {
   }
 }
 
+void Vcpu::charge_line(const AccessCost& c) {
+  if (block_)
+    charge(c.component, block_->add(c.ps, c.miss));
+  else
+    charge(c.component, c.ps);
+}
+
+namespace {
+
+// Makes a block copy's line accesses overlap for as long as it is in scope
+// (and restores an enclosing block's window, should an interrupt handler copy).
+class BlockScope {
+ public:
+  BlockScope(MissWindow*& current, MissWindow& window) : current_(current), outer_(current) { current_ = &window; }
+  ~BlockScope() { current_ = outer_; }
+  BlockScope(const BlockScope&) = delete;
+  BlockScope& operator=(const BlockScope&) = delete;
+
+ private:
+  MissWindow*& current_;
+  MissWindow* outer_;
+};
+
+}  // namespace
+
+// Block copies: one access per cache line touched, their L1D misses
+// overlapping in the core's fill buffers (models/cpu/miss_window.h). Page
+// walks, trapped and uncached lines are not overlapped.
 void Vcpu::read_block(Gva va, void* dst, u64 len) {
+  MissWindow window(timing_.mlp, timing_.l1_load_line_ps);
+  BlockScope scope(block_, window);
   auto* out = static_cast<u8*>(dst);
   while (len > 0) {
     const unsigned n = static_cast<unsigned>(std::min<u64>(len, kCacheLineBytes - (va & (kCacheLineBytes - 1))));
@@ -175,6 +236,8 @@ void Vcpu::read_block(Gva va, void* dst, u64 len) {
 }
 
 void Vcpu::write_block(Gva va, const void* src, u64 len) {
+  MissWindow window(timing_.mlp, timing_.l1_store_line_ps);
+  BlockScope scope(block_, window);
   const auto* in = static_cast<const u8*>(src);
   u8 line[kCacheLineBytes];
   while (len > 0) {
@@ -379,6 +442,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
 void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
   // INVEPT (or a host mapping change): every cached translation and DMI
   // pointer of this vCPU may be stale.
+  mmu_.flush_all();
   tlb_.flush();
 }
 

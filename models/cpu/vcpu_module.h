@@ -24,6 +24,8 @@
 #include "models/core/metrics.h"
 #include "models/core/timing.h"
 #include "models/cpu/line_watchers.h"
+#include "models/cpu/miss_window.h"
+#include "models/cpu/mmu.h"
 #include "models/cpu/tlb.h"
 #include "models/cpu/vm_exit.h"
 #include "models/ept/ept_table.h"
@@ -57,7 +59,9 @@ struct VcpuConfig {
 struct VcpuCounters {
   u64 loads = 0;
   u64 stores = 0;
-  u64 tlb_misses = 0;
+  u64 tlb_misses = 0;  // L1 dTLB misses (each an STLB hit or a walk)
+  u64 stlb_hits = 0;
+  u64 walks = 0;
   u64 walk_refs = 0;
   u64 syncs = 0;
   u64 interrupts = 0;  // taken (ISR entered)
@@ -82,6 +86,7 @@ class Vcpu : public sc_core::sc_module {
   const VcpuConfig& config() const { return cfg_; }
   const VcpuCounters& counters() const { return counters_; }
   std::string waiting_on() const;  // what a blocked vCPU waits for ("" when not blocked)
+  const Mmu& mmu() const { return mmu_; }
 
   // ---- guest-visible primitives (the guest API forwards to these) ----
   template <class T>
@@ -99,7 +104,8 @@ class Vcpu : public sc_core::sc_module {
     std::memcpy(&raw, &v, sizeof(T));
     write_scalar(va, sizeof(T), raw);
   }
-  // Block copies pay one access per cache line touched (a streaming copy).
+  // Block copies pay one access per cache line touched, their L1D misses
+  // overlapping up to the core's fill buffers (a streaming copy, miss_window.h).
   void read_block(Gva va, void* dst, u64 len);
   void write_block(Gva va, const void* src, u64 len);
 
@@ -110,6 +116,11 @@ class Vcpu : public sc_core::sc_module {
 
   u32 io_in(u16 port, unsigned size);
   void io_out(u16 port, unsigned size, u32 value);
+
+  // MOV to CR3: the first one turns the guest's 4-level paging on (until
+  // then GVA = GPA); each flushes the non-global TLB entries and the guest
+  // paging-structure caches. ACRN does not trap CR3 loads with EPT, so no exit.
+  void write_cr3(u64 cr3);
 
   // Interrupts. A guest installs a handler per vector; it runs on this vCPU
   // when the interrupt is taken, at the first instruction boundary at or
@@ -186,7 +197,9 @@ class Vcpu : public sc_core::sc_module {
   // and (when the EPT does not map it) a VM exit.
   void access_line(Gva va, u8* buf, unsigned size, bool write);
   TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
+  void time_walk(const Translation& t);
   void coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write);
+  void charge_line(const AccessCost& c);  // a cached line access: alone, or overlapped in the block in progress
   u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
   void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
@@ -198,12 +211,15 @@ class Vcpu : public sc_core::sc_module {
   CoherenceDirectory& dir_;
   LineWatchers& watchers_;
   const ept::EptTable& ept_;
-  Tlb tlb_;
+  Tlb tlb_;  // host-side copy of the MMU's L1 dTLB: the fast path
+  Mmu mmu_;
+  TlbEntry uncached_translation_;  // a translation the dTLB did not keep (no dTLB): used once
   tlm_utils::tlm_quantumkeeper qk_;
   Program program_;
   bool started_ = false;
   bool finished_ = false;
 
+  MissWindow* block_ = nullptr;  // the block copy in progress, if any
   Breakdown cumulative_;
   Breakdown segment_base_;  // cumulative at the last wake-up: what a waiter we wake inherits
   VcpuCounters counters_;

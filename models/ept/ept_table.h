@@ -77,6 +77,8 @@ class EptTable {
   EptTable(HostMemory& mem, PagePool& pool, LargePages large = {});
 
   Hpa root() const { return root_; }  // the PML4 table (EPTP address bits)
+  // The memory the tables live in (the MMU reads the guest's own tables there too).
+  const HostMemory& memory() const { return mem_; }
 
   // Map [gpa, gpa+size) to [hpa, hpa+size) with prot = RWX bits | memory
   // type bits | kIgnorePat. Entries already present are left unchanged and

@@ -1,14 +1,30 @@
-// Which cores hold each 64-byte line of host memory, and what an access costs
-// given that (MESI, tracked per line like an inclusive LLC's core-valid bits).
+// The host's cache hierarchy and its coherence: per-core L1D and L2, shared
+// last-level caches, all set-associative with the board's sizes and ways,
+// and a MESI directory that knows for every 64-byte line which cores hold
+// it, whether one holds it Exclusive or Modified, and which LLCs have it.
+// Each access is charged by where its line comes from: the core's L1D, its
+// L2, the LLC, another core (a transfer priced by topology distance) or DRAM.
 //
-// This is the small model of the first slice: no capacity, so a line once
-// cached stays cached; a read of a line modified in another core pays the
-// core-to-core transfer for their topology distance; a store to a line that
-// other cores hold invalidates them, its RFO hidden by the store buffer and
+// The per-line state lives in pages that a vCPU caches next to its DMI
+// pointer, so an L1D hit is decided inline by hits() with one load and one
+// compare, without calling in here (see docs/timing.md, "The memory model").
+// Everything else (L1D misses, stores needing ownership, evictions) goes
+// through load() and store(), which keep the caches and the line states
+// consistent: a line's `holders` bit for a core is set only while that
+// core's L1D holds it, so an eviction takes the line off the fast path.
+//
+// The fast path cannot tell the L1D's LRU lists about its hits, and writes
+// nothing. Instead its permission bit doubles as the reference bit of a
+// second-chance (CLOCK-like) replacement: a fill that finds the LRU line
+// still on the fast path revokes that (clears `holders`, the line stays in
+// the L1D) and makes it most recently used; the line's next access takes the
+// slow path, which charges the same L1D hit, updates the LRU order and
+// grants the fast path again. A line nobody touched since is evicted.
+//
+// Stores: a store to a line other cores hold invalidates their copies and
+// costs an L1D hit, its read-for-ownership hidden by the store buffer and
 // overlapped with the reader's later miss (so a polled flag hand-off costs
-// one transfer, as measured by core-to-core ping-pong tools). The per-line
-// state lives in pages that a vCPU caches next to its DMI pointer, so the
-// common case is one load and one compare.
+// one transfer, as core-to-core ping-pong tools measure it).
 #pragma once
 
 #include <array>
@@ -18,17 +34,25 @@
 #include "models/core/breakdown.h"
 #include "models/core/timing.h"
 #include "models/core/types.h"
+#include "models/host/cache_topology.h"
+#include "models/host/set_assoc_cache.h"
 
 namespace ivsim {
 
 using CoreMask = u64;  // one bit per pCPU (ACRN supports at most 64)
 constexpr unsigned kMaxCores = 64;
+constexpr unsigned kMaxLlcs = 8;  // bits of LineState::llc
 
 struct LineState {
-  CoreMask holders = 0;      // cores with a valid copy (M, E or S)
-  u8 modified_by = 0;        // 1 + core index when one core holds it Modified; 0 otherwise
-  u8 watched = 0;            // some vCPU sleeps on this line (spin_until)
+  CoreMask holders = 0;      // cores that may hit it on the fast path: in their L1D, not revoked by replacement
+  CoreMask in_l1 = 0;        // cores whose L1D holds it
+  CoreMask in_l2 = 0;        // cores whose L2 holds it; L2 includes L1D, so every core with a copy
   TimePs last_write_ps = 0;  // when the last store to the line happened
+  u64 line = 0;              // line number: host physical address >> 6
+  u8 owner = 0;              // 1 + the core holding it Exclusive or Modified (then its only holder); 0 otherwise
+  u8 modified_by = 0;        // 1 + the core holding it Modified (then also owner); 0 when clean
+  u8 watched = 0;            // vCPUs asleep on this line (wait_until)
+  u8 llc = 0;                // one bit per last-level cache holding it
 };
 
 struct LinePage {
@@ -38,44 +62,91 @@ struct LinePage {
 struct AccessCost {
   TimePs ps = 0;
   Component component = Component::cache;
+  // The access missed the L1D and waited for a fill: it occupies one of the
+  // core's outstanding-miss slots (what block copies overlap, see Vcpu::read_block).
+  bool miss = false;
 };
 
 class CoherenceDirectory {
  public:
-  // distance[a][b]: topology distance between pCPU a and pCPU b.
-  CoherenceDirectory(const TimingParams& timing, std::vector<std::vector<CoreDistance>> distance);
+  // Throws std::invalid_argument when the topology is inconsistent (a pCPU
+  // without L1D, L2 or LLC, more than kMaxCores pCPUs or kMaxLlcs LLCs).
+  CoherenceDirectory(const TimingParams& timing, const CacheTopology& topology);
+  ~CoherenceDirectory();
 
   // The line states of the 4 KiB host page holding hpa (allocated on first use).
   LinePage* page(Hpa hpa);
+  LineState& line(Hpa hpa) { return page(hpa)->line[page_offset(hpa) >> kCacheLineShift]; }
 
   // True when the access involves another core's copy: the caller must be
   // synchronised to simulated time before it (exact communication).
   static bool involves_other_core(const LineState& l, unsigned core, bool write) {
     const CoreMask me = CoreMask{1} << core;
-    if (write) return (l.holders & ~me) != 0;
+    if (write) return (l.in_l2 & ~me) != 0;
     return l.modified_by != 0 && l.modified_by != core + 1;
   }
-  // The fast path: the core already has what it needs.
+  // The fast path: the core's L1D serves the access (a store needs the line
+  // Exclusive or Modified) and it costs an L1D hit with no state change.
   static bool hits(const LineState& l, unsigned core, bool write) {
     const CoreMask me = CoreMask{1} << core;
-    return write ? l.holders == me : (l.holders & me) != 0;
+    return write ? (l.holders & me) != 0 && l.owner == core + 1 : (l.holders & me) != 0;
   }
 
-  // Performs the state transition and returns the cost to the accessing core.
+  // Perform the state transition (fills, evictions, invalidations) and
+  // return the cost to the accessing core. `full_line`: the store writes the
+  // whole line, so it allocates the line without reading it (no RFO).
   AccessCost load(LineState& l, unsigned core);
-  AccessCost store(LineState& l, unsigned core, TimePs now_ps);
+  AccessCost store(LineState& l, unsigned core, TimePs now_ps, bool full_line = false);
 
   TimePs l1_hit_ps() const { return timing_.l1_hit_ps; }
   TimePs transfer_ps(unsigned from, unsigned to) const {
     return timing_.c2c_ps[static_cast<unsigned>(distance_[from][to])];
   }
 
+  // The caches, for tests and reports.
+  const SetAssocCache& l1d(unsigned core) const { return caches(core).l1d; }
+  const SetAssocCache& l2(unsigned core) const { return caches(core).l2; }
+  const SetAssocCache& llc(unsigned index) const { return llcs_.at(index).cache; }
+  unsigned llc_count() const { return static_cast<unsigned>(llcs_.size()); }
+  unsigned llc_of(unsigned core) const { return caches(core).llc; }
+  bool llc_inclusive(unsigned index) const { return llcs_.at(index).inclusive; }
+
  private:
-  static constexpr unsigned kChunkShift = 30;
-  static constexpr u64 kPagesPerChunk = u64{1} << (kChunkShift - kPageShift4K);
+  struct CoreCaches {
+    SetAssocCache l1d;
+    SetAssocCache l2;
+    unsigned llc;
+  };
+  struct Llc {
+    SetAssocCache cache;
+    bool inclusive;
+    CoreMask cores;
+  };
+
+  CoreCaches& caches(unsigned core);
+  const CoreCaches& caches(unsigned core) const;
+  LineState& state_of(u64 line) {
+    return page(line << kCacheLineShift)->line[line & (kPageSize4K / kCacheLineBytes - 1)];
+  }
+
+  // Cost of bringing in a line that is in none of `core`'s private caches.
+  AccessCost fetch_cost(LineState& l, unsigned core);
+  // Makes the core's L2 and L1D (and an inclusive LLC) hold the line.
+  void allocate(LineState& l, unsigned core, CoreCaches& cc);
+  void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
+  void fill_l2(LineState& l, unsigned core, CoreCaches& cc);
+  void fill_llc(LineState& l, unsigned index);
+  // Removes the line from the core's L2 and L1D (eviction or invalidation);
+  // `victim`: an eviction, which writes it into a non-inclusive LLC.
+  void drop_private(LineState& l, unsigned core, bool victim);
 
   TimingParams timing_;
   std::vector<std::vector<CoreDistance>> distance_;
+  std::vector<std::unique_ptr<CoreCaches>> cores_;  // by pCPU id; null for ids the board lacks
+  std::vector<Llc> llcs_;
+
+  static constexpr unsigned kChunkShift = 30;
+  static constexpr u64 kPagesPerChunk = u64{1} << (kChunkShift - kPageShift4K);
   std::vector<std::unique_ptr<std::array<LinePage*, kPagesPerChunk>>> chunks_;
   std::vector<std::unique_ptr<LinePage>> owned_;
 };

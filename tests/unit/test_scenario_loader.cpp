@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "platforms/board.h"
 #include "platforms/data_dir.h"
 #include "sim/scenario_loader.h"
+#include "sim/suggest.h"
 
 using namespace ivsim;
 
@@ -90,7 +92,7 @@ struct BadCase {
   const char* what;
   std::string yaml;
   std::vector<std::string> sets;
-  const char* error;
+  std::string error;
 };
 
 }  // namespace
@@ -456,8 +458,54 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
        kBase,
        {"vms[0].cpu_affinity=[1,"},
        R"(--set: error: vms[0].cpu_affinity: invalid value "[1,": end of sequence flow not found)"},
+      {"unknown board without a close match",
+       mutate("board: cfl-k700-i7", "board: xeon"),
+       {},
+       R"(bad.yaml:2:8: error: board: unknown board "xeon"; expected one of )" + join_list(board_names()) +
+           " (or the path of an ACRN board file, *.xml)"},
+      {"missing board file",
+       mutate("board: cfl-k700-i7", "board: boards/missing.xml"),
+       {},
+       R"(bad.yaml:2:8: error: board: cannot open board file "boards/missing.xml": No such file or directory)"},
+      {"pCPU not on the board",
+       mutate("cpu_affinity: [3]", "cpu_affinity: [9]"),
+       {},
+       R"(bad.yaml:11:20: error: vms[0].cpu_affinity[0]: pCPU 9 does not exist on board cfl-k700-i7 (pCPUs 0-7))"},
+      {"post-launched VM without cpu_affinity",
+       mutate("    cpu_affinity: [2]\n", ""),
+       {},
+       R"(bad.yaml:19:5: error: vms[2]: missing required key "cpu_affinity")"},
+      {"pre-launched VM without memory",
+       mutate("    memory_mib: 512\n", ""),
+       {},
+       R"(bad.yaml:7:5: error: vms[0]: missing required key "memory_mib")"},
+      {"ambiguous region name",
+       mutate("workloads:",
+              "  - { name: shm, provider: Device Model, size_mib: 2, members: [{ vm: HMI_VM }] }\nworkloads:"),
+       {},
+       R"(bad.yaml:35:13: error: workloads[0].region: region name "shm" is ambiguous: a Hypervisor and a Device Model region both use it; write hv:/shm or dm:/shm)"},
+      {"prefixed region of the wrong provider",
+       mutate("region: shm", "region: dm:/shm"),
+       {},
+       R"(bad.yaml:34:13: error: workloads[0].region: unknown region "dm:/shm"; expected one of shm)"},
+      {"Service VM left without pCPUs",
+       mutate("    cpu_affinity: [0, 1]\n", ""),
+       {"vms[0].cpu_affinity=[0, 1, 2, 3, 4, 5, 6, 7]"},
+       R"(bad.yaml:14:5: error: vms[1]: the Service VM has no cpu_affinity and pre-launched VMs use every pCPU of board cfl-k700-i7; give it cpu_affinity)"},
+      {"VBDF of the wrong type",
+       mutate("{ vm: RT_VM, vbdf: \"00:08.0\" }", "{ vm: RT_VM, vbdf: [0, 8, 0] }"),
+       {},
+       R"(bad.yaml:29:28: error: ivshmem[0].members[0].vbdf: expected a string, got a list)"},
+      {"string parameter not among its choices",
+       mutate("iterations: 100", "notify: irq"),
+       {},
+       R"(bad.yaml:39:15: error: workloads[0].params.notify: expected one of poll, doorbell, got "irq")"},
+      {"--set board to a missing board file",
+       kBase,
+       {"board=nowhere/board.xml"},
+       R"(--set: error: board: cannot open board file "nowhere/board.xml": No such file or directory)"},
   };
-  REQUIRE(cases.size() >= 25);
+  REQUIRE(cases.size() >= 40);
   for (const auto& c : cases) {
     INFO(c.what);
     CHECK(load_error(c.yaml, c.sets) == c.error);
@@ -472,4 +520,81 @@ TEST_CASE("scenario loader: warnings go to the out-parameter, not into the error
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] ==
         "w.yaml:31:43: warning: ivshmem[1].members: region has 0 members; fewer than 2 means no other VM shares it");
+}
+
+TEST_CASE("scenario loader: what the configurator would fill in is filled in", "[scenario_loader]") {
+  SECTION("a Service VM without cpu_affinity or memory takes the pCPUs pre-launched VMs leave, and 1 GiB") {
+    const Scenario s =
+        load_scenario_text(mutate("    cpu_affinity: [0, 1]\n    memory_mib: 2048\n", ""), "base.yaml", {});
+    CHECK(s.vms[1].pcpus == std::vector<unsigned>{0, 1, 2, 4, 5, 6, 7});  // RT_VM has pCPU 3
+    CHECK(s.vms[1].memory_mib == 1024);
+    CHECK(s.where("vms[1].cpu_affinity").line == 14);
+  }
+  SECTION("a member without a VBDF gets the lowest free device number from 00:08.0") {
+    const Scenario s = load_scenario_text(
+        mutate("workloads:",
+               "  - { name: two, size_mib: 4, members: [{ vm: RT_VM }, { vm: HMI_VM, vbdf: \"\" }] }\nworkloads:"),
+        "base.yaml", {});
+    CHECK(s.regions[1].members[0].vbdf.to_string() == "00:09.0");
+    CHECK(s.regions[1].members[1].vbdf.to_string() == "00:09.0");
+  }
+  SECTION("a region no workload uses gets a default pingpong between its first two members") {
+    const Scenario s =
+        load_scenario_text(mutate("workloads:",
+                                  "  - { name: spare, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, { vm: "
+                                  "Service_VM, vbdf: \"00:08.0\" }] }\nworkloads:"),
+                           "base.yaml", {});
+    REQUIRE(s.workloads.size() == 2);
+    const WorkloadConfig& w = s.workloads[1];
+    CHECK(w.name == "spare_pingpong");
+    CHECK(w.kind == "pingpong");
+    CHECK(w.region == "spare");
+    // HMI_VM's only vCPU already runs the explicit workload: the default uses
+    // it anyway (vCPU 0) and the platform reports the collision; the Service
+    // VM's vCPU 0 is free.
+    CHECK(w.roles.at("initiator").vm == "HMI_VM");
+    CHECK(w.roles.at("initiator").vcpu == 0);
+    CHECK(w.roles.at("responder").vm == "Service_VM");
+    CHECK(w.roles.at("responder").vcpu == 0);
+    CHECK(w.params.at("iterations").i == 10000);
+    CHECK(s.where("workloads[1]").line == 31);  // the region it serves
+  }
+  SECTION("a region with fewer than two members gets no default workload") {
+    std::vector<std::string> warnings;
+    const Scenario s = load_scenario_text(
+        mutate("workloads:",
+               "  - { name: lonely, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }] }\nworkloads:"),
+        "base.yaml", {}, &warnings);
+    CHECK(s.workloads.size() == 1);
+    CHECK(warnings.size() == 1);
+  }
+  SECTION("regions sharing a name across providers are named with ACRN's prefix") {
+    std::string yaml = mutate("ivshmem:",
+                              "  - { id: 3, name: POST2, load_order: POST_LAUNCHED_VM, cpu_affinity: [4], "
+                              "memory_mib: 64 }\nivshmem:");
+    yaml.replace(yaml.find("workloads:"), 10,
+                 "  - { name: shm, provider: Device Model, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, "
+                 "{ vm: POST2 }] }\nworkloads:");
+    const Scenario s = load_scenario_text(yaml, "base.yaml", {"workloads[0].region=hv:/shm"});
+    REQUIRE(s.workloads.size() == 2);
+    CHECK(s.workloads[0].region == "hv:/shm");
+    CHECK(s.workloads[1].region == "dm:/shm");  // the default workload of the Device Model region
+    CHECK(s.workloads[1].name == "shm_dm_pingpong");
+    CHECK(s.regions[1].members[1].vbdf.to_string() == "00:08.0");
+  }
+  SECTION("an unambiguous prefixed name is kept bare") {
+    const Scenario s = load_scenario_text(kBase, "base.yaml", {"workloads[0].region=hv:/shm"});
+    CHECK(s.workloads[0].region == "shm");
+  }
+}
+
+TEST_CASE("scenario loader: a board may be an ACRN board file, relative to the scenario's folder",
+          "[scenario_loader]") {
+  const std::string dir = std::string(IVSIM_TESTS_DIR) + "/data";
+  const Scenario s =
+      load_scenario_text(mutate("board: cfl-k700-i7", "board: acrn/board-8cpu.xml"), dir + "/scenario.yaml", {});
+  CHECK(s.board == dir + "/acrn/board-8cpu.xml");
+  // From the command line, a relative path is relative to where ivsim runs.
+  const Scenario t = load_scenario_text(kBase, dir + "/scenario.yaml", {"board=" + dir + "/acrn/board-8cpu.xml"});
+  CHECK(t.board == dir + "/acrn/board-8cpu.xml");
 }

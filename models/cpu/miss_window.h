@@ -1,0 +1,59 @@
+// How the line accesses of one block copy overlap (memory-level
+// parallelism). An out-of-order core issues a streaming copy's lines one
+// after another at its L1D throughput and keeps up to `mlp` L1D misses in
+// flight, one per line fill buffer; a miss that finds every buffer busy
+// waits for the first to free. The block is done when its last access
+// completes. A single-core copy from DRAM therefore streams at
+// mlp x 64 B / latency (about 11 GB/s on a Skylake client: latency
+// reference section 6), not 64 B per miss latency, and a block's first
+// access still costs its full latency.
+//
+// Each access reports how much later it makes the block complete: the time
+// to charge for it, so a block's charges add up to its duration and each
+// part of it stays with the component (cache, coherence, dram) that caused it.
+#pragma once
+
+#include <algorithm>
+#include <array>
+
+#include "models/core/types.h"
+
+namespace ivsim {
+
+class MissWindow {
+ public:
+  static constexpr unsigned kMaxSlots = 64;
+
+  // issue_ps: the interval at which the core issues consecutive lines.
+  MissWindow(unsigned mlp, TimePs issue_ps) : slots_(std::clamp(mlp, 1u, kMaxSlots)), issue_ps_(issue_ps) {}
+
+  // One line access completing latency_ps after it starts; `miss` when it
+  // needs a fill buffer. Returns how far it moves the block's completion.
+  TimePs add(TimePs latency_ps, bool miss) {
+    TimePs start = next_issue_;
+    if (miss) {
+      unsigned s = 0;
+      for (unsigned i = 1; i < slots_; ++i)
+        if (free_at_[i] < free_at_[s]) s = i;
+      start = std::max(start, free_at_[s]);
+      free_at_[s] = start + latency_ps;
+    }
+    next_issue_ = start + issue_ps_;
+    const TimePs done = start + latency_ps;
+    if (done <= end_) return 0;
+    const TimePs later = done - end_;
+    end_ = done;
+    return later;
+  }
+
+  TimePs duration() const { return end_; }
+
+ private:
+  unsigned slots_;
+  TimePs issue_ps_;
+  std::array<TimePs, kMaxSlots> free_at_{};  // when each fill buffer frees, from the block's start
+  TimePs next_issue_ = 0;
+  TimePs end_ = 0;
+};
+
+}  // namespace ivsim

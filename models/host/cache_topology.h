@@ -1,0 +1,36 @@
+// What the host's memory hierarchy is made of, as the board describes it:
+// each pCPU's private L1D and L2, the last-level caches with the pCPUs that
+// share each, and the topology distance between any two pCPUs. The platform
+// builds it from the board file's <caches> and <processors>; the coherence
+// directory instantiates the caches from it.
+#pragma once
+
+#include <vector>
+
+#include "models/core/timing.h"
+#include "models/core/types.h"
+
+namespace ivsim {
+
+struct CacheGeometry {
+  u64 size_bytes = 0;  // 0: the pCPU does not exist (a gap in the pCPU ids)
+  unsigned ways = 0;
+};
+
+struct SharedCacheConfig {
+  CacheGeometry geometry;
+  // Inclusive of the cores' private caches (CPUID leaf 4's "cache
+  // inclusiveness", which ACRN's board inspector records): evicting a line
+  // from it invalidates the line in every core it serves.
+  bool inclusive = false;
+  std::vector<unsigned> cores;  // pCPU ids it serves
+};
+
+struct CacheTopology {
+  std::vector<std::vector<CoreDistance>> distance;  // [a][b] by pCPU id; one row per id
+  std::vector<CacheGeometry> l1d;                   // by pCPU id
+  std::vector<CacheGeometry> l2;                    // by pCPU id; L2 is modelled inclusive of L1D
+  std::vector<SharedCacheConfig> llc;
+};
+
+}  // namespace ivsim

@@ -1,0 +1,35 @@
+#include "models/host/set_assoc_cache.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace ivsim {
+
+SetAssocCache::SetAssocCache(u64 size_bytes, unsigned ways) : ways_(ways) {
+  if (ways == 0 || size_bytes == 0 || size_bytes % (u64{ways} * kCacheLineBytes) != 0)
+    throw std::invalid_argument("a cache of " + std::to_string(size_bytes) + " bytes cannot have " +
+                                std::to_string(ways) + " ways of 64-byte lines");
+  sets_ = size_bytes / (u64{ways} * kCacheLineBytes);
+  set_mask_ = is_power_of_two(sets_) ? sets_ - 1 : 0;
+  // A single set: the mask would be 0, which means modulo; that is right too.
+  tags_.assign(sets_ * ways_, kNoLine);
+}
+
+bool SetAssocCache::touch(u64 line) {
+  u64* set = set_of(line);
+  const unsigned i = find(set, line);
+  if (i == ways_) return false;
+  to_front(set, i);
+  return true;
+}
+
+bool SetAssocCache::erase(u64 line) {
+  u64* set = set_of(line);
+  const unsigned i = find(set, line);
+  if (i == ways_) return false;
+  std::memmove(set + i, set + i + 1, (ways_ - 1 - i) * sizeof(u64));
+  set[ways_ - 1] = kNoLine;
+  return true;
+}
+
+}  // namespace ivsim

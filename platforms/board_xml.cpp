@@ -1,0 +1,216 @@
+#include "platforms/board_xml.h"
+
+#include <cstring>
+#include <map>
+
+namespace ivsim {
+
+namespace {
+
+struct CpuProfile {
+  unsigned family;
+  unsigned model;
+  const char* profile;
+};
+
+// Which shipped profile models which CPU. Model ids as Linux names them
+// (arch/x86/include/asm/intel-family.h); a CPU missing here needs
+// timing.profile in the scenario.
+constexpr CpuProfile kCpuProfiles[] = {
+    {6, 0x9E, "coffee-lake-client"},   // INTEL_FAM6_KABYLAKE: Kaby Lake and Coffee Lake S/H desktop parts
+    {6, 0x9F, "coffee-lake-client"},   // the same client core generation
+    {6, 0x8C, "tiger-lake-client"},    // INTEL_FAM6_TIGERLAKE_L
+    {6, 0x8D, "tiger-lake-client"},    // INTEL_FAM6_TIGERLAKE
+    {6, 0x55, "cascade-lake-server"},  // INTEL_FAM6_SKYLAKE_X: Skylake-SP, Cascade Lake-SP
+};
+
+std::string hex(unsigned long long v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", v);
+  return buf;
+}
+
+std::string indexed(const std::string& path, const char* name, std::size_t i) {
+  return (path.empty() ? "" : path + "/") + name + "[" + std::to_string(i) + "]";
+}
+std::string child_path(const std::string& path, const char* name) { return (path.empty() ? "" : path + "/") + name; }
+
+class BoardReader {
+ public:
+  explicit BoardReader(const XmlDocument& doc) : doc_(doc) {}
+
+  Board read() {
+    const pugi::xml_node root = doc_.root();
+    Board b;
+    const pugi::xml_attribute name = root.attribute("board");
+    if (std::strcmp(root.name(), "acrn-config") != 0 || !name) {
+      const bool scenario = root.child("hv") || root.child("vm");
+      fail(root, "",
+           scenario ? "this is an ACRN scenario file, not a board file (give it with --scenario)"
+                    : "expected an ACRN board file: a root element <acrn-config board=\"NAME\">");
+    }
+    b.name = name.value();
+    if (b.name.empty()) throw ConfigError(doc_.at_attribute(root, "board"), "@board", "board name must not be empty");
+
+    const pugi::xml_node processors = required(root, "", "processors");
+    const pugi::xml_node model = required(processors, "processors", "model");
+    b.cpu_model = model.attribute("description").value();
+    b.family_id = static_cast<unsigned>(
+        number(required(model, "processors/model", "family_id"), "processors/model/family_id", 0xFFFF));
+    b.model_id = static_cast<unsigned>(
+        number(required(model, "processors/model", "model_id"), "processors/model/model_id", 0xFFFF));
+    b.timing_profile = timing_profile_for_cpu(b.family_id, b.model_id);
+    for (const pugi::xml_node a : xml_children(model, "attribute"))
+      if (std::strcmp(a.attribute("id").value(), "physical_address_bits") == 0)
+        b.physical_address_bits = static_cast<unsigned>(number(a, "processors/model/attribute", 52));
+
+    read_ram(required(root, "", "TOTAL_MEM_INFO"), b);
+    read_topology(processors, b);
+    if (const pugi::xml_node caches = root.child("caches")) read_caches(caches, b);
+    return b;
+  }
+
+ private:
+  [[noreturn]] void fail(pugi::xml_node at, const std::string& path, const std::string& msg) const {
+    throw ConfigError(doc_.at(at), path, msg);
+  }
+  [[noreturn]] void fail_value(pugi::xml_node at, const std::string& path, const std::string& msg) const {
+    throw ConfigError(doc_.at_value(at), path, msg);
+  }
+
+  pugi::xml_node required(pugi::xml_node parent, const std::string& path, const char* name) const {
+    const pugi::xml_node n = parent.child(name);
+    if (!n) fail(parent, path, std::string("missing element ") + name);
+    return n;
+  }
+
+  unsigned long long number(pugi::xml_node n, const std::string& path, unsigned long long max) const {
+    const std::string t = xml_text(n);
+    unsigned long long v = 0;
+    if (!parse_xml_uint(t, v)) fail_value(n, path, "expected a number (decimal or 0x hex), got \"" + t + "\"");
+    if (v > max) fail_value(n, path, "must be at most " + std::to_string(max) + ", got " + t);
+    return v;
+  }
+
+  unsigned long long id_attribute(pugi::xml_node n, const std::string& path) const {
+    const pugi::xml_attribute a = n.attribute("id");
+    unsigned long long v = 0;
+    if (!a) fail(n, path, "missing attribute id");
+    if (!parse_xml_uint(a.value(), v) || v > 0xFFFFFFFFULL)
+      throw ConfigError(doc_.at_attribute(n, "id"), path + "/@id",
+                        std::string("expected a number (decimal or 0x hex), got \"") + a.value() + "\"");
+    return v;
+  }
+
+  // "32721136 kB", as /proc/meminfo says it.
+  void read_ram(pugi::xml_node n, Board& b) const {
+    const std::string t = xml_text(n);
+    const auto space = t.find(' ');
+    unsigned long long kb = 0;
+    if (space == std::string::npos || t.substr(space + 1) != "kB" || !parse_xml_uint(t.substr(0, space), kb) ||
+        kb < 1024)
+      fail_value(n, "TOTAL_MEM_INFO", "expected the RAM size as \"N kB\", got \"" + t + "\"");
+    b.ram_mib = kb / 1024;
+  }
+
+  void read_topology(pugi::xml_node processors, Board& b) {
+    const auto dies = xml_children(processors, "die");
+    if (dies.empty()) fail(processors, "processors", "missing element die");
+    std::map<unsigned, std::string> cpu_ids;  // cpu_id -> path, for duplicates
+    for (std::size_t d = 0; d < dies.size(); ++d) {
+      const std::string dp = indexed("processors", "die", d);
+      const auto die_id = static_cast<unsigned>(id_attribute(dies[d], dp));
+      const auto cores = xml_children(dies[d], "core");
+      for (std::size_t c = 0; c < cores.size(); ++c) {
+        const std::string cp = indexed(dp, "core", c);
+        const auto core_id = static_cast<unsigned>(id_attribute(cores[c], cp));
+        const auto threads = xml_children(cores[c], "thread");
+        for (std::size_t t = 0; t < threads.size(); ++t) {
+          const std::string tp = indexed(cp, "thread", t);
+          PhysicalCpu p;
+          p.die = die_id;
+          p.core = core_id;
+          p.thread = static_cast<unsigned>(id_attribute(threads[t], tp));
+          const pugi::xml_node cpu_id = required(threads[t], tp, "cpu_id");
+          p.id = static_cast<unsigned>(number(cpu_id, child_path(tp, "cpu_id"), 65535));
+          if (auto it = cpu_ids.find(p.id); it != cpu_ids.end())
+            fail_value(cpu_id, child_path(tp, "cpu_id"),
+                       "duplicate cpu_id " + std::to_string(p.id) + " (also " + it->second + ")");
+          cpu_ids[p.id] = tp;
+          const pugi::xml_node apic = required(threads[t], tp, "apic_id");
+          apic_to_cpu_[number(apic, child_path(tp, "apic_id"), 0xFFFFFFFFULL)] = p.id;
+          b.pcpus.push_back(p);
+        }
+      }
+    }
+    if (b.pcpus.empty()) fail(processors, "processors", "no thread with a cpu_id");
+  }
+
+  // Caches name the logical processors sharing them by APIC id; the twin
+  // keys everything by pCPU id, so map through the threads' apic_id.
+  void read_caches(pugi::xml_node caches, Board& b) const {
+    const auto list = xml_children(caches, "cache");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const pugi::xml_node n = list[i];
+      const std::string p = indexed("caches", "cache", i);
+      CacheInfo c;
+      c.type = static_cast<unsigned>(attribute_number(n, p, "type", 3));
+      if (c.type == 2) continue;  // instruction caches: guests' data accesses never use them
+      c.level = static_cast<unsigned>(attribute_number(n, p, "level", 4));
+      c.size_bytes = number(required(n, p, "cache_size"), child_path(p, "cache_size"), 1ULL << 40);
+      c.ways = static_cast<unsigned>(number(required(n, p, "ways"), child_path(p, "ways"), 65535));
+      c.line_bytes = static_cast<unsigned>(number(required(n, p, "line_size"), child_path(p, "line_size"), 65535));
+      if (const pugi::xml_node incl = n.child("cache_inclusiveness"))
+        c.inclusive = number(incl, child_path(p, "cache_inclusiveness"), 1) != 0;
+      const auto procs = xml_children(required(n, p, "processors"), "processor");
+      for (std::size_t k = 0; k < procs.size(); ++k) {
+        const std::string pp = indexed(child_path(p, "processors"), "processor", k);
+        const unsigned long long apic = number(procs[k], pp, 0xFFFFFFFFULL);
+        const auto it = apic_to_cpu_.find(apic);
+        if (it == apic_to_cpu_.end()) fail_value(procs[k], pp, "no thread in processors has apic_id " + hex(apic));
+        c.pcpus.push_back(it->second);
+      }
+      b.caches.push_back(c);
+    }
+  }
+
+  unsigned long long attribute_number(pugi::xml_node n, const std::string& path, const char* name,
+                                      unsigned long long max) const {
+    const pugi::xml_attribute a = n.attribute(name);
+    unsigned long long v = 0;
+    if (!a) fail(n, path, std::string("missing attribute ") + name);
+    if (!parse_xml_uint(a.value(), v) || v > max)
+      throw ConfigError(doc_.at_attribute(n, name), path + "/@" + name,
+                        "expected a number from 0 to " + std::to_string(max) + ", got \"" + a.value() + "\"");
+    return v;
+  }
+
+  const XmlDocument& doc_;
+  std::map<unsigned long long, unsigned> apic_to_cpu_;
+};
+
+}  // namespace
+
+std::string timing_profile_for_cpu(unsigned family_id, unsigned model_id) {
+  for (const auto& e : kCpuProfiles)
+    if (e.family == family_id && e.model == model_id) return e.profile;
+  return "";
+}
+
+Board load_board_xml(const std::string& path, const SourceLocation& where) {
+  return read_board_xml(XmlDocument::load(path, "board file", where, "board"));
+}
+
+Board read_board_xml(const XmlDocument& doc) { return BoardReader(doc).read(); }
+
+Board parse_board_xml(const std::string& text, const std::string& file) {
+  return read_board_xml(XmlDocument::parse(text, file));
+}
+
+bool is_acrn_board_file(const XmlDocument& doc) {
+  const pugi::xml_node root = doc.root();
+  return std::strcmp(root.name(), "acrn-config") == 0 && root.attribute("board") && !root.child("hv") &&
+         !root.child("vm");
+}
+
+}  // namespace ivsim

@@ -1,0 +1,17 @@
+// Reading a whole input file (scenario, board, workloads) for a parser, with
+// the error every reader reports the same way when it cannot.
+#pragma once
+
+#include <string>
+
+#include "platforms/config_error.h"
+
+namespace ivsim {
+
+// The file's bytes. When it cannot be opened or read, throws ConfigError at
+// `where` (field path `field`): "cannot open <what>: <reason>", naming the
+// path unless `where` is the file itself.
+std::string read_input_file(const std::string& path, const std::string& what, const SourceLocation& where,
+                            const std::string& field = "");
+
+}  // namespace ivsim

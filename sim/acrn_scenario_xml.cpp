@@ -1,0 +1,383 @@
+#include "sim/acrn_scenario_xml.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <set>
+
+#include "platforms/board_xml.h"
+#include "sim/suggest.h"
+
+namespace ivsim {
+
+namespace {
+
+const SourceLocation kBoardOption{"--board", 0, 0};
+
+const std::vector<std::string> kRegionElements = {"NAME", "PROVIDED_BY", "IVSHMEM_SIZE", "IVSHMEM_REGION_ID",
+                                                  "IVSHMEM_VMS"};
+const std::vector<std::string> kRegionVmElements = {"VM_NAME", "VBDF"};
+
+std::string indexed(const std::string& path, const char* name, std::size_t i) {
+  return (path.empty() ? "" : path + "/") + name + "[" + std::to_string(i) + "]";
+}
+
+std::string stem(const std::string& path) {
+  const auto slash = path.rfind('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  const auto dot = base.rfind('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return base.empty() ? "scenario" : base;
+}
+
+class Converter {
+ public:
+  Converter(const XmlDocument& doc, std::string board) : doc_(doc), board_(std::move(board)) {}
+
+  ScenarioTree convert() {
+    const pugi::xml_node root = doc_.root();
+    if (std::strcmp(root.name(), "acrn-config") != 0)
+      fail(root, "",
+           std::string("expected an ACRN scenario file (root element <acrn-config>), got <") + root.name() + ">");
+    if (is_acrn_board_file(doc_))
+      fail(root, "", "this is an ACRN board file, not a scenario file (give it with --board)");
+    if (board_.empty())
+      throw ConfigError(kBoardOption, "board",
+                        "an ACRN scenario file needs its board: --board BOARD.xml (or a shipped board name)");
+    mark(root);
+
+    tree_.file = doc_.file();
+    Node& top = tree_.root = Node::mapping(doc_.at(root));
+    top.set("name", Node::scalar(stem(doc_.file()), doc_.at(root)));
+    top.set("board", Node::scalar(board_, kBoardOption));
+
+    const pugi::xml_node hv = root.child("hv");
+    if (hv) read_hypervisor(hv, top);
+    read_vms(root, top);
+    read_regions(hv, top);
+    log_unmodelled(root);
+    return std::move(tree_);
+  }
+
+ private:
+  [[noreturn]] void fail(pugi::xml_node at, const std::string& path, const std::string& msg) const {
+    throw ConfigError(doc_.at(at), path, msg);
+  }
+  [[noreturn]] void fail_value(pugi::xml_node at, const std::string& path, const std::string& msg) const {
+    throw ConfigError(doc_.at_value(at), path, msg);
+  }
+
+  void mark(pugi::xml_node n) { read_.insert(n.internal_object()); }
+  void show(const std::string& field, const std::string& element_path) { tree_.shown_paths[field] = element_path; }
+
+  Node value(pugi::xml_node element) {
+    mark(element);
+    return Node::scalar(xml_text(element), doc_.at_value(element));
+  }
+
+  // A child element's value under `key`, if the element is there and not blank.
+  void optional_value(Node& map, const char* key, pugi::xml_node parent, const char* element, const std::string& field,
+                      const std::string& element_path) {
+    show(field, element_path);
+    const pugi::xml_node e = parent.child(element);
+    if (!e) return;
+    mark(e);
+    if (!xml_text(e).empty()) map.set(key, value(e));
+  }
+
+  void read_hypervisor(pugi::xml_node hv, Node& top) {
+    mark(hv);
+    Node h = Node::mapping(doc_.at(hv));
+    show("hypervisor", "hv");
+    if (const pugi::xml_node caps = hv.child("CAPACITIES")) {
+      mark(caps);
+      optional_value(h, "max_vm_num", caps, "MAX_VM_NUM", "hypervisor.max_vm_num", "hv/CAPACITIES/MAX_VM_NUM");
+    }
+    if (const pugi::xml_node features = hv.child("FEATURES")) {
+      mark(features);
+      optional_value(h, "scheduler", features, "SCHEDULER", "hypervisor.scheduler", "hv/FEATURES/SCHEDULER");
+    }
+    top.set("hypervisor", std::move(h));
+  }
+
+  void read_vms(pugi::xml_node root, Node& top) {
+    const auto vms = xml_children(root, "vm");
+    show("vms", "vm");
+    Node list = Node::list(vms.empty() ? doc_.at(root) : doc_.at(vms[0]));
+    for (std::size_t i = 0; i < vms.size(); ++i) list.items.push_back(read_vm(vms[i], i));
+    top.set("vms", std::move(list));
+  }
+
+  Node read_vm(pugi::xml_node vm, std::size_t i) {
+    mark(vm);
+    const std::string f = path_at("vms", i), x = indexed("", "vm", i);
+    Node n = Node::mapping(doc_.at(vm));
+    show(f, x);
+
+    show(f + ".id", x + "/@id");
+    const pugi::xml_attribute id = vm.attribute("id");
+    if (!id) fail(vm, x, "missing attribute id");
+    n.set("id", Node::scalar(id.value(), doc_.at_attribute(vm, "id")));
+
+    optional_value(n, "name", vm, "name", f + ".name", x + "/name");
+    optional_value(n, "load_order", vm, "load_order", f + ".load_order", x + "/load_order");
+    optional_value(n, "vm_type", vm, "vm_type", f + ".vm_type", x + "/vm_type");
+
+    show(f + ".lapic_passthrough", x + "/lapic_passthrough");
+    if (const pugi::xml_node lp = vm.child("lapic_passthrough")) {
+      const std::string t = xml_text(lp);
+      if (t != "y" && t != "n") fail_value(lp, x + "/lapic_passthrough", "expected y or n, got " + quote(t));
+      Node b = value(lp);
+      b.text = t == "y" ? "true" : "false";
+      n.set("lapic_passthrough", std::move(b));
+    }
+
+    read_cpu_affinity(vm, f, x, n);
+    read_memory(vm, f, x, n);
+    return n;
+  }
+
+  // ACRN 3.x writes cpu_affinity/pcpu/pcpu_id; earlier files cpu_affinity/pcpu_id.
+  void read_cpu_affinity(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
+    const std::string ap = x + "/cpu_affinity";
+    show(f + ".cpu_affinity", ap);
+    const pugi::xml_node aff = vm.child("cpu_affinity");
+    if (!aff) return;
+    mark(aff);
+    Node list = Node::list(doc_.at(aff));
+    const auto pcpus = xml_children(aff, "pcpu");
+    for (std::size_t j = 0; j < pcpus.size(); ++j) {
+      mark(pcpus[j]);
+      const std::string pp = indexed(ap, "pcpu", j);
+      const pugi::xml_node id = pcpus[j].child("pcpu_id");
+      if (!id) fail(pcpus[j], pp, "missing element pcpu_id");
+      show(path_at(f + ".cpu_affinity", list.items.size()), pp + "/pcpu_id");
+      list.items.push_back(value(id));
+    }
+    const auto ids = xml_children(aff, "pcpu_id");
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      show(path_at(f + ".cpu_affinity", list.items.size()), indexed(ap, "pcpu_id", j));
+      list.items.push_back(value(ids[j]));
+    }
+    // An empty <cpu_affinity/> is what the configurator leaves for a
+    // Service VM that takes the default.
+    if (!list.items.empty()) n.set("cpu_affinity", std::move(list));
+  }
+
+  // Post-launched VMs: memory/size (MB). Pre-launched VMs: one or more
+  // memory/hpa_region, each size_hpa MB.
+  void read_memory(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
+    const std::string field = f + ".memory_mib";
+    show(field, x + "/memory/size");
+    const pugi::xml_node mem = vm.child("memory");
+    if (!mem) return;
+    mark(mem);
+    if (const pugi::xml_node size = mem.child("size")) {
+      n.set("memory_mib", value(size));
+      return;
+    }
+    const auto regions = xml_children(mem, "hpa_region");
+    if (regions.empty()) return;
+    unsigned long long total = 0;
+    for (std::size_t k = 0; k < regions.size(); ++k) {
+      mark(regions[k]);
+      const std::string rp = indexed(x + "/memory", "hpa_region", k);
+      const pugi::xml_node size = regions[k].child("size_hpa");
+      if (!size) fail(regions[k], rp, "missing element size_hpa");
+      mark(size);
+      unsigned long long mb = 0;
+      if (!parse_xml_uint(xml_text(size), mb) || mb > (1ULL << 40))
+        fail_value(size, rp + "/size_hpa", "expected a size in MB, got " + quote(xml_text(size)));
+      total += mb;
+    }
+    if (regions.size() == 1) {
+      show(field, x + "/memory/hpa_region[0]/size_hpa");
+      n.set("memory_mib", value(regions[0].child("size_hpa")));
+    } else {
+      show(field, x + "/memory");
+      n.set("memory_mib", Node::scalar(std::to_string(total), doc_.at(mem)));
+    }
+  }
+
+  void read_regions(pugi::xml_node hv, Node& top) {
+    const std::string ip = "hv/FEATURES/IVSHMEM";
+    show("ivshmem", ip);
+    const pugi::xml_node ivshmem = hv.child("FEATURES").child("IVSHMEM");
+    if (!ivshmem) return;
+    mark(ivshmem);
+    Node list = Node::list(doc_.at(ivshmem));
+    const auto regions = xml_children(ivshmem, "IVSHMEM_REGION");
+    for (std::size_t k = 0; k < regions.size(); ++k) {
+      mark(regions[k]);
+      const std::string f = path_at("ivshmem", k), x = indexed(ip, "IVSHMEM_REGION", k);
+      show(f, x);
+      // As the upgrader tells them apart: ACRN 2.x wrote the region as text.
+      const bool legacy = !regions[k].find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; }) &&
+                          !xml_text(regions[k]).empty();
+      list.items.push_back(legacy ? read_legacy_region(regions[k], f, x) : read_region(regions[k], f, x));
+    }
+    top.set("ivshmem", std::move(list));
+  }
+
+  // Elements under a region are ACRN's fixed schema: a name not in it is a
+  // typo, and an error rather than something the twin ignores.
+  void check_children(pugi::xml_node parent, const std::string& path, const std::vector<std::string>& allowed) {
+    for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      if (std::find(allowed.begin(), allowed.end(), c.name()) == allowed.end())
+        fail(c, path, unknown("element", c.name(), allowed));
+    }
+  }
+
+  Node read_region(pugi::xml_node region, const std::string& f, const std::string& x) {
+    if (!region.find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; }))
+      fail(region, x, "empty IVSHMEM_REGION: expected NAME, PROVIDED_BY, IVSHMEM_SIZE and IVSHMEM_VMS");
+    check_children(region, x, kRegionElements);
+    Node n = Node::mapping(doc_.at(region));
+    // Empty PROVIDED_BY, IVSHMEM_SIZE and IVSHMEM_REGION_ID take the schema's
+    // defaults (Hypervisor, 2, 0), as XML Schema does for empty elements.
+    optional_value(n, "name", region, "NAME", f + ".name", x + "/NAME");
+    optional_value(n, "provider", region, "PROVIDED_BY", f + ".provider", x + "/PROVIDED_BY");
+    show(f + ".size_mib", x + "/IVSHMEM_SIZE");
+    const pugi::xml_node size = region.child("IVSHMEM_SIZE");
+    if (size) mark(size);
+    n.set("size_mib", size && !xml_text(size).empty() ? value(size) : Node::scalar("2", doc_.at(size ? size : region)));
+    optional_value(n, "region_id", region, "IVSHMEM_REGION_ID", f + ".region_id", x + "/IVSHMEM_REGION_ID");
+
+    const std::string mp = x + "/IVSHMEM_VMS";
+    show(f + ".members", mp);
+    const pugi::xml_node vms = region.child("IVSHMEM_VMS");
+    if (!vms) return n;
+    mark(vms);
+    check_children(vms, mp, {"IVSHMEM_VM"});
+    Node members = Node::list(doc_.at(vms));
+    const auto list = xml_children(vms, "IVSHMEM_VM");
+    for (std::size_t j = 0; j < list.size(); ++j) {
+      mark(list[j]);
+      const std::string mf = path_at(f + ".members", j), mx = indexed(mp, "IVSHMEM_VM", j);
+      show(mf, mx);
+      check_children(list[j], mx, kRegionVmElements);
+      Node m = Node::mapping(doc_.at(list[j]));
+      optional_value(m, "vm", list[j], "VM_NAME", mf + ".vm", mx + "/VM_NAME");
+      optional_value(m, "vbdf", list[j], "VBDF", mf + ".vbdf", mx + "/VBDF");
+      members.items.push_back(std::move(m));
+    }
+    n.set("members", std::move(members));
+    return n;
+  }
+
+  // ACRN 2.x: "hv:/shm_region_0, 2, 0:2" (prefixed name, size in MB, VM ids).
+  // Converted as ACRN's upgrader does (scenario_config/upgrader.py): "dm:/"
+  // means Device Model, anything else Hypervisor; the name follows the first
+  // "/"; each id becomes that VM's name, and its VBDF is left to the
+  // loader, which assigns 00:08.0 upward per VM as the upgrader does.
+  Node read_legacy_region(pugi::xml_node region, const std::string& f, const std::string& x) {
+    for (const char* field : {".name", ".provider", ".size_mib", ".members"}) show(f + field, x);
+    const std::string text = xml_text(region);
+    struct Part {
+      std::string text;
+      std::size_t at;  // offset in `text`
+    };
+    std::vector<Part> parts;
+    for (std::size_t start = 0;;) {
+      const std::size_t comma = text.find(',', start);
+      const std::string raw = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      const std::size_t lead = raw.find_first_not_of(" \t\r\n");
+      const std::size_t last = raw.find_last_not_of(" \t\r\n");
+      parts.push_back(lead == std::string::npos ? Part{"", start}
+                                                : Part{raw.substr(lead, last - lead + 1), start + lead});
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (parts.size() != 3 || parts[0].text.empty() || parts[1].text.empty() || parts[2].text.empty())
+      fail_value(region, x,
+                 "expected ACRN 2.x's \"hv:/NAME, SIZE_MB, VM_ID:VM_ID\" (or the elements NAME, PROVIDED_BY, "
+                 "IVSHMEM_SIZE, IVSHMEM_VMS), got " +
+                     quote(text));
+    auto at = [&](std::size_t offset) { return doc_.at_text_offset(region, offset); };
+
+    Node n = Node::mapping(doc_.at(region));
+    const std::string& spec = parts[0].text;
+    const std::size_t slash = spec.find('/');
+    const std::size_t name_at = slash == std::string::npos ? 0 : slash + 1;
+    n.set("name", Node::scalar(spec.substr(name_at), at(parts[0].at + name_at)));
+    n.set("provider", Node::scalar(spec.rfind("dm:/", 0) == 0 ? "Device Model" : "Hypervisor", at(parts[0].at)));
+    n.set("size_mib", Node::scalar(parts[1].text, at(parts[1].at)));
+
+    Node members = Node::list(at(parts[2].at));
+    const std::string& ids = parts[2].text;
+    for (std::size_t start = 0;;) {
+      const std::size_t colon = ids.find(':', start);
+      const std::string raw = ids.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      const std::size_t lead = raw.find_first_not_of(" \t");
+      const std::string id = lead == std::string::npos ? "" : raw.substr(lead, raw.find_last_not_of(" \t") - lead + 1);
+      const SourceLocation id_at = at(parts[2].at + start + (lead == std::string::npos ? 0 : lead));
+      Node m = Node::mapping(id_at);
+      m.set("vm", Node::scalar(vm_name_by_id(id, id_at, x), id_at));
+      show(path_at(f + ".members", members.items.size()), x);
+      show(path_at(f + ".members", members.items.size()) + ".vm", x);
+      members.items.push_back(std::move(m));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    n.set("members", std::move(members));
+    return n;
+  }
+
+  std::string vm_name_by_id(const std::string& id, const SourceLocation& at, const std::string& path) const {
+    unsigned long long want = 0;
+    if (!parse_xml_uint(id, want)) throw ConfigError(at, path, "expected a VM id, got " + quote(id));
+    std::vector<std::string> known;
+    for (const pugi::xml_node vm : xml_children(doc_.root(), "vm")) {
+      unsigned long long have = 0;
+      const std::string text = vm.attribute("id").value();
+      known.push_back(text);
+      if (parse_xml_uint(text, have) && have == want) return xml_text(vm.child("name"));
+    }
+    throw ConfigError(
+        at, path, "no VM has id " + id + " (VM ids: " + (known.empty() ? std::string("none") : join_list(known)) + ")");
+  }
+
+  // Everything the twin did not read, by element path without indices.
+  void log_unmodelled(pugi::xml_node root) const {
+    std::set<std::string> paths;
+    collect_unmodelled(root, "", paths);
+    if (paths.empty()) return;
+    std::string list;
+    for (const auto& p : paths) list += (list.empty() ? "" : ", ") + p;
+    spdlog::debug("{}: ACRN elements ivsim does not model (accepted, not used): {}", doc_.file(), list);
+  }
+
+  void collect_unmodelled(pugi::xml_node n, const std::string& path, std::set<std::string>& out) const {
+    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      const std::string p = path.empty() ? c.name() : path + "/" + c.name();
+      if (read_.count(c.internal_object()))
+        collect_unmodelled(c, p, out);
+      else
+        out.insert(p);
+    }
+  }
+
+  const XmlDocument& doc_;
+  std::string board_;
+  ScenarioTree tree_;
+  std::set<const void*> read_;  // elements the conversion used
+};
+
+}  // namespace
+
+ScenarioTree read_acrn_scenario_file(const std::string& path, const std::string& board) {
+  return acrn_scenario_tree(XmlDocument::load(path, "scenario file", SourceLocation{path, 0, 0}), board);
+}
+
+ScenarioTree acrn_scenario_tree(const XmlDocument& doc, const std::string& board) {
+  return Converter(doc, board).convert();
+}
+
+ScenarioTree read_acrn_scenario_text(const std::string& xml_text, const std::string& file_name,
+                                     const std::string& board) {
+  return acrn_scenario_tree(XmlDocument::parse(xml_text, file_name), board);
+}
+
+}  // namespace ivsim

@@ -1,0 +1,34 @@
+// Reads an ACRN scenario file, as ACRN's configurator saves it, into the
+// scenario tree the YAML loader validates (scenario_loader), so XML and
+// YAML scenarios obey the same rules, take the same --set overrides and
+// give the same errors. Errors name the XML element path (see
+// platforms/xml_document.h) and its line and column.
+//
+// What the twin reads (everything else is accepted and listed once at
+// debug log level):
+//   hv/CAPACITIES/MAX_VM_NUM                  -> hypervisor.max_vm_num
+//   hv/FEATURES/SCHEDULER                     -> hypervisor.scheduler
+//   vm/@id, name, load_order, vm_type         -> vms[i].id, name, load_order, vm_type
+//   vm/cpu_affinity/pcpu/pcpu_id              -> vms[i].cpu_affinity (also the older cpu_affinity/pcpu_id)
+//   vm/memory/size, or the sum of vm/memory/hpa_region/size_hpa (MB) -> vms[i].memory_mib
+//   vm/lapic_passthrough (y/n)                -> vms[i].lapic_passthrough
+//   hv/FEATURES/IVSHMEM/IVSHMEM_REGION        -> ivshmem[k]: NAME, PROVIDED_BY, IVSHMEM_SIZE,
+//       IVSHMEM_REGION_ID, IVSHMEM_VMS/IVSHMEM_VM (VM_NAME, VBDF); or ACRN 2.x's
+//       "hv:/NAME, SIZE, ID:ID" text, converted as ACRN's upgrader does.
+#pragma once
+
+#include <string>
+
+#include "platforms/xml_document.h"
+#include "sim/scenario_tree.h"
+
+namespace ivsim {
+
+// `board` is what --board gave: an ACRN board file (*.xml) or a shipped
+// board name; the tree's board entry is located at "--board".
+ScenarioTree read_acrn_scenario_file(const std::string& path, const std::string& board);
+ScenarioTree acrn_scenario_tree(const XmlDocument& doc, const std::string& board);
+ScenarioTree read_acrn_scenario_text(const std::string& xml_text, const std::string& file_name,
+                                     const std::string& board);
+
+}  // namespace ivsim

@@ -1,0 +1,43 @@
+#include "sim/scenario_input.h"
+
+#include "platforms/board_xml.h"
+#include "platforms/data_dir.h"
+#include "platforms/input_file.h"
+#include "sim/acrn_scenario_xml.h"
+#include "sim/scenario_loader.h"
+
+namespace ivsim {
+
+namespace {
+
+// The workloads file and --set over the tree, then the shared validation.
+Scenario complete(ScenarioTree tree, const ScenarioInput& in, std::vector<std::string>* warnings) {
+  if (!in.workloads.empty()) apply_workloads_file(tree, in.workloads);
+  for (const auto& s : in.sets) apply_set(tree.root, s);
+  return validate_scenario_tree(tree, warnings);
+}
+
+}  // namespace
+
+Scenario load_scenario(const ScenarioInput& in, std::vector<std::string>* warnings) {
+  if (!in.scenario_xml.empty()) return complete(read_acrn_scenario_file(in.scenario_xml, in.board), in, warnings);
+  ScenarioTree tree;
+  tree.file = in.yaml.empty() ? default_scenario_path() : in.yaml;
+  tree.root = parse_yaml_tree(read_input_file(tree.file, "scenario file", SourceLocation{tree.file, 0, 0}), tree.file);
+  return complete(std::move(tree), in, warnings);
+}
+
+std::string validate_input_file(const std::string& path, const ScenarioInput& common,
+                                std::vector<std::string>* warnings) {
+  if (!is_xml_path(path)) {
+    ScenarioInput in = common;
+    in.yaml = path;
+    in.scenario_xml.clear();
+    return "scenario " + load_scenario(in, warnings).name;
+  }
+  const XmlDocument doc = XmlDocument::load(path, "file", SourceLocation{path, 0, 0});
+  if (is_acrn_board_file(doc)) return "board " + read_board_xml(doc).name;
+  return "scenario " + complete(acrn_scenario_tree(doc, common.board), common, warnings).name;
+}
+
+}  // namespace ivsim

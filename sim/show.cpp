@@ -1,0 +1,229 @@
+#include "sim/show.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "models/dm/dm_ivshmem_device.h"
+#include "models/hv/ivshmem_device.h"
+#include "platforms/region_ref.h"
+
+namespace ivsim {
+
+namespace {
+
+std::string hex(u64 v) { return fmt::format("{:#x}", v); }
+
+// The host physical address of a region's backing memory: the hypervisor's
+// pool for hv-land, the Service VM's shm object for dm-land; "" when the
+// platform holds none.
+std::string region_hpa(Platform& platform, const RegionConfig& r) {
+  if (r.provider == Provider::hypervisor) {
+    if (const IvshmemRegionPool* pool = platform.hypervisor().ivshmem_pool())
+      for (const IvshmemRegion& reg : pool->regions())
+        if (reg.name == prefixed_region_name(r)) return hex(reg.hpa);
+  } else if (const ShmNamespace* shm = platform.shm_namespace()) {
+    for (const auto& [name, obj] : shm->objects())
+      if (name == r.name) return hex(obj.hpa);
+  }
+  return "";
+}
+
+// Left-aligned columns, two spaces apart, no trailing blanks.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line = " ";
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += " " + row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 1, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Json show_json(Simulation& sim) {
+  Platform& platform = *sim.platform;
+  const Scenario& s = platform.scenario();
+  const Board& b = sim.board;
+  Json j;
+  j["scenario"] = {{"name", s.name}, {"file", s.source_file}};
+  j["board"] = {{"name", b.name},
+                {"source", s.board},
+                {"cpu_model", b.cpu_model},
+                {"family_id", hex(b.family_id)},
+                {"model_id", hex(b.model_id)},
+                {"pcpus", b.pcpus.size()},
+                {"ram_mib", b.ram_mib},
+                {"physical_address_bits", b.physical_address_bits}};
+  j["timing_profile"] = sim.profile.name;
+  j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}};
+
+  Json vms = Json::array();
+  for (const auto& v : s.vms) {
+    Json vcpus = Json::array();
+    for (std::size_t i = 0; i < v.pcpus.size(); ++i) vcpus.push_back({{"vcpu", i}, {"pcpu", v.pcpus[i]}});
+    vms.push_back({{"id", v.id},
+                   {"name", v.name},
+                   {"load_order", to_string(v.load_order)},
+                   {"vm_type", v.vm_type},
+                   {"memory_mib", v.memory_mib},
+                   {"lapic_passthrough", v.lapic_passthrough},
+                   {"vcpus", vcpus}});
+  }
+  j["vms"] = vms;
+
+  // hv-land devices live in the hypervisor, dm-land ones in each VM's
+  // acrn-dm; listed by VM id, then BDF.
+  struct Device {
+    unsigned vm_id;
+    u16 bdf;
+    Json json;
+  };
+  std::vector<Device> list;
+  for (const auto& dev : platform.hypervisor().ivshmem_devices()) {
+    const pci::ConfigSpace& cfg = dev->config();
+    list.push_back({dev->vm().id, dev->bdf().value(),
+                    Json{{"vm", dev->vm().name},
+                         {"vm_id", dev->vm().id},
+                         {"bdf", dev->bdf().to_string()},
+                         {"region", dev->region().name},
+                         {"provider", "Hypervisor"},
+                         {"bar0", hex(cfg.bar_register_base(IvshmemDevice::kBarRegisters))},
+                         {"bar1", hex(cfg.bar_register_base(IvshmemDevice::kBarMsix))},
+                         {"bar2", hex(cfg.bar_register_base(IvshmemDevice::kBarShm))}}});
+  }
+  for (const auto& dm : platform.device_models())
+    for (const auto& dev : dm->devices()) {
+      const pci::ConfigSpace& cfg = dev->config();
+      list.push_back({dm->vm().id, dev->bdf().value(),
+                      Json{{"vm", dm->vm().name},
+                           {"vm_id", dm->vm().id},
+                           {"bdf", dev->bdf().to_string()},
+                           {"region", "dm:/" + dev->shm().name},
+                           {"provider", "Device Model"},
+                           {"bar0", hex(cfg.bar_register_base(DmIvshmemDevice::kBarRegisters))},
+                           {"bar1", Json()},  // dm-land devices have no MSI-X
+                           {"bar2", hex(cfg.bar_register_base(DmIvshmemDevice::kBarShm))}}});
+    }
+  std::stable_sort(list.begin(), list.end(), [](const Device& a, const Device& b) {
+    return a.vm_id != b.vm_id ? a.vm_id < b.vm_id : a.bdf < b.bdf;
+  });
+  Json devices = Json::array();
+  for (auto& d : list) devices.push_back(std::move(d.json));
+  j["devices"] = devices;
+
+  Json regions = Json::array();
+  for (const auto& r : s.regions) {
+    Json members = Json::array();
+    for (const auto& m : r.members) members.push_back({{"vm", m.vm}, {"vbdf", m.vbdf.to_string()}});
+    const std::string hpa = region_hpa(platform, r);
+    regions.push_back({{"name", prefixed_region_name(r)},
+                       {"provider", to_string(r.provider)},
+                       {"size_mib", r.size_mib},
+                       {"region_id", r.region_id},
+                       {"hpa", hpa.empty() ? Json() : Json(hpa)},
+                       {"members", members}});
+  }
+  j["regions"] = regions;
+
+  Json workloads = Json::array();
+  for (const auto& w : s.workloads) {
+    Json roles = Json::object();
+    for (const auto& [role, ref] : w.roles) {
+      const VmConfig* vm = s.find_vm(ref.vm);
+      roles[role] = {{"vm", ref.vm}, {"vcpu", ref.vcpu}, {"pcpu", vm->pcpus.at(ref.vcpu)}};
+    }
+    Json params = Json::object();
+    for (const auto& [k, v] : w.params) {
+      switch (v.type) {
+        case ParamValue::Type::integer:
+          params[k] = v.i;
+          break;
+        case ParamValue::Type::number:
+          params[k] = v.d;
+          break;
+        case ParamValue::Type::boolean:
+          params[k] = v.b;
+          break;
+        case ParamValue::Type::string:
+          params[k] = v.s;
+          break;
+      }
+    }
+    const RegionConfig* region = find_region(s, w.region);
+    workloads.push_back({{"name", w.name},
+                         {"kind", w.kind},
+                         {"region", region ? prefixed_region_name(*region) : w.region},
+                         {"roles", roles},
+                         {"params", params}});
+  }
+  j["workloads"] = workloads;
+  return j;
+}
+
+std::string show_text(Simulation& sim) {
+  const Json j = show_json(sim);
+  const Json& b = j["board"];
+  std::string out = fmt::format("scenario {} ({})\n", j["scenario"]["name"].get<std::string>(),
+                                j["scenario"]["file"].get<std::string>());
+  out += fmt::format("board {}: {}, {} pCPUs, {} MiB RAM | timing {}\n", b["name"].get<std::string>(),
+                     b["cpu_model"].get<std::string>(), b["pcpus"].get<std::size_t>(), b["ram_mib"].get<u64>(),
+                     j["timing_profile"].get<std::string>());
+
+  std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
+  for (const auto& v : j["vms"]) {
+    std::string placement;
+    for (const auto& c : v["vcpus"])
+      placement +=
+          (placement.empty() ? "" : " ") + fmt::format("{}->{}", c["vcpu"].get<unsigned>(), c["pcpu"].get<unsigned>());
+    rows.push_back(
+        {std::to_string(v["id"].get<unsigned>()), v["name"].get<std::string>(), v["load_order"].get<std::string>(),
+         v["vm_type"].get<std::string>() + (v["lapic_passthrough"].get<bool>() ? " (LAPIC passthrough)" : ""),
+         fmt::format("{} MiB", v["memory_mib"].get<u64>()), placement});
+  }
+  out += "\nVMs\n" + table(rows);
+
+  rows = {{"vm", "bdf", "region", "BAR0 registers", "BAR1 MSI-X", "BAR2 shared memory"}};
+  for (const auto& d : j["devices"])
+    rows.push_back({d["vm"].get<std::string>(), d["bdf"].get<std::string>(), d["region"].get<std::string>(),
+                    d["bar0"].get<std::string>(), d["bar1"].is_null() ? "-" : d["bar1"].get<std::string>(),
+                    d["bar2"].get<std::string>()});
+  out += "\nIVSHMEM devices\n" + (rows.size() > 1 ? table(rows) : "  none\n");
+
+  rows = {{"region", "provider", "size", "id", "host physical", "members"}};
+  for (const auto& r : j["regions"]) {
+    std::string members;
+    for (const auto& m : r["members"])
+      members += (members.empty() ? "" : ", ") + m["vm"].get<std::string>() + " " + m["vbdf"].get<std::string>();
+    rows.push_back({r["name"].get<std::string>(), r["provider"].get<std::string>(),
+                    fmt::format("{} MiB", r["size_mib"].get<u64>()), std::to_string(r["region_id"].get<unsigned>()),
+                    r["hpa"].is_null() ? "-" : r["hpa"].get<std::string>(), members.empty() ? "none" : members});
+  }
+  out += "\nIVSHMEM regions\n" + (rows.size() > 1 ? table(rows) : "  none\n");
+
+  rows = {{"workload", "kind", "region", "roles", "params"}};
+  for (const auto& w : j["workloads"]) {
+    std::string roles, params;
+    for (const auto& [role, r] : w["roles"].items())
+      roles += (roles.empty() ? "" : ", ") + fmt::format("{} {} vCPU {} (pCPU {})", role, r["vm"].get<std::string>(),
+                                                         r["vcpu"].get<unsigned>(), r["pcpu"].get<unsigned>());
+    for (const auto& [k, v] : w["params"].items())
+      params += (params.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    rows.push_back(
+        {w["name"].get<std::string>(), w["kind"].get<std::string>(), w["region"].get<std::string>(), roles, params});
+  }
+  out += "\nworkloads\n" + (rows.size() > 1 ? table(rows) : "  none\n");
+  return out;
+}
+
+}  // namespace ivsim

@@ -1,0 +1,46 @@
+// Running the ivsim binary from scenario tests, as a user or CI runs it.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace cli {
+
+struct Result {
+  int status = -1;
+  std::string out;  // stdout and stderr together, unless split
+};
+
+// Runs `ivsim ARGS`; `stderr_too` merges stderr into out, else it goes to /dev/null.
+inline Result ivsim(const std::string& args, bool stderr_too = true) {
+  Result r;
+  const std::string cmd = std::string(IVSIM_BINARY) + " " + args + (stderr_too ? " 2>&1" : " 2>/dev/null");
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+inline bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+inline std::string temp_path(const std::string& name) {
+  return "/tmp/ivsim-test-" + std::to_string(getpid()) + "-" + name;
+}
+
+}  // namespace cli

@@ -1,0 +1,197 @@
+// ACRN's own files, as the configurator ships them (../shared/acrn): every
+// board validates, every scenario validates and runs with its board through
+// the ivsim binary, and bad XML stops the run with status 2 and no report.
+#include <dirent.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cli.h"
+
+namespace {
+
+const std::string kAcrn = std::string(IVSIM_SHARED_DIR) + "/acrn";
+const std::string kData = std::string(IVSIM_TESTS_DIR) + "/data/acrn";
+const std::string kDefault = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/default.yaml";
+
+std::vector<std::string> list(const std::string& dir, bool dirs) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      const bool is_dir = e->d_type == DT_DIR;
+      if (is_dir == dirs && (dirs || (n.size() > 4 && n.compare(n.size() - 4, 4, ".xml") == 0))) out.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Each board folder holds BOARD.xml and the scenarios made for it.
+struct AcrnSet {
+  std::string board;
+  std::vector<std::string> scenarios;
+};
+
+std::vector<AcrnSet> acrn_sets() {
+  std::vector<AcrnSet> sets;
+  for (const auto& dir : list(kAcrn, true)) {
+    AcrnSet s;
+    s.board = kAcrn + "/" + dir + "/" + dir + ".xml";
+    for (const auto& f : list(kAcrn + "/" + dir, false))
+      if (f != dir + ".xml") s.scenarios.push_back(kAcrn + "/" + dir + "/" + f);
+    sets.push_back(s);
+  }
+  return sets;
+}
+
+}  // namespace
+
+TEST_CASE("every ACRN board and scenario file in ../shared/acrn validates") {
+  const auto sets = acrn_sets();
+  INFO("ACRN's files are expected beside the project, in " << kAcrn);
+  REQUIRE(sets.size() >= 2);
+  std::size_t scenarios = 0;
+  for (const auto& s : sets) {
+    INFO(s.board);
+    cli::Result r = cli::ivsim("validate " + s.board);
+    CHECK(r.status == 0);
+    CHECK(r.out.find(": ok (board ") != std::string::npos);
+    for (const auto& scenario : s.scenarios) {
+      INFO(scenario);
+      r = cli::ivsim("validate --board " + s.board + " " + scenario);
+      CHECK(r.status == 0);
+      CHECK(r.out == scenario + ": ok (scenario " +
+                         scenario.substr(scenario.rfind('/') + 1, scenario.size() - scenario.rfind('/') - 5) + ")\n");
+      ++scenarios;
+    }
+  }
+  CHECK(scenarios >= 4);
+}
+
+TEST_CASE("every ACRN scenario file in ../shared/acrn runs with its board") {
+  const auto sets = acrn_sets();
+  INFO("ACRN's files are expected beside the project, in " << kAcrn);
+  REQUIRE(sets.size() >= 2);
+  for (const auto& s : sets)
+    for (const auto& scenario : s.scenarios) {
+      INFO(scenario);
+      const std::string report = cli::temp_path("acrn.json");
+      const cli::Result r =
+          cli::ivsim("run --quiet --board " + s.board + " --scenario " + scenario + " --report " + report);
+      INFO(r.out);
+      REQUIRE(r.status == 0);
+      const auto j = nlohmann::json::parse(cli::slurp(report));
+      // Regions without a workload in the file run a default pingpong; every
+      // workload completes.
+      CHECK(j["workloads"].size() == j["scenario"]["ivshmem"].size());
+      for (const auto& w : j["workloads"]) {
+        INFO(w["name"]);
+        CHECK(w["status"] == "completed");
+        CHECK(w["metrics"][0]["count"].get<long long>() > 0);
+      }
+      std::remove(report.c_str());
+    }
+}
+
+TEST_CASE("hybrid_rt.xml runs its one region's default pingpong") {
+  const std::string report = cli::temp_path("hybrid.json");
+  const cli::Result r = cli::ivsim("run --quiet --board " + kAcrn + "/cfl-k700-i7/cfl-k700-i7.xml --scenario " + kAcrn +
+                                   "/cfl-k700-i7/hybrid_rt.xml --report " + report);
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(cli::slurp(report));
+  REQUIRE(j["workloads"].size() == 1);
+  CHECK(j["workloads"][0]["name"] == "shm_region_0_pingpong");
+  CHECK(j["regions"][0]["name"] == "hv:/shm_region_0");
+  CHECK(j["scenario"]["vms"][1]["cpu_affinity"] == nlohmann::json::array({0, 1, 2, 3, 4, 5}));
+  std::remove(report.c_str());
+}
+
+TEST_CASE("a workloads file and --set apply to an ACRN scenario") {
+  const std::string workloads = cli::temp_path("w.yaml");
+  std::ofstream(workloads) << "workloads:\n"
+                              "  - name: cmd\n"
+                              "    kind: pingpong\n"
+                              "    region: shm_region_1\n"
+                              "    roles:\n"
+                              "      initiator: { vm: POST_STD_VM1, vcpu: 1 }\n"
+                              "      responder: { vm: PRE_RT_VM0, vcpu: 1 }\n"
+                              "    params: { iterations: 300 }\n";
+  const std::string report = cli::temp_path("w.json");
+  const cli::Result r = cli::ivsim("run --quiet --board " + kData + "/board-8cpu.xml --scenario " + kData +
+                                   "/scenario-hybrid.xml --workloads " + workloads + " --report " + report +
+                                   " --set workloads[0].params.message_bytes=128 --seed 5");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(cli::slurp(report));
+  REQUIRE(j["workloads"].size() == 2);
+  CHECK(j["workloads"][0]["name"] == "cmd");
+  CHECK(j["workloads"][0]["metrics"][0]["count"] == 300);
+  CHECK(j["scenario"]["workloads"][0]["params"]["message_bytes"] == 128);
+  CHECK(j["workloads"][1]["name"] == "shm_region_0_pingpong");
+  CHECK(j["scenario"]["run"]["seed"] == 5);
+  std::remove(report.c_str());
+  std::remove(workloads.c_str());
+}
+
+TEST_CASE("bad ACRN input exits with status 2, a located error and no report") {
+  const std::string report = cli::temp_path("bad-xml.json");
+  const std::string board = kData + "/board-8cpu.xml", scenario = kData + "/scenario-hybrid.xml";
+  struct Case {
+    std::string args, error;
+  };
+  const std::vector<Case> cases = {
+      {"--board /nonexistent/board.xml --scenario " + scenario,
+       "--board: error: board: cannot open board file \"/nonexistent/board.xml\": No such file or directory"},
+      {"--board " + board + " --scenario /nonexistent/s.xml",
+       "/nonexistent/s.xml: error: cannot open scenario file: No such file or directory"},
+      {"--scenario " + scenario,
+       "--board: error: an ACRN scenario XML needs its board: --board BOARD.xml (or a shipped board name)"},
+      {"--board " + board, "--board: error: --board needs an ACRN scenario: --scenario SCENARIO.xml"},
+      {kDefault + " --board " + board,
+       "--board: error: --board goes with an ACRN scenario XML; a YAML scenario names its board (change it with --set "
+       "board=NAME_OR_BOARD.xml)"},
+      {"--board " + board + " --scenario " + scenario + " --set vms[3].cpu_affinity=[9]",
+       "--set: error: vms[3].cpu_affinity[0]: pCPU 9 does not exist on board test-8cpu (pCPUs 0-7)"},
+      {"--board " + board + " --scenario " + board,
+       board + ":1:1: error: this is an ACRN board file, not a scenario file (give it with --board)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    const cli::Result r = cli::ivsim("run --report " + report + " " + c.args);
+    CHECK(r.status == 2);
+    CHECK(r.out == c.error + "\n");
+    CHECK_FALSE(cli::exists(report));
+  }
+}
+
+TEST_CASE("validate checks several files and fails if one is bad") {
+  const std::string bad = cli::temp_path("bad.xml");
+  std::ofstream(bad) << "<acrn-config>\n  <vm id=\"0\">\n    <name>A</name>\n  </vm>\n</acrn-config>\n";
+  const cli::Result r = cli::ivsim("validate --board " + kData + "/board-8cpu.xml " + kData + "/scenario-hybrid.xml " +
+                                   bad + " " + kDefault);
+  CHECK(r.status == 2);
+  CHECK(r.out.find(kData + "/scenario-hybrid.xml: ok (scenario scenario-hybrid)\n") != std::string::npos);
+  CHECK(r.out.find(bad + ":2:3: error: vm[0]: missing element load_order\n") != std::string::npos);
+  CHECK(r.out.find(kDefault + ": ok (scenario industrial-hmi-rt)\n") != std::string::npos);
+  std::remove(bad.c_str());
+}
+
+TEST_CASE("elements the twin does not model are listed once, at debug level") {
+  const std::string args = "validate --board " + kData + "/board-8cpu.xml " + kData + "/scenario-hybrid.xml";
+  cli::Result r = cli::ivsim(args);
+  CHECK(r.out.find("does not model") == std::string::npos);  // not at the default level
+  r = cli::ivsim(args + " --log-level debug");
+  CHECK(r.status == 0);
+  const auto first = r.out.find("ACRN elements ivsim does not model (accepted, not used): ");
+  REQUIRE(first != std::string::npos);
+  CHECK(r.out.find("ACRN elements ivsim does not model", first + 1) == std::string::npos);
+  const std::string line = r.out.substr(first, r.out.find('\n', first) - first);
+  CHECK(line.find("hv/BUILD_TYPE, hv/CAPACITIES/MAX_PCI_DEV_NUM, hv/FEATURES/RELOC_ENABLED, "
+                  "vm/cpu_affinity/pcpu/real_time_vcpu, vm/memory/hpa_region/start_hpa, vm/os_config") !=
+        std::string::npos);
+}

@@ -1,0 +1,90 @@
+// `ivsim show`: the resolved platform, as text and as JSON, for the shipped
+// default and for an ACRN scenario whose VBDFs and Service VM pCPUs the twin
+// fills in.
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+
+namespace {
+
+const std::string kData = std::string(IVSIM_TESTS_DIR) + "/data/acrn";
+
+}  // namespace
+
+TEST_CASE("show prints the default scenario's platform: placement, BDFs, BARs, regions") {
+  const cli::Result r = cli::ivsim("show");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const std::string& t = r.out;
+  CHECK(t.find("scenario industrial-hmi-rt (") == 0);
+  CHECK(t.find("board cfl-k700-i7: Intel(R) Core(TM) i7-9700TE CPU @ 1.80GHz, 8 pCPUs, 31954 MiB RAM | timing "
+               "coffee-lake-client\n") != std::string::npos);
+  CHECK(t.find("\nVMs\n"
+               "  id  name        load order        type                      memory    vCPU->pCPU\n"
+               "  0   RT_VM       PRE_LAUNCHED_VM   RTVM (LAPIC passthrough)  512 MiB   0->7\n"
+               "  1   Service_VM  SERVICE_VM        STANDARD_VM               2048 MiB  0->0 1->1\n"
+               "  2   HMI_VM      POST_LAUNCHED_VM  STANDARD_VM               1024 MiB  0->2\n") != std::string::npos);
+  CHECK(t.find("\nIVSHMEM devices\n"
+               "  vm      bdf      region      BAR0 registers  BAR1 MSI-X  BAR2 shared memory\n"
+               "  RT_VM   00:08.0  hv:/hmi_rt  0x80000000      0x80001000  0x4000000000\n"
+               "  HMI_VM  00:08.0  hv:/hmi_rt  0x80000000      0x80001000  0x80200000\n") != std::string::npos);
+  CHECK(t.find("\nIVSHMEM regions\n"
+               "  region      provider    size   id  host physical  members\n"
+               "  hv:/hmi_rt  Hypervisor  2 MiB  0   0x7cd000000    RT_VM 00:08.0, HMI_VM 00:08.0\n") !=
+        std::string::npos);
+  CHECK(t.find("  hmi_command  pingpong  hv:/hmi_rt  initiator HMI_VM vCPU 0 (pCPU 2), responder RT_VM vCPU 0 (pCPU "
+               "7)  iterations=20000") != std::string::npos);
+}
+
+TEST_CASE("show --json gives the same platform as data") {
+  const cli::Result r = cli::ivsim("show --json", false);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["scenario"]["name"] == "industrial-hmi-rt");
+  CHECK(j["board"]["name"] == "cfl-k700-i7");
+  CHECK(j["timing_profile"] == "coffee-lake-client");
+  REQUIRE(j["vms"].size() == 3);
+  CHECK(j["vms"][0]["vcpus"] == nlohmann::json::parse(R"([{"vcpu": 0, "pcpu": 7}])"));
+  REQUIRE(j["devices"].size() == 2);
+  CHECK(j["devices"][0] == nlohmann::json::parse(R"({"vm": "RT_VM", "vm_id": 0, "bdf": "00:08.0",
+      "region": "hv:/hmi_rt", "provider": "Hypervisor", "bar0": "0x80000000", "bar1": "0x80001000",
+      "bar2": "0x4000000000"})"));
+  CHECK(j["devices"][1]["vm"] == "HMI_VM");
+  CHECK(j["devices"][1]["bar2"] == "0x80200000");
+  REQUIRE(j["regions"].size() == 1);
+  CHECK(j["regions"][0]["name"] == "hv:/hmi_rt");
+  CHECK(j["regions"][0]["size_mib"] == 2);
+  CHECK(j["regions"][0]["hpa"] == "0x7cd000000");
+  CHECK(j["workloads"][0]["roles"]["responder"] == nlohmann::json::parse(R"({"vm": "RT_VM", "vcpu": 0, "pcpu": 7})"));
+  // Deterministic: the same input prints the same bytes.
+  CHECK(cli::ivsim("show --json", false).out == r.out);
+}
+
+TEST_CASE("show prints the VBDFs and Service VM pCPUs the twin assigned to an ACRN scenario") {
+  const cli::Result r = cli::ivsim(
+      "show --json --board " + kData + "/board-8cpu.xml --scenario " + kData + "/scenario-hybrid.xml", false);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["vms"][1]["name"] == "ACRN_Service_VM");
+  CHECK(j["vms"][1]["vcpus"].size() == 6);
+  CHECK(j["vms"][1]["vcpus"][5]["pcpu"] == 5);
+  // Devices are listed by VM id, then BDF.
+  REQUIRE(j["devices"].size() == 4);
+  CHECK(j["devices"][0]["vm"] == "PRE_RT_VM0");
+  CHECK(j["devices"][0]["bdf"] == "00:08.0");
+  CHECK(j["devices"][1]["vm"] == "PRE_RT_VM0");
+  CHECK(j["devices"][1]["region"] == "hv:/shm_region_1");
+  CHECK(j["devices"][1]["bdf"] == "00:09.0");  // blank in the file; 00:08.0 is taken in that VM
+  CHECK(j["devices"][2]["vm"] == "POST_STD_VM1");
+  CHECK(j["devices"][2]["region"] == "hv:/shm_region_0");
+  CHECK(j["devices"][2]["bdf"] == "00:08.0");  // blank in the file
+  CHECK(j["devices"][3]["bdf"] == "00:0a.0");
+  CHECK(j["regions"][1]["members"][0]["vbdf"] == "00:09.0");
+  CHECK(j["workloads"].size() == 2);
+}
+
+TEST_CASE("show refuses bad input like run: status 2, a located error") {
+  const cli::Result r = cli::ivsim("show --set vms[0].cpu_affinity=[42]");
+  CHECK(r.status == 2);
+  CHECK(r.out == "--set: error: vms[0].cpu_affinity[0]: pCPU 42 does not exist on board cfl-k700-i7 (pCPUs 0-7)\n");
+}

@@ -1,0 +1,476 @@
+// ACRN's XML files as the configurator ships them: board files, scenario
+// files (v3 and the 2.x IVSHMEM_REGION text), what the twin fills in as the
+// configurator would, and a corpus of malformed files, each pinned to its
+// exact located error.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "platforms/board.h"
+#include "platforms/board_xml.h"
+#include "platforms/timing_profile.h"
+#include "sim/acrn_scenario_xml.h"
+#include "sim/scenario_loader.h"
+#include "sim/suggest.h"
+
+using namespace ivsim;
+
+namespace {
+
+const std::string kData = std::string(IVSIM_TESTS_DIR) + "/data/acrn/";
+const std::string kBoard = kData + "board-8cpu.xml";
+const std::string kAcrn = std::string(IVSIM_SHARED_DIR) + "/acrn/";
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  REQUIRE(f.good());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The hybrid_rt-like fixture with one spot changed; line numbers in the
+// expected errors refer to tests/data/acrn/scenario-hybrid.xml.
+std::string scenario_with(const std::string& find, const std::string& replace) {
+  std::string s = slurp(kData + "scenario-hybrid.xml");
+  const auto pos = s.find(find);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, find.size(), replace);
+}
+
+std::string board_with(const std::string& find, const std::string& replace) {
+  std::string s = slurp(kBoard);
+  const auto pos = s.find(find);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, find.size(), replace);
+}
+
+Scenario load_xml(const std::string& xml, const std::string& board = kBoard, const std::vector<std::string>& sets = {},
+                  std::vector<std::string>* warnings = nullptr) {
+  ScenarioTree tree = read_acrn_scenario_text(xml, "bad.xml", board);
+  for (const auto& s : sets) apply_set(tree.root, s);
+  return validate_scenario_tree(tree, warnings);
+}
+
+std::string xml_error(const std::string& xml, const std::string& board = kBoard,
+                      const std::vector<std::string>& sets = {}) {
+  std::vector<std::string> warnings;
+  try {
+    load_xml(xml, board, sets, &warnings);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string board_error(const std::string& xml) {
+  try {
+    parse_board_xml(xml, "board.xml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A board file written to a temporary path (load_board reads files).
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& text, const std::string& name)
+      : path("/tmp/ivsim-test-" + std::to_string(getpid()) + "-" + name) {
+    std::ofstream(path) << text;
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+struct BadCase {
+  const char* what;
+  std::string error;     // what the code says
+  std::string expected;  // what it must say
+};
+
+}  // namespace
+
+TEST_CASE("ACRN board files load as the shipped YAML boards describe them", "[acrn_xml]") {
+  for (const std::string name : {"cfl-k700-i7", "nuc11tnbi5"}) {
+    INFO(name);
+    const Board x = load_board(kAcrn + name + "/" + name + ".xml", {});
+    const Board y = load_board(name, {});
+    CHECK(x.name == y.name);
+    CHECK(x.cpu_model == y.cpu_model);
+    CHECK(x.family_id == y.family_id);
+    CHECK(x.model_id == y.model_id);
+    CHECK(x.physical_address_bits == y.physical_address_bits);
+    CHECK(x.ram_mib == y.ram_mib);
+    CHECK(x.timing_profile == y.timing_profile);
+    REQUIRE(x.pcpus.size() == y.pcpus.size());
+    for (std::size_t i = 0; i < x.pcpus.size(); ++i) {
+      CHECK(x.pcpus[i].id == y.pcpus[i].id);
+      CHECK(x.pcpus[i].die == y.pcpus[i].die);
+      CHECK(x.pcpus[i].core == y.pcpus[i].core);
+      CHECK(x.pcpus[i].thread == y.pcpus[i].thread);
+    }
+    REQUIRE(x.caches.size() == y.caches.size());
+    for (std::size_t i = 0; i < x.caches.size(); ++i) {
+      CHECK(x.caches[i].level == y.caches[i].level);
+      CHECK(x.caches[i].type == y.caches[i].type);
+      CHECK(x.caches[i].size_bytes == y.caches[i].size_bytes);
+      CHECK(x.caches[i].ways == y.caches[i].ways);
+      CHECK(x.caches[i].line_bytes == y.caches[i].line_bytes);
+      CHECK(x.caches[i].pcpus == y.caches[i].pcpus);
+    }
+  }
+}
+
+TEST_CASE("a board file names caches by APIC id, mapped to pCPU ids, and instruction caches are skipped",
+          "[acrn_xml]") {
+  const Board b = load_board(kBoard, {});
+  CHECK(b.name == "test-8cpu");
+  CHECK(b.cpu_model == "Test CPU @ 1.80GHz");
+  CHECK(b.ram_mib == 16384);  // 16777216 kB
+  CHECK(b.timing_profile == "coffee-lake-client");
+  REQUIRE(b.pcpus.size() == 8);
+  CHECK(b.pcpus[3].id == 3);
+  CHECK(b.pcpus[3].core == 3);
+  CHECK(b.pcpus[3].thread == 6);   // the thread id, as the file writes it (the APIC id)
+  REQUIRE(b.caches.size() == 17);  // 8 L1d, 8 L2, 1 L3: the 8 L1i are not modelled
+  for (const auto& c : b.caches) CHECK(c.type != 2);
+  CHECK(b.caches[1].pcpus == std::vector<unsigned>{1});  // <processor>0x2</processor>
+  CHECK(b.caches[16].level == 3);
+  CHECK(b.caches[16].pcpus == std::vector<unsigned>{0, 1, 2, 3, 4, 5, 6, 7});
+}
+
+TEST_CASE("the CPU model picks the timing profile", "[acrn_xml]") {
+  CHECK(timing_profile_for_cpu(6, 0x9e) == "coffee-lake-client");
+  CHECK(timing_profile_for_cpu(6, 0x9f) == "coffee-lake-client");
+  CHECK(timing_profile_for_cpu(6, 0x8c) == "tiger-lake-client");
+  CHECK(timing_profile_for_cpu(6, 0x8d) == "tiger-lake-client");
+  CHECK(timing_profile_for_cpu(6, 0x55) == "cascade-lake-server");
+  CHECK(timing_profile_for_cpu(6, 0x99) == "");
+  CHECK(timing_profile_for_cpu(15, 0x9e) == "");
+}
+
+TEST_CASE("ACRN's hybrid_rt.xml reads as the configurator means it", "[acrn_xml]") {
+  std::vector<std::string> warnings;
+  ScenarioTree tree =
+      read_acrn_scenario_file(kAcrn + "cfl-k700-i7/hybrid_rt.xml", kAcrn + "cfl-k700-i7/cfl-k700-i7.xml");
+  const Scenario s = validate_scenario_tree(tree, &warnings);
+  CHECK(warnings.empty());
+  CHECK(s.name == "hybrid_rt");
+  CHECK(s.scheduler == "SCHED_BVT");
+  CHECK(s.max_vm_num == 16);
+  REQUIRE(s.vms.size() == 4);
+  CHECK(s.vms[0].name == "PRE_RT_VM0");
+  CHECK(s.vms[0].load_order == LoadOrder::pre_launched);
+  CHECK(s.vms[0].vm_type == "RTVM");
+  CHECK(s.vms[0].lapic_passthrough);
+  CHECK(s.vms[0].pcpus == std::vector<unsigned>{6, 7});
+  CHECK(s.vms[0].memory_mib == 1024);  // memory/hpa_region/size_hpa
+  // The Service VM has no cpu_affinity: every pCPU no pre-launched VM uses.
+  CHECK(s.vms[1].load_order == LoadOrder::service_vm);
+  CHECK(s.vms[1].pcpus == std::vector<unsigned>{0, 1, 2, 3, 4, 5});
+  CHECK(s.vms[1].memory_mib == 1024);  // the twin's default for a Service VM
+  CHECK(s.vms[2].pcpus == std::vector<unsigned>{1, 2, 3});
+  CHECK(s.vms[2].memory_mib == 4096);  // memory/size
+  CHECK_FALSE(s.vms[2].lapic_passthrough);
+  REQUIRE(s.regions.size() == 1);
+  CHECK(s.regions[0].name == "shm_region_0");
+  CHECK(s.regions[0].provider == Provider::hypervisor);
+  CHECK(s.regions[0].size_mib == 2);
+  CHECK(s.regions[0].region_id == 0);  // no IVSHMEM_REGION_ID
+  REQUIRE(s.regions[0].members.size() == 2);
+  CHECK(s.regions[0].members[1].vm == "POST_STD_VM1");
+  CHECK(s.regions[0].members[1].vbdf.to_string() == "00:08.0");
+  // No workload in the file: a pingpong between the region's first two members.
+  REQUIRE(s.workloads.size() == 1);
+  CHECK(s.workloads[0].name == "shm_region_0_pingpong");
+  CHECK(s.workloads[0].kind == "pingpong");
+  CHECK(s.workloads[0].region == "shm_region_0");
+  CHECK(s.workloads[0].roles.at("initiator").vm == "PRE_RT_VM0");
+  CHECK(s.workloads[0].roles.at("initiator").vcpu == 0);
+  CHECK(s.workloads[0].roles.at("responder").vm == "POST_STD_VM1");
+  CHECK(s.workloads[0].params.at("iterations").i == 10000);
+  // Errors point into the XML.
+  const SourceLocation w = s.where("ivshmem[0].size_mib");
+  CHECK(w.file == kAcrn + "cfl-k700-i7/hybrid_rt.xml");
+  CHECK(w.line == 31);
+  CHECK(w.column == 25);
+}
+
+TEST_CASE("every ACRN scenario file loads with its board", "[acrn_xml]") {
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"cfl-k700-i7/hybrid_rt.xml", "cfl-k700-i7/cfl-k700-i7.xml"},
+      {"nuc11tnbi5/partitioned.xml", "nuc11tnbi5/nuc11tnbi5.xml"},
+      {"nuc11tnbi5/hybrid_launch_2user_vm.xml", "nuc11tnbi5/nuc11tnbi5.xml"},
+      {"nuc11tnbi5/shared_launch_6user_vm.xml", "nuc11tnbi5/nuc11tnbi5.xml"},
+  };
+  for (const auto& [scenario, board] : files) {
+    INFO(scenario);
+    std::vector<std::string> warnings;
+    const Scenario s = validate_scenario_tree(read_acrn_scenario_file(kAcrn + scenario, kAcrn + board), &warnings);
+    CHECK(warnings.empty());
+    CHECK_FALSE(s.vms.empty());
+  }
+  // shared_launch_6user_vm: the Service VM takes every pCPU (no pre-launched VM).
+  const Scenario s = validate_scenario_tree(
+      read_acrn_scenario_file(kAcrn + "nuc11tnbi5/shared_launch_6user_vm.xml", kAcrn + "nuc11tnbi5/nuc11tnbi5.xml"));
+  CHECK(s.vms[0].pcpus == std::vector<unsigned>{0, 1, 2, 3});
+  CHECK(s.vms[2].lapic_passthrough);
+  // hybrid_launch_2user_vm: all but the safety VM's pCPU 3.
+  const Scenario h = validate_scenario_tree(
+      read_acrn_scenario_file(kAcrn + "nuc11tnbi5/hybrid_launch_2user_vm.xml", kAcrn + "nuc11tnbi5/nuc11tnbi5.xml"));
+  CHECK(h.vms[1].pcpus == std::vector<unsigned>{0, 1, 2});
+}
+
+TEST_CASE("blank VBDFs are assigned as the configurator does: lowest free device number from 00:08.0", "[acrn_xml]") {
+  const Scenario s = load_xml(slurp(kData + "scenario-hybrid.xml"));
+  REQUIRE(s.regions.size() == 2);
+  // POST_STD_VM1 wrote 00:0a.0 for region 1; its blank one in region 0 takes 00:08.0.
+  CHECK(s.regions[0].members[0].vbdf.to_string() == "00:08.0");
+  CHECK(s.regions[0].members[1].vbdf.to_string() == "00:08.0");
+  // PRE_RT_VM0 already has 00:08.0 (region 0): its blank one takes 00:09.0.
+  CHECK(s.regions[1].members[0].vbdf.to_string() == "00:09.0");
+  CHECK(s.regions[1].members[1].vbdf.to_string() == "00:0a.0");
+  CHECK(s.regions[1].region_id == 0);  // <IVSHMEM_REGION_ID/>
+  // The assigned VBDF is located at its member, for later errors.
+  CHECK(s.where("ivshmem[0].members[1].vbdf").line == 18);
+  // Older cpu_affinity/pcpu_id form; the Service VM gets what pre-launched VMs leave.
+  CHECK(s.vms[3].pcpus == std::vector<unsigned>{4, 5});
+  CHECK(s.vms[1].pcpus == std::vector<unsigned>{0, 1, 2, 3, 4, 5});
+  CHECK(s.max_vm_num == 8);
+  // Two default pingpongs between the same VMs run on different vCPUs.
+  REQUIRE(s.workloads.size() == 2);
+  CHECK(s.workloads[0].roles.at("initiator").vcpu == 0);
+  CHECK(s.workloads[1].name == "shm_region_1_pingpong");
+  CHECK(s.workloads[1].roles.at("initiator").vm == "PRE_RT_VM0");
+  CHECK(s.workloads[1].roles.at("initiator").vcpu == 1);
+  CHECK(s.workloads[1].roles.at("responder").vcpu == 1);
+}
+
+TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acrn_xml]") {
+  const std::string regions_v3 = slurp(kData + "scenario-hybrid.xml");
+  const std::string xml = scenario_with(
+      regions_v3.substr(regions_v3.find("        <IVSHMEM_REGION>"),
+                        regions_v3.find("      </IVSHMEM>") - regions_v3.find("        <IVSHMEM_REGION>")),
+      "        <IVSHMEM_REGION>hv:/shm_region_0, 2, 0:2</IVSHMEM_REGION>\n"
+      "        <IVSHMEM_REGION>dm:/dm_shm, 8, 2:3</IVSHMEM_REGION>\n"
+      "        <IVSHMEM_REGION>legacy_noprefix, 4, 0:2</IVSHMEM_REGION>\n");
+  const Scenario s = load_xml(xml);
+  REQUIRE(s.regions.size() == 3);
+  CHECK(s.regions[0].name == "shm_region_0");
+  CHECK(s.regions[0].provider == Provider::hypervisor);
+  CHECK(s.regions[0].size_mib == 2);
+  REQUIRE(s.regions[0].members.size() == 2);
+  CHECK(s.regions[0].members[0].vm == "PRE_RT_VM0");
+  CHECK(s.regions[0].members[1].vm == "POST_STD_VM1");
+  CHECK(s.regions[0].members[0].vbdf.to_string() == "00:08.0");
+  CHECK(s.regions[1].name == "dm_shm");
+  CHECK(s.regions[1].provider == Provider::device_model);
+  CHECK(s.regions[1].members[0].vm == "POST_STD_VM1");
+  CHECK(s.regions[1].members[0].vbdf.to_string() == "00:09.0");  // its second region: the next device
+  CHECK(s.regions[1].members[1].vbdf.to_string() == "00:08.0");
+  CHECK(s.regions[2].provider == Provider::hypervisor);  // no prefix: Hypervisor, as the upgrader reads it
+  CHECK(s.regions[2].members[0].vbdf.to_string() == "00:09.0");
+  CHECK(s.regions[2].members[1].vbdf.to_string() == "00:0a.0");
+  // Each field is located where it is written in the text.
+  CHECK(s.where("ivshmem[1].size_mib").line == 9);
+  CHECK(s.where("ivshmem[1].size_mib").column == 37);
+}
+
+TEST_CASE("XML scenarios take --set overrides and a workloads file", "[acrn_xml]") {
+  ScenarioTree tree = read_acrn_scenario_text(slurp(kData + "scenario-hybrid.xml"), "s.xml", kBoard);
+  apply_workloads_text(tree, R"(workloads:
+  - name: cmd
+    kind: pingpong
+    region: shm_region_1
+    roles:
+      initiator: { vm: POST_STD_VM1, vcpu: 1 }
+      responder: { vm: PRE_RT_VM0, vcpu: 1 }
+run:
+  seed: 9
+)",
+                       "w.yaml");
+  apply_set(tree.root, "workloads[0].params.iterations=50");
+  apply_set(tree.root, "vms[2].memory_mib=1024");
+  const Scenario s = validate_scenario_tree(tree);
+  REQUIRE(s.workloads.size() == 2);  // region 0 still gets its default pingpong
+  CHECK(s.workloads[0].name == "cmd");
+  CHECK(s.workloads[0].params.at("iterations").i == 50);
+  CHECK(s.workloads[1].name == "shm_region_0_pingpong");
+  CHECK(s.run.seed == 9);
+  CHECK(s.vms[2].memory_mib == 1024);
+  CHECK(s.where("workloads[0].kind").file == "w.yaml");
+  CHECK(s.where("workloads[0].kind").line == 3);
+}
+
+TEST_CASE("a workloads file holds workloads, run and timing only", "[acrn_xml]") {
+  ScenarioTree tree = read_acrn_scenario_text(slurp(kData + "scenario-hybrid.xml"), "s.xml", kBoard);
+  try {
+    apply_workloads_text(tree, "workload:\n  - name: x\n", "w.yaml");
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == R"(w.yaml:1:1: error: unknown key "workload"; did you mean "workloads"?)");
+  }
+}
+
+TEST_CASE("malformed ACRN XML is rejected with located errors", "[acrn_xml]") {
+  const std::string profiles = join_list(timing_profile_names());
+  const TempFile unknown_cpu(
+      board_with("<model_id>0x9e</model_id>\n      <capability", "<model_id>0x99</model_id>\n      <capability"),
+      "unknown-cpu.xml");
+  const TempFile scenario_as_board(slurp(kData + "scenario-hybrid.xml"), "scenario-as-board.xml");
+  const std::string nine_regions = [] {
+    std::string r;
+    for (int i = 0; i < 9; ++i)
+      r += "        <IVSHMEM_REGION><NAME>r" + std::to_string(i) +
+           "</NAME><IVSHMEM_SIZE>2</IVSHMEM_SIZE><IVSHMEM_VMS><IVSHMEM_VM><VM_NAME>PRE_RT_VM0</VM_NAME></IVSHMEM_VM>"
+           "<IVSHMEM_VM><VM_NAME>POST_STD_VM1</VM_NAME></IVSHMEM_VM></IVSHMEM_VMS></IVSHMEM_REGION>\n";
+    return r;
+  }();
+
+  const std::vector<BadCase> cases = {
+      // Scenario files.
+      {"malformed XML", xml_error(scenario_with("</NAME>", "</NAM>")),
+       "bad.xml:9:31: error: invalid XML: Start-end tags mismatch"},
+      {"not XML at all", xml_error("name: a yaml file\n"),
+       "bad.xml:2:1: error: invalid XML: No document element found"},
+      {"unknown PROVIDED_BY", xml_error(scenario_with(">Hypervisor<", ">Hypervisr<")),
+       R"(bad.xml:10:24: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/PROVIDED_BY: expected one of Hypervisor, Device Model, got "Hypervisr"; did you mean "Hypervisor"?)"},
+      {"IVSHMEM_SIZE not a power of two", xml_error(scenario_with("<IVSHMEM_SIZE>2<", "<IVSHMEM_SIZE>3<")),
+       "bad.xml:11:25: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/IVSHMEM_SIZE: size must be one of 2, 4, 8, 16, 32, "
+       "64, 128, 256, 512 (MiB), got 3"},
+      {"IVSHMEM_SIZE not a number", xml_error(scenario_with("<IVSHMEM_SIZE>4<", "<IVSHMEM_SIZE>4M<")),
+       R"(bad.xml:27:25: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[1]/IVSHMEM_SIZE: expected an integer, got "4M")"},
+      {"bad VBDF", xml_error(scenario_with("<VBDF>00:08.0</VBDF>", "<VBDF>00:08.9</VBDF>")),
+       R"(bad.xml:16:21: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/IVSHMEM_VMS/IVSHMEM_VM[0]/VBDF: expected a VBDF "BB:DD.F" in hex (device 00-1F, function 0-7, e.g. "00:08.0"), got "00:08.9")"},
+      {"post-launched device number 0x1F", xml_error(scenario_with("<VBDF>00:0a.0</VBDF>", "<VBDF>00:1f.0</VBDF>")),
+       "bad.xml:36:21: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[1]/IVSHMEM_VMS/IVSHMEM_VM[1]/VBDF: device number "
+       "0x1F is not allowed in a post-launched VM (must be 0x03-0x1E)"},
+      {"VBDF used twice in a VM", xml_error(scenario_with("<VBDF></VBDF>", "<VBDF>00:08.0</VBDF>")),
+       "bad.xml:32:21: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[1]/IVSHMEM_VMS/IVSHMEM_VM[0]/VBDF: VBDF 00:08.0 is "
+       "already used in VM \"PRE_RT_VM0\" by hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/IVSHMEM_VMS/IVSHMEM_VM[0]"},
+      {"unknown VM_NAME",
+       xml_error(scenario_with("<VM_NAME>POST_STD_VM1</VM_NAME>\n              <VBDF/>",
+                               "<VM_NAME>POST_STD_VM3</VM_NAME>\n              <VBDF/>")),
+       R"(bad.xml:19:24: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/IVSHMEM_VMS/IVSHMEM_VM[1]/VM_NAME: unknown VM "POST_STD_VM3"; did you mean "POST_STD_VM1"?)"},
+      {"VM twice in a region",
+       xml_error(scenario_with("<VM_NAME>POST_STD_VM1</VM_NAME>\n              <VBDF/>",
+                               "<VM_NAME>PRE_RT_VM0</VM_NAME>\n              <VBDF/>")),
+       R"(bad.xml:19:24: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/IVSHMEM_VMS/IVSHMEM_VM[1]/VM_NAME: VM "PRE_RT_VM0" is already a member of this region (members[0]))"},
+      {"region name too long", xml_error(scenario_with("<NAME>shm_region_0<", "<NAME>a_region_name_of_28_chars_xx<")),
+       R"(bad.xml:9:17: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]/NAME: region name must be 1-27 word characters (letters, digits, _), got "a_region_name_of_28_chars_xx")"},
+      {"duplicate Hypervisor region name", xml_error(scenario_with("<NAME>shm_region_1<", "<NAME>shm_region_0<")),
+       R"(bad.xml:25:17: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[1]/NAME: duplicate Hypervisor region name "shm_region_0" (also hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]))"},
+      {"Device Model region with a pre-launched member",
+       xml_error(scenario_with("<PROVIDED_BY>Hypervisor</PROVIDED_BY>\n          <IVSHMEM_SIZE>4",
+                               "<PROVIDED_BY>Device Model</PROVIDED_BY>\n          <IVSHMEM_SIZE>4")),
+       R"(bad.xml:31:24: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[1]/IVSHMEM_VMS/IVSHMEM_VM[0]/VM_NAME: a Device Model region can only have POST_LAUNCHED_VM members; "PRE_RT_VM0" is PRE_LAUNCHED_VM)"},
+      {"nine Hypervisor regions", xml_error(scenario_with("      <IVSHMEM>\n", "      <IVSHMEM>\n" + nine_regions)),
+       "bad.xml:16:9: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[8]: at most 8 Hypervisor regions are supported (ACRN's "
+       "mem_regions[8]); this is the 9th"},
+      {"misspelt element in a region",
+       xml_error(scenario_with("<IVSHMEM_SIZE>2</IVSHMEM_SIZE>", "<IVSHMEM_SZE>2</IVSHMEM_SZE>")),
+       R"(bad.xml:11:11: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: unknown element "IVSHMEM_SZE"; did you mean "IVSHMEM_SIZE"?)"},
+      {"empty region", xml_error(scenario_with("<IVSHMEM>\n", "<IVSHMEM>\n        <IVSHMEM_REGION/>\n")),
+       "bad.xml:8:9: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: empty IVSHMEM_REGION: expected NAME, PROVIDED_BY, "
+       "IVSHMEM_SIZE and IVSHMEM_VMS"},
+      {"region without NAME", xml_error(scenario_with("<NAME>shm_region_1</NAME>", "")),
+       "bad.xml:24:9: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[1]: missing element NAME"},
+      {"legacy region with an unknown VM id",
+       xml_error(scenario_with("      <IVSHMEM>\n",
+                               "      <IVSHMEM>\n        <IVSHMEM_REGION>hv:/old, 2, 0:7</IVSHMEM_REGION>\n")),
+       "bad.xml:8:39: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: no VM has id 7 (VM ids: 0, 1, 2, 3)"},
+      {"legacy region with a bad VM id",
+       xml_error(scenario_with("      <IVSHMEM>\n",
+                               "      <IVSHMEM>\n        <IVSHMEM_REGION>hv:/old, 2, 0:x</IVSHMEM_REGION>\n")),
+       R"(bad.xml:8:39: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: expected a VM id, got "x")"},
+      {"legacy region without its VM list",
+       xml_error(scenario_with("      <IVSHMEM>\n",
+                               "      <IVSHMEM>\n        <IVSHMEM_REGION>hv:/old, 2</IVSHMEM_REGION>\n")),
+       R"(bad.xml:8:25: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: expected ACRN 2.x's "hv:/NAME, SIZE_MB, VM_ID:VM_ID" (or the elements NAME, PROVIDED_BY, IVSHMEM_SIZE, IVSHMEM_VMS), got "hv:/old, 2")"},
+      {"legacy region size",
+       xml_error(scenario_with("      <IVSHMEM>\n",
+                               "      <IVSHMEM>\n        <IVSHMEM_REGION>hv:/old, 5, 0:2</IVSHMEM_REGION>\n")),
+       "bad.xml:8:34: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: size must be one of 2, 4, 8, 16, 32, 64, 128, 256, "
+       "512 (MiB), got 5"},
+      {"pcpu_id not on the board", xml_error(scenario_with("<pcpu_id>7</pcpu_id>", "<pcpu_id>9</pcpu_id>")),
+       "bad.xml:58:18: error: vm[0]/cpu_affinity/pcpu[1]/pcpu_id: pCPU 9 does not exist on board test-8cpu (pCPUs "
+       "0-7)"},
+      {"pcpu_id twice", xml_error(scenario_with("<pcpu_id>5</pcpu_id>", "<pcpu_id>4</pcpu_id>")),
+       "bad.xml:98:16: error: vm[3]/cpu_affinity/pcpu_id[1]: pCPU 4 is listed twice (also cpu_affinity[0])"},
+      {"duplicate vm id", xml_error(scenario_with("<vm id=\"3\">", "<vm id=\"2\">")),
+       "bad.xml:93:11: error: vm[3]/@id: duplicate VM id 2 (also used by vm[2])"},
+      {"vm id not below MAX_VM_NUM", xml_error(scenario_with("<MAX_VM_NUM>8<", "<MAX_VM_NUM>3<")),
+       "bad.xml:93:11: error: vm[3]/@id: VM id must be less than hv/CAPACITIES/MAX_VM_NUM (3), got 3"},
+      {"vm without id", xml_error(scenario_with("<vm id=\"3\">", "<vm>")),
+       "bad.xml:93:3: error: vm[3]: missing attribute id"},
+      {"vm without load_order", xml_error(scenario_with("<load_order>SERVICE_VM</load_order>\n", "")),
+       "bad.xml:72:3: error: vm[1]: missing element load_order"},
+      {"post-launched vm without cpu_affinity",
+       xml_error(scenario_with("    <cpu_affinity>\n      <pcpu_id>4</pcpu_id>\n      <pcpu_id>5</pcpu_id>\n    "
+                               "</cpu_affinity>\n",
+                               "")),
+       "bad.xml:93:3: error: vm[3]: missing element cpu_affinity"},
+      {"bad load_order", xml_error(scenario_with("<load_order>SERVICE_VM<", "<load_order>SOS_VM<")),
+       R"(bad.xml:73:17: error: vm[1]/load_order: expected one of PRE_LAUNCHED_VM, SERVICE_VM, POST_LAUNCHED_VM, got "SOS_VM")"},
+      {"lapic_passthrough not y or n", xml_error(scenario_with("<lapic_passthrough>y<", "<lapic_passthrough>yes<")),
+       R"(bad.xml:51:24: error: vm[0]/lapic_passthrough: expected y or n, got "yes")"},
+      {"unknown scheduler", xml_error(scenario_with("SCHED_BVT", "SCHED_BTV")),
+       R"(bad.xml:6:18: error: hv/FEATURES/SCHEDULER: expected one of SCHED_NOOP, SCHED_IORR, SCHED_BVT, SCHED_PRIO, got "SCHED_BTV"; did you mean "SCHED_BVT"?)"},
+      {"memory size not a number", xml_error(scenario_with("<size_hpa>1024<", "<size_hpa>1G<")),
+       R"(bad.xml:65:19: error: vm[0]/memory/hpa_region[0]/size_hpa: expected a size in MB, got "1G")"},
+      {"pre-launched VMs take every pCPU",
+       xml_error(
+           slurp(kData + "scenario-hybrid.xml"), kBoard,
+           {"vms[0].cpu_affinity=[0, 1, 2, 3, 4, 5, 6, 7]", "vms[2].cpu_affinity=[1]", "vms[3].cpu_affinity=[2]"}),
+       "bad.xml:72:3: error: vm[1]: the Service VM has no cpu_affinity and pre-launched VMs use every pCPU of board "
+       "test-8cpu; give it cpu_affinity"},
+      {"--set on an XML scenario, unknown key",
+       xml_error(slurp(kData + "scenario-hybrid.xml"), kBoard, {"vms[2].memory_mb=1"}),
+       R"(--set: error: vms[2]: unknown key "memory_mb"; did you mean "memory_mib"?)"},
+      {"missing board file", xml_error(slurp(kData + "scenario-hybrid.xml"), "/nonexistent/board.xml"),
+       R"(--board: error: board: cannot open board file "/nonexistent/board.xml": No such file or directory)"},
+      {"no board given", xml_error(slurp(kData + "scenario-hybrid.xml"), ""),
+       "--board: error: board: an ACRN scenario file needs its board: --board BOARD.xml (or a shipped board name)"},
+      {"a board file given as the scenario", xml_error(slurp(kBoard)),
+       "bad.xml:1:1: error: this is an ACRN board file, not a scenario file (give it with --board)"},
+      {"a scenario file given as the board", xml_error(slurp(kData + "scenario-hybrid.xml"), scenario_as_board.path),
+       scenario_as_board.path +
+           ":1:1: error: this is an ACRN scenario file, not a board file (give it with --scenario)"},
+      {"board CPU without a timing profile", xml_error(slurp(kData + "scenario-hybrid.xml"), unknown_cpu.path),
+       "--board: error: board: no timing profile models the CPU of board test-8cpu (family 0x6 model 0x99, \"Test CPU "
+       "@ 1.80GHz\"); name one with timing.profile (shipped: " +
+           profiles + ")"},
+      // Board files.
+      {"board: malformed XML", board_error(board_with("</cpu_id>", "</cpu>")),
+       "board.xml:22:22: error: invalid XML: Start-end tags mismatch"},
+      {"board: thread without cpu_id", board_error(board_with("          <cpu_id>2</cpu_id>\n", "")),
+       "board.xml:39:9: error: processors/die[0]/core[2]/thread[0]: missing element cpu_id"},
+      {"board: duplicate cpu_id", board_error(board_with("<cpu_id>2</cpu_id>", "<cpu_id>1</cpu_id>")),
+       "board.xml:40:19: error: processors/die[0]/core[2]/thread[0]/cpu_id: duplicate cpu_id 1 (also "
+       "processors/die[0]/core[1]/thread[0])"},
+      {"board: model_id not a number",
+       board_error(
+           board_with("<model_id>0x9e</model_id>\n      <capability", "<model_id>9e</model_id>\n      <capability")),
+       R"(board.xml:14:17: error: processors/model/model_id: expected a number (decimal or 0x hex), got "9e")"},
+      {"board: RAM size", board_error(board_with("16777216 kB", "16 GB")),
+       R"(board.xml:6:2: error: TOTAL_MEM_INFO: expected the RAM size as "N kB", got "16 GB")"},
+      {"board: cache shared by an unknown APIC id",
+       board_error(board_with("<processor>0xe</processor>\n      </processors>\n    </cache>\n  </caches>",
+                              "<processor>0xf</processor>\n      </processors>\n    </cache>\n  </caches>")),
+       "board.xml:299:20: error: caches/cache[24]/processors/processor[7]: no thread in processors has apic_id 0xf"},
+      {"board: no processors",
+       board_error("<acrn-config board=\"x\">\n  <TOTAL_MEM_INFO>1024 kB</TOTAL_MEM_INFO>\n</acrn-config>\n"),
+       "board.xml:1:1: error: missing element processors"},
+      {"board: not a board file", board_error("<config/>"),
+       R"(board.xml:1:1: error: expected an ACRN board file: a root element <acrn-config board="NAME">)"},
+  };
+  REQUIRE(cases.size() >= 40);
+  for (const auto& c : cases) {
+    INFO(c.what);
+    CHECK(c.error == c.expected);
+  }
+}

@@ -1,0 +1,304 @@
+// The host cache hierarchy and its coherence, on the shipped boards and
+// profiles: what an access costs by where its line is, working-set
+// plateaus, transfers by topology distance, evictions and invalidations.
+#include <catch2/catch.hpp>
+
+#include <numeric>
+#include <random>
+
+#include "models/host/coherence_directory.h"
+#include "platforms/board.h"
+#include "platforms/config_error.h"
+#include "platforms/host_caches.h"
+#include "platforms/timing_profile.h"
+
+using namespace ivsim;
+
+namespace {
+
+struct Host {
+  Board board;
+  TimingParams timing;
+  std::unique_ptr<CoherenceDirectory> dir;
+
+  explicit Host(const std::string& name) : board(load_board(name, {})) {
+    timing = resolve_timing(load_timing_profile(board.timing_profile, {}));
+    dir = std::make_unique<CoherenceDirectory>(timing, cache_topology(board));
+  }
+  explicit Host(Board b, const std::string& profile) : board(std::move(b)) {
+    timing = resolve_timing(load_timing_profile(profile, {}));
+    dir = std::make_unique<CoherenceDirectory>(timing, cache_topology(board));
+  }
+
+  // One access as the vCPU makes it: the inline L1D test first, then the directory.
+  AccessCost access(Hpa a, unsigned core, bool write = false) {
+    LineState& l = dir->line(a);
+    if (CoherenceDirectory::hits(l, core, write)) {
+      if (write) l.modified_by = static_cast<u8>(core + 1);
+      return {timing.l1_hit_ps, Component::cache, false};
+    }
+    return write ? dir->store(l, core, 0) : dir->load(l, core);
+  }
+  TimePs c2c(CoreDistance d) const { return timing.c2c_ps[static_cast<unsigned>(d)]; }
+  u64 cache_bytes(unsigned level) const {
+    for (const auto& c : board.caches)
+      if (c.level == level && c.type != 2) return c.size_bytes;
+    return 0;
+  }
+};
+
+constexpr Hpa kBase = 0x1'0000'0000ULL;  // 4 GiB: clear of everything else in these tests
+
+// Walks a working set of `bytes` one line at a time in a fixed pseudo-random
+// order (a pointer chase), twice to warm up, then returns the mean cost of
+// a third pass and the share of accesses that cost exactly `expected`.
+std::pair<double, double> chase(Host& h, u64 bytes, TimePs expected) {
+  const u64 lines = bytes / kCacheLineBytes;
+  std::vector<u64> order(lines);
+  std::iota(order.begin(), order.end(), u64{0});
+  std::mt19937_64 rng(7);
+  for (u64 i = lines - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
+  for (int pass = 0; pass < 2; ++pass)
+    for (u64 i : order) h.access(kBase + i * kCacheLineBytes, 0);
+  TimePs total = 0;
+  u64 exact = 0;
+  for (u64 i : order) {
+    const TimePs c = h.access(kBase + i * kCacheLineBytes, 0).ps;
+    total += c;
+    exact += c == expected;
+  }
+  return {static_cast<double>(total) / static_cast<double>(lines),
+          static_cast<double>(exact) / static_cast<double>(lines)};
+}
+
+// Four pCPUs on two dies; 0 and 1 are SMT siblings.
+Board small_board() {
+  Board b;
+  b.name = "small";
+  b.pcpus = {{0, 0, 0, 0}, {1, 0, 0, 1}, {2, 0, 1, 2}, {3, 1, 0, 4}};
+  for (unsigned p = 0; p < 4; ++p) {
+    b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
+    b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {p}});
+  }
+  b.caches.push_back({3, 3, 2 * 1024 * 1024, 16, 64, true, {0, 1, 2}});
+  b.caches.push_back({3, 3, 2 * 1024 * 1024, 16, 64, true, {3}});
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("working sets that fit L1D, L2 or the LLC, or exceed it, cost their level per access") {
+  for (const std::string name : {"cfl-k700-i7", "nuc11tnbi5", "srv-2s-xeon"}) {
+    INFO("board " << name);
+    const struct {
+      const char* what;
+      unsigned level;
+      TimePs TimingParams::*cost;
+    } plateaus[] = {{"fits L1D", 1, &TimingParams::l1_hit_ps},
+                    {"fits L2", 2, &TimingParams::l2_hit_ps},
+                    {"fits LLC", 3, &TimingParams::llc_hit_ps},
+                    {"exceeds LLC", 4, &TimingParams::dram_ps}};
+    for (const auto& p : plateaus) {
+      INFO(p.what);
+      Host h(name);
+      // Half of L1D / L2, a third of the LLC, twice the LLC.
+      const u64 bytes = p.level == 4 ? 2 * h.cache_bytes(3) : h.cache_bytes(p.level) / (p.level == 3 ? 3 : 2);
+      const TimePs expected = h.timing.*p.cost;
+      const auto [mean, exact] = chase(h, bytes / kCacheLineBytes * kCacheLineBytes, expected);
+      CHECK(mean == Approx(static_cast<double>(expected)).epsilon(0.001));
+      CHECK(exact >= 0.999);
+    }
+  }
+}
+
+TEST_CASE("a line cold everywhere comes from DRAM, then hits the core's L1D") {
+  Host h("cfl-k700-i7");
+  AccessCost c = h.access(kBase, 2);
+  CHECK(c.component == Component::dram);
+  CHECK(c.ps == h.timing.dram_ps);
+  CHECK(c.miss);
+  c = h.access(kBase, 2);
+  CHECK(c.component == Component::cache);
+  CHECK(c.ps == h.timing.l1_hit_ps);
+  CHECK_FALSE(c.miss);
+  // Alone in this core: Exclusive, so a store hits the fast path too.
+  CHECK(CoherenceDirectory::hits(h.dir->line(kBase), 2, true));
+}
+
+TEST_CASE("a line Modified or Exclusive in another core costs a transfer by topology distance") {
+  Host h(small_board(), "coffee-lake-client");
+  const struct {
+    unsigned reader;
+    CoreDistance d;
+  } cases[] = {{1, CoreDistance::smt_sibling}, {2, CoreDistance::same_die}, {3, CoreDistance::cross_die}};
+  Hpa a = kBase;
+  for (const auto& k : cases) {
+    for (const bool modified : {true, false}) {
+      a += kCacheLineBytes;
+      h.access(a, 0, modified);  // Modified by a store, or Exclusive by a lone read
+      LineState& l = h.dir->line(a);
+      CHECK(CoherenceDirectory::involves_other_core(l, k.reader, false) == modified);
+      const AccessCost c = h.access(a, k.reader);
+      CHECK(c.component == Component::coherence);
+      CHECK(c.ps == h.c2c(k.d));
+      // Both now share it clean: each one's next read hits its L1D.
+      CHECK(h.access(a, 0).ps == h.timing.l1_hit_ps);
+      CHECK(h.access(a, k.reader).ps == h.timing.l1_hit_ps);
+      CHECK(l.owner == 0);
+      CHECK(l.modified_by == 0);
+    }
+  }
+}
+
+TEST_CASE("srv-2s-xeon: a transfer within a socket costs c2c_same_die, across sockets c2c_cross_die") {
+  Host h("srv-2s-xeon");
+  CHECK(h.dir->llc_count() == 2);
+  CHECK(h.dir->llc_of(15) == 0);
+  CHECK(h.dir->llc_of(16) == 1);
+  h.access(kBase, 0, true);
+  AccessCost c = h.access(kBase, 5);
+  CHECK(c.ps == 48000);
+  CHECK(c.component == Component::coherence);
+  h.access(kBase, 0, true);  // Modified again, the copy in pCPU 5 invalidated
+  c = h.access(kBase, 16);
+  CHECK(c.ps == 136000);
+  CHECK(c.component == Component::coherence);
+  // Clean in socket 0 only: socket 1 gets it over the link too, not from its own LLC or DRAM.
+  const Hpa b = kBase + kCacheLineBytes;
+  h.access(b, 1);                                   // Exclusive in pCPU 1
+  CHECK(h.access(b, 2).ps == 48000);                // forwarded by its owner
+  CHECK(h.access(b, 3).ps == h.timing.llc_hit_ps);  // Shared in the socket: at LLC cost
+  CHECK(h.access(b, 20).ps == 136000);
+}
+
+TEST_CASE("a line clean in other cores is served by the LLC and a store invalidates every other copy") {
+  Host h("cfl-k700-i7");
+  h.access(kBase, 0);
+  h.access(kBase, 1);
+  const AccessCost c = h.access(kBase, 2);
+  CHECK(c.component == Component::cache);
+  CHECK(c.ps == h.timing.llc_hit_ps);
+  LineState& l = h.dir->line(kBase);
+  CHECK(CoherenceDirectory::involves_other_core(l, 2, true));
+  CHECK_FALSE(CoherenceDirectory::hits(l, 2, true));  // Shared: a store needs ownership
+  const AccessCost s = h.dir->store(l, 2, 500);
+  CHECK(s.ps == h.timing.l1_hit_ps);  // its RFO hidden by the store buffer
+  CHECK(l.holders == (CoreMask{1} << 2));
+  CHECK(l.in_l1 == (CoreMask{1} << 2));
+  CHECK(l.in_l2 == (CoreMask{1} << 2));
+  CHECK(l.owner == 3);
+  CHECK(l.modified_by == 3);
+  CHECK(l.last_write_ps == 500);
+  const u64 line = kBase >> kCacheLineShift;
+  for (unsigned core : {0u, 1u}) {
+    CHECK_FALSE(h.dir->l1d(core).contains(line));
+    CHECK_FALSE(h.dir->l2(core).contains(line));
+  }
+  CHECK(CoherenceDirectory::hits(l, 2, true));
+  CHECK_FALSE(CoherenceDirectory::hits(l, 0, false));
+}
+
+TEST_CASE("a store missing every cache pays its write-allocate fill unless it writes the whole line") {
+  Host h("cfl-k700-i7");
+  AccessCost c = h.dir->store(h.dir->line(kBase), 0, 0);
+  CHECK(c.component == Component::dram);
+  CHECK(c.ps == h.timing.dram_ps);
+  c = h.dir->store(h.dir->line(kBase + kCacheLineBytes), 0, 0, true);
+  CHECK(c.component == Component::cache);
+  CHECK(c.ps == h.timing.l1_hit_ps);
+  CHECK(h.dir->line(kBase + kCacheLineBytes).modified_by == 1);
+}
+
+TEST_CASE("an L1D eviction takes the line off the fast path, and a revoked line accessed again stays") {
+  Host h("cfl-k700-i7");
+  const SetAssocCache& l1 = h.dir->l1d(0);
+  const u64 stride = l1.sets() * kCacheLineBytes;  // lines this far apart share an L1D set
+  const auto line = [&](u64 i) -> LineState& { return h.dir->line(kBase + i * stride); };
+  h.access(kBase, 0);
+  REQUIRE(CoherenceDirectory::hits(line(0), 0, false));
+  // Eight more lines into the 8-way set. The ninth fill finds every line on
+  // the fast path (each may have been hit there): it takes them all off it
+  // and evicts the least recently used, the first.
+  for (u64 i = 1; i <= l1.ways(); ++i) h.access(kBase + i * stride, 0);
+  CHECK(line(0).in_l1 == 0);
+  CHECK(line(0).holders == 0);
+  CHECK(line(0).in_l2 == 1);
+  CHECK_FALSE(l1.contains(kBase >> kCacheLineShift));
+  CHECK(line(1).in_l1 == 1);
+  CHECK_FALSE(CoherenceDirectory::hits(line(1), 0, false));  // resident, but off the fast path
+  // Its next access is an L1D hit through the directory, which puts it back
+  // on the fast path and at the head of the LRU order.
+  CHECK(h.access(kBase + stride, 0).ps == h.timing.l1_hit_ps);
+  CHECK(CoherenceDirectory::hits(line(1), 0, false));
+  // So the next fill evicts the oldest line not accessed since: the second.
+  h.access(kBase + (l1.ways() + 1) * stride, 0);
+  CHECK(line(1).in_l1 == 1);
+  CHECK(line(2).in_l1 == 0);
+  CHECK(h.access(kBase, 0).ps == h.timing.l2_hit_ps);  // the first is still in the L2
+}
+
+TEST_CASE("an inclusive LLC's eviction invalidates the line in the cores holding it") {
+  Host h("cfl-k700-i7");
+  REQUIRE(h.dir->llc_inclusive(0));
+  const SetAssocCache& llc = h.dir->llc(0);
+  const u64 stride = llc.sets() * kCacheLineBytes;  // lines this far apart share an LLC set
+  h.access(kBase, 0);
+  LineState& l = h.dir->line(kBase);
+  REQUIRE(CoherenceDirectory::hits(l, 0, false));
+  // Core 0 keeps hitting it in its L1D, which the LLC never sees; core 1
+  // fills the LLC set with other lines.
+  for (u64 i = 1; i <= llc.ways(); ++i) {
+    CHECK(h.access(kBase, 0).ps == h.timing.l1_hit_ps);
+    h.access(kBase + i * stride, 1);
+  }
+  CHECK_FALSE(llc.contains(kBase >> kCacheLineShift));
+  CHECK(l.holders == 0);
+  CHECK(l.in_l1 == 0);
+  CHECK(l.in_l2 == 0);
+  CHECK_FALSE(h.dir->l1d(0).contains(kBase >> kCacheLineShift));
+  CHECK_FALSE(h.dir->l2(0).contains(kBase >> kCacheLineShift));
+  CHECK(h.access(kBase, 0).ps == h.timing.dram_ps);
+}
+
+TEST_CASE("a non-inclusive LLC is filled with the L2's victims") {
+  Host h("nuc11tnbi5");
+  REQUIRE_FALSE(h.dir->llc_inclusive(0));
+  const SetAssocCache& l2 = h.dir->l2(0);
+  const u64 stride = l2.sets() * kCacheLineBytes;  // lines this far apart share an L2 set
+  h.access(kBase, 0);
+  LineState& l = h.dir->line(kBase);
+  CHECK(l.llc == 0);  // a fill from DRAM skips the LLC
+  for (u64 i = 1; i <= l2.ways(); ++i) h.access(kBase + i * stride, 0);
+  CHECK_FALSE(l2.contains(kBase >> kCacheLineShift));
+  CHECK(l.llc == 1);
+  CHECK(h.access(kBase, 0).ps == h.timing.llc_hit_ps);
+  // Shared by cores of the same LLC but not in the LLC: forwarded at LLC cost.
+  const Hpa b = kBase + 0x100'0000;
+  h.access(b, 1);
+  CHECK(h.access(b, 3).ps == h.c2c(CoreDistance::same_die));  // Exclusive in pCPU 1
+  CHECK(h.dir->line(b).llc == 0);
+  CHECK(h.access(b, 2).ps == h.timing.llc_hit_ps);
+}
+
+TEST_CASE("the board's caches become the directory's: sizes, ways, sharing and inclusion") {
+  const CacheTopology t = cache_topology(load_board("cfl-k700-i7", {}));
+  REQUIRE(t.l1d.size() == 8);
+  CHECK(t.l1d[7].size_bytes == 32 * 1024);
+  CHECK(t.l1d[7].ways == 8);
+  CHECK(t.l2[0].size_bytes == 256 * 1024);
+  CHECK(t.l2[0].ways == 4);
+  REQUIRE(t.llc.size() == 1);
+  CHECK(t.llc[0].geometry.size_bytes == 12 * 1024 * 1024);
+  CHECK(t.llc[0].inclusive);
+  CHECK(t.llc[0].cores.size() == 8);
+  CHECK(t.distance[2][7] == CoreDistance::same_die);
+  const CacheTopology s = cache_topology(load_board("srv-2s-xeon", {}));
+  CHECK(s.l1d.size() == 32);
+  CHECK(s.llc.size() == 2);
+  CHECK_FALSE(s.llc[1].inclusive);
+  CHECK(s.distance[3][19] == CoreDistance::cross_die);
+
+  Board b = small_board();
+  b.caches.pop_back();  // pCPU 3 loses its LLC
+  CHECK_THROWS_AS(cache_topology(b), ConfigError);
+}

@@ -1,0 +1,114 @@
+#include "workloads/guest_paging.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "models/cpu/x86_paging.h"
+#include "workloads/pci_bars.h"
+#include "workloads/pci_config.h"
+
+namespace ivsim {
+
+namespace {
+
+// Non-leaf entries grant everything and leave permissions to the leaves
+// (Linux's _KERNPG_TABLE); Accessed is set up front so no walk has to.
+constexpr u64 kTableFlags = x86::kPresent | x86::kWritable | x86::kAccessed;
+// RAM and prefetchable windows: writable, Accessed and Dirty preset (Linux's
+// __PAGE_KERNEL does the same for the direct map).
+constexpr u64 kRamFlags = x86::kWritable | x86::kAccessed | x86::kDirty;
+// Register windows: uncached as ioremap() maps them. (ivsim takes the memory
+// type from the EPT, so the bits document intent rather than change timing.)
+constexpr u64 kMmioFlags = kRamFlags | x86::kPcd | x86::kPwt;
+
+// Marks the mailbox as written (a CR3 value is never 0 with it set).
+constexpr u64 kPublished = 1;
+
+unsigned leaf_level(u64 page) { return page == kPageSize1G ? 1 : page == kPageSize2M ? 2 : 3; }
+
+}  // namespace
+
+GuestPageTables::GuestPageTables(u64 max_page) : max_page_(max_page), tables_(1) {
+  if (max_page != kPageSize4K && max_page != kPageSize2M && max_page != kPageSize1G)
+    throw std::invalid_argument("guest page size must be 4 KiB, 2 MiB or 1 GiB");
+}
+
+void GuestPageTables::map(Gva va, Gpa pa, u64 size, u64 flags) {
+  if (!is_aligned(va | pa | size, kPageSize4K)) throw std::invalid_argument("guest mapping must be 4 KiB aligned");
+  const Gva end = va + size;
+  while (va < end) {
+    u64 page = max_page_;
+    while (page > kPageSize4K && (!is_aligned(va | pa, page) || end - va < page)) page >>= 9;
+    map_chunk(0, 0, va, pa, page, flags | x86::kPresent);
+    va += page;
+    pa += page;
+  }
+}
+
+void GuestPageTables::map_chunk(std::size_t t, unsigned level, Gva va, Gpa pa, u64 page, u64 flags) {
+  const auto l = static_cast<x86::Level>(level);
+  const unsigned i = x86::level_index(va, l);
+  if (level == leaf_level(page)) {
+    if (tables_[t].entry[i] & x86::kPresent) return;  // already mapped (a larger leaf or a table): keep
+    tables_[t].entry[i] = pa | flags | (level < 3 ? x86::kPageSize : 0);
+    return;
+  }
+  if (!(tables_[t].entry[i] & x86::kPresent)) {
+    tables_.emplace_back();  // may move tables_: index, never hold references
+    tables_[t].entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags;
+    tables_[t].child.set(i);
+  } else if (!tables_[t].child.test(i)) {
+    return;  // a larger leaf already covers it
+  }
+  const std::size_t next = tables_[t].entry[i] >> kPageShift4K & (x86::kAddrMask >> kPageShift4K);
+  map_chunk(next, level + 1, va, pa, page, flags);
+}
+
+std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
+  std::array<u64, 512> out = tables_.at(i).entry;
+  for (unsigned k = 0; k < 512; ++k)
+    if (tables_[i].child.test(k)) out[k] += base;  // table number << 12 becomes base + number * 4 KiB
+  return out;
+}
+
+GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
+  const Gpa mailbox = guest_boot_mailbox(spec.ram_base, spec.ram_bytes);
+  if (!spec.bootstrap) {
+    // An application processor: spin until the BSP has published its CR3.
+    GuestPagingLayout layout;
+    layout.cr3 = g.wait_until(mailbox, 8, Cmp::ne, 0) & ~kPublished;
+    g.write_cr3(layout.cr3);
+    return layout;
+  }
+  GuestPageTables tables(spec.page_size);
+  const Gpa ram_end = page_base(spec.ram_base + spec.ram_bytes);
+  tables.map(page_base(spec.ram_base), page_base(spec.ram_base), ram_end - page_base(spec.ram_base), kRamFlags);
+  // Bus 0's ECAM page range (the MCFG window Linux maps for config access).
+  tables.map(kEcamBase, kEcamBase, u64{1} << 20, kMmioFlags);
+  // The windows the bus scan found, identity-mapped like RAM (an ioremap at boot).
+  for (const PciFunction& f : pci_scan_bus(g, 0))
+    for (const PciMemoryBar& bar : pci_memory_bars(g, f.bdf)) {
+      const Gpa first = page_base(bar.base);
+      const Gpa end = round_up(bar.base + bar.size, kPageSize4K);
+      tables.map(first, first, end - first, bar.prefetchable ? kRamFlags : kMmioFlags);
+    }
+
+  GuestPagingLayout layout;
+  layout.tables_bytes = tables.table_count() * kPageSize4K;
+  if (layout.tables_bytes + kPageSize4K > spec.ram_bytes / 2)
+    throw std::runtime_error("guest page tables (" + std::to_string(layout.tables_bytes) +
+                             " bytes) do not fit the guest's RAM");
+  layout.tables_base = mailbox - layout.tables_bytes;
+  layout.cr3 = layout.tables_base;
+
+  // The kernel clears and fills each table page with ordinary stores.
+  for (std::size_t i = 0; i < tables.table_count(); ++i) {
+    const std::array<u64, 512> page = tables.table(i, layout.tables_base);
+    g.write(layout.tables_base + i * kPageSize4K, page.data(), kPageSize4K);
+  }
+  g.store<u64>(mailbox, layout.cr3 | kPublished);
+  g.write_cr3(layout.cr3);
+  return layout;
+}
+
+}  // namespace ivsim

@@ -1,0 +1,73 @@
+// The guest kernel's paging bring-up: 4-level page tables in the guest's own
+// RAM that identity-map RAM and the PCI memory windows its bus scan found,
+// written with ordinary guest stores (timed, through the caches), then
+// loaded into CR3. What runs afterwards uses guest-virtual addresses equal
+// to the guest-physical ones, translated by the 2-D walk (models/cpu/mmu.h).
+//
+// One vCPU per VM (the bootstrap processor) scans the bus and builds the
+// tables, as a kernel's BSP does; the others wait for it like application
+// processors: they poll a boot mailbox in guest RAM until the BSP publishes
+// its CR3 there, then load the same CR3. So the bus is sized once, never by
+// two vCPUs at a time, and all vCPUs share the kernel's tables.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <vector>
+
+#include "models/core/types.h"
+#include "workloads/guest_api.h"
+
+namespace ivsim {
+
+// Page tables under construction, host-side: tables are numbered in the
+// order they are created (0 is the PML4) and only get addresses when placed.
+class GuestPageTables {
+ public:
+  // Leaves up to `max_page` (4 KiB, 2 MiB or 1 GiB).
+  explicit GuestPageTables(u64 max_page);
+
+  // Maps [va, va + size) to [pa, pa + size), 4 KiB aligned, with `flags`
+  // (x86 entry bits; P is added) on the leaves, each leaf the largest size
+  // up to max_page that both addresses' alignment and the remaining size
+  // allow (as Linux's direct map does). Pages already mapped stay as they are.
+  void map(Gva va, Gpa pa, u64 size, u64 flags);
+
+  std::size_t table_count() const { return tables_.size(); }
+  // Table `i` as it reads when the tables sit at [base, base + count * 4 KiB).
+  std::array<u64, 512> table(std::size_t i, Gpa base) const;
+
+ private:
+  struct Table {
+    std::array<u64, 512> entry{};
+    std::bitset<512> child;  // entry points at another table: its address field holds the table number
+  };
+  void map_chunk(std::size_t table, unsigned level, Gva va, Gpa pa, u64 page, u64 flags);
+
+  u64 max_page_;
+  std::vector<Table> tables_;
+};
+
+struct GuestPagingSpec {
+  Gpa ram_base = 0;  // guest RAM is [ram_base, ram_base + ram_bytes), as the firmware's memory map says
+  u64 ram_bytes = 0;
+  u64 page_size = kPageSize4K;  // the VM's guest_page_size
+  bool bootstrap = true;        // this vCPU builds the tables; false: wait for the one that does
+};
+
+struct GuestPagingLayout {
+  Gpa cr3 = 0;          // the PML4 table
+  Gpa tables_base = 0;  // where the tables sit (the bootstrap vCPU's result only)
+  u64 tables_bytes = 0;
+};
+
+// The boot mailbox: the top 4 KiB page of RAM; the tables sit right below it.
+constexpr Gpa guest_boot_mailbox(Gpa ram_base, u64 ram_bytes) { return page_base(ram_base + ram_bytes) - kPageSize4K; }
+
+// Bootstrap: scans PCI bus 0, sizes the memory BARs it finds, builds the
+// tables below the mailbox, writes them with guest stores, publishes CR3 in
+// the mailbox and loads it. Otherwise: waits for the mailbox, loads its CR3.
+// Throws std::runtime_error when the tables do not fit.
+GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec);
+
+}  // namespace ivsim
