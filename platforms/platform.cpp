@@ -174,8 +174,8 @@ void Platform::create_vcpus() {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
-      auto v =
-          std::make_unique<Vcpu>(name.c_str(), VcpuConfig{vm.id, i, cfg.pcpus[i]}, timing_, *dir_, watchers_, *vm.ept);
+      auto v = std::make_unique<Vcpu>(name.c_str(), VcpuConfig{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough}, timing_,
+                                      *dir_, watchers_, *vm.ept);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);

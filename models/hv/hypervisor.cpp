@@ -51,6 +51,28 @@ IvshmemDevice& Hypervisor::create_ivshmem_device(Vm& vm, const std::string& pref
   return *ivshmem_devices_.back();
 }
 
+void Hypervisor::reset_vm(Vm& vm) {
+  struct Again {
+    std::string name;
+    pci::Bdf bdf;
+    u32 bar0, bar1;
+    u64 bar2;
+  };
+  std::vector<Again> again;
+  for (auto it = ivshmem_devices_.begin(); it != ivshmem_devices_.end();) {
+    IvshmemDevice& d = **it;
+    if (&d.vm() != &vm) {
+      ++it;
+      continue;
+    }
+    again.push_back({d.region().name, d.bdf(), d.configured_bar0(), d.configured_bar1(), d.configured_bar2()});
+    d.unmap_all();
+    vm.vpci.detach(d);
+    it = ivshmem_devices_.erase(it);  // the destructor unbinds the doorbell peer
+  }
+  for (const auto& a : again) create_ivshmem_device(vm, a.name, a.bdf, a.bar0, a.bar1, a.bar2);
+}
+
 bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward) {
   Vm* vm = this->vm(exit.vm);
   if (!vm) throw std::logic_error("VM exit from a VM the hypervisor does not know");

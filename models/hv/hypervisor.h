@@ -69,6 +69,12 @@ class Hypervisor {
   static constexpr Gpa kEcamBase = 0xE000'0000ULL;
   static constexpr u64 kEcamSize = 256 * kMiB;
 
+  // A VM reset (reboot): its hv-land devices are torn down (BARs unmapped,
+  // unbound from their regions' peer tables) and created again from the
+  // configuration, unmapped until the guest programs them. The regions'
+  // memory is left as it is: ACRN never clears it.
+  void reset_vm(Vm& vm);
+
   // One VM exit, handled synchronously; `cost` receives its exit/hv
   // components. Returns false when the access must go to the Service VM's
   // device model: `forward` then holds the I/O request, and the caller
