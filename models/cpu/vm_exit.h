@@ -21,7 +21,8 @@ enum class ExitReason : u8 {
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
-  constexpr const char* names[] = {"ept_violation", "io_instruction", "vmcall", "hlt"};
+  // Report names: what the exit was for.
+  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt"};
   return names[static_cast<std::size_t>(r)];
 }
 
