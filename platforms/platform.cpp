@@ -166,10 +166,11 @@ void Platform::create_ivshmem_devices() {
 }
 
 void Platform::create_vcpus() {
-  hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame) {
+  hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame, bool local) {
     for (Vcpu* v : vcpus_of(vm.id))
-      if (v->config().index == index) v->raise_interrupt(vector, at, blame);
+      if (v->config().index == index) v->raise_interrupt(vector, at, blame, local);
   });
+
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
@@ -236,10 +237,14 @@ void Platform::place_workloads() {
       ctx.config = &wc;
       ctx.metrics = &run->metrics;
       ctx.role = spec.name;
-      for (const auto& m : region->members)
-        if (m.vm == wc.roles.at(spec.name).vm) ctx.ivshmem_bdf = m.vbdf;
+      if (region)
+        for (const auto& m : region->members)
+
+          if (m.vm == wc.roles.at(spec.name).vm) ctx.ivshmem_bdf = m.vbdf;
       for (const auto& [role_name, ref] : wc.roles)
         ctx.role_vm[role_name] = static_cast<VmId>(scenario_.find_vm(ref.vm)->id);
+      for (const auto& [role_name, ref] : wc.roles) ctx.role_vcpu[role_name] = ref.vcpu;
+
       RoleRun* role = &run->roles[ri];
       RoleProgram program = spec.program;
       role->vcpu->set_program([ctx, program, role](Vcpu& cpu) {

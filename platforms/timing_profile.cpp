@@ -26,7 +26,12 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
       {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)"},
       {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor"},
-      {"irq_posted_delivery", "cycles", "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
+      {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor"},
+      {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write"},
+      {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer"},
+
+      {"irq_posted_delivery", "cycles",
+       "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
       {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI"},
       {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry"},
       {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction"},
@@ -163,6 +168,10 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.hv_mmio_handler_ps = cycles("hv_mmio_handler");
   t.hv_pio_handler_ps = cycles("hv_pio_handler");
   t.ept_edit_ps = cycles("ept_edit");
+  t.hypercall_handler_ps = cycles("hypercall_handler");
+  t.apic_write_handler_ps = cycles("apic_write_handler");
+  t.timer_emulation_ps = cycles("timer_emulation");
+
   t.irq_posted_delivery_ps = cycles("irq_posted_delivery");
   t.irq_lapic_pt_delivery_ps = cycles("irq_lapic_pt_delivery");
   t.hlt_wakeup_ps = cycles("hlt_wakeup");

@@ -15,6 +15,8 @@
 
 #include "platforms/config_error.h"
 #include "platforms/data_dir.h"
+#include "sim/atomic_file.h"
+#include "sim/calibrate.h"
 #include "sim/run.h"
 #include "sim/scenario_loader.h"
 
@@ -63,8 +65,16 @@ int cli(int argc, char** argv) {
   validate->add_option("--set", validate_sets, "Override a scenario field before validation (repeatable)")
       ->allow_extra_args(false);
 
+  // calibrate
+  CLI::App* calibrate =
+      app.add_subcommand("calibrate", "Run the in-twin measurement tools and check them against the published figures");
+  std::string calibrate_profile, calibrate_json;
+  calibrate->add_option("--profile", calibrate_profile, "Timing profile (default: every calibrated profile)");
+  calibrate->add_option("--json", calibrate_json, "Also write the results as JSON to this file");
+
   try {
     app.parse(argc, argv);
+
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);  // prints help, version or the error
     return rc == 0 ? 0 : 2;
@@ -85,7 +95,23 @@ int cli(int argc, char** argv) {
     return status;
   }
 
+  if (*calibrate) {
+    const std::vector<std::string> profiles =
+        calibrate_profile.empty() ? ivsim::calibrated_profiles() : std::vector<std::string>{calibrate_profile};
+    ivsim::Json all = ivsim::Json::array();
+    bool pass = true;
+    for (const auto& p : profiles) {
+      const ivsim::CalibrationReport rep = ivsim::calibrate(p);
+      std::cout << ivsim::calibration_table(rep) << "\n";
+      all.push_back(ivsim::calibration_json(rep));
+      pass = pass && rep.all_pass();
+    }
+    if (!calibrate_json.empty()) ivsim::write_file_atomic(calibrate_json, all.dump(2) + "\n");
+    return pass ? 0 : 3;  // 3: the twin does not reproduce a published figure
+  }
+
   if (scenario_path.empty()) scenario_path = ivsim::default_scenario_path();
+
   if (seed_opt->count() > 0) sets.push_back("run.seed=" + std::to_string(seed));
   const ivsim::Scenario scenario = ivsim::load_scenario_file(scenario_path, sets);
   return ivsim::run_scenario(scenario, options);

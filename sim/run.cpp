@@ -8,11 +8,12 @@
 
 namespace ivsim {
 
-std::unique_ptr<Simulation> simulate(const Scenario& scenario) {
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board) {
   // Everything that reads input happens before the kernel starts, so a bad
   // scenario leaves nothing behind.
   auto sim = std::make_unique<Simulation>();
-  sim->board = load_board(scenario.board, scenario.where("board"));
+  sim->board = board ? *board : load_board(scenario.board, scenario.where("board"));
+
   const std::string profile_name =
       scenario.timing_profile.empty() ? sim->board.timing_profile : scenario.timing_profile;
   sim->profile = load_timing_profile(profile_name, scenario.where("timing.profile"));

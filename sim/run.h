@@ -28,7 +28,9 @@ struct Simulation {
 
 // Resolves board and timing, builds the platform and runs it to the end
 // (event starvation). Throws ConfigError before starting the kernel.
-std::unique_ptr<Simulation> simulate(const Scenario& scenario);
+// `board`, when given, replaces the scenario's board (calibration runs on
+// variants of a shipped board).
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board = nullptr);
 
 // Simulates the scenario to completion in this process (one elaboration per
 // process). Returns the process exit status. Throws ConfigError for input the

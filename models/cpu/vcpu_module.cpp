@@ -261,9 +261,14 @@ void Vcpu::compute(Cycles c) {
   }
 }
 
-void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame) {
+void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local) {
   irr_.set(vector);
-  const TimePs delivery = cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps : timing_.irq_posted_delivery_ps;
+  // A local source (this vCPU's own LAPIC timer or self-IPI) is injected at
+  // VM entry; a remote one needs a notification (or a physical IPI).
+  const TimePs delivery = local                    ? 0
+                          : cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps
+                                                   : timing_.irq_posted_delivery_ps;
+
   const TimePs at = sent_at_ps + delivery;
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
@@ -330,6 +335,8 @@ u64 Vcpu::exit_mmio(Gpa gpa, unsigned size, bool write, u64 value) {
 }
 
 u32 Vcpu::io_in(u16 port, unsigned size) {
+  boundary();
+
   u8 buf[4] = {};
   exit_to_hypervisor(ExitReason::io_instruction, port, size, false, buf);
   u32 v = 0;
@@ -338,9 +345,28 @@ u32 Vcpu::io_in(u16 port, unsigned size) {
 }
 
 void Vcpu::io_out(u16 port, unsigned size, u32 value) {
+  boundary();
+
   u8 buf[4];
   std::memcpy(buf, &value, sizeof buf);
   exit_to_hypervisor(ExitReason::io_instruction, port, size, true, buf);
+}
+
+u64 Vcpu::hypercall(u64 nr) {
+  boundary();
+  u8 buf[8];
+  std::memcpy(buf, &nr, sizeof buf);
+  exit_to_hypervisor(ExitReason::vmcall, nr, 8, false, buf);
+  u64 result = 0;
+  std::memcpy(&result, buf, sizeof result);
+  return result;
+}
+
+void Vcpu::wrmsr(u32 msr, u64 value) {
+  boundary();
+  u8 buf[8];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
 }
 
 void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {

@@ -110,6 +110,10 @@ class Vcpu : public sc_core::sc_module {
 
   u32 io_in(u16 port, unsigned size);
   void io_out(u16 port, unsigned size, u32 value);
+  // VMCALL: a hypercall with its number in RAX; returns the result.
+  u64 hypercall(u64 nr);
+  // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline).
+  void wrmsr(u32 msr, u64 value);
 
   // Interrupts. A guest installs a handler per vector; it runs on this vCPU
   // when the interrupt is taken, at the first instruction boundary at or
@@ -120,8 +124,10 @@ class Vcpu : public sc_core::sc_module {
   u8 halt();
   // The virtual LAPIC accepting an MSI: called by the hypervisor (in the
   // sender's exit) with the time it was sent and the sender's critical path.
-  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame);
+  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local = false);
 
+  // The TSC: invariant, at the profile's nominal core clock.
+  u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
   TimePs now_ps() const { return sc_core::sc_time_stamp().value() + qk_.get_local_time().value(); }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
   const Breakdown& cumulative() const { return cumulative_; }

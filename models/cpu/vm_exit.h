@@ -16,13 +16,16 @@ enum class ExitReason : u8 {
   io_instruction,  // IN/OUT
   vmcall,          // hypercall
   hlt,             // HLT: the vCPU gives up its pCPU until an interrupt
+  msr_write,       // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline)
   count
+
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
-  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt"};
+  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt", "msr_write"};
+
   return names[static_cast<std::size_t>(r)];
 }
 

@@ -102,13 +102,16 @@ class Hypervisor {
 
   // Hooks the SystemC shell installs.
   void set_invept_hook(std::function<void(const Vm&)> hook) { invept_hook_ = std::move(hook); }
-  // (VM, vCPU index, vector, time sent, the sender's critical path)
-  using InterruptHook = std::function<void(Vm&, unsigned, u8, TimePs, const Breakdown&)>;
+  // (VM, vCPU index, vector, time sent, the sender's critical path, local:
+  // raised by the vCPU's own LAPIC, injected at VM entry without delivery)
+  using InterruptHook = std::function<void(Vm&, unsigned, u8, TimePs, const Breakdown&, bool)>;
+
   void set_interrupt_hook(InterruptHook hook) { interrupt_hook_ = std::move(hook); }
 
  private:
   void invept(Vm& vm);
   bool handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward);
+  void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value);
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   void charge_hv(TimePs ps) {
     if (cost_) cost_->add(Component::hv, ps);

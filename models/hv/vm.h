@@ -45,6 +45,7 @@ struct Vm {
   VPci vpci;
   std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
   unsigned vcpu_count = 0;
+  std::map<unsigned, u8> lvt_timer;  // per vCPU: the LAPIC timer's vector
 
   // Counters for the report.
   std::array<u64, kExitReasonCount> exits{};
