@@ -62,6 +62,8 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   create_vms();
   create_ivshmem_devices();
   create_vcpus();
+  create_schedulers();
+  attach_device_models();
   place_workloads();
 }
 
@@ -165,6 +167,41 @@ void Platform::create_ivshmem_devices() {
   }
 }
 
+void Platform::attach_device_models() {
+  // acrn-dm runs in the Service VM: on its first vCPU.
+  for (auto& m : dm_modules_)
+    for (Vm* v : hv_->vms())
+      if (v->load_order == VmLoadOrder::service_vm)
+        if (Vcpu* c = vcpu(v->name, 0)) m->set_service_vcpu(*c);
+}
+
+void Platform::create_schedulers() {
+  // A pCPU that several vCPUs share gets the scenario's scheduler; a vCPU
+  // alone on its pCPU simply runs.
+  std::map<unsigned, std::vector<Vcpu*>> by_pcpu;
+  for (const auto& v : vcpus_) by_pcpu[v->config().pcpu].push_back(v.get());
+  const SchedPolicy policy = sched_policy_from_name(scenario_.scheduler);
+  const SchedParams params{timing_.iorr_slice_ps, timing_.bvt_mcu_ps, timing_.bvt_csa_ps};
+  for (auto& [pcpu, cpus] : by_pcpu) {
+    if (cpus.size() < 2) continue;
+    if (policy == SchedPolicy::noop) {
+      std::string names;
+      for (Vcpu* c : cpus) names += (names.empty() ? "" : ", ") + std::string(c->name());
+      throw ConfigError(scenario_.where("hypervisor.scheduler"), "hypervisor.scheduler",
+                        "SCHED_NOOP runs one vCPU per pCPU, but pCPU " + std::to_string(pcpu) + " has " + names +
+                            "; use SCHED_IORR, SCHED_BVT or SCHED_PRIO, or give each vCPU its own pCPU");
+    }
+    schedulers_.push_back(std::make_unique<PcpuScheduler>(pcpu, policy, params));
+    for (Vcpu* c : cpus) {
+      const VmConfig* vc = nullptr;
+      for (const auto& v : scenario_.vms)
+        if (v.id == c->config().vm) vc = &v;
+      c->attach_scheduler(*schedulers_.back());
+      c->set_sched_weights(vc->priority, vc->bvt_weight);
+    }
+  }
+}
+
 void Platform::create_vcpus() {
   hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame, bool local) {
     for (Vcpu* v : vcpus_of(vm.id))
@@ -203,7 +240,6 @@ Vcpu* Platform::vcpu(const std::string& vm_name, unsigned index) const {
 
 void Platform::place_workloads() {
   std::map<Vcpu*, std::string> taken;
-  std::map<unsigned, std::string> busy_pcpu;  // pCPU -> the role running there
   for (std::size_t wi = 0; wi < scenario_.workloads.size(); ++wi) {
     const WorkloadConfig& wc = scenario_.workloads[wi];
     const WorkloadKind* kind = find_workload_kind(wc.kind);
@@ -221,14 +257,6 @@ void Platform::place_workloads() {
       if (!fresh)
         throw ConfigError(scenario_.where(path), path,
                           "vCPU " + std::to_string(ref.vcpu) + " of " + ref.vm + " already runs " + it->second);
-      // Idle vCPUs (halted) may share a pCPU; two busy ones need the
-      // scheduler model, which this version does not have.
-      auto [pit, pfresh] = busy_pcpu.emplace(cpu->config().pcpu, wc.name + "." + spec.name);
-      if (!pfresh)
-        throw ConfigError(scenario_.where(path), path,
-                          "pCPU " + std::to_string(cpu->config().pcpu) + " already runs " + pit->second +
-                              "; two busy vCPUs on one pCPU need a scheduler model (" + scenario_.scheduler +
-                              "), not available in this version");
       run->roles.push_back(RoleRun{spec.name, cpu, ""});
     }
     for (std::size_t ri = 0; ri < kind->roles.size(); ++ri) {

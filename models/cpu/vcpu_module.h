@@ -28,6 +28,7 @@
 #include "models/cpu/vm_exit.h"
 #include "models/ept/ept_table.h"
 #include "models/host/coherence_directory.h"
+#include "models/host/pcpu_scheduler.h"
 
 namespace ivsim {
 
@@ -76,6 +77,27 @@ class Vcpu : public sc_core::sc_module {
   ~Vcpu() override;
 
   void set_program(Program p) { program_ = std::move(p); }
+
+  // Puts this vCPU under the scheduler of its pCPU (when others share it).
+  void attach_scheduler(PcpuScheduler& s);
+  const SchedEntity& sched_entity() const { return entity_; }
+  void set_sched_weights(int priority, unsigned weight) {
+    entity_.priority = priority;
+    entity_.weight = weight ? weight : 1;
+  }
+
+  // The Service VM's device model runs on this vCPU: it must be scheduled
+  // on its pCPU for as long as the device model works.
+  bool device_model_enter() {
+    if (!sched_ || entity_.running) return false;
+    schedule_in();
+    return true;
+  }
+  void device_model_leave() { schedule_out(false); }
+  // A vCPU waiting for its device model's I/O completion yields its pCPU.
+  void io_wait_begin() { schedule_out(false); }
+  void io_wait_end() { schedule_in(true); }
+
   bool finished() const { return finished_; }
   bool started() const { return started_; }
 
@@ -142,7 +164,13 @@ class Vcpu : public sc_core::sc_module {
   void sync() {
     ++counters_.syncs;
     qk_.sync();
+    if (sched_ && entity_.running && (preempt_ || now_ps() >= slice_end_)) slice_over();
   }
+  // Scheduling on a shared pCPU (only when the pCPU has a scheduler).
+  void schedule_in(bool inside_exit = false);
+
+  void schedule_out(bool stays_runnable);
+  void slice_over();
 
   // Interrupts are taken between guest operations, never inside one.
   void boundary() {
@@ -221,8 +249,16 @@ class Vcpu : public sc_core::sc_module {
   Gva waiting_va_ = 0;
   bool waiting_ = false;
 
+  // Scheduling.
+  PcpuScheduler* sched_ = nullptr;
+  SchedEntity entity_;
+  sc_core::sc_event sched_event_;
+  TimePs slice_end_ = PcpuScheduler::kForever;
+  bool preempt_ = false;
+
   // Interrupts.
-  std::bitset<256> irr_;  // requested, not yet taken
+  std::bitset<256> irr_;
+  // requested, not yet taken
   bool irq_pending_ = false;
   TimePs irq_at_ps_ = 0;  // delivery time of the earliest pending request
   Breakdown irq_blame_;   // critical path up to the delivery, for a waiting vCPU

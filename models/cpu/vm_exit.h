@@ -29,8 +29,12 @@ constexpr const char* exit_reason_name(ExitReason r) {
   return names[static_cast<std::size_t>(r)];
 }
 
+class Vcpu;
+
 struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
+  Vcpu* source = nullptr;  // the exiting vCPU (it may have to yield while waiting)
   VmId vm = 0;
+
   unsigned vcpu = 0;
   ExitReason reason = ExitReason::ept_violation;
   TimePs start_ps = 0;  // simulated time of the exit (the vCPU is synchronised)

@@ -488,3 +488,47 @@ TEST_CASE("one guest driver brings up the hv-land and the dm-land device the sam
   CHECK_FALSE(dm_msix);
   CHECK(hv_device(*b.platform, 2)->msix().enabled());
 }
+
+TEST_CASE("a poller sharing its pCPU with its peer under SCHED_IORR waits for the peer's slice") {
+  Scenario s = test::two_vm_scenario();
+  s.scheduler = "SCHED_IORR";
+  s.vms[2].pcpus = {3};  // HMI_VM on the RT VM's pCPU
+  s.workloads = {};
+  test::Bench b(s);
+  std::vector<TimePs> round_trips;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa line = ivshmem_probe(g, k08)->shmem;
+    for (u64 i = 0; i < 3; ++i) {
+      const TimePs t0 = c.now_ps();
+      g.store<u64>(line, 2 * i + 1);
+      g.wait_until(line, 8, Cmp::eq, 2 * i + 2);
+      round_trips.push_back(c.now_ps() - t0);
+    }
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa line = ivshmem_probe(g, k08)->shmem;
+    for (u64 i = 0; i < 3; ++i) {
+      g.wait_until(line, 8, Cmp::eq, 2 * i + 1);
+      g.store<u64>(line, 2 * i + 2);
+    }
+  });
+  sc_core::sc_start();
+  REQUIRE(round_trips.size() == 3);
+  const TimePs slice = b.timing.iorr_slice_ps;
+  // Each side spins through its slice before the other runs.
+  for (TimePs rt :
+       round_trips.size() > 1 ? std::vector<TimePs>(round_trips.begin() + 1, round_trips.end()) : round_trips) {
+    CHECK(rt >= slice);
+    CHECK(rt <= 2 * slice + 4 * b.timing.context_switch_ps + 1'000'000);
+  }
+  CHECK(b.cpu("RT_VM").sched_entity().context_switches > 0);
+  CHECK(b.cpu("HMI_VM").sched_entity().runnable_wait_ps >= slice);
+}
+
+TEST_CASE("SCHED_NOOP refuses two vCPUs on one pCPU") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].pcpus = {3};
+  CHECK_THROWS_AS(test::Bench(s), ConfigError);
+}
