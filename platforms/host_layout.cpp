@@ -43,18 +43,51 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   if (next_pool > kVmRamBase)
     throw ConfigError(s.where("vms"), "vms", "the VMs' EPT page pools do not fit below 1 GiB of host memory");
 
+  // Pre-launched VMs' memory is carved out first; the Service VM owns the
+  // rest of host RAM, and post-launched VMs' memory comes out of it (the
+  // Service VM's HSM pins its pages for them), from the top down.
   Hpa next_ram = kVmRamBase;
-  u64 total_mib = 0;
   for (const auto& vm : s.vms) {
+    if (vm.load_order != LoadOrder::pre_launched) continue;
     l.vm_ram[vm.id] = next_ram;
     next_ram += round_up(vm.memory_mib * kMiB, kPageSize2M);
-    total_mib += vm.memory_mib;
   }
-  if (next_ram > usable_top)
+  const Hpa service_base = next_ram;
+  Hpa top = usable_top;
+  for (const auto& vm : s.vms) {
+    if (vm.load_order != LoadOrder::post_launched) continue;
+    const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
+    top = top >= bytes ? (top - bytes) & ~(kPageSize2M - 1) : 0;  // 2 MiB aligned, for large EPT leaves
+    l.vm_ram[vm.id] = top;
+  }
+  u64 service_bytes = 0;
+  for (const auto& vm : s.vms)
+    if (vm.load_order == LoadOrder::service_vm) {
+      l.vm_ram[vm.id] = service_base;
+      service_bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
+    }
+  if (service_base + service_bytes > usable_top)
     throw ConfigError(s.where("vms"), "vms",
-                      "the VMs' memory (" + std::to_string(total_mib) + " MiB) and the IVSHMEM reservation (" +
+                      "the pre-launched VMs' and the Service VM's memory and the IVSHMEM reservation (" +
                           std::to_string(l.ivshmem_bytes / kMiB) + " MiB) do not fit the board's " +
                           std::to_string(board.ram_mib) + " MiB of RAM above 1 GiB");
+  if (top < service_base + service_bytes) {
+    // ACRN scenario files describe every post-launched VM the platform may
+    // run, not that all run at once: acrn-dm would fail to launch the ones
+    // that do not fit. The twin launches them all, with host addresses past
+    // the board's RAM for the overflow (host memory is sparse), and says so.
+    l.overcommitted_mib = 0;
+    Hpa next = round_up(l.ram_top, kGiB);
+    for (const auto& vm : s.vms) {
+      if (vm.load_order != LoadOrder::post_launched) continue;
+      l.vm_ram[vm.id] = next;
+      next += round_up(vm.memory_mib * kMiB, kPageSize2M);
+      l.overcommitted_mib += vm.memory_mib;
+    }
+    if (next > (u64{1} << board.physical_address_bits))
+      throw ConfigError(s.where("vms"), "vms", "the VMs' memory does not fit the host physical address space");
+  }
+
   return l;
 }
 

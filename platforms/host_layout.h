@@ -19,6 +19,7 @@ struct HostLayout {
   std::map<unsigned, Hpa> vm_ram;  // VM id -> host RAM backing guest RAM at GPA 0
   Hpa ivshmem_base = 0;            // hv-land reservation (0 when no hv-land region)
   u64 ivshmem_bytes = 0;
+  u64 overcommitted_mib = 0;  // post-launched VMs' memory placed past the board's RAM (they would not all fit)
 };
 
 // Throws ConfigError when the VMs and regions do not fit the board's RAM.

@@ -7,6 +7,9 @@
 #include "models/hv/ivshmem_device.h"
 #include "platforms/bar_allocator.h"
 #include "platforms/config_error.h"
+#include "platforms/region_ref.h"
+
+#include <spdlog/spdlog.h>
 #include "platforms/host_caches.h"
 #include "workloads/guest_api.h"
 #include "workloads/guest_paging.h"
@@ -41,6 +44,12 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
     : scenario_(scenario), board_(board), timing_(timing) {
   check_pcpus();
   layout_ = plan_host_layout(scenario_, board_);
+  if (layout_.overcommitted_mib)
+    spdlog::warn(
+        "post-launched VMs need {} MiB more than the Service VM has on {}: ACRN could not launch them all "
+        "at once; the twin runs them all",
+        layout_.overcommitted_mib, board_.name);
+
   mem_ = std::make_unique<HostMemory>(board_.physical_address_bits);
   dir_ = std::make_unique<CoherenceDirectory>(timing_, cache_topology(board_));
   hv_ = std::make_unique<Hypervisor>(*mem_, timing_, scenario_.max_vm_num);
@@ -49,6 +58,8 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   create_vms();
   create_ivshmem_devices();
   create_vcpus();
+  create_schedulers();
+  attach_device_models();
   place_workloads();
 }
 
@@ -83,8 +94,15 @@ void Platform::create_vms() {
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
     vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
-    // Guest RAM: write-back, readable, writable, executable.
-    hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_size, ept::kRwx | ept::kWB);
+    // Guest RAM: write-back, readable, writable, executable. Below 4 GiB a
+    // User VM has at most 2 GiB, the rest starts at 4 GiB, leaving the PCI
+    // windows from 2 GiB free (acrn-dm and ACRN's ve820 lay RAM out so).
+    vm.ram_low_size = cfg.load_order == LoadOrder::service_vm ? vm.ram_size : std::min(vm.ram_size, kLowRamLimit);
+    hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_low_size, ept::kRwx | ept::kWB);
+    if (vm.ram_size > vm.ram_low_size)
+      hv_->ept_add_mr(vm, vm.ram_hpa + vm.ram_low_size, kHighRamGpa, vm.ram_size - vm.ram_low_size,
+                      ept::kRwx | ept::kWB);
+
     if (cfg.load_order == LoadOrder::service_vm && layout_.ivshmem_bytes) {
       // prepare_service_vm_memmap maps all of host memory UC first and only
       // carves out other VMs, the hypervisor and a few windows: the hv-land
@@ -153,17 +171,53 @@ void Platform::create_ivshmem_devices() {
   }
 }
 
+void Platform::attach_device_models() {
+  // acrn-dm runs in the Service VM: on its first vCPU.
+  for (auto& m : dm_modules_)
+    for (Vm* v : hv_->vms())
+      if (v->load_order == VmLoadOrder::service_vm)
+        if (Vcpu* c = vcpu(v->name, 0)) m->set_service_vcpu(*c);
+}
+
+void Platform::create_schedulers() {
+  // A pCPU that several vCPUs share gets the scenario's scheduler; a vCPU
+  // alone on its pCPU simply runs.
+  std::map<unsigned, std::vector<Vcpu*>> by_pcpu;
+  for (const auto& v : vcpus_) by_pcpu[v->config().pcpu].push_back(v.get());
+  const SchedPolicy policy = sched_policy_from_name(scenario_.scheduler);
+  const SchedParams params{timing_.iorr_slice_ps, timing_.bvt_mcu_ps, timing_.bvt_csa_ps};
+  for (auto& [pcpu, cpus] : by_pcpu) {
+    if (cpus.size() < 2) continue;
+    if (policy == SchedPolicy::noop) {
+      std::string names;
+      for (Vcpu* c : cpus) names += (names.empty() ? "" : ", ") + std::string(c->name());
+      throw ConfigError(scenario_.where("hypervisor.scheduler"), "hypervisor.scheduler",
+                        "SCHED_NOOP runs one vCPU per pCPU, but pCPU " + std::to_string(pcpu) + " has " + names +
+                            "; use SCHED_IORR, SCHED_BVT or SCHED_PRIO, or give each vCPU its own pCPU");
+    }
+    schedulers_.push_back(std::make_unique<PcpuScheduler>(pcpu, policy, params));
+    for (Vcpu* c : cpus) {
+      const VmConfig* vc = nullptr;
+      for (const auto& v : scenario_.vms)
+        if (v.id == c->config().vm) vc = &v;
+      c->attach_scheduler(*schedulers_.back());
+      c->set_sched_weights(vc->priority, vc->bvt_weight);
+    }
+  }
+}
+
 void Platform::create_vcpus() {
-  hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame) {
+  hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame, bool local) {
     for (Vcpu* v : vcpus_of(vm.id))
-      if (v->config().index == index) v->raise_interrupt(vector, at, blame);
+      if (v->config().index == index) v->raise_interrupt(vector, at, blame, local);
   });
+
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
-      auto v =
-          std::make_unique<Vcpu>(name.c_str(), VcpuConfig{vm.id, i, cfg.pcpus[i]}, timing_, *dir_, watchers_, *vm.ept);
+      auto v = std::make_unique<Vcpu>(name.c_str(), VcpuConfig{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough}, timing_,
+                                      *dir_, watchers_, *vm.ept);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);
@@ -197,15 +251,13 @@ void Platform::place_workloads() {
       if (!fresh) it->second = std::min(it->second, ref.vcpu);
     }
   std::map<Vcpu*, std::string> taken;
-  std::map<unsigned, std::string> busy_pcpu;  // pCPU -> the role running there
   for (std::size_t wi = 0; wi < scenario_.workloads.size(); ++wi) {
     const WorkloadConfig& wc = scenario_.workloads[wi];
     const WorkloadKind* kind = find_workload_kind(wc.kind);
     auto run = std::make_unique<WorkloadRun>();
     run->config = &wc;
-    const RegionConfig* region = nullptr;
-    for (const auto& r : scenario_.regions)
-      if (r.name == wc.region) region = &r;
+    const RegionConfig* region = wc.region.empty() ? nullptr : find_region(scenario_, wc.region);
+
     for (const RoleSpec& spec : kind->roles) {
       const GuestRef& ref = wc.roles.at(spec.name);
       const std::string path = "workloads[" + std::to_string(wi) + "].roles." + spec.name;
@@ -215,14 +267,6 @@ void Platform::place_workloads() {
       if (!fresh)
         throw ConfigError(scenario_.where(path), path,
                           "vCPU " + std::to_string(ref.vcpu) + " of " + ref.vm + " already runs " + it->second);
-      // Idle vCPUs (halted) may share a pCPU; two busy ones need the
-      // scheduler model, which this version does not have.
-      auto [pit, pfresh] = busy_pcpu.emplace(cpu->config().pcpu, wc.name + "." + spec.name);
-      if (!pfresh)
-        throw ConfigError(scenario_.where(path), path,
-                          "pCPU " + std::to_string(cpu->config().pcpu) + " already runs " + pit->second +
-                              "; two busy vCPUs on one pCPU need a scheduler model (" + scenario_.scheduler +
-                              "), not available in this version");
       run->roles.push_back(RoleRun{spec.name, cpu, ""});
     }
     for (std::size_t ri = 0; ri < kind->roles.size(); ++ri) {
@@ -231,10 +275,14 @@ void Platform::place_workloads() {
       ctx.config = &wc;
       ctx.metrics = &run->metrics;
       ctx.role = spec.name;
-      for (const auto& m : region->members)
-        if (m.vm == wc.roles.at(spec.name).vm) ctx.ivshmem_bdf = m.vbdf;
+      if (region)
+        for (const auto& m : region->members)
+
+          if (m.vm == wc.roles.at(spec.name).vm) ctx.ivshmem_bdf = m.vbdf;
       for (const auto& [role_name, ref] : wc.roles)
         ctx.role_vm[role_name] = static_cast<VmId>(scenario_.find_vm(ref.vm)->id);
+      for (const auto& [role_name, ref] : wc.roles) ctx.role_vcpu[role_name] = ref.vcpu;
+
       RoleRun* role = &run->roles[ri];
       RoleProgram program = spec.program;
       // A guest with paging builds its page tables before its first program runs.
@@ -242,7 +290,8 @@ void Platform::place_workloads() {
       const Vm* vm = hv_->vm(static_cast<VmId>(vc.id));
       const std::optional<GuestPagingSpec> paging =
           vc.guest_paging && vm
-              ? std::optional<GuestPagingSpec>(GuestPagingSpec{vm->ram_gpa, vm->ram_size, vc.guest_page_size,
+              ? std::optional<GuestPagingSpec>(GuestPagingSpec{vm->ram_gpa, vm->ram_low_size, vc.guest_page_size,
+
                                                                role->vcpu->config().index == boot_vcpu.at(vc.name)})
               : std::nullopt;
       role->vcpu->set_program([ctx, program, role, paging](Vcpu& cpu) {

@@ -67,6 +67,9 @@ class Platform {
   void create_vms();
   void create_ivshmem_devices();
   void create_vcpus();
+  void create_schedulers();
+  void attach_device_models();
+
   void place_workloads();
 
   const Scenario& scenario_;
@@ -85,6 +88,8 @@ class Platform {
   std::vector<std::unique_ptr<DeviceModel>> device_models_;
   std::vector<std::unique_ptr<DeviceModelModule>> dm_modules_;
   std::vector<std::string> launch_errors_;
+  std::vector<std::unique_ptr<PcpuScheduler>> schedulers_;
+
   unsigned exit_ports_ = 0;
 };
 

@@ -30,7 +30,12 @@ struct VmConfig {
   // Translation: the largest leaf the hypervisor may use in this VM's EPT
   // (ACRN uses 2 MiB and 1 GiB leaves where aligned), and the guest's own
   // paging (off: flat physical addressing; else 4-level with this leaf size).
-  u64 ept_max_page = kPageSize1G;   // kPageSize4K, kPageSize2M or kPageSize1G
+  // Scheduling on shared pCPUs: SCHED_PRIO priority (higher runs first) and
+  // SCHED_BVT weight (share of the pCPU).
+  int priority = 0;
+  unsigned bvt_weight = 1;
+  u64 ept_max_page = kPageSize1G;
+  // kPageSize4K, kPageSize2M or kPageSize1G
   bool guest_paging = true;
   u64 guest_page_size = kPageSize4K;  // kPageSize4K, kPageSize2M or kPageSize1G
 };

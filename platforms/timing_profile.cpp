@@ -38,7 +38,17 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
       {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)"},
       {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor"},
-      {"irq_posted_delivery", "cycles", "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
+      {"context_switch", "cycles", "the hypervisor switching a pCPU from one vCPU to another"},
+      {"iorr_slice", "ms", "SCHED_IORR time slice"},
+      {"bvt_mcu", "ms", "SCHED_BVT minimum charging unit"},
+      {"bvt_csa", "ms", "SCHED_BVT context-switch allowance"},
+      {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor"},
+
+      {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write"},
+      {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer"},
+
+      {"irq_posted_delivery", "cycles",
+       "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
       {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI"},
       {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry"},
       {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction"},
@@ -204,6 +214,16 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.hv_mmio_handler_ps = cycles("hv_mmio_handler");
   t.hv_pio_handler_ps = cycles("hv_pio_handler");
   t.ept_edit_ps = cycles("ept_edit");
+  t.hypercall_handler_ps = cycles("hypercall_handler");
+  t.context_switch_ps = cycles("context_switch");
+  auto ms = [&](const char* n) { return static_cast<TimePs>(std::llround(get(n) * 1e9)); };
+  t.iorr_slice_ps = ms("iorr_slice");
+  t.bvt_mcu_ps = ms("bvt_mcu");
+  t.bvt_csa_ps = ms("bvt_csa");
+
+  t.apic_write_handler_ps = cycles("apic_write_handler");
+  t.timer_emulation_ps = cycles("timer_emulation");
+
   t.irq_posted_delivery_ps = cycles("irq_posted_delivery");
   t.irq_lapic_pt_delivery_ps = cycles("irq_lapic_pt_delivery");
   t.hlt_wakeup_ps = cycles("hlt_wakeup");

@@ -17,6 +17,8 @@
 
 #include "platforms/config_error.h"
 #include "platforms/xml_document.h"
+#include "sim/atomic_file.h"
+#include "sim/calibrate.h"
 #include "sim/run.h"
 #include "sim/scenario_input.h"
 #include "sim/show.h"
@@ -118,8 +120,16 @@ int cli(int argc, char** argv) {
   show->add_flag("--json", json, "Print JSON instead of tables");
   add_log_level(show, log_level);
 
+  // calibrate
+  CLI::App* calibrate =
+      app.add_subcommand("calibrate", "Run the in-twin measurement tools and check them against the published figures");
+  std::string calibrate_profile, calibrate_json;
+  calibrate->add_option("--profile", calibrate_profile, "Timing profile (default: every calibrated profile)");
+  calibrate->add_option("--json", calibrate_json, "Also write the results as JSON to this file");
+
   try {
     app.parse(argc, argv);
+
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);  // prints help, version or the error
     return rc == 0 ? 0 : 2;
@@ -138,6 +148,21 @@ int cli(int argc, char** argv) {
       }
     }
     return status;
+  }
+
+  if (*calibrate) {
+    const std::vector<std::string> profiles =
+        calibrate_profile.empty() ? ivsim::calibrated_profiles() : std::vector<std::string>{calibrate_profile};
+    ivsim::Json all = ivsim::Json::array();
+    bool pass = true;
+    for (const auto& p : profiles) {
+      const ivsim::CalibrationReport rep = ivsim::calibrate(p);
+      std::cout << ivsim::calibration_table(rep) << "\n";
+      all.push_back(ivsim::calibration_json(rep));
+      pass = pass && rep.all_pass();
+    }
+    if (!calibrate_json.empty()) ivsim::write_file_atomic(calibrate_json, all.dump(2) + "\n");
+    return pass ? 0 : 3;  // 3: the twin does not reproduce a published figure
   }
 
   if (*show) {

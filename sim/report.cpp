@@ -157,7 +157,14 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
         if (static_cast<ExitReason>(i) == ExitReason::hlt)
           exits[exit_reason_name(ExitReason::hlt)] =
               exits[exit_reason_name(ExitReason::hlt)].get<u64>() + v->counters().exits[i];
+    Json vcpus = Json::array();
+    for (Vcpu* v : platform.vcpus_of(vm->id))
+      vcpus.push_back({{"index", v->config().index},
+                       {"pcpu", v->config().pcpu},
+                       {"context_switches", v->sched_entity().context_switches},
+                       {"runnable_ns", ns(v->sched_entity().runnable_wait_ps)}});
     vms.push_back({{"id", vm->id},
+
                    {"name", vm->name},
                    {"exits", exits},
                    {"interrupts", vm->interrupts_received},
@@ -168,7 +175,8 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                    {"loads", loads},
                    {"stores", stores},
                    {"tlb_misses", tlb_misses},
-                   {"walk_refs", walk_refs}});
+                   {"walk_refs", walk_refs},
+                   {"vcpus", vcpus}});
   }
   r["vms"] = vms;
 

@@ -8,11 +8,12 @@
 
 namespace ivsim {
 
-std::unique_ptr<Simulation> elaborate(const Scenario& scenario) {
+std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* board) {
   // Everything that reads input happens before the kernel starts, so a bad
   // scenario leaves nothing behind.
   auto sim = std::make_unique<Simulation>();
-  sim->board = load_board(scenario.board, scenario.where("board"));
+  sim->board = board ? *board : load_board(scenario.board, scenario.where("board"));
+
   const std::string profile_name =
       scenario.timing_profile.empty() ? sim->board.timing_profile : scenario.timing_profile;
   sim->profile = load_timing_profile(profile_name, scenario.where("timing.profile"));
@@ -25,8 +26,8 @@ std::unique_ptr<Simulation> elaborate(const Scenario& scenario) {
   return sim;
 }
 
-std::unique_ptr<Simulation> simulate(const Scenario& scenario) {
-  auto sim = elaborate(scenario);
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board) {
+  auto sim = elaborate(scenario, board);
   const auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const auto wall_end = std::chrono::steady_clock::now();

@@ -28,11 +28,13 @@ struct Simulation {
 
 // Resolves board and timing and builds the platform (SystemC elaboration)
 // without starting the kernel: what `ivsim show` inspects. Throws ConfigError.
-std::unique_ptr<Simulation> elaborate(const Scenario& scenario);
+std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* board = nullptr);
 
 // Resolves board and timing, builds the platform and runs it to the end
 // (event starvation). Throws ConfigError before starting the kernel.
-std::unique_ptr<Simulation> simulate(const Scenario& scenario);
+// `board`, when given, replaces the scenario's board (calibration runs on
+// variants of a shipped board).
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board = nullptr);
 
 // Simulates the scenario to completion in this process (one elaboration per
 // process). Returns the process exit status. Throws ConfigError for input the

@@ -42,7 +42,14 @@ class Guest {
   void outw(u16 port, u16 v) { cpu_.io_out(port, 2, v); }
   void outl(u16 port, u32 v) { cpu_.io_out(port, 4, v); }
 
+  // VMCALL with the hypercall number; returns its result.
+  u64 hypercall(u64 nr) { return cpu_.hypercall(nr); }
+  // WRMSR (x2APIC registers, TSC deadline); RDTSC at the nominal clock.
+  void wrmsr(u32 msr, u64 value) { cpu_.wrmsr(msr, value); }
+  u64 rdtsc() const { return static_cast<u64>(cpu_.tsc()); }
+
   // HLT until an interrupt; returns the vector taken.
+
   u8 halt() { return cpu_.halt(); }
   // Runs `handler` on this vCPU whenever `vector` is taken.
   void on_interrupt(u8 vector, std::function<void(Guest&)> handler) {

@@ -1,5 +1,6 @@
 #include "workloads/workload_kind.h"
 
+#include "workloads/measurements.h"
 #include "workloads/pingpong.h"
 #include "workloads/walk_refs.h"
 
@@ -107,7 +108,83 @@ std::vector<WorkloadKind> make_kinds() {
        {}},
       {"seed", ParamValue::Type::integer, integer(1), 0, 1LL << 62, "", "start of the address sequence", {}},
   };
+  walk_refs.needs_region = false;
   kinds.push_back(std::move(walk_refs));
+
+  auto iterations = [](long long def) {
+    return ParamSpec{"iterations", ParamValue::Type::integer, integer(def), 1, 100000000, "", "measurements", {}};
+  };
+  const ParamSpec warmup{"warmup", ParamValue::Type::integer, integer(10), 0, 1000000, "", "rounds not recorded", {}};
+
+  WorkloadKind c2c;
+  c2c.name = "c2c_pingpong";
+  c2c.doc =
+      "One cache line bounced between two vCPUs (like core-to-core-latency); round trip = 2 x one-way. "
+      "Without a region, both roles must be vCPUs of one VM and the line is in its RAM.";
+  c2c.roles = {{"ping", "writes odd values, waits for the even answer", &c2c_ping},
+               {"pong", "answers each odd value with the next even one", &c2c_pong}};
+  c2c.params = {iterations(10000), warmup};
+  c2c.needs_region = false;
+  kinds.push_back(std::move(c2c));
+
+  WorkloadKind chase;
+  chase.name = "pointer_chase";
+  chase.doc = "Dependent loads over a random cycle of cache lines in guest RAM (like Intel MLC idle latency).";
+  chase.roles = {{"chaser", "builds the chain, warms it, then times each load", &pointer_chase}};
+  chase.params = {{"working_set_bytes",
+                   ParamValue::Type::integer,
+                   integer(1 << 20),
+                   4096,
+                   4LL << 30,
+                   "bytes",
+                   "bytes of guest RAM the chain covers",
+                   {}},
+                  iterations(100000),
+                  {"seed", ParamValue::Type::integer, integer(1), 0, 1e18, "", "chain order", {}}};
+  chase.needs_region = false;
+  kinds.push_back(std::move(chase));
+
+  WorkloadKind vmexit;
+  vmexit.name = "vmexit";
+  vmexit.doc =
+      "VM-exit round trips (like kvm-unit-tests x86/vmexit): a null hypercall, a port read of 0xCF8, or "
+      "an MMIO read of the region device's IVPosition (in the hypervisor for hv-land, in the Service VM's "
+      "device model for dm-land).";
+  vmexit.roles = {{"guest", "exits in a loop", &vmexit_test}};
+  vmexit.params = {
+      {"exit", ParamValue::Type::string, string("hypercall"), 0, 0, "", "which exit", {"hypercall", "pio", "mmio"}},
+      iterations(10000)};
+  vmexit.needs_region = false;
+  kinds.push_back(std::move(vmexit));
+
+  WorkloadKind ipi;
+  ipi.name = "ipi_pingpong";
+  ipi.doc =
+      "A virtual IPI (x2APIC ICR write) there and back between two vCPUs of one VM, each halted until its "
+      "interrupt; round trip = 2 x send->handled.";
+  ipi.roles = {{"ping", "sends and waits for the answer", &ipi_ping},
+               {"pong", "answers from its interrupt handler", &ipi_pong}};
+  ipi.params = {iterations(10000), warmup};
+  ipi.needs_region = false;
+  kinds.push_back(std::move(ipi));
+
+  WorkloadKind timer;
+  timer.name = "timer";
+  timer.doc = "The TSC-deadline timer armed to expire at once, until its handler runs (tscdeadline_immed).";
+  timer.roles = {{"guest", "arms and waits", &timer_test}};
+  timer.params = {iterations(10000)};
+  timer.needs_region = false;
+  kinds.push_back(std::move(timer));
+
+  WorkloadKind copy;
+  copy.name = "memcpy_bandwidth";
+  copy.doc = "A single-core copy of a buffer in guest RAM; bandwidth = bytes / copy time.";
+  copy.roles = {{"copier", "copies in 4 KiB chunks", &memcpy_bandwidth}};
+  copy.params = {{"bytes", ParamValue::Type::integer, integer(64 << 20), 4096, 1LL << 32, "bytes", "buffer size", {}},
+                 iterations(3)};
+  copy.needs_region = false;
+  kinds.push_back(std::move(copy));
+
   return kinds;
 }
 

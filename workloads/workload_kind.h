@@ -32,8 +32,9 @@ struct WorkloadContext {
   const WorkloadConfig* config = nullptr;
   MetricSink* metrics = nullptr;
   std::string role;
-  pci::Bdf ivshmem_bdf;                 // where this role's VM sees the workload's region
-  std::map<std::string, VmId> role_vm;  // every role's VM id (a doorbell's peer id)
+  pci::Bdf ivshmem_bdf;                       // where this role's VM sees the workload's region
+  std::map<std::string, VmId> role_vm;        // every role's VM id (a doorbell's peer id)
+  std::map<std::string, unsigned> role_vcpu;  // every role's vCPU index in its VM (an IPI's destination)
 
   long long param_int(const std::string& name) const { return config->params.at(name).i; }
   const std::string& param_string(const std::string& name) const { return config->params.at(name).s; }
@@ -52,6 +53,9 @@ struct WorkloadKind {
   std::string doc;
   std::vector<RoleSpec> roles;
   std::vector<ParamSpec> params;
+  // false: the kind works in guest RAM and `region` may be left out (when
+  // given, the kind works in that region instead).
+  bool needs_region = true;
 };
 
 // All built-in kinds, in a fixed order.

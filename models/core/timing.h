@@ -37,11 +37,19 @@ struct TimingParams {
   unsigned ept_psc_entries = 0;  // EPT paging-structure cache (guest-physical entries)
 
   // Virtualization.
-  TimePs vm_exit_entry_ps = 0;    // world switch: VM exit + VM entry
-  TimePs mmio_decode_ps = 0;      // instruction fetch and decode for an MMIO exit
-  TimePs hv_mmio_handler_ps = 0;  // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
-  TimePs hv_pio_handler_ps = 0;   // in-hypervisor port-I/O handler (0xCF8/0xCFC)
-  TimePs ept_edit_ps = 0;         // per EPT leaf written or cleared by the hypervisor
+  TimePs vm_exit_entry_ps = 0;       // world switch: VM exit + VM entry
+  TimePs mmio_decode_ps = 0;         // instruction fetch and decode for an MMIO exit
+  TimePs hv_mmio_handler_ps = 0;     // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
+  TimePs hv_pio_handler_ps = 0;      // in-hypervisor port-I/O handler (0xCF8/0xCFC)
+  TimePs ept_edit_ps = 0;            // per EPT leaf written or cleared by the hypervisor
+  TimePs context_switch_ps = 0;       // switching the pCPU between two vCPUs
+  TimePs iorr_slice_ps = 0;           // SCHED_IORR time slice
+  TimePs bvt_mcu_ps = 0;              // SCHED_BVT minimum charging unit
+  TimePs bvt_csa_ps = 0;              // SCHED_BVT context-switch allowance
+  TimePs hypercall_handler_ps = 0;
+   // a null hypercall's dispatch in the hypervisor
+  TimePs apic_write_handler_ps = 0;  // an intercepted x2APIC / TSC-deadline MSR write
+  TimePs timer_emulation_ps = 0;     // arming and firing the emulated LAPIC timer
 
   // Interrupts.
   TimePs irq_posted_delivery_ps = 0;    // MSI to a vCPU through posted-interrupt notification

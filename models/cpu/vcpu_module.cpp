@@ -39,10 +39,60 @@ Vcpu::~Vcpu() {
 void Vcpu::thread() {
   if (!program_) return;  // an idle vCPU: nothing to simulate
   started_ = true;
+  schedule_in();
   segment_base_ = cumulative_;
   program_(*this);
   sync();
   finished_ = true;
+  schedule_out(false);
+}
+
+void Vcpu::attach_scheduler(PcpuScheduler& s) {
+  sched_ = &s;
+  entity_.name = name();
+  entity_.owner = this;
+  s.add(entity_);
+}
+
+void Vcpu::schedule_in(bool inside_exit) {
+  if (!sched_ || entity_.running) return;
+  qk_.sync();
+  const TimePs t0 = now_ps();
+  const bool preempt = sched_->wake(entity_, t0);
+  if (SchedEntity* cur = sched_->current()) {
+    // The runner re-evaluates its slice; with priority or BVT it yields now.
+    auto* runner = static_cast<Vcpu*>(cur->owner);
+    if (preempt) runner->preempt_ = true;
+    runner->sched_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+  while (sched_->current() != nullptr || sched_->pick_next() != &entity_) sc_core::wait(sched_event_);
+  const u64 switches = entity_.context_switches;
+  slice_end_ = sched_->switch_in(entity_, now_ps());
+  const bool switched = entity_.context_switches != switches;
+  if (inside_exit) {
+    // The exit measures its own duration: the switch just takes time.
+    if (switched) sc_core::wait(sc_time::from_value(timing_.context_switch_ps));
+    return;
+  }
+  // Runnable but not running: the hypervisor's scheduler decided.
+  cumulative_.add(Component::hv, now_ps() - t0);
+  if (switched) charge(Component::hv, timing_.context_switch_ps);
+}
+
+void Vcpu::schedule_out(bool stays_runnable) {
+  if (!sched_ || !entity_.running) return;
+  preempt_ = false;
+  if (SchedEntity* next = sched_->switch_out(entity_, now_ps(), stays_runnable))
+    static_cast<Vcpu*>(next->owner)->sched_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Vcpu::slice_over() {
+  if (!preempt_ && !sched_->others_runnable(entity_)) {
+    slice_end_ = sched_->renew_slice(entity_, now_ps());
+    return;
+  }
+  schedule_out(true);
+  schedule_in();
 }
 
 std::string Vcpu::waiting_on() const {
@@ -297,14 +347,29 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
     woken_ = false;
     const TimePs t0 = now_ps();
     watchers_.watch(l, *this);
-    sc_core::wait(wake_event_ | irq_event_);
+    for (;;) {
+      // A poller keeps its pCPU: on a shared pCPU it spins until its slice
+      // ends, and the peer it waits for runs only then.
+      const bool bounded = sched_ && slice_end_ != PcpuScheduler::kForever && sched_->others_runnable(entity_);
+      if (bounded && now_ps() >= slice_end_) break;
+      if (bounded)
+        sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), wake_event_ | irq_event_ | sched_event_);
+      else
+        sc_core::wait(wake_event_ | irq_event_ | sched_event_);
+      if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
+    }
     watchers_.unwatch(l, *this);
     waiting_ = false;
     // Waiting time is the critical path through whoever ended it: charge it
     // in the proportions of the writer's work since the writer last woke
-    // (or of the interrupt's path, if an interrupt came first).
-    cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : irq_blame_);
+    // (or of the interrupt's path, if an interrupt came first); time spun
+    // to the end of a slice is the core's own work.
+    Breakdown spinning;
+    spinning.add(Component::compute, 1);
+    const bool by_irq = irq_pending_ && now_ps() >= irq_at_ps_;
+    cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : by_irq ? irq_blame_ : spinning);
     segment_base_ = cumulative_;
+    if (sched_ && (preempt_ || now_ps() >= slice_end_)) slice_over();
     boundary();
   }
 }
@@ -324,9 +389,14 @@ void Vcpu::compute(Cycles c) {
   }
 }
 
-void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame) {
+void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local) {
   irr_.set(vector);
-  const TimePs delivery = cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps : timing_.irq_posted_delivery_ps;
+  // A local source (this vCPU's own LAPIC timer or self-IPI) is injected at
+  // VM entry; a remote one needs a notification (or a physical IPI).
+  const TimePs delivery = local                    ? 0
+                          : cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps
+                                                   : timing_.irq_posted_delivery_ps;
+
   const TimePs at = sent_at_ps + delivery;
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
@@ -360,10 +430,13 @@ u8 Vcpu::halt() {
   sync();
   ++counters_.exits[static_cast<std::size_t>(ExitReason::hlt)];
   const TimePs t0 = now_ps();
+  schedule_out(false);  // a halted vCPU yields its pCPU
   while (!irq_pending_) sc_core::wait(irq_event_);
   if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
+  schedule_in();
+
   charge(Component::irq, timing_.hlt_wakeup_ps);
   const u8 vector = static_cast<u8>([&] {
     unsigned v = 255;
@@ -393,6 +466,8 @@ u64 Vcpu::exit_mmio(Gpa gpa, unsigned size, bool write, u64 value) {
 }
 
 u32 Vcpu::io_in(u16 port, unsigned size) {
+  boundary();
+
   u8 buf[4] = {};
   exit_to_hypervisor(ExitReason::io_instruction, port, size, false, buf);
   u32 v = 0;
@@ -401,9 +476,28 @@ u32 Vcpu::io_in(u16 port, unsigned size) {
 }
 
 void Vcpu::io_out(u16 port, unsigned size, u32 value) {
+  boundary();
+
   u8 buf[4];
   std::memcpy(buf, &value, sizeof buf);
   exit_to_hypervisor(ExitReason::io_instruction, port, size, true, buf);
+}
+
+u64 Vcpu::hypercall(u64 nr) {
+  boundary();
+  u8 buf[8];
+  std::memcpy(buf, &nr, sizeof buf);
+  exit_to_hypervisor(ExitReason::vmcall, nr, 8, false, buf);
+  u64 result = 0;
+  std::memcpy(&result, buf, sizeof result);
+  return result;
+}
+
+void Vcpu::wrmsr(u32 msr, u64 value) {
+  boundary();
+  u8 buf[8];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
 }
 
 void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
@@ -411,7 +505,9 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   // VMs' interrupts): exits are handled in simulated-time order.
   sync();
   ++counters_.exits[static_cast<std::size_t>(reason)];
+  exit_ext_.source = this;
   exit_ext_.vm = cfg_.vm;
+
   exit_ext_.vcpu = cfg_.index;
   exit_ext_.reason = reason;
   exit_ext_.cost = Breakdown{};

@@ -30,6 +30,7 @@
 #include "models/cpu/vm_exit.h"
 #include "models/ept/ept_table.h"
 #include "models/host/coherence_directory.h"
+#include "models/host/pcpu_scheduler.h"
 
 namespace ivsim {
 
@@ -80,6 +81,27 @@ class Vcpu : public sc_core::sc_module {
   ~Vcpu() override;
 
   void set_program(Program p) { program_ = std::move(p); }
+
+  // Puts this vCPU under the scheduler of its pCPU (when others share it).
+  void attach_scheduler(PcpuScheduler& s);
+  const SchedEntity& sched_entity() const { return entity_; }
+  void set_sched_weights(int priority, unsigned weight) {
+    entity_.priority = priority;
+    entity_.weight = weight ? weight : 1;
+  }
+
+  // The Service VM's device model runs on this vCPU: it must be scheduled
+  // on its pCPU for as long as the device model works.
+  bool device_model_enter() {
+    if (!sched_ || entity_.running) return false;
+    schedule_in();
+    return true;
+  }
+  void device_model_leave() { schedule_out(false); }
+  // A vCPU waiting for its device model's I/O completion yields its pCPU.
+  void io_wait_begin() { schedule_out(false); }
+  void io_wait_end() { schedule_in(true); }
+
   bool finished() const { return finished_; }
   bool started() const { return started_; }
 
@@ -116,6 +138,10 @@ class Vcpu : public sc_core::sc_module {
 
   u32 io_in(u16 port, unsigned size);
   void io_out(u16 port, unsigned size, u32 value);
+  // VMCALL: a hypercall with its number in RAX; returns the result.
+  u64 hypercall(u64 nr);
+  // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline).
+  void wrmsr(u32 msr, u64 value);
 
   // MOV to CR3: the first one turns the guest's 4-level paging on (until
   // then GVA = GPA); each flushes the non-global TLB entries and the guest
@@ -131,8 +157,10 @@ class Vcpu : public sc_core::sc_module {
   u8 halt();
   // The virtual LAPIC accepting an MSI: called by the hypervisor (in the
   // sender's exit) with the time it was sent and the sender's critical path.
-  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame);
+  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local = false);
 
+  // The TSC: invariant, at the profile's nominal core clock.
+  u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
   TimePs now_ps() const { return sc_core::sc_time_stamp().value() + qk_.get_local_time().value(); }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
   const Breakdown& cumulative() const { return cumulative_; }
@@ -147,7 +175,13 @@ class Vcpu : public sc_core::sc_module {
   void sync() {
     ++counters_.syncs;
     qk_.sync();
+    if (sched_ && entity_.running && (preempt_ || now_ps() >= slice_end_)) slice_over();
   }
+  // Scheduling on a shared pCPU (only when the pCPU has a scheduler).
+  void schedule_in(bool inside_exit = false);
+
+  void schedule_out(bool stays_runnable);
+  void slice_over();
 
   // Interrupts are taken between guest operations, never inside one.
   void boundary() {
@@ -231,8 +265,16 @@ class Vcpu : public sc_core::sc_module {
   Gva waiting_va_ = 0;
   bool waiting_ = false;
 
+  // Scheduling.
+  PcpuScheduler* sched_ = nullptr;
+  SchedEntity entity_;
+  sc_core::sc_event sched_event_;
+  TimePs slice_end_ = PcpuScheduler::kForever;
+  bool preempt_ = false;
+
   // Interrupts.
-  std::bitset<256> irr_;  // requested, not yet taken
+  std::bitset<256> irr_;
+  // requested, not yet taken
   bool irq_pending_ = false;
   TimePs irq_at_ps_ = 0;  // delivery time of the earliest pending request
   Breakdown irq_blame_;   // critical path up to the delivery, for a waiting vCPU

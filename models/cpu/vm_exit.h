@@ -16,17 +16,25 @@ enum class ExitReason : u8 {
   io_instruction,  // IN/OUT
   vmcall,          // hypercall
   hlt,             // HLT: the vCPU gives up its pCPU until an interrupt
+  msr_write,       // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline)
   count
+
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
-  constexpr const char* names[] = {"ept_violation", "io_instruction", "vmcall", "hlt"};
+  // Report names: what the exit was for.
+  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt", "msr_write"};
+
   return names[static_cast<std::size_t>(r)];
 }
 
+class Vcpu;
+
 struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
+  Vcpu* source = nullptr;  // the exiting vCPU (it may have to yield while waiting)
   VmId vm = 0;
+
   unsigned vcpu = 0;
   ExitReason reason = ExitReason::ept_violation;
   TimePs start_ps = 0;  // simulated time of the exit (the vCPU is synchronised)

@@ -25,9 +25,15 @@ void DeviceModelModule::thread() {
       queue_.pop_front();
       const TimePs now = sc_core::sc_time_stamp().value();
       if (p->ready_ps > now) sc_core::wait(sc_time::from_value(p->ready_ps - now));
+      // The upcall wakes a Service VM vCPU: on a shared pCPU it waits for
+      // the scheduler before the device model can run.
+      const bool entered = service_vcpu_ && service_vcpu_->device_model_enter();
+
       sc_core::wait(sc_time::from_value(timing_.dm_dispatch_ps));  // HSM wakes acrn-dm's thread
       dm_.handle(*p->req);
       sc_core::wait(sc_time::from_value(timing_.dm_handler_ps));
+      if (entered) service_vcpu_->device_model_leave();
+
       // Completion hypercall; the vCPU resumes after it.
       p->done.notify(sc_time::from_value(timing_.ioreq_complete_ps));
     }

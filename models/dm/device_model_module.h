@@ -8,6 +8,8 @@
 #include <systemc>
 
 #include "models/core/timing.h"
+#include "models/cpu/vcpu_module.h"
+
 #include "models/dm/device_model.h"
 
 namespace ivsim {
@@ -17,6 +19,9 @@ class DeviceModelModule : public sc_core::sc_module, public IoRequestHandler {
   DeviceModelModule(sc_core::sc_module_name name, DeviceModel& dm, const TimingParams& timing);
 
   void submit(IoRequest& req) override;
+  // The Service VM vCPU acrn-dm runs on: it must hold its pCPU to work.
+  void set_service_vcpu(Vcpu& v) { service_vcpu_ = &v; }
+
   DeviceModel& model() { return dm_; }
 
  private:
@@ -28,6 +33,8 @@ class DeviceModelModule : public sc_core::sc_module, public IoRequestHandler {
   void thread();
 
   DeviceModel& dm_;
+  Vcpu* service_vcpu_ = nullptr;
+
   TimingParams timing_;
   std::deque<Pending*> queue_;
   sc_core::sc_event kick_;

@@ -51,6 +51,28 @@ IvshmemDevice& Hypervisor::create_ivshmem_device(Vm& vm, const std::string& pref
   return *ivshmem_devices_.back();
 }
 
+void Hypervisor::reset_vm(Vm& vm) {
+  struct Again {
+    std::string name;
+    pci::Bdf bdf;
+    u32 bar0, bar1;
+    u64 bar2;
+  };
+  std::vector<Again> again;
+  for (auto it = ivshmem_devices_.begin(); it != ivshmem_devices_.end();) {
+    IvshmemDevice& d = **it;
+    if (&d.vm() != &vm) {
+      ++it;
+      continue;
+    }
+    again.push_back({d.region().name, d.bdf(), d.configured_bar0(), d.configured_bar1(), d.configured_bar2()});
+    d.unmap_all();
+    vm.vpci.detach(d);
+    it = ivshmem_devices_.erase(it);  // the destructor unbinds the doorbell peer
+  }
+  for (const auto& a : again) create_ivshmem_device(vm, a.name, a.bdf, a.bar0, a.bar1, a.bar2);
+}
+
 bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward) {
   Vm* vm = this->vm(exit.vm);
   if (!vm) throw std::logic_error("VM exit from a VM the hypervisor does not know");
@@ -94,10 +116,19 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       handled = handle_pio(*vm, static_cast<u16>(addr), size, write, value, forward);
       break;
     case ExitReason::vmcall:
+      // A null hypercall: dispatch and return (the in-hypervisor floor).
+      charge_hv(timing_.hypercall_handler_ps);
+      value = 0;
+      break;
+    case ExitReason::msr_write:
+      charge_hv(timing_.apic_write_handler_ps);
+      handle_msr_write(*vm, exit.vcpu, static_cast<u32>(addr), value);
+      break;
     case ExitReason::hlt:
     case ExitReason::count:
       break;
   }
+
   if (handled && !write) std::memcpy(data, &value, size);
   cost_ = nullptr;
   exit_ = nullptr;
@@ -148,6 +179,46 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
   ++vm.unhandled_pio;
   if (!write) value = ~u64{0} >> (64 - 8 * size);
   return true;
+}
+
+void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value) {
+  constexpr u32 kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832, kTscDeadline = 0x6E0;
+  Breakdown blame = exit_->segment;
+  blame += exit_->cost;
+  const TimePs now = exit_->start_ps + exit_->cost.total();
+  switch (msr) {
+    case kX2apicIcr: {
+      // vlapic_icrlo_write_handler: fixed delivery, physical destination in
+      // bits 63:32, or the self / all-excluding-self shorthands.
+      const u8 vector = static_cast<u8>(value & 0xFF);
+      const unsigned shorthand = (value >> 18) & 3;
+      const u32 dest = static_cast<u32>(value >> 32);
+      for (unsigned i = 0; i < vm.vcpu_count; ++i) {
+        const bool hit = shorthand == 1 ? i == vcpu : shorthand == 2 ? true : shorthand == 3 ? i != vcpu : i == dest;
+        if (!hit) continue;
+        ++vm.interrupts_received;
+        if (interrupt_hook_) interrupt_hook_(vm, i, vector, now, blame, i == vcpu);
+      }
+      break;
+    }
+    case kX2apicLvtTimer:
+      vm.lvt_timer[vcpu] = static_cast<u8>(value & 0xFF);
+      break;
+    case kTscDeadline: {
+      // vlapic_set_tsc_deadline_msr: the hypervisor arms a timer for the
+      // deadline (TSC ticks at the nominal clock); it fires into this vCPU.
+      charge_hv(timing_.timer_emulation_ps);
+      const TimePs deadline = timing_.core_clock.to_ps(Cycles{value});
+      const TimePs fire = std::max(deadline, exit_->start_ps + exit_->cost.total());
+      blame = exit_->segment;
+      blame += exit_->cost;
+      ++vm.interrupts_received;
+      if (interrupt_hook_) interrupt_hook_(vm, vcpu, vm.lvt_timer[vcpu], fire, blame, true);
+      break;
+    }
+    default:
+      break;  // not intercepted in the twin: no effect
+  }
 }
 
 int Hypervisor::hcall_add_vdev(Vm& caller, Vm& target, const VdevRequest& req, std::string* why) {
@@ -224,7 +295,7 @@ unsigned Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
     if (!hit) continue;
     ++reached;
     ++target.interrupts_received;
-    if (interrupt_hook_) interrupt_hook_(target, i, vector, at, blame);
+    if (interrupt_hook_) interrupt_hook_(target, i, vector, at, blame, false);
   }
   if (!reached) ++target.msi_undeliverable;
   return reached;

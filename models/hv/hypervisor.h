@@ -69,6 +69,12 @@ class Hypervisor {
   static constexpr Gpa kEcamBase = 0xE000'0000ULL;
   static constexpr u64 kEcamSize = 256 * kMiB;
 
+  // A VM reset (reboot): its hv-land devices are torn down (BARs unmapped,
+  // unbound from their regions' peer tables) and created again from the
+  // configuration, unmapped until the guest programs them. The regions'
+  // memory is left as it is: ACRN never clears it.
+  void reset_vm(Vm& vm);
+
   // One VM exit, handled synchronously; `cost` receives its exit/hv
   // components. Returns false when the access must go to the Service VM's
   // device model: `forward` then holds the I/O request, and the caller
@@ -96,13 +102,16 @@ class Hypervisor {
 
   // Hooks the SystemC shell installs.
   void set_invept_hook(std::function<void(const Vm&)> hook) { invept_hook_ = std::move(hook); }
-  // (VM, vCPU index, vector, time sent, the sender's critical path)
-  using InterruptHook = std::function<void(Vm&, unsigned, u8, TimePs, const Breakdown&)>;
+  // (VM, vCPU index, vector, time sent, the sender's critical path, local:
+  // raised by the vCPU's own LAPIC, injected at VM entry without delivery)
+  using InterruptHook = std::function<void(Vm&, unsigned, u8, TimePs, const Breakdown&, bool)>;
+
   void set_interrupt_hook(InterruptHook hook) { interrupt_hook_ = std::move(hook); }
 
  private:
   void invept(Vm& vm);
   bool handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward);
+  void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value);
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   void charge_hv(TimePs ps) {
     if (cost_) cost_->add(Component::hv, ps);

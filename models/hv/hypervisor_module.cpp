@@ -1,5 +1,7 @@
 #include "models/hv/hypervisor_module.h"
 
+#include "models/cpu/vcpu_module.h"
+
 #include <cstring>
 
 namespace ivsim {
@@ -36,8 +38,13 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
     // A post-launched VM without a device model: nothing answers.
     if (!req.write) req.value = ~u64{0};
   } else {
+    // The vCPU is paused until completion: under SCHED_IORR and friends it
+    // yields its pCPU meanwhile, and must be scheduled back.
+    if (exit->source) exit->source->io_wait_begin();
     it->second->submit(req);
+    if (exit->source) exit->source->io_wait_end();
   }
+
   exit->cost.add(Component::dm, sc_core::sc_time_stamp().value() - start);
   if (!req.write) std::memcpy(gp.get_data_ptr(), &req.value, gp.get_data_length());
   gp.set_response_status(tlm::TLM_OK_RESPONSE);

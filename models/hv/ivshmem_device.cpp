@@ -24,7 +24,16 @@ bool in_user_vm_window(u64 base, u64 size) {
 }  // namespace
 
 IvshmemDevice::IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci::Bdf bdf, u32 bar0, u32 bar1, u64 bar2)
-    : PciVdev(bdf), hv_(hv), vm_(vm), region_(region), cfg_(), msix_(cfg_, kMsixVectors, kBarMsix), regs_(vm.id) {
+    : PciVdev(bdf),
+      hv_(hv),
+      vm_(vm),
+      region_(region),
+      cfg_(),
+      msix_(cfg_, kMsixVectors, kBarMsix),
+      regs_(vm.id),
+      bar0_(bar0),
+      bar1_(bar1),
+      bar2_(bar2) {
   // init_ivshmem_vdev
   cfg_.init_u16(pci::kVendorId, kVendorId);
   cfg_.init_u16(pci::kDeviceId, kDeviceId);
@@ -56,6 +65,11 @@ void IvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
   if (!update) return;
   if (mapped_[update->bar] != 0) unmap_bar(update->bar, mapped_[update->bar]);
   if (update->new_base != 0) map_bar(update->bar, update->new_base);
+}
+
+void IvshmemDevice::unmap_all() {
+  for (unsigned bar : {kBarRegisters, kBarMsix, kBarShm})
+    if (mapped_[bar] != 0) unmap_bar(bar, mapped_[bar]);
 }
 
 void IvshmemDevice::map_bar(unsigned bar, u64 base) {

@@ -41,6 +41,12 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   const IvshmemRegisters& registers() const { return regs_; }
   // The GPA where BAR2 is mapped now (0 = not mapped).
   Gpa shm_gpa() const { return mapped_[kBarShm]; }
+  // The BAR values the configuration gave it (what a re-created device starts with).
+  u32 configured_bar0() const { return bar0_; }
+  u32 configured_bar1() const { return bar1_; }
+  u64 configured_bar2() const { return bar2_; }
+  // destroy_ivshmem_vdev: unmap every BAR (vpci_cleanup on VM reset or shutdown).
+  void unmap_all();
 
  private:
   void map_bar(unsigned bar, u64 base);
@@ -54,6 +60,8 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   pci::MsixCapability msix_;
   IvshmemRegisters regs_;
   u64 mapped_[3] = {0, 0, 0};  // decoded base of BAR0, BAR1, BAR2 (0 = unmapped)
+  u32 bar0_, bar1_;
+  u64 bar2_;
 };
 
 }  // namespace ivsim

@@ -29,6 +29,10 @@ struct StaticIvshmem {
   u64 size = 0;
 };
 
+// Guest-physical RAM layout of User VMs.
+constexpr u64 kLowRamLimit = u64{2} << 30;  // below the 2 GiB PCI window
+constexpr Gpa kHighRamGpa = u64{4} << 30;
+
 struct Vm {
   VmId id = 0;
   std::string name;
@@ -37,6 +41,8 @@ struct Vm {
   std::vector<StaticIvshmem> static_ivshmem;
   Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
   u64 ram_size = 0;
+  u64 ram_low_size = 0;  // the part of it below 4 GiB, at ram_gpa; the rest is at kHighRamGpa
+
   Hpa ram_hpa = 0;  // ... backed by host RAM from here
 
   std::unique_ptr<ept::PagePool> ept_pool;
@@ -45,6 +51,7 @@ struct Vm {
   VPci vpci;
   std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
   unsigned vcpu_count = 0;
+  std::map<unsigned, u8> lvt_timer;  // per vCPU: the LAPIC timer's vector
 
   // Counters for the report.
   std::array<u64, kExitReasonCount> exits{};

@@ -1,6 +1,9 @@
 // Conformance of the guest-visible devices with ACRN, behaviour by behaviour
 // (fact sheet §1.3-§1.8, §2.3, §4), driven by guest programs through the
 // whole platform: vCPU exits, hypervisor, vPCI, the Service VM's device model.
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: a second guest boot after a reset
+#include <systemc>
+
 #include <catch2/catch.hpp>
 
 #include "models/hv/ivshmem_device.h"
@@ -341,4 +344,191 @@ TEST_CASE("IVPosition survives a BAR0 remap") {
   sc_core::sc_start();
   CHECK(before == 2);
   CHECK(after == 2);
+}
+
+TEST_CASE("region contents persist across a guest reboot and the re-created device starts unmapped") {
+  test::Bench b(test::two_vm_scenario());
+  Gpa window = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    window = ivshmem_probe(g, k08)->shmem;
+    g.store<u64>(window + 0x20, 0xB007);
+  });
+  sc_core::sc_start();
+  b.platform->hypervisor().reset_vm(b.vm(0));
+  CHECK_FALSE(b.vm(0).ept->walk(window).present);
+  u64 after = 0;
+  u32 ivposition = 9;
+  sc_core::sc_spawn([&] {
+    Guest g(b.cpu("RT_VM"));
+    const auto d = ivshmem_probe(g, k08);
+    after = g.load<u64>(d->shmem + 0x20);
+    ivposition = d->ivposition;
+  });
+  sc_core::sc_start();
+  CHECK(after == 0xB007);
+  CHECK(ivposition == 0);
+  REQUIRE(hv_device(*b.platform, 0));
+  CHECK(hv_device(*b.platform, 0)->region().doorbell_peers[0] == hv_device(*b.platform, 0));
+}
+
+TEST_CASE("Command Memory Space Enable does not gate the hv-land BARs") {
+  test::Bench b(test::two_vm_scenario());
+  u64 shm = 0;
+  u32 id = 9;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    pci_cfg_write16(g, k08, 0x04, 0);  // memory decoding off
+    g.store<u64>(d->shmem, 5);
+    shm = g.load<u64>(d->shmem);
+    id = ivshmem_get_id(g, *d);
+  });
+  sc_core::sc_start();
+  CHECK(shm == 5);
+  CHECK(id == 0);
+}
+
+TEST_CASE("a BAR2 value outside the PCI MMIO windows is mapped anyway") {
+  test::Bench b(test::two_vm_scenario());
+  u64 seen = 0;
+  const Gpa outside = 0x1'0000'0000ULL;  // 4 GiB: neither 2-3.5 GiB nor 256-512 GiB
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    ivshmem_probe(g, k08);
+    pci_cfg_write32(g, k08, 0x1C, 1);
+    pci_cfg_write32(g, k08, 0x18, 0xC);
+    g.store<u64>(outside + 8, 31);
+    seen = g.load<u64>(outside + 8);
+  });
+  sc_core::sc_start();
+  CHECK(seen == 31);
+  CHECK(hv_device(*b.platform, 0)->shm_gpa() == outside);
+}
+
+TEST_CASE("a VM may ring itself") {
+  test::Bench b(test::two_vm_scenario());
+  int handled = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 1, 0xFEE0'0000ULL, 0x42);
+    g.on_interrupt(0x42, [&](Guest&) { ++handled; });
+    ivshmem_int_peer(g, *d, 0, 1);
+    g.compute(100'000);  // the interrupt arrives meanwhile
+  });
+  sc_core::sc_start();
+  CHECK(handled == 1);
+  CHECK(hv_device(*b.platform, 0)->region().doorbells.delivered == 1);
+}
+
+TEST_CASE("a doorbell to a function-masked target is dropped and counted") {
+  test::Bench b(test::two_vm_scenario());
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL, 0x42);
+    pci_cfg_write16(g, k08, 0x42, 0xC000);  // enable + function mask
+    ivshmem_int_peer(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  CHECK(hv_device(*b.platform, 0)->region().doorbells.dropped.at("msix_function_masked") == 1);
+  CHECK(b.vm(0).interrupts_received == 0);
+}
+
+TEST_CASE("an MSI to a LAPIC-passthrough vCPU arrives as a physical IPI") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  TimePs rung_at = 0, woke_at = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL, 0x60);
+    g.halt();
+    woke_at = c.now_ps();
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.compute(5'000'000);
+    g.load<u32>(d->regs);
+    rung_at = c.now_ps();
+    ivshmem_int_peer(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  const TimePs exit_path =
+      3 * b.timing.l1_hit_ps + b.timing.vm_exit_entry_ps + b.timing.mmio_decode_ps + b.timing.hv_mmio_handler_ps;
+  CHECK(woke_at - rung_at ==
+        exit_path + b.timing.irq_lapic_pt_delivery_ps + b.timing.hlt_wakeup_ps + b.timing.isr_entry_ps);
+}
+
+TEST_CASE("one guest driver brings up the hv-land and the dm-land device the same way") {
+  test::Bench b(test::mixed_scenario());
+  std::optional<IvshmemGuestDevice> hv, dm;
+  bool hv_msix = false, dm_msix = true;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    hv = ivshmem_probe(g, k08);
+    dm = ivshmem_probe(g, k09);
+    hv_msix = ivshmem_setup_msix(g, *hv, 0, 0xFEE0'0000ULL, 0x40);
+    dm_msix = ivshmem_setup_msix(g, *dm, 0, 0xFEE0'0000ULL, 0x41);
+  });
+  sc_core::sc_start();
+  REQUIRE(hv);
+  REQUIRE(dm);
+  for (const auto* d : {&*hv, &*dm}) {
+    CHECK(d->regs_size == 256);
+    CHECK(d->shmem_size == 2 * kMiB);
+    CHECK(d->shmem != 0);
+  }
+  CHECK(hv->ivposition == 2);  // the VM id
+  CHECK(dm->ivposition == 0);  // dm-land reads 0
+  CHECK(hv_msix);
+  CHECK_FALSE(dm_msix);
+  CHECK(hv_device(*b.platform, 2)->msix().enabled());
+}
+
+TEST_CASE("a poller sharing its pCPU with its peer under SCHED_IORR waits for the peer's slice") {
+  Scenario s = test::two_vm_scenario();
+  s.scheduler = "SCHED_IORR";
+  s.vms[2].pcpus = {3};  // HMI_VM on the RT VM's pCPU
+  s.workloads = {};
+  test::Bench b(s);
+  std::vector<TimePs> round_trips;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa line = ivshmem_probe(g, k08)->shmem;
+    for (u64 i = 0; i < 3; ++i) {
+      const TimePs t0 = c.now_ps();
+      g.store<u64>(line, 2 * i + 1);
+      g.wait_until(line, 8, Cmp::eq, 2 * i + 2);
+      round_trips.push_back(c.now_ps() - t0);
+    }
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa line = ivshmem_probe(g, k08)->shmem;
+    for (u64 i = 0; i < 3; ++i) {
+      g.wait_until(line, 8, Cmp::eq, 2 * i + 1);
+      g.store<u64>(line, 2 * i + 2);
+    }
+  });
+  sc_core::sc_start();
+  REQUIRE(round_trips.size() == 3);
+  const TimePs slice = b.timing.iorr_slice_ps;
+  // Each side spins through its slice before the other runs.
+  for (TimePs rt :
+       round_trips.size() > 1 ? std::vector<TimePs>(round_trips.begin() + 1, round_trips.end()) : round_trips) {
+    CHECK(rt >= slice);
+    CHECK(rt <= 2 * slice + 4 * b.timing.context_switch_ps + 1'000'000);
+  }
+  CHECK(b.cpu("RT_VM").sched_entity().context_switches > 0);
+  CHECK(b.cpu("HMI_VM").sched_entity().runnable_wait_ps >= slice);
+}
+
+TEST_CASE("SCHED_NOOP refuses two vCPUs on one pCPU") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].pcpus = {3};
+  CHECK_THROWS_AS(test::Bench(s), ConfigError);
 }

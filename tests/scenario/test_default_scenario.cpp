@@ -82,7 +82,7 @@ TEST_CASE("the default scenario runs end to end and its round trip is what the t
   for (const auto& vm : j["vms"]) {
     if (vm["name"] == "Service_VM") continue;
     CHECK(vm["exits"]["io_instruction"].get<int>() > 0);
-    CHECK(vm["exits"]["ept_violation"].get<int>() >= 1);
+    CHECK(vm["exits"]["ept_violation_mmio"].get<int>() >= 1);
   }
   CHECK(j["regions"][0]["name"] == "hv:/hmi_rt");
   CHECK(j["regions"][0]["size"] == 2 * 1024 * 1024);

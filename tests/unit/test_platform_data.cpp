@@ -78,3 +78,11 @@ TEST_CASE("BARs of a post-launched VM's small region go below 4 GiB, a pre-launc
   CHECK((q.bar2 & ~0xFULL) == 0x40'0000'0000ULL);
   CHECK((q.bar2 & 0xF) == 0xC);
 }
+
+TEST_CASE("the hypervisor holds at most 8 hv-land regions") {
+  std::vector<IvshmemRegionPool::RegionSpec> specs;
+  for (u16 i = 0; i < 9; ++i) specs.push_back({"r" + std::to_string(i), i, 2 * kMiB});
+  CHECK_THROWS_AS(IvshmemRegionPool(0x7'0000'0000ULL, specs, 16), std::invalid_argument);
+  specs.pop_back();
+  CHECK_NOTHROW(IvshmemRegionPool(0x7'0000'0000ULL, specs, 16));
+}

@@ -1,0 +1,107 @@
+#include "models/host/pcpu_scheduler.h"
+
+#include <stdexcept>
+
+namespace ivsim {
+
+SchedPolicy sched_policy_from_name(const std::string& name) {
+  if (name == "SCHED_NOOP") return SchedPolicy::noop;
+  if (name == "SCHED_IORR") return SchedPolicy::iorr;
+  if (name == "SCHED_BVT") return SchedPolicy::bvt;
+  if (name == "SCHED_PRIO") return SchedPolicy::prio;
+  throw std::invalid_argument("unknown scheduler " + name);
+}
+
+bool PcpuScheduler::others_runnable(const SchedEntity& e) const {
+  for (const SchedEntity* x : entities_)
+    if (x != &e && x->runnable) return true;
+  return false;
+}
+
+SchedEntity* PcpuScheduler::pick_next() const {
+  SchedEntity* best = nullptr;
+  const std::size_t n = entities_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    // SCHED_IORR scans round-robin from after the last one that ran.
+    SchedEntity* e = entities_[(rr_next_ + k) % n];
+    if (!e->runnable || e->running) continue;
+    if (!best) {
+      best = e;
+      if (policy_ == SchedPolicy::iorr || policy_ == SchedPolicy::noop) break;
+      continue;
+    }
+    if (policy_ == SchedPolicy::prio && e->priority > best->priority) best = e;
+    if (policy_ == SchedPolicy::bvt && e->avt_ps < best->avt_ps) best = e;
+  }
+  return best;
+}
+
+bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
+  e.runnable = true;
+  e.runnable_since_ps = now;
+  if (!current_) return true;
+  switch (policy_) {
+    case SchedPolicy::prio:
+      // sched_prio: a higher-priority thread preempts at once.
+      return e.priority > current_->priority;
+    case SchedPolicy::bvt: {
+      // sched_bvt: a woken thread preempts when its virtual time is behind
+      // the running one's by more than the context-switch allowance.
+      const TimePs cur = current_->avt_ps + (now - running_since_ps_) / current_->weight;
+      return e.avt_ps + params_.bvt_csa_ps < cur;
+    }
+    case SchedPolicy::noop:
+    case SchedPolicy::iorr:
+      return false;  // waits for the slice to end or the runner to block
+  }
+  return false;
+}
+
+TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
+  if (last_ && last_ != &e) ++e.context_switches;
+  e.runnable_wait_ps += now - e.runnable_since_ps;
+  e.running = true;
+  current_ = last_ = &e;
+  running_since_ps_ = now;
+  for (std::size_t i = 0; i < entities_.size(); ++i)
+    if (entities_[i] == &e) rr_next_ = (i + 1) % entities_.size();
+  switch (policy_) {
+    case SchedPolicy::noop:
+      return kForever;
+    case SchedPolicy::iorr:
+      return now + params_.slice_ps;
+    case SchedPolicy::bvt:
+      return now + params_.bvt_mcu_ps;
+    case SchedPolicy::prio:
+      return kForever;  // runs until it blocks or a higher priority wakes
+  }
+  return kForever;
+}
+
+TimePs PcpuScheduler::renew_slice(SchedEntity& e, TimePs now) {
+  if (policy_ == SchedPolicy::bvt) {
+    e.avt_ps += (now - running_since_ps_) / e.weight;
+    running_since_ps_ = now;
+  }
+  switch (policy_) {
+    case SchedPolicy::iorr:
+      return now + params_.slice_ps;
+    case SchedPolicy::bvt:
+      return now + params_.bvt_mcu_ps;
+    default:
+      return kForever;
+  }
+}
+
+SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_runnable) {
+  if (current_ == &e) {
+    e.avt_ps += (now - running_since_ps_) / e.weight;
+    current_ = nullptr;
+  }
+  e.running = false;
+  e.runnable = stays_runnable;
+  if (stays_runnable) e.runnable_since_ps = now;
+  return pick_next();
+}
+
+}  // namespace ivsim

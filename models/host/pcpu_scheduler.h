@@ -1,0 +1,83 @@
+// Who runs on a pCPU when several vCPUs share it: the policies of ACRN's
+// hypervisor/common/sched_{noop,iorr,bvt,prio}.c, as plain C++. The vCPU
+// module asks it at its synchronisation points (slice end, block, wake-up);
+// the SystemC side (waiting, waking) stays in the vCPU.
+#pragma once
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "models/core/types.h"
+
+namespace ivsim {
+
+enum class SchedPolicy : u8 { noop, iorr, bvt, prio };
+
+// Throws std::invalid_argument for an unknown name ("SCHED_IORR", ...).
+SchedPolicy sched_policy_from_name(const std::string& name);
+
+struct SchedParams {
+  TimePs slice_ps = 10'000'000'000;   // SCHED_IORR time slice
+  TimePs bvt_mcu_ps = 1'000'000'000;  // SCHED_BVT minimum charging unit
+  TimePs bvt_csa_ps = 5'000'000'000;  // SCHED_BVT context-switch allowance
+};
+
+// A vCPU as the scheduler sees it (ACRN's thread_object).
+struct SchedEntity {
+  std::string name;
+  void* owner = nullptr;  // the vCPU module behind it
+
+  int priority = 0;     // SCHED_PRIO: higher runs first
+  unsigned weight = 1;  // SCHED_BVT: share of the pCPU
+  bool runnable = false;
+  bool running = false;
+  TimePs runnable_since_ps = 0;
+  TimePs avt_ps = 0;  // SCHED_BVT actual virtual time: run time scaled by 1/weight
+  // Statistics for the report.
+  u64 context_switches = 0;     // times it was switched in after another entity
+  TimePs runnable_wait_ps = 0;  // runnable but not running
+};
+
+class PcpuScheduler {
+ public:
+  static constexpr TimePs kForever = std::numeric_limits<TimePs>::max();
+
+  PcpuScheduler(unsigned pcpu, SchedPolicy policy, const SchedParams& params)
+      : pcpu_(pcpu), policy_(policy), params_(params) {}
+
+  unsigned pcpu() const { return pcpu_; }
+  SchedPolicy policy() const { return policy_; }
+  void add(SchedEntity& e) { entities_.push_back(&e); }
+  const std::vector<SchedEntity*>& entities() const { return entities_; }
+
+  SchedEntity* current() const { return current_; }
+  SchedEntity* last() const { return last_; }
+  bool others_runnable(const SchedEntity& e) const;
+
+  // The entity becomes runnable (woken or started). True when it should
+  // take the pCPU from the current one now (preemption on wake-up).
+  bool wake(SchedEntity& e, TimePs now);
+  // The entity gets the pCPU; returns the end of its slice.
+  TimePs switch_in(SchedEntity& e, TimePs now);
+  // The current entity stops running (blocked, or preempted if it stays
+  // runnable); returns who runs next, or nullptr.
+  SchedEntity* switch_out(SchedEntity& e, TimePs now, bool stays_runnable);
+  // The running entity keeps the pCPU for another slice (nobody else waits).
+  TimePs renew_slice(SchedEntity& e, TimePs now);
+  // Who would run next if the pCPU were free now.
+
+  SchedEntity* pick_next() const;
+
+ private:
+  unsigned pcpu_;
+  SchedPolicy policy_;
+  SchedParams params_;
+  std::vector<SchedEntity*> entities_;
+  SchedEntity* current_ = nullptr;
+  SchedEntity* last_ = nullptr;  // the last one that ran (a switch costs only when it changes)
+  TimePs running_since_ps_ = 0;
+  std::size_t rr_next_ = 0;  // SCHED_IORR: where the round-robin scan starts
+};
+
+}  // namespace ivsim

@@ -1,0 +1,397 @@
+#include "sim/calibrate.h"
+
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "platforms/data_dir.h"
+#include "sim/run.h"
+#include "workloads/workload_kind.h"
+
+namespace ivsim {
+
+namespace {
+
+// ---- building the measurement scenarios ----
+
+WorkloadConfig workload(const std::string& kind_name, const std::string& region, std::map<std::string, GuestRef> roles,
+                        std::map<std::string, ParamValue> params) {
+  const WorkloadKind* kind = find_workload_kind(kind_name);
+  if (!kind) throw std::logic_error("no workload kind " + kind_name);
+  WorkloadConfig w;
+  w.name = kind_name;
+  w.kind = kind_name;
+  w.region = region;
+  w.roles = std::move(roles);
+  for (const auto& p : kind->params) w.params[p.name] = p.default_value;
+  for (auto& [k, v] : params) w.params[k] = v;
+  return w;
+}
+
+ParamValue integer(long long v) {
+  ParamValue p;
+  p.i = v;
+  return p;
+}
+ParamValue text(const char* v) {
+  ParamValue p;
+  p.type = ParamValue::Type::string;
+  p.s = v;
+  return p;
+}
+
+VmConfig vm(unsigned id, const char* name, LoadOrder order, std::vector<unsigned> pcpus, u64 mib) {
+  VmConfig v;
+  v.id = id;
+  v.name = name;
+  v.load_order = order;
+  v.pcpus = std::move(pcpus);
+  v.memory_mib = mib;
+  return v;
+}
+
+// One VM with vCPUs on the given pCPUs and room for the tools' data.
+Scenario single_vm(const Board& board, std::vector<unsigned> pcpus) {
+  Scenario s;
+  s.name = "calibration";
+  s.board = board.name;
+  s.vms = {vm(0, "A", LoadOrder::pre_launched, std::move(pcpus), 512)};
+  return s;
+}
+
+// A pre-launched VM A, the Service VM and a post-launched VM B, sharing the
+// hv-land region "cal"; B alone also has the dm-land region "caldm".
+Scenario two_vms(const Board& board) {
+  Scenario s;
+  s.name = "calibration";
+  s.board = board.name;
+  s.vms = {vm(0, "A", LoadOrder::pre_launched, {board.pcpus[0].id}, 128),
+           vm(1, "SOS", LoadOrder::service_vm, {board.pcpus[2].id}, 512),
+           vm(2, "B", LoadOrder::post_launched, {board.pcpus[1].id}, 128)};
+  RegionConfig hv;
+  hv.name = "cal";
+  hv.members = {{"A", *pci::Bdf::parse("00:08.0")}, {"B", *pci::Bdf::parse("00:08.0")}};
+  RegionConfig dm;
+  dm.name = "caldm";
+  dm.provider = Provider::device_model;
+  dm.members = {{"B", *pci::Bdf::parse("00:09.0")}};
+  s.regions = {hv, dm};
+  return s;
+}
+
+// ---- running one measurement in a child process ----
+
+// SystemC allows one elaboration per process: every measurement forks, the
+// child simulates and writes its numbers back through a pipe.
+using Extract = std::function<std::vector<double>(Simulation&)>;
+
+std::vector<double> measure(const Scenario& s, const Board& board, const Extract& extract, std::string& error) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("calibrate: pipe failed");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("calibrate: fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    try {
+      auto sim = simulate(s, &board);
+      for (const auto& w : sim->platform->workloads())
+        if (w->status() != "completed") throw std::runtime_error("workload " + w->config->name + " " + w->status());
+      for (double v : extract(*sim)) out += fmt::format("{:.17g}\n", v);
+    } catch (const std::exception& e) {
+      out = std::string("error ") + e.what() + "\n";
+    }
+    const ssize_t n = write(fds[1], out.data(), out.size());
+    (void)n;
+    close(fds[1]);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::vector<double> values;
+  if (text.rfind("error ", 0) == 0) {
+    error = text.substr(6, text.size() - 7);
+    return values;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error = "measurement process failed";
+    return values;
+  }
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t end = text.find('\n', pos);
+    values.push_back(std::strtod(text.substr(pos, end - pos).c_str(), nullptr));
+    pos = end + 1;
+  }
+  return values;
+}
+
+// The median of a workload's metric, in picoseconds.
+Extract p50_of(const std::string& metric) {
+  return [metric](Simulation& sim) {
+    const auto& w = *sim.platform->workloads().front();
+    for (const auto& m : w.metrics.metrics())
+      if (m->name == metric) return std::vector<double>{static_cast<double>(m->histogram.percentile(50))};
+    throw std::runtime_error("no metric " + metric);
+  };
+}
+
+Extract min_of(const std::string& metric) {
+  return [metric](Simulation& sim) {
+    const auto& w = *sim.platform->workloads().front();
+    for (const auto& m : w.metrics.metrics())
+      if (m->name == metric) return std::vector<double>{static_cast<double>(m->histogram.min())};
+    throw std::runtime_error("no metric " + metric);
+  };
+}
+
+std::vector<std::string> yaml_names(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) names.push_back(n.substr(0, n.size() - 5));
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<CalibrationRow> load_targets(const std::string& profile) {
+  const std::string path = data_dir() + "/calibration/" + profile + ".yaml";
+  std::vector<CalibrationRow> rows;
+  try {
+    for (const auto& n : YAML::LoadFile(path)["rows"]) {
+      CalibrationRow r;
+      r.id = n["id"].as<std::string>();
+      r.quantity = n["quantity"].as<std::string>();
+      r.unit = n["unit"].as<std::string>();
+      r.source = n["source"].as<std::string>();
+      if (n["consistency"]) r.consistency = n["consistency"].as<std::string>();
+      if (n["expected"]) {
+        r.expected_lo = n["expected"][0].as<double>();
+        r.expected_hi = n["expected"][1].as<double>();
+      }
+      if (n["tolerance"]) r.tolerance = n["tolerance"].as<double>();
+      if (n["tolerance_abs"]) r.tolerance_abs = n["tolerance_abs"].as<double>();
+      rows.push_back(r);
+    }
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "rows", e.msg);
+  }
+  return rows;
+}
+
+void judge(CalibrationRow& r) {
+  if (r.consistency.empty()) {
+    if (r.tolerance_abs >= 0) {
+      r.accept_lo = r.expected_lo - r.tolerance_abs;
+      r.accept_hi = r.expected_hi + r.tolerance_abs;
+    } else {
+      r.accept_lo = r.expected_lo * (1 - r.tolerance);
+      r.accept_hi = r.expected_hi * (1 + r.tolerance);
+    }
+  } else {
+    r.accept_lo = r.expected_lo * (1 - r.tolerance);
+    r.accept_hi = r.expected_hi * (1 + r.tolerance);
+  }
+  r.pass = r.measured_ok && r.measured >= r.accept_lo && r.measured <= r.accept_hi;
+}
+
+}  // namespace
+
+std::vector<std::string> calibrated_profiles() { return yaml_names(data_dir() + "/calibration"); }
+
+CalibrationReport calibrate(const std::string& profile_name) {
+  const auto names = calibrated_profiles();
+  if (std::find(names.begin(), names.end(), profile_name) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile",
+                      "no calibration table for \"" + profile_name + "\"; calibrated profiles: " + list);
+  }
+  // Measure on a shipped board that uses this profile.
+  Board board;
+  bool found = false;
+  for (const auto& b : board_names()) {
+    board = load_board(b, {});
+    if (board.timing_profile == profile_name) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile", "no shipped board uses " + profile_name);
+  const TimingProfile profile = load_timing_profile(profile_name, {});
+  const TimingParams t = resolve_timing(profile);
+  const double mhz = static_cast<double>(t.core_clock.mhz());
+  auto cycles = [mhz](double ps) { return ps * mhz / 1e6; };
+  auto ns = [](double ps) { return ps / 1000.0; };
+
+  CalibrationReport report;
+  report.profile = profile_name;
+  report.board = board.name;
+  report.rows = load_targets(profile_name);
+  std::map<std::string, double> measured;
+
+  auto run = [&](CalibrationRow& r, const Scenario& s, const Board& b, const Extract& ex,
+                 const std::function<double(const std::vector<double>&)>& convert, const std::string& detail) {
+    std::string error;
+    const auto v = measure(s, b, ex, error);
+    if (!error.empty() || v.empty()) {
+      r.detail = "not measured: " + (error.empty() ? std::string("no value") : error);
+      return;
+    }
+    r.measured = convert(v);
+    r.measured_ok = true;
+    r.detail = detail;
+    measured[r.id] = r.measured;
+  };
+
+  const unsigned p0 = board.pcpus[0].id, p1 = board.pcpus[1].id;
+  for (CalibrationRow& r : report.rows) {
+    const std::string& id = r.id;
+    if (id == "1a" || id == "1b" || id == "1c" || id == "2") {
+      const long long ws = id == "1a" ? 16 << 10 : id == "1b" ? 128 << 10 : id == "1c" ? 4 << 20 : 128 << 20;
+      Scenario s = single_vm(board, {p0});
+      s.workloads = {workload("pointer_chase", "", {{"chaser", {"A", 0}}},
+                              {{"working_set_bytes", integer(ws)}, {"iterations", integer(20000)}})};
+      run(
+          r, s, board, p50_of("load_latency"),
+          [&](const std::vector<double>& v) { return id == "2" ? ns(v[0]) : cycles(v[0]); },
+          fmt::format("pointer_chase over {} KiB, median load", ws >> 10));
+    } else if (id == "3" || id == "4") {
+      Board b = board;
+      unsigned other = p1;
+      if (id == "4") {
+        // A two-die variant of the board: the upper half of its pCPUs on die 1.
+        for (std::size_t k = 0; k < b.pcpus.size(); ++k) b.pcpus[k].die = k >= b.pcpus.size() / 2 ? 1 : 0;
+        other = b.pcpus.back().id;
+      }
+      Scenario s = single_vm(b, {p0, other});
+      s.workloads = {
+          workload("c2c_pingpong", "", {{"ping", {"A", 0}}, {"pong", {"A", 1}}}, {{"iterations", integer(2000)}})};
+      run(
+          r, s, b, p50_of("round_trip"), [&](const std::vector<double>& v) { return ns(v[0]) / 2; },
+          fmt::format("c2c_pingpong pCPU {} <-> {}, median round trip / 2", p0, other));
+    } else if (id == "5") {
+      Scenario s = two_vms(board);
+      s.workloads = {
+          workload("c2c_pingpong", "cal", {{"ping", {"A", 0}}, {"pong", {"B", 0}}}, {{"iterations", integer(2000)}})};
+      run(
+          r, s, board, p50_of("round_trip"), [&](const std::vector<double>& v) { return ns(v[0]); },
+          "c2c_pingpong through hv:/cal between a pre- and a post-launched VM, median round trip");
+      if (measured.count("3")) r.expected_lo = r.expected_hi = 2 * measured["3"];
+    } else if (id == "8" || id == "9a" || id == "9b" || id == "10") {
+      const char* exit = id == "8" ? "hypercall" : id == "9a" ? "pio" : "mmio";
+      Scenario s = two_vms(board);
+      const bool dm = id == "10";
+      s.workloads = {workload("vmexit",
+                              id == "9b" ? "cal"
+                              : dm       ? "caldm"
+                                         : "",
+                              {{"guest", {dm ? "B" : "A", 0}}}, {{"exit", text(exit)}, {"iterations", integer(2000)}})};
+      run(
+          r, s, board, p50_of(exit), [&](const std::vector<double>& v) { return cycles(v[0]); },
+          fmt::format("vmexit {}{}, median", exit,
+                      dm           ? " on the dm-land device"
+                      : id == "9b" ? " on the hv-land device"
+                                   : ""));
+    } else if (id == "11") {
+      Scenario s = single_vm(board, {p0, p1});
+      s.workloads = {
+          workload("ipi_pingpong", "", {{"ping", {"A", 0}}, {"pong", {"A", 1}}}, {{"iterations", integer(2000)}})};
+      run(
+          r, s, board, p50_of("round_trip"), [&](const std::vector<double>& v) { return cycles(v[0]) / 2; },
+          "ipi_pingpong, median round trip / 2 (receiver halted)");
+    } else if (id == "12") {
+      Scenario s = single_vm(board, {p0});
+      s.workloads = {workload("timer", "", {{"guest", {"A", 0}}}, {{"iterations", integer(2000)}})};
+      run(
+          r, s, board, p50_of("timer_immediate"), [&](const std::vector<double>& v) { return cycles(v[0]); },
+          "timer armed for now, median until its handler");
+    } else if (id == "13") {
+      const long long bytes = 64LL << 20;
+      Scenario s = single_vm(board, {p0});
+      s.workloads = {workload("memcpy_bandwidth", "", {{"copier", {"A", 0}}},
+                              {{"bytes", integer(bytes)}, {"iterations", integer(2)}})};
+      run(
+          r, s, board, min_of("copy"), [&](const std::vector<double>& v) { return bytes / ns(v[0]); },
+          "memcpy_bandwidth of 64 MiB, fastest copy");
+    } else if (id == "14") {
+      Scenario s = two_vms(board);
+      s.workloads = {
+          workload("pingpong", "cal", {{"initiator", {"A", 0}}, {"responder", {"B", 0}}},
+                   {{"notify", text("doorbell")}, {"message_bytes", integer(8)}, {"iterations", integer(1000)}})};
+      run(
+          r, s, board, p50_of("round_trip"), [&](const std::vector<double>& v) { return ns(v[0]) / 2; },
+          "pingpong notify=doorbell, 8-byte messages, median round trip / 2");
+      if (measured.count("9b"))
+        r.expected_lo = r.expected_hi =
+            measured["9b"] * 1e3 / mhz + ns(t.irq_posted_delivery_ps) + ns(t.hlt_wakeup_ps) + ns(t.isr_entry_ps);
+    } else {
+      r.detail = "no in-twin measurement for this row";
+    }
+    if (!r.consistency.empty() && r.expected_hi == 0 && r.measured_ok)
+      r.detail += " (the rows it depends on were not measured)";
+    judge(r);
+  }
+  return report;
+}
+
+std::string calibration_table(const CalibrationReport& rep) {
+  std::string out = fmt::format("calibration of {} on board {}\n", rep.profile, rep.board);
+  out += fmt::format("{:<4} {:<58} {:>19} {:>12} {:>19}  {}\n", "row", "quantity", "expected", "measured", "accepted",
+                     "result");
+  for (const auto& r : rep.rows) {
+    const std::string expected =
+        r.consistency.empty()
+            ? (r.expected_lo == r.expected_hi ? fmt::format("{:g} {}", r.expected_lo, r.unit)
+                                              : fmt::format("{:g}-{:g} {}", r.expected_lo, r.expected_hi, r.unit))
+            : fmt::format("{:.1f} {}", r.expected_lo, r.unit);
+    out += fmt::format("{:<4} {:<58} {:>19} {:>12} {:>19}  {}\n", r.id, r.quantity.substr(0, 58), expected,
+                       r.measured_ok ? fmt::format("{:.1f}", r.measured) : "-",
+                       fmt::format("{:.1f}-{:.1f}", r.accept_lo, r.accept_hi), r.pass ? "pass" : "FAIL");
+    out += fmt::format("     {}: {}\n", r.consistency.empty() ? "source" : "consistency: " + r.consistency, r.source);
+    out += fmt::format("     measured: {}\n", r.detail);
+  }
+  std::size_t passed = 0;
+  for (const auto& r : rep.rows) passed += r.pass;
+  out += fmt::format("{} of {} rows pass\n", passed, rep.rows.size());
+  return out;
+}
+
+Json calibration_json(const CalibrationReport& rep) {
+  Json rows = Json::array();
+  for (const auto& r : rep.rows) {
+    Json j = {{"id", r.id},
+              {"quantity", r.quantity},
+              {"unit", r.unit},
+              {"source", r.source},
+              {"expected", {r.expected_lo, r.expected_hi}},
+              {"accepted", {r.accept_lo, r.accept_hi}},
+              {"measured", r.measured_ok ? Json(r.measured) : Json(nullptr)},
+              {"detail", r.detail},
+              {"pass", r.pass}};
+    if (!r.consistency.empty()) j["consistency"] = r.consistency;
+    rows.push_back(j);
+  }
+  return {{"schema", "ivsim-calibration/1"}, {"profile", rep.profile}, {"board", rep.board}, {"rows", rows}};
+}
+
+}  // namespace ivsim

@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include "models/host/pcpu_scheduler.h"
+
+using namespace ivsim;
+
+TEST_CASE("SCHED_IORR runs runnable vCPUs round robin with 10 ms slices and never preempts on wake-up") {
+  PcpuScheduler s(3, SchedPolicy::iorr, SchedParams{10'000'000'000, 1'000'000'000, 5'000'000'000});
+  SchedEntity a, b, c;
+  s.add(a);
+  s.add(b);
+  s.add(c);
+  CHECK(s.wake(a, 0));  // idle pCPU
+  CHECK(s.switch_in(a, 0) == 10'000'000'000);
+  CHECK_FALSE(s.wake(b, 5));
+  CHECK_FALSE(s.wake(c, 6));
+  CHECK(s.switch_out(a, 10'000'000'000, true) == &b);
+  s.switch_in(b, 10'000'000'000);
+  CHECK(b.context_switches == 1);
+  CHECK(b.runnable_wait_ps == 10'000'000'000 - 5);
+  CHECK(s.switch_out(b, 20'000'000'000, true) == &c);
+  s.switch_in(c, 20'000'000'000);
+  CHECK(s.switch_out(c, 20'000'000'001, false) == &a);  // c blocks; a is next round
+}
+
+TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up preempts") {
+  PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
+  SchedEntity low, high;
+  low.priority = 0;
+  high.priority = 1;
+  s.add(low);
+  s.add(high);
+  s.wake(low, 0);
+  s.switch_in(low, 0);
+  CHECK(s.wake(high, 100));
+  CHECK(s.switch_out(low, 100, true) == &high);
+}
+
+TEST_CASE("SCHED_BVT picks the least virtual time and weights scale it") {
+  PcpuScheduler s(0, SchedPolicy::bvt, SchedParams{10'000'000'000, 1'000'000'000, 5'000'000'000});
+  SchedEntity heavy, light;
+  heavy.weight = 2;
+  s.add(heavy);
+  s.add(light);
+  s.wake(heavy, 0);
+  s.wake(light, 0);
+  s.switch_in(heavy, 0);
+  s.switch_out(heavy, 2'000'000'000, true);  // 2 ms at weight 2: 1 ms of virtual time
+  CHECK(heavy.avt_ps == 1'000'000'000);
+  s.switch_in(light, 2'000'000'000);
+  s.switch_out(light, 4'000'000'000, true);  // 2 ms at weight 1
+  CHECK(light.avt_ps == 2'000'000'000);
+  CHECK(s.pick_next() == &heavy);
+  // A waking thread preempts only when behind by more than the allowance.
+  s.switch_in(heavy, 4'000'000'000);
+  SchedEntity late;
+  s.add(late);
+  CHECK_FALSE(s.wake(late, 4'000'000'000));  // avt 0 vs 1 ms: within the 5 ms allowance
+}

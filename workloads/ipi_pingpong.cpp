@@ -1,0 +1,36 @@
+#include "models/core/metrics.h"
+#include "workloads/guest_api.h"
+#include "workloads/measurements.h"
+
+namespace ivsim {
+
+namespace {
+constexpr u32 kX2apicIcr = 0x830;
+constexpr u8 kIpiVector = 0xF0;
+u64 icr_fixed(u32 dest_vcpu, u8 vector) { return (u64{dest_vcpu} << 32) | vector; }
+}  // namespace
+
+// Send an IPI, halt until the answer's handler ran: round trip = 2 x send->handled.
+void ipi_ping(Guest& g, const WorkloadContext& ctx) {
+  const u32 peer = static_cast<u32>(ctx.role_vcpu.at("pong"));
+  const u64 warmup = static_cast<u64>(ctx.param_int("warmup"));
+  const u64 total = warmup + static_cast<u64>(ctx.param_int("iterations"));
+  LatencyMetric& rt = ctx.metrics->metric("round_trip");
+  g.on_interrupt(kIpiVector, [](Guest&) {});
+  g.compute(100'000);  // let the peer install its handler and halt
+  for (u64 i = 0; i < total; ++i) {
+    const Timestamp start = g.timestamp();
+    g.wrmsr(kX2apicIcr, icr_fixed(peer, kIpiVector));
+    g.halt();
+    if (i >= warmup) rt.record(start, g.timestamp());
+  }
+}
+
+void ipi_pong(Guest& g, const WorkloadContext& ctx) {
+  const u32 peer = static_cast<u32>(ctx.role_vcpu.at("ping"));
+  const u64 total = static_cast<u64>(ctx.param_int("warmup") + ctx.param_int("iterations"));
+  g.on_interrupt(kIpiVector, [peer](Guest& isr) { isr.wrmsr(kX2apicIcr, icr_fixed(peer, kIpiVector)); });
+  for (u64 i = 0; i < total; ++i) g.halt();
+}
+
+}  // namespace ivsim
