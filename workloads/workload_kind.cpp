@@ -179,7 +179,7 @@ std::vector<WorkloadKind> make_kinds() {
   WorkloadKind copy;
   copy.name = "memcpy_bandwidth";
   copy.doc = "A single-core copy of a buffer in guest RAM; bandwidth = bytes / copy time.";
-  copy.roles = {{"copier", "copies in 4 KiB chunks", &memcpy_bandwidth}};
+  copy.roles = {{"copier", "copies in 64 KiB chunks", &memcpy_bandwidth}};
   copy.params = {{"bytes", ParamValue::Type::integer, integer(64 << 20), 4096, 1LL << 32, "bytes", "buffer size", {}},
                  iterations(3)};
   copy.needs_region = false;
