@@ -13,6 +13,8 @@ double ns(TimePs ps) { return static_cast<double>(ps) / 1000.0; }
 // Picoseconds to nanoseconds rounded to the picosecond: stable digits.
 double ns_rounded(double ps) { return static_cast<double>(static_cast<long long>(ps + 0.5)) / 1000.0; }
 
+const char* page_size_name(u64 bytes) { return bytes >= kPageSize1G ? "1G" : bytes >= kPageSize2M ? "2M" : "4K"; }
+
 Json param_to_json(const ParamValue& p) {
   switch (p.type) {
     case ParamValue::Type::integer:
@@ -68,7 +70,12 @@ Json scenario_to_json(const Scenario& s) {
                    {"vm_type", v.vm_type},
                    {"cpu_affinity", v.pcpus},
                    {"memory_mib", v.memory_mib},
-                   {"lapic_passthrough", v.lapic_passthrough}});
+                   {"lapic_passthrough", v.lapic_passthrough},
+                   {"priority", v.priority},
+                   {"bvt_weight", v.bvt_weight},
+                   {"guest_paging", v.guest_paging},
+                   {"guest_page_size", page_size_name(v.guest_page_size)},
+                   {"ept_max_page", page_size_name(v.ept_max_page)}});
   }
   j["vms"] = vms;
   Json regions = Json::array();

@@ -76,8 +76,9 @@ const std::vector<std::string> kTopKeys = {"name", "description", "board", "hype
                                            "vms",  "ivshmem",     "run",   "workloads"};
 const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
-const std::vector<std::string> kVmKeys = {"id",           "name",       "load_order",       "vm_type",
-                                          "cpu_affinity", "memory_mib", "lapic_passthrough"};
+const std::vector<std::string> kVmKeys = {"id",           "name",         "load_order",        "vm_type",
+                                          "cpu_affinity", "memory_mib",   "lapic_passthrough", "priority",
+                                          "bvt_weight",   "guest_paging", "guest_page_size",   "ept_max_page"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kWorkloadKeys = {"name", "kind", "region", "roles", "params"};
@@ -417,6 +418,7 @@ class Loader {
         vm.lapic_passthrough = read_bool(*l, p + ".lapic_passthrough");
       else
         note_default(&n, p + ".lapic_passthrough");
+      read_vm_translation_and_scheduling(n, p, vm);
 
       s_.vms.push_back(std::move(vm));
     }
@@ -659,20 +661,24 @@ class Loader {
       const WorkloadKind* kind = find_workload_kind(w.kind);
       if (!kind) fail(kind_node.loc, p + ".kind", unknown("workload kind", w.kind, kind_names));
 
-      const Node& region_node = required(n, p, "region");
-      const std::string region_text = read_string(region_node, p + ".region");
-      const RegionRef rr = parse_region_ref(region_text);
-      const auto matches = matching_regions(s_.regions, rr);
-      if (matches.empty()) fail(region_node.loc, p + ".region", unknown("region", region_text, region_names));
-      if (matches.size() > 1)
-        fail(region_node.loc, p + ".region",
-             "region name " + quote(rr.name) +
-                 " is ambiguous: a Hypervisor and a Device Model region both use it; "
-                 "write hv:/" +
-                 rr.name + " or dm:/" + rr.name);
-      const RegionConfig& region = *matches[0];
-      w.region = region_ref_text(s_.regions, region);
-      used_regions_.insert(&region);
+      // Measurement kinds work in guest RAM: their region is optional.
+      const RegionConfig* region = nullptr;
+      const Node* region_node = kind->needs_region ? &required(n, p, "region") : optional(n, "region");
+      if (region_node) {
+        const std::string region_text = read_string(*region_node, p + ".region");
+        const RegionRef rr = parse_region_ref(region_text);
+        const auto matches = matching_regions(s_.regions, rr);
+        if (matches.empty()) fail(region_node->loc, p + ".region", unknown("region", region_text, region_names));
+        if (matches.size() > 1)
+          fail(region_node->loc, p + ".region",
+               "region name " + quote(rr.name) +
+                   " is ambiguous: a Hypervisor and a Device Model region both use it; "
+                   "write hv:/" +
+                   rr.name + " or dm:/" + rr.name);
+        region = matches[0];
+        w.region = region_ref_text(s_.regions, *region);
+        used_regions_.insert(region);
+      }
 
       read_roles(required(n, p, "roles"), p + ".roles", *kind, region, w);
       read_params(optional(n, "params"), &n, p + ".params", *kind, w);
@@ -731,7 +737,41 @@ class Loader {
     }
   }
 
-  void read_roles(const Node& roles, const std::string& rp, const WorkloadKind& kind, const RegionConfig& region,
+  // Scheduling weights and page sizes: all optional.
+  void read_vm_translation_and_scheduling(const Node& n, const std::string& p, VmConfig& vm) {
+    if (const Node* x = optional(n, "priority"))
+      vm.priority = static_cast<int>(read_int(*x, p + ".priority", 0, 255));
+    else
+      note_default(&n, p + ".priority");
+    if (const Node* x = optional(n, "bvt_weight"))
+      vm.bvt_weight = static_cast<unsigned>(read_int(*x, p + ".bvt_weight", 1, 1024));
+    else
+      note_default(&n, p + ".bvt_weight");
+    if (const Node* x = optional(n, "guest_paging"))
+      vm.guest_paging = read_bool(*x, p + ".guest_paging");
+    else
+      note_default(&n, p + ".guest_paging");
+    auto page = [&](const char* key, u64& out) {
+      const Node* x = optional(n, key);
+      if (!x) {
+        note_default(&n, p + "." + key);
+        return;
+      }
+      const std::string v = read_string(*x, p + "." + key);
+      if (v == "4K")
+        out = kPageSize4K;
+      else if (v == "2M")
+        out = kPageSize2M;
+      else if (v == "1G")
+        out = kPageSize1G;
+      else
+        fail(x->loc, p + "." + key, "expected one of 4K, 2M, 1G, got " + quote(v));
+    };
+    page("guest_page_size", vm.guest_page_size);
+    page("ept_max_page", vm.ept_max_page);
+  }
+
+  void read_roles(const Node& roles, const std::string& rp, const WorkloadKind& kind, const RegionConfig* region,
                   WorkloadConfig& w) {
     expect(roles, rp, Node::Kind::mapping);
     std::vector<std::string> role_names;
@@ -750,13 +790,13 @@ class Loader {
       g.vm = read_string(vm_node, p + ".vm");
       const VmConfig* vm = s_.find_vm(g.vm);
       if (!vm) fail(vm_node.loc, p + ".vm", unknown("VM", g.vm, vm_names()));
-      const bool member = std::any_of(region.members.begin(), region.members.end(),
-                                      [&](const RegionMember& m) { return m.vm == g.vm; });
+      const bool member = !region || std::any_of(region->members.begin(), region->members.end(),
+                                                 [&](const RegionMember& m) { return m.vm == g.vm; });
       if (!member) {
         std::vector<std::string> members;
-        for (const auto& m : region.members) members.push_back(m.vm);
+        for (const auto& m : region->members) members.push_back(m.vm);
         fail(vm_node.loc, p + ".vm",
-             "VM " + quote(g.vm) + " is not a member of region " + quote(region.name) +
+             "VM " + quote(g.vm) + " is not a member of region " + quote(region->name) +
                  " (members: " + (members.empty() ? std::string("none") : join_list(members)) + ")");
       }
 

@@ -598,3 +598,31 @@ TEST_CASE("scenario loader: a board may be an ACRN board file, relative to the s
   const Scenario t = load_scenario_text(kBase, dir + "/scenario.yaml", {"board=" + dir + "/acrn/board-8cpu.xml"});
   CHECK(t.board == dir + "/acrn/board-8cpu.xml");
 }
+
+TEST_CASE("scenario loader: measurement workloads need no region and VMs take scheduling and page-size fields",
+          "[scenario_loader]") {
+  std::string yaml = mutate("    lapic_passthrough: true\n",
+                            "    lapic_passthrough: true\n    priority: 2\n    bvt_weight: 3\n    guest_page_size: 2M\n"
+                            "    ept_max_page: 4K\n    guest_paging: false\n");
+  yaml.replace(yaml.find("run:\n"), 5,
+               "  - name: chase\n    kind: pointer_chase\n    roles:\n      chaser: { vm: RT_VM }\nrun:\n");
+  const Scenario s = load_scenario_text(yaml, "base.yaml", {});
+
+  REQUIRE(s.workloads.size() == 2);
+  CHECK(s.workloads[1].region.empty());
+  const VmConfig& rt = *s.find_vm("RT_VM");
+  CHECK(rt.priority == 2);
+  CHECK(rt.bvt_weight == 3);
+  CHECK(rt.guest_page_size == kPageSize2M);
+  CHECK(rt.ept_max_page == kPageSize4K);
+  CHECK_FALSE(rt.guest_paging);
+  try {
+    load_scenario_text(
+        mutate("    lapic_passthrough: true\n", "    lapic_passthrough: true\n    guest_page_size: 8K\n"), "base.yaml",
+        {});
+    FAIL("expected an error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) ==
+          "base.yaml:14:22: error: vms[0].guest_page_size: expected one of 4K, 2M, 1G, got \"8K\"");
+  }
+}
