@@ -12,21 +12,7 @@
 
 namespace ivsim {
 
-std::vector<std::string> board_names() {
-  std::vector<std::string> names;
-  const std::string dir = data_dir() + "/boards";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      const std::string ext = ".yaml";
-      if (n.size() > ext.size() && n.compare(n.size() - ext.size(), ext.size(), ext) == 0)
-        names.push_back(n.substr(0, n.size() - ext.size()));
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> board_names() { return shipped_yaml_names("boards"); }
 
 Board load_board(const std::string& name, const SourceLocation& where) {
   if (is_xml_path(name)) return load_board_xml(name, where);

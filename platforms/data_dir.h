@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace ivsim {
 
@@ -9,5 +10,7 @@ namespace ivsim {
 // the binary was built from.
 std::string data_dir();
 std::string default_scenario_path();  // data_dir()/scenarios/default.yaml
+// The names (without .yaml) of the files in data_dir()/<folder>, sorted.
+std::vector<std::string> shipped_yaml_names(const std::string& folder);
 
 }  // namespace ivsim

@@ -66,19 +66,7 @@ const TimingEntry* TimingProfile::find(const std::string& entry) const {
   return nullptr;
 }
 
-std::vector<std::string> timing_profile_names() {
-  std::vector<std::string> names;
-  const std::string dir = data_dir() + "/profiles";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) names.push_back(n.substr(0, n.size() - 5));
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> timing_profile_names() { return shipped_yaml_names("profiles"); }
 
 namespace {
 

@@ -160,19 +160,6 @@ Extract min_of(const std::string& metric) {
   };
 }
 
-std::vector<std::string> yaml_names(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) names.push_back(n.substr(0, n.size() - 5));
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 std::vector<CalibrationRow> load_targets(const std::string& profile) {
   const std::string path = data_dir() + "/calibration/" + profile + ".yaml";
   std::vector<CalibrationRow> rows;
@@ -216,7 +203,7 @@ void judge(CalibrationRow& r) {
 
 }  // namespace
 
-std::vector<std::string> calibrated_profiles() { return yaml_names(data_dir() + "/calibration"); }
+std::vector<std::string> calibrated_profiles() { return shipped_yaml_names("calibration"); }
 
 CalibrationReport calibrate(const std::string& profile_name) {
   const auto names = calibrated_profiles();
