@@ -36,7 +36,8 @@ std::string WorkloadRun::status() const {
   for (const auto& r : roles)
     if (!r.error.empty()) return "failed";
   for (const auto& r : roles)
-    if (!r.vcpu->finished()) return "blocked";
+    if (!r.vcpu->finished()) return stopped_by_duration ? "stopped" : "blocked";
+
   return "completed";
 }
 

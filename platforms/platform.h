@@ -36,7 +36,11 @@ struct WorkloadRun {
   const WorkloadConfig* config = nullptr;
   MetricSink metrics;
   std::vector<RoleRun> roles;
-  // "completed", "blocked" (a role never finished) or "failed" (a role's program stopped with an error).
+  bool stopped_by_duration = false;  // the run's duration_us ended before it did
+
+  // "completed", "blocked" (a role never finished), "stopped" (run.duration_us
+  // ended first) or "failed" (a role's program stopped with an error).
+
   std::string status() const;
 };
 

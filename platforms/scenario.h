@@ -78,7 +78,9 @@ struct WorkloadConfig {
 struct RunConfig {
   u64 seed = 1;
   u64 quantum_ns = 1000;  // tlm global quantum
+  u64 duration_us = 0;    // stop after this much simulated time; 0: when the workloads end
 };
+
 
 struct Scenario {
   std::string name;

@@ -99,7 +99,8 @@ Json scenario_to_json(const Scenario& s) {
         {{"name", w.name}, {"kind", w.kind}, {"region", w.region}, {"roles", roles}, {"params", params}});
   }
   j["workloads"] = workloads;
-  j["run"] = {{"seed", s.run.seed}, {"quantum_ns", s.run.quantum_ns}};
+  j["run"] = {{"seed", s.run.seed}, {"quantum_ns", s.run.quantum_ns}, {"duration_us", s.run.duration_us}};
+
   return j;
 }
 

@@ -29,7 +29,14 @@ std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* boa
 std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board) {
   auto sim = elaborate(scenario, board);
   const auto wall_start = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  if (scenario.run.duration_us > 0) {
+    sc_core::sc_start(sc_core::sc_time(static_cast<double>(scenario.run.duration_us), sc_core::SC_US));
+    if (sc_core::sc_time_stamp() >= sc_core::sc_time(static_cast<double>(scenario.run.duration_us), sc_core::SC_US))
+      for (const auto& w : sim->platform->workloads()) w->stopped_by_duration = true;
+  } else {
+    sc_core::sc_start();
+  }
+
   const auto wall_end = std::chrono::steady_clock::now();
 
   HostStats& host = sim->host;
@@ -56,7 +63,7 @@ int run_scenario(const Scenario& scenario, const RunOptions& options) {
   int status = 0;
   for (const auto& w : platform.workloads()) {
     const std::string st = w->status();
-    if (st == "completed") continue;
+    if (st == "completed" || st == "stopped") continue;
     for (const auto& role : w->roles) {
       if (!role.error.empty())
         std::fprintf(stderr, "ivsim: workload %s role %s failed: %s\n", w->config->name.c_str(), role.role.c_str(),

@@ -83,7 +83,8 @@ const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "r
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kWorkloadKeys = {"name", "kind", "region", "roles", "params"};
 const std::vector<std::string> kRoleKeys = {"vm", "vcpu"};
-const std::vector<std::string> kRunKeys = {"seed", "quantum_ns"};
+const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us"};
+
 const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing"};
 
 const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED_BVT", "SCHED_PRIO"};
@@ -881,6 +882,10 @@ class Loader {
       s_.run.quantum_ns = static_cast<u64>(read_int(*n, "run.quantum_ns", 1, 1000000));
     else
       note_default(r, "run.quantum_ns");
+    if (const Node* n = r ? optional(*r, "duration_us") : nullptr)
+      s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL));
+    else
+      note_default(r, "run.duration_us");
   }
 
   const ScenarioTree& tree_;

@@ -110,3 +110,17 @@ TEST_CASE("ivsim --version and --help answer") {
   CHECK(r.status == 0);
   CHECK(r.out.find("--report") != std::string::npos);
 }
+
+TEST_CASE("run.duration_us stops the run at that simulated time and the workload reports stopped") {
+  const std::string report = temp_path("duration.json");
+  const Result r = run("run --quiet --report " + report + " --set run.duration_us=500");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(slurp(report));
+  CHECK(j["workloads"][0]["status"] == "stopped");
+  const auto count = j["workloads"][0]["metrics"][0]["count"].get<long long>();
+  CHECK(count > 100);
+  CHECK(count < 20000);
+  CHECK(j["simulated_ns"].get<double>() <= 500000 + 1000);  // within a quantum of the limit
+  std::remove(report.c_str());
+}
