@@ -1,6 +1,7 @@
 #include "platforms/xml_document.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "platforms/input_file.h"
 
@@ -106,25 +107,12 @@ bool is_xml_path(const std::string& path) { return path.size() > 4 && path.compa
 
 bool parse_xml_uint(const std::string& text, unsigned long long& value) {
   std::size_t i = 0;
-  unsigned base = 10;
+  int base = 10;
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) base = 16, i = 2;
   if (i == text.size()) return false;
-  value = 0;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a' + 10);
-    else if (base == 16 && c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A' + 10);
-    else
-      return false;
-    if (value > (~0ULL - d) / base) return false;
-    value = value * base + d;
-  }
-  return true;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data() + i, end, value, base);
+  return stop == end && ec == std::errc();
 }
 
 }  // namespace ivsim

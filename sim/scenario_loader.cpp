@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -37,24 +38,11 @@ IntParse parse_integer(const std::string& t, bool& neg, u64& mag) {
   unsigned base = 10;
   if (t.size() - i > 2 && t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'X')) base = 16, i += 2;
   if (i == t.size()) return IntParse::not_integer;
-  bool overflow = false;
-  for (; i < t.size(); ++i) {
-    const char c = t[i];
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a' + 10);
-    else if (base == 16 && c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A' + 10);
-    else
-      return IntParse::not_integer;
-    if (mag > (UINT64_MAX - d) / base)
-      overflow = true;
-    else
-      mag = mag * base + d;
-  }
-  return overflow ? IntParse::overflow : IntParse::ok;
+  const char* end = t.data() + t.size();
+  const auto [stop, ec] = std::from_chars(t.data() + i, end, mag, static_cast<int>(base));
+  // Out of range still consumes every digit; anything left is not a digit.
+  if (stop != end) return IntParse::not_integer;
+  return ec == std::errc::result_out_of_range ? IntParse::overflow : IntParse::ok;
 }
 
 std::string format_number(double v) {
