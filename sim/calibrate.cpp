@@ -409,6 +409,35 @@ CalibrationReport calibrate(const std::string& profile_name) {
   return report;
 }
 
+std::string c2c_matrix(const Board& board, unsigned iterations) {
+  // Like core-to-core-latency's matrix: one-way latency (median round trip
+  // / 2) of a line bounced between each pair of pCPUs.
+  const std::size_t n = board.pcpus.size();
+  std::vector<std::vector<double>> ns(n, std::vector<double>(n, 0));
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t b = a + 1; b < n; ++b) {
+      Scenario s = single_vm(board, {board.pcpus[a].id, board.pcpus[b].id});
+      s.workloads = {workload("c2c_pingpong", "", {{"ping", {"A", 0}}, {"pong", {"A", 1}}},
+                              {{"iterations", integer(iterations)}})};
+      std::string error;
+      const auto v = measure(s, board, p50_of("round_trip"), error);
+      if (!error.empty() || v.empty()) throw std::runtime_error("c2c measurement failed: " + error);
+      ns[a][b] = ns[b][a] = v[0] / 2000.0;
+    }
+  }
+  std::string out =
+      fmt::format("core-to-core one-way latency (ns) on {}, median of {} round trips / 2\n", board.name, iterations);
+  out += "     ";
+  for (std::size_t b = 0; b < n; ++b) out += fmt::format("{:>6}", board.pcpus[b].id);
+  out += "\n";
+  for (std::size_t a = 0; a < n; ++a) {
+    out += fmt::format("{:>4} ", board.pcpus[a].id);
+    for (std::size_t b = 0; b < n; ++b) out += a == b ? fmt::format("{:>6}", "-") : fmt::format("{:>6.1f}", ns[a][b]);
+    out += "\n";
+  }
+  return out;
+}
+
 std::string calibration_table(const CalibrationReport& rep) {
   std::string out = fmt::format("calibration of {} on board {}\n", rep.profile, rep.board);
   out += fmt::format("{:<4} {:<58} {:>19} {:>12} {:>19}  {}\n", "row", "quantity", "expected", "measured", "accepted",

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "platforms/board.h"
 #include "sim/report.h"
 
 namespace ivsim {
@@ -42,6 +43,11 @@ std::vector<std::string> calibrated_profiles();
 // Throws ConfigError for an unknown profile.
 CalibrationReport calibrate(const std::string& profile);
 std::string calibration_table(const CalibrationReport& report);
+
+// The core-to-core matrix of a board, measured pair by pair with the
+// c2c_pingpong tool (as nviennot/core-to-core-latency prints it).
+std::string c2c_matrix(const Board& board, unsigned iterations = 1000);
+
 Json calibration_json(const CalibrationReport& report);
 
 }  // namespace ivsim

@@ -15,6 +15,7 @@
 #include <systemc>
 #include <vector>
 
+#include "platforms/board.h"
 #include "platforms/config_error.h"
 #include "platforms/xml_document.h"
 #include "sim/atomic_file.h"
@@ -126,6 +127,9 @@ int cli(int argc, char** argv) {
   std::string calibrate_profile, calibrate_json;
   calibrate->add_option("--profile", calibrate_profile, "Timing profile (default: every calibrated profile)");
   calibrate->add_option("--json", calibrate_json, "Also write the results as JSON to this file");
+  std::string matrix_board;
+  calibrate->add_option("--c2c-matrix", matrix_board,
+                        "Instead, print the core-to-core latency of every pCPU pair of this board (name or XML)");
 
   try {
     app.parse(argc, argv);
@@ -150,6 +154,10 @@ int cli(int argc, char** argv) {
     return status;
   }
 
+  if (*calibrate && !matrix_board.empty()) {
+    std::cout << ivsim::c2c_matrix(ivsim::load_board(matrix_board, ivsim::SourceLocation{"--c2c-matrix", 0, 0}));
+    return 0;
+  }
   if (*calibrate) {
     const std::vector<std::string> profiles =
         calibrate_profile.empty() ? ivsim::calibrated_profiles() : std::vector<std::string>{calibrate_profile};

@@ -35,3 +35,12 @@ TEST_CASE("calibration of an unknown profile is bad input") {
   CHECK(r.status == 2);
   CHECK(r.out.find("no calibration table for \"no-such-profile\"") != std::string::npos);
 }
+
+TEST_CASE("the core-to-core matrix gives every pCPU pair its one-way latency") {
+  const auto r = cli::ivsim("calibrate --c2c-matrix nuc11tnbi5");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  // Four cores on one ring: every pair is the profile's same-die figure, 27 ns.
+  CHECK(r.out.find("   0      -  27.0  27.0  27.0") != std::string::npos);
+  CHECK(r.out.find("   3   27.0  27.0  27.0     -") != std::string::npos);
+}
