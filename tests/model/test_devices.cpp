@@ -532,3 +532,35 @@ TEST_CASE("SCHED_NOOP refuses two vCPUs on one pCPU") {
   s.vms[2].pcpus = {3};
   CHECK_THROWS_AS(test::Bench(s), ConfigError);
 }
+
+TEST_CASE("a device-model access waits until the Service VM vCPU running acrn-dm is scheduled on its pCPU") {
+  Scenario s = test::mixed_scenario();
+  s.scheduler = "SCHED_IORR";
+  s.vms[0].pcpus = {0};  // RT_VM shares pCPU 0 with the Service VM and keeps it busy
+  test::Bench b(s);
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(100, sc_core::SC_US));  // a long run, few syncs
+  TimePs took = 0, started = 0;
+  bool rt_still_running = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(3'600'000'000);  // 2 s at 1.8 GHz
+  });
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    g.compute(5'000'000);  // the RT VM's slice has begun
+    const TimePs t0 = c.now_ps();
+    g.load<u32>(dm->regs + 0x08);
+    took = c.now_ps() - t0;
+    started = t0;
+    rt_still_running = !b.cpu("RT_VM").finished();
+  });
+  sc_core::sc_start();
+  INFO("access at " << started << " ps took " << took << " ps");
+  REQUIRE(rt_still_running);
+  // The request waits for the RT VM's slice to end before acrn-dm can run
+  // (an unshared Service VM would answer in about 3 us).
+  CHECK(took > 100'000'000);
+  CHECK(took < b.timing.iorr_slice_ps + 1'000'000'000);
+  CHECK(b.cpu("Service_VM").sched_entity().context_switches > 0);
+}
