@@ -48,6 +48,9 @@ class Guest {
   void wrmsr(u32 msr, u64 value) { cpu_.wrmsr(msr, value); }
   u64 rdtsc() const { return static_cast<u64>(cpu_.tsc()); }
 
+  // The task priority (MOV CR8): interrupts whose class is not above it wait.
+  void set_task_priority(u8 tpr) { cpu_.set_task_priority(tpr); }
+
   // HLT until an interrupt; returns the vector taken.
 
   u8 halt() { return cpu_.halt(); }

@@ -390,7 +390,7 @@ void Vcpu::compute(Cycles c) {
 }
 
 void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local) {
-  irr_.set(vector);
+  if (!lapic_.accept(vector)) return;  // a reserved vector: the LAPIC drops it
   // A local source (this vCPU's own LAPIC timer or self-IPI) is injected at
   // VM entry; a remote one needs a notification (or a physical IPI).
   const TimePs delivery = local                    ? 0
@@ -411,17 +411,19 @@ void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame,
 void Vcpu::take_interrupts() {
   if (in_isr_ || now_ps() < irq_at_ps_) return;
   in_isr_ = true;
-  while (irr_.any()) {
-    unsigned vector = 255;
-    while (!irr_.test(vector)) --vector;  // highest priority first
-    irr_.reset(vector);
+  // Handlers run with interrupts off; each ends with an EOI, so a request
+  // of a class the handler was blocking is taken right after it.
+  while (lapic_.deliverable() >= 0) {
+    const u8 vector = lapic_.acknowledge();
     ++counters_.interrupts;
     charge(Component::irq, timing_.isr_entry_ps);
-    auto h = handlers_.find(static_cast<u8>(vector));
+    auto h = handlers_.find(vector);
     if (h != handlers_.end()) h->second(*this);
+    lapic_.eoi();
   }
   in_isr_ = false;
-  irq_pending_ = false;
+  // Requests masked by the task priority stay pending for a later boundary.
+  irq_pending_ = lapic_.deliverable() >= 0;
 }
 
 u8 Vcpu::halt() {
@@ -438,13 +440,9 @@ u8 Vcpu::halt() {
   schedule_in();
 
   charge(Component::irq, timing_.hlt_wakeup_ps);
-  const u8 vector = static_cast<u8>([&] {
-    unsigned v = 255;
-    while (v > 0 && !irr_.test(v)) --v;
-    return v;
-  }());
+  const int vector = lapic_.deliverable();
   take_interrupts();
-  return vector;
+  return static_cast<u8>(vector < 0 ? 0 : vector);
 }
 
 void LineWatchers::notify(LineState& line, const Vcpu& writer, const Breakdown& blame, TimePs delay_ps) {

@@ -27,6 +27,7 @@
 #include "models/cpu/miss_window.h"
 #include "models/cpu/mmu.h"
 #include "models/cpu/tlb.h"
+#include "models/cpu/vlapic.h"
 #include "models/cpu/vm_exit.h"
 #include "models/ept/ept_table.h"
 #include "models/host/coherence_directory.h"
@@ -154,6 +155,13 @@ class Vcpu : public sc_core::sc_module {
   // return its vector.
   using InterruptHandler = std::function<void(Vcpu&)>;
   void on_interrupt(u8 vector, InterruptHandler handler) { handlers_[vector] = std::move(handler); }
+  // The guest's task priority (CR8): interrupts of its class and below wait.
+  void set_task_priority(u8 tpr) {
+    lapic_.set_tpr(tpr);
+    if (lapic_.deliverable() >= 0) irq_pending_ = true;  // unmasked: taken at the next boundary
+  }
+
+  const VLapic& lapic() const { return lapic_; }
   u8 halt();
   // The virtual LAPIC accepting an MSI: called by the hypervisor (in the
   // sender's exit) with the time it was sent and the sender's critical path.
@@ -273,8 +281,7 @@ class Vcpu : public sc_core::sc_module {
   bool preempt_ = false;
 
   // Interrupts.
-  std::bitset<256> irr_;
-  // requested, not yet taken
+  VLapic lapic_;  // requested and in-service interrupts
   bool irq_pending_ = false;
   TimePs irq_at_ps_ = 0;  // delivery time of the earliest pending request
   Breakdown irq_blame_;   // critical path up to the delivery, for a waiting vCPU

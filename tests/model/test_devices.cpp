@@ -564,3 +564,25 @@ TEST_CASE("a device-model access waits until the Service VM vCPU running acrn-dm
   CHECK(took < b.timing.iorr_slice_ps + 1'000'000'000);
   CHECK(b.cpu("Service_VM").sched_entity().context_switches > 0);
 }
+
+TEST_CASE("an interrupt masked by the guest's task priority waits until the priority drops") {
+  test::Bench b(test::two_vm_scenario());
+  int handled_while_masked = -1, handled_after = -1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 1, 0xFEE0'0000ULL, 0x42);
+    int handled = 0;
+    g.on_interrupt(0x42, [&](Guest&) { ++handled; });
+    g.set_task_priority(0x40);
+    ivshmem_int_peer(g, *d, 0, 1);
+    g.compute(100'000);
+    handled_while_masked = handled;
+    g.set_task_priority(0);
+    g.compute(10);
+    handled_after = handled;
+  });
+  sc_core::sc_start();
+  CHECK(handled_while_masked == 0);
+  CHECK(handled_after == 1);
+}
