@@ -25,17 +25,8 @@ struct World {
   World() {
     scenario.name = "bench";
     scenario.board = "cfl-k700-i7";
-    VmConfig a;
-    a.id = 0;
-    a.name = "A";
-    a.load_order = LoadOrder::pre_launched;
-    a.pcpus = {1};
-    a.memory_mib = 64;
-    VmConfig b = a;
-    b.id = 1;
-    b.name = "B";
-    b.pcpus = {2};
-    scenario.vms = {a, b};
+    scenario.vms = {make_vm(0, "A", LoadOrder::pre_launched, {1}, 64),
+                    make_vm(1, "B", LoadOrder::pre_launched, {2}, 64)};
     RegionConfig r;
     r.name = "bench";
     r.members = {{"A", *pci::Bdf::parse("00:08.0")}, {"B", *pci::Bdf::parse("00:08.0")}};

@@ -40,6 +40,17 @@ struct VmConfig {
   u64 guest_page_size = kPageSize4K;  // kPageSize4K, kPageSize2M or kPageSize1G
 };
 
+// A VM with the fields every scenario sets; the rest keep their defaults.
+inline VmConfig make_vm(unsigned id, std::string name, LoadOrder order, std::vector<unsigned> pcpus, u64 memory_mib) {
+  VmConfig v;
+  v.id = id;
+  v.name = std::move(name);
+  v.load_order = order;
+  v.pcpus = std::move(pcpus);
+  v.memory_mib = memory_mib;
+  return v;
+}
+
 struct RegionMember {
   std::string vm;  // VM name
   pci::Bdf vbdf;   // where the device sits in that VM
@@ -60,6 +71,18 @@ struct ParamValue {
   double d = 0;
   bool b = false;
   std::string s;
+
+  static ParamValue integer(long long v) {
+    ParamValue p;
+    p.i = v;
+    return p;
+  }
+  static ParamValue text(std::string v) {
+    ParamValue p;
+    p.type = Type::string;
+    p.s = std::move(v);
+    return p;
+  }
 };
 
 struct GuestRef {
@@ -80,7 +103,6 @@ struct RunConfig {
   u64 quantum_ns = 1000;  // tlm global quantum
   u64 duration_us = 0;    // stop after this much simulated time; 0: when the workloads end
 };
-
 
 struct Scenario {
   std::string name;

@@ -36,34 +36,15 @@ WorkloadConfig workload(const std::string& kind_name, const std::string& region,
   return w;
 }
 
-ParamValue integer(long long v) {
-  ParamValue p;
-  p.i = v;
-  return p;
-}
-ParamValue text(const char* v) {
-  ParamValue p;
-  p.type = ParamValue::Type::string;
-  p.s = v;
-  return p;
-}
-
-VmConfig vm(unsigned id, const char* name, LoadOrder order, std::vector<unsigned> pcpus, u64 mib) {
-  VmConfig v;
-  v.id = id;
-  v.name = name;
-  v.load_order = order;
-  v.pcpus = std::move(pcpus);
-  v.memory_mib = mib;
-  return v;
-}
+ParamValue integer(long long v) { return ParamValue::integer(v); }
+ParamValue text(const char* v) { return ParamValue::text(v); }
 
 // One VM with vCPUs on the given pCPUs and room for the tools' data.
 Scenario single_vm(const Board& board, std::vector<unsigned> pcpus) {
   Scenario s;
   s.name = "calibration";
   s.board = board.name;
-  s.vms = {vm(0, "A", LoadOrder::pre_launched, std::move(pcpus), 512)};
+  s.vms = {make_vm(0, "A", LoadOrder::pre_launched, std::move(pcpus), 512)};
   return s;
 }
 
@@ -73,9 +54,9 @@ Scenario two_vms(const Board& board) {
   Scenario s;
   s.name = "calibration";
   s.board = board.name;
-  s.vms = {vm(0, "A", LoadOrder::pre_launched, {board.pcpus[0].id}, 128),
-           vm(1, "SOS", LoadOrder::service_vm, {board.pcpus[2].id}, 512),
-           vm(2, "B", LoadOrder::post_launched, {board.pcpus[1].id}, 128)};
+  s.vms = {make_vm(0, "A", LoadOrder::pre_launched, {board.pcpus[0].id}, 128),
+           make_vm(1, "SOS", LoadOrder::service_vm, {board.pcpus[2].id}, 512),
+           make_vm(2, "B", LoadOrder::post_launched, {board.pcpus[1].id}, 128)};
   RegionConfig hv;
   hv.name = "cal";
   hv.members = {{"A", *pci::Bdf::parse("00:08.0")}, {"B", *pci::Bdf::parse("00:08.0")}};
@@ -284,7 +265,8 @@ CalibrationReport calibrate(const std::string& profile_name) {
                                                   : std::vector<Combo>{{"nested", kPageSize4K, kPageSize4K, true},
                                                                        {"native", kPageSize4K, kPageSize4K, false}};
       for (std::size_t k = 0; k < combos.size(); ++k) {
-        VmConfig v = vm(static_cast<unsigned>(k), combos[k].name, LoadOrder::pre_launched, {board.pcpus[k].id}, 1024);
+        VmConfig v =
+            make_vm(static_cast<unsigned>(k), combos[k].name, LoadOrder::pre_launched, {board.pcpus[k].id}, 1024);
         v.guest_page_size = combos[k].guest_page;
         v.ept_max_page = combos[k].ept_page;
         v.guest_paging = combos[k].paging;

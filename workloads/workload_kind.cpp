@@ -8,19 +8,8 @@ namespace ivsim {
 
 namespace {
 
-ParamValue integer(long long v) {
-  ParamValue p;
-  p.type = ParamValue::Type::integer;
-  p.i = v;
-  return p;
-}
-
-ParamValue string(const char* v) {
-  ParamValue p;
-  p.type = ParamValue::Type::string;
-  p.s = v;
-  return p;
-}
+ParamValue integer(long long v) { return ParamValue::integer(v); }
+ParamValue string(const char* v) { return ParamValue::text(v); }
 
 std::vector<WorkloadKind> make_kinds() {
   std::vector<WorkloadKind> kinds;

@@ -181,11 +181,21 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
   return true;
 }
 
+TimePs Hypervisor::exit_now(Breakdown& blame) const {
+  // Outside an exit (tests, set-up) things happen at time 0 with no cause.
+  if (!exit_) return 0;
+  blame = exit_->segment;
+  blame += exit_->cost;
+  return exit_->start_ps + exit_->cost.total();
+}
+
 void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value) {
   constexpr u32 kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832, kTscDeadline = 0x6E0;
-  Breakdown blame = exit_->segment;
-  blame += exit_->cost;
-  const TimePs now = exit_->start_ps + exit_->cost.total();
+  // The write happens now, after the handler's cost so far (timer_emulation
+  // below is charged first: it is part of arming the timer).
+  if (msr == kTscDeadline) charge_hv(timing_.timer_emulation_ps);
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
   switch (msr) {
     case kX2apicIcr: {
       // vlapic_icrlo_write_handler: fixed delivery, physical destination in
@@ -207,11 +217,10 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value) {
     case kTscDeadline: {
       // vlapic_set_tsc_deadline_msr: the hypervisor arms a timer for the
       // deadline (TSC ticks at the nominal clock); it fires into this vCPU.
-      charge_hv(timing_.timer_emulation_ps);
+
       const TimePs deadline = timing_.core_clock.to_ps(Cycles{value});
-      const TimePs fire = std::max(deadline, exit_->start_ps + exit_->cost.total());
-      blame = exit_->segment;
-      blame += exit_->cost;
+      const TimePs fire = std::max(deadline, now);
+
       ++vm.interrupts_received;
       if (interrupt_hook_) interrupt_hook_(vm, vcpu, vm.lvt_timer[vcpu], fire, blame, true);
       break;
@@ -282,12 +291,8 @@ unsigned Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
   const bool logical = (addr & 0x4) != 0;
   const u8 vector = static_cast<u8>(data & 0xFF);
   // Sent now: at the point of the sender's exit the handler has reached.
-  const TimePs at = exit_ ? exit_->start_ps + exit_->cost.total() : 0;
   Breakdown blame;
-  if (exit_) {
-    blame = exit_->segment;
-    blame += exit_->cost;
-  }
+  const TimePs at = exit_now(blame);
   unsigned reached = 0;
   for (unsigned i = 0; i < target.vcpu_count; ++i) {
     // A vCPU's APIC id is its index in the VM.

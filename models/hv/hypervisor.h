@@ -111,6 +111,9 @@ class Hypervisor {
  private:
   void invept(Vm& vm);
   bool handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward);
+  // The simulated time the exit being handled has reached, and the critical
+  // path to it (the exiting vCPU's work since it woke, plus the exit so far).
+  TimePs exit_now(Breakdown& blame) const;
   void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value);
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   void charge_hv(TimePs ps) {

@@ -35,13 +35,9 @@ struct Rig {
 };
 
 VmConfig vm(unsigned id, const std::string& name, unsigned pcpu, u64 mib, u64 ept_page, u64 guest_page) {
-  VmConfig v;
-  v.id = id;
-  v.name = name;
-  v.load_order = LoadOrder::pre_launched;
-  v.pcpus = {pcpu};
-  v.memory_mib = mib;
+  VmConfig v = make_vm(id, name, LoadOrder::pre_launched, {pcpu}, mib);
   v.ept_max_page = ept_page;
+
   v.guest_paging = true;
   v.guest_page_size = guest_page;
   return v;

@@ -20,25 +20,9 @@ inline Scenario two_vm_scenario(u64 region_mib = 2) {
   Scenario s;
   s.name = "testbench";
   s.board = "cfl-k700-i7";
-  VmConfig rt;
-  rt.id = 0;
-  rt.name = "RT_VM";
-  rt.load_order = LoadOrder::pre_launched;
-  rt.pcpus = {3};
-  rt.memory_mib = 64;
-  VmConfig sos;
-  sos.id = 1;
-  sos.name = "Service_VM";
-  sos.load_order = LoadOrder::service_vm;
-  sos.pcpus = {0};
-  sos.memory_mib = 512;
-  VmConfig hmi;
-  hmi.id = 2;
-  hmi.name = "HMI_VM";
-  hmi.load_order = LoadOrder::post_launched;
-  hmi.pcpus = {5};
-  hmi.memory_mib = 64;
-  s.vms = {rt, sos, hmi};
+  s.vms = {make_vm(0, "RT_VM", LoadOrder::pre_launched, {3}, 64),
+           make_vm(1, "Service_VM", LoadOrder::service_vm, {0}, 512),
+           make_vm(2, "HMI_VM", LoadOrder::post_launched, {5}, 64)};
   RegionConfig r;
   r.name = "shm0";
   r.size_mib = region_mib;
@@ -53,13 +37,7 @@ inline Scenario two_vm_scenario(u64 region_mib = 2) {
 // 00:08.0) and dm-land (HMI_VM at 00:09.0, UOS_VM at 00:08.0).
 inline Scenario mixed_scenario() {
   Scenario s = two_vm_scenario();
-  VmConfig uos;
-  uos.id = 3;
-  uos.name = "UOS_VM";
-  uos.load_order = LoadOrder::post_launched;
-  uos.pcpus = {6};
-  uos.memory_mib = 64;
-  s.vms.push_back(uos);
+  s.vms.push_back(make_vm(3, "UOS_VM", LoadOrder::post_launched, {6}, 64));
   s.regions[0].name = "shared";
   RegionConfig dm;
   dm.name = "shared";
