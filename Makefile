@@ -19,7 +19,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# Builds only what it runs: the ivsim binary, not the tests and benchmarks.
+run: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target ivsim
 	@$(IVSIM) run --report $(REPORT)
 
 test: build

@@ -16,6 +16,20 @@ struct Result {
   std::string out;  // stdout and stderr together, unless split
 };
 
+// Runs a shell command line; stdout and stderr together in out.
+inline Result run(const std::string& command_line) {
+  Result r;
+  const std::string cmd = command_line + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
 // Runs `ivsim ARGS`; `stderr_too` merges stderr into out, else it goes to /dev/null.
 inline Result ivsim(const std::string& args, bool stderr_too = true) {
   Result r;

@@ -1,17 +1,20 @@
-// ACRN's own files, as the configurator ships them (../shared/acrn): every
-// board validates, every scenario validates and runs with its board through
-// the ivsim binary, and bad XML stops the run with status 2 and no report.
+// ACRN's own files, as the configurator ships them (IVSIM_ACRN_DATA, see
+// tests/support/acrn_data.h): every board validates, every scenario
+// validates and runs with its board through the ivsim binary; and, on the
+// project's own ACRN-format files, bad XML stops the run with status 2 and
+// no report.
 #include <dirent.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli.h"
+#include "tests/support/acrn_data.h"
 
 namespace {
 
-const std::string kAcrn = std::string(IVSIM_SHARED_DIR) + "/acrn";
 const std::string kData = std::string(IVSIM_TESTS_DIR) + "/data/acrn";
 const std::string kDefault = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/default.yaml";
 
@@ -36,7 +39,7 @@ struct AcrnSet {
   std::vector<std::string> scenarios;
 };
 
-std::vector<AcrnSet> acrn_sets() {
+std::vector<AcrnSet> acrn_sets(const std::string& kAcrn) {
   std::vector<AcrnSet> sets;
   for (const auto& dir : list(kAcrn, true)) {
     AcrnSet s;
@@ -50,9 +53,10 @@ std::vector<AcrnSet> acrn_sets() {
 
 }  // namespace
 
-TEST_CASE("every ACRN board and scenario file in ../shared/acrn validates") {
-  const auto sets = acrn_sets();
-  INFO("ACRN's files are expected beside the project, in " << kAcrn);
+TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[acrn-data]") {
+  const std::string kAcrn = acrn_data::require();
+  const auto sets = acrn_sets(kAcrn);
+  INFO("ACRN's files: " << kAcrn);
   REQUIRE(sets.size() >= 2);
   std::size_t scenarios = 0;
   for (const auto& s : sets) {
@@ -72,9 +76,10 @@ TEST_CASE("every ACRN board and scenario file in ../shared/acrn validates") {
   CHECK(scenarios >= 4);
 }
 
-TEST_CASE("every ACRN scenario file in ../shared/acrn runs with its board") {
-  const auto sets = acrn_sets();
-  INFO("ACRN's files are expected beside the project, in " << kAcrn);
+TEST_CASE("every ACRN scenario file in IVSIM_ACRN_DATA runs with its board", "[acrn-data]") {
+  const std::string kAcrn = acrn_data::require();
+  const auto sets = acrn_sets(kAcrn);
+  INFO("ACRN's files: " << kAcrn);
   REQUIRE(sets.size() >= 2);
   for (const auto& s : sets)
     for (const auto& scenario : s.scenarios) {
@@ -97,7 +102,8 @@ TEST_CASE("every ACRN scenario file in ../shared/acrn runs with its board") {
     }
 }
 
-TEST_CASE("hybrid_rt.xml runs its one region's default pingpong") {
+TEST_CASE("hybrid_rt.xml runs its one region's default pingpong", "[acrn-data]") {
+  const std::string kAcrn = acrn_data::require();
   const std::string report = cli::temp_path("hybrid.json");
   const cli::Result r = cli::ivsim("run --quiet --board " + kAcrn + "/cfl-k700-i7/cfl-k700-i7.xml --scenario " + kAcrn +
                                    "/cfl-k700-i7/hybrid_rt.xml --report " + report);
@@ -194,4 +200,47 @@ TEST_CASE("elements the twin does not model are listed once, at debug level") {
   CHECK(line.find("hv/BUILD_TYPE, hv/CAPACITIES/MAX_PCI_DEV_NUM, hv/FEATURES/RELOC_ENABLED, "
                   "vm/cpu_affinity/pcpu/real_time_vcpu, vm/memory/hpa_region/start_hpa, vm/os_config") !=
         std::string::npos);
+}
+
+TEST_CASE("scripts/get-acrn-samples.sh lays out ACRN's files as the tests read them, all or nothing") {
+  if (std::system("command -v curl >/dev/null || command -v wget >/dev/null") != 0) {
+    std::printf("SKIPPED: neither curl nor wget is installed\n");
+    std::_Exit(IVSIM_SKIP_RETURN_CODE);
+  }
+  const std::string script = std::string(IVSIM_TESTS_DIR) + "/../scripts/get-acrn-samples.sh";
+  // A local mirror of ACRN's tree with every file the script names.
+  std::vector<std::string> files;
+  {
+    std::istringstream in(cli::slurp(script));
+    bool inside = false;
+    for (std::string line; std::getline(in, line);) {
+      if (line == "files=(") inside = true;
+      else if (line == ")") inside = false;
+      else if (inside) files.push_back(line.substr(line.find_first_not_of(' ')));
+    }
+  }
+  REQUIRE(files.size() >= 6);
+  const std::string mirror = cli::temp_path("acrn-mirror"), dest = cli::temp_path("acrn-dest");
+  const std::string data = mirror + "/misc/config_tools/data/";
+  for (const auto& f : files) {
+    REQUIRE(std::system(("mkdir -p " + data + f.substr(0, f.rfind('/'))).c_str()) == 0);
+    std::ofstream(data + f) << "<acrn-config/>\n";
+  }
+  std::ofstream(mirror + "/LICENSE") << "BSD-3-Clause\n";
+  cli::Result r = cli::run("ACRN_BASE_URL=file://" + mirror + " bash " + script + " " + dest);
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(cli::exists(dest + "/LICENSE-ACRN"));
+  for (const auto& f : files) CHECK(cli::exists(dest + "/" + f));
+  // Every board folder holds BOARD/BOARD.xml, as acrn_sets() expects.
+  const auto sets = acrn_sets(dest);
+  CHECK(sets.size() >= 2);
+  for (const auto& s : sets) CHECK(cli::exists(s.board));
+  // A file missing upstream: the fetch fails and leaves nothing half-written.
+  std::remove((data + files.back()).c_str());
+  const std::string dest2 = cli::temp_path("acrn-dest2");
+  r = cli::run("ACRN_BASE_URL=file://" + mirror + " bash " + script + " " + dest2);
+  CHECK(r.status != 0);
+  CHECK_FALSE(cli::exists(dest2 + "/" + files.front()));
+  REQUIRE(std::system(("rm -rf " + mirror + " " + dest + " " + dest2).c_str()) == 0);
 }

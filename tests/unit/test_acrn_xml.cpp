@@ -16,6 +16,7 @@
 #include "sim/acrn_scenario_xml.h"
 #include "sim/scenario_loader.h"
 #include "sim/suggest.h"
+#include "tests/support/acrn_data.h"
 
 using namespace ivsim;
 
@@ -23,7 +24,6 @@ namespace {
 
 const std::string kData = std::string(IVSIM_TESTS_DIR) + "/data/acrn/";
 const std::string kBoard = kData + "board-8cpu.xml";
-const std::string kAcrn = std::string(IVSIM_SHARED_DIR) + "/acrn/";
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
@@ -94,7 +94,8 @@ struct BadCase {
 
 }  // namespace
 
-TEST_CASE("ACRN board files load as the shipped YAML boards describe them", "[acrn_xml]") {
+TEST_CASE("ACRN board files load as the shipped YAML boards describe them", "[acrn_xml][acrn-data]") {
+  const std::string kAcrn = acrn_data::require() + "/";
   for (const std::string name : {"cfl-k700-i7", "nuc11tnbi5"}) {
     INFO(name);
     const Board x = load_board(kAcrn + name + "/" + name + ".xml", {});
@@ -153,7 +154,8 @@ TEST_CASE("the CPU model picks the timing profile", "[acrn_xml]") {
   CHECK(timing_profile_for_cpu(15, 0x9e) == "");
 }
 
-TEST_CASE("ACRN's hybrid_rt.xml reads as the configurator means it", "[acrn_xml]") {
+TEST_CASE("ACRN's hybrid_rt.xml reads as the configurator means it", "[acrn_xml][acrn-data]") {
+  const std::string kAcrn = acrn_data::require() + "/";
   std::vector<std::string> warnings;
   ScenarioTree tree =
       read_acrn_scenario_file(kAcrn + "cfl-k700-i7/hybrid_rt.xml", kAcrn + "cfl-k700-i7/cfl-k700-i7.xml");
@@ -200,7 +202,8 @@ TEST_CASE("ACRN's hybrid_rt.xml reads as the configurator means it", "[acrn_xml]
   CHECK(w.column == 25);
 }
 
-TEST_CASE("every ACRN scenario file loads with its board", "[acrn_xml]") {
+TEST_CASE("every ACRN scenario file loads with its board", "[acrn_xml][acrn-data]") {
+  const std::string kAcrn = acrn_data::require() + "/";
   const std::vector<std::pair<std::string, std::string>> files = {
       {"cfl-k700-i7/hybrid_rt.xml", "cfl-k700-i7/cfl-k700-i7.xml"},
       {"nuc11tnbi5/partitioned.xml", "nuc11tnbi5/nuc11tnbi5.xml"},
