@@ -50,4 +50,9 @@ struct Breakdown {
   }
 };
 
+// Splits `amount` over the components in proportion to `weights`, exactly
+// (largest remainder), so a breakdown still sums to its interval; with no
+// weights at all, everything goes to coherence.
+Breakdown apportion(TimePs amount, const Breakdown& weights);
+
 }  // namespace ivsim

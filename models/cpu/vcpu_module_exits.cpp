@@ -1,0 +1,88 @@
+// VM exits: trapped MMIO, port I/O, VMCALL and intercepted MSR writes, sent to
+// the hypervisor module as TLM transactions with a VmExitExtension.
+#include "models/cpu/vcpu_module.h"
+
+namespace ivsim {
+
+using sc_core::sc_time;
+
+u64 Vcpu::exit_mmio(Gpa gpa, unsigned size, bool write, u64 value) {
+  u8 buf[8];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::ept_violation, gpa, size, write, buf);
+  u64 out = 0;
+  std::memcpy(&out, buf, size);
+  return out;
+}
+
+u32 Vcpu::io_in(u16 port, unsigned size) {
+  boundary();
+
+  u8 buf[4] = {};
+  exit_to_hypervisor(ExitReason::io_instruction, port, size, false, buf);
+  u32 v = 0;
+  std::memcpy(&v, buf, size);
+  return v;
+}
+
+void Vcpu::io_out(u16 port, unsigned size, u32 value) {
+  boundary();
+
+  u8 buf[4];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::io_instruction, port, size, true, buf);
+}
+
+u64 Vcpu::hypercall(u64 nr) {
+  boundary();
+  u8 buf[8];
+  std::memcpy(buf, &nr, sizeof buf);
+  exit_to_hypervisor(ExitReason::vmcall, nr, 8, false, buf);
+  u64 result = 0;
+  std::memcpy(&result, buf, sizeof result);
+  return result;
+}
+
+void Vcpu::wrmsr(u32 msr, u64 value) {
+  boundary();
+  u8 buf[8];
+  std::memcpy(buf, &value, sizeof buf);
+  exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
+}
+
+void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
+  // The hypervisor acts on state other vCPUs share (EPT, devices, other
+  // VMs' interrupts): exits are handled in simulated-time order.
+  sync();
+  ++counters_.exits[static_cast<std::size_t>(reason)];
+  exit_ext_.source = this;
+  exit_ext_.vm = cfg_.vm;
+
+  exit_ext_.vcpu = cfg_.index;
+  exit_ext_.reason = reason;
+  exit_ext_.cost = Breakdown{};
+  exit_ext_.start_ps = now_ps();
+  exit_ext_.segment = cumulative_ - segment_base_;
+  exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  exit_gp_.set_address(addr);
+  exit_gp_.set_data_ptr(data);
+  exit_gp_.set_data_length(size);
+  exit_gp_.set_streaming_width(size);
+  exit_gp_.set_byte_enable_ptr(nullptr);
+  exit_gp_.set_dmi_allowed(false);
+  exit_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  const TimePs kernel_before = sc_core::sc_time_stamp().value();
+  exit_socket->b_transport(exit_gp_, delay);
+  if (exit_gp_.is_response_error())
+    throw std::logic_error("the hypervisor model failed an exit: " + exit_gp_.get_response_string());
+  // An exit served by the Service VM's device model waits inside b_transport.
+  const TimePs waited = sc_core::sc_time_stamp().value() - kernel_before;
+  if (waited + delay.value() != exit_ext_.cost.total())
+    throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
+  cumulative_ += exit_ext_.cost;
+  qk_.inc(delay);
+  if (qk_.need_sync()) sync();
+}
+
+}  // namespace ivsim

@@ -1,0 +1,65 @@
+// Interrupts: the virtual LAPIC accepting requests, taking them at
+// instruction boundaries, HLT.
+#include "models/cpu/vcpu_module.h"
+
+namespace ivsim {
+
+using sc_core::sc_time;
+
+void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local) {
+  if (!lapic_.accept(vector)) return;  // a reserved vector: the LAPIC drops it
+  // A local source (this vCPU's own LAPIC timer or self-IPI) is injected at
+  // VM entry; a remote one needs a notification (or a physical IPI).
+  const TimePs delivery = local                    ? 0
+                          : cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps
+                                                   : timing_.irq_posted_delivery_ps;
+
+  const TimePs at = sent_at_ps + delivery;
+  if (!irq_pending_ || at < irq_at_ps_) {
+    irq_at_ps_ = at;
+    irq_blame_ = blame;
+    irq_blame_.add(Component::irq, delivery);
+  }
+  irq_pending_ = true;
+  const TimePs kernel = sc_core::sc_time_stamp().value();
+  irq_event_.notify(sc_time::from_value(at > kernel ? at - kernel : 0));
+}
+
+void Vcpu::take_interrupts() {
+  if (in_isr_ || now_ps() < irq_at_ps_) return;
+  in_isr_ = true;
+  // Handlers run with interrupts off; each ends with an EOI, so a request
+  // of a class the handler was blocking is taken right after it.
+  while (lapic_.deliverable() >= 0) {
+    const u8 vector = lapic_.acknowledge();
+    ++counters_.interrupts;
+    charge(Component::irq, timing_.isr_entry_ps);
+    auto h = handlers_.find(vector);
+    if (h != handlers_.end()) h->second(*this);
+    lapic_.eoi();
+  }
+  in_isr_ = false;
+  // Requests masked by the task priority stay pending for a later boundary.
+  irq_pending_ = lapic_.deliverable() >= 0;
+}
+
+u8 Vcpu::halt() {
+  // HLT exits; the hypervisor takes the vCPU off its pCPU until an
+  // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
+  sync();
+  ++counters_.exits[static_cast<std::size_t>(ExitReason::hlt)];
+  const TimePs t0 = now_ps();
+  schedule_out(false);  // a halted vCPU yields its pCPU
+  while (!irq_pending_) sc_core::wait(irq_event_);
+  if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+  cumulative_ += apportion(now_ps() - t0, irq_blame_);
+  segment_base_ = cumulative_;
+  schedule_in();
+
+  charge(Component::irq, timing_.hlt_wakeup_ps);
+  const int vector = lapic_.deliverable();
+  take_interrupts();
+  return static_cast<u8>(vector < 0 ? 0 : vector);
+}
+
+}  // namespace ivsim

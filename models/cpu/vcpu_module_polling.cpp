@@ -1,0 +1,68 @@
+// Polling a location: the vCPU sleeps on the cache line between stores
+// (models/cpu/line_watchers.h) instead of looping.
+#include "models/cpu/vcpu_module.h"
+
+#include <fmt/format.h>
+
+namespace ivsim {
+
+using sc_core::sc_time;
+
+std::string Vcpu::waiting_on() const {
+  if (!waiting_) return "";
+  return fmt::format("polling GVA {:#x}", waiting_va_);
+}
+
+u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
+  for (;;) {
+    const u64 v = read_scalar(va, size);
+    if (compare(v, cmp, operand)) return v;
+    sync();
+    TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
+    if (!e || e->uncached) continue;  // a trapped or uncached location is polled access by access
+    LineState& l = e->lines->line[page_offset(va) >> kCacheLineShift];
+    // Lost our copy while synchronising: somebody wrote it, look again.
+    if (!(l.holders & (CoreMask{1} << cfg_.pcpu))) continue;
+
+    waiting_ = true;
+    waiting_va_ = va;
+    woken_ = false;
+    const TimePs t0 = now_ps();
+    watchers_.watch(l, *this);
+    for (;;) {
+      // A poller keeps its pCPU: on a shared pCPU it spins until its slice
+      // ends, and the peer it waits for runs only then.
+      const bool bounded = sched_ && slice_end_ != PcpuScheduler::kForever && sched_->others_runnable(entity_);
+      if (bounded && now_ps() >= slice_end_) break;
+      if (bounded)
+        sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), wake_event_ | irq_event_ | sched_event_);
+      else
+        sc_core::wait(wake_event_ | irq_event_ | sched_event_);
+      if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
+    }
+    watchers_.unwatch(l, *this);
+    waiting_ = false;
+    // Waiting time is the critical path through whoever ended it: charge it
+    // in the proportions of the writer's work since the writer last woke
+    // (or of the interrupt's path, if an interrupt came first); time spun
+    // to the end of a slice is the core's own work.
+    Breakdown spinning;
+    spinning.add(Component::compute, 1);
+    const bool by_irq = irq_pending_ && now_ps() >= irq_at_ps_;
+    cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : by_irq ? irq_blame_ : spinning);
+    segment_base_ = cumulative_;
+    if (sched_ && (preempt_ || now_ps() >= slice_end_)) slice_over();
+    boundary();
+  }
+}
+
+void LineWatchers::notify(LineState& line, const Vcpu& writer, const Breakdown& blame, TimePs delay_ps) {
+  for (const Entry& w : entries_) {
+    if (w.line != &line || w.vcpu == &writer || w.vcpu->woken_) continue;
+    w.vcpu->woken_ = true;
+    w.vcpu->wake_blame_ = blame;
+    w.vcpu->wake_event_.notify(sc_time::from_value(delay_ps));
+  }
+}
+
+}  // namespace ivsim

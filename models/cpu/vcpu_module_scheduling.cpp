@@ -1,0 +1,57 @@
+// The vCPU on a shared pCPU: switched in and out by its pCPU's scheduler
+// (models/host/pcpu_scheduler.h) at its synchronisation points.
+#include "models/cpu/vcpu_module.h"
+
+namespace ivsim {
+
+using sc_core::sc_time;
+
+void Vcpu::attach_scheduler(PcpuScheduler& s) {
+  sched_ = &s;
+  entity_.name = name();
+  entity_.owner = this;
+  s.add(entity_);
+}
+
+void Vcpu::schedule_in(bool inside_exit) {
+  if (!sched_ || entity_.running) return;
+  qk_.sync();
+  const TimePs t0 = now_ps();
+  const bool preempt = sched_->wake(entity_, t0);
+  if (SchedEntity* cur = sched_->current()) {
+    // The runner re-evaluates its slice; with priority or BVT it yields now.
+    auto* runner = static_cast<Vcpu*>(cur->owner);
+    if (preempt) runner->preempt_ = true;
+    runner->sched_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+  while (sched_->current() != nullptr || sched_->pick_next() != &entity_) sc_core::wait(sched_event_);
+  const u64 switches = entity_.context_switches;
+  slice_end_ = sched_->switch_in(entity_, now_ps());
+  const bool switched = entity_.context_switches != switches;
+  if (inside_exit) {
+    // The exit measures its own duration: the switch just takes time.
+    if (switched) sc_core::wait(sc_time::from_value(timing_.context_switch_ps));
+    return;
+  }
+  // Runnable but not running: the hypervisor's scheduler decided.
+  cumulative_.add(Component::hv, now_ps() - t0);
+  if (switched) charge(Component::hv, timing_.context_switch_ps);
+}
+
+void Vcpu::schedule_out(bool stays_runnable) {
+  if (!sched_ || !entity_.running) return;
+  preempt_ = false;
+  if (SchedEntity* next = sched_->switch_out(entity_, now_ps(), stays_runnable))
+    static_cast<Vcpu*>(next->owner)->sched_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Vcpu::slice_over() {
+  if (!preempt_ && !sched_->others_runnable(entity_)) {
+    slice_end_ = sched_->renew_slice(entity_, now_ps());
+    return;
+  }
+  schedule_out(true);
+  schedule_in();
+}
+
+}  // namespace ivsim
