@@ -1,5 +1,6 @@
 #include "platforms/platform.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -32,13 +33,50 @@ VmLoadOrder to_hv(LoadOrder o) {
 
 }  // namespace
 
+bool WorkloadRun::done() const {
+  for (const auto& r : roles)
+    if (!r.vcpu->finished()) return false;
+  return true;
+}
+
 std::string WorkloadRun::status() const {
   for (const auto& r : roles)
     if (!r.error.empty()) return "failed";
-  for (const auto& r : roles)
-    if (!r.vcpu->finished()) return stopped_by_duration ? "stopped" : "blocked";
+  if (done()) return "completed";
+  switch (cut) {
+    case RunCut::duration:
+      return "stopped";
+    case RunCut::stall:
+      return "stalled";
+    case RunCut::interrupt:
+      return "interrupted";
+    case RunCut::none:
+      break;
+  }
+  return "blocked";
+}
 
-  return "completed";
+TimePs WorkloadRun::last_progress_ps() const {
+  TimePs t = 0;
+  for (const auto& m : metrics.metrics()) t = std::max(t, m->last_end_ps);
+  // Before its first sample a workload is bringing its guests up: probing
+  // devices and mapping memory, trapped access after trapped access, each of
+  // which may wait for the Service VM's device model and the scheduler. Those
+  // count as progress, for a bring-up's worth of them: a guest that keeps
+  // trapping without ever measuring is not making progress.
+  const bool bringing_up = t == 0;
+  for (const auto& r : roles) {
+    if (r.vcpu->finished()) t = std::max(t, r.vcpu->finished_at_ps());
+    if (bringing_up && r.vcpu->exits_done() <= kBringUpExits) t = std::max(t, r.vcpu->last_exit_done_ps());
+  }
+  return t;
+}
+
+u64 WorkloadRun::progress_count() const {
+  u64 n = 0;
+  for (const auto& m : metrics.metrics()) n += m->histogram.count();
+  for (const auto& r : roles) n += r.vcpu->finished() ? 1 : 0;
+  return n;
 }
 
 Platform::Platform(const Scenario& scenario, const Board& board, const TimingParams& timing)
@@ -60,7 +98,7 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   create_ivshmem_devices();
   create_vcpus();
   create_schedulers();
-  attach_device_models();
+  attach_hsm();
   place_workloads();
 }
 
@@ -165,19 +203,19 @@ void Platform::create_ivshmem_devices() {
       std::string error;
       if (!dm.add_ivshmem(arg, error)) launch_errors_.push_back(cfg.name + ": " + error);
     }
-    const std::string name = "acrn_dm_vm" + std::to_string(cfg.id);
-    dm_modules_.push_back(std::make_unique<DeviceModelModule>(name.c_str(), dm, timing_));
-    hv_module_->attach_device_model(vm.id, *dm_modules_.back());
+    if (!hsm_) hsm_ = std::make_unique<Hsm>(timing_);
+    hsm_->attach(dm);
+    hv_module_->attach_device_model(vm.id, *hsm_);
     vm.state = VmState::running;
   }
 }
 
-void Platform::attach_device_models() {
-  // acrn-dm runs in the Service VM: on its first vCPU.
-  for (auto& m : dm_modules_)
-    for (Vm* v : hv_->vms())
-      if (v->load_order == VmLoadOrder::service_vm)
-        if (Vcpu* c = vcpu(v->name, 0)) m->set_service_vcpu(*c);
+void Platform::attach_hsm() {
+  // The hypervisor upcalls the Service VM's vCPU 0 (arch_fire_hsm_interrupt).
+  if (!hsm_) return;
+  for (Vm* v : hv_->vms())
+    if (v->load_order == VmLoadOrder::service_vm)
+      if (Vcpu* c = vcpu(v->name, 0)) hsm_->set_upcall_vcpu(*c);
 }
 
 void Platform::create_schedulers() {
@@ -217,8 +255,8 @@ void Platform::create_vcpus() {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
-      auto v = std::make_unique<Vcpu>(name.c_str(), VcpuConfig{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough}, timing_,
-                                      *dir_, watchers_, *vm.ept);
+      const VcpuConfig vc{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough, vm.ram_gpa, vm.ram_low_size};
+      auto v = std::make_unique<Vcpu>(name.c_str(), vc, timing_, *dir_, watchers_, *vm.ept);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);

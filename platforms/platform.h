@@ -12,7 +12,7 @@
 #include "models/cpu/line_watchers.h"
 #include "models/cpu/vcpu_module.h"
 #include "models/dm/device_model.h"
-#include "models/dm/device_model_module.h"
+#include "models/dm/hsm_module.h"
 #include "models/dm/shm_namespace.h"
 #include "models/host/coherence_directory.h"
 #include "models/host/host_memory.h"
@@ -32,16 +32,33 @@ struct RoleRun {
   std::string error;  // what stopped the guest program, if anything
 };
 
+// Why a run ended before every workload finished.
+enum class RunCut : u8 {
+  none,       // the simulation ran out of events by itself
+  duration,   // run.duration_us was reached
+  stall,      // no workload progressed for run.watchdog_ms, or nothing was left to simulate
+  interrupt,  // SIGINT or SIGTERM
+};
+
 struct WorkloadRun {
   const WorkloadConfig* config = nullptr;
   MetricSink metrics;
   std::vector<RoleRun> roles;
-  bool stopped_by_duration = false;  // the run's duration_us ended before it did
+  RunCut cut = RunCut::none;  // how the run ended, if before this workload did
 
-  // "completed", "blocked" (a role never finished), "stopped" (run.duration_us
-  // ended first) or "failed" (a role's program stopped with an error).
-
+  bool done() const;  // every role's program has ended (finished or failed)
+  // "completed", "failed" (a role's program stopped with an error), or for
+  // a workload that did not finish: "stopped" (run.duration_us), "stalled"
+  // (the watchdog), "interrupted", or "blocked" (the run ended otherwise).
   std::string status() const;
+  // The simulated time of its last sign of progress: a sample recorded, a
+  // role's program ending or, before the first sample, a trapped access
+  // completed (up to kBringUpExits per role: a driver's bring-up takes a few
+  // hundred).
+  TimePs last_progress_ps() const;
+  static constexpr u64 kBringUpExits = 100'000;
+  // Samples recorded plus roles ended: grows while the workload progresses.
+  u64 progress_count() const;
 };
 
 class Platform {
@@ -72,7 +89,7 @@ class Platform {
   void create_ivshmem_devices();
   void create_vcpus();
   void create_schedulers();
-  void attach_device_models();
+  void attach_hsm();
 
   void place_workloads();
 
@@ -90,7 +107,7 @@ class Platform {
   std::vector<std::unique_ptr<WorkloadRun>> workloads_;
   std::unique_ptr<ShmNamespace> shm_;
   std::vector<std::unique_ptr<DeviceModel>> device_models_;
-  std::vector<std::unique_ptr<DeviceModelModule>> dm_modules_;
+  std::unique_ptr<Hsm> hsm_;  // the Service VM's HSM, serving every acrn-dm
   std::vector<std::string> launch_errors_;
   std::vector<std::unique_ptr<PcpuScheduler>> schedulers_;
 

@@ -3,8 +3,11 @@
 // ACRN's scenario XML with its board file, as the configurator saves them.
 //
 // Exit status: 0 success; 2 bad usage or a scenario error (ConfigError, printed
-// as file:line:col, nothing written); 1 anything else (internal error).
+// as file:line:col, nothing written); 3 a calibration row that does not pass;
+// 4 a run whose workloads stalled; 130 a run interrupted by SIGINT/SIGTERM;
+// 1 anything else (an internal error, or a guest program that failed).
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -99,7 +102,10 @@ int cli(int argc, char** argv) {
   add_scenario_options(run, run_args, true);
   run->add_option("--report", options.report_path, "Where to write the JSON report")->capture_default_str();
   CLI::Option* seed_opt = run->add_option("--seed", seed, "Random seed; same as --set run.seed=N");
-  run->add_flag("--quiet", options.quiet, "Do not print the summary table");
+  run->add_flag("--quiet", options.quiet, "Do not print the summary table or the progress line");
+  bool force_progress = false;
+  run->add_flag("--progress", force_progress,
+                "Print the progress line even when stderr is not a terminal (a line every few seconds, for CI logs)");
   // The log level is accepted after the subcommand too ("ivsim run --log-level debug").
   add_log_level(run, log_level);
 
@@ -180,6 +186,14 @@ int cli(int argc, char** argv) {
     return 0;
   }
 
+  // The progress line: on a terminal by default, in a log when asked, never with --quiet.
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  if (options.quiet)
+    options.progress = ivsim::ProgressLine::Mode::off;
+  else if (tty)
+    options.progress = ivsim::ProgressLine::Mode::terminal;
+  else if (force_progress)
+    options.progress = ivsim::ProgressLine::Mode::log;
   ivsim::ScenarioInput input = resolve(run_args);
   if (seed_opt->count() > 0) input.sets.push_back("run.seed=" + std::to_string(seed));
   const ivsim::Scenario scenario = ivsim::load_scenario(input);

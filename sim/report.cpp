@@ -99,7 +99,10 @@ Json scenario_to_json(const Scenario& s) {
         {{"name", w.name}, {"kind", w.kind}, {"region", w.region}, {"roles", roles}, {"params", params}});
   }
   j["workloads"] = workloads;
-  j["run"] = {{"seed", s.run.seed}, {"quantum_ns", s.run.quantum_ns}, {"duration_us", s.run.duration_us}};
+  j["run"] = {{"seed", s.run.seed},
+              {"quantum_ns", s.run.quantum_ns},
+              {"duration_us", s.run.duration_us},
+              {"watchdog_ms", s.run.watchdog_ms}};
 
   return j;
 }
@@ -110,13 +113,14 @@ Json timing_profile_to_json(const TimingProfile& p) {
   return {{"name", p.name}, {"description", p.description}, {"entries", entries}};
 }
 
-Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host) {
+Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host, const Json& run_end) {
   Json r;
   r["schema"] = kReportSchema;
   r["ivsim_version"] = IVSIM_VERSION;
   r["scenario"] = scenario_to_json(platform.scenario());
   r["timing_profile"] = timing_profile_to_json(profile);
   r["simulated_ns"] = ns(host.simulated_ps);
+  if (!run_end.is_null()) r["run_end"] = run_end;
 
   Json workloads = Json::array();
   for (const auto& w : platform.workloads()) {

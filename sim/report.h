@@ -23,7 +23,9 @@ struct HostStats {
 
 Json scenario_to_json(const Scenario& s);
 Json timing_profile_to_json(const TimingProfile& p);
-Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host);
+// `run_end`: why the run ended (sim/run.h run_end_to_json); null leaves it out.
+Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host,
+                  const Json& run_end = Json());
 
 // The human summary printed after a run.
 std::string summary_table(const Json& report);

@@ -1,12 +1,140 @@
 #include "sim/run.h"
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <set>
 #include <systemc>
+
+#include <fmt/format.h>
 
 #include "sim/atomic_file.h"
 
 namespace ivsim {
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) { g_signal = sig; }
+
+// SIGINT and SIGTERM end the run at the next synchronisation point with the
+// kernel (the run loop below), which then writes what was measured so far.
+class StopSignals {
+ public:
+  explicit StopSignals(bool install) : installed_(install) {
+    if (!installed_) return;
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    if (!installed_) return;
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  bool installed_;
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+TimePs kernel_ps() { return sc_core::sc_time_stamp().value(); }
+
+// What region, if any, a polled host address lies in: names the memory two
+// VMs were meant to meet in.
+std::string where_is(Platform& p, Hpa hpa) {
+  if (const IvshmemRegionPool* pool = p.hypervisor().ivshmem_pool())
+    for (const IvshmemRegion& r : pool->regions())
+      if (hpa >= r.hpa && hpa < r.hpa + r.size) return ", region " + r.name;
+  if (const ShmNamespace* shm = p.shm_namespace())
+    for (const auto& [name, obj] : shm->objects())
+      if (hpa >= obj.hpa && hpa < obj.hpa + obj.size) return ", region dm:/" + name;
+  return "";
+}
+
+std::string describe(Platform& p, const Vcpu& v) {
+  std::string what = v.waiting_on();
+  if (what.empty()) what = v.finished() ? "finished" : "running";
+  if (v.wait_state().kind == Vcpu::WaitKind::line) {
+    what.pop_back();  // ")"
+    what += where_is(p, v.wait_state().hpa) + ")";
+  }
+  return what;
+}
+
+StallDiagnosis diagnose(Platform& p, bool deadlock, TimePs at_ps, TimePs last_progress_ps) {
+  StallDiagnosis d;
+  d.deadlock = deadlock;
+  d.at_ps = at_ps;
+  d.last_progress_ps = last_progress_ps;
+  for (const auto& w : p.workloads()) {
+    if (w->done()) continue;
+    for (const auto& r : w->roles) {
+      if (r.vcpu->finished()) continue;
+      StallDiagnosis::Blocked b{w->config->name,      r.role, r.vcpu->name(), r.vcpu->config().pcpu,
+                                describe(p, *r.vcpu), {}};
+      std::set<const Vcpu*> seen{r.vcpu};
+      for (const Vcpu* next = r.vcpu->waits_for(); next; next = next->waits_for()) {
+        if (!seen.insert(next).second) {
+          b.chain.push_back(std::string(next->name()) + ": (the chain closes here: a cycle)");
+          break;
+        }
+        b.chain.push_back(std::string(next->name()) + ": " + describe(p, *next));
+      }
+      d.blocked.push_back(std::move(b));
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+Json run_end_to_json(const Simulation& sim) {
+  static const char* const kNames[] = {"completed", "duration", "stalled", "interrupted"};
+  Json j = {{"reason", kNames[static_cast<unsigned>(sim.cut)]}};
+  if (sim.cut != RunCut::stall) return j;
+  const StallDiagnosis& d = sim.stall;
+  Json blocked = Json::array();
+  for (const auto& b : d.blocked)
+    blocked.push_back({{"workload", b.workload},
+                       {"role", b.role},
+                       {"vcpu", b.vcpu},
+                       {"pcpu", b.pcpu},
+                       {"waits_for", b.waits},
+                       {"chain", b.chain}});
+  j["stall"] = {{"kind", d.deadlock ? "deadlock" : "watchdog"},
+                {"at_ns", static_cast<double>(d.at_ps) / 1e3},
+                {"last_progress_ns", static_cast<double>(d.last_progress_ps) / 1e3},
+                {"blocked", blocked}};
+  return j;
+}
+
+std::string StallDiagnosis::text() const {
+  std::string out;
+  if (deadlock)
+    out = fmt::format(
+        "ivsim: stalled at {:.3f} ms simulated: nothing is left to simulate (deadlock) and these "
+        "workloads have not finished\n",
+        static_cast<double>(at_ps) / 1e9);
+  else
+    out = fmt::format(
+        "ivsim: stalled at {:.3f} ms simulated: no workload made progress since {:.3f} ms "
+        "(run.watchdog_ms)\n",
+        static_cast<double>(at_ps) / 1e9, static_cast<double>(last_progress_ps) / 1e9);
+  for (const auto& b : blocked) {
+    out += fmt::format("  {}.{} on {} (pCPU {}): {}\n", b.workload, b.role, b.vcpu, b.pcpu, b.waits);
+    for (const auto& c : b.chain) out += "    which waits for " + c + "\n";
+  }
+  return out;
+}
 
 std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* board) {
   // Everything that reads input happens before the kernel starts, so a bad
@@ -26,53 +154,129 @@ std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* boa
   return sim;
 }
 
-std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board) {
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board, const RunOptions* options) {
   auto sim = elaborate(scenario, board);
-  const auto wall_start = std::chrono::steady_clock::now();
-  if (scenario.run.duration_us > 0) {
-    sc_core::sc_start(sc_core::sc_time(static_cast<double>(scenario.run.duration_us), sc_core::SC_US));
-    if (sc_core::sc_time_stamp() >= sc_core::sc_time(static_cast<double>(scenario.run.duration_us), sc_core::SC_US))
-      for (const auto& w : sim->platform->workloads()) w->stopped_by_duration = true;
-  } else {
-    sc_core::sc_start();
-  }
+  Platform& platform = *sim->platform;
+  const auto& workloads = platform.workloads();
+  const StopSignals signals(options != nullptr);
+  ProgressLine progress(options ? options->progress : ProgressLine::Mode::off, stderr);
 
+  constexpr TimePs kNoEnd = ~TimePs{0};
+  const TimePs end_ps = scenario.run.duration_us > 0 ? scenario.run.duration_us * 1'000'000 : kNoEnd;
+  const TimePs watchdog_ps = scenario.run.watchdog_ms * 1'000'000'000;
+  auto all_done = [&] {
+    return std::all_of(workloads.begin(), workloads.end(), [](const auto& w) { return w->done(); });
+  };
+  auto last_progress = [&] {
+    TimePs t = 0;
+    for (const auto& w : workloads) t = std::max(t, w->last_progress_ps());
+    return t;
+  };
+
+  // The kernel runs in slices between which the run checks its ends: every
+  // workload done, the duration, the watchdog (at exactly the last progress
+  // plus run.watchdog_ms, so the verdict does not depend on the slicing), a
+  // stop signal. Slices grow while they are cheap in wall time and shrink
+  // when they are not, so a signal or a progress update waits ~0.1 s at most.
+  TimePs slice_ps = 100'000'000;  // 100 us
+  const auto wall_start = std::chrono::steady_clock::now();
+  RunCut cut = RunCut::none;
+  bool deadlock = false;
+  bool started = false;
+  for (;;) {
+    const TimePs now = kernel_ps();
+    const TimePs deadline = std::min(end_ps, last_progress() + watchdog_ps);
+    const TimePs step = std::max<TimePs>(1, std::min(slice_ps, deadline > now ? deadline - now : 1));
+    const auto t0 = std::chrono::steady_clock::now();
+    // Nothing due within the step: time just moves on (SC_EXIT_ON_STARVATION
+    // would not move it, and warns).
+    const bool idle_step = started && sc_core::sc_time_to_pending_activity().value() > step;
+    sc_core::sc_start(sc_core::sc_time::from_value(step),
+                      idle_step ? sc_core::SC_RUN_TO_TIME : sc_core::SC_EXIT_ON_STARVATION);
+    started = true;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (wall < 0.02 && slice_ps < watchdog_ps / 4) slice_ps *= 2;
+    if (wall > 0.2 && slice_ps > 1'000'000) slice_ps /= 2;
+
+    if (g_signal) {
+      cut = RunCut::interrupt;
+      break;
+    }
+    if (all_done()) break;
+    if (!sc_core::sc_pending_activity()) {
+      cut = RunCut::stall;
+      deadlock = true;
+      break;
+    }
+    if (kernel_ps() >= end_ps) {
+      cut = RunCut::duration;
+      break;
+    }
+    if (kernel_ps() >= last_progress() + watchdog_ps) {
+      cut = RunCut::stall;
+      break;
+    }
+    if (progress.due()) {
+      ProgressLine::Snapshot snap{kernel_ps(), end_ps == kNoEnd ? 0 : end_ps, {}};
+      for (const auto& w : workloads) {
+        const auto it = w->config->params.find("iterations");
+        const u64 total = it != w->config->params.end() ? static_cast<u64>(it->second.i) : 0;
+        u64 done = 0;
+        for (const auto& m : w->metrics.metrics()) done = std::max(done, m->histogram.count());
+        snap.workloads.push_back({w->config->name, done, total});
+      }
+      progress.update(snap);
+    }
+  }
+  progress.clear();
   const auto wall_end = std::chrono::steady_clock::now();
+
+  sim->cut = cut;
+  for (const auto& w : workloads)
+    if (!w->done()) w->cut = cut;
+  if (cut == RunCut::stall) sim->stall = diagnose(platform, deadlock, kernel_ps(), last_progress());
 
   HostStats& host = sim->host;
   host.wall_seconds = std::chrono::duration<double>(wall_end - wall_start).count();
-  host.simulated_ps = sc_core::sc_time_stamp().value();
-  for (const auto& v : sim->platform->vcpus()) {
-    host.accesses += v->counters().loads + v->counters().stores;
-    host.simulated_ps = std::max<TimePs>(host.simulated_ps, v->now_ps());
-  }
+  // A run that finished ends with its last workload; one cut short, where it
+  // was cut (exactly at the duration or the watchdog's deadline).
+  host.simulated_ps = cut == RunCut::none ? last_progress() : kernel_ps();
+  for (const auto& v : platform.vcpus()) host.accesses += v->counters().loads + v->counters().stores;
   return sim;
 }
 
 int run_scenario(const Scenario& scenario, const RunOptions& options) {
-  const auto sim = simulate(scenario);
+  const auto sim = simulate(scenario, nullptr, &options);
   Platform& platform = *sim->platform;
 
-  const Json report = build_report(platform, sim->profile, sim->host);
+  const Json report = build_report(platform, sim->profile, sim->host, run_end_to_json(*sim));
   if (!options.report_path.empty()) write_file_atomic(options.report_path, report.dump(2) + "\n");
   if (!options.quiet) {
     std::fputs(summary_table(report).c_str(), stdout);
     if (!options.report_path.empty()) std::printf("report: %s\n", options.report_path.c_str());
+    std::fflush(stdout);
   }
 
   int status = 0;
   for (const auto& w : platform.workloads()) {
-    const std::string st = w->status();
-    if (st == "completed" || st == "stopped") continue;
-    for (const auto& role : w->roles) {
-      if (!role.error.empty())
+    for (const auto& role : w->roles)
+      if (!role.error.empty()) {
         std::fprintf(stderr, "ivsim: workload %s role %s failed: %s\n", w->config->name.c_str(), role.role.c_str(),
                      role.error.c_str());
-      else if (!role.vcpu->finished())
-        std::fprintf(stderr, "ivsim: workload %s role %s never finished (%s)\n", w->config->name.c_str(),
-                     role.role.c_str(), role.vcpu->waiting_on().c_str());
-    }
-    if (st == "failed") status = 1;
+        status = 1;
+      }
+  }
+  switch (sim->cut) {
+    case RunCut::stall:
+      std::fputs(sim->stall.text().c_str(), stderr);
+      return kExitStalled;
+    case RunCut::interrupt:
+      std::fprintf(stderr, "ivsim: interrupted at %.3f ms simulated; the report holds what was measured so far\n",
+                   static_cast<double>(sim->host.simulated_ps) / 1e9);
+      return kExitInterrupted;
+    case RunCut::duration:
+    case RunCut::none:
+      break;
   }
   return status;
 }

@@ -3,11 +3,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "platforms/board.h"
 #include "platforms/platform.h"
 #include "platforms/scenario.h"
 #include "platforms/timing_profile.h"
+#include "sim/progress_line.h"
 #include "sim/report.h"
 
 namespace ivsim {
@@ -15,6 +17,24 @@ namespace ivsim {
 struct RunOptions {
   std::string report_path = "ivsim-report.json";  // "" = do not write a report
   bool quiet = false;                             // no summary table on stdout
+  ProgressLine::Mode progress = ProgressLine::Mode::off;
+};
+
+// Why a run stopped making progress: when, and what each unfinished
+// workload's vCPUs wait for, following the wait-for chain (a vCPU waiting
+// for a pCPU, for an I/O request's completion) to its end.
+struct StallDiagnosis {
+  bool deadlock = false;  // nothing was left to simulate (else: the watchdog fired)
+  TimePs at_ps = 0;
+  TimePs last_progress_ps = 0;
+  struct Blocked {
+    std::string workload, role, vcpu;
+    unsigned pcpu = 0;
+    std::string waits;               // what it waits for
+    std::vector<std::string> chain;  // the vCPUs it waits for, in turn, each "name: what it waits for"
+  };
+  std::vector<Blocked> blocked;
+  std::string text() const;  // the multi-line message `ivsim run` prints
 };
 
 // A finished simulation: what was built and what the host spent on it.
@@ -24,21 +44,34 @@ struct Simulation {
   TimingParams timing;
   std::unique_ptr<Platform> platform;
   HostStats host;
+  RunCut cut = RunCut::none;
+  StallDiagnosis stall;  // when cut == stall
 };
+
+// The report's `run_end` section: why the run ended and, for a stall, the diagnosis.
+Json run_end_to_json(const Simulation& sim);
 
 // Resolves board and timing and builds the platform (SystemC elaboration)
 // without starting the kernel: what `ivsim show` inspects. Throws ConfigError.
 std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* board = nullptr);
 
-// Resolves board and timing, builds the platform and runs it to the end
-// (event starvation). Throws ConfigError before starting the kernel.
-// `board`, when given, replaces the scenario's board (calibration runs on
-// variants of a shipped board).
-std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board = nullptr);
+// Resolves board and timing, builds the platform and runs it until every
+// workload has finished, run.duration_us is reached, the workloads stall
+// (run.watchdog_ms without progress, or nothing left to simulate), or a
+// SIGINT/SIGTERM arrives (when `options` installs the handlers). Throws
+// ConfigError before starting the kernel. `board`, when given, replaces the
+// scenario's board (calibration runs on variants of a shipped board).
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board = nullptr,
+                                     const RunOptions* options = nullptr);
 
-// Simulates the scenario to completion in this process (one elaboration per
-// process). Returns the process exit status. Throws ConfigError for input the
-// loader could not catch (e.g. an unknown board); nothing is written then.
+// Simulates the scenario in this process (one elaboration per process),
+// prints the summary and writes the report. Returns the process exit status:
+// 0 every workload completed or the duration ended, 4 stalled, 130 interrupted,
+// 1 a guest program failed. Throws ConfigError for input the loader could not
+// catch (e.g. an unknown board); nothing is written then.
 int run_scenario(const Scenario& scenario, const RunOptions& options);
+
+constexpr int kExitStalled = 4;
+constexpr int kExitInterrupted = 130;
 
 }  // namespace ivsim

@@ -71,7 +71,7 @@ const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "r
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kWorkloadKeys = {"name", "kind", "region", "roles", "params"};
 const std::vector<std::string> kRoleKeys = {"vm", "vcpu"};
-const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us"};
+const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us", "watchdog_ms"};
 
 const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing"};
 
@@ -874,6 +874,10 @@ class Loader {
       s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL));
     else
       note_default(r, "run.duration_us");
+    if (const Node* n = r ? optional(*r, "watchdog_ms") : nullptr)
+      s_.run.watchdog_ms = static_cast<u64>(read_int(*n, "run.watchdog_ms", 1, 3600000));
+    else
+      note_default(r, "run.watchdog_ms");
   }
 
   const ScenarioTree& tree_;

@@ -11,7 +11,7 @@ namespace {
 // The line both sides bounce: in the region when the workload has one,
 // else in guest RAM (both roles then run in one VM, like two threads).
 Gpa shared_line(Guest& g, const WorkloadContext& ctx) {
-  if (ctx.config->region.empty()) return kScratchGpa;
+  if (ctx.config->region.empty()) return scratch_gpa(g);
   const auto dev = ivshmem_probe(g, ctx.ivshmem_bdf);
   if (!dev) throw std::runtime_error("no IVSHMEM device at " + ctx.ivshmem_bdf.to_string());
   return dev->shmem;

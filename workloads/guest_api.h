@@ -23,6 +23,12 @@ class Guest {
   void read(Gva va, void* dst, u64 len) { cpu_.read_block(va, dst, len); }
   void write(Gva va, const void* src, u64 len) { cpu_.write_block(va, src, len); }
 
+  // LOCK CMPXCHG on a 4- or 8-byte location: returns its old value.
+  u32 cmpxchg32(Gva va, u32 expected, u32 desired) {
+    return static_cast<u32>(cpu_.cmpxchg(va, 4, expected, desired));
+  }
+  u64 cmpxchg64(Gva va, u64 expected, u64 desired) { return cpu_.cmpxchg(va, 8, expected, desired); }
+
   // Spin on va (size 4 or 8 bytes) until compare(value, cmp, operand).
   u64 wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) { return cpu_.wait_until(va, size, cmp, operand); }
 
@@ -61,6 +67,13 @@ class Guest {
       handler(g);
     });
   }
+
+  // The VM's RAM below 4 GiB, as the firmware's memory map reports it.
+  Gpa ram_base() const { return cpu_.config().ram_base; }
+  u64 ram_bytes() const { return cpu_.config().ram_bytes; }
+  // A page the guest kernel keeps its own data in, shared by its vCPUs: the
+  // top 4 KiB of low RAM (the boot mailbox, kernel locks).
+  Gpa kernel_page() const { return page_base(ram_base() + ram_bytes()) - kPageSize4K; }
 
   VmId vm_id() const { return cpu_.config().vm; }
   unsigned vcpu_index() const { return cpu_.config().index; }

@@ -11,6 +11,7 @@
 // - memcpy_bandwidth: a single-core copy of a large buffer.
 #pragma once
 
+#include "workloads/guest_api.h"
 #include "workloads/workload_kind.h"
 
 namespace ivsim {
@@ -24,8 +25,9 @@ void ipi_pong(Guest& g, const WorkloadContext& ctx);
 void timer_test(Guest& g, const WorkloadContext& ctx);
 void memcpy_bandwidth(Guest& g, const WorkloadContext& ctx);
 
-// Guest RAM the measurement tools use for their own data (VMs need at least
-// kScratchGpa + what the tool touches).
-constexpr Gpa kScratchGpa = 16 * kMiB;
+// Guest RAM the measurement tools use for their own data: from 16 MiB into
+// the VM's RAM (VMs need at least that plus what the tool touches).
+constexpr u64 kScratchOffset = 16 * kMiB;
+inline Gpa scratch_gpa(const Guest& g) { return g.ram_base() + kScratchOffset; }
 
 }  // namespace ivsim

@@ -16,7 +16,7 @@ constexpr u64 kChunkBytes = 64 * 1024;
 void memcpy_bandwidth(Guest& g, const WorkloadContext& ctx) {
   const u64 bytes = static_cast<u64>(ctx.param_int("bytes"));
   const u64 copies = static_cast<u64>(ctx.param_int("iterations"));
-  const Gpa src = kScratchGpa, dst = kScratchGpa + round_up(bytes, kPageSize2M);
+  const Gpa src = scratch_gpa(g), dst = src + round_up(bytes, kPageSize2M);
   std::vector<u8> chunk(kChunkBytes);
 
   LatencyMetric& m = ctx.metrics->metric("copy");

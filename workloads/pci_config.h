@@ -1,11 +1,15 @@
 // Guest-side PCI configuration access through configuration mechanism #1
-// (CONFIG_ADDRESS at 0xCF8, CONFIG_DATA at 0xCFC), as an OS does it.
+// (CONFIG_ADDRESS at 0xCF8, CONFIG_DATA at 0xCFC), as an OS does it: the
+// address latch is one per VM (ACRN's vPCI keeps it per VM), so the kernel
+// holds pci_config_lock across the pair (Linux's pci_conf1_read/write) and
+// two vCPUs never interleave their addresses and data.
 #pragma once
 
 #include <vector>
 
 #include "models/pci/bdf.h"
 #include "workloads/guest_api.h"
+#include "workloads/guest_spinlock.h"
 
 namespace ivsim {
 
@@ -14,22 +18,27 @@ inline u32 pci_config_address(pci::Bdf bdf, u32 offset) {
 }
 
 inline u32 pci_cfg_read32(Guest& g, pci::Bdf bdf, u32 offset) {
+  GuestSpinlock lock(g, pci_config_lock_word(g));
   g.outl(0xCF8, pci_config_address(bdf, offset));
   return g.inl(0xCFC);
 }
 inline u16 pci_cfg_read16(Guest& g, pci::Bdf bdf, u32 offset) {
+  GuestSpinlock lock(g, pci_config_lock_word(g));
   g.outl(0xCF8, pci_config_address(bdf, offset));
   return g.inw(static_cast<u16>(0xCFC + (offset & 2)));
 }
 inline u8 pci_cfg_read8(Guest& g, pci::Bdf bdf, u32 offset) {
+  GuestSpinlock lock(g, pci_config_lock_word(g));
   g.outl(0xCF8, pci_config_address(bdf, offset));
   return g.inb(static_cast<u16>(0xCFC + (offset & 3)));
 }
 inline void pci_cfg_write32(Guest& g, pci::Bdf bdf, u32 offset, u32 v) {
+  GuestSpinlock lock(g, pci_config_lock_word(g));
   g.outl(0xCF8, pci_config_address(bdf, offset));
   g.outl(0xCFC, v);
 }
 inline void pci_cfg_write16(Guest& g, pci::Bdf bdf, u32 offset, u16 v) {
+  GuestSpinlock lock(g, pci_config_lock_word(g));
   g.outl(0xCF8, pci_config_address(bdf, offset));
   g.outw(static_cast<u16>(0xCFC + (offset & 2)), v);
 }

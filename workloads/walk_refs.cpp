@@ -7,7 +7,8 @@ namespace ivsim {
 
 void walk_refs_walker(Guest& g, const WorkloadContext& ctx) {
   const u64 bytes = static_cast<u64>(ctx.param_int("working_set_mib")) * kMiB;
-  const u64 base = static_cast<u64>(ctx.param_int("base_mib")) * kMiB;
+  // base_mib counts from the start of the VM's RAM (the Service VM's is not at GPA 0).
+  const u64 base = g.ram_base() + static_cast<u64>(ctx.param_int("base_mib")) * kMiB;
   const u64 warmup = static_cast<u64>(ctx.param_int("warmup"));
   const u64 total = warmup + static_cast<u64>(ctx.param_int("accesses"));
   u64 x = static_cast<u64>(ctx.param_int("seed"));

@@ -23,10 +23,12 @@ struct LatencyMetric {
   std::string unit = "ns";
   Histogram histogram;
   Breakdown breakdown_sum;  // sum over all recorded intervals
+  TimePs last_end_ps = 0;   // when the latest interval ended: the workload's last sign of progress
 
   void record(const Timestamp& start, const Timestamp& end) {
     histogram.record(end.time_ps - start.time_ps);
     breakdown_sum += end.cumulative - start.cumulative;
+    if (end.time_ps > last_end_ps) last_end_ps = end.time_ps;
   }
 };
 

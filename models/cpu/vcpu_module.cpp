@@ -37,14 +37,17 @@ Vcpu::~Vcpu() {
 }
 
 void Vcpu::thread() {
-  if (!program_) return;  // an idle vCPU: nothing to simulate
-  started_ = true;
-  schedule_in();
-  segment_base_ = cumulative_;
-  program_(*this);
-  sync();
-  finished_ = true;
-  schedule_out(false);
+  if (program_) {
+    started_ = true;
+    schedule_in();
+    segment_base_ = cumulative_;
+    program_(*this);
+    sync();
+    finished_ = true;
+    finished_at_ps_ = now_ps();
+    schedule_out(false);
+  }
+  if (idle_loop_) idle();  // else: nothing more to simulate on this vCPU
 }
 
 TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
@@ -124,16 +127,7 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
     charge(Component::dram, timing_.dram_ps);
     return;
   }
-  if (CoherenceDirectory::involves_other_core(l, cfg_.pcpu, write) || l.watched) {
-    sync();
-    // A line written in this core's future by a core running ahead in its
-    // quantum: the read is ordered after that write.
-    if (!write && l.last_write_ps > now_ps()) {
-      const TimePs d = l.last_write_ps - now_ps();
-      cumulative_.add(Component::coherence, d);
-      sc_core::wait(sc_time::from_value(d));
-    }
-  }
+  order_access(l, write);
   if (write) {
     ++counters_.stores;
     // Only a block write can cover a whole line: it needs no read-for-ownership.
@@ -147,6 +141,44 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
     std::memcpy(buf, e.host_page + off, size);
     charge_line(c);
   }
+}
+
+void Vcpu::order_access(LineState& l, bool write) {
+  if (CoherenceDirectory::involves_other_core(l, cfg_.pcpu, write) || l.watched) {
+    sync();
+    // A line written in this core's future by a core running ahead in its
+    // quantum: the read is ordered after that write.
+    if (!write && l.last_write_ps > now_ps()) {
+      const TimePs d = l.last_write_ps - now_ps();
+      cumulative_.add(Component::coherence, d);
+      sc_core::wait(sc_time::from_value(d));
+    }
+  }
+}
+
+u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
+  boundary();
+  if (size != 4 && size != 8) throw std::invalid_argument("cmpxchg: 4 or 8 bytes");
+  if (va & (size - 1))
+    throw std::runtime_error(fmt::format("guest split-lock: LOCK CMPXCHG at unaligned GVA {:#x}", va));
+  Gpa gpa;
+  TlbEntry* e = translate(va, true, gpa);
+  if (!e || e->uncached)
+    throw std::runtime_error(fmt::format("guest LOCK CMPXCHG at GVA {:#x}, which is not write-back RAM", va));
+  const u64 off = page_offset(va);
+  LineState& l = e->lines->line[off >> kCacheLineShift];
+  // The read and the write happen with no simulated time between them, so no
+  // other vCPU can act in between: the access is atomic.
+  order_access(l, true);
+  ++counters_.loads;
+  ++counters_.stores;
+  const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps());
+  u64 old = 0;
+  std::memcpy(&old, e->host_page + off, size);
+  if (old == expected) std::memcpy(e->host_page + off, &desired, size);
+  if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, qk_.get_local_time().value());
+  charge_line(c);
+  return old;
 }
 
 void Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write) {

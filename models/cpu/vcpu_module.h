@@ -56,6 +56,11 @@ struct VcpuConfig {
   unsigned index = 0;              // vCPU number within its VM
   unsigned pcpu = 0;               // the pCPU it runs on (its core in the coherence directory)
   bool lapic_passthrough = false;  // interrupts arrive as physical IPIs
+  // The VM's RAM below 4 GiB, as its firmware memory map gives it to the
+  // guest kernel (from GPA 0 for a User VM, at its host address for the
+  // Service VM).
+  Gpa ram_base = 0;
+  u64 ram_bytes = 0;
 };
 
 struct VcpuCounters {
@@ -91,25 +96,49 @@ class Vcpu : public sc_core::sc_module {
     entity_.weight = weight ? weight : 1;
   }
 
-  // The Service VM's device model runs on this vCPU: it must be scheduled
-  // on its pCPU for as long as the device model works.
-  bool device_model_enter() {
-    if (!sched_ || entity_.running) return false;
-    schedule_in();
-    return true;
+  // A vCPU waiting for its device model's I/O completion yields its pCPU
+  // (ACRN's wait_event(VCPU_EVENT_IOREQ)); `server` is the Service VM vCPU
+  // that takes the request, for diagnosing a stall.
+  void io_wait_begin(const Vcpu* server) {
+    wait_ = Wait{WaitKind::io_request, 0, 0, server};
+    schedule_out(false);
   }
-  void device_model_leave() { schedule_out(false); }
-  // A vCPU waiting for its device model's I/O completion yields its pCPU.
-  void io_wait_begin() { schedule_out(false); }
-  void io_wait_end() { schedule_in(true); }
+  void io_wait_end() {
+    schedule_in(true);
+    wait_ = Wait{};
+  }
+
+  // After its program (or from the start, without one) the vCPU runs the
+  // guest's idle loop: HLT until an interrupt, handle it, HLT again. Set for
+  // a vCPU whose interrupts must be served whether or not it runs a
+  // workload (the Service VM's vCPU 0 takes the HSM upcall).
+  void set_idle_loop(bool on) { idle_loop_ = on; }
 
   bool finished() const { return finished_; }
+  TimePs finished_at_ps() const { return finished_at_ps_; }        // when its program ended
+  TimePs last_exit_done_ps() const { return last_exit_done_ps_; }  // when its latest VM exit completed
+  u64 exits_done() const { return exits_done_; }
   bool started() const { return started_; }
 
   const VcpuConfig& config() const { return cfg_; }
   const VcpuCounters& counters() const { return counters_; }
-  std::string waiting_on() const;  // what a blocked vCPU waits for ("" when not blocked)
   const Mmu& mmu() const { return mmu_; }
+
+  // What the vCPU is blocked on, for diagnosing a run that makes no
+  // progress: a description ("" when it is not blocked) and, where one is
+  // known, the vCPU it waits for (the holder of its pCPU, the Service VM
+  // vCPU serving its I/O request).
+  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request };
+  struct Wait {
+    WaitKind kind = WaitKind::none;
+    Gva va = 0;                    // line: the polled guest-virtual address
+    Hpa hpa = 0;                   // line: its host-physical address
+    const Vcpu* server = nullptr;  // io_request: who serves it
+  };
+  const Wait& wait_state() const { return wait_; }
+  std::string waiting_on() const;
+  const Vcpu* waits_for() const;
+  const PcpuScheduler* scheduler() const { return sched_; }
 
   // ---- guest-visible primitives (the guest API forwards to these) ----
   template <class T>
@@ -139,6 +168,11 @@ class Vcpu : public sc_core::sc_module {
 
   u32 io_in(u16 port, unsigned size);
   void io_out(u16 port, unsigned size, u32 value);
+  // LOCK CMPXCHG: if the location holds `expected`, writes `desired`;
+  // returns what it held. One access that takes the line exclusively
+  // whether or not it writes, as a locked read-modify-write does.
+  u64 cmpxchg(Gva va, unsigned size, u64 expected, u64 desired);
+
   // VMCALL: a hypercall with its number in RAX; returns the result.
   u64 hypercall(u64 nr);
   // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline).
@@ -166,6 +200,17 @@ class Vcpu : public sc_core::sc_module {
   // The virtual LAPIC accepting an MSI: called by the hypervisor (in the
   // sender's exit) with the time it was sent and the sender's critical path.
   void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local = false);
+  // The same with the delivery time given by the caller (vlapic_set_intr
+  // from a hypervisor path that prices its own notification, such as the
+  // HSM upcall).
+  void post_interrupt(u8 vector, TimePs deliver_at_ps, const Breakdown& blame);
+
+  // Work done on this vCPU that is not guest program code (the Service VM
+  // kernel and acrn-dm serving I/O requests), charged to `c`.
+  void busy(Component c, TimePs ps) { charge(c, ps); }
+  // Brings the vCPU's local time to the kernel's: what it does next happens
+  // in simulated-time order with the other vCPUs.
+  void synchronize() { sync(); }
 
   // The TSC: invariant, at the profile's nominal core clock.
   u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
@@ -175,6 +220,8 @@ class Vcpu : public sc_core::sc_module {
 
  private:
   void thread();
+  void idle();
+  u8 sleep_until_interrupt();  // HLT without the exit: the part halt() and idle() share
   void charge(Component c, TimePs ps) {
     cumulative_.ps[static_cast<std::size_t>(c)] += ps;
     qk_.inc(sc_core::sc_time::from_value(ps));
@@ -241,6 +288,9 @@ class Vcpu : public sc_core::sc_module {
   TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
   void time_walk(const Translation& t);
   void coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write);
+  // Makes the line ready for this core's access: synchronises when another
+  // core's copy is involved, and orders a read after a write in its future.
+  void order_access(LineState& l, bool write);
   void charge_line(const AccessCost& c);  // a cached line access: alone, or overlapped in the block in progress
   u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
   void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
@@ -260,6 +310,9 @@ class Vcpu : public sc_core::sc_module {
   Program program_;
   bool started_ = false;
   bool finished_ = false;
+  TimePs finished_at_ps_ = 0;
+  TimePs last_exit_done_ps_ = 0;
+  u64 exits_done_ = 0;
 
   MissWindow* block_ = nullptr;  // the block copy in progress, if any
   Breakdown cumulative_;
@@ -270,8 +323,8 @@ class Vcpu : public sc_core::sc_module {
   sc_core::sc_event wake_event_;
   bool woken_ = false;
   Breakdown wake_blame_;
-  Gva waiting_va_ = 0;
-  bool waiting_ = false;
+  Wait wait_;  // what it is blocked on, for diagnosis
+  bool idle_loop_ = false;
 
   // Scheduling.
   PcpuScheduler* sched_ = nullptr;

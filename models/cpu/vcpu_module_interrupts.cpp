@@ -7,18 +7,21 @@ namespace ivsim {
 using sc_core::sc_time;
 
 void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local) {
-  if (!lapic_.accept(vector)) return;  // a reserved vector: the LAPIC drops it
   // A local source (this vCPU's own LAPIC timer or self-IPI) is injected at
   // VM entry; a remote one needs a notification (or a physical IPI).
   const TimePs delivery = local                    ? 0
                           : cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps
                                                    : timing_.irq_posted_delivery_ps;
+  Breakdown path = blame;
+  path.add(Component::irq, delivery);
+  post_interrupt(vector, sent_at_ps + delivery, path);
+}
 
-  const TimePs at = sent_at_ps + delivery;
+void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame) {
+  if (!lapic_.accept(vector)) return;  // a reserved vector: the LAPIC drops it
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
     irq_blame_ = blame;
-    irq_blame_.add(Component::irq, delivery);
   }
   irq_pending_ = true;
   const TimePs kernel = sc_core::sc_time_stamp().value();
@@ -48,10 +51,16 @@ u8 Vcpu::halt() {
   // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
   sync();
   ++counters_.exits[static_cast<std::size_t>(ExitReason::hlt)];
+  return sleep_until_interrupt();
+}
+
+u8 Vcpu::sleep_until_interrupt() {
   const TimePs t0 = now_ps();
   schedule_out(false);  // a halted vCPU yields its pCPU
+  wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
   while (!irq_pending_) sc_core::wait(irq_event_);
   if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+  wait_ = Wait{};
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
   schedule_in();
@@ -60,6 +69,16 @@ u8 Vcpu::halt() {
   const int vector = lapic_.deliverable();
   take_interrupts();
   return static_cast<u8>(vector < 0 ? 0 : vector);
+}
+
+void Vcpu::idle() {
+  // The guest kernel's idle task. A vCPU that ran nothing has been halted
+  // since before the simulated window: its first wait is no exit in it.
+  if (!started_) {
+    sync();
+    sleep_until_interrupt();
+  }
+  for (;;) halt();
 }
 
 }  // namespace ivsim

@@ -9,8 +9,37 @@ namespace ivsim {
 using sc_core::sc_time;
 
 std::string Vcpu::waiting_on() const {
-  if (!waiting_) return "";
-  return fmt::format("polling GVA {:#x}", waiting_va_);
+  switch (wait_.kind) {
+    case WaitKind::none:
+      return "";
+    case WaitKind::line:
+      return fmt::format("polling GVA {:#x} (HPA {:#x})", wait_.va, wait_.hpa);
+    case WaitKind::interrupt:
+      return "halted (HLT), waiting for an interrupt";
+    case WaitKind::pcpu: {
+      const Vcpu* holder = waits_for();
+      return fmt::format("runnable, waiting for pCPU {}{}", cfg_.pcpu,
+                         holder ? std::string(" held by ") + holder->name() : std::string());
+    }
+    case WaitKind::io_request:
+      return fmt::format("waiting for acrn-dm to complete an I/O request{}",
+                         wait_.server ? std::string(" (HSM upcall to ") + wait_.server->name() + ")" : std::string());
+  }
+  return "";
+}
+
+const Vcpu* Vcpu::waits_for() const {
+  switch (wait_.kind) {
+    case WaitKind::pcpu: {
+      if (!sched_) return nullptr;
+      const SchedEntity* e = sched_->current() ? sched_->current() : sched_->pick_next();
+      return e && e->owner != this ? static_cast<const Vcpu*>(e->owner) : nullptr;
+    }
+    case WaitKind::io_request:
+      return wait_.server;
+    default:
+      return nullptr;
+  }
 }
 
 u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
@@ -24,8 +53,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
     // Lost our copy while synchronising: somebody wrote it, look again.
     if (!(l.holders & (CoreMask{1} << cfg_.pcpu))) continue;
 
-    waiting_ = true;
-    waiting_va_ = va;
+    wait_ = Wait{WaitKind::line, va, e->hpa_page + page_offset(va), nullptr};
     woken_ = false;
     const TimePs t0 = now_ps();
     watchers_.watch(l, *this);
@@ -41,7 +69,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
     }
     watchers_.unwatch(l, *this);
-    waiting_ = false;
+    wait_ = Wait{};
     // Waiting time is the critical path through whoever ended it: charge it
     // in the proportions of the writer's work since the writer last woke
     // (or of the interrupt's path, if an interrupt came first); time spun

@@ -24,7 +24,10 @@ void Vcpu::schedule_in(bool inside_exit) {
     if (preempt) runner->preempt_ = true;
     runner->sched_event_.notify(sc_core::SC_ZERO_TIME);
   }
+  const Wait before = wait_;
+  wait_ = Wait{WaitKind::pcpu, 0, 0, nullptr};
   while (sched_->current() != nullptr || sched_->pick_next() != &entity_) sc_core::wait(sched_event_);
+  wait_ = before;
   const u64 switches = entity_.context_switches;
   slice_end_ = sched_->switch_in(entity_, now_ps());
   const bool switched = entity_.context_switches != switches;

@@ -9,6 +9,8 @@
 
 namespace ivsim {
 
+class Vcpu;
+
 struct IoRequest {
   enum class Type : u8 { mmio, port_io, pci_config };
   Type type = Type::mmio;
@@ -28,6 +30,8 @@ class IoRequestHandler {
   virtual ~IoRequestHandler() = default;
   // Blocks the calling vCPU's thread until the request is complete.
   virtual void submit(IoRequest& req) = 0;
+  // The vCPU that serves the requests (for diagnosing a stall), if any.
+  virtual const Vcpu* upcall_vcpu() const { return nullptr; }
 };
 
 }  // namespace ivsim

@@ -193,6 +193,7 @@ TEST_CASE("doorbells are decoded in the hypervisor and undeliverable ones are dr
 TEST_CASE("a doorbell wakes a halted peer whose handler runs on its vCPU after exit, delivery, wake-up and ISR entry") {
   test::Bench b(test::two_vm_scenario());
   TimePs rung_at = 0, handled_at = 0;
+  u64 refs_before = 0, refs = 0;
   u8 taken = 0;
   int handler_runs = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
@@ -210,8 +211,10 @@ TEST_CASE("a doorbell wakes a halted peer whose handler runs on its vCPU after e
     const auto d = ivshmem_probe(g, kBdf);
     g.compute(5'000'000);  // the RT VM is halted by now
     g.load<u32>(d->regs);  // warm the walk: the doorbell exit below walks the same tables
+    refs_before = c.counters().walk_refs;
     rung_at = c.now_ps();
     ivshmem_int_peer(g, *d, 0, 3);
+    refs = c.counters().walk_refs - refs_before;
   });
   sc_core::sc_start();
   CHECK(taken == 0x51);
@@ -223,6 +226,10 @@ TEST_CASE("a doorbell wakes a halted peer whose handler runs on its vCPU after e
   const TimePs walk = handled_at - rung_at - b.timing.vm_exit_entry_ps - b.timing.mmio_decode_ps -
                       b.timing.hv_mmio_handler_ps - b.timing.irq_posted_delivery_ps - b.timing.hlt_wakeup_ps -
                       b.timing.isr_entry_ps;
-  CHECK(walk == 3 * b.timing.l1_hit_ps);  // three EPT entries read from the sender's cache
+  // The EPT entries the walk read (those the paging-structure caches did not
+  // hold), each from the sender's cache.
+  CHECK(refs >= 1);
+  CHECK(refs <= 3);
+  CHECK(walk == refs * b.timing.l1_hit_ps);
   CHECK(device_of(*b.platform, 0).region().doorbells.delivered == 1);
 }
