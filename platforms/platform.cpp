@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include "models/hv/ivshmem_device.h"
@@ -67,7 +68,7 @@ TimePs WorkloadRun::last_progress_ps() const {
   const bool bringing_up = t == 0;
   for (const auto& r : roles) {
     if (r.vcpu->finished()) t = std::max(t, r.vcpu->finished_at_ps());
-    if (bringing_up && r.vcpu->exits_done() <= kBringUpExits) t = std::max(t, r.vcpu->last_exit_done_ps());
+    if (bringing_up) t = std::max(t, r.vcpu->last_budgeted_exit_ps());
   }
   return t;
 }
@@ -100,6 +101,32 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   create_schedulers();
   attach_hsm();
   place_workloads();
+  warn_priority_ties();
+}
+
+void Platform::warn_priority_ties() {
+  // sched_prio keeps equal priorities in arrival order and never rotates
+  // them: a vCPU that spins keeps its pCPU from an equal one for good.
+  if (sched_policy_from_name(scenario_.scheduler) != SchedPolicy::prio) return;
+  std::set<const Vcpu*> busy;  // vCPUs that run a role or acrn-dm
+  for (const auto& w : workloads_)
+    for (const auto& r : w->roles) busy.insert(r.vcpu);
+  if (hsm_ && hsm_->upcall_vcpu()) busy.insert(hsm_->upcall_vcpu());
+  for (const auto& s : schedulers_) {
+    std::map<int, std::vector<std::string>> by_priority;
+    for (const SchedEntity* e : s->entities())
+      if (busy.count(static_cast<const Vcpu*>(e->owner))) by_priority[e->priority].push_back(e->name);
+    for (const auto& [priority, names] : by_priority)
+      if (names.size() > 1) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        spdlog::warn(
+            "SCHED_PRIO: {} share pCPU {} at priority {}: sched_prio never rotates equal priorities, so one that "
+            "spins (polling, or a guest spinlock) keeps the others off the pCPU; give them different priorities "
+            "(vms[].priority)",
+            list, s->pcpu(), priority);
+      }
+  }
 }
 
 Platform::~Platform() = default;
@@ -307,6 +334,7 @@ void Platform::place_workloads() {
         throw ConfigError(scenario_.where(path), path,
                           "vCPU " + std::to_string(ref.vcpu) + " of " + ref.vm + " already runs " + it->second);
       run->roles.push_back(RoleRun{spec.name, cpu, ""});
+      cpu->set_exit_progress_budget(WorkloadRun::kBringUpExits);
     }
     for (std::size_t ri = 0; ri < kind->roles.size(); ++ri) {
       const RoleSpec& spec = kind->roles[ri];

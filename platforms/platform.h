@@ -92,6 +92,7 @@ class Platform {
   void attach_hsm();
 
   void place_workloads();
+  void warn_priority_ties();
 
   const Scenario& scenario_;
   Board board_;

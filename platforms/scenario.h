@@ -96,6 +96,7 @@ struct WorkloadConfig {
   std::string region;                        // region name the workload communicates through
   std::map<std::string, GuestRef> roles;     // role name -> where it runs
   std::map<std::string, ParamValue> params;  // resolved, defaults applied
+  std::string note;                          // why the twin chose it, for a workload it added ("" otherwise)
 };
 
 struct RunConfig {

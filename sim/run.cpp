@@ -154,16 +154,13 @@ std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* boa
   return sim;
 }
 
-std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board, const RunOptions* options) {
-  auto sim = elaborate(scenario, board);
-  Platform& platform = *sim->platform;
+RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLine* progress, bool stop_signals) {
   const auto& workloads = platform.workloads();
-  const StopSignals signals(options != nullptr);
-  ProgressLine progress(options ? options->progress : ProgressLine::Mode::off, stderr);
+  const StopSignals signals(stop_signals);
 
   constexpr TimePs kNoEnd = ~TimePs{0};
-  const TimePs end_ps = scenario.run.duration_us > 0 ? scenario.run.duration_us * 1'000'000 : kNoEnd;
-  const TimePs watchdog_ps = scenario.run.watchdog_ms * 1'000'000'000;
+  const TimePs end_ps = limits.duration_us > 0 ? limits.duration_us * 1'000'000 : kNoEnd;
+  const TimePs watchdog_ps = limits.watchdog_ms * 1'000'000'000;
   auto all_done = [&] {
     return std::all_of(workloads.begin(), workloads.end(), [](const auto& w) { return w->done(); });
   };
@@ -180,7 +177,7 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
   // when they are not, so a signal or a progress update waits ~0.1 s at most.
   TimePs slice_ps = 100'000'000;  // 100 us
   const auto wall_start = std::chrono::steady_clock::now();
-  RunCut cut = RunCut::none;
+  RunOutcome out;
   bool deadlock = false;
   bool started = false;
   for (;;) {
@@ -199,24 +196,24 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
     if (wall > 0.2 && slice_ps > 1'000'000) slice_ps /= 2;
 
     if (g_signal) {
-      cut = RunCut::interrupt;
+      out.cut = RunCut::interrupt;
       break;
     }
     if (all_done()) break;
     if (!sc_core::sc_pending_activity()) {
-      cut = RunCut::stall;
+      out.cut = RunCut::stall;
       deadlock = true;
       break;
     }
     if (kernel_ps() >= end_ps) {
-      cut = RunCut::duration;
+      out.cut = RunCut::duration;
       break;
     }
     if (kernel_ps() >= last_progress() + watchdog_ps) {
-      cut = RunCut::stall;
+      out.cut = RunCut::stall;
       break;
     }
-    if (progress.due()) {
+    if (progress && progress->due()) {
       ProgressLine::Snapshot snap{kernel_ps(), end_ps == kNoEnd ? 0 : end_ps, {}};
       for (const auto& w : workloads) {
         const auto it = w->config->params.find("iterations");
@@ -225,23 +222,31 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
         for (const auto& m : w->metrics.metrics()) done = std::max(done, m->histogram.count());
         snap.workloads.push_back({w->config->name, done, total});
       }
-      progress.update(snap);
+      progress->update(snap);
     }
   }
-  progress.clear();
-  const auto wall_end = std::chrono::steady_clock::now();
+  if (progress) progress->clear();
+  out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  sim->cut = cut;
   for (const auto& w : workloads)
-    if (!w->done()) w->cut = cut;
-  if (cut == RunCut::stall) sim->stall = diagnose(platform, deadlock, kernel_ps(), last_progress());
-
-  HostStats& host = sim->host;
-  host.wall_seconds = std::chrono::duration<double>(wall_end - wall_start).count();
+    if (!w->done()) w->cut = out.cut;
+  if (out.cut == RunCut::stall) out.stall = diagnose(platform, deadlock, kernel_ps(), last_progress());
   // A run that finished ends with its last workload; one cut short, where it
   // was cut (exactly at the duration or the watchdog's deadline).
-  host.simulated_ps = cut == RunCut::none ? last_progress() : kernel_ps();
-  for (const auto& v : platform.vcpus()) host.accesses += v->counters().loads + v->counters().stores;
+  out.simulated_ps = out.cut == RunCut::none ? last_progress() : kernel_ps();
+  return out;
+}
+
+std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* board, const RunOptions* options) {
+  auto sim = elaborate(scenario, board);
+  ProgressLine progress(options ? options->progress : ProgressLine::Mode::off, stderr);
+  const RunOutcome out = run_platform(*sim->platform, scenario.run, &progress, options != nullptr);
+  sim->cut = out.cut;
+  sim->stall = out.stall;
+  HostStats& host = sim->host;
+  host.wall_seconds = out.wall_seconds;
+  host.simulated_ps = out.simulated_ps;
+  for (const auto& v : sim->platform->vcpus()) host.accesses += v->counters().loads + v->counters().stores;
   return sim;
 }
 

@@ -48,6 +48,20 @@ struct Simulation {
   StallDiagnosis stall;  // when cut == stall
 };
 
+// How a platform's run ended.
+struct RunOutcome {
+  RunCut cut = RunCut::none;
+  StallDiagnosis stall;     // when cut == stall
+  TimePs simulated_ps = 0;  // the end: the last workload's last progress, or where the run was cut
+  double wall_seconds = 0;
+};
+
+// Runs an elaborated platform until every workload has finished,
+// limits.duration_us is reached, the workloads stall (limits.watchdog_ms
+// without progress, or nothing left to simulate) or, with `stop_signals`,
+// SIGINT/SIGTERM arrives. `progress` (may be null) is updated on the way.
+RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLine* progress, bool stop_signals);
+
 // The report's `run_end` section: why the run ended and, for a stall, the diagnosis.
 Json run_end_to_json(const Simulation& sim);
 

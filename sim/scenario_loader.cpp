@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "platforms/board.h"
 #include "platforms/input_file.h"
@@ -677,27 +680,27 @@ class Loader {
 
   // A region no workload uses gets a pingpong between its first two members
   // (initiator the first, responder the second) with the default
-  // parameters, so any scenario runs something that uses its regions. Each
-  // side runs on its VM's vCPU 0, or on the lowest vCPU that no other role
-  // uses and whose pCPU no other role keeps busy, so two default workloads
-  // between the same VMs do not collide.
+  // parameters, so any scenario runs something that uses its regions. The
+  // two roles go on vCPUs no other role uses, on two different pCPUs if the
+  // VMs' affinities allow it, preferring pCPUs that run the fewest other
+  // roles. A role that shares its pCPU with another role is notified by
+  // doorbell where the region has one (hv-land): two pollers on one pCPU
+  // make each round trip wait for a scheduler slice. The choice and its
+  // reason are the workload's note (`ivsim show`).
   void add_default_workloads() {
     const WorkloadKind* kind = find_workload_kind("pingpong");
     std::set<std::pair<std::string, unsigned>> busy_vcpus;
-    std::set<unsigned> busy_pcpus;
-    auto take = [&](const std::string& vm_name, unsigned vcpu) {
-      busy_vcpus.insert({vm_name, vcpu});
-      busy_pcpus.insert(s_.find_vm(vm_name)->pcpus.at(vcpu));
-    };
-    auto pick = [&](const std::string& vm_name) {
-      const VmConfig* vm = s_.find_vm(vm_name);
-      for (unsigned i = 0; i < vm->pcpus.size(); ++i)
-        if (!busy_vcpus.count({vm_name, i}) && !busy_pcpus.count(vm->pcpus[i])) return i;
-      return 0u;  // the platform reports the collision
+    std::map<unsigned, std::vector<std::string>> pcpu_roles;  // pCPU -> "workload.role" running on it
+    auto pcpu_of = [&](const GuestRef& r) { return s_.find_vm(r.vm)->pcpus.at(r.vcpu); };
+    auto take = [&](const std::string& who, const GuestRef& r) {
+      busy_vcpus.insert({r.vm, r.vcpu});
+      pcpu_roles[pcpu_of(r)].push_back(who);
     };
     for (const auto& w : s_.workloads)
-      for (const auto& [role, ref] : w.roles) take(ref.vm, ref.vcpu);
+      for (const auto& [role, ref] : w.roles)
+        if (s_.find_vm(ref.vm) && ref.vcpu < s_.find_vm(ref.vm)->pcpus.size()) take(w.name + "." + role, ref);
 
+    std::vector<std::size_t> added;
     for (std::size_t i = 0; i < s_.regions.size(); ++i) {
       const RegionConfig& r = s_.regions[i];
       if (used_regions_.count(&r) || r.members.size() < 2) continue;
@@ -709,12 +712,34 @@ class Loader {
       while (std::any_of(s_.workloads.begin(), s_.workloads.end(),
                          [&](const WorkloadConfig& o) { return o.name == w.name; }))
         w.name += "_";
-      const GuestRef initiator{r.members[0].vm, pick(r.members[0].vm)};
-      take(initiator.vm, initiator.vcpu);
-      const GuestRef responder{r.members[1].vm, pick(r.members[1].vm)};
-      take(responder.vm, responder.vcpu);
-      w.roles["initiator"] = initiator;
-      w.roles["responder"] = responder;
+
+      // The placement with the least sharing: a pCPU of both roles counts
+      // most, then the other roles on each pCPU; ties to the lowest vCPUs.
+      const VmConfig* a = s_.find_vm(r.members[0].vm);
+      const VmConfig* b = s_.find_vm(r.members[1].vm);
+      std::optional<std::pair<GuestRef, GuestRef>> best;
+      std::size_t best_cost = 0;
+      for (unsigned x = 0; x < a->pcpus.size(); ++x) {
+        if (busy_vcpus.count({a->name, x})) continue;
+        for (unsigned y = 0; y < b->pcpus.size(); ++y) {
+          if (busy_vcpus.count({b->name, y}) || (a == b && x == y)) continue;
+          const unsigned pa = a->pcpus[x], pb = b->pcpus[y];
+          const std::size_t cost = (pa == pb ? 1000 : 0) + pcpu_roles[pa].size() + pcpu_roles[pb].size();
+          if (!best || cost < best_cost) {
+            best = std::make_pair(GuestRef{a->name, x}, GuestRef{b->name, y});
+            best_cost = cost;
+          }
+        }
+      }
+      if (!best) {
+        warn(s_.where(path_at("ivshmem", i)), path_at("ivshmem", i),
+             "no default workload: " + a->name + " and " + b->name + " have no vCPU free of other workloads' roles");
+        continue;
+      }
+      w.roles["initiator"] = best->first;
+      w.roles["responder"] = best->second;
+      take(w.name + ".initiator", best->first);
+      take(w.name + ".responder", best->second);
       for (const auto& spec : kind->params) w.params[spec.name] = spec.default_value;
 
       // Anything later stages report about it points at the region.
@@ -722,7 +747,37 @@ class Loader {
       const std::string p = path_at("workloads", s_.workloads.size());
       for (const std::string& f : {p, p + ".roles", p + ".roles.initiator", p + ".roles.responder", p + ".params"})
         note(f, at);
+      added.push_back(s_.workloads.size());
       s_.workloads.push_back(std::move(w));
+    }
+
+    // Notification, once every role is placed.
+    for (std::size_t k : added) {
+      WorkloadConfig& w = s_.workloads[k];
+      const RegionConfig& r = *find_region(s_, w.region);
+      const GuestRef& ini = w.roles.at("initiator");
+      const GuestRef& res = w.roles.at("responder");
+      std::string shared;
+      for (const GuestRef* ref : {&ini, &res}) {
+        const unsigned pcpu = pcpu_of(*ref);
+        for (const auto& other : pcpu_roles[pcpu])
+          if (other.rfind(w.name + ".", 0) != 0 || pcpu_of(ini) == pcpu_of(res))
+            if (other != w.name + (ref == &ini ? ".initiator" : ".responder"))
+              if (shared.find(other) == std::string::npos)
+                shared += fmt::format("{}pCPU {} also runs {}", shared.empty() ? "" : "; ", pcpu, other);
+      }
+      const std::string placed = fmt::format("initiator {} vCPU {} on pCPU {}, responder {} vCPU {} on pCPU {}", ini.vm,
+                                             ini.vcpu, pcpu_of(ini), res.vm, res.vcpu, pcpu_of(res));
+      if (shared.empty()) {
+        w.note = "default pingpong: " + placed + ", no other role on either pCPU: notify=poll";
+      } else if (r.provider == Provider::hypervisor) {
+        w.params["notify"] = ParamValue::text("doorbell");
+        w.note = "default pingpong: " + placed + "; " + shared +
+                 ": notify=doorbell (pollers sharing a pCPU would make each round trip wait for a scheduler slice)";
+      } else {
+        w.note = "default pingpong: " + placed + "; " + shared +
+                 ": notify=poll, as dm-land has no doorbell, so a round trip can wait for a scheduler slice";
+      }
     }
   }
 

@@ -166,6 +166,7 @@ Json show_json(Simulation& sim) {
                          {"region", region ? prefixed_region_name(*region) : w.region},
                          {"roles", roles},
                          {"params", params}});
+    if (!w.note.empty()) workloads.back()["note"] = w.note;
   }
   j["workloads"] = workloads;
   return j;
@@ -223,6 +224,9 @@ std::string show_text(Simulation& sim) {
         {w["name"].get<std::string>(), w["kind"].get<std::string>(), w["region"].get<std::string>(), roles, params});
   }
   out += "\nworkloads\n" + (rows.size() > 1 ? table(rows) : "  none\n");
+  for (const auto& w : j["workloads"])
+    if (w.contains("note"))
+      out += fmt::format("  {}: {}\n", w["name"].get<std::string>(), w["note"].get<std::string>());
   return out;
 }
 

@@ -115,9 +115,12 @@ class Vcpu : public sc_core::sc_module {
   void set_idle_loop(bool on) { idle_loop_ = on; }
 
   bool finished() const { return finished_; }
-  TimePs finished_at_ps() const { return finished_at_ps_; }        // when its program ended
-  TimePs last_exit_done_ps() const { return last_exit_done_ps_; }  // when its latest VM exit completed
+  TimePs finished_at_ps() const { return finished_at_ps_; }  // when its program ended
   u64 exits_done() const { return exits_done_; }
+  // When the latest of its first `n` VM exits completed: a guest's bring-up
+  // is a bounded number of trapped accesses (see WorkloadRun::last_progress_ps).
+  void set_exit_progress_budget(u64 n) { exit_progress_budget_ = n; }
+  TimePs last_budgeted_exit_ps() const { return last_budgeted_exit_ps_; }
   bool started() const { return started_; }
 
   const VcpuConfig& config() const { return cfg_; }
@@ -311,8 +314,9 @@ class Vcpu : public sc_core::sc_module {
   bool started_ = false;
   bool finished_ = false;
   TimePs finished_at_ps_ = 0;
-  TimePs last_exit_done_ps_ = 0;
   u64 exits_done_ = 0;
+  u64 exit_progress_budget_ = 0;
+  TimePs last_budgeted_exit_ps_ = 0;
 
   MissWindow* block_ = nullptr;  // the block copy in progress, if any
   Breakdown cumulative_;

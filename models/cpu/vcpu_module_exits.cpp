@@ -82,8 +82,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
     throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
   cumulative_ += exit_ext_.cost;
   qk_.inc(delay);
-  ++exits_done_;
-  last_exit_done_ps_ = now_ps();
+  if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
   if (qk_.need_sync()) sync();
 }
 

@@ -19,7 +19,7 @@ struct Result {
 // Runs a shell command line; stdout and stderr together in out.
 inline Result run(const std::string& command_line) {
   Result r;
-  const std::string cmd = command_line + " 2>&1";
+  const std::string cmd = "(" + command_line + ") 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
   char buf[4096];

@@ -539,25 +539,49 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     CHECK(s.regions[1].members[1].vbdf.to_string() == "00:09.0");
   }
   SECTION("a region no workload uses gets a default pingpong between its first two members") {
-    const Scenario s =
-        load_scenario_text(mutate("workloads:",
-                                  "  - { name: spare, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, { vm: "
-                                  "Service_VM, vbdf: \"00:08.0\" }] }\nworkloads:"),
-                           "base.yaml", {});
+    const std::string yaml = mutate("workloads:",
+                                    "  - { name: spare, size_mib: 2, members: [{ vm: Service_VM, vbdf: \"00:09.0\" }, "
+                                    "{ vm: RT_VM, vbdf: \"00:09.0\" }] }\nworkloads:");
+    Scenario s = load_scenario_text(yaml, "base.yaml", {"vms[0].cpu_affinity=[3, 4]"});
     REQUIRE(s.workloads.size() == 2);
     const WorkloadConfig& w = s.workloads[1];
     CHECK(w.name == "spare_pingpong");
     CHECK(w.kind == "pingpong");
     CHECK(w.region == "spare");
-    // HMI_VM's only vCPU already runs the explicit workload: the default uses
-    // it anyway (vCPU 0) and the platform reports the collision; the Service
-    // VM's vCPU 0 is free.
-    CHECK(w.roles.at("initiator").vm == "HMI_VM");
+    // RT_VM's vCPU 0 already runs the explicit workload's responder: the
+    // default responder takes its vCPU 1; the Service VM's vCPU 0 is free.
+    CHECK(w.roles.at("initiator").vm == "Service_VM");
     CHECK(w.roles.at("initiator").vcpu == 0);
-    CHECK(w.roles.at("responder").vm == "Service_VM");
-    CHECK(w.roles.at("responder").vcpu == 0);
+    CHECK(w.roles.at("responder").vm == "RT_VM");
+    CHECK(w.roles.at("responder").vcpu == 1);
     CHECK(w.params.at("iterations").i == 10000);
+    // No other role on pCPUs 0 and 4: both sides poll.
+    CHECK(w.params.at("notify").s == "poll");
+    CHECK(w.note ==
+          "default pingpong: initiator Service_VM vCPU 0 on pCPU 0, responder RT_VM vCPU 1 on pCPU 4, "
+          "no other role on either pCPU: notify=poll");
     CHECK(s.where("workloads[1]").line == 31);  // the region it serves
+    // Where the least-loaded choice still shares a pCPU (the Service VM's
+    // only vCPU on the explicit initiator's pCPU 2), an hv-land region's
+    // default rings the doorbell.
+    s = load_scenario_text(yaml, "base.yaml",
+                           {"vms[0].cpu_affinity=[3, 4]", "vms[1].cpu_affinity=[2]", "hypervisor.scheduler=SCHED_BVT"});
+    REQUIRE(s.workloads.size() == 2);
+    CHECK(s.workloads[1].params.at("notify").s == "doorbell");
+    CHECK(s.workloads[1].note.find("pCPU 2 also runs w.initiator: notify=doorbell") != std::string::npos);
+  }
+  SECTION("a region whose members have no vCPU free of other roles gets no default workload, with a warning") {
+    std::vector<std::string> warnings;
+    const Scenario s = load_scenario_text(
+        mutate("workloads:",
+               "  - { name: spare, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, { vm: RT_VM, vbdf: "
+               "\"00:09.0\" }] }\nworkloads:"),
+        "base.yaml", {}, &warnings);
+    CHECK(s.workloads.size() == 1);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] ==
+          "base.yaml:31:5: warning: ivshmem[1]: no default workload: HMI_VM and RT_VM have no vCPU "
+          "free of other workloads' roles");
   }
   SECTION("a region with fewer than two members gets no default workload") {
     std::vector<std::string> warnings;
@@ -575,7 +599,8 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     yaml.replace(yaml.find("workloads:"), 10,
                  "  - { name: shm, provider: Device Model, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, "
                  "{ vm: POST2 }] }\nworkloads:");
-    const Scenario s = load_scenario_text(yaml, "base.yaml", {"workloads[0].region=hv:/shm"});
+    const Scenario s =
+        load_scenario_text(yaml, "base.yaml", {"workloads[0].region=hv:/shm", "vms[2].cpu_affinity=[2, 5]"});
     REQUIRE(s.workloads.size() == 2);
     CHECK(s.workloads[0].region == "hv:/shm");
     CHECK(s.workloads[1].region == "dm:/shm");  // the default workload of the Device Model region
