@@ -165,6 +165,7 @@ int cli(int argc, char** argv) {
     return 0;
   }
   if (*calibrate) {
+    if (!calibrate_json.empty()) ivsim::check_output_file(calibrate_json, ivsim::SourceLocation{"--json", 0, 0});
     const std::vector<std::string> profiles =
         calibrate_profile.empty() ? ivsim::calibrated_profiles() : std::vector<std::string>{calibrate_profile};
     ivsim::Json all = ivsim::Json::array();
@@ -197,6 +198,9 @@ int cli(int argc, char** argv) {
   ivsim::ScenarioInput input = resolve(run_args);
   if (seed_opt->count() > 0) input.sets.push_back("run.seed=" + std::to_string(seed));
   const ivsim::Scenario scenario = ivsim::load_scenario(input);
+  // Before simulating: a report that cannot be written is bad input too.
+  if (!options.report_path.empty())
+    ivsim::check_output_file(options.report_path, ivsim::SourceLocation{"--report", 0, 0});
   return ivsim::run_scenario(scenario, options);
 }
 
