@@ -5,6 +5,7 @@
 #include "platforms/input_file.h"
 #include "sim/acrn_scenario_xml.h"
 #include "sim/scenario_loader.h"
+#include "sim/yaml_reader.h"
 
 namespace ivsim {
 

@@ -18,6 +18,7 @@
 #include "platforms/timing_profile.h"
 #include "platforms/xml_document.h"
 #include "sim/suggest.h"
+#include "sim/yaml_reader.h"
 #include "workloads/workload_kind.h"
 
 namespace ivsim {
