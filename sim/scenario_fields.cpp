@@ -122,19 +122,22 @@ std::string FieldReader::read_choice(const Node& n, const std::string& path, con
   fail(n.loc, path, msg);
 }
 
-long long FieldReader::read_int(const Node& n, const std::string& path, long long lo, long long hi,
-                                const std::string& unit) {
+bool FieldReader::read_int_value(const Node& n, const std::string& path, long long& v) {
   bool neg = false;
   u64 mag = 0;
   const IntParse r = n.kind == Node::Kind::scalar && n.plain ? parse_integer(n.text, neg, mag) : IntParse::not_integer;
   if (r == IntParse::not_integer) fail(n.loc, path, "expected an integer, got " + describe(n));
   const u64 lim = neg ? u64{1} << 63 : static_cast<u64>(LLONG_MAX);
+  if (r != IntParse::ok || mag > lim) return false;
+  v = neg ? (mag == 0 ? 0 : -static_cast<long long>(mag - 1) - 1) : static_cast<long long>(mag);
+  note(path, n.loc);
+  return true;
+}
+
+long long FieldReader::read_int(const Node& n, const std::string& path, long long lo, long long hi,
+                                const std::string& unit) {
   long long v = 0;
-  bool in_range = r == IntParse::ok && mag <= lim;
-  if (in_range) {
-    v = neg ? (mag == 0 ? 0 : -static_cast<long long>(mag - 1) - 1) : static_cast<long long>(mag);
-    in_range = v >= lo && v <= hi;
-  }
+  const bool in_range = read_int_value(n, path, v) && v >= lo && v <= hi;
   if (!in_range) {
     const std::string u = unit.empty() ? "" : " " + unit;
     const std::string range = hi == LLONG_MAX
@@ -142,7 +145,6 @@ long long FieldReader::read_int(const Node& n, const std::string& path, long lon
                                   : "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + u;
     fail(n.loc, path, range + ", got " + n.text);
   }
-  note(path, n.loc);
   return v;
 }
 

@@ -54,6 +54,9 @@ class FieldReader {
   // An integer from lo to hi; `unit` ("MiB", "ns", "round trips") goes into
   // the error, which states the range: "must be between 1 and 1000000 ns".
   long long read_int(const Node& n, const std::string& path, long long lo, long long hi, const std::string& unit = "");
+  // An integer whose allowed values `expected` describes ("size must be one
+  // of 2, 4, ..., 512 (MiB)"); false when it does not fit 64 bits.
+  bool read_int_value(const Node& n, const std::string& path, long long& value);
   u64 read_u64(const Node& n, const std::string& path);  // 0 to 2^64-1
   bool read_bool(const Node& n, const std::string& path);
   double read_number(const Node& n, const std::string& path);

@@ -15,6 +15,12 @@ namespace {
 Scenario complete(ScenarioTree tree, const ScenarioInput& in, std::vector<std::string>* warnings) {
   if (!in.workloads.empty()) apply_workloads_file(tree, in.workloads);
   for (const auto& s : in.sets) apply_set(tree.root, s);
+  if (in.seed && tree.root.kind == Node::Kind::mapping) {  // anything else: the validator reports the root
+    const SourceLocation at{"--seed", 0, 0};
+    Node* run = tree.root.find("run");
+    if (!run || run->kind == Node::Kind::null) run = &tree.root.set("run", Node::mapping(at));
+    if (run->kind == Node::Kind::mapping) run->set("seed", Node::scalar(*in.seed, at));
+  }
   return validate_scenario_tree(tree, warnings);
 }
 

@@ -55,6 +55,10 @@ constexpr unsigned kFirstIvshmemDev = 0x08, kLastDev = 0x1F;
 // scenario XML has no memory element. The twin's Service VM runs only what a
 // workload places on it, so a fixed size that every shipped board can hold.
 constexpr long long kServiceVmDefaultMemoryMib = 1024;
+// 1 TiB: past any board the twin models (the EPT page pools of that much
+// RAM already overflow the hypervisor's 1 GiB); byte sizes of RAM stay far
+// from 64-bit overflow.
+constexpr long long kMaxVmMemoryMib = 1 << 20;
 
 // Constructed before FieldReader, which records locations into it.
 struct ScenarioUnderConstruction {
@@ -112,7 +116,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
   void read_hypervisor(const Node* h) {
     if (h) check_keys(*h, "hypervisor", kHypervisorKeys);
     if (const Node* n = h ? optional(*h, "max_vm_num") : nullptr)
-      s_.max_vm_num = static_cast<unsigned>(read_int(*n, "hypervisor.max_vm_num", 1, 64));
+      s_.max_vm_num = static_cast<unsigned>(read_int(*n, "hypervisor.max_vm_num", 1, 64, "VMs"));
     else
       note_default(h, "hypervisor.max_vm_num");
     if (const Node* n = h ? optional(*h, "scheduler") : nullptr)
@@ -163,7 +167,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       VmConfig vm;
 
       const Node& id = required(n, p, "id");
-      const long long id_value = read_int(id, p + ".id", 0, LLONG_MAX);
+      const long long id_value = read_int(id, p + ".id", 0, 63);
       if (id_value >= static_cast<long long>(s_.max_vm_num))
         fail(id.loc, p + ".id",
              "VM id must be less than " + ref("hypervisor.max_vm_num") + " (" + std::to_string(s_.max_vm_num) +
@@ -207,7 +211,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
         service = &n;
 
       if (const Node* m = is_service ? optional(n, "memory_mib") : &required(n, p, "memory_mib")) {
-        vm.memory_mib = static_cast<u64>(read_int(*m, p + ".memory_mib", 16, LLONG_MAX));
+        vm.memory_mib = static_cast<u64>(read_int(*m, p + ".memory_mib", 16, kMaxVmMemoryMib, "MiB"));
       } else {
         vm.memory_mib = kServiceVmDefaultMemoryMib;
         note_default(&n, p + ".memory_mib");
@@ -229,7 +233,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     if (aff.items.empty()) fail(aff.loc, ap, "expected at least one pCPU");
     for (std::size_t j = 0; j < aff.items.size(); ++j) {
       const std::string cp = path_at(ap, j);
-      const auto pcpu = static_cast<unsigned>(read_int(aff.items[j], cp, 0, 65535));
+      const auto pcpu = static_cast<unsigned>(read_int(aff.items[j], cp, 0, 65535, "(a pCPU id)"));
       if (!board_.find_pcpu(pcpu))
         fail(aff.items[j].loc, cp,
              "pCPU " + std::to_string(pcpu) + " does not exist on board " + board_.name + " (pCPUs " +
@@ -331,10 +335,12 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       seen[r.name] = ref(p);
 
       const Node& size = required(n, p, "size_mib");
-      r.size_mib = static_cast<u64>(read_int(size, p + ".size_mib", LLONG_MIN, LLONG_MAX));
-      if (r.size_mib < 2 || r.size_mib > 512 || !is_power_of_two(r.size_mib))
+      long long size_mib = 0;
+      if (!read_int_value(size, p + ".size_mib", size_mib) || size_mib < 2 || size_mib > 512 ||
+          !is_power_of_two(static_cast<u64>(size_mib)))
         fail(size.loc, p + ".size_mib",
              "size must be one of 2, 4, 8, 16, 32, 64, 128, 256, 512 (MiB), got " + size.text);
+      r.size_mib = static_cast<u64>(size_mib);
 
       if (const Node* id = optional(n, "region_id"))
         r.region_id = static_cast<u16>(read_int(*id, p + ".region_id", 0, 65535));
@@ -473,11 +479,11 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     else
       note_default(r, "run.seed");
     if (const Node* n = r ? optional(*r, "quantum_ns") : nullptr)
-      s_.run.quantum_ns = static_cast<u64>(read_int(*n, "run.quantum_ns", 1, 1000000));
+      s_.run.quantum_ns = static_cast<u64>(read_int(*n, "run.quantum_ns", 1, 1000000, "ns"));
     else
       note_default(r, "run.quantum_ns");
     if (const Node* n = r ? optional(*r, "duration_us") : nullptr)
-      s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL));
+      s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL, "µs"));
     else
       note_default(r, "run.duration_us");
     if (const Node* n = r ? optional(*r, "watchdog_ms") : nullptr)

@@ -160,7 +160,7 @@ class WorkloadReader : FieldReader {
       }
 
       if (const Node* c = optional(v, "vcpu")) {
-        const long long vcpu = read_int(*c, p + ".vcpu", 0, LLONG_MAX);
+        const long long vcpu = read_int(*c, p + ".vcpu", 0, 65535, "(a vCPU index)");
         const std::size_t n_vcpus = vm->pcpus.size();
         if (static_cast<unsigned long long>(vcpu) >= n_vcpus)
           fail(c->loc, p + ".vcpu",
@@ -211,8 +211,8 @@ class WorkloadReader : FieldReader {
     };
     switch (spec.type) {
       case ParamValue::Type::integer:
-        v.i = read_int(n, path, LLONG_MIN, LLONG_MAX);
-        check_range(static_cast<double>(v.i));
+        v.i = bounded ? read_int(n, path, static_cast<long long>(spec.min), static_cast<long long>(spec.max), spec.unit)
+                      : read_int(n, path, LLONG_MIN, LLONG_MAX, spec.unit);
         break;
       case ParamValue::Type::number:
         v.d = read_number(n, path);

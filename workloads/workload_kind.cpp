@@ -25,7 +25,7 @@ std::vector<WorkloadKind> make_kinds() {
       {"responder", "polls for the command and answers it", &pingpong_responder},
   };
   pingpong.params = {
-      {"iterations", ParamValue::Type::integer, integer(10000), 1, 100000000, "", "round trips to run", {}},
+      {"iterations", ParamValue::Type::integer, integer(10000), 1, 100000000, "round trips", "round trips to run", {}},
       {"message_bytes",
        ParamValue::Type::integer,
        integer(64),
@@ -47,7 +47,7 @@ std::vector<WorkloadKind> make_kinds() {
        integer(10),
        0,
        1000000,
-       "",
+       "round trips",
        "round trips run before recording starts (cold caches, first-touch pages)",
        {}},
       {"notify",
@@ -86,13 +86,13 @@ std::vector<WorkloadKind> make_kinds() {
        "MiB",
        "where the working set starts in guest RAM (its guest-virtual = guest-physical address)",
        {}},
-      {"accesses", ParamValue::Type::integer, integer(100000), 1, 100000000, "", "loads counted", {}},
+      {"accesses", ParamValue::Type::integer, integer(100000), 1, 100000000, "loads", "loads counted", {}},
       {"warmup",
        ParamValue::Type::integer,
        integer(10000),
        0,
        100000000,
-       "",
+       "loads",
        "loads run before counting starts (cold TLBs and caches)",
        {}},
       {"seed", ParamValue::Type::integer, integer(1), 0, 1LL << 62, "", "start of the address sequence", {}},
@@ -100,10 +100,11 @@ std::vector<WorkloadKind> make_kinds() {
   walk_refs.needs_region = false;
   kinds.push_back(std::move(walk_refs));
 
-  auto iterations = [](long long def) {
-    return ParamSpec{"iterations", ParamValue::Type::integer, integer(def), 1, 100000000, "", "measurements", {}};
+  auto iterations = [](long long def, const char* unit) {
+    return ParamSpec{"iterations", ParamValue::Type::integer, integer(def), 1, 100000000, unit, "measurements", {}};
   };
-  const ParamSpec warmup{"warmup", ParamValue::Type::integer, integer(10), 0, 1000000, "", "rounds not recorded", {}};
+  const ParamSpec warmup{"warmup", ParamValue::Type::integer, integer(10), 0, 1000000,
+                         "rounds", "rounds not recorded",     {}};
 
   WorkloadKind c2c;
   c2c.name = "c2c_pingpong";
@@ -112,7 +113,7 @@ std::vector<WorkloadKind> make_kinds() {
       "Without a region, both roles must be vCPUs of one VM and the line is in its RAM.";
   c2c.roles = {{"ping", "writes odd values, waits for the even answer", &c2c_ping},
                {"pong", "answers each odd value with the next even one", &c2c_pong}};
-  c2c.params = {iterations(10000), warmup};
+  c2c.params = {iterations(10000, "round trips"), warmup};
   c2c.needs_region = false;
   kinds.push_back(std::move(c2c));
 
@@ -128,7 +129,7 @@ std::vector<WorkloadKind> make_kinds() {
                    "bytes",
                    "bytes of guest RAM the chain covers",
                    {}},
-                  iterations(100000),
+                  iterations(100000, "loads"),
                   {"seed", ParamValue::Type::integer, integer(1), 0, 1e18, "", "chain order", {}}};
   chase.needs_region = false;
   kinds.push_back(std::move(chase));
@@ -142,7 +143,7 @@ std::vector<WorkloadKind> make_kinds() {
   vmexit.roles = {{"guest", "exits in a loop", &vmexit_test}};
   vmexit.params = {
       {"exit", ParamValue::Type::string, string("hypercall"), 0, 0, "", "which exit", {"hypercall", "pio", "mmio"}},
-      iterations(10000)};
+      iterations(10000, "exits")};
   vmexit.needs_region = false;
   kinds.push_back(std::move(vmexit));
 
@@ -153,7 +154,7 @@ std::vector<WorkloadKind> make_kinds() {
       "interrupt; round trip = 2 x send->handled.";
   ipi.roles = {{"ping", "sends and waits for the answer", &ipi_ping},
                {"pong", "answers from its interrupt handler", &ipi_pong}};
-  ipi.params = {iterations(10000), warmup};
+  ipi.params = {iterations(10000, "round trips"), warmup};
   ipi.needs_region = false;
   kinds.push_back(std::move(ipi));
 
@@ -161,7 +162,7 @@ std::vector<WorkloadKind> make_kinds() {
   timer.name = "timer";
   timer.doc = "The TSC-deadline timer armed to expire at once, until its handler runs (tscdeadline_immed).";
   timer.roles = {{"guest", "arms and waits", &timer_test}};
-  timer.params = {iterations(10000)};
+  timer.params = {iterations(10000, "timer interrupts")};
   timer.needs_region = false;
   kinds.push_back(std::move(timer));
 
@@ -170,7 +171,7 @@ std::vector<WorkloadKind> make_kinds() {
   copy.doc = "A single-core copy of a buffer in guest RAM; bandwidth = bytes / copy time.";
   copy.roles = {{"copier", "copies in 64 KiB chunks", &memcpy_bandwidth}};
   copy.params = {{"bytes", ParamValue::Type::integer, integer(64 << 20), 4096, 1LL << 32, "bytes", "buffer size", {}},
-                 iterations(3)};
+                 iterations(3, "copies")};
   copy.needs_region = false;
   kinds.push_back(std::move(copy));
 

@@ -424,7 +424,7 @@ TEST_CASE("malformed ACRN XML is rejected with located errors", "[acrn_xml]") {
       {"unknown scheduler", xml_error(scenario_with("SCHED_BVT", "SCHED_BTV")),
        R"(bad.xml:6:18: error: hv/FEATURES/SCHEDULER: expected one of SCHED_NOOP, SCHED_IORR, SCHED_BVT, SCHED_PRIO, got "SCHED_BTV"; did you mean "SCHED_BVT"?)"},
       {"memory size not a number", xml_error(scenario_with("<size_hpa>1024<", "<size_hpa>1G<")),
-       R"(bad.xml:65:19: error: vm[0]/memory/hpa_region[0]/size_hpa: expected a size in MB, got "1G")"},
+       R"(bad.xml:65:19: error: vm[0]/memory/hpa_region[0]/size_hpa: expected a size from 0 to 1048576 (MB), got "1G")"},
       {"pre-launched VMs take every pCPU",
        xml_error(
            slurp(kData + "scenario-hybrid.xml"), kBoard,
