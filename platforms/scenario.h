@@ -96,6 +96,7 @@ struct WorkloadConfig {
   std::string region;                        // region name the workload communicates through
   std::map<std::string, GuestRef> roles;     // role name -> where it runs
   std::map<std::string, ParamValue> params;  // resolved, defaults applied
+  bool is_default = false;                   // added for a region no workload uses (not written by the user)
 };
 
 struct RunConfig {

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "sim/suggest.h"
+#include "sim/utf8.h"
 
 namespace ivsim {
 
@@ -30,6 +31,21 @@ IntParse parse_integer(const std::string& t, bool& neg, u64& mag) {
   // Out of range still consumes every digit; anything left is not a digit.
   if (stop != end) return IntParse::not_integer;
   return ec == std::errc::result_out_of_range ? IntParse::overflow : IntParse::ok;
+}
+
+// The text with bytes past ASCII as \xNN, so the message itself is valid UTF-8.
+std::string quote_utf8_safe(const std::string& t) {
+  std::string out = "\"";
+  for (unsigned char c : t.substr(0, 60)) {
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    }
+  }
+  return out + (t.size() > 60 ? "...\"" : "\"");
 }
 
 }  // namespace
@@ -67,6 +83,22 @@ void FieldReader::warn(const SourceLocation& w, const std::string& path, const s
     warnings_->push_back(s);
   else
     std::cerr << s << "\n";
+}
+
+void FieldReader::check_text(const Node& n, const std::string& path) const {
+  auto check = [&](const std::string& text, const SourceLocation& loc, const std::string& p) {
+    if (const auto at = invalid_utf8_at(text))
+      fail(loc, p, "text is not valid UTF-8 (byte " + std::to_string(*at) + " of " + quote_utf8_safe(text) + ")");
+  };
+  if (n.kind == Node::Kind::scalar) check(n.text, n.loc, path);
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    if (n.kind == Node::Kind::mapping) {
+      check(n.keys[i], n.key_locs[i], path);
+      check_text(n.items[i], path_join(path, n.keys[i]));
+    } else {
+      check_text(n.items[i], path_at(path, i));
+    }
+  }
 }
 
 void FieldReader::expect(const Node& n, const std::string& path, Node::Kind kind) {

@@ -41,6 +41,8 @@ class FieldReader {
     if (map) note(path, map->loc);
   }
 
+  // Every scalar and key under `n` is valid UTF-8.
+  void check_text(const Node& n, const std::string& path) const;
   void expect(const Node& n, const std::string& path, Node::Kind kind);
   void check_keys(const Node& map, const std::string& path, const std::vector<std::string>& allowed);
   const Node* optional(const Node& map, const std::string& key) const { return map.find(key); }

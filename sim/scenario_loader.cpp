@@ -12,6 +12,7 @@
 #include "platforms/timing_profile.h"
 #include "platforms/xml_document.h"
 #include "sim/scenario_fields.h"
+#include "sim/scenario_fit.h"
 #include "sim/scenario_workloads.h"
 #include "sim/suggest.h"
 #include "sim/yaml_reader.h"
@@ -72,6 +73,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
   Scenario load() {
     const Node& root = tree_.root;
     s_.source_file = tree_.file;
+    check_text(root, "");
     if (root.kind != Node::Kind::mapping)
       fail(root.loc, "", "expected a mapping of scenario keys (name, board, vms, ...), got " + describe(root));
     check_keys(root, "", kTopKeys);
@@ -88,6 +90,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     read_regions(section(root, "", "ivshmem", Node::Kind::list));
     read_scenario_workloads(tree_, warnings_, s_, section(root, "", "workloads", Node::Kind::list));
     read_run(section(root, "", "run", Node::Kind::mapping));
+    check_scenario_fit(s_, board_, *this);
     return std::move(s_);
   }
 
@@ -398,6 +401,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       fail(vbdf_node->loc, p + ".vbdf",
            "expected a VBDF \"BB:DD.F\" in hex (device 00-1F, function 0-7, e.g. \"00:08.0\"), got " + quote(text));
     m.vbdf = *bdf;
+    if (m.vbdf.bus != 0)
+      fail(vbdf_node->loc, p + ".vbdf",
+           "bus " + text.substr(0, text.find(':')) +
+               ": guests enumerate PCI bus 0, where ACRN puts its virtual devices; use bus 00");
     if (vm->load_order == LoadOrder::post_launched &&
         (m.vbdf.dev < kPostLaunchedMinDev || m.vbdf.dev > kPostLaunchedMaxDev)) {
       char dev[8];

@@ -97,7 +97,7 @@ class WorkloadReader : FieldReader {
       const VmConfig* vm = s_.find_vm(vm_name);
       for (unsigned i = 0; i < vm->pcpus.size(); ++i)
         if (!busy_vcpus.count({vm_name, i}) && !busy_pcpus.count(vm->pcpus[i])) return i;
-      return 0u;  // the platform reports the collision
+      return 0u;  // taken: check_scenario_fit reports the collision
     };
     for (const auto& w : s_.workloads)
       for (const auto& [role, ref] : w.roles) take(ref.vm, ref.vcpu);
@@ -107,6 +107,7 @@ class WorkloadReader : FieldReader {
       if (used_regions_.count(&r) || r.members.size() < 2) continue;
       WorkloadConfig w;
       w.kind = kind->name;
+      w.is_default = true;
       w.region = region_ref_text(s_.regions, r);
       w.name = r.name + "_pingpong";
       if (w.region != r.name) w.name = r.name + (r.provider == Provider::hypervisor ? "_hv" : "_dm") + "_pingpong";

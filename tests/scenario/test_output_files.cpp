@@ -19,7 +19,7 @@ bool is_fifo(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("--report refuses a FIFO, a folder and a missing folder before simulating") {
+TEST_CASE("the report path refuses a FIFO, a folder and a missing folder before simulating") {
   // A FIFO stands for any node that is not a regular file (as root, renaming
   // over /dev/null would replace /dev/null itself).
   const std::string fifo = cli::temp_path("report.fifo");
@@ -47,7 +47,7 @@ TEST_CASE("--report refuses a FIFO, a folder and a missing folder before simulat
   CHECK(r.out.find("--report: error: expected a file name") != std::string::npos);
 }
 
-TEST_CASE("--report through a symlink replaces the file it points to and keeps the link") {
+TEST_CASE("a report path through a symlink replaces the file it points to and keeps the link") {
   const std::string target = cli::temp_path("target.json"), link = cli::temp_path("link.json");
   { std::ofstream(target) << "old"; }
   REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);

@@ -260,7 +260,7 @@ TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acr
                         regions_v3.find("      </IVSHMEM>") - regions_v3.find("        <IVSHMEM_REGION>")),
       "        <IVSHMEM_REGION>hv:/shm_region_0, 2, 0:2</IVSHMEM_REGION>\n"
       "        <IVSHMEM_REGION>dm:/dm_shm, 8, 2:3</IVSHMEM_REGION>\n"
-      "        <IVSHMEM_REGION>legacy_noprefix, 4, 0:2</IVSHMEM_REGION>\n");
+      "        <IVSHMEM_REGION>legacy_noprefix, 4, 0:3</IVSHMEM_REGION>\n");
   const Scenario s = load_xml(xml);
   REQUIRE(s.regions.size() == 3);
   CHECK(s.regions[0].name == "shm_region_0");
@@ -277,7 +277,8 @@ TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acr
   CHECK(s.regions[1].members[1].vbdf.to_string() == "00:08.0");
   CHECK(s.regions[2].provider == Provider::hypervisor);  // no prefix: Hypervisor, as the upgrader reads it
   CHECK(s.regions[2].members[0].vbdf.to_string() == "00:09.0");
-  CHECK(s.regions[2].members[1].vbdf.to_string() == "00:0a.0");
+  CHECK(s.regions[2].members[1].vm == "POST_STD_VM2");
+  CHECK(s.regions[2].members[1].vbdf.to_string() == "00:09.0");
   // Each field is located where it is written in the text.
   CHECK(s.where("ivshmem[1].size_mib").line == 9);
   CHECK(s.where("ivshmem[1].size_mib").column == 37);

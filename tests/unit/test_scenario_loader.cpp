@@ -217,12 +217,13 @@ board: cfl-k700-i7
 vms:
   - { id: 0, name: A, load_order: PRE_LAUNCHED_VM, cpu_affinity: [1], memory_mib: 64 }
   - { id: 0x1, name: B, load_order: POST_LAUNCHED_VM, cpu_affinity: [2], memory_mib: 64 }
+  - { id: 2, name: S, load_order: SERVICE_VM, cpu_affinity: [0], memory_mib: 2048 }
 ivshmem:
   - name: r
     provider: Device Model
     size_mib: 512
     region_id: 4096
-    members: [{ vm: B, vbdf: "0:1e.7" }]
+    members: [{ vm: B, vbdf: "0:1e.0" }]
 )";
   std::vector<std::string> warnings;
   const Scenario s = load_scenario_text(yaml, "min.yaml", {}, &warnings);
@@ -232,14 +233,14 @@ ivshmem:
   CHECK(s.vms[0].vm_type == "STANDARD_VM");
   CHECK(s.regions[0].provider == Provider::device_model);
   CHECK(s.regions[0].region_id == 4096);
-  CHECK(s.regions[0].members[0].vbdf == pci::Bdf{0, 0x1e, 7});
+  CHECK(s.regions[0].members[0].vbdf == pci::Bdf{0, 0x1e, 0});
   CHECK(s.workloads.empty());
   CHECK(s.run.seed == 1);
   CHECK(s.run.quantum_ns == 1000);
   // A one-member region is legal in ACRN's schema but shares nothing: a warning.
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] ==
-        "min.yaml:11:14: warning: ivshmem[0].members: region has 1 member; fewer than 2 means no other VM shares it");
+        "min.yaml:12:14: warning: ivshmem[0].members: region has 1 member; fewer than 2 means no other VM shares it");
 }
 
 TEST_CASE("scenario loader: a missing file is a located error", "[scenario_loader]") {
@@ -524,8 +525,9 @@ TEST_CASE("scenario loader: warnings go to the out-parameter, not into the error
 
 TEST_CASE("scenario loader: what the configurator would fill in is filled in", "[scenario_loader]") {
   SECTION("a Service VM without cpu_affinity or memory takes the pCPUs pre-launched VMs leave, and 1 GiB") {
-    const Scenario s =
-        load_scenario_text(mutate("    cpu_affinity: [0, 1]\n    memory_mib: 2048\n", ""), "base.yaml", {});
+    // It shares pCPU 2 with HMI_VM, which needs a scheduler that switches.
+    const Scenario s = load_scenario_text(mutate("    cpu_affinity: [0, 1]\n    memory_mib: 2048\n", ""), "base.yaml",
+                                          {"hypervisor.scheduler=SCHED_BVT"});
     CHECK(s.vms[1].pcpus == std::vector<unsigned>{0, 1, 2, 4, 5, 6, 7});  // RT_VM has pCPU 3
     CHECK(s.vms[1].memory_mib == 1024);
     CHECK(s.where("vms[1].cpu_affinity").line == 14);
@@ -534,30 +536,36 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     const Scenario s = load_scenario_text(
         mutate("workloads:",
                "  - { name: two, size_mib: 4, members: [{ vm: RT_VM }, { vm: HMI_VM, vbdf: \"\" }] }\nworkloads:"),
-        "base.yaml", {});
+        "base.yaml",
+        {"vms[0].cpu_affinity=[3, 4]", "vms[2].cpu_affinity=[2, 5]"});  // a vCPU each for its default pingpong
     CHECK(s.regions[1].members[0].vbdf.to_string() == "00:09.0");
     CHECK(s.regions[1].members[1].vbdf.to_string() == "00:09.0");
   }
   SECTION("a region no workload uses gets a default pingpong between its first two members") {
-    const Scenario s =
-        load_scenario_text(mutate("workloads:",
-                                  "  - { name: spare, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, { vm: "
-                                  "Service_VM, vbdf: \"00:08.0\" }] }\nworkloads:"),
-                           "base.yaml", {});
+    const std::string yaml =
+        mutate("workloads:",
+               "  - { name: spare, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, { vm: "
+               "Service_VM, vbdf: \"00:08.0\" }] }\nworkloads:");
+    // HMI_VM's second vCPU is free; the Service VM's vCPU 0 is free.
+    const Scenario s = load_scenario_text(yaml, "base.yaml", {"vms[2].cpu_affinity=[2, 5]"});
     REQUIRE(s.workloads.size() == 2);
     const WorkloadConfig& w = s.workloads[1];
     CHECK(w.name == "spare_pingpong");
     CHECK(w.kind == "pingpong");
     CHECK(w.region == "spare");
-    // HMI_VM's only vCPU already runs the explicit workload: the default uses
-    // it anyway (vCPU 0) and the platform reports the collision; the Service
-    // VM's vCPU 0 is free.
+    CHECK(w.is_default);
     CHECK(w.roles.at("initiator").vm == "HMI_VM");
-    CHECK(w.roles.at("initiator").vcpu == 0);
+    CHECK(w.roles.at("initiator").vcpu == 1);
     CHECK(w.roles.at("responder").vm == "Service_VM");
     CHECK(w.roles.at("responder").vcpu == 0);
     CHECK(w.params.at("iterations").i == 10000);
     CHECK(s.where("workloads[1]").line == 31);  // the region it serves
+    // With HMI_VM's only vCPU taken by the explicit workload, the default has
+    // no vCPU to run on: an error at the region, found by validation.
+    CHECK(load_error(yaml, {}) ==
+          "bad.yaml:31:5: error: workloads[1].roles.initiator: region spare has no workload, and its default pingpong "
+          "finds no vCPU of HMI_VM free for its initiator (vCPU 0 already runs w.initiator); write a workload for the "
+          "region, or give HMI_VM another vCPU");
   }
   SECTION("a region with fewer than two members gets no default workload") {
     std::vector<std::string> warnings;
@@ -575,7 +583,8 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     yaml.replace(yaml.find("workloads:"), 10,
                  "  - { name: shm, provider: Device Model, size_mib: 2, members: [{ vm: HMI_VM, vbdf: \"00:09.0\" }, "
                  "{ vm: POST2 }] }\nworkloads:");
-    const Scenario s = load_scenario_text(yaml, "base.yaml", {"workloads[0].region=hv:/shm"});
+    const Scenario s =
+        load_scenario_text(yaml, "base.yaml", {"workloads[0].region=hv:/shm", "vms[2].cpu_affinity=[2, 5]"});
     REQUIRE(s.workloads.size() == 2);
     CHECK(s.workloads[0].region == "hv:/shm");
     CHECK(s.workloads[1].region == "dm:/shm");  // the default workload of the Device Model region
@@ -601,11 +610,14 @@ TEST_CASE("scenario loader: a board may be an ACRN board file, relative to the s
 
 TEST_CASE("scenario loader: measurement workloads need no region and VMs take scheduling and page-size fields",
           "[scenario_loader]") {
-  std::string yaml = mutate("    lapic_passthrough: true\n",
-                            "    lapic_passthrough: true\n    priority: 2\n    bvt_weight: 3\n    guest_page_size: 2M\n"
-                            "    ept_max_page: 4K\n    guest_paging: false\n");
+  std::string yaml = mutate("    cpu_affinity: [3]\n    memory_mib: 512\n    lapic_passthrough: true\n",
+                            "    cpu_affinity: [3, 4]\n    memory_mib: 512\n    lapic_passthrough: true\n");
+  const std::string lapic = "    lapic_passthrough: true\n";
+  yaml.replace(yaml.find(lapic), lapic.size(),
+               "    lapic_passthrough: true\n    priority: 2\n    bvt_weight: 3\n    guest_page_size: 2M\n"
+               "    ept_max_page: 4K\n    guest_paging: false\n");
   yaml.replace(yaml.find("run:\n"), 5,
-               "  - name: chase\n    kind: pointer_chase\n    roles:\n      chaser: { vm: RT_VM }\nrun:\n");
+               "  - name: chase\n    kind: pointer_chase\n    roles:\n      chaser: { vm: RT_VM, vcpu: 1 }\nrun:\n");
   const Scenario s = load_scenario_text(yaml, "base.yaml", {});
 
   REQUIRE(s.workloads.size() == 2);
