@@ -3,6 +3,7 @@
 // aside (wall time and speed vary from machine to machine).
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -54,4 +55,21 @@ TEST_CASE("README.md and docs/running.md show the summary ivsim run prints for t
     REQUIRE(shown.size() == printed.size());
     for (std::size_t i = 0; i < shown.size(); ++i) CHECK(shape(shown[i]) == shape(printed[i]));
   }
+}
+
+TEST_CASE("the README's timing override example visibly changes the default scenario's round trip") {
+  const std::string readme = cli::slurp(kRoot + "/README.md");
+  const std::string example = "--set timing.overrides.c2c_same_die=30";
+  REQUIRE(readme.find(example) != std::string::npos);
+  REQUIRE(readme.find("from 366.2 to 402.2 ns") != std::string::npos);
+  const std::string args = " --set workloads[0].params.iterations=100";
+  const cli::Result before = cli::ivsim("run --report " + cli::temp_path("before.json") + args);
+  const cli::Result after = cli::ivsim("run --report " + cli::temp_path("after.json") + args + " " + example);
+  INFO(before.out << after.out);
+  REQUIRE(before.status == 0);
+  REQUIRE(after.status == 0);
+  CHECK(before.out.find("366.2  366.2") != std::string::npos);
+  CHECK(after.out.find("402.2  402.2") != std::string::npos);
+  std::remove(cli::temp_path("before.json").c_str());
+  std::remove(cli::temp_path("after.json").c_str());
 }
