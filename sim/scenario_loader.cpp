@@ -494,7 +494,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     else
       note_default(r, "run.duration_us");
     if (const Node* n = r ? optional(*r, "watchdog_ms") : nullptr)
-      s_.run.watchdog_ms = static_cast<u64>(read_int(*n, "run.watchdog_ms", 1, 3600000));
+      s_.run.watchdog_ms = static_cast<u64>(read_int(*n, "run.watchdog_ms", 1, 3600000, "ms"));
     else
       note_default(r, "run.watchdog_ms");
   }
