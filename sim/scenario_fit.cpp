@@ -45,16 +45,11 @@ class FitChecker {
     fields_.fail(s_.where(path), path, msg);
   }
 
-  // The board's names end up in `show --json` and the report; its caches
-  // become the platform's hierarchy.
   void check_board_text() const {
-    for (const std::string* t : {&board_.name, &board_.cpu_model})
-      if (const auto at = invalid_utf8_at(*t))
-        fail("board", "the board file's name or CPU model is not valid UTF-8 (byte " + std::to_string(*at) + ")");
     try {
-      (void)cache_topology(board_);
+      check_board(board_, s_.where("board"), "board");
     } catch (const ConfigError& e) {
-      fail("board", "board " + board_.name + ": " + e.message());
+      fail("board", e.message());
     }
   }
 
@@ -215,6 +210,25 @@ class FitChecker {
 };
 
 }  // namespace
+
+void check_board(const Board& board, const SourceLocation& where, const std::string& field) {
+  // The board's names end up in `show --json` and the report.
+  for (const std::string* t : {&board.name, &board.cpu_model})
+    if (const auto at = invalid_utf8_at(*t))
+      throw ConfigError(where, field,
+                        "the board file's name or CPU model is not valid UTF-8 (byte " + std::to_string(*at) + ")");
+  try {
+    (void)cache_topology(board);
+  } catch (const ConfigError& e) {
+    throw ConfigError(where, field, "board " + board.name + ": " + e.message());
+  }
+  const unsigned bits = board.physical_address_bits;
+  const u64 ram = board.ram_mib * kMiB;
+  if (bits < 64 && ram > (u64{1} << bits))
+    throw ConfigError(where, field,
+                      "board " + board.name + " has " + std::to_string(bits) + " physical address bits (" +
+                          mib(u64{1} << bits) + " of host addresses), fewer than its " + mib(ram) + " of RAM needs");
+}
 
 void check_scenario_fit(const Scenario& s, const Board& board, const FieldReader& fields) {
   FitChecker(s, board, fields).check();

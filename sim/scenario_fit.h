@@ -16,4 +16,9 @@ namespace ivsim {
 // Throws ConfigError located at the field that has to change.
 void check_scenario_fit(const Scenario& s, const Board& board, const FieldReader& fields);
 
+// What any run on the board needs of it alone: text that is valid UTF-8,
+// caches the hierarchy can be built from, a physical address width that
+// covers its RAM. Throws ConfigError at `where` (field path `field`).
+void check_board(const Board& board, const SourceLocation& where, const std::string& field);
+
 }  // namespace ivsim

@@ -4,6 +4,7 @@
 #include "platforms/data_dir.h"
 #include "platforms/input_file.h"
 #include "sim/acrn_scenario_xml.h"
+#include "sim/scenario_fit.h"
 #include "sim/scenario_loader.h"
 #include "sim/yaml_reader.h"
 
@@ -43,7 +44,11 @@ std::string validate_input_file(const std::string& path, const ScenarioInput& co
     return "scenario " + load_scenario(in, warnings).name;
   }
   const XmlDocument doc = XmlDocument::load(path, "file", SourceLocation{path, 0, 0});
-  if (is_acrn_board_file(doc)) return "board " + read_board_xml(doc).name;
+  if (is_acrn_board_file(doc)) {
+    const Board board = read_board_xml(doc);
+    check_board(board, SourceLocation{path, 0, 0}, "");  // what any run on it would refuse
+    return "board " + board.name;
+  }
   return "scenario " + complete(acrn_scenario_tree(doc, common.board), common, warnings).name;
 }
 

@@ -125,10 +125,14 @@ TEST_CASE("a board with too few physical address bits for its RAM is refused by 
   const std::string path = cli::temp_path("board-33bits.xml");
   std::ofstream(path) << board;
   const Case c{"33 address bits, 16 GiB of RAM", "", "",
-               "board: board test-8cpu has 33 physical address bits (8192 MiB of host addresses), but its RAM and "
-               "the VMs' memory reach 16384 MiB"};
+               "board: board test-8cpu has 33 physical address bits (8192 MiB of host addresses), fewer than its "
+               "16384 MiB of RAM needs"};
   check_refused(c, "--board " + path + " " + data + "scenario-hybrid.xml",
                 "--board " + path + " --scenario " + data + "scenario-hybrid.xml");
+  // The board file alone, as every run on it would.
+  const cli::Result alone = cli::ivsim("validate " + path);
+  CHECK(alone.status == 2);
+  CHECK(alone.out.find(path + ": error: board test-8cpu has 33 physical address bits") != std::string::npos);
   std::remove(path.c_str());
 }
 
