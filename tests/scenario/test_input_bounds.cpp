@@ -63,3 +63,16 @@ TEST_CASE("an input file past the size cap, or an endless one, is refused with s
   CHECK(r.status == 2);
   CHECK(r.out.find("/dev/zero: error: workloads file is larger than 16 MiB") != std::string::npos);
 }
+
+TEST_CASE("the --seed option goes through run.seed's validation: a negative seed is an error, not 2^64-1") {
+  const std::string report = cli::temp_path("seed.json");
+  cli::Result r = cli::ivsim("run --seed -1 --report " + report);
+  INFO(r.out);
+  CHECK(r.status == 2);
+  CHECK(r.out.find("--seed: error: run.seed: must be between 0 and 18446744073709551615, got -1") != std::string::npos);
+  CHECK_FALSE(cli::exists(report));
+  r = cli::ivsim("run --quiet --seed 7 --set workloads[0].params.iterations=10 --report " + report);
+  REQUIRE(r.status == 0);
+  CHECK(cli::slurp(report).find("\"seed\": 7") != std::string::npos);
+  std::remove(report.c_str());
+}
