@@ -10,6 +10,7 @@
 #include "platforms/host_caches.h"
 #include "platforms/host_layout.h"
 #include "platforms/region_ref.h"
+#include "platforms/timing_profile.h"
 #include "sim/suggest.h"
 #include "sim/utf8.h"
 #include "workloads/guest_paging.h"
@@ -32,6 +33,7 @@ class FitChecker {
 
   void check() {
     check_board_text();
+    check_timing();
     check_functions();
     check_service_vm();
     check_host_memory();
@@ -51,6 +53,14 @@ class FitChecker {
     } catch (const ConfigError& e) {
       fail("board", e.message());
     }
+  }
+
+  // The profile and its overrides, as elaborate() (sim/run.cpp) takes them.
+  void check_timing() const {
+    const std::string name = s_.timing_profile.empty() ? board_.timing_profile : s_.timing_profile;
+    TimingProfile profile = load_timing_profile(name, s_.where("timing.profile"));
+    apply_timing_overrides(profile, s_);
+    (void)resolve_timing(profile);
   }
 
   // A guest's bus scan (Linux's, and the twin's pci_scan_bus) looks at

@@ -148,3 +148,12 @@ TEST_CASE("EPT page pools cover the device windows: 4 KiB EPT leaves over a 512 
   CHECK(cli::slurp(report).find("\"status\": \"completed\"") != std::string::npos);
   std::remove(report.c_str());
 }
+
+TEST_CASE("a timing profile or override run refuses is refused by validate alike") {
+  const std::vector<Case> cases = {
+      {"an unknown profile", kDefault, "--set timing.profile=nope", "timing.profile: unknown timing profile \"nope\""},
+      {"an unknown override", kDefault, "--set timing.overrides.bogus=1",
+       "timing.overrides.bogus: unknown timing entry \"bogus\""},
+  };
+  for (const auto& c : cases) check_refused(c);
+}

@@ -191,19 +191,19 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
   SECTION("later sets win, flow sequences and mappings are values") {
     const Scenario t = load_scenario_text(kBase, "base.yaml",
                                           {"run.seed=3", "run.seed=0x10", "vms[2].cpu_affinity=[4, 5]",
-                                           "timing={profile: fast, overrides: {l3_hit_ns: 12.5}}"});
+                                           "timing={profile: tiger-lake-client, overrides: {llc_hit: 12}}"});
     CHECK(t.run.seed == 16);
     CHECK(t.vms[2].pcpus == std::vector<unsigned>{4, 5});
-    CHECK(t.timing_profile == "fast");
-    CHECK(t.timing_overrides.at("l3_hit_ns") == "12.5");
-    CHECK(t.where("timing.overrides.l3_hit_ns").file == "--set");
+    CHECK(t.timing_profile == "tiger-lake-client");
+    CHECK(t.timing_overrides.at("llc_hit") == "12");
+    CHECK(t.where("timing.overrides.llc_hit").file == "--set");
   }
   SECTION("missing mapping levels are created") {
     const Scenario t = load_scenario_text(mutate("run:\n  seed: 1\n  quantum_ns: 1000\n", ""), "base.yaml",
-                                          {"run.seed=9", "timing.overrides.dram_ns=80"});
+                                          {"run.seed=9", "timing.overrides.dram=80"});
     CHECK(t.run.seed == 9);
     CHECK(t.run.quantum_ns == 1000);
-    CHECK(t.timing_overrides.at("dram_ns") == "80");
+    CHECK(t.timing_overrides.at("dram") == "80");
   }
   SECTION("an index may select a list item in either form") {
     const Scenario t = load_scenario_text(kBase, "base.yaml", {"ivshmem.0.members[1].vbdf=00:09.0"});
