@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <stdexcept>
 
 #include "models/hv/vm.h"
@@ -32,7 +31,7 @@ class FitChecker {
   FitChecker(const Scenario& s, const Board& b, const FieldReader& f) : s_(s), board_(b), fields_(f) {}
 
   void check() {
-    check_board_text();
+    check_the_board();
     check_timing();
     check_functions();
     check_service_vm();
@@ -47,7 +46,8 @@ class FitChecker {
     fields_.fail(s_.where(path), path, msg);
   }
 
-  void check_board_text() const {
+  // What any run on this board needs of it alone.
+  void check_the_board() const {
     try {
       check_board(board_, s_.where("board"), "board");
     } catch (const ConfigError& e) {
