@@ -101,8 +101,8 @@ struct WorkloadConfig {
 
 struct RunConfig {
   u64 seed = 1;
-  u64 quantum_ns = 1000;  // tlm global quantum
-  u64 duration_us = 0;    // stop after this much simulated time; 0: when the workloads end
+  u64 quantum_ns = 1000;   // tlm global quantum
+  u64 duration_us = 0;     // stop after this much simulated time; 0: when the workloads end
   u64 watchdog_ms = 1000;  // a run whose workloads make no progress for this long is stalled
 };
 
