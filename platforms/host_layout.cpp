@@ -10,12 +10,24 @@ namespace {
 constexpr Hpa kHypervisorBase = 64 * kMiB;
 constexpr Hpa kVmRamBase = 1 * kGiB;
 
-u64 ept_pool_size(u64 ram_bytes) {
-  // Enough page-table pages to map all of RAM with 4 KiB leaves, plus the
-  // upper levels and the device windows.
-  const u64 pt_pages = ram_bytes / kPageSize2M + 1;
-  const u64 pd_pages = ram_bytes / kPageSize1G + 1;
+u64 ept_pool_size(u64 mapped_bytes) {
+  // Enough page-table pages to map RAM and the device windows with 4 KiB
+  // leaves (ept_max_page may be 4K), plus the upper levels and slack for
+  // BARs the guest moves and for the register pages.
+  const u64 pt_pages = mapped_bytes / kPageSize2M + 1;
+  const u64 pd_pages = mapped_bytes / kPageSize1G + 1;
   return (pt_pages + pd_pages + 64) * kPageSize4K;
+}
+
+// What a VM's EPT maps besides its RAM: its IVSHMEM devices' shared memory
+// (BAR2, at most twice while the guest moves it) and, for the Service VM,
+// the hv-land pool it sees UC.
+u64 ept_windows(const Scenario& s, const VmConfig& vm, u64 ivshmem_pool_bytes) {
+  u64 bytes = vm.load_order == LoadOrder::service_vm ? ivshmem_pool_bytes : 0;
+  for (const auto& r : s.regions)
+    for (const auto& m : r.members)
+      if (m.vm == vm.name) bytes += 2 * r.size_mib * kMiB;
+  return bytes;
 }
 }  // namespace
 
@@ -36,7 +48,7 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   Hpa next_pool = kHypervisorBase;
   for (const auto& vm : s.vms) {
     l.ept_pool[vm.id] = next_pool;
-    l.ept_pool_bytes[vm.id] = ept_pool_size(vm.memory_mib * kMiB);
+    l.ept_pool_bytes[vm.id] = ept_pool_size(vm.memory_mib * kMiB + ept_windows(s, vm, l.ivshmem_bytes));
     next_pool += l.ept_pool_bytes[vm.id];
   }
   l.ept_pools_base = kHypervisorBase;

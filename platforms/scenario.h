@@ -96,13 +96,14 @@ struct WorkloadConfig {
   std::string region;                        // region name the workload communicates through
   std::map<std::string, GuestRef> roles;     // role name -> where it runs
   std::map<std::string, ParamValue> params;  // resolved, defaults applied
+  bool is_default = false;                   // added for a region no workload uses (not written by the user)
   std::string note;                          // why the twin chose it, for a workload it added ("" otherwise)
 };
 
 struct RunConfig {
   u64 seed = 1;
-  u64 quantum_ns = 1000;  // tlm global quantum
-  u64 duration_us = 0;    // stop after this much simulated time; 0: when the workloads end
+  u64 quantum_ns = 1000;   // tlm global quantum
+  u64 duration_us = 0;     // stop after this much simulated time; 0: when the workloads end
   u64 watchdog_ms = 1000;  // a run whose workloads make no progress for this long is stalled
 };
 

@@ -186,8 +186,8 @@ class Converter {
       if (!size) fail(regions[k], rp, "missing element size_hpa");
       mark(size);
       unsigned long long mb = 0;
-      if (!parse_xml_uint(xml_text(size), mb) || mb > (1ULL << 40))
-        fail_value(size, rp + "/size_hpa", "expected a size in MB, got " + quote(xml_text(size)));
+      if (!parse_xml_uint(xml_text(size), mb) || mb > (1ULL << 20))
+        fail_value(size, rp + "/size_hpa", "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(size)));
       total += mb;
     }
     if (regions.size() == 1) {

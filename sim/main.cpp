@@ -98,7 +98,7 @@ int cli(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario and write its report");
   ScenarioArgs run_args;
   ivsim::RunOptions options;
-  std::uint64_t seed = 0;
+  std::string seed;
   add_scenario_options(run, run_args, true);
   run->add_option("--report", options.report_path, "Where to write the JSON report")->capture_default_str();
   CLI::Option* seed_opt = run->add_option("--seed", seed, "Random seed; same as --set run.seed=N");
@@ -165,6 +165,7 @@ int cli(int argc, char** argv) {
     return 0;
   }
   if (*calibrate) {
+    if (!calibrate_json.empty()) ivsim::check_output_file(calibrate_json, ivsim::SourceLocation{"--json", 0, 0});
     const std::vector<std::string> profiles =
         calibrate_profile.empty() ? ivsim::calibrated_profiles() : std::vector<std::string>{calibrate_profile};
     ivsim::Json all = ivsim::Json::array();
@@ -195,8 +196,11 @@ int cli(int argc, char** argv) {
   else if (force_progress)
     options.progress = ivsim::ProgressLine::Mode::log;
   ivsim::ScenarioInput input = resolve(run_args);
-  if (seed_opt->count() > 0) input.sets.push_back("run.seed=" + std::to_string(seed));
+  if (seed_opt->count() > 0) input.seed = seed;
   const ivsim::Scenario scenario = ivsim::load_scenario(input);
+  // Before simulating: a report that cannot be written is bad input too.
+  if (!options.report_path.empty())
+    ivsim::check_output_file(options.report_path, ivsim::SourceLocation{"--report", 0, 0});
   return ivsim::run_scenario(scenario, options);
 }
 

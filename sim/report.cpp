@@ -29,6 +29,22 @@ Json param_to_json(const ParamValue& p) {
   return nullptr;
 }
 
+// Why a workload did not complete: each failed role's error, else what each
+// unfinished role waits for ("" when every role finished).
+std::string status_reason(const WorkloadRun& w) {
+  std::string failed, waiting;
+  auto add = [](std::string& to, const std::string& role, const std::string& what) {
+    to += (to.empty() ? "" : "; ") + role + ": " + what;
+  };
+  for (const auto& role : w.roles) {
+    if (!role.error.empty())
+      add(failed, role.role, role.error);
+    else if (!role.vcpu->finished())
+      add(waiting, role.role, role.vcpu->waiting_on().empty() ? "not finished" : role.vcpu->waiting_on());
+  }
+  return failed.empty() ? waiting : failed;
+}
+
 Json metric_to_json(const LatencyMetric& m) {
   const Histogram& h = m.histogram;
   Json j;
@@ -129,6 +145,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     j["name"] = w->config->name;
     j["kind"] = w->config->kind;
     j["status"] = w->status();
+    if (const std::string reason = status_reason(*w); !reason.empty()) j["reason"] = reason;
     Json roles = Json::array();
     for (const auto& role : w->roles) {
       Json rj = {{"role", role.role},
@@ -266,45 +283,6 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                {"simulated_accesses_per_second",
                 host.wall_seconds > 0 ? static_cast<double>(host.accesses) / host.wall_seconds : 0.0}};
   return r;
-}
-
-std::string summary_table(const Json& r) {
-  std::string out;
-  const Json& s = r["scenario"];
-  out += fmt::format("ivsim {} | scenario {} | board {} | timing {}\n", r["ivsim_version"].get<std::string>(),
-                     s["name"].get<std::string>(), s["board"].get<std::string>(),
-                     r["timing_profile"]["name"].get<std::string>());
-  out += fmt::format("{:<16} {:<12} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n", "workload", "metric", "count",
-                     "min ns", "p50 ns", "p99 ns", "max ns", "mean ns", "status");
-  for (const auto& w : r["workloads"]) {
-    for (const auto& m : w["metrics"]) {
-      if (m["count"].get<u64>() == 0) continue;
-      out += fmt::format("{:<16} {:<12} {:>9} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}  {}\n",
-                         w["name"].get<std::string>(), m["name"].get<std::string>(), m["count"].get<u64>(),
-                         m["min"].get<double>(), m["p50"].get<double>(), m["p99"].get<double>(), m["max"].get<double>(),
-                         m["mean"].get<double>(), w["status"].get<std::string>());
-      std::string parts;
-      for (const auto& [k, v] : m["breakdown"].items())
-        if (v.get<double>() > 0) parts += fmt::format(" {} {:.1f}", k, v.get<double>());
-      out += fmt::format("{:<16} {:<12} mean breakdown (ns):{}\n", "", "", parts);
-    }
-    if (w["metrics"].empty())
-      out += fmt::format("{:<16} {:<12} {:>9}  {}\n", w["name"].get<std::string>(), "-", 0,
-                         w["status"].get<std::string>());
-  }
-  out += "VM exits:";
-  for (const auto& vm : r["vms"]) {
-    std::string e;
-    for (const auto& [k, v] : vm["exits"].items())
-      if (v.get<u64>() > 0) e += fmt::format(" {}={}", k, v.get<u64>());
-    out += fmt::format("  {}:{}", vm["name"].get<std::string>(), e.empty() ? " none" : e);
-  }
-  out += "\n";
-  const Json& h = r["host"];
-  out += fmt::format("simulated {:.3f} ms in {:.2f} s wall ({:.1f} M guest accesses/s)\n",
-                     h["simulated_ns"].get<double>() / 1e6, h["wall_seconds"].get<double>(),
-                     h["simulated_accesses_per_second"].get<double>() / 1e6);
-  return out;
 }
 
 }  // namespace ivsim

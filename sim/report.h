@@ -27,7 +27,7 @@ Json timing_profile_to_json(const TimingProfile& p);
 Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host,
                   const Json& run_end = Json());
 
-// The human summary printed after a run.
+// The human summary printed after a run, from the report (sim/summary.cpp).
 std::string summary_table(const Json& report);
 
 }  // namespace ivsim

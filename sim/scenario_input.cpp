@@ -4,7 +4,9 @@
 #include "platforms/data_dir.h"
 #include "platforms/input_file.h"
 #include "sim/acrn_scenario_xml.h"
+#include "sim/scenario_fit.h"
 #include "sim/scenario_loader.h"
+#include "sim/yaml_reader.h"
 
 namespace ivsim {
 
@@ -14,6 +16,12 @@ namespace {
 Scenario complete(ScenarioTree tree, const ScenarioInput& in, std::vector<std::string>* warnings) {
   if (!in.workloads.empty()) apply_workloads_file(tree, in.workloads);
   for (const auto& s : in.sets) apply_set(tree.root, s);
+  if (in.seed && tree.root.kind == Node::Kind::mapping) {  // anything else: the validator reports the root
+    const SourceLocation at{"--seed", 0, 0};
+    Node* run = tree.root.find("run");
+    if (!run || run->kind == Node::Kind::null) run = &tree.root.set("run", Node::mapping(at));
+    if (run->kind == Node::Kind::mapping) run->set("seed", Node::scalar(*in.seed, at));
+  }
   return validate_scenario_tree(tree, warnings);
 }
 
@@ -36,7 +44,11 @@ std::string validate_input_file(const std::string& path, const ScenarioInput& co
     return "scenario " + load_scenario(in, warnings).name;
   }
   const XmlDocument doc = XmlDocument::load(path, "file", SourceLocation{path, 0, 0});
-  if (is_acrn_board_file(doc)) return "board " + read_board_xml(doc).name;
+  if (is_acrn_board_file(doc)) {
+    const Board board = read_board_xml(doc);
+    check_board(board, SourceLocation{path, 0, 0}, "");  // what any run on it would refuse
+    return "board " + board.name;
+  }
   return "scenario " + complete(acrn_scenario_tree(doc, common.board), common, warnings).name;
 }
 

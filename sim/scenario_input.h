@@ -3,6 +3,7 @@
 // board; an optional workloads file over it; then --set overrides.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ struct ScenarioInput {
   std::string board;         // ...its board: an ACRN board file or a shipped board name
   std::string workloads;     // YAML file with workloads: (and run:, timing:) put over the scenario's
   std::vector<std::string> sets;
+  // --seed N: run.seed, after the --set overrides, checked as run.seed is
+  // and located at --seed.
+  std::optional<std::string> seed;
 };
 
 // Loads and validates; throws ConfigError (nothing is written, nothing runs).

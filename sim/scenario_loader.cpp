@@ -2,58 +2,24 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <charconv>
 #include <climits>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <iostream>
 #include <map>
-#include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "platforms/board.h"
 #include "platforms/input_file.h"
-#include "platforms/region_ref.h"
 #include "platforms/timing_profile.h"
 #include "platforms/xml_document.h"
+#include "sim/scenario_fields.h"
+#include "sim/scenario_fit.h"
+#include "sim/scenario_workloads.h"
 #include "sim/suggest.h"
-#include "workloads/workload_kind.h"
+#include "sim/yaml_reader.h"
 
 namespace ivsim {
 
 namespace {
-
-// ---------------------------------------------------------------------------
-// Scalar parsing.
-
-enum class IntParse { ok, not_integer, overflow };
-
-// Decimal or 0x-hex, optional sign; YAML 1.2 core schema integers.
-IntParse parse_integer(const std::string& t, bool& neg, u64& mag) {
-  std::size_t i = 0;
-  neg = false;
-  mag = 0;
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) neg = t[i++] == '-';
-  unsigned base = 10;
-  if (t.size() - i > 2 && t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'X')) base = 16, i += 2;
-  if (i == t.size()) return IntParse::not_integer;
-  const char* end = t.data() + t.size();
-  const auto [stop, ec] = std::from_chars(t.data() + i, end, mag, static_cast<int>(base));
-  // Out of range still consumes every digit; anything left is not a digit.
-  if (stop != end) return IntParse::not_integer;
-  return ec == std::errc::result_out_of_range ? IntParse::overflow : IntParse::ok;
-}
-
-std::string format_number(double v) {
-  if (std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 bool is_word(const std::string& s, std::size_t max_len) {
   return !s.empty() && s.size() <= max_len &&
@@ -72,8 +38,6 @@ const std::vector<std::string> kVmKeys = {"id",           "name",         "load_
                                           "bvt_weight",   "guest_paging", "guest_page_size",   "ept_max_page"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
-const std::vector<std::string> kWorkloadKeys = {"name", "kind", "region", "roles", "params"};
-const std::vector<std::string> kRoleKeys = {"vm", "vcpu"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us", "watchdog_ms"};
 
 const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing"};
@@ -92,14 +56,24 @@ constexpr unsigned kFirstIvshmemDev = 0x08, kLastDev = 0x1F;
 // scenario XML has no memory element. The twin's Service VM runs only what a
 // workload places on it, so a fixed size that every shipped board can hold.
 constexpr long long kServiceVmDefaultMemoryMib = 1024;
+// 1 TiB: past any board the twin models (the EPT page pools of that much
+// RAM already overflow the hypervisor's 1 GiB); byte sizes of RAM stay far
+// from 64-bit overflow.
+constexpr long long kMaxVmMemoryMib = 1 << 20;
 
-class Loader {
+// Constructed before FieldReader, which records locations into it.
+struct ScenarioUnderConstruction {
+  Scenario s_;
+};
+
+class Loader : ScenarioUnderConstruction, FieldReader {
  public:
-  Loader(const ScenarioTree& tree, std::vector<std::string>* warnings) : tree_(tree), warnings_(warnings) {}
+  Loader(const ScenarioTree& tree, std::vector<std::string>* warnings) : FieldReader(tree, warnings, s_.locations) {}
 
   Scenario load() {
     const Node& root = tree_.root;
     s_.source_file = tree_.file;
+    check_text(root, "");
     if (root.kind != Node::Kind::mapping)
       fail(root.loc, "", "expected a mapping of scenario keys (name, board, vms, ...), got " + describe(root));
     check_keys(root, "", kTopKeys);
@@ -114,173 +88,13 @@ class Loader {
     check_timing_profile(board);
     read_vms(required(root, "", "vms"));
     read_regions(section(root, "", "ivshmem", Node::Kind::list));
-    read_workloads(section(root, "", "workloads", Node::Kind::list));
-    add_default_workloads();
+    read_scenario_workloads(tree_, warnings_, s_, section(root, "", "workloads", Node::Kind::list));
     read_run(section(root, "", "run", Node::Kind::mapping));
+    check_scenario_fit(s_, board_, *this);
     return std::move(s_);
   }
 
  private:
-  // --- generic helpers -----------------------------------------------------
-
-  // The path an error shows: the XML element path for a node that came from
-  // an XML file, else the field path. Values given with --set are shown by
-  // the field path the user typed.
-  std::string shown(const std::string& path, const SourceLocation& where) const {
-    if (where.file == kSetLocation.file) return path;
-    return ref(path);
-  }
-  // A field named inside a message ("also used by vms[1]").
-  std::string ref(const std::string& path) const {
-    auto it = tree_.shown_paths.find(path);
-    return it == tree_.shown_paths.end() ? path : it->second;
-  }
-
-  [[noreturn]] void fail(const SourceLocation& where, const std::string& path, const std::string& msg) const {
-    throw ConfigError(where, shown(path, where), msg);
-  }
-
-  void warn(const SourceLocation& w, const std::string& path, const std::string& msg) {
-    std::string s = w.file.empty() ? std::string("<input>") : w.file;
-    if (w.line > 0) {
-      s += ":" + std::to_string(w.line);
-      if (w.column > 0) s += ":" + std::to_string(w.column);
-    }
-    const std::string p = shown(path, w);
-    s += ": warning: " + (p.empty() ? "" : p + ": ") + msg;
-    if (warnings_)
-      warnings_->push_back(s);
-    else
-      std::cerr << s << "\n";
-  }
-
-  void note(const std::string& path, const SourceLocation& loc) { s_.locations[path] = loc; }
-
-  void expect(const Node& n, const std::string& path, Node::Kind kind) {
-    if (n.kind == kind) return note(path, n.loc);
-    fail(n.loc, path,
-         std::string(kind == Node::Kind::list ? "expected a list" : "expected a mapping") + ", got " + describe(n));
-  }
-
-  void check_keys(const Node& map, const std::string& path, const std::vector<std::string>& allowed) {
-    for (std::size_t i = 0; i < map.keys.size(); ++i)
-      if (std::find(allowed.begin(), allowed.end(), map.keys[i]) == allowed.end())
-        fail(map.key_locs[i], path, unknown("key", map.keys[i], allowed));
-  }
-
-  const Node* optional(const Node& map, const std::string& key) const { return map.find(key); }
-
-  const Node& required(const Node& map, const std::string& path, const std::string& key) {
-    if (const Node* n = map.find(key)) return *n;
-    // An XML element that is missing is named as ACRN spells it.
-    const std::string element = ref(path_join(path, key)), parent = shown(path, map.loc) + "/";
-    if (map.loc.file != kSetLocation.file && element.compare(0, parent.size(), parent) == 0)
-      fail(map.loc, path, "missing element " + element.substr(parent.size()));
-    fail(map.loc, path, "missing required key " + quote(key));
-  }
-
-  // An optional section; absent or empty ("ivshmem:") reads as not given.
-  const Node* section(const Node& map, const std::string& path, const std::string& key, Node::Kind kind) {
-    const Node* n = map.find(key);
-    if (!n || n->kind == Node::Kind::null) return nullptr;
-    expect(*n, path_join(path, key), kind);
-    return n;
-  }
-
-  // Records where a defaulted field would have been written: its mapping.
-  void note_default(const Node* map, const std::string& path) {
-    if (map) note(path, map->loc);
-  }
-
-  std::string read_string(const Node& n, const std::string& path) {
-    if (n.kind != Node::Kind::scalar) fail(n.loc, path, "expected a string, got " + describe(n));
-    note(path, n.loc);
-    return n.text;
-  }
-
-  std::string read_name(const Node& n, const std::string& path) {
-    std::string s = read_string(n, path);
-    if (s.empty()) fail(n.loc, path, "must not be empty");
-    return s;
-  }
-
-  std::string read_choice(const Node& n, const std::string& path, const std::vector<std::string>& choices) {
-    if (n.kind == Node::Kind::scalar && std::find(choices.begin(), choices.end(), n.text) != choices.end()) {
-      note(path, n.loc);
-      return n.text;
-    }
-    std::string msg = "expected one of " + join_list(choices) + ", got " + describe(n);
-    if (n.kind == Node::Kind::scalar) {
-      const std::string s = suggest(n.text, choices);
-      if (!s.empty()) msg += "; did you mean " + quote(s) + "?";
-    }
-    fail(n.loc, path, msg);
-  }
-
-  long long read_int(const Node& n, const std::string& path, long long lo, long long hi) {
-    bool neg = false;
-    u64 mag = 0;
-    const IntParse r =
-        n.kind == Node::Kind::scalar && n.plain ? parse_integer(n.text, neg, mag) : IntParse::not_integer;
-    if (r == IntParse::not_integer) fail(n.loc, path, "expected an integer, got " + describe(n));
-    const u64 lim = neg ? u64{1} << 63 : static_cast<u64>(LLONG_MAX);
-    long long v = 0;
-    bool in_range = r == IntParse::ok && mag <= lim;
-    if (in_range) {
-      v = neg ? (mag == 0 ? 0 : -static_cast<long long>(mag - 1) - 1) : static_cast<long long>(mag);
-      in_range = v >= lo && v <= hi;
-    }
-    if (!in_range) {
-      const std::string range = hi == LLONG_MAX
-                                    ? "must be at least " + std::to_string(lo)
-                                    : "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-      fail(n.loc, path, range + ", got " + n.text);
-    }
-    note(path, n.loc);
-    return v;
-  }
-
-  u64 read_u64(const Node& n, const std::string& path) {
-    bool neg = false;
-    u64 mag = 0;
-    const IntParse r =
-        n.kind == Node::Kind::scalar && n.plain ? parse_integer(n.text, neg, mag) : IntParse::not_integer;
-    if (r == IntParse::not_integer) fail(n.loc, path, "expected an integer, got " + describe(n));
-    if (r == IntParse::overflow || (neg && mag != 0))
-      fail(n.loc, path, "must be between 0 and " + std::to_string(UINT64_MAX) + ", got " + n.text);
-    note(path, n.loc);
-    return mag;
-  }
-
-  bool read_bool(const Node& n, const std::string& path) {
-    static const std::vector<std::string> yes = {"true", "True", "TRUE"}, no = {"false", "False", "FALSE"};
-    if (n.kind == Node::Kind::scalar && n.plain) {
-      note(path, n.loc);
-      if (std::find(yes.begin(), yes.end(), n.text) != yes.end()) return true;
-      if (std::find(no.begin(), no.end(), n.text) != no.end()) return false;
-    }
-    fail(n.loc, path, "expected a boolean (true or false), got " + describe(n));
-  }
-
-  double read_number(const Node& n, const std::string& path) {
-    if (n.kind == Node::Kind::scalar && n.plain && !n.text.empty()) {
-      bool neg = false;
-      u64 mag = 0;
-      if (parse_integer(n.text, neg, mag) == IntParse::ok) {
-        note(path, n.loc);
-        return neg ? -static_cast<double>(mag) : static_cast<double>(mag);
-      }
-      char* end = nullptr;
-      errno = 0;
-      const double v = std::strtod(n.text.c_str(), &end);
-      if (*end == '\0' && errno == 0 && std::isfinite(v)) {
-        note(path, n.loc);
-        return v;
-      }
-    }
-    fail(n.loc, path, "expected a number, got " + describe(n));
-  }
-
   // --- sections ------------------------------------------------------------
 
   // A shipped board name, or the path of an ACRN board file: relative paths
@@ -305,7 +119,7 @@ class Loader {
   void read_hypervisor(const Node* h) {
     if (h) check_keys(*h, "hypervisor", kHypervisorKeys);
     if (const Node* n = h ? optional(*h, "max_vm_num") : nullptr)
-      s_.max_vm_num = static_cast<unsigned>(read_int(*n, "hypervisor.max_vm_num", 1, 64));
+      s_.max_vm_num = static_cast<unsigned>(read_int(*n, "hypervisor.max_vm_num", 1, 64, "VMs"));
     else
       note_default(h, "hypervisor.max_vm_num");
     if (const Node* n = h ? optional(*h, "scheduler") : nullptr)
@@ -356,7 +170,7 @@ class Loader {
       VmConfig vm;
 
       const Node& id = required(n, p, "id");
-      const long long id_value = read_int(id, p + ".id", 0, LLONG_MAX);
+      const long long id_value = read_int(id, p + ".id", 0, 63);
       if (id_value >= static_cast<long long>(s_.max_vm_num))
         fail(id.loc, p + ".id",
              "VM id must be less than " + ref("hypervisor.max_vm_num") + " (" + std::to_string(s_.max_vm_num) +
@@ -400,7 +214,7 @@ class Loader {
         service = &n;
 
       if (const Node* m = is_service ? optional(n, "memory_mib") : &required(n, p, "memory_mib")) {
-        vm.memory_mib = static_cast<u64>(read_int(*m, p + ".memory_mib", 16, LLONG_MAX));
+        vm.memory_mib = static_cast<u64>(read_int(*m, p + ".memory_mib", 16, kMaxVmMemoryMib, "MiB"));
       } else {
         vm.memory_mib = kServiceVmDefaultMemoryMib;
         note_default(&n, p + ".memory_mib");
@@ -422,7 +236,7 @@ class Loader {
     if (aff.items.empty()) fail(aff.loc, ap, "expected at least one pCPU");
     for (std::size_t j = 0; j < aff.items.size(); ++j) {
       const std::string cp = path_at(ap, j);
-      const auto pcpu = static_cast<unsigned>(read_int(aff.items[j], cp, 0, 65535));
+      const auto pcpu = static_cast<unsigned>(read_int(aff.items[j], cp, 0, 65535, "(a pCPU id)"));
       if (!board_.find_pcpu(pcpu))
         fail(aff.items[j].loc, cp,
              "pCPU " + std::to_string(pcpu) + " does not exist on board " + board_.name + " (pCPUs " +
@@ -524,10 +338,12 @@ class Loader {
       seen[r.name] = ref(p);
 
       const Node& size = required(n, p, "size_mib");
-      r.size_mib = static_cast<u64>(read_int(size, p + ".size_mib", LLONG_MIN, LLONG_MAX));
-      if (r.size_mib < 2 || r.size_mib > 512 || !is_power_of_two(r.size_mib))
+      long long size_mib = 0;
+      if (!read_int_value(size, p + ".size_mib", size_mib) || size_mib < 2 || size_mib > 512 ||
+          !is_power_of_two(static_cast<u64>(size_mib)))
         fail(size.loc, p + ".size_mib",
              "size must be one of 2, 4, 8, 16, 32, 64, 128, 256, 512 (MiB), got " + size.text);
+      r.size_mib = static_cast<u64>(size_mib);
 
       if (const Node* id = optional(n, "region_id"))
         r.region_id = static_cast<u16>(read_int(*id, p + ".region_id", 0, 65535));
@@ -585,6 +401,10 @@ class Loader {
       fail(vbdf_node->loc, p + ".vbdf",
            "expected a VBDF \"BB:DD.F\" in hex (device 00-1F, function 0-7, e.g. \"00:08.0\"), got " + quote(text));
     m.vbdf = *bdf;
+    if (m.vbdf.bus != 0)
+      fail(vbdf_node->loc, p + ".vbdf",
+           "bus " + text.substr(0, text.find(':')) +
+               ": guests enumerate PCI bus 0, where ACRN puts its virtual devices; use bus 00");
     if (vm->load_order == LoadOrder::post_launched &&
         (m.vbdf.dev < kPostLaunchedMinDev || m.vbdf.dev > kPostLaunchedMaxDev)) {
       char dev[8];
@@ -625,162 +445,6 @@ class Loader {
     }
   }
 
-  void read_workloads(const Node* list) {
-    if (!list) return;
-    std::vector<std::string> kind_names;
-    for (const auto& k : workload_kinds()) kind_names.push_back(k.name);
-    std::vector<std::string> region_names;
-    for (const auto& r : s_.regions)
-      if (std::find(region_names.begin(), region_names.end(), r.name) == region_names.end())
-        region_names.push_back(r.name);
-
-    for (std::size_t i = 0; i < list->items.size(); ++i) {
-      const Node& n = list->items[i];
-      const std::string p = path_at("workloads", i);
-      expect(n, p, Node::Kind::mapping);
-      check_keys(n, p, kWorkloadKeys);
-      WorkloadConfig w;
-
-      const Node& name = required(n, p, "name");
-      w.name = read_name(name, p + ".name");
-      for (std::size_t j = 0; j < s_.workloads.size(); ++j)
-        if (s_.workloads[j].name == w.name)
-          fail(name.loc, p + ".name",
-               "duplicate workload name " + quote(w.name) + " (also used by " + path_at("workloads", j) + ")");
-
-      const Node& kind_node = required(n, p, "kind");
-      w.kind = read_string(kind_node, p + ".kind");
-      const WorkloadKind* kind = find_workload_kind(w.kind);
-      if (!kind) fail(kind_node.loc, p + ".kind", unknown("workload kind", w.kind, kind_names));
-
-      // Measurement kinds work in guest RAM: their region is optional.
-      const RegionConfig* region = nullptr;
-      const Node* region_node = kind->needs_region ? &required(n, p, "region") : optional(n, "region");
-      if (region_node) {
-        const std::string region_text = read_string(*region_node, p + ".region");
-        const RegionRef rr = parse_region_ref(region_text);
-        const auto matches = matching_regions(s_.regions, rr);
-        if (matches.empty()) fail(region_node->loc, p + ".region", unknown("region", region_text, region_names));
-        if (matches.size() > 1)
-          fail(region_node->loc, p + ".region",
-               "region name " + quote(rr.name) +
-                   " is ambiguous: a Hypervisor and a Device Model region both use it; "
-                   "write hv:/" +
-                   rr.name + " or dm:/" + rr.name);
-        region = matches[0];
-        w.region = region_ref_text(s_.regions, *region);
-        used_regions_.insert(region);
-      }
-
-      read_roles(required(n, p, "roles"), p + ".roles", *kind, region, w);
-      read_params(optional(n, "params"), &n, p + ".params", *kind, w);
-      s_.workloads.push_back(std::move(w));
-    }
-  }
-
-  // A region no workload uses gets a pingpong between its first two members
-  // (initiator the first, responder the second) with the default
-  // parameters, so any scenario runs something that uses its regions. The
-  // two roles go on vCPUs no other role uses, on two different pCPUs if the
-  // VMs' affinities allow it, preferring pCPUs that run the fewest other
-  // roles. A role that shares its pCPU with another role is notified by
-  // doorbell where the region has one (hv-land): two pollers on one pCPU
-  // make each round trip wait for a scheduler slice. The choice and its
-  // reason are the workload's note (`ivsim show`).
-  void add_default_workloads() {
-    const WorkloadKind* kind = find_workload_kind("pingpong");
-    std::set<std::pair<std::string, unsigned>> busy_vcpus;
-    std::map<unsigned, std::vector<std::string>> pcpu_roles;  // pCPU -> "workload.role" running on it
-    auto pcpu_of = [&](const GuestRef& r) { return s_.find_vm(r.vm)->pcpus.at(r.vcpu); };
-    auto take = [&](const std::string& who, const GuestRef& r) {
-      busy_vcpus.insert({r.vm, r.vcpu});
-      pcpu_roles[pcpu_of(r)].push_back(who);
-    };
-    for (const auto& w : s_.workloads)
-      for (const auto& [role, ref] : w.roles)
-        if (s_.find_vm(ref.vm) && ref.vcpu < s_.find_vm(ref.vm)->pcpus.size()) take(w.name + "." + role, ref);
-
-    std::vector<std::size_t> added;
-    for (std::size_t i = 0; i < s_.regions.size(); ++i) {
-      const RegionConfig& r = s_.regions[i];
-      if (used_regions_.count(&r) || r.members.size() < 2) continue;
-      WorkloadConfig w;
-      w.kind = kind->name;
-      w.region = region_ref_text(s_.regions, r);
-      w.name = r.name + "_pingpong";
-      if (w.region != r.name) w.name = r.name + (r.provider == Provider::hypervisor ? "_hv" : "_dm") + "_pingpong";
-      while (std::any_of(s_.workloads.begin(), s_.workloads.end(),
-                         [&](const WorkloadConfig& o) { return o.name == w.name; }))
-        w.name += "_";
-
-      // The placement with the least sharing: a pCPU of both roles counts
-      // most, then the other roles on each pCPU; ties to the lowest vCPUs.
-      const VmConfig* a = s_.find_vm(r.members[0].vm);
-      const VmConfig* b = s_.find_vm(r.members[1].vm);
-      std::optional<std::pair<GuestRef, GuestRef>> best;
-      std::size_t best_cost = 0;
-      for (unsigned x = 0; x < a->pcpus.size(); ++x) {
-        if (busy_vcpus.count({a->name, x})) continue;
-        for (unsigned y = 0; y < b->pcpus.size(); ++y) {
-          if (busy_vcpus.count({b->name, y}) || (a == b && x == y)) continue;
-          const unsigned pa = a->pcpus[x], pb = b->pcpus[y];
-          const std::size_t cost = (pa == pb ? 1000 : 0) + pcpu_roles[pa].size() + pcpu_roles[pb].size();
-          if (!best || cost < best_cost) {
-            best = std::make_pair(GuestRef{a->name, x}, GuestRef{b->name, y});
-            best_cost = cost;
-          }
-        }
-      }
-      if (!best) {
-        warn(s_.where(path_at("ivshmem", i)), path_at("ivshmem", i),
-             "no default workload: " + a->name + " and " + b->name + " have no vCPU free of other workloads' roles");
-        continue;
-      }
-      w.roles["initiator"] = best->first;
-      w.roles["responder"] = best->second;
-      take(w.name + ".initiator", best->first);
-      take(w.name + ".responder", best->second);
-      for (const auto& spec : kind->params) w.params[spec.name] = spec.default_value;
-
-      // Anything later stages report about it points at the region.
-      const SourceLocation at = s_.where(path_at("ivshmem", i));
-      const std::string p = path_at("workloads", s_.workloads.size());
-      for (const std::string& f : {p, p + ".roles", p + ".roles.initiator", p + ".roles.responder", p + ".params"})
-        note(f, at);
-      added.push_back(s_.workloads.size());
-      s_.workloads.push_back(std::move(w));
-    }
-
-    // Notification, once every role is placed.
-    for (std::size_t k : added) {
-      WorkloadConfig& w = s_.workloads[k];
-      const RegionConfig& r = *find_region(s_, w.region);
-      const GuestRef& ini = w.roles.at("initiator");
-      const GuestRef& res = w.roles.at("responder");
-      std::string shared;
-      for (const GuestRef* ref : {&ini, &res}) {
-        const unsigned pcpu = pcpu_of(*ref);
-        for (const auto& other : pcpu_roles[pcpu])
-          if (other.rfind(w.name + ".", 0) != 0 || pcpu_of(ini) == pcpu_of(res))
-            if (other != w.name + (ref == &ini ? ".initiator" : ".responder"))
-              if (shared.find(other) == std::string::npos)
-                shared += fmt::format("{}pCPU {} also runs {}", shared.empty() ? "" : "; ", pcpu, other);
-      }
-      const std::string placed = fmt::format("initiator {} vCPU {} on pCPU {}, responder {} vCPU {} on pCPU {}", ini.vm,
-                                             ini.vcpu, pcpu_of(ini), res.vm, res.vcpu, pcpu_of(res));
-      if (shared.empty()) {
-        w.note = "default pingpong: " + placed + ", no other role on either pCPU: notify=poll";
-      } else if (r.provider == Provider::hypervisor) {
-        w.params["notify"] = ParamValue::text("doorbell");
-        w.note = "default pingpong: " + placed + "; " + shared +
-                 ": notify=doorbell (pollers sharing a pCPU would make each round trip wait for a scheduler slice)";
-      } else {
-        w.note = "default pingpong: " + placed + "; " + shared +
-                 ": notify=poll, as dm-land has no doorbell, so a round trip can wait for a scheduler slice";
-      }
-    }
-  }
-
   // Scheduling weights and page sizes: all optional.
   void read_vm_translation_and_scheduling(const Node& n, const std::string& p, VmConfig& vm) {
     if (const Node* x = optional(n, "priority"))
@@ -815,106 +479,6 @@ class Loader {
     page("ept_max_page", vm.ept_max_page);
   }
 
-  void read_roles(const Node& roles, const std::string& rp, const WorkloadKind& kind, const RegionConfig* region,
-                  WorkloadConfig& w) {
-    expect(roles, rp, Node::Kind::mapping);
-    std::vector<std::string> role_names;
-    for (const auto& r : kind.roles) role_names.push_back(r.name);
-    for (std::size_t k = 0; k < roles.keys.size(); ++k) {
-      const std::string& role = roles.keys[k];
-      if (std::find(role_names.begin(), role_names.end(), role) == role_names.end())
-        fail(roles.key_locs[k], rp, unknown("role", role, role_names));
-      const Node& v = roles.items[k];
-      const std::string p = path_join(rp, role);
-      expect(v, p, Node::Kind::mapping);
-      check_keys(v, p, kRoleKeys);
-      GuestRef g;
-
-      const Node& vm_node = required(v, p, "vm");
-      g.vm = read_string(vm_node, p + ".vm");
-      const VmConfig* vm = s_.find_vm(g.vm);
-      if (!vm) fail(vm_node.loc, p + ".vm", unknown("VM", g.vm, vm_names()));
-      const bool member = !region || std::any_of(region->members.begin(), region->members.end(),
-                                                 [&](const RegionMember& m) { return m.vm == g.vm; });
-      if (!member) {
-        std::vector<std::string> members;
-        for (const auto& m : region->members) members.push_back(m.vm);
-        fail(vm_node.loc, p + ".vm",
-             "VM " + quote(g.vm) + " is not a member of region " + quote(region->name) +
-                 " (members: " + (members.empty() ? std::string("none") : join_list(members)) + ")");
-      }
-
-      if (const Node* c = optional(v, "vcpu")) {
-        const long long vcpu = read_int(*c, p + ".vcpu", 0, LLONG_MAX);
-        const std::size_t n_vcpus = vm->pcpus.size();
-        if (static_cast<unsigned long long>(vcpu) >= n_vcpus)
-          fail(c->loc, p + ".vcpu",
-               "vcpu must be less than " + std::to_string(n_vcpus) + " (VM " + quote(g.vm) + " has " +
-                   std::to_string(n_vcpus) + (n_vcpus == 1 ? " vCPU" : " vCPUs") + "), got " + c->text);
-        g.vcpu = static_cast<unsigned>(vcpu);
-      } else {
-        note_default(&v, p + ".vcpu");
-      }
-      w.roles[role] = g;
-    }
-    for (const auto& r : kind.roles)
-      if (!w.roles.count(r.name))
-        fail(roles.loc, rp,
-             "missing role " + quote(r.name) + " (" + kind.name + " needs " + join_list(role_names) + ")");
-  }
-
-  void read_params(const Node* params, const Node* parent, const std::string& pp, const WorkloadKind& kind,
-                   WorkloadConfig& w) {
-    std::vector<std::string> names;
-    for (const auto& s : kind.params) names.push_back(s.name);
-    if (params && params->kind != Node::Kind::null) {
-      expect(*params, pp, Node::Kind::mapping);
-      for (std::size_t k = 0; k < params->keys.size(); ++k) {
-        const std::string& key = params->keys[k];
-        const auto spec =
-            std::find_if(kind.params.begin(), kind.params.end(), [&](const ParamSpec& s) { return s.name == key; });
-        if (spec == kind.params.end()) fail(params->key_locs[k], pp, unknown("parameter", key, names));
-        w.params[key] = read_param(params->items[k], path_join(pp, key), *spec);
-      }
-    }
-    for (const auto& spec : kind.params)
-      if (!w.params.count(spec.name)) {
-        w.params[spec.name] = spec.default_value;
-        note_default(params && params->kind == Node::Kind::mapping ? params : parent, path_join(pp, spec.name));
-      }
-  }
-
-  ParamValue read_param(const Node& n, const std::string& path, const ParamSpec& spec) {
-    ParamValue v;
-    v.type = spec.type;
-    const bool bounded = !(spec.min == 0 && spec.max == 0);
-    auto check_range = [&](double x) {
-      if (bounded && (x < spec.min || x > spec.max))
-        fail(n.loc, path,
-             "must be between " + format_number(spec.min) + " and " + format_number(spec.max) +
-                 (spec.unit.empty() ? "" : " " + spec.unit) + ", got " + n.text);
-    };
-    switch (spec.type) {
-      case ParamValue::Type::integer:
-        v.i = read_int(n, path, LLONG_MIN, LLONG_MAX);
-        check_range(static_cast<double>(v.i));
-        break;
-      case ParamValue::Type::number:
-        v.d = read_number(n, path);
-        check_range(v.d);
-        break;
-      case ParamValue::Type::boolean:
-        v.b = read_bool(n, path);
-        break;
-      case ParamValue::Type::string:
-        v.s = read_string(n, path);
-        if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), v.s) == spec.choices.end())
-          fail(n.loc, path, "expected one of " + join_list(spec.choices) + ", got " + quote(v.s));
-        break;
-    }
-    return v;
-  }
-
   void read_run(const Node* r) {
     if (r) check_keys(*r, "run", kRunKeys);
     if (const Node* n = r ? optional(*r, "seed") : nullptr)
@@ -922,24 +486,20 @@ class Loader {
     else
       note_default(r, "run.seed");
     if (const Node* n = r ? optional(*r, "quantum_ns") : nullptr)
-      s_.run.quantum_ns = static_cast<u64>(read_int(*n, "run.quantum_ns", 1, 1000000));
+      s_.run.quantum_ns = static_cast<u64>(read_int(*n, "run.quantum_ns", 1, 1000000, "ns"));
     else
       note_default(r, "run.quantum_ns");
     if (const Node* n = r ? optional(*r, "duration_us") : nullptr)
-      s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL));
+      s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL, "µs"));
     else
       note_default(r, "run.duration_us");
     if (const Node* n = r ? optional(*r, "watchdog_ms") : nullptr)
-      s_.run.watchdog_ms = static_cast<u64>(read_int(*n, "run.watchdog_ms", 1, 3600000));
+      s_.run.watchdog_ms = static_cast<u64>(read_int(*n, "run.watchdog_ms", 1, 3600000, "ms"));
     else
       note_default(r, "run.watchdog_ms");
   }
 
-  const ScenarioTree& tree_;
-  std::vector<std::string>* warnings_;
-  Scenario s_;
   Board board_;
-  std::set<const RegionConfig*> used_regions_;  // regions some workload of the scenario uses
 };
 
 }  // namespace

@@ -1,69 +1,16 @@
 #include "sim/scenario_tree.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 
 #include "sim/suggest.h"
+#include "sim/yaml_reader.h"
 
 namespace ivsim {
 
 const SourceLocation kSetLocation{"--set", 0, 0};
 
 namespace {
-
-constexpr int kMaxDepth = 64;  // aliases can make cycles; nothing legitimate nests this deep
-
-SourceLocation located(const YAML::Mark& m, const std::string& file) {
-  return SourceLocation{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
-}
-
-// yaml-cpp nodes made at run time have no mark, and --set edits the tree
-// before validation, so the loader works on its own tree in which every node
-// and key carries the location to report.
-Node convert(const YAML::Node& y, const std::string& file, bool from_set, const std::string& path, int depth) {
-  Node n;
-  n.loc = from_set ? kSetLocation : located(y.Mark(), file);
-  if (depth > kMaxDepth)  // the path of a cycle is as long as the limit: keep its start
-    throw ConfigError(n.loc, path.size() > 40 ? path.substr(0, 40) + "..." : path,
-                      "nesting is deeper than " + std::to_string(kMaxDepth) + " levels (a recursive alias?)");
-  switch (y.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      n.kind = Node::Kind::null;
-      break;
-    case YAML::NodeType::Scalar:
-      n.kind = Node::Kind::scalar;
-      n.text = y.Scalar();
-      n.plain = y.Tag() == "?";
-      break;
-    case YAML::NodeType::Sequence: {
-      n.kind = Node::Kind::list;
-      std::size_t i = 0;
-      for (const auto& item : y) n.items.push_back(convert(item, file, from_set, path_at(path, i++), depth + 1));
-      break;
-    }
-    case YAML::NodeType::Map:
-      n.kind = Node::Kind::mapping;
-      for (const auto& kv : y) {
-        const SourceLocation key_loc = from_set ? kSetLocation : located(kv.first.Mark(), file);
-        if (!kv.first.IsScalar()) throw ConfigError(key_loc, path, "mapping keys must be plain strings");
-        const std::string key = kv.first.Scalar();
-        for (std::size_t i = 0; i < n.keys.size(); ++i)
-          if (n.keys[i] == key) {
-            std::string msg = "duplicate key " + quote(key);
-            if (n.key_locs[i].line > 0) msg += " (first at line " + std::to_string(n.key_locs[i].line) + ")";
-            throw ConfigError(key_loc, path, msg);
-          }
-        n.keys.push_back(key);
-        n.key_locs.push_back(key_loc);
-        n.items.push_back(convert(kv.second, file, from_set, path_join(path, key), depth + 1));
-      }
-      break;
-  }
-  return n;
-}
 
 struct Segment {
   std::string key;       // as written
@@ -187,24 +134,6 @@ std::string describe(const Node& n) {
   return "?";
 }
 
-Node parse_yaml_tree(const std::string& text, const std::string& file) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(located(e.mark, file), "", "invalid YAML: " + e.msg);
-  }
-  if (docs.size() > 1)
-    throw ConfigError(located(docs[1].Mark(), file), "",
-                      "expected one YAML document, found " + std::to_string(docs.size()));
-  if (docs.empty()) {
-    Node empty;
-    empty.loc = SourceLocation{file, 0, 0};
-    return empty;
-  }
-  return convert(docs[0], file, false, "", 0);
-}
-
 void apply_set(Node& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   const std::string key = eq == std::string::npos ? "" : trim(assignment.substr(0, eq));
@@ -215,12 +144,7 @@ void apply_set(Node& root, const std::string& assignment) {
   const std::string full = canonical(segs);
   const std::string value_text = assignment.substr(eq + 1);
 
-  Node value;
-  try {
-    value = convert(YAML::Load(value_text), "--set", true, full, 0);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(kSetLocation, full, "invalid value " + quote(value_text) + ": " + e.msg);
-  }
+  const Node value = parse_yaml_value(value_text, full);
 
   Node* cur = &root;
   std::string walked;

@@ -52,10 +52,7 @@ std::string path_at(const std::string& path, std::size_t index);
 // "an empty value", "\"abc\"", "the string \"12\"", "a list", "a mapping".
 std::string describe(const Node& n);
 
-// Parses one YAML document; throws ConfigError located in `file`.
-Node parse_yaml_tree(const std::string& text, const std::string& file);
-
-// Applies "key.path=value" (value is YAML). Missing mapping levels are
+// Applies "key.path=value" (value is YAML, read by parse_yaml_value). Missing mapping levels are
 // created; an index past the end of a list, or a path through a scalar, is
 // an error located at --set.
 void apply_set(Node& root, const std::string& assignment);

@@ -71,6 +71,21 @@ std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
   return out;
 }
 
+u64 guest_paging_reserve_bound(u64 ram_bytes, u64 page_size, const std::vector<u64>& window_bytes) {
+  // A range needs tables of a level (PT, PD, PDPT: each covering 2 MiB,
+  // 1 GiB, 512 GiB) for every block of that coverage it touches, unless its
+  // leaves are at least that large; then only for an unaligned head and tail.
+  auto tables = [page_size](u64 bytes) {
+    u64 n = 0;
+    for (const u64 cover : {kPageSize2M, kPageSize1G, u64{512} * kPageSize1G})
+      n += page_size < cover ? bytes / cover + 2 : 2;
+    return n;
+  };
+  u64 count = 1 + tables(ram_bytes) + tables(u64{1} << 20);  // the PML4, RAM, bus 0's ECAM window
+  for (u64 w : window_bytes) count += tables(round_up(w, kPageSize4K));
+  return (count + 1) * kPageSize4K;  // and the mailbox page
+}
+
 GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
   const Gpa mailbox = guest_boot_mailbox(spec.ram_base, spec.ram_bytes);
   if (!spec.bootstrap) {

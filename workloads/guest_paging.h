@@ -64,6 +64,14 @@ struct GuestPagingLayout {
 // The boot mailbox: the top 4 KiB page of RAM; the tables sit right below it.
 constexpr Gpa guest_boot_mailbox(Gpa ram_base, u64 ram_bytes) { return page_base(ram_base + ram_bytes) - kPageSize4K; }
 
+// At least what guest_paging_bring_up puts at the top of RAM (its tables
+// and the mailbox page) for RAM of ram_bytes from GPA 0 and memory windows
+// of these sizes (each naturally aligned), with leaves up to page_size. It
+// counts every table each range could touch on its own, so it is an upper
+// bound: validation uses it to keep a tool's data below the tables, and
+// refuses a VM whose tables would take more than half its RAM.
+u64 guest_paging_reserve_bound(u64 ram_bytes, u64 page_size, const std::vector<u64>& window_bytes);
+
 // Bootstrap: scans PCI bus 0, sizes the memory BARs it finds, builds the
 // tables below the mailbox, writes them with guest stores, publishes CR3 in
 // the mailbox and loads it. Otherwise: waits for the mailbox, loads its CR3.

@@ -38,7 +38,7 @@ Session bring_up(Guest& g, const WorkloadContext& ctx) {
   if (!dev) throw std::runtime_error("no IVSHMEM device at " + ctx.ivshmem_bdf.to_string());
   const u64 bytes = static_cast<u64>(ctx.param_int("message_bytes"));
   const u64 slot = round_up(bytes, kCacheLineBytes);
-  if (kPayload + 2 * slot > dev->shmem_size) throw std::runtime_error("message does not fit the region");
+  if (pingpong_region_bytes(bytes) > dev->shmem_size) throw std::runtime_error("message does not fit the region");
   const bool doorbell = ctx.param_string("notify") == "doorbell";
   if (doorbell && !ivshmem_setup_msix(g, *dev, kDoorbellVector, msi_address(g.vcpu_index()), kGuestVector))
     throw std::runtime_error("doorbell mode needs MSI-X, which this device does not have");
@@ -63,6 +63,8 @@ void await_doorbell(Guest& g, Gpa flag, u64 seq, MetricSink& metrics) {
 }
 
 }  // namespace
+
+u64 pingpong_region_bytes(u64 message_bytes) { return kPayload + 2 * round_up(message_bytes, kCacheLineBytes); }
 
 void pingpong_initiator(Guest& g, const WorkloadContext& ctx) {
   const Session s = bring_up(g, ctx);

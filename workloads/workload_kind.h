@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,35 @@ struct WorkloadContext {
 
 using RoleProgram = void (*)(Guest& guest, const WorkloadContext& ctx);
 
+// Where a validated workload runs, for its kind's check: what the guest
+// program would otherwise find out only at run time (a buffer past the VM's
+// RAM, a doorbell on a region without MSI-X) is refused before anything is
+// built.
+struct RolePlacement {
+  const VmConfig* vm = nullptr;
+  // Guest RAM a tool may use, as offsets from the start of the VM's RAM
+  // (Guest::ram_base): it may read [0, ram_end) and keep its data in
+  // [kScratchOffset, scratch_end); above scratch_end sit the guest's page
+  // tables and boot mailbox.
+  u64 ram_end = 0;
+  u64 scratch_end = 0;
+};
+
+struct WorkloadPlacement {
+  const WorkloadConfig* config = nullptr;
+  const RegionConfig* region = nullptr;  // null when the workload names none
+  std::map<std::string, RolePlacement> roles;
+};
+
+// What is wrong and where: `field` is relative to the workload
+// ("params.bytes", "region", "roles.pong.vm").
+struct PlacementProblem {
+  std::string field;
+  std::string message;
+};
+
+using PlacementCheck = std::optional<PlacementProblem> (*)(const WorkloadPlacement& where);
+
 struct RoleSpec {
   std::string name;
   std::string doc;
@@ -56,6 +86,7 @@ struct WorkloadKind {
   // false: the kind works in guest RAM and `region` may be left out (when
   // given, the kind works in that region instead).
   bool needs_region = true;
+  PlacementCheck check = nullptr;  // null: nothing to check beyond the parameters' ranges
 };
 
 // All built-in kinds, in a fixed order.

@@ -214,9 +214,12 @@ TEST_CASE("scripts/get-acrn-samples.sh lays out ACRN's files as the tests read t
     std::istringstream in(cli::slurp(script));
     bool inside = false;
     for (std::string line; std::getline(in, line);) {
-      if (line == "files=(") inside = true;
-      else if (line == ")") inside = false;
-      else if (inside) files.push_back(line.substr(line.find_first_not_of(' ')));
+      if (line == "files=(")
+        inside = true;
+      else if (line == ")")
+        inside = false;
+      else if (inside)
+        files.push_back(line.substr(line.find_first_not_of(' ')));
     }
   }
   REQUIRE(files.size() >= 6);

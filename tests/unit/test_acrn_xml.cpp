@@ -260,7 +260,7 @@ TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acr
                         regions_v3.find("      </IVSHMEM>") - regions_v3.find("        <IVSHMEM_REGION>")),
       "        <IVSHMEM_REGION>hv:/shm_region_0, 2, 0:2</IVSHMEM_REGION>\n"
       "        <IVSHMEM_REGION>dm:/dm_shm, 8, 2:3</IVSHMEM_REGION>\n"
-      "        <IVSHMEM_REGION>legacy_noprefix, 4, 0:2</IVSHMEM_REGION>\n");
+      "        <IVSHMEM_REGION>legacy_noprefix, 4, 0:3</IVSHMEM_REGION>\n");
   const Scenario s = load_xml(xml);
   REQUIRE(s.regions.size() == 3);
   CHECK(s.regions[0].name == "shm_region_0");
@@ -277,7 +277,8 @@ TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acr
   CHECK(s.regions[1].members[1].vbdf.to_string() == "00:08.0");
   CHECK(s.regions[2].provider == Provider::hypervisor);  // no prefix: Hypervisor, as the upgrader reads it
   CHECK(s.regions[2].members[0].vbdf.to_string() == "00:09.0");
-  CHECK(s.regions[2].members[1].vbdf.to_string() == "00:0a.0");
+  CHECK(s.regions[2].members[1].vm == "POST_STD_VM2");
+  CHECK(s.regions[2].members[1].vbdf.to_string() == "00:09.0");
   // Each field is located where it is written in the text.
   CHECK(s.where("ivshmem[1].size_mib").line == 9);
   CHECK(s.where("ivshmem[1].size_mib").column == 37);
@@ -424,7 +425,7 @@ TEST_CASE("malformed ACRN XML is rejected with located errors", "[acrn_xml]") {
       {"unknown scheduler", xml_error(scenario_with("SCHED_BVT", "SCHED_BTV")),
        R"(bad.xml:6:18: error: hv/FEATURES/SCHEDULER: expected one of SCHED_NOOP, SCHED_IORR, SCHED_BVT, SCHED_PRIO, got "SCHED_BTV"; did you mean "SCHED_BVT"?)"},
       {"memory size not a number", xml_error(scenario_with("<size_hpa>1024<", "<size_hpa>1G<")),
-       R"(bad.xml:65:19: error: vm[0]/memory/hpa_region[0]/size_hpa: expected a size in MB, got "1G")"},
+       R"(bad.xml:65:19: error: vm[0]/memory/hpa_region[0]/size_hpa: expected a size from 0 to 1048576 (MB), got "1G")"},
       {"pre-launched VMs take every pCPU",
        xml_error(
            slurp(kData + "scenario-hybrid.xml"), kBoard,

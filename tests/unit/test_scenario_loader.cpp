@@ -191,19 +191,19 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
   SECTION("later sets win, flow sequences and mappings are values") {
     const Scenario t = load_scenario_text(kBase, "base.yaml",
                                           {"run.seed=3", "run.seed=0x10", "vms[2].cpu_affinity=[4, 5]",
-                                           "timing={profile: fast, overrides: {l3_hit_ns: 12.5}}"});
+                                           "timing={profile: tiger-lake-client, overrides: {llc_hit: 12}}"});
     CHECK(t.run.seed == 16);
     CHECK(t.vms[2].pcpus == std::vector<unsigned>{4, 5});
-    CHECK(t.timing_profile == "fast");
-    CHECK(t.timing_overrides.at("l3_hit_ns") == "12.5");
-    CHECK(t.where("timing.overrides.l3_hit_ns").file == "--set");
+    CHECK(t.timing_profile == "tiger-lake-client");
+    CHECK(t.timing_overrides.at("llc_hit") == "12");
+    CHECK(t.where("timing.overrides.llc_hit").file == "--set");
   }
   SECTION("missing mapping levels are created") {
     const Scenario t = load_scenario_text(mutate("run:\n  seed: 1\n  quantum_ns: 1000\n", ""), "base.yaml",
-                                          {"run.seed=9", "timing.overrides.dram_ns=80"});
+                                          {"run.seed=9", "timing.overrides.dram=80"});
     CHECK(t.run.seed == 9);
     CHECK(t.run.quantum_ns == 1000);
-    CHECK(t.timing_overrides.at("dram_ns") == "80");
+    CHECK(t.timing_overrides.at("dram") == "80");
   }
   SECTION("an index may select a list item in either form") {
     const Scenario t = load_scenario_text(kBase, "base.yaml", {"ivshmem.0.members[1].vbdf=00:09.0"});
@@ -217,12 +217,13 @@ board: cfl-k700-i7
 vms:
   - { id: 0, name: A, load_order: PRE_LAUNCHED_VM, cpu_affinity: [1], memory_mib: 64 }
   - { id: 0x1, name: B, load_order: POST_LAUNCHED_VM, cpu_affinity: [2], memory_mib: 64 }
+  - { id: 2, name: S, load_order: SERVICE_VM, cpu_affinity: [0], memory_mib: 2048 }
 ivshmem:
   - name: r
     provider: Device Model
     size_mib: 512
     region_id: 4096
-    members: [{ vm: B, vbdf: "0:1e.7" }]
+    members: [{ vm: B, vbdf: "0:1e.0" }]
 )";
   std::vector<std::string> warnings;
   const Scenario s = load_scenario_text(yaml, "min.yaml", {}, &warnings);
@@ -232,14 +233,14 @@ ivshmem:
   CHECK(s.vms[0].vm_type == "STANDARD_VM");
   CHECK(s.regions[0].provider == Provider::device_model);
   CHECK(s.regions[0].region_id == 4096);
-  CHECK(s.regions[0].members[0].vbdf == pci::Bdf{0, 0x1e, 7});
+  CHECK(s.regions[0].members[0].vbdf == pci::Bdf{0, 0x1e, 0});
   CHECK(s.workloads.empty());
   CHECK(s.run.seed == 1);
   CHECK(s.run.quantum_ns == 1000);
   // A one-member region is legal in ACRN's schema but shares nothing: a warning.
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] ==
-        "min.yaml:11:14: warning: ivshmem[0].members: region has 1 member; fewer than 2 means no other VM shares it");
+        "min.yaml:12:14: warning: ivshmem[0].members: region has 1 member; fewer than 2 means no other VM shares it");
 }
 
 TEST_CASE("scenario loader: a missing file is a located error", "[scenario_loader]") {
@@ -298,7 +299,7 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
       {"memory below 16 MiB",
        mutate("memory_mib: 1024", "memory_mib: 8"),
        {},
-       R"(bad.yaml:23:17: error: vms[2].memory_mib: must be at least 16, got 8)"},
+       R"(bad.yaml:23:17: error: vms[2].memory_mib: must be between 16 and 1048576 MiB, got 8)"},
       {"duplicate VM id",
        mutate("id: 2", "id: 1"),
        {},
@@ -388,7 +389,7 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
       {"param out of range",
        mutate("iterations: 100", "iterations: 0"),
        {},
-       R"(bad.yaml:39:19: error: workloads[0].params.iterations: must be between 1 and 100000000, got 0)"},
+       R"(bad.yaml:39:19: error: workloads[0].params.iterations: must be between 1 and 100000000 round trips, got 0)"},
       {"param of the wrong type",
        mutate("iterations: 100", "iterations: 1.5"),
        {},
@@ -412,7 +413,7 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
       {"quantum 0",
        mutate("quantum_ns: 1000", "quantum_ns: 0"),
        {},
-       R"(bad.yaml:42:15: error: run.quantum_ns: must be between 1 and 1000000, got 0)"},
+       R"(bad.yaml:42:15: error: run.quantum_ns: must be between 1 and 1000000 ns, got 0)"},
       {"negative seed",
        mutate("seed: 1", "seed: -1"),
        {},
@@ -453,7 +454,7 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
       {"--set bad value",
        kBase,
        {"run.quantum_ns=0"},
-       R"(--set: error: run.quantum_ns: must be between 1 and 1000000, got 0)"},
+       R"(--set: error: run.quantum_ns: must be between 1 and 1000000 ns, got 0)"},
       {"--set invalid YAML value",
        kBase,
        {"vms[0].cpu_affinity=[1,"},
@@ -524,8 +525,9 @@ TEST_CASE("scenario loader: warnings go to the out-parameter, not into the error
 
 TEST_CASE("scenario loader: what the configurator would fill in is filled in", "[scenario_loader]") {
   SECTION("a Service VM without cpu_affinity or memory takes the pCPUs pre-launched VMs leave, and 1 GiB") {
-    const Scenario s =
-        load_scenario_text(mutate("    cpu_affinity: [0, 1]\n    memory_mib: 2048\n", ""), "base.yaml", {});
+    // It shares pCPU 2 with HMI_VM, which needs a scheduler that switches.
+    const Scenario s = load_scenario_text(mutate("    cpu_affinity: [0, 1]\n    memory_mib: 2048\n", ""), "base.yaml",
+                                          {"hypervisor.scheduler=SCHED_BVT"});
     CHECK(s.vms[1].pcpus == std::vector<unsigned>{0, 1, 2, 4, 5, 6, 7});  // RT_VM has pCPU 3
     CHECK(s.vms[1].memory_mib == 1024);
     CHECK(s.where("vms[1].cpu_affinity").line == 14);
@@ -534,7 +536,8 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     const Scenario s = load_scenario_text(
         mutate("workloads:",
                "  - { name: two, size_mib: 4, members: [{ vm: RT_VM }, { vm: HMI_VM, vbdf: \"\" }] }\nworkloads:"),
-        "base.yaml", {});
+        "base.yaml",
+        {"vms[0].cpu_affinity=[3, 4]", "vms[2].cpu_affinity=[2, 5]"});  // a vCPU each for its default pingpong
     CHECK(s.regions[1].members[0].vbdf.to_string() == "00:09.0");
     CHECK(s.regions[1].members[1].vbdf.to_string() == "00:09.0");
   }
@@ -548,6 +551,7 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     CHECK(w.name == "spare_pingpong");
     CHECK(w.kind == "pingpong");
     CHECK(w.region == "spare");
+    CHECK(w.is_default);
     // RT_VM's vCPU 0 already runs the explicit workload's responder: the
     // default responder takes its vCPU 1; the Service VM's vCPU 0 is free.
     CHECK(w.roles.at("initiator").vm == "Service_VM");
@@ -626,11 +630,14 @@ TEST_CASE("scenario loader: a board may be an ACRN board file, relative to the s
 
 TEST_CASE("scenario loader: measurement workloads need no region and VMs take scheduling and page-size fields",
           "[scenario_loader]") {
-  std::string yaml = mutate("    lapic_passthrough: true\n",
-                            "    lapic_passthrough: true\n    priority: 2\n    bvt_weight: 3\n    guest_page_size: 2M\n"
-                            "    ept_max_page: 4K\n    guest_paging: false\n");
+  std::string yaml = mutate("    cpu_affinity: [3]\n    memory_mib: 512\n    lapic_passthrough: true\n",
+                            "    cpu_affinity: [3, 4]\n    memory_mib: 512\n    lapic_passthrough: true\n");
+  const std::string lapic = "    lapic_passthrough: true\n";
+  yaml.replace(yaml.find(lapic), lapic.size(),
+               "    lapic_passthrough: true\n    priority: 2\n    bvt_weight: 3\n    guest_page_size: 2M\n"
+               "    ept_max_page: 4K\n    guest_paging: false\n");
   yaml.replace(yaml.find("run:\n"), 5,
-               "  - name: chase\n    kind: pointer_chase\n    roles:\n      chaser: { vm: RT_VM }\nrun:\n");
+               "  - name: chase\n    kind: pointer_chase\n    roles:\n      chaser: { vm: RT_VM, vcpu: 1 }\nrun:\n");
   const Scenario s = load_scenario_text(yaml, "base.yaml", {});
 
   REQUIRE(s.workloads.size() == 2);

@@ -1,0 +1,123 @@
+// The summary `ivsim run` prints: one row per metric with the unit chosen
+// for that row (ns, µs or ms, so no row needs more than four integer
+// digits), columns as wide as their widest cell, every workload listed (one
+// without samples too) with its status and, when it did not complete, why;
+// then each VM's exits on a line of its own.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "sim/report.h"
+
+namespace ivsim {
+
+namespace {
+
+// Columns count characters, not bytes ("µs" is two columns).
+std::size_t width(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+std::string pad_right(const std::string& s, std::size_t w) { return s + std::string(w - std::min(w, width(s)), ' '); }
+std::string pad_left(const std::string& s, std::size_t w) { return std::string(w - std::min(w, width(s)), ' ') + s; }
+
+struct Unit {
+  const char* name;
+  double ns;  // nanoseconds per unit
+};
+
+// The largest unit in which the row's largest value still reads in full.
+Unit unit_for(double max_ns) {
+  if (max_ns < 1e4) return {"ns", 1};
+  if (max_ns < 1e7) return {"µs", 1e3};
+  return {"ms", 1e6};
+}
+
+std::string value(double ns, const Unit& u) { return fmt::format("{:.1f}", ns / u.ns); }
+
+// A table row: cells, then lines printed under it from the metric column.
+struct Row {
+  std::vector<std::string> cells;
+  std::vector<std::string> notes;
+};
+
+constexpr std::size_t kNumericFirst = 2, kNumericLast = 8;  // count .. mean are right-aligned; unit is not
+constexpr std::size_t kUnitColumn = 3;
+
+}  // namespace
+
+std::string summary_table(const Json& r) {
+  std::string out;
+  const Json& s = r["scenario"];
+  out += fmt::format("ivsim {} | scenario {} | board {} | timing {}\n", r["ivsim_version"].get<std::string>(),
+                     s["name"].get<std::string>(), s["board"].get<std::string>(),
+                     r["timing_profile"]["name"].get<std::string>());
+
+  std::vector<Row> rows;
+  rows.push_back({{"workload", "metric", "count", "unit", "min", "p50", "p99", "max", "mean", "status"}, {}});
+  for (const auto& w : r["workloads"]) {
+    const std::string name = w["name"].get<std::string>();
+    const std::string status = w["status"].get<std::string>();
+    bool first = true;
+    for (const auto& m : w["metrics"]) {
+      const u64 count = m["count"].get<u64>();
+      if (count == 0) continue;
+      const Unit u = unit_for(m["max"].get<double>());
+      Row row{{first ? name : "", m["name"].get<std::string>(), std::to_string(count), u.name,
+               value(m["min"].get<double>(), u), value(m["p50"].get<double>(), u), value(m["p99"].get<double>(), u),
+               value(m["max"].get<double>(), u), value(m["mean"].get<double>(), u), first ? status : ""},
+              {}};
+      std::string parts;
+      for (const auto& [k, v] : m["breakdown"].items())
+        if (const std::string t = value(v.get<double>(), u); t != "0.0") parts += fmt::format(" {} {}", k, t);
+      if (!parts.empty()) row.notes.push_back(fmt::format("mean breakdown ({}):{}", u.name, parts));
+      rows.push_back(std::move(row));
+      first = false;
+    }
+    if (first)  // nothing recorded: the workload still gets its row
+      rows.push_back({{name, "-", "0", "", "", "", "", "", "", status}, {}});
+    Row& last = rows.back();
+    if (!w["counters"].empty()) {
+      std::string c;
+      for (const auto& [k, v] : w["counters"].items()) c += fmt::format(" {}={}", k, v.dump());
+      last.notes.push_back("counters:" + c);
+    }
+    if (w.contains("reason") && !w["reason"].get<std::string>().empty())
+      last.notes.push_back(status + ": " + w["reason"].get<std::string>());
+  }
+
+  std::vector<std::size_t> widths(rows[0].cells.size(), 0);
+  for (const Row& row : rows)
+    for (std::size_t c = 0; c < row.cells.size(); ++c) widths[c] = std::max(widths[c], width(row.cells[c]));
+  const std::size_t indent = widths[0] + 2;
+  for (const Row& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.cells.size(); ++c) {
+      const bool numeric = c >= kNumericFirst && c <= kNumericLast && c != kUnitColumn;
+      const bool last = c + 1 == row.cells.size();
+      line += numeric ? pad_left(row.cells[c], widths[c]) : last ? row.cells[c] : pad_right(row.cells[c], widths[c]);
+      if (!last) line += "  ";
+    }
+    out += line + "\n";
+    for (const std::string& note : row.notes) out += std::string(indent, ' ') + note + "\n";
+  }
+
+  out += "VM exits\n";
+  std::size_t name_width = 0;
+  for (const auto& vm : r["vms"]) name_width = std::max(name_width, width(vm["name"].get<std::string>()));
+  for (const auto& vm : r["vms"]) {
+    std::string e;
+    for (const auto& [k, v] : vm["exits"].items())
+      if (v.get<u64>() > 0) e += fmt::format("{}{}={}", e.empty() ? "" : " ", k, v.get<u64>());
+    out += "  " + pad_right(vm["name"].get<std::string>(), name_width) + "  " + (e.empty() ? "none" : e) + "\n";
+  }
+
+  const Json& h = r["host"];
+  out += fmt::format("simulated {:.3f} ms in {:.2f} s wall ({:.1f} M guest accesses/s)\n",
+                     h["simulated_ns"].get<double>() / 1e6, h["wall_seconds"].get<double>(),
+                     h["simulated_accesses_per_second"].get<double>() / 1e6);
+  return out;
+}
+
+}  // namespace ivsim
