@@ -133,7 +133,7 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
     // Only a block write can cover a whole line: it needs no read-for-ownership.
     const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps(), size == kCacheLineBytes);
     std::memcpy(e.host_page + off, buf, size);
-    if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, qk_.get_local_time().value());
+    if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
     charge_line(c);
   } else {
     ++counters_.loads;
@@ -152,6 +152,7 @@ void Vcpu::order_access(LineState& l, bool write) {
       const TimePs d = l.last_write_ps - now_ps();
       cumulative_.add(Component::coherence, d);
       sc_core::wait(sc_time::from_value(d));
+      resumed();
     }
   }
 }
@@ -176,7 +177,7 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   u64 old = 0;
   std::memcpy(&old, e->host_page + off, size);
   if (old == expected) std::memcpy(e->host_page + off, &desired, size);
-  if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, qk_.get_local_time().value());
+  if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
   charge_line(c);
   return old;
 }

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/tlm_quantumkeeper.h>
 #include <bitset>
 #include <cstring>
 #include <functional>
@@ -217,7 +216,7 @@ class Vcpu : public sc_core::sc_module {
 
   // The TSC: invariant, at the profile's nominal core clock.
   u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
-  TimePs now_ps() const { return sc_core::sc_time_stamp().value() + qk_.get_local_time().value(); }
+  TimePs now_ps() const { return sc_core::sc_time_stamp().value() + local_ps_; }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
   const Breakdown& cumulative() const { return cumulative_; }
 
@@ -225,15 +224,38 @@ class Vcpu : public sc_core::sc_module {
   void thread();
   void idle();
   u8 sleep_until_interrupt();  // HLT without the exit: the part halt() and idle() share
+  // Temporal decoupling, as TLM's quantum keeper does it (tlm_quantumkeeper:
+  // run ahead of the kernel by local_ps_, synchronise at the next multiple
+  // of the global quantum) with the local time an integer, so an access
+  // that needs no synchronisation builds no sc_time.
   void charge(Component c, TimePs ps) {
     cumulative_.ps[static_cast<std::size_t>(c)] += ps;
-    qk_.inc(sc_core::sc_time::from_value(ps));
-    if (qk_.need_sync()) sync();
+    local_ps_ += ps;
+    if (local_ps_ >= sync_budget_ps_) sync();
   }
   void sync() {
     ++counters_.syncs;
-    qk_.sync();
+    sync_kernel();
     if (sched_ && entity_.running && (preempt_ || now_ps() >= slice_end_)) slice_over();
+  }
+  // The synchronisation itself (tlm_quantumkeeper::sync): wait out the local time.
+  void sync_kernel() {
+    sc_core::wait(sc_core::sc_time::from_value(local_ps_));
+    local_ps_ = 0;
+    start_quantum();
+  }
+  // The budget up to the next quantum boundary (tlm_global_quantum::compute_local_quantum).
+  void start_quantum() {
+    const TimePs now = sc_core::sc_time_stamp().value();
+    const TimePs q = tlm::tlm_global_quantum::instance().get().value();
+    next_sync_ps_ = q ? now + (q - now % q) : now;
+    sync_budget_ps_ = next_sync_ps_ - now;
+  }
+  // After the thread waited (with no local time ahead): the kernel moved on,
+  // the next quantum boundary did not.
+  void resumed() {
+    const TimePs now = sc_core::sc_time_stamp().value();
+    sync_budget_ps_ = next_sync_ps_ > now ? next_sync_ps_ - now : 0;
   }
   // Scheduling on a shared pCPU (only when the pCPU has a scheduler).
   void schedule_in(bool inside_exit = false);
@@ -309,7 +331,9 @@ class Vcpu : public sc_core::sc_module {
   Tlb tlb_;  // host-side copy of the MMU's L1 dTLB: the fast path
   Mmu mmu_;
   TlbEntry uncached_translation_;  // a translation the dTLB did not keep (no dTLB): used once
-  tlm_utils::tlm_quantumkeeper qk_;
+  TimePs local_ps_ = 0;            // how far the vCPU runs ahead of the kernel
+  TimePs next_sync_ps_ = 0;        // the quantum boundary it synchronises at
+  TimePs sync_budget_ps_ = 0;      // local time left before it (0: synchronise at the first charge)
   Program program_;
   bool started_ = false;
   bool finished_ = false;

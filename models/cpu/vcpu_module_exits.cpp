@@ -81,9 +81,10 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   if (waited + delay.value() != exit_ext_.cost.total())
     throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
   cumulative_ += exit_ext_.cost;
-  qk_.inc(delay);
+  resumed();  // the exit may have waited (an I/O request to the device model)
+  local_ps_ += delay.value();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
-  if (qk_.need_sync()) sync();
+  if (local_ps_ >= sync_budget_ps_) sync();
 }
 
 }  // namespace ivsim

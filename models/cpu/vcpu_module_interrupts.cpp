@@ -60,6 +60,7 @@ u8 Vcpu::sleep_until_interrupt() {
   wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
   while (!irq_pending_) sc_core::wait(irq_event_);
   if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+  resumed();
   wait_ = Wait{};
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;

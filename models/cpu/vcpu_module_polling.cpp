@@ -66,6 +66,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
         sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), wake_event_ | irq_event_ | sched_event_);
       else
         sc_core::wait(wake_event_ | irq_event_ | sched_event_);
+      resumed();
       if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
     }
     watchers_.unwatch(l, *this);

@@ -15,7 +15,7 @@ void Vcpu::attach_scheduler(PcpuScheduler& s) {
 
 void Vcpu::schedule_in(bool inside_exit) {
   if (!sched_ || entity_.running) return;
-  qk_.sync();
+  sync_kernel();
   const TimePs t0 = now_ps();
   const bool preempt = sched_->wake(entity_, t0);
   if (SchedEntity* cur = sched_->current()) {
@@ -27,13 +27,17 @@ void Vcpu::schedule_in(bool inside_exit) {
   const Wait before = wait_;
   wait_ = Wait{WaitKind::pcpu, 0, 0, nullptr};
   while (sched_->current() != nullptr || sched_->pick_next() != &entity_) sc_core::wait(sched_event_);
+  resumed();
   wait_ = before;
   const u64 switches = entity_.context_switches;
   slice_end_ = sched_->switch_in(entity_, now_ps());
   const bool switched = entity_.context_switches != switches;
   if (inside_exit) {
     // The exit measures its own duration: the switch just takes time.
-    if (switched) sc_core::wait(sc_time::from_value(timing_.context_switch_ps));
+    if (switched) {
+      sc_core::wait(sc_time::from_value(timing_.context_switch_ps));
+      resumed();
+    }
     return;
   }
   // Runnable but not running: the hypervisor's scheduler decided.
