@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "platforms/data_dir.h"
@@ -12,52 +13,76 @@
 namespace ivsim {
 
 const std::vector<TimingEntrySpec>& timing_entry_specs() {
+  // Ranges: wide enough for any x86 core a profile may describe, narrow
+  // enough that every conversion to picoseconds or to a count is exact.
+  constexpr double kMaxCycles = 1e7;  // 10 M cycles: over 3 ms at 3 GHz, far above any exit or handler
+  constexpr double kMaxNs = 1e4;      // 10 us: above any cache, DRAM or cross-socket latency
   static const std::vector<TimingEntrySpec> specs = {
-      {"core_mhz", "MHz", "core clock that converts cycles to time"},
-      {"l1_hit", "cycles", "load or store hitting the core's own cache"},
-      {"l2_hit", "cycles", "load that misses the core's L1D and hits its L2"},
-      {"llc_hit", "cycles", "load missing the L2 that hits the shared LLC (or a clean copy in a core sharing it)"},
-      {"dram", "ns", "miss to memory (idle latency)"},
-      {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings"},
-      {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die"},
-      {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets"},
-      {"mlp", "misses", "L1D misses one core keeps in flight (fill buffers): how far a block copy's misses overlap"},
-      {"l1_load_bw", "bytes/cycle", "bytes per cycle the L1D delivers to loads: the rate a block read issues lines"},
-      {"l1_store_bw", "bytes/cycle", "bytes per cycle the L1D takes from stores: the rate a block write issues lines"},
-      {"dtlb_entries", "entries", "L1 data TLB entries (any page size)"},
-      {"dtlb_ways", "ways", "L1 data TLB associativity"},
-      {"stlb_entries", "entries", "second-level TLB entries (any page size)"},
-      {"stlb_ways", "ways", "second-level TLB associativity"},
-      {"stlb_hit", "cycles", "an L1 dTLB miss that hits the STLB"},
-      {"pml4e_cache_entries", "entries", "guest PML4E paging-structure cache (fully associative)"},
-      {"pdpte_cache_entries", "entries", "guest PDPTE paging-structure cache (fully associative)"},
-      {"pde_cache_entries", "entries", "guest PDE paging-structure cache (fully associative)"},
-      {"ept_psc_entries", "entries", "EPT paging-structure cache, PML4E/PDPTE/PDE entries (fully associative)"},
-      {"vm_exit_entry", "cycles", "VM exit plus VM entry (world switch)"},
-      {"mmio_decode", "cycles", "fetching and decoding the instruction of an MMIO exit"},
-      {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
-      {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)"},
-      {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor"},
-      {"context_switch", "cycles", "the hypervisor switching a pCPU from one vCPU to another"},
-      {"iorr_slice", "ms", "SCHED_IORR time slice"},
-      {"bvt_mcu", "ms", "SCHED_BVT minimum charging unit"},
-      {"bvt_csa", "ms", "SCHED_BVT context-switch allowance"},
-      {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor"},
+      {"core_mhz", "MHz", "core clock that converts cycles to time", 100, 10000, true},
+      {"l1_hit", "cycles", "load or store hitting the core's own cache", 1, 100},
+      {"l2_hit", "cycles", "load that misses the core's L1D and hits its L2", 1, 1000},
+      {"llc_hit", "cycles", "load missing the L2 that hits the shared LLC (or a clean copy in a core sharing it)", 1,
+       1000},
+      {"dram", "ns", "miss to memory (idle latency)", 1, kMaxNs},
+      {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings", 0, kMaxNs},
+      {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die", 0, kMaxNs},
+      {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets", 0, kMaxNs},
+      {"mlp", "misses", "L1D misses one core keeps in flight (fill buffers): how far a block copy's misses overlap", 1,
+       64, true},
+      {"l1_load_bw", "bytes/cycle", "bytes per cycle the L1D delivers to loads: the rate a block read issues lines", 1,
+       1024},
+      {"l1_store_bw", "bytes/cycle", "bytes per cycle the L1D takes from stores: the rate a block write issues lines",
+       1, 1024},
+      {"dtlb_entries", "entries", "L1 data TLB entries (any page size)", 0, 65536, true},
+      {"dtlb_ways", "ways", "L1 data TLB associativity", 0, 65536, true},
+      {"stlb_entries", "entries", "second-level TLB entries (any page size)", 0, 65536, true},
+      {"stlb_ways", "ways", "second-level TLB associativity", 0, 65536, true},
+      {"stlb_hit", "cycles", "an L1 dTLB miss that hits the STLB", 0, 1000},
+      {"pml4e_cache_entries", "entries", "guest PML4E paging-structure cache (fully associative)", 0, 4096, true},
+      {"pdpte_cache_entries", "entries", "guest PDPTE paging-structure cache (fully associative)", 0, 4096, true},
+      {"pde_cache_entries", "entries", "guest PDE paging-structure cache (fully associative)", 0, 4096, true},
+      {"ept_psc_entries", "entries", "EPT paging-structure cache, PML4E/PDPTE/PDE entries (fully associative)", 0, 4096,
+       true},
+      {"vm_exit_entry", "cycles", "VM exit plus VM entry (world switch)", 0, kMaxCycles},
+      {"mmio_decode", "cycles", "fetching and decoding the instruction of an MMIO exit", 0, kMaxCycles},
+      {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)", 0, kMaxCycles},
+      {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)", 0, kMaxCycles},
+      {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor", 0, kMaxCycles},
+      {"context_switch", "cycles", "the hypervisor switching a pCPU from one vCPU to another", 0, kMaxCycles},
+      {"iorr_slice", "ms", "SCHED_IORR time slice", 0.001, 10000},
+      {"bvt_mcu", "ms", "SCHED_BVT minimum charging unit", 0.001, 10000},
+      {"bvt_csa", "ms", "SCHED_BVT context-switch allowance", 0, 10000},
+      {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor", 0, kMaxCycles},
 
-      {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write"},
-      {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer"},
+      {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write", 0, kMaxCycles},
+      {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer", 0, kMaxCycles},
 
       {"irq_posted_delivery", "cycles",
-       "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
-      {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI"},
-      {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry"},
-      {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction"},
-      {"ioreq_notify", "cycles", "hypervisor posts an I/O request and upcalls the Service VM (HSM vector)"},
-      {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread"},
-      {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)"},
-      {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU"},
+       "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it", 0, kMaxCycles},
+      {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI", 0, kMaxCycles},
+      {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry", 0, kMaxCycles},
+      {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction", 0, kMaxCycles},
+      {"ioreq_notify", "cycles", "hypervisor posts an I/O request and upcalls the Service VM (HSM vector)", 0,
+       kMaxCycles},
+      {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread", 0, kMaxCycles},
+      {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)", 0, kMaxCycles},
+      {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU", 0,
+       kMaxCycles},
   };
   return specs;
+}
+
+const TimingEntrySpec* find_timing_entry_spec(const std::string& name) {
+  for (const auto& s : timing_entry_specs())
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+std::string timing_value_error(const TimingEntrySpec& spec, double value) {
+  const bool in_range = std::isfinite(value) && value >= spec.min && value <= spec.max;
+  if (in_range && (!spec.whole || value == std::floor(value))) return "";
+  return fmt::format("must be {}from {:g} to {:g} {}, got {}", spec.whole ? "a whole number " : "", spec.min, spec.max,
+                     spec.unit, value);
 }
 
 const TimingEntry* TimingProfile::find(const std::string& entry) const {
@@ -73,12 +98,6 @@ namespace {
 SourceLocation at(const std::string& file, const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
   return SourceLocation{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
-}
-
-const TimingEntrySpec* spec_of(const std::string& name) {
-  for (const auto& s : timing_entry_specs())
-    if (name == s.name) return &s;
-  return nullptr;
 }
 
 }  // namespace
@@ -106,7 +125,7 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
   for (const auto& kv : entries) {
     const std::string key = kv.first.as<std::string>();
     const std::string path = "entries." + key;
-    const TimingEntrySpec* spec = spec_of(key);
+    const TimingEntrySpec* spec = find_timing_entry_spec(key);
     if (!spec) throw ConfigError(at(p.file, kv.first), path, "unknown timing entry \"" + key + "\"");
     const YAML::Node& v = kv.second;
     if (!v.IsMap() || !v["value"] || !v["unit"] || !v["source"])
@@ -122,7 +141,8 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
     e.source = v["source"].as<std::string>();
     if (e.unit != spec->unit)
       throw ConfigError(at(p.file, v["unit"]), path + ".unit", std::string("expected unit ") + spec->unit);
-    if (!(e.value >= 0)) throw ConfigError(at(p.file, v["value"]), path + ".value", "must not be negative");
+    if (const std::string err = timing_value_error(*spec, e.value); !err.empty())
+      throw ConfigError(at(p.file, v["value"]), path + ".value", err);
     seen.insert(key);
     p.entries.push_back(e);
   }
@@ -131,22 +151,44 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
   return p;
 }
 
+namespace {
+
+// One override checked against the entry specs alone: a known entry, a
+// number, in the entry's range. Returns the value.
+double checked_override(const Scenario& scenario, const std::string& key, const std::string& text) {
+  const std::string path = "timing.overrides." + key;
+  const TimingEntrySpec* spec = find_timing_entry_spec(key);
+  if (!spec) {
+    std::string list;
+    for (const auto& s : timing_entry_specs()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+    throw ConfigError(scenario.where(path), path, "unknown timing entry \"" + key + "\"; entries: " + list);
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0')
+    throw ConfigError(scenario.where(path), path,
+                      std::string("expected a number in ") + spec->unit + ", got \"" + text + "\"");
+  if (const std::string err = timing_value_error(*spec, v); !err.empty())
+    throw ConfigError(scenario.where(path), path, err);
+  return v;
+}
+
+}  // namespace
+
+void check_timing_overrides(const Scenario& scenario) {
+  for (const auto& [key, text] : scenario.timing_overrides) checked_override(scenario, key, text);
+}
+
 void apply_timing_overrides(TimingProfile& profile, const Scenario& scenario) {
   for (const auto& [key, text] : scenario.timing_overrides) {
-    const std::string path = "timing.overrides." + key;
+    const double v = checked_override(scenario, key, text);
     TimingEntry* e = nullptr;
     for (auto& x : profile.entries)
       if (x.name == key) e = &x;
     if (!e) {
-      std::string list;
-      for (const auto& s : timing_entry_specs()) list += (list.empty() ? "" : ", ") + std::string(s.name);
-      throw ConfigError(scenario.where(path), path, "unknown timing entry \"" + key + "\"; entries: " + list);
+      const std::string path = "timing.overrides." + key;
+      throw ConfigError(scenario.where(path), path, "timing profile " + profile.name + " has no entry \"" + key + "\"");
     }
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
-      throw ConfigError(scenario.where(path), path,
-                        "expected a non-negative number in " + e->unit + ", got \"" + text + "\"");
     e->value = v;
     e->source = "scenario override";
     e->overridden = true;
@@ -154,12 +196,13 @@ void apply_timing_overrides(TimingProfile& profile, const Scenario& scenario) {
 }
 
 TimingParams resolve_timing(const TimingProfile& p) {
+  // Every value was checked against its entry's range when it was read, so
+  // the conversions below neither overflow nor truncate.
   auto get = [&](const char* n) { return p.find(n)->value; };
   TimingParams t;
   const double mhz = get("core_mhz");
-  if (mhz < 1) throw ConfigError(SourceLocation{p.file, 0, 0}, "entries.core_mhz", "must be at least 1 MHz");
   t.core_clock = Frequency::from_mhz(static_cast<u64>(std::llround(mhz)));
-  auto cycles = [&](const char* n) { return t.core_clock.to_ps(Cycles{static_cast<u64>(std::llround(get(n)))}); };
+  auto cycles = [&](const char* n) { return static_cast<TimePs>(std::llround(get(n) * 1e6 / mhz)); };
   auto ns = [&](const char* n) { return ns_to_ps(get(n)); };
   t.l1_hit_ps = cycles("l1_hit");
   t.llc_hit_ps = cycles("llc_hit");
@@ -168,20 +211,16 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = ns("c2c_same_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");
   t.l2_hit_ps = cycles("l2_hit");
-  const double mlp = get("mlp");
-  if (mlp < 1 || mlp > 64) throw ConfigError(SourceLocation{p.file, 0, 0}, "entries.mlp", "must be from 1 to 64");
-  t.mlp = static_cast<unsigned>(std::llround(mlp));
+  t.mlp = static_cast<unsigned>(get("mlp"));
   // The time one 64-byte line takes at the L1D's peak rate.
   auto line_ps = [&](const char* n) {
     const double bytes_per_cycle = get(n);
-    if (bytes_per_cycle <= 0)
-      throw ConfigError(SourceLocation{p.file, 0, 0}, std::string("entries.") + n, "must be positive");
     const double cycles_per_line = static_cast<double>(kCacheLineBytes) / bytes_per_cycle;
     return static_cast<TimePs>(std::llround(cycles_per_line * 1e6 / static_cast<double>(t.core_clock.mhz())));
   };
   t.l1_load_line_ps = line_ps("l1_load_bw");
   t.l1_store_line_ps = line_ps("l1_store_bw");
-  auto count = [&](const char* n) { return static_cast<unsigned>(std::llround(get(n))); };
+  auto count = [&](const char* n) { return static_cast<unsigned>(get(n)); };
   // A set-associative TLB needs whole sets.
   auto geometry = [&](const char* entries, const char* ways, unsigned& e, unsigned& w) {
     e = count(entries);

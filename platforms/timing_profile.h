@@ -29,13 +29,28 @@ struct TimingProfile {
   const TimingEntry* find(const std::string& entry) const;
 };
 
-// The entries every profile must define, with their units.
+// The entries every profile must define, with their units and the range a
+// value must lie in (part of the input contract: a profile value or an
+// override outside it is refused). The ranges are wide; they exist so that no
+// value can overflow the integer picoseconds and counts the models use.
 struct TimingEntrySpec {
   const char* name;
   const char* unit;
   const char* doc;
+  double min;
+  double max;
+  bool whole = false;  // a count: only whole numbers
 };
 const std::vector<TimingEntrySpec>& timing_entry_specs();
+const TimingEntrySpec* find_timing_entry_spec(const std::string& name);
+// "" when `value` is acceptable for the entry, else what is wrong with it
+// ("must be from 1 to 10000 ns, got 1e+17").
+std::string timing_value_error(const TimingEntrySpec& spec, double value);
+
+// What `ivsim validate` can check of timing.overrides without a profile:
+// each entry exists and its value is a number in the entry's range. Throws
+// ConfigError at "timing.overrides.<entry>".
+void check_timing_overrides(const Scenario& scenario);
 
 std::vector<std::string> timing_profile_names();
 // Throws ConfigError located at `where` (field "timing.profile") when unknown,
