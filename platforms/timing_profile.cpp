@@ -27,6 +27,8 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings", 0, kMaxNs},
       {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die", 0, kMaxNs},
       {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets", 0, kMaxNs},
+      {"c2c_same_l2", "ns",
+       "one-way transfer of a modified line between cores sharing an L2 (Atom module, E-core cluster)", 0, kMaxNs},
       {"mlp", "misses", "L1D misses one core keeps in flight (fill buffers): how far a block copy's misses overlap", 1,
        64, true},
       {"l1_load_bw", "bytes/cycle", "bytes per cycle the L1D delivers to loads: the rate a block read issues lines", 1,
@@ -210,6 +212,7 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.c2c_ps[static_cast<unsigned>(CoreDistance::smt_sibling)] = ns("c2c_smt");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = ns("c2c_same_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_l2)] = ns("c2c_same_l2");
   t.l2_hit_ps = cycles("l2_hit");
   t.mlp = static_cast<unsigned>(get("mlp"));
   // The time one 64-byte line takes at the L1D's peak rate.
