@@ -70,6 +70,16 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)", 0, kMaxCycles},
       {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU", 0,
        kMaxCycles},
+
+      // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.
+      {"atom_core_mhz", "MHz", "the Atom cores' clock", 100, 10000, true, true},
+      {"atom_l1_hit", "cycles", "an Atom core's L1D hit", 1, 100, false, true},
+      {"atom_l2_hit", "cycles", "an Atom core's L2 hit (its cluster's shared L2)", 1, 1000, false, true},
+      {"atom_llc_hit", "cycles", "an Atom core's LLC hit", 1, 1000, false, true},
+      {"c2c_core_atom", "ns", "one-way transfer of a modified line between a Core and an Atom core of one die", 0,
+       kMaxNs, false, true},
+      {"c2c_atom_atom", "ns", "one-way transfer of a modified line between Atom cores of one die in different L2s", 0,
+       kMaxNs, false, true},
   };
   return specs;
 }
@@ -121,6 +131,29 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
   }
   p.name = root["name"] ? root["name"].as<std::string>() : name;
   p.description = root["description"] ? root["description"].as<std::string>() : "";
+  if (const YAML::Node ct = root["core_types"]) {
+    try {
+      p.core_types = ct.as<std::vector<std::string>>();
+    } catch (const YAML::Exception&) {
+      throw ConfigError(at(p.file, ct), "core_types", "expected a list of core types");
+    }
+    const bool one = p.core_types.size() == 1 && (p.core_types[0] == "Core" || p.core_types[0] == "Atom");
+    const bool hybrid = p.core_types == std::vector<std::string>{"Core", "Atom"};
+    if (!one && !hybrid) throw ConfigError(at(p.file, ct), "core_types", "expected [Core], [Atom] or [Core, Atom]");
+  }
+  if (const YAML::Node r = root["reference"]) {
+    try {
+      p.reference.cpu = r["cpu"].as<std::string>();
+      p.reference.l1d_kib = r["l1d_kib"].as<unsigned>();
+      p.reference.l2_kib = r["l2_kib"].as<unsigned>();
+      p.reference.l2_cores = r["l2_cores"].as<unsigned>();
+      p.reference.l3 = r["l3"].as<bool>();
+      p.reference.sockets = r["sockets"].as<unsigned>();
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(at(p.file, r), "reference",
+                        "expected { cpu, l1d_kib, l2_kib, l2_cores, l3, sockets }: " + e.msg);
+    }
+  }
   const YAML::Node entries = root["entries"];
   if (!entries || !entries.IsMap()) throw ConfigError(at(p.file, root), "entries", "expected a map of timing entries");
   std::set<std::string> seen;
@@ -129,6 +162,8 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
     const std::string path = "entries." + key;
     const TimingEntrySpec* spec = find_timing_entry_spec(key);
     if (!spec) throw ConfigError(at(p.file, kv.first), path, "unknown timing entry \"" + key + "\"");
+    if (spec->hybrid && !p.hybrid())
+      throw ConfigError(at(p.file, kv.first), path, "only a hybrid profile (core_types: [Core, Atom]) has " + key);
     const YAML::Node& v = kv.second;
     if (!v.IsMap() || !v["value"] || !v["unit"] || !v["source"])
       throw ConfigError(at(p.file, v), path, "expected { value, unit, source }");
@@ -149,7 +184,8 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
     p.entries.push_back(e);
   }
   for (const auto& s : timing_entry_specs())
-    if (!seen.count(s.name)) throw ConfigError(at(p.file, entries), "entries", std::string("missing entry ") + s.name);
+    if (!seen.count(s.name) && (!s.hybrid || p.hybrid()))
+      throw ConfigError(at(p.file, entries), "entries", std::string("missing entry ") + s.name);
   return p;
 }
 
@@ -197,11 +233,21 @@ void apply_timing_overrides(TimingProfile& profile, const Scenario& scenario) {
   }
 }
 
-TimingParams resolve_timing(const TimingProfile& p) {
+TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type) {
   // Every value was checked against its entry's range when it was read, so
-  // the conversions below neither overflow nor truncate.
-  auto get = [&](const char* n) { return p.find(n)->value; };
+  // the conversions below neither overflow nor truncate. A hybrid profile's
+  // Atom cores take their clock, hits and same-die transfers from the atom_
+  // entries, everything else from the common ones (at their own clock).
+  const bool atom = p.hybrid() && core_type == "Atom";
+  auto get = [&](const char* n) {
+    if (atom) {
+      const std::string a = std::string("atom_") + n;
+      if (const TimingEntry* e = p.find(a)) return e->value;
+    }
+    return p.find(n)->value;
+  };
   TimingParams t;
+  t.core_type = atom ? CoreType::atom : p.core_types.front() == "Atom" ? CoreType::atom : CoreType::core;
   const double mhz = get("core_mhz");
   t.core_clock = Frequency::from_mhz(static_cast<u64>(std::llround(mhz)));
   auto cycles = [&](const char* n) { return static_cast<TimePs>(std::llround(get(n) * 1e6 / mhz)); };
@@ -210,7 +256,7 @@ TimingParams resolve_timing(const TimingProfile& p) {
   t.llc_hit_ps = cycles("llc_hit");
   t.dram_ps = ns("dram");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::smt_sibling)] = ns("c2c_smt");
-  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = ns("c2c_same_die");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = atom ? ns("c2c_atom_atom") : ns("c2c_same_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::same_l2)] = ns("c2c_same_l2");
   t.l2_hit_ps = cycles("l2_hit");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/core/timing.h"
@@ -20,13 +21,40 @@ struct TimingEntry {
   bool overridden = false;
 };
 
+// The part a profile was built for, as an unknown CPU's board is compared
+// with it to pick the nearest profile (platforms/profile_choice.h).
+struct ReferencePart {
+  std::string cpu;        // which part, and where its figures come from
+  unsigned l1d_kib = 0;   // L1D per core
+  unsigned l2_kib = 0;    // one L2
+  unsigned l2_cores = 1;  // cores sharing one L2 (SMT siblings count once)
+  bool l3 = true;         // an L3 beyond the L2
+  unsigned sockets = 1;   // sockets (dies) on the reference board
+};
+
 struct TimingProfile {
   std::string name;
   std::string description;
   std::string file;
+  // The core types it models, as ACRN's board file names them: "Core",
+  // "Atom", or both for a hybrid part. Unprefixed entries describe the first;
+  // a hybrid profile's atom_ entries describe its Atom cores.
+  std::vector<std::string> core_types{"Core"};
+  ReferencePart reference;
   std::vector<TimingEntry> entries;  // in the order the profile lists them
 
+  // How a run came to use it (the report records it): chosen_by is
+  // "scenario" (timing.profile), "board" (a YAML board names it), "cpu
+  // model" (platforms/cpu-models.yaml) or "nearest" (an unknown CPU); `why`
+  // says more, `cpu` names the board's CPU.
+  std::string chosen_by;
+  std::string why;
+  std::string cpu;
+  std::string frequency_source;                                                   // where core_mhz came from
+  std::vector<std::pair<std::string, std::vector<unsigned>>> pcpus_by_core_type;  // the board's pCPUs per core type
+
   const TimingEntry* find(const std::string& entry) const;
+  bool hybrid() const { return core_types.size() == 2; }
 };
 
 // The entries every profile must define, with their units and the range a
@@ -39,7 +67,8 @@ struct TimingEntrySpec {
   const char* doc;
   double min;
   double max;
-  bool whole = false;  // a count: only whole numbers
+  bool whole = false;   // a count: only whole numbers
+  bool hybrid = false;  // only (and always) in a hybrid profile: its Atom cores' figures
 };
 const std::vector<TimingEntrySpec>& timing_entry_specs();
 const TimingEntrySpec* find_timing_entry_spec(const std::string& name);
@@ -59,7 +88,8 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
 // Applies scenario.timing_overrides; unknown entries and non-numbers are
 // ConfigErrors at "timing.overrides.<entry>".
 void apply_timing_overrides(TimingProfile& profile, const Scenario& scenario);
-// Converts to what the models consume.
-TimingParams resolve_timing(const TimingProfile& profile);
+// Converts to what the models consume, for one of the profile's core types
+// ("" for its first).
+TimingParams resolve_timing(const TimingProfile& profile, const std::string& core_type = "");
 
 }  // namespace ivsim

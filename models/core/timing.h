@@ -16,7 +16,13 @@ namespace ivsim {
 enum class CoreDistance : u8 { smt_sibling = 0, same_die = 1, cross_die = 2, same_l2 = 3 };
 constexpr unsigned kCoreDistances = 4;
 
+// A pCPU's core type, as ACRN's board file names it (<core_type>, from CPUID
+// leaf 0x1A): a hybrid part's Core (P-core) or Atom (E-core); Atom-class
+// parts' cores are Atom too.
+enum class CoreType : u8 { core = 0, atom = 1 };
+
 struct TimingParams {
+  CoreType core_type = CoreType::core;  // whose costs these are
   Frequency core_clock;
 
   // Memory hierarchy (docs/timing.md "The memory model"); cache sizes come from the board.
