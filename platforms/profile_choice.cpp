@@ -158,6 +158,7 @@ TimingProfile timing_profile_for_run(const Scenario& s, const Board& b) {
     if (it == p.pcpus_by_core_type.end()) it = p.pcpus_by_core_type.insert(it, {t, {}});
     it->second.push_back(pc.id);
   }
+  for (auto& kv : p.pcpus_by_core_type) std::sort(kv.second.begin(), kv.second.end());
   std::sort(p.pcpus_by_core_type.begin(), p.pcpus_by_core_type.end());
   for (const auto& pc : b.pcpus)
     if ((pc.core_type == "Core" || pc.core_type == "Atom") &&
