@@ -53,7 +53,8 @@ TEST_CASE("client board: Whiskey Lake maps to coffee-lake-client at the board's 
   CHECK(round_trip_ns(j) == Approx(4 * 21 + 2 * 2.5));
 }
 
-TEST_CASE("hybrid board: Alder Lake maps to alder-lake-hybrid; the P-core to E-core round trip costs the P-E figure") {
+TEST_CASE(
+    "hybrid board: Alder Lake maps to alder-lake-hybrid, and the P-core to E-core round trip costs the P-E figure") {
   const auto j = run("adl-i7-12700e");
   const auto& t = j["timing_profile"];
   CHECK(t["name"] == "alder-lake-hybrid");
@@ -69,14 +70,14 @@ TEST_CASE("hybrid board: Alder Lake maps to alder-lake-hybrid; the P-core to E-c
   CHECK(round_trip_ns(p) == Approx(4 * 35 + 2 * 2.381).epsilon(1e-3));
 }
 
-TEST_CASE("Atom board: Elkhart Lake maps to atom-tremont; cores of its one module hand off in the shared L2") {
+TEST_CASE("Atom board: Elkhart Lake maps to atom-tremont, and cores of its one module hand off in the shared L2") {
   const auto j = run("ehl-x6427fe");
   CHECK(j["timing_profile"]["name"] == "atom-tremont");
   CHECK(j["timing_profile"]["core_types"]["Atom"].size() == 4);
   CHECK(round_trip_ns(j) == Approx(4 * 20 + 2 * 1.579).epsilon(1e-3));  // c2c_same_l2, 3 cycles at 1.9 GHz
 }
 
-TEST_CASE("server board: two Ice Lake-SP sockets map to ice-lake-server; the round trip crosses sockets") {
+TEST_CASE("server board: two Ice Lake-SP sockets map to ice-lake-server, and the round trip crosses sockets") {
   const auto j = run("icx-2s-silver-4314");
   CHECK(j["timing_profile"]["name"] == "ice-lake-server");
   CHECK(j["timing_profile"]["frequency"]["mhz"] == 2400);
