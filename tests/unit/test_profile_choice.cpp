@@ -3,9 +3,13 @@
 // by core type.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "platforms/board_xml.h"
 #include "platforms/cpu_models.h"
@@ -206,4 +210,42 @@ TEST_CASE("a board file's frequency: the model description, else PX_INFO's P1 wh
   CHECK(plain.frequency_source.find("PX_INFO P0") == 0);
   CHECK(with("Test CPU @ 2.00GHz", "/* Px data is not available */").frequency_mhz == 2000);
   CHECK(with("Test CPU", "/* Px data is not available */").frequency_mhz == 0);
+}
+
+TEST_CASE("docs/boards.md's CPU table is the CPU model map") {
+  std::ifstream f(std::string(IVSIM_TESTS_DIR) + "/../docs/boards.md");
+  REQUIRE(f.good());
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("| 0x", 0) == 0) rows.push_back(line);
+  std::vector<std::string> expected;
+  for (const auto& m : cpu_models())
+    expected.push_back(fmt::format("| {:#04X} | `{}` | {} | `{}` |", m.model, m.name, m.uarch, m.profile));
+  for (auto& e : expected) e.replace(e.find("0X"), 2, "0x");
+  CHECK(rows == expected);
+}
+
+TEST_CASE("a YAML board gives each pCPU's core type and its frequency from cpu_model") {
+  const std::string dir = "/tmp/ivsim-yaml-board-" + std::to_string(getpid());
+  REQUIRE(std::system(("mkdir -p " + dir + "/boards").c_str()) == 0);
+  std::ofstream(dir + "/boards/tiny-hybrid.yaml") << R"(name: tiny-hybrid
+cpu_model: "Test hybrid CPU @ 2.50GHz"
+family_id: 0x6
+model_id: 0x9a
+physical_address_bits: 39
+ram_mib: 8192
+timing_profile: alder-lake-hybrid
+pcpus:
+  - { id: 0, die: 0, core: 0, thread: 0x0, core_type: Core }
+  - { id: 1, die: 0, core: 8, thread: 0x10, core_type: Atom }
+caches: []
+)";
+  setenv("IVSIM_DATA_DIR", dir.c_str(), 1);
+  const Board b = load_board("tiny-hybrid", {});
+  unsetenv("IVSIM_DATA_DIR");
+  std::system(("rm -rf " + dir).c_str());
+  CHECK(b.pcpus[0].core_type == "Core");
+  CHECK(b.pcpus[1].core_type == "Atom");
+  CHECK(b.frequency_mhz == 2500);
+  CHECK(b.frequency_source == "model description \"Test hybrid CPU @ 2.50GHz\"");
 }
