@@ -114,13 +114,17 @@ SourceLocation at(const std::string& file, const YAML::Node& n) {
 
 }  // namespace
 
-TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
+void check_timing_profile_name(const std::string& name, const SourceLocation& where) {
   const auto names = timing_profile_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     throw ConfigError(where, "timing.profile", "unknown timing profile \"" + name + "\"; shipped profiles: " + list);
   }
+}
+
+TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
+  check_timing_profile_name(name, where);
   TimingProfile p;
   p.file = data_dir() + "/profiles/" + name + ".yaml";
   YAML::Node root;

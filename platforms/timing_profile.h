@@ -82,6 +82,9 @@ std::string timing_value_error(const TimingEntrySpec& spec, double value);
 void check_timing_overrides(const Scenario& scenario);
 
 std::vector<std::string> timing_profile_names();
+// Throws ConfigError located at `where` (field "timing.profile") unless
+// `name` is a shipped profile; reads no profile.
+void check_timing_profile_name(const std::string& name, const SourceLocation& where);
 // Throws ConfigError located at `where` (field "timing.profile") when unknown,
 // or in the profile file when it is malformed.
 TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where);
