@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,6 +15,21 @@
 namespace ivsim {
 
 std::vector<std::string> board_names() { return shipped_yaml_names("boards"); }
+
+unsigned frequency_from_description(const std::string& d) {
+  // Intel's brand strings end in "@ 1.80GHz" (or MHz) when they name the
+  // nominal frequency; hybrid parts' do not.
+  const auto at = d.rfind('@');
+  if (at == std::string::npos) return 0;
+  char* end = nullptr;
+  const double v = std::strtod(d.c_str() + at + 1, &end);
+  std::string unit(end);
+  unit.erase(0, unit.find_first_not_of(' '));
+  if (!(v > 0)) return 0;
+  if (unit.rfind("GHz", 0) == 0) return static_cast<unsigned>(std::lround(v * 1000));
+  if (unit.rfind("MHz", 0) == 0) return static_cast<unsigned>(std::lround(v));
+  return 0;
+}
 
 Board load_board(const std::string& name, const SourceLocation& where) {
   if (is_xml_path(name)) return load_board_xml(name, where);
@@ -33,12 +50,15 @@ Board load_board(const std::string& name, const SourceLocation& where) {
     b.physical_address_bits = n["physical_address_bits"].as<unsigned>();
     b.ram_mib = n["ram_mib"].as<u64>();
     b.timing_profile = n["timing_profile"].as<std::string>();
+    b.frequency_mhz = frequency_from_description(b.cpu_model);
+    if (b.frequency_mhz) b.frequency_source = "model description \"" + b.cpu_model + "\"";
     for (const auto& p : n["pcpus"]) {
       PhysicalCpu c;
       c.id = p["id"].as<unsigned>();
       c.die = p["die"].as<unsigned>();
       c.core = p["core"].as<unsigned>();
       c.thread = p["thread"].as<unsigned>();
+      if (p["core_type"]) c.core_type = p["core_type"].as<std::string>();
       b.pcpus.push_back(c);
     }
     for (const auto& n_cache : n["caches"]) {

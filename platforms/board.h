@@ -1,6 +1,6 @@
 // A board: what ACRN's board file says about the host that matters to the
-// twin — CPU model (selects the timing profile), pCPU topology, physical
-// address width.
+// twin — CPU family/model (selects the timing profile), core frequency, pCPU
+// topology with each thread's core type, caches, physical address width.
 #pragma once
 
 #include <string>
@@ -15,6 +15,10 @@ struct PhysicalCpu {
   unsigned die = 0;
   unsigned core = 0;    // core id within the die
   unsigned thread = 0;  // SMT thread id
+  // The thread's <core_type> as ACRN's board inspector writes it from CPUID
+  // leaf 0x1A: "Core" or "Atom" on hybrid parts (and Tremont), "Reserved"
+  // when the leaf reports none, "" when the CPU has no such leaf.
+  std::string core_type;
 };
 
 // One cache of the board file's <caches> list.
@@ -34,7 +38,13 @@ struct Board {
   unsigned family_id = 6;
   unsigned model_id = 0;
   unsigned physical_address_bits = 39;
-  std::string timing_profile;  // profile name chosen for this CPU ("" when none models it)
+  // The core clock in MHz (0: the board file does not say) and where it came
+  // from: the model description's "@ 2.40GHz", or ACPI P-state data.
+  unsigned frequency_mhz = 0;
+  std::string frequency_source;
+  // A YAML board names its profile; an ACRN board file leaves this empty and
+  // the CPU model map (platforms/cpu-models.yaml) decides at run time.
+  std::string timing_profile;
   std::vector<PhysicalCpu> pcpus;
   u64 ram_mib = 16384;
   std::vector<CacheInfo> caches;  // data and unified caches (instruction caches are not modelled)
@@ -45,6 +55,10 @@ struct Board {
     return nullptr;
   }
 };
+
+// The frequency in a CPU model description ("... CPU @ 1.80GHz" -> 1800), 0
+// when it names none.
+unsigned frequency_from_description(const std::string& description);
 
 // Names of the boards shipped in platforms/boards/, sorted.
 std::vector<std::string> board_names();

@@ -1,28 +1,12 @@
 #include "platforms/board_xml.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
 namespace ivsim {
 
 namespace {
-
-struct CpuProfile {
-  unsigned family;
-  unsigned model;
-  const char* profile;
-};
-
-// Which shipped profile models which CPU. Model ids as Linux names them
-// (arch/x86/include/asm/intel-family.h); a CPU missing here needs
-// timing.profile in the scenario.
-constexpr CpuProfile kCpuProfiles[] = {
-    {6, 0x9E, "coffee-lake-client"},   // INTEL_FAM6_KABYLAKE: Kaby Lake and Coffee Lake S/H desktop parts
-    {6, 0x9F, "coffee-lake-client"},   // the same client core generation
-    {6, 0x8C, "tiger-lake-client"},    // INTEL_FAM6_TIGERLAKE_L
-    {6, 0x8D, "tiger-lake-client"},    // INTEL_FAM6_TIGERLAKE
-    {6, 0x55, "cascade-lake-server"},  // INTEL_FAM6_SKYLAKE_X: Skylake-SP, Cascade Lake-SP
-};
 
 std::string hex(unsigned long long v) {
   char buf[24];
@@ -59,7 +43,7 @@ class BoardReader {
         number(required(model, "processors/model", "family_id"), "processors/model/family_id", 0xFFFF));
     b.model_id = static_cast<unsigned>(
         number(required(model, "processors/model", "model_id"), "processors/model/model_id", 0xFFFF));
-    b.timing_profile = timing_profile_for_cpu(b.family_id, b.model_id);
+    read_frequency(root, b);
     for (const pugi::xml_node a : xml_children(model, "attribute"))
       if (std::strcmp(a.attribute("id").value(), "physical_address_bits") == 0)
         b.physical_address_bits = static_cast<unsigned>(number(a, "processors/model/attribute", 52));
@@ -131,6 +115,7 @@ class BoardReader {
           p.die = die_id;
           p.core = core_id;
           p.thread = static_cast<unsigned>(id_attribute(threads[t], tp));
+          if (const pugi::xml_node ct = threads[t].child("core_type")) p.core_type = xml_text(ct);
           const pugi::xml_node cpu_id = required(threads[t], tp, "cpu_id");
           p.id = static_cast<unsigned>(number(cpu_id, child_path(tp, "cpu_id"), 65535));
           if (auto it = cpu_ids.find(p.id); it != cpu_ids.end())
@@ -144,6 +129,36 @@ class BoardReader {
       }
     }
     if (b.pcpus.empty()) fail(processors, "processors", "no thread with a cpu_id");
+  }
+
+  // The nominal core clock: the model description's "@ 1.80GHz" (the brand
+  // string), else ACPI's P-state table as the board inspector prints it in
+  // PX_INFO, one "{core frequency MHz, power, latency, ...}" row per state.
+  // P0 one MHz above P1 is the turbo range (ACPI's convention), so the
+  // nominal clock is P1's then.
+  void read_frequency(pugi::xml_node root, Board& b) const {
+    if ((b.frequency_mhz = frequency_from_description(b.cpu_model)) != 0) {
+      b.frequency_source = "model description \"" + b.cpu_model + "\"";
+      return;
+    }
+    const pugi::xml_node px = root.child("PX_INFO");
+    if (!px) return;
+    std::vector<unsigned long long> mhz;
+    const std::string t = xml_text(px);
+    for (std::size_t at = t.find('{'); at != std::string::npos; at = t.find('{', at + 1)) {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(t.c_str() + at + 1, &end, 0);
+      if (end != t.c_str() + at + 1 && v > 0 && v < 100000) mhz.push_back(v);
+    }
+    if (mhz.empty()) return;
+    if (mhz.size() >= 2 && mhz[0] == mhz[1] + 1) {
+      b.frequency_mhz = static_cast<unsigned>(mhz[1]);
+      b.frequency_source =
+          "PX_INFO P1 (" + std::to_string(mhz[1]) + " MHz; P0 " + std::to_string(mhz[0]) + " MHz is the turbo range)";
+    } else {
+      b.frequency_mhz = static_cast<unsigned>(mhz[0]);
+      b.frequency_source = "PX_INFO P0 (" + std::to_string(mhz[0]) + " MHz)";
+    }
   }
 
   // Caches name the logical processors sharing them by APIC id; the twin
@@ -190,12 +205,6 @@ class BoardReader {
 };
 
 }  // namespace
-
-std::string timing_profile_for_cpu(unsigned family_id, unsigned model_id) {
-  for (const auto& e : kCpuProfiles)
-    if (e.family == family_id && e.model == model_id) return e.profile;
-  return "";
-}
 
 Board load_board_xml(const std::string& path, const SourceLocation& where) {
   return read_board_xml(XmlDocument::load(path, "board file", where, "board"));

@@ -1,7 +1,7 @@
 // Reads an ACRN board file, as ACRN's board inspector writes it, into a
-// Board: the CPU model (which picks the timing profile), the pCPU topology
-// from processors/die/core/thread, the caches, the physical address width
-// and the RAM size.
+// Board: the CPU model (which picks the timing profile) and frequency, the
+// pCPU topology from processors/die/core/thread with each thread's
+// core_type, the caches, the physical address width and the RAM size.
 #pragma once
 
 #include <string>
@@ -15,7 +15,7 @@ namespace ivsim {
 // `where` locates errors about the file as a whole (it cannot be opened);
 // errors inside it are located in it, with the element path, e.g.
 // "processors/die[0]/core[2]/thread[0]/cpu_id". The board's timing_profile
-// is "" when no shipped profile models its CPU (see timing_profile_for_cpu).
+// is left empty: the CPU model map decides at run time (profile_choice.h).
 Board load_board_xml(const std::string& path, const SourceLocation& where);
 Board read_board_xml(const XmlDocument& doc);
 Board parse_board_xml(const std::string& text, const std::string& file);  // for tests
@@ -23,9 +23,5 @@ Board parse_board_xml(const std::string& text, const std::string& file);  // for
 // A board file names its board on the root element and, unlike a scenario
 // file, has no hv or vm element.
 bool is_acrn_board_file(const XmlDocument& doc);
-
-// The shipped timing profile for an Intel CPU by family and model id (CPUID
-// display family/model, as the board file writes them), "" when none fits.
-std::string timing_profile_for_cpu(unsigned family_id, unsigned model_id);
 
 }  // namespace ivsim

@@ -81,7 +81,10 @@ u64 WorkloadRun::progress_count() const {
 }
 
 Platform::Platform(const Scenario& scenario, const Board& board, const TimingParams& timing)
-    : scenario_(scenario), board_(board), timing_(timing) {
+    : Platform(scenario, board, timing, HostTiming::uniform(timing, cache_topology(board).distance)) {}
+
+Platform::Platform(const Scenario& scenario, const Board& board, const TimingParams& timing, const HostTiming& host)
+    : scenario_(scenario), board_(board), timing_(timing), host_timing_(host) {
   check_pcpus();
   layout_ = plan_host_layout(scenario_, board_);
   if (layout_.overcommitted_mib)
@@ -91,7 +94,7 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
         layout_.overcommitted_mib, board_.name);
 
   mem_ = std::make_unique<HostMemory>(board_.physical_address_bits);
-  dir_ = std::make_unique<CoherenceDirectory>(timing_, cache_topology(board_));
+  dir_ = std::make_unique<CoherenceDirectory>(host_timing_, cache_topology(board_));
   hv_ = std::make_unique<Hypervisor>(*mem_, timing_, scenario_.max_vm_num);
   mem_module_ = std::make_unique<HostMemoryModule>("host_memory", *mem_);
   hv_module_ = std::make_unique<HypervisorModule>("hypervisor", *hv_);
@@ -283,7 +286,8 @@ void Platform::create_vcpus() {
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
       const VcpuConfig vc{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough, vm.ram_gpa, vm.ram_low_size};
-      auto v = std::make_unique<Vcpu>(name.c_str(), vc, timing_, *dir_, watchers_, *vm.ept);
+      auto v =
+          std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);

@@ -66,6 +66,11 @@ class Platform {
   // Throws ConfigError for what only the platform can check (pCPUs that the
   // board lacks, shared pCPUs, memory that does not fit).
   Platform(const Scenario& scenario, const Board& board, const TimingParams& timing);
+  // A host whose pCPUs differ by core type: each vCPU gets its pCPU's
+  // TimingParams, the caches each core's costs and each pair's transfer;
+  // the hypervisor and device model run at `timing` (the profile's first
+  // core type).
+  Platform(const Scenario& scenario, const Board& board, const TimingParams& timing, const HostTiming& host);
   ~Platform();
 
   const Scenario& scenario() const { return scenario_; }
@@ -97,6 +102,7 @@ class Platform {
   const Scenario& scenario_;
   Board board_;
   TimingParams timing_;
+  HostTiming host_timing_;
   HostLayout layout_;
   std::unique_ptr<HostMemory> mem_;
   std::unique_ptr<CoherenceDirectory> dir_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "platforms/data_dir.h"
@@ -12,52 +13,88 @@
 namespace ivsim {
 
 const std::vector<TimingEntrySpec>& timing_entry_specs() {
+  // Ranges: wide enough for any x86 core a profile may describe, narrow
+  // enough that every conversion to picoseconds or to a count is exact.
+  constexpr double kMaxCycles = 1e7;  // 10 M cycles: over 3 ms at 3 GHz, far above any exit or handler
+  constexpr double kMaxNs = 1e4;      // 10 us: above any cache, DRAM or cross-socket latency
   static const std::vector<TimingEntrySpec> specs = {
-      {"core_mhz", "MHz", "core clock that converts cycles to time"},
-      {"l1_hit", "cycles", "load or store hitting the core's own cache"},
-      {"l2_hit", "cycles", "load that misses the core's L1D and hits its L2"},
-      {"llc_hit", "cycles", "load missing the L2 that hits the shared LLC (or a clean copy in a core sharing it)"},
-      {"dram", "ns", "miss to memory (idle latency)"},
-      {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings"},
-      {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die"},
-      {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets"},
-      {"mlp", "misses", "L1D misses one core keeps in flight (fill buffers): how far a block copy's misses overlap"},
-      {"l1_load_bw", "bytes/cycle", "bytes per cycle the L1D delivers to loads: the rate a block read issues lines"},
-      {"l1_store_bw", "bytes/cycle", "bytes per cycle the L1D takes from stores: the rate a block write issues lines"},
-      {"dtlb_entries", "entries", "L1 data TLB entries (any page size)"},
-      {"dtlb_ways", "ways", "L1 data TLB associativity"},
-      {"stlb_entries", "entries", "second-level TLB entries (any page size)"},
-      {"stlb_ways", "ways", "second-level TLB associativity"},
-      {"stlb_hit", "cycles", "an L1 dTLB miss that hits the STLB"},
-      {"pml4e_cache_entries", "entries", "guest PML4E paging-structure cache (fully associative)"},
-      {"pdpte_cache_entries", "entries", "guest PDPTE paging-structure cache (fully associative)"},
-      {"pde_cache_entries", "entries", "guest PDE paging-structure cache (fully associative)"},
-      {"ept_psc_entries", "entries", "EPT paging-structure cache, PML4E/PDPTE/PDE entries (fully associative)"},
-      {"vm_exit_entry", "cycles", "VM exit plus VM entry (world switch)"},
-      {"mmio_decode", "cycles", "fetching and decoding the instruction of an MMIO exit"},
-      {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)"},
-      {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)"},
-      {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor"},
-      {"context_switch", "cycles", "the hypervisor switching a pCPU from one vCPU to another"},
-      {"iorr_slice", "ms", "SCHED_IORR time slice"},
-      {"bvt_mcu", "ms", "SCHED_BVT minimum charging unit"},
-      {"bvt_csa", "ms", "SCHED_BVT context-switch allowance"},
-      {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor"},
+      {"core_mhz", "MHz", "core clock that converts cycles to time", 100, 10000, true},
+      {"l1_hit", "cycles", "load or store hitting the core's own cache", 1, 100},
+      {"l2_hit", "cycles", "load that misses the core's L1D and hits its L2", 1, 1000},
+      {"llc_hit", "cycles", "load missing the L2 that hits the shared LLC (or a clean copy in a core sharing it)", 1,
+       1000},
+      {"dram", "ns", "miss to memory (idle latency)", 1, kMaxNs},
+      {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings", 0, kMaxNs},
+      {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die", 0, kMaxNs},
+      {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets", 0, kMaxNs},
+      {"c2c_same_l2", "ns",
+       "one-way transfer of a modified line between cores sharing an L2 (Atom module, E-core cluster)", 0, kMaxNs},
+      {"mlp", "misses", "L1D misses one core keeps in flight (fill buffers): how far a block copy's misses overlap", 1,
+       64, true},
+      {"l1_load_bw", "bytes/cycle", "bytes per cycle the L1D delivers to loads: the rate a block read issues lines", 1,
+       1024},
+      {"l1_store_bw", "bytes/cycle", "bytes per cycle the L1D takes from stores: the rate a block write issues lines",
+       1, 1024},
+      {"dtlb_entries", "entries", "L1 data TLB entries (any page size)", 0, 65536, true},
+      {"dtlb_ways", "ways", "L1 data TLB associativity", 0, 65536, true},
+      {"stlb_entries", "entries", "second-level TLB entries (any page size)", 0, 65536, true},
+      {"stlb_ways", "ways", "second-level TLB associativity", 0, 65536, true},
+      {"stlb_hit", "cycles", "an L1 dTLB miss that hits the STLB", 0, 1000},
+      {"pml4e_cache_entries", "entries", "guest PML4E paging-structure cache (fully associative)", 0, 4096, true},
+      {"pdpte_cache_entries", "entries", "guest PDPTE paging-structure cache (fully associative)", 0, 4096, true},
+      {"pde_cache_entries", "entries", "guest PDE paging-structure cache (fully associative)", 0, 4096, true},
+      {"ept_psc_entries", "entries", "EPT paging-structure cache, PML4E/PDPTE/PDE entries (fully associative)", 0, 4096,
+       true},
+      {"vm_exit_entry", "cycles", "VM exit plus VM entry (world switch)", 0, kMaxCycles},
+      {"mmio_decode", "cycles", "fetching and decoding the instruction of an MMIO exit", 0, kMaxCycles},
+      {"hv_mmio_handler", "cycles", "in-hypervisor MMIO handler (vPCI, IVSHMEM registers)", 0, kMaxCycles},
+      {"hv_pio_handler", "cycles", "in-hypervisor port-I/O handler (0xCF8/0xCFC)", 0, kMaxCycles},
+      {"ept_edit", "cycles", "per EPT leaf written or cleared by the hypervisor", 0, kMaxCycles},
+      {"context_switch", "cycles", "the hypervisor switching a pCPU from one vCPU to another", 0, kMaxCycles},
+      {"iorr_slice", "ms", "SCHED_IORR time slice", 0.001, 10000},
+      {"bvt_mcu", "ms", "SCHED_BVT minimum charging unit", 0.001, 10000},
+      {"bvt_csa", "ms", "SCHED_BVT context-switch allowance", 0, 10000},
+      {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor", 0, kMaxCycles},
 
-      {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write"},
-      {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer"},
+      {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write", 0, kMaxCycles},
+      {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer", 0, kMaxCycles},
 
       {"irq_posted_delivery", "cycles",
-       "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it"},
-      {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI"},
-      {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry"},
-      {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction"},
-      {"ioreq_notify", "cycles", "hypervisor posts an I/O request and upcalls the Service VM (HSM vector)"},
-      {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread"},
-      {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)"},
-      {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU"},
+       "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it", 0, kMaxCycles},
+      {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI", 0, kMaxCycles},
+      {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry", 0, kMaxCycles},
+      {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction", 0, kMaxCycles},
+      {"ioreq_notify", "cycles", "hypervisor posts an I/O request and upcalls the Service VM (HSM vector)", 0,
+       kMaxCycles},
+      {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread", 0, kMaxCycles},
+      {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)", 0, kMaxCycles},
+      {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU", 0,
+       kMaxCycles},
+
+      // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.
+      {"atom_core_mhz", "MHz", "the Atom cores' clock", 100, 10000, true, true},
+      {"atom_l1_hit", "cycles", "an Atom core's L1D hit", 1, 100, false, true},
+      {"atom_l2_hit", "cycles", "an Atom core's L2 hit (its cluster's shared L2)", 1, 1000, false, true},
+      {"atom_llc_hit", "cycles", "an Atom core's LLC hit", 1, 1000, false, true},
+      {"c2c_core_atom", "ns", "one-way transfer of a modified line between a Core and an Atom core of one die", 0,
+       kMaxNs, false, true},
+      {"c2c_atom_atom", "ns", "one-way transfer of a modified line between Atom cores of one die in different L2s", 0,
+       kMaxNs, false, true},
   };
   return specs;
+}
+
+const TimingEntrySpec* find_timing_entry_spec(const std::string& name) {
+  for (const auto& s : timing_entry_specs())
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+std::string timing_value_error(const TimingEntrySpec& spec, double value) {
+  const bool in_range = std::isfinite(value) && value >= spec.min && value <= spec.max;
+  if (in_range && (!spec.whole || value == std::floor(value))) return "";
+  return fmt::format("must be {}from {:g} to {:g} {}, got {}", spec.whole ? "a whole number " : "", spec.min, spec.max,
+                     spec.unit, value);
 }
 
 const TimingEntry* TimingProfile::find(const std::string& entry) const {
@@ -75,21 +112,19 @@ SourceLocation at(const std::string& file, const YAML::Node& n) {
   return SourceLocation{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
 }
 
-const TimingEntrySpec* spec_of(const std::string& name) {
-  for (const auto& s : timing_entry_specs())
-    if (name == s.name) return &s;
-  return nullptr;
-}
-
 }  // namespace
 
-TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
+void check_timing_profile_name(const std::string& name, const SourceLocation& where) {
   const auto names = timing_profile_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     throw ConfigError(where, "timing.profile", "unknown timing profile \"" + name + "\"; shipped profiles: " + list);
   }
+}
+
+TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
+  check_timing_profile_name(name, where);
   TimingProfile p;
   p.file = data_dir() + "/profiles/" + name + ".yaml";
   YAML::Node root;
@@ -100,14 +135,39 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
   }
   p.name = root["name"] ? root["name"].as<std::string>() : name;
   p.description = root["description"] ? root["description"].as<std::string>() : "";
+  if (const YAML::Node ct = root["core_types"]) {
+    try {
+      p.core_types = ct.as<std::vector<std::string>>();
+    } catch (const YAML::Exception&) {
+      throw ConfigError(at(p.file, ct), "core_types", "expected a list of core types");
+    }
+    const bool one = p.core_types.size() == 1 && (p.core_types[0] == "Core" || p.core_types[0] == "Atom");
+    const bool hybrid = p.core_types == std::vector<std::string>{"Core", "Atom"};
+    if (!one && !hybrid) throw ConfigError(at(p.file, ct), "core_types", "expected [Core], [Atom] or [Core, Atom]");
+  }
+  if (const YAML::Node r = root["reference"]) {
+    try {
+      p.reference.cpu = r["cpu"].as<std::string>();
+      p.reference.l1d_kib = r["l1d_kib"].as<unsigned>();
+      p.reference.l2_kib = r["l2_kib"].as<unsigned>();
+      p.reference.l2_cores = r["l2_cores"].as<unsigned>();
+      p.reference.l3 = r["l3"].as<bool>();
+      p.reference.sockets = r["sockets"].as<unsigned>();
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(at(p.file, r), "reference",
+                        "expected { cpu, l1d_kib, l2_kib, l2_cores, l3, sockets }: " + e.msg);
+    }
+  }
   const YAML::Node entries = root["entries"];
   if (!entries || !entries.IsMap()) throw ConfigError(at(p.file, root), "entries", "expected a map of timing entries");
   std::set<std::string> seen;
   for (const auto& kv : entries) {
     const std::string key = kv.first.as<std::string>();
     const std::string path = "entries." + key;
-    const TimingEntrySpec* spec = spec_of(key);
+    const TimingEntrySpec* spec = find_timing_entry_spec(key);
     if (!spec) throw ConfigError(at(p.file, kv.first), path, "unknown timing entry \"" + key + "\"");
+    if (spec->hybrid && !p.hybrid())
+      throw ConfigError(at(p.file, kv.first), path, "only a hybrid profile (core_types: [Core, Atom]) has " + key);
     const YAML::Node& v = kv.second;
     if (!v.IsMap() || !v["value"] || !v["unit"] || !v["source"])
       throw ConfigError(at(p.file, v), path, "expected { value, unit, source }");
@@ -122,66 +182,98 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
     e.source = v["source"].as<std::string>();
     if (e.unit != spec->unit)
       throw ConfigError(at(p.file, v["unit"]), path + ".unit", std::string("expected unit ") + spec->unit);
-    if (!(e.value >= 0)) throw ConfigError(at(p.file, v["value"]), path + ".value", "must not be negative");
+    if (const std::string err = timing_value_error(*spec, e.value); !err.empty())
+      throw ConfigError(at(p.file, v["value"]), path + ".value", err);
     seen.insert(key);
     p.entries.push_back(e);
   }
   for (const auto& s : timing_entry_specs())
-    if (!seen.count(s.name)) throw ConfigError(at(p.file, entries), "entries", std::string("missing entry ") + s.name);
+    if (!seen.count(s.name) && (!s.hybrid || p.hybrid()))
+      throw ConfigError(at(p.file, entries), "entries", std::string("missing entry ") + s.name);
   return p;
+}
+
+namespace {
+
+// One override checked against the entry specs alone: a known entry, a
+// number, in the entry's range. Returns the value.
+double checked_override(const Scenario& scenario, const std::string& key, const std::string& text) {
+  const std::string path = "timing.overrides." + key;
+  const TimingEntrySpec* spec = find_timing_entry_spec(key);
+  if (!spec) {
+    std::string list;
+    for (const auto& s : timing_entry_specs()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+    throw ConfigError(scenario.where(path), path, "unknown timing entry \"" + key + "\"; entries: " + list);
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0')
+    throw ConfigError(scenario.where(path), path,
+                      std::string("expected a number in ") + spec->unit + ", got \"" + text + "\"");
+  if (const std::string err = timing_value_error(*spec, v); !err.empty())
+    throw ConfigError(scenario.where(path), path, err);
+  return v;
+}
+
+}  // namespace
+
+void check_timing_overrides(const Scenario& scenario) {
+  for (const auto& [key, text] : scenario.timing_overrides) checked_override(scenario, key, text);
 }
 
 void apply_timing_overrides(TimingProfile& profile, const Scenario& scenario) {
   for (const auto& [key, text] : scenario.timing_overrides) {
-    const std::string path = "timing.overrides." + key;
+    const double v = checked_override(scenario, key, text);
     TimingEntry* e = nullptr;
     for (auto& x : profile.entries)
       if (x.name == key) e = &x;
     if (!e) {
-      std::string list;
-      for (const auto& s : timing_entry_specs()) list += (list.empty() ? "" : ", ") + std::string(s.name);
-      throw ConfigError(scenario.where(path), path, "unknown timing entry \"" + key + "\"; entries: " + list);
+      const std::string path = "timing.overrides." + key;
+      throw ConfigError(scenario.where(path), path, "timing profile " + profile.name + " has no entry \"" + key + "\"");
     }
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
-      throw ConfigError(scenario.where(path), path,
-                        "expected a non-negative number in " + e->unit + ", got \"" + text + "\"");
     e->value = v;
     e->source = "scenario override";
     e->overridden = true;
   }
 }
 
-TimingParams resolve_timing(const TimingProfile& p) {
-  auto get = [&](const char* n) { return p.find(n)->value; };
+TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type) {
+  // Every value was checked against its entry's range when it was read, so
+  // the conversions below neither overflow nor truncate. A hybrid profile's
+  // Atom cores take their clock, hits and same-die transfers from the atom_
+  // entries, everything else from the common ones (at their own clock).
+  const bool atom = p.hybrid() && core_type == "Atom";
+  auto get = [&](const char* n) {
+    if (atom) {
+      const std::string a = std::string("atom_") + n;
+      if (const TimingEntry* e = p.find(a)) return e->value;
+    }
+    return p.find(n)->value;
+  };
   TimingParams t;
+  t.core_type = atom ? CoreType::atom : p.core_types.front() == "Atom" ? CoreType::atom : CoreType::core;
   const double mhz = get("core_mhz");
-  if (mhz < 1) throw ConfigError(SourceLocation{p.file, 0, 0}, "entries.core_mhz", "must be at least 1 MHz");
   t.core_clock = Frequency::from_mhz(static_cast<u64>(std::llround(mhz)));
-  auto cycles = [&](const char* n) { return t.core_clock.to_ps(Cycles{static_cast<u64>(std::llround(get(n)))}); };
+  auto cycles = [&](const char* n) { return static_cast<TimePs>(std::llround(get(n) * 1e6 / mhz)); };
   auto ns = [&](const char* n) { return ns_to_ps(get(n)); };
   t.l1_hit_ps = cycles("l1_hit");
   t.llc_hit_ps = cycles("llc_hit");
   t.dram_ps = ns("dram");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::smt_sibling)] = ns("c2c_smt");
-  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = ns("c2c_same_die");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = atom ? ns("c2c_atom_atom") : ns("c2c_same_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");
+  t.c2c_ps[static_cast<unsigned>(CoreDistance::same_l2)] = ns("c2c_same_l2");
   t.l2_hit_ps = cycles("l2_hit");
-  const double mlp = get("mlp");
-  if (mlp < 1 || mlp > 64) throw ConfigError(SourceLocation{p.file, 0, 0}, "entries.mlp", "must be from 1 to 64");
-  t.mlp = static_cast<unsigned>(std::llround(mlp));
+  t.mlp = static_cast<unsigned>(get("mlp"));
   // The time one 64-byte line takes at the L1D's peak rate.
   auto line_ps = [&](const char* n) {
     const double bytes_per_cycle = get(n);
-    if (bytes_per_cycle <= 0)
-      throw ConfigError(SourceLocation{p.file, 0, 0}, std::string("entries.") + n, "must be positive");
     const double cycles_per_line = static_cast<double>(kCacheLineBytes) / bytes_per_cycle;
     return static_cast<TimePs>(std::llround(cycles_per_line * 1e6 / static_cast<double>(t.core_clock.mhz())));
   };
   t.l1_load_line_ps = line_ps("l1_load_bw");
   t.l1_store_line_ps = line_ps("l1_store_bw");
-  auto count = [&](const char* n) { return static_cast<unsigned>(std::llround(get(n))); };
+  auto count = [&](const char* n) { return static_cast<unsigned>(get(n)); };
   // A set-associative TLB needs whole sets.
   auto geometry = [&](const char* entries, const char* ways, unsigned& e, unsigned& w) {
     e = count(entries);

@@ -13,6 +13,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "platforms/data_dir.h"
+#include "platforms/profile_choice.h"
+#include "platforms/xml_document.h"
+#include "sim/measurement.h"
 #include "sim/run.h"
 #include "workloads/workload_kind.h"
 
@@ -20,43 +23,15 @@ namespace ivsim {
 
 namespace {
 
-// ---- building the measurement scenarios ----
-
-WorkloadConfig workload(const std::string& kind_name, const std::string& region, std::map<std::string, GuestRef> roles,
-                        std::map<std::string, ParamValue> params) {
-  const WorkloadKind* kind = find_workload_kind(kind_name);
-  if (!kind) throw std::logic_error("no workload kind " + kind_name);
-  WorkloadConfig w;
-  w.name = kind_name;
-  w.kind = kind_name;
-  w.region = region;
-  w.roles = std::move(roles);
-  for (const auto& p : kind->params) w.params[p.name] = p.default_value;
-  for (auto& [k, v] : params) w.params[k] = v;
-  return w;
-}
-
-ParamValue integer(long long v) { return ParamValue::integer(v); }
-ParamValue text(const char* v) { return ParamValue::text(v); }
-
-// One VM with vCPUs on the given pCPUs and room for the tools' data.
-Scenario single_vm(const Board& board, std::vector<unsigned> pcpus) {
+// A pre-launched VM A on pCPU a, the Service VM on `sos` and a
+// post-launched VM B on b, sharing the hv-land region "cal"; B alone also
+// has the dm-land region "caldm".
+Scenario two_vms(const Board& board, unsigned a, unsigned b, unsigned sos) {
   Scenario s;
   s.name = "calibration";
   s.board = board.name;
-  s.vms = {make_vm(0, "A", LoadOrder::pre_launched, std::move(pcpus), 512)};
-  return s;
-}
-
-// A pre-launched VM A, the Service VM and a post-launched VM B, sharing the
-// hv-land region "cal"; B alone also has the dm-land region "caldm".
-Scenario two_vms(const Board& board) {
-  Scenario s;
-  s.name = "calibration";
-  s.board = board.name;
-  s.vms = {make_vm(0, "A", LoadOrder::pre_launched, {board.pcpus[0].id}, 128),
-           make_vm(1, "SOS", LoadOrder::service_vm, {board.pcpus[2].id}, 512),
-           make_vm(2, "B", LoadOrder::post_launched, {board.pcpus[1].id}, 128)};
+  s.vms = {make_vm(0, "A", LoadOrder::pre_launched, {a}, 128), make_vm(1, "SOS", LoadOrder::service_vm, {sos}, 512),
+           make_vm(2, "B", LoadOrder::post_launched, {b}, 128)};
   RegionConfig hv;
   hv.name = "cal";
   hv.members = {{"A", *pci::Bdf::parse("00:08.0")}, {"B", *pci::Bdf::parse("00:08.0")}};
@@ -68,79 +43,6 @@ Scenario two_vms(const Board& board) {
   return s;
 }
 
-// ---- running one measurement in a child process ----
-
-// SystemC allows one elaboration per process: every measurement forks, the
-// child simulates and writes its numbers back through a pipe.
-using Extract = std::function<std::vector<double>(Simulation&)>;
-
-std::vector<double> measure(const Scenario& s, const Board& board, const Extract& extract, std::string& error) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("calibrate: pipe failed");
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("calibrate: fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    std::string out;
-    try {
-      auto sim = simulate(s, &board);
-      for (const auto& w : sim->platform->workloads())
-        if (w->status() != "completed") throw std::runtime_error("workload " + w->config->name + " " + w->status());
-      for (double v : extract(*sim)) out += fmt::format("{:.17g}\n", v);
-    } catch (const std::exception& e) {
-      out = std::string("error ") + e.what() + "\n";
-    }
-    const ssize_t n = write(fds[1], out.data(), out.size());
-    (void)n;
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::vector<double> values;
-  if (text.rfind("error ", 0) == 0) {
-    error = text.substr(6, text.size() - 7);
-    return values;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    error = "measurement process failed";
-    return values;
-  }
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t end = text.find('\n', pos);
-    values.push_back(std::strtod(text.substr(pos, end - pos).c_str(), nullptr));
-    pos = end + 1;
-  }
-  return values;
-}
-
-// The median of a workload's metric, in picoseconds.
-Extract p50_of(const std::string& metric) {
-  return [metric](Simulation& sim) {
-    const auto& w = *sim.platform->workloads().front();
-    for (const auto& m : w.metrics.metrics())
-      if (m->name == metric) return std::vector<double>{static_cast<double>(m->histogram.percentile(50))};
-    throw std::runtime_error("no metric " + metric);
-  };
-}
-
-Extract min_of(const std::string& metric) {
-  return [metric](Simulation& sim) {
-    const auto& w = *sim.platform->workloads().front();
-    for (const auto& m : w.metrics.metrics())
-      if (m->name == metric) return std::vector<double>{static_cast<double>(m->histogram.min())};
-    throw std::runtime_error("no metric " + metric);
-  };
-}
-
 std::vector<CalibrationRow> load_targets(const std::string& profile) {
   const std::string path = data_dir() + "/calibration/" + profile + ".yaml";
   std::vector<CalibrationRow> rows;
@@ -148,6 +50,9 @@ std::vector<CalibrationRow> load_targets(const std::string& profile) {
     for (const auto& n : YAML::LoadFile(path)["rows"]) {
       CalibrationRow r;
       r.id = n["id"].as<std::string>();
+      r.measure = n["measure"] ? n["measure"].as<std::string>() : r.id;
+      if (n["core_type"]) r.core_type = n["core_type"].as<std::string>();
+      if (n["pair"]) r.pair = n["pair"].as<std::vector<std::string>>();
       r.quantity = n["quantity"].as<std::string>();
       r.unit = n["unit"].as<std::string>();
       r.source = n["source"].as<std::string>();
@@ -165,6 +70,52 @@ std::vector<CalibrationRow> load_targets(const std::string& profile) {
   }
   return rows;
 }
+
+// The board a table is measured on: its `board:` (a shipped board, or an
+// ACRN board file under the data folder), else a shipped board naming the
+// profile.
+Board calibration_board(const std::string& profile) {
+  const std::string path = data_dir() + "/calibration/" + profile + ".yaml";
+  std::string name;
+  try {
+    if (const YAML::Node b = YAML::LoadFile(path)["board"]) name = b.as<std::string>();
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "board", e.msg);
+  }
+  if (!name.empty()) return load_board(is_xml_path(name) ? data_dir() + "/" + name : name, {path, 0, 0});
+  for (const auto& b : board_names()) {
+    Board board = load_board(b, {});
+    if (board.timing_profile == profile) return board;
+  }
+  throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile", "no shipped board uses " + profile);
+}
+
+// pCPUs by what a row asks for: the first of a core type, and a partner on
+// the same die that is not its SMT sibling.
+struct Picker {
+  const Board& board;
+  const TimingProfile& profile;
+  const PhysicalCpu& first(const std::string& type) const {
+    for (const auto& p : board.pcpus)
+      if (type.empty() || profile_core_type(profile, board, p) == type) return p;
+    throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile",
+                      "board " + board.name + " has no pCPU of core type " + type);
+  }
+  const PhysicalCpu& partner(const PhysicalCpu& a, const std::string& type) const {
+    for (const auto& p : board.pcpus)
+      if (p.die == a.die && p.core != a.core && (type.empty() || profile_core_type(profile, board, p) == type))
+        return p;
+    throw ConfigError(
+        SourceLocation{"--profile", 0, 0}, "profile",
+        "board " + board.name + " has no second core of type " + type + " on pCPU " + std::to_string(a.id) + "'s die");
+  }
+  // A pCPU other than those given (for the Service VM).
+  unsigned other(unsigned x, unsigned y) const {
+    for (const auto& p : board.pcpus)
+      if (p.id != x && p.id != y) return p.id;
+    return x;
+  }
+};
 
 void judge(CalibrationRow& r) {
   if (r.consistency.empty()) {
@@ -194,22 +145,26 @@ CalibrationReport calibrate(const std::string& profile_name) {
     throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile",
                       "no calibration table for \"" + profile_name + "\"; calibrated profiles: " + list);
   }
-  // Measure on a shipped board that uses this profile.
-  Board board;
-  bool found = false;
-  for (const auto& b : board_names()) {
-    board = load_board(b, {});
-    if (board.timing_profile == profile_name) {
-      found = true;
-      break;
-    }
-  }
-  if (!found) throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile", "no shipped board uses " + profile_name);
-  const TimingProfile profile = load_timing_profile(profile_name, {});
+  const Board board = calibration_board(profile_name);
+  // The profile as it runs on this board (at the board's clock, if it names one).
+  Scenario base;
+  base.timing_profile = profile_name;
+  const TimingProfile profile = timing_profile_for_run(base, board);
   const TimingParams t = resolve_timing(profile);
-  const double mhz = static_cast<double>(t.core_clock.mhz());
-  auto cycles = [mhz](double ps) { return ps * mhz / 1e6; };
+  const Picker pick{board, profile};
+  // Cycles at the clock of the core type a row runs on.
+  auto mhz_of = [&](const std::string& type) {
+    return static_cast<double>(
+        resolve_timing(profile, type.empty() ? profile.core_types.front() : type).core_clock.mhz());
+  };
+  const double mhz = mhz_of("");
   auto ns = [](double ps) { return ps / 1000.0; };
+  // The last-level cache's size, for a working set that fits it but not the L2.
+  u64 llc_bytes = 0, l2_bytes = 0;
+  for (const auto& c : board.caches) {
+    if (c.level >= 3) llc_bytes = std::max(llc_bytes, c.size_bytes);
+    if (c.level == 2) l2_bytes = std::max(l2_bytes, c.size_bytes);
+  }
 
   CalibrationReport report;
   report.profile = profile_name;
@@ -217,8 +172,9 @@ CalibrationReport calibrate(const std::string& profile_name) {
   report.rows = load_targets(profile_name);
   std::map<std::string, double> measured;
 
-  auto run = [&](CalibrationRow& r, const Scenario& s, const Board& b, const Extract& ex,
+  auto run = [&](CalibrationRow& r, Scenario s, const Board& b, const Extract& ex,
                  const std::function<double(const std::vector<double>&)>& convert, const std::string& detail) {
+    s.timing_profile = profile_name;  // whatever the board's CPU maps to
     std::string error;
     const auto v = measure(s, b, ex, error);
     if (!error.empty() || v.empty()) {
@@ -232,13 +188,24 @@ CalibrationReport calibrate(const std::string& profile_name) {
     measured[r.id] = r.measured;
   };
 
-  const unsigned p0 = board.pcpus[0].id, p1 = board.pcpus[1].id;
+  const PhysicalCpu& first = pick.first("");
+  const unsigned p0 = first.id, p1 = pick.partner(first, "").id;
   for (CalibrationRow& r : report.rows) {
-    const std::string& id = r.id;
+    for (const auto& s : {std::string(r.core_type)})
+      if (!s.empty() && std::find(profile.core_types.begin(), profile.core_types.end(), s) == profile.core_types.end())
+        throw ConfigError(SourceLocation{"--profile", 0, 0}, "profile",
+                          "row " + r.id + ": profile " + profile_name + " has no core type " + s);
+    const std::string& id = r.measure;
+    const unsigned pr = pick.first(r.core_type).id;  // the pCPU a single-core row runs on
+    auto cycles = [&](double ps) { return ps * mhz_of(r.core_type) / 1e6; };
     if (id == "1a" || id == "1b" || id == "1c" || id == "2") {
-      const long long ws = id == "1a" ? 16 << 10 : id == "1b" ? 128 << 10 : id == "1c" ? 4 << 20 : 128 << 20;
+      // Fits the L1D, the L2, the LLC but not the L2 (4 MiB, or half of a
+      // small LLC), exceeds every cache.
+      const long long l3_ws =
+          llc_bytes >= (8u << 20) ? 4 << 20 : static_cast<long long>(std::max(llc_bytes / 2, l2_bytes * 5 / 4));
+      const long long ws = id == "1a" ? 16 << 10 : id == "1b" ? 128 << 10 : id == "1c" ? l3_ws : 128 << 20;
       // Like MLC, chase through large pages so the TLB stays out of the figure.
-      Scenario s = single_vm(board, {p0});
+      Scenario s = single_vm(board, {pr});
       s.vms[0].guest_page_size = kPageSize2M;
       s.workloads = {workload("pointer_chase", "", {{"chaser", {"A", 0}}},
 
@@ -246,7 +213,8 @@ CalibrationReport calibrate(const std::string& profile_name) {
       run(
           r, s, board, p50_of("load_latency"),
           [&](const std::vector<double>& v) { return id == "2" ? ns(v[0]) : cycles(v[0]); },
-          fmt::format("pointer_chase over {} KiB, median load", ws >> 10));
+          fmt::format("pointer_chase over {} KiB on pCPU {}{}, median load", ws >> 10, pr,
+                      r.core_type.empty() ? "" : " (" + r.core_type + ")"));
     } else if (id == "6" || id == "7") {
       // Random loads over guest RAM, per page-size combination; walk_refs /
       // walks is the references per walk. Row 6 turns the paging-structure
@@ -312,20 +280,28 @@ CalibrationReport calibrate(const std::string& profile_name) {
       }
     } else if (id == "3" || id == "4") {
       Board b = board;
-      unsigned other = p1;
+      unsigned a = p0, other = p1;
+      if (r.pair.size() == 2) {
+        const PhysicalCpu& x = pick.first(r.pair[0]);
+        a = x.id;
+        other = r.pair[0] == r.pair[1] ? pick.partner(x, r.pair[1]).id : pick.first(r.pair[1]).id;
+      }
       if (id == "4") {
         // A two-die variant of the board: the upper half of its pCPUs on die 1.
         for (std::size_t k = 0; k < b.pcpus.size(); ++k) b.pcpus[k].die = k >= b.pcpus.size() / 2 ? 1 : 0;
         other = b.pcpus.back().id;
       }
-      Scenario s = single_vm(b, {p0, other});
+      Scenario s = single_vm(b, {a, other});
       s.workloads = {
           workload("c2c_pingpong", "", {{"ping", {"A", 0}}, {"pong", {"A", 1}}}, {{"iterations", integer(2000)}})};
+      const PhysicalCpu& pa = *b.find_pcpu(a);
+      const PhysicalCpu& po = *b.find_pcpu(other);
       run(
           r, s, b, p50_of("round_trip"), [&](const std::vector<double>& v) { return ns(v[0]) / 2; },
-          fmt::format("c2c_pingpong pCPU {} <-> {}, median round trip / 2", p0, other));
+          fmt::format("c2c_pingpong pCPU {} ({}) <-> {} ({}), median round trip / 2", a,
+                      profile_core_type(profile, b, pa), other, profile_core_type(profile, b, po)));
     } else if (id == "5") {
-      Scenario s = two_vms(board);
+      Scenario s = two_vms(board, p0, p1, pick.other(p0, p1));
       s.workloads = {
           workload("c2c_pingpong", "cal", {{"ping", {"A", 0}}, {"pong", {"B", 0}}}, {{"iterations", integer(2000)}})};
       run(
@@ -334,7 +310,7 @@ CalibrationReport calibrate(const std::string& profile_name) {
       if (measured.count("3")) r.expected_lo = r.expected_hi = 2 * measured["3"];
     } else if (id == "8" || id == "9a" || id == "9b" || id == "10") {
       const char* exit = id == "8" ? "hypercall" : id == "9a" ? "pio" : "mmio";
-      Scenario s = two_vms(board);
+      Scenario s = two_vms(board, p0, p1, pick.other(p0, p1));
       const bool dm = id == "10";
       s.workloads = {workload("vmexit",
                               id == "9b" ? "cal"
@@ -371,7 +347,7 @@ CalibrationReport calibrate(const std::string& profile_name) {
           r, s, board, min_of("copy"), [&](const std::vector<double>& v) { return bytes / ns(v[0]); },
           "memcpy_bandwidth of 64 MiB, fastest copy");
     } else if (id == "14") {
-      Scenario s = two_vms(board);
+      Scenario s = two_vms(board, p0, p1, pick.other(p0, p1));
       s.workloads = {
           workload("pingpong", "cal", {{"initiator", {"A", 0}}, {"responder", {"B", 0}}},
                    {{"notify", text("doorbell")}, {"message_bytes", integer(8)}, {"iterations", integer(1000)}})};
@@ -389,35 +365,6 @@ CalibrationReport calibrate(const std::string& profile_name) {
     judge(r);
   }
   return report;
-}
-
-std::string c2c_matrix(const Board& board, unsigned iterations) {
-  // Like core-to-core-latency's matrix: one-way latency (median round trip
-  // / 2) of a line bounced between each pair of pCPUs.
-  const std::size_t n = board.pcpus.size();
-  std::vector<std::vector<double>> ns(n, std::vector<double>(n, 0));
-  for (std::size_t a = 0; a < n; ++a) {
-    for (std::size_t b = a + 1; b < n; ++b) {
-      Scenario s = single_vm(board, {board.pcpus[a].id, board.pcpus[b].id});
-      s.workloads = {workload("c2c_pingpong", "", {{"ping", {"A", 0}}, {"pong", {"A", 1}}},
-                              {{"iterations", integer(iterations)}})};
-      std::string error;
-      const auto v = measure(s, board, p50_of("round_trip"), error);
-      if (!error.empty() || v.empty()) throw std::runtime_error("c2c measurement failed: " + error);
-      ns[a][b] = ns[b][a] = v[0] / 2000.0;
-    }
-  }
-  std::string out =
-      fmt::format("core-to-core one-way latency (ns) on {}, median of {} round trips / 2\n", board.name, iterations);
-  out += "     ";
-  for (std::size_t b = 0; b < n; ++b) out += fmt::format("{:>6}", board.pcpus[b].id);
-  out += "\n";
-  for (std::size_t a = 0; a < n; ++a) {
-    out += fmt::format("{:>4} ", board.pcpus[a].id);
-    for (std::size_t b = 0; b < n; ++b) out += a == b ? fmt::format("{:>6}", "-") : fmt::format("{:>6.1f}", ns[a][b]);
-    out += "\n";
-  }
-  return out;
 }
 
 std::string calibration_table(const CalibrationReport& rep) {

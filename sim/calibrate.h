@@ -13,6 +13,9 @@ namespace ivsim {
 
 struct CalibrationRow {
   std::string id;
+  std::string measure;            // which measurement (a row id of the latency reference's table); default: id
+  std::string core_type;          // single-core rows: run on the first pCPU of this core type ("": the board's first)
+  std::vector<std::string> pair;  // core-to-core rows: the core types of both ends
   std::string quantity;
   std::string unit;
   std::string source;
@@ -43,10 +46,6 @@ std::vector<std::string> calibrated_profiles();
 // Throws ConfigError for an unknown profile.
 CalibrationReport calibrate(const std::string& profile);
 std::string calibration_table(const CalibrationReport& report);
-
-// The core-to-core matrix of a board, measured pair by pair with the
-// c2c_pingpong tool (as nviennot/core-to-core-latency prints it).
-std::string c2c_matrix(const Board& board, unsigned iterations = 1000);
 
 Json calibration_json(const CalibrationReport& report);
 

@@ -22,6 +22,7 @@
 #include "platforms/config_error.h"
 #include "platforms/xml_document.h"
 #include "sim/atomic_file.h"
+#include "sim/c2c_matrix.h"
 #include "sim/calibrate.h"
 #include "sim/run.h"
 #include "sim/scenario_input.h"
@@ -161,7 +162,10 @@ int cli(int argc, char** argv) {
   }
 
   if (*calibrate && !matrix_board.empty()) {
-    std::cout << ivsim::c2c_matrix(ivsim::load_board(matrix_board, ivsim::SourceLocation{"--c2c-matrix", 0, 0}));
+    const ivsim::C2cMatrix m =
+        ivsim::measure_c2c_matrix(ivsim::load_board(matrix_board, ivsim::SourceLocation{"--c2c-matrix", 0, 0}));
+    if (!calibrate_json.empty()) ivsim::write_file_atomic(calibrate_json, ivsim::c2c_matrix_json(m).dump(2) + "\n");
+    std::cout << ivsim::c2c_matrix_text(m);
     return 0;
   }
   if (*calibrate) {

@@ -127,7 +127,19 @@ Json scenario_to_json(const Scenario& s) {
 Json timing_profile_to_json(const TimingProfile& p) {
   Json entries = Json::object();
   for (const auto& e : p.entries) entries[e.name] = {{"value", e.value}, {"unit", e.unit}, {"source", e.source}};
-  return {{"name", p.name}, {"description", p.description}, {"entries", entries}};
+  Json j = {{"name", p.name}, {"description", p.description}};
+  if (!p.chosen_by.empty()) {
+    // How the run came to this profile, and what it made of the board.
+    j["chosen_by"] = p.chosen_by;
+    j["why"] = p.why;
+    j["cpu"] = p.cpu;
+    j["frequency"] = {{"mhz", p.find("core_mhz")->value}, {"source", p.frequency_source}};
+    Json types = Json::object();
+    for (const auto& [type, pcpus] : p.pcpus_by_core_type) types[type] = pcpus;
+    j["core_types"] = types;
+  }
+  j["entries"] = entries;
+  return j;
 }
 
 Json build_report(Platform& platform, const TimingProfile& profile, const HostStats& host, const Json& run_end) {

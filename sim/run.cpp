@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "platforms/host_caches.h"
+#include "platforms/host_timing.h"
+#include "platforms/profile_choice.h"
 #include "sim/atomic_file.h"
 
 namespace ivsim {
@@ -142,15 +145,13 @@ std::unique_ptr<Simulation> elaborate(const Scenario& scenario, const Board* boa
   auto sim = std::make_unique<Simulation>();
   sim->board = board ? *board : load_board(scenario.board, scenario.where("board"));
 
-  const std::string profile_name =
-      scenario.timing_profile.empty() ? sim->board.timing_profile : scenario.timing_profile;
-  sim->profile = load_timing_profile(profile_name, scenario.where("timing.profile"));
-  apply_timing_overrides(sim->profile, scenario);
+  sim->profile = timing_profile_for_run(scenario, sim->board);
   sim->timing = resolve_timing(sim->profile);
+  sim->host_timing = host_timing(sim->profile, sim->board, cache_topology(sim->board));
 
   tlm::tlm_global_quantum::instance().set(
       sc_core::sc_time(static_cast<double>(scenario.run.quantum_ns), sc_core::SC_NS));
-  sim->platform = std::make_unique<Platform>(scenario, sim->board, sim->timing);
+  sim->platform = std::make_unique<Platform>(scenario, sim->board, sim->timing, sim->host_timing);
   return sim;
 }
 

@@ -41,7 +41,8 @@ struct StallDiagnosis {
 struct Simulation {
   Board board;
   TimingProfile profile;
-  TimingParams timing;
+  TimingParams timing;     // the profile's first core type: the hypervisor's and device model's
+  HostTiming host_timing;  // per pCPU and per pCPU pair
   std::unique_ptr<Platform> platform;
   HostStats host;
   RunCut cut = RunCut::none;

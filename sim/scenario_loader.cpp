@@ -85,7 +85,6 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     read_board(board);
     read_hypervisor(section(root, "", "hypervisor", Node::Kind::mapping));
     read_timing(section(root, "", "timing", Node::Kind::mapping));
-    check_timing_profile(board);
     read_vms(required(root, "", "vms"));
     read_regions(section(root, "", "ivshmem", Node::Kind::list));
     read_scenario_workloads(tree_, warnings_, s_, section(root, "", "workloads", Node::Kind::list));
@@ -144,17 +143,6 @@ class Loader : ScenarioUnderConstruction, FieldReader {
         note(path, v.loc);
       }
     }
-  }
-
-  // A board file's CPU picks the profile; a CPU no profile models needs one
-  // named in the scenario.
-  void check_timing_profile(const Node& board) {
-    if (!board_.timing_profile.empty() || !s_.timing_profile.empty()) return;
-    char ids[64];
-    std::snprintf(ids, sizeof ids, "family 0x%x model 0x%x", board_.family_id, board_.model_id);
-    fail(board.loc, "board",
-         "no timing profile models the CPU of board " + board_.name + " (" + ids + ", " + quote(board_.cpu_model) +
-             "); name one with timing.profile (shipped: " + join_list(timing_profile_names()) + ")");
   }
 
   void read_vms(const Node& list) {

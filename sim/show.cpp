@@ -66,6 +66,14 @@ Json show_json(Simulation& sim) {
                 {"ram_mib", b.ram_mib},
                 {"physical_address_bits", b.physical_address_bits}};
   j["timing_profile"] = sim.profile.name;
+  {
+    const Json t = timing_profile_to_json(sim.profile);
+    j["timing"] = {{"chosen_by", t.value("chosen_by", "")},
+                   {"why", t.value("why", "")},
+                   {"cpu", t.value("cpu", "")},
+                   {"frequency", t.value("frequency", Json::object())},
+                   {"core_types", t.value("core_types", Json::object())}};
+  }
   j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}};
 
   Json vms = Json::array();
@@ -180,6 +188,17 @@ std::string show_text(Simulation& sim) {
   out += fmt::format("board {}: {}, {} pCPUs, {} MiB RAM | timing {}\n", b["name"].get<std::string>(),
                      b["cpu_model"].get<std::string>(), b["pcpus"].get<std::size_t>(), b["ram_mib"].get<u64>(),
                      j["timing_profile"].get<std::string>());
+  const Json& t = j["timing"];
+  out += fmt::format("timing {} ({}: {}), core clock {:g} MHz from {}\n", j["timing_profile"].get<std::string>(),
+                     t["chosen_by"].get<std::string>(), t["why"].get<std::string>(), t["frequency"].value("mhz", 0.0),
+                     t["frequency"].value("source", std::string()));
+  std::string types;
+  for (const auto& [type, pcpus] : t["core_types"].items()) {
+    std::string ids;
+    for (const auto& p : pcpus) ids += (ids.empty() ? "" : ",") + std::to_string(p.get<unsigned>());
+    types += fmt::format("{}{} pCPUs {}", types.empty() ? " " : "; ", type, ids);
+  }
+  out += "core types:" + types + "\n";
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
   for (const auto& v : j["vms"]) {

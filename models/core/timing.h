@@ -4,15 +4,25 @@
 #pragma once
 
 #include <array>
+#include <vector>
 
 #include "models/core/types.h"
 
 namespace ivsim {
 
-// Topology distance between two pCPUs, for core-to-core transfers.
-enum class CoreDistance : u8 { smt_sibling = 0, same_die = 1, cross_die = 2 };
+// Topology distance between two pCPUs, for core-to-core transfers:
+// same_l2 is two cores (not SMT siblings) of one die sharing an L2, as an
+// Atom module's or a hybrid part's E-core cluster's cores do.
+enum class CoreDistance : u8 { smt_sibling = 0, same_die = 1, cross_die = 2, same_l2 = 3 };
+constexpr unsigned kCoreDistances = 4;
+
+// A pCPU's core type, as ACRN's board file names it (<core_type>, from CPUID
+// leaf 0x1A): a hybrid part's Core (P-core) or Atom (E-core); Atom-class
+// parts' cores are Atom too.
+enum class CoreType : u8 { core = 0, atom = 1 };
 
 struct TimingParams {
+  CoreType core_type = CoreType::core;  // whose costs these are
   Frequency core_clock;
 
   // Memory hierarchy (docs/timing.md "The memory model"); cache sizes come from the board.
@@ -20,10 +30,10 @@ struct TimingParams {
   TimePs l2_hit_ps = 0;
   TimePs llc_hit_ps = 0;
   TimePs dram_ps = 0;
-  std::array<TimePs, 3> c2c_ps{};  // indexed by CoreDistance
-  unsigned mlp = 1;                // L1D misses one core keeps in flight (fill buffers)
-  TimePs l1_load_line_ps = 0;      // a block read issues one 64-byte line per this interval
-  TimePs l1_store_line_ps = 0;     // a block write likewise
+  std::array<TimePs, kCoreDistances> c2c_ps{};  // indexed by CoreDistance
+  unsigned mlp = 1;                             // L1D misses one core keeps in flight (fill buffers)
+  TimePs l1_load_line_ps = 0;                   // a block read issues one 64-byte line per this interval
+  TimePs l1_store_line_ps = 0;                  // a block write likewise
 
   // Translation (docs/timing.md "Translation"). Zero entries: no such cache.
   unsigned dtlb_entries = 0;  // L1 data TLB
@@ -37,17 +47,17 @@ struct TimingParams {
   unsigned ept_psc_entries = 0;  // EPT paging-structure cache (guest-physical entries)
 
   // Virtualization.
-  TimePs vm_exit_entry_ps = 0;       // world switch: VM exit + VM entry
-  TimePs mmio_decode_ps = 0;         // instruction fetch and decode for an MMIO exit
-  TimePs hv_mmio_handler_ps = 0;     // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
-  TimePs hv_pio_handler_ps = 0;      // in-hypervisor port-I/O handler (0xCF8/0xCFC)
-  TimePs ept_edit_ps = 0;            // per EPT leaf written or cleared by the hypervisor
-  TimePs context_switch_ps = 0;       // switching the pCPU between two vCPUs
-  TimePs iorr_slice_ps = 0;           // SCHED_IORR time slice
-  TimePs bvt_mcu_ps = 0;              // SCHED_BVT minimum charging unit
-  TimePs bvt_csa_ps = 0;              // SCHED_BVT context-switch allowance
+  TimePs vm_exit_entry_ps = 0;    // world switch: VM exit + VM entry
+  TimePs mmio_decode_ps = 0;      // instruction fetch and decode for an MMIO exit
+  TimePs hv_mmio_handler_ps = 0;  // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
+  TimePs hv_pio_handler_ps = 0;   // in-hypervisor port-I/O handler (0xCF8/0xCFC)
+  TimePs ept_edit_ps = 0;         // per EPT leaf written or cleared by the hypervisor
+  TimePs context_switch_ps = 0;   // switching the pCPU between two vCPUs
+  TimePs iorr_slice_ps = 0;       // SCHED_IORR time slice
+  TimePs bvt_mcu_ps = 0;          // SCHED_BVT minimum charging unit
+  TimePs bvt_csa_ps = 0;          // SCHED_BVT context-switch allowance
   TimePs hypercall_handler_ps = 0;
-   // a null hypercall's dispatch in the hypervisor
+  // a null hypercall's dispatch in the hypervisor
   TimePs apic_write_handler_ps = 0;  // an intercepted x2APIC / TSC-deadline MSR write
   TimePs timer_emulation_ps = 0;     // arming and firing the emulated LAPIC timer
 
@@ -62,6 +72,28 @@ struct TimingParams {
   TimePs dm_dispatch_ps = 0;     // HSM -> acrn-dm thread
   TimePs dm_handler_ps = 0;      // acrn-dm device emulation
   TimePs ioreq_complete_ps = 0;  // completion hypercall and vCPU resume
+};
+
+// The costs of a host whose pCPUs differ (a hybrid part's core types): each
+// pCPU's TimingParams, and the one-way core-to-core transfer between any two
+// pCPUs, priced by the platform from the profile, the board's core types and
+// its topology. A host of one core type uses uniform().
+struct HostTiming {
+  std::vector<TimingParams> by_pcpu;  // by pCPU id
+  std::vector<TimePs> c2c_ps;         // [from * by_pcpu.size() + to]
+
+  TimePs c2c(unsigned from, unsigned to) const { return c2c_ps[from * by_pcpu.size() + to]; }
+  // Every pCPU costs `t`; transfers are priced by distance alone.
+  static HostTiming uniform(const TimingParams& t, const std::vector<std::vector<CoreDistance>>& distance) {
+    HostTiming h;
+    const std::size_t n = distance.size();
+    h.by_pcpu.assign(n, t);
+    h.c2c_ps.resize(n * n);
+    for (std::size_t a = 0; a < n; ++a)
+      for (std::size_t b = 0; b < n && b < distance[a].size(); ++b)
+        h.c2c_ps[a * n + b] = t.c2c_ps[static_cast<unsigned>(distance[a][b])];
+    return h;
+  }
 };
 
 }  // namespace ivsim

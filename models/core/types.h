@@ -54,15 +54,25 @@ class Frequency {
     return f;
   }
   u64 mhz() const { return mhz_; }
-  // ps = cycles * 1e6 / MHz, rounded to nearest.
-  TimePs to_ps(Cycles c) const { return (c.value * 1000000 + mhz_ / 2) / mhz_; }
+  // ps = cycles * 1e6 / MHz, rounded to nearest. Counts past 2^44 (guest
+  // TSC deadlines, say) take the 128-bit path instead of wrapping.
+  TimePs to_ps(Cycles c) const {
+    if (c.value < (u64{1} << 44)) return (c.value * 1000000 + mhz_ / 2) / mhz_;
+    const unsigned __int128 ps = (static_cast<unsigned __int128>(c.value) * 1000000 + mhz_ / 2) / mhz_;
+    return ps > ~u64{0} ? ~u64{0} : static_cast<TimePs>(ps);
+  }
   double cycles_in(TimePs ps) const { return static_cast<double>(ps) * static_cast<double>(mhz_) / 1e6; }
 
  private:
   u64 mhz_ = 1000;
 };
 
-constexpr TimePs ns_to_ps(double ns) { return static_cast<TimePs>(ns * 1000.0 + 0.5); }
+// Inputs are range-checked where they are read (timing entries); outside
+// [0, ~213 days] the conversion saturates instead of being undefined.
+constexpr TimePs ns_to_ps(double ns) {
+  const double ps = ns * 1000.0 + 0.5;
+  return !(ps >= 0) ? 0 : ps >= 18446744073709549568.0 ? ~u64{0} : static_cast<TimePs>(ps);
+}
 constexpr double ps_to_ns(TimePs ps) { return static_cast<double>(ps) / 1000.0; }
 
 }  // namespace ivsim

@@ -10,7 +10,7 @@ namespace ivsim {
 namespace {
 
 constexpr CoreMask bit(unsigned core) { return CoreMask{1} << core; }
-constexpr u8 llc_bit(unsigned index) { return static_cast<u8>(1u << index); }
+constexpr u32 llc_bit(unsigned index) { return u32{1} << index; }
 
 // Calls f(core) for every core in the mask, lowest first (deterministic).
 template <class F>
@@ -24,39 +24,61 @@ void for_each_core(CoreMask m, F&& f) {
 
 }  // namespace
 
-CoherenceDirectory::CoherenceDirectory(const TimingParams& timing, const CacheTopology& t)
-    : timing_(timing), distance_(t.distance) {
-  const std::size_t n = distance_.size();
+CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopology& t)
+    : pcpus_(static_cast<unsigned>(t.distance.size())), c2c_ps_(timing.c2c_ps) {
+  const std::size_t n = t.distance.size();
   if (n > kMaxCores) throw std::invalid_argument("more pCPUs than the coherence directory tracks (64)");
-  for (const auto& row : distance_)
+  for (const auto& row : t.distance)
     if (row.size() != n) throw std::invalid_argument("the pCPU distance matrix is not square");
-  if (t.llc.size() > kMaxLlcs) throw std::invalid_argument("more last-level caches than the directory tracks (8)");
-  if (t.l1d.size() > n || t.l2.size() > n) throw std::invalid_argument("caches for pCPUs beyond the distance matrix");
+  if (timing.by_pcpu.size() != n || timing.c2c_ps.size() != n * n)
+    throw std::invalid_argument("the host timing does not cover every pCPU");
+  if (t.llc.size() > kMaxLlcs) throw std::invalid_argument("more last-level caches than the directory tracks (32)");
+  if (t.l1d.size() > n) throw std::invalid_argument("caches for pCPUs beyond the distance matrix");
 
-  std::vector<int> llc_of(n, -1);
-  for (std::size_t i = 0; i < t.llc.size(); ++i) {
-    const SharedCacheConfig& c = t.llc[i];
+  // Each core's L2 and LLC instance, by pCPU id.
+  auto owners = [&](const std::vector<SharedCacheConfig>& list, const char* what) {
+    std::vector<int> of(n, -1);
+    for (std::size_t i = 0; i < list.size(); ++i)
+      for (unsigned core : list[i].cores) {
+        if (core >= n)
+          throw std::invalid_argument(std::string(what) + " " + std::to_string(i) + " serves unknown pCPU " +
+                                      std::to_string(core));
+        if (of[core] >= 0)
+          throw std::invalid_argument("pCPU " + std::to_string(core) + " is served by two " + what + "s");
+        of[core] = static_cast<int>(i);
+      }
+    return of;
+  };
+  const std::vector<int> llc_of = owners(t.llc, "LLC");
+  const std::vector<int> l2_of = owners(t.l2, "L2");
+  for (const SharedCacheConfig& c : t.llc) {
     CoreMask cores = 0;
-    for (unsigned core : c.cores) {
-      if (core >= n)
-        throw std::invalid_argument("LLC " + std::to_string(i) + " serves unknown pCPU " + std::to_string(core));
-      if (llc_of[core] >= 0) throw std::invalid_argument("pCPU " + std::to_string(core) + " is served by two LLCs");
-      llc_of[core] = static_cast<int>(i);
-      cores |= bit(core);
-    }
+    for (unsigned core : c.cores) cores |= bit(core);
     llcs_.push_back(Llc{SetAssocCache(c.geometry.size_bytes, c.geometry.ways), c.inclusive, cores});
+  }
+  for (std::size_t i = 0; i < t.l2.size(); ++i) {
+    const SharedCacheConfig& c = t.l2[i];
+    CoreMask cores = 0;
+    int llc = c.cores.empty() ? -1 : llc_of[c.cores.front()];
+    for (unsigned core : c.cores) {
+      cores |= bit(core);
+      if (llc_of[core] != llc)
+        throw std::invalid_argument("L2 " + std::to_string(i) + " serves pCPUs behind different LLCs");
+    }
+    l2s_.push_back(L2{SetAssocCache(c.geometry.size_bytes, c.geometry.ways), cores, llc});
   }
   cores_.resize(n);
   for (unsigned core = 0; core < n; ++core) {
     const bool l1 = core < t.l1d.size() && t.l1d[core].size_bytes != 0;
-    const bool l2 = core < t.l2.size() && t.l2[core].size_bytes != 0;
-    if (!l1 && !l2 && llc_of[core] < 0) continue;  // no such pCPU
-    if (!l1 || !l2 || llc_of[core] < 0)
-      throw std::invalid_argument("pCPU " + std::to_string(core) +
-                                  " lacks an L1D, an L2 or an LLC in the board's caches");
+    if (!l1 && l2_of[core] < 0 && llc_of[core] < 0) continue;  // no such pCPU
+    if (!l1 || l2_of[core] < 0)
+      throw std::invalid_argument("pCPU " + std::to_string(core) + " lacks an L1D or an L2 in the board's caches");
+    if (!t.llc.empty() && llc_of[core] < 0)
+      throw std::invalid_argument("pCPU " + std::to_string(core) + " has no last-level cache while others have one");
+    const TimingParams& tp = timing.by_pcpu[core];
     cores_[core].reset(new CoreCaches{SetAssocCache(t.l1d[core].size_bytes, t.l1d[core].ways),
-                                      SetAssocCache(t.l2[core].size_bytes, t.l2[core].ways),
-                                      static_cast<unsigned>(llc_of[core])});
+                                      static_cast<unsigned>(l2_of[core]), llc_of[core], tp.l1_hit_ps, tp.l2_hit_ps,
+                                      tp.llc_hit_ps, tp.dram_ps});
   }
 }
 
@@ -96,12 +118,22 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core) {
   if (l.in_l1 & me) {
     cc.l1d.touch(l.line);
     l.holders |= me;  // back on the fast path, if replacement had taken it off
-    return {timing_.l1_hit_ps, Component::cache, false};
+    return {cc.l1_hit_ps, Component::cache, false};
   }
   if (l.in_l2 & me) {
-    cc.l2.touch(l.line);
+    AccessCost cost{cc.l2_hit_ps, Component::cache, true};
+    if (l.owner != 0 && l.owner != core + 1) {
+      // Exclusive or Modified in another core this L2 serves (an SMT sibling
+      // or a cluster-mate; nothing outside holds it): if that core's L1D has
+      // it, the core supplies it; both copies are Shared afterwards.
+      const unsigned o = l.owner - 1u;
+      if (l.in_l1 & bit(o)) cost = {transfer_ps(o, core), Component::coherence, true};
+      l.owner = 0;
+      l.modified_by = 0;
+    }
+    l2s_[cc.l2].cache.touch(l.line);
     fill_l1(l, core, cc);
-    return {timing_.l2_hit_ps, Component::cache, true};
+    return cost;
   }
   const AccessCost cost = fetch_cost(l, core);
   // An Exclusive or Modified copy in another core is now Shared (a Modified
@@ -117,27 +149,30 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core) {
 AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps, bool full_line) {
   CoreCaches& cc = caches(core);
   const CoreMask me = bit(core);
-  const CoreMask others = l.in_l2 & ~me;
+  const CoreMask mine = l2s_[cc.l2].cores;
+  const CoreMask others = l.in_l2 & ~mine;      // cores behind other L2s with a copy
+  const CoreMask mates = l.in_l1 & mine & ~me;  // cores sharing this L2 with a copy in their L1D
   // Retired into the store buffer: a read-for-ownership that invalidates other
   // copies overlaps what follows (the hand-off rule in the header comment); a
   // full-line write needs no read at all.
-  AccessCost cost{timing_.l1_hit_ps, Component::cache, false};
-  if (others == 0 && !(l.in_l1 & me) && !full_line) {
+  AccessCost cost{cc.l1_hit_ps, Component::cache, false};
+  if (others == 0 && mates == 0 && !(l.in_l1 & me) && !full_line) {
     // Write-allocate fill of a line no other core holds, from wherever it is.
-    cost = (l.in_l2 & me) ? AccessCost{timing_.l2_hit_ps, Component::cache, true} : fetch_cost(l, core);
+    cost = (l.in_l2 & me) ? AccessCost{cc.l2_hit_ps, Component::cache, true} : fetch_cost(l, core);
   }
-  for_each_core(others, [&](unsigned k) { drop_private(l, k, false); });
+  drop_l2s_of(l, others, false);
+  for_each_core(mates, [&](unsigned k) { drop_l1(l, k); });
   // Copies in other LLCs (other dies or sockets) are stale now.
   for (unsigned i = 0; i < llcs_.size(); ++i) {
-    if (i != cc.llc && (l.llc & llc_bit(i))) {
+    if (static_cast<int>(i) != cc.llc && (l.llc & llc_bit(i))) {
       llcs_[i].cache.erase(l.line);
-      l.llc &= static_cast<u8>(~llc_bit(i));
+      l.llc &= ~llc_bit(i);
     }
   }
   if (!(l.in_l2 & me)) {
     allocate(l, core, cc);
   } else if (!(l.in_l1 & me)) {
-    cc.l2.touch(l.line);
+    l2s_[cc.l2].cache.touch(l.line);
     fill_l1(l, core, cc);
   } else {
     cc.l1d.touch(l.line);
@@ -150,17 +185,21 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
 }
 
 AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core) {
-  const unsigned d = caches(core).llc;
+  const CoreCaches& cc = caches(core);
   if (l.owner != 0) return {transfer_ps(l.owner - 1u, core), Component::coherence, true};
-  if (l.llc & llc_bit(d)) {
-    llcs_[d].cache.touch(l.line);
-    return {timing_.llc_hit_ps, Component::cache, true};
+  if (cc.llc >= 0) {
+    const unsigned d = static_cast<unsigned>(cc.llc);
+    if (l.llc & llc_bit(d)) {
+      llcs_[d].cache.touch(l.line);
+      return {cc.llc_hit_ps, Component::cache, true};
+    }
+    // Clean in a core sharing this LLC but not in the LLC itself (a
+    // non-inclusive LLC): the LLC's snoop filter has it forwarded at LLC cost.
+    if (l.in_l2 & llcs_[d].cores) return {cc.llc_hit_ps, Component::cache, true};
   }
-  // Clean in a core sharing this LLC but not in the LLC itself (a
-  // non-inclusive LLC): the LLC's snoop filter has it forwarded at LLC cost.
-  if (l.in_l2 & llcs_[d].cores) return {timing_.llc_hit_ps, Component::cache, true};
   if (l.in_l2 != 0 || l.llc != 0) {
-    // Only behind another LLC (another die or socket): the nearest copy comes over.
+    // Only behind another LLC (another die or socket), or in another L2 when
+    // the L2 is the last level: the nearest copy comes over.
     TimePs best = std::numeric_limits<TimePs>::max();
     for_each_core(l.in_l2, [&](unsigned k) { best = std::min(best, transfer_ps(k, core)); });
     for (unsigned i = 0; i < llcs_.size(); ++i)
@@ -168,20 +207,21 @@ AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core) {
         best = std::min(best, transfer_ps(static_cast<unsigned>(__builtin_ctzll(llcs_[i].cores)), core));
     return {best, Component::coherence, true};
   }
-  return {timing_.dram_ps, Component::dram, true};
+  return {cc.dram_ps, Component::dram, true};
 }
 
 void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
   // An inclusive LLC holds whatever its cores hold, and sees every request
   // that misses the L2 (a transfer from another core too); a non-inclusive
-  // one is filled by the L2's victims instead (drop_private).
-  if (llcs_[cc.llc].inclusive) {
-    if (l.llc & llc_bit(cc.llc))
-      llcs_[cc.llc].cache.touch(l.line);
+  // one is filled by the L2's victims instead (drop_l2).
+  if (cc.llc >= 0 && llcs_[static_cast<unsigned>(cc.llc)].inclusive) {
+    const unsigned d = static_cast<unsigned>(cc.llc);
+    if (l.llc & llc_bit(d))
+      llcs_[d].cache.touch(l.line);
     else
-      fill_llc(l, cc.llc);
+      fill_llc(l, d);
   }
-  fill_l2(l, core, cc);
+  fill_l2(l, cc.l2);
   fill_l1(l, core, cc);
 }
 
@@ -206,13 +246,13 @@ void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
   }
 }
 
-void CoherenceDirectory::fill_l2(LineState& l, unsigned core, CoreCaches& cc) {
-  const CoreMask me = bit(core);
-  // LRU, sparing lines the L1D still holds: they are in use, the L2 just does
-  // not see their hits. Evicting one would take it out of the L1D too.
-  const u64 v = cc.l2.insert(l.line, [&](u64 candidate) { return (state_of(candidate).in_l1 & me) != 0; });
-  l.in_l2 |= me;
-  if (v != SetAssocCache::kNoLine) drop_private(state_of(v), core, true);
+void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
+  L2& l2 = l2s_[index];
+  // LRU, sparing lines an L1D it serves still holds: they are in use, the L2
+  // just does not see their hits. Evicting one would take it out of the L1D too.
+  const u64 v = l2.cache.insert(l.line, [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; });
+  l.in_l2 |= l2.cores;
+  if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true);
 }
 
 void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
@@ -224,31 +264,48 @@ void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
   l.llc |= llc_bit(index);
   if (v == SetAssocCache::kNoLine) return;
   LineState& w = state_of(v);
-  w.llc &= static_cast<u8>(~llc_bit(index));
-  if (llc.inclusive) for_each_core(w.in_l2 & llc.cores, [&](unsigned k) { drop_private(w, k, false); });
+  w.llc &= ~llc_bit(index);
+  if (llc.inclusive) drop_l2s_of(w, w.in_l2 & llc.cores, false);
 }
 
-void CoherenceDirectory::drop_private(LineState& l, unsigned core, bool victim) {
-  CoreCaches& cc = caches(core);
+void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   const CoreMask me = bit(core);
-  if (l.in_l1 & me) cc.l1d.erase(l.line);
-  cc.l2.erase(l.line);  // an L2 victim has already left it
+  if (l.in_l1 & me) caches(core).l1d.erase(l.line);
   l.in_l1 &= ~me;
   l.holders &= ~me;
-  l.in_l2 &= ~me;
   if (l.owner == core + 1) {
+    l.owner = 0;
+    l.modified_by = 0;
+  }
+}
+
+void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
+  L2& l2 = l2s_[index];
+  for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { caches(k).l1d.erase(l.line); });
+  l2.cache.erase(l.line);  // an L2 victim has already left it
+  l.in_l1 &= ~l2.cores;
+  l.holders &= ~l2.cores;
+  l.in_l2 &= ~l2.cores;
+  if (l.owner != 0 && (l2.cores & bit(l.owner - 1u))) {
     // Written back if Modified (to the LLC or memory, off the critical path: write-back buffers absorb it).
     l.owner = 0;
     l.modified_by = 0;
   }
-  if (!victim) return;
-  Llc& llc = llcs_[cc.llc];
+  if (!victim || l2.llc < 0) return;
+  const unsigned d = static_cast<unsigned>(l2.llc);
+  Llc& llc = llcs_[d];
   if (llc.inclusive) return;
   // A non-inclusive LLC is filled with the L2's victims, clean or dirty.
-  if (l.llc & llc_bit(cc.llc))
+  if (l.llc & llc_bit(d))
     llc.cache.touch(l.line);
   else
-    fill_llc(l, cc.llc);
+    fill_llc(l, d);
+}
+
+void CoherenceDirectory::drop_l2s_of(LineState& l, CoreMask cores, bool victim) {
+  for_each_core(cores, [&](unsigned k) {
+    if (l.in_l2 & bit(k)) drop_l2(l, caches(k).l2, victim);
+  });
 }
 
 }  // namespace ivsim

@@ -1,9 +1,17 @@
-// The host's cache hierarchy and its coherence: per-core L1D and L2, shared
-// last-level caches, all set-associative with the board's sizes and ways,
-// and a MESI directory that knows for every 64-byte line which cores hold
-// it, whether one holds it Exclusive or Modified, and which LLCs have it.
-// Each access is charged by where its line comes from: the core's L1D, its
-// L2, the LLC, another core (a transfer priced by topology distance) or DRAM.
+// The host's cache hierarchy and its coherence: per-core L1D, L2s each
+// serving one core or a cluster of cores (SMT siblings, an Atom module, a
+// hybrid part's E-core cluster), shared last-level caches beyond the L2 (none
+// when the L2 is the last level, as on Atom parts without L3), all
+// set-associative with the board's sizes and ways, and a MESI directory that
+// knows for every 64-byte line which cores hold it, whether one holds it
+// Exclusive or Modified, and which LLCs have it. Each access is charged by
+// where its line comes from: the core's L1D, its L2, the LLC, another core
+// (a transfer priced per pCPU pair: topology distance and core types) or
+// DRAM, at the accessing core's own costs (its core type's, on hybrid parts).
+//
+// A line in an L2 is in_l2 for every core that L2 serves: a cluster-mate
+// hits it there (l2_hit), unless another core of the cluster holds it
+// Exclusive or Modified in its L1D, which then supplies it (a transfer).
 //
 // The per-line state lives in pages that a vCPU caches next to its DMI
 // pointer, so an L1D hit is decided inline by hits() with one load and one
@@ -41,18 +49,18 @@ namespace ivsim {
 
 using CoreMask = u64;  // one bit per pCPU (ACRN supports at most 64)
 constexpr unsigned kMaxCores = 64;
-constexpr unsigned kMaxLlcs = 8;  // bits of LineState::llc
+constexpr unsigned kMaxLlcs = 32;  // bits of LineState::llc (QEMU's fake topology has one L3 per vCPU)
 
 struct LineState {
   CoreMask holders = 0;      // cores that may hit it on the fast path: in their L1D, not revoked by replacement
   CoreMask in_l1 = 0;        // cores whose L1D holds it
-  CoreMask in_l2 = 0;        // cores whose L2 holds it; L2 includes L1D, so every core with a copy
+  CoreMask in_l2 = 0;        // cores whose L2 holds it (every core a shared L2 serves); L2 includes L1D
   TimePs last_write_ps = 0;  // when the last store to the line happened
   u64 line = 0;              // line number: host physical address >> 6
   u8 owner = 0;              // 1 + the core holding it Exclusive or Modified (then its only holder); 0 otherwise
   u8 modified_by = 0;        // 1 + the core holding it Modified (then also owner); 0 when clean
   u8 watched = 0;            // vCPUs asleep on this line (wait_until)
-  u8 llc = 0;                // one bit per last-level cache holding it
+  u32 llc = 0;               // one bit per last-level cache holding it
 };
 
 struct LinePage {
@@ -70,8 +78,13 @@ struct AccessCost {
 class CoherenceDirectory {
  public:
   // Throws std::invalid_argument when the topology is inconsistent (a pCPU
-  // without L1D, L2 or LLC, more than kMaxCores pCPUs or kMaxLlcs LLCs).
-  CoherenceDirectory(const TimingParams& timing, const CacheTopology& topology);
+  // without L1D or L2, in two L2s or LLCs, an L2 whose cores are behind
+  // different LLCs, more than kMaxCores pCPUs or kMaxLlcs LLCs) or the timing
+  // does not cover every pCPU.
+  CoherenceDirectory(const HostTiming& timing, const CacheTopology& topology);
+  // Every pCPU costs `timing`; transfers priced by distance.
+  CoherenceDirectory(const TimingParams& timing, const CacheTopology& topology)
+      : CoherenceDirectory(HostTiming::uniform(timing, topology.distance), topology) {}
   ~CoherenceDirectory();
 
   // The line states of the 4 KiB host page holding hpa (allocated on first use).
@@ -98,24 +111,35 @@ class CoherenceDirectory {
   AccessCost load(LineState& l, unsigned core);
   AccessCost store(LineState& l, unsigned core, TimePs now_ps, bool full_line = false);
 
-  TimePs l1_hit_ps() const { return timing_.l1_hit_ps; }
-  TimePs transfer_ps(unsigned from, unsigned to) const {
-    return timing_.c2c_ps[static_cast<unsigned>(distance_[from][to])];
-  }
+  TimePs l1_hit_ps(unsigned core) const { return caches(core).l1_hit_ps; }
+  TimePs transfer_ps(unsigned from, unsigned to) const { return c2c_ps_[from * pcpus_ + to]; }
 
   // The caches, for tests and reports.
   const SetAssocCache& l1d(unsigned core) const { return caches(core).l1d; }
-  const SetAssocCache& l2(unsigned core) const { return caches(core).l2; }
+  const SetAssocCache& l2(unsigned core) const { return l2s_.at(caches(core).l2).cache; }
+  unsigned l2_count() const { return static_cast<unsigned>(l2s_.size()); }
+  unsigned l2_of(unsigned core) const { return caches(core).l2; }
   const SetAssocCache& llc(unsigned index) const { return llcs_.at(index).cache; }
   unsigned llc_count() const { return static_cast<unsigned>(llcs_.size()); }
-  unsigned llc_of(unsigned core) const { return caches(core).llc; }
+  bool has_llc(unsigned core) const { return caches(core).llc >= 0; }
+  unsigned llc_of(unsigned core) const { return static_cast<unsigned>(caches(core).llc); }
   bool llc_inclusive(unsigned index) const { return llcs_.at(index).inclusive; }
 
  private:
   struct CoreCaches {
     SetAssocCache l1d;
-    SetAssocCache l2;
-    unsigned llc;
+    unsigned l2;  // index into l2s_
+    int llc;      // index into llcs_; -1: the L2 is the last level
+    // This core's costs (its core type's, on a hybrid part).
+    TimePs l1_hit_ps;
+    TimePs l2_hit_ps;
+    TimePs llc_hit_ps;
+    TimePs dram_ps;
+  };
+  struct L2 {
+    SetAssocCache cache;
+    CoreMask cores;
+    int llc;  // the LLC behind it, -1 for none
   };
   struct Llc {
     SetAssocCache cache;
@@ -134,15 +158,21 @@ class CoherenceDirectory {
   // Makes the core's L2 and L1D (and an inclusive LLC) hold the line.
   void allocate(LineState& l, unsigned core, CoreCaches& cc);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
-  void fill_l2(LineState& l, unsigned core, CoreCaches& cc);
+  void fill_l2(LineState& l, unsigned index);
   void fill_llc(LineState& l, unsigned index);
-  // Removes the line from the core's L2 and L1D (eviction or invalidation);
-  // `victim`: an eviction, which writes it into a non-inclusive LLC.
-  void drop_private(LineState& l, unsigned core, bool victim);
+  // Removes the line from one core's L1D, leaving its L2.
+  void drop_l1(LineState& l, unsigned core);
+  // Removes the line from an L2 and the L1Ds of the cores it serves
+  // (eviction or invalidation); `victim`: an eviction, which writes it into
+  // a non-inclusive LLC.
+  void drop_l2(LineState& l, unsigned index, bool victim);
+  // drop_l2 for every L2 holding the line for a core in `cores`.
+  void drop_l2s_of(LineState& l, CoreMask cores, bool victim);
 
-  TimingParams timing_;
-  std::vector<std::vector<CoreDistance>> distance_;
+  unsigned pcpus_ = 0;
+  std::vector<TimePs> c2c_ps_;                      // [from * pcpus_ + to]
   std::vector<std::unique_ptr<CoreCaches>> cores_;  // by pCPU id; null for ids the board lacks
+  std::vector<L2> l2s_;
   std::vector<Llc> llcs_;
 
   static constexpr unsigned kChunkShift = 30;

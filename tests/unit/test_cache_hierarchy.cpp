@@ -285,8 +285,10 @@ TEST_CASE("the board's caches become the directory's: sizes, ways, sharing and i
   REQUIRE(t.l1d.size() == 8);
   CHECK(t.l1d[7].size_bytes == 32 * 1024);
   CHECK(t.l1d[7].ways == 8);
-  CHECK(t.l2[0].size_bytes == 256 * 1024);
-  CHECK(t.l2[0].ways == 4);
+  REQUIRE(t.l2.size() == 8);
+  CHECK(t.l2[0].geometry.size_bytes == 256 * 1024);
+  CHECK(t.l2[0].cores == std::vector<unsigned>{0});
+  CHECK(t.l2[0].geometry.ways == 4);
   REQUIRE(t.llc.size() == 1);
   CHECK(t.llc[0].geometry.size_bytes == 12 * 1024 * 1024);
   CHECK(t.llc[0].inclusive);
@@ -301,4 +303,116 @@ TEST_CASE("the board's caches become the directory's: sizes, ways, sharing and i
   Board b = small_board();
   b.caches.pop_back();  // pCPU 3 loses its LLC
   CHECK_THROWS_AS(cache_topology(b), ConfigError);
+}
+
+namespace {
+
+// Two pCPUs with a private L2 each and four sharing one L2 (an E-core
+// cluster or Atom module), all behind one L3 unless `l3` is false.
+Board cluster_board(bool l3) {
+  Board b;
+  b.name = "cluster";
+  for (unsigned p = 0; p < 6; ++p) b.pcpus.push_back({p, 0, p, 2 * p});
+  for (unsigned p = 0; p < 6; ++p) b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
+  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {0}});
+  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {1}});
+  b.caches.push_back({2, 3, 2 * 1024 * 1024, 16, 64, false, {2, 3, 4, 5}});
+  if (l3) b.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {0, 1, 2, 3, 4, 5}});
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("cores sharing an L2 hit each other's lines there and get Modified ones by a same-L2 transfer") {
+  Host h(cluster_board(true), "coffee-lake-client");
+  const CacheTopology t = cache_topology(h.board);
+  REQUIRE(t.l2.size() == 3);
+  CHECK(t.l2[2].cores == std::vector<unsigned>{2, 3, 4, 5});
+  CHECK(t.distance[2][3] == CoreDistance::same_l2);
+  CHECK(t.distance[1][2] == CoreDistance::same_die);
+  CHECK(h.dir->l2_of(2) == h.dir->l2_of(5));
+  CHECK(h.dir->l2(2).capacity_lines() * 64 == 2 * 1024 * 1024);  // one 2 MiB L2, not a copy per core
+
+  const Hpa a = kBase;
+  CHECK(h.access(a, 2).component == Component::dram);
+  // Exclusive in pCPU 2's L1D: a cluster-mate gets it from that core.
+  CHECK(h.access(a, 3).ps == h.c2c(CoreDistance::same_l2));
+  CHECK(h.dir->line(a).in_l2 == 0b111100);
+  // Now Shared in the cluster's L2: a third mate hits the L2.
+  CHECK(h.access(a, 4).ps == h.timing.l2_hit_ps);
+  // A store by pCPU 5 takes the mates' L1D copies, the L2 keeps the line.
+  h.access(a, 5, true);
+  CHECK(h.dir->line(a).in_l1 == 0b100000);
+  CHECK(h.dir->line(a).in_l2 == 0b111100);
+  CHECK(h.access(a, 2).ps == h.c2c(CoreDistance::same_l2));  // Modified in pCPU 5's L1D
+  // A core outside the cluster: across the die, from the cluster.
+  h.access(a, 2, true);
+  CHECK(h.access(a, 0).ps == h.c2c(CoreDistance::same_die));
+  // And a store from outside invalidates the whole cluster's copies.
+  h.access(a, 0, true);
+  CHECK(h.dir->line(a).in_l2 == 0b000001);
+}
+
+TEST_CASE("a board whose L2 is the last level has no LLC: misses go to the other L2s, then DRAM") {
+  Host h(cluster_board(false), "coffee-lake-client");
+  const CacheTopology t = cache_topology(h.board);
+  CHECK(t.llc.empty());
+  CHECK(h.dir->llc_count() == 0);
+  CHECK_FALSE(h.dir->has_llc(0));
+  const Hpa a = kBase + 4096;
+  CHECK(h.access(a, 2).ps == h.timing.dram_ps);
+  CHECK(h.access(a, 3).ps == h.c2c(CoreDistance::same_l2));
+  CHECK(h.access(a, 0).ps == h.c2c(CoreDistance::same_die));  // clean in the cluster's L2, the nearest copy
+  // A working set beyond the cluster's 2 MiB L2 costs DRAM.
+  const auto [mean, exact] = chase(h, 4 * 1024 * 1024, h.timing.dram_ps);
+  CHECK(mean == Approx(static_cast<double>(h.timing.dram_ps)).epsilon(0.05));
+  // An L2 shared by pCPUs behind different LLCs is refused.
+  Board bad = cluster_board(true);
+  bad.caches.back().pcpus = {0, 1, 2, 3};
+  bad.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {4, 5}});
+  CHECK_THROWS_AS(cache_topology(bad), ConfigError);
+}
+
+TEST_CASE("QEMU's fake topology, an L2 and an L3 per vCPU, gives one LLC instance per pCPU") {
+  Board b;
+  b.name = "qemu-like";
+  for (unsigned p = 0; p < 12; ++p) {
+    b.pcpus.push_back({p, 0, p, p});
+    b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
+    b.caches.push_back({2, 3, 4 * 1024 * 1024, 16, 64, false, {p}});
+    b.caches.push_back({3, 3, 16 * 1024 * 1024, 16, 64, false, {p}});
+  }
+  Host h(b, "coffee-lake-client");
+  CHECK(h.dir->llc_count() == 12);  // more than the 8 LLCs the directory used to track
+  const Hpa a = kBase;
+  h.access(a, 11);
+  CHECK(h.access(a, 10).ps == h.c2c(CoreDistance::same_die));  // Exclusive in pCPU 11
+  h.access(a, 9);
+  h.access(a, 9, true);
+  CHECK(h.dir->line(a).llc == 0);  // the other vCPUs' LLCs dropped it (non-inclusive: never filled)
+}
+
+TEST_CASE("each pCPU pays its own core type's hits and each pair its own transfer") {
+  const Board b = cluster_board(true);
+  const CacheTopology t = cache_topology(b);
+  TimingParams p = resolve_timing(load_timing_profile("coffee-lake-client", {}));
+  TimingParams e = p;
+  e.l1_hit_ps = 1500;
+  e.l2_hit_ps = 9000;
+  HostTiming ht = HostTiming::uniform(p, t.distance);
+  for (unsigned k = 2; k < 6; ++k) ht.by_pcpu[k] = e;
+  ht.c2c_ps[0 * 6 + 2] = ht.c2c_ps[2 * 6 + 0] = 44000;
+  CoherenceDirectory dir(ht, t);
+  CHECK(dir.l1_hit_ps(0) == p.l1_hit_ps);
+  CHECK(dir.l1_hit_ps(3) == 1500);
+  CHECK(dir.transfer_ps(0, 2) == 44000);
+  CHECK(dir.transfer_ps(0, 1) == p.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)]);
+  LineState& l = dir.line(kBase);
+  dir.load(l, 0);
+  CHECK(dir.load(l, 2).ps == 44000);
+  CHECK(dir.load(l, 2).ps == 1500);
+  dir.load(l, 3);
+  CHECK(dir.load(l, 4).ps == 9000);  // Shared in the cluster's L2: at the E-core's L2 cost
+  ht.by_pcpu.pop_back();
+  CHECK_THROWS_AS(CoherenceDirectory(ht, t), std::invalid_argument);
 }
