@@ -93,7 +93,7 @@ std::string describe(const Features& f) {
 
 }  // namespace
 
-ProfileChoice choose_timing_profile(const Scenario& s, const Board& b) {
+ProfileChoice choose_timing_profile(const Scenario& s, const Board& b, bool warn) {
   ProfileChoice c;
   const CpuModel* row = find_cpu_model(b.family_id, b.model_id);
   c.cpu = row ? fmt::format("{} ({}), {}", row->name, ids(b), row->uarch)
@@ -124,14 +124,15 @@ ProfileChoice choose_timing_profile(const Scenario& s, const Board& b) {
       }
     }
     c.chosen_by = "nearest";
-    spdlog::warn("board {}: no timing profile maps CPU {} (\"{}\"); using the nearest, {}: {}", b.name, ids(b),
+    if (warn)
+      spdlog::warn("board {}: no timing profile maps CPU {} (\"{}\"); using the nearest, {}: {}", b.name, ids(b),
                  b.cpu_model, c.profile, c.why);
   }
   return c;
 }
 
-TimingProfile timing_profile_for_run(const Scenario& s, const Board& b) {
-  const ProfileChoice c = choose_timing_profile(s, b);
+TimingProfile timing_profile_for_run(const Scenario& s, const Board& b, bool warn) {
+  const ProfileChoice c = choose_timing_profile(s, b, warn);
   TimingProfile p = load_timing_profile(c.profile, s.where("timing.profile"));
   p.chosen_by = c.chosen_by;
   p.why = c.why;
@@ -163,7 +164,8 @@ TimingProfile timing_profile_for_run(const Scenario& s, const Board& b) {
   for (const auto& pc : b.pcpus)
     if ((pc.core_type == "Core" || pc.core_type == "Atom") &&
         std::find(p.core_types.begin(), p.core_types.end(), pc.core_type) == p.core_types.end()) {
-      spdlog::warn("board {} has {} threads, which timing profile {} does not model; they run as its {} cores", b.name,
+      if (warn)
+        spdlog::warn("board {} has {} threads, which timing profile {} does not model; they run as its {} cores", b.name,
                    pc.core_type, p.name, p.core_types.front());
       break;
     }

@@ -22,12 +22,14 @@ struct ProfileChoice {
   std::string cpu;  // the board's CPU, as the map names it
 };
 
-ProfileChoice choose_timing_profile(const Scenario& scenario, const Board& board);
+// `warn`: print the warnings of a nearest choice and of core types the
+// profile lacks (a run does; validation, which chooses too, does not repeat them).
+ProfileChoice choose_timing_profile(const Scenario& scenario, const Board& board, bool warn = true);
 
 // The profile a run of `scenario` on `board` uses: chosen, loaded, at the
 // board's frequency, with the scenario's overrides, its choice recorded.
 // Throws ConfigError.
-TimingProfile timing_profile_for_run(const Scenario& scenario, const Board& board);
+TimingProfile timing_profile_for_run(const Scenario& scenario, const Board& board, bool warn = true);
 
 // The profile's core type for a pCPU: the board's <core_type> when the
 // profile models it; for a thread naming none, the map row's `threads`, else

@@ -8,6 +8,8 @@
 #include "platforms/bar_allocator.h"
 #include "platforms/host_caches.h"
 #include "platforms/host_layout.h"
+#include "platforms/host_timing.h"
+#include "platforms/profile_choice.h"
 #include "platforms/region_ref.h"
 #include "platforms/timing_profile.h"
 #include "sim/suggest.h"
@@ -55,13 +57,16 @@ class FitChecker {
     }
   }
 
-  // The named profile exists and each override names an entry with a value
-  // in its range. Validation needs no profile (docs/boards.md): the board's
-  // CPU picks it when the run starts, which alone refuses an atom_ override
-  // on a profile without Atom cores.
+  // The profile the run will take and its overrides, as elaborate()
+  // (sim/run.cpp) takes them: a profile is always found (the board's CPU, or
+  // the nearest one), so this refuses only what the run would refuse, such as
+  // an atom_ override on a profile without Atom cores.
   void check_timing() const {
     if (!s_.timing_profile.empty()) check_timing_profile_name(s_.timing_profile, s_.where("timing.profile"));
     check_timing_overrides(s_);
+    const TimingProfile profile = timing_profile_for_run(s_, board_, false);
+    (void)resolve_timing(profile);
+    (void)host_timing(profile, board_, cache_topology(board_));
   }
 
   // A guest's bus scan (Linux's, and the twin's pci_scan_bus) looks at

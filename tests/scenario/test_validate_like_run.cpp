@@ -149,6 +149,8 @@ TEST_CASE("a timing profile or override run refuses is refused by validate alike
       {"an unknown profile", kDefault, "--set timing.profile=nope", "timing.profile: unknown timing profile \"nope\""},
       {"an unknown override", kDefault, "--set timing.overrides.bogus=1",
        "timing.overrides.bogus: unknown timing entry \"bogus\""},
+      {"an Atom-core override on a profile without Atom cores", kDefault, "--set timing.overrides.atom_l1_hit=5",
+       "timing.overrides.atom_l1_hit: timing profile coffee-lake-client has no entry \"atom_l1_hit\""},
   };
   for (const auto& c : cases) check_refused(c);
 }
