@@ -12,6 +12,9 @@ namespace ivsim {
 
 namespace {
 
+// MemoryInfo/size default in ACRN's schema (misc/config_tools/schema/VMtypes.xsd).
+constexpr const char* kSchemaMemoryMb = "1024";
+
 const SourceLocation kBoardOption{"--board", 0, 0};
 
 const std::vector<std::string> kRegionElements = {"NAME", "PROVIDED_BY", "IVSHMEM_SIZE", "IVSHMEM_REGION_ID",
@@ -165,19 +168,25 @@ class Converter {
   }
 
   // Post-launched VMs: memory/size (MB). Pre-launched VMs: one or more
-  // memory/hpa_region, each size_hpa MB.
+  // memory/hpa_region, each size_hpa MB. Neither: the schema's default size
+  // (VMtypes.xsd MemoryInfo/size, 1024 MB), as the configurator fills it
+  // in; the Service VM keeps the twin's own default.
   void read_memory(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
     const std::string field = f + ".memory_mib";
     show(field, x + "/memory/size");
     const pugi::xml_node mem = vm.child("memory");
-    if (!mem) return;
+    auto schema_default = [&] {
+      if (xml_text(vm.child("load_order")) != "SERVICE_VM")
+        n.set("memory_mib", Node::scalar(kSchemaMemoryMb, doc_.at(mem ? mem : vm)));
+    };
+    if (!mem) return schema_default();
     mark(mem);
     if (const pugi::xml_node size = mem.child("size")) {
       n.set("memory_mib", value(size));
       return;
     }
     const auto regions = xml_children(mem, "hpa_region");
-    if (regions.empty()) return;
+    if (regions.empty()) return schema_default();
     unsigned long long total = 0;
     for (std::size_t k = 0; k < regions.size(); ++k) {
       mark(regions[k]);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -51,6 +52,20 @@ std::vector<AcrnSet> acrn_sets(const std::string& kAcrn) {
   return sets;
 }
 
+// ACRN's samples that break a rule of ACRN's own schema: the twin refuses
+// them with a located error, as the configurator would.
+const std::map<std::string, std::string> kInvalidSamples = {
+    // Two VMs named POST_STD_VM1: config.xsd's vmNameUnique.
+    {"whl-ipc-i5/shared_launch_1user_vm_hardrt.xml", "error: vm[2]/name: duplicate VM name \"POST_STD_VM1\""},
+};
+
+const std::string* invalid_reason(const std::string& scenario) {
+  for (const auto& [file, error] : kInvalidSamples)
+    if (scenario.size() >= file.size() && scenario.compare(scenario.size() - file.size(), file.size(), file) == 0)
+      return &error;
+  return nullptr;
+}
+
 }  // namespace
 
 TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[acrn-data]") {
@@ -67,6 +82,11 @@ TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[a
     for (const auto& scenario : s.scenarios) {
       INFO(scenario);
       r = cli::ivsim("validate --board " + s.board + " " + scenario);
+      if (const std::string* error = invalid_reason(scenario)) {
+        CHECK(r.status == 2);
+        CHECK(r.out.find(*error) != std::string::npos);
+        continue;
+      }
       CHECK(r.status == 0);
       CHECK(r.out == scenario + ": ok (scenario " +
                          scenario.substr(scenario.rfind('/') + 1, scenario.size() - scenario.rfind('/') - 5) + ")\n");
@@ -88,6 +108,12 @@ TEST_CASE("every ACRN scenario file in IVSIM_ACRN_DATA runs with its board", "[a
       const cli::Result r =
           cli::ivsim("run --quiet --board " + s.board + " --scenario " + scenario + " --report " + report);
       INFO(r.out);
+      if (const std::string* error = invalid_reason(scenario)) {
+        CHECK(r.status == 2);
+        CHECK(r.out.find(*error) != std::string::npos);
+        CHECK_FALSE(cli::exists(report));
+        continue;
+      }
       REQUIRE(r.status == 0);
       const auto j = nlohmann::json::parse(cli::slurp(report));
       // Regions without a workload in the file run a default pingpong; every

@@ -488,3 +488,14 @@ TEST_CASE("malformed ACRN XML is rejected with located errors", "[acrn_xml]") {
     CHECK(c.error == c.expected);
   }
 }
+
+TEST_CASE("a VM without a memory size gets the schema's default, 1024 MB, as the configurator fills it in",
+          "[acrn_xml]") {
+  // vm[3] (post-launched) with no <memory> at all; VMtypes.xsd MemoryInfo/size default="1024".
+  const Scenario s = load_xml(scenario_with("    <memory>\n      <size>512</size>\n    </memory>\n", ""));
+  REQUIRE(s.vms.size() == 4);
+  CHECK(s.vms[3].memory_mib == 1024);
+  // An empty <memory/> likewise.
+  const Scenario t = load_xml(scenario_with("<memory>\n      <size>512</size>\n    </memory>", "<memory/>"));
+  CHECK(t.vms[3].memory_mib == 1024);
+}
