@@ -50,9 +50,12 @@ constexpr std::size_t kUnitColumn = 3;
 std::string summary_table(const Json& r) {
   std::string out;
   const Json& s = r["scenario"];
-  out += fmt::format("ivsim {} | scenario {} | board {} | timing {}\n", r["ivsim_version"].get<std::string>(),
-                     s["name"].get<std::string>(), s["board"].get<std::string>(),
-                     r["timing_profile"]["name"].get<std::string>());
+  const Json& tp = r["timing_profile"];
+  std::string clock;
+  if (tp.contains("frequency") && tp["frequency"].contains("mhz"))
+    clock = fmt::format(" @ {:g} MHz", tp["frequency"]["mhz"].get<double>());
+  out += fmt::format("ivsim {} | scenario {} | board {} | timing {}{}\n", r["ivsim_version"].get<std::string>(),
+                     s["name"].get<std::string>(), s["board"].get<std::string>(), tp["name"].get<std::string>(), clock);
 
   std::vector<Row> rows;
   rows.push_back({{"workload", "metric", "count", "unit", "min", "p50", "p99", "max", "mean", "status"}, {}});
