@@ -58,6 +58,8 @@ Board load_board(const std::string& name, const SourceLocation& where) {
       c.die = p["die"].as<unsigned>();
       c.core = p["core"].as<unsigned>();
       c.thread = p["thread"].as<unsigned>();
+      // A shipped board's thread id is its APIC ID, as the board inspector writes it.
+      c.apic_id = p["apic_id"] ? p["apic_id"].as<u32>() : c.thread;
       if (p["core_type"]) c.core_type = p["core_type"].as<std::string>();
       b.pcpus.push_back(c);
     }

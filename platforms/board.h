@@ -19,6 +19,7 @@ struct PhysicalCpu {
   // leaf 0x1A: "Core" or "Atom" on hybrid parts (and Tremont), "Reserved"
   // when the leaf reports none, "" when the CPU has no such leaf.
   std::string core_type;
+  u32 apic_id = 0;  // its local APIC ID (the board file's apic_id): the ID its vCPUs' vLAPICs take
 };
 
 // One cache of the board file's <caches> list.

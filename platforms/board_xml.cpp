@@ -123,7 +123,8 @@ class BoardReader {
                        "duplicate cpu_id " + std::to_string(p.id) + " (also " + it->second + ")");
           cpu_ids[p.id] = tp;
           const pugi::xml_node apic = required(threads[t], tp, "apic_id");
-          apic_to_cpu_[number(apic, child_path(tp, "apic_id"), 0xFFFFFFFFULL)] = p.id;
+          p.apic_id = static_cast<u32>(number(apic, child_path(tp, "apic_id"), 0xFFFFFFFFULL));
+          apic_to_cpu_[p.apic_id] = p.id;
           b.pcpus.push_back(p);
         }
       }

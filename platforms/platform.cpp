@@ -276,21 +276,32 @@ void Platform::create_schedulers() {
 }
 
 void Platform::create_vcpus() {
-  hv_->set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame, bool local) {
-    for (Vcpu* v : vcpus_of(vm.id))
-      if (v->config().index == index) v->raise_interrupt(vector, at, blame, local);
-  });
+  hv_->set_interrupt_hook(
+      [this](Vm& vm, unsigned index, const Hypervisor::Irq& irq, TimePs at, const Breakdown& blame) {
+        // A physical IPI goes to a pCPU (a LAPIC-passthrough vCPU owns its
+        // pCPU); the others to the vCPU's virtual LAPIC.
+        const bool physical = irq.path == IrqPath::physical_ipi;
+        const unsigned pcpu = vm.vcpu_pcpus.at(index);
+        for (Vcpu* v : vcpus_of(vm.id))
+          if (physical ? v->config().pcpu == pcpu : v->config().index == index)
+            v->raise_interrupt(irq.vector, at, blame, irq.path, irq.nmi);
+      });
 
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
+    vm.lapic_pt = cfg.lapic_passthrough;
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
-      const VcpuConfig vc{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough, vm.ram_gpa, vm.ram_low_size};
+      // vlapic_create: a vCPU's LAPIC ID is its pCPU's.
+      const u32 apic_id = board_.find_pcpu(cfg.pcpus[i])->apic_id;
+      const VcpuConfig vc{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough, apic_id, vm.ram_gpa, vm.ram_low_size};
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);
+      vm.vlapics.push_back(&v->lapic());
+      vm.vcpu_pcpus.push_back(cfg.pcpus[i]);
       ++vm.vcpu_count;
       vcpus_.push_back(std::move(v));
     }
@@ -353,6 +364,9 @@ void Platform::place_workloads() {
       for (const auto& [role_name, ref] : wc.roles)
         ctx.role_vm[role_name] = static_cast<VmId>(scenario_.find_vm(ref.vm)->id);
       for (const auto& [role_name, ref] : wc.roles) ctx.role_vcpu[role_name] = ref.vcpu;
+      // What the guest's firmware tables (MADT) tell it: each CPU's APIC ID.
+      for (const auto& [role_name, ref] : wc.roles)
+        ctx.role_apic_id[role_name] = board_.find_pcpu(scenario_.find_vm(ref.vm)->pcpus.at(ref.vcpu))->apic_id;
 
       RoleRun* role = &run->roles[ri];
       RoleProgram program = spec.program;
@@ -368,6 +382,7 @@ void Platform::place_workloads() {
       role->vcpu->set_program([ctx, program, role, paging](Vcpu& cpu) {
         Guest guest(cpu);
         try {
+          guest.enable_x2apic();
           if (paging) guest_paging_bring_up(guest, *paging);
           program(guest, ctx);
         } catch (const std::exception& e) {

@@ -55,6 +55,9 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"bvt_mcu", "ms", "SCHED_BVT minimum charging unit", 0.001, 10000},
       {"bvt_csa", "ms", "SCHED_BVT context-switch allowance", 0, 10000},
       {"hypercall_handler", "cycles", "a null hypercall's dispatch and return in the hypervisor", 0, kMaxCycles},
+      {"cpuid_handler", "cycles", "CPUID emulated by the hypervisor (it always exits)", 0, kMaxCycles},
+      {"msr_read_handler", "cycles", "an intercepted RDMSR (APIC base; x2APIC ID and LDR under LAPIC passthrough)", 0,
+       kMaxCycles},
 
       {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write", 0, kMaxCycles},
       {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer", 0, kMaxCycles},
@@ -295,6 +298,8 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.hv_pio_handler_ps = cycles("hv_pio_handler");
   t.ept_edit_ps = cycles("ept_edit");
   t.hypercall_handler_ps = cycles("hypercall_handler");
+  t.cpuid_handler_ps = cycles("cpuid_handler");
+  t.msr_read_handler_ps = cycles("msr_read_handler");
   t.context_switch_ps = cycles("context_switch");
   auto ms = [&](const char* n) { return static_cast<TimePs>(std::llround(get(n) * 1e9)); };
   t.iorr_slice_ps = ms("iorr_slice");

@@ -50,9 +50,26 @@ class Guest {
 
   // VMCALL with the hypercall number; returns its result.
   u64 hypercall(u64 nr) { return cpu_.hypercall(nr); }
-  // WRMSR (x2APIC registers, TSC deadline); RDTSC at the nominal clock.
+  // WRMSR (x2APIC registers, TSC deadline, APIC base), RDMSR; RDTSC at the nominal clock.
   void wrmsr(u32 msr, u64 value) { cpu_.wrmsr(msr, value); }
+  u64 rdmsr(u32 msr) { return cpu_.rdmsr(msr); }
   u64 rdtsc() const { return static_cast<u64>(cpu_.tsc()); }
+  // CPUID: EAX, EBX, ECX, EDX of a leaf (and subleaf).
+  std::array<u32, 4> cpuid(u32 leaf, u32 subleaf = 0) { return cpu_.cpuid(leaf, subleaf); }
+
+  // What a kernel does once per CPU at boot: switch its LAPIC to x2APIC
+  // mode (WRMSR IA32_APIC_BASE with EXTD), as Linux does where x2APIC exists.
+  void enable_x2apic() {
+    wrmsr(kMsrApicBase, rdmsr(kMsrApicBase) | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);
+  }
+  // This CPU's APIC ID, read as a driver does: the x2APIC ID MSR in x2APIC
+  // mode, else the xAPIC ID register at 0xFEE00020 (bits 31:24).
+  u32 apic_id() {
+    if (cpu_.lapic().x2apic()) return static_cast<u32>(rdmsr(kMsrX2apicId));
+    return load<u32>(VLapic::kDefaultBase + 0x20) >> 24;
+  }
+  static constexpr u32 kMsrApicBase = 0x1B;
+  static constexpr u32 kMsrX2apicId = 0x802;
 
   // The task priority (MOV CR8): interrupts whose class is not above it wait.
   void set_task_priority(u8 tpr) { cpu_.set_task_priority(tpr); }

@@ -81,7 +81,8 @@ u64 guest_paging_reserve_bound(u64 ram_bytes, u64 page_size, const std::vector<u
       n += page_size < cover ? bytes / cover + 2 : 2;
     return n;
   };
-  u64 count = 1 + tables(ram_bytes) + tables(u64{1} << 20);  // the PML4, RAM, bus 0's ECAM window
+  // The PML4, RAM, bus 0's ECAM window, the LAPIC page.
+  u64 count = 1 + tables(ram_bytes) + tables(u64{1} << 20) + tables(kPageSize4K);
   for (u64 w : window_bytes) count += tables(round_up(w, kPageSize4K));
   return (count + 1) * kPageSize4K;  // and the mailbox page
 }
@@ -100,6 +101,8 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
   tables.map(page_base(spec.ram_base), page_base(spec.ram_base), ram_end - page_base(spec.ram_base), kRamFlags);
   // Bus 0's ECAM page range (the MCFG window Linux maps for config access).
   tables.map(kEcamBase, kEcamBase, u64{1} << 20, kMmioFlags);
+  // The local APIC's page (Linux's APIC fixmap), uncached.
+  tables.map(VLapic::kDefaultBase, VLapic::kDefaultBase, kPageSize4K, kMmioFlags);
   // The windows the bus scan found, identity-mapped like RAM (an ioremap at boot).
   for (const PciFunction& f : pci_scan_bus(g, 0))
     for (const PciMemoryBar& bar : pci_memory_bars(g, f.bdf)) {

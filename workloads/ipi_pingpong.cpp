@@ -7,12 +7,13 @@ namespace ivsim {
 namespace {
 constexpr u32 kX2apicIcr = 0x830;
 constexpr u8 kIpiVector = 0xF0;
-u64 icr_fixed(u32 dest_vcpu, u8 vector) { return (u64{dest_vcpu} << 32) | vector; }
+// Fixed delivery, physical destination: the x2APIC ID in bits 63:32.
+u64 icr_fixed(u32 dest_apic_id, u8 vector) { return (u64{dest_apic_id} << 32) | vector; }
 }  // namespace
 
 // Send an IPI, halt until the answer's handler ran: round trip = 2 x send->handled.
 void ipi_ping(Guest& g, const WorkloadContext& ctx) {
-  const u32 peer = static_cast<u32>(ctx.role_vcpu.at("pong"));
+  const u32 peer = ctx.role_apic_id.at("pong");
   const u64 warmup = static_cast<u64>(ctx.param_int("warmup"));
   const u64 total = warmup + static_cast<u64>(ctx.param_int("iterations"));
   LatencyMetric& rt = ctx.metrics->metric("round_trip");
@@ -27,7 +28,7 @@ void ipi_ping(Guest& g, const WorkloadContext& ctx) {
 }
 
 void ipi_pong(Guest& g, const WorkloadContext& ctx) {
-  const u32 peer = static_cast<u32>(ctx.role_vcpu.at("ping"));
+  const u32 peer = ctx.role_apic_id.at("ping");
   const u64 total = static_cast<u64>(ctx.param_int("warmup") + ctx.param_int("iterations"));
   g.on_interrupt(kIpiVector, [peer](Guest& isr) { isr.wrmsr(kX2apicIcr, icr_fixed(peer, kIpiVector)); });
   for (u64 i = 0; i < total; ++i) g.halt();

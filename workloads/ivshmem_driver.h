@@ -24,6 +24,10 @@ struct IvshmemGuestDevice {
 // Probes bdf; nullopt when no 1af4:1110 device answers there.
 std::optional<IvshmemGuestDevice> ivshmem_probe(Guest& g, pci::Bdf bdf);
 
+// The MSI address of a fixed-delivery, physical-destination message to the
+// CPU with this APIC ID (address bits 19:12), as x86's MSI format has it.
+constexpr u64 msi_address(u32 apic_id) { return 0xFEE0'0000ULL | (u64{apic_id & 0xFF} << 12); }
+
 // Points MSI-X table entry `vector` at (msi_addr, msi_data), unmasks it and
 // enables MSI-X in the capability, as a driver's pci_enable_msix does. False
 // when the device has no MSI-X capability (dm-land).

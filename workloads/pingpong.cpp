@@ -18,14 +18,11 @@ constexpr u64 kResponderReady = 0x80;
 constexpr u64 kPayload = 0x100;
 
 // Doorbell mode: MSI-X table entry 0 of each side's device, pointed at the
-// vCPU the role runs on with an arbitrary free vector, as a driver's
-// request_irq with the IRQ's affinity on that CPU would.
+// CPU the role runs on (its APIC ID, as the driver reads it) with an
+// arbitrary free vector, as a driver's request_irq with the IRQ's affinity
+// on that CPU would.
 constexpr u16 kDoorbellVector = 0;  // MSI-X entry the peer rings
 constexpr u32 kGuestVector = 0x40;  // IDT vector the MSI carries
-// Fixed delivery, physical destination mode: the destination APIC id in
-// address bits 19:12 (the twin's vLAPIC ids are the vCPU indexes).
-constexpr u64 msi_address(unsigned apic_id) { return 0xFEE0'0000ULL | (u64{apic_id & 0xFF} << 12); }
-
 struct Session {
   IvshmemGuestDevice dev;
   Gpa command_seq, response_seq, ready, command, response;
@@ -40,7 +37,7 @@ Session bring_up(Guest& g, const WorkloadContext& ctx) {
   const u64 slot = round_up(bytes, kCacheLineBytes);
   if (pingpong_region_bytes(bytes) > dev->shmem_size) throw std::runtime_error("message does not fit the region");
   const bool doorbell = ctx.param_string("notify") == "doorbell";
-  if (doorbell && !ivshmem_setup_msix(g, *dev, kDoorbellVector, msi_address(g.vcpu_index()), kGuestVector))
+  if (doorbell && !ivshmem_setup_msix(g, *dev, kDoorbellVector, msi_address(g.apic_id()), kGuestVector))
     throw std::runtime_error("doorbell mode needs MSI-X, which this device does not have");
   const Gpa base = dev->shmem;
   return Session{*dev,

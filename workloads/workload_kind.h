@@ -35,7 +35,8 @@ struct WorkloadContext {
   std::string role;
   pci::Bdf ivshmem_bdf;                       // where this role's VM sees the workload's region
   std::map<std::string, VmId> role_vm;        // every role's VM id (a doorbell's peer id)
-  std::map<std::string, unsigned> role_vcpu;  // every role's vCPU index in its VM (an IPI's destination)
+  std::map<std::string, unsigned> role_vcpu;  // every role's vCPU index in its VM
+  std::map<std::string, u32> role_apic_id;    // every role's CPU's APIC ID, as the guest's MADT lists it (an IPI's destination)
 
   long long param_int(const std::string& name) const { return config->params.at(name).i; }
   const std::string& param_string(const std::string& name) const { return config->params.at(name).s; }

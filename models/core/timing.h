@@ -56,8 +56,9 @@ struct TimingParams {
   TimePs iorr_slice_ps = 0;       // SCHED_IORR time slice
   TimePs bvt_mcu_ps = 0;          // SCHED_BVT minimum charging unit
   TimePs bvt_csa_ps = 0;          // SCHED_BVT context-switch allowance
-  TimePs hypercall_handler_ps = 0;
-  // a null hypercall's dispatch in the hypervisor
+  TimePs hypercall_handler_ps = 0;   // a null hypercall's dispatch in the hypervisor
+  TimePs cpuid_handler_ps = 0;       // CPUID emulated in the hypervisor
+  TimePs msr_read_handler_ps = 0;    // an intercepted RDMSR
   TimePs apic_write_handler_ps = 0;  // an intercepted x2APIC / TSC-deadline MSR write
   TimePs timer_emulation_ps = 0;     // arming and firing the emulated LAPIC timer
 

@@ -20,7 +20,8 @@ Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingPara
       watchers_(watchers),
       ept_(ept),
       tlb_(kHostTlbEntries),
-      mmu_(ept.memory(), &ept, MmuGeometry::from(timing)) {
+      mmu_(ept.memory(), &ept, MmuGeometry::from(timing)),
+      lapic_(cfg.apic_id, cfg.index == 0) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     throw std::logic_error("ivsim models keep time in picoseconds: the SystemC time resolution must be 1 ps");
   if (cfg.pcpu >= kMaxCores) throw std::invalid_argument("pCPU index beyond the coherence directory");
@@ -143,6 +144,38 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
   }
 }
 
+bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
+  constexpr Gpa kApicPage = VLapic::kDefaultBase;
+  if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3)) return false;
+  u32 v = 0;
+  switch (gpa - kApicPage) {
+    case 0x20:  // ID
+      v = lapic_.id_register();
+      break;
+    case 0x30:  // version: VLAPIC_VERSION 0x10, max LVT index 6 (vlapic_reset)
+      v = 0x10 | (6u << 16);
+      break;
+    case 0x80:  // TPR
+      v = lapic_.tpr();
+      break;
+    case 0xA0:  // PPR
+      v = lapic_.ppr();
+      break;
+    case 0xD0:  // LDR
+      v = lapic_.ldr();
+      break;
+    case 0xE0:  // DFR
+      v = lapic_.dfr();
+      break;
+    default:
+      return false;  // the others go to the hypervisor's APIC-access handler
+  }
+  std::memcpy(buf, &v, 4);
+  ++counters_.loads;
+  charge(Component::cache, timing_.l1_hit_ps);  // a read of the virtual-APIC page
+  return true;
+}
+
 void Vcpu::order_access(LineState& l, bool write) {
   if (CoherenceDirectory::involves_other_core(l, cfg_.pcpu, write) || l.watched) {
     sync();
@@ -189,6 +222,9 @@ void Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write) {
     coherent_access(*e, va, buf, size, write);
     return;
   }
+  // The APIC-access page in xAPIC mode: register reads come from the
+  // virtual-APIC page without an exit (APIC-register virtualization).
+  if (!write && apic_page_read(gpa, buf, size)) return;
   // EPT violation: each register-sized piece is its own trapped access.
   for (unsigned done = 0; done < size;) {
     const unsigned n = std::min(8u, size - done);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
+#include <array>
 #include <bitset>
 #include <cstring>
 #include <functional>
@@ -55,6 +56,7 @@ struct VcpuConfig {
   unsigned index = 0;              // vCPU number within its VM
   unsigned pcpu = 0;               // the pCPU it runs on (its core in the coherence directory)
   bool lapic_passthrough = false;  // interrupts arrive as physical IPIs
+  u32 apic_id = 0;                 // its LAPIC ID: the pCPU's (vlapic_create)
   // The VM's RAM below 4 GiB, as its firmware memory map gives it to the
   // guest kernel (from GPA 0 for a User VM, at its host address for the
   // Service VM).
@@ -70,7 +72,8 @@ struct VcpuCounters {
   u64 walks = 0;
   u64 walk_refs = 0;
   u64 syncs = 0;
-  u64 interrupts = 0;  // taken (ISR entered)
+  u64 interrupts = 0;  // taken (ISR entered), NMIs included
+  u64 nmis = 0;
   std::array<u64, kExitReasonCount> exits{};
 };
 
@@ -177,8 +180,14 @@ class Vcpu : public sc_core::sc_module {
 
   // VMCALL: a hypercall with its number in RAX; returns the result.
   u64 hypercall(u64 nr);
-  // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline).
+  // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline, APIC base).
   void wrmsr(u32 msr, u64 value);
+  // RDMSR: the x2APIC ID, LDR and TPR read from the virtual-APIC page
+  // without an exit (APIC-register virtualization), except under LAPIC
+  // passthrough, where ACRN intercepts the ID and LDR; other MSRs exit.
+  u64 rdmsr(u32 msr);
+  // CPUID (always exits): EAX, EBX, ECX, EDX.
+  std::array<u32, 4> cpuid(u32 leaf, u32 subleaf = 0);
 
   // MOV to CR3: the first one turns the guest's 4-level paging on (until
   // then GVA = GPA); each flushes the non-global TLB entries and the guest
@@ -201,11 +210,15 @@ class Vcpu : public sc_core::sc_module {
   u8 halt();
   // The virtual LAPIC accepting an MSI: called by the hypervisor (in the
   // sender's exit) with the time it was sent and the sender's critical path.
-  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local = false);
+  // `path` decides the delivery cost; an NMI is taken whatever the task
+  // priority, by the handler of vector 2.
+  void raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, IrqPath path = IrqPath::posted,
+                       bool nmi = false);
   // The same with the delivery time given by the caller (vlapic_set_intr
   // from a hypervisor path that prices its own notification, such as the
   // HSM upcall).
-  void post_interrupt(u8 vector, TimePs deliver_at_ps, const Breakdown& blame);
+  void post_interrupt(u8 vector, TimePs deliver_at_ps, const Breakdown& blame, bool nmi = false);
+  VLapic& lapic() { return lapic_; }
 
   // Work done on this vCPU that is not guest program code (the Service VM
   // kernel and acrn-dm serving I/O requests), charged to `c`.
@@ -310,6 +323,8 @@ class Vcpu : public sc_core::sc_module {
   // One access within a single cache line, through translation, coherence
   // and (when the EPT does not map it) a VM exit.
   void access_line(Gva va, u8* buf, unsigned size, bool write);
+  // A read of the APIC-access page served from the virtual LAPIC (xAPIC mode).
+  bool apic_page_read(Gpa gpa, u8* buf, unsigned size);
   TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
   void time_walk(const Translation& t);
   void coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write);
@@ -367,6 +382,8 @@ class Vcpu : public sc_core::sc_module {
   TimePs irq_at_ps_ = 0;  // delivery time of the earliest pending request
   Breakdown irq_blame_;   // critical path up to the delivery, for a waiting vCPU
   bool in_isr_ = false;
+  unsigned nmi_pending_ = 0;
+  bool in_nmi_ = false;
   sc_core::sc_event irq_event_;
   std::map<u8, InterruptHandler> handlers_;
 

@@ -1,5 +1,6 @@
-// VM exits: trapped MMIO, port I/O, VMCALL and intercepted MSR writes, sent to
-// the hypervisor module as TLM transactions with a VmExitExtension.
+// VM exits: trapped MMIO, port I/O, VMCALL, intercepted MSR accesses and
+// CPUID, sent to the hypervisor module as TLM transactions with a
+// VmExitExtension; an exception the hypervisor injects stops the guest program.
 #include "models/cpu/vcpu_module.h"
 
 namespace ivsim {
@@ -50,6 +51,35 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
 }
 
+u64 Vcpu::rdmsr(u32 msr) {
+  constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D;
+  boundary();
+  // APIC-register virtualization: the x2APIC registers a guest reads most
+  // come from the virtual-APIC page; ACRN intercepts the ID and LDR reads of
+  // a LAPIC-passthrough VM (vlapic_x2apic_read), which then exit.
+  if (lapic_.x2apic()) {
+    const bool virtualized = msr == kX2apicTpr || ((msr == kX2apicId || msr == kX2apicLdr) && !cfg_.lapic_passthrough);
+    if (virtualized) {
+      ++counters_.loads;
+      charge(Component::cache, timing_.l1_hit_ps);
+      return msr == kX2apicId ? lapic_.id_register() : msr == kX2apicLdr ? lapic_.ldr() : lapic_.tpr();
+    }
+  }
+  u8 buf[8] = {};
+  exit_to_hypervisor(ExitReason::msr_read, msr, 8, false, buf);
+  u64 v = 0;
+  std::memcpy(&v, buf, sizeof v);
+  return v;
+}
+
+std::array<u32, 4> Vcpu::cpuid(u32 leaf, u32 subleaf) {
+  boundary();
+  exit_ext_.cpuid_subleaf = subleaf;
+  u8 buf[8] = {};
+  exit_to_hypervisor(ExitReason::cpuid, leaf, 8, false, buf);
+  return {exit_ext_.cpuid_regs[0], exit_ext_.cpuid_regs[1], exit_ext_.cpuid_regs[2], exit_ext_.cpuid_regs[3]};
+}
+
 void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
   // The hypervisor acts on state other vCPUs share (EPT, devices, other
   // VMs' interrupts): exits are handled in simulated-time order.
@@ -63,6 +93,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.cost = Breakdown{};
   exit_ext_.start_ps = now_ps();
   exit_ext_.segment = cumulative_ - segment_base_;
+  exit_ext_.fault = nullptr;
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);
@@ -85,6 +116,9 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   local_ps_ += delay.value();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
   if (local_ps_ >= sync_budget_ps_) sync();
+  // The hypervisor injected an exception instead of completing the
+  // instruction: the guest program has no handler for it and stops.
+  if (exit_ext_.fault) throw std::runtime_error(std::string(exit_ext_.fault));
 }
 
 }  // namespace ivsim

@@ -6,19 +6,22 @@ namespace ivsim {
 
 using sc_core::sc_time;
 
-void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, bool local) {
+void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame, IrqPath path, bool nmi) {
   // A local source (this vCPU's own LAPIC timer or self-IPI) is injected at
-  // VM entry; a remote one needs a notification (or a physical IPI).
-  const TimePs delivery = local                    ? 0
-                          : cfg_.lapic_passthrough ? timing_.irq_lapic_pt_delivery_ps
-                                                   : timing_.irq_posted_delivery_ps;
-  Breakdown path = blame;
-  path.add(Component::irq, delivery);
-  post_interrupt(vector, sent_at_ps + delivery, path);
+  // VM entry; a remote one needs a notification, or is a physical IPI.
+  const TimePs delivery = path == IrqPath::local          ? 0
+                          : path == IrqPath::physical_ipi ? timing_.irq_lapic_pt_delivery_ps
+                                                          : timing_.irq_posted_delivery_ps;
+  Breakdown critical = blame;
+  critical.add(Component::irq, delivery);
+  post_interrupt(vector, sent_at_ps + delivery, critical, nmi);
 }
 
-void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame) {
-  if (!lapic_.accept(vector)) return;  // a reserved vector: the LAPIC drops it
+void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi) {
+  if (nmi)
+    ++nmi_pending_;  // vcpu_inject_nmi: not held in the IRR, not masked by the task priority
+  else if (!lapic_.accept(vector))
+    return;  // a reserved vector: the LAPIC drops it
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
     irq_blame_ = blame;
@@ -29,7 +32,22 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame) {
 }
 
 void Vcpu::take_interrupts() {
-  if (in_isr_ || now_ps() < irq_at_ps_) return;
+  if (now_ps() < irq_at_ps_) return;
+  // An NMI is taken even inside another handler, never inside its own
+  // (NMIs stay blocked until the NMI handler returns).
+  if (nmi_pending_ && !in_nmi_) {
+    in_nmi_ = true;
+    while (nmi_pending_) {
+      --nmi_pending_;
+      ++counters_.interrupts;
+      ++counters_.nmis;
+      charge(Component::irq, timing_.isr_entry_ps);
+      auto h = handlers_.find(kNmiVector);
+      if (h != handlers_.end()) h->second(*this);
+    }
+    in_nmi_ = false;
+  }
+  if (in_isr_) return;
   in_isr_ = true;
   // Handlers run with interrupts off; each ends with an EOI, so a request
   // of a class the handler was blocking is taken right after it.
@@ -43,7 +61,7 @@ void Vcpu::take_interrupts() {
   }
   in_isr_ = false;
   // Requests masked by the task priority stay pending for a later boundary.
-  irq_pending_ = lapic_.deliverable() >= 0;
+  irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0;
 }
 
 u8 Vcpu::halt() {

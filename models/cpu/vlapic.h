@@ -1,7 +1,11 @@
 // A vCPU's virtual local APIC, the part interrupt delivery needs (ACRN's
-// vlapic.c): the request (IRR) and in-service (ISR) registers, the task
-// priority, and the rule that an interrupt is delivered only when its
-// priority class is above the processor priority. Plain C++.
+// hypervisor/arch/x86/guest/vlapic.c): its identity (the APIC ID of the pCPU
+// it runs on, vlapic_create), the xAPIC / x2APIC mode (vlapic_set_apicbase),
+// the logical destination registers (LDR, DFR; in x2APIC mode the LDR
+// derived from the ID, vlapic_build_x2apic_id) and the destination match
+// (is_dest_field_matched), the request (IRR) and in-service (ISR) registers,
+// the task priority, and the rule that an interrupt is delivered only when
+// its priority class is above the processor priority. Plain C++.
 #pragma once
 
 #include <array>
@@ -10,11 +14,74 @@
 
 namespace ivsim {
 
+// How an interrupt reaches a vCPU: through its virtual LAPIC after a
+// posted-interrupt notification, raised by its own virtual LAPIC (timer,
+// self-IPI: injected at VM entry), or as a physical IPI to its pCPU (LAPIC
+// passthrough: the hardware LAPIC takes it, no hypervisor on the way).
+enum class IrqPath : u8 { posted, local, physical_ipi };
+
+// The NMI's IDT vector: where a guest's NMI handler is installed.
+constexpr u8 kNmiVector = 2;
+
 class VLapic {
  public:
   // Vectors 0-15 are reserved for exceptions; a LAPIC refuses them.
   static constexpr unsigned kFirstVector = 16;
+  // IA32_APIC_BASE: the default base, global enable, x2APIC enable.
+  static constexpr u64 kDefaultBase = 0xFEE0'0000ULL;
+  static constexpr u64 kApicBaseEnable = u64{1} << 11;
+  static constexpr u64 kApicBaseExtd = u64{1} << 10;
+  static constexpr u64 kApicBaseBsp = u64{1} << 8;
+  // DFR models (bits 31:28).
+  static constexpr u32 kDfrFlat = 0xF000'0000u, kDfrCluster = 0x0000'0000u;
 
+  explicit VLapic(u32 apic_id = 0, bool bsp = false) : apic_id_(apic_id), bsp_(bsp) {}
+
+  // ---- identity and addressing ----
+  u32 apic_id() const { return apic_id_; }
+  bool x2apic() const { return x2apic_; }
+  // The ID register as the guest reads it: the ID in bits 31:24 in xAPIC
+  // mode, the whole 32-bit x2APIC ID in x2APIC mode.
+  u32 id_register() const { return x2apic_ ? apic_id_ : apic_id_ << 24; }
+  u64 apic_base() const {
+    return kDefaultBase | kApicBaseEnable | (x2apic_ ? kApicBaseExtd : 0) | (bsp_ ? kApicBaseBsp : 0);
+  }
+  // A write of IA32_APIC_BASE: enabling x2APIC builds the x2APIC LDR from
+  // the ID (vlapic_set_apicbase -> vlapic_build_x2apic_id). Returns false for
+  // a transition the SDM forbids (x2APIC back to xAPIC without disabling
+  // first), which the hypervisor answers with #GP.
+  bool write_apic_base(u64 value) {
+    const bool extd = (value & kApicBaseExtd) != 0;
+    if (x2apic_ && !extd) return false;
+    if (!x2apic_ && extd) {
+      x2apic_ = true;
+      const u32 logical_id = apic_id_ & 0xFu;
+      const u32 cluster_id = (apic_id_ & 0xFFFF0u) >> 4;
+      ldr_ = (cluster_id << 16) | (1u << logical_id);
+    }
+    return true;
+  }
+  u32 ldr() const { return ldr_; }
+  u32 dfr() const { return dfr_; }
+  // xAPIC mode only (in x2APIC mode the LDR is read-only): vlapic_write_ldr
+  // keeps bits 31:24, vlapic_write_dfr the model in bits 31:28.
+  void write_ldr(u32 v) {
+    if (!x2apic_) ldr_ = v & 0xFF00'0000u;
+  }
+  void write_dfr(u32 v) {
+    if (!x2apic_) dfr_ = (v & 0xF000'0000u) | 0x0FFF'FFFFu;
+  }
+  // A logical destination matches this LAPIC (is_dest_field_matched):
+  // x2APIC cluster and bitmap; xAPIC flat (8-bit bitmap) or cluster model.
+  bool matches_logical(u32 dest) const {
+    if (x2apic_) return ((ldr_ >> 16) == (dest >> 16)) && ((ldr_ & dest & 0xFFFFu) != 0);
+    if ((dfr_ & 0xF000'0000u) == kDfrFlat) return ((ldr_ >> 24) & dest & 0xFFu) != 0;
+    if ((dfr_ & 0xF000'0000u) == kDfrCluster)
+      return ((ldr_ >> 28) == ((dest >> 4) & 0xFu)) && (((ldr_ >> 24) & dest & 0xFu) != 0);
+    return false;  // a bad logical model: matches nothing
+  }
+
+  // ---- requests and priorities ----
   // Returns false (and ignores it) for a reserved vector.
   bool accept(u8 vector) {
     if (vector < kFirstVector) return false;
@@ -41,6 +108,7 @@ class VLapic {
     if (v >= 0) isr_.reset(static_cast<u8>(v));
   }
   void set_tpr(u8 tpr) { tpr_ = tpr; }
+  u8 tpr() const { return tpr_; }
   // Processor priority: the task priority or the in-service class, whichever is higher.
   u8 ppr() const {
     const int isr = isr_.highest();
@@ -71,6 +139,11 @@ class VLapic {
     std::array<u32, 8> w_{};
   };
 
+  u32 apic_id_;
+  bool bsp_;
+  bool x2apic_ = false;      // vlapic_reset: xAPIC mode
+  u32 ldr_ = 0;              // vlapic_reset: 0
+  u32 dfr_ = 0xFFFF'FFFFu;   // vlapic_reset: flat model
   Reg256 irr_;
   Reg256 isr_;
   u8 tpr_ = 0;

@@ -16,15 +16,17 @@ enum class ExitReason : u8 {
   io_instruction,  // IN/OUT
   vmcall,          // hypercall
   hlt,             // HLT: the vCPU gives up its pCPU until an interrupt
-  msr_write,       // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline)
+  msr_write,       // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline, APIC base)
+  msr_read,        // RDMSR of an intercepted MSR (APIC base; x2APIC ID and LDR with LAPIC passthrough)
+  cpuid,           // CPUID: always exits (ACRN's vcpuid)
   count
-
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
-  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt", "msr_write"};
+  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt",
+                                   "msr_write",          "msr_read",       "cpuid"};
 
   return names[static_cast<std::size_t>(r)];
 }
@@ -40,6 +42,14 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   TimePs start_ps = 0;  // simulated time of the exit (the vCPU is synchronised)
   Breakdown segment;    // the vCPU's work since it last woke: what a waiter it wakes inherits
   Breakdown cost;       // filled by the hypervisor: exit, hv, dm components
+  // A hypercall's parameters (RDI, RSI, as ACRN's vmcall_vmexit_handler reads them).
+  u64 param1 = 0, param2 = 0;
+  // CPUID's subleaf (ECX) in, EAX/EBX/ECX/EDX out.
+  u32 cpuid_subleaf = 0;
+  u32 cpuid_regs[4] = {0, 0, 0, 0};
+  // An exception the hypervisor injects into the guest instead of
+  // completing the instruction (#GP, #UD); null when none.
+  const char* fault = nullptr;
 
   tlm::tlm_extension_base* clone() const override { return new VmExitExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const VmExitExtension&>(other); }

@@ -92,6 +92,10 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       if (addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize) {
         charge_hv(timing_.hv_mmio_handler_ps);
         handled = handle_ecam(*vm, addr, size, write, value, forward);
+      } else if (addr >= VLapic::kDefaultBase && addr + size <= VLapic::kDefaultBase + kPageSize4K &&
+                 exit.vcpu < vm->vlapics.size()) {
+        charge_hv(timing_.hv_mmio_handler_ps);
+        value = apic_access(*vm, exit.vcpu, addr - VLapic::kDefaultBase, write, value);
       } else if (const MmioRegistry::Range* r = vm->mmio.find(addr, size)) {
         charge_hv(timing_.hv_mmio_handler_ps);
         if (write)
@@ -122,14 +126,23 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       break;
     case ExitReason::msr_write:
       charge_hv(timing_.apic_write_handler_ps);
-      handle_msr_write(*vm, exit.vcpu, static_cast<u32>(addr), value);
+      handle_msr_write(*vm, exit.vcpu, static_cast<u32>(addr), value, exit);
+      break;
+    case ExitReason::msr_read:
+      charge_hv(timing_.msr_read_handler_ps);
+      value = handle_msr_read(*vm, exit.vcpu, static_cast<u32>(addr), exit);
+      break;
+    case ExitReason::cpuid:
+      charge_hv(timing_.cpuid_handler_ps);
+      cpuid(*vm->vlapics.at(exit.vcpu), static_cast<u32>(addr), exit.cpuid_subleaf, exit.cpuid_regs);
       break;
     case ExitReason::hlt:
     case ExitReason::count:
       break;
   }
 
-  if (handled && !write) std::memcpy(data, &value, size);
+  if (exit.fault) ++vm->faults_injected;
+  if (handled && !write && !exit.fault) std::memcpy(data, &value, size);
   cost_ = nullptr;
   exit_ = nullptr;
   return handled;
@@ -189,47 +202,6 @@ TimePs Hypervisor::exit_now(Breakdown& blame) const {
   return exit_->start_ps + exit_->cost.total();
 }
 
-void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value) {
-  constexpr u32 kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832, kTscDeadline = 0x6E0;
-  // The write happens now, after the handler's cost so far (timer_emulation
-  // below is charged first: it is part of arming the timer).
-  if (msr == kTscDeadline) charge_hv(timing_.timer_emulation_ps);
-  Breakdown blame;
-  const TimePs now = exit_now(blame);
-  switch (msr) {
-    case kX2apicIcr: {
-      // vlapic_icrlo_write_handler: fixed delivery, physical destination in
-      // bits 63:32, or the self / all-excluding-self shorthands.
-      const u8 vector = static_cast<u8>(value & 0xFF);
-      const unsigned shorthand = (value >> 18) & 3;
-      const u32 dest = static_cast<u32>(value >> 32);
-      for (unsigned i = 0; i < vm.vcpu_count; ++i) {
-        const bool hit = shorthand == 1 ? i == vcpu : shorthand == 2 ? true : shorthand == 3 ? i != vcpu : i == dest;
-        if (!hit) continue;
-        ++vm.interrupts_received;
-        if (interrupt_hook_) interrupt_hook_(vm, i, vector, now, blame, i == vcpu);
-      }
-      break;
-    }
-    case kX2apicLvtTimer:
-      vm.lvt_timer[vcpu] = static_cast<u8>(value & 0xFF);
-      break;
-    case kTscDeadline: {
-      // vlapic_set_tsc_deadline_msr: the hypervisor arms a timer for the
-      // deadline (TSC ticks at the nominal clock); it fires into this vCPU.
-
-      const TimePs deadline = timing_.core_clock.to_ps(Cycles{value});
-      const TimePs fire = std::max(deadline, now);
-
-      ++vm.interrupts_received;
-      if (interrupt_hook_) interrupt_hook_(vm, vcpu, vm.lvt_timer[vcpu], fire, blame, true);
-      break;
-    }
-    default:
-      break;  // not intercepted in the twin: no effect
-  }
-}
-
 int Hypervisor::hcall_add_vdev(Vm& caller, Vm& target, const VdevRequest& req, std::string* why) {
   auto refuse = [&](const std::string& reason) {
     if (why) *why = reason;
@@ -278,32 +250,6 @@ ept::EditResult Hypervisor::ept_del_mr(Vm& vm, Gpa gpa, u64 size) {
 void Hypervisor::invept(Vm& vm) {
   ++vm.invept_count;
   if (invept_hook_) invept_hook_(vm);
-}
-
-unsigned Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
-  constexpr u64 kMsiAddressBase = 0xFEE;  // bits 31:20 of every MSI address on x86
-  constexpr u8 kBroadcast = 0xFF;
-  if (((addr >> 20) & 0xFFF) != kMsiAddressBase) {
-    ++target.msi_undeliverable;
-    return 0;
-  }
-  const u8 dest = static_cast<u8>((addr >> 12) & 0xFF);
-  const bool logical = (addr & 0x4) != 0;
-  const u8 vector = static_cast<u8>(data & 0xFF);
-  // Sent now: at the point of the sender's exit the handler has reached.
-  Breakdown blame;
-  const TimePs at = exit_now(blame);
-  unsigned reached = 0;
-  for (unsigned i = 0; i < target.vcpu_count; ++i) {
-    // A vCPU's APIC id is its index in the VM.
-    const bool hit = logical ? (i < 8 && (dest & (1u << i))) : (dest == kBroadcast || dest == i);
-    if (!hit) continue;
-    ++reached;
-    ++target.interrupts_received;
-    if (interrupt_hook_) interrupt_hook_(target, i, vector, at, blame, false);
-  }
-  if (!reached) ++target.msi_undeliverable;
-  return reached;
 }
 
 }  // namespace ivsim

@@ -95,18 +95,32 @@ class Hypervisor {
   ept::EditResult ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot);
   ept::EditResult ept_del_mr(Vm& vm, Gpa gpa, u64 size);
 
-  // vlapic_inject_msi: decode an MSI (address 0xFEExxxxx: destination
-  // APIC id and mode; data: vector) and raise it in the destination vCPUs'
-  // virtual LAPICs through the interrupt hook. Returns the vCPUs reached.
-  unsigned inject_msi(Vm& target, u64 addr, u32 data);
+  // vlapic_inject_msi: decode an MSI (address 0xFEExxxxx: destination APIC
+  // ID, physical or logical mode, redirection hint; data: delivery mode and
+  // vector) and deliver it as ACRN does: through the destination vCPUs'
+  // virtual LAPICs (vlapic_receive_intr: fixed and lowest priority, the
+  // lowest priority arbitrated by PPR), or for a LAPIC-passthrough VM in
+  // x2APIC mode as a physical IPI to the destination vCPUs' pCPUs
+  // (inject_msi_for_lapic_pt). See models/hv/vlapic_delivery.cpp.
+  enum class MsiOutcome : u8 { delivered, bad_address, no_destination, mode_dropped };
+  MsiOutcome inject_msi(Vm& target, u64 addr, u32 data);
+
+  struct Irq {
+    u8 vector = 0;
+    bool nmi = false;
+    IrqPath path = IrqPath::posted;
+  };
 
   // Hooks the SystemC shell installs.
   void set_invept_hook(std::function<void(const Vm&)> hook) { invept_hook_ = std::move(hook); }
-  // (VM, vCPU index, vector, time sent, the sender's critical path, local:
-  // raised by the vCPU's own LAPIC, injected at VM entry without delivery)
-  using InterruptHook = std::function<void(Vm&, unsigned, u8, TimePs, const Breakdown&, bool)>;
-
+  // (VM, vCPU index, the interrupt, time sent, the sender's critical path)
+  using InterruptHook = std::function<void(Vm&, unsigned, const Irq&, TimePs, const Breakdown&)>;
   void set_interrupt_hook(InterruptHook hook) { interrupt_hook_ = std::move(hook); }
+
+  // CPUID as ACRN's guest_cpuid answers the leaves a guest asks for its
+  // APIC ID: leaf 1 EBX[31:24] the initial APIC ID, leaf 0xB EDX the x2APIC
+  // ID (and EBX/ECX the topology level); other leaves read zero.
+  static void cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]);
 
  private:
   void invept(Vm& vm);
@@ -114,7 +128,20 @@ class Hypervisor {
   // The simulated time the exit being handled has reached, and the critical
   // path to it (the exiting vCPU's work since it woke, plus the exit so far).
   TimePs exit_now(Breakdown& blame) const;
-  void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value);
+  void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
+  u64 handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
+  // apic_access_vmexit_handler: an xAPIC register access the CPU did not
+  // virtualize (writes of LDR, DFR, the ICR; reads of other registers).
+  u64 apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value);
+  // ICR writes: vlapic_write_icrlo, or vlapic_x2apic_pt_icr_access under LAPIC passthrough.
+  void send_ipi(Vm& vm, unsigned vcpu, u64 icr);
+  // The vCPUs a destination selects (vlapic_calc_dest, vlapic_calc_dest_noshort), as a mask by vCPU index.
+  u64 calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys,
+                bool lowprio) const;
+  u64 calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const;
+  void deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame);
+  // The VM uses its LAPICs in x2APIC mode (check_vm_vlapic_mode: all of them).
+  static bool all_x2apic(const Vm& vm);
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   void charge_hv(TimePs ps) {
     if (cost_) cost_->add(Component::hv, ps);

@@ -144,7 +144,15 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
   if (req.vector >= target->msix_.table_count()) return drop("vector_out_of_range");
   const pci::MsiMessage msg = target->msix_.entry(req.vector);
   if (msg.masked) return drop("entry_masked");
-  if (hv_.inject_msi(target->vm_, msg.addr, msg.data) == 0) return drop("msi_no_destination");
+  switch (hv_.inject_msi(target->vm_, msg.addr, msg.data)) {
+    case Hypervisor::MsiOutcome::delivered:
+      break;
+    case Hypervisor::MsiOutcome::mode_dropped:
+      return drop("msi_delivery_mode");
+    case Hypervisor::MsiOutcome::bad_address:
+    case Hypervisor::MsiOutcome::no_destination:
+      return drop("msi_no_destination");
+  }
   ++stats.delivered;
 }
 

@@ -213,7 +213,7 @@ TEST_CASE("the dm-land device has no MSI-X capability and no interrupt pin") {
     Guest g(c);
     status = pci_cfg_read16(g, k08, 0x06);
     pin = pci_cfg_read8(g, k08, 0x3D);
-    msix = ivshmem_setup_msix(g, *ivshmem_probe(g, k08), 0, 0xFEE0'0000ULL, 0x40);
+    msix = ivshmem_setup_msix(g, *ivshmem_probe(g, k08), 0, msi_address(g.apic_id()), 0x40);
   });
   sc_core::sc_start();
   CHECK((status & 0x10) == 0);
@@ -414,7 +414,7 @@ TEST_CASE("a VM may ring itself") {
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto d = ivshmem_probe(g, k08);
-    ivshmem_setup_msix(g, *d, 1, 0xFEE0'0000ULL, 0x42);
+    ivshmem_setup_msix(g, *d, 1, msi_address(g.apic_id()), 0x42);
     g.on_interrupt(0x42, [&](Guest&) { ++handled; });
     ivshmem_int_peer(g, *d, 0, 1);
     g.compute(100'000);  // the interrupt arrives meanwhile
@@ -429,7 +429,7 @@ TEST_CASE("a doorbell to a function-masked target is dropped and counted") {
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto d = ivshmem_probe(g, k08);
-    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL, 0x42);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x42);
     pci_cfg_write16(g, k08, 0x42, 0xC000);  // enable + function mask
     ivshmem_int_peer(g, *d, 0, 0);
   });
@@ -446,8 +446,9 @@ TEST_CASE("an MSI to a LAPIC-passthrough vCPU arrives as a physical IPI") {
   u64 refs = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
+    g.enable_x2apic();  // inject_msi_for_lapic_pt: only for a VM in x2APIC mode
     const auto d = ivshmem_probe(g, k08);
-    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL, 0x60);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x60);
     g.halt();
     woke_at = c.now_ps();
   });
@@ -477,8 +478,8 @@ TEST_CASE("one guest driver brings up the hv-land and the dm-land device the sam
     Guest g(c);
     hv = ivshmem_probe(g, k08);
     dm = ivshmem_probe(g, k09);
-    hv_msix = ivshmem_setup_msix(g, *hv, 0, 0xFEE0'0000ULL, 0x40);
-    dm_msix = ivshmem_setup_msix(g, *dm, 0, 0xFEE0'0000ULL, 0x41);
+    hv_msix = ivshmem_setup_msix(g, *hv, 0, msi_address(g.apic_id()), 0x40);
+    dm_msix = ivshmem_setup_msix(g, *dm, 0, msi_address(g.apic_id()), 0x41);
   });
   sc_core::sc_start();
   REQUIRE(hv);
@@ -577,7 +578,7 @@ TEST_CASE("an interrupt masked by the guest's task priority waits until the prio
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto d = ivshmem_probe(g, k08);
-    ivshmem_setup_msix(g, *d, 1, 0xFEE0'0000ULL, 0x42);
+    ivshmem_setup_msix(g, *d, 1, msi_address(g.apic_id()), 0x42);
     int handled = 0;
     g.on_interrupt(0x42, [&](Guest&) { ++handled; });
     g.set_task_priority(0x40);

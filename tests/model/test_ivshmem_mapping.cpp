@@ -163,7 +163,7 @@ TEST_CASE("doorbells are decoded in the hypervisor and undeliverable ones are dr
     Guest g(c);
     const auto d = ivshmem_probe(g, kBdf);
     g.compute(2'000'000);  // let the first doorbells find MSI-X still disabled
-    rt_ready = ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL, 0x31);
+    rt_ready = ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x31);
   });
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
@@ -199,7 +199,7 @@ TEST_CASE("a doorbell wakes a halted peer whose handler runs on its vCPU after e
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto d = ivshmem_probe(g, kBdf);
-    ivshmem_setup_msix(g, *d, 3, 0xFEE0'0000ULL, 0x51);
+    ivshmem_setup_msix(g, *d, 3, msi_address(g.apic_id()), 0x51);
     g.on_interrupt(0x51, [&](Guest& isr) {
       ++handler_runs;
       handled_at = isr.timestamp().time_ps;

@@ -75,7 +75,7 @@ std::pair<double, double> chase(Host& h, u64 bytes, TimePs expected) {
 Board small_board() {
   Board b;
   b.name = "small";
-  b.pcpus = {{0, 0, 0, 0, ""}, {1, 0, 0, 1, ""}, {2, 0, 1, 2, ""}, {3, 1, 0, 4, ""}};
+  b.pcpus = {{0, 0, 0, 0, "", 0}, {1, 0, 0, 1, "", 1}, {2, 0, 1, 2, "", 2}, {3, 1, 0, 4, "", 4}};
   for (unsigned p = 0; p < 4; ++p) {
     b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
     b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {p}});
@@ -312,7 +312,7 @@ namespace {
 Board cluster_board(bool l3) {
   Board b;
   b.name = "cluster";
-  for (unsigned p = 0; p < 6; ++p) b.pcpus.push_back({p, 0, p, 2 * p, ""});
+  for (unsigned p = 0; p < 6; ++p) b.pcpus.push_back({p, 0, p, 2 * p, "", 2 * p});
   for (unsigned p = 0; p < 6; ++p) b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
   b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {0}});
   b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {1}});
@@ -377,7 +377,7 @@ TEST_CASE("QEMU's fake topology, an L2 and an L3 per vCPU, gives one LLC instanc
   Board b;
   b.name = "qemu-like";
   for (unsigned p = 0; p < 12; ++p) {
-    b.pcpus.push_back({p, 0, p, p, ""});
+    b.pcpus.push_back({p, 0, p, p, "", p});
     b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
     b.caches.push_back({2, 3, 4 * 1024 * 1024, 16, 64, false, {p}});
     b.caches.push_back({3, 3, 16 * 1024 * 1024, 16, 64, false, {p}});

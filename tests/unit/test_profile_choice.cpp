@@ -36,7 +36,7 @@ Board make_board(unsigned family, unsigned model, unsigned p_cores, unsigned smt
     for (unsigned c = 0; c < p_cores; ++c) {
       std::vector<unsigned> threads;
       for (unsigned t = 0; t < smt; ++t) {
-        b.pcpus.push_back({id, s, c, 2 * c + t, types ? "Core" : ""});
+        b.pcpus.push_back({id, s, c, 2 * c + t, types ? "Core" : "", 2 * c + t});
         b.caches.push_back({1, 1, u64{l1d_kib} * 1024, 12, 64, false, {id}});
         threads.push_back(id);
         llc.push_back(id++);
@@ -46,7 +46,7 @@ Board make_board(unsigned family, unsigned model, unsigned p_cores, unsigned smt
     for (unsigned k = 0; k < e_clusters; ++k) {
       std::vector<unsigned> cluster;
       for (unsigned c = 0; c < 4; ++c) {
-        b.pcpus.push_back({id, s, 64 + 4 * k + c, 128 + 4 * k + c, "Atom"});
+        b.pcpus.push_back({id, s, 64 + 4 * k + c, 128 + 4 * k + c, "Atom", 128 + 4 * k + c});
         b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {id}});
         cluster.push_back(id);
         llc.push_back(id++);

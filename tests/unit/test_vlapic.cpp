@@ -32,3 +32,39 @@ TEST_CASE("the task priority holds back interrupts of its class and below, and r
   CHECK(l.deliverable() == 0x52);
   CHECK_FALSE(l.accept(0x0E));  // exception vectors
 }
+
+TEST_CASE("the vLAPIC's ID register and LDR follow its mode, as vlapic_reset and vlapic_build_x2apic_id set them") {
+  VLapic l(0x23, false);
+  CHECK(l.id_register() == 0x23u << 24);  // xAPIC: the ID in bits 31:24
+  CHECK(l.ldr() == 0);
+  CHECK(l.dfr() == 0xFFFF'FFFFu);  // flat model
+  CHECK((l.apic_base() & VLapic::kApicBaseExtd) == 0);
+  REQUIRE(l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd));
+  CHECK(l.x2apic());
+  CHECK(l.id_register() == 0x23u);
+  // Cluster (ID & 0xFFFF0) >> 4 = 2, logical bit ID & 0xF = 3.
+  CHECK(l.ldr() == ((2u << 16) | (1u << 3)));
+  l.write_ldr(0xFF00'0000u);  // read-only in x2APIC mode
+  CHECK(l.ldr() == ((2u << 16) | (1u << 3)));
+  // x2APIC back to xAPIC without disabling first is refused (#GP).
+  CHECK_FALSE(l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable));
+}
+
+TEST_CASE("logical destinations match as is_dest_field_matched: xAPIC flat and cluster, x2APIC cluster") {
+  VLapic flat(1);
+  flat.write_ldr(0x04u << 24);
+  CHECK(flat.matches_logical(0x04));
+  CHECK(flat.matches_logical(0x0F));
+  CHECK_FALSE(flat.matches_logical(0x02));
+  VLapic cluster(1);
+  cluster.write_dfr(0x0000'0000u);  // cluster model
+  cluster.write_ldr(0x32u << 24);   // cluster 3, logical bit 1
+  CHECK(cluster.matches_logical(0x32));
+  CHECK(cluster.matches_logical(0x3F));
+  CHECK_FALSE(cluster.matches_logical(0x22));  // another cluster
+  CHECK_FALSE(cluster.matches_logical(0x34));  // another member
+  VLapic x2(0x12);
+  x2.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);  // cluster 1, bit 2
+  CHECK(x2.matches_logical((1u << 16) | 0x4));
+  CHECK_FALSE(x2.matches_logical(0x4));  // cluster 0
+}

@@ -1,0 +1,296 @@
+// The hypervisor's side of the virtual LAPICs (hypervisor/arch/x86/guest/
+// vlapic.c, vmsr.c, vcpuid.c): which vCPUs a destination selects, MSIs and
+// IPIs by delivery mode, the x2APIC MSRs a guest reads and writes, the
+// LAPIC-passthrough paths that end in a physical IPI, and CPUID's APIC IDs.
+#include <fmt/format.h>
+
+#include "models/hv/hypervisor.h"
+
+namespace ivsim {
+
+namespace {
+
+// IA32 MSRs and x2APIC MSRs (x2APIC register offset / 16 + 0x800).
+constexpr u32 kMsrApicBase = 0x1B;
+constexpr u32 kMsrTscDeadline = 0x6E0;
+constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
+constexpr u32 kX2apicId = 0x802, kX2apicLdr = 0x80D, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
+
+// Delivery modes (ICR bits 10:8, MSI data bits 10:8).
+constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
+                   kDelExtInt = 7;
+// ICR destination shorthands (bits 19:18).
+constexpr unsigned kShortNone = 0, kShortSelf = 1, kShortAllIncSelf = 2, kShortAllExcSelf = 3;
+
+constexpr u64 bit(unsigned i) { return u64{1} << i; }
+
+}  // namespace
+
+bool Hypervisor::all_x2apic(const Vm& vm) {
+  for (const VLapic* l : vm.vlapics)
+    if (!l->x2apic()) return false;
+  return !vm.vlapics.empty();
+}
+
+u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const {
+  u64 mask = 0;
+  const unsigned n = static_cast<unsigned>(vm.vlapics.size());
+  if (broadcast) return n >= 64 ? ~u64{0} : bit(n) - 1;
+  if (phys) {
+    // vm_apicid2vcpu_id: the vCPU whose APIC ID this is, if any.
+    for (unsigned i = 0; i < n; ++i)
+      if (vm.vlapics[i]->apic_id() == dest) return bit(i);
+    return 0;
+  }
+  int lowest = -1;
+  for (unsigned i = 0; i < n; ++i) {
+    if (!vm.vlapics[i]->matches_logical(dest)) continue;
+    if (!lowprio)
+      mask |= bit(i);
+    else if (lowest < 0 || vm.vlapics[static_cast<unsigned>(lowest)]->ppr() > vm.vlapics[i]->ppr())
+      lowest = static_cast<int>(i);  // the lowest processor priority wins; ties the first
+  }
+  if (lowprio && lowest >= 0) mask = bit(static_cast<unsigned>(lowest));
+  return mask;
+}
+
+u64 Hypervisor::calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys,
+                          bool lowprio) const {
+  const unsigned n = static_cast<unsigned>(vm.vlapics.size());
+  const u64 all = n >= 64 ? ~u64{0} : bit(n) - 1;
+  switch (shorthand) {
+    case kShortNone:
+      return calc_dest_noshort(vm, broadcast, dest, phys, lowprio);
+    case kShortSelf:
+      return bit(vcpu);
+    case kShortAllIncSelf:
+      return all;
+    case kShortAllExcSelf:
+      return all & ~bit(vcpu);
+    default:
+      return 0;
+  }
+}
+
+void Hypervisor::deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame) {
+  if (irq.nmi)
+    ++vm.nmis_received;
+  else
+    ++vm.interrupts_received;
+  if (interrupt_hook_) interrupt_hook_(vm, vcpu, irq, at, blame);
+}
+
+Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
+  constexpr u64 kMsiAddressBase = 0xFEE;  // bits 31:20 of every MSI address on x86
+  if (((addr >> 20) & 0xFFF) != kMsiAddressBase) {
+    ++target.msi_undeliverable;
+    return MsiOutcome::bad_address;
+  }
+  const u32 dest = static_cast<u32>((addr >> 12) & 0xFF);
+  const bool phys = (addr & 0x4) == 0;  // destination mode
+  const bool rh = (addr & 0x8) != 0;    // redirection hint
+  const unsigned mode = (data >> 8) & 0x7;
+  const u8 vector = static_cast<u8>(data & 0xFF);
+  // Sent now: at the point of the sender's exit the handler has reached.
+  Breakdown blame;
+  const TimePs at = exit_now(blame);
+
+  if (target.lapic_pt && all_x2apic(target)) {
+    // inject_msi_for_lapic_pt: the destination among the VM's vCPUs, then a
+    // physical IPI (logical destination: the pCPUs' LDRs) in the MSI's own
+    // delivery mode, which the hardware delivers to the guest directly.
+    const u64 mask = calc_dest_noshort(target, false, dest, phys, false);
+    if (!mask) {
+      ++target.msi_undeliverable;
+      return MsiOutcome::no_destination;
+    }
+    if (mode != kDelFixed && mode != kDelLowPri && mode != kDelNmi) {
+      // INIT, SIPI, SMI, ExtINT to a pCPU running a guest: not a guest interrupt.
+      ++target.msi_mode_dropped;
+      return MsiOutcome::mode_dropped;
+    }
+    for (unsigned i = 0; i < target.vlapics.size(); ++i)
+      if (mask & bit(i)) deliver(target, i, Irq{vector, mode == kDelNmi, IrqPath::physical_ipi}, at, blame);
+    return MsiOutcome::delivered;
+  }
+
+  // inject_msi_for_non_lapic_pt -> vlapic_receive_intr: only fixed, lowest
+  // priority and ExtINT are accepted; the redirection hint asks for lowest
+  // priority; "dest" is the legacy 8-bit field, never a broadcast.
+  if (mode != kDelFixed && mode != kDelLowPri && mode != kDelExtInt) {
+    ++target.msi_mode_dropped;
+    return MsiOutcome::mode_dropped;
+  }
+  const bool lowprio = mode == kDelLowPri || rh;
+  const u64 mask = calc_dest_noshort(target, false, dest, phys, lowprio);
+  if (!mask) {
+    ++target.msi_undeliverable;
+    return MsiOutcome::no_destination;
+  }
+  if (mode == kDelExtInt) {
+    // vcpu_inject_extint hands the vector to the virtual PIC, which the twin
+    // does not model.
+    ++target.msi_mode_dropped;
+    return MsiOutcome::mode_dropped;
+  }
+  for (unsigned i = 0; i < target.vlapics.size(); ++i)
+    if (mask & bit(i)) deliver(target, i, Irq{vector, false, IrqPath::posted}, at, blame);
+  return MsiOutcome::delivered;
+}
+
+void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  const u32 icr_low = static_cast<u32>(icr);
+  const u32 dest = static_cast<u32>(icr >> 32);  // x2APIC: the whole high half
+  const u8 vector = static_cast<u8>(icr_low & 0xFF);
+  const unsigned mode = (icr_low >> 8) & 0x7;
+  const bool phys = (icr_low & (1u << 11)) == 0;
+  const unsigned shorthand = (icr_low >> 18) & 0x3;
+  const bool broadcast = dest == 0xFFFF'FFFFu;
+
+  if (vm.lapic_pt) {
+    // vlapic_x2apic_pt_icr_access: each destination vCPU gets a physical
+    // IPI at its pCPU's APIC ID, the delivery mode kept; INIT/SIPI emulated.
+    const u64 mask = calc_dest(vm, vcpu, shorthand, broadcast, dest, phys, false);
+    for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
+      if (!(mask & bit(i))) continue;
+      if (mode == kDelInit || mode == kDelStartup || mode == kDelSmi || mode == kDelLowPri || mode == kDelExtInt) {
+        ++vm.ipis_dropped;  // vlapic_process_init_sipi: AP start-up is not modelled (see docs/devices.md)
+        continue;
+      }
+      deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : IrqPath::physical_ipi}, now, blame);
+    }
+    return;
+  }
+
+  // vlapic_write_icrlo.
+  if (mode == kDelFixed && vector < VLapic::kFirstVector) {
+    ++vm.ipis_dropped;  // APIC_ESR_SEND_ILLEGAL_VECTOR
+    return;
+  }
+  if ((shorthand == kShortSelf || shorthand == kShortAllIncSelf) &&
+      (mode == kDelNmi || mode == kDelInit || mode == kDelStartup)) {
+    ++vm.ipis_dropped;  // "Invalid ICR value"
+    return;
+  }
+  const u64 mask = calc_dest(vm, vcpu, shorthand, broadcast, dest, phys, false);
+  for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
+    if (!(mask & bit(i))) continue;
+    if (mode == kDelFixed || mode == kDelNmi)
+      deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : IrqPath::posted}, now, blame);
+    else
+      ++vm.ipis_dropped;  // INIT/SIPI (AP start-up, not modelled), SMI ("do not support"), lowest priority (unhandled)
+  }
+}
+
+void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit) {
+  VLapic& lapic = *vm.vlapics.at(vcpu);
+  // x2APIC MSRs with the LAPIC in xAPIC mode: #GP (vlapic_x2apic_write).
+  if (msr >= kX2apicFirst && msr <= kX2apicLast && !lapic.x2apic()) {
+    exit.fault = "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode";
+    return;
+  }
+  // The write happens now, after the handler's cost so far (timer_emulation
+  // below is charged first: it is part of arming the timer).
+  if (msr == kMsrTscDeadline) charge_hv(timing_.timer_emulation_ps);
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  switch (msr) {
+    case kMsrApicBase:
+      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR.
+      if (!lapic.write_apic_base(value)) exit.fault = "#GP: IA32_APIC_BASE write the LAPIC refuses";
+      break;
+    case kX2apicIcr:
+      send_ipi(vm, vcpu, value);
+      break;
+    case kX2apicLvtTimer:
+      vm.lvt_timer[vcpu] = static_cast<u8>(value & 0xFF);
+      break;
+    case kMsrTscDeadline: {
+      // vlapic_set_tsc_deadline_msr: the hypervisor arms a timer for the
+      // deadline (TSC ticks at the nominal clock); it fires into this vCPU.
+      const TimePs deadline = timing_.core_clock.to_ps(Cycles{value});
+      const TimePs fire = std::max(deadline, now);
+      deliver(vm, vcpu, Irq{vm.lvt_timer[vcpu], false, IrqPath::local}, fire, blame);
+      break;
+    }
+    default:
+      break;  // not intercepted in the twin: no effect
+  }
+}
+
+u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value) {
+  VLapic& lapic = *vm.vlapics.at(vcpu);
+  if (lapic.x2apic()) return write ? 0 : ~u64{0};  // the page is not the LAPIC's in x2APIC mode
+  if (!write) return 0;                             // registers the twin does not model read 0
+  const u32 v = static_cast<u32>(value);
+  switch (offset) {
+    case 0xD0:
+      lapic.write_ldr(v);  // vlapic_write_ldr
+      break;
+    case 0xE0:
+      lapic.write_dfr(v);  // vlapic_write_dfr
+      break;
+    case 0x310:
+      vm.xapic_icr_high[vcpu] = v;
+      break;
+    case 0x300: {
+      // vlapic_write_icrlo in xAPIC mode: the destination is ICR_HI[31:24],
+      // 0xFF the broadcast.
+      const u32 dest = vm.xapic_icr_high[vcpu] >> 24;
+      send_ipi(vm, vcpu, (u64{dest == 0xFF ? 0xFFFF'FFFFu : dest} << 32) | v);
+      break;
+    }
+    default:
+      break;  // EOI (the twin's handlers end with one), timers, LVTs: not modelled here
+  }
+  return 0;
+}
+
+u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit) {
+  const VLapic& lapic = *vm.vlapics.at(vcpu);
+  switch (msr) {
+    case kMsrApicBase:
+      return lapic.apic_base();  // vlapic_get_apicbase
+    case kX2apicId:
+    case kX2apicLdr:
+      // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
+      if (!lapic.x2apic()) break;
+      return msr == kX2apicId ? lapic.id_register() : lapic.ldr();
+    default:
+      break;
+  }
+  // rdmsr_vmexit_handler: an MSR it does not emulate gets #GP.
+  exit.fault = "#GP: RDMSR of an MSR the hypervisor does not emulate";
+  return 0;
+}
+
+void Hypervisor::cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) {
+  regs[0] = regs[1] = regs[2] = regs[3] = 0;
+  switch (leaf) {
+    case 0x0:
+      regs[0] = 0xB;  // the highest standard leaf answered here
+      break;
+    case 0x1:
+      // guest_cpuid: EBX[31:24] the initial APIC ID; ECX bit 21: x2APIC.
+      regs[1] = (lapic.apic_id() & 0xFFu) << 24;
+      regs[2] = 1u << 21;
+      break;
+    case 0xB:
+      // Extended topology: EDX the x2APIC ID, whatever the subleaf; EBX/ECX
+      // the level (SMT at subleaf 0, core at 1), no deeper levels.
+      regs[3] = lapic.apic_id();
+      if (subleaf <= 1) {
+        regs[1] = 1;
+        regs[2] = (subleaf + 1) << 8 | subleaf;
+      } else {
+        regs[2] = subleaf;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace ivsim

@@ -1,0 +1,281 @@
+// Interrupt addressing and delivery as ACRN's vlapic.c does it, driven by
+// guest programs: every vCPU has its pCPU's APIC ID (vlapic_create), which a
+// guest reads from the x2APIC ID MSR, the xAPIC ID register or CPUID; MSIs
+// are matched against APIC IDs and logical destinations and accepted only in
+// fixed and lowest-priority mode (vlapic_receive_intr); IPIs by mode as
+// vlapic_write_icrlo; LAPIC passthrough as physical IPIs
+// (inject_msi_for_lapic_pt, vlapic_x2apic_pt_icr_access).
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "models/hv/ivshmem_device.h"
+#include "tests/support/testbench.h"
+#include "workloads/ivshmem_driver.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+
+// two_vm_scenario on cfl-k700-i7: RT_VM on pCPU 3 (APIC ID 0x6), HMI_VM on
+// pCPU 5 (APIC ID 0xA), as the board file's apic_id says.
+constexpr u32 kRtApicId = 0x6;
+
+IvshmemDevice& hv_device(Platform& p, VmId vm) {
+  for (const auto& d : p.hypervisor().ivshmem_devices())
+    if (d->vm().id == vm) return *d;
+  throw std::logic_error("no device");
+}
+
+// An MSI-X entry 0 of RT_VM's device pointed at (addr, data); HMI_VM rings it.
+struct Ring {
+  u64 addr;
+  u32 data;
+};
+
+}  // namespace
+
+TEST_CASE("a vCPU's APIC ID is its pCPU's, read through the xAPIC ID register, the x2APIC ID MSR and CPUID") {
+  test::Bench b(test::two_vm_scenario());
+  u32 xapic = 0, x2apic = 0, leaf1 = 0, leaf_b = 0;
+  u64 loads = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    xapic = g.load<u32>(0xFEE0'0020) >> 24;  // xAPIC mode at reset (vlapic_reset)
+    g.enable_x2apic();                       // vlapic_set_apicbase
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)];
+    loads = c.counters().loads;
+    x2apic = static_cast<u32>(g.rdmsr(0x802));
+    // Read from the virtual-APIC page: no exit.
+    CHECK(c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)] == before);
+    CHECK(c.counters().loads == loads + 1);
+    leaf1 = g.cpuid(1)[1] >> 24;  // guest_cpuid: EBX[31:24] the initial APIC ID
+    leaf_b = g.cpuid(0xB)[3];     // EDX: the x2APIC ID
+  });
+  sc_core::sc_start();
+  CHECK(xapic == kRtApicId);
+  CHECK(x2apic == kRtApicId);
+  CHECK(leaf1 == kRtApicId);
+  CHECK(leaf_b == kRtApicId);
+  CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::cpuid)] == 2);
+  CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::msr_write)] == 1);  // the APIC base
+}
+
+TEST_CASE("a LAPIC-passthrough VM's x2APIC ID read exits: ACRN intercepts it") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  u32 id = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    id = static_cast<u32>(g.rdmsr(0x802));
+  });
+  sc_core::sc_start();
+  CHECK(id == kRtApicId);
+  // The APIC base read of enable_x2apic and the ID read (vlapic_x2apic_read).
+  CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::msr_read)] == 2);
+}
+
+TEST_CASE("an x2APIC MSR in xAPIC mode gets #GP: the guest program stops and the report counts it") {
+  test::Bench b(test::two_vm_scenario());
+  std::string error;
+  bool after = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    try {
+      g.wrmsr(0x830, (u64{kRtApicId} << 32) | 0x40);  // the ICR, without enabling x2APIC
+      after = true;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(after);
+  CHECK(error.find("#GP") == 0);
+  CHECK(b.vm(0).faults_injected == 1);
+  CHECK(b.vm(0).interrupts_received == 0);
+}
+
+TEST_CASE("an MSI reaches the vCPU whose APIC ID it names, and no other") {
+  test::Bench b(test::two_vm_scenario());
+  int handled = 0;
+  std::vector<std::string> dropped;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.on_interrupt(0x41, [&](Guest&) { ++handled; });
+    // Entry v of the MSI-X table: to APIC 6 (us), 0 (no such vCPU), 0xA
+    // (HMI_VM's pCPU, another VM), 0xFF (not a broadcast for an MSI).
+    const u32 ids[] = {kRtApicId, 0, 0xA, 0xFF};
+    for (u16 v = 0; v < 4; ++v) ivshmem_setup_msix(g, *d, v, msi_address(ids[v]), 0x41);
+    for (u16 v = 0; v < 4; ++v) ivshmem_int_peer(g, *d, 0, v);
+    g.compute(100'000);
+  });
+  sc_core::sc_start();
+  CHECK(handled == 1);
+  const DoorbellStats& s = hv_device(*b.platform, 0).region().doorbells;
+  CHECK(s.delivered == 1);
+  CHECK(s.dropped.at("msi_no_destination") == 3);
+  CHECK(b.vm(2).interrupts_received == 0);
+}
+
+TEST_CASE("an MSI in NMI, SMI or INIT mode is dropped, fixed and lowest priority are delivered (vlapic_receive_intr)") {
+  test::Bench b(test::two_vm_scenario());
+  int handled = 0, nmis = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.on_interrupt(0x42, [&](Guest&) { ++handled; });
+    g.on_interrupt(kNmiVector, [&](Guest&) { ++nmis; });
+    const u32 modes[] = {0 /*fixed*/, 1 /*lowest priority*/, 2 /*SMI*/, 4 /*NMI*/, 5 /*INIT*/};
+    for (u16 v = 0; v < 5; ++v) ivshmem_setup_msix(g, *d, v, msi_address(g.apic_id()), (modes[v] << 8) | 0x42);
+    for (u16 v = 0; v < 5; ++v) {
+      ivshmem_int_peer(g, *d, 0, v);
+      g.compute(10'000);
+    }
+  });
+  sc_core::sc_start();
+  CHECK(handled == 2);
+  CHECK(nmis == 0);
+  const DoorbellStats& s = hv_device(*b.platform, 0).region().doorbells;
+  CHECK(s.delivered == 2);
+  CHECK(s.dropped.at("msi_delivery_mode") == 3);
+  CHECK(b.vm(0).msi_mode_dropped == 3);
+}
+
+TEST_CASE("a lowest-priority MSI to an x2APIC cluster destination goes to the matching vCPU with the lower processor priority") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {1, 2};  // RT_VM: vCPU 0 (APIC 2), vCPU 1 (APIC 4): cluster 0, LDR bits 2 and 4
+  test::Bench b(s);
+  int on0 = 0, on1 = 0;
+  bool ready1 = false, armed = false;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();  // vlapic_build_x2apic_id: LDR = cluster << 16 | 1 << (ID & 0xF)
+    CHECK(g.rdmsr(0x80D) == (1u << 2));
+    g.on_interrupt(0x51, [&](Guest&) { ++on0; });
+    g.set_task_priority(0x40);  // busier: a higher processor priority
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL | 0x4 | (u64{(1u << 2) | (1u << 4)} << 12), (1u << 8) | 0x51);
+    while (!ready1) g.compute(1000);
+    armed = true;
+    ivshmem_int_peer(g, *d, 0, 0);
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x51, [&](Guest&) { ++on1; });
+    ready1 = true;
+    while (!armed) g.compute(1000);
+    g.compute(100'000);
+  });
+  sc_core::sc_start();
+  CHECK(on0 == 0);
+  CHECK(on1 == 1);
+}
+
+TEST_CASE("lowest priority among xAPIC flat logical destinations picks the lower PPR") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  int on0 = 0, on1 = 0;
+  bool ready1 = false, armed = false;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u32>(0xFEE0'00D0, 1u << 24);  // LDR: logical ID bit 0 (flat model, the DFR's reset value)
+    g.on_interrupt(0x51, [&](Guest&) { ++on0; });
+    g.set_task_priority(0x40);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL | 0x4 | (u64{0x3} << 12), (1u << 8) | 0x51);  // logical 0b11
+    while (!ready1) g.compute(1000);
+    armed = true;
+    ivshmem_int_peer(g, *d, 0, 0);
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u32>(0xFEE0'00D0, 2u << 24);  // logical ID bit 1
+    g.on_interrupt(0x51, [&](Guest&) { ++on1; });
+    ready1 = true;
+    while (!armed) g.compute(1000);
+    g.compute(100'000);
+  });
+  sc_core::sc_start();
+  CHECK(on0 == 0);  // PPR 0x40
+  CHECK(on1 == 1);  // PPR 0: the lowest
+}
+
+TEST_CASE("IPIs by ICR mode: fixed and NMI delivered (NMI past the task priority), lowest priority and SMI ignored") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  int fixed = 0, nmis = 0;
+  bool ready = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x61, [&](Guest&) { ++fixed; });
+    g.on_interrupt(kNmiVector, [&](Guest&) { ++nmis; });
+    g.set_task_priority(0xF0);  // blocks every vector, not an NMI
+    ready = true;
+    g.compute(200'000);
+    g.set_task_priority(0);
+    g.compute(10'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    const u64 to_peer = u64{8} << 32;  // vCPU 1's APIC ID (pCPU 4)
+    g.wrmsr(0x830, to_peer | (0u << 8) | 0x61);  // fixed
+    g.wrmsr(0x830, to_peer | (4u << 8) | 0x00);  // NMI
+    g.wrmsr(0x830, to_peer | (1u << 8) | 0x61);  // lowest priority: "Unhandled icrlo write"
+    g.wrmsr(0x830, to_peer | (2u << 8) | 0x61);  // SMI: "do not support"
+  });
+  sc_core::sc_start();
+  CHECK(nmis == 1);
+  CHECK(fixed == 1);  // once the task priority drops
+  CHECK(b.vm(0).ipis_dropped == 2);
+  CHECK(b.vm(0).nmis_received == 1);
+}
+
+TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject_msi_for_lapic_pt keeps the mode)") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  int nmis = 0;
+  TimePs rung_at = 0, taken_at = 0;
+  bool armed = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kNmiVector, [&](Guest& isr) {
+      ++nmis;
+      taken_at = isr.timestamp().time_ps;
+    });
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), (4u << 8) | 0x00);
+    armed = true;
+    g.halt();
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    while (!armed) g.compute(1000);
+    g.compute(100'000);
+    rung_at = c.now_ps();
+    ivshmem_int_peer(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  CHECK(nmis == 1);
+  CHECK(b.vm(0).nmis_received == 1);
+  // A physical IPI: irq_lapic_pt_delivery, not the posted-interrupt path.
+  CHECK(taken_at - rung_at > b.timing.irq_lapic_pt_delivery_ps);
+  CHECK(taken_at - rung_at < b.timing.irq_posted_delivery_ps + b.timing.irq_lapic_pt_delivery_ps +
+                                 b.timing.hlt_wakeup_ps + b.timing.vm_exit_entry_ps * 2 + b.timing.isr_entry_ps +
+                                 b.timing.mmio_decode_ps + b.timing.hv_mmio_handler_ps);
+}
