@@ -5,8 +5,9 @@
 namespace ivsim {
 
 namespace {
+constexpr u64 kMem64 = 0x4;          // memory BAR, 64-bit
 constexpr u64 kMem64Prefetch = 0xC;  // memory BAR, 64-bit, prefetchable
-}
+}  // namespace
 
 u64 BarAllocator::take(u64& next, u64 end, u64 size) {
   // Each BAR is naturally aligned; sizes below a page get a page.
@@ -23,7 +24,8 @@ IvshmemBarValues BarAllocator::allocate_ivshmem(u64 shm_size) {
   v.bar1 = static_cast<u32>(take(next32_, kWindow32End, kPageSize4K));
   const bool low = order_ == LoadOrder::post_launched && shm_size <= kDmLowBarLimit;
   const u64 base = low ? take(next32_, kWindow32End, shm_size) : take(next64_, kWindow64End, shm_size);
-  v.bar2 = base | kMem64Prefetch;
+  // pci_emul_alloc_pbar: below 4 GiB a 64-bit BAR is not prefetchable.
+  v.bar2 = base | (low ? kMem64 : kMem64Prefetch);
   return v;
 }
 

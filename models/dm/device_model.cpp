@@ -12,7 +12,8 @@ DeviceModel::DeviceModel(Hypervisor& hv, Vm& service_vm, Vm& vm, ShmNamespace& s
 bool DeviceModel::add_ivshmem(const IvshmemArgument& arg, std::string& error) {
   if (arg.name.rfind("hv:/", 0) == 0) {
     // create_ivshmem_from_hv: the hypervisor emulates it from now on.
-    VdevRequest req{arg.name, arg.size, arg.bdf, arg.bar0, arg.bar1, arg.bar2};
+    // create_ivshmem_from_hv: BAR2 always 64-bit prefetchable.
+    VdevRequest req{arg.name, arg.size, arg.bdf, arg.bar0, arg.bar1, arg.bar2 | 0xC};
     std::string why;
     if (hv_.hcall_add_vdev(service_vm_, vm_, req, &why) != 0) {
       error = "HC_ADD_VDEV " + arg.name + " failed (-EINVAL): " + why;

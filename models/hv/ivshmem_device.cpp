@@ -46,6 +46,16 @@ IvshmemDevice::IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci:
   cfg_.declare_bar(kBarRegisters, pci::BarKind::mem32, IvshmemRegisters::kBarSize, false, bar0);
   cfg_.declare_bar(kBarMsix, pci::BarKind::mem32, pci::kMsixBarSize, false, bar1);
   cfg_.declare_bar(kBarShm, pci::BarKind::mem64, region.size, true, bar2);
+  // write_ivshmem_vdev_cfg: BAR0-BAR3 (nr_bars = 4) follow the BAR rules,
+  // the MSI-X capability write_vmsix_cap_reg's mask; every other byte is
+  // stored as written in this VM's copy (pci_vdev_write_vcfg), so a guest
+  // may overwrite its own view of the IDs, the class, the capability pointer
+  // or BAR4/5. The device's behaviour does not read them back.
+  cfg_.set_bar_count(4);
+  const u32 cap = msix_.capability_offset();
+  for (u32 off = 0; off < pci::kConfigBytes; ++off)
+    if ((off < pci::kBar0 || off >= pci::bar_offset(4)) && (off < cap || off >= cap + pci::kMsixCapLength))
+      cfg_.set_write_mask(off, 1, 0xFF);
   // ivshmem_server_bind_peer
   region_.doorbell_peers.at(vm.id) = this;
 }

@@ -6,7 +6,6 @@ namespace ivsim::pci {
 
 namespace {
 
-constexpr u32 kConfigBytes = 256;  // PCI_CONFIG_SPACE_SIZE (legacy space; no extended capabilities)
 
 // ACRN pci_is_valid_access (hypervisor/include/hw/pci.h): 1, 2 or 4 bytes,
 // naturally aligned. Accesses failing it never reach the vdev.
@@ -158,7 +157,7 @@ u32 ConfigSpace::read(u32 off, unsigned size) const {
 std::optional<BarUpdate> ConfigSpace::write(u32 off, unsigned size, u32 value) {
   if (!valid_access(off, size)) return std::nullopt;  // dropped, as pci_is_valid_access
   value &= size_mask(size);
-  if (off >= kBar0 && off < bar_offset(kNumBars)) return write_bar((off - kBar0) / 4, value);
+  if (off >= kBar0 && off < bar_offset(nr_bars_)) return write_bar((off - kBar0) / 4, value);
   store_masked(off, size, value);
   return std::nullopt;
 }
@@ -211,6 +210,11 @@ u32 ConfigSpace::add_capability(u8 cap_id, u32 len) {
   last_cap_ = capoff;
   next_cap_ = capoff + reallen;
   return capoff;
+}
+
+void ConfigSpace::store_raw(u32 off, unsigned size, u32 value) {
+  if (!valid_access(off, size)) return;
+  for (unsigned i = 0; i < size; ++i) bytes_[off + i] = static_cast<u8>(value >> (8 * i));
 }
 
 void ConfigSpace::set_write_mask(u32 off, unsigned size, u32 mask) {

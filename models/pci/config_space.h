@@ -28,6 +28,7 @@ constexpr u32 kInterruptLine = 0x3C;
 constexpr u32 kInterruptPin = 0x3D;
 constexpr u32 kHeaderLength = 0x40;  // PCI_CFG_HEADER_LENGTH: first capability goes here
 
+constexpr u32 kConfigBytes = 256;  // PCI_CONFIG_SPACE_SIZE (legacy space; no extended capabilities)
 constexpr u16 kStatusCapList = 0x0010;
 constexpr u8 kHeaderTypeMultiFunction = 0x80;
 constexpr unsigned kNumBars = 6;
@@ -100,6 +101,12 @@ class ConfigSpace {
   // Make bits writable by the guest (defaults: Command register only). Has
   // no effect on BAR registers.
   void set_write_mask(u32 off, unsigned size, u32 mask);
+  // How many BAR registers from BAR0 the BAR rules govern (a vdev's
+  // nr_bars); the registers after them are ordinary bytes. Default 6.
+  void set_bar_count(unsigned n) { nr_bars_ = n; }
+  // Stores bytes as they are written, bypassing the write masks and the BAR
+  // rules (pci_vdev_write_vcfg, acrn-dm's CFGWRITE).
+  void store_raw(u32 off, unsigned size, u32 value);
 
   u8 raw_u8(u32 off) const { return bytes_[off]; }
   u16 raw_u16(u32 off) const;
@@ -120,6 +127,7 @@ class ConfigSpace {
   std::array<bool, kNumBars> mem64_hi_{};  // vbar->is_mem64hi
   std::array<bool, kNumBars> sizing_{};    // vbar->sizing: last guest write to this register was all-ones
   std::array<bool, kNumBars> decoded_{};   // at the lower index: guest has written this BAR (pair) since reset
+  unsigned nr_bars_ = kNumBars;
   u32 last_cap_ = 0;
   u32 next_cap_ = kHeaderLength;
 };
