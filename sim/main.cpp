@@ -24,9 +24,13 @@
 #include "sim/atomic_file.h"
 #include "sim/c2c_matrix.h"
 #include "sim/calibrate.h"
+#include "sim/compare.h"
+#include "sim/merge.h"
+#include "sim/plot.h"
 #include "sim/run.h"
 #include "sim/scenario_input.h"
 #include "sim/show.h"
+#include "sim/sweep.h"
 
 #ifndef IVSIM_VERSION
 #define IVSIM_VERSION "unknown"
@@ -107,6 +111,12 @@ int cli(int argc, char** argv) {
   bool force_progress = false;
   run->add_flag("--progress", force_progress,
                 "Print the progress line even when stderr is not a terminal (a line every few seconds, for CI logs)");
+  run->add_option("--trace", options.trace_path,
+                  "Write the run's timeline as Chrome trace-event JSON (open it in the Perfetto UI)");
+  std::string trace_window;
+  run->add_option("--trace-window", trace_window,
+                  "Keep only this part of the timeline in --trace/--vcd: T0:T1 with units, e.g. 1ms:1.2ms");
+  run->add_option("--vcd", options.vcd_path, "Write the vCPUs' interrupt lines as a VCD file (for GTKWave)");
   // The log level is accepted after the subcommand too ("ivsim run --log-level debug").
   add_log_level(run, log_level);
 
@@ -137,6 +147,65 @@ int cli(int argc, char** argv) {
   std::string matrix_board;
   calibrate->add_option("--c2c-matrix", matrix_board,
                         "Instead, print the core-to-core latency of every pCPU pair of this board (name or XML)");
+
+  // sweep
+  CLI::App* sweep = app.add_subcommand(
+      "sweep", "Run a scenario over the cartesian product of --vary values, one ivsim run process per point");
+  ScenarioArgs sweep_args;
+  add_scenario_options(sweep, sweep_args, true);
+  std::string sweep_seed, sweep_shard;
+  std::vector<std::string> varies;
+  ivsim::SweepOptions sweep_opts;
+  sweep->add_option("--seed", sweep_seed, "Random seed of every point; same as --set run.seed=N");
+  sweep->add_option("--vary", varies, "A field and its values: key.path=v1,v2,... (repeatable: the product)")
+      ->required()
+      ->allow_extra_args(false);
+  sweep->add_option("--out", sweep_opts.out_dir, "Folder for the points' reports and results.csv/.json")->required();
+  sweep->add_option("--jobs,-j", sweep_opts.jobs, "Points run at once (default: one per core)");
+  sweep->add_option("--shard", sweep_shard,
+                    "Run only slice I of N (0 <= I < N): the points whose index % N == I; default: the Slurm job "
+                    "array's task, when run in one");
+  sweep->add_flag("--retry-failed", sweep_opts.retry_failed, "Run again the points recorded as failed");
+  sweep->add_flag("--progress", sweep_opts.progress_log,
+                  "A progress line per finished point even when stderr is not a terminal (for CI logs)");
+  sweep->add_flag("--quiet", sweep_opts.quiet, "No progress and no summary");
+  add_log_level(sweep, log_level);
+
+  // merge
+  CLI::App* merge = app.add_subcommand("merge", "Join the slices of a sharded sweep into one results table");
+  std::vector<std::string> merge_inputs;
+  std::string merge_out;
+  merge->add_option("DIR", merge_inputs, "Sweep folders (or their results*.json files)")->required();
+  merge->add_option("--out", merge_out, "Folder for the merged results.csv/.json")->required();
+
+  // plot
+  CLI::App* plot = app.add_subcommand(
+      "plot", "Draw a sweep's metric against a varied field, or a run's latency histogram (PNG or SVG)");
+  ivsim::PlotOptions plot_opts;
+  plot->add_option("RESULTS", plot_opts.input, "A sweep's results.json (or folder), or a run's report with --histogram")
+      ->required();
+  plot->add_option("--x", plot_opts.x, "The varied key on the x axis (its last part is enough: message_bytes)");
+  plot->add_option("--y", plot_opts.y, "The metric on the y axis (e.g. round_trip.p99)");
+  plot->add_option("--group", plot_opts.group, "A varied key whose values make separate lines (repeatable)");
+  plot->add_option("--where", plot_opts.where, "Only the points with key=value (repeatable)");
+  plot->add_flag("--error-bars", plot_opts.error_bars, "Bars from the metric's p50 to its p99");
+  plot->add_option("--histogram", plot_opts.histogram, "Instead, the report's histogram of WORKLOAD.METRIC");
+  plot->add_option("--title", plot_opts.title, "The figure's title");
+  plot->add_option("--out", plot_opts.out, "FILE.png or FILE.svg")->required();
+
+  // compare
+  CLI::App* compare = app.add_subcommand(
+      "compare", "Compare a candidate report or sweep with a baseline; exit 5 when a metric regressed");
+  ivsim::CompareOptions compare_opts;
+  compare->add_option("BASELINE", compare_opts.baseline, "Baseline report or sweep results")->required();
+  compare->add_option("CANDIDATE", compare_opts.candidate, "Candidate report or sweep results")->required();
+  compare->add_option("--tolerance", compare_opts.tolerance,
+                      "Growth allowed per statistic: p99=5%,max=20%,mean=10ns (a statistic not named may not grow)");
+  compare
+      ->add_option("--metrics", compare_opts.metrics,
+                   "Statistics or metrics to compare (default: p50,p90,p99,p999,max,mean)")
+      ->delimiter(',');
+  compare->add_flag("--json", compare_opts.json, "Print the comparison as JSON");
 
   try {
     app.parse(argc, argv);
@@ -184,6 +253,30 @@ int cli(int argc, char** argv) {
     return pass ? 0 : 3;  // 3: the twin does not reproduce a published figure
   }
 
+  if (*sweep) {
+    ivsim::ScenarioInput input = resolve(sweep_args);
+    if (!sweep_seed.empty()) input.seed = sweep_seed;
+    ivsim::load_scenario(input);  // a bad base scenario fails every point: refuse it now
+    std::vector<std::string>& a = sweep_opts.spec.run_args;
+    if (!sweep_args.positional.empty()) a.push_back(sweep_args.positional);
+    for (const auto& [opt, value] : {std::pair<const char*, const std::string&>{"--board", sweep_args.input.board},
+                                     {"--scenario", sweep_args.input.scenario_xml},
+                                     {"--workloads", sweep_args.input.workloads},
+                                     {"--seed", sweep_seed}})
+      if (!value.empty()) a.insert(a.end(), {opt, value});
+    for (const auto& s : sweep_args.input.sets) a.insert(a.end(), {"--set", s});
+    for (const auto& v : varies) sweep_opts.spec.vary.push_back(ivsim::parse_vary(v));
+    sweep_opts.shard = sweep_shard.empty() ? ivsim::shard_from_environment() : ivsim::parse_shard(sweep_shard);
+    return ivsim::run_sweep(sweep_opts);
+  }
+  if (*merge) return ivsim::merge_results(merge_inputs, merge_out);
+  if (*plot) {
+    ivsim::plot(plot_opts);
+    std::cout << "plot: " << plot_opts.out << "\n";
+    return 0;
+  }
+  if (*compare) return ivsim::compare(compare_opts);
+
   if (*show) {
     const ivsim::Scenario scenario = ivsim::load_scenario(resolve(show_args));
     const auto sim = ivsim::elaborate(scenario);
@@ -205,6 +298,13 @@ int cli(int argc, char** argv) {
   // Before simulating: a report that cannot be written is bad input too.
   if (!options.report_path.empty())
     ivsim::check_output_file(options.report_path, ivsim::SourceLocation{"--report", 0, 0});
+  if (!options.trace_path.empty()) ivsim::check_output_file(options.trace_path, ivsim::SourceLocation{"--trace", 0, 0});
+  if (!options.vcd_path.empty()) ivsim::check_output_file(options.vcd_path, ivsim::SourceLocation{"--vcd", 0, 0});
+  if (!trace_window.empty()) {
+    if (options.trace_path.empty() && options.vcd_path.empty())
+      throw ivsim::ConfigError({"--trace-window", 0, 0}, "", "goes with --trace or --vcd");
+    options.trace_window = ivsim::parse_trace_window(trace_window);
+  }
   return ivsim::run_scenario(scenario, options);
 }
 

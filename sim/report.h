@@ -1,4 +1,4 @@
-// The run report (schema "ivsim-report/1"): the resolved scenario, latency
+// The run report (schema "ivsim-report/2"): the resolved scenario, latency
 // histograms with their breakdowns, per-VM and per-region counters, and a
 // separate `host` section, the only part that depends on the machine.
 #pragma once
@@ -13,7 +13,8 @@ namespace ivsim {
 
 using Json = nlohmann::ordered_json;
 
-constexpr const char* kReportSchema = "ivsim-report/1";
+// /2 added `histogram` to each metric; every field of /1 is unchanged.
+constexpr const char* kReportSchema = "ivsim-report/2";
 
 struct HostStats {
   double wall_seconds = 0;

@@ -252,8 +252,26 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
 }
 
 int run_scenario(const Scenario& scenario, const RunOptions& options) {
+  // The timeline only observes: the report is the same with or without it.
+  const bool tracing = !options.trace_path.empty() || !options.vcd_path.empty();
+  TraceRecorder recorder(options.trace_window);
+  struct Installed {
+    explicit Installed(trace::Sink* s) { trace::set_sink(s); }
+    ~Installed() { trace::set_sink(nullptr); }
+  };
+  std::unique_ptr<Installed> installed;
+  if (tracing) installed = std::make_unique<Installed>(&recorder);
   const auto sim = simulate(scenario, nullptr, &options);
+  installed.reset();
   Platform& platform = *sim->platform;
+  if (tracing) {
+    recorder.finish(sim->host.simulated_ps);
+    TraceNames names;
+    for (const Vm* vm : platform.hypervisor().vms()) names.vms[vm->id] = vm->name;
+    for (const auto& v : platform.vcpus()) names.vcpus[{v->config().vm, v->config().index}] = v->name();
+    if (!options.trace_path.empty()) write_file_atomic(options.trace_path, recorder.chrome_json(names));
+    if (!options.vcd_path.empty()) write_file_atomic(options.vcd_path, recorder.vcd(names));
+  }
 
   const Json report = build_report(platform, sim->profile, sim->host, run_end_to_json(*sim));
   if (!options.report_path.empty()) write_file_atomic(options.report_path, report.dump(2) + "\n");

@@ -11,6 +11,7 @@
 #include "platforms/timing_profile.h"
 #include "sim/progress_line.h"
 #include "sim/report.h"
+#include "sim/trace_recorder.h"
 
 namespace ivsim {
 
@@ -18,6 +19,10 @@ struct RunOptions {
   std::string report_path = "ivsim-report.json";  // "" = do not write a report
   bool quiet = false;                             // no summary table on stdout
   ProgressLine::Mode progress = ProgressLine::Mode::off;
+  // The timeline (sim/trace_recorder.h): "" = not written.
+  std::string trace_path;  // Chrome trace-event JSON
+  std::string vcd_path;    // interrupt lines as VCD
+  TraceWindow trace_window;
 };
 
 // Why a run stopped making progress: when, and what each unfinished

@@ -73,6 +73,34 @@ double Histogram::mean() const {
   return static_cast<double>(sum() / static_cast<long double>(count_));
 }
 
+std::vector<Histogram::Bin> Histogram::log_bins(unsigned bits) const {
+  bits = std::min(bits, kSubBucketBits);
+  // The coarse bin of a value: its own below 2^(bits+1), else its octave
+  // and the `bits` bits after the leading one.
+  auto coarse = [bits](u64 v, u64& low, u64& high) {
+    if (v < (u64{2} << bits)) {
+      low = v;
+      high = v + 1;
+      return;
+    }
+    const unsigned shift = log2_floor(v) - bits;
+    low = (v >> shift) << shift;
+    high = low + (u64{1} << shift);
+  };
+  std::vector<Bin> out;
+  for (unsigned i = 0; i < kBucketCount; ++i) {
+    if (buckets_[i] == 0) continue;
+    Bin b;
+    b.count = buckets_[i];
+    coarse(bucket_low(i), b.low, b.high);
+    if (!out.empty() && out.back().low == b.low)
+      out.back().count += b.count;
+    else
+      out.push_back(b);
+  }
+  return out;
+}
+
 u64 Histogram::percentile(double q) const {
   if (count_ == 0) return 0;
   if (!(q > 0)) q = 0;  // also catches NaN

@@ -44,6 +44,17 @@ class Histogram {
   static u64 bucket_width(unsigned index);  // number of values in the bucket
   u64 bucket_count_at(unsigned index) const { return buckets_[index]; }
 
+  // The recorded values in coarser log-spaced bins, for a report: each power
+  // of two split into 2^bits equal bins (values below 2^(bits+1) one bin
+  // each), only the bins that hold samples, in order. A bin of this
+  // histogram lies inside one coarse bin, so counts are exact.
+  struct Bin {
+    u64 low = 0;   // smallest value in the bin
+    u64 high = 0;  // one past the largest
+    u64 count = 0;
+  };
+  std::vector<Bin> log_bins(unsigned bits) const;
+
  private:
   std::vector<u64> buckets_;
   u64 count_ = 0;

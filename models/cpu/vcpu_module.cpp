@@ -42,10 +42,12 @@ void Vcpu::thread() {
     started_ = true;
     schedule_in();
     segment_base_ = cumulative_;
+    const TimePs program_start = now_ps();
     program_(*this);
     sync();
     finished_ = true;
     finished_at_ps_ = now_ps();
+    if (trace::Sink* t = trace::sink()) t->program(trace_cpu(), program_start, finished_at_ps_);
     schedule_out(false);
   }
   if (idle_loop_) idle();  // else: nothing more to simulate on this vCPU

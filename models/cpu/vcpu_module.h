@@ -23,6 +23,7 @@
 #include "models/core/breakdown.h"
 #include "models/core/metrics.h"
 #include "models/core/timing.h"
+#include "models/core/tracer.h"
 #include "models/cpu/line_watchers.h"
 #include "models/cpu/miss_window.h"
 #include "models/cpu/mmu.h"
@@ -231,6 +232,7 @@ class Vcpu : public sc_core::sc_module {
   u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
   TimePs now_ps() const { return sc_core::sc_time_stamp().value() + local_ps_; }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
+  trace::Cpu trace_cpu() const { return {cfg_.vm, cfg_.index, cfg_.pcpu}; }  // who an event is on, for the timeline
   const Breakdown& cumulative() const { return cumulative_; }
 
  private:
@@ -272,6 +274,9 @@ class Vcpu : public sc_core::sc_module {
   }
   // Scheduling on a shared pCPU (only when the pCPU has a scheduler).
   void schedule_in(bool inside_exit = false);
+  void trace_pcpu(bool running) {
+    if (trace::Sink* t = trace::sink()) t->on_pcpu(trace_cpu(), running, now_ps());
+  }
 
   void schedule_out(bool stays_runnable);
   void slice_over();

@@ -112,6 +112,8 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   if (waited + delay.value() != exit_ext_.cost.total())
     throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
   cumulative_ += exit_ext_.cost;
+  if (trace::Sink* t = trace::sink())
+    t->vm_exit(trace_cpu(), exit_reason_name(reason), exit_ext_.start_ps, exit_ext_.cost);
   resumed();  // the exit may have waited (an I/O request to the device model)
   local_ps_ += delay.value();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();

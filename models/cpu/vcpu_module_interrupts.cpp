@@ -14,6 +14,7 @@ void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame,
                                                           : timing_.irq_posted_delivery_ps;
   Breakdown critical = blame;
   critical.add(Component::irq, delivery);
+  if (trace::Sink* t = trace::sink()) t->interrupt(trace_cpu(), vector, sent_at_ps, sent_at_ps + delivery);
   post_interrupt(vector, sent_at_ps + delivery, critical, nmi);
 }
 
@@ -53,11 +54,13 @@ void Vcpu::take_interrupts() {
   // of a class the handler was blocking is taken right after it.
   while (lapic_.deliverable() >= 0) {
     const u8 vector = lapic_.acknowledge();
+    const TimePs isr_start = now_ps();
     ++counters_.interrupts;
     charge(Component::irq, timing_.isr_entry_ps);
     auto h = handlers_.find(vector);
     if (h != handlers_.end()) h->second(*this);
     lapic_.eoi();
+    if (trace::Sink* t = trace::sink()) t->isr(trace_cpu(), vector, isr_start, now_ps());
   }
   in_isr_ = false;
   // Requests masked by the task priority stay pending for a later boundary.
@@ -79,6 +82,7 @@ u8 Vcpu::sleep_until_interrupt() {
   while (!irq_pending_) sc_core::wait(irq_event_);
   if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
   resumed();
+  if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), t0, now_ps());
   wait_ = Wait{};
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;

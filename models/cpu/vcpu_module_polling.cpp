@@ -43,9 +43,13 @@ const Vcpu* Vcpu::waits_for() const {
 }
 
 u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
+  const TimePs poll_start = now_ps();
   for (;;) {
     const u64 v = read_scalar(va, size);
-    if (compare(v, cmp, operand)) return v;
+    if (compare(v, cmp, operand)) {
+      if (trace::Sink* t = trace::sink()) t->poll(trace_cpu(), va, poll_start, now_ps());
+      return v;
+    }
     sync();
     TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
     if (!e || e->uncached) continue;  // a trapped or uncached location is polled access by access

@@ -14,7 +14,8 @@ void Vcpu::attach_scheduler(PcpuScheduler& s) {
 }
 
 void Vcpu::schedule_in(bool inside_exit) {
-  if (!sched_ || entity_.running) return;
+  if (!sched_) return trace_pcpu(true);  // alone on its pCPU: it runs at once
+  if (entity_.running) return;
   sync_kernel();
   const TimePs t0 = now_ps();
   const bool preempt = sched_->wake(entity_, t0);
@@ -31,6 +32,7 @@ void Vcpu::schedule_in(bool inside_exit) {
   wait_ = before;
   const u64 switches = entity_.context_switches;
   slice_end_ = sched_->switch_in(entity_, now_ps());
+  trace_pcpu(true);
   const bool switched = entity_.context_switches != switches;
   if (inside_exit) {
     // The exit measures its own duration: the switch just takes time.
@@ -46,6 +48,7 @@ void Vcpu::schedule_in(bool inside_exit) {
 }
 
 void Vcpu::schedule_out(bool stays_runnable) {
+  trace_pcpu(false);
   if (!sched_ || !entity_.running) return;
   preempt_ = false;
   if (SchedEntity* next = sched_->switch_out(entity_, now_ps(), stays_runnable))

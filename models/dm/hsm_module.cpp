@@ -39,6 +39,7 @@ void Hsm::serve(Vcpu& cpu) {
   while (!pending_.empty()) {
     Pending* p = pending_.front();
     pending_.pop_front();
+    const TimePs start = cpu.now_ps();
     cpu.busy(Component::dm, timing_.dm_dispatch_ps);  // HSM wakes acrn-dm's ioreq client thread
     // The emulation changes state other vCPUs see (BARs, EPT mappings): at
     // its own simulated time.
@@ -47,6 +48,7 @@ void Hsm::serve(Vcpu& cpu) {
     cpu.busy(Component::dm, timing_.dm_handler_ps);
     cpu.synchronize();
     ++served_;
+    if (trace::Sink* t = trace::sink()) t->dm_request(p->req->vm, cpu.trace_cpu(), start, cpu.now_ps());
     // Completion hypercall; the hypervisor resumes the waiting vCPU.
     p->complete = true;
     p->done.notify(sc_time::from_value(timing_.ioreq_complete_ps));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "models/core/tracer.h"
 #include "models/hv/hypervisor.h"
 #include "models/hv/ivshmem_region_pool.h"
 #include "models/hv/vm.h"
@@ -163,6 +164,7 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
     case Hypervisor::MsiOutcome::no_destination:
       return drop("msi_no_destination");
   }
+  if (trace::Sink* t = trace::sink()) t->doorbell(vm_.id, target->vm_.id, static_cast<u8>(msg.data & 0xFF));
   ++stats.delivered;
 }
 

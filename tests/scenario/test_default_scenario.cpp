@@ -30,7 +30,7 @@ TEST_CASE("the default scenario runs end to end and its round trip is what the t
   REQUIRE(r.status == 0);
   CHECK(r.out.find("round_trip") != std::string::npos);
   const auto j = nlohmann::json::parse(slurp(report));
-  CHECK(j["schema"] == "ivsim-report/1");
+  CHECK(j["schema"] == "ivsim-report/2");
   const auto& w = j["workloads"][0];
   CHECK(w["status"] == "completed");
   const auto& m = w["metrics"][0];

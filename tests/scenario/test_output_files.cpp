@@ -57,7 +57,7 @@ TEST_CASE("a report path through a symlink replaces the file it points to and ke
   struct stat st {};
   REQUIRE(::lstat(link.c_str(), &st) == 0);
   CHECK(S_ISLNK(st.st_mode));
-  CHECK(cli::slurp(target).find("\"schema\": \"ivsim-report/1\"") != std::string::npos);
+  CHECK(cli::slurp(target).find("\"schema\": \"ivsim-report/2\"") != std::string::npos);
 
   // A link that leads nowhere is refused.
   std::remove(target.c_str());
