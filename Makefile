@@ -30,6 +30,7 @@ test: build
 bench: build
 	@$(BUILD)/bench/ivsim_bench
 	@$(BUILD)/bench/ivsim_run_bench
+	@$(BUILD)/bench/ivsim_sweep_bench
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

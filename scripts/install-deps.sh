@@ -11,6 +11,9 @@ packages=(
   libyaml-cpp-dev libpugixml-dev
   libcli11-dev nlohmann-json3-dev
   libbenchmark-dev
+  # ivsim plot draws with matplotlib; the Slurm test starts a one-node cluster.
+  python3-matplotlib
+  munge slurmctld slurmd slurm-client
 )
 
 missing=()

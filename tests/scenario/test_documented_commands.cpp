@@ -76,7 +76,7 @@ bool skipped(const std::string& c) {
 
 TEST_CASE("every ivsim command shown in the README and docs runs as documented") {
   const std::string tmp = cli::temp_path("doc-commands");
-  REQUIRE(std::system(("mkdir -p " + tmp).c_str()) == 0);
+  REQUIRE(std::system(("mkdir -p " + tmp + "/out " + tmp + "/img").c_str()) == 0);
   std::size_t ran = 0;
   std::set<std::string> done;
   for (const auto& d : documented_commands()) {
@@ -87,6 +87,10 @@ TEST_CASE("every ivsim command shown in the README and docs runs as documented")
       const auto pos = c.find(f);
       if (pos != std::string::npos) c.replace(pos, std::string(f).size(), tmp + "/" + f);
     }
+    // Folders a command writes into (sweeps, plots, traces), and the docs'
+    // own figures: into the temporary folder too, never the source tree.
+    c = std::regex_replace(c, std::regex("(^| )out/"), "$1" + tmp + "/out/");
+    c = std::regex_replace(c, std::regex("(^| )docs/img/"), "$1" + tmp + "/img/");
     if (c.rfind("run", 0) == 0 && c.find("--report") == std::string::npos)
       c.insert(3, " --report " + tmp + "/report.json");
     INFO(d.file << ": " << d.command);
