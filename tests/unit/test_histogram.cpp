@@ -195,3 +195,27 @@ TEST_CASE("histogram: clear forgets everything", "[histogram]") {
   CHECK(h.min() == 7);
   CHECK(h.percentile(50) == 7);
 }
+
+TEST_CASE("histogram: log bins group the buckets, 2^bits per power of two, counts exact", "[histogram]") {
+  Histogram h;
+  for (u64 v : {5u, 5u, 100u, 1000u, 1010u, 1100u, 100000u}) h.record(v);
+  const auto bins = h.log_bins(4);
+  u64 n = 0;
+  for (std::size_t i = 0; i < bins.size(); ++i) {
+    n += bins[i].count;
+    CHECK(bins[i].low < bins[i].high);
+    if (i) CHECK(bins[i - 1].high <= bins[i].low);
+    // 16 bins per octave above 32: each at most 1/16 of its lower bound wide.
+    if (bins[i].low >= 32) CHECK((bins[i].high - bins[i].low) * 16 <= bins[i].low);
+  }
+  CHECK(n == h.count());
+  // 1000 and 1010 share a bin (1/16 of the octave 512..1024 is 32 wide); 1100 does not.
+  REQUIRE(bins.size() == 6);
+  CHECK(bins[0].low == 5);
+  CHECK(bins[0].count == 2);
+  CHECK(bins[3].low <= 1000);
+  CHECK(bins[3].high > 1010);
+  CHECK(bins[3].count == 2);
+  CHECK(bins[4].low <= 1100);
+  CHECK(bins[4].high > 1100);
+}
