@@ -48,8 +48,10 @@ class Guest {
   void outw(u16 port, u16 v) { cpu_.io_out(port, 2, v); }
   void outl(u16 port, u32 v) { cpu_.io_out(port, 4, v); }
 
-  // VMCALL with the hypercall number; returns its result.
-  u64 hypercall(u64 nr) { return cpu_.hypercall(nr); }
+  // VMCALL: hypercall `id` (R8) with two parameters (RDI, RSI), often the
+  // guest-physical address of a structure; returns RAX (0 or a negative
+  // errno). A VM without hypercall rights gets #UD (a GuestFault).
+  i64 hypercall(u64 id, u64 param1 = 0, u64 param2 = 0) { return cpu_.hypercall(id, param1, param2); }
   // WRMSR (x2APIC registers, TSC deadline, APIC base), RDMSR; RDTSC at the nominal clock.
   void wrmsr(u32 msr, u64 value) { cpu_.wrmsr(msr, value); }
   u64 rdmsr(u32 msr) { return cpu_.rdmsr(msr); }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -51,6 +52,15 @@ constexpr bool compare(u64 v, Cmp c, u64 operand) {
   }
   return false;
 }
+
+// An exception the hypervisor injected instead of completing an
+// instruction (#GP, #UD). A guest program without a handler for it stops
+// (the role reports the message); one that expects it catches it, as a
+// kernel's exception-table fixup (rdmsr_safe) does.
+struct GuestFault : std::runtime_error {
+  GuestFault(u8 v, const std::string& what) : std::runtime_error(what), vector(v) {}
+  u8 vector;
+};
 
 struct VcpuConfig {
   VmId vm = 0;
@@ -179,8 +189,9 @@ class Vcpu : public sc_core::sc_module {
   // whether or not it writes, as a locked read-modify-write does.
   u64 cmpxchg(Gva va, unsigned size, u64 expected, u64 desired);
 
-  // VMCALL: a hypercall with its number in RAX; returns the result.
-  u64 hypercall(u64 nr);
+  // VMCALL: the hypercall ID in R8, its parameters in RDI and RSI (ACRN's
+  // ABI); returns RAX, a negative errno on failure.
+  i64 hypercall(u64 id, u64 param1 = 0, u64 param2 = 0);
   // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline, APIC base).
   void wrmsr(u32 msr, u64 value);
   // RDMSR: the x2APIC ID, LDR and TPR read from the virtual-APIC page

@@ -34,12 +34,13 @@ void Vcpu::io_out(u16 port, unsigned size, u32 value) {
   exit_to_hypervisor(ExitReason::io_instruction, port, size, true, buf);
 }
 
-u64 Vcpu::hypercall(u64 nr) {
+i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
   boundary();
-  u8 buf[8];
-  std::memcpy(buf, &nr, sizeof buf);
-  exit_to_hypervisor(ExitReason::vmcall, nr, 8, false, buf);
-  u64 result = 0;
+  exit_ext_.param1 = param1;
+  exit_ext_.param2 = param2;
+  u8 buf[8] = {};
+  exit_to_hypervisor(ExitReason::vmcall, id, 8, false, buf);
+  i64 result = 0;
   std::memcpy(&result, buf, sizeof result);
   return result;
 }
@@ -94,6 +95,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.start_ps = now_ps();
   exit_ext_.segment = cumulative_ - segment_base_;
   exit_ext_.fault = nullptr;
+  exit_ext_.fault_vector = 0;
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);
@@ -120,7 +122,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   if (local_ps_ >= sync_budget_ps_) sync();
   // The hypervisor injected an exception instead of completing the
   // instruction: the guest program has no handler for it and stops.
-  if (exit_ext_.fault) throw std::runtime_error(std::string(exit_ext_.fault));
+  if (exit_ext_.fault) throw GuestFault(exit_ext_.fault_vector, exit_ext_.fault);
 }
 
 }  // namespace ivsim

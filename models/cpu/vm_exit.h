@@ -33,6 +33,9 @@ constexpr const char* exit_reason_name(ExitReason r) {
 
 class Vcpu;
 
+// Exception vectors the hypervisor injects (Intel SDM vol. 3, 6.3.1).
+constexpr u8 kVectorUd = 6, kVectorGp = 13;
+
 struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   Vcpu* source = nullptr;  // the exiting vCPU (it may have to yield while waiting)
   VmId vm = 0;
@@ -50,6 +53,11 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // An exception the hypervisor injects into the guest instead of
   // completing the instruction (#GP, #UD); null when none.
   const char* fault = nullptr;
+  u8 fault_vector = 0;  // kVectorGp, kVectorUd
+  void inject(u8 vector, const char* what) {
+    fault_vector = vector;
+    fault = what;
+  }
 
   tlm::tlm_extension_base* clone() const override { return new VmExitExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const VmExitExtension&>(other); }

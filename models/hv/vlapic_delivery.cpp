@@ -188,7 +188,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   VLapic& lapic = *vm.vlapics.at(vcpu);
   // x2APIC MSRs with the LAPIC in xAPIC mode: #GP (vlapic_x2apic_write).
   if (msr >= kX2apicFirst && msr <= kX2apicLast && !lapic.x2apic()) {
-    exit.fault = "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode";
+    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode");
     return;
   }
   // The write happens now, after the handler's cost so far (timer_emulation
@@ -199,7 +199,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   switch (msr) {
     case kMsrApicBase:
       // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR.
-      if (!lapic.write_apic_base(value)) exit.fault = "#GP: IA32_APIC_BASE write the LAPIC refuses";
+      if (!lapic.write_apic_base(value)) exit.inject(kVectorGp, "#GP: IA32_APIC_BASE write the LAPIC refuses");
       break;
     case kX2apicIcr:
       send_ipi(vm, vcpu, value);
@@ -262,7 +262,7 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
       break;
   }
   // rdmsr_vmexit_handler: an MSR it does not emulate gets #GP.
-  exit.fault = "#GP: RDMSR of an MSR the hypervisor does not emulate";
+  exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
   return 0;
 }
 
