@@ -323,6 +323,35 @@ void Platform::create_vcpus() {
             v->raise_interrupt(irq.vector, at, blame, irq.path, irq.nmi);
       });
 
+  // The VM lifecycle the hypervisor drives (pause_vm, start_vm, shutdown_vm, reset_host).
+  Hypervisor::Lifecycle life;
+  life.start = [this](Vm& vm) {
+    for (Vcpu* v : vcpus_of(vm.id)) v->launch();
+  };
+  life.pause = [this](Vm& vm) {
+    for (Vcpu* v : vcpus_of(vm.id)) v->make_zombie();
+  };
+  life.reset = [](Vm& vm) {
+    // reset_vm: the hypervisor's per-vCPU LAPIC state goes with the vCPUs.
+    vm.lvt_timer.clear();
+    vm.xapic_icr_high.clear();
+  };
+  life.shutdown = [this](Vm& vm) {
+    const std::string why = hv_->host_reset_by().empty()
+                                ? "VM " + vm.name + " shut down: it rebooted, and ACRN does not relaunch a " +
+                                      (vm.load_order == VmLoadOrder::service_vm ? "Service VM while a VM of higher "
+                                                                                  "severity runs"
+                                                                                : "pre-launched VM") +
+                                      " (vm_reset.c)"
+                                : "host reset: VM " + hv_->host_reset_by() +
+                                      ", the VM of highest severity, rebooted (vm_reset.c reset_host)";
+    for (auto& w : workloads_)
+      for (auto& r : w->roles)
+        if (r.vcpu->config().vm == vm.id && r.error.empty()) r.error = why;
+    for (Vcpu* v : vcpus_of(vm.id)) v->shut_down();
+  };
+  hv_->set_lifecycle(std::move(life));
+
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     vm.lapic_pt = cfg.lapic_passthrough;

@@ -1,5 +1,6 @@
 #include "models/dm/device_model.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -39,7 +40,7 @@ hc::AcrnVdev DeviceModel::vdev_of(const IvshmemArgument& arg) const {
   dev.io_addr[2] = bar2 & 0xFFFF'FFFFu;
   dev.io_addr[3] = bar2 >> 32;
   dev.io_size[2] = arg.size;
-  std::strncpy(dev.args, arg.name.c_str(), sizeof dev.args);
+  std::memcpy(dev.args, arg.name.data(), std::min(arg.name.size(), sizeof dev.args));
   return dev;
 }
 
@@ -94,19 +95,22 @@ bool DeviceModel::launch(const ServiceVmPort& port, std::vector<std::string>& er
 bool DeviceModel::system_reset(const ServiceVmPort& port, std::vector<std::string>& errors) {
   const std::size_t before = errors.size();
   port.vmcall(hc::kPauseVm, rel_vmid(), 0);  // vm_pause
-  // vm_reset_vdevs: deinit_pci, then init_pci.
+  // vm_reset_vdevs: deinit_pci, then init_pci, while the VM is PAUSED: the
+  // hypervisor creates vdevs only in a CREATED VM (hcall_add_vdev), so a
+  // hv-land device's HC_ADD_VDEV fails here and the VM comes back without
+  // it; acrn-dm ignores the failure (vm_reset_vdevs returns nothing).
   for (const auto& arg : args_) remove_ivshmem(port, arg);
   for (const auto& arg : args_) {
     std::string error;
     if (!add_ivshmem(port, arg, error)) errors.push_back(error);
   }
+  // vm_reset, vm_run.
   if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
-  if (errors.size() != before) return false;
   if (port.vmcall(hc::kStartVm, rel_vmid(), 0) != 0) {
     errors.push_back("HC_START_VM failed");
     return false;
   }
-  return true;
+  return errors.size() == before;
 }
 
 void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg) {
@@ -170,8 +174,60 @@ DmIvshmemDevice* DeviceModel::device_at(pci::Bdf bdf) {
   return nullptr;
 }
 
-void DeviceModel::handle(IoRequest& req) {
+bool DeviceModel::handle_reset_port(IoRequest& req, const ServiceVmPort& port) {
+  if (req.addr == 0x64) {
+    if (!req.write) {
+      req.value = 0;  // status: output buffer empty, input buffer empty
+      return true;
+    }
+    if (req.size != 1 || (req.value & 0xFF) != 0xFE) return true;
+    ++resets_;
+    full_reset(port, reset_errors_);
+    return false;
+  }
+  // reset_handler: 1-byte accesses only; bit 3 a full reset, bit 2 a system reset.
+  if (req.size != 1) {
+    if (!req.write) req.value = ~u64{0} >> (64 - 8 * req.size);
+    return true;
+  }
+  if (!req.write) {
+    req.value = reset_control_;
+    return true;
+  }
+  reset_control_ = static_cast<u8>(req.value);
+  if (req.value & 0x8) {
+    reset_control_ = 0;
+    ++resets_;
+    full_reset(port, reset_errors_);
+    return false;
+  }
+  if (req.value & 0x4) {
+    ++resets_;
+    system_reset(port, reset_errors_);
+    return false;
+  }
+  return true;
+}
+
+bool DeviceModel::full_reset(const ServiceVmPort& port, std::vector<std::string>& errors) {
+  // acrn-dm leaves its VM loop: vm_pause, vm_deinit_vdevs, vm_unsetup_memory,
+  // and the VM is destroyed and created again (HC_DESTROY_VM/HC_CREATE_VM,
+  // which the twin does not model: HC_RESET_VM puts the VM back in CREATED
+  // with its configuration), then launched as at first.
+  const std::size_t before = errors.size();
+  port.vmcall(hc::kPauseVm, rel_vmid(), 0);
+  for (const auto& arg : args_) remove_ivshmem(port, arg);
+  set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size);
+  if (vm_.ram_size > vm_.ram_low_size) set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size);
+  if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
+  if (errors.size() != before) return false;
+  return launch(port, errors);
+}
+
+bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
   ++requests_;
+  if (req.type == IoRequest::Type::port_io && (req.addr == 0xCF9 || req.addr == 0x64))
+    return handle_reset_port(req, port);
   const u64 all_ones = ~u64{0} >> (64 - 8 * req.size);
   switch (req.type) {
     case IoRequest::Type::pci_config:
@@ -183,7 +239,7 @@ void DeviceModel::handle(IoRequest& req) {
       } else if (!req.write) {
         req.value = all_ones;  // no device at this BDF
       }
-      return;
+      return true;
     case IoRequest::Type::mmio:
       for (auto& d : devices_) {
         unsigned bar = 0;
@@ -193,7 +249,7 @@ void DeviceModel::handle(IoRequest& req) {
           d->mmio_write(bar, offset, req.size, req.value);
         else
           req.value = d->mmio_read(bar, offset, req.size);
-        return;
+        return true;
       }
       break;
     case IoRequest::Type::port_io:
@@ -204,6 +260,7 @@ void DeviceModel::handle(IoRequest& req) {
   if (!req.write) req.value = all_ones;
   hv_.record_isolation(vm_.id, fmt::format("{} {:#x}", req.type == IoRequest::Type::mmio ? "GPA" : "port", req.addr),
                        "no_device_in_device_model");
+  return true;
 }
 
 }  // namespace ivsim

@@ -65,8 +65,17 @@ class DeviceModel {
   // The port acrn-dm uses before simulated time starts.
   ServiceVmPort boot_port();
 
-  // Emulates one forwarded access; reads complete req.value.
-  void handle(IoRequest& req);
+  // Emulates one forwarded access; reads complete req.value. Returns false
+  // when acrn-dm does not complete it (a write that reset the VM).
+  bool handle(IoRequest& req, const ServiceVmPort& port);
+  // The reset register (pm.c reset_handler, 0xCF9) and the keyboard
+  // controller's reset command (atkbdc.c KBDC_RESET, 0x64): a system reset
+  // (vm_system_reset) or a full one (acrn-dm tears the VM down and launches
+  // it again).
+  bool handle_reset_port(IoRequest& req, const ServiceVmPort& port);
+  bool full_reset(const ServiceVmPort& port, std::vector<std::string>& errors);
+  const std::vector<std::string>& reset_errors() const { return reset_errors_; }
+  u64 resets() const { return resets_; }
 
   Vm& vm() { return vm_; }
   const std::vector<std::unique_ptr<DmIvshmemDevice>>& devices() const { return devices_; }
@@ -83,6 +92,9 @@ class DeviceModel {
   u16 rel_vmid() const;
 
   std::vector<IvshmemArgument> args_;
+  u8 reset_control_ = 0;  // pm.c's reset_control
+  std::vector<std::string> reset_errors_;
+  u64 resets_ = 0;
 
   Hypervisor& hv_;
   Vm& service_vm_;

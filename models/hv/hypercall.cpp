@@ -184,7 +184,8 @@ i64 Hypervisor::hcall_pause_vm(Vm&, unsigned, Vm* target, u64, u64) {
 void Hypervisor::pause_vm(Vm& vm) {
   // pause_vm: a running VM is paused only when the Service VM may manage
   // it (is_severity_pass); a created one always; its vCPUs become zombies.
-  const bool pausable = (vm.state == VmState::running && is_severity_pass(&vm)) || vm.state == VmState::created;
+  const bool pausable = (vm.state == VmState::running && is_severity_pass(&vm)) ||
+                        vm.state == VmState::ready_to_poweroff || vm.state == VmState::created;
   if (!pausable) return;
   vm.state = VmState::paused;
   if (lifecycle_.pause) lifecycle_.pause(vm);
@@ -267,11 +268,13 @@ i64 Hypervisor::set_vm_memory_region(Vm& service_vm, Vm& target, const hc::VmMem
 
 i64 Hypervisor::hcall_add_vdev(Vm& service_vm, unsigned, Vm* target, u64, u64 param2) {
   // Only at creation time, for safety (not at run time).
+  hc::AcrnVdev dev;
   if (state_of(target) != VmState::created) {
-    record_isolation(target ? target->id : 0, "HC_ADD_VDEV", "hc_add_vdev_refused: target VM is not in CREATED state");
+    // (The name is read for the record only.)
+    const std::string what = copy_from_gpa(service_vm, param2, &dev, sizeof dev) ? dev.name() : "HC_ADD_VDEV";
+    record_isolation(target ? target->id : 0, what, "hc_add_vdev_refused: target VM is not in CREATED state");
     return -hc::kEinval;
   }
-  hc::AcrnVdev dev;
   if (!copy_from_gpa(service_vm, param2, &dev, sizeof dev)) return -hc::kEinval;
   if (dev.id != kIvshmemVdevId) return -hc::kEinval;  // find_emul_dev_ops: no such emulated device
   std::string why;

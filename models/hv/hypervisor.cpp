@@ -148,6 +148,14 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
 }
 
 bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward) {
+  // register_reset_port_handler: 0x64 and 0xCF9 for every VM but a
+  // post-launched one that is not an RTVM (acrn-dm emulates those).
+  if ((port == kResetControlPort || port == kKeyboardPort) &&
+      (vm.load_order != VmLoadOrder::post_launched || vm.rt_vm)) {
+    if (handle_reset_port(vm, port, size, write, value)) return true;
+    forward = IoRequest{IoRequest::Type::port_io, vm.id, exit_ ? exit_->vcpu : 0u, port, {}, 0, size, write, value};
+    return false;
+  }
   if (VPci::claims_port(port, size)) {
     pci::Bdf bdf;
     u32 reg = 0;

@@ -86,6 +86,8 @@ class Hypervisor {
   i64 create_ivshmem_vdev(Vm& target, const hc::AcrnVdev& dev, std::string* why = nullptr);
   // pause_vm (also the reset paths' first step).
   void pause_vm(Vm& vm);
+  // Why the run's host reset happened (reset_host), empty when it did not.
+  const std::string& host_reset_by() const { return host_reset_by_; }
 
   // What the SystemC shell does when a VM's state changes: start_vm
   // launches its vCPUs, pause_vm makes them zombies, reset_vm puts them in
@@ -173,6 +175,14 @@ class Hypervisor {
   // The VM uses its LAPICs in x2APIC mode (check_vm_vlapic_mode: all of them).
   static bool all_x2apic(const Vm& vm);
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
+  // vm_reset.c (models/hv/vm_reset.cpp): the reset register and the
+  // keyboard controller's reset; false when the access goes to acrn-dm.
+  static constexpr u16 kResetControlPort = 0xCF9, kKeyboardPort = 0x64;
+  bool handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, u64& value);
+  bool handle_common_reset_reg_write(Vm& vm, bool reset, bool warm);
+  void poweroff_if_rt_vm(Vm& vm);
+  const Vm* get_highest_severity_vm() const;
+  void shutdown_vm(Vm& vm);
   void charge_hv(TimePs ps) {
     if (cost_) cost_->add(Component::hv, ps);
   }
@@ -186,6 +196,7 @@ class Hypervisor {
   std::function<void(const Vm&)> invept_hook_;
   InterruptHook interrupt_hook_;
   Lifecycle lifecycle_;
+  std::string host_reset_by_;
   u8 hsm_vector_ = 0xF3;  // HYPERVISOR_CALLBACK_HSM_VECTOR until the Service VM sets one
   Breakdown* cost_ = nullptr;  // the exit being handled
   const VmExitExtension* exit_ = nullptr;

@@ -21,7 +21,7 @@ enum class VmLoadOrder : u8 { pre_launched, service_vm, post_launched };
 
 // A VM's lifecycle (hypervisor/include/arch/x86/asm/guest/vm.h: enum
 // vm_state): hypercalls and the reset paths check it.
-enum class VmState : u8 { powered_off, created, running, paused };
+enum class VmState : u8 { powered_off, created, running, paused, ready_to_poweroff };
 
 // Severity (the configurator's SEVERITY_*): who may manage a running VM
 // (is_severity_pass) and whose reboot resets the host (get_highest_severity_vm).
@@ -35,6 +35,8 @@ constexpr const char* vm_state_name(VmState s) {
       return "running";
     case VmState::paused:
       return "paused";
+    case VmState::ready_to_poweroff:
+      return "ready_to_poweroff";
   }
   return "?";
 }

@@ -2,6 +2,7 @@
 // dispatch_hypercall, parse_target_vm; hypercall.c hcall_*), and the
 // Service VM's memory map (vm.c prepare_service_vm_memmap), each driven by a
 // guest program that executes VMCALL with its arguments in its own memory.
+#include <algorithm>
 #include <cstring>
 #include <systemc>
 
@@ -40,7 +41,7 @@ hc::AcrnVdev shm0_vdev(u64 size = 2 * kMiB, const char* name = "hv:/shm0") {
   d.io_addr[2] = 0x0000'000Cu;
   d.io_addr[3] = 0x40;  // BAR2 at 256 GiB
   d.io_size[2] = size;
-  std::strncpy(d.args, name, sizeof d.args);
+  std::memcpy(d.args, name, std::min(std::strlen(name), sizeof d.args));
   return d;
 }
 
