@@ -270,7 +270,7 @@ void Platform::create_ivshmem_devices() {
     std::vector<std::string> errors;
     dm.launch(dm.boot_port(), errors);
     for (const auto& e : errors) launch_errors_.push_back(cfg.name + ": " + e);
-    if (!hsm_) hsm_ = std::make_unique<Hsm>(timing_);
+    if (!hsm_) hsm_ = std::make_unique<Hsm>(*hv_, timing_);
     hsm_->attach(dm);
     hv_module_->attach_device_model(vm.id, *hsm_);
   }
@@ -349,6 +349,9 @@ void Platform::create_vcpus() {
       for (auto& r : w->roles)
         if (r.vcpu->config().vm == vm.id && r.error.empty()) r.error = why;
     for (Vcpu* v : vcpus_of(vm.id)) v->shut_down();
+  };
+  life.ioreq_finished = [this](Vm& vm, unsigned vcpu, TimePs at) {
+    if (hsm_) hsm_->ioreq_finished(vm.id, vcpu, at);
   };
   hv_->set_lifecycle(std::move(life));
 

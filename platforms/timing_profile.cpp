@@ -71,7 +71,7 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
        kMaxCycles},
       {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread", 0, kMaxCycles},
       {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)", 0, kMaxCycles},
-      {"ioreq_complete", "cycles", "acrn-dm completes the request: hypercall, hypervisor resumes the vCPU", 0,
+      {"ioreq_complete", "cycles", "the requester resumes after acrn-dm's HC_NOTIFY_REQUEST_FINISH", 0,
        kMaxCycles},
 
       // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.

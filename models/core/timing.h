@@ -72,7 +72,7 @@ struct TimingParams {
   TimePs ioreq_notify_ps = 0;    // hypervisor -> Service VM upcall
   TimePs dm_dispatch_ps = 0;     // HSM -> acrn-dm thread
   TimePs dm_handler_ps = 0;      // acrn-dm device emulation
-  TimePs ioreq_complete_ps = 0;  // completion hypercall and vCPU resume
+  TimePs ioreq_complete_ps = 0;  // the requester's resume after the completion hypercall
 };
 
 // The costs of a host whose pCPUs differ (a hybrid part's core types): each

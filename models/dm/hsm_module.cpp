@@ -1,10 +1,38 @@
 #include "models/dm/hsm_module.h"
 
+#include <cstddef>
+
+#include "models/hv/hypercall_abi.h"
+#include "models/hv/hypervisor.h"
 #include "models/hv/vm.h"
 
 namespace ivsim {
 
 using sc_core::sc_time;
+
+namespace {
+
+constexpr u64 kType = offsetof(hc::IoRequestSlot, type);
+constexpr u64 kPolling = offsetof(hc::IoRequestSlot, completion_polling);
+constexpr u64 kDirection = offsetof(hc::IoRequestSlot, direction);
+constexpr u64 kAddress = offsetof(hc::IoRequestSlot, address);
+constexpr u64 kSize = offsetof(hc::IoRequestSlot, size);
+constexpr u64 kValue = offsetof(hc::IoRequestSlot, value);
+constexpr u64 kState = offsetof(hc::IoRequestSlot, processed);
+
+u32 slot_type(IoRequest::Type t) {
+  switch (t) {
+    case IoRequest::Type::mmio:
+      return hc::kIoreqTypeMmio;
+    case IoRequest::Type::port_io:
+      return hc::kIoreqTypePio;
+    case IoRequest::Type::pci_config:
+      return hc::kIoreqTypePci;
+  }
+  return hc::kIoreqTypeMmio;
+}
+
+}  // namespace
 
 void Hsm::attach(DeviceModel& dm) { device_models_[dm.vm().id] = &dm; }
 
@@ -14,37 +42,72 @@ void Hsm::set_upcall_vcpu(Vcpu& v) {
   v.set_idle_loop(true);
 }
 
+Hpa Hsm::slot_hpa(VmId vm, unsigned vcpu) const {
+  return hv_.vm(vm)->io_shared_page_hpa + vcpu * hc::kIoRequestSlotBytes;
+}
+
+Gpa Hsm::slot_gpa(const DeviceModel& dm, unsigned vcpu) const {
+  // The page acrn-dm registered with HC_SET_IOREQ_BUFFER, in its (1:1) Service VM memory.
+  return dm.buffer_gpa() + DeviceModel::kIoreqPageOffset + vcpu * hc::kIoRequestSlotBytes;
+}
+
 void Hsm::submit(IoRequest& req, Vcpu* requester) {
   auto dm = device_models_.find(req.vm);
-  if (dm == device_models_.end() || !upcall_) {
+  const Vm* vm = hv_.vm(req.vm);
+  if (dm == device_models_.end() || !upcall_ || !vm || !vm->io_shared_page_hpa) {
     // A post-launched VM no acrn-dm serves: nothing answers the request.
     if (!req.write) req.value = ~u64{0};
     return;
   }
-  Pending p{&req, dm->second, {}};
-  pending_.push_back(&p);
-  // The request is pending in the ioreq page from now on; the upcall
-  // reaches the Service VM's vCPU 0 after ioreq_notify.
+  // acrn_insert_request: the requester's slot, its state written last.
+  HostMemory& mem = hv_.host_memory();
+  const Hpa s = slot_hpa(req.vm, req.vcpu);
+  const u32 type = slot_type(req.type), polling = vm->is_polling_ioreq ? 1 : 0, pending = hc::kIoreqStatePending;
+  const u64 direction = req.write ? 1 : 0, size = req.size;
+  const u64 address = req.type == IoRequest::Type::pci_config ? (u64{req.bdf.value()} << 12) | req.reg : req.addr;
+  mem.write(s + kType, &type, sizeof type);
+  mem.write(s + kPolling, &polling, sizeof polling);
+  mem.write(s + kDirection, &direction, sizeof direction);
+  mem.write(s + kAddress, &address, sizeof address);
+  mem.write(s + kSize, &size, sizeof size);
+  mem.write(s + kValue, &req.value, sizeof req.value);
+  mem.write(s + kState, &pending, sizeof pending);
+  Waiter w;
+  w.dm = dm->second;
+  const auto key = std::make_pair(req.vm, req.vcpu);
+  waiting_[key] = &w;
+  // The upcall reaches the Service VM's vCPU 0 after ioreq_notify, at the
+  // vector the HSM registered (HC_SET_CALLBACK_VECTOR).
   const TimePs now = sc_core::sc_time_stamp().value();
   Breakdown upcall;
   upcall.add(Component::dm, timing_.ioreq_notify_ps);
-  upcall_->post_interrupt(kNotificationVector, now + timing_.ioreq_notify_ps, upcall);
+  upcall_->post_interrupt(hv_.hsm_notification_vector(), now + timing_.ioreq_notify_ps, upcall);
   for (;;) {
-    if (p.complete) return;
-    if (requester && requester->zombie() && !p.in_service) {
-      // vm_clear_ioreq: a paused VM's request is dropped, never completed.
-      for (auto it = pending_.begin(); it != pending_.end(); ++it)
-        if (*it == &p) {
-          pending_.erase(it);
-          break;
-        }
-      return;
-    }
+    if (w.complete) break;
+    // vm_clear_ioreq / reset_vm: a paused VM's request is dropped, never completed.
+    if (requester && requester->zombie() && !w.in_service) break;
     if (requester)
-      sc_core::wait(p.done | requester->zombie_event());
+      sc_core::wait(w.done | requester->zombie_event());
     else
-      sc_core::wait(p.done);
+      sc_core::wait(w.done);
   }
+  waiting_.erase(key);
+  if (!w.complete) return;
+  // complete_ioreq: the value, and the slot FREE again.
+  if (!req.write) mem.read(s + kValue, &req.value, sizeof req.value);
+  const u32 free_state = hc::kIoreqStateFree;
+  mem.write(s + kState, &free_state, sizeof free_state);
+}
+
+void Hsm::ioreq_finished(VmId vm, unsigned vcpu, TimePs at) {
+  auto it = waiting_.find({vm, vcpu});
+  if (it == waiting_.end()) return;
+  Waiter& w = *it->second;
+  w.complete = true;
+  // The woken vCPU resumes (signal_event, VM entry) after ioreq_complete.
+  const TimePs kernel = sc_core::sc_time_stamp().value();
+  const TimePs when = at + timing_.ioreq_complete_ps;
+  w.done.notify(sc_time::from_value(when > kernel ? when - kernel : 0));
 }
 
 ServiceVmPort Hsm::service_vm_port(Vcpu& cpu) {
@@ -55,36 +118,68 @@ ServiceVmPort Hsm::service_vm_port(Vcpu& cpu) {
 }
 
 void Hsm::serve(Vcpu& cpu) {
-  // The HSM's dispatcher takes every pending request, whichever VM's, in
-  // the order they were posted (it scans the ioreq slots, so a request
-  // posted while it works is served in the same pass).
-  while (!pending_.empty()) {
-    Pending* p = pending_.front();
-    pending_.pop_front();
-    p->in_service = true;
-    IoRequest* req = p->req;
-    const TimePs start = cpu.now_ps();
-    cpu.busy(Component::dm, timing_.dm_dispatch_ps);  // HSM wakes acrn-dm's ioreq client thread
-    // The emulation changes state other vCPUs see (BARs, EPT mappings): at
-    // its own simulated time.
-    cpu.synchronize();
-    const VmId vm = req->vm;
-    const bool complete = p->dm->handle(*req, service_vm_port(cpu));
-    ++served_;
-    if (!complete) {
-      // acrn-dm postpones the completion of a request that reset the VM
-      // (vm_system_reset cleared it): the requester, a zombie by now, unwinds.
-      p->in_service = false;
-      p->done.notify(sc_core::SC_ZERO_TIME);
-      continue;
+  // ioreq_dispatcher: every attached VM's page, slot by slot, until no
+  // slot is PENDING (a request posted while it works is served in the same pass).
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& [key, w] : waiting_) {
+      if (w->in_service || w->complete) continue;
+      const u32 state = cpu.load<u32>(slot_gpa(*w->dm, key.second) + kState);
+      if (state != hc::kIoreqStatePending) continue;
+      dispatch(cpu, key.first, key.second, *w);
+      again = true;
+      break;  // waiting_ may have changed while acrn-dm worked
     }
-    cpu.busy(Component::dm, timing_.dm_handler_ps);
-    cpu.synchronize();
-    if (trace::Sink* t = trace::sink()) t->dm_request(vm, cpu.trace_cpu(), start, cpu.now_ps());
-    // Completion hypercall; the hypervisor resumes the waiting vCPU.
-    p->complete = true;
-    p->done.notify(sc_time::from_value(timing_.ioreq_complete_ps));
   }
+}
+
+void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
+  const Gpa s = slot_gpa(*w.dm, vcpu);
+  w.in_service = true;
+  cpu.store<u32>(s + kState, hc::kIoreqStateProcessing);
+  const TimePs start = cpu.now_ps();
+  cpu.busy(Component::dm, timing_.dm_dispatch_ps);  // HSM wakes acrn-dm's ioreq client thread
+  // acrn-dm reads the request from the slot.
+  IoRequest req;
+  req.vm = vm;
+  req.vcpu = vcpu;
+  const u32 type = cpu.load<u32>(s + kType);
+  req.type = type == hc::kIoreqTypePio   ? IoRequest::Type::port_io
+             : type == hc::kIoreqTypePci ? IoRequest::Type::pci_config
+                                         : IoRequest::Type::mmio;
+  req.write = cpu.load<u64>(s + kDirection) != 0;
+  req.addr = cpu.load<u64>(s + kAddress);
+  req.size = static_cast<unsigned>(cpu.load<u64>(s + kSize));
+  req.value = cpu.load<u64>(s + kValue);
+  if (req.type == IoRequest::Type::pci_config) {
+    req.bdf = pci::Bdf::from_value(static_cast<u16>(req.addr >> 12));
+    req.reg = static_cast<u32>(req.addr & 0xFFF);
+  }
+  // The emulation changes state other vCPUs see (BARs, EPT mappings): at
+  // its own simulated time.
+  cpu.synchronize();
+  const bool complete = w.dm->handle(req, service_vm_port(cpu));
+  ++served_;
+  if (!complete) {
+    // acrn-dm postpones the completion of a request that reset the VM
+    // (vm_system_reset cleared it): the requester, a zombie by now, unwinds.
+    w.in_service = false;
+    w.done.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  cpu.busy(Component::dm, timing_.dm_handler_ps);
+  if (!req.write) cpu.store<u64>(s + kValue, req.value);
+  cpu.store<u32>(s + kState, hc::kIoreqStateComplete);
+  if (trace::Sink* t = trace::sink()) t->dm_request(vm, cpu.trace_cpu(), start, cpu.now_ps());
+  // acrn_ioreq_complete_request: the hypercall unless the VM polls.
+  if (cpu.load<u32>(s + kPolling)) {
+    cpu.synchronize();  // the poller sees COMPLETE from now
+    w.complete = true;
+    w.done.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  const Vm& service_vm = *hv_.vm(cpu.config().vm);
+  cpu.hypercall(hc::kNotifyRequestFinish, static_cast<u16>(vm - service_vm.id), vcpu);
 }
 
 }  // namespace ivsim

@@ -1,20 +1,25 @@
-// The Service VM's side of an I/O request, as ACRN runs it: the hypervisor
-// marks the request pending in the VM's ioreq page and upcalls the Service
-// VM with the HSM notification vector on its vCPU 0 (acrn_insert_request ->
-// arch_fire_hsm_interrupt -> vlapic_set_intr); the HSM driver's interrupt
-// handler scans the pending requests and wakes the acrn-dm of each VM, which
-// emulates the access and completes it with a hypercall that resumes the
-// waiting vCPU (hcall_notify_ioreq_finish).
+// The Service VM's side of an I/O request, as ACRN runs it, through the
+// VM's I/O request page in Service VM memory (one 64-byte slot per vCPU):
+// the hypervisor fills the requester's slot and marks it PENDING, then
+// upcalls the Service VM's vCPU 0 with the HSM notification vector
+// (acrn_insert_request -> arch_fire_hsm_interrupt); the HSM driver's
+// interrupt handler scans the slots (ioreq_dispatcher), marks a pending one
+// PROCESSING and hands it to the VM's acrn-dm, which emulates it, writes the
+// value and COMPLETE, and unless the VM polls for completion makes the
+// HC_NOTIFY_REQUEST_FINISH hypercall that wakes the requester
+// (hcall_notify_ioreq_finish); the requester reads the value and frees the
+// slot (complete_ioreq).
 //
-// The work runs on that Service VM vCPU, in its interrupt handler: a halted
-// vCPU is woken (and scheduled, on a shared pCPU) like any other, a busy one
-// is interrupted, so every hop is a timed step of the profile and the
-// scheduler's decisions delay the request as they would on the board.
+// The Service VM's side runs on its vCPU, in its interrupt handler, with
+// its own loads, stores and VMCALL: a halted vCPU is woken (and scheduled,
+// on a shared pCPU) like any other, a busy one is interrupted, so every hop
+// is a timed step and the scheduler's decisions delay the request as they
+// would on the board.
 #pragma once
 
-#include <deque>
 #include <map>
 #include <systemc>
+#include <utility>
 
 #include "models/core/timing.h"
 #include "models/cpu/vcpu_module.h"
@@ -22,13 +27,15 @@
 
 namespace ivsim {
 
+class Hypervisor;
+
 class Hsm : public IoRequestHandler {
  public:
   // HYPERVISOR_CALLBACK_HSM_VECTOR, the vector the Service VM's HSM driver
   // registers (hypervisor/dm/io_req.c acrn_hsm_notification_vector).
   static constexpr u8 kNotificationVector = 0xF3;
 
-  explicit Hsm(const TimingParams& timing) : timing_(timing) {}
+  Hsm(Hypervisor& hv, const TimingParams& timing) : hv_(hv), timing_(timing) {}
 
   // acrn-dm of one post-launched VM: its requests go there.
   void attach(DeviceModel& dm);
@@ -37,28 +44,37 @@ class Hsm : public IoRequestHandler {
   void set_upcall_vcpu(Vcpu& v);
   const Vcpu* upcall_vcpu() const override { return upcall_; }
 
-  // Called in the requesting vCPU's thread (inside its exit): blocks until
-  // the request is complete.
+  // acrn_insert_request, in the requesting vCPU's thread (inside its
+  // exit): blocks until the request is complete (or dropped by a reset).
   void submit(IoRequest& req, Vcpu* requester) override;
+  // hcall_notify_ioreq_finish's signal_event(VCPU_EVENT_IOREQ).
+  // `at`: when the hypercall made it (the hypervisor's time in that exit).
+  void ioreq_finished(VmId vm, unsigned vcpu, TimePs at);
 
   u64 requests_served() const { return served_; }
 
  private:
-  struct Pending {
-    IoRequest* req;
-    DeviceModel* dm;
+  struct Waiter {
+    DeviceModel* dm = nullptr;
     sc_core::sc_event done;
     bool complete = false;
     bool in_service = false;  // taken by the HSM's handler: the requester must not unwind yet
   };
-  // The HSM interrupt handler on the Service VM vCPU.
+  // The HSM interrupt handler on the Service VM vCPU (ioreq_dispatcher).
   void serve(Vcpu& cpu);
+  // One PENDING slot: PROCESSING, acrn-dm, value, COMPLETE, notification.
+  void dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w);
   static ServiceVmPort service_vm_port(Vcpu& cpu);
+  Hpa slot_hpa(VmId vm, unsigned vcpu) const;
+  Gpa slot_gpa(const DeviceModel& dm, unsigned vcpu) const;
 
+  Hypervisor& hv_;
   TimingParams timing_;
   std::map<VmId, DeviceModel*> device_models_;
   Vcpu* upcall_ = nullptr;
-  std::deque<Pending*> pending_;
+  // Requests in flight, scanned in VM then vCPU order as the dispatcher
+  // walks the VMs' request pages.
+  std::map<std::pair<VmId, unsigned>, Waiter*> waiting_;
   u64 served_ = 0;
 };
 

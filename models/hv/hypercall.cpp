@@ -223,7 +223,10 @@ i64 Hypervisor::hcall_notify_ioreq_finish(Vm&, unsigned, Vm* target, u64, u64 pa
     return -1;
   if (vcpu >= target->vcpu_count) return -1;
   // signal_event(VCPU_EVENT_IOREQ), unless the VM polls for completion.
-  if (!target->is_polling_ioreq && lifecycle_.ioreq_finished) lifecycle_.ioreq_finished(*target, vcpu);
+  if (!target->is_polling_ioreq && lifecycle_.ioreq_finished) {
+    Breakdown blame;
+    lifecycle_.ioreq_finished(*target, vcpu, exit_now(blame));
+  }
   return 0;
 }
 

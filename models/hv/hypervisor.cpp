@@ -143,7 +143,7 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
       value = vm.vpci.cfg_read(bdf, reg, size);
     return true;
   }
-  forward = IoRequest{IoRequest::Type::pci_config, vm.id, 0, addr, bdf, reg, size, write, value};
+  forward = IoRequest{IoRequest::Type::pci_config, vm.id, exit_ ? exit_->vcpu : 0u, addr, bdf, reg, size, write, value};
   return false;
 }
 
@@ -163,7 +163,7 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     // live in its device model (vpci.c forwards their config accesses).
     if (vm.load_order == VmLoadOrder::post_launched && vm.vpci.data_port_target(port, size, bdf, reg) &&
         !vm.vpci.find(bdf)) {
-      forward = IoRequest{IoRequest::Type::pci_config, vm.id, 0, port, bdf, reg, size, write, value};
+      forward = IoRequest{IoRequest::Type::pci_config, vm.id, exit_ ? exit_->vcpu : 0u, port, bdf, reg, size, write, value};
       return false;
     }
     if (write)
@@ -173,7 +173,7 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     return true;
   }
   if (vm.load_order == VmLoadOrder::post_launched) {
-    forward = IoRequest{IoRequest::Type::port_io, vm.id, 0, port, {}, 0, size, write, value};
+    forward = IoRequest{IoRequest::Type::port_io, vm.id, exit_ ? exit_->vcpu : 0u, port, {}, 0, size, write, value};
     return false;
   }
   ++vm.unhandled_pio;

@@ -96,7 +96,7 @@ class Hypervisor {
   struct Lifecycle {
     std::function<void(Vm&)> start, pause, reset, shutdown;
     std::function<void(Vm&, bool warm)> reset_host;
-    std::function<void(Vm&, unsigned)> ioreq_finished;
+    std::function<void(Vm&, unsigned, TimePs)> ioreq_finished;
   };
   void set_lifecycle(Lifecycle l) { lifecycle_ = std::move(l); }
 

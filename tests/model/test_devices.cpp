@@ -224,9 +224,15 @@ TEST_CASE("an access served by the device model pays the I/O request round trip 
   CHECK(spent.get(Component::exit) == b.timing.vm_exit_entry_ps);
   CHECK(spent.get(Component::hv) == b.timing.mmio_decode_ps);
   // The HSM upcall to the Service VM's vCPU 0 (halted: it is woken and takes
-  // the interrupt), acrn-dm's dispatch and handler, the completion.
-  CHECK(spent.get(Component::dm) == b.timing.ioreq_notify_ps + b.timing.hlt_wakeup_ps + b.timing.isr_entry_ps +
-                                        b.timing.dm_dispatch_ps + b.timing.dm_handler_ps + b.timing.ioreq_complete_ps);
+  // the interrupt), acrn-dm's dispatch and handler, its HC_NOTIFY_REQUEST_FINISH
+  // (a VMCALL from the Service VM), the requester's resume ...
+  const TimePs steps = b.timing.ioreq_notify_ps + b.timing.hlt_wakeup_ps + b.timing.isr_entry_ps +
+                       b.timing.dm_dispatch_ps + b.timing.dm_handler_ps + b.timing.vm_exit_entry_ps +
+                       b.timing.hypercall_handler_ps + b.timing.ioreq_complete_ps;
+  // ... and the Service VM's loads and stores of the request slot, which the
+  // hypervisor wrote from another core: a few cache-line transfers.
+  CHECK(spent.get(Component::dm) > steps);
+  CHECK(spent.get(Component::dm) < steps + 500'000);
 }
 
 TEST_CASE("the Service VM reaches the hv-land pool through its UC mapping, a User VM only through its BAR2") {

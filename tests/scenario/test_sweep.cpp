@@ -84,6 +84,7 @@ TEST_CASE("a point that stalls is recorded with exit status 4 and the stall's me
   const std::string dir = fresh_dir("sweep-stall");
   const cli::Result r =
       cli::ivsim("sweep " + kSource + "/tests/data/scenarios/one-pcpu.yaml --set hypervisor.scheduler=SCHED_PRIO" +
+                 " --set vms[0].priority=2 --set vms[2].priority=1" +
                  " --vary workloads[0].params.notify=poll,doorbell --out " + dir);
   INFO(r.out);
   CHECK(r.status == 6);
