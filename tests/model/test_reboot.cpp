@@ -185,8 +185,8 @@ TEST_CASE("with a pre-launched RTVM alive the Service VM's reboot only shuts the
   CHECK(rt_done);
 }
 
-TEST_CASE("a post-launched RTVM's reboot: the hypervisor marks it ready to power off, acrn-dm resets and "
-          "relaunches it (poweroff_if_rt_vm, then vm_system_reset)") {
+TEST_CASE("a post-launched RTVM's reboot: the hypervisor marks it ready to power off, acrn-dm relaunches it "
+          "(poweroff_if_rt_vm, then its full reset)") {
   Scenario s = test::two_vm_scenario();
   s.vms[0].vm_type = "RTVM";  // the pre-launched RTVM keeps the highest severity (lower id)
   s.vms[2].vm_type = "RTVM";
