@@ -28,6 +28,7 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
 
 bench: build
+	@$(BUILD)/bench/ivsim_perf
 	@$(BUILD)/bench/ivsim_bench
 	@$(BUILD)/bench/ivsim_run_bench
 	@$(BUILD)/bench/ivsim_sweep_bench
