@@ -36,32 +36,43 @@ GuestPageTables::GuestPageTables(u64 max_page) : max_page_(max_page), tables_(1)
 void GuestPageTables::map(Gva va, Gpa pa, u64 size, u64 flags) {
   if (!is_aligned(va | pa | size, kPageSize4K)) throw std::invalid_argument("guest mapping must be 4 KiB aligned");
   const Gva end = va + size;
-  while (va < end) {
+  // The largest leaf that is aligned and fits.
+  auto leaf_size = [&](Gva v, Gpa p) {
     u64 page = max_page_;
-    while (page > kPageSize4K && (!is_aligned(va | pa, page) || end - va < page)) page >>= 9;
-    map_chunk(0, 0, va, pa, page, flags | x86::kPresent);
-    va += page;
-    pa += page;
+    while (page > kPageSize4K && (!is_aligned(v | p, page) || end - v < page)) page >>= 9;
+    return page;
+  };
+  while (va < end) {
+    const u64 page = leaf_size(va, pa);
+    const unsigned level = leaf_level(page);
+    // One descent per run of same-size leaves in one table.
+    const std::size_t t = table_for(va, level);
+    unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
+    do {
+      // Already mapped (a larger leaf or a table): keep.
+      if (t != kNoTable && !(tables_[t].entry[i] & x86::kPresent))
+        tables_[t].entry[i] = pa | flags | x86::kPresent | (level < 3 ? x86::kPageSize : 0);
+      va += page;
+      pa += page;
+      ++i;
+    } while (i < 512 && va < end && leaf_size(va, pa) == page);
   }
 }
 
-void GuestPageTables::map_chunk(std::size_t t, unsigned level, Gva va, Gpa pa, u64 page, u64 flags) {
-  const auto l = static_cast<x86::Level>(level);
-  const unsigned i = x86::level_index(va, l);
-  if (level == leaf_level(page)) {
-    if (tables_[t].entry[i] & x86::kPresent) return;  // already mapped (a larger leaf or a table): keep
-    tables_[t].entry[i] = pa | flags | (level < 3 ? x86::kPageSize : 0);
-    return;
+std::size_t GuestPageTables::table_for(Gva va, unsigned leaf) {
+  std::size_t t = 0;
+  for (unsigned level = 0; level < leaf; ++level) {
+    const unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
+    if (!(tables_[t].entry[i] & x86::kPresent)) {
+      tables_.emplace_back();  // may move tables_: index, never hold references
+      tables_[t].entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags;
+      tables_[t].child.set(i);
+    } else if (!tables_[t].child.test(i)) {
+      return kNoTable;  // a larger leaf already covers it
+    }
+    t = tables_[t].entry[i] >> kPageShift4K & (x86::kAddrMask >> kPageShift4K);
   }
-  if (!(tables_[t].entry[i] & x86::kPresent)) {
-    tables_.emplace_back();  // may move tables_: index, never hold references
-    tables_[t].entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags;
-    tables_[t].child.set(i);
-  } else if (!tables_[t].child.test(i)) {
-    return;  // a larger leaf already covers it
-  }
-  const std::size_t next = tables_[t].entry[i] >> kPageShift4K & (x86::kAddrMask >> kPageShift4K);
-  map_chunk(next, level + 1, va, pa, page, flags);
+  return t;
 }
 
 std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {

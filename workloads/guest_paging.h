@@ -42,7 +42,10 @@ class GuestPageTables {
     std::array<u64, 512> entry{};
     std::bitset<512> child;  // entry points at another table: its address field holds the table number
   };
-  void map_chunk(std::size_t table, unsigned level, Gva va, Gpa pa, u64 page, u64 flags);
+  // The table that holds leaves of `leaf` level for `va`, created on the
+  // way down; kNoTable when a larger leaf already covers `va`.
+  static constexpr std::size_t kNoTable = ~std::size_t{0};
+  std::size_t table_for(Gva va, unsigned leaf);
 
   u64 max_page_;
   std::vector<Table> tables_;

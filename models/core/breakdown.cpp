@@ -9,12 +9,22 @@ Breakdown apportion(TimePs amount, const Breakdown& weights) {
     out.add(Component::coherence, amount);
     return out;
   }
-  std::array<unsigned __int128, kComponentCount> rem{};
+  // Each remainder is below `total`; the products need 128 bits only when
+  // they overflow 64 (a wait of hours against a long critical path).
+  std::array<TimePs, kComponentCount> rem{};
   TimePs assigned = 0;
   for (std::size_t i = 0; i < kComponentCount; ++i) {
-    const unsigned __int128 p = static_cast<unsigned __int128>(amount) * weights.ps[i];
-    out.ps[i] = static_cast<TimePs>(p / total);
-    rem[i] = p % total;
+    const TimePs w = weights.ps[i];
+    if (w == 0) continue;
+    if (amount <= ~TimePs{0} / w) {
+      const TimePs p = amount * w;
+      out.ps[i] = p / total;
+      rem[i] = p % total;
+    } else {
+      const unsigned __int128 p = static_cast<unsigned __int128>(amount) * w;
+      out.ps[i] = static_cast<TimePs>(p / total);
+      rem[i] = static_cast<TimePs>(p % total);
+    }
     assigned += out.ps[i];
   }
   for (TimePs left = amount - assigned; left > 0; --left) {

@@ -422,6 +422,9 @@ class Vcpu : public sc_core::sc_module {
   unsigned nmi_pending_ = 0;
   bool in_nmi_ = false;
   sc_core::sc_event irq_event_;
+  // What ends a poller's sleep (a store to the line, an interrupt, the
+  // scheduler), built once: no allocation per sleep.
+  sc_core::sc_event_or_list poll_events_;
   std::map<u8, InterruptHandler> handlers_;
 
   // Lifecycle.

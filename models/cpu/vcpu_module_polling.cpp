@@ -67,9 +67,9 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       const bool bounded = sched_ && slice_end_ != PcpuScheduler::kForever && sched_->others_runnable(entity_);
       if (bounded && now_ps() >= slice_end_) break;
       if (bounded)
-        sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), wake_event_ | irq_event_ | sched_event_);
+        sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), poll_events_);
       else
-        sc_core::wait(wake_event_ | irq_event_ | sched_event_);
+        sc_core::wait(poll_events_);
       resumed();
       if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
     }
