@@ -95,14 +95,7 @@ const CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) 
 }
 
 LinePage* CoherenceDirectory::page(Hpa hpa) {
-  const u64 chunk = hpa >> kChunkShift;
-  if (chunk >= chunks_.size()) chunks_.resize(chunk + 1);
-  auto& c = chunks_[chunk];
-  if (!c) {
-    c = std::make_unique<std::array<LinePage*, kPagesPerChunk>>();
-    c->fill(nullptr);
-  }
-  LinePage*& p = (*c)[(hpa >> kPageShift4K) & (kPagesPerChunk - 1)];
+  LinePage*& p = pages_.slot(hpa);
   if (!p) {
     owned_.push_back(std::make_unique<LinePage>());
     p = owned_.back().get();

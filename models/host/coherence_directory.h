@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "models/core/breakdown.h"
+#include "models/core/page_radix.h"
 #include "models/core/timing.h"
 #include "models/core/types.h"
 #include "models/host/cache_topology.h"
@@ -175,9 +176,7 @@ class CoherenceDirectory {
   std::vector<L2> l2s_;
   std::vector<Llc> llcs_;
 
-  static constexpr unsigned kChunkShift = 30;
-  static constexpr u64 kPagesPerChunk = u64{1} << (kChunkShift - kPageShift4K);
-  std::vector<std::unique_ptr<std::array<LinePage*, kPagesPerChunk>>> chunks_;
+  PageRadix<LinePage> pages_;
   std::vector<std::unique_ptr<LinePage>> owned_;
 };
 

@@ -6,27 +6,18 @@
 namespace ivsim {
 
 HostMemory::HostMemory(unsigned addr_bits) : addr_bits_(addr_bits) {
-  if (addr_bits < kChunkShift || addr_bits > 52) throw std::invalid_argument("host physical address bits out of range");
-  chunks_.resize(std::size_t{1} << (addr_bits - kChunkShift));
+  if (addr_bits < 30 || addr_bits > 52) throw std::invalid_argument("host physical address bits out of range");
 }
 
 HostMemory::~HostMemory() = default;
 
 HostMemory::Page* HostMemory::lookup(Hpa hpa) const {
-  const u64 chunk = hpa >> kChunkShift;
-  if (chunk >= chunks_.size() || !chunks_[chunk]) return nullptr;
-  return (*chunks_[chunk])[(hpa >> kPageShift4K) & (kPagesPerChunk - 1)];
+  return pages_.find(hpa);
 }
 
 u8* HostMemory::page(Hpa hpa) {
   if (hpa >= size_bytes()) throw std::out_of_range("host physical address beyond the board's address width");
-  const u64 chunk = hpa >> kChunkShift;
-  auto& c = chunks_[chunk];
-  if (!c) {
-    c = std::make_unique<Chunk>();
-    c->fill(nullptr);
-  }
-  Page*& p = (*c)[(hpa >> kPageShift4K) & (kPagesPerChunk - 1)];
+  Page*& p = pages_.slot(hpa);
   if (!p) {
     owned_.push_back(std::make_unique<Page>());
     p = owned_.back().get();

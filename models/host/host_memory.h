@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/core/page_radix.h"
 #include "models/core/types.h"
 
 namespace ivsim {
@@ -47,15 +48,11 @@ class HostMemory {
   u64 resident_pages() const { return resident_pages_; }
 
  private:
-  // Two-level radix: 1 GiB chunks of 262144 page pointers, allocated per chunk.
-  static constexpr unsigned kChunkShift = 30;
-  static constexpr u64 kPagesPerChunk = u64{1} << (kChunkShift - kPageShift4K);
-  using Chunk = std::array<Page*, kPagesPerChunk>;
 
   Page* lookup(Hpa hpa) const;
 
   unsigned addr_bits_;
-  std::vector<std::unique_ptr<Chunk>> chunks_;
+  PageRadix<Page> pages_;
   std::vector<std::unique_ptr<Page>> owned_;  // keeps allocation order deterministic
   u64 resident_pages_ = 0;
 };
