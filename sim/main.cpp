@@ -21,18 +21,24 @@
 #include "platforms/board.h"
 #include "platforms/config_error.h"
 #include "platforms/xml_document.h"
+#include "sim/asan_options.h"
 #include "sim/atomic_file.h"
 #include "sim/c2c_matrix.h"
 #include "sim/calibrate.h"
 #include "sim/run.h"
 #include "sim/scenario_input.h"
 #include "sim/show.h"
+#include "sim/systemc_reports.h"
 
 #ifndef IVSIM_VERSION
 #define IVSIM_VERSION "unknown"
 #endif
 
 namespace {
+
+// --strict (or IVSIM_STRICT=1): a SystemC warning fails the command (exit 1,
+// an internal failure), as it fails the model tests; CI runs strict.
+bool g_strict = false;
 
 const std::map<std::string, spdlog::level::level_enum> kLogLevels = {
     {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
@@ -94,6 +100,8 @@ int cli(int argc, char** argv) {
   app.add_option("--log-level", log_level, "Log verbosity: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  app.add_flag("--strict", g_strict,
+               "Fail (exit 1) on any SystemC warning; also IVSIM_STRICT=1 in the environment");
 
   // run
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario and write its report");
@@ -107,8 +115,9 @@ int cli(int argc, char** argv) {
   bool force_progress = false;
   run->add_flag("--progress", force_progress,
                 "Print the progress line even when stderr is not a terminal (a line every few seconds, for CI logs)");
-  // The log level is accepted after the subcommand too ("ivsim run --log-level debug").
+  // The log level and --strict are accepted after the subcommand too ("ivsim run --log-level debug").
   add_log_level(run, log_level);
+  run->add_flag("--strict", g_strict, "Fail (exit 1) on any SystemC warning");
 
   // validate
   CLI::App* validate = app.add_subcommand(
@@ -213,8 +222,16 @@ int cli(int argc, char** argv) {
 // libsystemc.so calls sc_main from sc_elab_and_sim; the CLI lives here so the
 // kernel is initialised exactly as SystemC expects.
 int sc_main(int argc, char** argv) {
+  ivsim::count_systemc_reports();
+  if (const char* env = std::getenv("IVSIM_STRICT"); env && std::string(env) == "1") g_strict = true;
   try {
-    return cli(argc, argv);
+    const int status = cli(argc, argv);
+    if (g_strict && ivsim::systemc_warnings() > 0) {
+      std::cerr << "ivsim: --strict: " << ivsim::systemc_warnings()
+                << " SystemC warning(s), the first: " << ivsim::first_systemc_warning() << "\n";
+      return status == 0 ? 1 : status;
+    }
+    return status;
   } catch (const ivsim::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
