@@ -11,6 +11,10 @@ packages=(
   libyaml-cpp-dev libpugixml-dev
   libcli11-dev nlohmann-json3-dev
   libbenchmark-dev
+  # Hardening (docs/hardening.md): clang 14 with libFuzzer and the sanitizer
+  # runtimes for the fuzz targets and the sanitizer suite; `file` for cpack's
+  # dpkg-shlibdeps step of the .deb.
+  clang-14 libclang-rt-14-dev file
 )
 
 missing=()
