@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <random>
 
 #include "fuzz/targets/targets.h"
 #include "models/hv/ivshmem_device.h"
@@ -148,6 +149,14 @@ void GuestTraffic::run(const std::uint8_t* data, std::size_t size) {
   Hypervisor& hv = platform_->hypervisor();
   // A fresh start for the input: the VMs' devices as configured, unmapped.
   for (unsigned i = 0; i < kGuests; ++i) hv.reset_vm(*hv.vm(cpus_[i]->config().vm));
+  // The members' bytes: the region filled with a canary no input can know
+  // (drawn afresh each input, no zero byte, each 4-byte half distinct), so
+  // a non-member's read that returns any of it has reached the region.
+  static std::mt19937_64 rng{std::random_device{}()};
+  do canary_ = rng() | 0x0101'0101'0101'0101ULL;
+  while (static_cast<u32>(canary_) == static_cast<u32>(canary_ >> 32));
+  const IvshmemRegion* region = hv.ivshmem_pool()->find("hv:/shm0");
+  for (u64 off = 0; off < region->size; off += 8) platform_->host_memory().write_u64(region->hpa + off, canary_);
   steps_.clear();
   for (unsigned i = 0; i < kGuests; ++i) steps_.push_back({true, GuestOp{static_cast<u8>(i)}});
   for (const GuestOp& op : decode_guest_ops(data, size)) steps_.push_back({false, op});
@@ -250,10 +259,12 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
       const unsigned bar = op.kind - static_cast<u8>(OpKind::bar0);
       const u64 span = bar == 0 ? 0x100 : bar == 1 ? 0x1000 : 2 * kMiB + kPageSize4K;
       const Gpa a = bar_base(dev, bar) + op.offset % span;
-      if (write)
+      if (write) {
         store_n(g, a, mem_size(op.size), op.value);
-      else
-        load_n(g, a, mem_size(op.size));
+      } else {
+        const u64 v = load_n(g, a, mem_size(op.size));
+        if (guest == 2) check_not_canary(&v, mem_size(op.size), op);
+      }
       break;
     }
     case OpKind::bar_move: {
@@ -307,10 +318,12 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
       break;
     case OpKind::any_gpa: {
       const Gpa a = (op.sel & 1) ? op.value : (op.value & 0xFFFF'FFFFu);
-      if (write)
+      if (write) {
         store_n(g, a, mem_size(op.size), op.offset);
-      else
-        load_n(g, a, mem_size(op.size));
+      } else {
+        const u64 v = load_n(g, a, mem_size(op.size));
+        if (guest == 2) check_not_canary(&v, mem_size(op.size), op);
+      }
       break;
     }
     case OpKind::compute:
@@ -328,6 +341,7 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
         g.write(a, buf, len);
       } else {
         g.read(a, buf, len);
+        if (guest == 2) check_not_canary(buf, len, op);
       }
       break;
     }
@@ -342,6 +356,21 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
     case OpKind::count:
       break;
   }
+}
+
+void GuestTraffic::check_not_canary(const void* bytes, std::size_t n, const GuestOp& op) {
+  // Any 4 bytes of the canary, at any alignment the fill has (8-byte words,
+  // so a 4-byte window starting at any byte of a word), give it away.
+  u8 pattern[16];
+  std::memcpy(pattern, &canary_, 8);
+  std::memcpy(pattern + 8, &canary_, 8);
+  const u8* b = static_cast<const u8*>(bytes);
+  for (std::size_t i = 0; i + 4 <= n; ++i)
+    for (unsigned k = 0; k < 8; ++k)
+      IVSIM_FUZZ_CHECK(std::memcmp(b + i, pattern + k, 4) != 0,
+                       fmt::format("step {}: Other_VM (not a member) read the members' bytes (kind {}, offset {:#x}, "
+                                   "value {:#x})",
+                                   next_, op.kind, op.offset, op.value));
 }
 
 void GuestTraffic::check_isolation(const std::string& after) {

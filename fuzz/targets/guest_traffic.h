@@ -4,8 +4,9 @@
 // After every operation the target checks that isolation holds: no VM but
 // the Service VM (which ACRN trusts with the whole pool) maps host memory
 // that is neither its own RAM nor a region it has a device for, a member
-// maps its region only where its BAR2 is, and no interrupt reaches a VM
-// outside the region. An input whose operations do not all complete is a
+// maps its region only where its BAR2 is, no read by the non-member returns
+// the members' bytes (the region starts each input filled with a canary
+// drawn afresh), and no interrupt reaches a VM outside the region. An input whose operations do not all complete is a
 // hang in the twin.
 //
 // One SystemC elaboration per process: the platform is elaborated once, on
@@ -83,6 +84,7 @@ class GuestTraffic {
   void run(const std::uint8_t* data, std::size_t size);
   std::uint64_t ops_run() const { return ops_run_; }
   std::uint64_t guest_faults() const { return guest_faults_; }
+  std::uint64_t canary() const { return canary_; }  // the last input's region fill
   Platform& platform() { return *platform_; }
 
  private:
@@ -94,6 +96,8 @@ class GuestTraffic {
   void bring_up(Guest& g, unsigned guest);
   void execute(Guest& g, unsigned guest, const GuestOp& op);
   void check_isolation(const std::string& after);
+  // A read by the non-member returned these bytes: none may be the canary's.
+  void check_not_canary(const void* bytes, std::size_t n, const GuestOp& op);
   void handed(unsigned guest);  // the step of `guest` ended: start the next one
 
   Scenario scenario_;
@@ -110,6 +114,7 @@ class GuestTraffic {
   std::size_t next_ = 0;
   std::uint64_t ops_run_ = 0;
   std::uint64_t guest_faults_ = 0;
+  std::uint64_t canary_ = 0;  // the region's fill for this input
 };
 
 }  // namespace ivsim::fuzz
