@@ -156,7 +156,9 @@ void GuestTraffic::run(const std::uint8_t* data, std::size_t size) {
   do canary_ = rng() | 0x0101'0101'0101'0101ULL;
   while (static_cast<u32>(canary_) == static_cast<u32>(canary_ >> 32));
   const IvshmemRegion* region = hv.ivshmem_pool()->find("hv:/shm0");
-  for (u64 off = 0; off < region->size; off += 8) platform_->host_memory().write_u64(region->hpa + off, canary_);
+  std::vector<u64> page(kPageSize4K / 8, canary_);
+  for (u64 off = 0; off < region->size; off += kPageSize4K)
+    platform_->host_memory().write(region->hpa + off, page.data(), kPageSize4K);
   steps_.clear();
   for (unsigned i = 0; i < kGuests; ++i) steps_.push_back({true, GuestOp{static_cast<u8>(i)}});
   for (const GuestOp& op : decode_guest_ops(data, size)) steps_.push_back({false, op});
@@ -189,8 +191,7 @@ void GuestTraffic::program(Vcpu& cpu, unsigned guest) {
       }
       ++ops_run_;
     }
-    check_isolation(s.bring_up ? fmt::format("{}'s bring-up", kGuestVm[guest])
-                               : fmt::format("step {} ({} kind {})", next_, kGuestVm[guest], s.op.kind));
+    check_isolation(s, guest);
     ++next_;
     if (next_ < steps_.size() && steps_[next_].op.vm != guest) {
       cpu.synchronize();
@@ -373,7 +374,12 @@ void GuestTraffic::check_not_canary(const void* bytes, std::size_t n, const Gues
                                    next_, op.kind, op.offset, op.value));
 }
 
-void GuestTraffic::check_isolation(const std::string& after) {
+void GuestTraffic::check_isolation(const Step& s, unsigned guest) {
+  // Messages are made only when a check fails: this runs after every operation.
+  const auto after = [&] {
+    return s.bring_up ? fmt::format("{}'s bring-up", kGuestVm[guest])
+                      : fmt::format("step {} ({} kind {})", next_, kGuestVm[guest], s.op.kind);
+  };
   Hypervisor& hv = platform_->hypervisor();
   const IvshmemRegion* region = hv.ivshmem_pool()->find("hv:/shm0");
   for (Vm* vm : hv.vms()) {
@@ -385,20 +391,22 @@ void GuestTraffic::check_isolation(const std::string& after) {
     for (const auto& m : vm->ept->mappings(0, ept::kGpaLimit)) {
       if (m.hpa >= vm->ram_hpa && m.hpa + m.size <= vm->ram_hpa + vm->ram_size) continue;  // its own RAM
       const bool in_region = m.hpa >= region->hpa && m.hpa + m.size <= region->hpa + region->size;
-      const std::string what = fmt::format(
-          "after {}: {} maps GPA {:#x} to HPA {:#x} ({:#x} bytes); its RAM is HPA {:#x}+{:#x}, the "
-          "region HPA {:#x}+{:#x}",
-          after, vm->name, m.gpa, m.hpa, m.size, vm->ram_hpa, vm->ram_size, region->hpa, region->size);
-      IVSIM_FUZZ_CHECK(in_region && dev != nullptr, "host memory outside its RAM and its regions: " + what);
+      const auto what = [&] {
+        return fmt::format(
+            "after {}: {} maps GPA {:#x} to HPA {:#x} ({:#x} bytes); its RAM is HPA {:#x}+{:#x}, the "
+            "region HPA {:#x}+{:#x}",
+            after(), vm->name, m.gpa, m.hpa, m.size, vm->ram_hpa, vm->ram_size, region->hpa, region->size);
+      };
+      IVSIM_FUZZ_CHECK(in_region && dev != nullptr, "host memory outside its RAM and its regions: " + what());
       // Where BAR2 is, or its alias: EPT tables index GPA bits 47:0.
       IVSIM_FUZZ_CHECK(dev->shm_gpa() != 0 && ((m.gpa - dev->shm_gpa()) & (ept::kGpaLimit - 1)) == m.hpa - region->hpa,
-                       "the region mapped where its BAR2 is not: " + what);
+                       "the region mapped where its BAR2 is not: " + what());
     }
   }
   // The non-member never takes an interrupt: it programs no interrupt of its own.
   const Vm& other = *hv.vm(cpus_[2]->config().vm);
   IVSIM_FUZZ_CHECK(other.interrupts_received == 0 && cpus_[2]->counters().interrupts == 0,
-                   fmt::format("after {}: an interrupt reached Other_VM, not a member", after));
+                   fmt::format("after {}: an interrupt reached Other_VM, not a member", after()));
 }
 
 }  // namespace ivsim::fuzz

@@ -95,7 +95,7 @@ class GuestTraffic {
   void program(Vcpu& cpu, unsigned guest);
   void bring_up(Guest& g, unsigned guest);
   void execute(Guest& g, unsigned guest, const GuestOp& op);
-  void check_isolation(const std::string& after);
+  void check_isolation(const Step& s, unsigned guest);
   // A read by the non-member returned these bytes: none may be the canary's.
   void check_not_canary(const void* bytes, std::size_t n, const GuestOp& op);
   void handed(unsigned guest);  // the step of `guest` ended: start the next one
