@@ -14,6 +14,10 @@ packages=(
   # ivsim plot draws with matplotlib; the Slurm test starts a one-node cluster.
   python3-matplotlib
   munge slurmctld slurmd slurm-client
+  # Hardening (docs/hardening.md): clang 14 with libFuzzer and the sanitizer
+  # runtimes for the fuzz targets and the sanitizer suite; `file` for cpack's
+  # dpkg-shlibdeps step of the .deb.
+  clang-14 libclang-rt-14-dev file
 )
 
 missing=()

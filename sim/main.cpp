@@ -21,6 +21,7 @@
 #include "platforms/board.h"
 #include "platforms/config_error.h"
 #include "platforms/xml_document.h"
+#include "sim/asan_options.h"
 #include "sim/atomic_file.h"
 #include "sim/c2c_matrix.h"
 #include "sim/calibrate.h"
@@ -31,12 +32,17 @@
 #include "sim/scenario_input.h"
 #include "sim/show.h"
 #include "sim/sweep.h"
+#include "sim/systemc_reports.h"
 
 #ifndef IVSIM_VERSION
 #define IVSIM_VERSION "unknown"
 #endif
 
 namespace {
+
+// --strict (or IVSIM_STRICT=1): a SystemC warning fails the command (exit 1,
+// an internal failure), as it fails the model tests; CI runs strict.
+bool g_strict = false;
 
 const std::map<std::string, spdlog::level::level_enum> kLogLevels = {
     {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
@@ -98,6 +104,8 @@ int cli(int argc, char** argv) {
   app.add_option("--log-level", log_level, "Log verbosity: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  app.add_flag("--strict", g_strict,
+               "Fail (exit 1) on any SystemC warning; also IVSIM_STRICT=1 in the environment");
 
   // run
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario and write its report");
@@ -117,8 +125,9 @@ int cli(int argc, char** argv) {
   run->add_option("--trace-window", trace_window,
                   "Keep only this part of the timeline in --trace/--vcd: T0:T1 with units, e.g. 1ms:1.2ms");
   run->add_option("--vcd", options.vcd_path, "Write the vCPUs' interrupt lines as a VCD file (for GTKWave)");
-  // The log level is accepted after the subcommand too ("ivsim run --log-level debug").
+  // The log level and --strict are accepted after the subcommand too ("ivsim run --log-level debug").
   add_log_level(run, log_level);
+  run->add_flag("--strict", g_strict, "Fail (exit 1) on any SystemC warning");
 
   // validate
   CLI::App* validate = app.add_subcommand(
@@ -313,8 +322,16 @@ int cli(int argc, char** argv) {
 // libsystemc.so calls sc_main from sc_elab_and_sim; the CLI lives here so the
 // kernel is initialised exactly as SystemC expects.
 int sc_main(int argc, char** argv) {
+  ivsim::count_systemc_reports();
+  if (const char* env = std::getenv("IVSIM_STRICT"); env && std::string(env) == "1") g_strict = true;
   try {
-    return cli(argc, argv);
+    const int status = cli(argc, argv);
+    if (g_strict && ivsim::systemc_warnings() > 0) {
+      std::cerr << "ivsim: --strict: " << ivsim::systemc_warnings()
+                << " SystemC warning(s), the first: " << ivsim::first_systemc_warning() << "\n";
+      return status == 0 ? 1 : status;
+    }
+    return status;
   } catch (const ivsim::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -232,9 +232,14 @@ std::vector<EptTable::Mapping> EptTable::mappings(Gpa gpa, u64 size) const {
 }
 
 void EptTable::collect_mappings(Hpa table, Level l, Gpa gpa, Gpa end, std::vector<Mapping>& out) const {
+  // A table is one 4 KiB page: look it up once, not per entry (a page never
+  // touched reads as zero: nothing present).
+  const u8* page = mem_.page_if_present(table);
+  if (page == nullptr) return;
   while (gpa < end) {
     const Gpa chunk_end = std::min(region_next(gpa, l), end);
-    const u64 entry = mem_.read_u64(entry_address(table, gpa, l));
+    u64 entry;
+    std::memcpy(&entry, page + (entry_address(table, gpa, l) - table), sizeof entry);
     if (is_present(entry)) {
       if (is_leaf(entry, l)) {
         out.push_back(Mapping{region_base(gpa, l), leaf_base(entry, l), level_page_size(l), entry});

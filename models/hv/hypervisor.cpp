@@ -1,5 +1,6 @@
 #include "models/hv/hypervisor.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -9,6 +10,36 @@
 #include "models/hv/ivshmem_device.h"
 
 namespace ivsim {
+
+namespace {
+
+// The ranges ACRN's ept_add_mr / ept_del_mr edit for any base and size a
+// guest's BAR can give (pgtable_add_map, pgtable_modify_or_del_map in
+// hypervisor/arch/x86/pagetable.c): the base rounded up to a page, the size
+// rounded down (vaddr_end = vaddr + round_page_down(size)), nothing when
+// that end is not above the base (empty, or wrapped past 2^64), and the
+// tables indexed by GPA bits 47:0 only, so a range above the EPT's reach
+// lands on its alias below it. Each piece: its GPA, size, and offset from
+// the rounded base.
+struct EditPiece {
+  Gpa gpa;
+  u64 size;
+  u64 offset;
+};
+std::vector<EditPiece> acrn_edit_pieces(Gpa base, u64 size) {
+  std::vector<EditPiece> out;
+  const Gpa start = (base + kPageSize4K - 1) & ~(kPageSize4K - 1);  // wraps as ACRN's round_page_up does
+  const Gpa end = start + (size & ~(kPageSize4K - 1));
+  for (Gpa g = start; g < end && end > start;) {
+    const Gpa alias = g & (ept::kGpaLimit - 1);
+    const u64 n = std::min<u64>(end - g, ept::kGpaLimit - alias);
+    out.push_back({alias, n, g - start});
+    g += n;
+  }
+  return out;
+}
+
+}  // namespace
 
 Hypervisor::Hypervisor(HostMemory& mem, const TimingParams& timing, unsigned max_vm_num)
     : mem_(mem), timing_(timing), max_vm_num_(max_vm_num) {
@@ -195,7 +226,15 @@ void Hypervisor::record_isolation(VmId vm, std::string target, std::string reaso
 }
 
 ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot) {
-  const ept::EditResult r = vm.ept->add_mr(hpa, gpa, size, prot);
+  ept::EditResult r;
+  const Hpa hpa_start = round_up(hpa, kPageSize4K);
+  for (const EditPiece& p : acrn_edit_pieces(gpa, size)) {
+    const ept::EditResult e = vm.ept->add_mr(hpa_start + p.offset, p.gpa, p.size, prot);
+    r.pages_4k_mapped += e.pages_4k_mapped;
+    r.pages_2m_mapped += e.pages_2m_mapped;
+    r.pages_1g_mapped += e.pages_1g_mapped;
+    r.already_present += e.already_present;
+  }
   if (r.already_present)
     spdlog::debug("VM{}: ept_add_mr at GPA {:#x}: {} entries already present, left in place", vm.id, gpa,
                   r.already_present);
@@ -205,7 +244,12 @@ ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 p
 }
 
 ept::EditResult Hypervisor::ept_del_mr(Vm& vm, Gpa gpa, u64 size) {
-  const ept::EditResult r = vm.ept->del_mr(gpa, size);
+  ept::EditResult r;
+  for (const EditPiece& p : acrn_edit_pieces(gpa, size)) {
+    const ept::EditResult e = vm.ept->del_mr(p.gpa, p.size);
+    r.leaves_changed += e.leaves_changed;
+    r.large_pages_split += e.large_pages_split;
+  }
   charge_hv(timing_.ept_edit_ps * r.leaves_changed);
   invept(vm);
   return r;

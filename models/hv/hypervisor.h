@@ -105,7 +105,10 @@ class Hypervisor {
   const std::map<std::string, u64>& isolation_counts() const { return isolation_counts_; }
 
   // ept_add_mr / ept_del_mr: edit and flush the VM's cached translations,
-  // charging the edit to the exit being handled (if any).
+  // charging the edit to the exit being handled (if any). Any base and size
+  // a guest's BAR gives are taken as ACRN's page-table code takes them: base
+  // rounded up to a page, size down, an address beyond the EPT's 48 bits on
+  // its alias, a range that wraps past 2^64 not edited.
   ept::EditResult ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot);
   ept::EditResult ept_del_mr(Vm& vm, Gpa gpa, u64 size);
 

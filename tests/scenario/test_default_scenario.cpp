@@ -111,6 +111,19 @@ TEST_CASE("ivsim --version and --help answer") {
   CHECK(r.out.find("--report") != std::string::npos);
 }
 
+TEST_CASE("ivsim --strict is taken before and after the subcommand, and a clean run under it succeeds") {
+  const std::string report = temp_path("strict.json");
+  Result r = run("--strict run --quiet --set workloads[0].params.iterations=10 --report " + report);
+  CHECK(r.status == 0);
+  r = run("run --strict --quiet --set workloads[0].params.iterations=10 --report " + report);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("--strict") == std::string::npos);
+  // Bad input under --strict is still bad input.
+  r = run("--strict run --set nosuchfield=1 --report " + report);
+  CHECK(r.status == 2);
+  std::remove(report.c_str());
+}
+
 TEST_CASE("run.duration_us stops the run at that simulated time and the workload reports stopped") {
   const std::string report = temp_path("duration.json");
   const Result r = run("run --quiet --report " + report + " --set run.duration_us=500");

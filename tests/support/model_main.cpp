@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <systemc>
 
+#include "sim/asan_options.h"
+
 namespace {
 void fail_on_report(const sc_core::sc_report& rep, const sc_core::sc_actions& actions) {
   if (rep.get_severity() >= sc_core::SC_WARNING) {

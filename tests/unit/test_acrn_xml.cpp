@@ -18,6 +18,7 @@
 #include "sim/scenario_loader.h"
 #include "sim/suggest.h"
 #include "tests/support/acrn_data.h"
+#include "tests/support/fuzz_inputs.h"
 
 using namespace ivsim;
 
@@ -59,6 +60,7 @@ Scenario load_xml(const std::string& xml, const std::string& board = kBoard, con
 
 std::string xml_error(const std::string& xml, const std::string& board = kBoard,
                       const std::vector<std::string>& sets = {}) {
+  test::dump_fuzz_seed("acrn_scenario_xml", xml);
   std::vector<std::string> warnings;
   try {
     load_xml(xml, board, sets, &warnings);
@@ -69,6 +71,7 @@ std::string xml_error(const std::string& xml, const std::string& board = kBoard,
 }
 
 std::string board_error(const std::string& xml) {
+  test::dump_fuzz_seed("board_xml", xml);
   try {
     parse_board_xml(xml, "board.xml");
   } catch (const ConfigError& e) {

@@ -9,6 +9,7 @@
 #include "platforms/data_dir.h"
 #include "sim/scenario_loader.h"
 #include "sim/suggest.h"
+#include "tests/support/fuzz_inputs.h"
 
 using namespace ivsim;
 
@@ -79,6 +80,12 @@ std::string nine_hv_regions() {
 }
 
 std::string load_error(const std::string& yaml, const std::vector<std::string>& sets = {}) {
+  test::dump_fuzz_seed("scenario_yaml", yaml);
+  if (!sets.empty()) {
+    std::string lines;
+    for (const auto& s : sets) lines += s + "\n";
+    test::dump_fuzz_seed("set_assignments", lines);
+  }
   std::vector<std::string> warnings;
   try {
     load_scenario_text(yaml, "bad.yaml", sets, &warnings);
