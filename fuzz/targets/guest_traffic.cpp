@@ -148,7 +148,7 @@ GuestTraffic::~GuestTraffic() = default;
 void GuestTraffic::run(const std::uint8_t* data, std::size_t size) {
   Hypervisor& hv = platform_->hypervisor();
   // A fresh start for the input: the VMs' devices as configured, unmapped.
-  for (unsigned i = 0; i < kGuests; ++i) hv.reset_vm(*hv.vm(cpus_[i]->config().vm));
+  for (unsigned i = 0; i < kGuests; ++i) hv.recreate_ivshmem_devices(*hv.vm(cpus_[i]->config().vm));
   // The members' bytes: the region filled with a canary no input can know
   // (drawn afresh each input, no zero byte, each 4-byte half distinct), so
   // a non-member's read that returns any of it has reached the region.

@@ -14,7 +14,7 @@
 // takes the operations meant for it from the current input, in input order;
 // run() hands an input over and calls sc_start(), which returns when every
 // program is waiting for the next input (the kernel has nothing left to do).
-// Before each input the members' devices are reset (Hypervisor::reset_vm)
+// Before each input the members' devices are reset (Hypervisor::recreate_ivshmem_devices)
 // and the guests bring them up again, so an input runs the same from any
 // earlier history, and a reproducer replays alone.
 #pragma once

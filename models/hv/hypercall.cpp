@@ -336,6 +336,24 @@ void Hypervisor::destroy_ivshmem_vdev(IvshmemDevice& dev) {
     }
 }
 
+void Hypervisor::recreate_ivshmem_devices(Vm& vm) {
+  struct Again {
+    std::string name;
+    pci::Bdf bdf;
+    u32 bar0, bar1;
+    u64 bar2;
+  };
+  std::vector<Again> again;
+  std::vector<IvshmemDevice*> mine;
+  for (auto& d : ivshmem_devices_)
+    if (&d->vm() == &vm) {
+      again.push_back({d->region().name, d->bdf(), d->configured_bar0(), d->configured_bar1(), d->configured_bar2()});
+      mine.push_back(d.get());
+    }
+  for (IvshmemDevice* d : mine) destroy_ivshmem_vdev(*d);
+  for (const auto& a : again) create_ivshmem_device(vm, a.name, a.bdf, a.bar0, a.bar1, a.bar2);
+}
+
 void Hypervisor::set_io_req_state(Vm& vm, unsigned slot, u32 state) {
   mem_.write(vm.io_shared_page_hpa + slot * hc::kIoRequestSlotBytes + offsetof(hc::IoRequestSlot, processed), &state,
              sizeof state);

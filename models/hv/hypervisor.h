@@ -63,6 +63,12 @@ class Hypervisor {
 
   static constexpr Hpa kInvalidHpa = ~Hpa{0};  // INVALID_HPA
 
+  // For harnesses (the fuzz targets): the VM's hv-land devices torn down and
+  // created again as at VM creation (vpci_init_vdevs), unmapped until the
+  // guest programs them; a fresh start between inputs. A guest's own reboot
+  // is vm_reset.cpp's.
+  void recreate_ivshmem_devices(Vm& vm);
+
   // One VM exit, handled synchronously; `cost` receives its exit/hv
   // components. Returns false when the access must go to the Service VM's
   // device model: `forward` then holds the I/O request, and the caller
