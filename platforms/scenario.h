@@ -38,6 +38,9 @@ struct VmConfig {
   // kPageSize4K, kPageSize2M or kPageSize1G
   bool guest_paging = true;
   u64 guest_page_size = kPageSize4K;  // kPageSize4K, kPageSize2M or kPageSize1G
+  // The guest OS personality whose driver path a doorbell takes
+  // (workloads/guest_os.h): "bare", "zephyr", "linux-uio" or "windows".
+  std::string os = "bare";
 };
 
 // A VM with the fields every scenario sets; the rest keep their defaults.

@@ -203,6 +203,7 @@ class FitChecker {
       where.config = &w;
       where.region = w.region.empty() ? nullptr : find_region(s_, w.region);
       for (const RoleSpec& spec : kind->roles) {
+        if (!w.roles.count(spec.name)) continue;  // an optional role left out
         const GuestRef& ref = w.roles.at(spec.name);
         const auto [it, fresh] = taken.emplace(std::make_pair(ref.vm, ref.vcpu), w.name + "." + spec.name);
         if (!fresh)

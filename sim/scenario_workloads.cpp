@@ -230,7 +230,7 @@ class WorkloadReader : FieldReader {
       w.roles[role] = g;
     }
     for (const auto& r : kind.roles)
-      if (!w.roles.count(r.name))
+      if (!r.optional && !w.roles.count(r.name))
         fail(roles.loc, rp,
              "missing role " + quote(r.name) + " (" + kind.name + " needs " + join_list(role_names) + ")");
   }

@@ -44,19 +44,37 @@ std::optional<PlacementProblem> one_vm(const WorkloadPlacement& w, const char* a
                                                                  "\", " + a + " in \"" + va->name + "\""};
 }
 
+// notify: timer is the timerfd polling mode of a Linux guest's UIO program;
+// doorbell needs MSI-X, which a dm-land device lacks.
+std::optional<PlacementProblem> check_notify(const WorkloadPlacement& w) {
+  const auto it = w.config->params.find("notify");
+  if (it == w.config->params.end()) return std::nullopt;
+  if (it->second.s == "doorbell" && w.region && w.region->provider == Provider::device_model)
+    return PlacementProblem{"params.notify",
+                            "doorbell needs the device's MSI-X, which a Device Model (dm-land) region's device does "
+                            "not have; use notify: poll, or a Hypervisor region"};
+  if (it->second.s == "timer")
+    for (const auto& [role, r] : w.roles)
+      if (r.vm->os != "linux-uio")
+        return PlacementProblem{"params.notify", "timer is the timerfd polling mode of a linux-uio guest, but role " +
+                                                     role + " runs in VM \"" + r.vm->name + "\" whose os is " +
+                                                     r.vm->os + "; set its os: linux-uio"};
+  return std::nullopt;
+}
+
 std::optional<PlacementProblem> check_pingpong(const WorkloadPlacement& w) {
   const u64 bytes = param(w, "message_bytes");
   if (bytes % 8 != 0)
     return PlacementProblem{"params.message_bytes", "must be a multiple of 8 bytes, got " + std::to_string(bytes)};
   if (pingpong_region_bytes(bytes) > w.region->size_mib * kMiB)
     return PlacementProblem{"params.message_bytes",
-                            "the flags, command and response take " + size_text(pingpong_region_bytes(bytes)) +
+                            "the flags and the message take " + size_text(pingpong_region_bytes(bytes)) +
                                 ", more than region " + w.region->name + "'s " + size_text(w.region->size_mib * kMiB)};
   if (w.config->params.at("notify").s == "doorbell" && w.region->provider == Provider::device_model)
     return PlacementProblem{"params.notify",
                             "doorbell needs the device's MSI-X, which a Device Model (dm-land) region's device does "
                             "not have; use notify: poll, or a Hypervisor region"};
-  return std::nullopt;
+  return check_notify(w);
 }
 
 std::optional<PlacementProblem> check_c2c(const WorkloadPlacement& w) {
@@ -106,7 +124,7 @@ std::vector<WorkloadKind> make_kinds() {
   pingpong.doc =
       "Request/response through one region: the initiator writes a message and a sequence flag, the responder "
       "polls the flag, reads the message, computes, writes a response and its flag; the initiator polls for it. "
-      "Records the round trip seen by the initiator.";
+      "Records the round trip seen by the initiator and each direction's one-way latency.";
   pingpong.roles = {
       {"initiator", "writes the command and waits for the response", &pingpong_initiator},
       {"responder", "polls for the command and answers it", &pingpong_responder},
@@ -117,9 +135,10 @@ std::vector<WorkloadKind> make_kinds() {
        ParamValue::Type::integer,
        integer(64),
        8,
-       65536,
+       512LL << 20,
        "bytes",
-       "command and response payload size (multiple of 8)",
+       "command and response payload size (multiple of 8), up to the region's size less its 256-byte header; the "
+       "response overwrites the command in place",
        {}},
       {"response_compute_cycles",
        ParamValue::Type::integer,
@@ -143,9 +162,10 @@ std::vector<WorkloadKind> make_kinds() {
        0,
        0,
        "",
-       "how each side learns the other wrote: poll (spin on the flag) or doorbell (MSI-X through the hv-land "
-       "doorbell, the receiver halted until its interrupt)",
-       {"poll", "doorbell"}},
+       "how each side learns the other wrote: poll (spin on the flag), doorbell (MSI-X through the hv-land "
+       "doorbell and the guest OS's driver path, the receiver blocked until its interrupt) or timer (a linux-uio "
+       "guest's timerfd checks the region every uio_timerfd_period)",
+       {"poll", "doorbell", "timer"}},
   };
   pingpong.check = &check_pingpong;
   kinds.push_back(std::move(pingpong));
