@@ -24,6 +24,11 @@ u64 ept_pool_size(u64 mapped_bytes) {
 // the hv-land pool it sees UC.
 u64 ept_windows(const Scenario& s, const VmConfig& vm, u64 ivshmem_pool_bytes) {
   u64 bytes = vm.load_order == LoadOrder::service_vm ? ivshmem_pool_bytes : 0;
+  // The Service VM maps the whole physical range (prepare_service_vm_memmap)
+  // and the post-launched VMs' memory, which may lie past it.
+  if (vm.load_order == LoadOrder::service_vm)
+    for (const auto& other : s.vms)
+      if (other.load_order == LoadOrder::post_launched) bytes += other.memory_mib * kMiB;
   for (const auto& r : s.regions)
     for (const auto& m : r.members)
       if (m.vm == vm.name) bytes += 2 * r.size_mib * kMiB;
@@ -48,10 +53,13 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   Hpa next_pool = kHypervisorBase;
   for (const auto& vm : s.vms) {
     l.ept_pool[vm.id] = next_pool;
-    l.ept_pool_bytes[vm.id] = ept_pool_size(vm.memory_mib * kMiB + ept_windows(s, vm, l.ivshmem_bytes));
+    const u64 ram = vm.load_order == LoadOrder::service_vm ? l.ram_top : vm.memory_mib * kMiB;
+    l.ept_pool_bytes[vm.id] = ept_pool_size(ram + ept_windows(s, vm, l.ivshmem_bytes));
     next_pool += l.ept_pool_bytes[vm.id];
   }
   l.ept_pools_base = kHypervisorBase;
+  l.hypervisor_base = kHypervisorBase;
+  l.hypervisor_end = kVmRamBase;
   if (next_pool > kVmRamBase)
     throw ConfigError(s.where("vms"), "vms", "the VMs' EPT page pools do not fit below 1 GiB of host memory");
 

@@ -14,6 +14,8 @@ namespace ivsim {
 struct HostLayout {
   u64 ram_top = 0;  // host RAM is [0, ram_top)
   Hpa ept_pools_base = 0;
+  // The hypervisor's own memory (image, EPT pools): [hypervisor_base, hypervisor_end).
+  Hpa hypervisor_base = 0, hypervisor_end = 0;
   std::map<unsigned, Hpa> ept_pool;  // VM id -> its EPT page pool
   std::map<unsigned, u64> ept_pool_bytes;
   std::map<unsigned, Hpa> vm_ram;  // VM id -> host RAM backing guest RAM at GPA 0

@@ -163,21 +163,31 @@ void Platform::create_vms() {
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
     vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
-    // Guest RAM: write-back, readable, writable, executable. Below 4 GiB a
-    // User VM has at most 2 GiB, the rest starts at 4 GiB, leaving the PCI
-    // windows from 2 GiB free (acrn-dm and ACRN's ve820 lay RAM out so).
+    // Below 4 GiB a User VM has at most 2 GiB, the rest starts at 4 GiB,
+    // leaving the PCI windows from 2 GiB free (acrn-dm and ACRN's ve820 lay
+    // RAM out so).
     vm.ram_low_size = cfg.load_order == LoadOrder::service_vm ? vm.ram_size : std::min(vm.ram_size, kLowRamLimit);
-    hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_low_size, ept::kRwx | ept::kWB);
-    if (vm.ram_size > vm.ram_low_size)
-      hv_->ept_add_mr(vm, vm.ram_hpa + vm.ram_low_size, kHighRamGpa, vm.ram_size - vm.ram_low_size,
-                      ept::kRwx | ept::kWB);
-
-    if (cfg.load_order == LoadOrder::service_vm && layout_.ivshmem_bytes) {
-      // prepare_service_vm_memmap maps all of host memory UC first and only
-      // carves out other VMs, the hypervisor and a few windows: the hv-land
-      // pool, E820-reserved, stays mapped UC (the Service VM is trusted).
-      hv_->ept_add_mr(vm, layout_.ivshmem_base, layout_.ivshmem_base, layout_.ivshmem_bytes, ept::kRwx | ept::kUC);
+    // Severity as the configurator assigns it (scenario_cfg_lib.py).
+    vm.rt_vm = cfg.vm_type == "RTVM";
+    vm.severity = cfg.load_order == LoadOrder::service_vm ? kSeverityServiceVm
+                  : cfg.vm_type == "RTVM"                 ? kSeverityRtvm
+                  : cfg.vm_type == "SAFETY_VM"            ? kSeveritySafetyVm
+                                                          : kSeverityStandardVm;
+    // create_vm: a post-launched VM whose acrn-dm asked for it polls for
+    // I/O completion (vmmapi.c sets GUEST_FLAG_IO_COMPLETION_POLLING for an
+    // RTVM or LAPIC passthrough).
+    vm.is_polling_ioreq = cfg.load_order == LoadOrder::post_launched && (vm.rt_vm || cfg.lapic_passthrough);
+    if (cfg.load_order == LoadOrder::service_vm) {
+      prepare_service_vm_memmap(vm);
+    } else if (cfg.load_order == LoadOrder::pre_launched) {
+      // Guest RAM: write-back, readable, writable, executable.
+      hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_low_size, ept::kRwx | ept::kWB);
+      if (vm.ram_size > vm.ram_low_size)
+        hv_->ept_add_mr(vm, vm.ram_hpa + vm.ram_low_size, kHighRamGpa, vm.ram_size - vm.ram_low_size,
+                        ept::kRwx | ept::kWB);
     }
+    // A post-launched VM's RAM is mapped by its acrn-dm at launch
+    // (HC_VM_SET_MEMORY_REGIONS from Service VM memory).
     // The static configuration of hv-land devices HC_ADD_VDEV is checked against.
     for (const auto& r : scenario_.regions)
       if (r.provider == Provider::hypervisor)
@@ -185,6 +195,32 @@ void Platform::create_vms() {
           if (m.vm == cfg.name) vm.static_ivshmem.push_back({"hv:/" + r.name, r.size_mib * kMiB});
     if (cfg.load_order != LoadOrder::post_launched) vm.state = VmState::running;
   }
+}
+
+void Platform::prepare_service_vm_memmap(Vm& vm) {
+  // prepare_service_vm_memmap: the whole physical range uncached, ...
+  const u64 top = layout_.ram_top;
+  hv_->ept_add_mr(vm, 0, 0, top, ept::kRwx | ept::kUC);
+  // ... its E820 RAM write-back: all of host RAM but the hv-land IVSHMEM
+  // reservation (E820 reserved, so it stays UC) ...
+  const Hpa ram_end = layout_.ivshmem_bytes ? layout_.ivshmem_base : top;
+  vm.ept->modify_mr(0, ram_end, ept::kWB, ept::kMemTypeMask);
+  // ... post-launched VMs' memory the twin placed past the board's RAM
+  // (an overcommitted scenario) is Service VM memory too ...
+  for (const auto& cfg : scenario_.vms)
+    if (cfg.load_order == LoadOrder::post_launched && layout_.vm_ram.at(cfg.id) >= top)
+      hv_->ept_add_mr(vm, layout_.vm_ram.at(cfg.id), layout_.vm_ram.at(cfg.id), cfg.memory_mib * kMiB,
+                      ept::kRwx | ept::kWB);
+  // ... then the hypervisor's own memory, the pre-launched VMs' memory and
+  // the PCI MMCONFIG window (owned by the hypervisor's vPCI) carved out.
+  hv_->ept_del_mr(vm, layout_.hypervisor_base, layout_.hypervisor_end - layout_.hypervisor_base);
+  for (const auto& cfg : scenario_.vms)
+    if (cfg.load_order == LoadOrder::pre_launched)
+      hv_->ept_del_mr(vm, layout_.vm_ram.at(cfg.id), round_up(cfg.memory_mib * kMiB, kPageSize2M));
+  hv_->ept_del_mr(vm, Hypervisor::kEcamBase, Hypervisor::kEcamSize);
+  // The LAPIC page: VMX's APIC-access page takes precedence over the EPT
+  // for it (SDM 29.4); the twin traps it through the EPT instead.
+  hv_->ept_del_mr(vm, VLapic::kDefaultBase, kPageSize4K);
 }
 
 void Platform::create_ivshmem_devices() {
@@ -229,14 +265,14 @@ void Platform::create_ivshmem_devices() {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     device_models_.push_back(std::make_unique<DeviceModel>(*hv_, *service_vm, vm, *shm_));
     DeviceModel& dm = *device_models_.back();
-    for (const auto& arg : dm_args[cfg.id]) {
-      std::string error;
-      if (!dm.add_ivshmem(arg, error)) launch_errors_.push_back(cfg.name + ": " + error);
-    }
+    for (const auto& arg : dm_args[cfg.id]) dm.add_argument(arg);
+    // acrn-dm launches the VM before simulated time starts.
+    std::vector<std::string> errors;
+    dm.launch(dm.boot_port(), errors);
+    for (const auto& e : errors) launch_errors_.push_back(cfg.name + ": " + e);
     if (!hsm_) hsm_ = std::make_unique<Hsm>(timing_);
     hsm_->attach(dm);
     hv_module_->attach_device_model(vm.id, *hsm_);
-    vm.state = VmState::running;
   }
 }
 
@@ -286,6 +322,35 @@ void Platform::create_vcpus() {
           if (physical ? v->config().pcpu == pcpu : v->config().index == index)
             v->raise_interrupt(irq.vector, at, blame, irq.path, irq.nmi);
       });
+
+  // The VM lifecycle the hypervisor drives (pause_vm, start_vm, shutdown_vm, reset_host).
+  Hypervisor::Lifecycle life;
+  life.start = [this](Vm& vm) {
+    for (Vcpu* v : vcpus_of(vm.id)) v->launch();
+  };
+  life.pause = [this](Vm& vm) {
+    for (Vcpu* v : vcpus_of(vm.id)) v->make_zombie();
+  };
+  life.reset = [](Vm& vm) {
+    // reset_vm: the hypervisor's per-vCPU LAPIC state goes with the vCPUs.
+    vm.lvt_timer.clear();
+    vm.xapic_icr_high.clear();
+  };
+  life.shutdown = [this](Vm& vm) {
+    const std::string why = hv_->host_reset_by().empty()
+                                ? "VM " + vm.name + " shut down: it rebooted, and ACRN does not relaunch a " +
+                                      (vm.load_order == VmLoadOrder::service_vm ? "Service VM while a VM of higher "
+                                                                                  "severity runs"
+                                                                                : "pre-launched VM") +
+                                      " (vm_reset.c)"
+                                : "host reset: VM " + hv_->host_reset_by() +
+                                      ", the VM of highest severity, rebooted (vm_reset.c reset_host)";
+    for (auto& w : workloads_)
+      for (auto& r : w->roles)
+        if (r.vcpu->config().vm == vm.id && r.error.empty()) r.error = why;
+    for (Vcpu* v : vcpus_of(vm.id)) v->shut_down();
+  };
+  hv_->set_lifecycle(std::move(life));
 
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));

@@ -91,6 +91,7 @@ class Platform {
  private:
   void check_pcpus();
   void create_vms();
+  void prepare_service_vm_memmap(Vm& vm);
   void create_ivshmem_devices();
   void create_vcpus();
   void create_schedulers();

@@ -316,7 +316,9 @@ CalibrationReport calibrate(const std::string& profile_name) {
                               id == "9b" ? "cal"
                               : dm       ? "caldm"
                                          : "",
-                              {{"guest", {dm ? "B" : "A", 0}}}, {{"exit", text(exit)}, {"iterations", integer(2000)}})};
+                              // Hypercalls come from the Service VM (the others get #UD).
+                              {{"guest", {dm ? "B" : id == "8" ? "SOS" : "A", 0}}},
+                              {{"exit", text(exit)}, {"iterations", integer(2000)}})};
       run(
           r, s, board, p50_of(exit), [&](const std::vector<double>& v) { return cycles(v[0]); },
           fmt::format("vmexit {}{}, median", exit,

@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "models/core/metrics.h"
+#include "models/hv/hypercall_abi.h"
 #include "workloads/guest_api.h"
 #include "workloads/ivshmem_driver.h"
 #include "workloads/measurements.h"
@@ -22,7 +23,7 @@ void vmexit_test(Guest& g, const WorkloadContext& ctx) {
   for (u64 i = 0; i <= iterations; ++i) {
     const Timestamp start = g.timestamp();
     if (kind == "hypercall")
-      g.hypercall(0);
+      g.hypercall(hc::hc_id(0xFF));  // no handler: dispatch_hypercall returns -ENOTTY
     else if (kind == "pio")
       g.inl(0xCF8);
     else

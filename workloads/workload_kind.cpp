@@ -107,6 +107,11 @@ std::optional<PlacementProblem> check_vmexit(const WorkloadPlacement& w) {
   if (w.config->params.at("exit").s == "mmio" && !w.region)
     return PlacementProblem{"params.exit",
                             "exit: mmio reads a register of the region's IVSHMEM device: name the workload's region"};
+  // vmcall_vmexit_handler: a VMCALL from any other VM gets #UD.
+  if (w.config->params.at("exit").s == "hypercall" && w.roles.at("guest").vm->load_order != LoadOrder::service_vm)
+    return PlacementProblem{"roles.guest.vm",
+                            "exit: hypercall needs the Service VM: ACRN injects #UD for a VMCALL from VM \"" +
+                                w.roles.at("guest").vm->name + "\" (" + "only the Service VM may make hypercalls)"};
   return std::nullopt;
 }
 
@@ -315,7 +320,8 @@ std::vector<WorkloadKind> make_kinds() {
   WorkloadKind vmexit;
   vmexit.name = "vmexit";
   vmexit.doc =
-      "VM-exit round trips (like kvm-unit-tests x86/vmexit): a null hypercall, a port read of 0xCF8, or "
+      "VM-exit round trips (like kvm-unit-tests x86/vmexit): a hypercall with an ID ACRN does not assign (the "
+      "dispatch floor: -ENOTTY; Service VM only), a port read of 0xCF8, or "
       "an MMIO read of the region device's IVPosition (in the hypervisor for hv-land, in the Service VM's "
       "device model for dm-land).";
   vmexit.roles = {{"guest", "exits in a loop", &vmexit_test}};

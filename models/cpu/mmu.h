@@ -116,6 +116,12 @@ class Mmu {
   void write_cr3(u64 cr3);
   bool paging() const { return paging_; }
   u64 cr3() const { return cr3_; }
+  // Processor reset (INIT): paging off, every cached translation gone.
+  void power_on() {
+    flush_all();
+    paging_ = false;
+    cr3_ = 0;
+  }
 
   // The translation of one access. Without guest paging the linear address
   // is the guest-physical one and only the EPT is walked. The result stays

@@ -38,6 +38,29 @@ Vcpu::~Vcpu() {
 }
 
 void Vcpu::thread() {
+  for (;;) {
+    try {
+      run_once();
+      return;
+    } catch (const VcpuZombie&) {
+      // Paused: the instruction in progress never completes, its time ahead
+      // of the kernel is dropped; wait for the VM to start again (or to be
+      // shut down).
+      local_ps_ = 0;
+      resumed();
+      schedule_out(false);
+      while (!shut_down_ && launches_ == launches_at_zombie_) sc_core::wait(launch_event_);
+      if (shut_down_) {
+        finished_ = true;
+        finished_at_ps_ = now_ps();
+        return;
+      }
+      power_on_reset();
+    }
+  }
+}
+
+void Vcpu::run_once() {
   if (program_) {
     started_ = true;
     schedule_in();

@@ -62,6 +62,11 @@ struct GuestFault : std::runtime_error {
   u8 vector;
 };
 
+// Unwinds a guest program whose vCPU the hypervisor made a zombie
+// (zombie_vcpu, by pause_vm). Not a std::exception: guest code never
+// catches it; Vcpu::thread does, and waits for the VM's next start.
+struct VcpuZombie {};
+
 struct VcpuConfig {
   VmId vm = 0;
   unsigned index = 0;              // vCPU number within its VM
@@ -126,6 +131,18 @@ class Vcpu : public sc_core::sc_module {
   // a vCPU whose interrupts must be served whether or not it runs a
   // workload (the Service VM's vCPU 0 takes the HSM upcall).
   void set_idle_loop(bool on) { idle_loop_ = on; }
+
+  // The VM's lifecycle (vcpu_module_lifecycle.cpp): pause_vm makes the vCPU
+  // a zombie (its program unwinds at its next boundary or wait); start_vm
+  // after a reset runs the program again from a fresh power-on state;
+  // shutdown_vm ends it for good.
+  void make_zombie();
+  void launch();
+  void shut_down();
+  bool zombie() const { return zombie_; }
+  bool is_shut_down() const { return shut_down_; }
+  const sc_core::sc_event& zombie_event() const { return zombie_event_; }
+  unsigned boots() const { return boots_; }
 
   bool finished() const { return finished_; }
   TimePs finished_at_ps() const { return finished_at_ps_; }  // when its program ended
@@ -298,6 +315,10 @@ class Vcpu : public sc_core::sc_module {
     if (irq_pending_) take_interrupts();
   }
   void take_interrupts();
+  // One boot: the program, then the idle loop if set.
+  void run_once();
+  // After a zombie unwound: the vCPU's power-on state (reset_vcpu).
+  void power_on_reset();
 
   u64 read_scalar(Gva va, unsigned size) {
     boundary();
@@ -403,6 +424,15 @@ class Vcpu : public sc_core::sc_module {
   bool in_nmi_ = false;
   sc_core::sc_event irq_event_;
   std::map<u8, InterruptHandler> handlers_;
+
+  // Lifecycle.
+  bool zombie_ = false;
+  bool shut_down_ = false;
+  unsigned launches_ = 0;  // start_vm calls
+  unsigned launches_at_zombie_ = 0;
+  unsigned boots_ = 1;
+  sc_core::sc_event zombie_event_;
+  sc_core::sc_event launch_event_;
 
   // Reused for every exit and TLB fill: no allocation on those paths.
   tlm::tlm_generic_payload dmi_gp_;

@@ -109,6 +109,9 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_socket->b_transport(exit_gp_, delay);
   if (exit_gp_.is_response_error())
     throw std::logic_error("the hypervisor model failed an exit: " + exit_gp_.get_response_string());
+  // The exit paused this vCPU's VM (a reboot): the program unwinds; the
+  // instruction never completes.
+  if (zombie_) throw VcpuZombie{};
   // An exit served by the Service VM's device model waits inside b_transport.
   const TimePs waited = sc_core::sc_time_stamp().value() - kernel_before;
   if (waited + delay.value() != exit_ext_.cost.total())

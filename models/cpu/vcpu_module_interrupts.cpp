@@ -33,6 +33,7 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi
 }
 
 void Vcpu::take_interrupts() {
+  if (zombie_) throw VcpuZombie{};
   if (now_ps() < irq_at_ps_) return;
   // An NMI is taken even inside another handler, never inside its own
   // (NMIs stay blocked until the NMI handler returns).

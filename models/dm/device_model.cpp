@@ -1,5 +1,9 @@
 #include "models/dm/device_model.h"
 
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "models/hv/hypervisor.h"
@@ -9,14 +13,136 @@ namespace ivsim {
 DeviceModel::DeviceModel(Hypervisor& hv, Vm& service_vm, Vm& vm, ShmNamespace& shm)
     : hv_(hv), service_vm_(service_vm), vm_(vm), shm_(shm) {}
 
-bool DeviceModel::add_ivshmem(const IvshmemArgument& arg, std::string& error) {
+Gpa DeviceModel::buffer_gpa() const { return service_vm_.ram_gpa + kBufferOffset + vm_.id * kBufferBytes; }
+
+u16 DeviceModel::rel_vmid() const { return static_cast<u16>(vm_.id - service_vm_.id); }  // vmid_2_rel_vmid
+
+ServiceVmPort DeviceModel::boot_port() {
+  Hypervisor* hv = &hv_;
+  Vm* sos = &service_vm_;
+  return ServiceVmPort{[hv, sos](Gpa gpa, const void* src, u64 len) {
+                         if (!hv->copy_to_gpa(*sos, gpa, src, len))
+                           throw std::logic_error("acrn-dm's buffer is not Service VM memory");
+                       },
+                       [hv, sos](u64 id, u64 p1, u64 p2) { return hv->vmcall(*sos, 0, id, p1, p2, nullptr); }};
+}
+
+hc::AcrnVdev DeviceModel::vdev_of(const IvshmemArgument& arg) const {
+  // create_ivshmem_from_hv: the BDF, the BARs as acrn-dm placed them
+  // (BAR2 always 64-bit prefetchable, its high half in io_addr[3]), the
+  // region's size and its name with the hv:/ prefix.
+  hc::AcrnVdev dev;
+  dev.id = 0x1AF4u | (0x1110u << 16);
+  dev.slot = arg.bdf.value();
+  dev.io_addr[0] = arg.bar0;
+  dev.io_addr[1] = arg.bar1;
+  const u64 bar2 = arg.bar2 | 0xC;
+  dev.io_addr[2] = bar2 & 0xFFFF'FFFFu;
+  dev.io_addr[3] = bar2 >> 32;
+  dev.io_size[2] = arg.size;
+  std::memcpy(dev.args, arg.name.data(), std::min(arg.name.size(), sizeof dev.args));
+  return dev;
+}
+
+i64 DeviceModel::set_memory_region(const ServiceVmPort& port, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa,
+                                   u64 size) {
+  // The HSM's acrn_vm_ram_map: one region, WB, the access rights asked for.
+  hc::VmMemoryRegion mr;
+  mr.type = type;
+  mr.prot = prot;
+  mr.gpa = gpa;
+  mr.service_vm_gpa = service_vm_gpa;
+  mr.size = size;
+  hc::SetRegions regions;
+  regions.vmid = rel_vmid();
+  regions.mr_num = 1;
+  regions.regions_gpa = buffer_gpa() + kRegionsOffset;
+  port.write(regions.regions_gpa, &mr, sizeof mr);
+  port.write(buffer_gpa() + kSetRegionsOffset, &regions, sizeof regions);
+  return port.vmcall(hc::kVmSetMemoryRegions, buffer_gpa() + kSetRegionsOffset, 0);
+}
+
+bool DeviceModel::launch(const ServiceVmPort& port, std::vector<std::string>& errors) {
+  const std::size_t before = errors.size();
+  // acrn_ioreq_init: the I/O request page, then its address by reference.
+  const u64 page = buffer_gpa() + kIoreqPageOffset;
+  port.write(buffer_gpa() + kIobufPtrOffset, &page, sizeof page);
+  if (port.vmcall(hc::kSetIoreqBuffer, rel_vmid(), buffer_gpa() + kIobufPtrOffset) != 0)
+    errors.push_back("HC_SET_IOREQ_BUFFER failed");
+  // vm_setup_memory: guest RAM is Service VM memory the HSM pins and maps
+  // (below 4 GiB from GPA 0, the rest from 4 GiB).
+  const u32 rwx = hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemAccessExec | hc::kMemTypeWb;
+  if (set_memory_region(port, hc::kMrAdd, rwx, vm_.ram_gpa, vm_.ram_hpa, vm_.ram_low_size) != 0)
+    errors.push_back("mapping guest RAM with HC_VM_SET_MEMORY_REGIONS failed");
+  if (vm_.ram_size > vm_.ram_low_size &&
+      set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_hpa + vm_.ram_low_size,
+                        vm_.ram_size - vm_.ram_low_size) != 0)
+    errors.push_back("mapping guest RAM above 4 GiB with HC_VM_SET_MEMORY_REGIONS failed");
+  // init_pci
+  for (const auto& arg : args_) {
+    std::string error;
+    if (!add_ivshmem(port, arg, error)) errors.push_back(error);
+  }
+  if (errors.size() != before) return false;
+  // vm_run
+  if (port.vmcall(hc::kStartVm, rel_vmid(), 0) != 0) {
+    errors.push_back("HC_START_VM failed");
+    return false;
+  }
+  return true;
+}
+
+bool DeviceModel::system_reset(const ServiceVmPort& port, std::vector<std::string>& errors) {
+  const std::size_t before = errors.size();
+  port.vmcall(hc::kPauseVm, rel_vmid(), 0);  // vm_pause
+  // vm_reset_vdevs: deinit_pci, then init_pci, while the VM is PAUSED: the
+  // hypervisor creates vdevs only in a CREATED VM (hcall_add_vdev), so a
+  // hv-land device's HC_ADD_VDEV fails here and the VM comes back without
+  // it; acrn-dm ignores the failure (vm_reset_vdevs returns nothing).
+  for (const auto& arg : args_) remove_ivshmem(port, arg);
+  for (const auto& arg : args_) {
+    std::string error;
+    if (!add_ivshmem(port, arg, error)) errors.push_back(error);
+  }
+  // vm_reset, vm_run.
+  if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
+  if (port.vmcall(hc::kStartVm, rel_vmid(), 0) != 0) {
+    errors.push_back("HC_START_VM failed");
+    return false;
+  }
+  return errors.size() == before;
+}
+
+void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg) {
+  if (arg.name.rfind("hv:/", 0) == 0) {
+    // destroy_ivshmem_from_hv: HC_REMOVE_VDEV by BDF.
+    const hc::AcrnVdev dev = vdev_of(arg);
+    port.write(buffer_gpa() + kVdevOffset, &dev, sizeof dev);
+    port.vmcall(hc::kRemoveVdev, rel_vmid(), buffer_gpa() + kVdevOffset);
+    return;
+  }
+  // destroy_ivshmem_from_dm: munmap and close in acrn-dm only; the pages
+  // stay mapped in the VM's EPT (the HSM keeps them pinned).
+  for (auto it = devices_.begin(); it != devices_.end(); ++it)
+    if ((*it)->bdf() == arg.bdf) {
+      devices_.erase(it);
+      return;
+    }
+}
+
+bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg, std::string& error) {
   if (arg.name.rfind("hv:/", 0) == 0) {
     // create_ivshmem_from_hv: the hypervisor emulates it from now on.
-    // create_ivshmem_from_hv: BAR2 always 64-bit prefetchable.
-    VdevRequest req{arg.name, arg.size, arg.bdf, arg.bar0, arg.bar1, arg.bar2 | 0xC};
-    std::string why;
-    if (hv_.hcall_add_vdev(service_vm_, vm_, req, &why) != 0) {
-      error = "HC_ADD_VDEV " + arg.name + " failed (-EINVAL): " + why;
+    const hc::AcrnVdev dev = vdev_of(arg);
+    port.write(buffer_gpa() + kVdevOffset, &dev, sizeof dev);
+    const i64 r = port.vmcall(hc::kAddVdev, rel_vmid(), buffer_gpa() + kVdevOffset);
+    if (r != 0) {
+      error = fmt::format("HC_ADD_VDEV {} failed ({})", arg.name, r);
+      for (auto it = hv_.isolation_events().rbegin(); it != hv_.isolation_events().rend(); ++it)
+        if (it->vm == vm_.id && it->target == arg.name) {
+          error += ": " + it->reason.substr(it->reason.find(": ") + 2);
+          break;
+        }
       return false;
     }
     return true;
@@ -26,12 +152,19 @@ bool DeviceModel::add_ivshmem(const IvshmemArgument& arg, std::string& error) {
     return false;
   }
   // create_ivshmem_from_dm: shm_open in the Service VM, then map the pages
-  // at BAR2 as guest RAM (vm_map_memseg_vma -> HC_VM_SET_MEMORY_REGIONS, WB).
+  // at BAR2 as guest RAM (vm_map_memseg_vma -> HC_VM_SET_MEMORY_REGIONS, RW, WB).
   const std::string name = arg.name.substr(4);
   ShmObject* obj = shm_.open(name, arg.size, error);
   if (!obj) return false;
   devices_.push_back(std::make_unique<DmIvshmemDevice>(arg.bdf, *obj, arg.region_id, arg.bar0, arg.bar1, arg.bar2));
-  hv_.ept_add_mr(vm_, obj->hpa, devices_.back()->memseg_gpa(), obj->size, ept::kRead | ept::kWrite | ept::kWB);
+  // The shm object's pages are Service VM memory, which the Service VM sees 1:1.
+  const i64 r = set_memory_region(port, hc::kMrAdd, hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb,
+                                  devices_.back()->memseg_gpa(), obj->hpa, obj->size);
+  if (r != 0) {
+    error = fmt::format("mapping {} with HC_VM_SET_MEMORY_REGIONS failed ({})", arg.name, r);
+    devices_.pop_back();
+    return false;
+  }
   return true;
 }
 
@@ -41,8 +174,60 @@ DmIvshmemDevice* DeviceModel::device_at(pci::Bdf bdf) {
   return nullptr;
 }
 
-void DeviceModel::handle(IoRequest& req) {
+bool DeviceModel::handle_reset_port(IoRequest& req, const ServiceVmPort& port) {
+  if (req.addr == 0x64) {
+    if (!req.write) {
+      req.value = 0;  // status: output buffer empty, input buffer empty
+      return true;
+    }
+    if (req.size != 1 || (req.value & 0xFF) != 0xFE) return true;
+    ++resets_;
+    full_reset(port, reset_errors_);
+    return false;
+  }
+  // reset_handler: 1-byte accesses only; bit 3 a full reset, bit 2 a system reset.
+  if (req.size != 1) {
+    if (!req.write) req.value = ~u64{0} >> (64 - 8 * req.size);
+    return true;
+  }
+  if (!req.write) {
+    req.value = reset_control_;
+    return true;
+  }
+  reset_control_ = static_cast<u8>(req.value);
+  if (req.value & 0x8) {
+    reset_control_ = 0;
+    ++resets_;
+    full_reset(port, reset_errors_);
+    return false;
+  }
+  if (req.value & 0x4) {
+    ++resets_;
+    system_reset(port, reset_errors_);
+    return false;
+  }
+  return true;
+}
+
+bool DeviceModel::full_reset(const ServiceVmPort& port, std::vector<std::string>& errors) {
+  // acrn-dm leaves its VM loop: vm_pause, vm_deinit_vdevs, vm_unsetup_memory,
+  // and the VM is destroyed and created again (HC_DESTROY_VM/HC_CREATE_VM,
+  // which the twin does not model: HC_RESET_VM puts the VM back in CREATED
+  // with its configuration), then launched as at first.
+  const std::size_t before = errors.size();
+  port.vmcall(hc::kPauseVm, rel_vmid(), 0);
+  for (const auto& arg : args_) remove_ivshmem(port, arg);
+  set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size);
+  if (vm_.ram_size > vm_.ram_low_size) set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size);
+  if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
+  if (errors.size() != before) return false;
+  return launch(port, errors);
+}
+
+bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
   ++requests_;
+  if (req.type == IoRequest::Type::port_io && (req.addr == 0xCF9 || req.addr == 0x64))
+    return handle_reset_port(req, port);
   const u64 all_ones = ~u64{0} >> (64 - 8 * req.size);
   switch (req.type) {
     case IoRequest::Type::pci_config:
@@ -54,7 +239,7 @@ void DeviceModel::handle(IoRequest& req) {
       } else if (!req.write) {
         req.value = all_ones;  // no device at this BDF
       }
-      return;
+      return true;
     case IoRequest::Type::mmio:
       for (auto& d : devices_) {
         unsigned bar = 0;
@@ -64,7 +249,7 @@ void DeviceModel::handle(IoRequest& req) {
           d->mmio_write(bar, offset, req.size, req.value);
         else
           req.value = d->mmio_read(bar, offset, req.size);
-        return;
+        return true;
       }
       break;
     case IoRequest::Type::port_io:
@@ -75,6 +260,7 @@ void DeviceModel::handle(IoRequest& req) {
   if (!req.write) req.value = all_ones;
   hv_.record_isolation(vm_.id, fmt::format("{} {:#x}", req.type == IoRequest::Type::mmio ? "GPA" : "port", req.addr),
                        "no_device_in_device_model");
+  return true;
 }
 
 }  // namespace ivsim

@@ -4,6 +4,7 @@
 // SystemC shell (device_model_module.h) gives it a thread and timing.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "models/dm/dm_ivshmem_device.h"
 #include "models/dm/io_request.h"
 #include "models/dm/shm_namespace.h"
+#include "models/hv/hypercall_abi.h"
 
 namespace ivsim {
 
@@ -26,18 +28,54 @@ struct IvshmemArgument {
   u64 bar2 = 0;
 };
 
+// How acrn-dm reaches memory and the hypervisor: it writes hypercall
+// arguments into Service VM memory and executes VMCALL there (through the
+// HSM driver's ioctls). Before simulated time starts (the VMs launched at
+// boot) that is the hypervisor directly; at run time (a reboot) it is the
+// Service VM's vCPU, timed.
+struct ServiceVmPort {
+  std::function<void(Gpa, const void*, u64)> write;
+  std::function<i64(u64 id, u64 param1, u64 param2)> vmcall;
+};
+
 class DeviceModel {
  public:
   DeviceModel(Hypervisor& hv, Vm& service_vm, Vm& vm, ShmNamespace& shm);
 
-  // Creates the device: hv:/ names through HC_ADD_VDEV (the hypervisor
-  // owns the device then), dm:/ names here, backed by a Service VM shm
-  // object mapped into the VM's EPT. Returns false with `error` set when
-  // acrn-dm would fail to start the VM.
-  bool add_ivshmem(const IvshmemArgument& arg, std::string& error);
+  // Where this acrn-dm's kernel buffers sit in Service VM memory: the I/O
+  // request page and the hypercall argument structures (the HSM driver's
+  // allocations). Per VM, from the Service VM's RAM base + kBufferOffset.
+  static constexpr u64 kBufferOffset = 8 * kMiB, kBufferBytes = 64 * 1024;
+  static constexpr u64 kIoreqPageOffset = 0, kIobufPtrOffset = 0x1000, kVdevOffset = 0x1100,
+                       kSetRegionsOffset = 0x1200, kRegionsOffset = 0x1300;
+  Gpa buffer_gpa() const;
 
-  // Emulates one forwarded access; reads complete req.value.
-  void handle(IoRequest& req);
+  // The IVSHMEM devices of the VM's command line (-s N,ivshmem,...).
+  void add_argument(const IvshmemArgument& arg) { args_.push_back(arg); }
+  // acrn-dm's launch (main -> vm_create, vm_setup_memory, init_pci,
+  // vm_run): HC_SET_IOREQ_BUFFER, the VM's RAM with HC_VM_SET_MEMORY_REGIONS
+  // from Service VM memory, each device (hv:/ through HC_ADD_VDEV, dm:/
+  // here), HC_START_VM. Failures are recorded in `errors` (acrn-dm would
+  // not start the VM); returns whether the VM started.
+  bool launch(const ServiceVmPort& port, std::vector<std::string>& errors);
+  // vm_system_reset (pm.c reset_handler -> vm_reset_vdevs, vm_reset,
+  // vm_run): the VM is paused; its devices are removed (HC_REMOVE_VDEV, dm:/
+  // memory unmapped) and added again, HC_RESET_VM, HC_START_VM.
+  bool system_reset(const ServiceVmPort& port, std::vector<std::string>& errors);
+  // The port acrn-dm uses before simulated time starts.
+  ServiceVmPort boot_port();
+
+  // Emulates one forwarded access; reads complete req.value. Returns false
+  // when acrn-dm does not complete it (a write that reset the VM).
+  bool handle(IoRequest& req, const ServiceVmPort& port);
+  // The reset register (pm.c reset_handler, 0xCF9) and the keyboard
+  // controller's reset command (atkbdc.c KBDC_RESET, 0x64): a system reset
+  // (vm_system_reset) or a full one (acrn-dm tears the VM down and launches
+  // it again).
+  bool handle_reset_port(IoRequest& req, const ServiceVmPort& port);
+  bool full_reset(const ServiceVmPort& port, std::vector<std::string>& errors);
+  const std::vector<std::string>& reset_errors() const { return reset_errors_; }
+  u64 resets() const { return resets_; }
 
   Vm& vm() { return vm_; }
   const std::vector<std::unique_ptr<DmIvshmemDevice>>& devices() const { return devices_; }
@@ -46,6 +84,17 @@ class DeviceModel {
 
  private:
   DmIvshmemDevice* device_at(pci::Bdf bdf);
+  // Creates one device: false with `error` as acrn-dm reports it.
+  bool add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg, std::string& error);
+  void remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg);
+  i64 set_memory_region(const ServiceVmPort& port, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa, u64 size);
+  hc::AcrnVdev vdev_of(const IvshmemArgument& arg) const;
+  u16 rel_vmid() const;
+
+  std::vector<IvshmemArgument> args_;
+  u8 reset_control_ = 0;  // pm.c's reset_control
+  std::vector<std::string> reset_errors_;
+  u64 resets_ = 0;
 
   Hypervisor& hv_;
   Vm& service_vm_;

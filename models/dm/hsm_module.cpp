@@ -14,7 +14,7 @@ void Hsm::set_upcall_vcpu(Vcpu& v) {
   v.set_idle_loop(true);
 }
 
-void Hsm::submit(IoRequest& req) {
+void Hsm::submit(IoRequest& req, Vcpu* requester) {
   auto dm = device_models_.find(req.vm);
   if (dm == device_models_.end() || !upcall_) {
     // A post-launched VM no acrn-dm serves: nothing answers the request.
@@ -29,7 +29,29 @@ void Hsm::submit(IoRequest& req) {
   Breakdown upcall;
   upcall.add(Component::dm, timing_.ioreq_notify_ps);
   upcall_->post_interrupt(kNotificationVector, now + timing_.ioreq_notify_ps, upcall);
-  while (!p.complete) sc_core::wait(p.done);
+  for (;;) {
+    if (p.complete) return;
+    if (requester && requester->zombie() && !p.in_service) {
+      // vm_clear_ioreq: a paused VM's request is dropped, never completed.
+      for (auto it = pending_.begin(); it != pending_.end(); ++it)
+        if (*it == &p) {
+          pending_.erase(it);
+          break;
+        }
+      return;
+    }
+    if (requester)
+      sc_core::wait(p.done | requester->zombie_event());
+    else
+      sc_core::wait(p.done);
+  }
+}
+
+ServiceVmPort Hsm::service_vm_port(Vcpu& cpu) {
+  // acrn-dm at run time: its stores and its hypercalls are the Service VM
+  // vCPU's own, timed (its RAM is identity-mapped when it pages).
+  return ServiceVmPort{[&cpu](Gpa gpa, const void* src, u64 len) { cpu.write_block(gpa, src, len); },
+                       [&cpu](u64 id, u64 p1, u64 p2) { return cpu.hypercall(id, p1, p2); }};
 }
 
 void Hsm::serve(Vcpu& cpu) {
@@ -39,16 +61,26 @@ void Hsm::serve(Vcpu& cpu) {
   while (!pending_.empty()) {
     Pending* p = pending_.front();
     pending_.pop_front();
+    p->in_service = true;
+    IoRequest* req = p->req;
     const TimePs start = cpu.now_ps();
     cpu.busy(Component::dm, timing_.dm_dispatch_ps);  // HSM wakes acrn-dm's ioreq client thread
     // The emulation changes state other vCPUs see (BARs, EPT mappings): at
     // its own simulated time.
     cpu.synchronize();
-    p->dm->handle(*p->req);
+    const VmId vm = req->vm;
+    const bool complete = p->dm->handle(*req, service_vm_port(cpu));
+    ++served_;
+    if (!complete) {
+      // acrn-dm postpones the completion of a request that reset the VM
+      // (vm_system_reset cleared it): the requester, a zombie by now, unwinds.
+      p->in_service = false;
+      p->done.notify(sc_core::SC_ZERO_TIME);
+      continue;
+    }
     cpu.busy(Component::dm, timing_.dm_handler_ps);
     cpu.synchronize();
-    ++served_;
-    if (trace::Sink* t = trace::sink()) t->dm_request(p->req->vm, cpu.trace_cpu(), start, cpu.now_ps());
+    if (trace::Sink* t = trace::sink()) t->dm_request(vm, cpu.trace_cpu(), start, cpu.now_ps());
     // Completion hypercall; the hypervisor resumes the waiting vCPU.
     p->complete = true;
     p->done.notify(sc_time::from_value(timing_.ioreq_complete_ps));

@@ -39,7 +39,7 @@ class Hsm : public IoRequestHandler {
 
   // Called in the requesting vCPU's thread (inside its exit): blocks until
   // the request is complete.
-  void submit(IoRequest& req) override;
+  void submit(IoRequest& req, Vcpu* requester) override;
 
   u64 requests_served() const { return served_; }
 
@@ -49,9 +49,11 @@ class Hsm : public IoRequestHandler {
     DeviceModel* dm;
     sc_core::sc_event done;
     bool complete = false;
+    bool in_service = false;  // taken by the HSM's handler: the requester must not unwind yet
   };
   // The HSM interrupt handler on the Service VM vCPU.
   void serve(Vcpu& cpu);
+  static ServiceVmPort service_vm_port(Vcpu& cpu);
 
   TimingParams timing_;
   std::map<VmId, DeviceModel*> device_models_;

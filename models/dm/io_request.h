@@ -28,8 +28,10 @@ struct IoRequest {
 class IoRequestHandler {
  public:
   virtual ~IoRequestHandler() = default;
-  // Blocks the calling vCPU's thread until the request is complete.
-  virtual void submit(IoRequest& req) = 0;
+  // Blocks the calling vCPU's thread until the request is complete, or
+  // until `requester` becomes a zombie (its VM was paused: a reboot) and the
+  // request is no longer being served.
+  virtual void submit(IoRequest& req, Vcpu* requester) = 0;
   // The vCPU that serves the requests (for diagnosing a stall), if any.
   virtual const Vcpu* upcall_vcpu() const { return nullptr; }
 };

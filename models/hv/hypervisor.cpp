@@ -51,28 +51,6 @@ IvshmemDevice& Hypervisor::create_ivshmem_device(Vm& vm, const std::string& pref
   return *ivshmem_devices_.back();
 }
 
-void Hypervisor::reset_vm(Vm& vm) {
-  struct Again {
-    std::string name;
-    pci::Bdf bdf;
-    u32 bar0, bar1;
-    u64 bar2;
-  };
-  std::vector<Again> again;
-  for (auto it = ivshmem_devices_.begin(); it != ivshmem_devices_.end();) {
-    IvshmemDevice& d = **it;
-    if (&d.vm() != &vm) {
-      ++it;
-      continue;
-    }
-    again.push_back({d.region().name, d.bdf(), d.configured_bar0(), d.configured_bar1(), d.configured_bar2()});
-    d.unmap_all();
-    vm.vpci.detach(d);
-    it = ivshmem_devices_.erase(it);  // the destructor unbinds the doorbell peer
-  }
-  for (const auto& a : again) create_ivshmem_device(vm, a.name, a.bdf, a.bar0, a.bar1, a.bar2);
-}
-
 bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward) {
   Vm* vm = this->vm(exit.vm);
   if (!vm) throw std::logic_error("VM exit from a VM the hypervisor does not know");
@@ -120,9 +98,10 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       handled = handle_pio(*vm, static_cast<u16>(addr), size, write, value, forward);
       break;
     case ExitReason::vmcall:
-      // A null hypercall: dispatch and return (the in-hypervisor floor).
+      // Dispatch (the in-hypervisor floor), then the handler's own work
+      // (EPT edits) charged as it happens.
       charge_hv(timing_.hypercall_handler_ps);
-      value = 0;
+      value = static_cast<u64>(vmcall(*vm, exit.vcpu, addr, exit.param1, exit.param2, &exit));
       break;
     case ExitReason::msr_write:
       charge_hv(timing_.apic_write_handler_ps);
@@ -169,6 +148,14 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
 }
 
 bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward) {
+  // register_reset_port_handler: 0x64 and 0xCF9 for every VM but a
+  // post-launched one that is not an RTVM (acrn-dm emulates those).
+  if ((port == kResetControlPort || port == kKeyboardPort) &&
+      (vm.load_order != VmLoadOrder::post_launched || vm.rt_vm)) {
+    if (handle_reset_port(vm, port, size, write, value)) return true;
+    forward = IoRequest{IoRequest::Type::port_io, vm.id, exit_ ? exit_->vcpu : 0u, port, {}, 0, size, write, value};
+    return false;
+  }
   if (VPci::claims_port(port, size)) {
     pci::Bdf bdf;
     u32 reg = 0;
@@ -200,29 +187,6 @@ TimePs Hypervisor::exit_now(Breakdown& blame) const {
   blame = exit_->segment;
   blame += exit_->cost;
   return exit_->start_ps + exit_->cost.total();
-}
-
-int Hypervisor::hcall_add_vdev(Vm& caller, Vm& target, const VdevRequest& req, std::string* why) {
-  auto refuse = [&](const std::string& reason) {
-    if (why) *why = reason;
-    record_isolation(target.id, req.name, "hc_add_vdev_refused: " + reason);
-    return -kEinval;
-  };
-  // dispatch_hypercall: HC_ADD_VDEV is a Service VM hypercall.
-  if (caller.load_order != VmLoadOrder::service_vm) return refuse("caller is not the Service VM");
-  if (target.load_order == VmLoadOrder::pre_launched) return refuse("target is a pre-launched VM");
-  if (target.state != VmState::created) return refuse("target VM is not in CREATED state");
-  // create_ivshmem_vdev: the static configuration must name this region with this size.
-  const StaticIvshmem* cfg = nullptr;
-  for (const auto& s : target.static_ivshmem)
-    if (s.name == req.name) cfg = &s;
-  if (!cfg) return refuse("no " + req.name + " in the VM's static configuration");
-  IvshmemRegion* region = pool_ ? pool_->find(req.name) : nullptr;
-  if (!region) return refuse("no hv-land region " + req.name);
-  if (region->size != req.size)
-    return refuse("size " + std::to_string(req.size) + " does not match the region's " + std::to_string(region->size));
-  create_ivshmem_device(target, req.name, req.bdf, req.bar0, req.bar1, req.bar2);
-  return 0;
 }
 
 void Hypervisor::record_isolation(VmId vm, std::string target, std::string reason) {

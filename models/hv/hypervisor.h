@@ -15,6 +15,7 @@
 #include "models/dm/io_request.h"
 #include "models/ept/ept_table.h"
 #include "models/host/host_memory.h"
+#include "models/hv/hypercall_abi.h"
 #include "models/hv/ivshmem_region_pool.h"
 #include "models/hv/vm.h"
 
@@ -28,15 +29,6 @@ struct IsolationEvent {
   VmId vm = 0;
   std::string target;  // e.g. "GPA 0x80000000", "peer 5 in hv:/shm0", "hv:/shm0"
   std::string reason;
-};
-
-// HC_ADD_VDEV arguments for an IVSHMEM device (struct acrn_vdev).
-struct VdevRequest {
-  std::string name;  // with its hv:/ prefix
-  u64 size = 0;
-  pci::Bdf bdf;
-  u32 bar0 = 0, bar1 = 0;
-  u64 bar2 = 0;
 };
 
 constexpr int kEinval = 22;  // ACRN returns -EINVAL
@@ -69,11 +61,7 @@ class Hypervisor {
   static constexpr Gpa kEcamBase = 0xE000'0000ULL;
   static constexpr u64 kEcamSize = 256 * kMiB;
 
-  // A VM reset (reboot): its hv-land devices are torn down (BARs unmapped,
-  // unbound from their regions' peer tables) and created again from the
-  // configuration, unmapped until the guest programs them. The regions'
-  // memory is left as it is: ACRN never clears it.
-  void reset_vm(Vm& vm);
+  static constexpr Hpa kInvalidHpa = ~Hpa{0};  // INVALID_HPA
 
   // One VM exit, handled synchronously; `cost` receives its exit/hv
   // components. Returns false when the access must go to the Service VM's
@@ -81,10 +69,36 @@ class Hypervisor {
   // completes `data` from its value.
   bool handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward);
 
-  // hcall_add_vdev for an IVSHMEM device: only from the Service VM, only for
-  // a post-launched VM in CREATED state, only for a name and size in that
-  // VM's static configuration. Returns 0 or -EINVAL, with the reason.
-  int hcall_add_vdev(Vm& caller, Vm& target, const VdevRequest& req, std::string* why = nullptr);
+  // VMCALL (vmcall_vmexit_handler, dispatch_hypercall; models/hv/hypercall.cpp):
+  // a VM without hypercall rights gets #UD through `exit`; the Service VM's
+  // call is dispatched with ACRN's permission rules and returns RAX. `exit`
+  // is null for acrn-dm's calls before simulated time starts (the VMs it
+  // launches at boot): nothing is charged then.
+  i64 vmcall(Vm& vm, unsigned vcpu, u64 id, u64 param1, u64 param2, VmExitExtension* exit);
+  // copy_from_gpa / copy_to_gpa and gpa2hpa through the VM's EPT.
+  bool copy_from_gpa(const Vm& vm, Gpa gpa, void* dst, u64 len) const;
+  bool copy_to_gpa(Vm& vm, Gpa gpa, const void* src, u64 len);
+  Hpa gpa2hpa(const Vm& vm, Gpa gpa) const;
+  bool ept_is_valid_mr(const Vm& vm, Gpa base, u64 size) const;
+  // The vector HC_SET_CALLBACK_VECTOR set (acrn_hsm_notification_vector).
+  u8 hsm_notification_vector() const { return hsm_vector_; }
+  // create_ivshmem_vdev: 0 or -EINVAL with the reason.
+  i64 create_ivshmem_vdev(Vm& target, const hc::AcrnVdev& dev, std::string* why = nullptr);
+  // pause_vm (also the reset paths' first step).
+  void pause_vm(Vm& vm);
+  // Why the run's host reset happened (reset_host), empty when it did not.
+  const std::string& host_reset_by() const { return host_reset_by_; }
+
+  // What the SystemC shell does when a VM's state changes: start_vm
+  // launches its vCPUs, pause_vm makes them zombies, reset_vm puts them in
+  // their power-on state, shutdown_vm ends them, reset_host ends the run;
+  // ioreq_finished wakes a vCPU waiting on an I/O request (VCPU_EVENT_IOREQ).
+  struct Lifecycle {
+    std::function<void(Vm&)> start, pause, reset, shutdown;
+    std::function<void(Vm&, bool warm)> reset_host;
+    std::function<void(Vm&, unsigned)> ioreq_finished;
+  };
+  void set_lifecycle(Lifecycle l) { lifecycle_ = std::move(l); }
 
   void record_isolation(VmId vm, std::string target, std::string reason);
   const std::vector<IsolationEvent>& isolation_events() const { return isolation_; }
@@ -124,6 +138,24 @@ class Hypervisor {
 
  private:
   void invept(Vm& vm);
+  i64 dispatch_hypercall(Vm& service_vm, unsigned vcpu, u64 id, u64 param1, u64 param2);
+  static VmState state_of(const Vm* vm);
+  bool is_severity_pass(const Vm* target) const;
+  // The handlers (hcall_*): the calling Service VM, its vCPU, the target
+  // parse_target_vm found (null: an unused slot, a powered-off VM), RDI, RSI.
+  i64 hcall_get_api_version(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_set_callback_vector(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_start_vm(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_pause_vm(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_reset_vm(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_set_ioreq_buffer(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_notify_ioreq_finish(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_set_vm_memory_regions(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_add_vdev(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 hcall_remove_vdev(Vm& sos, unsigned vcpu, Vm* target, u64 p1, u64 p2);
+  i64 set_vm_memory_region(Vm& sos, Vm& target, const hc::VmMemoryRegion& mr);
+  void destroy_ivshmem_vdev(IvshmemDevice& dev);
+  void set_io_req_state(Vm& vm, unsigned slot, u32 state);
   bool handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward);
   // The simulated time the exit being handled has reached, and the critical
   // path to it (the exiting vCPU's work since it woke, plus the exit so far).
@@ -143,6 +175,14 @@ class Hypervisor {
   // The VM uses its LAPICs in x2APIC mode (check_vm_vlapic_mode: all of them).
   static bool all_x2apic(const Vm& vm);
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
+  // vm_reset.c (models/hv/vm_reset.cpp): the reset register and the
+  // keyboard controller's reset; false when the access goes to acrn-dm.
+  static constexpr u16 kResetControlPort = 0xCF9, kKeyboardPort = 0x64;
+  bool handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, u64& value);
+  bool handle_common_reset_reg_write(Vm& vm, bool reset, bool warm);
+  void poweroff_if_rt_vm(Vm& vm);
+  const Vm* get_highest_severity_vm() const;
+  void shutdown_vm(Vm& vm);
   void charge_hv(TimePs ps) {
     if (cost_) cost_->add(Component::hv, ps);
   }
@@ -155,6 +195,9 @@ class Hypervisor {
   std::vector<std::unique_ptr<IvshmemDevice>> ivshmem_devices_;
   std::function<void(const Vm&)> invept_hook_;
   InterruptHook interrupt_hook_;
+  Lifecycle lifecycle_;
+  std::string host_reset_by_;
+  u8 hsm_vector_ = 0xF3;  // HYPERVISOR_CALLBACK_HSM_VECTOR until the Service VM sets one
   Breakdown* cost_ = nullptr;  // the exit being handled
   const VmExitExtension* exit_ = nullptr;
   std::vector<IsolationEvent> isolation_;  // the first kMaxIsolationEvents

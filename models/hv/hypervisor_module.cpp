@@ -41,7 +41,7 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
     // The vCPU is paused until completion: under SCHED_IORR and friends it
     // yields its pCPU meanwhile, and must be scheduled back.
     if (exit->source) exit->source->io_wait_begin(it->second->upcall_vcpu());
-    it->second->submit(req);
+    it->second->submit(req, exit->source);
     if (exit->source) exit->source->io_wait_end();
   }
 

@@ -19,9 +19,29 @@ namespace ivsim {
 // ACRN's load orders.
 enum class VmLoadOrder : u8 { pre_launched, service_vm, post_launched };
 
-// The part of a VM's lifecycle the device creation rules look at
-// (hypervisor/include/arch/x86/asm/guest/vm.h: VM_CREATED, VM_RUNNING, ...).
-enum class VmState : u8 { created, running };
+// A VM's lifecycle (hypervisor/include/arch/x86/asm/guest/vm.h: enum
+// vm_state): hypercalls and the reset paths check it.
+enum class VmState : u8 { powered_off, created, running, paused, ready_to_poweroff };
+
+// Severity (the configurator's SEVERITY_*): who may manage a running VM
+// (is_severity_pass) and whose reboot resets the host (get_highest_severity_vm).
+constexpr const char* vm_state_name(VmState s) {
+  switch (s) {
+    case VmState::powered_off:
+      return "powered_off";
+    case VmState::created:
+      return "created";
+    case VmState::running:
+      return "running";
+    case VmState::paused:
+      return "paused";
+    case VmState::ready_to_poweroff:
+      return "ready_to_poweroff";
+  }
+  return "?";
+}
+
+constexpr u8 kSeveritySafetyVm = 0x40, kSeverityRtvm = 0x30, kSeverityServiceVm = 0x20, kSeverityStandardVm = 0x10;
 
 // A hv-land IVSHMEM device in the VM's static configuration (pci_devs[] with
 // shm_region_name), which HC_ADD_VDEV requests are checked against.
@@ -39,6 +59,15 @@ struct Vm {
   std::string name;
   VmLoadOrder load_order = VmLoadOrder::post_launched;
   VmState state = VmState::created;
+  u8 severity = kSeverityStandardVm;
+  bool rt_vm = false;  // vm_type RTVM (is_rt_vm): powered off rather than reset (poweroff_if_rt_vm)
+  // The I/O request page HC_SET_IOREQ_BUFFER registered (sw.io_shared_page):
+  // one hc::IoRequestSlot per vCPU in Service VM memory; 0 when none.
+  Hpa io_shared_page_hpa = 0;
+  // acrn-dm asked for completion polling (GUEST_FLAG_IO_COMPLETION_POLLING,
+  // sw.is_polling_ioreq): the requester polls its slot, no notification.
+  bool is_polling_ioreq = false;
+  u8 reset_control = 0;  // the last 0xCF9 write's bits 3:1 (vm->reset_control)
   std::vector<StaticIvshmem> static_ivshmem;
   Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
   u64 ram_size = 0;
@@ -66,6 +95,9 @@ struct Vm {
   u64 ipis_dropped = 0;         // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, INIT/SIPI, bad vector)
   u64 nmis_received = 0;
   u64 faults_injected = 0;      // #GP / #UD the hypervisor injected instead of completing an instruction
+  u64 hypercalls = 0;           // VMCALLs dispatched (not those refused with #UD)
+  u64 hypercalls_failed = 0;    // ... that returned a negative value
+  u64 resets = 0;               // reboots (0xCF9, 0x64) the VM went through
   u64 invept_count = 0;
   u64 unhandled_mmio = 0;  // EPT violations no handler claimed
   u64 unhandled_pio = 0;

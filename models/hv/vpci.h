@@ -36,7 +36,12 @@ class VPci {
   const std::map<u16, PciVdev*>& devices() const { return devices_; }
 
   // ACRN registers 0xCF8-0xCFB and 0xCFC-0xCFF as two port-I/O ranges.
-  static bool claims_port(u16 port, unsigned size) { return port >= kConfigAddress && port + size <= kConfigData + 4; }
+  // init_vpci registers 0xCF8 (length 1) and 0xCFC (length 4); a port
+  // handler claims an access by its first port (hv_emulate_pio), so 0xCF9
+  // (the reset register) is not the vPCI's.
+  static bool claims_port(u16 port, unsigned) {
+    return port == kConfigAddress || (port >= kConfigData && port < kConfigData + 4);
+  }
   // Config access to a BDF with no device reads all-ones and drops writes,
   // as on a real bus (no device answers).
   u32 cfg_read(pci::Bdf bdf, u32 offset, unsigned size) const;

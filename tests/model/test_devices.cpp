@@ -89,39 +89,6 @@ TEST_CASE("a bus scan through ECAM finds what 0xCF8/0xCFC finds") {
   CHECK(dm_of(*b.platform, 2).requests() > 0);
 }
 
-TEST_CASE("a post-launched VM's hv-land device comes from HC_ADD_VDEV checked against its static configuration") {
-  test::Bench b(test::mixed_scenario());
-  Hypervisor& hv = b.platform->hypervisor();
-  REQUIRE(hv_device(*b.platform, 2));  // created by acrn-dm at launch
-  CHECK(b.platform->launch_errors().empty());
-  Vm& sos = b.vm(1);
-  Vm& hmi = b.vm(2);
-  Vm& rt = b.vm(0);
-  const VdevRequest good{"hv:/shared", 2 * kMiB, k09, 0x8010'0000u, 0x8010'1000u, 0x8040'000CULL};
-  std::string why;
-  // The VM is running now: creation is refused whatever the arguments.
-  CHECK(hv.hcall_add_vdev(sos, hmi, good, &why) == -kEinval);
-  CHECK(why == "target VM is not in CREATED state");
-  hmi.state = VmState::created;
-  CHECK(hv.hcall_add_vdev(rt, hmi, good, &why) == -kEinval);
-  CHECK(why == "caller is not the Service VM");
-  CHECK(hv.hcall_add_vdev(sos, rt, good, &why) == -kEinval);
-  CHECK(why == "target is a pre-launched VM");
-  VdevRequest wrong_size = good;
-  wrong_size.size = 4 * kMiB;
-  CHECK(hv.hcall_add_vdev(sos, hmi, wrong_size, &why) == -kEinval);
-  CHECK(why == "size 4194304 does not match the region's 2097152");
-  VdevRequest wrong_name = good;
-  wrong_name.name = "hv:/other";
-  CHECK(hv.hcall_add_vdev(sos, hmi, wrong_name, &why) == -kEinval);
-  CHECK(why == "no hv:/other in the VM's static configuration");
-  VdevRequest dm_name = good;
-  dm_name.name = "dm:/shared";
-  CHECK(hv.hcall_add_vdev(sos, hmi, dm_name, &why) == -kEinval);
-  CHECK(hv.isolation_counts().at("hc_add_vdev_refused: target VM is not in CREATED state") == 1);
-  CHECK(hv.hcall_add_vdev(sos, hmi, good, &why) == 0);
-}
-
 TEST_CASE("hv:/X and dm:/X with the same name are different memory and never see each other's writes") {
   test::Bench b(test::mixed_scenario());
   u64 rt_sees = 0, uos_sees = 0, hmi_hv = 0, hmi_dm = 0;
@@ -346,32 +313,6 @@ TEST_CASE("IVPosition survives a BAR0 remap") {
   sc_core::sc_start();
   CHECK(before == 2);
   CHECK(after == 2);
-}
-
-TEST_CASE("region contents persist across a guest reboot and the re-created device starts unmapped") {
-  test::Bench b(test::two_vm_scenario());
-  Gpa window = 0;
-  b.cpu("RT_VM").set_program([&](Vcpu& c) {
-    Guest g(c);
-    window = ivshmem_probe(g, k08)->shmem;
-    g.store<u64>(window + 0x20, 0xB007);
-  });
-  sc_core::sc_start();
-  b.platform->hypervisor().reset_vm(b.vm(0));
-  CHECK_FALSE(b.vm(0).ept->walk(window).present);
-  u64 after = 0;
-  u32 ivposition = 9;
-  sc_core::sc_spawn([&] {
-    Guest g(b.cpu("RT_VM"));
-    const auto d = ivshmem_probe(g, k08);
-    after = g.load<u64>(d->shmem + 0x20);
-    ivposition = d->ivposition;
-  });
-  sc_core::sc_start();
-  CHECK(after == 0xB007);
-  CHECK(ivposition == 0);
-  REQUIRE(hv_device(*b.platform, 0));
-  CHECK(hv_device(*b.platform, 0)->region().doorbell_peers[0] == hv_device(*b.platform, 0));
 }
 
 TEST_CASE("Command Memory Space Enable does not gate the hv-land BARs") {

@@ -58,6 +58,11 @@ TEST_CASE("only a 4-byte access to 0xCF8 touches the address latch") {
   bus.pio_write(0xCF9, 1, 0);
   CHECK(bus.pio_read(0xCF8, 4) == address(0, 8, 0, 0x04));
   CHECK(bus.pio_read(0xCF8, 2) == 0xFFFFu);
-  CHECK(VPci::claims_port(0xCFB, 1));
+  // init_vpci's handlers: 0xCF8 (length 1) and 0xCFC-0xCFF, matched by the
+  // first port (hv_emulate_pio); 0xCF9 is the reset register.
+  CHECK(VPci::claims_port(0xCF8, 4));
+  CHECK(VPci::claims_port(0xCFF, 1));
+  CHECK_FALSE(VPci::claims_port(0xCF9, 1));
+  CHECK_FALSE(VPci::claims_port(0xCFB, 1));
   CHECK_FALSE(VPci::claims_port(0xD00, 1));
 }

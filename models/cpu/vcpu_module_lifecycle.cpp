@@ -1,0 +1,49 @@
+// A vCPU through its VM's lifecycle: paused (a zombie whose program
+// unwinds), reset to its power-on state, started again, or shut down
+// (hypervisor/arch/x86/guest/vcpu.c zombie_vcpu, reset_vcpu, launch_vcpu).
+#include "models/cpu/vcpu_module.h"
+
+namespace ivsim {
+
+void Vcpu::make_zombie() {
+  if (zombie_ || shut_down_) return;
+  zombie_ = true;
+  launches_at_zombie_ = launches_;
+  // Taken like an interrupt that is due now: a running program meets it at
+  // its next boundary, a halted or polling one wakes for it.
+  irq_pending_ = true;
+  irq_at_ps_ = 0;
+  irq_event_.notify(sc_core::SC_ZERO_TIME);
+  zombie_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Vcpu::launch() {
+  ++launches_;
+  launch_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Vcpu::shut_down() {
+  make_zombie();
+  shut_down_ = true;
+  launch_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Vcpu::power_on_reset() {
+  // reset_vcpu: registers, the LAPIC (vlapic_reset) and paging back to
+  // their power-on values; handlers the previous boot's program installed
+  // are gone with it. Memory (and the regions) keep their contents.
+  zombie_ = false;
+  ++boots_;
+  lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0);
+  handlers_.clear();
+  irq_pending_ = false;
+  irq_at_ps_ = 0;
+  nmi_pending_ = 0;
+  in_isr_ = in_nmi_ = false;
+  wait_ = Wait{};
+  mmu_.power_on();
+  tlb_.flush();
+  finished_ = false;
+}
+
+}  // namespace ivsim

@@ -1,0 +1,272 @@
+// Hypercalls as ACRN's hypervisor takes them (vmcall.c vmcall_vmexit_handler,
+// dispatch_hypercall, parse_target_vm; hypercall.c hcall_*), and the
+// Service VM's memory map (vm.c prepare_service_vm_memmap), each driven by a
+// guest program that executes VMCALL with its arguments in its own memory.
+#include <algorithm>
+#include <cstring>
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "models/hv/hypercall_abi.h"
+#include "models/hv/ivshmem_device.h"
+#include "tests/support/testbench.h"
+#include "workloads/ivshmem_driver.h"
+#include "workloads/pci_config.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+
+IvshmemDevice* hv_device(Platform& p, VmId vm) {
+  for (const auto& d : p.hypervisor().ivshmem_devices())
+    if (d->vm().id == vm) return d.get();
+  return nullptr;
+}
+
+// Where the Service VM's test program keeps its hypercall arguments.
+Gpa args_gpa(Guest& g) { return g.ram_base() + 32 * kMiB; }
+
+// The Service VM is VM 1: HMI_VM (2) is relative VM 1, RT_VM (0) relative 0xFFFF.
+constexpr u64 kRelHmi = 1, kRelRt = 0xFFFF;
+
+hc::AcrnVdev shm0_vdev(u64 size = 2 * kMiB, const char* name = "hv:/shm0") {
+  hc::AcrnVdev d;
+  d.id = 0x1AF4u | (0x1110u << 16);
+  d.slot = k08.value();
+  d.io_addr[0] = 0x8010'0000u;
+  d.io_addr[1] = 0x8010'1000u;
+  d.io_addr[2] = 0x0000'000Cu;
+  d.io_addr[3] = 0x40;  // BAR2 at 256 GiB
+  d.io_size[2] = size;
+  std::memcpy(d.args, name, std::min(std::strlen(name), sizeof d.args));
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("VMCALL from a VM without hypercall rights gets #UD, counted (vmcall_vmexit_handler)") {
+  test::Bench b(test::two_vm_scenario());
+  int vector = -1;
+  bool returned = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    try {
+      g.hypercall(hc::kGetApiVersion, g.ram_base() + kMiB);
+      returned = true;
+    } catch (const GuestFault& f) {
+      vector = f.vector;  // the guest's #UD handler
+    }
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(returned);
+  CHECK(vector == kVectorUd);
+  CHECK(b.vm(0).faults_injected == 1);
+  CHECK(b.vm(0).hypercalls == 0);
+}
+
+TEST_CASE("The Service VM's hypercalls: API version into its memory, callback vector range, unknown IDs "
+          "(dispatch_hypercall, hcall_get_api_version, hcall_set_callback_vector)") {
+  test::Bench b(test::two_vm_scenario());
+  i64 version_ret = 1, unknown = 0, low_vector = 0, good_vector = 1, bad_struct = 0;
+  u32 major = 0, minor = 9;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    version_ret = g.hypercall(hc::kGetApiVersion, args_gpa(g));
+    major = g.load<u32>(args_gpa(g));
+    minor = g.load<u32>(args_gpa(g) + 4);
+    unknown = g.hypercall(hc::hc_id(0xEE));
+    low_vector = g.hypercall(hc::kSetCallbackVector, 0x10);
+    good_vector = g.hypercall(hc::kSetCallbackVector, 0xF0);
+    // A structure at a GPA the Service VM's EPT does not map (the hypervisor's own memory).
+    bad_struct = g.hypercall(hc::kGetApiVersion, 64 * kMiB);
+  });
+  sc_core::sc_start();
+  CHECK(version_ret == 0);
+  CHECK(major == 1);
+  CHECK(minor == 0);
+  CHECK(unknown == -hc::kEnotty);
+  CHECK(low_vector == -hc::kEinval);
+  CHECK(good_vector == 0);
+  CHECK(b.platform->hypervisor().hsm_notification_vector() == 0xF0);
+  CHECK(bad_struct == -hc::kEinval);
+  // acrn-dm's four at HMI_VM's launch (SET_IOREQ_BUFFER, VM_SET_MEMORY_REGIONS, ADD_VDEV, START_VM), then these.
+  CHECK(b.vm(1).hypercalls == 4 + 5);
+  CHECK(b.vm(1).hypercalls_failed == 3);
+}
+
+TEST_CASE("HC_ADD_VDEV / HC_REMOVE_VDEV from the Service VM: -ENOTTY for a pre-launched target, only a CREATED "
+          "VM gets devices, checked against its static configuration (hcall_add_vdev, create_ivshmem_vdev)") {
+  test::Bench b(test::two_vm_scenario());
+  REQUIRE(hv_device(*b.platform, 2));  // acrn-dm added it through HC_ADD_VDEV at launch
+  CHECK(b.platform->launch_errors().empty());
+  i64 pre = 0, running = 0, pause = 1, remove = 1, remove_again = 0, add_paused = 0, reset = 1, wrong_size = 0,
+      wrong_name = 0, wrong_id = 0, good = 1, start = 1;
+  bool gone_after_remove = false;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa arg = args_gpa(g);
+    auto put = [&](const hc::AcrnVdev& d) { g.write(arg, &d, sizeof d); };
+    put(shm0_vdev());
+    pre = g.hypercall(hc::kAddVdev, kRelRt, arg);
+    running = g.hypercall(hc::kAddVdev, kRelHmi, arg);
+    pause = g.hypercall(hc::kPauseVm, kRelHmi);
+    remove = g.hypercall(hc::kRemoveVdev, kRelHmi, arg);
+    gone_after_remove = hv_device(*b.platform, 2) == nullptr;
+    remove_again = g.hypercall(hc::kRemoveVdev, kRelHmi, arg);
+    add_paused = g.hypercall(hc::kAddVdev, kRelHmi, arg);
+    reset = g.hypercall(hc::kResetVm, kRelHmi);
+    put(shm0_vdev(4 * kMiB));
+    wrong_size = g.hypercall(hc::kAddVdev, kRelHmi, arg);
+    put(shm0_vdev(2 * kMiB, "hv:/other"));
+    wrong_name = g.hypercall(hc::kAddVdev, kRelHmi, arg);
+    hc::AcrnVdev not_ivshmem = shm0_vdev();
+    not_ivshmem.id = 0x1234'8086u;
+    put(not_ivshmem);
+    wrong_id = g.hypercall(hc::kAddVdev, kRelHmi, arg);
+    put(shm0_vdev());
+    good = g.hypercall(hc::kAddVdev, kRelHmi, arg);
+    start = g.hypercall(hc::kStartVm, kRelHmi);
+  });
+  sc_core::sc_start();
+  CHECK(pre == -hc::kEnotty);
+  CHECK(running == -hc::kEinval);
+  CHECK(pause == 0);
+  CHECK(remove == 0);
+  CHECK(gone_after_remove);
+  CHECK(remove_again == -hc::kEinval);
+  CHECK(add_paused == -hc::kEinval);
+  CHECK(reset == 0);
+  CHECK(wrong_size == -hc::kEinval);
+  CHECK(wrong_name == -hc::kEinval);
+  CHECK(wrong_id == -hc::kEinval);
+  CHECK(good == 0);
+  CHECK(start == 0);
+  CHECK(b.vm(2).state == VmState::running);
+  IvshmemDevice* d = hv_device(*b.platform, 2);
+  REQUIRE(d);
+  CHECK(d->configured_bar2() == 0x40'0000'000CULL);
+  // It is the region's doorbell peer again, at its VM id (IVPosition).
+  CHECK(d->region().doorbell_peers[2] == d);
+  const auto& counts = b.platform->hypervisor().isolation_counts();
+  CHECK(counts.at("hc_add_vdev_refused: size 4194304 does not match the region's 2097152") == 1);
+  CHECK(counts.at("hc_add_vdev_refused: no hv:/other in the VM's static configuration") == 1);
+}
+
+TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Service VM's EPT "
+          "(hcall_set_vm_memory_regions, set_vm_memory_region, ept_is_valid_mr)") {
+  test::Bench b(test::two_vm_scenario());
+  Hypervisor& hv = b.platform->hypervisor();
+  const Gpa target_gpa = 0x7000'0000;  // above HMI_VM's 64 MiB of RAM: unmapped
+  i64 from_rt_ram = 0, from_hv = 0, unaligned = 0, del_unmapped = 0, add = 1;
+  Gpa sos_page = 0;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa arg = args_gpa(g);
+    sos_page = g.ram_base() + 40 * kMiB;
+    g.store<u64>(sos_page, 0x5E55'0001);
+    auto call = [&](u32 type, Gpa service_vm_gpa, u64 size) {
+      hc::VmMemoryRegion mr;
+      mr.type = type;
+      mr.prot = hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb;
+      mr.gpa = target_gpa;
+      mr.service_vm_gpa = service_vm_gpa;
+      mr.size = size;
+      hc::SetRegions r;
+      r.vmid = kRelHmi;
+      r.mr_num = 1;
+      r.regions_gpa = arg + 0x100;
+      g.write(r.regions_gpa, &mr, sizeof mr);
+      g.write(arg, &r, sizeof r);
+      return g.hypercall(hc::kVmSetMemoryRegions, arg);
+    };
+    from_rt_ram = call(hc::kMrAdd, b.vm(0).ram_hpa, kPageSize4K);  // carved out of its EPT
+    from_hv = call(hc::kMrAdd, 64 * kMiB, kPageSize4K);            // the hypervisor's memory
+    unaligned = call(hc::kMrAdd, sos_page, 100);
+    del_unmapped = call(hc::kMrDel, 0, kPageSize4K);
+    add = call(hc::kMrAdd, sos_page, kPageSize4K);
+  });
+  u64 seen = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(2'000'000);  // after the Service VM's calls
+    seen = g.load<u64>(target_gpa);
+  });
+  sc_core::sc_start();
+  CHECK(from_rt_ram == -hc::kEinval);
+  CHECK(from_hv == -hc::kEinval);
+  CHECK(unaligned == -hc::kEinval);
+  CHECK(del_unmapped == -hc::kEinval);
+  CHECK(add == 0);
+  CHECK(seen == 0x5E55'0001);
+  const ept::WalkResult w = b.vm(2).ept->walk(target_gpa);
+  REQUIRE(w.present);
+  CHECK(w.hpa == hv.gpa2hpa(b.vm(1), sos_page));
+  CHECK(ept::mem_type_of(w.leaf) == ept::MemType::WB);
+  CHECK((w.leaf & ept::kExec) == 0);
+}
+
+TEST_CASE("A running RTVM cannot have its memory changed by the Service VM (is_severity_pass)") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].vm_type = "RTVM";
+  test::Bench b(s);
+  i64 ret = 0;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa arg = args_gpa(g);
+    hc::VmMemoryRegion mr;
+    mr.type = hc::kMrAdd;
+    mr.prot = hc::kMemAccessRead | hc::kMemTypeWb;
+    mr.gpa = 0x7000'0000;
+    mr.service_vm_gpa = g.ram_base() + 40 * kMiB;
+    mr.size = kPageSize4K;
+    hc::SetRegions r;
+    r.vmid = kRelHmi;
+    r.mr_num = 1;
+    r.regions_gpa = arg + 0x100;
+    g.write(r.regions_gpa, &mr, sizeof mr);
+    g.write(arg, &r, sizeof r);
+    ret = g.hypercall(hc::kVmSetMemoryRegions, arg);
+  });
+  sc_core::sc_start();
+  CHECK(b.vm(2).severity == kSeverityRtvm);
+  CHECK(b.vm(2).is_polling_ioreq);
+  CHECK(ret == -1);
+  CHECK_FALSE(b.vm(2).ept->walk(0x7000'0000).present);
+}
+
+TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-launched RAM readable, the "
+          "hypervisor and pre-launched VMs carved out, the hv-land pool UC") {
+  test::Bench b(test::two_vm_scenario());
+  Hypervisor& hv = b.platform->hypervisor();
+  const Vm& sos = b.vm(1);
+  u64 hmi_value = 0, rt_value = 0, hv_value = 0, pool_value = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(g.ram_base() + 0x10'0000, 0x4D49'0002);
+    auto d = ivshmem_probe(g, k08);
+    g.store<u64>(d->shmem + 0x40, 0x5000'0003);
+  });
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(5'000'000);  // after HMI_VM's stores
+    hmi_value = g.load<u64>(b.vm(2).ram_hpa + 0x10'0000);
+    rt_value = g.load<u64>(b.vm(0).ram_hpa);
+    hv_value = g.load<u64>(64 * kMiB);
+    const IvshmemRegion& region = *hv.ivshmem_pool()->find("hv:/shm0");
+    pool_value = g.load<u64>(region.hpa + 0x40);
+  });
+  sc_core::sc_start();
+  CHECK(hmi_value == 0x4D49'0002);
+  CHECK(rt_value == ~u64{0});  // EPT violation, no handler: all ones
+  CHECK(hv_value == ~u64{0});
+  CHECK(pool_value == 0x5000'0003);
+  const IvshmemRegion& region = *hv.ivshmem_pool()->find("hv:/shm0");
+  CHECK(ept::mem_type_of(sos.ept->walk(region.hpa).leaf) == ept::MemType::UC);
+  CHECK(ept::mem_type_of(sos.ept->walk(sos.ram_gpa).leaf) == ept::MemType::WB);
+  CHECK(ept::mem_type_of(sos.ept->walk(b.vm(2).ram_hpa).leaf) == ept::MemType::WB);
+  CHECK_FALSE(sos.ept->walk(Hypervisor::kEcamBase).present);
+  CHECK_FALSE(sos.ept->walk(VLapic::kDefaultBase).present);
+}

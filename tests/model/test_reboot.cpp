@@ -1,0 +1,223 @@
+// A guest's reboot (the reset register 0xCF9, the keyboard controller's
+// 0xFE at 0x64) as ACRN takes it: hypervisor/arch/x86/guest/vm_reset.c for
+// pre-launched VMs, the Service VM and RTVMs; acrn-dm (pm.c reset_handler,
+// main.c vm_system_reset) for the other post-launched VMs. Each test's guest
+// program writes the register itself.
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "models/dm/device_model.h"
+#include "models/hv/ivshmem_device.h"
+#include "tests/support/testbench.h"
+#include "workloads/ivshmem_driver.h"
+#include "workloads/pci_config.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+
+IvshmemDevice* hv_device(Platform& p, VmId vm) {
+  for (const auto& d : p.hypervisor().ivshmem_devices())
+    if (d->vm().id == vm) return d.get();
+  return nullptr;
+}
+
+// A guest that counts its boots in the shared region and reboots on its
+// first one through `reboot`; `after_reset` is set if the instruction after
+// the reset write ever runs.
+struct Rebooter {
+  u64 boots_seen = 0;
+  bool after_reset = false;
+  bool probed_again = false;
+  void run(Guest& g, const std::function<void(Guest&)>& reboot) {
+    const auto d = ivshmem_probe(g, k08);
+    if (!d) return;
+    boots_seen = g.load<u64>(d->shmem + 0x20) + 1;
+    g.store<u64>(d->shmem + 0x20, boots_seen);
+    if (boots_seen == 1) {
+      reboot(g);
+      after_reset = true;
+    } else {
+      probed_again = true;
+    }
+  }
+};
+
+}  // namespace
+
+// acrn-dm's system reset re-adds the vdevs while the VM is paused: the hv-land
+// device's HC_ADD_VDEV fails (hcall_add_vdev wants a CREATED VM) and the guest
+// boots without it; the dm-land one comes back with its contents.
+TEST_CASE("a post-launched VM's 0xCF9 reboot is acrn-dm's system reset: the hv-land vdev is lost, the dm-land one "
+          "kept (reset_handler, vm_system_reset)") {
+  test::Bench b(test::mixed_scenario());
+  const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
+  u64 boots_seen = 0;
+  bool after_reset = false, hv_device_found_again = true;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k09);
+    if (!dm) return;
+    boots_seen = g.load<u64>(dm->shmem + 0x20) + 1;
+    g.store<u64>(dm->shmem + 0x20, boots_seen);
+    if (boots_seen == 1) {
+      g.outb(0xCF9, 0x06);
+      after_reset = true;
+    } else {
+      hv_device_found_again = ivshmem_probe(g, k08).has_value();
+    }
+  });
+  const u64 sos_calls_before = b.vm(1).hypercalls;
+  sc_core::sc_start();
+  CHECK_FALSE(after_reset);
+  CHECK(boots_seen == 2);
+  CHECK_FALSE(hv_device_found_again);
+  CHECK(b.cpu("HMI_VM").boots() == 2);
+  CHECK(b.cpu("HMI_VM").finished());
+  CHECK(b.vm(2).resets == 1);
+  CHECK(b.vm(2).state == VmState::running);
+  // From the Service VM's vCPU, at run time: PAUSE_VM, REMOVE_VDEV (hv:/), ADD_VDEV (hv:/, -EINVAL),
+  // VM_SET_MEMORY_REGIONS (dm:/), RESET_VM, START_VM.
+  CHECK(b.vm(1).hypercalls - sos_calls_before == 6);
+  CHECK(b.vm(1).hypercalls_failed == 1);
+  CHECK_FALSE(hv_device(*b.platform, 2));
+  const DeviceModel& dm = *b.platform->device_models().at(0);
+  CHECK(dm.resets() == 1);
+  REQUIRE(dm.reset_errors().size() == 1);
+  CHECK(dm.reset_errors()[0] == "HC_ADD_VDEV hv:/shared failed (-22): target VM is not in CREATED state");
+}
+
+TEST_CASE("a full reset (0xCF9 bit 3) of a post-launched VM relaunches it with its hv-land device") {
+  test::Bench b(test::two_vm_scenario());
+  Rebooter hmi;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    hmi.run(g, [](Guest& gg) { gg.outb(0xCF9, 0x0E); });
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(hmi.after_reset);
+  CHECK(hmi.probed_again);
+  CHECK(hmi.boots_seen == 2);
+  CHECK(b.cpu("HMI_VM").boots() == 2);
+  REQUIRE(hv_device(*b.platform, 2));
+  CHECK(hv_device(*b.platform, 2)->region().doorbell_peers[2] == hv_device(*b.platform, 2));
+  CHECK(b.platform->device_models().at(0)->reset_errors().empty());
+}
+
+TEST_CASE("the keyboard controller's reset (0xFE to 0x64) of a post-launched VM is acrn-dm's full reset "
+          "(atkbdc.c KBDC_RESET): the VM is torn down and launched again") {
+  test::Bench b(test::two_vm_scenario());
+  Rebooter hmi;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    hmi.run(g, [](Guest& gg) { gg.outb(0x64, 0xFE); });
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(hmi.after_reset);
+  CHECK(hmi.boots_seen == 2);
+  CHECK(b.vm(2).resets == 1);
+  CHECK(b.vm(2).state == VmState::running);
+  // Its RAM was unmapped and mapped again from Service VM memory.
+  CHECK(b.vm(2).ept->walk(0).present);
+  CHECK(b.platform->device_models().at(0)->reset_errors().empty());
+}
+
+TEST_CASE("a pre-launched VM's reboot shuts it down: ACRN does not relaunch it (handle_common_reset_reg_write), "
+          "the other VMs run on") {
+  test::Bench b(test::two_vm_scenario());
+  Rebooter rt;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    rt.run(g, [](Guest& gg) { gg.outb(0xCF9, 0x0E); });
+  });
+  bool hmi_done = false;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(1'000'000);
+    hmi_done = true;
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(rt.after_reset);
+  CHECK(rt.boots_seen == 1);
+  CHECK(b.cpu("RT_VM").boots() == 1);
+  CHECK(b.cpu("RT_VM").is_shut_down());
+  CHECK(b.vm(0).state == VmState::powered_off);
+  CHECK(b.vm(0).resets == 1);
+  CHECK(hmi_done);
+  CHECK(b.platform->hypervisor().host_reset_by().empty());
+}
+
+TEST_CASE("the reboot of the VM of highest severity resets the host (get_highest_severity_vm, reset_host)") {
+  test::Bench b(test::two_vm_scenario());
+  bool after = false;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.outb(0x64, 0xFE);
+    after = true;
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(after);
+  CHECK(b.platform->hypervisor().host_reset_by() == "Service_VM");
+  for (VmId id : {0, 1, 2}) CHECK(b.vm(id).state == VmState::powered_off);
+}
+
+TEST_CASE("with a pre-launched RTVM alive the Service VM's reboot only shuts the Service VM down") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  test::Bench b(s);
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.outb(0xCF9, 0x06);
+  });
+  bool rt_done = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(1'000'000);
+    rt_done = true;
+  });
+  sc_core::sc_start();
+  CHECK(b.platform->hypervisor().host_reset_by().empty());
+  CHECK(b.vm(1).state == VmState::powered_off);
+  CHECK(b.vm(0).state == VmState::running);
+  CHECK(rt_done);
+}
+
+TEST_CASE("a post-launched RTVM's reboot: the hypervisor marks it ready to power off, acrn-dm resets and "
+          "relaunches it (poweroff_if_rt_vm, then vm_system_reset)") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";  // the pre-launched RTVM keeps the highest severity (lower id)
+  s.vms[2].vm_type = "RTVM";
+  test::Bench b(s);
+  Rebooter hmi;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    hmi.run(g, [](Guest& gg) { gg.outb(0xCF9, 0x0E); });
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(hmi.after_reset);
+  CHECK(hmi.boots_seen == 2);
+  CHECK(b.vm(2).resets == 1);
+  CHECK(b.vm(2).state == VmState::running);
+}
+
+TEST_CASE("writes to the reset register that are not resets are kept or ignored as handle_cf9_write does") {
+  test::Bench b(test::two_vm_scenario());
+  u8 control = 0;
+  bool survived = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.outb(0xCF9, 0x02);  // bit 1 alone: no reset
+    control = g.inb(0xCF9);
+    g.outw(0xCF9, 0x06);  // a 2-byte write: not a reset
+    g.outb(0x64, 0xFD);   // another keyboard command
+    survived = true;
+  });
+  sc_core::sc_start();
+  CHECK(control == 0x02);
+  CHECK(survived);
+  CHECK(b.vm(0).state == VmState::running);
+  CHECK(b.vm(0).resets == 0);
+}
