@@ -404,11 +404,8 @@ void Platform::place_workloads() {
     run->config = &wc;
     const RegionConfig* region = wc.region.empty() ? nullptr : find_region(scenario_, wc.region);
 
-    std::vector<const RoleSpec*> present;  // the kind's roles the scenario places (optional ones may be absent)
-    for (const RoleSpec& spec : kind->roles)
-      if (wc.roles.count(spec.name)) present.push_back(&spec);
-    for (const RoleSpec* sp : present) {
-      const RoleSpec& spec = *sp;
+    const std::vector<RoleSpec> present = placed_roles(*kind, wc);
+    for (const RoleSpec& spec : present) {
       const GuestRef& ref = wc.roles.at(spec.name);
       const std::string path = "workloads[" + std::to_string(wi) + "].roles." + spec.name;
       Vcpu* cpu = vcpu(ref.vm, ref.vcpu);
@@ -421,7 +418,7 @@ void Platform::place_workloads() {
       cpu->set_exit_progress_budget(WorkloadRun::kBringUpExits);
     }
     for (std::size_t ri = 0; ri < present.size(); ++ri) {
-      const RoleSpec& spec = *present[ri];
+      const RoleSpec& spec = present[ri];
       WorkloadContext ctx;
       ctx.config = &wc;
       ctx.metrics = &run->metrics;

@@ -95,7 +95,8 @@ struct GuestRef {
 
 struct WorkloadConfig {
   std::string name;                          // report name
-  std::string kind;                          // workload library entry, e.g. "pingpong"
+  std::string kind;                          // workload library entry, e.g. "pingpong"; "lua" for a script
+  std::string script;                        // a Lua guest program (kind "lua"): its path, as the run opens it
   std::string region;                        // region name the workload communicates through
   std::map<std::string, GuestRef> roles;     // role name -> where it runs
   std::map<std::string, ParamValue> params;  // resolved, defaults applied

@@ -119,6 +119,7 @@ Json scenario_to_json(const Scenario& s) {
     for (const auto& [k, v] : w.params) params[k] = param_to_json(v);
     workloads.push_back(
         {{"name", w.name}, {"kind", w.kind}, {"region", w.region}, {"roles", roles}, {"params", params}});
+    if (!w.script.empty()) workloads.back()["script"] = w.script;
     if (!w.note.empty()) workloads.back()["note"] = w.note;
   }
   j["workloads"] = workloads;

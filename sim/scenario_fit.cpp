@@ -202,8 +202,7 @@ class FitChecker {
       WorkloadPlacement where;
       where.config = &w;
       where.region = w.region.empty() ? nullptr : find_region(s_, w.region);
-      for (const RoleSpec& spec : kind->roles) {
-        if (!w.roles.count(spec.name)) continue;  // an optional role left out
+      for (const RoleSpec& spec : placed_roles(*kind, w)) {
         const GuestRef& ref = w.roles.at(spec.name);
         const auto [it, fresh] = taken.emplace(std::make_pair(ref.vm, ref.vcpu), w.name + "." + spec.name);
         if (!fresh)

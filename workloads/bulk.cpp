@@ -50,7 +50,7 @@ u64 blocks(const Bulk& b) { return (b.total + b.block - 1) / b.block; }
 u64 block_len(const Bulk& b, u64 i) { return std::min(b.block, b.total - i * b.block); }
 
 // One block out: its number and length in its first two words, then data.
-void send_block(Guest& g, RingProducer& out, std::vector<u64>& buf, u64 i, u64 len) {
+void send_block(RingProducer& out, std::vector<u64>& buf, u64 i, u64 len) {
   out.wait_room();
   buf[0] = i;
   buf[1] = len;
@@ -90,7 +90,7 @@ void bulk_sender(Guest& g, const WorkloadContext& ctx) {
   u64 errors = 0, received = 0;
   for (u64 i = 0; i < blocks(b); ++i) {
     const Timestamp t0 = g.timestamp();
-    send_block(g, out, buf, i, block_len(b, i));
+    send_block(out, buf, i, block_len(b, i));
     if (!b.both) continue;
     if (!receive_block(g, in, buf, i, block_len(b, i))) ++errors;
     received += block_len(b, i);
@@ -116,7 +116,7 @@ void bulk_receiver(Guest& g, const WorkloadContext& ctx) {
     if (i == 0) first = t0.time_ps;
     received += block_len(b, i);
     if (!b.both) block_metric.record(t0, g.timestamp());  // waiting for and copying out one block
-    if (b.both) send_block(g, out, buf, i, block_len(b, i));
+    if (b.both) send_block(out, buf, i, block_len(b, i));
   }
   ctx.metrics->count("errors", errors);
   ctx.metrics->count("bytes_received", received);

@@ -4,6 +4,7 @@
 
 #include "workloads/cmdresp.h"
 #include "workloads/fan.h"
+#include "workloads/lua_guest.h"
 #include "workloads/measurements.h"
 #include "workloads/noisy.h"
 #include "workloads/pingpong.h"
@@ -497,6 +498,15 @@ std::vector<WorkloadKind> make_kinds() {
   attack.check = &check_attacker;
   kinds.push_back(std::move(attack));
 
+  WorkloadKind lua;
+  lua.name = "lua";
+  lua.doc =
+      "A Lua script as the guest program (workload: { script: ..., roles: ..., params: ... }): every role runs it on "
+      "its vCPU, in a Lua state of its own, with the guest API in Lua naming (docs/guest-api.md).";
+  lua.needs_region = false;
+  lua.scripted = true;
+  kinds.push_back(std::move(lua));
+
   return kinds;
 }
 
@@ -505,6 +515,17 @@ std::vector<WorkloadKind> make_kinds() {
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> kinds = make_kinds();
   return kinds;
+}
+
+std::vector<RoleSpec> placed_roles(const WorkloadKind& kind, const WorkloadConfig& w) {
+  std::vector<RoleSpec> out;
+  if (kind.scripted) {
+    for (const auto& [role, ref] : w.roles) out.push_back({role, "runs the script", &lua_guest});
+    return out;
+  }
+  for (const RoleSpec& r : kind.roles)
+    if (w.roles.count(r.name)) out.push_back(r);
+  return out;
 }
 
 const WorkloadKind* find_workload_kind(const std::string& name) {

@@ -100,7 +100,14 @@ struct WorkloadKind {
   // given, the kind works in that region instead).
   bool needs_region = true;
   PlacementCheck check = nullptr;  // null: nothing to check beyond the parameters' ranges
+  // A Lua script's workload: its roles are the scenario's (any names), its
+  // parameters any scalars, every role runs the script (workloads/lua_guest.h).
+  bool scripted = false;
 };
+
+// The roles a workload runs: the kind's that the scenario places (optional
+// ones may be absent), or every role a scripted workload names.
+std::vector<RoleSpec> placed_roles(const WorkloadKind& kind, const WorkloadConfig& w);
 
 // All built-in kinds, in a fixed order.
 const std::vector<WorkloadKind>& workload_kinds();
