@@ -45,7 +45,8 @@ TEST_CASE("compare passes the same run, fails a slower one with status 5, and a 
   // Six statistics of the round trip and six of the one-way latency (+18 ns of +44 ns: 40.7 %).
   CHECK(c.out.find("FAIL: 12 regressions") != std::string::npos);
 
-  c = cli::ivsim("compare " + r.base + " " + r.slow + " --tolerance p99=10%,max=10% --metrics p99,max", false);
+  // The one-way latency moved 40.7 %: a tolerance of 41 % lets both through.
+  c = cli::ivsim("compare " + r.base + " " + r.slow + " --tolerance p99=41%,max=41% --metrics p99,max", false);
   CHECK(c.status == 0);
   c = cli::ivsim("compare " + r.base + " " + r.slow + " --tolerance p99=5% --metrics p99", false);
   CHECK(c.status == 5);

@@ -53,7 +53,15 @@ TEST_CASE("lua: a script calls every API function, error paths too, and every ex
   }
 }
 
-TEST_CASE("lua: an error in a script names file:line and stops that guest only; the run goes on") {
+TEST_CASE("lua: docs/guest-api.md lists every function of the binding's table") {
+  const std::string doc = cli::slurp(std::string(IVSIM_TESTS_DIR) + "/../docs/guest-api.md");
+  for (const auto& e : ivsim::lua_api()) {
+    INFO(e.name);
+    CHECK(doc.find("| `" + e.name + "(") != std::string::npos);
+  }
+}
+
+TEST_CASE("lua: an error in a script names file:line and stops that guest only, the run goes on") {
   cli::Result r;
   const auto j = run(kData + "scenarios/lua-broken.yaml", 1, &r);
   CHECK(r.out.find("broken.lua:5:") != std::string::npos);
