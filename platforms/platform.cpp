@@ -407,7 +407,8 @@ void Platform::place_workloads() {
     run->config = &wc;
     const RegionConfig* region = wc.region.empty() ? nullptr : find_region(scenario_, wc.region);
 
-    for (const RoleSpec& spec : kind->roles) {
+    const std::vector<RoleSpec> present = placed_roles(*kind, wc);
+    for (const RoleSpec& spec : present) {
       const GuestRef& ref = wc.roles.at(spec.name);
       const std::string path = "workloads[" + std::to_string(wi) + "].roles." + spec.name;
       Vcpu* cpu = vcpu(ref.vm, ref.vcpu);
@@ -419,8 +420,8 @@ void Platform::place_workloads() {
       run->roles.push_back(RoleRun{spec.name, cpu, ""});
       cpu->set_exit_progress_budget(WorkloadRun::kBringUpExits);
     }
-    for (std::size_t ri = 0; ri < kind->roles.size(); ++ri) {
-      const RoleSpec& spec = kind->roles[ri];
+    for (std::size_t ri = 0; ri < present.size(); ++ri) {
+      const RoleSpec& spec = present[ri];
       WorkloadContext ctx;
       ctx.config = &wc;
       ctx.metrics = &run->metrics;
@@ -440,6 +441,22 @@ void Platform::place_workloads() {
       RoleProgram program = spec.program;
       // A guest with paging builds its page tables before its first program runs.
       const VmConfig& vc = *scenario_.find_vm(wc.roles.at(spec.name).vm);
+      ctx.os = vc.os;
+      ctx.seed = scenario_.run.seed;
+      ctx.max_vm_num = scenario_.max_vm_num;
+      for (const auto& v : scenario_.vms) ctx.all_vms.push_back(static_cast<VmId>(v.id));
+      Hypervisor* hv = hv_.get();
+      ctx.vm_interrupts = [hv](VmId id) -> u64 {
+        const Vm* v = hv->vm(id);
+        return v ? v->interrupts_received : 0;
+      };
+      ctx.platform_digest = [this] {
+        std::string d =
+            "vms=" + std::to_string(hv_->vms().size()) + " hv_devices=" + std::to_string(hv_->ivshmem_devices().size());
+        std::size_t dm = 0;
+        for (const auto& m : device_models_) dm += m->devices().size();
+        return d + " dm_devices=" + std::to_string(dm);
+      };
       const Vm* vm = hv_->vm(static_cast<VmId>(vc.id));
       const std::optional<GuestPagingSpec> paging =
           vc.guest_paging && vm

@@ -38,6 +38,9 @@ struct VmConfig {
   // kPageSize4K, kPageSize2M or kPageSize1G
   bool guest_paging = true;
   u64 guest_page_size = kPageSize4K;  // kPageSize4K, kPageSize2M or kPageSize1G
+  // The guest OS personality whose driver path a doorbell takes
+  // (workloads/guest_os.h): "bare", "zephyr", "linux-uio" or "windows".
+  std::string os = "bare";
 };
 
 // A VM with the fields every scenario sets; the rest keep their defaults.
@@ -92,7 +95,8 @@ struct GuestRef {
 
 struct WorkloadConfig {
   std::string name;                          // report name
-  std::string kind;                          // workload library entry, e.g. "pingpong"
+  std::string kind;                          // workload library entry, e.g. "pingpong"; "lua" for a script
+  std::string script;                        // a Lua guest program (kind "lua"): its path, as the run opens it
   std::string region;                        // region name the workload communicates through
   std::map<std::string, GuestRef> roles;     // role name -> where it runs
   std::map<std::string, ParamValue> params;  // resolved, defaults applied

@@ -74,6 +74,20 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"ioreq_complete", "cycles", "the requester resumes after acrn-dm's HC_NOTIFY_REQUEST_FINISH", 0,
        kMaxCycles},
 
+      {"zephyr_isr", "cycles", "Zephyr's ivshmem ISR: k_poll_signal_raise with the vector", 0, kMaxCycles},
+      {"zephyr_k_poll_wakeup", "cycles", "Zephyr: the thread blocked in k_poll made ready and switched in", 0,
+       kMaxCycles},
+      {"uio_irq_eventfd", "cycles", "Linux: acrn-kernel uio_pci_generic's MSI-X handler signalling the eventfd", 0,
+       kMaxCycles},
+      {"linux_epoll_wakeup", "cycles", "Linux: the thread in epoll_wait woken and scheduled (context switch)", 0,
+       kMaxCycles},
+      {"linux_syscall", "cycles", "Linux: one system call's entry and return (epoll_wait, read)", 0, kMaxCycles},
+      {"uio_timerfd_period", "ms", "Linux: the timerfd period the polling mode checks the region at", 0.001, 10000},
+      {"windows_isr_dpc", "cycles", "Windows: the ivshmem driver's ISR, its DPC and KeSetEvent", 0, kMaxCycles},
+      {"windows_event_wakeup", "cycles", "Windows: the thread in WaitForSingleObject readied and dispatched", 0,
+       kMaxCycles},
+      {"windows_syscall", "cycles", "Windows: one DeviceIoControl or wait call through the I/O manager", 0, kMaxCycles},
+
       // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.
       {"atom_core_mhz", "MHz", "the Atom cores' clock", 100, 10000, true, true},
       {"atom_l1_hit", "cycles", "an Atom core's L1D hit", 1, 100, false, true},
@@ -317,6 +331,15 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.dm_dispatch_ps = cycles("dm_dispatch");
   t.dm_handler_ps = cycles("dm_handler");
   t.ioreq_complete_ps = cycles("ioreq_complete");
+  t.zephyr_isr_ps = cycles("zephyr_isr");
+  t.zephyr_k_poll_wakeup_ps = cycles("zephyr_k_poll_wakeup");
+  t.uio_irq_eventfd_ps = cycles("uio_irq_eventfd");
+  t.linux_epoll_wakeup_ps = cycles("linux_epoll_wakeup");
+  t.linux_syscall_ps = cycles("linux_syscall");
+  t.uio_timerfd_period_ps = ms("uio_timerfd_period");
+  t.windows_isr_dpc_ps = cycles("windows_isr_dpc");
+  t.windows_event_wakeup_ps = cycles("windows_event_wakeup");
+  t.windows_syscall_ps = cycles("windows_syscall");
   return t;
 }
 

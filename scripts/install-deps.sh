@@ -11,6 +11,8 @@ packages=(
   libyaml-cpp-dev libpugixml-dev
   libcli11-dev nlohmann-json3-dev
   libbenchmark-dev
+  # Lua scripted guests (workloads/lua_guest.cpp).
+  liblua5.4-dev
   # ivsim plot draws with matplotlib; the Slurm test starts a one-node cluster.
   python3-matplotlib
   munge slurmctld slurmd slurm-client

@@ -96,7 +96,8 @@ Json scenario_to_json(const Scenario& s) {
                    {"bvt_weight", v.bvt_weight},
                    {"guest_paging", v.guest_paging},
                    {"guest_page_size", page_size_name(v.guest_page_size)},
-                   {"ept_max_page", page_size_name(v.ept_max_page)}});
+                   {"ept_max_page", page_size_name(v.ept_max_page)},
+                   {"os", v.os}});
   }
   j["vms"] = vms;
   Json regions = Json::array();
@@ -118,6 +119,7 @@ Json scenario_to_json(const Scenario& s) {
     for (const auto& [k, v] : w.params) params[k] = param_to_json(v);
     workloads.push_back(
         {{"name", w.name}, {"kind", w.kind}, {"region", w.region}, {"roles", roles}, {"params", params}});
+    if (!w.script.empty()) workloads.back()["script"] = w.script;
     if (!w.note.empty()) workloads.back()["note"] = w.note;
   }
   j["workloads"] = workloads;
@@ -181,6 +183,17 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     Json counters = Json::object();
     for (const auto& [k, v] : w->metrics.counters()) counters[k] = v;
     j["counters"] = counters;
+    if (!w->metrics.values().empty()) {
+      Json values = Json::object();
+      for (const auto& [k, v] : w->metrics.values()) values[k] = {{"value", v.value}, {"unit", v.unit}};
+      j["values"] = values;
+    }
+    if (!w->metrics.findings().empty()) {
+      Json findings = Json::array();
+      for (const auto& f : w->metrics.findings())
+        findings.push_back({{"kind", f.kind}, {"name", f.name}, {"ok", f.ok}, {"detail", f.detail}});
+      j["findings"] = findings;
+    }
     workloads.push_back(j);
   }
   r["workloads"] = workloads;

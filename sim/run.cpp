@@ -290,6 +290,14 @@ int run_scenario(const Scenario& scenario, const RunOptions& options) {
         status = 1;
       }
   }
+  // A script's failed expectation: listed in the report, exit status 3.
+  for (const auto& w : platform.workloads())
+    for (const auto& f : w->metrics.findings())
+      if (f.kind == "expect" && !f.ok) {
+        std::fprintf(stderr, "ivsim: workload %s: expectation not met: %s (%s)\n", w->config->name.c_str(),
+                     f.name.c_str(), f.detail.c_str());
+        status = kExitExpectation;
+      }
   switch (sim->cut) {
     case RunCut::stall:
       std::fputs(sim->stall.text().c_str(), stderr);

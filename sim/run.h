@@ -91,6 +91,7 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
 // catch (e.g. an unknown board); nothing is written then.
 int run_scenario(const Scenario& scenario, const RunOptions& options);
 
+constexpr int kExitExpectation = 3;  // a Lua script's expect() that failed
 constexpr int kExitStalled = 4;
 constexpr int kExitInterrupted = 130;
 

@@ -202,7 +202,7 @@ class FitChecker {
       WorkloadPlacement where;
       where.config = &w;
       where.region = w.region.empty() ? nullptr : find_region(s_, w.region);
-      for (const RoleSpec& spec : kind->roles) {
+      for (const RoleSpec& spec : placed_roles(*kind, w)) {
         const GuestRef& ref = w.roles.at(spec.name);
         const auto [it, fresh] = taken.emplace(std::make_pair(ref.vm, ref.vcpu), w.name + "." + spec.name);
         if (!fresh)

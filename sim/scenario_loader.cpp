@@ -35,7 +35,8 @@ const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
 const std::vector<std::string> kVmKeys = {"id",           "name",         "load_order",        "vm_type",
                                           "cpu_affinity", "memory_mib",   "lapic_passthrough", "priority",
-                                          "bvt_weight",   "guest_paging", "guest_page_size",   "ept_max_page"};
+                                          "bvt_weight",   "guest_paging", "guest_page_size",   "ept_max_page",
+                                          "os"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us", "watchdog_ms"};
@@ -465,6 +466,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     };
     page("guest_page_size", vm.guest_page_size);
     page("ept_max_page", vm.ept_max_page);
+    if (const Node* x = optional(n, "os"))
+      vm.os = read_choice(*x, p + ".os", {"bare", "zephyr", "linux-uio", "windows"});
+    else
+      note_default(&n, p + ".os");
   }
 
   void read_run(const Node* r) {

@@ -1,7 +1,10 @@
 #include "sim/scenario_workloads.h"
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,7 +19,15 @@ namespace ivsim {
 
 namespace {
 
-const std::vector<std::string> kWorkloadKeys = {"name", "kind", "region", "roles", "params"};
+const std::vector<std::string> kWorkloadKeys = {"name", "kind", "script", "region", "roles", "params"};
+
+// A script's path as the run opens it: relative to the file that names it
+// (the working directory for --set).
+std::string script_path(const std::string& text, const SourceLocation& at) {
+  if (text.empty() || text[0] == '/' || at.file.empty() || at.file == "--set") return text;
+  const auto slash = at.file.find_last_of('/');
+  return slash == std::string::npos ? text : at.file.substr(0, slash + 1) + text;
+}
 const std::vector<std::string> kRoleKeys = {"vm", "vcpu"};
 
 class WorkloadReader : FieldReader {
@@ -53,10 +64,27 @@ class WorkloadReader : FieldReader {
           fail(name.loc, p + ".name",
                "duplicate workload name " + quote(w.name) + " (also used by " + path_at("workloads", j) + ")");
 
-      const Node& kind_node = required(n, p, "kind");
-      w.kind = read_string(kind_node, p + ".kind");
-      const WorkloadKind* kind = find_workload_kind(w.kind);
-      if (!kind) fail(kind_node.loc, p + ".kind", unknown("workload kind", w.kind, kind_names));
+      const WorkloadKind* kind = nullptr;
+      if (const Node* script = optional(n, "script")) {
+        // A Lua guest program: kind "lua", its roles and parameters free.
+        if (const Node* k = optional(n, "kind"))
+          if (read_string(*k, p + ".kind") != "lua")
+            fail(k->loc, p + ".kind", "a workload runs a library kind or a script, not both: leave kind out");
+        w.kind = "lua";
+        w.script = script_path(read_name(*script, p + ".script"), script->loc);
+        if (FILE* f = std::fopen(w.script.c_str(), "r"))
+          std::fclose(f);
+        else
+          fail(script->loc, p + ".script", "cannot read the Lua script " + quote(w.script));
+        kind = find_workload_kind(w.kind);
+      } else {
+        const Node& kind_node = required(n, p, "kind");
+        w.kind = read_string(kind_node, p + ".kind");
+        kind = find_workload_kind(w.kind);
+        if (!kind) fail(kind_node.loc, p + ".kind", unknown("workload kind", w.kind, kind_names));
+        if (kind->scripted)
+          fail(kind_node.loc, p + ".kind", "kind lua needs the script: give script: path/to/guest.lua");
+      }
 
       // Measurement kinds work in guest RAM: their region is optional.
       const RegionConfig* region = nullptr;
@@ -194,8 +222,14 @@ class WorkloadReader : FieldReader {
     for (const auto& r : kind.roles) role_names.push_back(r.name);
     for (std::size_t k = 0; k < roles.keys.size(); ++k) {
       const std::string& role = roles.keys[k];
-      if (std::find(role_names.begin(), role_names.end(), role) == role_names.end())
+      if (kind.scripted) {
+        if (role.empty() || role.size() > 32 || !std::all_of(role.begin(), role.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            }))
+          fail(roles.key_locs[k], rp, "a role name is 1-32 word characters (letters, digits, _), got " + quote(role));
+      } else if (std::find(role_names.begin(), role_names.end(), role) == role_names.end()) {
         fail(roles.key_locs[k], rp, unknown("role", role, role_names));
+      }
       const Node& v = roles.items[k];
       const std::string p = path_join(rp, role);
       expect(v, p, Node::Kind::mapping);
@@ -229,8 +263,9 @@ class WorkloadReader : FieldReader {
       }
       w.roles[role] = g;
     }
+    if (kind.scripted && w.roles.empty()) fail(roles.loc, rp, "a script runs on at least one role: name one");
     for (const auto& r : kind.roles)
-      if (!w.roles.count(r.name))
+      if (!r.optional && !w.roles.count(r.name))
         fail(roles.loc, rp,
              "missing role " + quote(r.name) + " (" + kind.name + " needs " + join_list(role_names) + ")");
   }
@@ -239,6 +274,31 @@ class WorkloadReader : FieldReader {
                    WorkloadConfig& w) {
     std::vector<std::string> names;
     for (const auto& s : kind.params) names.push_back(s.name);
+    if (kind.scripted) {  // any scalar: the script reads what it knows
+      if (!params || params->kind == Node::Kind::null) return;
+      expect(*params, pp, Node::Kind::mapping);
+      for (std::size_t k = 0; k < params->keys.size(); ++k) {
+        const Node& v = params->items[k];
+        const std::string path = path_join(pp, params->keys[k]);
+        if (v.kind != Node::Kind::scalar) fail(v.loc, path, "a script's parameter is a number, a boolean or a string");
+        ParamValue x = ParamValue::text(v.text);
+        char* end = nullptr;
+        if (v.plain && !v.text.empty()) {
+          const long long i = std::strtoll(v.text.c_str(), &end, 0);
+          if (*end == '\0') {
+            x = ParamValue::integer(i);
+          } else if (const double d = std::strtod(v.text.c_str(), &end); *end == '\0') {
+            x.type = ParamValue::Type::number;
+            x.d = d;
+          } else if (v.text == "true" || v.text == "false") {
+            x.type = ParamValue::Type::boolean;
+            x.b = v.text == "true";
+          }
+        }
+        w.params[params->keys[k]] = x;
+      }
+      return;
+    }
     if (params && params->kind != Node::Kind::null) {
       expect(*params, pp, Node::Kind::mapping);
       for (std::size_t k = 0; k < params->keys.size(); ++k) {

@@ -81,6 +81,21 @@ std::string summary_table(const Json& r) {
     if (first)  // nothing recorded: the workload still gets its row
       rows.push_back({{name, "-", "0", "", "", "", "", "", "", status}, {}});
     Row& last = rows.back();
+    if (w.contains("values")) {
+      std::string v;
+      for (const auto& [k, x] : w["values"].items())
+        v += fmt::format(" {} {:.4g} {}", k, x["value"].get<double>(), x["unit"].get<std::string>());
+      last.notes.push_back("values:" + v);
+    }
+    if (w.contains("findings")) {
+      u64 ok = 0, bad = 0;
+      for (const auto& f : w["findings"]) (f["ok"].get<bool>() ? ok : bad) += 1;
+      last.notes.push_back(fmt::format("findings: {} ok, {} not ok", ok, bad));
+      for (const auto& f : w["findings"])
+        if (!f["ok"].get<bool>())
+          last.notes.push_back(fmt::format("  {} {}: {}", f["kind"].get<std::string>(), f["name"].get<std::string>(),
+                                           f["detail"].get<std::string>()));
+    }
     if (!w["counters"].empty()) {
       std::string c;
       for (const auto& [k, v] : w["counters"].items()) c += fmt::format(" {}={}", k, v.dump());
@@ -102,6 +117,7 @@ std::string summary_table(const Json& r) {
       line += numeric ? pad_left(row.cells[c], widths[c]) : last ? row.cells[c] : pad_right(row.cells[c], widths[c]);
       if (!last) line += "  ";
     }
+    line.erase(line.find_last_not_of(' ') + 1);  // a row without a status ends at its last number
     out += line + "\n";
     for (const std::string& note : row.notes) out += std::string(indent, ' ') + note + "\n";
   }

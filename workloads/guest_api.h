@@ -24,15 +24,18 @@ class Guest {
   void write(Gva va, const void* src, u64 len) { cpu_.write_block(va, src, len); }
 
   // LOCK CMPXCHG on a 4- or 8-byte location: returns its old value.
-  u32 cmpxchg32(Gva va, u32 expected, u32 desired) {
-    return static_cast<u32>(cpu_.cmpxchg(va, 4, expected, desired));
-  }
+  u32 cmpxchg32(Gva va, u32 expected, u32 desired) { return static_cast<u32>(cpu_.cmpxchg(va, 4, expected, desired)); }
   u64 cmpxchg64(Gva va, u64 expected, u64 desired) { return cpu_.cmpxchg(va, 8, expected, desired); }
 
   // Spin on va (size 4 or 8 bytes) until compare(value, cmp, operand).
   u64 wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) { return cpu_.wait_until(va, size, cmp, operand); }
 
   void compute(u64 cycles) { cpu_.compute(Cycles{cycles}); }
+  // Time the guest kernel spends on the program's behalf (an ISR's body, a
+  // wake-up, a system call: workloads/guest_os.h), charged to component `c`.
+  void kernel_work(Component c, TimePs ps) { cpu_.busy(c, ps); }
+  // The costs of this vCPU's core, from the timing profile.
+  const TimingParams& timing() const { return cpu_.timing(); }
 
   // MOV to CR3 (the PML4 table's GPA): the first one switches 4-level paging
   // on, so addresses become guest-virtual (workloads/guest_paging.h builds
@@ -61,9 +64,7 @@ class Guest {
 
   // What a kernel does once per CPU at boot: switch its LAPIC to x2APIC
   // mode (WRMSR IA32_APIC_BASE with EXTD), as Linux does where x2APIC exists.
-  void enable_x2apic() {
-    wrmsr(kMsrApicBase, rdmsr(kMsrApicBase) | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);
-  }
+  void enable_x2apic() { wrmsr(kMsrApicBase, rdmsr(kMsrApicBase) | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd); }
   // This CPU's APIC ID, read as a driver does: the x2APIC ID MSR in x2APIC
   // mode, else the xAPIC ID register at 0xFEE00020 (bits 31:24).
   u32 apic_id() {

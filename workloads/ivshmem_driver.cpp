@@ -10,6 +10,16 @@ namespace {
 constexpr u32 kIvshmemIds = 0x1110'1AF4;  // device << 16 | vendor
 constexpr u32 kIVPositionReg = 0x08, kDoorbellReg = 0x0C;
 constexpr u16 kCommandMemorySpace = 0x0002;
+constexpr u8 kCapIdMsix = 0x11;
+constexpr u16 kStatusCapList = 0x10, kMsixEnable = 0x8000, kMsixFunctionMask = 0x4000, kMsixTableSizeMask = 0x07FF;
+
+// The MSI-X capability's offset, walking the capability list (0: none).
+u8 find_msix(Guest& g, pci::Bdf bdf) {
+  if (!(pci_cfg_read16(g, bdf, pci::kStatus) & kStatusCapList)) return 0;
+  u8 cap = pci_cfg_read8(g, bdf, pci::kCapPointer);
+  while (cap != 0 && pci_cfg_read8(g, bdf, cap) != kCapIdMsix) cap = pci_cfg_read8(g, bdf, cap + 1u);
+  return cap;
+}
 
 // Linux __pci_read_base: save, write all-ones, read the mask back, restore.
 u32 size_bar32(Guest& g, pci::Bdf bdf, u32 reg, u32& original) {
@@ -55,16 +65,28 @@ std::optional<IvshmemGuestDevice> ivshmem_probe(Guest& g, pci::Bdf bdf) {
 
   pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd | kCommandMemorySpace));
   dev.ivposition = ivshmem_get_id(g, dev);
+  dev.msix_cap = find_msix(g, bdf);
+  // Message Control bits 10:0 hold the table size minus one.
+  if (dev.msix_cap)
+    dev.n_vectors = static_cast<u16>((pci_cfg_read16(g, bdf, dev.msix_cap + 2u) & kMsixTableSizeMask) + 1);
   return dev;
 }
 
+std::vector<pci::Bdf> ivshmem_enumerate(Guest& g, u8 bus) {
+  std::vector<pci::Bdf> found;
+  for (const PciFunction& f : pci_scan_bus(g, bus))
+    if ((u32{f.device} << 16 | f.vendor) == kIvshmemIds) found.push_back(f.bdf);
+  return found;
+}
+
+std::optional<IvshmemGuestDevice> ivshmem_find(Guest& g, unsigned index, u8 bus) {
+  const auto all = ivshmem_enumerate(g, bus);
+  if (index >= all.size()) return std::nullopt;
+  return ivshmem_probe(g, all[index]);
+}
+
 bool ivshmem_setup_msix(Guest& g, const IvshmemGuestDevice& dev, u16 vector, u64 msi_addr, u32 msi_data) {
-  constexpr u8 kCapIdMsix = 0x11;
-  constexpr u16 kStatusCapList = 0x10, kMsixEnable = 0x8000, kMsixFunctionMask = 0x4000;
-  if (!(pci_cfg_read16(g, dev.bdf, pci::kStatus) & kStatusCapList)) return false;
-  // Walk the capability list for MSI-X.
-  u8 cap = pci_cfg_read8(g, dev.bdf, pci::kCapPointer);
-  while (cap != 0 && pci_cfg_read8(g, dev.bdf, cap) != kCapIdMsix) cap = pci_cfg_read8(g, dev.bdf, cap + 1u);
+  const u8 cap = dev.msix_cap ? dev.msix_cap : find_msix(g, dev.bdf);
   if (cap == 0) return false;
   const Gpa entry = dev.msix_table + 16u * vector;
   g.store<u32>(entry + 0, static_cast<u32>(msi_addr));
@@ -78,8 +100,41 @@ bool ivshmem_setup_msix(Guest& g, const IvshmemGuestDevice& dev, u16 vector, u64
 
 u32 ivshmem_get_id(Guest& g, const IvshmemGuestDevice& dev) { return g.load<u32>(dev.regs + kIVPositionReg); }
 
-void ivshmem_int_peer(Guest& g, const IvshmemGuestDevice& dev, u32 peer, u16 vector) {
+u64 ivshmem_get_mem(Guest&, const IvshmemGuestDevice& dev, Gpa* memmap) {
+  if (memmap) *memmap = dev.shmem;
+  return dev.shmem_size;
+}
+
+u16 ivshmem_get_vectors(Guest&, const IvshmemGuestDevice& dev) { return dev.n_vectors; }
+
+void ivshmem_write_doorbell(Guest& g, const IvshmemGuestDevice& dev, u32 peer, u16 vector) {
   g.store<u32>(dev.regs + kDoorbellReg, (peer << 16) | vector);
+}
+
+int ivshmem_int_peer(Guest& g, const IvshmemGuestDevice& dev, u32 peer, u16 vector) {
+  if (dev.n_vectors == 0) return -kENOSYS;
+  if (vector >= dev.n_vectors) return -kEINVAL;
+  ivshmem_write_doorbell(g, dev, peer, vector);
+  return 0;
+}
+
+int ivshmem_register_handler(Guest& g, const IvshmemGuestDevice& dev, KPollSignal* signal, u16 vector,
+                             std::function<void(Guest&)> isr_extra) {
+  if (dev.n_vectors == 0) return -kENOSYS;
+  if (vector >= dev.n_vectors) return -kEINVAL;
+  const u8 idt_vector = static_cast<u8>(kIvshmemFirstIdtVector + vector);
+  if (!signal) {
+    g.on_interrupt(idt_vector, [](Guest&) {});
+    return 0;
+  }
+  g.on_interrupt(idt_vector, [signal, vector, extra = std::move(isr_extra)](Guest& isr) {
+    signal->signaled = true;
+    signal->result = vector;
+    ++signal->raised;
+    if (extra) extra(isr);
+  });
+  ivshmem_setup_msix(g, dev, vector, msi_address(g.apic_id()), idt_vector);
+  return 0;
 }
 
 }  // namespace ivsim

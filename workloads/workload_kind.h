@@ -3,6 +3,7 @@
 // model is built.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,7 +37,17 @@ struct WorkloadContext {
   pci::Bdf ivshmem_bdf;                       // where this role's VM sees the workload's region
   std::map<std::string, VmId> role_vm;        // every role's VM id (a doorbell's peer id)
   std::map<std::string, unsigned> role_vcpu;  // every role's vCPU index in its VM
-  std::map<std::string, u32> role_apic_id;    // every role's CPU's APIC ID, as the guest's MADT lists it (an IPI's destination)
+  std::map<std::string, u32>
+      role_apic_id;         // every role's CPU's APIC ID, as the guest's MADT lists it (an IPI's destination)
+  std::string os = "bare";  // the guest OS personality of this role's VM (workloads/guest_os.h)
+  u64 seed = 1;             // run.seed, for a program's own random choices
+  // The twin's own view, for a program that judges isolation (the attacker):
+  // MSIs each VM accepted so far, and a digest of what exists (VMs, IVSHMEM
+  // devices) that a refused hypercall must leave unchanged. Not guest-visible.
+  std::function<u64(VmId)> vm_interrupts;
+  std::function<std::string()> platform_digest;
+  std::vector<VmId> all_vms;  // every VM of the scenario
+  unsigned max_vm_num = 16;   // CONFIG_MAX_VM_NUM
 
   long long param_int(const std::string& name) const { return config->params.at(name).i; }
   const std::string& param_string(const std::string& name) const { return config->params.at(name).s; }
@@ -77,6 +88,7 @@ struct RoleSpec {
   std::string name;
   std::string doc;
   RoleProgram program = nullptr;
+  bool optional = false;  // a scenario may leave it out (fanout's extra consumers)
 };
 
 struct WorkloadKind {
@@ -88,7 +100,14 @@ struct WorkloadKind {
   // given, the kind works in that region instead).
   bool needs_region = true;
   PlacementCheck check = nullptr;  // null: nothing to check beyond the parameters' ranges
+  // A Lua script's workload: its roles are the scenario's (any names), its
+  // parameters any scalars, every role runs the script (workloads/lua_guest.h).
+  bool scripted = false;
 };
+
+// The roles a workload runs: the kind's that the scenario places (optional
+// ones may be absent), or every role a scripted workload names.
+std::vector<RoleSpec> placed_roles(const WorkloadKind& kind, const WorkloadConfig& w);
 
 // All built-in kinds, in a fixed order.
 const std::vector<WorkloadKind>& workload_kinds();

@@ -20,13 +20,19 @@ enum class Component : u8 {
   hv,         // work done by the hypervisor in root mode
   dm,         // work done by the Service VM's device model
   irq,        // interrupt delivery and guest ISR entry
+  // The guest OS's own notification steps (workloads/guest_os.h):
+  driver,   // the guest driver's interrupt handler (Zephyr ISR, uio handler, Windows ISR and DPC)
+  wakeup,   // the guest scheduler waking the blocked thread and switching to it
+  syscall,  // system calls on the notification path (epoll_wait, read, DeviceIoControl)
+  timer,    // waiting for a polling timer's next expiry (timerfd)
   count
 };
 
 constexpr std::size_t kComponentCount = static_cast<std::size_t>(Component::count);
 
 constexpr const char* component_name(Component c) {
-  constexpr const char* names[] = {"compute", "tlb", "walk", "cache", "coherence", "dram", "exit", "hv", "dm", "irq"};
+  constexpr const char* names[] = {"compute", "tlb", "walk", "cache",  "coherence", "dram",    "exit",
+                                   "hv",      "dm",  "irq",  "driver", "wakeup",    "syscall", "timer"};
   return names[static_cast<std::size_t>(c)];
 }
 

@@ -30,6 +30,13 @@ struct LatencyMetric {
     breakdown_sum += end.cumulative - start.cumulative;
     if (end.time_ps > last_end_ps) last_end_ps = end.time_ps;
   }
+  // An interval whose ends are on different vCPUs (a one-way latency): its
+  // breakdown is given, and must add up to end_ps - start_ps.
+  void record(TimePs start_ps, TimePs end_ps, const Breakdown& parts) {
+    histogram.record(end_ps - start_ps);
+    breakdown_sum += parts;
+    if (end_ps > last_end_ps) last_end_ps = end_ps;
+  }
 };
 
 // The metrics of one workload, in the order they were first recorded.
@@ -48,7 +55,31 @@ class MetricSink {
   void count(const std::string& name, u64 n = 1) { counters_[name] += n; }
   const std::map<std::string, u64>& counters() const { return counters_; }
 
+  // Scalar results beside the latencies (a throughput), with their unit.
+  struct Value {
+    double value = 0;
+    std::string unit;
+  };
+  void value(const std::string& name, double v, const std::string& unit) { values_[name] = Value{v, unit}; }
+  const std::map<std::string, Value>& values() const { return values_; }
+
+  // Verdicts a workload reaches, one by one, in the order reached: each
+  // attacker attempt ("attack", contained or not), each script expectation
+  // ("expect", met or not), a script error ("error").
+  struct Finding {
+    std::string kind;
+    std::string name;
+    bool ok = true;
+    std::string detail;
+  };
+  void finding(std::string kind, std::string name, bool ok, std::string detail) {
+    findings_.push_back(Finding{std::move(kind), std::move(name), ok, std::move(detail)});
+  }
+  const std::vector<Finding>& findings() const { return findings_; }
+
  private:
+  std::map<std::string, Value> values_;
+  std::vector<Finding> findings_;
   std::vector<std::unique_ptr<LatencyMetric>> metrics_;
   std::map<std::string, u64> counters_;
 };

@@ -47,15 +47,15 @@ struct TimingParams {
   unsigned ept_psc_entries = 0;  // EPT paging-structure cache (guest-physical entries)
 
   // Virtualization.
-  TimePs vm_exit_entry_ps = 0;    // world switch: VM exit + VM entry
-  TimePs mmio_decode_ps = 0;      // instruction fetch and decode for an MMIO exit
-  TimePs hv_mmio_handler_ps = 0;  // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
-  TimePs hv_pio_handler_ps = 0;   // in-hypervisor port-I/O handler (0xCF8/0xCFC)
-  TimePs ept_edit_ps = 0;         // per EPT leaf written or cleared by the hypervisor
-  TimePs context_switch_ps = 0;   // switching the pCPU between two vCPUs
-  TimePs iorr_slice_ps = 0;       // SCHED_IORR time slice
-  TimePs bvt_mcu_ps = 0;          // SCHED_BVT minimum charging unit
-  TimePs bvt_csa_ps = 0;          // SCHED_BVT context-switch allowance
+  TimePs vm_exit_entry_ps = 0;       // world switch: VM exit + VM entry
+  TimePs mmio_decode_ps = 0;         // instruction fetch and decode for an MMIO exit
+  TimePs hv_mmio_handler_ps = 0;     // in-hypervisor MMIO handler (vPCI, IVSHMEM registers)
+  TimePs hv_pio_handler_ps = 0;      // in-hypervisor port-I/O handler (0xCF8/0xCFC)
+  TimePs ept_edit_ps = 0;            // per EPT leaf written or cleared by the hypervisor
+  TimePs context_switch_ps = 0;      // switching the pCPU between two vCPUs
+  TimePs iorr_slice_ps = 0;          // SCHED_IORR time slice
+  TimePs bvt_mcu_ps = 0;             // SCHED_BVT minimum charging unit
+  TimePs bvt_csa_ps = 0;             // SCHED_BVT context-switch allowance
   TimePs hypercall_handler_ps = 0;   // a null hypercall's dispatch in the hypervisor
   TimePs cpuid_handler_ps = 0;       // CPUID emulated in the hypervisor
   TimePs msr_read_handler_ps = 0;    // an intercepted RDMSR
@@ -73,6 +73,17 @@ struct TimingParams {
   TimePs dm_dispatch_ps = 0;     // HSM -> acrn-dm thread
   TimePs dm_handler_ps = 0;      // acrn-dm device emulation
   TimePs ioreq_complete_ps = 0;  // the requester's resume after the completion hypercall
+
+  // Guest OS notification steps (workloads/guest_os.h).
+  TimePs zephyr_isr_ps = 0;            // Zephyr's ivshmem ISR raising the k_poll_signal
+  TimePs zephyr_k_poll_wakeup_ps = 0;  // the thread blocked in k_poll switched in
+  TimePs uio_irq_eventfd_ps = 0;       // acrn-kernel uio_pci_generic MSI-X handler: eventfd_signal
+  TimePs linux_epoll_wakeup_ps = 0;    // the thread in epoll_wait woken and scheduled
+  TimePs linux_syscall_ps = 0;         // one system call's entry and return
+  TimePs uio_timerfd_period_ps = 0;    // the sample application's polling timer period
+  TimePs windows_isr_dpc_ps = 0;       // the ivshmem driver's ISR, its DPC and KeSetEvent
+  TimePs windows_event_wakeup_ps = 0;  // the thread in WaitForSingleObject readied and dispatched
+  TimePs windows_syscall_ps = 0;       // one DeviceIoControl or wait call through the I/O manager
 };
 
 // The costs of a host whose pCPUs differ (a hybrid part's core types): each

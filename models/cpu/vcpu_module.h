@@ -154,6 +154,7 @@ class Vcpu : public sc_core::sc_module {
   bool started() const { return started_; }
 
   const VcpuConfig& config() const { return cfg_; }
+  const TimingParams& timing() const { return timing_; }  // what its guest's own steps cost (workloads/guest_os.h)
   const VcpuCounters& counters() const { return counters_; }
   const Mmu& mmu() const { return mmu_; }
 

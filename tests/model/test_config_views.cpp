@@ -47,7 +47,7 @@ TEST_CASE("hv-land: a guest's writes outside the BARs and MSI-X stay in its own 
     const auto d = ivshmem_probe(g, k08);
     while (!written) g.compute(1000);
     peer_ids = pci_cfg_read32(g, k08, 0x00);
-    ivshmem_int_peer(g, *d, 0, 0);  // the RT VM's MSI-X still works: its capability is where the device keeps it
+    ivshmem_write_doorbell(g, *d, 0, 0);  // the RT VM's MSI-X still works: its capability is where the device keeps it
   });
   sc_core::sc_start();
   CHECK(ids == 0xDEAD'BEEFu);

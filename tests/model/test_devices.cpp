@@ -135,12 +135,12 @@ TEST_CASE("a doorbell cannot cross providers: dm-land has none and hv-land resol
   b.cpu("UOS_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto dm = ivshmem_probe(g, k08);
-    ivshmem_int_peer(g, *dm, 2, 0);  // HMI_VM shares dm:/shared with us
+    ivshmem_write_doorbell(g, *dm, 2, 0);  // HMI_VM shares dm:/shared with us
   });
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto hv = ivshmem_probe(g, k08);
-    ivshmem_int_peer(g, *hv, 3, 0);  // UOS_VM is not in hv:/shared
+    ivshmem_write_doorbell(g, *hv, 3, 0);  // UOS_VM is not in hv:/shared
   });
   sc_core::sc_start();
   const DeviceModel& dm = dm_of(*b.platform, 3);
@@ -363,7 +363,7 @@ TEST_CASE("a VM may ring itself") {
     const auto d = ivshmem_probe(g, k08);
     ivshmem_setup_msix(g, *d, 1, msi_address(g.apic_id()), 0x42);
     g.on_interrupt(0x42, [&](Guest&) { ++handled; });
-    ivshmem_int_peer(g, *d, 0, 1);
+    ivshmem_write_doorbell(g, *d, 0, 1);
     g.compute(100'000);  // the interrupt arrives meanwhile
   });
   sc_core::sc_start();
@@ -378,7 +378,7 @@ TEST_CASE("a doorbell to a function-masked target is dropped and counted") {
     const auto d = ivshmem_probe(g, k08);
     ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x42);
     pci_cfg_write16(g, k08, 0x42, 0xC000);  // enable + function mask
-    ivshmem_int_peer(g, *d, 0, 0);
+    ivshmem_write_doorbell(g, *d, 0, 0);
   });
   sc_core::sc_start();
   CHECK(hv_device(*b.platform, 0)->region().doorbells.dropped.at("msix_function_masked") == 1);
@@ -406,7 +406,7 @@ TEST_CASE("an MSI to a LAPIC-passthrough vCPU arrives as a physical IPI") {
     g.load<u32>(d->regs);
     const u64 refs_before = c.counters().walk_refs;
     rung_at = c.now_ps();
-    ivshmem_int_peer(g, *d, 0, 0);
+    ivshmem_write_doorbell(g, *d, 0, 0);
     refs = c.counters().walk_refs - refs_before;
   });
   sc_core::sc_start();
@@ -529,7 +529,7 @@ TEST_CASE("an interrupt masked by the guest's task priority waits until the prio
     int handled = 0;
     g.on_interrupt(0x42, [&](Guest&) { ++handled; });
     g.set_task_priority(0x40);
-    ivshmem_int_peer(g, *d, 0, 1);
+    ivshmem_write_doorbell(g, *d, 0, 1);
     g.compute(100'000);
     handled_while_masked = handled;
     g.set_task_priority(0);

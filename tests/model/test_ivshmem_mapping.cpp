@@ -168,13 +168,13 @@ TEST_CASE("doorbells are decoded in the hypervisor and undeliverable ones are dr
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto d = ivshmem_probe(g, kBdf);
-    ivshmem_int_peer(g, *d, 0, 0);   // RT has not enabled MSI-X yet
-    ivshmem_int_peer(g, *d, 5, 0);   // VM 5 is not a member of this region
-    ivshmem_int_peer(g, *d, 99, 0);  // beyond MAX_VM_NUM
+    ivshmem_write_doorbell(g, *d, 0, 0);   // RT has not enabled MSI-X yet
+    ivshmem_write_doorbell(g, *d, 5, 0);   // VM 5 is not a member of this region
+    ivshmem_write_doorbell(g, *d, 99, 0);  // beyond MAX_VM_NUM
     g.compute(20'000'000);
-    ivshmem_int_peer(g, *d, 0, 8);  // only 8 vectors
-    ivshmem_int_peer(g, *d, 0, 1);  // entry 1 still masked
-    ivshmem_int_peer(g, *d, 0, 0);  // delivered
+    ivshmem_write_doorbell(g, *d, 0, 8);  // only 8 vectors
+    ivshmem_write_doorbell(g, *d, 0, 1);  // entry 1 still masked
+    ivshmem_write_doorbell(g, *d, 0, 0);  // delivered
   });
   sc_core::sc_start();
   REQUIRE(rt_ready);
@@ -213,7 +213,7 @@ TEST_CASE("a doorbell wakes a halted peer whose handler runs on its vCPU after e
     g.load<u32>(d->regs);  // warm the walk: the doorbell exit below walks the same tables
     refs_before = c.counters().walk_refs;
     rung_at = c.now_ps();
-    ivshmem_int_peer(g, *d, 0, 3);
+    ivshmem_write_doorbell(g, *d, 0, 3);
     refs = c.counters().walk_refs - refs_before;
   });
   sc_core::sc_start();

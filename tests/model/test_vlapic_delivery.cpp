@@ -111,7 +111,7 @@ TEST_CASE("an MSI reaches the vCPU whose APIC ID it names, and no other") {
     // (HMI_VM's pCPU, another VM), 0xFF (not a broadcast for an MSI).
     const u32 ids[] = {kRtApicId, 0, 0xA, 0xFF};
     for (u16 v = 0; v < 4; ++v) ivshmem_setup_msix(g, *d, v, msi_address(ids[v]), 0x41);
-    for (u16 v = 0; v < 4; ++v) ivshmem_int_peer(g, *d, 0, v);
+    for (u16 v = 0; v < 4; ++v) ivshmem_write_doorbell(g, *d, 0, v);
     g.compute(100'000);
   });
   sc_core::sc_start();
@@ -133,7 +133,7 @@ TEST_CASE("an MSI in NMI, SMI or INIT mode is dropped, fixed and lowest priority
     const u32 modes[] = {0 /*fixed*/, 1 /*lowest priority*/, 2 /*SMI*/, 4 /*NMI*/, 5 /*INIT*/};
     for (u16 v = 0; v < 5; ++v) ivshmem_setup_msix(g, *d, v, msi_address(g.apic_id()), (modes[v] << 8) | 0x42);
     for (u16 v = 0; v < 5; ++v) {
-      ivshmem_int_peer(g, *d, 0, v);
+      ivshmem_write_doorbell(g, *d, 0, v);
       g.compute(10'000);
     }
   });
@@ -162,7 +162,7 @@ TEST_CASE("a lowest-priority MSI to an x2APIC cluster destination goes to the ma
     ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL | 0x4 | (u64{(1u << 2) | (1u << 4)} << 12), (1u << 8) | 0x51);
     while (!ready1) g.compute(1000);
     armed = true;
-    ivshmem_int_peer(g, *d, 0, 0);
+    ivshmem_write_doorbell(g, *d, 0, 0);
     g.compute(100'000);
   });
   b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
@@ -193,7 +193,7 @@ TEST_CASE("lowest priority among xAPIC flat logical destinations picks the lower
     ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL | 0x4 | (u64{0x3} << 12), (1u << 8) | 0x51);  // logical 0b11
     while (!ready1) g.compute(1000);
     armed = true;
-    ivshmem_int_peer(g, *d, 0, 0);
+    ivshmem_write_doorbell(g, *d, 0, 0);
     g.compute(100'000);
   });
   b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
@@ -268,7 +268,7 @@ TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject
     while (!armed) g.compute(1000);
     g.compute(100'000);
     rung_at = c.now_ps();
-    ivshmem_int_peer(g, *d, 0, 0);
+    ivshmem_write_doorbell(g, *d, 0, 0);
   });
   sc_core::sc_start();
   CHECK(nmis == 1);

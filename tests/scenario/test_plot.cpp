@@ -39,21 +39,21 @@ TEST_CASE("plot draws a sweep's metric against a varied field, one line per grou
               .status == 0);
   CHECK(cli::slurp(dir + "/again.svg") == svg);
   // PNG by the file's extension.
-  r = cli::ivsim("plot " + dir + "/results.json --x message_bytes --y p50 --where provider=Hypervisor --group notify " +
+  r = cli::ivsim("plot " + dir + "/results.json --x message_bytes --y round_trip.p50 --where provider=Hypervisor --group notify " +
                  "--out " + dir + "/p50.png");
   INFO(r.out);
   REQUIRE(r.status == 0);
   CHECK(cli::slurp(dir + "/p50.png").rfind("\x89PNG", 0) == 0);
 
   // A varied key neither on the axis, grouped nor fixed is refused.
-  r = cli::ivsim("plot " + dir + " --x message_bytes --y p99 --group notify --out " + dir + "/x.png");
+  r = cli::ivsim("plot " + dir + " --x message_bytes --y round_trip.p99 --group notify --out " + dir + "/x.png");
   CHECK(r.status == 2);
   CHECK(r.out.find("--x: error: the sweep also varies ivshmem[0].provider: give --group provider or --where") !=
         std::string::npos);
   r = cli::ivsim("plot " + dir + " --x message_bytes --y p98 --group notify --group provider --out " + dir + "/x.png");
   CHECK(r.status == 2);
   CHECK(r.out.find("--y: error: no metric matches 'p98'") != std::string::npos);
-  r = cli::ivsim("plot " + dir + " --x message_bytes --y p99 --out " + dir + "/x.pdf");
+  r = cli::ivsim("plot " + dir + " --x message_bytes --y round_trip.p99 --out " + dir + "/x.pdf");
   CHECK(r.status == 2);
   CHECK(r.out.find("--out: error: FILE.png or FILE.svg expected") != std::string::npos);
   CHECK_FALSE(cli::exists(dir + "/x.png"));

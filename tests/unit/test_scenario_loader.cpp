@@ -507,7 +507,7 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
       {"string parameter not among its choices",
        mutate("iterations: 100", "notify: irq"),
        {},
-       R"(bad.yaml:39:15: error: workloads[0].params.notify: expected one of poll, doorbell, got "irq")"},
+       R"(bad.yaml:39:15: error: workloads[0].params.notify: expected one of poll, doorbell, timer, got "irq")"},
       {"--set board to a missing board file",
        kBase,
        {"board=nowhere/board.xml"},

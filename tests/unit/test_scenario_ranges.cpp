@@ -50,7 +50,7 @@ TEST_CASE("scenario ranges: out-of-range integers state the range and unit, and 
       {"workloads[0].roles.initiator.vcpu=4294967296",
        "workloads[0].roles.initiator.vcpu: must be between 0 and 65535 (a vCPU index), got 4294967296"},
       {"workloads[0].params.message_bytes=9223372036854775808",
-       "workloads[0].params.message_bytes: must be between 8 and 65536 bytes, got 9223372036854775808"},
+       "workloads[0].params.message_bytes: must be between 8 and 536870912 bytes, got 9223372036854775808"},
       {"workloads[0].params.response_compute_cycles=-1",
        "workloads[0].params.response_compute_cycles: must be between 0 and 1000000000 cycles, got -1"},
       {"workloads[0].params.warmup=1000001",

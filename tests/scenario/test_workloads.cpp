@@ -1,0 +1,222 @@
+// The workload library's own logic, each through the ivsim binary on its
+// library scenario (platforms/scenarios/library): the ring delivers every
+// message in order exactly once, bulk moves exactly the bytes asked,
+// cmdresp counts deadline misses, fanout and fanin deliver everything to
+// everyone, noisy makes the mix it is asked for, the attacker's every
+// attempt is contained and reported one by one; pingpong's messages reach
+// the region's size; the four guest OS personalities give distinct doorbell
+// latencies whose breakdowns show their steps.
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli.h"
+
+namespace {
+
+const std::string kLib = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/library/";
+
+nlohmann::json run(const std::string& scenario, const std::string& sets, int expect_status = 0) {
+  const std::string report = cli::temp_path("workloads.json");
+  std::remove(report.c_str());
+  const cli::Result r = cli::ivsim("run --quiet --report " + report + " " + kLib + scenario + ".yaml " + sets);
+  INFO(r.out);
+  REQUIRE(r.status == expect_status);
+  const auto j = nlohmann::json::parse(cli::slurp(report));
+  std::remove(report.c_str());
+  return j;
+}
+
+const nlohmann::json& workload(const nlohmann::json& j, const std::string& name) {
+  for (const auto& w : j["workloads"])
+    if (w["name"] == name) return w;
+  FAIL("no workload " << name);
+  return j;
+}
+
+const nlohmann::json& metric(const nlohmann::json& w, const std::string& name) {
+  for (const auto& m : w["metrics"])
+    if (m["name"] == name) return m;
+  FAIL("no metric " << name);
+  return w;
+}
+
+double breakdown_sum(const nlohmann::json& m) {
+  double sum = 0;
+  for (const auto& [k, v] : m["breakdown"].items()) sum += v.get<double>();
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("ring: every message arrives in order exactly once, polled, batched, by doorbell or by timerfd") {
+  for (const std::string variant :
+       {"", "--set workloads[0].params.batch=8", "--set workloads[0].params.depth=4 --set workloads[0].params.batch=3",
+        "--set workloads[0].params.notify=doorbell --set workloads[0].params.notify_every=4",
+        "--set workloads[0].params.notify=doorbell --set workloads[0].params.depth=8 --set "
+        "workloads[0].params.notify_every=8 --set vms[0].os=windows",
+        "--set workloads[0].params.notify=timer --set vms[0].os=linux-uio --set workloads[0].params.iterations=300 "
+        "--set timing.overrides.uio_timerfd_period=0.01",
+        "--set workloads[0].params.slot_bytes=4096 --set workloads[0].params.depth=64"}) {
+    INFO(variant);
+    const auto j =
+        run("ring", "--set workloads[0].params.iterations=3000 --set workloads[0].params.warmup=7 " + variant);
+    const auto& w = workload(j, "stream");
+    CHECK(w["status"] == "completed");
+    const long long n = j["scenario"]["workloads"][0]["params"]["iterations"].get<long long>();
+    CHECK(w["counters"]["delivered"] == n + 7);
+    CHECK(w["counters"]["out_of_order"] == 0);
+    CHECK(metric(w, "message")["count"] == n);
+    CHECK(breakdown_sum(metric(w, "message")) == Approx(metric(w, "message")["mean"].get<double>()).epsilon(1e-3));
+    CHECK(w["values"]["throughput"]["value"].get<double>() > 0);
+    CHECK(w["values"]["throughput"]["unit"] == "MB/s");
+  }
+}
+
+TEST_CASE("ring: a batch deeper than the ring is refused with the field and status 2") {
+  const cli::Result r = cli::ivsim("validate " + kLib + "ring.yaml --set workloads[0].params.batch=512");
+  INFO(r.out);
+  CHECK(r.status == 2);
+  CHECK(r.out.find("workloads[0].params.batch") != std::string::npos);
+  CHECK(r.out.find("--set: error:") != std::string::npos);
+}
+
+TEST_CASE("bulk: exactly the bytes asked move, one way and both ways, a last block shorter") {
+  const auto one = run("bulk", "--set workloads[0].params.total_bytes=1000000");
+  const auto& w1 = workload(one, "transfer");
+  CHECK(w1["counters"]["bytes_received"] == 1000000);
+  CHECK(w1["counters"]["bytes_moved"] == 1000000);
+  CHECK(w1["counters"]["errors"] == 0);
+  CHECK(w1["values"]["throughput"]["unit"] == "GB/s");
+  const auto both =
+      run("bulk", "--set workloads[0].params.total_bytes=1000000 --set workloads[0].params.direction=both");
+  const auto& w2 = workload(both, "transfer");
+  CHECK(w2["counters"]["bytes_received"] == 1000000);
+  CHECK(w2["counters"]["bytes_moved"] == 2000000);
+  CHECK(w2["counters"]["errors"] == 0);
+  CHECK(w2["counters"]["errors_back"] == 0);
+}
+
+TEST_CASE("cmdresp: responses past the deadline are counted, none within a generous one") {
+  const auto tight = run("cmdresp", "--set workloads[0].params.iterations=300 --set workloads[0].params.deadline_ns=1");
+  CHECK(workload(tight, "hmi_rt")["counters"]["deadline_misses"] == 300);
+  const auto easy =
+      run("cmdresp", "--set workloads[0].params.iterations=300 --set workloads[0].params.deadline_ns=1000000");
+  CHECK(workload(easy, "hmi_rt")["counters"]["deadline_misses"] == 0);
+  const auto& m = metric(workload(easy, "hmi_rt"), "response_time");
+  CHECK(m["count"] == 300);
+  // rt_think_cycles are on the response time.
+  const auto slow =
+      run("cmdresp", "--set workloads[0].params.iterations=300 --set workloads[0].params.rt_think_cycles=20000");
+  CHECK(metric(workload(slow, "hmi_rt"), "response_time")["p50"].get<double>() > m["p50"].get<double>() + 9000);
+}
+
+TEST_CASE("fanout and fanin: every consumer gets every message in order, from every producer") {
+  const auto out = run("fanout", "--set workloads[0].params.iterations=1000");
+  const auto& wo = workload(out, "broadcast");
+  for (const char* c : {"consumer1", "consumer2", "consumer3"}) {
+    CHECK(wo["counters"][std::string(c) + ".delivered"] == 1010);
+    CHECK(wo["counters"][std::string(c) + ".out_of_order"] == 0);
+  }
+  CHECK(metric(wo, "delivery")["count"] == 3000);
+  const auto in = run("fanin", "--set workloads[0].params.iterations=1000");
+  const auto& wi = workload(in, "collect");
+  for (const char* p : {"producer1", "producer2", "producer3"}) {
+    CHECK(wi["counters"][std::string(p) + ".delivered"] == 1010);
+    CHECK(wi["counters"][std::string(p) + ".out_of_order"] == 0);
+  }
+  CHECK(metric(wi, "delivery")["count"] == 3000);
+}
+
+TEST_CASE("noisy: the read/write mix and the stride it is asked for") {
+  const auto j = run("noisy",
+                     "--set workloads[0].params.iterations=300 --set workloads[1].params.iterations=20000 "
+                     "--set workloads[1].params.read_percent=100");
+  const auto& w = workload(j, "neighbour");
+  CHECK(w["counters"]["reads"] == 20000);
+  CHECK(w["counters"].value("writes", 0) == 0);
+  CHECK(metric(w, "access")["count"] == 20000);
+  CHECK(w["values"]["access_rate"]["value"].get<double>() > 0);
+}
+
+TEST_CASE("attacker: every attempt is contained and reported attack by attack") {
+  const auto j = run("attacker", "");
+  const auto& w = workload(j, "attack");
+  CHECK(w["status"] == "completed");
+  std::set<std::string> names;
+  for (const auto& f : w["findings"]) {
+    INFO(f.dump());
+    CHECK(f["kind"] == "attack");
+    CHECK(f["ok"] == true);
+    CHECK(!f["detail"].get<std::string>().empty());
+    names.insert(f["name"]);
+  }
+  for (const char* a :
+       {"bar2_onto_ram", "bar2_onto_other_bar", "doorbell_stranger", "doorbell_peer_out_of_range",
+        "doorbell_vector_out_of_range", "bar0_beyond_registers", "msix_beyond_table", "other_provider_region",
+        "hypercall HC_CREATE_VM", "hypercall HC_ADD_VDEV", "hypercall HC_VM_SET_MEMORY_REGIONS"})
+    CHECK(names.count(a) == 1);
+  CHECK(w["counters"]["attacks_contained"] == w["findings"].size());
+  CHECK(!w["counters"].contains("attacks_not_contained"));
+  // The stranger really was a stranger: the dm:/data side found no hv:/data data.
+  for (const auto& f : w["findings"])
+    if (f["name"] == "other_provider_region")
+      CHECK(f["detail"].get<std::string>().find("does not") != std::string::npos);
+}
+
+TEST_CASE("pingpong: one-way latencies, and a message as large as the region") {
+  const auto j = run("personalities",
+                     "--set workloads[0].params.notify=poll --set workloads[0].params.iterations=200 "
+                     "--set workloads[0].params.message_bytes=2096896");
+  const auto& w = workload(j, "doorbell");
+  CHECK(w["status"] == "completed");
+  CHECK(metric(w, "round_trip")["count"] == 200);
+  CHECK(metric(w, "one_way")["count"] == 400);
+  CHECK(w["counters"].value("protocol_errors", 0) == 0);
+  CHECK(breakdown_sum(metric(w, "one_way")) == Approx(metric(w, "one_way")["mean"].get<double>()).epsilon(1e-3));
+}
+
+TEST_CASE("guest OS personalities: distinct doorbell latencies, each step in the breakdown") {
+  double last = 0;
+  for (const std::string os : {"bare", "zephyr", "linux-uio", "windows"}) {
+    INFO(os);
+    const auto j = run("personalities",
+                       "--set workloads[0].params.iterations=300 --set vms[0].os=" + os + " --set vms[2].os=" + os);
+    const auto& m = metric(workload(j, "doorbell"), "one_way");
+    const double p50 = m["p50"].get<double>();
+    CHECK(p50 > last);
+    last = p50;
+    const auto& b = m["breakdown"];
+    CHECK(b["exit"].get<double>() > 0);
+    CHECK(b["irq"].get<double>() > 0);
+    CHECK((b["driver"].get<double>() > 0) == (os != "bare"));
+    CHECK((b["wakeup"].get<double>() > 0) == (os != "bare"));
+    CHECK((b["syscall"].get<double>() > 0) == (os == "linux-uio" || os == "windows"));
+    CHECK(breakdown_sum(m) == Approx(m["mean"].get<double>()).epsilon(1e-3));
+  }
+  // linux-uio's timerfd polling mode: the wait for the timer's expiry shows.
+  const auto t = run("personalities",
+                     "--set workloads[0].params.iterations=50 --set workloads[0].params.notify=timer "
+                     "--set vms[0].os=linux-uio");
+  const auto& m = metric(workload(t, "doorbell"), "one_way");
+  CHECK(m["breakdown"]["timer"].get<double>() > 0);
+  CHECK(m["breakdown"]["driver"].get<double>() == 0);
+  // ... which only a linux-uio guest has.
+  const cli::Result r = cli::ivsim("validate " + kLib + "personalities.yaml --set workloads[0].params.notify=timer");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("workloads[0].params.notify") != std::string::npos);
+}
+
+TEST_CASE("an unknown guest OS is refused with the field and the choices") {
+  const cli::Result r = cli::ivsim("validate " + kLib + "ring.yaml --set vms[0].os=plan9");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("vms[0].os") != std::string::npos);
+  CHECK(r.out.find("linux-uio") != std::string::npos);
+}
+
+TEST_CASE("the same seed gives the same report, byte for byte, host aside") {
+  auto a = run("fanin", "--set workloads[0].params.iterations=300");
+  auto b = run("fanin", "--set workloads[0].params.iterations=300");
+  a.erase("host");
+  b.erase("host");
+  CHECK(a.dump() == b.dump());
+}

@@ -1,0 +1,245 @@
+// The attacker workload: a guest that tries every way it could reach memory
+// or interrupts it is not entitled to, and reports each attempt's outcome.
+// What the guest itself sees decides where it can see (what its reads
+// return); where it cannot (did a doorbell reach a stranger, did a refused
+// hypercall change anything) the attacker asks the twin, as a test harness
+// would look at the real system from outside. In a correct twin every
+// attempt is contained.
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "models/core/metrics.h"
+#include "models/hv/hypercall_abi.h"
+#include "models/pci/config_space.h"
+#include "workloads/ivshmem_driver.h"
+#include "workloads/measurements.h"
+#include "workloads/noisy.h"
+#include "workloads/pci_config.h"
+
+namespace ivsim {
+
+namespace {
+
+constexpr u32 kBar2Lo = pci::kBar0 + 8, kBar2Hi = pci::kBar0 + 12;
+constexpr u64 kRegionMarker = 0x5EC0'0000'0000ULL;  // | VM id: what the attacker left in its own region
+constexpr u64 kRamMarker = 0xA11C'E000'0000ULL;     // what it left in its own RAM
+constexpr u16 kMsixTableEntries = 8;                // ACRN's hv-land table (ivshmem.h)
+
+class Attacker {
+ public:
+  Attacker(Guest& g, const WorkloadContext& ctx, const IvshmemGuestDevice& dev) : g_(g), ctx_(ctx), dev_(dev) {}
+
+  void run() {
+    g_.store<u64>(dev_.shmem, kRegionMarker | ctx_.role_vm.at("attacker"));
+    bar2_onto_ram();
+    bar2_onto_bar0();
+    doorbell_strangers();
+    doorbell_peer_out_of_range();
+    doorbell_vector_out_of_range();
+    bar0_beyond_registers();
+    msix_beyond_table();
+    other_provider_region();
+    hypercalls();
+  }
+
+ private:
+  void verdict(const std::string& name, bool contained, const std::string& detail) {
+    ctx_.metrics->finding("attack", name, contained, detail);
+    ctx_.metrics->count(contained ? "attacks_contained" : "attacks_not_contained");
+  }
+
+  void move_bar2(Gpa to) {
+    pci_cfg_write32(g_, dev_.bdf, kBar2Lo, static_cast<u32>(to) | 0xC);  // 64-bit prefetchable
+    pci_cfg_write32(g_, dev_.bdf, kBar2Hi, static_cast<u32>(to >> 32));
+  }
+  u64 interrupts_everywhere() const {
+    u64 n = 0;
+    for (VmId v : ctx_.all_vms) n += ctx_.vm_interrupts(v);
+    return n;
+  }
+
+  // BAR2 moved onto the guest's own RAM: the RAM mapping must win (ACRN's
+  // pgtable_add_map leaves present entries), so the page still reads RAM.
+  void bar2_onto_ram() {
+    const Gpa page = scratch_gpa(g_);
+    if (page % dev_.shmem_size != 0) {
+      verdict("bar2_onto_ram", true, "not tried: no RAM aligned to BAR2's size at the scratch area");
+      return;
+    }
+    g_.store<u64>(page, kRamMarker);
+    move_bar2(page);
+    const u64 seen = g_.load<u64>(page);
+    move_bar2(dev_.shmem);
+    const u64 own_region = kRegionMarker | ctx_.role_vm.at("attacker");
+    const bool region_intact = g_.load<u64>(dev_.shmem) == own_region;
+    // Its own RAM (ACRN's pgtable_add_map keeps present entries) or its own
+    // region (the BAR mapped over the RAM): either is the guest's own.
+    verdict(
+        "bar2_onto_ram", (seen == kRamMarker || seen == own_region) && region_intact,
+        fmt::format("BAR2 written to the guest's RAM at {:#x}: the page reads {:#x} ({}), the region {}", page, seen,
+                    seen == kRamMarker   ? "its own RAM, which kept its mapping"
+                    : seen == own_region ? "its own region, mapped over its RAM"
+                                         : "neither its RAM nor its region",
+                    region_intact ? "kept its data" : "lost its data"));
+  }
+
+  // BAR2 moved onto BAR0 (another BAR's range): the guest may shadow its own
+  // registers (self-harm) but can only ever see its own region or registers.
+  void bar2_onto_bar0() {
+    const Gpa bar0 = dev_.regs & ~(dev_.shmem_size - 1);
+    g_.store<u32>(dev_.shmem + (dev_.regs - bar0) + 8, 0);
+    move_bar2(bar0);
+    const u32 seen = g_.load<u32>(dev_.regs + 8);  // IVPosition, or what shadows it
+    move_bar2(dev_.shmem);
+    const u32 own = ctx_.role_vm.at("attacker");
+    verdict("bar2_onto_other_bar", seen == own || seen == 0,
+            fmt::format("BAR2 written over BAR0 at {:#x}: IVPosition's address reads {:#x} ({})", bar0, seen,
+                        seen == own ? "the register"
+                        : seen == 0 ? "its own region, shadowing the register"
+                                    : "something that is neither"));
+  }
+
+  // Doorbells to every VM that is not a member of the region.
+  void doorbell_strangers() {
+    std::string rung;
+    bool contained = true;
+    for (VmId v : ctx_.all_vms) {
+      bool member = false;
+      for (const auto& [role, vm] : ctx_.role_vm) member |= vm == v;
+      if (member) continue;
+      const u64 before = ctx_.vm_interrupts(v);
+      for (u16 vec = 0; vec < kMsixTableEntries; ++vec) ivshmem_write_doorbell(g_, dev_, v, vec);
+      contained &= ctx_.vm_interrupts(v) == before;
+      rung += (rung.empty() ? "" : ", ") + std::to_string(v);
+    }
+    verdict("doorbell_stranger", contained,
+            rung.empty() ? "every VM is a member of the region: no stranger to ring"
+                         : "rang VMs " + rung + " on every vector: " +
+                               (contained ? "no interrupt reached them" : "an interrupt reached a stranger"));
+  }
+
+  void doorbell_peer_out_of_range() {
+    const u64 before = interrupts_everywhere();
+    for (u32 peer : {ctx_.max_vm_num, ctx_.max_vm_num + 1, 0xFFFFu}) ivshmem_write_doorbell(g_, dev_, peer, 0);
+    const bool contained = interrupts_everywhere() == before;
+    verdict("doorbell_peer_out_of_range", contained,
+            fmt::format("peers {}, {} and 0xFFFF (CONFIG_MAX_VM_NUM {}): {}", ctx_.max_vm_num, ctx_.max_vm_num + 1,
+                        ctx_.max_vm_num, contained ? "dropped" : "an interrupt was delivered"));
+  }
+
+  void doorbell_vector_out_of_range() {
+    const u64 before = interrupts_everywhere();
+    for (const auto& [role, vm] : ctx_.role_vm)
+      for (u16 vec : {kMsixTableEntries, u16{9}, u16{0xFFFF}}) ivshmem_write_doorbell(g_, dev_, vm, vec);
+    // The driver refuses them before any write.
+    const int rc = ivshmem_int_peer(g_, dev_, ctx_.role_vm.at("attacker"), kMsixTableEntries);
+    const bool contained = interrupts_everywhere() == before;
+    verdict("doorbell_vector_out_of_range", contained,
+            fmt::format("vectors 8, 9 and 0xFFFF to every member (the table has 8; ivshmem_int_peer says {}): {}", rc,
+                        contained ? "dropped" : "an interrupt was delivered"));
+  }
+
+  // BAR0 beyond its four registers, and a write to the read-only IVPosition.
+  void bar0_beyond_registers() {
+    const u64 before = interrupts_everywhere();
+    u32 nonzero = 0;
+    for (u32 off = 0x10; off < 0x100; off += 4) g_.store<u32>(dev_.regs + off, 0xFFFF'FFFFu);
+    for (u32 off = 0x10; off < 0x100; off += 4) nonzero += g_.load<u32>(dev_.regs + off) != 0;
+    g_.store<u32>(dev_.regs + 8, 0x7);
+    const u32 id = ivshmem_get_id(g_, dev_);
+    const u32 own = ctx_.role_vm.at("attacker");
+    const bool contained = id == own && interrupts_everywhere() == before;
+    verdict("bar0_beyond_registers", contained,
+            fmt::format("wrote all-ones to BAR0 0x10-0xFC and 7 to IVPosition: {} of 60 reserved registers read back "
+                        "non-zero, IVPosition reads {} (own VM ID {}), {} interrupt",
+                        nonzero, id, own, interrupts_everywhere() == before ? "no" : "an"));
+  }
+
+  // MSI-X table entries past the 8 the device has, then doorbells on them.
+  void msix_beyond_table() {
+    if (dev_.n_vectors == 0) {
+      verdict("msix_beyond_table", true, "not tried: the device has no MSI-X (a Device Model region)");
+      return;
+    }
+    const u64 before = interrupts_everywhere();
+    u32 nonzero = 0;
+    for (u32 e = dev_.n_vectors; e < 2u * dev_.n_vectors; ++e) {
+      const Gpa entry = dev_.msix_table + 16u * e;
+      g_.store<u32>(entry + 0, static_cast<u32>(msi_address(g_.apic_id())));
+      g_.store<u32>(entry + 8, 0x41);
+      g_.store<u32>(entry + 12, 0);
+      nonzero += g_.load<u32>(entry + 8) != 0;
+      ivshmem_write_doorbell(g_, dev_, ctx_.role_vm.at("attacker"), static_cast<u16>(e));
+    }
+    const bool contained = interrupts_everywhere() == before;
+    verdict("msix_beyond_table", contained,
+            fmt::format("programmed entries {}-{} (the table has {}) and rang them: {} read back their data, {}",
+                        dev_.n_vectors, 2 * dev_.n_vectors - 1, dev_.n_vectors, nonzero,
+                        contained ? "no interrupt" : "an interrupt was delivered"));
+  }
+
+  // Every other IVSHMEM device the VM has (a same-named region of the other
+  // provider among them) must show none of this region's data.
+  void other_provider_region() {
+    std::string seen;
+    bool contained = true;
+    for (const pci::Bdf& bdf : ivshmem_enumerate(g_)) {
+      if (bdf == dev_.bdf) continue;
+      const auto other = ivshmem_probe(g_, bdf);
+      if (!other) continue;
+      const u64 v = g_.load<u64>(other->shmem);
+      const bool leaked = v == (kRegionMarker | ctx_.role_vm.at("attacker"));
+      contained &= !leaked;
+      seen += fmt::format("{}{} {}", seen.empty() ? "" : "; ", bdf.to_string(), leaked ? "shows it" : "does not");
+    }
+    verdict("other_provider_region", contained,
+            seen.empty() ? "the VM has no other IVSHMEM device"
+                         : "this region's data looked for behind the VM's other IVSHMEM devices: " + seen);
+  }
+
+  // Hypercalls only the Service VM may make: each must fault (#UD), fail, or
+  // at least change nothing that exists.
+  void hypercalls() {
+    const struct {
+      const char* name;
+      u64 id;
+    } calls[] = {{"HC_CREATE_VM", hc::kCreateVm},
+                 {"HC_DESTROY_VM", hc::kDestroyVm},
+                 {"HC_START_VM", hc::kStartVm},
+                 {"HC_PAUSE_VM", hc::kPauseVm},
+                 {"HC_RESET_VM", hc::kResetVm},
+                 {"HC_SET_IOREQ_BUFFER", hc::kSetIoreqBuffer},
+                 {"HC_VM_SET_MEMORY_REGIONS", hc::kVmSetMemoryRegions},
+                 {"HC_ADD_VDEV", hc::kAddVdev},
+                 {"HC_REMOVE_VDEV", hc::kRemoveVdev}};
+    for (const auto& c : calls) {
+      const std::string before = ctx_.platform_digest();
+      std::string outcome;
+      try {
+        const i64 rc = g_.hypercall(c.id, 0, 0);
+        outcome = rc < 0 ? fmt::format("{}", rc) : fmt::format("returned {}", rc);
+      } catch (const GuestFault& f) {
+        outcome = fmt::format("fault vector {}", f.vector);
+      }
+      const bool unchanged = ctx_.platform_digest() == before;
+      verdict(std::string("hypercall ") + c.name, unchanged,
+              outcome + (unchanged ? ", nothing changed (" + before + ")" : ", and it changed the platform"));
+    }
+  }
+
+  Guest& g_;
+  const WorkloadContext& ctx_;
+  const IvshmemGuestDevice& dev_;
+};
+
+}  // namespace
+
+void attacker(Guest& g, const WorkloadContext& ctx) {
+  const auto dev = ivshmem_probe(g, ctx.ivshmem_bdf);
+  if (!dev) throw std::runtime_error("no IVSHMEM device at " + ctx.ivshmem_bdf.to_string());
+  Attacker(g, ctx, *dev).run();
+}
+
+}  // namespace ivsim

@@ -1,0 +1,51 @@
+// The noisy workload: a memory-intensive neighbour. It walks a working set
+// (in its own guest RAM, or in the region when the workload names one) with
+// a stride, each access a read or a write as the read/write mix draws it,
+// so that the shared LLC and memory feel it while other workloads run.
+// Records each access's latency and the access rate.
+#include <random>
+#include <stdexcept>
+
+#include "models/core/metrics.h"
+#include "workloads/ivshmem_driver.h"
+#include "workloads/measurements.h"
+#include "workloads/noisy.h"
+
+namespace ivsim {
+
+void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
+  const u64 bytes = static_cast<u64>(ctx.param_int("working_set_bytes"));
+  const u64 stride = static_cast<u64>(ctx.param_int("stride_bytes"));
+  const u64 accesses = static_cast<u64>(ctx.param_int("iterations"));
+  const unsigned read_percent = static_cast<unsigned>(ctx.param_int("read_percent"));
+  Gpa base = scratch_gpa(g);
+  if (!ctx.config->region.empty()) {
+    const auto dev = ivshmem_probe(g, ctx.ivshmem_bdf);
+    if (!dev) throw std::runtime_error("no IVSHMEM device at " + ctx.ivshmem_bdf.to_string());
+    if (ivshmem_get_mem(g, *dev, &base) < bytes) throw std::runtime_error("the working set does not fit the region");
+  }
+  std::mt19937_64 rng(static_cast<u64>(ctx.param_int("seed")));
+  LatencyMetric& m = ctx.metrics->metric("access");
+  const u64 slots = bytes / 8;
+  u64 offset = 0, reads = 0, writes = 0;
+  const Timestamp start = g.timestamp();
+  for (u64 i = 0; i < accesses; ++i) {
+    const Gpa at = base + (offset % slots) * 8;
+    offset += stride / 8;
+    const Timestamp t0 = g.timestamp();
+    if (rng() % 100 < read_percent) {
+      (void)g.load<u64>(at);
+      ++reads;
+    } else {
+      g.store<u64>(at, i);
+      ++writes;
+    }
+    m.record(t0, g.timestamp());
+  }
+  ctx.metrics->count("reads", reads);
+  ctx.metrics->count("writes", writes);
+  const double seconds = static_cast<double>(g.timestamp().time_ps - start.time_ps) * 1e-12;
+  if (seconds > 0) ctx.metrics->value("access_rate", static_cast<double>(accesses) / seconds / 1e6, "M accesses/s");
+}
+
+}  // namespace ivsim

@@ -1,0 +1,50 @@
+// One-way latencies: from the moment a sender starts a message to the moment
+// the receiving program has it. The sender stamps the message (as a guest
+// would write its TSC into it); the twin carries the sender's breakdown of
+// its part beside it, so the one-way latency's breakdown adds the sender's
+// work (its writes, the doorbell's exit), the receiver's OS steps and its
+// reads, and puts the rest (the transfer, the interrupt's delivery and
+// wake-up) on `gap`.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "models/core/metrics.h"
+#include "workloads/guest_os.h"
+#include "workloads/workload_kind.h"
+
+namespace ivsim {
+
+// The two halves of each message meet here, in whichever order the two
+// vCPUs' threads report them; the latency is recorded once both are in.
+class OneWayChannel {
+ public:
+  // Sender: message `seq` started at `start`; its notification ended at `notified`.
+  void sent(u64 seq, const Timestamp& start, const Timestamp& notified);
+  // Receiver: message `seq` is in hand at `end`, after `os` waited for it;
+  // recorded into `m` (nullptr: not recorded, a warm-up message).
+  void received(u64 seq, const GuestOs& os, const Timestamp& end, LatencyMetric* m, Component gap);
+
+ private:
+  struct Half {
+    bool sent = false, received = false;
+    Timestamp start, notified;  // sender's
+    Timestamp woke, end;        // receiver's
+    Breakdown before_wake;      // receiver's OS steps before it woke
+    LatencyMetric* metric = nullptr;
+    Component gap = Component::coherence;
+  };
+  void complete(u64 seq);
+  std::map<u64, Half> pending_;
+};
+
+// The channel a workload's roles share for one direction ("command",
+// "response", "ring"...).
+OneWayChannel& one_way_channel(const WorkloadContext& ctx, const std::string& direction);
+
+// The component the unexplained part of a one-way latency goes to: the
+// interrupt's delivery in doorbell mode, the line's transfer otherwise.
+inline Component one_way_gap(NotifyMode m) { return m == NotifyMode::doorbell ? Component::irq : Component::coherence; }
+
+}  // namespace ivsim
