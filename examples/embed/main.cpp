@@ -73,9 +73,9 @@ SC_MODULE(Top) {
       hv.create_ivshmem_device(vm, "hv:/shm", kBdf, bar0, bar1, bar2);
     }
     // MSIs reach the vCPU with that index in the target VM.
-    hv.set_interrupt_hook([this](Vm& vm, unsigned index, u8 vector, TimePs at, const Breakdown& blame, bool local) {
+    hv.set_interrupt_hook([this](Vm& vm, unsigned index, const Hypervisor::Irq& irq, TimePs at, const Breakdown& blame) {
       Vcpu* c = vm.id == 0 ? cpu_a.get() : cpu_b.get();
-      if (index == 0) c->raise_interrupt(vector, at, blame, local);
+      if (index == 0) c->raise_interrupt(irq.vector, at, blame, irq.path, irq.nmi);
     });
     cpu_a = make_vcpu(0, 1);  // VM_A's vCPU on pCPU 1
     cpu_b = make_vcpu(1, 2);  // VM_B's vCPU on pCPU 2
@@ -85,11 +85,15 @@ SC_MODULE(Top) {
 
   std::unique_ptr<Vcpu> make_vcpu(VmId id, unsigned pcpu) {
     Vm& vm = *hv.vm(id);
-    const VcpuConfig cfg{id, 0, pcpu, false, 0, kRamBytes};
+    // Each VM's one vCPU has LAPIC ID 0 here (this platform's choice; ACRN
+    // would give it its pCPU's), which the MSI address names.
+    const VcpuConfig cfg{id, 0, pcpu, false, 0, 0, kRamBytes};
     auto v = std::make_unique<Vcpu>(("vcpu_" + vm.name).c_str(), cfg, timing, dir, watchers, *vm.ept);
     v->mem_socket.bind(host_memory.socket);
     v->exit_socket.bind(hypervisor.exits);
     vm.vcpu_ports.push_back(id);  // exit-socket port, in binding order
+    vm.vlapics.push_back(&v->lapic());
+    vm.vcpu_pcpus.push_back(pcpu);
     ++vm.vcpu_count;
     return v;
   }

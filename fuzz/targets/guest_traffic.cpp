@@ -182,6 +182,11 @@ void GuestTraffic::program(Vcpu& cpu, unsigned guest) {
     } else {
       try {
         execute(g, guest, s.op);
+      } catch (const GuestFault&) {
+        // An exception the hypervisor injected (#UD for a VMCALL from a VM
+        // without hypercall rights, #GP for a forbidden MSR): the guest's
+        // handler takes it.
+        ++guest_faults_;
       } catch (const std::runtime_error& e) {
         // A fault the guest took (the twin's guest faults: a page fault, a
         // split lock, LOCK on memory that is not write-back RAM) ends that
@@ -214,9 +219,10 @@ void GuestTraffic::bring_up(Guest& g, unsigned guest) {
   }
   dev_[guest] = ivshmem_probe(g, k08);
   IVSIM_FUZZ_CHECK(dev_[guest].has_value(), fmt::format("{} found no IVSHMEM device after its reset", kGuestVm[guest]));
-  // Vectors 0 and 1 to its vCPU 0, as a driver sets them up.
-  ivshmem_setup_msix(g, *dev_[guest], 0, kMsiBase, 0x40 + guest);
-  ivshmem_setup_msix(g, *dev_[guest], 1, kMsiBase, 0x50 + guest);
+  // Vectors 0 and 1 to its vCPU 0 by its APIC ID, as a driver sets them up.
+  const u64 msi = kMsiBase | (u64{g.apic_id()} << 12);
+  ivshmem_setup_msix(g, *dev_[guest], 0, msi, 0x40 + guest);
+  ivshmem_setup_msix(g, *dev_[guest], 1, msi, 0x50 + guest);
 }
 
 void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
