@@ -12,17 +12,12 @@
 #include "workloads/pci_config.h"
 
 using namespace ivsim;
+using test::hv_device;
 
 namespace {
 
 const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
 const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
-
-IvshmemDevice* hv_device(Platform& p, VmId vm) {
-  for (const auto& d : p.hypervisor().ivshmem_devices())
-    if (d->vm().id == vm) return d.get();
-  return nullptr;
-}
 
 const DeviceModel& dm_of(Platform& p, VmId vm) {
   for (const auto& d : p.device_models())

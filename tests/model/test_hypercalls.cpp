@@ -15,16 +15,11 @@
 #include "workloads/pci_config.h"
 
 using namespace ivsim;
+using test::hv_device;
 
 namespace {
 
 const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
-
-IvshmemDevice* hv_device(Platform& p, VmId vm) {
-  for (const auto& d : p.hypervisor().ivshmem_devices())
-    if (d->vm().id == vm) return d.get();
-  return nullptr;
-}
 
 // Where the Service VM's test program keeps its hypercall arguments.
 Gpa args_gpa(Guest& g) { return g.ram_base() + 32 * kMiB; }
@@ -43,6 +38,24 @@ hc::AcrnVdev shm0_vdev(u64 size = 2 * kMiB, const char* name = "hv:/shm0") {
   d.io_size[2] = size;
   std::memcpy(d.args, name, std::min(std::strlen(name), sizeof d.args));
   return d;
+}
+
+// HC_VM_SET_MEMORY_REGIONS from a Service VM program: one region for
+// HMI_VM, its structures at `arg` in the caller's memory.
+i64 set_memory_region(Guest& g, Gpa arg, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa, u64 size) {
+  hc::VmMemoryRegion mr;
+  mr.type = type;
+  mr.prot = prot;
+  mr.gpa = gpa;
+  mr.service_vm_gpa = service_vm_gpa;
+  mr.size = size;
+  hc::SetRegions r;
+  r.vmid = kRelHmi;
+  r.mr_num = 1;
+  r.regions_gpa = arg + 0x100;
+  g.write(r.regions_gpa, &mr, sizeof mr);
+  g.write(arg, &r, sizeof r);
+  return g.hypercall(hc::kVmSetMemoryRegions, arg);
 }
 
 }  // namespace
@@ -168,19 +181,8 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Ser
     sos_page = g.ram_base() + 40 * kMiB;
     g.store<u64>(sos_page, 0x5E55'0001);
     auto call = [&](u32 type, Gpa service_vm_gpa, u64 size) {
-      hc::VmMemoryRegion mr;
-      mr.type = type;
-      mr.prot = hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb;
-      mr.gpa = target_gpa;
-      mr.service_vm_gpa = service_vm_gpa;
-      mr.size = size;
-      hc::SetRegions r;
-      r.vmid = kRelHmi;
-      r.mr_num = 1;
-      r.regions_gpa = arg + 0x100;
-      g.write(r.regions_gpa, &mr, sizeof mr);
-      g.write(arg, &r, sizeof r);
-      return g.hypercall(hc::kVmSetMemoryRegions, arg);
+      return set_memory_region(g, arg, type, hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb, target_gpa,
+                               service_vm_gpa, size);
     };
     from_rt_ram = call(hc::kMrAdd, b.vm(0).ram_hpa, kPageSize4K);  // carved out of its EPT
     from_hv = call(hc::kMrAdd, 64 * kMiB, kPageSize4K);            // the hypervisor's memory
@@ -215,20 +217,8 @@ TEST_CASE("A running RTVM cannot have its memory changed by the Service VM (is_s
   i64 ret = 0;
   b.cpu("Service_VM").set_program([&](Vcpu& c) {
     Guest g(c);
-    const Gpa arg = args_gpa(g);
-    hc::VmMemoryRegion mr;
-    mr.type = hc::kMrAdd;
-    mr.prot = hc::kMemAccessRead | hc::kMemTypeWb;
-    mr.gpa = 0x7000'0000;
-    mr.service_vm_gpa = g.ram_base() + 40 * kMiB;
-    mr.size = kPageSize4K;
-    hc::SetRegions r;
-    r.vmid = kRelHmi;
-    r.mr_num = 1;
-    r.regions_gpa = arg + 0x100;
-    g.write(r.regions_gpa, &mr, sizeof mr);
-    g.write(arg, &r, sizeof r);
-    ret = g.hypercall(hc::kVmSetMemoryRegions, arg);
+    ret = set_memory_region(g, args_gpa(g), hc::kMrAdd, hc::kMemAccessRead | hc::kMemTypeWb, 0x7000'0000,
+                            g.ram_base() + 40 * kMiB, kPageSize4K);
   });
   sc_core::sc_start();
   CHECK(b.vm(2).severity == kSeverityRtvm);

@@ -14,16 +14,11 @@
 #include "workloads/pci_config.h"
 
 using namespace ivsim;
+using test::hv_device;
 
 namespace {
 
 const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
-
-IvshmemDevice* hv_device(Platform& p, VmId vm) {
-  for (const auto& d : p.hypervisor().ivshmem_devices())
-    if (d->vm().id == vm) return d.get();
-  return nullptr;
-}
 
 // A guest that counts its boots in the shared region and reboots on its
 // first one through `reboot`; `after_reset` is set if the instruction after

@@ -10,6 +10,7 @@
 
 #include "platforms/board.h"
 #include "platforms/platform.h"
+#include "models/hv/ivshmem_device.h"
 #include "platforms/timing_profile.h"
 
 namespace ivsim::test {
@@ -47,6 +48,13 @@ inline Scenario mixed_scenario() {
   dm.members = {{"HMI_VM", *pci::Bdf::parse("00:09.0")}, {"UOS_VM", *pci::Bdf::parse("00:08.0")}};
   s.regions.push_back(dm);
   return s;
+}
+
+// The hv-land IVSHMEM device the hypervisor keeps for `vm` (its first), if any.
+inline IvshmemDevice* hv_device(Platform& p, VmId vm) {
+  for (const auto& d : p.hypervisor().ivshmem_devices())
+    if (d->vm().id == vm) return d.get();
+  return nullptr;
 }
 
 struct Bench {
