@@ -8,6 +8,7 @@
 //   p1     the default scenario with notify: doorbell
 //   p2     the default scenario (polling)
 //   p3     8-byte loads and stores through the vCPU, and the raw loop, in one process
+//   p4     64 MiB through an IVSHMEM region (library/bulk.yaml)
 //   p5     a whole-run scenario's host time per guest access (large / default)
 //   p6     8 hv-land regions of 512 MiB: peak RSS and the host pages touched
 //   p7     loading and elaborating the default scenario
@@ -142,6 +143,8 @@ int sc_main(int argc, char** argv) {
     out = whole_run(default_scenario_path(), {});
   } else if (row == "p3") {
     out = access_path();
+  } else if (row == "p4") {
+    out = whole_run(data + "/scenarios/library/bulk.yaml", {"workloads[0].params.total_bytes=67108864"});
   } else if (row == "p5") {
     out = whole_run(data + "/scenarios/large.yaml", {});
   } else if (row == "p6") {
@@ -151,7 +154,7 @@ int sc_main(int argc, char** argv) {
   } else if (row == "p7") {
     out = elaboration();
   } else {
-    std::fprintf(stderr, "usage: ivsim_perf_row floor|p1|p2|p3|p5|p6|p7\n");
+    std::fprintf(stderr, "usage: ivsim_perf_row floor|p1|p2|p3|p4|p5|p6|p7\n");
     return 2;
   }
   std::printf("%s\n", out.dump().c_str());
