@@ -93,7 +93,7 @@ class GuestTraffic {
     GuestOp op;
   };
   void program(Vcpu& cpu, unsigned guest);
-  void bring_up(Guest& g, unsigned guest);
+  void bring_up(Guest& g, unsigned guest, bool after_reset);
   void execute(Guest& g, unsigned guest, const GuestOp& op);
   void check_isolation(const Step& s, unsigned guest);
   // A read by the non-member returned these bytes: none may be the canary's.
