@@ -103,6 +103,7 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   create_vcpus();
   create_schedulers();
   attach_hsm();
+  create_noise_sources();
   place_workloads();
   warn_priority_ties();
 }

@@ -95,6 +95,8 @@ class Platform {
   void create_ivshmem_devices();
   void create_vcpus();
   void create_schedulers();
+  // The sources of variation the scenario's noise section turns on (platform_noise.cpp).
+  void create_noise_sources();
   void attach_hsm();
 
   void place_workloads();
@@ -107,6 +109,7 @@ class Platform {
   HostLayout layout_;
   std::unique_ptr<HostMemory> mem_;
   std::unique_ptr<CoherenceDirectory> dir_;
+  std::unique_ptr<Uncore> uncore_;
   LineWatchers watchers_;
   std::unique_ptr<Hypervisor> hv_;
   std::unique_ptr<HostMemoryModule> mem_module_;

@@ -104,6 +104,30 @@ struct WorkloadConfig {
   std::string note;                          // why the twin chose it, for a workload it added ("" otherwise)
 };
 
+// Which sources of variation run (docs/realtime.md). A scenario file has
+// them all on unless its `noise:` section says otherwise; a scenario built
+// in C++ starts from off() (today's noiseless figures, which calibration uses).
+struct NoiseConfig {
+  bool guest_ticks = true;   // each VM's kernel tick, by its OS personality
+  bool hv_ticks = true;      // the hypervisor's scheduler tick (SCHED_IORR)
+  bool service_vm = true;    // the Service VM's background work
+  bool dram_refresh = true;  // a rank unavailable for tRFC every tREFI
+  bool row_buffer = true;    // open-row hits and conflicts in the DRAM latency
+  bool contention = true;    // queueing for the LLC and the memory controller
+  // The Service VM's background work: every period_us its vCPU 0 wakes and
+  // touches lines_per_wake lines, walking through working_set_kib.
+  u64 service_vm_period_us = 4000;
+  u64 service_vm_lines_per_wake = 256;
+  u64 service_vm_working_set_kib = 4096;
+
+  static NoiseConfig off() {
+    NoiseConfig n;
+    n.guest_ticks = n.hv_ticks = n.service_vm = n.dram_refresh = n.row_buffer = n.contention = false;
+    return n;
+  }
+  bool any() const { return guest_ticks || hv_ticks || service_vm || dram_refresh || row_buffer || contention; }
+};
+
 struct RunConfig {
   u64 seed = 1;
   u64 quantum_ns = 1000;   // tlm global quantum
@@ -123,6 +147,7 @@ struct Scenario {
   std::vector<VmConfig> vms;
   std::vector<RegionConfig> regions;
   std::vector<WorkloadConfig> workloads;
+  NoiseConfig noise = NoiseConfig::off();
   RunConfig run;
 
   // Where each field came from ("vms[1].cpu_affinity" -> file:line:col), so

@@ -88,6 +88,23 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
        kMaxCycles},
       {"windows_syscall", "cycles", "Windows: one DeviceIoControl or wait call through the I/O manager", 0, kMaxCycles},
 
+      // Sources of variation (models/host/uncore.h, the vCPUs' ticks; docs/realtime.md).
+      {"dram_trefi", "ns", "DRAM refresh interval: the rank refreshes once every tREFI", 100, 1e6},
+      {"dram_trfc", "ns", "DRAM refresh cycle time: the rank serves nothing for tRFC", 0, kMaxNs},
+      {"dram_trcd", "ns", "DRAM row activate to column read (tRCD)", 0, kMaxNs},
+      {"dram_trp", "ns", "DRAM row precharge (tRP)", 0, kMaxNs},
+      {"dram_banks", "banks", "banks per rank, each with one open row", 1, 1024, true},
+      {"dram_row", "bytes", "bytes one row activation opens across the rank", 64, 1 << 20, true},
+      {"memory_bw", "GB/s", "peak bandwidth of all memory channels: how long a 64-byte request occupies them", 0.1,
+       10000},
+      {"llc_bw", "bytes/cycle", "bytes per core cycle one LLC slice delivers (one slice per core it serves)", 1, 1024},
+      {"linux_hz", "Hz", "a ticking Linux guest's periodic timer tick rate (CONFIG_HZ)", 1, 100000},
+      {"windows_tick", "ms", "a Windows guest's clock interrupt period", 0.001, 10000},
+      {"guest_tick_handler", "cycles", "a guest kernel's periodic tick handler (timekeeping, timer wheel, scheduler)",
+       0, kMaxCycles},
+      {"guest_tick_lines", "lines", "cache lines of kernel data one tick handler touches", 0, 65536, true},
+      {"hv_sched_tick", "ms", "the hypervisor's scheduler tick on a pCPU SCHED_IORR schedules", 0.001, 10000},
+
       // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.
       {"atom_core_mhz", "MHz", "the Atom cores' clock", 100, 10000, true, true},
       {"atom_l1_hit", "cycles", "an Atom core's L1D hit", 1, 100, false, true},
@@ -340,6 +357,21 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.windows_isr_dpc_ps = cycles("windows_isr_dpc");
   t.windows_event_wakeup_ps = cycles("windows_event_wakeup");
   t.windows_syscall_ps = cycles("windows_syscall");
+
+  t.dram_trefi_ps = ns("dram_trefi");
+  t.dram_trfc_ps = ns("dram_trfc");
+  t.dram_trcd_ps = ns("dram_trcd");
+  t.dram_trp_ps = ns("dram_trp");
+  t.dram_banks = count("dram_banks");
+  t.dram_row_bytes = count("dram_row");
+  // 64 bytes at the peak rate: GB/s is bytes per ns.
+  t.memory_line_ps = static_cast<TimePs>(std::llround(static_cast<double>(kCacheLineBytes) / get("memory_bw") * 1e3));
+  t.llc_slice_line_ps = line_ps("llc_bw");
+  t.linux_tick_ps = static_cast<TimePs>(std::llround(1e12 / get("linux_hz")));
+  t.windows_tick_ps = ms("windows_tick");
+  t.guest_tick_handler_ps = cycles("guest_tick_handler");
+  t.guest_tick_lines = count("guest_tick_lines");
+  t.hv_sched_tick_ps = ms("hv_sched_tick");
   return t;
 }
 

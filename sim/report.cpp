@@ -57,6 +57,7 @@ Json metric_to_json(const LatencyMetric& m) {
   j["p90"] = ns(h.percentile(90));
   j["p99"] = ns(h.percentile(99));
   j["p999"] = ns(h.percentile(99.9));
+  j["p9999"] = ns(h.percentile(99.99));
   j["max"] = ns(h.max());
   j["mean"] = ns_rounded(h.mean());
   Json b = Json::object();
@@ -127,6 +128,17 @@ Json scenario_to_json(const Scenario& s) {
               {"quantum_ns", s.run.quantum_ns},
               {"duration_us", s.run.duration_us},
               {"watchdog_ms", s.run.watchdog_ms}};
+  const NoiseConfig& n = s.noise;
+  j["noise"] = {{"guest_ticks", n.guest_ticks},
+                {"hv_ticks", n.hv_ticks},
+                {"service_vm", n.service_vm},
+                {"dram_refresh", n.dram_refresh},
+                {"row_buffer", n.row_buffer},
+                {"contention", n.contention}};
+  if (n.service_vm)
+    j["noise"]["service_vm_activity"] = {{"period_us", n.service_vm_period_us},
+                                         {"lines_per_wake", n.service_vm_lines_per_wake},
+                                         {"working_set_kib", n.service_vm_working_set_kib}};
 
   return j;
 }
@@ -213,10 +225,10 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     }
     // HLT and other vCPU-local exits are counted by the vCPU.
     for (Vcpu* v : platform.vcpus_of(vm->id))
-      for (std::size_t i = 0; i < kExitReasonCount; ++i)
-        if (static_cast<ExitReason>(i) == ExitReason::hlt)
-          exits[exit_reason_name(ExitReason::hlt)] =
-              exits[exit_reason_name(ExitReason::hlt)].get<u64>() + v->counters().exits[i];
+      for (std::size_t i = 0; i < kExitReasonCount; ++i) {
+        const char* name = exit_reason_name(static_cast<ExitReason>(i));
+        exits[name] = exits[name].get<u64>() + v->counters().local_exits[i];
+      }
     Json vcpus = Json::array();
     for (Vcpu* v : platform.vcpus_of(vm->id))
       vcpus.push_back({{"index", v->config().index},

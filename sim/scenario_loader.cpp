@@ -12,6 +12,7 @@
 #include "platforms/timing_profile.h"
 #include "platforms/xml_document.h"
 #include "sim/scenario_fields.h"
+#include "sim/scenario_noise.h"
 #include "sim/scenario_fit.h"
 #include "sim/scenario_workloads.h"
 #include "sim/suggest.h"
@@ -30,7 +31,7 @@ bool is_word(const std::string& s, std::size_t max_len) {
 // Schema.
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
-                                           "vms",  "ivshmem",     "run",   "workloads"};
+                                           "vms",  "ivshmem",     "run",   "workloads", "noise"};
 const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
 const std::vector<std::string> kVmKeys = {"id",           "name",         "load_order",        "vm_type",
@@ -41,7 +42,7 @@ const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "r
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us", "watchdog_ms"};
 
-const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing"};
+const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing", "noise"};
 
 const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED_BVT", "SCHED_PRIO"};
 const std::vector<std::string> kLoadOrders = {"PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"};
@@ -90,6 +91,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     read_regions(section(root, "", "ivshmem", Node::Kind::list));
     read_scenario_workloads(tree_, warnings_, s_, section(root, "", "workloads", Node::Kind::list));
     read_run(section(root, "", "run", Node::Kind::mapping));
+    s_.noise = read_noise(*this, optional(root, "noise"));
     check_scenario_fit(s_, board_, *this);
     return std::move(s_);
   }

@@ -25,6 +25,7 @@ enum class Component : u8 {
   wakeup,   // the guest scheduler waking the blocked thread and switching to it
   syscall,  // system calls on the notification path (epoll_wait, read, DeviceIoControl)
   timer,    // waiting for a polling timer's next expiry (timerfd)
+  queue,    // waiting for the LLC or the memory controller, busy with other cores' requests (models/host/uncore.h)
   count
 };
 
@@ -32,7 +33,7 @@ constexpr std::size_t kComponentCount = static_cast<std::size_t>(Component::coun
 
 constexpr const char* component_name(Component c) {
   constexpr const char* names[] = {"compute", "tlb", "walk", "cache",  "coherence", "dram",    "exit",
-                                   "hv",      "dm",  "irq",  "driver", "wakeup",    "syscall", "timer"};
+                                   "hv",      "dm",  "irq",  "driver", "wakeup",    "syscall", "timer", "queue"};
   return names[static_cast<std::size_t>(c)];
 }
 

@@ -84,6 +84,21 @@ struct TimingParams {
   TimePs windows_isr_dpc_ps = 0;       // the ivshmem driver's ISR, its DPC and KeSetEvent
   TimePs windows_event_wakeup_ps = 0;  // the thread in WaitForSingleObject readied and dispatched
   TimePs windows_syscall_ps = 0;       // one DeviceIoControl or wait call through the I/O manager
+
+  // Sources of variation (models/host/uncore.h, Vcpu ticks; docs/realtime.md).
+  TimePs dram_trefi_ps = 0;          // refresh interval
+  TimePs dram_trfc_ps = 0;           // refresh cycle time
+  TimePs dram_trcd_ps = 0;           // activate to read
+  TimePs dram_trp_ps = 0;            // precharge
+  unsigned dram_banks = 16;          // per rank
+  unsigned dram_row_bytes = 8192;    // one activation's row across the rank
+  TimePs memory_line_ps = 0;         // one 64-byte request at the channels' peak bandwidth
+  TimePs llc_slice_line_ps = 0;      // one 64-byte request at one LLC slice's bandwidth
+  TimePs linux_tick_ps = 0;          // 1 / CONFIG_HZ
+  TimePs windows_tick_ps = 0;        // the clock interrupt period
+  TimePs guest_tick_handler_ps = 0;  // the tick handler's own work
+  unsigned guest_tick_lines = 0;     // kernel lines it touches
+  TimePs hv_sched_tick_ps = 0;       // sched_iorr's tick timer period
 };
 
 // The costs of a host whose pCPUs differ (a hybrid part's core types): each

@@ -64,6 +64,7 @@ void Vcpu::thread() {
 }
 
 void Vcpu::run_once() {
+  restart_ticks();
   if (program_) {
     started_ = true;
     schedule_in();
@@ -133,7 +134,7 @@ void Vcpu::time_walk(const Translation& t) {
   for (unsigned i = 0; i < t.refs; ++i) {
     const Hpa ref = t.ref[i].hpa;
     LineState& l = dir_.page(ref)->line[page_offset(ref) >> kCacheLineShift];
-    charge(Component::walk, dir_.load(l, cfg_.pcpu).ps);
+    charge(Component::walk, dir_.load(l, cfg_.pcpu, now_ps()).ps);
   }
 }
 
@@ -166,7 +167,7 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
     charge_line(c);
   } else {
     ++counters_.loads;
-    const AccessCost c = dir_.load(l, cfg_.pcpu);
+    const AccessCost c = dir_.load(l, cfg_.pcpu, now_ps());
     std::memcpy(buf, e.host_page + off, size);
     charge_line(c);
   }
@@ -289,10 +290,14 @@ void Vcpu::write_slow(Gva va, unsigned size, u64 value) {
 }
 
 void Vcpu::charge_line(const AccessCost& c) {
-  if (block_)
+  if (block_) {
+    // The wait is part of the access's latency, overlapped with the block's
+    // other misses: the block is charged by the access's own component.
     charge(c.component, block_->add(c.ps, c.miss));
-  else
-    charge(c.component, c.ps);
+  } else {
+    if (c.queue_ps) charge(Component::queue, c.queue_ps);
+    charge(c.component, c.ps - c.queue_ps);
+  }
 }
 
 namespace {

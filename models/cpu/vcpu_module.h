@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <systemc>
@@ -80,6 +81,23 @@ struct VcpuConfig {
   u64 ram_bytes = 0;
 };
 
+// A periodic interrupt that takes the vCPU away from its program for a
+// while (vcpu_module_ticks.cpp; docs/realtime.md): the guest kernel's tick
+// (its LAPIC timer, which ACRN emulates with a VM exit unless the VM has the
+// LAPIC passed through), the hypervisor's scheduler tick on the pCPU
+// (sched_iorr's tick_timer), or background work the Service VM's kernel and
+// daemons wake up for.
+enum class TickKind : u8 { guest, hypervisor, background };
+struct TickConfig {
+  TickKind kind = TickKind::guest;
+  TimePs period_ps = 0;
+  TimePs phase_ps = 0;        // the first expiry, within the first period
+  TimePs handler_ps = 0;      // the handler's own work (compute)
+  Hpa footprint_hpa = 0;      // the data it touches: lines from here
+  u64 footprint_lines = 0;    // how many it touches each time
+  u64 working_set_lines = 0;  // background: the lines it walks through, footprint_lines per wake-up
+};
+
 struct VcpuCounters {
   u64 loads = 0;
   u64 stores = 0;
@@ -90,7 +108,11 @@ struct VcpuCounters {
   u64 syncs = 0;
   u64 interrupts = 0;  // taken (ISR entered), NMIs included
   u64 nmis = 0;
+  u64 ticks = 0;  // periodic ticks taken (TickConfig)
   std::array<u64, kExitReasonCount> exits{};
+  // Of those, the ones the hypervisor handles without a call through the
+  // exit socket (HLT, a tick's timer exit and re-arm), which it does not count.
+  std::array<u64, kExitReasonCount> local_exits{};
 };
 
 class Vcpu : public sc_core::sc_module {
@@ -105,6 +127,9 @@ class Vcpu : public sc_core::sc_module {
   ~Vcpu() override;
 
   void set_program(Program p) { program_ = std::move(p); }
+
+  // A periodic tick on this vCPU (at elaboration).
+  void add_tick(const TickConfig& t);
 
   // Puts this vCPU under the scheduler of its pCPU (when others share it).
   void attach_scheduler(PcpuScheduler& s);
@@ -315,6 +340,24 @@ class Vcpu : public sc_core::sc_module {
     if (irq_pending_) take_interrupts();
   }
   void take_interrupts();
+  // Ticks (vcpu_module_ticks.cpp): a tick source's expiry, the ticks due
+  // taken at an instruction boundary, and restarting stopped ticks when the
+  // vCPU leaves HLT (a tickless idle, as NO_HZ_IDLE and sched_iorr do).
+  struct TickSource {
+    TickConfig cfg;
+    sc_core::sc_event expiry;
+    bool armed = false;
+    u64 next_line = 0;  // background: where its next wake-up starts in the working set
+  };
+  void arm_tick(TickSource& t);
+  void tick_expired(unsigned index);
+  void run_ticks();
+  void restart_ticks();
+  void touch_lines(Hpa base, u64 first, u64 count, u64 wrap);
+  void count_local_exit(ExitReason r) {
+    ++counters_.exits[static_cast<std::size_t>(r)];
+    ++counters_.local_exits[static_cast<std::size_t>(r)];
+  }
   // One boot: the program, then the idle loop if set.
   void run_once();
   // After a zombie unwound: the vCPU's power-on state (reset_vcpu).
@@ -427,6 +470,8 @@ class Vcpu : public sc_core::sc_module {
   // scheduler), built once: no allocation per sleep.
   sc_core::sc_event_or_list poll_events_;
   std::map<u8, InterruptHandler> handlers_;
+  std::vector<std::unique_ptr<TickSource>> ticks_;
+  u32 ticks_due_ = 0;  // one bit per tick source
 
   // Lifecycle.
   bool zombie_ = false;

@@ -51,6 +51,7 @@ void Vcpu::take_interrupts() {
   }
   if (in_isr_) return;
   in_isr_ = true;
+  if (ticks_due_) run_ticks();
   // Handlers run with interrupts off; each ends with an EOI, so a request
   // of a class the handler was blocking is taken right after it.
   while (lapic_.deliverable() >= 0) {
@@ -65,14 +66,14 @@ void Vcpu::take_interrupts() {
   }
   in_isr_ = false;
   // Requests masked by the task priority stay pending for a later boundary.
-  irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0;
+  irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0;
 }
 
 u8 Vcpu::halt() {
   // HLT exits; the hypervisor takes the vCPU off its pCPU until an
   // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
   sync();
-  ++counters_.exits[static_cast<std::size_t>(ExitReason::hlt)];
+  count_local_exit(ExitReason::hlt);
   return sleep_until_interrupt();
 }
 
@@ -88,6 +89,7 @@ u8 Vcpu::sleep_until_interrupt() {
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
   schedule_in();
+  restart_ticks();
 
   charge(Component::irq, timing_.hlt_wakeup_ps);
   const int vector = lapic_.deliverable();

@@ -12,13 +12,14 @@ namespace ivsim {
 
 // Basic exit reasons, named as in the Intel SDM / ACRN's vmexit.c table.
 enum class ExitReason : u8 {
-  ept_violation,   // access to a GPA with no EPT mapping (trapped MMIO)
-  io_instruction,  // IN/OUT
-  vmcall,          // hypercall
-  hlt,             // HLT: the vCPU gives up its pCPU until an interrupt
-  msr_write,       // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline, APIC base)
-  msr_read,        // RDMSR of an intercepted MSR (APIC base; x2APIC ID and LDR with LAPIC passthrough)
-  cpuid,           // CPUID: always exits (ACRN's vcpuid)
+  ept_violation,       // access to a GPA with no EPT mapping (trapped MMIO)
+  io_instruction,      // IN/OUT
+  vmcall,              // hypercall
+  hlt,                 // HLT: the vCPU gives up its pCPU until an interrupt
+  msr_write,           // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline, APIC base)
+  msr_read,            // RDMSR of an intercepted MSR (APIC base; x2APIC ID and LDR with LAPIC passthrough)
+  cpuid,               // CPUID: always exits (ACRN's vcpuid)
+  external_interrupt,  // a physical interrupt while the guest runs (the hypervisor's timer)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
@@ -26,7 +27,7 @@ constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::co
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
   constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt",
-                                   "msr_write",          "msr_read",       "cpuid"};
+                                   "msr_write",          "msr_read",       "cpuid",     "external_interrupt"};
 
   return names[static_cast<std::size_t>(r)];
 }

@@ -105,7 +105,7 @@ LinePage* CoherenceDirectory::page(Hpa hpa) {
   return p;
 }
 
-AccessCost CoherenceDirectory::load(LineState& l, unsigned core) {
+AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) {
   CoreCaches& cc = caches(core);
   const CoreMask me = bit(core);
   if (l.in_l1 & me) {
@@ -128,7 +128,7 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core) {
     fill_l1(l, core, cc);
     return cost;
   }
-  const AccessCost cost = fetch_cost(l, core);
+  const AccessCost cost = fetch_cost(l, core, now_ps);
   // An Exclusive or Modified copy in another core is now Shared (a Modified
   // one written back on the way).
   l.owner = 0;
@@ -151,7 +151,7 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   AccessCost cost{cc.l1_hit_ps, Component::cache, false};
   if (others == 0 && mates == 0 && !(l.in_l1 & me) && !full_line) {
     // Write-allocate fill of a line no other core holds, from wherever it is.
-    cost = (l.in_l2 & me) ? AccessCost{cc.l2_hit_ps, Component::cache, true} : fetch_cost(l, core);
+    cost = (l.in_l2 & me) ? AccessCost{cc.l2_hit_ps, Component::cache, true} : fetch_cost(l, core, now_ps);
   }
   drop_l2s_of(l, others, false);
   for_each_core(mates, [&](unsigned k) { drop_l1(l, k); });
@@ -177,18 +177,28 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   return cost;
 }
 
-AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core) {
+AccessCost CoherenceDirectory::uncore_cost(AccessCost c, const LineState& l, unsigned core, TimePs now_ps) {
+  if (!uncore_) return c;
+  const UncoreDelay d = c.component == Component::dram ? uncore_->dram_request(core, l.line, now_ps)
+                                                       : uncore_->llc_request(core, now_ps);
+  const i64 dram = static_cast<i64>(c.ps) + d.dram_ps;
+  c.ps = static_cast<TimePs>(dram > 0 ? dram : 0) + d.queue_ps;
+  c.queue_ps = d.queue_ps;
+  return c;
+}
+
+AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {
   const CoreCaches& cc = caches(core);
-  if (l.owner != 0) return {transfer_ps(l.owner - 1u, core), Component::coherence, true};
+  if (l.owner != 0) return uncore_cost({transfer_ps(l.owner - 1u, core), Component::coherence, true}, l, core, now_ps);
   if (cc.llc >= 0) {
     const unsigned d = static_cast<unsigned>(cc.llc);
     if (l.llc & llc_bit(d)) {
       llcs_[d].cache.touch(l.line);
-      return {cc.llc_hit_ps, Component::cache, true};
+      return uncore_cost({cc.llc_hit_ps, Component::cache, true}, l, core, now_ps);
     }
     // Clean in a core sharing this LLC but not in the LLC itself (a
     // non-inclusive LLC): the LLC's snoop filter has it forwarded at LLC cost.
-    if (l.in_l2 & llcs_[d].cores) return {cc.llc_hit_ps, Component::cache, true};
+    if (l.in_l2 & llcs_[d].cores) return uncore_cost({cc.llc_hit_ps, Component::cache, true}, l, core, now_ps);
   }
   if (l.in_l2 != 0 || l.llc != 0) {
     // Only behind another LLC (another die or socket), or in another L2 when
@@ -198,9 +208,9 @@ AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core) {
     for (unsigned i = 0; i < llcs_.size(); ++i)
       if ((l.llc & llc_bit(i)) && llcs_[i].cores != 0)  // from that LLC: as far as its first core
         best = std::min(best, transfer_ps(static_cast<unsigned>(__builtin_ctzll(llcs_[i].cores)), core));
-    return {best, Component::coherence, true};
+    return uncore_cost({best, Component::coherence, true}, l, core, now_ps);
   }
-  return {cc.dram_ps, Component::dram, true};
+  return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
 }
 
 void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {

@@ -45,6 +45,7 @@
 #include "models/core/types.h"
 #include "models/host/cache_topology.h"
 #include "models/host/set_assoc_cache.h"
+#include "models/host/uncore.h"
 
 namespace ivsim {
 
@@ -74,6 +75,8 @@ struct AccessCost {
   // The access missed the L1D and waited for a fill: it occupies one of the
   // core's outstanding-miss slots (what block copies overlap, see Vcpu::read_block).
   bool miss = false;
+  // Of ps, the time spent waiting behind other cores' requests (Component::queue).
+  TimePs queue_ps = 0;
 };
 
 class CoherenceDirectory {
@@ -109,8 +112,14 @@ class CoherenceDirectory {
   // Perform the state transition (fills, evictions, invalidations) and
   // return the cost to the accessing core. `full_line`: the store writes the
   // whole line, so it allocates the line without reading it (no RFO).
-  AccessCost load(LineState& l, unsigned core);
+  // `now_ps`: when the request leaves the core, for the uncore's timing.
+  AccessCost load(LineState& l, unsigned core, TimePs now_ps = 0);
   AccessCost store(LineState& l, unsigned core, TimePs now_ps, bool full_line = false);
+
+  // The shared resources beyond the L2s whose state varies a request's cost
+  // (contention, DRAM rows and refresh); none: every request costs its idle latency.
+  void set_uncore(Uncore* u) { uncore_ = u && u->enabled() ? u : nullptr; }
+  const Uncore* uncore() const { return uncore_; }
 
   TimePs l1_hit_ps(unsigned core) const { return caches(core).l1_hit_ps; }
   TimePs transfer_ps(unsigned from, unsigned to) const { return c2c_ps_[from * pcpus_ + to]; }
@@ -155,7 +164,9 @@ class CoherenceDirectory {
   }
 
   // Cost of bringing in a line that is in none of `core`'s private caches.
-  AccessCost fetch_cost(LineState& l, unsigned core);
+  AccessCost fetch_cost(LineState& l, unsigned core, TimePs now_ps);
+  // What the uncore adds to a request that left the core's L2.
+  AccessCost uncore_cost(AccessCost c, const LineState& l, unsigned core, TimePs now_ps);
   // Makes the core's L2 and L1D (and an inclusive LLC) hold the line.
   void allocate(LineState& l, unsigned core, CoreCaches& cc);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
@@ -176,6 +187,7 @@ class CoherenceDirectory {
   std::vector<L2> l2s_;
   std::vector<Llc> llcs_;
 
+  Uncore* uncore_ = nullptr;
   PageRadix<LinePage> pages_;
   std::vector<std::unique_ptr<LinePage>> owned_;
 };

@@ -1,0 +1,116 @@
+#include "models/host/uncore.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ivsim {
+
+namespace {
+constexpr u64 kNoRow = ~u64{0};
+constexpr double kMaxUtilisation = 0.95;  // an overloaded queue still drains: bound the draw
+}  // namespace
+
+Uncore::Uncore(const UncoreParams& p, const std::vector<int>& llc_of) : p_(p), llc_of_(llc_of) {
+  int llcs = 0;
+  for (int l : llc_of_) llcs = std::max(llcs, l + 1);
+  const std::size_t cores = llc_of_.size();
+  for (int i = 0; i < llcs; ++i) {
+    Queue q;
+    q.service_ps = p_.llc_service_ps;
+    q.now.assign(cores, 0);
+    q.prev.assign(cores, 0);
+    q.rng = NoiseRng(p_.seed, "contention.llc", static_cast<u64>(i));
+    llcs_.push_back(std::move(q));
+  }
+  memory_.service_ps = p_.mem_service_ps;
+  memory_.now.assign(cores, 0);
+  memory_.prev.assign(cores, 0);
+  memory_.rng = NoiseRng(p_.seed, "contention.memory");
+  NoiseRng phase(p_.seed, "dram_refresh");
+  refresh_phase_ps_ = p_.trefi_ps ? phase.below(p_.trefi_ps) : 0;
+  open_row_.assign(std::max(1u, p_.banks), kNoRow);
+}
+
+TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
+  const u64 w = p_.window_ps ? now_ps / p_.window_ps : 0;
+  // A later window: the current one becomes the previous (or both reset
+  // after a gap). A core still behind in its quantum counts in the current one.
+  if (w > q.window) {
+    if (w == q.window + 1)
+      q.prev.swap(q.now);
+    else
+      std::fill(q.prev.begin(), q.prev.end(), 0);
+    std::fill(q.now.begin(), q.now.end(), 0);
+    q.window = w;
+  }
+  if (core < q.now.size()) ++q.now[core];
+  if (!p_.contention || q.service_ps == 0 || p_.window_ps == 0) return 0;
+  u64 others = 0;
+  for (std::size_t c = 0; c < q.prev.size(); ++c)
+    if (c != core) others += q.prev[c];
+  if (others == 0) return 0;
+  const double rho = std::min(kMaxUtilisation, static_cast<double>(others) * static_cast<double>(q.service_ps) /
+                                                   static_cast<double>(p_.window_ps));
+  // n requests ahead, P(n >= k) = rho^k: the first draw decides whether any is.
+  unsigned n = 0;
+  while (n < 64 && q.rng.uniform() < rho) ++n;
+  if (n == 0) return 0;
+  ++queued_;
+  const double residue = q.rng.uniform();
+  return static_cast<TimePs>((static_cast<double>(n - 1) + residue) * static_cast<double>(q.service_ps));
+}
+
+i64 Uncore::dram_timing(u64 line, TimePs now_ps, TimePs& refresh_wait_ps) {
+  refresh_wait_ps = 0;
+  bool refreshed = false;
+  if (p_.refresh && p_.trefi_ps > 0) {
+    const TimePs t = now_ps + p_.trefi_ps - refresh_phase_ps_;
+    const TimePs into = t % p_.trefi_ps;
+    if (into < p_.trfc_ps) {
+      refresh_wait_ps = p_.trfc_ps - into;
+      ++refresh_waits_;
+    }
+    // A refresh since the last request closed every bank (REF needs them precharged).
+    const TimePs period = t / p_.trefi_ps;
+    if (period != last_refresh_seen_) {
+      refreshed = true;
+      last_refresh_seen_ = period;
+    }
+  }
+  if (!p_.row_buffer) return 0;
+  if (refreshed) std::fill(open_row_.begin(), open_row_.end(), kNoRow);
+  const u64 row_lines = std::max<u64>(1, p_.row_lines);
+  const u64 chunk = line / row_lines;  // one row's worth of lines
+  const unsigned bank = static_cast<unsigned>(chunk % open_row_.size());
+  const u64 row = chunk / open_row_.size();
+  u64& open = open_row_[bank];
+  i64 d = 0;
+  if (open == row) {
+    ++row_hits_;
+    d = -static_cast<i64>(p_.trp_ps + p_.trcd_ps);
+  } else if (open == kNoRow) {
+    d = -static_cast<i64>(p_.trp_ps);
+  } else {
+    ++row_conflicts_;
+  }
+  open = row;
+  return d;
+}
+
+UncoreDelay Uncore::llc_request(unsigned core, TimePs now_ps) {
+  UncoreDelay d;
+  const int l = core < llc_of_.size() ? llc_of_[core] : -1;
+  if (l >= 0) d.queue_ps = wait_in(llcs_[static_cast<unsigned>(l)], core, now_ps);
+  return d;
+}
+
+UncoreDelay Uncore::dram_request(unsigned core, u64 line, TimePs now_ps) {
+  UncoreDelay d = llc_request(core, now_ps);
+  d.queue_ps += wait_in(memory_, core, now_ps + d.queue_ps);
+  TimePs refresh_wait = 0;
+  d.dram_ps = dram_timing(line, now_ps + d.queue_ps, refresh_wait);
+  d.dram_ps += static_cast<i64>(refresh_wait);
+  return d;
+}
+
+}  // namespace ivsim

@@ -1,0 +1,100 @@
+// What the cores share beyond their L2s, as the source of a request's
+// variable latency: the LLC (its ring stops and slices) and the memory
+// controller as queues other cores' requests occupy, and the DRAM's banks
+// with their open rows and the periodic refresh that takes a rank away.
+//
+// Contention. Each queue serves one 64-byte request per service time (the
+// resource's bandwidth, from the profile). A request arriving finds the
+// requests of the other cores that share it: their rate is measured over the
+// latest window (one TLM quantum) every core has recorded, so the estimate is
+// causal and independent of the order in which the kernel runs the cores.
+// With ρ the resulting utilisation, the request finds n others ahead of it
+// with P(n >= k) = ρ^k (an M/M/1 queue seen by a Poisson arrival) and waits
+// for n - 1 whole services plus the residue of the one being served, drawn
+// from the queue's own random stream: a busy neighbour raises the tail of a
+// victim's latency, not only its mean.
+//
+// DRAM. Lines map to banks by the row-interleaved layout (consecutive rows'
+// worth of lines in one bank, then the next bank). A bank keeps its last row
+// open (open-page policy): the profile's DRAM latency is a random access's,
+// which finds another row open (a conflict: precharge, activate, read); a
+// hit in the open row saves tRP + tRCD, a bank closed by a refresh saves tRP.
+// Every tREFI the rank refreshes for tRFC (all banks, JEDEC's REF command),
+// at a phase drawn from the seed: a request arriving then waits for its end.
+//
+// Plain C++, no SystemC; no allocation after construction.
+#pragma once
+
+#include <vector>
+
+#include "models/core/noise_rng.h"
+#include "models/core/timing.h"
+#include "models/core/types.h"
+
+namespace ivsim {
+
+struct UncoreParams {
+  bool contention = false;
+  bool refresh = false;
+  bool row_buffer = false;
+  u64 seed = 1;
+  TimePs window_ps = 1'000'000;  // the utilisation estimate's window (the run's quantum)
+  TimePs llc_service_ps = 0;     // a 64-byte request's occupancy of one LLC
+  TimePs mem_service_ps = 0;     // of the memory controller
+  TimePs trefi_ps = 0;
+  TimePs trfc_ps = 0;
+  TimePs trcd_ps = 0;
+  TimePs trp_ps = 0;
+  unsigned banks = 16;
+  u64 row_lines = 128;  // lines one activation opens
+};
+
+// The extra a request pays beyond its idle cost: waiting in a queue, and
+// the DRAM's timing relative to the profile's random-access latency (may be
+// negative: an open-row hit).
+struct UncoreDelay {
+  TimePs queue_ps = 0;
+  i64 dram_ps = 0;
+};
+
+class Uncore {
+ public:
+  // cores: pCPU ids covered; llc_of[core]: which LLC serves it (-1: none).
+  Uncore(const UncoreParams& p, const std::vector<int>& llc_of);
+
+  bool enabled() const { return p_.contention || p_.refresh || p_.row_buffer; }
+  // A request that missed the core's L2 and is served by its LLC (a hit, or
+  // a transfer from another core the LLC's snoop filter forwards).
+  UncoreDelay llc_request(unsigned core, TimePs now_ps);
+  // A request served by memory (through the LLC, which it occupies too).
+  UncoreDelay dram_request(unsigned core, u64 line, TimePs now_ps);
+
+  // For tests and reports.
+  u64 refresh_waits() const { return refresh_waits_; }
+  u64 row_hits() const { return row_hits_; }
+  u64 row_conflicts() const { return row_conflicts_; }
+  u64 queued() const { return queued_; }
+
+ private:
+  // One shared resource: requests per core in the current and the previous window.
+  struct Queue {
+    TimePs service_ps = 0;
+    u64 window = 0;         // index of the current window
+    std::vector<u64> now;   // by core, in the current window
+    std::vector<u64> prev;  // by core, in the window before it
+    NoiseRng rng;
+  };
+  TimePs wait_in(Queue& q, unsigned core, TimePs now_ps);
+  i64 dram_timing(u64 line, TimePs now_ps, TimePs& refresh_wait_ps);
+
+  UncoreParams p_;
+  std::vector<int> llc_of_;
+  std::vector<Queue> llcs_;  // one per LLC
+  Queue memory_;
+  TimePs refresh_phase_ps_ = 0;
+  std::vector<u64> open_row_;  // by bank; kNoRow when closed
+  TimePs last_refresh_seen_ = 0;
+  u64 refresh_waits_ = 0, row_hits_ = 0, row_conflicts_ = 0, queued_ = 0;
+};
+
+}  // namespace ivsim

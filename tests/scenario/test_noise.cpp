@@ -1,0 +1,132 @@
+// The sources of variation, each switched on alone against the noiseless
+// run of the same scenario and seed: each moves the figures it should, in
+// the direction it should, and the same seed gives the same report
+// (docs/realtime.md).
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+
+namespace {
+
+const std::string kScenarios = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/";
+const char* const kSources[] = {"guest_ticks", "hv_ticks", "service_vm", "dram_refresh", "row_buffer", "contention"};
+
+nlohmann::json run(const std::string& scenario, const std::string& sets) {
+  const std::string report = cli::temp_path("noise.json");
+  std::remove(report.c_str());
+  const cli::Result r = cli::ivsim("run --quiet --report " + report + " " + kScenarios + scenario + " " + sets);
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  auto j = nlohmann::json::parse(cli::slurp(report));
+  std::remove(report.c_str());
+  j.erase("host");
+  return j;
+}
+
+// Everything off but `source` (its YAML key), plus `extra`.
+nlohmann::json only(const std::string& scenario, const std::string& source, const std::string& extra = "") {
+  std::string sets;
+  for (const char* s : kSources)
+    if (s != source) sets += std::string(" --set noise.") + s + "=off";
+  return run(scenario, sets + " " + extra);
+}
+
+const nlohmann::json& metric(const nlohmann::json& j, const std::string& workload, const std::string& name) {
+  for (const auto& w : j["workloads"])
+    if (w["name"] == workload)
+      for (const auto& m : w["metrics"])
+        if (m["name"] == name) return m;
+  FAIL("no metric " + workload + "." + name);
+  throw;
+}
+
+const nlohmann::json& vm(const nlohmann::json& j, const std::string& name) {
+  for (const auto& v : j["vms"])
+    if (v["name"] == name) return v;
+  FAIL("no VM " + name);
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("noise off: every round trip of the default scenario costs the same") {
+  const auto j = run("default.yaml", "--set noise=off");
+  const auto& m = metric(j, "hmi_command", "round_trip");
+  CHECK(m["min"] == m["max"]);
+  for (const char* k : {"guest_ticks", "hv_ticks", "service_vm", "dram_refresh", "row_buffer", "contention"})
+    CHECK(j["scenario"]["noise"][k] == false);
+}
+
+TEST_CASE("guest ticks: a Linux HMI VM's tick exits and stretches some round trips, a tickless RT VM takes none") {
+  const std::string linux_hmi = "--set vms[2].os=linux-uio --set vms[0].os=linux-uio";
+  const auto off = only("default.yaml", "", linux_hmi);
+  const auto on = only("default.yaml", "guest_ticks", linux_hmi);
+  const auto& m0 = metric(off, "hmi_command", "round_trip");
+  const auto& m1 = metric(on, "hmi_command", "round_trip");
+  CHECK(m1["p50"] == m0["p50"]);
+  CHECK(m1["max"].get<double>() > m0["max"].get<double>() + 1000);  // an exit, the handler, the re-arm: microseconds
+  // 250 Hz over the run: each tick an external-interrupt exit and the TSC-deadline write.
+  const double ms = on["simulated_ns"].get<double>() / 1e6;
+  const auto ext = vm(on, "HMI_VM")["exits"]["external_interrupt"].get<double>();
+  CHECK(ext >= std::floor(ms / 4));
+  CHECK(ext <= std::ceil(ms / 4) + 1);
+  CHECK(vm(off, "HMI_VM")["exits"]["external_interrupt"] == 0);
+  // The RT VM (RTVM, nohz_full) does not tick.
+  CHECK(vm(on, "RT_VM")["exits"]["external_interrupt"] == 0);
+  CHECK(on == only("default.yaml", "guest_ticks", linux_hmi));  // seed-deterministic
+  const auto seed2 = only("default.yaml", "guest_ticks", linux_hmi + " --seed 2");
+  CHECK(metric(seed2, "hmi_command", "round_trip") != m1);
+}
+
+TEST_CASE("hypervisor ticks: SCHED_IORR's 1 ms tick exits a vCPU without the LAPIC passed through") {
+  const std::string iorr = "--set hypervisor.scheduler=SCHED_IORR";
+  const auto on = only("default.yaml", "hv_ticks", iorr);
+  const double ms = on["simulated_ns"].get<double>() / 1e6;
+  const auto ext = vm(on, "HMI_VM")["exits"]["external_interrupt"].get<double>();
+  CHECK(ext >= std::floor(ms) - 1);
+  CHECK(ext <= std::ceil(ms) + 1);
+  CHECK(vm(on, "RT_VM")["exits"]["external_interrupt"] == 0);  // LAPIC passthrough
+  const auto off = only("default.yaml", "", iorr);
+  CHECK(metric(on, "hmi_command", "round_trip")["max"].get<double>() >
+        metric(off, "hmi_command", "round_trip")["max"].get<double>());
+  const auto noop = only("default.yaml", "hv_ticks");  // SCHED_NOOP arms no tick
+  CHECK(vm(noop, "HMI_VM")["exits"]["external_interrupt"] == 0);
+}
+
+TEST_CASE("the Service VM's background work wakes its vCPU 0 and walks its working set") {
+  const auto off = only("default.yaml", "");
+  const auto on = only("default.yaml", "service_vm", "--set noise.service_vm.period_us=500");
+  const double ms = on["simulated_ns"].get<double>() / 1e6;
+  const double wakes =
+      vm(on, "Service_VM")["exits"]["hlt"].get<double>() - vm(off, "Service_VM")["exits"]["hlt"].get<double>();
+  CHECK(wakes >= std::floor(ms / 0.5) - 1);
+  CHECK(wakes <= std::ceil(ms / 0.5) + 1);
+  CHECK(vm(on, "Service_VM")["loads"].get<double>() == vm(off, "Service_VM")["loads"].get<double>());  // not guest code
+}
+
+TEST_CASE("DRAM refresh lengthens the tail of a neighbour's misses, the open row shortens their median") {
+  const std::string lib = "library/noisy.yaml";
+  const auto plain = only(lib, "");
+  const auto& base = metric(plain, "neighbour", "access");
+  const auto refresh = only(lib, "dram_refresh");
+  const auto& r = metric(refresh, "neighbour", "access");
+  CHECK(r["p50"] == base["p50"]);
+  CHECK(r["p999"].get<double>() > base["p999"].get<double>() + 100);  // waiting out tRFC (350 ns)
+  CHECK(r["breakdown"]["dram"].get<double>() > base["breakdown"]["dram"].get<double>());
+  const auto open_rows = only(lib, "row_buffer");
+  const auto& rows = metric(open_rows, "neighbour", "access");
+  CHECK(rows["p50"].get<double>() < base["p50"].get<double>() - 20);  // a 64-byte stride stays in the open row
+}
+
+TEST_CASE("contention: two streaming neighbours make each other's misses wait in the memory controller") {
+  const std::string lib = "library/noisy.yaml";
+  // A second neighbour on the HMI VM's other vCPU, streaming too.
+  const std::string two = "--workloads " + std::string(IVSIM_TESTS_DIR) + "/data/two-neighbours.yaml";
+  const auto one = only(lib, "contention", "--set workloads[1].params.iterations=200000");
+  const auto& alone = metric(one, "neighbour", "access");
+  CHECK(alone["breakdown"]["queue"].get<double>() == 0);
+  const auto both = only(lib, "contention", two);
+  const auto& a = metric(both, "neighbour", "access");
+  CHECK(a["breakdown"]["queue"].get<double>() > 0);
+  CHECK(a["mean"].get<double>() > alone["mean"].get<double>());
+}

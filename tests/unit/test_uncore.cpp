@@ -1,0 +1,97 @@
+// The uncore's sources of variation, each on its own: DRAM refresh, the
+// open row, queueing behind other cores (models/host/uncore.h).
+#include <catch2/catch.hpp>
+
+#include "models/host/uncore.h"
+
+using namespace ivsim;
+
+namespace {
+
+UncoreParams dram_params() {
+  UncoreParams p;
+  p.window_ps = 1'000'000;
+  p.llc_service_ps = 1'000;
+  p.mem_service_ps = 2'000;
+  p.trefi_ps = 7'800'000;
+  p.trfc_ps = 350'000;
+  p.trcd_ps = 14'000;
+  p.trp_ps = 14'000;
+  p.banks = 16;
+  p.row_lines = 128;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("DRAM refresh: a request in the refresh window waits for its end, at a phase the seed decides") {
+  UncoreParams p = dram_params();
+  p.refresh = true;
+  // Find the refresh window by probing one request per 10 ns over a tREFI.
+  auto waits = [&](u64 seed) {
+    p.seed = seed;
+    std::vector<TimePs> w;
+    for (TimePs t = 0; t < p.trefi_ps; t += 10'000) {
+      Uncore u(p, {0});
+      w.push_back(static_cast<TimePs>(u.dram_request(0, 0, t).dram_ps));
+    }
+    return w;
+  };
+  const auto a = waits(1);
+  std::size_t in_window = 0;
+  TimePs longest = 0;
+  for (TimePs x : a) {
+    in_window += x > 0;
+    longest = std::max(longest, x);
+  }
+  CHECK(in_window == p.trfc_ps / 10'000);  // tRFC of every tREFI
+  CHECK(longest <= p.trfc_ps);
+  CHECK(longest > p.trfc_ps - 10'000);
+  CHECK(waits(1) == a);  // the same seed, the same phase
+  CHECK(waits(2) != a);
+  p.refresh = false;
+  Uncore off(p, {0});
+  for (TimePs t = 0; t < p.trefi_ps; t += 10'000) CHECK(off.dram_request(0, 0, t).dram_ps == 0);
+}
+
+TEST_CASE("DRAM rows: the open row's lines save tRP + tRCD, another row of the bank costs the profile's latency") {
+  UncoreParams p = dram_params();
+  p.row_buffer = true;
+  Uncore u(p, {0});
+  CHECK(u.dram_request(0, 0, 0).dram_ps == -14'000);      // a closed bank: activate only
+  CHECK(u.dram_request(0, 1, 100).dram_ps == -28'000);    // the same row: a hit
+  CHECK(u.dram_request(0, 127, 200).dram_ps == -28'000);  // still that row
+  CHECK(u.dram_request(0, 128, 300).dram_ps == -14'000);  // the next row's lines live in the next bank
+  CHECK(u.dram_request(0, 16 * 128, 400).dram_ps == 0);   // bank 0's next row: a conflict
+  CHECK(u.dram_request(0, 5, 500).dram_ps == 0);          // and back: a conflict again
+  CHECK(u.row_hits() == 2);
+  CHECK(u.row_conflicts() == 2);
+}
+
+TEST_CASE("contention: a request waits behind other cores' requests, as often as they keep the queue busy") {
+  UncoreParams p = dram_params();
+  p.contention = true;
+  p.seed = 7;
+  auto run = [&](unsigned others_per_window) {
+    Uncore u(p, {0, 0, 0});
+    u64 waited = 0, total_ps = 0;
+    const unsigned windows = 2000;
+    for (unsigned w = 0; w < windows; ++w) {
+      const TimePs t0 = w * p.window_ps;
+      for (unsigned k = 0; k < others_per_window; ++k) u.dram_request(1 + k % 2, k, t0 + k);
+      const UncoreDelay d = u.dram_request(0, 1'000'000, t0 + p.window_ps / 2);
+      waited += d.queue_ps > 0;
+      total_ps += d.queue_ps;
+    }
+    return std::pair<double, u64>{static_cast<double>(waited) / windows, total_ps};
+  };
+  CHECK(run(0).first == 0);  // alone: never waits
+  // 100 other requests per 1 us window at 2 ns (memory) + 1 ns (LLC) each:
+  // the memory queue is 20 % busy, the LLC's 10 %; P(wait) = 1 - 0.8 * 0.9.
+  const auto busy = run(100);
+  CHECK(busy.first == Approx(0.28).margin(0.04));
+  const auto busier = run(300);
+  CHECK(busier.first > busy.first);
+  CHECK(busier.second > busy.second);
+  CHECK(run(100) == busy);  // the same seed, the same draws
+}
