@@ -116,6 +116,7 @@ int cli(int argc, char** argv) {
   run->add_option("--report", options.report_path, "Where to write the JSON report")->capture_default_str();
   CLI::Option* seed_opt = run->add_option("--seed", seed, "Random seed; same as --set run.seed=N");
   run->add_flag("--quiet", options.quiet, "Do not print the summary table or the progress line");
+  run->add_flag("--histogram", options.histograms, "Draw each latency metric's histogram under its row of the summary");
   bool force_progress = false;
   run->add_flag("--progress", force_progress,
                 "Print the progress line even when stderr is not a terminal (a line every few seconds, for CI logs)");

@@ -65,6 +65,14 @@ Json metric_to_json(const LatencyMetric& m) {
     b[component_name(static_cast<Component>(c))] =
         ns_rounded(static_cast<double>(m.breakdown_sum.ps[c]) / static_cast<double>(h.count()));
   j["breakdown"] = b;
+  // The slowest 1 % on their own (whole histogram bins, so at least 1 %):
+  // what a tail is made of, which the mean hides.
+  const TailBreakdown::Slowest slow = m.by_value.slowest(0.01, h.count());
+  Json sb = Json::object();
+  for (std::size_t c = 0; c < kComponentCount; ++c)
+    sb[component_name(static_cast<Component>(c))] =
+        ns_rounded(static_cast<double>(slow.sum.ps[c]) / static_cast<double>(slow.count));
+  j["slowest_1pct"] = {{"count", slow.count}, {"from", ns(slow.from_value)}, {"breakdown", sb}};
   // The distribution, in 16 bins per power of two (4.4 % wide): enough to
   // draw it, a few hundred bins at most for any run.
   Json bins = Json::array();

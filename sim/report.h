@@ -29,6 +29,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                   const Json& run_end = Json());
 
 // The human summary printed after a run, from the report (sim/summary.cpp).
-std::string summary_table(const Json& report);
+// `histograms`: under each latency metric, its distribution as text bars.
+std::string summary_table(const Json& report, bool histograms = false);
 
 }  // namespace ivsim

@@ -276,7 +276,7 @@ int run_scenario(const Scenario& scenario, const RunOptions& options) {
   const Json report = build_report(platform, sim->profile, sim->host, run_end_to_json(*sim));
   if (!options.report_path.empty()) write_file_atomic(options.report_path, report.dump(2) + "\n");
   if (!options.quiet) {
-    std::fputs(summary_table(report).c_str(), stdout);
+    std::fputs(summary_table(report, options.histograms).c_str(), stdout);
     if (!options.report_path.empty()) std::printf("report: %s\n", options.report_path.c_str());
     std::fflush(stdout);
   }

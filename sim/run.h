@@ -18,6 +18,7 @@ namespace ivsim {
 struct RunOptions {
   std::string report_path = "ivsim-report.json";  // "" = do not write a report
   bool quiet = false;                             // no summary table on stdout
+  bool histograms = false;                        // the summary draws each latency metric's histogram
   ProgressLine::Mode progress = ProgressLine::Mode::off;
   // The timeline (sim/trace_recorder.h): "" = not written.
   std::string trace_path;  // Chrome trace-event JSON

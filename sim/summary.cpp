@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,51 @@ struct Row {
   std::vector<std::string> notes;
 };
 
+// A latency histogram as text: the report's bins (16 per power of two)
+// merged four by four, so each line is a quarter of an octave (from 2^e:
+// x1, x1.25, x1.5, x1.75, x2), one line per quarter with samples, a bar
+// scaled to the fullest line and the count; a line with any sample gets at
+// least one mark, so a tail of single samples stays visible.
+std::vector<std::string> histogram_lines(const Json& m, const Unit& u) {
+  struct Bin {
+    u64 low = 0, high = 0;  // ps
+    u64 count = 0;
+  };
+  std::vector<Bin> bins;
+  for (const auto& b : m["histogram"]["bins"]) {
+    const u64 low = static_cast<u64>(std::llround(b[0].get<double>() * 1000));
+    const u64 count = b[2].get<u64>();
+    Bin q{low, static_cast<u64>(std::llround(b[1].get<double>() * 1000)), count};
+    if (low >= 32) {
+      const unsigned e = 63u - static_cast<unsigned>(__builtin_clzll(low));
+      const u64 quarter = u64{1} << (e - 2);
+      q.low = (low / quarter) * quarter;
+      q.high = q.low + quarter;
+    }
+    if (!bins.empty() && bins.back().low == q.low)
+      bins.back().count += count;
+    else
+      bins.push_back(q);
+  }
+  u64 most = 1;
+  for (const Bin& b : bins) most = std::max(most, b.count);
+  std::vector<std::string> out;
+  constexpr double kBar = 40;
+  for (const Bin& b : bins) {
+    const auto marks =
+        std::max<std::size_t>(1, static_cast<std::size_t>(kBar * static_cast<double>(b.count) / static_cast<double>(most) + 0.5));
+    out.push_back(fmt::format("{:>9} - {:<9} {:<40} {}", value(static_cast<double>(b.low) / 1000, u),
+                              value(static_cast<double>(b.high) / 1000, u), std::string(marks, '#'), b.count));
+  }
+  return out;
+}
+
 constexpr std::size_t kNumericFirst = 2, kNumericLast = 8;  // count .. mean are right-aligned; unit is not
 constexpr std::size_t kUnitColumn = 3;
 
 }  // namespace
 
-std::string summary_table(const Json& r) {
+std::string summary_table(const Json& r, bool histograms) {
   std::string out;
   const Json& s = r["scenario"];
   const Json& tp = r["timing_profile"];
@@ -75,6 +115,17 @@ std::string summary_table(const Json& r) {
       for (const auto& [k, v] : m["breakdown"].items())
         if (const std::string t = value(v.get<double>(), u); t != "0.0") parts += fmt::format(" {} {}", k, t);
       if (!parts.empty()) row.notes.push_back(fmt::format("mean breakdown ({}):{}", u.name, parts));
+      // The slowest 1 %, when there is a tail: what it is made of.
+      if (m.contains("slowest_1pct") && count >= 100 && m["max"].get<double>() > m["p50"].get<double>() * 1.05) {
+        const Json& t = m["slowest_1pct"];
+        std::string tail;
+        for (const auto& [k, v] : t["breakdown"].items())
+          if (const std::string x = value(v.get<double>(), u); x != "0.0") tail += fmt::format(" {} {}", k, x);
+        row.notes.push_back(fmt::format("slowest 1% ({} samples) mean breakdown ({}):{}", t["count"].get<u64>(),
+                                        u.name, tail));
+      }
+      if (histograms && m.contains("histogram"))
+        for (std::string& l : histogram_lines(m, u)) row.notes.push_back(std::move(l));
       rows.push_back(std::move(row));
       first = false;
     }

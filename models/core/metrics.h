@@ -9,6 +9,7 @@
 
 #include "models/core/breakdown.h"
 #include "models/core/histogram.h"
+#include "models/core/tail_breakdown.h"
 
 namespace ivsim {
 
@@ -23,18 +24,16 @@ struct LatencyMetric {
   std::string unit = "ns";
   Histogram histogram;
   Breakdown breakdown_sum;  // sum over all recorded intervals
+  TailBreakdown by_value;   // the breakdowns by the interval's length: what made the slow ones slow
   TimePs last_end_ps = 0;   // when the latest interval ended: the workload's last sign of progress
 
-  void record(const Timestamp& start, const Timestamp& end) {
-    histogram.record(end.time_ps - start.time_ps);
-    breakdown_sum += end.cumulative - start.cumulative;
-    if (end.time_ps > last_end_ps) last_end_ps = end.time_ps;
-  }
+  void record(const Timestamp& start, const Timestamp& end) { record(start.time_ps, end.time_ps, end.cumulative - start.cumulative); }
   // An interval whose ends are on different vCPUs (a one-way latency): its
   // breakdown is given, and must add up to end_ps - start_ps.
   void record(TimePs start_ps, TimePs end_ps, const Breakdown& parts) {
     histogram.record(end_ps - start_ps);
     breakdown_sum += parts;
+    by_value.add(end_ps - start_ps, parts);
     if (end_ps > last_end_ps) last_end_ps = end_ps;
   }
 };

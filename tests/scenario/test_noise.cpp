@@ -130,3 +130,19 @@ TEST_CASE("contention: two streaming neighbours make each other's misses wait in
   CHECK(a["breakdown"]["queue"].get<double>() > 0);
   CHECK(a["mean"].get<double>() > alone["mean"].get<double>());
 }
+
+TEST_CASE("the report has the tail's percentiles and the slowest 1 %'s breakdown, and --histogram draws the distribution") {
+  const auto j = only("default.yaml", "guest_ticks", "--set vms[2].os=linux-uio");
+  const auto& m = metric(j, "hmi_command", "round_trip");
+  CHECK(m["p9999"].get<double>() >= m["p999"].get<double>());
+  CHECK(m["max"].get<double>() >= m["p9999"].get<double>());
+  const auto& slow = m["slowest_1pct"];
+  CHECK(slow["count"].get<double>() >= 0.01 * m["count"].get<double>());
+  // The ticks' exits are all in the slowest samples.
+  CHECK(slow["breakdown"]["exit"].get<double>() > 100 * m["breakdown"]["exit"].get<double>() / 2);
+  const cli::Result r = cli::ivsim("run --histogram --report " + cli::temp_path("hist.json") + " " + kScenarios +
+                                   "default.yaml --set vms[2].os=linux-uio --set noise.service_vm=off");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("slowest 1% (") != std::string::npos);
+  CHECK(r.out.find("########################################") != std::string::npos);  // the fullest bin's bar
+}
