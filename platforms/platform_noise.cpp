@@ -37,8 +37,13 @@ void Platform::create_noise_sources() {
   std::vector<unsigned> llc_cores(topo.llc.size(), 0);
   for (std::size_t i = 0; i < topo.llc.size(); ++i)
     for (unsigned c : topo.llc[i].cores) {
-      if (c < llc_of.size()) llc_of[c] = static_cast<int>(i);
-      ++llc_cores[i];
+      if (c >= llc_of.size()) continue;
+      llc_of[c] = static_cast<int>(i);
+      // A slice per physical core: an SMT sibling of a pCPU counted already adds none.
+      bool sibling = false;
+      for (unsigned d : topo.llc[i].cores)
+        if (d < c && d < topo.distance[c].size() && topo.distance[c][d] == CoreDistance::smt_sibling) sibling = true;
+      if (!sibling) ++llc_cores[i];
     }
   UncoreParams up;
   up.contention = n.contention;
@@ -48,7 +53,8 @@ void Platform::create_noise_sources() {
   up.window_ps = scenario_.run.quantum_ns * 1000;
   // One slice per core the LLC serves, each at the profile's bandwidth.
   const unsigned slices = llc_cores.empty() ? 1 : std::max(1u, *std::max_element(llc_cores.begin(), llc_cores.end()));
-  up.llc_service_ps = timing_.llc_slice_line_ps / slices;
+  up.llc_service_ps = timing_.llc_slice_line_ps;
+  up.llc_slices = slices;
   up.mem_service_ps = timing_.memory_line_ps;
   up.trefi_ps = timing_.dram_trefi_ps;
   up.trfc_ps = timing_.dram_trfc_ps;

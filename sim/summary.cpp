@@ -74,8 +74,8 @@ std::vector<std::string> histogram_lines(const Json& m, const Unit& u) {
   std::vector<std::string> out;
   constexpr double kBar = 40;
   for (const Bin& b : bins) {
-    const auto marks =
-        std::max<std::size_t>(1, static_cast<std::size_t>(kBar * static_cast<double>(b.count) / static_cast<double>(most) + 0.5));
+    const auto marks = std::max<std::size_t>(
+        1, static_cast<std::size_t>(kBar * static_cast<double>(b.count) / static_cast<double>(most) + 0.5));
     out.push_back(fmt::format("{:>9} - {:<9} {:<40} {}", value(static_cast<double>(b.low) / 1000, u),
                               value(static_cast<double>(b.high) / 1000, u), std::string(marks, '#'), b.count));
   }
@@ -121,8 +121,8 @@ std::string summary_table(const Json& r, bool histograms) {
         std::string tail;
         for (const auto& [k, v] : t["breakdown"].items())
           if (const std::string x = value(v.get<double>(), u); x != "0.0") tail += fmt::format(" {} {}", k, x);
-        row.notes.push_back(fmt::format("slowest 1% ({} samples) mean breakdown ({}):{}", t["count"].get<u64>(),
-                                        u.name, tail));
+        row.notes.push_back(
+            fmt::format("slowest 1% ({} samples) mean breakdown ({}):{}", t["count"].get<u64>(), u.name, tail));
       }
       if (histograms && m.contains("histogram"))
         for (std::string& l : histogram_lines(m, u)) row.notes.push_back(std::move(l));

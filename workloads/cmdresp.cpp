@@ -61,6 +61,8 @@ void cmdresp_hmi(Guest& g, const WorkloadContext& ctx) {
   std::vector<u64> cmd((x.command_bytes + 7) / 8 + 1, 0), resp((x.response_bytes + 7) / 8 + 1, 0);
   if (x.mode == NotifyMode::doorbell) g.wait_until(x.base + kReady, 8, Cmp::eq, 1);
   u64 misses = 0;
+  std::vector<Breakdown> missed;  // each miss's breakdown, to name its cause at the end
+  constexpr std::size_t kMaxMissesKept = std::size_t{1} << 20;
   for (u64 seq = 1; seq <= x.warmup + x.commands; ++seq) {
     g.compute(think);  // the operator's input, the screen's update
     const Timestamp start = g.timestamp();
@@ -74,10 +76,31 @@ void cmdresp_hmi(Guest& g, const WorkloadContext& ctx) {
     if (resp[0] != seq) ctx.metrics->count("protocol_errors");
     if (seq <= x.warmup) continue;
     response_time.record(start, end);
-    if (ps_to_ns(end.time_ps - start.time_ps) > deadline_ns) ++misses;
+    if (ps_to_ns(end.time_ps - start.time_ps) > deadline_ns) {
+      ++misses;
+      if (missed.size() < kMaxMissesKept) missed.push_back(end.cumulative - start.cumulative);
+    }
   }
   ctx.metrics->count("commands", x.commands);
   ctx.metrics->count("deadline_misses", misses);
+  // Each miss's cause: the component of its breakdown furthest above that
+  // component's mean over all responses (what this one had that a typical
+  // one did not).
+  const u64 n = response_time.histogram.count();
+  for (const Breakdown& b : missed) {
+    std::size_t cause = 0;
+    double most = -1e300;
+    for (std::size_t c = 0; c < kComponentCount; ++c) {
+      const double excess = static_cast<double>(b.ps[c]) -
+                            static_cast<double>(response_time.breakdown_sum.ps[c]) / static_cast<double>(n);
+      if (excess > most) {
+        most = excess;
+        cause = c;
+      }
+    }
+    ctx.metrics->count(std::string("deadline_misses.") + component_name(static_cast<Component>(cause)));
+  }
+  if (misses > missed.size()) ctx.metrics->count("deadline_misses.unattributed", misses - missed.size());
 }
 
 void cmdresp_rt(Guest& g, const WorkloadContext& ctx) {

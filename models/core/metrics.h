@@ -27,7 +27,9 @@ struct LatencyMetric {
   TailBreakdown by_value;   // the breakdowns by the interval's length: what made the slow ones slow
   TimePs last_end_ps = 0;   // when the latest interval ended: the workload's last sign of progress
 
-  void record(const Timestamp& start, const Timestamp& end) { record(start.time_ps, end.time_ps, end.cumulative - start.cumulative); }
+  void record(const Timestamp& start, const Timestamp& end) {
+    record(start.time_ps, end.time_ps, end.cumulative - start.cumulative);
+  }
   // An interval whose ends are on different vCPUs (a one-way latency): its
   // breakdown is given, and must add up to end_ps - start_ps.
   void record(TimePs start_ps, TimePs end_ps, const Breakdown& parts) {

@@ -101,7 +101,7 @@ void Vcpu::run_ticks() {
         }
         charge(Component::irq, timing_.isr_entry_ps);
         touch_lines(c.footprint_hpa, 0, c.footprint_lines, 0);
-        charge(Component::compute, c.handler_ps);
+        charge(Component::irq, c.handler_ps);  // the kernel's interrupt work
         if (!cfg_.lapic_passthrough) {
           count_local_exit(ExitReason::msr_write);
           charge(Component::exit, timing_.vm_exit_entry_ps);
@@ -121,7 +121,7 @@ void Vcpu::run_ticks() {
         charge(Component::irq, timing_.isr_entry_ps);
         touch_lines(c.footprint_hpa, t.next_line, c.footprint_lines, c.working_set_lines);
         t.next_line = c.working_set_lines ? (t.next_line + c.footprint_lines) % c.working_set_lines : 0;
-        charge(Component::compute, c.handler_ps);
+        charge(Component::irq, c.handler_ps);  // the kernel's interrupt work
         break;
     }
     if (trace::Sink* s = trace::sink()) s->isr(trace_cpu(), 0xEC, start, now_ps());

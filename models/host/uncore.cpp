@@ -17,6 +17,7 @@ Uncore::Uncore(const UncoreParams& p, const std::vector<int>& llc_of) : p_(p), l
   for (int i = 0; i < llcs; ++i) {
     Queue q;
     q.service_ps = p_.llc_service_ps;
+    q.servers = std::max(1u, p_.llc_slices);
     q.now.assign(cores, 0);
     q.prev.assign(cores, 0);
     q.rng = NoiseRng(p_.seed, "contention.llc", static_cast<u64>(i));
@@ -49,8 +50,9 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   for (std::size_t c = 0; c < q.prev.size(); ++c)
     if (c != core) others += q.prev[c];
   if (others == 0) return 0;
+  // The others' requests spread over the servers; this one finds its own busy.
   const double rho = std::min(kMaxUtilisation, static_cast<double>(others) * static_cast<double>(q.service_ps) /
-                                                   static_cast<double>(p_.window_ps));
+                                                   (static_cast<double>(p_.window_ps) * q.servers));
   // n requests ahead, P(n >= k) = rho^k: the first draw decides whether any is.
   unsigned n = 0;
   while (n < 64 && q.rng.uniform() < rho) ++n;

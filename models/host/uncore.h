@@ -4,7 +4,8 @@
 // with their open rows and the periodic refresh that takes a rank away.
 //
 // Contention. Each queue serves one 64-byte request per service time (the
-// resource's bandwidth, from the profile). A request arriving finds the
+// resource's bandwidth, from the profile); an LLC is one such server per
+// slice, its lines spread evenly over them by the slice hash. A request arriving finds the
 // requests of the other cores that share it: their rate is measured over the
 // latest window (one TLM quantum) every core has recorded, so the estimate is
 // causal and independent of the order in which the kernel runs the cores.
@@ -39,7 +40,8 @@ struct UncoreParams {
   bool row_buffer = false;
   u64 seed = 1;
   TimePs window_ps = 1'000'000;  // the utilisation estimate's window (the run's quantum)
-  TimePs llc_service_ps = 0;     // a 64-byte request's occupancy of one LLC
+  TimePs llc_service_ps = 0;     // a 64-byte request's occupancy of one LLC slice
+  unsigned llc_slices = 1;       // slices per LLC: a request occupies the one its line maps to
   TimePs mem_service_ps = 0;     // of the memory controller
   TimePs trefi_ps = 0;
   TimePs trfc_ps = 0;
@@ -79,6 +81,7 @@ class Uncore {
   // One shared resource: requests per core in the current and the previous window.
   struct Queue {
     TimePs service_ps = 0;
+    unsigned servers = 1;   // identical servers the requests spread over (LLC slices)
     u64 window = 0;         // index of the current window
     std::vector<u64> now;   // by core, in the current window
     std::vector<u64> prev;  // by core, in the window before it

@@ -131,7 +131,8 @@ TEST_CASE("contention: two streaming neighbours make each other's misses wait in
   CHECK(a["mean"].get<double>() > alone["mean"].get<double>());
 }
 
-TEST_CASE("the report has the tail's percentiles and the slowest 1 %'s breakdown, and --histogram draws the distribution") {
+TEST_CASE(
+    "the report has the tail's percentiles and the slowest 1 %'s breakdown, and --histogram draws the distribution") {
   const auto j = only("default.yaml", "guest_ticks", "--set vms[2].os=linux-uio");
   const auto& m = metric(j, "hmi_command", "round_trip");
   CHECK(m["p9999"].get<double>() >= m["p999"].get<double>());
