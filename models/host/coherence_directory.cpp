@@ -1,6 +1,7 @@
 #include "models/host/coherence_directory.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,12 @@ namespace {
 
 constexpr CoreMask bit(unsigned core) { return CoreMask{1} << core; }
 constexpr u32 llc_bit(unsigned index) { return u32{1} << index; }
+
+std::string fmt_hex(u64 v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
 
 // Calls f(core) for every core in the mask, lowest first (deterministic).
 template <class F>
@@ -76,9 +83,11 @@ CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopo
     if (!t.llc.empty() && llc_of[core] < 0)
       throw std::invalid_argument("pCPU " + std::to_string(core) + " has no last-level cache while others have one");
     const TimingParams& tp = timing.by_pcpu[core];
-    cores_[core].reset(new CoreCaches{SetAssocCache(t.l1d[core].size_bytes, t.l1d[core].ways),
-                                      static_cast<unsigned>(l2_of[core]), llc_of[core], tp.l1_hit_ps, tp.l2_hit_ps,
-                                      tp.llc_hit_ps, tp.dram_ps});
+    const unsigned l2 = static_cast<unsigned>(l2_of[core]);
+    const WayMask llc_all = llc_of[core] >= 0 ? llcs_[static_cast<unsigned>(llc_of[core])].cache.all_ways() : 0;
+    cores_[core].reset(new CoreCaches{SetAssocCache(t.l1d[core].size_bytes, t.l1d[core].ways), l2, llc_of[core],
+                                      tp.l1_hit_ps, tp.l2_hit_ps, tp.llc_hit_ps, tp.dram_ps, l2s_[l2].cache.all_ways(),
+                                      llc_all});
   }
 }
 
@@ -92,6 +101,20 @@ CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) {
 
 const CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) const {
   return const_cast<CoherenceDirectory*>(this)->caches(core);
+}
+
+void CoherenceDirectory::set_fill_ways(unsigned core, WayMask l2, WayMask llc) {
+  CoreCaches& cc = caches(core);
+  auto check = [&](WayMask m, const SetAssocCache& c, const char* what) {
+    if (m == 0 || (m & ~c.all_ways()) != 0 || (c.ways() > SetAssocCache::kMaxMaskedWays && m != c.all_ways()))
+      throw std::invalid_argument(std::string("pCPU ") + std::to_string(core) + ": fill ways 0x" + fmt_hex(m) +
+                                  " are not a non-empty subset of its " + what + "'s " + std::to_string(c.ways()) +
+                                  " ways");
+  };
+  check(l2, l2s_[cc.l2].cache, "L2");
+  if (cc.llc >= 0) check(llc, llcs_[static_cast<unsigned>(cc.llc)].cache, "LLC");
+  cc.l2_fill = l2;
+  if (cc.llc >= 0) cc.llc_fill = llc;
 }
 
 LinePage* CoherenceDirectory::page(Hpa hpa) {
@@ -212,9 +235,9 @@ void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
     if (l.llc & llc_bit(d))
       llcs_[d].cache.touch(l.line);
     else
-      fill_llc(l, d);
+      fill_llc(l, d, cc.llc_fill);
   }
-  fill_l2(l, cc.l2);
+  fill_l2(l, cc.l2, cc.l2_fill, cc.llc_fill);
   fill_l1(l, core, cc);
 }
 
@@ -239,21 +262,23 @@ void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
   }
 }
 
-void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
+void CoherenceDirectory::fill_l2(LineState& l, unsigned index, WayMask ways, WayMask llc_ways) {
   L2& l2 = l2s_[index];
   // LRU, sparing lines an L1D it serves still holds: they are in use, the L2
   // just does not see their hits. Evicting one would take it out of the L1D too.
-  const u64 v = l2.cache.insert(l.line, [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; });
+  const u64 v = l2.cache.insert(
+      l.line, [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; }, ways);
   l.in_l2 |= l2.cores;
-  if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true);
+  if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true, llc_ways);
 }
 
-void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
+void CoherenceDirectory::fill_llc(LineState& l, unsigned index, WayMask ways) {
   Llc& llc = llcs_[index];
   // Plain LRU over the requests that reach the LLC: a line the cores keep
   // hitting in their own caches ages here and, in an inclusive LLC, its
   // eviction invalidates it in those cores too (an inclusion victim).
-  const u64 v = llc.cache.insert(l.line);
+  const u64 v = llc.cache.insert(
+      l.line, [](u64) { return false; }, ways);
   l.llc |= llc_bit(index);
   if (v == SetAssocCache::kNoLine) return;
   LineState& w = state_of(v);
@@ -272,7 +297,7 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   }
 }
 
-void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
+void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim, WayMask llc_ways) {
   L2& l2 = l2s_[index];
   for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { caches(k).l1d.erase(l.line); });
   l2.cache.erase(l.line);  // an L2 victim has already left it
@@ -288,11 +313,12 @@ void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   const unsigned d = static_cast<unsigned>(l2.llc);
   Llc& llc = llcs_[d];
   if (llc.inclusive) return;
-  // A non-inclusive LLC is filled with the L2's victims, clean or dirty.
+  // A non-inclusive LLC is filled with the L2's victims, clean or dirty, in
+  // the ways of the core whose fill evicted them.
   if (l.llc & llc_bit(d))
     llc.cache.touch(l.line);
   else
-    fill_llc(l, d);
+    fill_llc(l, d, llc_ways & llc.cache.all_ways());
 }
 
 void CoherenceDirectory::drop_l2s_of(LineState& l, CoreMask cores, bool victim) {
