@@ -115,6 +115,8 @@ void CoherenceDirectory::set_fill_ways(unsigned core, WayMask l2, WayMask llc) {
   if (cc.llc >= 0) check(llc, llcs_[static_cast<unsigned>(cc.llc)].cache, "LLC");
   cc.l2_fill = l2;
   if (cc.llc >= 0) cc.llc_fill = llc;
+  restricted_ = restricted_ || l2 != l2s_[cc.l2].cache.all_ways() ||
+                (cc.llc >= 0 && llc != llcs_[static_cast<unsigned>(cc.llc)].cache.all_ways());
 }
 
 LinePage* CoherenceDirectory::page(Hpa hpa) {
@@ -227,6 +229,7 @@ AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core) {
 }
 
 void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
+  filler_ = &cc;
   // An inclusive LLC holds whatever its cores hold, and sees every request
   // that misses the L2 (a transfer from another core too); a non-inclusive
   // one is filled by the L2's victims instead (drop_l2).
@@ -235,9 +238,9 @@ void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
     if (l.llc & llc_bit(d))
       llcs_[d].cache.touch(l.line);
     else
-      fill_llc(l, d, cc.llc_fill);
+      fill_llc(l, d);
   }
-  fill_l2(l, cc.l2, cc.l2_fill, cc.llc_fill);
+  fill_l2(l, cc.l2);
   fill_l1(l, core, cc);
 }
 
@@ -262,23 +265,24 @@ void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
   }
 }
 
-void CoherenceDirectory::fill_l2(LineState& l, unsigned index, WayMask ways, WayMask llc_ways) {
+void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
   L2& l2 = l2s_[index];
   // LRU, sparing lines an L1D it serves still holds: they are in use, the L2
   // just does not see their hits. Evicting one would take it out of the L1D too.
-  const u64 v = l2.cache.insert(
-      l.line, [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; }, ways);
+  auto in_use = [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; };
+  const u64 v = restricted_ ? l2.cache.insert(l.line, in_use, filler_->l2_fill) : l2.cache.insert(l.line, in_use);
   l.in_l2 |= l2.cores;
-  if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true, llc_ways);
+  if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true);
 }
 
-void CoherenceDirectory::fill_llc(LineState& l, unsigned index, WayMask ways) {
+void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
   Llc& llc = llcs_[index];
   // Plain LRU over the requests that reach the LLC: a line the cores keep
   // hitting in their own caches ages here and, in an inclusive LLC, its
   // eviction invalidates it in those cores too (an inclusion victim).
-  const u64 v = llc.cache.insert(
-      l.line, [](u64) { return false; }, ways);
+  const u64 v = restricted_ ? llc.cache.insert(
+                                  l.line, [](u64) { return false; }, filler_->llc_fill)
+                            : llc.cache.insert(l.line);
   l.llc |= llc_bit(index);
   if (v == SetAssocCache::kNoLine) return;
   LineState& w = state_of(v);
@@ -297,7 +301,7 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   }
 }
 
-void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim, WayMask llc_ways) {
+void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   L2& l2 = l2s_[index];
   for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { caches(k).l1d.erase(l.line); });
   l2.cache.erase(l.line);  // an L2 victim has already left it
@@ -318,7 +322,7 @@ void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim, WayM
   if (l.llc & llc_bit(d))
     llc.cache.touch(l.line);
   else
-    fill_llc(l, d, llc_ways & llc.cache.all_ways());
+    fill_llc(l, d);
 }
 
 void CoherenceDirectory::drop_l2s_of(LineState& l, CoreMask cores, bool victim) {

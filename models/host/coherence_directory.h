@@ -178,16 +178,16 @@ class CoherenceDirectory {
   // Makes the core's L2 and L1D (and an inclusive LLC) hold the line.
   void allocate(LineState& l, unsigned core, CoreCaches& cc);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
-  // `ways`: the filling core's (cache allocation); for fill_l2, `llc_ways`
-  // takes its victim into a non-inclusive LLC.
-  void fill_l2(LineState& l, unsigned index, WayMask ways, WayMask llc_ways);
-  void fill_llc(LineState& l, unsigned index, WayMask ways);
+  // Fills into the ways of filler_, the core allocate() fills for (cache
+  // allocation), once any core's ways are restricted.
+  void fill_l2(LineState& l, unsigned index);
+  void fill_llc(LineState& l, unsigned index);
   // Removes the line from one core's L1D, leaving its L2.
   void drop_l1(LineState& l, unsigned core);
   // Removes the line from an L2 and the L1Ds of the cores it serves
   // (eviction or invalidation); `victim`: an eviction, which writes it into
-  // a non-inclusive LLC, in `llc_ways` (the evicting core's).
-  void drop_l2(LineState& l, unsigned index, bool victim, WayMask llc_ways = ~WayMask{0});
+  // a non-inclusive LLC (in the ways of the core whose fill evicted it).
+  void drop_l2(LineState& l, unsigned index, bool victim);
   // drop_l2 for every L2 holding the line for a core in `cores`.
   void drop_l2s_of(LineState& l, CoreMask cores, bool victim);
 
@@ -196,6 +196,11 @@ class CoherenceDirectory {
   std::vector<std::unique_ptr<CoreCaches>> cores_;  // by pCPU id; null for ids the board lacks
   std::vector<L2> l2s_;
   std::vector<Llc> llcs_;
+
+  // Cache allocation: some core's fill ways are not every way (until then
+  // fills take the unrestricted path), and the core allocate() fills for.
+  bool restricted_ = false;
+  const CoreCaches* filler_ = nullptr;
 
   PageRadix<LinePage> pages_;
   std::vector<std::unique_ptr<LinePage>> owned_;

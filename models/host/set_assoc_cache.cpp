@@ -22,6 +22,7 @@ void SetAssocCache::track_ways() {
   // distinct placement is one the hardware could have made.
   way_.resize(tags_.size());
   for (std::size_t i = 0; i < way_.size(); ++i) way_[i] = static_cast<u8>(i % ways_);
+  tracked_ = true;
 }
 
 bool SetAssocCache::touch(u64 line) {
@@ -38,7 +39,7 @@ bool SetAssocCache::erase(u64 line) {
   if (i == ways_) return false;
   std::memmove(set + i, set + i + 1, (ways_ - 1 - i) * sizeof(u64));
   set[ways_ - 1] = kNoLine;
-  if (!way_.empty()) {
+  if (tracked_) {
     // Its way is free again, at the end with the other free ways.
     u8* w = ways_of(set);
     const u8 wi = w[i];

@@ -54,7 +54,7 @@ class SetAssocCache {
   // that never sees one keeps none and its fills cost what they did; a
   // restricted fill turns it on.
   void track_ways();
-  bool tracks_ways() const { return !way_.empty(); }
+  bool tracks_ways() const { return tracked_; }
 
   bool contains(u64 line) const { return find(set_of(line), line) < ways_; }
   // The way holding the line; kNoWay when absent or when ways are not tracked.
@@ -140,7 +140,7 @@ class SetAssocCache {
   // caller writes its line.
   void move_to_front(u64* set, unsigned i) {
     std::memmove(set + 1, set, i * sizeof(u64));
-    if (way_.empty()) return;
+    if (__builtin_expect(!tracked_, 1)) return;
     u8* w = ways_of(set);
     const u8 wi = w[i];
     std::memmove(w + 1, w, i);
@@ -156,6 +156,7 @@ class SetAssocCache {
   std::vector<u64> tags_;
   // The way of each entry of tags_, once tracked (track_ways); empty before.
   std::vector<u8> way_;
+  bool tracked_ = false;
 };
 
 }  // namespace ivsim
