@@ -17,11 +17,12 @@
 // evicts the least recently used line among the mask's ways (the second
 // chance offered among those only). Lookups and hits see every way. Each
 // entry's way is kept beside the recency order once a restricted fill needs
-// it (track_ways), so unrestricted caches pay nothing for it.
+// it (track_ways), so an unrestricted cache pays only a test per move.
 //
 // The set index is the line number modulo the number of sets: the hashed
 // slice selection of Intel's LLCs is not modelled. Plain C++, no allocation
-// after construction, deterministic.
+// after construction but the way table (once, when ways are first tracked),
+// deterministic.
 #pragma once
 
 #include <cstring>
