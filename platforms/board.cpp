@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 
 #include <yaml-cpp/yaml.h>
 
@@ -63,6 +64,7 @@ Board load_board(const std::string& name, const SourceLocation& where) {
       if (p["core_type"]) c.core_type = p["core_type"].as<std::string>();
       b.pcpus.push_back(c);
     }
+    std::map<unsigned, unsigned> per_level;  // caches seen so far by level: the default id
     for (const auto& n_cache : n["caches"]) {
       CacheInfo c;
       c.level = n_cache["level"].as<unsigned>();
@@ -72,6 +74,19 @@ Board load_board(const std::string& name, const SourceLocation& where) {
       c.line_bytes = n_cache["line_bytes"].as<unsigned>();
       c.inclusive = n_cache["inclusive"] && n_cache["inclusive"].as<unsigned>() != 0;
       c.pcpus = n_cache["pcpus"].as<std::vector<unsigned>>();
+      c.id = n_cache["id"] ? n_cache["id"].as<unsigned>() : per_level[c.level];
+      ++per_level[c.level];
+      if (const YAML::Node cat = n_cache["cat"]) {
+        // As the board file's <capability id="CAT">: CPUID leaf 0x10's figures.
+        c.cat.capacity_mask_length = cat["capacity_mask_length"].as<unsigned>();
+        c.cat.clos_number = cat["clos_number"].as<unsigned>();
+        c.cat.cdp = cat["cdp"] && cat["cdp"].as<bool>();
+        if (c.level < 2 || c.cat.capacity_mask_length < 1 || c.cat.capacity_mask_length > 32 || c.cat.clos_number < 1 ||
+            c.cat.clos_number > 128)
+          throw ConfigError(SourceLocation{path, cat.Mark().line + 1, cat.Mark().column + 1}, "caches.cat",
+                            "cache allocation needs a level-2 or level-3 cache, capacity_mask_length 1-32 and "
+                            "clos_number 1-128");
+      }
       b.caches.push_back(c);
     }
     return b;

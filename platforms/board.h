@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/core/types.h"
+#include "models/host/cache_topology.h"
 
 namespace ivsim {
 
@@ -31,6 +32,12 @@ struct CacheInfo {
   unsigned line_bytes = 64;
   bool inclusive = false;       // <cache_inclusiveness>: inclusive of the lower levels
   std::vector<unsigned> pcpus;  // pCPU ids sharing it
+  // The board file's cache id (the id attribute: the sharing threads' APIC
+  // ID >> the bits they differ in), which ACRN's CACHE_ID names; for a board
+  // file or YAML board that gives none, its position among the caches of its
+  // level (0, 1, ...).
+  unsigned id = 0;
+  CatCapability cat;  // L2/L3 cache allocation (<capability id="CAT">, <capability id="CDP"/>)
 };
 
 struct Board {

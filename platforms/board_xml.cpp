@@ -166,6 +166,8 @@ class BoardReader {
   // keys everything by pCPU id, so map through the threads' apic_id.
   void read_caches(pugi::xml_node caches, Board& b) const {
     const auto list = xml_children(caches, "cache");
+    std::map<unsigned, unsigned> per_level;  // caches seen so far by level: the id of one without
+
     for (std::size_t i = 0; i < list.size(); ++i) {
       const pugi::xml_node n = list[i];
       const std::string p = indexed("caches", "cache", i);
@@ -173,6 +175,9 @@ class BoardReader {
       c.type = static_cast<unsigned>(attribute_number(n, p, "type", 3));
       if (c.type == 2) continue;  // instruction caches: guests' data accesses never use them
       c.level = static_cast<unsigned>(attribute_number(n, p, "level", 4));
+      c.id =
+          n.attribute("id") ? static_cast<unsigned>(attribute_number(n, p, "id", 0xFFFFFFFFULL)) : per_level[c.level];
+      ++per_level[c.level];
       c.size_bytes = number(required(n, p, "cache_size"), child_path(p, "cache_size"), 1ULL << 40);
       c.ways = static_cast<unsigned>(number(required(n, p, "ways"), child_path(p, "ways"), 65535));
       c.line_bytes = static_cast<unsigned>(number(required(n, p, "line_size"), child_path(p, "line_size"), 65535));
@@ -186,7 +191,30 @@ class BoardReader {
         if (it == apic_to_cpu_.end()) fail_value(procs[k], pp, "no thread in processors has apic_id " + hex(apic));
         c.pcpus.push_back(it->second);
       }
+      read_cat(n, p, c);
       b.caches.push_back(c);
+    }
+  }
+
+  // Cache allocation as the board inspector writes it from CPUID leaf 0x10
+  // (board_inspector/extractors/20-cache.py): <capability id="CAT"> with
+  // capacity_mask_length and clos_number, and <capability id="CDP"/> beside
+  // it, or inside it when the L3's CAT was inferred or given by hand.
+  void read_cat(pugi::xml_node n, const std::string& p, CacheInfo& c) const {
+    const auto caps = xml_children(n, "capability");
+    for (std::size_t k = 0; k < caps.size(); ++k) {
+      const std::string cp = indexed(p, "capability", k);
+      const std::string id = caps[k].attribute("id").value();
+      if (id == "CDP") c.cat.cdp = true;
+      if (id != "CAT") continue;
+      c.cat.capacity_mask_length = static_cast<unsigned>(
+          number(required(caps[k], cp, "capacity_mask_length"), child_path(cp, "capacity_mask_length"), 32));
+      c.cat.clos_number =
+          static_cast<unsigned>(number(required(caps[k], cp, "clos_number"), child_path(cp, "clos_number"), 128));
+      if (c.cat.capacity_mask_length == 0 || c.cat.clos_number == 0)
+        fail(caps[k], cp, "a CAT capability needs capacity_mask_length and clos_number of at least 1");
+      for (const pugi::xml_node inner : xml_children(caps[k], "capability"))
+        if (std::strcmp(inner.attribute("id").value(), "CDP") == 0) c.cat.cdp = true;
     }
   }
 

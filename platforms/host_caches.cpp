@@ -71,9 +71,9 @@ CacheTopology cache_topology(const Board& b) {
       // L1D per pCPU and prices a sibling hand-off as c2c_smt.
       for (unsigned p : c.pcpus) t.l1d[p] = g;
     } else if (c.level == 2) {
-      t.l2.push_back(SharedCacheConfig{g, c.inclusive, c.pcpus});
+      t.l2.push_back(SharedCacheConfig{g, c.inclusive, c.pcpus, c.id, c.cat});
     } else if (c.level == last_level) {
-      t.llc.push_back(SharedCacheConfig{g, c.inclusive, c.pcpus});
+      t.llc.push_back(SharedCacheConfig{g, c.inclusive, c.pcpus, c.id, c.cat});
     }
   }
   for (const auto& p : b.pcpus) {

@@ -8,6 +8,7 @@
 
 #include "models/hv/ivshmem_device.h"
 #include "platforms/bar_allocator.h"
+#include "platforms/cache_allocation.h"
 #include "platforms/config_error.h"
 #include "platforms/region_ref.h"
 
@@ -363,9 +364,15 @@ void Platform::create_vcpus() {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
       // vlapic_create: a vCPU's LAPIC ID is its pCPU's.
       const u32 apic_id = board_.find_pcpu(cfg.pcpus[i])->apic_id;
-      const VcpuConfig vc{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough, apic_id, vm.ram_gpa, vm.ram_low_size};
+      VcpuConfig vc{vm.id, i, cfg.pcpus[i], cfg.lapic_passthrough, apic_id, vm.ram_gpa, vm.ram_low_size};
+      const FillWays ways = vcpu_fill_ways(scenario_, board_, cfg.name, i);
+      vc.l2_fill_ways = ways.l2;
+      vc.llc_fill_ways = ways.llc;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
+      // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the
+      // running vCPU's at each switch-in.
+      if (ways.l2 || ways.llc) v->load_clos();
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);

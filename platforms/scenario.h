@@ -128,6 +128,35 @@ struct NoiseConfig {
   bool any() const { return guest_ticks || hv_ticks || service_vm || dram_refresh || row_buffer || contention; }
 };
 
+// ACRN's RDT switches (hv/FEATURES/RDT): cache allocation on (RDT_ENABLED),
+// Code and Data Prioritization (CDP_ENABLED), virtual CAT (VCAT_ENABLED).
+struct RdtConfig {
+  bool enabled = false;
+  bool cdp = false;
+  bool vcat = false;
+};
+
+// ACRN's CacheType: the policy's mask covers both, or with CDP code or data.
+enum class CachePolicyType { unified, code, data };
+const char* to_string(CachePolicyType t);  // "Unified", "Code", "Data"
+
+// One POLICY of a CACHE_ALLOCATION: the capacity bitmask a vCPU's class of
+// service gets in that cache.
+struct CachePolicy {
+  std::string vm;  // VM name
+  unsigned vcpu = 0;
+  CachePolicyType type = CachePolicyType::unified;
+  u64 clos_mask = 0;
+};
+
+// One CACHE_ALLOCATION (hv/CACHE_REGION): a cache of the board, by level and
+// the board file's cache id, and its policies.
+struct CacheAllocation {
+  unsigned cache_id = 0;
+  unsigned cache_level = 0;
+  std::vector<CachePolicy> policies;
+};
+
 struct RunConfig {
   u64 seed = 1;
   u64 quantum_ns = 1000;   // tlm global quantum
@@ -144,6 +173,8 @@ struct Scenario {
   std::map<std::string, std::string> timing_overrides;  // profile field -> value
   unsigned max_vm_num = 16;                             // CONFIG_MAX_VM_NUM
   std::string scheduler = "SCHED_NOOP";
+  RdtConfig rdt;
+  std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;
   std::vector<RegionConfig> regions;
   std::vector<WorkloadConfig> workloads;

@@ -99,8 +99,83 @@ class Converter {
     if (const pugi::xml_node features = hv.child("FEATURES")) {
       mark(features);
       optional_value(h, "scheduler", features, "SCHEDULER", "hypervisor.scheduler", "hv/FEATURES/SCHEDULER");
+      read_rdt(features, h);
     }
+    read_cache_region(hv, h);
     top.set("hypervisor", std::move(h));
+  }
+
+  // A y/n element (ACRN's Boolean type) as a YAML boolean.
+  void optional_flag(Node& map, const char* key, pugi::xml_node parent, const char* element, const std::string& field,
+                     const std::string& element_path) {
+    show(field, element_path);
+    const pugi::xml_node e = parent.child(element);
+    if (!e) return;
+    const std::string t = xml_text(e);
+    if (t.empty()) return mark(e);
+    if (t != "y" && t != "n") fail_value(e, element_path, "expected y or n, got " + quote(t));
+    Node b = value(e);
+    b.text = t == "y" ? "true" : "false";
+    map.set(key, std::move(b));
+  }
+
+  // hv/FEATURES/RDT (types.xsd RDTType): RDT_ENABLED, CDP_ENABLED, VCAT_ENABLED.
+  void read_rdt(pugi::xml_node features, Node& h) {
+    const std::string x = "hv/FEATURES/RDT";
+    show("hypervisor.rdt", x);
+    const pugi::xml_node rdt = features.child("RDT");
+    if (!rdt) return;
+    mark(rdt);
+    check_children(rdt, x, {"RDT_ENABLED", "CDP_ENABLED", "VCAT_ENABLED"});
+    Node r = Node::mapping(doc_.at(rdt));
+    optional_flag(r, "enabled", rdt, "RDT_ENABLED", "hypervisor.rdt.enabled", x + "/RDT_ENABLED");
+    optional_flag(r, "cdp", rdt, "CDP_ENABLED", "hypervisor.rdt.cdp", x + "/CDP_ENABLED");
+    optional_flag(r, "vcat", rdt, "VCAT_ENABLED", "hypervisor.rdt.vcat", x + "/VCAT_ENABLED");
+    h.set("rdt", std::move(r));
+  }
+
+  // hv/CACHE_REGION (types.xsd CacheRegionType): CACHE_ALLOCATION elements,
+  // each CACHE_ID, CACHE_LEVEL and POLICY elements of VM, VCPU, TYPE,
+  // CLOS_MASK.
+  void read_cache_region(pugi::xml_node hv, Node& h) {
+    const std::string x = "hv/CACHE_REGION";
+    show("hypervisor.cache_allocation", x);
+    const pugi::xml_node region = hv.child("CACHE_REGION");
+    if (!region) return;
+    mark(region);
+    check_children(region, x, {"CACHE_ALLOCATION"});
+    const auto allocations = xml_children(region, "CACHE_ALLOCATION");
+    if (allocations.empty()) return;
+    Node list = Node::list(doc_.at(region));
+    for (std::size_t k = 0; k < allocations.size(); ++k) {
+      const pugi::xml_node a = allocations[k];
+      mark(a);
+      const std::string f = path_at("hypervisor.cache_allocation", k), ax = indexed(x, "CACHE_ALLOCATION", k);
+      show(f, ax);
+      check_children(a, ax, {"CACHE_ID", "CACHE_LEVEL", "POLICY"});
+      Node n = Node::mapping(doc_.at(a));
+      optional_value(n, "cache_id", a, "CACHE_ID", f + ".cache_id", ax + "/CACHE_ID");
+      optional_value(n, "cache_level", a, "CACHE_LEVEL", f + ".cache_level", ax + "/CACHE_LEVEL");
+      show(f + ".policies", ax + "/POLICY");
+      Node policies = Node::list(doc_.at(a));
+      const auto list_of = xml_children(a, "POLICY");
+      for (std::size_t j = 0; j < list_of.size(); ++j) {
+        const pugi::xml_node p = list_of[j];
+        mark(p);
+        const std::string pf = path_at(f + ".policies", j), px = indexed(ax, "POLICY", j);
+        show(pf, px);
+        check_children(p, px, {"VM", "VCPU", "TYPE", "CLOS_MASK"});
+        Node m = Node::mapping(doc_.at(p));
+        optional_value(m, "vm", p, "VM", pf + ".vm", px + "/VM");
+        optional_value(m, "vcpu", p, "VCPU", pf + ".vcpu", px + "/VCPU");
+        optional_value(m, "type", p, "TYPE", pf + ".type", px + "/TYPE");
+        optional_value(m, "clos_mask", p, "CLOS_MASK", pf + ".clos_mask", px + "/CLOS_MASK");
+        policies.items.push_back(std::move(m));
+      }
+      if (!list_of.empty()) n.set("policies", std::move(policies));
+      list.items.push_back(std::move(n));
+    }
+    h.set("cache_allocation", std::move(list));
   }
 
   void read_vms(pugi::xml_node root, Node& top) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "platforms/board.h"
+#include "platforms/cache_allocation.h"
 #include "platforms/input_file.h"
 #include "platforms/timing_profile.h"
 #include "platforms/xml_document.h"
@@ -32,12 +33,15 @@ bool is_word(const std::string& s, std::size_t max_len) {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
                                            "vms",  "ivshmem",     "run",   "workloads", "noise"};
-const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler"};
+const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler", "rdt", "cache_allocation"};
+const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
+const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
+const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
+const std::vector<std::string> kCachePolicyTypes = {"Unified", "Code", "Data"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
-const std::vector<std::string> kVmKeys = {"id",           "name",         "load_order",        "vm_type",
-                                          "cpu_affinity", "memory_mib",   "lapic_passthrough", "priority",
-                                          "bvt_weight",   "guest_paging", "guest_page_size",   "ept_max_page",
-                                          "os"};
+const std::vector<std::string> kVmKeys = {
+    "id",       "name",       "load_order",   "vm_type",         "cpu_affinity", "memory_mib", "lapic_passthrough",
+    "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us", "watchdog_ms"};
@@ -88,6 +92,8 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     read_hypervisor(section(root, "", "hypervisor", Node::Kind::mapping));
     read_timing(section(root, "", "timing", Node::Kind::mapping));
     read_vms(required(root, "", "vms"));
+    check_cache_allocation(
+        s_, board_, [this](const std::string& path, const std::string& msg) { fail(s_.where(path), path, msg); });
     read_regions(section(root, "", "ivshmem", Node::Kind::list));
     read_scenario_workloads(tree_, warnings_, s_, section(root, "", "workloads", Node::Kind::list));
     read_run(section(root, "", "run", Node::Kind::mapping));
@@ -128,6 +134,58 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.scheduler = read_choice(*n, "hypervisor.scheduler", kSchedulers);
     else
       note_default(h, "hypervisor.scheduler");
+    read_rdt(h);
+  }
+
+  // ACRN's hv/FEATURES/RDT and hv/CACHE_REGION; checked against the board
+  // and the VMs once they are read (check_cache_allocation).
+  void read_rdt(const Node* h) {
+    const Node* r = h ? section(*h, "hypervisor", "rdt", Node::Kind::mapping) : nullptr;
+    if (r) {
+      check_keys(*r, "hypervisor.rdt", kRdtKeys);
+      if (const Node* n = optional(*r, "enabled")) s_.rdt.enabled = read_bool(*n, "hypervisor.rdt.enabled");
+      if (const Node* n = optional(*r, "cdp")) s_.rdt.cdp = read_bool(*n, "hypervisor.rdt.cdp");
+      if (const Node* n = optional(*r, "vcat")) s_.rdt.vcat = read_bool(*n, "hypervisor.rdt.vcat");
+    }
+    for (const char* f : {"hypervisor.rdt.enabled", "hypervisor.rdt.cdp", "hypervisor.rdt.vcat"})
+      if (!s_.locations.count(f)) note_default(r ? r : h, f);
+    const Node* list = h ? section(*h, "hypervisor", "cache_allocation", Node::Kind::list) : nullptr;
+    if (!list) return;
+    const std::string lp = "hypervisor.cache_allocation";
+    note(lp, list->loc);
+    for (std::size_t i = 0; i < list->items.size(); ++i) {
+      const Node& n = list->items[i];
+      const std::string p = path_at(lp, i);
+      expect(n, p, Node::Kind::mapping);
+      check_keys(n, p, kCacheAllocationKeys);
+      CacheAllocation a;
+      a.cache_id = static_cast<unsigned>(read_int(required(n, p, "cache_id"), p + ".cache_id", 0, 0xFFFFFFFFLL));
+      a.cache_level = static_cast<unsigned>(read_int(required(n, p, "cache_level"), p + ".cache_level", 2, 3));
+      const Node& policies = required(n, p, "policies");
+      const std::string pl = p + ".policies";
+      expect(policies, pl, Node::Kind::list);
+      if (policies.items.empty()) fail(policies.loc, pl, "expected at least one policy");
+      for (std::size_t j = 0; j < policies.items.size(); ++j) {
+        const Node& q = policies.items[j];
+        const std::string pp = path_at(pl, j);
+        expect(q, pp, Node::Kind::mapping);
+        check_keys(q, pp, kCachePolicyKeys);
+        CachePolicy pol;
+        pol.vm = read_string(required(q, pp, "vm"), pp + ".vm");
+        pol.vcpu = static_cast<unsigned>(read_int(required(q, pp, "vcpu"), pp + ".vcpu", 0, 63));
+        if (const Node* t = optional(q, "type")) {
+          const std::string type = read_choice(*t, pp + ".type", kCachePolicyTypes);
+          pol.type = type == "Code"   ? CachePolicyType::code
+                     : type == "Data" ? CachePolicyType::data
+                                      : CachePolicyType::unified;
+        } else {
+          note_default(&q, pp + ".type");
+        }
+        pol.clos_mask = read_u64(required(q, pp, "clos_mask"), pp + ".clos_mask");
+        a.policies.push_back(std::move(pol));
+      }
+      s_.cache_allocation.push_back(std::move(a));
+    }
   }
 
   void read_timing(const Node* t) {

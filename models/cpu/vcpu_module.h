@@ -79,6 +79,10 @@ struct VcpuConfig {
   // Service VM).
   Gpa ram_base = 0;
   u64 ram_bytes = 0;
+  // Its class of service as ways of its pCPU's L2 and LLC its fills may take
+  // (ACRN's cache allocation); 0: every way.
+  WayMask l2_fill_ways = 0;
+  WayMask llc_fill_ways = 0;
 };
 
 // A periodic interrupt that takes the vCPU away from its program for a
@@ -133,6 +137,10 @@ class Vcpu : public sc_core::sc_module {
 
   // Puts this vCPU under the scheduler of its pCPU (when others share it).
   void attach_scheduler(PcpuScheduler& s);
+  // Its pCPU's caches take its class of service: ACRN loads the vCPU's CLOS
+  // into IA32_PQR_ASSOC at VM entry (vmsr.c: prepare_auto_msr_area), so a
+  // pCPU's fills follow the vCPU running on it. Done at each switch-in.
+  void load_clos();
   const SchedEntity& sched_entity() const { return entity_; }
   void set_sched_weights(int priority, unsigned weight) {
     entity_.priority = priority;

@@ -13,6 +13,15 @@ void Vcpu::attach_scheduler(PcpuScheduler& s) {
   s.add(entity_);
 }
 
+void Vcpu::load_clos() {
+  const unsigned p = cfg_.pcpu;
+  const WayMask l2 = cfg_.l2_fill_ways ? cfg_.l2_fill_ways : dir_.l2(p).all_ways();
+  const WayMask llc = cfg_.llc_fill_ways ? cfg_.llc_fill_ways
+                      : dir_.has_llc(p)  ? dir_.llc(dir_.llc_of(p)).all_ways()
+                                         : 0;
+  dir_.set_fill_ways(p, l2, llc);
+}
+
 void Vcpu::schedule_in(bool inside_exit) {
   if (!sched_) return trace_pcpu(true);  // alone on its pCPU: it runs at once
   if (entity_.running) return;
@@ -32,6 +41,7 @@ void Vcpu::schedule_in(bool inside_exit) {
   wait_ = before;
   const u64 switches = entity_.context_switches;
   slice_end_ = sched_->switch_in(entity_, now_ps());
+  load_clos();
   trace_pcpu(true);
   const bool switched = entity_.context_switches != switches;
   if (inside_exit) {

@@ -19,6 +19,17 @@ struct CacheGeometry {
   unsigned ways = 0;
 };
 
+// Intel Cache Allocation Technology on a cache, as CPUID leaf 0x10 reports it
+// and ACRN's board inspector records it (<capability id="CAT"> with
+// capacity_mask_length and clos_number, and <capability id="CDP"/>).
+struct CatCapability {
+  unsigned capacity_mask_length = 0;  // bits of a capacity bitmask (CBM); 0: no CAT
+  unsigned clos_number = 0;           // classes of service (IA32_L2_MASK_n / IA32_L3_MASK_n registers)
+  bool cdp = false;                   // Code and Data Prioritization: separate code and data masks
+
+  bool present() const { return capacity_mask_length != 0; }
+};
+
 struct SharedCacheConfig {
   CacheGeometry geometry;
   // Inclusive of the cores' private caches (CPUID leaf 4's "cache
@@ -27,6 +38,8 @@ struct SharedCacheConfig {
   // L2 is modelled inclusive of its cores' L1Ds.
   bool inclusive = false;
   std::vector<unsigned> cores;  // pCPU ids it serves
+  unsigned id = 0;              // the board file's cache id (ACRN's CACHE_ID): APIC ID >> sharing bits
+  CatCapability cat;
 };
 
 struct CacheTopology {

@@ -1,6 +1,7 @@
 #include "models/host/coherence_directory.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,12 @@ namespace {
 
 constexpr CoreMask bit(unsigned core) { return CoreMask{1} << core; }
 constexpr u32 llc_bit(unsigned index) { return u32{1} << index; }
+
+std::string fmt_hex(u64 v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
 
 // Calls f(core) for every core in the mask, lowest first (deterministic).
 template <class F>
@@ -76,9 +83,11 @@ CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopo
     if (!t.llc.empty() && llc_of[core] < 0)
       throw std::invalid_argument("pCPU " + std::to_string(core) + " has no last-level cache while others have one");
     const TimingParams& tp = timing.by_pcpu[core];
-    cores_[core].reset(new CoreCaches{SetAssocCache(t.l1d[core].size_bytes, t.l1d[core].ways),
-                                      static_cast<unsigned>(l2_of[core]), llc_of[core], tp.l1_hit_ps, tp.l2_hit_ps,
-                                      tp.llc_hit_ps, tp.dram_ps});
+    const unsigned l2 = static_cast<unsigned>(l2_of[core]);
+    const WayMask llc_all = llc_of[core] >= 0 ? llcs_[static_cast<unsigned>(llc_of[core])].cache.all_ways() : 0;
+    cores_[core].reset(new CoreCaches{SetAssocCache(t.l1d[core].size_bytes, t.l1d[core].ways), l2, llc_of[core],
+                                      tp.l1_hit_ps, tp.l2_hit_ps, tp.llc_hit_ps, tp.dram_ps, l2s_[l2].cache.all_ways(),
+                                      llc_all});
   }
 }
 
@@ -92,6 +101,22 @@ CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) {
 
 const CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) const {
   return const_cast<CoherenceDirectory*>(this)->caches(core);
+}
+
+void CoherenceDirectory::set_fill_ways(unsigned core, WayMask l2, WayMask llc) {
+  CoreCaches& cc = caches(core);
+  auto check = [&](WayMask m, const SetAssocCache& c, const char* what) {
+    if (m == 0 || (m & ~c.all_ways()) != 0 || (c.ways() > SetAssocCache::kMaxMaskedWays && m != c.all_ways()))
+      throw std::invalid_argument(std::string("pCPU ") + std::to_string(core) + ": fill ways 0x" + fmt_hex(m) +
+                                  " are not a non-empty subset of its " + what + "'s " + std::to_string(c.ways()) +
+                                  " ways");
+  };
+  check(l2, l2s_[cc.l2].cache, "L2");
+  if (cc.llc >= 0) check(llc, llcs_[static_cast<unsigned>(cc.llc)].cache, "LLC");
+  cc.l2_fill = l2;
+  if (cc.llc >= 0) cc.llc_fill = llc;
+  restricted_ = restricted_ || l2 != l2s_[cc.l2].cache.all_ways() ||
+                (cc.llc >= 0 && llc != llcs_[static_cast<unsigned>(cc.llc)].cache.all_ways());
 }
 
 LinePage* CoherenceDirectory::page(Hpa hpa) {
@@ -214,6 +239,7 @@ AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs no
 }
 
 void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
+  filler_ = &cc;
   // An inclusive LLC holds whatever its cores hold, and sees every request
   // that misses the L2 (a transfer from another core too); a non-inclusive
   // one is filled by the L2's victims instead (drop_l2).
@@ -253,7 +279,8 @@ void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
   L2& l2 = l2s_[index];
   // LRU, sparing lines an L1D it serves still holds: they are in use, the L2
   // just does not see their hits. Evicting one would take it out of the L1D too.
-  const u64 v = l2.cache.insert(l.line, [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; });
+  auto in_use = [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; };
+  const u64 v = restricted_ ? l2.cache.insert(l.line, in_use, filler_->l2_fill) : l2.cache.insert(l.line, in_use);
   l.in_l2 |= l2.cores;
   if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true);
 }
@@ -263,7 +290,9 @@ void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
   // Plain LRU over the requests that reach the LLC: a line the cores keep
   // hitting in their own caches ages here and, in an inclusive LLC, its
   // eviction invalidates it in those cores too (an inclusion victim).
-  const u64 v = llc.cache.insert(l.line);
+  const u64 v = restricted_ ? llc.cache.insert(
+                                  l.line, [](u64) { return false; }, filler_->llc_fill)
+                            : llc.cache.insert(l.line);
   l.llc |= llc_bit(index);
   if (v == SetAssocCache::kNoLine) return;
   LineState& w = state_of(v);
@@ -298,7 +327,8 @@ void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   const unsigned d = static_cast<unsigned>(l2.llc);
   Llc& llc = llcs_[d];
   if (llc.inclusive) return;
-  // A non-inclusive LLC is filled with the L2's victims, clean or dirty.
+  // A non-inclusive LLC is filled with the L2's victims, clean or dirty, in
+  // the ways of the core whose fill evicted them.
   if (l.llc & llc_bit(d))
     llc.cache.touch(l.line);
   else

@@ -29,6 +29,14 @@
 // slow path, which charges the same L1D hit, updates the LRU order and
 // grants the fast path again. A line nobody touched since is evicted.
 //
+// Cache allocation (Intel CAT, as ACRN programs it): each core has the ways
+// of its L2 and of its LLC it may fill, those its class of service's capacity
+// bitmasks select (the IA32_L2_MASK_n / IA32_L3_MASK_n of the CLOS in its
+// IA32_PQR_ASSOC). A fill by the core, and in a non-inclusive LLC the L2
+// victim its fill pushes out, allocates only into those ways and evicts only
+// from them; hits are allowed in any way. All ways unless set_fill_ways says
+// otherwise.
+//
 // Stores: a store to a line other cores hold invalidates their copies and
 // costs an L1D hit, its read-for-ownership hidden by the store buffer and
 // overlapped with the reader's later miss (so a polled flag hand-off costs
@@ -120,6 +128,13 @@ class CoherenceDirectory {
   // (contention, DRAM rows and refresh); none: every request costs its idle latency.
   void set_uncore(Uncore* u) { uncore_ = u && u->enabled() ? u : nullptr; }
   const Uncore* uncore() const { return uncore_; }
+  // The ways of the core's L2 and LLC its fills may take (see the header
+  // comment); each a non-empty subset of that cache's ways. The pCPU's
+  // IA32_PQR_ASSOC: its vCPU's CLOS, loaded when the vCPU is switched in.
+  // Throws std::invalid_argument for an empty mask or one beyond the ways.
+  void set_fill_ways(unsigned core, WayMask l2, WayMask llc);
+  WayMask l2_fill_ways(unsigned core) const { return caches(core).l2_fill; }
+  WayMask llc_fill_ways(unsigned core) const { return caches(core).llc_fill; }
 
   TimePs l1_hit_ps(unsigned core) const { return caches(core).l1_hit_ps; }
   TimePs transfer_ps(unsigned from, unsigned to) const { return c2c_ps_[from * pcpus_ + to]; }
@@ -145,6 +160,9 @@ class CoherenceDirectory {
     TimePs l2_hit_ps;
     TimePs llc_hit_ps;
     TimePs dram_ps;
+    // The ways its fills may take (cache allocation); all_ways() when unrestricted.
+    WayMask l2_fill;
+    WayMask llc_fill;
   };
   struct L2 {
     SetAssocCache cache;
@@ -170,13 +188,15 @@ class CoherenceDirectory {
   // Makes the core's L2 and L1D (and an inclusive LLC) hold the line.
   void allocate(LineState& l, unsigned core, CoreCaches& cc);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
+  // Fills into the ways of filler_, the core allocate() fills for (cache
+  // allocation), once any core's ways are restricted.
   void fill_l2(LineState& l, unsigned index);
   void fill_llc(LineState& l, unsigned index);
   // Removes the line from one core's L1D, leaving its L2.
   void drop_l1(LineState& l, unsigned core);
   // Removes the line from an L2 and the L1Ds of the cores it serves
   // (eviction or invalidation); `victim`: an eviction, which writes it into
-  // a non-inclusive LLC.
+  // a non-inclusive LLC (in the ways of the core whose fill evicted it).
   void drop_l2(LineState& l, unsigned index, bool victim);
   // drop_l2 for every L2 holding the line for a core in `cores`.
   void drop_l2s_of(LineState& l, CoreMask cores, bool victim);
@@ -188,6 +208,11 @@ class CoherenceDirectory {
   std::vector<Llc> llcs_;
 
   Uncore* uncore_ = nullptr;
+  // Cache allocation: some core's fill ways are not every way (until then
+  // fills take the unrestricted path), and the core allocate() fills for.
+  bool restricted_ = false;
+  const CoreCaches* filler_ = nullptr;
+
   PageRadix<LinePage> pages_;
   std::vector<std::unique_ptr<LinePage>> owned_;
 };

@@ -13,6 +13,7 @@
 #include "platforms/board.h"
 #include "platforms/board_xml.h"
 #include "platforms/cpu_models.h"
+#include "platforms/host_caches.h"
 #include "platforms/timing_profile.h"
 #include "sim/acrn_scenario_xml.h"
 #include "sim/scenario_loader.h"
@@ -128,8 +129,45 @@ TEST_CASE("ACRN board files load as the shipped YAML boards describe them", "[ac
       CHECK(x.caches[i].ways == y.caches[i].ways);
       CHECK(x.caches[i].line_bytes == y.caches[i].line_bytes);
       CHECK(x.caches[i].pcpus == y.caches[i].pcpus);
+      // The cache id ACRN's CACHE_ID names, and the cache allocation the
+      // YAML board copies from the board file (nuc11tnbi5's L2s).
+      CHECK(x.caches[i].id == y.caches[i].id);
+      CHECK(x.caches[i].cat.capacity_mask_length == y.caches[i].cat.capacity_mask_length);
+      CHECK(x.caches[i].cat.clos_number == y.caches[i].cat.clos_number);
+      CHECK(x.caches[i].cat.cdp == y.caches[i].cat.cdp);
     }
   }
+}
+
+TEST_CASE("a board file's CAT and CDP capabilities are read per cache, beside or inside the CAT element",
+          "[acrn_xml]") {
+  std::string xml = board_with("<cache_size>12582912</cache_size>",
+                               R"(<capability id="CAT">
+        <capacity_mask_length>12</capacity_mask_length>
+        <clos_number>4</clos_number>
+        <capability id="CDP"/>
+      </capability>
+      <cache_size>12582912</cache_size>)");
+  Board b = parse_board_xml(xml, "board.xml");
+  const CacheInfo& l3 = b.caches.back();
+  CHECK(l3.level == 3);
+  CHECK(l3.id == 0);
+  CHECK(l3.cat.capacity_mask_length == 12);
+  CHECK(l3.cat.clos_number == 4);
+  CHECK(l3.cat.cdp);
+  for (const CacheInfo& c : b.caches)
+    if (c.level < 3) CHECK_FALSE(c.cat.present());
+  // The capability reaches the topology the coherence directory is built from.
+  const CacheTopology t = cache_topology(b);
+  REQUIRE(t.llc.size() == 1);
+  CHECK(t.llc[0].cat.capacity_mask_length == 12);
+  CHECK(t.llc[0].id == 0);
+  // A CAT capability without its figures is an error at the capability.
+  xml =
+      board_with("<cache_size>12582912</cache_size>", R"(<capability id="CAT"><clos_number>4</clos_number></capability>
+      <cache_size>12582912</cache_size>)");
+  CHECK(board_error(xml).find("caches/cache[") != std::string::npos);
+  CHECK(board_error(xml).find("missing element capacity_mask_length") != std::string::npos);
 }
 
 TEST_CASE("a board file names caches by APIC id, mapped to pCPU ids, and instruction caches are skipped",

@@ -416,3 +416,49 @@ TEST_CASE("each pCPU pays its own core type's hits and each pair its own transfe
   ht.by_pcpu.pop_back();
   CHECK_THROWS_AS(CoherenceDirectory(ht, t), std::invalid_argument);
 }
+
+TEST_CASE("cache allocation: an inclusive LLC partitioned by way masks keeps a core's lines from another's fills") {
+  Host h("cfl-k700-i7");
+  const SetAssocCache& llc = h.dir->llc(0);
+  const u64 stride = llc.sets() * kCacheLineBytes;  // lines this far apart share an LLC set
+  // Core 0 fills ways 0-3, core 1 ways 4-11 (the shape of CLOS masks 0x00f and 0xff0).
+  h.dir->set_fill_ways(0, h.dir->l2(0).all_ways(), 0x00f);
+  h.dir->set_fill_ways(1, h.dir->l2(1).all_ways(), 0xff0);
+  CHECK(h.dir->llc_fill_ways(0) == 0x00f);
+  h.access(kBase, 0);
+  const u64 line = kBase >> kCacheLineShift;
+  REQUIRE(llc.contains(line));
+  CHECK(llc.way_of(line) < 4);
+  // Core 1 streams four times the set's ways through the same set: without
+  // the partition the line would go (the inclusion victim test above).
+  for (u64 i = 1; i <= 4 * llc.ways(); ++i) {
+    h.access(kBase + i * stride, 1);
+    CHECK(llc.way_of((kBase + i * stride) >> kCacheLineShift) >= 4);
+  }
+  CHECK(llc.contains(line));
+  CHECK(h.access(kBase, 0).ps == h.timing.l1_hit_ps);
+  // Back to every way: core 1's next fills may take core 0's ways again.
+  h.dir->set_fill_ways(1, h.dir->l2(1).all_ways(), llc.all_ways());
+  for (u64 i = 1; i <= 4 * llc.ways(); ++i) h.access(kBase + (100 + i) * stride, 1);
+  CHECK_FALSE(llc.contains(line));
+  // A mask beyond the cache's ways, or an empty one, is refused.
+  CHECK_THROWS_AS(h.dir->set_fill_ways(0, h.dir->l2(0).all_ways(), 0x1000), std::invalid_argument);
+  CHECK_THROWS_AS(h.dir->set_fill_ways(0, 0, llc.all_ways()), std::invalid_argument);
+}
+
+TEST_CASE("cache allocation: a non-inclusive LLC takes an L2 victim into the evicting core's ways") {
+  Host h("nuc11tnbi5");
+  const SetAssocCache& l2 = h.dir->l2(0);
+  const SetAssocCache& llc = h.dir->llc(0);
+  h.dir->set_fill_ways(0, l2.all_ways(), 0x03);  // LLC ways 0-1 of 8
+  const u64 stride = l2.sets() * kCacheLineBytes;
+  for (u64 i = 0; i <= 3 * l2.ways(); ++i) h.access(kBase + i * stride, 0);
+  unsigned victims = 0;
+  for (u64 i = 0; i <= 3 * l2.ways(); ++i) {
+    const unsigned w = llc.way_of((kBase + i * stride) >> kCacheLineShift);
+    if (w == SetAssocCache::kNoWay) continue;
+    ++victims;
+    CHECK(w < 2);
+  }
+  CHECK(victims > 0);
+}

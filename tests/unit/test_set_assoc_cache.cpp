@@ -2,6 +2,9 @@
 // associativity conflicts and the second-chance hook.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "models/host/set_assoc_cache.h"
 
 using namespace ivsim;
@@ -88,4 +91,90 @@ TEST_CASE("a spared victim gets a second chance and a fill always finds a victim
   CHECK(v == 2);
   CHECK_FALSE(c.contains(2));
   for (u64 l : {0, 3, 10, 11}) CHECK(c.contains(l));
+}
+
+TEST_CASE("each line occupies one way: a fill takes a free way or its victim's") {
+  SetAssocCache c(4 * 64, 4);  // one set
+  CHECK(c.all_ways() == 0xf);
+  c.insert(20);
+  CHECK(c.way_of(20) == SetAssocCache::kNoWay);  // not tracked until asked (or a restricted fill)
+  c.track_ways();
+  CHECK(c.way_of(20) == 0);
+  CHECK(c.way_of(7) == SetAssocCache::kNoWay);
+  CHECK(c.erase(20));
+  for (u64 i = 0; i < 4; ++i) c.insert(i);
+  unsigned seen = 0;
+  for (u64 i = 0; i < 4; ++i) seen |= 1u << c.way_of(i);
+  CHECK(seen == 0xf);  // four lines, four distinct ways
+  const unsigned w1 = c.way_of(1);
+  c.touch(0);
+  CHECK(c.insert(9) == 1);  // the LRU line goes and the new one takes its way
+  CHECK(c.way_of(9) == w1);
+  const unsigned w3 = c.way_of(3);
+  CHECK(c.erase(3));
+  CHECK(c.insert(12) == kNone);  // the erased way is free again
+  CHECK(c.way_of(12) == w3);
+}
+
+TEST_CASE("a fill under a way mask never evicts a line in a way outside the mask") {
+  SetAssocCache c(8 * 64 * 16, 8);  // 16 sets, 8 ways
+  const u64 s = c.sets();
+  const WayMask low = 0x0f, high = 0xf0;
+  // A "real-time" owner fills the set's low ways, a neighbour then streams
+  // 100 lines through the same set confined to the high ways.
+  std::vector<u64> rt;
+  for (u64 i = 0; i < 4; ++i) {
+    rt.push_back(3 + i * s);
+    CHECK(c.insert(
+              rt.back(), [](u64) { return false; }, low) == kNone);
+    CHECK(((low >> c.way_of(rt.back())) & 1) == 1);
+  }
+  for (u64 i = 0; i < 100; ++i) {
+    const u64 line = 3 + (100 + i) * s;
+    const u64 v = c.insert(
+        line, [](u64) { return false; }, high);
+    CHECK(((high >> c.way_of(line)) & 1) == 1);
+    CHECK(std::find(rt.begin(), rt.end(), v) == rt.end());
+  }
+  for (u64 l : rt) CHECK(c.contains(l));
+  // Hits are allowed in any way: a hit by the neighbour on an RT line is a
+  // hit, and the RT line keeps its way.
+  const unsigned w = c.way_of(rt[0]);
+  CHECK(c.touch(rt[0]));
+  CHECK(c.way_of(rt[0]) == w);
+  // Within its mask the RT owner's fills are LRU: the oldest of its lines goes.
+  CHECK(c.touch(rt[1]));
+  CHECK(c.insert(
+            3 + 500 * s, [](u64) { return false; }, low) == rt[2]);
+  // The unrestricted fill sees every way: the set's LRU line overall goes,
+  // the RT line untouched since the neighbour started.
+  CHECK(c.insert(3 + 501 * s) == rt[3]);
+}
+
+TEST_CASE("under a way mask a free way of the mask is taken first, and the second chance stays within the mask") {
+  SetAssocCache c(4 * 64, 4);  // one set, ways 0-3
+  // Free ways of the mask first: nothing is evicted while the mask has one.
+  CHECK(c.insert(
+            1, [](u64) { return false; }, 0x3) == kNone);
+  CHECK(c.insert(
+            2, [](u64) { return false; }, 0x3) == kNone);
+  CHECK(c.insert(
+            3, [](u64) { return false; }, 0x3) == 1);  // ways 2 and 3 are free but outside the mask
+  CHECK(c.insert(
+            4, [](u64) { return false; }, 0xc) == kNone);
+  CHECK(c.insert(
+            5, [](u64) { return false; }, 0xc) == kNone);
+  // Sparing everything offers only the mask's lines, each once, then its LRU goes.
+  unsigned asked = 0;
+  const u64 v = c.insert(
+      6,
+      [&](u64 l) {
+        ++asked;
+        CHECK((l == 4 || l == 5));
+        return true;
+      },
+      0xc);
+  CHECK(asked == 2);
+  CHECK(v == 4);
+  for (u64 l : {2, 3, 5, 6}) CHECK(c.contains(l));
 }
