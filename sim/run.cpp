@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <systemc>
 
@@ -165,6 +166,14 @@ RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLin
   auto all_done = [&] {
     return std::all_of(workloads.begin(), workloads.end(), [](const auto& w) { return w->done(); });
   };
+  // The kernel stops in the delta cycle the last workload ends in: what a
+  // slice would run on past it (ticks, background work) would make the
+  // report depend on the slicing, that is on the host's speed.
+  for (const auto& w : workloads)
+    for (const auto& r : w->roles)
+      r.vcpu->set_on_finished([&all_done] {
+        if (all_done()) sc_core::sc_pause();
+      });
   auto last_progress = [&] {
     TimePs t = 0;
     for (const auto& w : workloads) t = std::max(t, w->last_progress_ps());
@@ -177,6 +186,11 @@ RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLin
   // stop signal. Slices grow while they are cheap in wall time and shrink
   // when they are not, so a signal or a progress update waits ~0.1 s at most.
   TimePs slice_ps = 100'000'000;  // 100 us
+  // IVSIM_SLICE_NS fixes the slice, for the test that the report does not
+  // depend on it.
+  const char* fixed_slice = std::getenv("IVSIM_SLICE_NS");
+  const bool adapt = fixed_slice == nullptr;
+  if (!adapt) slice_ps = std::max<TimePs>(1, std::strtoull(fixed_slice, nullptr, 10)) * 1000;
   const auto wall_start = std::chrono::steady_clock::now();
   RunOutcome out;
   bool deadlock = false;
@@ -193,8 +207,8 @@ RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLin
                       idle_step ? sc_core::SC_RUN_TO_TIME : sc_core::SC_EXIT_ON_STARVATION);
     started = true;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (wall < 0.02 && slice_ps < watchdog_ps / 4) slice_ps *= 2;
-    if (wall > 0.2 && slice_ps > 1'000'000) slice_ps /= 2;
+    if (adapt && wall < 0.02 && slice_ps < watchdog_ps / 4) slice_ps *= 2;
+    if (adapt && wall > 0.2 && slice_ps > 1'000'000) slice_ps /= 2;
 
     if (g_signal) {
       out.cut = RunCut::interrupt;
@@ -227,6 +241,8 @@ RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLin
     }
   }
   if (progress) progress->clear();
+  for (const auto& w : workloads)
+    for (const auto& r : w->roles) r.vcpu->set_on_finished(nullptr);
   out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   for (const auto& w : workloads)

@@ -54,13 +54,18 @@ void Vcpu::thread() {
       schedule_out(false);
       while (!shut_down_ && launches_ == launches_at_zombie_) sc_core::wait(launch_event_);
       if (shut_down_) {
-        finished_ = true;
-        finished_at_ps_ = now_ps();
+        mark_finished();
         return;
       }
       power_on_reset();
     }
   }
+}
+
+void Vcpu::mark_finished() {
+  finished_ = true;
+  finished_at_ps_ = now_ps();
+  if (on_finished_) on_finished_();
 }
 
 void Vcpu::run_once() {
@@ -72,8 +77,7 @@ void Vcpu::run_once() {
     const TimePs program_start = now_ps();
     program_(*this);
     sync();
-    finished_ = true;
-    finished_at_ps_ = now_ps();
+    mark_finished();
     if (trace::Sink* t = trace::sink()) t->program(trace_cpu(), program_start, finished_at_ps_);
     schedule_out(false);
   }
@@ -175,7 +179,8 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
 
 bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
   constexpr Gpa kApicPage = VLapic::kDefaultBase;
-  if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3)) return false;
+  if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3))
+    return false;
   u32 v = 0;
   switch (gpa - kApicPage) {
     case 0x20:  // ID

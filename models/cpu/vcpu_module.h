@@ -179,6 +179,10 @@ class Vcpu : public sc_core::sc_module {
 
   bool finished() const { return finished_; }
   TimePs finished_at_ps() const { return finished_at_ps_; }  // when its program ended
+  // Called when its program ends, in the kernel's time: the run stops the
+  // kernel there once every workload has ended, so what runs on after (ticks,
+  // the Service VM's background work) does not depend on the host's speed.
+  void set_on_finished(std::function<void()> f) { on_finished_ = std::move(f); }
   u64 exits_done() const { return exits_done_; }
   // When the latest of its first `n` VM exits completed: a guest's bring-up
   // is a bounded number of trapped accesses (see WorkloadRun::last_progress_ps).
@@ -368,6 +372,7 @@ class Vcpu : public sc_core::sc_module {
   }
   // One boot: the program, then the idle loop if set.
   void run_once();
+  void mark_finished();
   // After a zombie unwound: the vCPU's power-on state (reset_vcpu).
   void power_on_reset();
 
@@ -442,6 +447,7 @@ class Vcpu : public sc_core::sc_module {
   bool started_ = false;
   bool finished_ = false;
   TimePs finished_at_ps_ = 0;
+  std::function<void()> on_finished_;
   u64 exits_done_ = 0;
   u64 exit_progress_budget_ = 0;
   TimePs last_budgeted_exit_ps_ = 0;
