@@ -143,6 +143,9 @@ std::string TraceRecorder::chrome_json(const TraceNames& names) const {
       case Kind::isr:
         name = fmt::format("ISR vector {:#04x}", s.vector), cat = "interrupt";
         break;
+      case Kind::tick:
+        name = s.reason, cat = "noise";
+        break;
       case Kind::delivery:
         name = fmt::format("interrupt vector {:#04x}", s.vector), cat = "interrupt";
         break;

@@ -89,6 +89,10 @@ void TraceRecorder::isr(const trace::Cpu& c, u8 vector, TimePs start, TimePs end
   add({Kind::isr, Track::vcpu, vector, c, 0, start, end, nullptr, 0, 0, 0});
 }
 
+void TraceRecorder::tick(const trace::Cpu& c, const char* what, TimePs start, TimePs end) {
+  add({Kind::tick, Track::vcpu, 0, c, 0, start, end, what, 0, 0, 0});
+}
+
 void TraceRecorder::doorbell(VmId from, VmId to, u8 vector) {
   // inject_msi has just raised the interrupts, all sent at the same time:
   // the latest unclaimed ones for this VM and vector.

@@ -42,6 +42,7 @@ class TraceRecorder : public trace::Sink {
   void on_pcpu(const trace::Cpu& c, bool running, TimePs at) override;
   void interrupt(const trace::Cpu& c, u8 vector, TimePs sent, TimePs delivered) override;
   void isr(const trace::Cpu& c, u8 vector, TimePs start, TimePs end) override;
+  void tick(const trace::Cpu& c, const char* what, TimePs start, TimePs end) override;
   void doorbell(VmId from, VmId to, u8 vector) override;
   void dm_request(VmId vm, const trace::Cpu& server, TimePs start, TimePs end) override;
 
@@ -56,7 +57,7 @@ class TraceRecorder : public trace::Sink {
   std::size_t flow_count() const;
 
  private:
-  enum class Kind : u8 { program, poll, exit, dm_wait, halt, isr, delivery, hv, dm, running };
+  enum class Kind : u8 { program, poll, exit, dm_wait, halt, isr, tick, delivery, hv, dm, running };
   // Where a span is drawn.
   enum class Track : u8 { vcpu, vcpu_irq, pcpu, hv, dm };
   struct Span {

@@ -40,6 +40,9 @@ class Sink {
   virtual void interrupt(const Cpu& c, u8 vector, TimePs sent, TimePs delivered) = 0;
   // The guest's interrupt handler, from ISR entry to EOI.
   virtual void isr(const Cpu& c, u8 vector, TimePs start, TimePs end) = 0;
+  // A timer tick or background wake-up the noise sources inject (`what`
+  // names it): the guest's tick, the hypervisor's, the Service VM's work.
+  virtual void tick(const Cpu& c, const char* what, TimePs start, TimePs end) = 0;
   // A doorbell write in `from`'s exit that has just raised `vector` in VM `to`
   // (the interrupt() calls it made come first, with the time it was sent).
   virtual void doorbell(VmId from, VmId to, u8 vector) = 0;

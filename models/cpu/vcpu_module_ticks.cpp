@@ -76,6 +76,11 @@ void Vcpu::touch_lines(Hpa base, u64 first, u64 count, u64 wrap) {
   }
 }
 
+namespace {
+// By TickKind: the span's name on the timeline.
+const char* const kTickNames[] = {"guest timer tick", "hypervisor tick (SCHED_IORR)", "Service VM background work"};
+}  // namespace
+
 void Vcpu::run_ticks() {
   // The ticks due now; one that expires again while these run is taken at a
   // later boundary, after the interrupts waiting behind them.
@@ -124,7 +129,8 @@ void Vcpu::run_ticks() {
         charge(Component::irq, c.handler_ps);  // the kernel's interrupt work
         break;
     }
-    if (trace::Sink* s = trace::sink()) s->isr(trace_cpu(), 0xEC, start, now_ps());
+    if (trace::Sink* s = trace::sink())
+      s->tick(trace_cpu(), kTickNames[static_cast<unsigned>(c.kind)], start, now_ps());
   }
 }
 

@@ -37,18 +37,23 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   // A later window: the current one becomes the previous (or both reset
   // after a gap). A core still behind in its quantum counts in the current one.
   if (w > q.window) {
-    if (w == q.window + 1)
+    if (w == q.window + 1) {
       q.prev.swap(q.now);
-    else
+      q.prev_total = q.now_total;
+    } else {
       std::fill(q.prev.begin(), q.prev.end(), 0);
+      q.prev_total = 0;
+    }
     std::fill(q.now.begin(), q.now.end(), 0);
+    q.now_total = 0;
     q.window = w;
   }
-  if (core < q.now.size()) ++q.now[core];
+  if (core < q.now.size()) {
+    ++q.now[core];
+    ++q.now_total;
+  }
   if (!p_.contention || q.service_ps == 0 || p_.window_ps == 0) return 0;
-  u64 others = 0;
-  for (std::size_t c = 0; c < q.prev.size(); ++c)
-    if (c != core) others += q.prev[c];
+  const u64 others = q.prev_total - (core < q.prev.size() ? q.prev[core] : 0);
   if (others == 0) return 0;
   // The others' requests spread over the servers; this one finds its own busy.
   const double rho = std::min(kMaxUtilisation, static_cast<double>(others) * static_cast<double>(q.service_ps) /

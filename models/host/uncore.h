@@ -85,6 +85,8 @@ class Uncore {
     u64 window = 0;         // index of the current window
     std::vector<u64> now;   // by core, in the current window
     std::vector<u64> prev;  // by core, in the window before it
+    u64 now_total = 0;      // sums of the two, so a request costs O(1), not O(cores)
+    u64 prev_total = 0;
     NoiseRng rng;
   };
   TimePs wait_in(Queue& q, unsigned core, TimePs now_ps);

@@ -102,6 +102,35 @@ TEST_CASE("the Service VM's background work wakes its vCPU 0 and walks its worki
   CHECK(wakes >= std::floor(ms / 0.5) - 1);
   CHECK(wakes <= std::ceil(ms / 0.5) + 1);
   CHECK(vm(on, "Service_VM")["loads"].get<double>() == vm(off, "Service_VM")["loads"].get<double>());  // not guest code
+
+  // Each wake walks its lines through the caches: a working set larger than
+  // the L2 misses to the LLC or memory, one that fits stays in the L2, and
+  // the timeline's spans show the difference (more than an LLC hit per line).
+  std::string others_off;
+  for (const char* k : kSources)
+    if (std::string(k) != "service_vm") others_off += std::string(" --set noise.") + k + "=off";
+  auto mean_wake_ns = [&](const std::string& working_set_kib) {
+    const std::string trace = cli::temp_path("background-" + working_set_kib + ".json");
+    const cli::Result r = cli::ivsim("run --quiet --report " + cli::temp_path("background.json") + " --trace " + trace +
+                                     " " + kScenarios + "default.yaml" + others_off +
+                                     " --set noise.service_vm.period_us=500 --set noise.service_vm.lines_per_wake=256" +
+                                     " --set noise.service_vm.working_set_kib=" + working_set_kib);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto t = nlohmann::json::parse(cli::slurp(trace));
+    std::remove(trace.c_str());
+    double sum = 0, n = 0;
+    for (const auto& e : t["traceEvents"])
+      if (e.value("name", "") == "Service VM background work") {
+        CHECK(e["cat"] == "noise");
+        sum += e["dur"].get<double>() * 1000, ++n;
+      }
+    REQUIRE(n >= wakes - 1);
+    return sum / n;
+  };
+  const double small = mean_wake_ns("16");     // 256 lines, all in the L2 after the first wake
+  const double large = mean_wake_ns("65536");  // 64 MiB: every line from memory
+  CHECK(large > small + 256 * 10);
 }
 
 TEST_CASE("the report does not depend on how the run slices the kernel, though noise goes on after the workloads end") {

@@ -77,11 +77,11 @@ Board small_board() {
   b.name = "small";
   b.pcpus = {{0, 0, 0, 0, "", 0}, {1, 0, 0, 1, "", 1}, {2, 0, 1, 2, "", 2}, {3, 1, 0, 4, "", 4}};
   for (unsigned p = 0; p < 4; ++p) {
-    b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
-    b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {p}});
+    b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}, 0, {}});
+    b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {p}, 0, {}});
   }
-  b.caches.push_back({3, 3, 2 * 1024 * 1024, 16, 64, true, {0, 1, 2}});
-  b.caches.push_back({3, 3, 2 * 1024 * 1024, 16, 64, true, {3}});
+  b.caches.push_back({3, 3, 2 * 1024 * 1024, 16, 64, true, {0, 1, 2}, 0, {}});
+  b.caches.push_back({3, 3, 2 * 1024 * 1024, 16, 64, true, {3}, 0, {}});
   return b;
 }
 
@@ -313,11 +313,11 @@ Board cluster_board(bool l3) {
   Board b;
   b.name = "cluster";
   for (unsigned p = 0; p < 6; ++p) b.pcpus.push_back({p, 0, p, 2 * p, "", 2 * p});
-  for (unsigned p = 0; p < 6; ++p) b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
-  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {0}});
-  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {1}});
-  b.caches.push_back({2, 3, 2 * 1024 * 1024, 16, 64, false, {2, 3, 4, 5}});
-  if (l3) b.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {0, 1, 2, 3, 4, 5}});
+  for (unsigned p = 0; p < 6; ++p) b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}, 0, {}});
+  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {0}, 0, {}});
+  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {1}, 0, {}});
+  b.caches.push_back({2, 3, 2 * 1024 * 1024, 16, 64, false, {2, 3, 4, 5}, 0, {}});
+  if (l3) b.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {0, 1, 2, 3, 4, 5}, 0, {}});
   return b;
 }
 
@@ -369,7 +369,7 @@ TEST_CASE("a board whose L2 is the last level has no LLC: misses go to the other
   // An L2 shared by pCPUs behind different LLCs is refused.
   Board bad = cluster_board(true);
   bad.caches.back().pcpus = {0, 1, 2, 3};
-  bad.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {4, 5}});
+  bad.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {4, 5}, 0, {}});
   CHECK_THROWS_AS(cache_topology(bad), ConfigError);
 }
 
@@ -378,9 +378,9 @@ TEST_CASE("QEMU's fake topology, an L2 and an L3 per vCPU, gives one LLC instanc
   b.name = "qemu-like";
   for (unsigned p = 0; p < 12; ++p) {
     b.pcpus.push_back({p, 0, p, p, "", p});
-    b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}});
-    b.caches.push_back({2, 3, 4 * 1024 * 1024, 16, 64, false, {p}});
-    b.caches.push_back({3, 3, 16 * 1024 * 1024, 16, 64, false, {p}});
+    b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}, 0, {}});
+    b.caches.push_back({2, 3, 4 * 1024 * 1024, 16, 64, false, {p}, 0, {}});
+    b.caches.push_back({3, 3, 16 * 1024 * 1024, 16, 64, false, {p}, 0, {}});
   }
   Host h(b, "coffee-lake-client");
   CHECK(h.dir->llc_count() == 12);  // more than the 8 LLCs the directory used to track

@@ -37,23 +37,23 @@ Board make_board(unsigned family, unsigned model, unsigned p_cores, unsigned smt
       std::vector<unsigned> threads;
       for (unsigned t = 0; t < smt; ++t) {
         b.pcpus.push_back({id, s, c, 2 * c + t, types ? "Core" : "", 2 * c + t});
-        b.caches.push_back({1, 1, u64{l1d_kib} * 1024, 12, 64, false, {id}});
+        b.caches.push_back({1, 1, u64{l1d_kib} * 1024, 12, 64, false, {id}, 0, {}});
         threads.push_back(id);
         llc.push_back(id++);
       }
-      b.caches.push_back({2, 3, u64{l2_kib} * 1024, 10, 64, false, threads});
+      b.caches.push_back({2, 3, u64{l2_kib} * 1024, 10, 64, false, threads, 0, {}});
     }
     for (unsigned k = 0; k < e_clusters; ++k) {
       std::vector<unsigned> cluster;
       for (unsigned c = 0; c < 4; ++c) {
         b.pcpus.push_back({id, s, 64 + 4 * k + c, 128 + 4 * k + c, "Atom", 128 + 4 * k + c});
-        b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {id}});
+        b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {id}, 0, {}});
         cluster.push_back(id);
         llc.push_back(id++);
       }
-      b.caches.push_back({2, 3, 2 * 1024 * 1024, 16, 64, false, cluster});
+      b.caches.push_back({2, 3, 2 * 1024 * 1024, 16, 64, false, cluster, 0, {}});
     }
-    if (l3) b.caches.push_back({3, 3, 24 * 1024 * 1024, 12, 64, false, llc});
+    if (l3) b.caches.push_back({3, 3, 24 * 1024 * 1024, 12, 64, false, llc, 0, {}});
   }
   return b;
 }
