@@ -219,8 +219,7 @@ i64 Hypervisor::hcall_set_ioreq_buffer(Vm& service_vm, unsigned, Vm* target, u64
 
 i64 Hypervisor::hcall_notify_ioreq_finish(Vm&, unsigned, Vm* target, u64, u64 param2) {
   const u16 vcpu = static_cast<u16>(param2);
-  if (!is_severity_pass(target) || state_of(target) == VmState::powered_off || !target->io_shared_page_hpa)
-    return -1;
+  if (!is_severity_pass(target) || state_of(target) == VmState::powered_off || !target->io_shared_page_hpa) return -1;
   if (vcpu >= target->vcpu_count) return -1;
   // signal_event(VCPU_EVENT_IOREQ), unless the VM polls for completion.
   if (!target->is_polling_ioreq && lifecycle_.ioreq_finished) {
@@ -322,36 +321,6 @@ i64 Hypervisor::hcall_remove_vdev(Vm& service_vm, unsigned, Vm* target, u64, u64
       return 0;
     }
   return -hc::kEinval;
-}
-
-void Hypervisor::destroy_ivshmem_vdev(IvshmemDevice& dev) {
-  // Every BAR unmapped, the vdev out of the VM's vPCI and out of its
-  // region's doorbell peers (the destructor unbinds it).
-  dev.unmap_all();
-  dev.vm().vpci.detach(dev);
-  for (auto it = ivshmem_devices_.begin(); it != ivshmem_devices_.end(); ++it)
-    if (it->get() == &dev) {
-      ivshmem_devices_.erase(it);
-      return;
-    }
-}
-
-void Hypervisor::recreate_ivshmem_devices(Vm& vm) {
-  struct Again {
-    std::string name;
-    pci::Bdf bdf;
-    u32 bar0, bar1;
-    u64 bar2;
-  };
-  std::vector<Again> again;
-  std::vector<IvshmemDevice*> mine;
-  for (auto& d : ivshmem_devices_)
-    if (&d->vm() == &vm) {
-      again.push_back({d->region().name, d->bdf(), d->configured_bar0(), d->configured_bar1(), d->configured_bar2()});
-      mine.push_back(d.get());
-    }
-  for (IvshmemDevice* d : mine) destroy_ivshmem_vdev(*d);
-  for (const auto& a : again) create_ivshmem_device(vm, a.name, a.bdf, a.bar0, a.bar1, a.bar2);
 }
 
 void Hypervisor::set_io_req_state(Vm& vm, unsigned slot, u32 state) {

@@ -73,15 +73,6 @@ void Hypervisor::init_ivshmem_pool(Hpa base, const std::vector<IvshmemRegionPool
   pool_ = std::make_unique<IvshmemRegionPool>(base, specs, max_vm_num_);
 }
 
-IvshmemDevice& Hypervisor::create_ivshmem_device(Vm& vm, const std::string& prefixed_name, pci::Bdf bdf, u32 bar0,
-                                                 u32 bar1, u64 bar2) {
-  IvshmemRegion* region = pool_ ? pool_->find(prefixed_name) : nullptr;
-  if (!region) throw std::invalid_argument("no hv-land IVSHMEM region named " + prefixed_name);
-  ivshmem_devices_.push_back(std::make_unique<IvshmemDevice>(*this, vm, *region, bdf, bar0, bar1, bar2));
-  vm.vpci.attach(*ivshmem_devices_.back());
-  return *ivshmem_devices_.back();
-}
-
 bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward) {
   Vm* vm = this->vm(exit.vm);
   if (!vm) throw std::logic_error("VM exit from a VM the hypervisor does not know");
@@ -147,6 +138,9 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       cpuid(*vm->vlapics.at(exit.vcpu), static_cast<u32>(addr), exit.cpuid_subleaf, exit.cpuid_regs);
       break;
     case ExitReason::hlt:
+    // The timer's interrupt is handled in the hypervisor without a round trip
+    // here: the vCPU charges it locally (vcpu_module_ticks.cpp).
+    case ExitReason::external_interrupt:
     case ExitReason::count:
       break;
   }
@@ -194,7 +188,8 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     // live in its device model (vpci.c forwards their config accesses).
     if (vm.load_order == VmLoadOrder::post_launched && vm.vpci.data_port_target(port, size, bdf, reg) &&
         !vm.vpci.find(bdf)) {
-      forward = IoRequest{IoRequest::Type::pci_config, vm.id, exit_ ? exit_->vcpu : 0u, port, bdf, reg, size, write, value};
+      forward =
+          IoRequest{IoRequest::Type::pci_config, vm.id, exit_ ? exit_->vcpu : 0u, port, bdf, reg, size, write, value};
       return false;
     }
     if (write)
