@@ -1,7 +1,8 @@
 // The sources of variation (docs/realtime.md): the uncore's contention and
 // DRAM timing behind every core's L2, each VM's kernel tick by its OS
 // personality, the hypervisor's scheduler tick, the Service VM's background
-// work. Each draws from its own stream seeded from run.seed.
+// work, where a poller's spin loop is when the store it waits for lands.
+// Each draws from its own stream seeded from run.seed.
 #include <algorithm>
 
 #include "models/core/noise_rng.h"
@@ -74,6 +75,7 @@ void Platform::create_noise_sources() {
       if (c.id == vm.id) vc = &c;
     if (!vc) continue;
     const TimingParams& t = v->timing();
+    if (n.poll_phase) v->set_poll_phase(NoiseRng(seed, "poll_phase", i));
     const u64 footprint = u64{t.guest_tick_lines} * kCacheLineBytes;
     if (n.guest_ticks) {
       TickConfig tc;

@@ -114,6 +114,7 @@ struct NoiseConfig {
   bool dram_refresh = true;  // a rank unavailable for tRFC every tREFI
   bool row_buffer = true;    // open-row hits and conflicts in the DRAM latency
   bool contention = true;    // queueing for the LLC and the memory controller
+  bool poll_phase = true;    // where in its spin loop a poller is when the store lands
   // The Service VM's background work: every period_us its vCPU 0 wakes and
   // touches lines_per_wake lines, walking through working_set_kib.
   u64 service_vm_period_us = 4000;
@@ -122,10 +123,12 @@ struct NoiseConfig {
 
   static NoiseConfig off() {
     NoiseConfig n;
-    n.guest_ticks = n.hv_ticks = n.service_vm = n.dram_refresh = n.row_buffer = n.contention = false;
+    n.guest_ticks = n.hv_ticks = n.service_vm = n.dram_refresh = n.row_buffer = n.contention = n.poll_phase = false;
     return n;
   }
-  bool any() const { return guest_ticks || hv_ticks || service_vm || dram_refresh || row_buffer || contention; }
+  bool any() const {
+    return guest_ticks || hv_ticks || service_vm || dram_refresh || row_buffer || contention || poll_phase;
+  }
 };
 
 // ACRN's RDT switches (hv/FEATURES/RDT): cache allocation on (RDT_ENABLED),

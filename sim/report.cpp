@@ -137,12 +137,9 @@ Json scenario_to_json(const Scenario& s) {
               {"duration_us", s.run.duration_us},
               {"watchdog_ms", s.run.watchdog_ms}};
   const NoiseConfig& n = s.noise;
-  j["noise"] = {{"guest_ticks", n.guest_ticks},
-                {"hv_ticks", n.hv_ticks},
-                {"service_vm", n.service_vm},
-                {"dram_refresh", n.dram_refresh},
-                {"row_buffer", n.row_buffer},
-                {"contention", n.contention}};
+  j["noise"] = {{"guest_ticks", n.guest_ticks},   {"hv_ticks", n.hv_ticks},     {"service_vm", n.service_vm},
+                {"dram_refresh", n.dram_refresh}, {"row_buffer", n.row_buffer}, {"contention", n.contention},
+                {"poll_phase", n.poll_phase}};
   if (n.service_vm)
     j["noise"]["service_vm_activity"] = {{"period_us", n.service_vm_period_us},
                                          {"lines_per_wake", n.service_vm_lines_per_wake},

@@ -24,6 +24,7 @@
 
 #include "models/core/breakdown.h"
 #include "models/core/metrics.h"
+#include "models/core/noise_rng.h"
 #include "models/core/timing.h"
 #include "models/core/tracer.h"
 #include "models/cpu/line_watchers.h"
@@ -183,6 +184,14 @@ class Vcpu : public sc_core::sc_module {
   // kernel there once every workload has ended, so what runs on after (ticks,
   // the Service VM's background work) does not depend on the host's speed.
   void set_on_finished(std::function<void()> f) { on_finished_ = std::move(f); }
+  // A poller spins on a load that hits its L1: the invalidation of its copy
+  // lands somewhere in one iteration, and the miss that fetches the new value
+  // waits for the next load to issue (up to l1_hit later), drawn from `rng`.
+  // Off, the poller sees the store as soon as its copy is invalidated.
+  void set_poll_phase(const NoiseRng& rng) {
+    poll_phase_ = true;
+    poll_rng_ = rng;
+  }
   u64 exits_done() const { return exits_done_; }
   // When the latest of its first `n` VM exits completed: a guest's bring-up
   // is a bounded number of trapped accesses (see WorkloadRun::last_progress_ps).
@@ -448,6 +457,8 @@ class Vcpu : public sc_core::sc_module {
   bool finished_ = false;
   TimePs finished_at_ps_ = 0;
   std::function<void()> on_finished_;
+  bool poll_phase_ = false;
+  NoiseRng poll_rng_;
   u64 exits_done_ = 0;
   u64 exit_progress_budget_ = 0;
   TimePs last_budgeted_exit_ps_ = 0;

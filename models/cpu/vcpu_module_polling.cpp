@@ -84,6 +84,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
     const bool by_irq = irq_pending_ && now_ps() >= irq_at_ps_;
     cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : by_irq ? irq_blame_ : spinning);
     segment_base_ = cumulative_;
+    if (woken_ && poll_phase_) charge(Component::compute, poll_rng_.below(timing_.l1_hit_ps));
     if (sched_ && (preempt_ || now_ps() >= slice_end_)) slice_over();
     boundary();
   }

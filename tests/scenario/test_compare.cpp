@@ -65,7 +65,7 @@ TEST_CASE("compare passes the same run, fails a slower one with status 5, and a 
   REQUIRE(j["rows"].size() == 2);
   CHECK(j["rows"][0]["metric"] == "hmi_command.round_trip.p99");
   CHECK(j["rows"][0]["verdict"] == "REGRESSION");
-  CHECK(j["rows"][0]["delta"].get<double>() == Approx(36.0).margin(0.01));
+  CHECK(j["rows"][0]["delta"].get<double>() == Approx(36.0).margin(0.5));  // four transfers 9 ns slower, noise aside
 }
 
 TEST_CASE("compare reads an ivsim-report/1 baseline against an ivsim-report/2 candidate") {

@@ -62,7 +62,8 @@ TEST_CASE("the README's timing override example visibly changes the default scen
   const std::string example = "--set timing.overrides.c2c_same_die=30";
   REQUIRE(readme.find(example) != std::string::npos);
   REQUIRE(readme.find("from 366.2 to 402.2 ns") != std::string::npos);
-  const std::string args = " --set workloads[0].params.iterations=100";
+  REQUIRE(readme.find("with `--set noise=off` the default round trip") != std::string::npos);
+  const std::string args = " --set workloads[0].params.iterations=100 --set noise=off";
   const cli::Result before = cli::ivsim("run --report " + cli::temp_path("before.json") + args);
   const cli::Result after = cli::ivsim("run --report " + cli::temp_path("after.json") + args + " " + example);
   INFO(before.out << after.out);

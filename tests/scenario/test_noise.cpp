@@ -9,7 +9,8 @@
 namespace {
 
 const std::string kScenarios = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/";
-const char* const kSources[] = {"guest_ticks", "hv_ticks", "service_vm", "dram_refresh", "row_buffer", "contention"};
+const char* const kSources[] = {"guest_ticks", "hv_ticks",   "service_vm", "dram_refresh",
+                                "row_buffer",  "contention", "poll_phase"};
 
 nlohmann::json run(const std::string& scenario, const std::string& sets) {
   const std::string report = cli::temp_path("noise.json");
@@ -53,8 +54,7 @@ TEST_CASE("noise off: every round trip of the default scenario costs the same") 
   const auto j = run("default.yaml", "--set noise=off");
   const auto& m = metric(j, "hmi_command", "round_trip");
   CHECK(m["min"] == m["max"]);
-  for (const char* k : {"guest_ticks", "hv_ticks", "service_vm", "dram_refresh", "row_buffer", "contention"})
-    CHECK(j["scenario"]["noise"][k] == false);
+  for (const char* k : kSources) CHECK(j["scenario"]["noise"][k] == false);
 }
 
 TEST_CASE("guest ticks: a Linux HMI VM's tick exits and stretches some round trips, a tickless RT VM takes none") {
@@ -131,6 +131,24 @@ TEST_CASE("the Service VM's background work wakes its vCPU 0 and walks its worki
   const double small = mean_wake_ns("16");     // 256 lines, all in the L2 after the first wake
   const double large = mean_wake_ns("65536");  // 64 MiB: every line from memory
   CHECK(large > small + 256 * 10);
+}
+
+TEST_CASE("poll phase: a poller notices a store up to an L1 hit later, so round trips spread over nanoseconds") {
+  const auto off = only("default.yaml", "");
+  const auto on = only("default.yaml", "poll_phase");
+  const auto& a = metric(off, "hmi_command", "round_trip");
+  const auto& b = metric(on, "hmi_command", "round_trip");
+  CHECK(a["p50"] == a["max"]);
+  CHECK(b["min"].get<double>() >= a["min"].get<double>());
+  CHECK(b["p99"].get<double>() > b["p50"].get<double>());
+  // A round trip is two polls, each at most one L1 hit (4 cycles) late.
+  const double mhz = on["timing_profile"]["frequency"]["mhz"].get<double>();
+  const double l1_ns = on["timing_profile"]["entries"]["l1_hit"]["value"].get<double>() * 1000 / mhz;
+  CHECK(b["max"].get<double>() <= a["max"].get<double>() + 2 * l1_ns + 0.01);
+  CHECK(b["mean"].get<double>() > a["mean"].get<double>() + 0.5 * l1_ns);  // half an L1 hit per poll on average
+  CHECK(b["breakdown"]["compute"].get<double>() > a["breakdown"]["compute"].get<double>());
+  CHECK(on.dump() == only("default.yaml", "poll_phase").dump());  // seeded
+  CHECK(on.dump() != only("default.yaml", "poll_phase", "--seed 2").dump());
 }
 
 TEST_CASE("the report does not depend on how the run slices the kernel, though noise goes on after the workloads end") {

@@ -39,7 +39,8 @@ TEST_CASE("plot draws a sweep's metric against a varied field, one line per grou
               .status == 0);
   CHECK(cli::slurp(dir + "/again.svg") == svg);
   // PNG by the file's extension.
-  r = cli::ivsim("plot " + dir + "/results.json --x message_bytes --y round_trip.p50 --where provider=Hypervisor --group notify " +
+  r = cli::ivsim("plot " + dir +
+                 "/results.json --x message_bytes --y round_trip.p50 --where provider=Hypervisor --group notify " +
                  "--out " + dir + "/p50.png");
   INFO(r.out);
   REQUIRE(r.status == 0);

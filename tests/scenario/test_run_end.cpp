@@ -11,9 +11,9 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli.h"
@@ -119,9 +119,9 @@ TEST_CASE(
     // Service VM's acrn-dm above the responder above the initiator, so that
     // nobody's bring-up handshake spins the pCPU away from the others.
     const std::string prio = c.sched == "SCHED_PRIO" ? " --set vms[0].priority=2 --set vms[2].priority=1" : "";
-    const auto j = run_report(kOnePcpu + " --set hypervisor.scheduler=" + c.sched +
-                                  " --set workloads[0].params.notify=" + c.notify + prio,
-                              r);
+    const auto j = run_report(
+        kOnePcpu + " --set hypervisor.scheduler=" + c.sched + " --set workloads[0].params.notify=" + c.notify + prio,
+        r);
     INFO(r.out);
     CHECK(r.status == 0);
     check_all_completed(j);
@@ -134,16 +134,14 @@ TEST_CASE(
   }
 }
 
-TEST_CASE(
-    "a poller above its peer on one pCPU under SCHED_PRIO deadlocks: exit 4, a report, and the wait-for chain") {
+TEST_CASE("a poller above its peer on one pCPU under SCHED_PRIO deadlocks: exit 4, a report, and the wait-for chain") {
   cli::Result r;
-  const auto j =
-      run_report(kOnePcpu + " --set hypervisor.scheduler=SCHED_PRIO --set workloads[0].params.notify=poll" +
-                     " --set vms[0].priority=2 --set vms[2].priority=1" +
-                     // The Service VM's background work keeps the platform busy for ever:
-                     // without it the kernel runs out of activity, which names the deadlock.
-                     " --set noise.service_vm=off",
-                 r);
+  const auto j = run_report(kOnePcpu + " --set hypervisor.scheduler=SCHED_PRIO --set workloads[0].params.notify=poll" +
+                                " --set vms[0].priority=2 --set vms[2].priority=1" +
+                                // The Service VM's background work keeps the platform busy for ever:
+                                // without it the kernel runs out of activity, which names the deadlock.
+                                " --set noise.service_vm=off",
+                            r);
   CHECK(r.status == 4);
   REQUIRE(!j.is_null());
   CHECK(j["workloads"][0]["status"] == "stalled");
