@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/scenario/cli.h"
 
@@ -127,4 +128,92 @@ TEST_CASE("compare refuses bad input and options with status 2") {
   CHECK(c.status == 2);
   CHECK(c.out.find("--metrics: error: the baseline has no metric 'p98'") != std::string::npos);
   std::remove(bad.c_str());
+}
+
+namespace {
+
+// Runs of the default scenario, whose noise (ticks, the Service VM's
+// activity, DRAM refresh) each seed draws anew: DIR/seed-N.json per seed.
+std::vector<std::string> seed_runs(const std::string& dir, const std::vector<int>& seeds,
+                                   const std::string& extra = "") {
+  REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
+  std::vector<std::string> files;
+  for (int seed : seeds) {
+    files.push_back(dir + "/seed-" + std::to_string(seed) + ".json");
+    REQUIRE(cli::ivsim("run " + kQuick + " --seed " + std::to_string(seed) + " " + extra + " --report " + files.back())
+                .status == 0);
+  }
+  return files;
+}
+
+std::string joined(const std::vector<std::string>& files) {
+  std::string s;
+  for (const auto& f : files) s += " " + f;
+  return s;
+}
+
+struct SeedFolders {
+  std::string root = cli::temp_path("seeds");
+  std::string base = root + "/base", same = root + "/same", slow = root + "/slow";
+  ~SeedFolders() { std::system(("rm -rf " + root).c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("compare with several seeds a side passes a candidate that moves within the baseline's seed spread") {
+  const SeedFolders d;
+  const auto base = seed_runs(d.base, {1, 2, 3});
+  const auto same = seed_runs(d.same, {4, 5, 6});
+  // One run a side is one sample: seed 5's slowest round trip (367.1 ns) is
+  // above seed 1's (366.9 ns), and the single comparison calls it a regression.
+  cli::Result c = cli::ivsim("compare " + base[0] + " " + same[1] + " --metrics max", false);
+  CHECK(c.status == 5);
+  // Over the seeds, the candidate's mean stays under the baseline's worst seed.
+  c = cli::ivsim("compare " + d.base + " " + d.same, false);
+  INFO(c.out);
+  CHECK(c.status == 0);
+  CHECK(c.out.find("seeds: baseline 3 (1, 2, 3), candidate 3 (4, 5, 6)") != std::string::npos);
+  CHECK(c.out.find("spread") != std::string::npos);
+  CHECK(c.out.find("+0.459") != std::string::npos);  // the round trip's max: 366.948 - mean 366.489
+  CHECK(c.out.find("ok: 0 regressions") != std::string::npos);
+  // The same sides as files after --baseline and --candidate, in JSON.
+  c = cli::ivsim("compare --baseline" + joined(base) + " --candidate" + joined(same) + " --json --metrics max", false);
+  CHECK(c.status == 0);
+  const Json j = Json::parse(c.out);
+  CHECK(j["seeds"]["baseline"] == Json::array({1, 2, 3}));
+  CHECK(j["rows"][0]["metric"] == "hmi_command.round_trip.max");
+  CHECK(j["rows"][0]["baseline_seeds"] == 3);
+  CHECK(j["rows"][0]["baseline_max"].get<double>() == Approx(366.948));
+  CHECK(j["rows"][0]["spread"].get<double>() == Approx(366.948 - j["rows"][0]["baseline"].get<double>()));
+}
+
+TEST_CASE("compare with several seeds a side fails a slowdown beyond the spread") {
+  const SeedFolders d;
+  const auto base = seed_runs(d.base, {1, 2, 3});
+  const auto slow = seed_runs(d.slow, {4, 5, 6}, "--set timing.overrides.c2c_same_die=30");
+  const cli::Result c = cli::ivsim(
+      "compare --baseline" + joined(base) + " --candidate" + joined(slow) + " --tolerance p99=5% --metrics p99,max",
+      false);
+  INFO(c.out);
+  CHECK(c.status == 5);
+  CHECK(c.out.find("FAIL: 4 regressions") != std::string::npos);
+}
+
+TEST_CASE("compare refuses runs of different scenarios, or one seed twice, on one side with status 2") {
+  const SeedFolders d;
+  seed_runs(d.base, {1, 2});
+  const auto other = seed_runs(d.base, {3}, "--set timing.overrides.c2c_same_die=30");
+  cli::Result c = cli::ivsim("compare " + d.base + " " + d.base);
+  INFO(c.out);
+  CHECK(c.status == 2);
+  CHECK(c.out.find(other[0] + ": error: scenario.timing.overrides.c2c_same_die: is 30 here but absent in " + d.base +
+                   "/seed-1.json: the baseline's runs must be of one scenario with different seeds") !=
+        std::string::npos);
+  c = cli::ivsim("compare --baseline " + d.base + "/seed-1.json " + d.base + "/seed-1.json --candidate " + d.base +
+                 "/seed-2.json");
+  CHECK(c.status == 2);
+  CHECK(c.out.find("error: scenario.run.seed: is 1 as in") != std::string::npos);
+  c = cli::ivsim("compare " + d.base + "/seed-1.json " + d.base + "/seed-2.json --baseline " + d.base + "/seed-2.json");
+  CHECK(c.status == 2);
+  CHECK(c.out.find("--baseline: error: give the baseline once: BASELINE or --baseline, not both") != std::string::npos);
 }
