@@ -13,6 +13,9 @@
 #include <set>
 #include <sstream>
 
+#include <pugixml.hpp>
+
+#include "sim/atomic_file.h"
 #include "sim/sweep_results.h"
 
 namespace ivsim {
@@ -300,10 +303,76 @@ const char* kRule =
     "a statistic regresses when the candidate's mean over its seeds exceeds the baseline's maximum over its seeds "
     "by more than the tolerance";
 
+// Why a row failed, for a JUnit <failure>.
+std::string failure_message(const Row& r, bool seeds) {
+  if (r.status) return r.metric;
+  if (r.verdict == "MISSING")
+    return seeds ? fmt::format("a candidate run lacks it ({} of {} have it)", r.cand.n, r.base.n)
+                 : std::string("the candidate lacks it");
+  if (!seeds)
+    return fmt::format("{} ns -> {} ns ({:+.3f} ns, {:+.2f}%), tolerance {}", num(r.base.mean), num(r.cand.mean),
+                       r.cand.mean - r.base.mean, (r.cand.mean - r.base.mean) / r.base.mean * 100.0, r.tolerance);
+  return fmt::format(
+      "the candidate's mean {} ns over {} seeds exceeds the baseline's maximum {} ns over {} seeds (mean {} ns, "
+      "spread +{:.3f} ns) by more than the tolerance {}",
+      num(r.cand.mean), r.cand.n, num(r.base.max), r.base.n, num(r.base.mean), r.base.max - r.base.mean, r.tolerance);
+}
+
+std::string junit_xml(const std::vector<Row>& rows, int regressions, const Side& base, const Side& cand, bool seeds) {
+  pugi::xml_document doc;
+  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  pugi::xml_node suites = doc.append_child("testsuites");
+  suites.append_attribute("name") = "ivsim compare";
+  pugi::xml_node suite = suites.append_child("testsuite");
+  suite.append_attribute("name") = "ivsim compare";
+  suite.append_attribute("tests") = static_cast<unsigned>(rows.size());
+  suite.append_attribute("failures") = regressions;
+  suite.append_attribute("errors") = 0;
+  suite.append_attribute("skipped") =
+      static_cast<unsigned>(std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.verdict == "new"; }));
+  pugi::xml_node props = suite.append_child("properties");
+  auto property = [&](const char* name, const std::string& value) {
+    pugi::xml_node p = props.append_child("property");
+    p.append_attribute("name") = name;
+    p.append_attribute("value") = value.c_str();
+  };
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  };
+  property("baseline", joined(base.files));
+  property("candidate", joined(cand.files));
+  if (seeds) {
+    property("baseline_seeds", base.seeds.dump());
+    property("candidate_seeds", cand.seeds.dump());
+    property("rule", kRule);
+  }
+  for (const auto& r : rows) {
+    pugi::xml_node tc = suite.append_child("testcase");
+    tc.append_attribute("classname") = r.point.empty() ? "ivsim compare" : ("ivsim compare " + r.point).c_str();
+    tc.append_attribute("name") = r.status ? "status" : r.metric.c_str();
+    if (r.verdict == "REGRESSION" || r.verdict == "MISSING") {
+      pugi::xml_node f = tc.append_child("failure");
+      f.append_attribute("type") = r.verdict.c_str();
+      f.append_attribute("message") = failure_message(r, seeds).c_str();
+    } else if (r.verdict == "new") {
+      tc.append_child("skipped").append_attribute("message") = "new: only the candidate has it";
+    }
+  }
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
+}
+
 }  // namespace
 
 int compare(const CompareOptions& o) {
   const auto tolerance = parse_tolerance(o.tolerance);
+  // Before reading anything: a JUnit file that cannot be written is bad input.
+  if (!o.junit.empty()) check_output_file(o.junit, {"--junit", 0, 0});
   const Side base = read_side(o.baseline, "baseline"), cand = read_side(o.candidate, "candidate");
   if (base.sweep != cand.sweep)
     throw ConfigError({cand.files.front(), 0, 0}, "schema",
@@ -372,6 +441,8 @@ int compare(const CompareOptions& o) {
       r.cand = Spread::of(cand.values.at(key));
       rows.push_back(r);
     }
+
+  if (!o.junit.empty()) write_file_atomic(o.junit, junit_xml(rows, regressions, base, cand, seeds));
 
   auto nullable = [](double v) { return std::isnan(v) ? Json() : Json(v); };
   if (o.json) {

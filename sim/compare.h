@@ -24,6 +24,7 @@ struct CompareOptions {
   std::string tolerance;             // "p99=5%,max=20%,mean=3ns"; a stat not named may not grow at all
   std::vector<std::string> metrics;  // stats (p99) or columns (W.M.p99); default p50 p90 p99 p999 max mean
   bool json = false;
+  std::string junit;  // FILE.xml: one JUnit testcase per compared row, a <failure> per regression
 };
 
 // Exit status of `ivsim compare` when a metric regressed.

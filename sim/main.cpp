@@ -226,6 +226,9 @@ int cli(int argc, char** argv) {
                    "Statistics or metrics to compare (default: p50,p90,p99,p999,max,mean)")
       ->delimiter(',');
   compare->add_flag("--json", compare_opts.json, "Print the comparison as JSON");
+  compare->add_option(
+      "--junit", compare_opts.junit,
+      "Also write FILE.xml for a CI server: a JUnit testcase per compared metric, failed on regression");
 
   try {
     app.parse(argc, argv);

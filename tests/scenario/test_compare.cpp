@@ -3,6 +3,7 @@
 // report schemas and sweep results are read, bad input is status 2.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,34 @@ TEST_CASE("compare with several seeds a side fails a slowdown beyond the spread"
   INFO(c.out);
   CHECK(c.status == 5);
   CHECK(c.out.find("FAIL: 4 regressions") != std::string::npos);
+}
+
+TEST_CASE("compare --junit writes each compared statistic as a testcase, a regression as its failure") {
+  const SeedFolders d;
+  const auto base = seed_runs(d.base, {1, 2});
+  const auto slow = seed_runs(d.slow, {3, 4}, "--set timing.overrides.c2c_same_die=30");
+  const std::string xml = d.root + "/compare.xml";
+  const cli::Result c = cli::ivsim("compare --baseline" + joined(base) + " --candidate" + joined(slow) +
+                                       " --tolerance max=20% --metrics p99,max --junit " + xml,
+                                   false);
+  INFO(c.out);
+  CHECK(c.status == 5);
+
+  pugi::xml_document doc;
+  REQUIRE(doc.load_file(xml.c_str()));
+  const pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  CHECK(suite.attribute("tests").as_int() == 4);
+  // The one-way max grew 40 %: beyond 20 %; the round trip's 10 % is within.
+  CHECK(suite.attribute("failures").as_int() == 3);
+  const pugi::xml_node p99 = suite.find_child_by_attribute("testcase", "name", "hmi_command.round_trip.p99");
+  REQUIRE(p99);
+  CHECK(std::string(p99.child("failure").attribute("type").value()) == "REGRESSION");
+  CHECK(std::string(p99.child("failure").attribute("message").value()).find("over 2 seeds") != std::string::npos);
+  CHECK_FALSE(suite.find_child_by_attribute("testcase", "name", "hmi_command.round_trip.max").child("failure"));
+  const pugi::xml_node rule = suite.child("properties").find_child_by_attribute("property", "name", "rule");
+  CHECK(std::string(rule.attribute("value").value()).find("baseline's maximum over its seeds") != std::string::npos);
+  // A path that cannot be written is refused before anything is read.
+  CHECK(cli::ivsim("compare " + base[0] + " " + slow[0] + " --junit " + d.root + "/no/such/folder.xml").status == 2);
 }
 
 TEST_CASE("compare refuses runs of different scenarios, or one seed twice, on one side with status 2") {
