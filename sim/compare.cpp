@@ -110,16 +110,24 @@ Sample read_sample(const std::string& path) {
     s.sweep = true;
     SweepSpec spec = t.spec;
     auto& args = spec.run_args;
-    for (std::size_t i = 0; i + 1 < args.size(); ++i)
-      if (args[i] == "--seed") {
-        // A number as in a report's scenario.run.seed, so both list alike.
-        const std::string& seed = args[i + 1];
-        s.seed = !seed.empty() && seed.find_first_not_of("0123456789") == std::string::npos && seed.size() < 19
-                     ? Json(std::stoull(seed))
-                     : Json(seed);
-        args.erase(args.begin() + i, args.begin() + i + 2);
-        break;
+    // The seed, given as --seed N or --set run.seed=N, is what may differ
+    // between a side's sweeps; the rest of the definition may not.
+    for (std::size_t i = 0; i + 1 < args.size();) {
+      std::string seed;
+      if (args[i] == "--seed")
+        seed = args[i + 1];
+      else if (args[i] == "--set" && args[i + 1].rfind("run.seed=", 0) == 0)
+        seed = args[i + 1].substr(9);
+      else {
+        ++i;
+        continue;
       }
+      // A number as in a report's scenario.run.seed, so both list alike.
+      s.seed = !seed.empty() && seed.find_first_not_of("0123456789") == std::string::npos && seed.size() < 19
+                   ? Json(std::stoull(seed))
+                   : Json(seed);
+      args.erase(args.begin() + i, args.begin() + i + 2);
+    }
     s.identity = spec.to_json();
     for (const auto& p : t.points) {
       std::string label;
@@ -241,9 +249,9 @@ Side read_side(const std::vector<std::string>& given, const std::string& which) 
                           "is " + here + " here but " + there + " in " + first.file + ": the " + which +
                               "'s runs must be of one scenario with different seeds");
       for (const auto& other : samples)
-        if (s.seed == other.seed)
+        if (!s.seed.is_null() && s.seed == other.seed)
           throw ConfigError(at, s.sweep ? "--seed" : "scenario.run.seed",
-                            "is " + (s.seed.is_null() ? std::string("unset") : text(s.seed)) + " as in " + other.file +
+                            "is " + text(s.seed) + " as in " + other.file +
                                 ": the same seed gives the same run; give each its own --seed");
     }
     samples.push_back(std::move(s));
