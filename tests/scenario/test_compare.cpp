@@ -111,6 +111,34 @@ TEST_CASE("compare pairs a sweep's points by their values and flags a point that
   REQUIRE(std::system(("rm -rf " + a + " " + b).c_str()) == 0);
 }
 
+TEST_CASE("compare pairs the points of sweeps with different seeds a side and names the seed a point failed in") {
+  const std::string root = cli::temp_path("cmp-seeds");
+  const std::string sweep =
+      "sweep --set workloads[0].params.iterations=200 --vary workloads[0].params.message_bytes=64,"
+      "256 --quiet --out ";
+  for (int seed : {1, 2, 3, 4})
+    REQUIRE(cli::ivsim(sweep + root + "/s" + std::to_string(seed) + " --seed " + std::to_string(seed)).status == 0);
+  const std::string sides = "compare --baseline " + root + "/s1 " + root + "/s2 --candidate " + root + "/s3 " + root +
+                            "/s4/results.json --metrics max";
+  cli::Result c = cli::ivsim(sides, false);
+  INFO(c.out);
+  CHECK(c.status == 0);
+  CHECK(c.out.find("seeds: baseline 2 (1, 2), candidate 2 (3, 4)") != std::string::npos);
+  CHECK(c.out.find("workloads[0].params.message_bytes=256") != std::string::npos);
+  // Seed 4's point 1 failed.
+  Json j = Json::parse(cli::slurp(root + "/s4/results.json"));
+  j["points"][1]["status"] = "failed";
+  j["points"][1]["exit_status"] = 4;
+  j["points"][1]["message"] = "ivsim: stalled";
+  j["points"][1]["metrics"] = Json::object();
+  std::ofstream(root + "/s4/results.json") << j.dump(2);
+  c = cli::ivsim(sides, false);
+  CHECK(c.status == 5);
+  CHECK(c.out.find("status: ok -> failed: exit 4 (seed 4)") != std::string::npos);
+  CHECK(c.out.find("MISSING") != std::string::npos);
+  REQUIRE(std::system(("rm -rf " + root).c_str()) == 0);
+}
+
 TEST_CASE("compare refuses bad input and options with status 2") {
   const std::string bad = cli::temp_path("bad.json");
   std::ofstream(bad) << "{\"schema\": \"something-else/1\"}";
