@@ -2,6 +2,13 @@
 // reports (ivsim-report/1 or /2) or two sweeps' results (ivsim-sweep/1),
 // pairs their metrics (and, for sweeps, their points by varied values) and
 // gives each a verdict against a tolerance. Higher latency is worse.
+//
+// With noise on, one run is one sample of the seeded jitter, so each side
+// may be several runs of one scenario with different seeds (a folder of
+// reports, or repeated --baseline/--candidate). A statistic then regresses
+// only when the candidate's mean over its seeds exceeds the baseline's
+// maximum over its seeds by more than the tolerance: a change within the
+// seed-to-seed spread is noise, not a regression.
 #pragma once
 
 #include <string>
@@ -10,10 +17,14 @@
 namespace ivsim {
 
 struct CompareOptions {
-  std::string baseline, candidate;
+  // Each side: report files, sweep results (file or folder), or folders of
+  // reports (every *.json), all runs of one scenario. One entry per side
+  // compares exactly as a single run always did.
+  std::vector<std::string> baseline, candidate;
   std::string tolerance;             // "p99=5%,max=20%,mean=3ns"; a stat not named may not grow at all
   std::vector<std::string> metrics;  // stats (p99) or columns (W.M.p99); default p50 p90 p99 p999 max mean
   bool json = false;
+  std::string junit;  // FILE.xml: one JUnit testcase per compared row, a <failure> per regression
 };
 
 // Exit status of `ivsim compare` when a metric regressed.

@@ -16,6 +16,7 @@
 #include <map>
 #include <string>
 #include <systemc>
+#include <tuple>
 #include <vector>
 
 #include "platforms/board.h"
@@ -104,8 +105,7 @@ int cli(int argc, char** argv) {
   app.add_option("--log-level", log_level, "Log verbosity: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  app.add_flag("--strict", g_strict,
-               "Fail (exit 1) on any SystemC warning; also IVSIM_STRICT=1 in the environment");
+  app.add_flag("--strict", g_strict, "Fail (exit 1) on any SystemC warning; also IVSIM_STRICT=1 in the environment");
 
   // run
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario and write its report");
@@ -207,8 +207,18 @@ int cli(int argc, char** argv) {
   CLI::App* compare = app.add_subcommand(
       "compare", "Compare a candidate report or sweep with a baseline; exit 5 when a metric regressed");
   ivsim::CompareOptions compare_opts;
-  compare->add_option("BASELINE", compare_opts.baseline, "Baseline report or sweep results")->required();
-  compare->add_option("CANDIDATE", compare_opts.candidate, "Candidate report or sweep results")->required();
+  // A side is one report or sweep (positional, as always) or several runs of
+  // one scenario with different seeds: a folder of reports, or the files
+  // after --baseline/--candidate (repeatable; a shell glob works).
+  std::string compare_baseline, compare_candidate;
+  compare->add_option("BASELINE", compare_baseline,
+                      "Baseline report, sweep results, or a folder of reports (one scenario, different seeds)");
+  compare->add_option("CANDIDATE", compare_candidate,
+                      "Candidate report, sweep results, or a folder of reports (one scenario, different seeds)");
+  compare->add_option("--baseline", compare_opts.baseline,
+                      "Baseline reports of one scenario with different seeds (instead of BASELINE)");
+  compare->add_option("--candidate", compare_opts.candidate,
+                      "Candidate reports of one scenario with different seeds (instead of CANDIDATE)");
   compare->add_option("--tolerance", compare_opts.tolerance,
                       "Growth allowed per statistic: p99=5%,max=20%,mean=10ns (a statistic not named may not grow)");
   compare
@@ -216,6 +226,9 @@ int cli(int argc, char** argv) {
                    "Statistics or metrics to compare (default: p50,p90,p99,p999,max,mean)")
       ->delimiter(',');
   compare->add_flag("--json", compare_opts.json, "Print the comparison as JSON");
+  compare->add_option(
+      "--junit", compare_opts.junit,
+      "Also write FILE.xml for a CI server: a JUnit testcase per compared metric, failed on regression");
 
   try {
     app.parse(argc, argv);
@@ -285,7 +298,21 @@ int cli(int argc, char** argv) {
     std::cout << "plot: " << plot_opts.out << "\n";
     return 0;
   }
-  if (*compare) return ivsim::compare(compare_opts);
+  if (*compare) {
+    for (auto [side, positional, name, option] :
+         {std::tuple{&compare_opts.baseline, &compare_baseline, "baseline", "--baseline"},
+          std::tuple{&compare_opts.candidate, &compare_candidate, "candidate", "--candidate"}}) {
+      const std::string upper = name == std::string("baseline") ? "BASELINE" : "CANDIDATE";
+      if (!positional->empty() && !side->empty())
+        throw ivsim::ConfigError({option, 0, 0}, "",
+                                 std::string("give the ") + name + " once: " + upper + " or " + option + ", not both");
+      if (!positional->empty()) side->push_back(*positional);
+      if (side->empty())
+        throw ivsim::ConfigError({option, 0, 0}, "",
+                                 std::string("no ") + name + ": give " + upper + " or " + option + " FILE...");
+    }
+    return ivsim::compare(compare_opts);
+  }
 
   if (*show) {
     const ivsim::Scenario scenario = ivsim::load_scenario(resolve(show_args));

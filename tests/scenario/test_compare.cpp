@@ -3,7 +3,9 @@
 // report schemas and sweep results are read, bad input is status 2.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/scenario/cli.h"
 
@@ -109,6 +111,34 @@ TEST_CASE("compare pairs a sweep's points by their values and flags a point that
   REQUIRE(std::system(("rm -rf " + a + " " + b).c_str()) == 0);
 }
 
+TEST_CASE("compare pairs the points of sweeps with different seeds a side and names the seed a point failed in") {
+  const std::string root = cli::temp_path("cmp-seeds");
+  const std::string sweep =
+      "sweep --set workloads[0].params.iterations=200 --vary workloads[0].params.message_bytes=64,"
+      "256 --quiet --out ";
+  for (int seed : {1, 2, 3, 4})
+    REQUIRE(cli::ivsim(sweep + root + "/s" + std::to_string(seed) + " --seed " + std::to_string(seed)).status == 0);
+  const std::string sides = "compare --baseline " + root + "/s1 " + root + "/s2 --candidate " + root + "/s3 " + root +
+                            "/s4/results.json --metrics max";
+  cli::Result c = cli::ivsim(sides, false);
+  INFO(c.out);
+  CHECK(c.status == 0);
+  CHECK(c.out.find("seeds: baseline 2 (1, 2), candidate 2 (3, 4)") != std::string::npos);
+  CHECK(c.out.find("workloads[0].params.message_bytes=256") != std::string::npos);
+  // Seed 4's point 1 failed.
+  Json j = Json::parse(cli::slurp(root + "/s4/results.json"));
+  j["points"][1]["status"] = "failed";
+  j["points"][1]["exit_status"] = 4;
+  j["points"][1]["message"] = "ivsim: stalled";
+  j["points"][1]["metrics"] = Json::object();
+  std::ofstream(root + "/s4/results.json") << j.dump(2);
+  c = cli::ivsim(sides, false);
+  CHECK(c.status == 5);
+  CHECK(c.out.find("status: ok -> failed: exit 4 (seed 4)") != std::string::npos);
+  CHECK(c.out.find("MISSING") != std::string::npos);
+  REQUIRE(std::system(("rm -rf " + root).c_str()) == 0);
+}
+
 TEST_CASE("compare refuses bad input and options with status 2") {
   const std::string bad = cli::temp_path("bad.json");
   std::ofstream(bad) << "{\"schema\": \"something-else/1\"}";
@@ -127,4 +157,120 @@ TEST_CASE("compare refuses bad input and options with status 2") {
   CHECK(c.status == 2);
   CHECK(c.out.find("--metrics: error: the baseline has no metric 'p98'") != std::string::npos);
   std::remove(bad.c_str());
+}
+
+namespace {
+
+// Runs of the default scenario, whose noise (ticks, the Service VM's
+// activity, DRAM refresh) each seed draws anew: DIR/seed-N.json per seed.
+std::vector<std::string> seed_runs(const std::string& dir, const std::vector<int>& seeds,
+                                   const std::string& extra = "") {
+  REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
+  std::vector<std::string> files;
+  for (int seed : seeds) {
+    files.push_back(dir + "/seed-" + std::to_string(seed) + ".json");
+    REQUIRE(cli::ivsim("run " + kQuick + " --seed " + std::to_string(seed) + " " + extra + " --report " + files.back())
+                .status == 0);
+  }
+  return files;
+}
+
+std::string joined(const std::vector<std::string>& files) {
+  std::string s;
+  for (const auto& f : files) s += " " + f;
+  return s;
+}
+
+struct SeedFolders {
+  std::string root = cli::temp_path("seeds");
+  std::string base = root + "/base", same = root + "/same", slow = root + "/slow";
+  ~SeedFolders() { std::system(("rm -rf " + root).c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("compare with several seeds a side passes a candidate that moves within the baseline's seed spread") {
+  const SeedFolders d;
+  const auto base = seed_runs(d.base, {1, 2, 3});
+  const auto same = seed_runs(d.same, {4, 5, 6});
+  // One run a side is one sample: seed 5's slowest round trip (367.1 ns) is
+  // above seed 1's (366.9 ns), and the single comparison calls it a regression.
+  cli::Result c = cli::ivsim("compare " + base[0] + " " + same[1] + " --metrics max", false);
+  CHECK(c.status == 5);
+  // Over the seeds, the candidate's mean stays under the baseline's worst seed.
+  c = cli::ivsim("compare " + d.base + " " + d.same, false);
+  INFO(c.out);
+  CHECK(c.status == 0);
+  CHECK(c.out.find("seeds: baseline 3 (1, 2, 3), candidate 3 (4, 5, 6)") != std::string::npos);
+  CHECK(c.out.find("spread") != std::string::npos);
+  CHECK(c.out.find("+0.459") != std::string::npos);  // the round trip's max: 366.948 - mean 366.489
+  CHECK(c.out.find("ok: 0 regressions") != std::string::npos);
+  // The same sides as files after --baseline and --candidate, in JSON.
+  c = cli::ivsim("compare --baseline" + joined(base) + " --candidate" + joined(same) + " --json --metrics max", false);
+  CHECK(c.status == 0);
+  const Json j = Json::parse(c.out);
+  CHECK(j["seeds"]["baseline"] == Json::array({1, 2, 3}));
+  CHECK(j["rows"][0]["metric"] == "hmi_command.round_trip.max");
+  CHECK(j["rows"][0]["baseline_seeds"] == 3);
+  CHECK(j["rows"][0]["baseline_max"].get<double>() == Approx(366.948));
+  CHECK(j["rows"][0]["spread"].get<double>() == Approx(366.948 - j["rows"][0]["baseline"].get<double>()));
+}
+
+TEST_CASE("compare with several seeds a side fails a slowdown beyond the spread") {
+  const SeedFolders d;
+  const auto base = seed_runs(d.base, {1, 2, 3});
+  const auto slow = seed_runs(d.slow, {4, 5, 6}, "--set timing.overrides.c2c_same_die=30");
+  const cli::Result c = cli::ivsim(
+      "compare --baseline" + joined(base) + " --candidate" + joined(slow) + " --tolerance p99=5% --metrics p99,max",
+      false);
+  INFO(c.out);
+  CHECK(c.status == 5);
+  CHECK(c.out.find("FAIL: 4 regressions") != std::string::npos);
+}
+
+TEST_CASE("compare --junit writes each compared statistic as a testcase, a regression as its failure") {
+  const SeedFolders d;
+  const auto base = seed_runs(d.base, {1, 2});
+  const auto slow = seed_runs(d.slow, {3, 4}, "--set timing.overrides.c2c_same_die=30");
+  const std::string xml = d.root + "/compare.xml";
+  const cli::Result c = cli::ivsim("compare --baseline" + joined(base) + " --candidate" + joined(slow) +
+                                       " --tolerance max=20% --metrics p99,max --junit " + xml,
+                                   false);
+  INFO(c.out);
+  CHECK(c.status == 5);
+
+  pugi::xml_document doc;
+  REQUIRE(doc.load_file(xml.c_str()));
+  const pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  CHECK(suite.attribute("tests").as_int() == 4);
+  // The one-way max grew 40 %: beyond 20 %; the round trip's 10 % is within.
+  CHECK(suite.attribute("failures").as_int() == 3);
+  const pugi::xml_node p99 = suite.find_child_by_attribute("testcase", "name", "hmi_command.round_trip.p99");
+  REQUIRE(p99);
+  CHECK(std::string(p99.child("failure").attribute("type").value()) == "REGRESSION");
+  CHECK(std::string(p99.child("failure").attribute("message").value()).find("over 2 seeds") != std::string::npos);
+  CHECK_FALSE(suite.find_child_by_attribute("testcase", "name", "hmi_command.round_trip.max").child("failure"));
+  const pugi::xml_node rule = suite.child("properties").find_child_by_attribute("property", "name", "rule");
+  CHECK(std::string(rule.attribute("value").value()).find("baseline's maximum over its seeds") != std::string::npos);
+  // A path that cannot be written is refused before anything is read.
+  CHECK(cli::ivsim("compare " + base[0] + " " + slow[0] + " --junit " + d.root + "/no/such/folder.xml").status == 2);
+}
+
+TEST_CASE("compare refuses runs of different scenarios, or one seed twice, on one side with status 2") {
+  const SeedFolders d;
+  seed_runs(d.base, {1, 2});
+  const auto other = seed_runs(d.base, {3}, "--set timing.overrides.c2c_same_die=30");
+  cli::Result c = cli::ivsim("compare " + d.base + " " + d.base);
+  INFO(c.out);
+  CHECK(c.status == 2);
+  CHECK(c.out.find(other[0] + ": error: scenario.timing.overrides.c2c_same_die: is 30 here but absent in " + d.base +
+                   "/seed-1.json: the baseline's runs must be of one scenario with different seeds") !=
+        std::string::npos);
+  c = cli::ivsim("compare --baseline " + d.base + "/seed-1.json " + d.base + "/seed-1.json --candidate " + d.base +
+                 "/seed-2.json");
+  CHECK(c.status == 2);
+  CHECK(c.out.find("error: scenario.run.seed: is 1 as in") != std::string::npos);
+  c = cli::ivsim("compare " + d.base + "/seed-1.json " + d.base + "/seed-2.json --baseline " + d.base + "/seed-2.json");
+  CHECK(c.status == 2);
+  CHECK(c.out.find("--baseline: error: give the baseline once: BASELINE or --baseline, not both") != std::string::npos);
 }
