@@ -308,8 +308,8 @@ struct Row {
 std::string num(double v) { return std::isnan(v) ? "-" : fmt::format("{:.3f}", v); }
 
 const char* kRule =
-    "a statistic regresses when the candidate's mean over its seeds exceeds the baseline's maximum over its seeds "
-    "by more than the tolerance";
+    "a statistic regresses when the candidate's minimum over its seeds exceeds the baseline's maximum over its "
+    "seeds by more than the tolerance";
 
 // Why a row failed, for a JUnit <failure>.
 std::string failure_message(const Row& r, bool seeds) {
@@ -321,9 +321,10 @@ std::string failure_message(const Row& r, bool seeds) {
     return fmt::format("{} ns -> {} ns ({:+.3f} ns, {:+.2f}%), tolerance {}", num(r.base.mean), num(r.cand.mean),
                        r.cand.mean - r.base.mean, (r.cand.mean - r.base.mean) / r.base.mean * 100.0, r.tolerance);
   return fmt::format(
-      "the candidate's mean {} ns over {} seeds exceeds the baseline's maximum {} ns over {} seeds (mean {} ns, "
+      "the candidate's minimum {} ns over {} seeds exceeds the baseline's maximum {} ns over {} seeds (mean {} ns, "
       "spread +{:.3f} ns) by more than the tolerance {}",
-      num(r.cand.mean), r.cand.n, num(r.base.max), r.base.n, num(r.base.mean), r.base.max - r.base.mean, r.tolerance);
+      num(r.cand.min), r.cand.n, num(r.base.max), r.base.n, num(r.base.mean), std::max(0.0, r.base.max - r.base.mean),
+      r.tolerance);
 }
 
 std::string junit_xml(const std::vector<Row>& rows, int regressions, const Side& base, const Side& cand, bool seeds) {
@@ -430,12 +431,14 @@ int compare(const CompareOptions& o) {
       r.verdict = "MISSING";
       if (it != cand.values.end()) r.cand.n = it->second.size();
     } else {
-      // The candidate's mean against the baseline's worst seed: with one run
+      // The two sides' ranges over their seeds: a regression when even the
+      // candidate's best seed is worse than the baseline's worst, beyond the
+      // tolerance (a few seeds' means still overlap by chance). With one run
       // a side, simply candidate against baseline.
       r.cand = Spread::of(it->second);
-      const double excess = r.cand.mean - r.base.max;
+      const double excess = r.cand.min - r.base.max;
       const bool within = excess <= tol.ns || (r.base.max > 0 && excess / r.base.max * 100.0 <= tol.percent + 1e-9);
-      r.verdict = r.cand.mean < r.base.min ? "better" : within ? "ok" : "REGRESSION";
+      r.verdict = r.cand.max < r.base.min ? "better" : within ? "ok" : "REGRESSION";
     }
     if (r.verdict == "REGRESSION" || r.verdict == "MISSING") ++regressions;
     rows.push_back(r);
@@ -480,7 +483,7 @@ int compare(const CompareOptions& o) {
         j["baseline_seeds"] = r.base.n;
         j["baseline_min"] = nullable(r.base.min);
         j["baseline_max"] = nullable(r.base.max);
-        j["spread"] = nullable(r.base.max - r.base.mean);
+        j["spread"] = nullable(std::isnan(r.base.max) ? r.base.max : std::max(0.0, r.base.max - r.base.mean));
         j["candidate_seeds"] = r.cand.n;
         j["candidate_min"] = nullable(r.cand.min);
         j["candidate_max"] = nullable(r.cand.max);
@@ -514,8 +517,9 @@ int compare(const CompareOptions& o) {
            both && r.base.mean != 0 ? fmt::format("{:+.2f}%", (r.cand.mean - r.base.mean) / r.base.mean * 100.0) : "-",
            r.tolerance, r.verdict});
       if (seeds)
-        table.back().insert(table.back().begin() + 6,
-                            std::isnan(r.base.max) ? "-" : fmt::format("+{:.3f}", r.base.max - r.base.mean));
+        table.back().insert(
+            table.back().begin() + 6,
+            std::isnan(r.base.max) ? "-" : fmt::format("+{:.3f}", std::max(0.0, r.base.max - r.base.mean)));
     }
     const std::size_t last_number = seeds ? 6 : 5;
     std::vector<std::size_t> width(table[0].size(), 0);

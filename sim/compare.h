@@ -6,7 +6,7 @@
 // With noise on, one run is one sample of the seeded jitter, so each side
 // may be several runs of one scenario with different seeds (a folder of
 // reports, or repeated --baseline/--candidate). A statistic then regresses
-// only when the candidate's mean over its seeds exceeds the baseline's
+// only when the candidate's minimum over its seeds exceeds the baseline's
 // maximum over its seeds by more than the tolerance: a change within the
 // seed-to-seed spread is noise, not a regression.
 #pragma once
