@@ -6,6 +6,7 @@
 
 #include "models/dm/dm_ivshmem_device.h"
 #include "models/hv/ivshmem_device.h"
+#include "platforms/cache_allocation.h"
 #include "platforms/region_ref.h"
 
 namespace ivsim {
@@ -27,6 +28,55 @@ std::string region_hpa(Platform& platform, const RegionConfig& r) {
       if (name == r.name) return hex(obj.hpa);
   }
   return "";
+}
+
+// Ascending numbers as ranges: "0-3,8".
+std::string ranges(const std::vector<unsigned>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::size_t e = i;
+    while (e + 1 < v.size() && v[e + 1] == v[e] + 1) ++e;
+    out += (out.empty() ? "" : ",") + (e == i ? std::to_string(v[i]) : fmt::format("{}-{}", v[i], v[e]));
+    i = e;
+  }
+  return out;
+}
+
+std::string way_list(WayMask m) {
+  std::vector<unsigned> ways;
+  for (unsigned w = 0; w < 64; ++w)
+    if (m >> w & 1) ways.push_back(w);
+  return ranges(ways);
+}
+
+// The scenario's cache allocation as the hypervisor programs it: each
+// policy's capacity bitmask and the ways it selects in that board cache
+// (cbm_ways), the CLOS a vCPU's masks share (vCPUs whose masks agree).
+Json cache_allocation_json(const Scenario& s, const Board& b) {
+  Json caches = Json::array();
+  for (const auto& a : s.cache_allocation) {
+    const CacheInfo* info = nullptr;
+    for (const auto& c : b.caches)
+      if (c.level == a.cache_level && c.id == a.cache_id && c.type != 2) info = &c;
+    Json policies = Json::array();
+    for (const auto& p : a.policies) {
+      Json j = {{"vm", p.vm}, {"vcpu", p.vcpu}, {"type", to_string(p.type)}, {"clos_mask", hex(p.clos_mask)}};
+      if (info && info->cat.present())
+        j["ways"] = way_list(cbm_ways(p.clos_mask, info->cat.capacity_mask_length, info->ways));
+      policies.push_back(j);
+    }
+    Json c = {{"level", a.cache_level}, {"id", a.cache_id}, {"policies", policies}};
+    if (info) {
+      c["ways"] = info->ways;
+      c["capacity_mask_length"] = info->cat.capacity_mask_length;
+      c["clos_number"] = info->cat.clos_number;
+      Json pcpus = Json::array();
+      for (unsigned p : info->pcpus) pcpus.push_back(p);
+      c["pcpus"] = pcpus;
+    }
+    caches.push_back(c);
+  }
+  return {{"rdt", s.rdt.enabled}, {"cdp", s.rdt.cdp}, {"vcat", s.rdt.vcat}, {"caches", caches}};
 }
 
 // Left-aligned columns, two spaces apart, no trailing blanks.
@@ -75,6 +125,7 @@ Json show_json(Simulation& sim) {
                    {"core_types", t.value("core_types", Json::object())}};
   }
   j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}};
+  if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();
   for (const auto& v : s.vms) {
@@ -212,6 +263,27 @@ std::string show_text(Simulation& sim) {
          fmt::format("{} MiB", v["memory_mib"].get<u64>()), placement});
   }
   out += "\nVMs\n" + table(rows);
+
+  if (j.contains("cache_allocation")) {
+    const Json& ca = j["cache_allocation"];
+    out += fmt::format("\ncache allocation (RDT {}, CDP {}, vCAT {})\n", ca["rdt"].get<bool>() ? "on" : "off",
+                       ca["cdp"].get<bool>() ? "on" : "off", ca["vcat"].get<bool>() ? "on" : "off");
+    rows = {{"cache", "pCPUs", "vm", "vcpu", "type", "CLOS mask", "ways"}};
+    for (const auto& c : ca["caches"]) {
+      std::vector<unsigned> ids;
+      for (const auto& p : c.value("pcpus", Json::array())) ids.push_back(p.get<unsigned>());
+      std::sort(ids.begin(), ids.end());
+      const std::string pcpus = ranges(ids);
+      const std::string cache =
+          fmt::format("L{} id {}{}", c["level"].get<unsigned>(), c["id"].get<unsigned>(),
+                      c.contains("ways") ? fmt::format(" ({} ways)", c["ways"].get<unsigned>()) : std::string());
+      for (const auto& p : c["policies"])
+        rows.push_back({cache, pcpus.empty() ? "-" : pcpus, p["vm"].get<std::string>(),
+                        std::to_string(p["vcpu"].get<unsigned>()), p["type"].get<std::string>(),
+                        p["clos_mask"].get<std::string>(), p.value("ways", std::string("-"))});
+    }
+    out += rows.size() > 1 ? table(rows) : "  no policies: every vCPU fills every way\n";
+  }
 
   rows = {{"vm", "bdf", "region", "BAR0 registers", "BAR1 MSI-X", "BAR2 shared memory"}};
   for (const auto& d : j["devices"])

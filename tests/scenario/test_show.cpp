@@ -83,6 +83,29 @@ TEST_CASE("show prints the VBDFs and Service VM pCPUs the twin assigned to an AC
   CHECK(j["workloads"].size() == 2);
 }
 
+TEST_CASE("show lists the cache allocation: each policy's mask and the ways it selects in that cache") {
+  const std::string cat = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/rt_interference_cat.yaml";
+  const cli::Result r = cli::ivsim("show " + cat);
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("\ncache allocation (RDT on, CDP off, vCAT off)\n"
+                   "  cache              pCPUs  vm         vcpu  type     CLOS mask  ways\n"
+                   "  L3 id 0 (11 ways)  0-15   RT_VM      0     Unified  0x7f       0-6\n") != std::string::npos);
+  CHECK(r.out.find("  L3 id 0 (11 ways)  0-15   Noisy_VM2  0     Unified  0x780      7-10\n") != std::string::npos);
+  // A narrower mask selects fewer ways; JSON carries the same.
+  const cli::Result n =
+      cli::ivsim("show --json " + cat + " --set 'hypervisor.cache_allocation[0].policies[0].clos_mask=0x3'", false);
+  REQUIRE(n.status == 0);
+  const auto j = nlohmann::json::parse(n.out)["cache_allocation"];
+  CHECK(j["rdt"] == true);
+  CHECK(j["caches"][0]["capacity_mask_length"] == 11);
+  CHECK(j["caches"][0]["policies"][0]["clos_mask"] == "0x3");
+  CHECK(j["caches"][0]["policies"][0]["ways"] == "0-1");
+  // Without RDT there is no section.
+  CHECK(cli::ivsim("show").out.find("cache allocation") == std::string::npos);
+  CHECK_FALSE(nlohmann::json::parse(cli::ivsim("show --json", false).out).contains("cache_allocation"));
+}
+
 TEST_CASE("show refuses bad input like run: status 2, a located error") {
   const cli::Result r = cli::ivsim("show --set vms[0].cpu_affinity=[42]");
   CHECK(r.status == 2);
