@@ -77,6 +77,7 @@ class Platform {
   const Board& board() const { return board_; }
   const HostLayout& layout() const { return layout_; }
   HostMemory& host_memory() { return *mem_; }
+  const CoherenceDirectory& directory() const { return *dir_; }
   Hypervisor& hypervisor() { return *hv_; }
   const std::vector<std::unique_ptr<Vcpu>>& vcpus() const { return vcpus_; }
   std::vector<Vcpu*> vcpus_of(VmId vm) const;
