@@ -100,6 +100,7 @@ class Converter {
       mark(features);
       optional_value(h, "scheduler", features, "SCHEDULER", "hypervisor.scheduler", "hv/FEATURES/SCHEDULER");
       read_rdt(features, h);
+      warn_ssram(features);
     }
     read_cache_region(hv, h);
     top.set("hypervisor", std::move(h));
@@ -117,6 +118,21 @@ class Converter {
     Node b = value(e);
     b.text = t == "y" ? "true" : "false";
     map.set(key, std::move(b));
+  }
+
+  // hv/FEATURES/SSRAM: ACRN finds the Software SRAM buffers in the
+  // platform's RTCT ACPI table at boot (acpi_ext.c, rtcm.c:
+  // init_software_sram), locked in the caches by the firmware, and maps them
+  // into the pre-launched RT VM. The twin reads no RTCT: a scenario that
+  // turns it on must hear that its buffers are ordinary memory here.
+  void warn_ssram(pugi::xml_node features) const {
+    const pugi::xml_node e = features.child("SSRAM").child("SSRAM_ENABLED");
+    if (!e || xml_text(e) != "y") return;
+    const SourceLocation at = doc_.at(e);
+    spdlog::warn(
+        "{}:{}:{}: hv/FEATURES/SSRAM/SSRAM_ENABLED is y: Software SRAM is not modelled (ACRN takes its buffers from "
+        "the platform's RTCT, which ivsim does not read); the RT VM's memory is ordinary cached memory here",
+        at.file, at.line, at.column);
   }
 
   // hv/FEATURES/RDT (types.xsd RDTType): RDT_ENABLED, CDP_ENABLED, VCAT_ENABLED.

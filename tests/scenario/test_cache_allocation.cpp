@@ -162,6 +162,17 @@ TEST_CASE("ACRN scenario XML: RDT and CACHE_REGION are read, and a bad CLOS_MASK
   cli::Result r = cli::ivsim("validate --board srv-2s-xeon " + good);
   INFO(r.out);
   CHECK(r.status == 0);
+  CHECK(r.out.find("Software SRAM") == std::string::npos);
+  // Software SRAM is not modelled, and a scenario that turns it on hears so.
+  std::string ssram_text = xml;
+  ssram_text.insert(ssram_text.find("      <RDT>"),
+                    "      <SSRAM>\n        <SSRAM_ENABLED>y</SSRAM_ENABLED>\n      </SSRAM>\n");
+  const std::string ssram = write_temp("ssram.xml", ssram_text);
+  r = cli::ivsim("validate --board srv-2s-xeon " + ssram);
+  CHECK(r.status == 0);
+  CHECK(r.out.find(ssram + ":" + position(ssram_text, "<SSRAM_ENABLED>") +
+                   ": hv/FEATURES/SSRAM/SSRAM_ENABLED is y: Software SRAM is not modelled") != std::string::npos);
+  std::remove(ssram.c_str());
   std::string bad_text = xml;
   bad_text.replace(bad_text.find("0x7f0"), 5, "0x1800");
   const std::string bad = write_temp("cat-bad.xml", bad_text);
