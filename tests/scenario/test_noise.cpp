@@ -12,10 +12,12 @@ const std::string kScenarios = std::string(IVSIM_TESTS_DIR) + "/../platforms/sce
 const char* const kSources[] = {"guest_ticks", "hv_ticks",   "service_vm", "dram_refresh",
                                 "row_buffer",  "contention", "poll_phase"};
 
-nlohmann::json run(const std::string& scenario, const std::string& sets) {
+// `env`: variables for the ivsim process ("NAME=value ...").
+nlohmann::json run(const std::string& scenario, const std::string& sets, const std::string& env = "") {
   const std::string report = cli::temp_path("noise.json");
   std::remove(report.c_str());
-  const cli::Result r = cli::ivsim("run --quiet --report " + report + " " + kScenarios + scenario + " " + sets);
+  const cli::Result r =
+      cli::run(env + " " + IVSIM_BINARY + " run --quiet --report " + report + " " + kScenarios + scenario + " " + sets);
   INFO(r.out);
   REQUIRE(r.status == 0);
   auto j = nlohmann::json::parse(cli::slurp(report));
@@ -155,17 +157,8 @@ TEST_CASE("the report does not depend on how the run slices the kernel, though n
   // The slices adapt to the host's speed (sim/run.cpp); IVSIM_SLICE_NS fixes
   // them. Ticks and background work would count on to a slice's end.
   const std::string sets = " --set noise.service_vm.period_us=500 --set noise.hv_ticks=on";
-  auto sliced = [&](const char* slice_ns) {
-    const std::string report = cli::temp_path(std::string("slice-") + slice_ns + ".json");
-    const cli::Result r =
-        cli::run(std::string("IVSIM_SLICE_NS=") + slice_ns + " " + IVSIM_BINARY + " run --quiet --report " + report +
-                 " " + kScenarios + "default.yaml" + sets + " --set hypervisor.scheduler=SCHED_IORR");
-    INFO(r.out);
-    REQUIRE(r.status == 0);
-    auto j = nlohmann::json::parse(cli::slurp(report));
-    std::remove(report.c_str());
-    j.erase("host");
-    return j;
+  auto sliced = [&](const std::string& slice_ns) {
+    return run("default.yaml", sets + " --set hypervisor.scheduler=SCHED_IORR", "IVSIM_SLICE_NS=" + slice_ns);
   };
   const auto fine = sliced("1000");
   const auto coarse = sliced("50000000");
