@@ -305,7 +305,7 @@ class Vcpu : public sc_core::sc_module {
 
   // The TSC: invariant, at the profile's nominal core clock.
   u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
-  TimePs now_ps() const { return sc_core::sc_time_stamp().value() + local_ps_; }
+  TimePs now_ps() const { return kernel_ps() + local_ps_; }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
   trace::Cpu trace_cpu() const { return {cfg_.vm, cfg_.index, cfg_.pcpu}; }  // who an event is on, for the timeline
   const Breakdown& cumulative() const { return cumulative_; }
@@ -323,6 +323,10 @@ class Vcpu : public sc_core::sc_module {
     local_ps_ += ps;
     if (local_ps_ >= sync_budget_ps_) sync();
   }
+  // The kernel's time, read from the simulation context's own clock (what
+  // sc_time_stamp() returns a reference to) without a call into the kernel:
+  // every access's now_ps() reads it.
+  TimePs kernel_ps() const { return kernel_time_->value(); }
   void sync() {
     ++counters_.syncs;
     sync_kernel();
@@ -336,7 +340,7 @@ class Vcpu : public sc_core::sc_module {
   }
   // The budget up to the next quantum boundary (tlm_global_quantum::compute_local_quantum).
   void start_quantum() {
-    const TimePs now = sc_core::sc_time_stamp().value();
+    const TimePs now = kernel_ps();
     const TimePs q = tlm::tlm_global_quantum::instance().get().value();
     next_sync_ps_ = q ? now + (q - now % q) : now;
     sync_budget_ps_ = next_sync_ps_ - now;
@@ -344,7 +348,7 @@ class Vcpu : public sc_core::sc_module {
   // After the thread waited (with no local time ahead): the kernel moved on,
   // the next quantum boundary did not.
   void resumed() {
-    const TimePs now = sc_core::sc_time_stamp().value();
+    const TimePs now = kernel_ps();
     sync_budget_ps_ = next_sync_ps_ > now ? next_sync_ps_ - now : 0;
   }
   // Scheduling on a shared pCPU (only when the pCPU has a scheduler).
@@ -448,10 +452,11 @@ class Vcpu : public sc_core::sc_module {
   const ept::EptTable& ept_;
   Tlb tlb_;  // host-side copy of the MMU's L1 dTLB: the fast path
   Mmu mmu_;
-  TlbEntry uncached_translation_;  // a translation the dTLB did not keep (no dTLB): used once
-  TimePs local_ps_ = 0;            // how far the vCPU runs ahead of the kernel
-  TimePs next_sync_ps_ = 0;        // the quantum boundary it synchronises at
-  TimePs sync_budget_ps_ = 0;      // local time left before it (0: synchronise at the first charge)
+  TlbEntry uncached_translation_;        // a translation the dTLB did not keep (no dTLB): used once
+  const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
+  TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
+  TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
+  TimePs sync_budget_ps_ = 0;            // local time left before it (0: synchronise at the first charge)
   Program program_;
   bool started_ = false;
   bool finished_ = false;

@@ -105,7 +105,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_gp_.set_dmi_allowed(false);
   exit_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_time delay = sc_core::SC_ZERO_TIME;
-  const TimePs kernel_before = sc_core::sc_time_stamp().value();
+  const TimePs kernel_before = kernel_ps();
   exit_socket->b_transport(exit_gp_, delay);
   if (exit_gp_.is_response_error())
     throw std::logic_error("the hypervisor model failed an exit: " + exit_gp_.get_response_string());
@@ -113,7 +113,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   // instruction never completes.
   if (zombie_) throw VcpuZombie{};
   // An exit served by the Service VM's device model waits inside b_transport.
-  const TimePs waited = sc_core::sc_time_stamp().value() - kernel_before;
+  const TimePs waited = kernel_ps() - kernel_before;
   if (waited + delay.value() != exit_ext_.cost.total())
     throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
   cumulative_ += exit_ext_.cost;

@@ -28,7 +28,7 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi
     irq_blame_ = blame;
   }
   irq_pending_ = true;
-  const TimePs kernel = sc_core::sc_time_stamp().value();
+  const TimePs kernel = kernel_ps();
   irq_event_.notify(sc_time::from_value(at > kernel ? at - kernel : 0));
 }
 

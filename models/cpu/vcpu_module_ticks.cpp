@@ -27,7 +27,7 @@ void Vcpu::add_tick(const TickConfig& t) {
 
 void Vcpu::arm_tick(TickSource& t) {
   // The next expiry on the source's grid (phase + k * period) after now.
-  const TimePs now = sc_core::sc_time_stamp().value();
+  const TimePs now = kernel_ps();
   const TimePs period = t.cfg.period_ps;
   const TimePs phase = t.cfg.phase_ps % period;
   const TimePs next = now < phase ? phase : phase + ((now - phase) / period + 1) * period;
@@ -54,7 +54,7 @@ void Vcpu::tick_expired(unsigned index) {
   const bool halted = wait_.kind == WaitKind::interrupt;
   if (halted && t.cfg.kind != TickKind::background) return;
   arm_tick(t);
-  const TimePs now = sc_core::sc_time_stamp().value();
+  const TimePs now = kernel_ps();
   ticks_due_ |= u32{1} << index;
   if (!irq_pending_ || now < irq_at_ps_) {
     irq_at_ps_ = now;
