@@ -48,7 +48,10 @@ FUZZ_SECONDS ?= 60
 # Long tests the sanitizer run leaves out to stay within CI's budget
 # (ASAN_SKIP= runs them all): five of the six profiles' whole calibrations,
 # about two minutes each under the sanitizers; coffee-lake-client's stays.
-ASAN_SKIP ?= calibration passes every row for (tiger-lake|cascade-lake|ice-lake|alder-lake|atom)
+# And the documented commands (seven minutes in one process under the
+# sanitizers): they run in test-plain, and the commands they use (run,
+# sweep, merge, plot, compare, show, validate) have their own tests here.
+ASAN_SKIP ?= calibration passes every row for (tiger-lake|cascade-lake|ice-lake|alder-lake|atom)|every ivsim command shown in the README and docs
 # fuzz-smoke (in `make test`): each target this long, from a fixed seed.
 FUZZ_SMOKE_SECONDS ?= 15
 export UBSAN_OPTIONS ?= print_stacktrace=1
