@@ -85,6 +85,21 @@ TEST_CASE("compare reads an ivsim-report/1 baseline against an ivsim-report/2 ca
   std::remove(v1.c_str());
 }
 
+namespace {
+
+// Marks point `i` of a sweep's results as failed (exit 4, stalled), as a
+// sweep records a point that did not finish.
+void fail_point(const std::string& results, std::size_t i) {
+  Json j = Json::parse(cli::slurp(results));
+  j["points"][i]["status"] = "failed";
+  j["points"][i]["exit_status"] = 4;
+  j["points"][i]["message"] = "ivsim: stalled";
+  j["points"][i]["metrics"] = Json::object();
+  std::ofstream(results) << j.dump(2);
+}
+
+}  // namespace
+
 TEST_CASE("compare pairs a sweep's points by their values and flags a point that now fails") {
   const std::string a = cli::temp_path("cmp-a"), b = cli::temp_path("cmp-b");
   REQUIRE(std::system(("rm -rf " + a + " " + b).c_str()) == 0);
@@ -98,12 +113,7 @@ TEST_CASE("compare pairs a sweep's points by their values and flags a point that
   CHECK(c.status == 0);
   CHECK(c.out.find("workloads[0].params.message_bytes=256") != std::string::npos);
   // The candidate's point 1 failed.
-  Json j = Json::parse(cli::slurp(b + "/results.json"));
-  j["points"][1]["status"] = "failed";
-  j["points"][1]["exit_status"] = 4;
-  j["points"][1]["message"] = "ivsim: stalled";
-  j["points"][1]["metrics"] = Json::object();
-  std::ofstream(b + "/results.json") << j.dump(2);
+  fail_point(b + "/results.json", 1);
   c = cli::ivsim("compare " + a + " " + b, false);
   CHECK(c.status == 5);
   CHECK(c.out.find("status: ok -> failed: exit 4") != std::string::npos);
@@ -126,12 +136,7 @@ TEST_CASE("compare pairs the points of sweeps with different seeds a side and na
   CHECK(c.out.find("seeds: baseline 2 (1, 2), candidate 2 (3, 4)") != std::string::npos);
   CHECK(c.out.find("workloads[0].params.message_bytes=256") != std::string::npos);
   // Seed 4's point 1 failed.
-  Json j = Json::parse(cli::slurp(root + "/s4/results.json"));
-  j["points"][1]["status"] = "failed";
-  j["points"][1]["exit_status"] = 4;
-  j["points"][1]["message"] = "ivsim: stalled";
-  j["points"][1]["metrics"] = Json::object();
-  std::ofstream(root + "/s4/results.json") << j.dump(2);
+  fail_point(root + "/s4/results.json", 1);
   c = cli::ivsim(sides, false);
   CHECK(c.status == 5);
   CHECK(c.out.find("status: ok -> failed: exit 4 (seed 4)") != std::string::npos);
