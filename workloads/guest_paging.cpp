@@ -28,7 +28,8 @@ unsigned leaf_level(u64 page) { return page == kPageSize1G ? 1 : page == kPageSi
 
 }  // namespace
 
-GuestPageTables::GuestPageTables(u64 max_page) : max_page_(max_page), tables_(1) {
+GuestPageTables::GuestPageTables(u64 max_page) : max_page_(max_page) {
+  tables_.push_back(std::make_unique<Table>());
   if (max_page != kPageSize4K && max_page != kPageSize2M && max_page != kPageSize1G)
     throw std::invalid_argument("guest page size must be 4 KiB, 2 MiB or 1 GiB");
 }
@@ -50,8 +51,8 @@ void GuestPageTables::map(Gva va, Gpa pa, u64 size, u64 flags) {
     unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
     do {
       // Already mapped (a larger leaf or a table): keep.
-      if (t != kNoTable && !(tables_[t].entry[i] & x86::kPresent))
-        tables_[t].entry[i] = pa | flags | x86::kPresent | (level < 3 ? x86::kPageSize : 0);
+      if (t != kNoTable && !(tables_[t]->entry[i] & x86::kPresent))
+        tables_[t]->entry[i] = pa | flags | x86::kPresent | (level < 3 ? x86::kPageSize : 0);
       va += page;
       pa += page;
       ++i;
@@ -63,22 +64,30 @@ std::size_t GuestPageTables::table_for(Gva va, unsigned leaf) {
   std::size_t t = 0;
   for (unsigned level = 0; level < leaf; ++level) {
     const unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
-    if (!(tables_[t].entry[i] & x86::kPresent)) {
-      tables_.emplace_back();  // may move tables_: index, never hold references
-      tables_[t].entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags;
-      tables_[t].child.set(i);
-    } else if (!tables_[t].child.test(i)) {
+    if (!(tables_[t]->entry[i] & x86::kPresent)) {
+      tables_.push_back(std::make_unique<Table>());
+      tables_[t]->entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags;
+      tables_[t]->child.set(i);
+    } else if (!tables_[t]->child.test(i)) {
       return kNoTable;  // a larger leaf already covers it
     }
-    t = tables_[t].entry[i] >> kPageShift4K & (x86::kAddrMask >> kPageShift4K);
+    t = tables_[t]->entry[i] >> kPageShift4K & (x86::kAddrMask >> kPageShift4K);
   }
   return t;
 }
 
 std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
-  std::array<u64, 512> out = tables_.at(i).entry;
+  if (!tables_.at(i)) throw std::logic_error("guest page table " + std::to_string(i) + " was already taken");
+  const Table& t = *tables_[i];
+  std::array<u64, 512> out = t.entry;
   for (unsigned k = 0; k < 512; ++k)
-    if (tables_[i].child.test(k)) out[k] += base;  // table number << 12 becomes base + number * 4 KiB
+    if (t.child.test(k)) out[k] += base;  // table number << 12 becomes base + number * 4 KiB
+  return out;
+}
+
+std::array<u64, 512> GuestPageTables::take(std::size_t i, Gpa base) {
+  const std::array<u64, 512> out = table(i, base);
+  tables_[i].reset();
   return out;
 }
 
@@ -132,7 +141,7 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
 
   // The kernel clears and fills each table page with ordinary stores.
   for (std::size_t i = 0; i < tables.table_count(); ++i) {
-    const std::array<u64, 512> page = tables.table(i, layout.tables_base);
+    const std::array<u64, 512> page = tables.take(i, layout.tables_base);
     g.write(layout.tables_base + i * kPageSize4K, page.data(), kPageSize4K);
   }
   g.store<u64>(mailbox, layout.cr3 | kPublished);

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <bitset>
+#include <memory>
 #include <vector>
 
 #include "models/core/types.h"
@@ -36,6 +37,9 @@ class GuestPageTables {
   std::size_t table_count() const { return tables_.size(); }
   // Table `i` as it reads when the tables sit at [base, base + count * 4 KiB).
   std::array<u64, 512> table(std::size_t i, Gpa base) const;
+  // table(i, base), and the host copy of table i freed: once written into
+  // guest memory only that copy is needed.
+  std::array<u64, 512> take(std::size_t i, Gpa base);
 
  private:
   struct Table {
@@ -48,7 +52,10 @@ class GuestPageTables {
   std::size_t table_for(Gva va, unsigned leaf);
 
   u64 max_page_;
-  std::vector<Table> tables_;
+  // Each table on its own allocation: growing the list never copies them,
+  // and take() frees each as it is written to guest memory, so the host
+  // holds one copy of the tables at a time (P6 in docs/performance.md).
+  std::vector<std::unique_ptr<Table>> tables_;
 };
 
 struct GuestPagingSpec {

@@ -46,3 +46,14 @@ TEST_CASE("guest paging reserve bound covers the tables the bring-up builds", "[
         CHECK(bound <= built + 64 * kPageSize4K);  // and not far above it
       }
 }
+
+TEST_CASE("guest page tables: take() gives what table() gives and frees the host copy", "[guest_paging]") {
+  GuestPageTables t(kPageSize4K);
+  t.map(0, 0, 4 * kMiB, 0);
+  const Gpa base = 0x10'0000;
+  for (std::size_t i = 0; i < t.table_count(); ++i) {
+    const auto expected = t.table(i, base);
+    CHECK(t.take(i, base) == expected);
+    CHECK_THROWS_AS(t.table(i, base), std::logic_error);
+  }
+}
