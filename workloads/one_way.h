@@ -35,7 +35,8 @@ class OneWayChannel {
     LatencyMetric* metric = nullptr;
     Component gap = Component::coherence;
   };
-  void complete(u64 seq);
+  // Records the message's latency once both halves are in, and forgets it.
+  void complete(std::map<u64, Half>::iterator it);
   std::map<u64, Half> pending_;
 };
 

@@ -9,6 +9,9 @@ Breakdown apportion(TimePs amount, const Breakdown& weights) {
     out.add(Component::coherence, amount);
     return out;
   }
+  // The split of an interval over its own breakdown is that breakdown (what
+  // the loop below computes, without its divisions).
+  if (amount == total) return weights;
   // Each remainder is below `total`; the products need 128 bits only when
   // they overflow 64 (a wait of hours against a long critical path).
   std::array<TimePs, kComponentCount> rem{};
