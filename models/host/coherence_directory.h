@@ -177,8 +177,12 @@ class CoherenceDirectory {
 
   CoreCaches& caches(unsigned core);
   const CoreCaches& caches(unsigned core) const;
+  // A line some cache holds has its page already: the inline lookup finds
+  // it (a replacement asks for every candidate way's state).
   LineState& state_of(u64 line) {
-    return page(line << kCacheLineShift)->line[line & (kPageSize4K / kCacheLineBytes - 1)];
+    const Hpa hpa = line << kCacheLineShift;
+    LinePage* p = pages_.find(hpa);
+    return (p ? p : page(hpa))->line[line & (kPageSize4K / kCacheLineBytes - 1)];
   }
 
   // Cost of bringing in a line that is in none of `core`'s private caches.
