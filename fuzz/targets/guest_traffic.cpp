@@ -6,6 +6,7 @@
 #include <random>
 
 #include "fuzz/targets/targets.h"
+#include "models/hv/hypervisor.h"
 #include "models/hv/ivshmem_device.h"
 #include "models/hv/ivshmem_region_pool.h"
 #include "workloads/guest_spinlock.h"
@@ -249,8 +250,15 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
     case OpKind::pio: {
       const u16 port =
           (op.sel & 0x40) ? static_cast<u16>(op.offset) : static_cast<u16>(kConfigAddress + (op.offset & 7));
+      // A reset request reboots the VM, or from the VM of highest severity
+      // the host, powering every VM off (tests/model/test_reboot.cpp): the
+      // steps after it could never run, and the platform serves the inputs
+      // after this one. The harness writes the value without the request.
+      u32 value = static_cast<u32>(op.value);
+      if (write && Hypervisor::is_reset_request(port, io_size(op.size), value))
+        value = port == Hypervisor::kResetControlPort ? value & ~0x4u : value & ~0xFFu;
       if (write)
-        io_write(g, port, io_size(op.size), static_cast<u32>(op.value));
+        io_write(g, port, io_size(op.size), value);
       else
         io_read(g, port, io_size(op.size));
       break;

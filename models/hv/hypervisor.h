@@ -68,6 +68,10 @@ class Hypervisor {
   // guest programs them; a fresh start between inputs. A guest's own reboot
   // is vm_reset.cpp's.
   void recreate_ivshmem_devices(Vm& vm);
+  // Whether a port write asks for a reset (vm_reset.c: handle_cf9_write's
+  // bit 2 with bit 1 or 3, handle_kb_write's 0xFE), each a 1-byte write.
+  static constexpr u16 kResetControlPort = 0xCF9, kKeyboardPort = 0x64;
+  static bool is_reset_request(u16 port, unsigned size, u64 value);
 
   // One VM exit, handled synchronously; `cost` receives its exit/hv
   // components. Returns false when the access must go to the Service VM's
@@ -186,7 +190,6 @@ class Hypervisor {
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   // vm_reset.c (models/hv/vm_reset.cpp): the reset register and the
   // keyboard controller's reset; false when the access goes to acrn-dm.
-  static constexpr u16 kResetControlPort = 0xCF9, kKeyboardPort = 0x64;
   bool handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, u64& value);
   bool handle_common_reset_reg_write(Vm& vm, bool reset, bool warm);
   void poweroff_if_rt_vm(Vm& vm);

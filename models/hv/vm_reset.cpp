@@ -7,6 +7,12 @@
 
 namespace ivsim {
 
+bool Hypervisor::is_reset_request(u16 port, unsigned size, u64 value) {
+  if (size != 1) return false;
+  if (port == kKeyboardPort) return (value & 0xFF) == 0xFE;
+  return port == kResetControlPort && (value & 0x4) && (value & 0xA);
+}
+
 bool Hypervisor::handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, u64& value) {
   if (port == kKeyboardPort) {
     // handle_kb_read: no keyboard controller is exposed (the Service VM's
@@ -16,7 +22,7 @@ bool Hypervisor::handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, 
       return true;
     }
     // handle_kb_write: only a 1-byte system reset command (0xFE) counts.
-    return handle_common_reset_reg_write(vm, size == 1 && (value & 0xFF) == 0xFE, false);
+    return handle_common_reset_reg_write(vm, is_reset_request(port, size, value), false);
   }
   if (!write) {
     // handle_reset_reg_read: a post-launched RTVM's goes to acrn-dm.
@@ -26,7 +32,7 @@ bool Hypervisor::handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, 
   }
   // handle_cf9_write: bit 2 with bit 1 or 3 resets; bit 3 clear is a warm reset.
   vm.reset_control = static_cast<u8>(value & 0xE);
-  return handle_common_reset_reg_write(vm, size == 1 && (value & 0x4) && (value & 0xA), !(value & 0x8));
+  return handle_common_reset_reg_write(vm, is_reset_request(port, size, value), !(value & 0x8));
 }
 
 bool Hypervisor::handle_common_reset_reg_write(Vm& vm, bool reset, bool warm) {
