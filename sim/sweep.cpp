@@ -101,8 +101,8 @@ pid_t start_point(const std::string& exe, const SweepSpec& spec, std::size_t ind
 // The progress bar (a terminal) or line (a log): points done, failures, ETA.
 class SweepProgress {
  public:
-  SweepProgress(bool terminal, bool log, std::size_t total, std::size_t done)
-      : terminal_(terminal), log_(log), total_(total), done_(done), start_(std::chrono::steady_clock::now()) {}
+  SweepProgress(bool terminal, bool log, std::size_t total)
+      : terminal_(terminal), log_(log), total_(total), start_(std::chrono::steady_clock::now()) {}
   void update(std::size_t done, std::size_t failed, std::size_t ran_now, std::size_t running) {
     if (!terminal_ && !log_) return;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -126,7 +126,7 @@ class SweepProgress {
 
  private:
   bool terminal_, log_;
-  std::size_t total_, done_;
+  std::size_t total_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -208,7 +208,7 @@ int run_sweep(const SweepOptions& o) {
   ::sigaction(SIGTERM, &sa, &old_term);
 
   const std::string exe = self_exe();
-  SweepProgress progress(!o.quiet && ::isatty(STDERR_FILENO), !o.quiet && o.progress_log, mine, results.size());
+  SweepProgress progress(!o.quiet && ::isatty(STDERR_FILENO), !o.quiet && o.progress_log, mine);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0, ran = 0, failed = 0;
   for (const auto& [i, p] : results) failed += !p.ok;
