@@ -25,6 +25,7 @@
 // deterministic.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -77,13 +78,24 @@ class SetAssocCache {
   u64 insert(u64 line, Spare&& spare) {
     u64* set = set_of(line);
     const unsigned last = ways_ - 1;
-    u64 victim = kNoLine;
+    // Offered from the LRU end, each spared line moves to the front ahead of
+    // the ones spared before it: the first line not spared goes, and the set
+    // ends up rotated to start at it. When every line is spared the order
+    // comes full circle and the LRU line goes. Computed in one pass and one
+    // rotation, not one shift per spared line.
+    unsigned at = last;
     if (set[last] != kNoLine) {
-      for (unsigned spared = 0; spared < ways_ && spare(set[last]); ++spared) to_front(set, last);
-      victim = set[last];
+      while (spare(set[at])) {
+        if (at == 0) {
+          at = last;
+          break;
+        }
+        --at;
+      }
     }
+    const u64 victim = set[at];
+    rotate_to_front(set, at);
     // The line takes the victim's (or the free) way.
-    move_to_front(set, last);
     set[0] = line;
     return victim;
   }
@@ -130,6 +142,14 @@ class SetAssocCache {
     unsigned i = ways_ - 1;
     while (i > 0 && !((allowed >> w[i]) & 1)) --i;
     return i;
+  }
+  // Entries i..ways-1 move ahead of 0..i-1, in order, with their ways.
+  void rotate_to_front(u64* set, unsigned i) {
+    if (i == ways_ - 1) return move_to_front(set, i);  // the usual case: the LRU line goes
+    std::rotate(set, set + i, set + ways_);
+    if (__builtin_expect(!tracked_, 1)) return;
+    u8* w = ways_of(set);
+    std::rotate(w, w + i, w + ways_);
   }
   // Entry i moves to the front (most recently used) with its way.
   void to_front(u64* set, unsigned i) {

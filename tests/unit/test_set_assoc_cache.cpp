@@ -178,3 +178,71 @@ TEST_CASE("under a way mask a free way of the mask is taken first, and the secon
   CHECK(v == 4);
   for (u64 l : {2, 3, 5, 6}) CHECK(c.contains(l));
 }
+
+TEST_CASE("a fill with second chances leaves the set as one shift per spared line would, ways included") {
+  // The reference: the set as a list, most recently used first; each spared
+  // candidate moves to the front, then the LRU line goes (every line spared:
+  // after a full circle, the LRU line of the original order).
+  struct Entry {
+    u64 line;
+    unsigned way;
+  };
+  constexpr unsigned kWays = 6;
+  for (const bool tracked : {false, true}) {
+    SetAssocCache c(kWays * 64, kWays);  // a single set
+    if (tracked) c.track_ways();
+    std::vector<Entry> ref;
+    std::vector<unsigned> free_ways;
+    for (unsigned w = 0; w < kWays; ++w) free_ways.push_back(w);  // the last free entry fills first
+    u64 rng = 12345;
+    auto next = [&] {
+      rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+      return rng >> 33;
+    };
+    for (u64 line = 1; line <= 400; ++line) {
+      // Each line offered decides by a draw; the reference sees the same draws in the same order.
+      std::vector<bool> decisions;
+      for (unsigned i = 0; i < kWays; ++i) decisions.push_back(next() % 3 != 0);
+      std::vector<u64> offered, offered_ref;
+      unsigned d = 0;
+      const u64 v = c.insert(line, [&](u64 cand) {
+        offered.push_back(cand);
+        return static_cast<bool>(decisions[d++]);
+      });
+      u64 want = kNone;
+      unsigned way = 0;
+      if (ref.size() == kWays) {
+        unsigned spared = 0;
+        unsigned e = 0;
+        while (spared < kWays && decisions[e]) {
+          offered_ref.push_back(ref.back().line);
+          ++e;
+          ref.insert(ref.begin(), ref.back());
+          ref.pop_back();
+          ++spared;
+        }
+        if (spared < kWays) offered_ref.push_back(ref.back().line);
+        want = ref.back().line;
+        way = ref.back().way;
+        ref.pop_back();
+      } else {
+        way = free_ways.back();
+        free_ways.pop_back();
+      }
+      ref.insert(ref.begin(), Entry{line, way});
+      REQUIRE(v == want);
+      REQUIRE(offered == offered_ref);
+      for (const Entry& e : ref) {
+        REQUIRE(c.contains(e.line));
+        if (tracked) REQUIRE(c.way_of(e.line) == e.way);
+      }
+      // A hit now and then reorders the set, as the fast path's misses would.
+      if (line % 7 == 0) {
+        const Entry e = ref[ref.size() / 2];
+        REQUIRE(c.touch(e.line));
+        ref.erase(std::find_if(ref.begin(), ref.end(), [&](const Entry& x) { return x.line == e.line; }));
+        ref.insert(ref.begin(), e);
+      }
+    }
+  }
+}
