@@ -373,6 +373,7 @@ void Platform::create_vcpus() {
       // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the
       // running vCPU's at each switch-in.
       if (ways.l2 || ways.llc) v->load_clos();
+      v->attach_run_ahead(run_ahead_);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);

@@ -77,6 +77,8 @@ class Platform {
   const Board& board() const { return board_; }
   const HostLayout& layout() const { return layout_; }
   HostMemory& host_memory() { return *mem_; }
+  // When the vCPUs may skip a synchronisation (the run sets the end of each sc_start).
+  RunAhead& run_ahead() { return run_ahead_; }
   const CoherenceDirectory& directory() const { return *dir_; }
   Hypervisor& hypervisor() { return *hv_; }
   const std::vector<std::unique_ptr<Vcpu>>& vcpus() const { return vcpus_; }
@@ -112,6 +114,7 @@ class Platform {
   std::unique_ptr<CoherenceDirectory> dir_;
   std::unique_ptr<Uncore> uncore_;
   LineWatchers watchers_;
+  RunAhead run_ahead_;
   std::unique_ptr<Hypervisor> hv_;
   std::unique_ptr<HostMemoryModule> mem_module_;
   std::unique_ptr<HypervisorModule> hv_module_;

@@ -333,7 +333,9 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                {"wall_per_simulated", sim_s > 0 ? host.wall_seconds / sim_s : 0.0},
                {"simulated_accesses", host.accesses},
                {"simulated_accesses_per_second",
-                host.wall_seconds > 0 ? static_cast<double>(host.accesses) / host.wall_seconds : 0.0}};
+                host.wall_seconds > 0 ? static_cast<double>(host.accesses) / host.wall_seconds : 0.0},
+               {"kernel_synchronisations", host.synchronisations},
+               {"synchronisations_skipped", host.synchronisations_skipped}};
   return r;
 }
 

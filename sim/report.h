@@ -20,6 +20,11 @@ struct HostStats {
   double wall_seconds = 0;
   TimePs simulated_ps = 0;
   u64 accesses = 0;  // guest loads and stores simulated
+  // vCPU hand-offs to the SystemC kernel at synchronisation points, and the
+  // points passed without one (models/cpu/run_ahead.h); they depend on the
+  // kernel's slicing, so on the host's speed.
+  u64 synchronisations = 0;
+  u64 synchronisations_skipped = 0;
 };
 
 Json scenario_to_json(const Scenario& s);

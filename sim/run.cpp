@@ -203,6 +203,8 @@ RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLin
     // Nothing due within the step: time just moves on (SC_EXIT_ON_STARVATION
     // would not move it, and warns).
     const bool idle_step = started && sc_core::sc_time_to_pending_activity().value() > step;
+    // A vCPU may run ahead without synchronising only up to here, where the run checks its ends.
+    platform.run_ahead().set_run_end(now + step);
     sc_core::sc_start(sc_core::sc_time::from_value(step),
                       idle_step ? sc_core::SC_RUN_TO_TIME : sc_core::SC_EXIT_ON_STARVATION);
     started = true;
@@ -263,7 +265,11 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
   HostStats& host = sim->host;
   host.wall_seconds = out.wall_seconds;
   host.simulated_ps = out.simulated_ps;
-  for (const auto& v : sim->platform->vcpus()) host.accesses += v->counters().loads + v->counters().stores;
+  for (const auto& v : sim->platform->vcpus()) {
+    host.accesses += v->counters().loads + v->counters().stores;
+    host.synchronisations += v->counters().syncs;
+    host.synchronisations_skipped += v->counters().syncs_skipped;
+  }
   return sim;
 }
 

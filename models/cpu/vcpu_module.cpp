@@ -42,6 +42,13 @@ Vcpu::~Vcpu() {
 }
 
 void Vcpu::thread() {
+  // Done for good: it acts no more.
+  struct Gone {
+    RunAhead* r;
+    ~Gone() {
+      if (r) r->fall_asleep();
+    }
+  } gone{run_ahead_};
   for (;;) {
     try {
       run_once();
@@ -53,7 +60,10 @@ void Vcpu::thread() {
       local_ps_ = 0;
       resumed();
       schedule_out(false);
-      while (!shut_down_ && launches_ == launches_at_zombie_) sc_core::wait(launch_event_);
+      {
+        RunAhead::Asleep asleep(run_ahead_);
+        while (!shut_down_ && launches_ == launches_at_zombie_) sc_core::wait(launch_event_);
+      }
       if (shut_down_) {
         mark_finished();
         return;
@@ -213,6 +223,13 @@ bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
 
 void Vcpu::order_access(LineState& l, bool write) {
   if (CoherenceDirectory::involves_other_core(l, cfg_.pcpu, write) || l.watched) {
+    // No other core can touch the line before this access's time when none
+    // could act at all; a watched line or a write in this core's future
+    // always goes through the kernel.
+    if (!l.watched && l.last_write_ps <= now_ps() && may_run_ahead()) {
+      run_ahead();
+      return;
+    }
     sync();
     // A line written in this core's future by a core running ahead in its
     // quantum: the read is ordered after that write.

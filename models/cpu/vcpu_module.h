@@ -30,6 +30,7 @@
 #include "models/cpu/line_watchers.h"
 #include "models/cpu/miss_window.h"
 #include "models/cpu/mmu.h"
+#include "models/cpu/run_ahead.h"
 #include "models/cpu/tlb.h"
 #include "models/cpu/vlapic.h"
 #include "models/cpu/vm_exit.h"
@@ -111,7 +112,8 @@ struct VcpuCounters {
   u64 walks = 0;
   u64 walk_refs = 0;
   u64 syncs = 0;
-  u64 interrupts = 0;  // taken (ISR entered), NMIs included
+  u64 syncs_skipped = 0;  // synchronisation points passed without a hand-off (run_ahead)
+  u64 interrupts = 0;     // taken (ISR entered), NMIs included
   u64 nmis = 0;
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
   std::array<u64, kExitReasonCount> exits{};
@@ -138,6 +140,12 @@ class Vcpu : public sc_core::sc_module {
 
   // Puts this vCPU under the scheduler of its pCPU (when others share it).
   void attach_scheduler(PcpuScheduler& s);
+  // Lets this vCPU skip synchronisations no other process could act in
+  // (models/cpu/run_ahead.h); without it, it synchronises at every point.
+  void attach_run_ahead(RunAhead& r) {
+    run_ahead_ = &r;
+    r.add_vcpu();
+  }
   // Its pCPU's caches take its class of service: ACRN loads the vCPU's CLOS
   // into IA32_PQR_ASSOC at VM entry (vmsr.c: prepare_auto_msr_area), so a
   // pCPU's fills follow the vCPU running on it. Done at each switch-in.
@@ -321,7 +329,32 @@ class Vcpu : public sc_core::sc_module {
   void charge(Component c, TimePs ps) {
     cumulative_.ps[static_cast<std::size_t>(c)] += ps;
     local_ps_ += ps;
-    if (local_ps_ >= sync_budget_ps_) sync();
+    if (local_ps_ >= sync_budget_ps_) quantum_over();
+  }
+  // At the quantum boundary: synchronise, unless no other process could act
+  // before this vCPU's time.
+  void quantum_over() {
+    if (may_run_ahead())
+      run_ahead();
+    else
+      sync();
+  }
+  // Nothing else could act up to now_ps() (models/cpu/run_ahead.h): a
+  // synchronisation here would hand over to the kernel and straight back.
+  bool may_run_ahead() const {
+    return run_ahead_ && !sched_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps() &&
+           !sc_core::sc_pending_activity_at_current_time() &&
+           sc_core::sc_time_to_pending_activity().value() > local_ps_;
+  }
+  // What sync() leaves behind, without the hand-off: the next quantum starts
+  // at now_ps(), as start_quantum() would start it after the wait; the local
+  // time stays ahead of the kernel, and so does the budget.
+  void run_ahead() {
+    ++counters_.syncs_skipped;
+    const TimePs now = now_ps();
+    const TimePs q = tlm::tlm_global_quantum::instance().get().value();
+    next_sync_ps_ = q ? now + (q - now % q) : now;
+    sync_budget_ps_ = next_sync_ps_ - kernel_ps();
   }
   // The kernel's time, read from the simulation context's own clock (what
   // sc_time_stamp() returns a reference to) without a call into the kernel:
@@ -449,6 +482,7 @@ class Vcpu : public sc_core::sc_module {
   TimingParams timing_;
   CoherenceDirectory& dir_;
   LineWatchers& watchers_;
+  RunAhead* run_ahead_ = nullptr;
   const ept::EptTable& ept_;
   Tlb tlb_;  // host-side copy of the MMU's L1 dTLB: the fast path
   Mmu mmu_;

@@ -81,7 +81,10 @@ u8 Vcpu::sleep_until_interrupt() {
   const TimePs t0 = now_ps();
   schedule_out(false);  // a halted vCPU yields its pCPU
   wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
-  while (!irq_pending_) sc_core::wait(irq_event_);
+  {
+    RunAhead::Asleep asleep(run_ahead_);
+    while (!irq_pending_) sc_core::wait(irq_event_);
+  }
   if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
   resumed();
   if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), t0, now_ps());

@@ -68,8 +68,10 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       if (bounded && now_ps() >= slice_end_) break;
       if (bounded)
         sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), poll_events_);
-      else
+      else {
+        RunAhead::Asleep asleep(run_ahead_);
         sc_core::wait(poll_events_);
+      }
       resumed();
       if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
     }

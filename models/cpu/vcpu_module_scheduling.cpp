@@ -36,7 +36,10 @@ void Vcpu::schedule_in(bool inside_exit) {
   }
   const Wait before = wait_;
   wait_ = Wait{WaitKind::pcpu, 0, 0, nullptr};
-  while (sched_->current() != nullptr || sched_->pick_next() != &entity_) sc_core::wait(sched_event_);
+  {
+    RunAhead::Asleep asleep(run_ahead_);
+    while (sched_->current() != nullptr || sched_->pick_next() != &entity_) sc_core::wait(sched_event_);
+  }
   resumed();
   wait_ = before;
   const u64 switches = entity_.context_switches;

@@ -1,0 +1,54 @@
+// When a vCPU may go on past a synchronisation point without handing over to
+// the SystemC kernel. A synchronisation lets every other process act up to
+// the vCPU's local time; when none can, it only costs a kernel hand-off:
+//  - every other vCPU is asleep on an event (HLT, polling a line, waiting for
+//    its pCPU or its launch), so none acts until something wakes it;
+//  - the kernel has nothing runnable now and nothing due up to the vCPU's
+//    local time (sc_pending_activity_at_current_time,
+//    sc_time_to_pending_activity), so nothing would wake one first;
+//  - the vCPU's time is before the end of the kernel's current run
+//    (sc_start), where the run checks its duration, watchdog and progress.
+// A vCPU that wakes the others (a store to a line they poll, an MSI) does so
+// through the kernel, so they act after it synchronises at its next point.
+// One per platform; vCPUs count as awake from elaboration on, so a vCPU that
+// never reports going to sleep only keeps the others synchronising.
+#pragma once
+
+#include "models/core/types.h"
+
+namespace ivsim {
+
+class RunAhead {
+ public:
+  void add_vcpu() { ++awake_; }
+  void fall_asleep() { --awake_; }
+  void wake_up() { ++awake_; }
+  // The caller is the only vCPU awake.
+  bool alone() const { return awake_ == 1; }
+
+  // The end of the kernel's current run; 0 (the default): no running ahead.
+  void set_run_end(TimePs ps) { run_end_ps_ = ps; }
+  TimePs run_end_ps() const { return run_end_ps_; }
+
+  // Asleep for the scope of an untimed wait.
+  class Asleep {
+   public:
+    explicit Asleep(RunAhead* r) : r_(r) {
+      if (r_) r_->fall_asleep();
+    }
+    ~Asleep() {
+      if (r_) r_->wake_up();
+    }
+    Asleep(const Asleep&) = delete;
+    Asleep& operator=(const Asleep&) = delete;
+
+   private:
+    RunAhead* r_;
+  };
+
+ private:
+  unsigned awake_ = 0;
+  TimePs run_end_ps_ = 0;
+};
+
+}  // namespace ivsim

@@ -1,0 +1,85 @@
+// Synchronisations skipped when no other process could act
+// (models/cpu/run_ahead.h): only while every other vCPU sleeps and nothing
+// is due, and never so that a read sees a line out of simulated-time order.
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "sim/run.h"
+#include "tests/support/testbench.h"
+#include "workloads/guest_api.h"
+#include "workloads/ivshmem_driver.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+constexpr u64 kLines = 64;
+constexpr u64 kFlag = kLines * 64;
+
+// HMI_VM reads the data lines (so RT_VM's stores to them involve its core),
+// then either sleeps polling the flag or computes until past RT_VM's stores;
+// RT_VM writes the lines, then the flag; HMI_VM reads them back.
+struct Handshake {
+  TimePs last_store_ps = 0, flag_seen_ps = 0;
+  u64 wrong = 0;
+};
+
+void run(test::Bench& b, Handshake& h, bool reader_sleeps) {
+  b.cpu("HMI_VM").set_program([&, reader_sleeps](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    for (u64 i = 0; i < kLines; ++i) g.load<u64>(d->shmem + i * 64);
+    g.store<u64>(d->shmem + kFlag + 64, 1);  // ready
+    if (reader_sleeps) {
+      g.wait_until(d->shmem + kFlag, 8, Cmp::eq, 1);
+    } else {
+      g.compute(60'000);  // awake all along, past the writer's stores
+      while (g.load<u64>(d->shmem + kFlag) != 1) g.compute(100);
+    }
+    h.flag_seen_ps = g.timestamp().time_ps;
+    for (u64 i = 0; i < kLines; ++i) h.wrong += g.load<u64>(d->shmem + i * 64) != 1000 + i;
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.wait_until(d->shmem + kFlag + 64, 8, Cmp::eq, 1);
+    g.compute(20'000);  // the reader is asleep (or computing) by now
+    for (u64 i = 0; i < kLines; ++i) g.store<u64>(d->shmem + i * 64, 1000 + i);
+    h.last_store_ps = g.timestamp().time_ps;
+    g.store<u64>(d->shmem + kFlag, 1);
+  });
+  // No workload to wait for: the run ends after its first slice (100 us),
+  // long after both programs.
+  RunConfig limits;
+  limits.watchdog_ms = 1000;
+  const RunOutcome out = run_platform(*b.platform, limits, nullptr, false);
+  REQUIRE(out.cut == RunCut::none);
+  REQUIRE(b.cpu("HMI_VM").finished());
+}
+
+}  // namespace
+
+TEST_CASE("with the reader asleep, the writer's stores skip their synchronisations and the reader sees them all") {
+  test::Bench b(test::two_vm_scenario());
+  Handshake h;
+  run(b, h, true);
+  const VcpuCounters& writer = b.cpu("RT_VM").counters();
+  INFO("syncs " << writer.syncs << ", skipped " << writer.syncs_skipped);
+  CHECK(writer.syncs_skipped >= kLines);  // each store to a line the reader holds, at least
+  CHECK(h.wrong == 0);
+  CHECK(h.flag_seen_ps > h.last_store_ps);
+}
+
+TEST_CASE("with the reader awake, the writer synchronises at every point and the reader sees every store") {
+  test::Bench b(test::two_vm_scenario());
+  Handshake h;
+  run(b, h, false);
+  const VcpuCounters& writer = b.cpu("RT_VM").counters();
+  INFO("syncs " << writer.syncs << ", skipped " << writer.syncs_skipped);
+  CHECK(writer.syncs_skipped == 0);
+  CHECK(writer.syncs >= kLines);
+  CHECK(h.wrong == 0);
+  CHECK(h.flag_seen_ps > h.last_store_ps);
+}
