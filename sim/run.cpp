@@ -249,10 +249,14 @@ RunOutcome run_platform(Platform& platform, const RunConfig& limits, ProgressLin
 
   for (const auto& w : workloads)
     if (!w->done()) w->cut = out.cut;
-  if (out.cut == RunCut::stall) out.stall = diagnose(platform, deadlock, kernel_ps(), last_progress());
+  // Where the simulation got to: the kernel's time, or later when the vCPUs
+  // fell asleep ahead of it (models/cpu/run_ahead.h) and nothing woke them.
+  TimePs reached_ps = kernel_ps();
+  for (const auto& v : platform.vcpus()) reached_ps = std::max(reached_ps, v->asleep_ahead_ps());
+  if (out.cut == RunCut::stall) out.stall = diagnose(platform, deadlock, reached_ps, last_progress());
   // A run that finished ends with its last workload; one cut short, where it
   // was cut (exactly at the duration or the watchdog's deadline).
-  out.simulated_ps = out.cut == RunCut::none ? last_progress() : kernel_ps();
+  out.simulated_ps = out.cut == RunCut::none ? last_progress() : reached_ps;
   return out;
 }
 

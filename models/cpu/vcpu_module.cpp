@@ -58,6 +58,7 @@ void Vcpu::thread() {
       // of the kernel is dropped; wait for the VM to start again (or to be
       // shut down).
       local_ps_ = 0;
+      asleep_ahead_ps_ = 0;
       resumed();
       schedule_out(false);
       {

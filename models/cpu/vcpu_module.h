@@ -187,6 +187,10 @@ class Vcpu : public sc_core::sc_module {
   unsigned boots() const { return boots_; }
 
   bool finished() const { return finished_; }
+  // A vCPU that went to sleep ahead of the kernel (fall_asleep_ahead): its
+  // time when it did, which a run that ends with every vCPU asleep has
+  // reached; else 0.
+  TimePs asleep_ahead_ps() const { return asleep_ahead_ps_; }
   TimePs finished_at_ps() const { return finished_at_ps_; }  // when its program ended
   // Called when its program ends, in the kernel's time: the run stops the
   // kernel there once every workload has ended, so what runs on after (ticks,
@@ -346,6 +350,24 @@ class Vcpu : public sc_core::sc_module {
            !sc_core::sc_pending_activity_at_current_time() &&
            sc_core::sc_time_to_pending_activity().value() > local_ps_;
   }
+  // Before sleeping on an event (HLT, polling a line): a synchronisation,
+  // unless no other process could act before this vCPU's time. Then the
+  // vCPU goes to sleep in the kernel at the kernel's time with its local
+  // time dropped (fall_asleep_ahead): whatever wakes it is due after its
+  // time, so it wakes when it would have. With an interrupt already
+  // pending it may not sleep at all, and synchronises.
+  void sync_before_sleep() {
+    if (!irq_pending_ && may_run_ahead()) {
+      ++counters_.syncs_skipped;
+      return;
+    }
+    sync();
+  }
+  void fall_asleep_ahead() {
+    if (local_ps_ == 0) return;
+    asleep_ahead_ps_ = now_ps();
+    local_ps_ = 0;
+  }
   // What sync() leaves behind, without the hand-off: the next quantum starts
   // at now_ps(), as start_quantum() would start it after the wait; the local
   // time stays ahead of the kernel, and so does the budget.
@@ -491,6 +513,7 @@ class Vcpu : public sc_core::sc_module {
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
   TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
   TimePs sync_budget_ps_ = 0;            // local time left before it (0: synchronise at the first charge)
+  TimePs asleep_ahead_ps_ = 0;           // asleep since then, ahead of the kernel (fall_asleep_ahead); 0: not
   Program program_;
   bool started_ = false;
   bool finished_ = false;

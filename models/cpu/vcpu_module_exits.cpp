@@ -83,8 +83,19 @@ std::array<u32, 4> Vcpu::cpuid(u32 leaf, u32 subleaf) {
 
 void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
   // The hypervisor acts on state other vCPUs share (EPT, devices, other
-  // VMs' interrupts): exits are handled in simulated-time order.
-  sync();
+  // VMs' interrupts): exits are handled in simulated-time order. A trapped
+  // MMIO access when no other process could act before it needs no
+  // hand-off: its local time goes to the hypervisor as the transaction's
+  // delay (TLM's annotated time), as far as any wait inside it (an I/O
+  // request) and any interrupt it sends are concerned. Other exits may
+  // launch or pause VMs, which the kernel starts at its own time: they
+  // synchronise.
+  const bool ahead = reason == ExitReason::ept_violation && may_run_ahead();
+  if (ahead)
+    ++counters_.syncs_skipped;
+  else
+    sync();
+  const TimePs ahead_ps = local_ps_;
   ++counters_.exits[static_cast<std::size_t>(reason)];
   exit_ext_.source = this;
   exit_ext_.vm = cfg_.vm;
@@ -104,7 +115,8 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_gp_.set_byte_enable_ptr(nullptr);
   exit_gp_.set_dmi_allowed(false);
   exit_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time delay = sc_core::SC_ZERO_TIME;
+  sc_time delay = sc_time::from_value(ahead_ps);
+  local_ps_ = 0;
   const TimePs kernel_before = kernel_ps();
   exit_socket->b_transport(exit_gp_, delay);
   if (exit_gp_.is_response_error())
@@ -114,7 +126,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   if (zombie_) throw VcpuZombie{};
   // An exit served by the Service VM's device model waits inside b_transport.
   const TimePs waited = kernel_ps() - kernel_before;
-  if (waited + delay.value() != exit_ext_.cost.total())
+  if (waited + delay.value() != ahead_ps + exit_ext_.cost.total())
     throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
   cumulative_ += exit_ext_.cost;
   if (trace::Sink* t = trace::sink())
@@ -122,7 +134,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   resumed();  // the exit may have waited (an I/O request to the device model)
   local_ps_ += delay.value();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
-  if (local_ps_ >= sync_budget_ps_) sync();
+  if (local_ps_ >= sync_budget_ps_) quantum_over();
   // The hypervisor injected an exception instead of completing the
   // instruction: the guest program has no handler for it and stops.
   if (exit_ext_.fault) throw GuestFault(exit_ext_.fault_vector, exit_ext_.fault);

@@ -72,7 +72,7 @@ void Vcpu::take_interrupts() {
 u8 Vcpu::halt() {
   // HLT exits; the hypervisor takes the vCPU off its pCPU until an
   // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
-  sync();
+  sync_before_sleep();
   count_local_exit(ExitReason::hlt);
   return sleep_until_interrupt();
 }
@@ -83,7 +83,9 @@ u8 Vcpu::sleep_until_interrupt() {
   wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
   {
     RunAhead::Asleep asleep(run_ahead_);
+    fall_asleep_ahead();
     while (!irq_pending_) sc_core::wait(irq_event_);
+    asleep_ahead_ps_ = 0;
   }
   if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
   resumed();

@@ -50,7 +50,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       if (trace::Sink* t = trace::sink()) t->poll(trace_cpu(), va, poll_start, now_ps());
       return v;
     }
-    sync();
+    sync_before_sleep();
     TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
     if (!e || e->uncached) continue;  // a trapped or uncached location is polled access by access
     LineState& l = e->lines->line[page_offset(va) >> kCacheLineShift];
@@ -70,7 +70,9 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
         sc_core::wait(sc_time::from_value(slice_end_ - now_ps()), poll_events_);
       else {
         RunAhead::Asleep asleep(run_ahead_);
+        fall_asleep_ahead();
         sc_core::wait(poll_events_);
+        asleep_ahead_ps_ = 0;
       }
       resumed();
       if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;

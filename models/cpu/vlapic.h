@@ -141,9 +141,9 @@ class VLapic {
 
   u32 apic_id_;
   bool bsp_;
-  bool x2apic_ = false;      // vlapic_reset: xAPIC mode
-  u32 ldr_ = 0;              // vlapic_reset: 0
-  u32 dfr_ = 0xFFFF'FFFFu;   // vlapic_reset: flat model
+  bool x2apic_ = false;     // vlapic_reset: xAPIC mode
+  u32 ldr_ = 0;             // vlapic_reset: 0
+  u32 dfr_ = 0xFFFF'FFFFu;  // vlapic_reset: flat model
   Reg256 irr_;
   Reg256 isr_;
   u8 tpr_ = 0;
