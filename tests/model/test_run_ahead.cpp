@@ -50,8 +50,7 @@ void run(test::Bench& b, Handshake& h, bool reader_sleeps) {
     h.last_store_ps = g.timestamp().time_ps;
     g.store<u64>(d->shmem + kFlag, 1);
   });
-  // No workload to wait for: the run ends after its first slice (100 us),
-  // long after both programs.
+  // The run ends when both programs (the workload's roles) have.
   RunConfig limits;
   limits.watchdog_ms = 1000;
   const RunOutcome out = run_platform(*b.platform, limits, nullptr, false);
@@ -62,7 +61,7 @@ void run(test::Bench& b, Handshake& h, bool reader_sleeps) {
 }  // namespace
 
 TEST_CASE("with the reader asleep, the writer's stores skip their synchronisations and the reader sees them all") {
-  test::Bench b(test::two_vm_scenario());
+  test::Bench b(test::two_vm_scenario_with_workload());
   Handshake h;
   run(b, h, true);
   const VcpuCounters& writer = b.cpu("RT_VM").counters();
@@ -73,7 +72,7 @@ TEST_CASE("with the reader asleep, the writer's stores skip their synchronisatio
 }
 
 TEST_CASE("with the reader awake, the writer synchronises at every point and the reader sees every store") {
-  test::Bench b(test::two_vm_scenario());
+  test::Bench b(test::two_vm_scenario_with_workload());
   Handshake h;
   run(b, h, false);
   const VcpuCounters& writer = b.cpu("RT_VM").counters();
@@ -82,4 +81,31 @@ TEST_CASE("with the reader awake, the writer synchronises at every point and the
   CHECK(writer.syncs >= kLines);
   CHECK(h.wrong == 0);
   CHECK(h.flag_seen_ps > h.last_store_ps);
+}
+
+TEST_CASE("a run that ends with every vCPU asleep ahead of the kernel reports the time the last one fell asleep") {
+  test::Bench b(test::two_vm_scenario_with_workload());
+  TimePs hmi_polls_from_ps = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.wait_until(d->shmem, 8, Cmp::eq, 1);  // never written
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.compute(50'000);  // the RT VM is asleep by now
+    hmi_polls_from_ps = g.timestamp().time_ps;
+    g.wait_until(d->shmem + 64, 8, Cmp::eq, 1);  // never written either
+  });
+  RunConfig limits;
+  limits.watchdog_ms = 1000;
+  const RunOutcome out = run_platform(*b.platform, limits, nullptr, false);
+  REQUIRE(out.cut == RunCut::stall);
+  CHECK(out.stall.deadlock);
+  const TimePs slept_at = b.cpu("HMI_VM").asleep_ahead_ps();
+  CHECK(slept_at > hmi_polls_from_ps);                 // after its first look at the line
+  CHECK(sc_core::sc_time_stamp().value() < slept_at);  // the kernel never got there
+  CHECK(out.simulated_ps == slept_at);                 // the report did
+  CHECK(out.stall.text().find("polling GVA") != std::string::npos);
 }

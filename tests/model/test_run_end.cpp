@@ -17,26 +17,12 @@ namespace {
 
 const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
 
-// two_vm_scenario with a pingpong between its VMs, so the run has a
-// workload whose roles it watches; the tests replace the roles' programs.
-Scenario with_workload() {
-  Scenario s = test::two_vm_scenario();
-  WorkloadConfig w;
-  w.name = "handshake";
-  w.kind = "pingpong";
-  w.region = "shm0";
-  w.roles = {{"initiator", {"RT_VM", 0}}, {"responder", {"HMI_VM", 0}}};
-  for (const auto& p : find_workload_kind("pingpong")->params) w.params[p.name] = p.default_value;
-  s.workloads = {w};
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE(
     "two guests each waiting for the other's flag deadlock: the run ends at once, each vCPU named with the flag it "
     "polls") {
-  test::Bench b(with_workload());
+  test::Bench b(test::two_vm_scenario_with_workload());
   for (const auto& [vm, mine, theirs] : {std::tuple{"RT_VM", 0x0, 0x40}, std::tuple{"HMI_VM", 0x40, 0x0}}) {
     b.cpu(vm).set_program([&, mine = mine, theirs = theirs](Vcpu& c) {
       Guest g(c);
@@ -65,7 +51,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a guest that keeps trapping on a register and never measures is stopped by the watchdog") {
-  test::Bench b(with_workload());
+  test::Bench b(test::two_vm_scenario_with_workload());
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto d = ivshmem_probe(g, k08);

@@ -8,10 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "models/hv/ivshmem_device.h"
 #include "platforms/board.h"
 #include "platforms/platform.h"
-#include "models/hv/ivshmem_device.h"
 #include "platforms/timing_profile.h"
+#include "workloads/workload_kind.h"
 
 namespace ivsim::test {
 
@@ -30,6 +31,20 @@ inline Scenario two_vm_scenario(u64 region_mib = 2) {
   r.region_id = 7;
   r.members = {{"RT_VM", *pci::Bdf::parse("00:08.0")}, {"HMI_VM", *pci::Bdf::parse("00:08.0")}};
   s.regions = {r};
+  return s;
+}
+
+// two_vm_scenario with a pingpong between its VMs, so the run has a
+// workload whose roles it watches; the tests replace the roles' programs.
+inline Scenario two_vm_scenario_with_workload() {
+  Scenario s = test::two_vm_scenario();
+  WorkloadConfig w;
+  w.name = "handshake";
+  w.kind = "pingpong";
+  w.region = "shm0";
+  w.roles = {{"initiator", {"RT_VM", 0}}, {"responder", {"HMI_VM", 0}}};
+  for (const auto& p : find_workload_kind("pingpong")->params) w.params[p.name] = p.default_value;
+  s.workloads = {w};
   return s;
 }
 
