@@ -4,8 +4,8 @@
 //  - every other vCPU is asleep on an event (HLT, polling a line, waiting for
 //    its pCPU or its launch), so none acts until something wakes it;
 //  - the kernel has nothing runnable now and nothing due up to the vCPU's
-//    local time (sc_pending_activity_at_current_time,
-//    sc_time_to_pending_activity), so nothing would wake one first;
+//    local time (sc_time_to_pending_activity: zero when anything is
+//    pending now), so nothing would wake one first;
 //  - the vCPU's time is before the end of the kernel's current run
 //    (sc_start), where the run checks its duration, watchdog and progress.
 // A vCPU that wakes the others (a store to a line they poll, an MSI) does so

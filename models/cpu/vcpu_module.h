@@ -346,8 +346,9 @@ class Vcpu : public sc_core::sc_module {
   // Nothing else could act up to now_ps() (models/cpu/run_ahead.h): a
   // synchronisation here would hand over to the kernel and straight back.
   bool may_run_ahead() const {
+    // sc_time_to_pending_activity is zero when anything is pending at the
+    // current time (runnable processes, delta notifications, updates).
     return run_ahead_ && !sched_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps() &&
-           !sc_core::sc_pending_activity_at_current_time() &&
            sc_core::sc_time_to_pending_activity().value() > local_ps_;
   }
   // Before sleeping on an event (HLT, polling a line): a synchronisation,
