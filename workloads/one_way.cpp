@@ -1,33 +1,47 @@
 #include "workloads/one_way.h"
 
+#include <map>
 #include <memory>
 #include <utility>
 
 namespace ivsim {
 
+OneWayChannel::Slot& OneWayChannel::slot(u64 seq) {
+  Slot* free = nullptr;
+  for (Slot& s : pending_) {
+    if (s.used && s.seq == seq) return s;
+    if (!s.used && !free) free = &s;
+  }
+  if (!free) free = &pending_.emplace_back();
+  free->seq = seq;
+  free->used = true;
+  free->half = Half{};
+  return *free;
+}
+
 void OneWayChannel::sent(u64 seq, const Timestamp& start, const Timestamp& notified) {
-  const auto it = pending_.try_emplace(seq).first;
-  Half& h = it->second;
+  Slot& s = slot(seq);
+  Half& h = s.half;
   h.sent = true;
   h.start = start;
   h.notified = notified;
-  complete(it);
+  complete(s);
 }
 
 void OneWayChannel::received(u64 seq, const GuestOs& os, const Timestamp& end, LatencyMetric* m, Component gap) {
-  const auto it = pending_.try_emplace(seq).first;
-  Half& h = it->second;
+  Slot& s = slot(seq);
+  Half& h = s.half;
   h.received = true;
   h.woke = os.woke();
   h.end = end;
   h.before_wake = os.isr_steps();
   h.metric = m;
   h.gap = gap;
-  complete(it);
+  complete(s);
 }
 
-void OneWayChannel::complete(std::map<u64, Half>::iterator it) {
-  const Half& h = it->second;
+void OneWayChannel::complete(Slot& s) {
+  const Half& h = s.half;
   if (!h.sent || !h.received) return;
   if (h.metric && h.end.time_ps >= h.start.time_ps) {
     const TimePs total = h.end.time_ps - h.start.time_ps;
@@ -37,7 +51,7 @@ void OneWayChannel::complete(std::map<u64, Half>::iterator it) {
     if (total > parts.total()) parts.add(h.gap, total - parts.total());
     h.metric->record(h.start.time_ps, h.end.time_ps, apportion(total, parts));
   }
-  pending_.erase(it);
+  s.used = false;
 }
 
 OneWayChannel& one_way_channel(const WorkloadContext& ctx, const std::string& direction) {

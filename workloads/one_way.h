@@ -7,8 +7,8 @@
 // wake-up) on `gap`.
 #pragma once
 
-#include <map>
 #include <string>
+#include <vector>
 
 #include "models/core/metrics.h"
 #include "workloads/guest_os.h"
@@ -35,9 +35,18 @@ class OneWayChannel {
     LatencyMetric* metric = nullptr;
     Component gap = Component::coherence;
   };
-  // Records the message's latency once both halves are in, and forgets it.
-  void complete(std::map<u64, Half>::iterator it);
-  std::map<u64, Half> pending_;
+  struct Slot {
+    u64 seq = 0;
+    bool used = false;
+    Half half;
+  };
+  // The slot of message `seq`, taken from the free ones if it has none yet.
+  Slot& slot(u64 seq);
+  // Records the message's latency once both halves are in, and frees its slot.
+  void complete(Slot& s);
+  // Messages with one half in: a few at a time (a ring's depth at most), so
+  // a short list searched in place, its slots reused without allocating.
+  std::vector<Slot> pending_;
 };
 
 // The channel a workload's roles share for one direction ("command",
