@@ -28,6 +28,8 @@ class LineWatchers {
       }
     }
   }
+  // How many vCPUs a store by `writer` to `line` would wake (notify).
+  unsigned waking(const LineState& line, const Vcpu& writer) const;
   // Wakes every vCPU other than `writer` watching `line`; blame is the
   // writer's recent work, which the waiters' waiting time is charged to;
   // they wake delay_ps after the current kernel time (the store's time).

@@ -227,7 +227,7 @@ void Vcpu::order_access(LineState& l, bool write) {
     // No other core can touch the line before this access's time when none
     // could act at all; a watched line or a write in this core's future
     // always goes through the kernel.
-    if (!l.watched && l.last_write_ps <= now_ps() && may_run_ahead()) {
+    if ((!l.watched || watchers_.waking(l, *this) <= 1) && l.last_write_ps <= now_ps() && may_run_ahead()) {
       run_ahead();
       return;
     }

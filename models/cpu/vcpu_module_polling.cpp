@@ -94,6 +94,12 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
   }
 }
 
+unsigned LineWatchers::waking(const LineState& line, const Vcpu& writer) const {
+  unsigned n = 0;
+  for (const Entry& w : entries_) n += w.line == &line && w.vcpu != &writer && !w.vcpu->woken_;
+  return n;
+}
+
 void LineWatchers::notify(LineState& line, const Vcpu& writer, const Breakdown& blame, TimePs delay_ps) {
   for (const Entry& w : entries_) {
     if (w.line != &line || w.vcpu == &writer || w.vcpu->woken_) continue;
