@@ -225,8 +225,9 @@ bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
 void Vcpu::order_access(LineState& l, bool write) {
   if (CoherenceDirectory::involves_other_core(l, cfg_.pcpu, write) || l.watched) {
     // No other core can touch the line before this access's time when none
-    // could act at all; a watched line or a write in this core's future
-    // always goes through the kernel.
+    // could act at all. A line two or more pollers watch (a store wakes them
+    // together, in the kernel's order) or a write in this core's future
+    // goes through the kernel.
     if ((!l.watched || watchers_.waking(l, *this) <= 1) && l.last_write_ps <= now_ps() && may_run_ahead()) {
       run_ahead();
       return;
