@@ -25,6 +25,7 @@
 #include "models/core/breakdown.h"
 #include "models/core/metrics.h"
 #include "models/core/noise_rng.h"
+#include "models/core/pending_activity.h"
 #include "models/core/timing.h"
 #include "models/core/tracer.h"
 #include "models/cpu/line_watchers.h"
@@ -346,10 +347,11 @@ class Vcpu : public sc_core::sc_module {
   // Nothing else could act up to now_ps() (models/cpu/run_ahead.h): a
   // synchronisation here would hand over to the kernel and straight back.
   bool may_run_ahead() const {
-    // sc_time_to_pending_activity is zero when anything is pending at the
-    // current time (runnable processes, delta notifications, updates).
+    // The time to the kernel's next activity is zero when anything is
+    // pending at the current time (runnable processes, delta
+    // notifications, updates); models/core/pending_activity.h keeps it.
     return run_ahead_ && !sched_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps() &&
-           sc_core::sc_time_to_pending_activity().value() > local_ps_;
+           pending_activity::time_to_next_ps() > local_ps_;
   }
   // Before sleeping on an event (HLT, polling a line): a synchronisation,
   // unless no other process could act before this vCPU's time. Then the

@@ -29,7 +29,7 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi
   }
   irq_pending_ = true;
   const TimePs kernel = kernel_ps();
-  irq_event_.notify(sc_time::from_value(at > kernel ? at - kernel : 0));
+  pending_activity::notify(irq_event_, sc_time::from_value(at > kernel ? at - kernel : 0));
 }
 
 void Vcpu::take_interrupts() {

@@ -13,19 +13,19 @@ void Vcpu::make_zombie() {
   // its next boundary, a halted or polling one wakes for it.
   irq_pending_ = true;
   irq_at_ps_ = 0;
-  irq_event_.notify(sc_core::SC_ZERO_TIME);
-  zombie_event_.notify(sc_core::SC_ZERO_TIME);
+  pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
+  pending_activity::notify(zombie_event_, sc_core::SC_ZERO_TIME);
 }
 
 void Vcpu::launch() {
   ++launches_;
-  launch_event_.notify(sc_core::SC_ZERO_TIME);
+  pending_activity::notify(launch_event_, sc_core::SC_ZERO_TIME);
 }
 
 void Vcpu::shut_down() {
   make_zombie();
   shut_down_ = true;
-  launch_event_.notify(sc_core::SC_ZERO_TIME);
+  pending_activity::notify(launch_event_, sc_core::SC_ZERO_TIME);
 }
 
 void Vcpu::power_on_reset() {

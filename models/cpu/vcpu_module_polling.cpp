@@ -105,7 +105,7 @@ void LineWatchers::notify(LineState& line, const Vcpu& writer, const Breakdown& 
     if (w.line != &line || w.vcpu == &writer || w.vcpu->woken_) continue;
     w.vcpu->woken_ = true;
     w.vcpu->wake_blame_ = blame;
-    w.vcpu->wake_event_.notify(sc_time::from_value(delay_ps));
+    pending_activity::notify(w.vcpu->wake_event_, sc_time::from_value(delay_ps));
   }
 }
 

@@ -32,7 +32,7 @@ void Vcpu::schedule_in(bool inside_exit) {
     // The runner re-evaluates its slice; with priority or BVT it yields now.
     auto* runner = static_cast<Vcpu*>(cur->owner);
     if (preempt) runner->preempt_ = true;
-    runner->sched_event_.notify(sc_core::SC_ZERO_TIME);
+    pending_activity::notify(runner->sched_event_, sc_core::SC_ZERO_TIME);
   }
   const Wait before = wait_;
   wait_ = Wait{WaitKind::pcpu, 0, 0, nullptr};
@@ -65,7 +65,7 @@ void Vcpu::schedule_out(bool stays_runnable) {
   if (!sched_ || !entity_.running) return;
   preempt_ = false;
   if (SchedEntity* next = sched_->switch_out(entity_, now_ps(), stays_runnable))
-    static_cast<Vcpu*>(next->owner)->sched_event_.notify(sc_core::SC_ZERO_TIME);
+    pending_activity::notify(static_cast<Vcpu*>(next->owner)->sched_event_, sc_core::SC_ZERO_TIME);
 }
 
 void Vcpu::slice_over() {

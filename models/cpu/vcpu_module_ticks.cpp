@@ -21,6 +21,7 @@ void Vcpu::add_tick(const TickConfig& t) {
   opts.spawn_method();
   opts.set_sensitivity(&src.expiry);
   opts.dont_initialize();
+  pending_activity::spawned();
   sc_core::sc_spawn([this, index] { tick_expired(index); },
                     (std::string(basename()) + "_tick" + std::to_string(index)).c_str(), &opts);
 }
@@ -31,7 +32,7 @@ void Vcpu::arm_tick(TickSource& t) {
   const TimePs period = t.cfg.period_ps;
   const TimePs phase = t.cfg.phase_ps % period;
   const TimePs next = now < phase ? phase : phase + ((now - phase) / period + 1) * period;
-  t.expiry.notify(sc_time::from_value(next - now));
+  pending_activity::notify(t.expiry, sc_time::from_value(next - now));
   t.armed = true;
 }
 
@@ -63,7 +64,7 @@ void Vcpu::tick_expired(unsigned index) {
     irq_blame_.add(Component::compute, 1);
   }
   irq_pending_ = true;
-  irq_event_.notify(sc_core::SC_ZERO_TIME);
+  pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
 }
 
 void Vcpu::touch_lines(Hpa base, u64 first, u64 count, u64 wrap) {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "models/core/pending_activity.h"
 #include "models/hv/hypercall_abi.h"
 #include "models/hv/hypervisor.h"
 #include "models/hv/vm.h"
@@ -107,7 +108,7 @@ void Hsm::ioreq_finished(VmId vm, unsigned vcpu, TimePs at) {
   // The woken vCPU resumes (signal_event, VM entry) after ioreq_complete.
   const TimePs kernel = sc_core::sc_time_stamp().value();
   const TimePs when = at + timing_.ioreq_complete_ps;
-  w.done.notify(sc_time::from_value(when > kernel ? when - kernel : 0));
+  pending_activity::notify(w.done, sc_time::from_value(when > kernel ? when - kernel : 0));
 }
 
 ServiceVmPort Hsm::service_vm_port(Vcpu& cpu) {
@@ -164,7 +165,7 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
     // acrn-dm postpones the completion of a request that reset the VM
     // (vm_system_reset cleared it): the requester, a zombie by now, unwinds.
     w.in_service = false;
-    w.done.notify(sc_core::SC_ZERO_TIME);
+    pending_activity::notify(w.done, sc_core::SC_ZERO_TIME);
     return;
   }
   cpu.busy(Component::dm, timing_.dm_handler_ps);
@@ -175,7 +176,7 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
   if (cpu.load<u32>(s + kPolling)) {
     cpu.synchronize();  // the poller sees COMPLETE from now
     w.complete = true;
-    w.done.notify(sc_core::SC_ZERO_TIME);
+    pending_activity::notify(w.done, sc_core::SC_ZERO_TIME);
     return;
   }
   const Vm& service_vm = *hv_.vm(cpu.config().vm);
