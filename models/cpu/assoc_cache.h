@@ -33,11 +33,19 @@ class AssocCache {
     Slot* set = set_of(index);
     for (unsigned w = 0; w < ways_; ++w)
       if (set[w].valid && set[w].tag == tag) {
-        set[w].stamp = ++clock_;
+        // The entry used last of all stays so: the replacement order is unchanged.
+        if (set[w].stamp != clock_) {
+          set[w].stamp = ++clock_;
+          ++changes_;
+        }
         return &set[w].value;
       }
     return nullptr;
   }
+
+  // Counts every change to the contents or the replacement order: equal
+  // counts, the same cache (as far as any lookup or fill can tell).
+  u64 changes() const { return changes_; }
 
   struct Fill {
     bool evicted = false;  // a valid entry with another tag was replaced
@@ -49,6 +57,7 @@ class AssocCache {
   Fill insert(u64 index, u64 tag, const V& value) {
     Fill f;
     if (!enabled()) return f;
+    ++changes_;
     Slot* set = set_of(index);
     Slot* victim = nullptr;
     for (unsigned w = 0; w < ways_ && !victim; ++w)
@@ -73,10 +82,12 @@ class AssocCache {
   // Drops every entry for which keep(tag, value) is false.
   template <class Keep>
   void retain_if(Keep keep) {
+    ++changes_;
     for (Slot& s : slots_)
       if (s.valid && !keep(s.tag, s.value)) s.valid = false;
   }
   void clear() {
+    ++changes_;
     for (Slot& s : slots_) s.valid = false;
   }
 
@@ -92,6 +103,7 @@ class AssocCache {
   unsigned sets_ = 0;
   unsigned ways_ = 0;
   u64 clock_ = 0;
+  u64 changes_ = 0;
   std::vector<Slot> slots_;
 };
 

@@ -67,7 +67,39 @@ void Mmu::flush_all() {
   ept_psc_.clear();
 }
 
+namespace {
+
+void add_counters(MmuCounters& to, const MmuCounters& after, const MmuCounters& before) {
+  to.translations += after.translations - before.translations;
+  to.dtlb_hits += after.dtlb_hits - before.dtlb_hits;
+  to.stlb_hits += after.stlb_hits - before.stlb_hits;
+  to.walks += after.walks - before.walks;
+  to.guest_refs += after.guest_refs - before.guest_refs;
+  to.ept_refs += after.ept_refs - before.ept_refs;
+  for (std::size_t i = 0; i < to.guest_psc_hits.size(); ++i)
+    to.guest_psc_hits[i] += after.guest_psc_hits[i] - before.guest_psc_hits[i];
+  to.ept_psc_hits += after.ept_psc_hits - before.ept_psc_hits;
+  to.faults += after.faults - before.faults;
+}
+
+}  // namespace
+
+bool Mmu::replay(Gva va, bool write) {
+  const Replay& r = replay_;
+  if (!r.valid || r.vpn != va >> 12 || r.write != write || r.generation != generation()) return false;
+  for (unsigned i = 0; i < r.reads; ++i)
+    if (mem_.read_u64(r.read[i].first) != r.read[i].second) return false;
+  t_ = r.t;
+  t_.gpa = page_base(r.t.gpa) | page_offset(va);
+  add_counters(counters_, r.delta, MmuCounters{});
+  return true;
+}
+
 const Translation& Mmu::translate(Gva va, bool write) {
+  if (replay(va, write)) return t_;
+  const u64 generation_before = generation();
+  const MmuCounters counters_before = counters_;
+  walk_reads_ = 0;
   t_ = Translation{};
   ++counters_.translations;
   TlbValue v;
@@ -82,7 +114,21 @@ const Translation& Mmu::translate(Gva va, bool write) {
   } else {
     t_.source = Translation::Source::walk;
     ++counters_.walks;
-    if (!walk(va, write, v)) return t_;
+    if (!walk(va, write, v)) {
+      replay_.valid = t_.status == Translation::Status::ept_violation && walk_reads_ <= kMaxWalkRefs &&
+                      generation() == generation_before;
+      if (replay_.valid) {
+        replay_.vpn = va >> 12;
+        replay_.write = write;
+        replay_.generation = generation_before;
+        replay_.t = t_;
+        replay_.delta = MmuCounters{};
+        add_counters(replay_.delta, counters_, counters_before);
+        replay_.reads = walk_reads_;
+        std::copy_n(walk_read_.begin(), walk_reads_, replay_.read.begin());
+      }
+      return t_;
+    }
     fill_tlbs(va, v, true);
   }
   const u64 offset = va & ((u64{1} << v.page_shift) - 1);
@@ -144,6 +190,7 @@ Mmu::Nested Mmu::nested(Gpa gpa) {
     return n;
   }
   const ept::WalkResult w = ept_->walk(gpa);
+  for (unsigned i = 0; i < w.refs; ++i) note_read(w.ref_hpa[i], mem_.read_u64(w.ref_hpa[i]));
   // The deepest cached EPT entry lets the walk start below it. The walk
   // itself always reads the tables: the cache decides which references are
   // made, the tables what they say (the hypervisor INVEPTs on every edit, so
@@ -216,6 +263,7 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
       const Hpa slot = table + x86::level_index(la, l) * sizeof(u64);
       add_ref(slot, WalkDim::guest, static_cast<unsigned>(l));
       const u64 e = mem_.read_u64(slot);
+      note_read(slot, e);
       if (!(e & x86::kPresent)) {
         t_.fault_level = l;
         return fail(Translation::Status::guest_fault);

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <array>
+#include <utility>
 
 #include "models/core/timing.h"
 #include "models/core/types.h"
@@ -155,6 +156,32 @@ class Mmu {
     unsigned page_shift = 0;
   };
 
+  // A trapped MMIO access walks every time (nested(): an EPT violation
+  // caches nothing). Its walk repeats exactly when no translation cache has
+  // changed since the last one and every entry that walk read still holds
+  // the same value: then the last walk's result is the answer, without
+  // walking. Only a walk that changed no cache itself can be repeated so.
+  struct Replay {
+    bool valid = false;
+    u64 vpn = 0;
+    bool write = false;
+    u64 generation = 0;
+    Translation t;
+    MmuCounters delta;
+    unsigned reads = 0;
+    std::array<std::pair<Hpa, u64>, kMaxWalkRefs> read{};
+  };
+  // Changes to any translation cache so far.
+  u64 generation() const {
+    return dtlb_.changes() + stlb_.changes() + guest_psc_[0].changes() + guest_psc_[1].changes() +
+           guest_psc_[2].changes() + ept_psc_.changes();
+  }
+  bool replay(Gva va, bool write);
+  void note_read(Hpa hpa, u64 value) {
+    if (walk_reads_ < kMaxWalkRefs) walk_read_[walk_reads_] = {hpa, value};
+    ++walk_reads_;
+  }
+
   bool lookup_tlb(AssocCache<TlbValue>& tlb, Gva va, bool write, TlbValue& out);
   void fill_tlbs(Gva va, const TlbValue& v, bool from_stlb);
   bool walk(Gva va, bool write, TlbValue& out);
@@ -175,6 +202,9 @@ class Mmu {
 
   Translation t_;
   MmuCounters counters_;
+  Replay replay_;
+  unsigned walk_reads_ = 0;
+  std::array<std::pair<Hpa, u64>, kMaxWalkRefs> walk_read_{};
 };
 
 }  // namespace ivsim

@@ -5,6 +5,7 @@
 // derived here from the raw entries with SDM bit positions spelled as literals.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -361,4 +362,57 @@ TEST_CASE("average walk references with paging-structure caches: native ~1.5, ne
   std::printf("average references per walk: native %.2f, nested 4K/4K %.2f\n", native, nested);
   CHECK(native == Approx(1.5).epsilon(0.3));
   CHECK(nested == Approx(4.4).epsilon(0.3));
+}
+
+TEST_CASE(
+    "a trapped MMIO access walks every time, and a repeat is the same walk until a cache or an entry it read changes") {
+  World w(kPageSize4K, kPageSize4K, 64 * kMiB);
+  GuestPageTables t(kPageSize4K);
+  t.map(0, 0, 16 * kMiB, kRamFlags);
+  t.map(0x8000'0000, 0x8000'0000, kPageSize4K, kRamFlags);  // a device window the EPT does not map
+  w.place(t, 64 * kMiB);
+  MmuGeometry g = profile_like();
+  g.guest_psc_entries = {2, 4, 1};  // one PDE-cache entry: a walk elsewhere replaces it
+  auto mmu = w.mmu(g);
+  const Gva bar = 0x8000'0000;
+
+  mmu->translate(bar, true);  // fills the paging-structure caches
+  const Translation steady = mmu->translate(bar + 0x10, true);
+  REQUIRE(steady.status == Translation::Status::ept_violation);
+  const MmuCounters before = mmu->counters();
+  for (u64 off : {0x18, 0x20, 0x7F8}) {
+    const Translation& again = mmu->translate(bar + off, true);
+    CHECK(again.status == Translation::Status::ept_violation);
+    CHECK(again.gpa == 0x8000'0000 + off);
+    CHECK(refs_of(again) == refs_of(steady));
+  }
+  // Every repeat counts as the walk it is.
+  CHECK(mmu->counters().walks == before.walks + 3);
+  const auto guest_refs = static_cast<u64>(std::count_if(steady.ref.begin(), steady.ref.begin() + steady.refs,
+                                                         [](const WalkRef& r) { return r.dim == WalkDim::guest; }));
+  CHECK(mmu->counters().guest_refs == before.guest_refs + 3 * guest_refs);
+  CHECK(mmu->counters().ept_refs == before.ept_refs + 3 * (steady.refs - guest_refs));
+  CHECK(mmu->counters().faults == before.faults + 3);
+
+  SECTION("a walk elsewhere replaces the PDE-cache entry: the next one reads the upper levels again") {
+    REQUIRE(mmu->translate(0x0080'0000, false).status == Translation::Status::ok);
+    const Translation& after = mmu->translate(bar, true);
+    CHECK(after.status == Translation::Status::ept_violation);
+    CHECK(after.refs > steady.refs);
+  }
+  SECTION("the guest points the page at RAM (no flush: nothing was cached): the next access is to RAM") {
+    GuestPageTables moved(kPageSize4K);
+    moved.map(0, 0, 16 * kMiB, kRamFlags);
+    moved.map(0x8000'0000, 0x0010'0000, kPageSize4K, kRamFlags);
+    w.place(moved, 64 * kMiB);
+    const Translation& ram = mmu->translate(bar, true);
+    CHECK(ram.status == Translation::Status::ok);
+    CHECK(ram.gpa == 0x0010'0000);
+  }
+  SECTION("the hypervisor maps the window in the EPT: the next access goes through") {
+    w.ept->add_mr(kRamHpa + 32 * kMiB, 0x8000'0000, kPageSize4K, ept::kRwx | ept::kWB);
+    const Translation& mapped = mmu->translate(bar, true);
+    CHECK(mapped.status == Translation::Status::ok);
+    CHECK(mapped.hpa == kRamHpa + 32 * kMiB);
+  }
 }
