@@ -23,8 +23,8 @@ void OneWayChannel::sent(u64 seq, const Timestamp& start, const Timestamp& notif
   Slot& s = slot(seq);
   Half& h = s.half;
   h.sent = true;
-  h.start = start;
-  h.notified = notified;
+  h.start_ps = start.time_ps;
+  h.sender = notified.cumulative - start.cumulative;
   complete(s);
 }
 
@@ -32,9 +32,9 @@ void OneWayChannel::received(u64 seq, const GuestOs& os, const Timestamp& end, L
   Slot& s = slot(seq);
   Half& h = s.half;
   h.received = true;
-  h.woke = os.woke();
-  h.end = end;
-  h.before_wake = os.isr_steps();
+  h.end_ps = end.time_ps;
+  h.receiver = end.cumulative - os.woke().cumulative;
+  h.receiver += os.isr_steps();
   h.metric = m;
   h.gap = gap;
   complete(s);
@@ -43,13 +43,13 @@ void OneWayChannel::received(u64 seq, const GuestOs& os, const Timestamp& end, L
 void OneWayChannel::complete(Slot& s) {
   const Half& h = s.half;
   if (!h.sent || !h.received) return;
-  if (h.metric && h.end.time_ps >= h.start.time_ps) {
-    const TimePs total = h.end.time_ps - h.start.time_ps;
-    Breakdown parts = h.notified.cumulative - h.start.cumulative;
-    parts += h.before_wake;
-    parts += h.end.cumulative - h.woke.cumulative;
-    if (total > parts.total()) parts.add(h.gap, total - parts.total());
-    h.metric->record(h.start.time_ps, h.end.time_ps, apportion(total, parts));
+  if (h.metric && h.end_ps >= h.start_ps) {
+    const TimePs total = h.end_ps - h.start_ps;
+    Breakdown parts = h.sender;
+    parts += h.receiver;
+    const TimePs known = parts.total();
+    if (total > known) parts.add(h.gap, total - known);
+    h.metric->record(h.start_ps, h.end_ps, apportion(total, parts));
   }
   s.used = false;
 }

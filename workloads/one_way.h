@@ -27,11 +27,13 @@ class OneWayChannel {
   void received(u64 seq, const GuestOs& os, const Timestamp& end, LatencyMetric* m, Component gap);
 
  private:
+  // Each side's part of the breakdown, summed where it is known: the
+  // sender's work from the start to its notification; the receiver's OS
+  // steps before it woke and its work from then to the end.
   struct Half {
     bool sent = false, received = false;
-    Timestamp start, notified;  // sender's
-    Timestamp woke, end;        // receiver's
-    Breakdown before_wake;      // receiver's OS steps before it woke
+    TimePs start_ps = 0, end_ps = 0;
+    Breakdown sender, receiver;
     LatencyMetric* metric = nullptr;
     Component gap = Component::coherence;
   };
