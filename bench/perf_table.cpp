@@ -3,6 +3,7 @@
 // against (the SystemC hand-off floor, the raw TLM DMI loop, a two-VM run),
 // all measured in this same invocation. Targets are judged from the table;
 // the process fails only when a measurement crashes.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <memory>
@@ -41,14 +42,27 @@ std::string verdict(bool ok) { return ok ? "met" : "not met"; }
 }  // namespace
 
 int main() {
-  Json floor, p1, p2, p3, p4, p5, p6, p7;
+  // The floor is measured before, between and after the two ping-pongs
+  // judged against it, and the median taken: the machine's speed drifts, and
+  // one floor run in a fast or slow moment would move both rows.
+  Json floor_a, floor_b, floor_c, p1, p2, p3, p4, p5, p6, p7;
   bool crashed = false;
-  for (auto& [row, out] : std::vector<std::pair<std::string, Json*>>{
-           {"floor", &floor}, {"p1", &p1}, {"p2", &p2}, {"p3", &p3}, {"p4", &p4}, {"p5", &p5}, {"p6", &p6}, {"p7", &p7}})
+  for (auto& [row, out] : std::vector<std::pair<std::string, Json*>>{{"floor", &floor_a},
+                                                                     {"p1", &p1},
+                                                                     {"floor", &floor_b},
+                                                                     {"p2", &p2},
+                                                                     {"floor", &floor_c},
+                                                                     {"p3", &p3},
+                                                                     {"p4", &p4},
+                                                                     {"p5", &p5},
+                                                                     {"p6", &p6},
+                                                                     {"p7", &p7}})
     crashed |= !measure(row, *out);
   if (crashed) return 1;
 
-  const double floor_ns = floor["ns"];
+  std::array<double, 3> floors{floor_a["ns"].get<double>(), floor_b["ns"].get<double>(), floor_c["ns"].get<double>()};
+  std::sort(floors.begin(), floors.end());
+  const double floor_ns = floors[1];
   std::vector<Line> t;
   auto run_rows = [&](const char* name, const Json& r, double wall_target, double handoff_target) {
     const double ratio = r["wall_s"].get<double>() / r["simulated_s"].get<double>();
@@ -57,8 +71,9 @@ int main() {
                  fmt::format("{:.3f} s / {:.3f} ms", r["wall_s"].get<double>(), r["simulated_s"].get<double>() * 1e3),
                  "-", fmt::format("{:.2f}", ratio), fmt::format("<= {}", wall_target), verdict(ratio <= wall_target)});
     t.push_back({fmt::format("{} host per round trip", name), fmt::format("{:.0f} ns", per_rt_ns),
-                 fmt::format("hand-off {:.1f} ns", floor_ns), fmt::format("{:.1f} hand-offs", per_rt_ns / floor_ns),
-                 fmt::format("<= {}", handoff_target), verdict(per_rt_ns / floor_ns <= handoff_target)});
+                 fmt::format("hand-off {:.1f} ns (median of 3)", floor_ns),
+                 fmt::format("{:.1f} hand-offs", per_rt_ns / floor_ns), fmt::format("<= {}", handoff_target),
+                 verdict(per_rt_ns / floor_ns <= handoff_target)});
   };
   run_rows("P1 doorbell ping-pong", p1, 0.5, 40);
   run_rows("P2 polling ping-pong", p2, 3, 12);
@@ -78,8 +93,8 @@ int main() {
     const double large = p5["wall_s"].get<double>() / p5["accesses"].get<double>();
     const double small = p2["wall_s"].get<double>() / p2["accesses"].get<double>();
     t.push_back({"P5 16 VMs x 8 regions, host per access", fmt::format("{:.1f} ns", large * 1e9),
-                 fmt::format("2 VMs x 1 region {:.1f} ns", small * 1e9), fmt::format("{:.2f}", large / small),
-                 "<= 1.3", verdict(large / small <= 1.3)});
+                 fmt::format("2 VMs x 1 region {:.1f} ns", small * 1e9), fmt::format("{:.2f}", large / small), "<= 1.3",
+                 verdict(large / small <= 1.3)});
   }
   {
     const double rss = p6["peak_rss_mib"], touched = p6["touched_mib"];
