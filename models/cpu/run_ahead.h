@@ -2,7 +2,10 @@
 // the SystemC kernel. A synchronisation lets every other process act up to
 // the vCPU's local time; when none can, it only costs a kernel hand-off:
 //  - every other vCPU is asleep on an event (HLT, polling a line, waiting for
-//    its pCPU or its launch), so none acts until something wakes it;
+//    its pCPU or its launch), so none acts until something wakes it, or is
+//    settling: waiting out its time ahead of the kernel before it sleeps
+//    (Vcpu::sync_before_sleep), so it acts no earlier than that time, which
+//    the next condition bounds the caller by;
 //  - the kernel has nothing runnable now and nothing due up to the vCPU's
 //    local time (sc_time_to_pending_activity: zero when anything is
 //    pending now), so nothing would wake one first;
@@ -10,6 +13,11 @@
 //    (sc_start), where the run checks its duration, watchdog and progress.
 // A vCPU that wakes the others (a store to a line they poll, an MSI) does so
 // through the kernel, so they act after it synchronises at its next point.
+// A busy vCPU waiting at a quantum boundary counts as awake, although the
+// bound on the next activity would make passing it just as safe: vCPUs
+// resuming at the same picosecond (rt_interference.yaml's three neighbours
+// do) run in the order of the kernel's timed-event heap, which every skipped
+// hand-off reshapes, so that scenario's report would move.
 // One per platform; vCPUs count as awake from elaboration on, so a vCPU that
 // never reports going to sleep only keeps the others synchronising.
 #pragma once

@@ -364,6 +364,9 @@ class Vcpu : public sc_core::sc_module {
       ++counters_.syncs_skipped;
       return;
     }
+    // Settling (models/cpu/run_ahead.h): while it waits out its time, the
+    // others may run ahead up to it.
+    RunAhead::Asleep settling(run_ahead_);
     sync();
   }
   void fall_asleep_ahead() {
