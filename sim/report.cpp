@@ -335,7 +335,8 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                {"simulated_accesses_per_second",
                 host.wall_seconds > 0 ? static_cast<double>(host.accesses) / host.wall_seconds : 0.0},
                {"kernel_synchronisations", host.synchronisations},
-               {"synchronisations_skipped", host.synchronisations_skipped}};
+               {"synchronisations_skipped", host.synchronisations_skipped},
+               {"polls_woken_early", host.polls_woken_early}};
   return r;
 }
 

@@ -25,6 +25,7 @@ struct HostStats {
   // kernel's slicing, so on the host's speed.
   u64 synchronisations = 0;
   u64 synchronisations_skipped = 0;
+  u64 polls_woken_early = 0;  // polls asleep ahead of the kernel, woken before their own time
 };
 
 Json scenario_to_json(const Scenario& s);

@@ -114,6 +114,7 @@ struct VcpuCounters {
   u64 walk_refs = 0;
   u64 syncs = 0;
   u64 syncs_skipped = 0;  // synchronisation points passed without a hand-off (run_ahead)
+  u64 early_wakes = 0;    // asleep ahead on a line, woken before its own time (then it settled)
   u64 interrupts = 0;     // taken (ISR entered), NMIs included
   u64 nmis = 0;
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
@@ -369,6 +370,19 @@ class Vcpu : public sc_core::sc_module {
     RunAhead::Asleep settling(run_ahead_);
     sync();
   }
+  // Polling may sleep ahead of the kernel without settling first
+  // (Vcpu::wait_until) when every other vCPU sleeps or settles: what wakes
+  // it before its time is taken as having come while it settled. (With a
+  // busy vCPU about, the settle's own timed event would be missing from the
+  // kernel's heap and ties at one picosecond would break differently:
+  // models/cpu/run_ahead.h.)
+  bool may_sleep_ahead() const {
+    return run_ahead_ && !sched_ && !irq_pending_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps();
+  }
+  // Watches the line at `va` and sleeps until it is written or an interrupt
+  // or the end of a slice comes; false: the line was lost (or is not
+  // cached) before it slept, look again.
+  bool sleep_on_line(Gva va);
   void fall_asleep_ahead() {
     if (local_ps_ == 0) return;
     asleep_ahead_ps_ = now_ps();

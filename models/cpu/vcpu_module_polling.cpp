@@ -50,17 +50,31 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       if (trace::Sink* t = trace::sink()) t->poll(trace_cpu(), va, poll_start, now_ps());
       return v;
     }
-    sync_before_sleep();
+    // Before it sleeps, the vCPU would settle: wait out its time ahead of
+    // the kernel, then watch the line. Where it may run ahead at all, it
+    // watches at once and sleeps ahead instead, and settles only if woken
+    // before its own time (sleep_ahead_on_line).
+    if (may_sleep_ahead())
+      ++counters_.syncs_skipped;
+    else
+      sync_before_sleep();
+    if (!sleep_on_line(va)) continue;
+  }
+}
+
+bool Vcpu::sleep_on_line(Gva va) {
+  for (;;) {
     TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
-    if (!e || e->uncached) continue;  // a trapped or uncached location is polled access by access
+    if (!e || e->uncached) return false;  // a trapped or uncached location is polled access by access
     LineState& l = e->lines->line[page_offset(va) >> kCacheLineShift];
     // Lost our copy while synchronising: somebody wrote it, look again.
-    if (!(l.holders & (CoreMask{1} << cfg_.pcpu))) continue;
+    if (!(l.holders & (CoreMask{1} << cfg_.pcpu))) return false;
 
     wait_ = Wait{WaitKind::line, va, e->hpa_page + page_offset(va), nullptr};
     woken_ = false;
     const TimePs t0 = now_ps();
     watchers_.watch(l, *this);
+    bool early = false;
     for (;;) {
       // A poller keeps its pCPU: on a shared pCPU it spins until its slice
       // ends, and the peer it waits for runs only then.
@@ -72,13 +86,26 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
         RunAhead::Asleep asleep(run_ahead_);
         fall_asleep_ahead();
         sc_core::wait(poll_events_);
+        early = asleep_ahead_ps_ > kernel_ps();
+        if (early) local_ps_ = asleep_ahead_ps_ - kernel_ps();
         asleep_ahead_ps_ = 0;
       }
       resumed();
+      if (early) break;
       if (woken_ || (irq_pending_ && now_ps() >= irq_at_ps_) || preempt_) break;
     }
     watchers_.unwatch(l, *this);
     wait_ = Wait{};
+    if (early) {
+      // Woken before its own time, which it would have settled to before
+      // watching: what woke it (a store to the line, an interrupt) came
+      // while it settled, as if it had not been watching yet. Settle now.
+      woken_ = false;
+      ++counters_.early_wakes;
+      RunAhead::Asleep settling(run_ahead_);
+      sync();
+      continue;
+    }
     // Waiting time is the critical path through whoever ended it: charge it
     // in the proportions of the writer's work since the writer last woke
     // (or of the interrupt's path, if an interrupt came first); time spun
@@ -91,6 +118,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
     if (woken_ && poll_phase_) charge(Component::compute, poll_rng_.below(timing_.l1_hit_ps));
     if (sched_ && (preempt_ || now_ps() >= slice_end_)) slice_over();
     boundary();
+    return true;
   }
 }
 
