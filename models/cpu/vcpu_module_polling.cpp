@@ -53,7 +53,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
     // Before it sleeps, the vCPU would settle: wait out its time ahead of
     // the kernel, then watch the line. Where it may run ahead at all, it
     // watches at once and sleeps ahead instead, and settles only if woken
-    // before its own time (sleep_ahead_on_line).
+    // before its own time (sleep_on_line).
     if (may_sleep_ahead())
       ++counters_.syncs_skipped;
     else
