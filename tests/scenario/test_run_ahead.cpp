@@ -45,7 +45,7 @@ TEST_CASE("running ahead of the kernel leaves every figure of the report as sync
   }
 }
 
-TEST_CASE("a poll asleep ahead and woken before its own time settles, and the report is as synchronising at every point") {
+TEST_CASE("a poll woken before its own time settles, and the report is as synchronising at every point") {
   // ping computes after its store, so pong's answer lands before ping's own
   // time: ping's poll, asleep ahead of the kernel, is woken early.
   const std::string script = cli::temp_path("early-wake.lua");
@@ -65,17 +65,18 @@ for i = 1, params.iterations do
 end
 )";
   const std::string scenario = cli::temp_path("early-wake.yaml");
-  std::ofstream(scenario) << "name: early-wake\nboard: cfl-k700-i7\nvms:\n"
-                             "  - { id: 0, name: RT_VM, load_order: PRE_LAUNCHED_VM, vm_type: RTVM, cpu_affinity: [7], "
-                             "memory_mib: 256 }\n"
-                             "  - { id: 1, name: Service_VM, load_order: SERVICE_VM, cpu_affinity: [0], memory_mib: 1024 }\n"
-                             "  - { id: 2, name: HMI_VM, load_order: POST_LAUNCHED_VM, cpu_affinity: [2], memory_mib: 256 }\n"
-                             "ivshmem:\n  - name: data\n    provider: Hypervisor\n    size_mib: 2\n    members:\n"
-                             "      - { vm: RT_VM, vbdf: \"00:08.0\" }\n      - { vm: HMI_VM, vbdf: \"00:08.0\" }\n"
-                             "workloads:\n  - name: early\n    script: "
-                          << script
-                          << "\n    region: data\n    roles:\n      ping: { vm: HMI_VM, vcpu: 0 }\n"
-                             "      pong: { vm: RT_VM, vcpu: 0 }\n    params: { iterations: 300, after_cycles: 1500 }\n";
+  std::ofstream(scenario)
+      << "name: early-wake\nboard: cfl-k700-i7\nvms:\n"
+         "  - { id: 0, name: RT_VM, load_order: PRE_LAUNCHED_VM, vm_type: RTVM, cpu_affinity: [7], "
+         "memory_mib: 256 }\n"
+         "  - { id: 1, name: Service_VM, load_order: SERVICE_VM, cpu_affinity: [0], memory_mib: 1024 }\n"
+         "  - { id: 2, name: HMI_VM, load_order: POST_LAUNCHED_VM, cpu_affinity: [2], memory_mib: 256 }\n"
+         "ivshmem:\n  - name: data\n    provider: Hypervisor\n    size_mib: 2\n    members:\n"
+         "      - { vm: RT_VM, vbdf: \"00:08.0\" }\n      - { vm: HMI_VM, vbdf: \"00:08.0\" }\n"
+         "workloads:\n  - name: early\n    script: "
+      << script
+      << "\n    region: data\n    roles:\n      ping: { vm: HMI_VM, vcpu: 0 }\n"
+         "      pong: { vm: RT_VM, vcpu: 0 }\n    params: { iterations: 300, after_cycles: 1500 }\n";
   auto ahead = run(scenario, "");
   auto every = run(scenario, "IVSIM_RUN_AHEAD=off");
   CHECK(ahead["host"]["polls_woken_early"].get<double>() > 30);  // 64: the rest cross a quantum boundary first
