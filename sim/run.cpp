@@ -277,7 +277,7 @@ std::unique_ptr<Simulation> simulate(const Scenario& scenario, const Board* boar
     host.accesses += v->counters().loads + v->counters().stores;
     host.synchronisations += v->counters().syncs;
     host.synchronisations_skipped += v->counters().syncs_skipped;
-    host.polls_woken_early += v->counters().early_wakes;
+    host.polls_woken_early += v->counters().polls_woken_early;
   }
   return sim;
 }

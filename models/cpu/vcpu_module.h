@@ -113,9 +113,9 @@ struct VcpuCounters {
   u64 walks = 0;
   u64 walk_refs = 0;
   u64 syncs = 0;
-  u64 syncs_skipped = 0;  // synchronisation points passed without a hand-off (run_ahead)
-  u64 early_wakes = 0;    // asleep ahead on a line, woken before its own time (then it settled)
-  u64 interrupts = 0;     // taken (ISR entered), NMIs included
+  u64 syncs_skipped = 0;      // synchronisation points passed without a hand-off (run_ahead)
+  u64 polls_woken_early = 0;  // asleep ahead on a line, woken before its own time (then it settled)
+  u64 interrupts = 0;         // taken (ISR entered), NMIs included
   u64 nmis = 0;
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
   std::array<u64, kExitReasonCount> exits{};
@@ -351,8 +351,13 @@ class Vcpu : public sc_core::sc_module {
     // The time to the kernel's next activity is zero when anything is
     // pending at the current time (runnable processes, delta
     // notifications, updates); models/core/pending_activity.h keeps it.
-    return run_ahead_ && !sched_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps() &&
-           pending_activity::time_to_next_ps() > local_ps_;
+    return others_idle() && pending_activity::time_to_next_ps() > local_ps_;
+  }
+  // Every other vCPU asleep or settling, on a pCPU of its own, before the
+  // end of the kernel's current run: the conditions of running ahead
+  // (models/cpu/run_ahead.h) but the bound on the kernel's next activity.
+  bool others_idle() const {
+    return run_ahead_ && !sched_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps();
   }
   // Before sleeping on an event (HLT, polling a line): a synchronisation,
   // unless no other process could act before this vCPU's time. Then the
@@ -372,13 +377,9 @@ class Vcpu : public sc_core::sc_module {
   }
   // Polling may sleep ahead of the kernel without settling first
   // (Vcpu::wait_until) when every other vCPU sleeps or settles: what wakes
-  // it before its time is taken as having come while it settled. (With a
-  // busy vCPU about, the settle's own timed event would be missing from the
-  // kernel's heap and ties at one picosecond would break differently:
-  // models/cpu/run_ahead.h.)
-  bool may_sleep_ahead() const {
-    return run_ahead_ && !sched_ && !irq_pending_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps();
-  }
+  // it before its time is taken as having come while it settled. Not with a
+  // busy vCPU about, for the reason in models/cpu/run_ahead.h.
+  bool may_sleep_ahead() const { return !irq_pending_ && others_idle(); }
   // Watches the line at `va` and sleeps until it is written or an interrupt
   // or the end of a slice comes; false: the line was lost (or is not
   // cached) before it slept, look again.

@@ -101,7 +101,7 @@ bool Vcpu::sleep_on_line(Gva va) {
       // watching: what woke it (a store to the line, an interrupt) came
       // while it settled, as if it had not been watching yet. Settle now.
       woken_ = false;
-      ++counters_.early_wakes;
+      ++counters_.polls_woken_early;
       RunAhead::Asleep settling(run_ahead_);
       sync();
       continue;

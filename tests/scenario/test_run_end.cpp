@@ -225,9 +225,10 @@ TEST_CASE("ivsim run --progress prints progress lines to a log, while --quiet or
   // A run far longer than the test, interrupted after three seconds of wall
   // time: the first line is due after one, however fast the host simulates.
   const std::string report = cli::temp_path("progress.json");
-  const std::string run = "timeout -s INT 3 " + std::string(IVSIM_BINARY) + " run --report " + report +
-                          " --set workloads[0].params.iterations=100000000";
+  const std::string run = "timeout --preserve-status -s INT 3 " + std::string(IVSIM_BINARY) + " run --report " +
+                          report + " --set workloads[0].params.iterations=100000000";
   cli::Result r = cli::run(run + " --progress 2>&1 >/dev/null");
+  CHECK(r.status == 130);  // still running when interrupted, and ended as SIGINT ends a run
   CHECK(r.out.find("ivsim: ") == 0);
   CHECK(r.out.find(" simulated | hmi_command ") != std::string::npos);
   CHECK(r.out.find("/100000000 | ") != std::string::npos);
@@ -235,9 +236,11 @@ TEST_CASE("ivsim run --progress prints progress lines to a log, while --quiet or
   // Without --progress (stderr is a pipe here), or with --quiet: no progress
   // line in a run as long, only the note that it was interrupted.
   r = cli::run(run + " 2>&1 >/dev/null");
+  CHECK(r.status == 130);
   CHECK(r.out.find(" | hmi_command ") == std::string::npos);
   CHECK(r.out.find("interrupted at") != std::string::npos);
   r = cli::run(run + " --progress --quiet 2>&1 >/dev/null");
+  CHECK(r.status == 130);
   CHECK(r.out.find(" | hmi_command ") == std::string::npos);
   CHECK(r.out.find("interrupted at") != std::string::npos);
   std::remove(report.c_str());
