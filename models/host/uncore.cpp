@@ -67,18 +67,23 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   return static_cast<TimePs>((static_cast<double>(n - 1) + residue) * static_cast<double>(q.service_ps));
 }
 
-i64 Uncore::dram_timing(u64 line, TimePs now_ps, TimePs& refresh_wait_ps) {
+i64 Uncore::dram_timing(unsigned core, u64 line, TimePs now_ps, TimePs& refresh_wait_ps) {
   refresh_wait_ps = 0;
   bool refreshed = false;
   if (p_.refresh && p_.trefi_ps > 0) {
     const TimePs t = now_ps + p_.trefi_ps - refresh_phase_ps_;
     const TimePs into = t % p_.trefi_ps;
+    const TimePs period = t / p_.trefi_ps;
     if (into < p_.trfc_ps) {
-      refresh_wait_ps = p_.trfc_ps - into;
+      // Held until the refresh ends, then served in its turn: the requests
+      // one refresh holds leave one line time apart, in a round-robin order
+      // over the cores that moves on with every refresh.
+      const u64 cores = std::max<u64>(1, llc_of_.size());
+      const u64 turn = (core + period) % cores;
+      refresh_wait_ps = p_.trfc_ps - into + turn * p_.mem_service_ps;
       ++refresh_waits_;
     }
     // A refresh since the last request closed every bank (REF needs them precharged).
-    const TimePs period = t / p_.trefi_ps;
     if (period != last_refresh_seen_) {
       refreshed = true;
       last_refresh_seen_ = period;
@@ -115,7 +120,7 @@ UncoreDelay Uncore::dram_request(unsigned core, u64 line, TimePs now_ps) {
   UncoreDelay d = llc_request(core, now_ps);
   d.queue_ps += wait_in(memory_, core, now_ps + d.queue_ps);
   TimePs refresh_wait = 0;
-  d.dram_ps = dram_timing(line, now_ps + d.queue_ps, refresh_wait);
+  d.dram_ps = dram_timing(core, line, now_ps + d.queue_ps, refresh_wait);
   d.dram_ps += static_cast<i64>(refresh_wait);
   return d;
 }

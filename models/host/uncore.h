@@ -21,7 +21,14 @@
 // which finds another row open (a conflict: precharge, activate, read); a
 // hit in the open row saves tRP + tRCD, a bank closed by a refresh saves tRP.
 // Every tREFI the rank refreshes for tRFC (all banks, JEDEC's REF command),
-// at a phase drawn from the seed: a request arriving then waits for its end.
+// at a phase drawn from the seed: a request arriving then waits for its end,
+// and the requests it held are served one after another, one line time
+// (the controller's peak rate) apart, each core in its turn of a round robin
+// that moves on with every refresh. The turn depends on the core and the
+// refresh alone, not on the order in which the model sees the requests, so
+// cores held together resume at distinct times whatever the kernel's order;
+// a slot is kept for every core, so the drain lasts up to cores x line time
+// (12 ns for 8 cores at 41.6 GB/s, against tRFC's 350 ns).
 //
 // Plain C++, no SystemC; no allocation after construction.
 #pragma once
@@ -90,7 +97,7 @@ class Uncore {
     NoiseRng rng;
   };
   TimePs wait_in(Queue& q, unsigned core, TimePs now_ps);
-  i64 dram_timing(u64 line, TimePs now_ps, TimePs& refresh_wait_ps);
+  i64 dram_timing(unsigned core, u64 line, TimePs now_ps, TimePs& refresh_wait_ps);
 
   UncoreParams p_;
   std::vector<int> llc_of_;

@@ -1,5 +1,7 @@
 // The uncore's sources of variation, each on its own: DRAM refresh, the
 // open row, queueing behind other cores (models/host/uncore.h).
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "models/host/uncore.h"
@@ -52,6 +54,41 @@ TEST_CASE("DRAM refresh: a request in the refresh window waits for its end, at a
   p.refresh = false;
   Uncore off(p, {0});
   for (TimePs t = 0; t < p.trefi_ps; t += 10'000) CHECK(off.dram_request(0, 0, t).dram_ps == 0);
+}
+
+TEST_CASE(
+    "DRAM refresh: the requests one refresh holds leave one line time apart, in turns by core, whatever order they "
+    "come in") {
+  UncoreParams p = dram_params();
+  p.refresh = true;
+  const std::vector<int> llc_of{0, 0, 0, 0};
+  // The first refresh's start: the first probe that waits.
+  TimePs start = 0;
+  {
+    Uncore u(p, llc_of);
+    for (TimePs t = 0; t < p.trefi_ps; t += 1'000)
+      if (u.dram_request(0, 0, t).dram_ps > 0) {
+        start = t;
+        break;
+      }
+  }
+  const TimePs arrive = start + 100'000;  // all four held by that refresh
+  auto ends = [&](const std::vector<unsigned>& order, TimePs at) {
+    Uncore u(p, llc_of);
+    std::vector<TimePs> end(order.size());
+    for (unsigned c : order) end[c] = at + static_cast<TimePs>(u.dram_request(c, 0, at).dram_ps);
+    return end;
+  };
+  const auto a = ends({0, 1, 2, 3}, arrive);
+  CHECK(ends({3, 1, 0, 2}, arrive) == a);  // the order they come in does not matter
+  std::vector<TimePs> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 1; i < sorted.size(); ++i) CHECK(sorted[i] - sorted[i - 1] == p.mem_service_ps);
+  CHECK(sorted.front() >= arrive);
+  // The next refresh gives the first turn to the next core.
+  const auto b = ends({0, 1, 2, 3}, arrive + p.trefi_ps);
+  const auto first = [](const std::vector<TimePs>& e) { return std::min_element(e.begin(), e.end()) - e.begin(); };
+  CHECK(first(b) == (first(a) + 3) % 4);
 }
 
 TEST_CASE("DRAM rows: the open row's lines save tRP + tRCD, another row of the bank costs the profile's latency") {
