@@ -1,23 +1,26 @@
 // When a vCPU may go on past a synchronisation point without handing over to
 // the SystemC kernel. A synchronisation lets every other process act up to
 // the vCPU's local time; when none can, it only costs a kernel hand-off:
-//  - every other vCPU is asleep on an event (HLT, polling a line, waiting for
-//    its pCPU or its launch), so none acts until something wakes it, or is
-//    settling: waiting out its time ahead of the kernel before it sleeps
-//    (Vcpu::sync_before_sleep), so it acts no earlier than that time, which
-//    the next condition bounds the caller by;
 //  - the kernel has nothing runnable now and nothing due up to the vCPU's
 //    local time (sc_time_to_pending_activity: zero when anything is
-//    pending now), so nothing would wake one first;
+//    pending now). Another vCPU is asleep on an event (HLT, polling a line,
+//    waiting for its pCPU or its launch), so it acts only when something
+//    wakes it, or it waits for a time (a quantum boundary, settling before
+//    it sleeps: Vcpu::sync_before_sleep), which bounds the caller;
 //  - the vCPU's time is before the end of the kernel's current run
 //    (sc_start), where the run checks its duration, watchdog and progress.
 // A vCPU that wakes the others (a store to a line they poll, an MSI) does so
 // through the kernel, so they act after it synchronises at its next point.
-// A busy vCPU waiting at a quantum boundary counts as awake, although the
-// bound on the next activity would make passing it just as safe: vCPUs
-// resuming at the same picosecond (rt_interference.yaml's three neighbours
-// do) run in the order of the kernel's timed-event heap, which every skipped
-// hand-off reshapes, so that scenario's report would move.
+// Busy vCPUs resuming at the same picosecond run in the order of the
+// kernel's timed-event heap, which every skipped hand-off reshapes, so a
+// shared resource they reach at that picosecond must not depend on their
+// order: the DRAM refresh serves the requests it held in turns by core
+// (models/host/uncore.h), not in the order they come.
+// Sleeping ahead (polling without settling first, Vcpu::sleep_on_line)
+// leaves no event at the poller's time for the kernel's bound, so it needs
+// every other vCPU asleep or settling: a busy one could otherwise run past
+// that time and store to the line, and the poller, woken before its time,
+// would see the store early.
 // One per platform; vCPUs count as awake from elaboration on, so a vCPU that
 // never reports going to sleep only keeps the others synchronising.
 #pragma once

@@ -351,14 +351,10 @@ class Vcpu : public sc_core::sc_module {
     // The time to the kernel's next activity is zero when anything is
     // pending at the current time (runnable processes, delta
     // notifications, updates); models/core/pending_activity.h keeps it.
-    return others_idle() && pending_activity::time_to_next_ps() > local_ps_;
+    return may_pass_kernel() && pending_activity::time_to_next_ps() > local_ps_;
   }
-  // Every other vCPU asleep or settling, on a pCPU of its own, before the
-  // end of the kernel's current run: the conditions of running ahead
-  // (models/cpu/run_ahead.h) but the bound on the kernel's next activity.
-  bool others_idle() const {
-    return run_ahead_ && !sched_ && run_ahead_->alone() && now_ps() < run_ahead_->run_end_ps();
-  }
+  // On a pCPU of its own, before the end of the kernel's current run.
+  bool may_pass_kernel() const { return run_ahead_ && !sched_ && now_ps() < run_ahead_->run_end_ps(); }
   // Before sleeping on an event (HLT, polling a line): a synchronisation,
   // unless no other process could act before this vCPU's time. Then the
   // vCPU goes to sleep in the kernel at the kernel's time with its local
@@ -378,8 +374,8 @@ class Vcpu : public sc_core::sc_module {
   // Polling may sleep ahead of the kernel without settling first
   // (Vcpu::wait_until) when every other vCPU sleeps or settles: what wakes
   // it before its time is taken as having come while it settled. Not with a
-  // busy vCPU about, for the reason in models/cpu/run_ahead.h.
-  bool may_sleep_ahead() const { return !irq_pending_ && others_idle(); }
+  // busy vCPU about (models/cpu/run_ahead.h).
+  bool may_sleep_ahead() const { return !irq_pending_ && may_pass_kernel() && run_ahead_->alone(); }
   // Watches the line at `va` and sleeps until it is written or an interrupt
   // or the end of a slice comes; false: the line was lost (or is not
   // cached) before it slept, look again.

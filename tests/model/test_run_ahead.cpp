@@ -1,6 +1,6 @@
 // Synchronisations skipped when no other process could act
-// (models/cpu/run_ahead.h): only while every other vCPU sleeps and nothing
-// is due, and never so that a read sees a line out of simulated-time order.
+// (models/cpu/run_ahead.h): only while nothing is due before the vCPU's
+// time, and never so that a read sees a line out of simulated-time order.
 #include <systemc>
 
 #include <catch2/catch.hpp>
@@ -71,14 +71,19 @@ TEST_CASE("with the reader asleep, the writer's stores skip their synchronisatio
   CHECK(h.flag_seen_ps > h.last_store_ps);
 }
 
-TEST_CASE("with the reader awake, the writer synchronises at every point and the reader sees every store") {
+TEST_CASE(
+    "with the reader awake, the writer skips only what comes before the reader's next point, and the reader sees every "
+    "store") {
   test::Bench b(test::two_vm_scenario_with_workload());
   Handshake h;
   run(b, h, false);
   const VcpuCounters& writer = b.cpu("RT_VM").counters();
   INFO("syncs " << writer.syncs << ", skipped " << writer.syncs_skipped);
-  CHECK(writer.syncs_skipped == 0);
-  CHECK(writer.syncs >= kLines);
+  // The reader's compute leaves it waiting at a time past the writer's
+  // first stores: those need no hand-off; its polling loop, due earlier
+  // than the writer's later points, makes the writer hand over at them.
+  CHECK(writer.syncs_skipped > 0);
+  CHECK(writer.syncs > 0);
   CHECK(h.wrong == 0);
   CHECK(h.flag_seen_ps > h.last_store_ps);
 }
