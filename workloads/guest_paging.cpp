@@ -1,5 +1,6 @@
 #include "workloads/guest_paging.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -48,15 +49,19 @@ void GuestPageTables::map(Gva va, Gpa pa, u64 size, u64 flags) {
     const unsigned level = leaf_level(page);
     // One descent per run of same-size leaves in one table.
     const std::size_t t = table_for(va, level);
-    unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
-    do {
-      // Already mapped (a larger leaf or a table): keep.
-      if (t != kNoTable && !(tables_[t]->entry[i] & x86::kPresent))
-        tables_[t]->entry[i] = pa | flags | x86::kPresent | (level < 3 ? x86::kPageSize : 0);
-      va += page;
-      pa += page;
-      ++i;
-    } while (i < 512 && va < end && leaf_size(va, pa) == page);
+    const unsigned first = x86::level_index(va, static_cast<x86::Level>(level));
+    // The run keeps this size to the table's end or while a whole leaf
+    // fits: a larger leaf would need both addresses aligned to it, which
+    // they are only where the next table begins.
+    const unsigned n = static_cast<unsigned>(std::min<u64>(512 - first, (end - va) / page));
+    if (t != kNoTable) {
+      u64* entry = tables_[t]->entry.data();
+      const u64 bits = flags | x86::kPresent | (level < 3 ? x86::kPageSize : 0);
+      for (unsigned k = 0; k < n; ++k)
+        if (!(entry[first + k] & x86::kPresent)) entry[first + k] = (pa + k * page) | bits;  // mapped: keep
+    }
+    va += n * page;
+    pa += n * page;
   }
 }
 
@@ -80,6 +85,7 @@ std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
   if (!tables_.at(i)) throw std::logic_error("guest page table " + std::to_string(i) + " was already taken");
   const Table& t = *tables_[i];
   std::array<u64, 512> out = t.entry;
+  if (t.child.none()) return out;  // leaves only (every page table)
   for (unsigned k = 0; k < 512; ++k)
     if (t.child.test(k)) out[k] += base;  // table number << 12 becomes base + number * 4 KiB
   return out;
