@@ -436,6 +436,13 @@ class Vcpu : public sc_core::sc_module {
   void boundary() {
     if (irq_pending_) take_interrupts();
   }
+  // take_interrupts() would take something now: a request due and not
+  // blocked by a handler in progress (an NMI only by the NMI handler).
+  bool interrupt_takeable() const {
+    if (!irq_pending_ || now_ps() < irq_at_ps_) return false;
+    if (nmi_pending_ && !in_nmi_) return true;
+    return !in_isr_ && (ticks_due_ != 0 || lapic_.deliverable() >= 0);
+  }
   void take_interrupts();
   // Ticks (vcpu_module_ticks.cpp): a tick source's expiry, the ticks due
   // taken at an instruction boundary, and restarting stopped ticks when the

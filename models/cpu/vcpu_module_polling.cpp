@@ -76,6 +76,9 @@ bool Vcpu::sleep_on_line(Gva va) {
     watchers_.watch(l, *this);
     bool early = false;
     for (;;) {
+      // A request that came while it settled (a timed wait, deaf to
+      // irq_event_) is due already: take it rather than sleep through it.
+      if (interrupt_takeable()) break;
       // A poller keeps its pCPU: on a shared pCPU it spins until its slice
       // ends, and the peer it waits for runs only then.
       const bool bounded = sched_ && slice_end_ != PcpuScheduler::kForever && sched_->others_runnable(entity_);
