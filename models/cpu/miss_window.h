@@ -25,7 +25,10 @@ class MissWindow {
   static constexpr unsigned kMaxSlots = 64;
 
   // issue_ps: the interval at which the core issues consecutive lines.
-  MissWindow(unsigned mlp, TimePs issue_ps) : slots_(std::clamp(mlp, 1u, kMaxSlots)), issue_ps_(issue_ps) {}
+  // Only the slots in use are cleared: a copy of one line builds a window too.
+  MissWindow(unsigned mlp, TimePs issue_ps) : slots_(std::clamp(mlp, 1u, kMaxSlots)), issue_ps_(issue_ps) {
+    std::fill_n(free_at_.begin(), slots_, TimePs{0});
+  }
 
   // One line access completing latency_ps after it starts; `miss` when it
   // needs a fill buffer. Returns how far it moves the block's completion.
@@ -51,7 +54,7 @@ class MissWindow {
  private:
   unsigned slots_;
   TimePs issue_ps_;
-  std::array<TimePs, kMaxSlots> free_at_{};  // when each fill buffer frees, from the block's start
+  std::array<TimePs, kMaxSlots> free_at_;  // when each fill buffer frees, from the block's start (slots_ used)
   TimePs next_issue_ = 0;
   TimePs end_ = 0;
 };
