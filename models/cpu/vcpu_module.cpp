@@ -352,7 +352,7 @@ void Vcpu::read_block(Gva va, void* dst, u64 len) {
   auto* out = static_cast<u8*>(dst);
   while (len > 0) {
     const unsigned n = static_cast<unsigned>(std::min<u64>(len, kCacheLineBytes - (va & (kCacheLineBytes - 1))));
-    access_line(va, out, n, false);
+    block_line(va, out, n, false);
     va += n;
     out += n;
     len -= n;
@@ -366,8 +366,11 @@ void Vcpu::write_block(Gva va, const void* src, u64 len) {
   u8 line[kCacheLineBytes];
   while (len > 0) {
     const unsigned n = static_cast<unsigned>(std::min<u64>(len, kCacheLineBytes - (va & (kCacheLineBytes - 1))));
-    std::memcpy(line, in, n);
-    access_line(va, line, n, true);
+    if (n == kCacheLineBytes)
+      std::memcpy(line, in, kCacheLineBytes);  // a whole line: a fixed-size copy
+    else
+      std::memcpy(line, in, n);
+    block_line(va, line, n, true);
     va += n;
     in += n;
     len -= n;

@@ -509,6 +509,16 @@ class Vcpu : public sc_core::sc_module {
   // One access within a single cache line, through translation, coherence
   // and (when the EPT does not map it) a VM exit.
   void access_line(Gva va, u8* buf, unsigned size, bool write);
+  // access_line for a block copy's lines: a hit in the host-side TLB goes
+  // straight to the caches (what translate() returns on a hit, without its
+  // call), anything else through access_line.
+  void block_line(Gva va, u8* buf, unsigned size, bool write) {
+    TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
+    if (e && (!write || e->writable))
+      coherent_access(*e, va, buf, size, write);
+    else
+      access_line(va, buf, size, write);
+  }
   // A read of the APIC-access page served from the virtual LAPIC (xAPIC mode).
   bool apic_page_read(Gpa gpa, u8* buf, unsigned size);
   TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
