@@ -15,7 +15,10 @@ OneWayChannel::Slot& OneWayChannel::slot(u64 seq) {
   if (!free) free = &pending_.emplace_back();
   free->seq = seq;
   free->used = true;
-  free->half = Half{};
+  // sent() and received() each set every field of their half, and
+  // complete() reads the halves only once both are in: clear the flags.
+  free->half.sent = false;
+  free->half.received = false;
   return *free;
 }
 

@@ -14,7 +14,8 @@ Breakdown apportion(TimePs amount, const Breakdown& weights) {
   if (amount == total) return weights;
   // Each remainder is below `total`; the products need 128 bits only when
   // they overflow 64 (a wait of hours against a long critical path).
-  std::array<TimePs, kComponentCount> rem{};
+  // Read only at the weighted components, each set below.
+  std::array<TimePs, kComponentCount> rem;
   // The components with a weight, in order: only they can have a remainder.
   std::array<std::size_t, kComponentCount> weighted;
   std::size_t n = 0;
