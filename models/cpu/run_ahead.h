@@ -17,10 +17,11 @@
 // order: the DRAM refresh serves the requests it held in turns by core
 // (models/host/uncore.h), not in the order they come.
 // Sleeping ahead (polling without settling first, Vcpu::sleep_on_line)
-// leaves no event at the poller's time for the kernel's bound, so it needs
-// every other vCPU asleep or settling: a busy one could otherwise run past
-// that time and store to the line, and the poller, woken before its time,
-// would see the store early.
+// needs every other vCPU asleep or settling: with busy ones about it
+// changes the order in which they run their quanta, and a read that a
+// writer's store in the reader's future orders after it (Vcpu::order_access)
+// can come before it instead (measured: library/fanout.yaml's report moves,
+// with or without an event at the poller's time; docs/performance.md).
 // One per platform; vCPUs count as awake from elaboration on, so a vCPU that
 // never reports going to sleep only keeps the others synchronising.
 #pragma once
