@@ -97,10 +97,8 @@ void Vcpu::run_once() {
 }
 
 TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
+  if (TlbEntry* e = tlb_hit(va, write)) return e;
   const u64 vpn = va >> kPageShift4K;
-  if (TlbEntry* e = tlb_.lookup(vpn)) {
-    if (!write || e->writable) return e;
-  }
   const Translation& t = mmu_.translate(va, write);
   if (t.dtlb_evicted) tlb_.invalidate(t.evicted_va >> kPageShift4K, t.evicted_size >> kPageShift4K);
   time_walk(t);

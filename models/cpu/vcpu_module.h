@@ -513,11 +513,16 @@ class Vcpu : public sc_core::sc_module {
   // straight to the caches (what translate() returns on a hit, without its
   // call), anything else through access_line.
   void block_line(Gva va, u8* buf, unsigned size, bool write) {
-    TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
-    if (e && (!write || e->writable))
+    if (TlbEntry* e = tlb_hit(va, write))
       coherent_access(*e, va, buf, size, write);
     else
       access_line(va, buf, size, write);
+  }
+  // The host-side TLB's entry for an access that needs no walk (translate's
+  // fast path); nullptr otherwise.
+  TlbEntry* tlb_hit(Gva va, bool write) {
+    TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
+    return e && (!write || e->writable) ? e : nullptr;
   }
   // A read of the APIC-access page served from the virtual LAPIC (xAPIC mode).
   bool apic_page_read(Gpa gpa, u8* buf, unsigned size);
