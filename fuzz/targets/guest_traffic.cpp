@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -141,15 +142,33 @@ GuestTraffic::GuestTraffic() {
   for (unsigned i = 0; i < kGuests; ++i) {
     cpus_[i] = platform_->vcpu(kGuestVm[i], 0);
     cpus_[i]->set_program([this, i](Vcpu& c) { program(c, i); });
+    memory_map_[i] = platform_->hypervisor().vm(cpus_[i]->config().vm)->ept->mappings(0, ept::kGpaLimit);
   }
+}
+
+void GuestTraffic::restore_memory_map(unsigned guest) {
+  Hypervisor& hv = platform_->hypervisor();
+  Vm& vm = *hv.vm(cpus_[guest]->config().vm);
+  const auto now = vm.ept->mappings(0, ept::kGpaLimit);
+  const auto same = [](const ept::EptTable::Mapping& a, const ept::EptTable::Mapping& b) {
+    return a.gpa == b.gpa && a.hpa == b.hpa && a.size == b.size && a.entry == b.entry;
+  };
+  if (std::equal(now.begin(), now.end(), memory_map_[guest].begin(), memory_map_[guest].end(), same)) return;
+  for (const auto& m : now) hv.ept_del_mr(vm, m.gpa, m.size);
+  for (const auto& m : memory_map_[guest])
+    hv.ept_add_mr(vm, m.hpa, m.gpa, m.size, m.entry & (ept::kRwx | ept::kMemTypeMask | ept::kIgnorePat));
 }
 
 GuestTraffic::~GuestTraffic() = default;
 
 void GuestTraffic::run(const std::uint8_t* data, std::size_t size) {
   Hypervisor& hv = platform_->hypervisor();
-  // A fresh start for the input: the VMs' devices as configured, unmapped.
-  for (unsigned i = 0; i < kGuests; ++i) hv.recreate_ivshmem_devices(*hv.vm(cpus_[i]->config().vm));
+  // A fresh start for the input: the VMs' devices as configured, unmapped,
+  // and their EPT as at launch.
+  for (unsigned i = 0; i < kGuests; ++i) {
+    hv.recreate_ivshmem_devices(*hv.vm(cpus_[i]->config().vm));
+    restore_memory_map(i);
+  }
   // The members' bytes: the region filled with a canary no input can know
   // (drawn afresh each input, no zero byte, each 4-byte half distinct), so
   // a non-member's read that returns any of it has reached the region.

@@ -14,9 +14,14 @@
 // takes the operations meant for it from the current input, in input order;
 // run() hands an input over and calls sc_start(), which returns when every
 // program is waiting for the next input (the kernel has nothing left to do).
-// Before each input the members' devices are reset (Hypervisor::recreate_ivshmem_devices)
-// and the guests bring them up again, so an input runs the same from any
-// earlier history, and a reproducer replays alone.
+// Before each input the members' devices are reset (Hypervisor::recreate_ivshmem_devices),
+// each guest VM's EPT is put back as it was at launch, and the guests bring
+// their devices up again, so an input runs the same from any earlier
+// history, and a reproducer replays alone. The EPT needs putting back: a
+// register BAR moved over guest RAM deletes the RAM's mapping there
+// (ivshmem_vbar_map's ept_del_mr), and moving it away does not restore it
+// (ivshmem_vbar_unmap only unregisters the handler), as in ACRN; left so, a
+// later input's bring-up would fault on the hole.
 #pragma once
 
 #include <array>
@@ -28,6 +33,7 @@
 #include <systemc>
 #include <vector>
 
+#include "models/ept/ept_table.h"
 #include "platforms/board.h"
 #include "platforms/platform.h"
 #include "platforms/scenario.h"
@@ -98,7 +104,8 @@ class GuestTraffic {
   void check_isolation(const Step& s, unsigned guest);
   // A read by the non-member returned these bytes: none may be the canary's.
   void check_not_canary(const void* bytes, std::size_t n, const GuestOp& op);
-  void handed(unsigned guest);  // the step of `guest` ended: start the next one
+  void handed(unsigned guest);              // the step of `guest` ended: start the next one
+  void restore_memory_map(unsigned guest);  // its EPT as at launch (memory_map_)
 
   Scenario scenario_;
   Board board_;
@@ -110,6 +117,9 @@ class GuestTraffic {
   // What each guest knows of its device (the non-member: of the RT VM's).
   std::array<std::optional<IvshmemGuestDevice>, kGuests> dev_;
   std::array<u64, kGuests> interrupts_seen_{};
+  // Each guest VM's EPT mappings at launch (RAM; acrn-dm maps a
+  // post-launched VM's before simulated time starts).
+  std::array<std::vector<ept::EptTable::Mapping>, kGuests> memory_map_;
   std::vector<Step> steps_;
   std::size_t next_ = 0;
   std::uint64_t ops_run_ = 0;
