@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include "platforms/host_caches.h"
 #include "workloads/guest_api.h"
+#include "workloads/guest_os.h"
 #include "workloads/guest_paging.h"
 
 namespace ivsim {
@@ -466,13 +467,23 @@ void Platform::place_workloads() {
         for (const auto& m : device_models_) dm += m->devices().size();
         return d + " dm_devices=" + std::to_string(dm);
       };
-      const Vm* vm = hv_->vm(static_cast<VmId>(vc.id));
-      const std::optional<GuestPagingSpec> paging =
-          vc.guest_paging && vm
-              ? std::optional<GuestPagingSpec>(GuestPagingSpec{vm->ram_gpa, vm->ram_low_size, vc.guest_page_size,
-
-                                                               role->vcpu->config().index == boot_vcpu.at(vc.name)})
-              : std::nullopt;
+      Vm* vm = hv_->vm(static_cast<VmId>(vc.id));
+      std::optional<GuestPagingSpec> paging;
+      if (vc.guest_paging && vm) {
+        paging.emplace();
+        paging->ram_base = vm->ram_gpa;
+        paging->ram_bytes = vm->ram_low_size;
+        paging->page_size = vc.guest_page_size;
+        paging->bootstrap = role->vcpu->config().index == boot_vcpu.at(vc.name);
+      }
+      // Zephyr's boot page tables are built with the image (gen_mmu.py) and
+      // arrive with it: the loader's copy into guest RAM, before the VM
+      // runs, is untimed (copy_to_gpa).
+      if (paging && guest_os_kind(vc.os) == GuestOsKind::zephyr)
+        paging->image_loader = [hv, vm](Gpa gpa, const void* src, u64 len) {
+          if (!hv->copy_to_gpa(*vm, gpa, src, len))
+            throw std::runtime_error("loading the image's page tables: GPA not mapped");
+        };
       role->vcpu->set_program([ctx, program, role, paging](Vcpu& cpu) {
         Guest guest(cpu);
         try {

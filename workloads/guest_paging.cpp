@@ -91,6 +91,14 @@ std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
   return out;
 }
 
+std::bitset<512> GuestPageTables::present(std::size_t i) const {
+  if (!tables_.at(i)) throw std::logic_error("guest page table " + std::to_string(i) + " was already taken");
+  std::bitset<512> out;
+  for (unsigned k = 0; k < 512; ++k)
+    if (tables_[i]->entry[k] & x86::kPresent) out.set(k);
+  return out;
+}
+
 std::array<u64, 512> GuestPageTables::take(std::size_t i, Gpa base) {
   const std::array<u64, 512> out = table(i, base);
   tables_[i].reset();
@@ -125,6 +133,11 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
   GuestPageTables tables(spec.page_size);
   const Gpa ram_end = page_base(spec.ram_base + spec.ram_bytes);
   tables.map(page_base(spec.ram_base), page_base(spec.ram_base), ram_end - page_base(spec.ram_base), kRamFlags);
+  // What the image holds (with an image loader): these tables, with the
+  // entries present so far.
+  std::vector<std::bitset<512>> in_image;
+  if (spec.image_loader)
+    for (std::size_t i = 0; i < tables.table_count(); ++i) in_image.push_back(tables.present(i));
   // Bus 0's ECAM page range (the MCFG window Linux maps for config access).
   tables.map(kEcamBase, kEcamBase, u64{1} << 20, kMmioFlags);
   // The local APIC's page (Linux's APIC fixmap), uncached.
@@ -145,10 +158,22 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
   layout.tables_base = mailbox - layout.tables_bytes;
   layout.cr3 = layout.tables_base;
 
-  // The kernel clears and fills each table page with ordinary stores.
-  for (std::size_t i = 0; i < tables.table_count(); ++i) {
+  // The kernel clears and fills each table page with ordinary stores; with
+  // an image loader, only the pages its windows took from the pool, then the
+  // entries they added to the image's tables.
+  for (std::size_t i = in_image.size(); i < tables.table_count(); ++i) {
     const std::array<u64, 512> page = tables.take(i, layout.tables_base);
     g.write(layout.tables_base + i * kPageSize4K, page.data(), kPageSize4K);
+  }
+  for (std::size_t i = 0; i < in_image.size(); ++i) {
+    std::array<u64, 512> page = tables.take(i, layout.tables_base);
+    const Gpa at = layout.tables_base + i * kPageSize4K;
+    std::array<u64, 512> image{};
+    for (unsigned k = 0; k < 512; ++k)
+      if (in_image[i].test(k)) image[k] = page[k];
+    spec.image_loader(at, image.data(), kPageSize4K);
+    for (unsigned k = 0; k < 512; ++k)
+      if (!in_image[i].test(k) && page[k] != 0) g.store<u64>(at + k * 8, page[k]);
   }
   g.store<u64>(mailbox, layout.cr3 | kPublished);
   g.write_cr3(layout.cr3);

@@ -1,7 +1,8 @@
 // The guest kernel's paging bring-up: 4-level page tables in the guest's own
 // RAM that identity-map RAM and the PCI memory windows its bus scan found,
-// written with ordinary guest stores (timed, through the caches), then
-// loaded into CR3. What runs afterwards uses guest-virtual addresses equal
+// written with ordinary guest stores (timed, through the caches), or for a
+// kernel whose boot tables come with its image (Zephyr) loaded with it and
+// completed by the guest's run-time mappings, then loaded into CR3. What runs afterwards uses guest-virtual addresses equal
 // to the guest-physical ones, translated by the 2-D walk (models/cpu/mmu.h).
 //
 // One vCPU per VM (the bootstrap processor) scans the bus and builds the
@@ -13,6 +14,7 @@
 
 #include <array>
 #include <bitset>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -35,6 +37,8 @@ class GuestPageTables {
   void map(Gva va, Gpa pa, u64 size, u64 flags);
 
   std::size_t table_count() const { return tables_.size(); }
+  // Which entries of table `i` are present.
+  std::bitset<512> present(std::size_t i) const;
   // Table `i` as it reads when the tables sit at [base, base + count * 4 KiB).
   std::array<u64, 512> table(std::size_t i, Gpa base) const;
   // table(i, base), and the host copy of table i freed: once written into
@@ -63,6 +67,15 @@ struct GuestPagingSpec {
   u64 ram_bytes = 0;
   u64 page_size = kPageSize4K;  // the VM's guest_page_size
   bool bootstrap = true;        // this vCPU builds the tables; false: wait for the one that does
+  // Set when the tables mapping RAM come with the kernel's image, built at
+  // build time (Zephyr's arch/x86/gen_mmu.py: "the initial page tables
+  // installed into the CPU at early boot", an identity map of the kernel's
+  // RAM): the loader that copied the image into guest RAM before the VM ran
+  // (ACRN's copy_to_gpa of the kernel module for a pre-launched VM, acrn-dm
+  // for a post-launched one) writes them, untimed. The guest then maps its
+  // windows at run time (Zephyr's device_map), with timed stores of the
+  // entries it adds and of the table pages it takes from its pool.
+  std::function<void(Gpa, const void*, u64)> image_loader;
 };
 
 struct GuestPagingLayout {
@@ -83,8 +96,9 @@ constexpr Gpa guest_boot_mailbox(Gpa ram_base, u64 ram_bytes) { return page_base
 u64 guest_paging_reserve_bound(u64 ram_bytes, u64 page_size, const std::vector<u64>& window_bytes);
 
 // Bootstrap: scans PCI bus 0, sizes the memory BARs it finds, builds the
-// tables below the mailbox, writes them with guest stores, publishes CR3 in
-// the mailbox and loads it. Otherwise: waits for the mailbox, loads its CR3.
+// tables below the mailbox, writes them with guest stores (with an
+// image_loader, only what the windows add), publishes CR3 in the mailbox
+// and loads it. Otherwise: waits for the mailbox, loads its CR3.
 // Throws std::runtime_error when the tables do not fit.
 GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec);
 
