@@ -182,20 +182,32 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     return false;
   }
   if (VPci::claims_port(port, size)) {
+    if (port < VPci::kConfigData) {  // the address latch
+      if (write)
+        vm.vpci.pio_write(port, size, static_cast<u32>(value));
+      else
+        value = vm.vpci.pio_read(port, size);
+      return true;
+    }
     pci::Bdf bdf;
     u32 reg = 0;
+    if (!vm.vpci.take_data_port_target(port, size, bdf, reg)) {
+      if (!write) value = ~u64{0} >> (64 - 8 * size);
+      return true;
+    }
     // A post-launched VM's devices that the hypervisor does not emulate
-    // live in its device model (vpci.c forwards their config accesses).
-    if (vm.load_order == VmLoadOrder::post_launched && vm.vpci.data_port_target(port, size, bdf, reg) &&
-        !vm.vpci.find(bdf)) {
+    // live in its device model: vpci_read_cfg / vpci_write_cfg find no vdev
+    // and return -ENODEV, and the access goes to acrn-dm with the address
+    // the hypervisor took from its latch.
+    if (vm.load_order == VmLoadOrder::post_launched && !vm.vpci.find(bdf)) {
       forward =
           IoRequest{IoRequest::Type::pci_config, vm.id, exit_ ? exit_->vcpu : 0u, port, bdf, reg, size, write, value};
       return false;
     }
     if (write)
-      vm.vpci.pio_write(port, size, static_cast<u32>(value));
+      vm.vpci.cfg_write(bdf, reg, size, static_cast<u32>(value));
     else
-      value = vm.vpci.pio_read(port, size);
+      value = vm.vpci.cfg_read(bdf, reg, size);
     return true;
   }
   if (vm.load_order == VmLoadOrder::post_launched) {

@@ -20,21 +20,23 @@ void VPci::cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value) {
   if (PciVdev* d = find(bdf)) d->cfg_write(offset, size, value);
 }
 
-bool VPci::data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg) const {
-  if (port < kConfigData || !(cf8_ & kCf8Enable)) return false;
-  reg = (cf8_ & 0xFC) + (port - kConfigData);
-  if (reg % size != 0) return false;
-  bdf = pci::Bdf::from_value(static_cast<u16>((cf8_ >> 8) & 0xFFFF));
+bool VPci::take_data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg) {
+  const u32 cf8 = cf8_;
+  cf8_ = 0;  // atomic_readandclear32(&vpci->addr.value)
+  if (!(cf8 & kCf8Enable)) return false;
+  reg = (cf8 & 0xFC) + (port - kConfigData);
+  if (reg % size != 0) return false;  // pci_is_valid_access
+  bdf = pci::Bdf::from_value(static_cast<u16>((cf8 >> 8) & 0xFFFF));
   return true;
 }
 
-u32 VPci::pio_read(u16 port, unsigned size) const {
+u32 VPci::pio_read(u16 port, unsigned size) {
   // Only a 4-byte access to 0xCF8 itself reads the latch.
   if (port < kConfigData) return (port == kConfigAddress && size == 4) ? cf8_ : all_ones(size);
-  if (!(cf8_ & kCf8Enable)) return all_ones(size);
-  const u32 offset = (cf8_ & 0xFC) + (port - kConfigData);
-  if (offset % size != 0) return all_ones(size);
-  return cfg_read(pci::Bdf::from_value(static_cast<u16>((cf8_ >> 8) & 0xFFFF)), offset, size);
+  pci::Bdf bdf;
+  u32 reg = 0;
+  if (!take_data_port_target(port, size, bdf, reg)) return all_ones(size);
+  return cfg_read(bdf, reg, size);
 }
 
 void VPci::pio_write(u16 port, unsigned size, u32 value) {
@@ -42,10 +44,9 @@ void VPci::pio_write(u16 port, unsigned size, u32 value) {
     if (port == kConfigAddress && size == 4) cf8_ = value & kCf8Keep;
     return;
   }
-  if (!(cf8_ & kCf8Enable)) return;
-  const u32 offset = (cf8_ & 0xFC) + (port - kConfigData);
-  if (offset % size != 0) return;
-  cfg_write(pci::Bdf::from_value(static_cast<u16>((cf8_ >> 8) & 0xFFFF)), offset, size, value);
+  pci::Bdf bdf;
+  u32 reg = 0;
+  if (take_data_port_target(port, size, bdf, reg)) cfg_write(bdf, reg, size, value);
 }
 
 }  // namespace ivsim

@@ -47,11 +47,15 @@ class VPci {
   u32 cfg_read(pci::Bdf bdf, u32 offset, unsigned size) const;
   void cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value);
 
-  // Which device and register a data-port access (0xCFC-0xCFF) would reach
-  // with the latched address; false when it reaches none (disabled, misaligned).
-  bool data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg) const;
+  // A data-port access (0xCFC-0xCFF) consumes the latched address: ACRN's
+  // vpci_pio_cfgdata_read and _write take it with atomic_readandclear32
+  // before anything else, so the next data access without a new 0xCF8
+  // write finds the enable bit clear (all-ones, writes dropped).
+  // take_data_port_target: which device and register this access reaches
+  // (false when none: disabled, misaligned), the latch cleared either way.
+  bool take_data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg);
 
-  u32 pio_read(u16 port, unsigned size) const;
+  u32 pio_read(u16 port, unsigned size);
   void pio_write(u16 port, unsigned size, u32 value);
 
  private:

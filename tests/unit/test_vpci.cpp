@@ -34,9 +34,31 @@ TEST_CASE("0xCF8/0xCFC reach the device at the latched BDF and register") {
   CHECK(bus.pio_read(0xCF8, 4) == address(0, 8, 0, 0x10));
   CHECK(bus.pio_read(0xCFC, 4) == 0x1110'1AF4u);
   CHECK(dev.last_read == 0x10);
+  bus.pio_write(0xCF8, 4, address(0, 8, 0, 0x10));
   bus.pio_write(0xCFE, 2, 0x1234);  // byte lanes select offset 0x12
   CHECK(dev.last_write == 0x12);
   CHECK(dev.written == 0x1234);
+}
+
+TEST_CASE("a data-port access consumes the latched address, as vpci_pio_cfgdata_read and _write clear it") {
+  VPci bus;
+  FakeDevice dev(*pci::Bdf::parse("00:08.0"));
+  bus.attach(dev);
+  bus.pio_write(0xCF8, 4, address(0, 8, 0, 0));
+  CHECK(bus.pio_read(0xCFC, 4) == 0x1110'1AF4u);
+  // atomic_readandclear32: the latch reads 0, the next data access finds
+  // the enable bit clear.
+  CHECK(bus.pio_read(0xCF8, 4) == 0);
+  CHECK(bus.pio_read(0xCFC, 4) == 0xFFFF'FFFFu);
+  bus.pio_write(0xCF8, 4, address(0, 8, 0, 0x10));
+  bus.pio_write(0xCFC, 4, 0xA000'0000u);
+  CHECK(dev.written == 0xA000'0000u);
+  bus.pio_write(0xCFC, 4, 0xB000'0000u);  // no new address: dropped
+  CHECK(dev.written == 0xA000'0000u);
+  // A misaligned access reaches nothing, and still clears the latch.
+  bus.pio_write(0xCF8, 4, address(0, 8, 0, 0));
+  CHECK(bus.pio_read(0xCFD, 2) == 0xFFFFu);
+  CHECK(bus.pio_read(0xCF8, 4) == 0);
 }
 
 TEST_CASE("config reads of an absent device return all-ones and the enable bit gates access") {
