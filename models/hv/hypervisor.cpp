@@ -89,14 +89,25 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       // The hypervisor fetches and decodes the faulting instruction to learn
       // the access (ACRN's instr_emul), then looks the GPA up.
       charge_hv(timing_.mmio_decode_ps);
-      if (addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize) {
+      // hv_emulate_mmio: the first registered range that overlaps the
+      // access decides (init_vpci registers the ECAM window before any
+      // BAR); one that only partly covers it fails the exit with -EIO, and
+      // the vCPU thread injects #GP (vcpu_thread: vcpu_inject_gp).
+      bool straddles = addr < kEcamBase + kEcamSize && addr + size > kEcamBase &&
+                       !(addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize);
+      const MmioRegistry::Range* r = nullptr;
+      if (!straddles && !(addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize))
+        r = vm->mmio.find(addr, size, straddles);
+      if (straddles) {
+        exit.inject(kVectorGp, "#GP: an MMIO access only partly inside an emulated range (hv_emulate_mmio: -EIO)");
+      } else if (addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize) {
         charge_hv(timing_.hv_mmio_handler_ps);
         handled = handle_ecam(*vm, addr, size, write, value, forward);
       } else if (addr >= VLapic::kDefaultBase && addr + size <= VLapic::kDefaultBase + kPageSize4K &&
                  exit.vcpu < vm->vlapics.size()) {
         charge_hv(timing_.hv_mmio_handler_ps);
         value = apic_access(*vm, exit.vcpu, addr - VLapic::kDefaultBase, write, value);
-      } else if (const MmioRegistry::Range* r = vm->mmio.find(addr, size)) {
+      } else if (r) {
         charge_hv(timing_.hv_mmio_handler_ps);
         if (write)
           r->handler->mmio_write(r->tag, addr - r->base, size, value);

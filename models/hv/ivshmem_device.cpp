@@ -110,7 +110,8 @@ void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
   switch (bar) {
     case kBarRegisters:
     case kBarMsix:
-      vm_.mmio.remove(base, this);
+      // unregister_mmio_emulation_handler(vm, base_gpa, base_gpa + size).
+      vm_.mmio.remove(base, cfg_.bar_info(bar).size);
       break;
     case kBarShm:
       hv_.ept_del_mr(vm_, base, region_.size);

@@ -17,35 +17,52 @@ class MmioHandler {
   virtual void mmio_write(unsigned tag, u64 offset, unsigned size, u64 value) = 0;
 };
 
+// The VM's emul_mmio[] nodes: a registration takes the lowest free node
+// (find_free_mmio_node), an unregistration frees the node whose range is
+// exactly [start, end) (find_match_mmio_node), whoever registered it.
 class MmioRegistry {
  public:
   struct Range {
     Gpa base;
     u64 size;
-    MmioHandler* handler;
+    MmioHandler* handler;  // null: a free node
     unsigned tag;
   };
 
-  void add(Gpa base, u64 size, MmioHandler* handler, unsigned tag) { ranges_.push_back({base, size, handler, tag}); }
-  // Removes the range registered by `handler` at `base` (no-op when absent).
-  void remove(Gpa base, MmioHandler* handler) {
-    for (std::size_t i = 0; i < ranges_.size(); ++i) {
-      if (ranges_[i].base == base && ranges_[i].handler == handler) {
-        ranges_.erase(ranges_.begin() + static_cast<std::ptrdiff_t>(i));
+  void add(Gpa base, u64 size, MmioHandler* handler, unsigned tag) {
+    for (Range& r : nodes_)
+      if (!r.handler) {
+        r = {base, size, handler, tag};
         return;
       }
-    }
+    nodes_.push_back({base, size, handler, tag});
   }
-  // First registered range containing [gpa, gpa+size), as ACRN's linear search.
-  const Range* find(Gpa gpa, unsigned size) const {
-    for (const Range& r : ranges_)
+  // unregister_mmio_emulation_handler(vm, base, base + size): the first node
+  // with exactly that range is freed (no-op when none has it).
+  void remove(Gpa base, u64 size) {
+    for (Range& r : nodes_)
+      if (r.handler && r.base == base && r.size == size) {
+        r = Range{0, 0, nullptr, 0};
+        return;
+      }
+  }
+  // hv_emulate_mmio: the first node, in node order, whose range overlaps
+  // [gpa, gpa+size) decides. It handles the access if it contains it; an
+  // access it only partly covers is an error (-EIO: the hypervisor injects
+  // #GP), `straddles` set. Null and `straddles` clear when no node overlaps.
+  const Range* find(Gpa gpa, unsigned size, bool& straddles) const {
+    straddles = false;
+    for (const Range& r : nodes_) {
+      if (!r.handler || gpa + size <= r.base || gpa >= r.base + r.size) continue;
       if (gpa >= r.base && gpa + size <= r.base + r.size) return &r;
+      straddles = true;
+      return nullptr;
+    }
     return nullptr;
   }
-  const std::vector<Range>& ranges() const { return ranges_; }
 
  private:
-  std::vector<Range> ranges_;
+  std::vector<Range> nodes_;
 };
 
 }  // namespace ivsim

@@ -105,6 +105,30 @@ TEST_CASE("relocating BAR2 moves the window while the backing memory and size st
   CHECK_FALSE(b.vm(0).ept->walk(old_base).present);
 }
 
+// unregister_mmio_emulation_handler frees the node whose range is exactly
+// [base, base + size) (find_match_mmio_node): moving BAR0 away from where
+// BAR1 also sits drops BAR0's handler, not BAR1's.
+TEST_CASE("moving BAR0 off the address BAR1 shares unregisters BAR0's range and leaves BAR1's MSI-X table there") {
+  test::Bench b(test::two_vm_scenario());
+  IvshmemDevice& dev = device_of(*b.platform, 0);
+  const u32 x = static_cast<u32>(dev.config().bar_register_base(1));
+  const u32 y = static_cast<u32>(dev.config().bar_register_base(0));
+  REQUIRE(x != 0);
+  REQUIRE(y != 0);
+  u32 vector_control = 0, before_move = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    pci_cfg_write32(g, kBdf, 0x14, x);  // BAR1 (MSI-X table) at X
+    pci_cfg_write32(g, kBdf, 0x10, x);  // BAR0 (registers) at X too: BAR1's node comes first
+    before_move = g.load<u32>(x + 0x0C);
+    pci_cfg_write32(g, kBdf, 0x10, y);       // BAR0 moves away
+    vector_control = g.load<u32>(x + 0x0C);  // MSI-X entry 0's vector control
+  });
+  sc_core::sc_start();
+  CHECK(before_move == 1);     // hv_emulate_mmio: the first node, BAR1's, serves X
+  CHECK(vector_control == 1);  // entries start masked
+}
+
 TEST_CASE("a trapped IVPosition read exits to the hypervisor, returns the VM id and costs what the profile says") {
   test::Bench b(test::two_vm_scenario());
   u32 id = 0;

@@ -1,0 +1,83 @@
+// The VM's emulated MMIO ranges as ACRN's emul_mmio[] nodes
+// (hypervisor/dm/io_req.c): lowest free node on registration, exact-range
+// match on unregistration, the first overlapping node decides an access.
+#include <catch2/catch.hpp>
+
+#include "models/hv/hypervisor.h"
+#include "models/hv/mmio_registry.h"
+
+using namespace ivsim;
+
+namespace {
+
+struct Handler : MmioHandler {
+  u64 mmio_read(unsigned, u64, unsigned) override { return 0; }
+  void mmio_write(unsigned, u64, unsigned, u64) override {}
+};
+
+}  // namespace
+
+TEST_CASE("unregistering frees the node with exactly that range, whoever registered it") {
+  Handler dev;
+  MmioRegistry r;
+  constexpr Gpa x = 0x8000'0000;
+  r.add(x, 0x1000, &dev, 1);  // BAR1 at X
+  r.add(x, 0x100, &dev, 0);   // BAR0 at X
+  bool straddles = true;
+  REQUIRE(r.find(x + 0xC, 4, straddles));
+  CHECK(r.find(x + 0xC, 4, straddles)->tag == 1);  // the first node that overlaps
+  r.remove(x, 0x100);                              // BAR0 moves away
+  const MmioRegistry::Range* hit = r.find(x + 0xC, 4, straddles);
+  REQUIRE(hit);
+  CHECK(hit->tag == 1);
+  CHECK(hit->size == 0x1000);
+  r.remove(x, 0x800);  // no node has that range: nothing happens
+  CHECK(r.find(x, 4, straddles));
+}
+
+TEST_CASE("a registration takes the lowest free node, and the first overlapping node decides") {
+  Handler a, b, c;
+  MmioRegistry r;
+  r.add(0x1000, 0x1000, &a, 0);
+  r.add(0x1800, 0x100, &b, 0);
+  bool straddles = false;
+  CHECK(r.find(0x1800, 4, straddles)->handler == &a);
+  r.remove(0x1000, 0x1000);
+  r.add(0x1800, 0x100, &c, 0);  // node 0 again, ahead of b's
+  CHECK(r.find(0x1800, 4, straddles)->handler == &c);
+}
+
+TEST_CASE("an access only partly inside the first overlapping node is an error, not the next node's") {
+  Handler a, b;
+  MmioRegistry r;
+  r.add(0x1000, 0x100, &a, 0);
+  r.add(0x1000, 0x1000, &b, 0);
+  bool straddles = false;
+  CHECK(r.find(0x10FE, 4, straddles) == nullptr);
+  CHECK(straddles);  // hv_emulate_mmio: -EIO, the vCPU gets #GP
+  CHECK(r.find(0x2000, 4, straddles) == nullptr);
+  CHECK_FALSE(straddles);  // no node: not emulated here
+}
+
+TEST_CASE("the hypervisor injects #GP for an EPT violation only partly inside an emulated range") {
+  HostMemory mem{39};
+  TimingParams timing;
+  Hypervisor hv{mem, timing, 2};
+  Vm& vm = hv.create_vm(0, "VM", VmLoadOrder::pre_launched, 0x100'0000, 4 * kMiB, ept::LargePages{});
+  Handler h;
+  vm.mmio.add(0x9000'0000, 0x100, &h, 0);
+  auto exit_at = [&](Gpa gpa, unsigned size) {
+    VmExitExtension exit;
+    exit.vm = vm.id;
+    exit.reason = ExitReason::ept_violation;
+    u8 data[8] = {};
+    IoRequest forward;
+    hv.handle_exit(exit, gpa, size, false, data, forward);
+    return exit.fault ? exit.fault_vector : u8{0};
+  };
+  CHECK(exit_at(0x9000'00F8, 4) == 0);
+  CHECK(exit_at(0x9000'00FE, 4) == kVectorGp);
+  // The ECAM window is the VM's first node (init_vpci).
+  CHECK(exit_at(Hypervisor::kEcamBase - 2, 4) == kVectorGp);
+  CHECK(exit_at(Hypervisor::kEcamBase, 4) == 0);
+}
