@@ -174,6 +174,13 @@ DmIvshmemDevice* DeviceModel::device_at(pci::Bdf bdf) {
   return nullptr;
 }
 
+bool DeviceModel::multi_function(pci::Bdf bdf) const {
+  unsigned functions = 0;
+  for (const auto& a : args_)
+    if (a.bdf.bus == bdf.bus && a.bdf.dev == bdf.dev) ++functions;
+  return functions > 1;
+}
+
 bool DeviceModel::handle_reset_port(IoRequest& req, const ServiceVmPort& port) {
   if (req.addr == 0x64) {
     if (!req.write) {
@@ -218,28 +225,48 @@ bool DeviceModel::full_reset(const ServiceVmPort& port, std::vector<std::string>
   port.vmcall(hc::kPauseVm, rel_vmid(), 0);
   for (const auto& arg : args_) remove_ivshmem(port, arg);
   set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size);
-  if (vm_.ram_size > vm_.ram_low_size) set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size);
+  if (vm_.ram_size > vm_.ram_low_size)
+    set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size);
   if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
   if (errors.size() != before) return false;
   return launch(port, errors);
 }
 
 bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
+  constexpr u32 kPciRegMax = pci::kConfigBytes - 1;  // PCI_REGMAX
   ++requests_;
   if (req.type == IoRequest::Type::port_io && (req.addr == 0xCF9 || req.addr == 0x64))
     return handle_reset_port(req, port);
   const u64 all_ones = ~u64{0} >> (64 - 8 * req.size);
   switch (req.type) {
-    case IoRequest::Type::pci_config:
-      if (DmIvshmemDevice* d = device_at(req.bdf)) {
-        if (req.write)
-          d->cfg_write(req.reg, req.size, static_cast<u32>(req.value));
-        else
-          req.value = d->cfg_read(req.reg, req.size);
-      } else if (!req.write) {
-        req.value = all_ones;  // no device at this BDF
+    case IoRequest::Type::pci_config: {
+      // pci_cfgrw: no device, or a size or alignment it refuses: all-ones.
+      DmIvshmemDevice* d = device_at(req.bdf);
+      if (!d || (req.size != 1 && req.size != 2 && req.size != 4) || req.reg % req.size != 0) {
+        if (!req.write) req.value = all_ones;
+        return true;
+      }
+      if (req.reg >= pci::kConfigBytes) {
+        // An emulated device has no extended space: writes are ignored,
+        // reads all-ones but for the extended capability header at 0x100,
+        // all zeros ("absence of extended capabilities", coff <= PCI_REGMAX + 4).
+        if (!req.write) req.value = req.reg <= kPciRegMax + 4 ? 0 : all_ones;
+        return true;
+      }
+      if (req.write) {
+        d->cfg_write(req.reg, req.size, static_cast<u32>(req.value));
+      } else {
+        req.value = d->cfg_read(req.reg, req.size);
+        // pci_emul_hdrtype_fixup: the header type's multi-function bit says
+        // whether another function shares the slot.
+        if (req.reg <= pci::kHeaderType && req.reg + req.size > pci::kHeaderType) {
+          const u32 bit = u32{pci::kHeaderTypeMultiFunction} << (8 * (pci::kHeaderType - req.reg));
+          req.value &= ~u64{bit};
+          if (multi_function(req.bdf)) req.value |= bit;
+        }
       }
       return true;
+    }
     case IoRequest::Type::mmio:
       for (auto& d : devices_) {
         unsigned bar = 0;

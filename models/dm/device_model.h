@@ -46,8 +46,8 @@ class DeviceModel {
   // request page and the hypercall argument structures (the HSM driver's
   // allocations). Per VM, from the Service VM's RAM base + kBufferOffset.
   static constexpr u64 kBufferOffset = 8 * kMiB, kBufferBytes = 64 * 1024;
-  static constexpr u64 kIoreqPageOffset = 0, kIobufPtrOffset = 0x1000, kVdevOffset = 0x1100,
-                       kSetRegionsOffset = 0x1200, kRegionsOffset = 0x1300;
+  static constexpr u64 kIoreqPageOffset = 0, kIobufPtrOffset = 0x1000, kVdevOffset = 0x1100, kSetRegionsOffset = 0x1200,
+                       kRegionsOffset = 0x1300;
   Gpa buffer_gpa() const;
 
   // The IVSHMEM devices of the VM's command line (-s N,ivshmem,...).
@@ -84,6 +84,10 @@ class DeviceModel {
 
  private:
   DmIvshmemDevice* device_at(pci::Bdf bdf);
+  // pci_emul_is_mfdev: more than one function of acrn-dm's in bdf's slot
+  // (its IVSHMEM devices, hv-land ones included: pci_ivshmem_init takes a
+  // slot for each).
+  bool multi_function(pci::Bdf bdf) const;
   // Creates one device: false with `error` as acrn-dm reports it.
   bool add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg, std::string& error);
   void remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg);

@@ -40,6 +40,7 @@ void DmIvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
     if (size == 4) cfg_.write(offset, size, value);
     return;
   }
+  if (offset == pci::kRomBar) return;  // "ignore ROM BAR length request"
   if (offset >= pci::kCommand && offset < pci::kRevisionId) {
     // pci_emul_cmdsts_write: Command bits 0-6 and 8-10 writable, Status
     // read-only (its write-1-to-clear bits are never set).

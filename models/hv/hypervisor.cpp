@@ -168,10 +168,14 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
   const u64 off = addr - kEcamBase;
   const pci::Bdf bdf = pci::Bdf::from_value(static_cast<u16>(off >> 12));
   const u32 reg = static_cast<u32>(off & 0xFFF);
-  if (reg >= 0x100) {  // extended config space: no device here has any
+  // vpci_mmio_cfg_access: an access pci_is_valid_access refuses reads
+  // all-ones here, never reaching a device or the device model.
+  if ((size != 1 && size != 2 && size != 4) || reg % size != 0) {
     if (!write) value = ~u64{0} >> (64 - 8 * size);
     return true;
   }
+  // The whole 4 KiB of a function, extended space included, is the vdev's
+  // (its cfgdata is PCIE_CONFIG_SPACE_SIZE) or the device model's.
   if (vm.vpci.find(bdf) || vm.load_order != VmLoadOrder::post_launched) {
     if (write)
       vm.vpci.cfg_write(bdf, reg, size, static_cast<u32>(value));

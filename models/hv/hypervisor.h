@@ -209,7 +209,7 @@ class Hypervisor {
   InterruptHook interrupt_hook_;
   Lifecycle lifecycle_;
   std::string host_reset_by_;
-  u8 hsm_vector_ = 0xF3;  // HYPERVISOR_CALLBACK_HSM_VECTOR until the Service VM sets one
+  u8 hsm_vector_ = 0xF3;       // HYPERVISOR_CALLBACK_HSM_VECTOR until the Service VM sets one
   Breakdown* cost_ = nullptr;  // the exit being handled
   const VmExitExtension* exit_ = nullptr;
   std::vector<IsolationEvent> isolation_;  // the first kMaxIsolationEvents

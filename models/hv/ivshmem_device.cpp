@@ -1,5 +1,7 @@
 #include "models/hv/ivshmem_device.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -67,9 +69,22 @@ IvshmemDevice::~IvshmemDevice() {
     region_.doorbell_peers[vm_.id] = nullptr;
 }
 
-u32 IvshmemDevice::cfg_read(u32 offset, unsigned size) { return cfg_.read(offset, size); }
+u32 IvshmemDevice::cfg_read(u32 offset, unsigned size) {
+  // read_ivshmem_vdev_cfg: pci_vdev_read_vcfg over the whole 4 KiB.
+  if (offset >= pci::kConfigBytes && offset + size <= pci::kExtendedConfigBytes && offset % size == 0) {
+    u32 v = 0;
+    std::memcpy(&v, extended_.data() + (offset - pci::kConfigBytes), size);
+    return v;
+  }
+  return cfg_.read(offset, size);
+}
 
 void IvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
+  // Extended space: pci_vdev_write_vcfg stores it.
+  if (offset >= pci::kConfigBytes && offset + size <= pci::kExtendedConfigBytes && offset % size == 0) {
+    std::memcpy(extended_.data() + (offset - pci::kConfigBytes), &value, size);
+    return;
+  }
   // vpci_update_one_vbar: unmap the old window, store, map the new one if
   // its base is not 0. Command.MSE plays no part (write_ivshmem_vdev_cfg).
   const auto update = cfg_.write(offset, size, value);

@@ -4,6 +4,8 @@
 // (hypervisor/dm/vpci/ivshmem.c).
 #pragma once
 
+#include <array>
+
 #include "models/hv/ivshmem_regs.h"
 #include "models/hv/mmio_registry.h"
 #include "models/hv/vpci.h"
@@ -57,6 +59,9 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   Vm& vm_;
   IvshmemRegion& region_;
   pci::ConfigSpace cfg_;
+  // Offsets 0x100-0xFFF of the vdev's 4 KiB cfgdata (PCIE_CONFIG_SPACE_SIZE):
+  // plain storage, as pci_vdev_read_vcfg / pci_vdev_write_vcfg keep it.
+  std::array<u8, pci::kExtendedConfigBytes - pci::kConfigBytes> extended_{};
   pci::MsixCapability msix_;
   IvshmemRegisters regs_;
   u64 mapped_[3] = {0, 0, 0};  // decoded base of BAR0, BAR1, BAR2 (0 = unmapped)

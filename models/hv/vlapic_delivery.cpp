@@ -223,7 +223,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
 u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value) {
   VLapic& lapic = *vm.vlapics.at(vcpu);
   if (lapic.x2apic()) return write ? 0 : ~u64{0};  // the page is not the LAPIC's in x2APIC mode
-  if (!write) return 0;                             // registers the twin does not model read 0
+  if (!write) return 0;                            // registers the twin does not model read 0
   const u32 v = static_cast<u32>(value);
   switch (offset) {
     case 0xD0:

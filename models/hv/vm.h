@@ -81,10 +81,10 @@ struct Vm {
   VPci vpci;
   std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
   unsigned vcpu_count = 0;
-  std::vector<VLapic*> vlapics;      // each vCPU's virtual LAPIC, by vCPU index
-  std::vector<unsigned> vcpu_pcpus;  // the pCPU each vCPU runs on, by vCPU index
-  bool lapic_pt = false;             // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
-  std::map<unsigned, u8> lvt_timer;  // per vCPU: the LAPIC timer's vector
+  std::vector<VLapic*> vlapics;            // each vCPU's virtual LAPIC, by vCPU index
+  std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
+  bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
+  std::map<unsigned, u8> lvt_timer;        // per vCPU: the LAPIC timer's vector
   std::map<unsigned, u32> xapic_icr_high;  // per vCPU: ICR bits 63:32 written through the xAPIC page
 
   // Counters for the report.
@@ -94,10 +94,10 @@ struct Vm {
   u64 msi_mode_dropped = 0;     // MSIs in a delivery mode vlapic_receive_intr ignores (NMI, SMI, INIT, ...)
   u64 ipis_dropped = 0;         // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, INIT/SIPI, bad vector)
   u64 nmis_received = 0;
-  u64 faults_injected = 0;      // #GP / #UD the hypervisor injected instead of completing an instruction
-  u64 hypercalls = 0;           // VMCALLs dispatched (not those refused with #UD)
-  u64 hypercalls_failed = 0;    // ... that returned a negative value
-  u64 resets = 0;               // reboots (0xCF9, 0x64) the VM went through
+  u64 faults_injected = 0;    // #GP / #UD the hypervisor injected instead of completing an instruction
+  u64 hypercalls = 0;         // VMCALLs dispatched (not those refused with #UD)
+  u64 hypercalls_failed = 0;  // ... that returned a negative value
+  u64 resets = 0;             // reboots (0xCF9, 0x64) the VM went through
   u64 invept_count = 0;
   u64 unhandled_mmio = 0;  // EPT violations no handler claimed
   u64 unhandled_pio = 0;

@@ -28,7 +28,9 @@ constexpr u32 kInterruptLine = 0x3C;
 constexpr u32 kInterruptPin = 0x3D;
 constexpr u32 kHeaderLength = 0x40;  // PCI_CFG_HEADER_LENGTH: first capability goes here
 
-constexpr u32 kConfigBytes = 256;  // PCI_CONFIG_SPACE_SIZE (legacy space; no extended capabilities)
+constexpr u32 kConfigBytes = 256;           // PCI_CONFIG_SPACE_SIZE (legacy space; no extended capabilities)
+constexpr u32 kExtendedConfigBytes = 4096;  // with extended space (PCIe), as ECAM reaches it
+constexpr u32 kRomBar = 0x30;               // PCIR_BIOS, the expansion ROM BAR
 constexpr u16 kStatusCapList = 0x0010;
 constexpr u8 kHeaderTypeMultiFunction = 0x80;
 constexpr unsigned kNumBars = 6;

@@ -166,6 +166,55 @@ TEST_CASE("dm-land registers: IVPosition reads 0, Doorbell and unknown offsets r
   CHECK(dm_of(*b.platform, 3).devices()[0]->registers().writes_ignored() == 1);
 }
 
+// ECAM reaches 4 KiB per function. The hv-land vdev's cfgdata is that size
+// (PCIE_CONFIG_SPACE_SIZE): extended space is plain storage. acrn-dm's
+// emulated devices have none (pci_cfgrw): the header at 0x100 reads zeros,
+// the rest all-ones, writes vanish. An access pci_is_valid_access refuses
+// reads all-ones in the hypervisor (vpci_mmio_cfg_access).
+TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm's device") {
+  test::Bench b(test::mixed_scenario());
+  u32 hv_100 = 0, hv_104 = 1, hv_ffc = 1, hv_misaligned = 0, post_hv_100 = 0;
+  u32 dm_100 = 1, dm_101 = 1, dm_104 = 0, dm_after_write = 1, rom = 1;
+  u8 header = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    pci_ecam_write32(g, k08, 0x100, 0x1234'5678u);
+    hv_100 = pci_ecam_read32(g, k08, 0x100);
+    hv_104 = pci_ecam_read32(g, k08, 0x104);
+    hv_ffc = pci_ecam_read32(g, k08, 0xFFC);
+    hv_misaligned = g.load<u32>(pci_ecam_address(k08, 0x102));
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    pci_ecam_write32(g, k08, 0x100, 0xCAFEu);  // its hv-land device: the hypervisor's
+    post_hv_100 = pci_ecam_read32(g, k08, 0x100);
+  });
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    dm_100 = pci_ecam_read32(g, k08, 0x100);
+    dm_101 = g.load<u8>(pci_ecam_address(k08, 0x101));
+    dm_104 = pci_ecam_read32(g, k08, 0x104);
+    pci_ecam_write32(g, k08, 0x100, 0x1234'5678u);
+    dm_after_write = pci_ecam_read32(g, k08, 0x100);
+    pci_cfg_write32(g, k08, 0x30, 0xFFFF'F800u);  // sizing the expansion ROM BAR
+    rom = pci_cfg_read32(g, k08, 0x30);
+    pci_cfg_write16(g, k08, 0x0E, 0x00FF);  // the header type, written
+    header = pci_cfg_read8(g, k08, 0x0E);
+  });
+  sc_core::sc_start();
+  CHECK(hv_100 == 0x1234'5678u);
+  CHECK(hv_104 == 0);
+  CHECK(hv_ffc == 0);
+  CHECK(hv_misaligned == 0xFFFF'FFFFu);
+  CHECK(post_hv_100 == 0xCAFEu);
+  CHECK(dm_100 == 0);
+  CHECK(dm_101 == 0);
+  CHECK(dm_104 == 0xFFFF'FFFFu);
+  CHECK(dm_after_write == 0);
+  CHECK(rom == 0);        // "ignore ROM BAR length request": no ROM
+  CHECK(header == 0x7F);  // pci_emul_hdrtype_fixup: one function in the slot
+}
+
 TEST_CASE("the dm-land device has no MSI-X capability and no interrupt pin") {
   test::Bench b(test::mixed_scenario());
   u16 status = 0xFFFF;
