@@ -86,6 +86,7 @@ class Platform {
   Vcpu* vcpu(const std::string& vm_name, unsigned index) const;
   const std::vector<std::unique_ptr<WorkloadRun>>& workloads() const { return workloads_; }
   const std::vector<std::unique_ptr<DeviceModel>>& device_models() const { return device_models_; }
+  const Hsm* hsm() const { return hsm_.get(); }  // null without post-launched VMs
   const ShmNamespace* shm_namespace() const { return shm_.get(); }
   // Why acrn-dm could not create a device when launching a VM (ACRN would
   // not start that VM; the twin runs it without the device and says so).

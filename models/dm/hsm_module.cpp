@@ -139,6 +139,15 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
   w.in_service = true;
   cpu.store<u32>(s + kState, hc::kIoreqStateProcessing);
   const TimePs start = cpu.now_ps();
+  // handle_cf8cfc, in the HSM before any client is chosen: a write of the
+  // 0xCF8 address register only sets the HSM's latch (vm->pci_conf_addr)
+  // and completes in the kernel; acrn-dm never sees it.
+  if (cpu.load<u32>(s + kType) == hc::kIoreqTypePio && cpu.load<u64>(s + kAddress) == kPciConfigAddressPort) {
+    ++served_;
+    ++config_address_writes_;
+    finish(cpu, vm, vcpu, w, start);
+    return;
+  }
   cpu.busy(Component::dm, timing_.dm_dispatch_ps);  // HSM wakes acrn-dm's ioreq client thread
   // acrn-dm reads the request from the slot.
   IoRequest req;
@@ -170,6 +179,11 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
   }
   cpu.busy(Component::dm, timing_.dm_handler_ps);
   if (!req.write) cpu.store<u64>(s + kValue, req.value);
+  finish(cpu, vm, vcpu, w, start);
+}
+
+void Hsm::finish(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w, TimePs start) {
+  const Gpa s = slot_gpa(*w.dm, vcpu);
   cpu.store<u32>(s + kState, hc::kIoreqStateComplete);
   if (trace::Sink* t = trace::sink()) t->dm_request(vm, cpu.trace_cpu(), start, cpu.now_ps());
   // acrn_ioreq_complete_request: the hypercall unless the VM polls.

@@ -52,6 +52,8 @@ class Hsm : public IoRequestHandler {
   void ioreq_finished(VmId vm, unsigned vcpu, TimePs at);
 
   u64 requests_served() const { return served_; }
+  // Of those, 0xCF8 writes the HSM completed itself (handle_cf8cfc).
+  u64 config_address_writes() const { return config_address_writes_; }
 
  private:
   struct Waiter {
@@ -64,6 +66,9 @@ class Hsm : public IoRequestHandler {
   void serve(Vcpu& cpu);
   // One PENDING slot: PROCESSING, acrn-dm, value, COMPLETE, notification.
   void dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w);
+  // COMPLETE in the slot, then the notification (acrn_ioreq_complete_request).
+  void finish(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w, TimePs start);
+  static constexpr u64 kPciConfigAddressPort = 0xCF8;
   static ServiceVmPort service_vm_port(Vcpu& cpu);
   Hpa slot_hpa(VmId vm, unsigned vcpu) const;
   Gpa slot_gpa(const DeviceModel& dm, unsigned vcpu) const;
@@ -76,6 +81,7 @@ class Hsm : public IoRequestHandler {
   // walks the VMs' request pages.
   std::map<std::pair<VmId, unsigned>, Waiter*> waiting_;
   u64 served_ = 0;
+  u64 config_address_writes_ = 0;
 };
 
 }  // namespace ivsim

@@ -93,14 +93,13 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       // access decides (init_vpci registers the ECAM window before any
       // BAR); one that only partly covers it fails the exit with -EIO, and
       // the vCPU thread injects #GP (vcpu_thread: vcpu_inject_gp).
-      bool straddles = addr < kEcamBase + kEcamSize && addr + size > kEcamBase &&
-                       !(addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize);
-      const MmioRegistry::Range* r = nullptr;
-      if (!straddles && !(addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize))
-        r = vm->mmio.find(addr, size, straddles);
+      const bool in_ecam = addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize;
+      const bool touches_ecam = addr < kEcamBase + kEcamSize && addr + size > kEcamBase;
+      bool straddles = touches_ecam && !in_ecam;
+      const MmioRegistry::Range* r = touches_ecam ? nullptr : vm->mmio.find(addr, size, straddles);
       if (straddles) {
         exit.inject(kVectorGp, "#GP: an MMIO access only partly inside an emulated range (hv_emulate_mmio: -EIO)");
-      } else if (addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize) {
+      } else if (in_ecam) {
         charge_hv(timing_.hv_mmio_handler_ps);
         handled = handle_ecam(*vm, addr, size, write, value, forward);
       } else if (addr >= VLapic::kDefaultBase && addr + size <= VLapic::kDefaultBase + kPageSize4K &&
@@ -198,10 +197,21 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
   }
   if (VPci::claims_port(port, size)) {
     if (port < VPci::kConfigData) {  // the address latch
-      if (write)
-        vm.vpci.pio_write(port, size, static_cast<u32>(value));
-      else
+      if (!write) {
         value = vm.vpci.pio_read(port, size);
+        return true;
+      }
+      vm.vpci.pio_write(port, size, static_cast<u32>(value));
+      // vpci_pio_cfgaddr_write: a post-launched VM's 4-byte address write for
+      // a BDF with no hypervisor vdev is also its device model's (the HSM
+      // keeps its own latch for the config requests that follow,
+      // handle_cf8cfc): the exit goes on to the Service VM.
+      const pci::Bdf bdf = pci::Bdf::from_value(static_cast<u16>((value >> 8) & 0xFFFF));
+      if (vm.load_order == VmLoadOrder::post_launched && port == VPci::kConfigAddress && size == 4 &&
+          !vm.vpci.find(bdf)) {
+        forward = IoRequest{IoRequest::Type::port_io, vm.id, exit_ ? exit_->vcpu : 0u, port, {}, 0, size, write, value};
+        return false;
+      }
       return true;
     }
     pci::Bdf bdf;

@@ -215,6 +215,44 @@ TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm'
   CHECK(header == 0x7F);  // pci_emul_hdrtype_fixup: one function in the slot
 }
 
+// vpci_pio_cfgaddr_write: a post-launched VM's 0xCF8 write for a BDF
+// without a hypervisor vdev goes to the Service VM too, where the HSM
+// completes it in the kernel (handle_cf8cfc); the 0xCFC access then goes to
+// acrn-dm. A config read of an acrn-dm device is two I/O requests, of a
+// hypervisor vdev none.
+TEST_CASE("a post-launched VM's 0xCF8 write for an acrn-dm device is an I/O request the HSM completes itself") {
+  test::Bench b(test::mixed_scenario());
+  u32 dm_ids = 0, hv_ids = 0;
+  u64 served_before = 0, served_dm = 0, served_hv = 0, cf8_dm = 0, cf8_hv = 0, acrn_dm_dm = 0, acrn_dm_hv = 0;
+  const Hsm* hsm = nullptr;
+  const DeviceModel* dm = nullptr;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    hsm = b.platform->hsm();
+    dm = &dm_of(*b.platform, 2);
+    served_before = hsm->requests_served();
+    const u64 cf8_0 = hsm->config_address_writes(), dm_0 = dm->requests();
+    dm_ids = pci_cfg_read32(g, k09, 0x00);  // the dm-land device
+    served_dm = hsm->requests_served() - served_before;
+    cf8_dm = hsm->config_address_writes() - cf8_0;
+    acrn_dm_dm = dm->requests() - dm_0;
+    const u64 s1 = hsm->requests_served(), cf8_1 = hsm->config_address_writes(), dm_1 = dm->requests();
+    hv_ids = pci_cfg_read32(g, k08, 0x00);  // the hv-land device
+    served_hv = hsm->requests_served() - s1;
+    cf8_hv = hsm->config_address_writes() - cf8_1;
+    acrn_dm_hv = dm->requests() - dm_1;
+  });
+  sc_core::sc_start();
+  CHECK(dm_ids == 0x1110'1AF4u);
+  CHECK(hv_ids == 0x1110'1AF4u);
+  CHECK(served_dm == 2);
+  CHECK(cf8_dm == 1);
+  CHECK(acrn_dm_dm == 1);  // only the 0xCFC read reaches acrn-dm
+  CHECK(served_hv == 0);
+  CHECK(cf8_hv == 0);
+  CHECK(acrn_dm_hv == 0);
+}
+
 TEST_CASE("the dm-land device has no MSI-X capability and no interrupt pin") {
   test::Bench b(test::mixed_scenario());
   u16 status = 0xFFFF;
