@@ -166,7 +166,7 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
     g.write(layout.tables_base + i * kPageSize4K, page.data(), kPageSize4K);
   }
   for (std::size_t i = 0; i < in_image.size(); ++i) {
-    std::array<u64, 512> page = tables.take(i, layout.tables_base);
+    const std::array<u64, 512> page = tables.take(i, layout.tables_base);
     const Gpa at = layout.tables_base + i * kPageSize4K;
     std::array<u64, 512> image{};
     for (unsigned k = 0; k < 512; ++k)

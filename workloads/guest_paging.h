@@ -1,9 +1,10 @@
 // The guest kernel's paging bring-up: 4-level page tables in the guest's own
 // RAM that identity-map RAM and the PCI memory windows its bus scan found,
-// written with ordinary guest stores (timed, through the caches), or for a
-// kernel whose boot tables come with its image (Zephyr) loaded with it and
-// completed by the guest's run-time mappings, then loaded into CR3. What runs afterwards uses guest-virtual addresses equal
-// to the guest-physical ones, translated by the 2-D walk (models/cpu/mmu.h).
+// written with ordinary guest stores (timed, through the caches), or, for a
+// kernel whose boot tables come with its image (Zephyr), loaded with it and
+// completed by the guest's run-time mappings; then loaded into CR3. What
+// runs afterwards uses guest-virtual addresses equal to the guest-physical
+// ones, translated by the 2-D walk (models/cpu/mmu.h).
 //
 // One vCPU per VM (the bootstrap processor) scans the bus and builds the
 // tables, as a kernel's BSP does; the others wait for it like application
