@@ -267,17 +267,21 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   return old;
 }
 
-void Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write) {
+unsigned Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write, unsigned rest) {
   Gpa gpa;
   TlbEntry* e = translate(va, write, gpa);
   if (e) {
     coherent_access(*e, va, buf, size, write);
-    return;
+    return size;
   }
   // The APIC-access page in xAPIC mode: register reads come from the
   // virtual-APIC page without an exit (APIC-register virtualization).
-  if (!write && apic_page_read(gpa, buf, size)) return;
-  // EPT violation: each register-sized piece is its own trapped access.
+  if (!write && apic_page_read(gpa, buf, size)) return size;
+  // EPT violation: the hypervisor decodes the instruction, so an access
+  // across a line boundary within the page is one trapped access of its
+  // full size (hv_emulate_mmio sees it whole); a block copy's lines are
+  // register-sized pieces, each trapped on its own.
+  size += rest;
   for (unsigned done = 0; done < size;) {
     const unsigned n = std::min(8u, size - done);
     u64 v = 0;
@@ -286,6 +290,7 @@ void Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write) {
     if (!write) std::memcpy(buf + done, &v, n);
     done += n;
   }
+  return size;
 }
 
 u64 Vcpu::read_slow(Gva va, unsigned size) {
@@ -293,8 +298,7 @@ u64 Vcpu::read_slow(Gva va, unsigned size) {
   for (unsigned done = 0; done < size;) {
     const Gva a = va + done;
     const unsigned n = std::min<unsigned>(size - done, kCacheLineBytes - (a & (kCacheLineBytes - 1)));
-    access_line(a, buf + done, n, false);
-    done += n;
+    done += access_line(a, buf + done, n, false, same_page_rest(a, n, size - done));
   }
   u64 v = 0;
   std::memcpy(&v, buf, size);
@@ -307,8 +311,7 @@ void Vcpu::write_slow(Gva va, unsigned size, u64 value) {
   for (unsigned done = 0; done < size;) {
     const Gva a = va + done;
     const unsigned n = std::min<unsigned>(size - done, kCacheLineBytes - (a & (kCacheLineBytes - 1)));
-    access_line(a, buf + done, n, true);
-    done += n;
+    done += access_line(a, buf + done, n, true, same_page_rest(a, n, size - done));
   }
 }
 

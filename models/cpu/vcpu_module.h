@@ -504,11 +504,20 @@ class Vcpu : public sc_core::sc_module {
     write_slow(va, size, value);
   }
 
+  // Of a scalar access's `left` bytes from va, those after the first `n`
+  // (the rest of its line) that lie in the same 4 KiB page: what one EPT
+  // violation covers beyond that line.
+  static unsigned same_page_rest(Gva va, unsigned n, unsigned left) {
+    return page_offset(va) + left <= kPageSize4K ? left - n : 0;
+  }
   u64 read_slow(Gva va, unsigned size);
   void write_slow(Gva va, unsigned size, u64 value);
   // One access within a single cache line, through translation, coherence
-  // and (when the EPT does not map it) a VM exit.
-  void access_line(Gva va, u8* buf, unsigned size, bool write);
+  // and (when the EPT does not map it) a VM exit. `rest`: bytes of the same
+  // instruction's access that follow in the next line of the same page; an
+  // exit takes them too (one EPT violation for the instruction, decoded to
+  // its full size). Returns the bytes done: size, or size + rest after an exit.
+  unsigned access_line(Gva va, u8* buf, unsigned size, bool write, unsigned rest = 0);
   // access_line for a block copy's lines: a hit in the host-side TLB goes
   // straight to the caches (what translate() returns on a hit, without its
   // call), anything else through access_line.

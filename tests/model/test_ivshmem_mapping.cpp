@@ -129,6 +129,33 @@ TEST_CASE("moving BAR0 off the address BAR1 shares unregisters BAR0's range and 
   CHECK(vector_control == 1);  // entries start masked
 }
 
+// One EPT violation per instruction: a register access across a cache line
+// inside BAR0 is one trapped access of its full size, and one that runs
+// past BAR0's end is refused by hv_emulate_mmio (-EIO) with #GP.
+TEST_CASE("a trapped access across a cache line is one exit, and one past the end of BAR0 gets #GP") {
+  test::Bench b(test::two_vm_scenario());
+  u64 exits_across = 0;
+  u32 across = 1;
+  int straddle_vector = -1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, kBdf);
+    const auto ept_exits = [&] { return b.vm(0).exits[static_cast<std::size_t>(ExitReason::ept_violation)]; };
+    const u64 before = ept_exits();
+    across = g.load<u32>(d->regs + 0x3E);  // bytes 0x3E-0x41: misaligned, no register acts
+    exits_across = ept_exits() - before;
+    try {
+      g.load<u32>(d->regs + 0xFE);  // bytes 0xFE-0x101: two of them beyond BAR0
+    } catch (const GuestFault& f) {
+      straddle_vector = f.vector;
+    }
+  });
+  sc_core::sc_start();
+  CHECK(exits_across == 1);
+  CHECK(across == 0);
+  CHECK(straddle_vector == kVectorGp);
+}
+
 TEST_CASE("a trapped IVPosition read exits to the hypervisor, returns the VM id and costs what the profile says") {
   test::Bench b(test::two_vm_scenario());
   u32 id = 0;
