@@ -142,7 +142,7 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
   // handle_cf8cfc, in the HSM before any client is chosen: a write of the
   // 0xCF8 address register only sets the HSM's latch (vm->pci_conf_addr)
   // and completes in the kernel; acrn-dm never sees it.
-  if (cpu.load<u32>(s + kType) == hc::kIoreqTypePio && cpu.load<u64>(s + kAddress) == kPciConfigAddressPort) {
+  if (cpu.load<u32>(s + kType) == hc::kIoreqTypePio && cpu.load<u64>(s + kAddress) == VPci::kConfigAddress) {
     ++served_;
     ++config_address_writes_;
     finish(cpu, vm, vcpu, w, start);

@@ -68,7 +68,6 @@ class Hsm : public IoRequestHandler {
   void dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w);
   // COMPLETE in the slot, then the notification (acrn_ioreq_complete_request).
   void finish(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w, TimePs start);
-  static constexpr u64 kPciConfigAddressPort = 0xCF8;
   static ServiceVmPort service_vm_port(Vcpu& cpu);
   Hpa slot_hpa(VmId vm, unsigned vcpu) const;
   Gpa slot_gpa(const DeviceModel& dm, unsigned vcpu) const;

@@ -24,6 +24,11 @@ bool in_user_vm_window(u64 base, u64 size) {
   return (base >= kMmio32Start && base + size <= kMmio32End) || (base >= kMmio64Start && base + size <= kMmio64End);
 }
 
+// An access to extended config space (0x100-0xFFF) that pci_is_valid_access allows.
+bool extended_access(u32 offset, unsigned size) {
+  return offset >= pci::kConfigBytes && offset + size <= pci::kExtendedConfigBytes && offset % size == 0;
+}
+
 }  // namespace
 
 IvshmemDevice::IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci::Bdf bdf, u32 bar0, u32 bar1, u64 bar2)
@@ -71,7 +76,7 @@ IvshmemDevice::~IvshmemDevice() {
 
 u32 IvshmemDevice::cfg_read(u32 offset, unsigned size) {
   // read_ivshmem_vdev_cfg: pci_vdev_read_vcfg over the whole 4 KiB.
-  if (offset >= pci::kConfigBytes && offset + size <= pci::kExtendedConfigBytes && offset % size == 0) {
+  if (extended_access(offset, size)) {
     u32 v = 0;
     std::memcpy(&v, extended_.data() + (offset - pci::kConfigBytes), size);
     return v;
@@ -81,7 +86,7 @@ u32 IvshmemDevice::cfg_read(u32 offset, unsigned size) {
 
 void IvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
   // Extended space: pci_vdev_write_vcfg stores it.
-  if (offset >= pci::kConfigBytes && offset + size <= pci::kExtendedConfigBytes && offset % size == 0) {
+  if (extended_access(offset, size)) {
     std::memcpy(extended_.data() + (offset - pci::kConfigBytes), &value, size);
     return;
   }

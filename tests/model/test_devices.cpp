@@ -6,6 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <map>
+#include <string>
+
 #include "models/hv/ivshmem_device.h"
 #include "tests/support/testbench.h"
 #include "workloads/ivshmem_driver.h"
@@ -164,6 +168,31 @@ TEST_CASE("dm-land registers: IVPosition reads 0, Doorbell and unknown offsets r
   CHECK(doorbell == 0xFFFF'FFFFu);
   CHECK(reserved == 0xFFFF'FFFFu);
   CHECK(dm_of(*b.platform, 3).devices()[0]->registers().writes_ignored() == 1);
+}
+
+// The hypervisor's own port path (handle_pio) consumes the latch too, for
+// a pre-launched VM and for a post-launched one whose data access would
+// otherwise go to acrn-dm (vpci_pio_cfgdata_read's atomic_readandclear32).
+TEST_CASE("a guest's second 0xCFC read without a new 0xCF8 write reads all-ones") {
+  test::Bench b(test::mixed_scenario());
+  std::map<std::string, std::array<u32, 3>> seen;
+  for (const std::string vm : {"RT_VM", "HMI_VM"}) {
+    b.cpu(vm).set_program([&, vm](Vcpu& c) {
+      Guest g(c);
+      const pci::Bdf bdf = vm == "RT_VM" ? k08 : k09;  // HMI_VM's 00:09.0 is acrn-dm's
+      g.outl(0xCF8, pci_config_address(bdf, 0));
+      const u32 first = g.inl(0xCFC);
+      const u32 second = g.inl(0xCFC);
+      seen[vm] = {first, second, g.inl(0xCF8)};
+    });
+  }
+  sc_core::sc_start();
+  for (const std::string vm : {"RT_VM", "HMI_VM"}) {
+    INFO(vm);
+    CHECK(seen[vm][0] == 0x1110'1AF4u);
+    CHECK(seen[vm][1] == 0xFFFF'FFFFu);
+    CHECK(seen[vm][2] == 0);
+  }
 }
 
 // ECAM reaches 4 KiB per function. The hv-land vdev's cfgdata is that size
