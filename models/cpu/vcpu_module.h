@@ -494,10 +494,14 @@ class Vcpu : public sc_core::sc_module {
       LineState& l = e->lines->line[off >> kCacheLineShift];
       if (CoherenceDirectory::hits(l, cfg_.pcpu, true) && !l.watched) {
         ++counters_.stores;
-        std::memcpy(e->host_page + off, &value, size);
         l.modified_by = static_cast<u8>(cfg_.pcpu + 1);
         l.last_write_ps = now_ps();
-        charge(Component::cache, timing_.l1_hit_ps);
+        cumulative_.ps[static_cast<std::size_t>(Component::cache)] += timing_.l1_hit_ps;
+        local_ps_ += timing_.l1_hit_ps;
+        // The bytes last: a store through a byte pointer may alias any
+        // member, so the bookkeeping before it is not reloaded.
+        std::memcpy(e->host_page + off, &value, size);
+        if (local_ps_ >= sync_budget_ps_) quantum_over();
         return;
       }
     }

@@ -61,7 +61,7 @@ CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopo
   for (const SharedCacheConfig& c : t.llc) {
     CoreMask cores = 0;
     for (unsigned core : c.cores) cores |= bit(core);
-    llcs_.push_back(Llc{SetAssocCache(c.geometry.size_bytes, c.geometry.ways), c.inclusive, cores});
+    llcs_.push_back(Llc{LineCache(c.geometry.size_bytes, c.geometry.ways), c.inclusive, cores});
   }
   for (std::size_t i = 0; i < t.l2.size(); ++i) {
     const SharedCacheConfig& c = t.l2[i];
@@ -72,7 +72,7 @@ CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopo
       if (llc_of[core] != llc)
         throw std::invalid_argument("L2 " + std::to_string(i) + " serves pCPUs behind different LLCs");
     }
-    l2s_.push_back(L2{SetAssocCache(c.geometry.size_bytes, c.geometry.ways), cores, llc});
+    l2s_.push_back(L2{LineCache(c.geometry.size_bytes, c.geometry.ways), cores, llc});
   }
   cores_.resize(n);
   for (unsigned core = 0; core < n; ++core) {
@@ -85,7 +85,7 @@ CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopo
     const TimingParams& tp = timing.by_pcpu[core];
     const unsigned l2 = static_cast<unsigned>(l2_of[core]);
     const WayMask llc_all = llc_of[core] >= 0 ? llcs_[static_cast<unsigned>(llc_of[core])].cache.all_ways() : 0;
-    cores_[core].reset(new CoreCaches{SetAssocCache(t.l1d[core].size_bytes, t.l1d[core].ways), l2, llc_of[core],
+    cores_[core].reset(new CoreCaches{LineCache(t.l1d[core].size_bytes, t.l1d[core].ways), l2, llc_of[core],
                                       tp.l1_hit_ps, tp.l2_hit_ps, tp.llc_hit_ps, tp.dram_ps, l2s_[l2].cache.all_ways(),
                                       llc_all});
   }
@@ -105,8 +105,8 @@ const CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) 
 
 void CoherenceDirectory::set_fill_ways(unsigned core, WayMask l2, WayMask llc) {
   CoreCaches& cc = caches(core);
-  auto check = [&](WayMask m, const SetAssocCache& c, const char* what) {
-    if (m == 0 || (m & ~c.all_ways()) != 0 || (c.ways() > SetAssocCache::kMaxMaskedWays && m != c.all_ways()))
+  auto check = [&](WayMask m, const LineCache& c, const char* what) {
+    if (m == 0 || (m & ~c.all_ways()) != 0 || (c.ways() > LineCache::kMaxMaskedWays && m != c.all_ways()))
       throw std::invalid_argument(std::string("pCPU ") + std::to_string(core) + ": fill ways 0x" + fmt_hex(m) +
                                   " are not a non-empty subset of its " + what + "'s " + std::to_string(c.ways()) +
                                   " ways");
@@ -134,7 +134,7 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) 
   CoreCaches& cc = caches(core);
   const CoreMask me = bit(core);
   if (l.in_l1 & me) {
-    cc.l1d.touch(l.line);
+    cc.l1d.touch(&l);
     l.holders |= me;  // back on the fast path, if replacement had taken it off
     return {cc.l1_hit_ps, Component::cache, false};
   }
@@ -149,7 +149,7 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) 
       l.owner = 0;
       l.modified_by = 0;
     }
-    l2s_[cc.l2].cache.touch(l.line);
+    l2s_[cc.l2].cache.touch(&l);
     fill_l1(l, core, cc);
     return cost;
   }
@@ -183,17 +183,17 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   // Copies in other LLCs (other dies or sockets) are stale now.
   for (unsigned i = 0; i < llcs_.size(); ++i) {
     if (static_cast<int>(i) != cc.llc && (l.llc & llc_bit(i))) {
-      llcs_[i].cache.erase(l.line);
+      llcs_[i].cache.erase(&l);
       l.llc &= ~llc_bit(i);
     }
   }
   if (!(l.in_l2 & me)) {
     allocate(l, core, cc);
   } else if (!(l.in_l1 & me)) {
-    l2s_[cc.l2].cache.touch(l.line);
+    l2s_[cc.l2].cache.touch(&l);
     fill_l1(l, core, cc);
   } else {
-    cc.l1d.touch(l.line);
+    cc.l1d.touch(&l);
     l.holders |= me;
   }
   l.owner = static_cast<u8>(core + 1);
@@ -218,7 +218,7 @@ AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs no
   if (cc.llc >= 0) {
     const unsigned d = static_cast<unsigned>(cc.llc);
     if (l.llc & llc_bit(d)) {
-      llcs_[d].cache.touch(l.line);
+      llcs_[d].cache.touch(&l);
       return uncore_cost({cc.llc_hit_ps, Component::cache, true}, l, core, now_ps);
     }
     // Clean in a core sharing this LLC but not in the LLC itself (a
@@ -246,7 +246,7 @@ void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
   if (cc.llc >= 0 && llcs_[static_cast<unsigned>(cc.llc)].inclusive) {
     const unsigned d = static_cast<unsigned>(cc.llc);
     if (l.llc & llc_bit(d))
-      llcs_[d].cache.touch(l.line);
+      llcs_[d].cache.touch(&l);
     else
       fill_llc(l, d);
   }
@@ -259,19 +259,17 @@ void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
   // Second chance: an LRU candidate still on the fast path may have been hit
   // there; it loses the fast path (its next access tells the LRU order) and
   // stays. One that lost it and was not accessed since is evicted.
-  const u64 v = cc.l1d.insert(l.line, [&](u64 candidate) {
-    LineState& s = state_of(candidate);
-    const bool referenced = (s.holders & me) != 0;
-    s.holders &= ~me;
+  LineState* v = cc.l1d.insert(&l, [&](LineState* s) {
+    const bool referenced = (s->holders & me) != 0;
+    s->holders &= ~me;
     return referenced;
   });
   l.in_l1 |= me;
   l.holders |= me;
-  if (v != SetAssocCache::kNoLine) {
+  if (v) {
     // A Modified line goes back to the L2, which holds it (inclusion): its state stays.
-    LineState& s = state_of(v);
-    s.in_l1 &= ~me;
-    s.holders &= ~me;
+    v->in_l1 &= ~me;
+    v->holders &= ~me;
   }
 }
 
@@ -279,10 +277,10 @@ void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
   L2& l2 = l2s_[index];
   // LRU, sparing lines an L1D it serves still holds: they are in use, the L2
   // just does not see their hits. Evicting one would take it out of the L1D too.
-  auto in_use = [&](u64 candidate) { return (state_of(candidate).in_l1 & l2.cores) != 0; };
-  const u64 v = restricted_ ? l2.cache.insert(l.line, in_use, filler_->l2_fill) : l2.cache.insert(l.line, in_use);
+  auto in_use = [&](const LineState* candidate) { return (candidate->in_l1 & l2.cores) != 0; };
+  LineState* v = restricted_ ? l2.cache.insert(&l, in_use, filler_->l2_fill) : l2.cache.insert(&l, in_use);
   l.in_l2 |= l2.cores;
-  if (v != SetAssocCache::kNoLine) drop_l2(state_of(v), index, true);
+  if (v) drop_l2(*v, index, true);
 }
 
 void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
@@ -290,19 +288,19 @@ void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
   // Plain LRU over the requests that reach the LLC: a line the cores keep
   // hitting in their own caches ages here and, in an inclusive LLC, its
   // eviction invalidates it in those cores too (an inclusion victim).
-  const u64 v = restricted_ ? llc.cache.insert(
-                                  l.line, [](u64) { return false; }, filler_->llc_fill)
-                            : llc.cache.insert(l.line);
+  LineState* v = restricted_ ? llc.cache.insert(
+                                   &l, [](const LineState*) { return false; }, filler_->llc_fill)
+                             : llc.cache.insert(&l);
   l.llc |= llc_bit(index);
-  if (v == SetAssocCache::kNoLine) return;
-  LineState& w = state_of(v);
+  if (!v) return;
+  LineState& w = *v;
   w.llc &= ~llc_bit(index);
   if (llc.inclusive) drop_l2s_of(w, w.in_l2 & llc.cores, false);
 }
 
 void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   const CoreMask me = bit(core);
-  if (l.in_l1 & me) caches(core).l1d.erase(l.line);
+  if (l.in_l1 & me) caches(core).l1d.erase(&l);
   l.in_l1 &= ~me;
   l.holders &= ~me;
   if (l.owner == core + 1) {
@@ -313,8 +311,8 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
 
 void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   L2& l2 = l2s_[index];
-  for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { caches(k).l1d.erase(l.line); });
-  l2.cache.erase(l.line);  // an L2 victim has already left it
+  for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { caches(k).l1d.erase(&l); });
+  l2.cache.erase(&l);  // an L2 victim has already left it
   l.in_l1 &= ~l2.cores;
   l.holders &= ~l2.cores;
   l.in_l2 &= ~l2.cores;
@@ -330,7 +328,7 @@ void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   // A non-inclusive LLC is filled with the L2's victims, clean or dirty, in
   // the ways of the core whose fill evicted them.
   if (l.llc & llc_bit(d))
-    llc.cache.touch(l.line);
+    llc.cache.touch(&l);
   else
     fill_llc(l, d);
 }

@@ -73,6 +73,15 @@ struct LineState {
   u32 llc = 0;               // one bit per last-level cache holding it
 };
 
+// The caches keep a pointer to each line's state as its tag: a victim's or
+// a second-chance candidate's state is at hand without a search.
+template <>
+struct CacheTag<LineState*> {
+  static constexpr LineState* none() { return nullptr; }
+  static u64 line(const LineState* l) { return l->line; }
+};
+using LineCache = BasicSetAssocCache<LineState*>;
+
 struct LinePage {
   std::array<LineState, kPageSize4K / kCacheLineBytes> line{};
 };
@@ -140,11 +149,11 @@ class CoherenceDirectory {
   TimePs transfer_ps(unsigned from, unsigned to) const { return c2c_ps_[from * pcpus_ + to]; }
 
   // The caches, for tests and reports.
-  const SetAssocCache& l1d(unsigned core) const { return caches(core).l1d; }
-  const SetAssocCache& l2(unsigned core) const { return l2s_.at(caches(core).l2).cache; }
+  const LineCache& l1d(unsigned core) const { return caches(core).l1d; }
+  const LineCache& l2(unsigned core) const { return l2s_.at(caches(core).l2).cache; }
   unsigned l2_count() const { return static_cast<unsigned>(l2s_.size()); }
   unsigned l2_of(unsigned core) const { return caches(core).l2; }
-  const SetAssocCache& llc(unsigned index) const { return llcs_.at(index).cache; }
+  const LineCache& llc(unsigned index) const { return llcs_.at(index).cache; }
   unsigned llc_count() const { return static_cast<unsigned>(llcs_.size()); }
   bool has_llc(unsigned core) const { return caches(core).llc >= 0; }
   unsigned llc_of(unsigned core) const { return static_cast<unsigned>(caches(core).llc); }
@@ -152,7 +161,7 @@ class CoherenceDirectory {
 
  private:
   struct CoreCaches {
-    SetAssocCache l1d;
+    LineCache l1d;
     unsigned l2;  // index into l2s_
     int llc;      // index into llcs_; -1: the L2 is the last level
     // This core's costs (its core type's, on a hybrid part).
@@ -165,26 +174,18 @@ class CoherenceDirectory {
     WayMask llc_fill;
   };
   struct L2 {
-    SetAssocCache cache;
+    LineCache cache;
     CoreMask cores;
     int llc;  // the LLC behind it, -1 for none
   };
   struct Llc {
-    SetAssocCache cache;
+    LineCache cache;
     bool inclusive;
     CoreMask cores;
   };
 
   CoreCaches& caches(unsigned core);
   const CoreCaches& caches(unsigned core) const;
-  // A line some cache holds has its page already: the inline lookup finds
-  // it (a replacement asks for every candidate way's state).
-  LineState& state_of(u64 line) {
-    const Hpa hpa = line << kCacheLineShift;
-    LinePage* p = pages_.find(hpa);
-    return (p ? p : page(hpa))->line[line & (kPageSize4K / kCacheLineBytes - 1)];
-  }
-
   // Cost of bringing in a line that is in none of `core`'s private caches.
   AccessCost fetch_cost(LineState& l, unsigned core, TimePs now_ps);
   // What the uncore adds to a request that left the core's L2.

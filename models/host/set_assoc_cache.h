@@ -23,10 +23,19 @@
 // slice selection of Intel's LLCs is not modelled. Plain C++, no allocation
 // after construction but the way table (once, when ways are first tracked),
 // deterministic.
+//
+// What the array keeps for a line is its tag: the line number itself
+// (SetAssocCache), or a handle its owner resolves without a lookup (the
+// coherence directory keeps a pointer to the line's state, so a victim or a
+// second-chance candidate needs no search for it). CacheTag<Tag> gives the
+// free-way value and a tag's line number, which picks the set. Fills,
+// touches and erasures name the tag; contains() and way_of() the line number.
 #pragma once
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "models/core/types.h"
@@ -35,14 +44,32 @@ namespace ivsim {
 
 using WayMask = u64;  // one bit per way, way 0 the lowest
 
-class SetAssocCache {
+template <class Tag>
+struct CacheTag;
+template <>
+struct CacheTag<u64> {
+  static constexpr u64 none() { return ~u64{0}; }
+  static u64 line(u64 tag) { return tag; }
+};
+
+template <class Tag>
+class BasicSetAssocCache {
  public:
-  static constexpr u64 kNoLine = ~u64{0};
+  static constexpr Tag kNoLine = CacheTag<Tag>::none();
   static constexpr unsigned kNoWay = ~0u;
   static constexpr unsigned kMaxMaskedWays = 64;  // a fill mask covers at most this many ways
 
   // size_bytes must be a multiple of ways * 64 bytes; at most 256 ways.
-  SetAssocCache(u64 size_bytes, unsigned ways);
+  BasicSetAssocCache(u64 size_bytes, unsigned ways) : ways_(ways) {
+    if (ways == 0 || ways > 256 || size_bytes == 0 || size_bytes % (u64{ways} * kCacheLineBytes) != 0)
+      throw std::invalid_argument("a cache of " + std::to_string(size_bytes) + " bytes cannot have " +
+                                  std::to_string(ways) + " ways of 64-byte lines");
+    sets_ = size_bytes / (u64{ways} * kCacheLineBytes);
+    set_mask_ = is_power_of_two(sets_) ? sets_ - 1 : 0;
+    // A single set: the mask would be 0, which means modulo; that is right too.
+    all_ways_ = ways >= kMaxMaskedWays ? ~WayMask{0} : (WayMask{1} << ways) - 1;
+    tags_.assign(sets_ * ways_, kNoLine);
+  }
 
   u64 sets() const { return sets_; }
   unsigned ways() const { return ways_; }
@@ -55,28 +82,41 @@ class SetAssocCache {
   // distinct ways of their set). Only restricted fills need it, so a cache
   // that never sees one keeps none and its fills cost what they did; a
   // restricted fill turns it on.
-  void track_ways();
+  void track_ways() {
+    if (tracks_ways()) return;
+    // Entry i of each set takes way i, the lines present included: any
+    // distinct placement is one the hardware could have made.
+    way_.resize(tags_.size());
+    for (std::size_t i = 0; i < way_.size(); ++i) way_[i] = static_cast<u8>(i % ways_);
+    tracked_ = true;
+  }
   bool tracks_ways() const { return tracked_; }
 
-  bool contains(u64 line) const { return find(set_of(line), line) < ways_; }
+  bool contains(u64 line) const { return find_line(set_of(line), line) < ways_; }
   // The way holding the line; kNoWay when absent or when ways are not tracked.
   unsigned way_of(u64 line) const {
-    const u64* set = set_of(line);
-    const unsigned i = find(set, line);
+    const Tag* set = set_of(line);
+    const unsigned i = find_line(set, line);
     return i < ways_ && tracks_ways() ? way_[static_cast<std::size_t>(set - tags_.data()) + i] : kNoWay;
   }
   // A hit: the line becomes the most recently used of its set. False when absent.
-  bool touch(u64 line);
+  bool touch(Tag line) {
+    Tag* set = set_of(CacheTag<Tag>::line(line));
+    const unsigned i = find(set, line);
+    if (i == ways_) return false;
+    to_front(set, i);
+    return true;
+  }
   // Inserts an absent line as the most recently used; returns the line evicted
   // to make room, or kNoLine when the set had a free way.
-  u64 insert(u64 line) {
-    return insert(line, [](u64) { return false; });
+  Tag insert(Tag line) {
+    return insert(line, [](Tag) { return false; });
   }
   // As insert(line), asking spare(candidate) before evicting the LRU line of a
   // full set: true spares it (it moves to most recently used).
   template <class Spare>
-  u64 insert(u64 line, Spare&& spare) {
-    u64* set = set_of(line);
+  Tag insert(Tag line, Spare&& spare) {
+    Tag* set = set_of(CacheTag<Tag>::line(line));
     const unsigned last = ways_ - 1;
     // Offered from the LRU end, each spared line moves to the front ahead of
     // the ones spared before it: the first line not spared goes, and the set
@@ -93,7 +133,7 @@ class SetAssocCache {
         --at;
       }
     }
-    const u64 victim = set[at];
+    const Tag victim = set[at];
     rotate_to_front(set, at);
     // The line takes the victim's (or the free) way.
     set[0] = line;
@@ -102,14 +142,14 @@ class SetAssocCache {
   // As insert(line, spare), allocating only into the ways of `allowed` (a
   // subset of all_ways(), not empty) and evicting only from them.
   template <class Spare>
-  u64 insert(u64 line, Spare&& spare, WayMask allowed) {
+  Tag insert(Tag line, Spare&& spare, WayMask allowed) {
     if (allowed == all_ways_) return insert(line, spare);
     if (!tracks_ways()) track_ways();
-    u64* set = set_of(line);
+    Tag* set = set_of(CacheTag<Tag>::line(line));
     // Free ways sit at the LRU end, so the first entry of the mask from there
     // is a free way of the mask if there is one, else its LRU line.
     unsigned at = last_in(set, allowed);
-    u64 victim = kNoLine;
+    Tag victim = kNoLine;
     if (set[at] != kNoLine) {
       const unsigned offered = static_cast<unsigned>(__builtin_popcountll(allowed));
       for (unsigned spared = 0; spared < offered && spare(set[at]); ++spared) {
@@ -125,26 +165,45 @@ class SetAssocCache {
     return victim;
   }
   // Invalidates the line; false when absent.
-  bool erase(u64 line);
+  bool erase(Tag line) {
+    Tag* set = set_of(CacheTag<Tag>::line(line));
+    const unsigned i = find(set, line);
+    if (i == ways_) return false;
+    std::memmove(set + i, set + i + 1, (ways_ - 1 - i) * sizeof(Tag));
+    set[ways_ - 1] = kNoLine;
+    if (tracked_) {
+      // Its way is free again, at the end with the other free ways.
+      u8* w = ways_of(set);
+      const u8 wi = w[i];
+      std::memmove(w + i, w + i + 1, ways_ - 1 - i);
+      w[ways_ - 1] = wi;
+    }
+    return true;
+  }
 
  private:
-  u64* set_of(u64 line) { return tags_.data() + set_index(line) * ways_; }
-  const u64* set_of(u64 line) const { return tags_.data() + set_index(line) * ways_; }
-  u8* ways_of(const u64* set) { return way_.data() + (set - tags_.data()); }
-  unsigned find(const u64* set, u64 line) const {
+  Tag* set_of(u64 line) { return tags_.data() + set_index(line) * ways_; }
+  const Tag* set_of(u64 line) const { return tags_.data() + set_index(line) * ways_; }
+  u8* ways_of(const Tag* set) { return way_.data() + (set - tags_.data()); }
+  unsigned find(const Tag* set, Tag line) const {
     unsigned i = 0;
     while (i < ways_ && set[i] != line) ++i;
     return i;
   }
+  unsigned find_line(const Tag* set, u64 line) const {
+    unsigned i = 0;
+    while (i < ways_ && (set[i] == kNoLine || CacheTag<Tag>::line(set[i]) != line)) ++i;
+    return i;
+  }
   // The position, from the LRU end, of the last entry whose way is in `allowed`.
-  unsigned last_in(u64* set, WayMask allowed) {
+  unsigned last_in(Tag* set, WayMask allowed) {
     const u8* w = ways_of(set);
     unsigned i = ways_ - 1;
     while (i > 0 && !((allowed >> w[i]) & 1)) --i;
     return i;
   }
   // Entries i..ways-1 move ahead of 0..i-1, in order, with their ways.
-  void rotate_to_front(u64* set, unsigned i) {
+  void rotate_to_front(Tag* set, unsigned i) {
     if (i == ways_ - 1) return move_to_front(set, i);  // the usual case: the LRU line goes
     std::rotate(set, set + i, set + ways_);
     if (__builtin_expect(!tracked_, 1)) return;
@@ -152,15 +211,15 @@ class SetAssocCache {
     std::rotate(w, w + i, w + ways_);
   }
   // Entry i moves to the front (most recently used) with its way.
-  void to_front(u64* set, unsigned i) {
-    const u64 l = set[i];
+  void to_front(Tag* set, unsigned i) {
+    const Tag l = set[i];
     move_to_front(set, i);
     set[0] = l;
   }
   // Shifts entries 0..i-1 back by one; entry 0 keeps entry i's way, the
   // caller writes its line.
-  void move_to_front(u64* set, unsigned i) {
-    std::memmove(set + 1, set, i * sizeof(u64));
+  void move_to_front(Tag* set, unsigned i) {
+    std::memmove(set + 1, set, i * sizeof(Tag));
     if (__builtin_expect(!tracked_, 1)) return;
     u8* w = ways_of(set);
     const u8 wi = w[i];
@@ -174,10 +233,12 @@ class SetAssocCache {
   WayMask all_ways_;
   // sets x ways line numbers; each set most recently used first, free ways
   // (kNoLine) packed at the end.
-  std::vector<u64> tags_;
+  std::vector<Tag> tags_;
   // The way of each entry of tags_, once tracked (track_ways); empty before.
   std::vector<u8> way_;
   bool tracked_ = false;
 };
+
+using SetAssocCache = BasicSetAssocCache<u64>;
 
 }  // namespace ivsim

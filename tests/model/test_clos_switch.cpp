@@ -35,7 +35,7 @@ TEST_CASE("vCPUs sharing a pCPU with different CLOS masks each fill only their o
   test::Bench b(s);
   const CoherenceDirectory& dir = b.platform->directory();
   REQUIRE(dir.has_llc(kPcpu));
-  const SetAssocCache& llc = dir.llc(dir.llc_of(kPcpu));
+  const LineCache& llc = dir.llc(dir.llc_of(kPcpu));
   REQUIRE(llc.ways() == 11);
 
   struct Side {

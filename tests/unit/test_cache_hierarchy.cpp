@@ -211,7 +211,7 @@ TEST_CASE("a store missing every cache pays its write-allocate fill unless it wr
 
 TEST_CASE("an L1D eviction takes the line off the fast path, and a revoked line accessed again stays") {
   Host h("cfl-k700-i7");
-  const SetAssocCache& l1 = h.dir->l1d(0);
+  const LineCache& l1 = h.dir->l1d(0);
   const u64 stride = l1.sets() * kCacheLineBytes;  // lines this far apart share an L1D set
   const auto line = [&](u64 i) -> LineState& { return h.dir->line(kBase + i * stride); };
   h.access(kBase, 0);
@@ -240,7 +240,7 @@ TEST_CASE("an L1D eviction takes the line off the fast path, and a revoked line 
 TEST_CASE("an inclusive LLC's eviction invalidates the line in the cores holding it") {
   Host h("cfl-k700-i7");
   REQUIRE(h.dir->llc_inclusive(0));
-  const SetAssocCache& llc = h.dir->llc(0);
+  const LineCache& llc = h.dir->llc(0);
   const u64 stride = llc.sets() * kCacheLineBytes;  // lines this far apart share an LLC set
   h.access(kBase, 0);
   LineState& l = h.dir->line(kBase);
@@ -263,7 +263,7 @@ TEST_CASE("an inclusive LLC's eviction invalidates the line in the cores holding
 TEST_CASE("a non-inclusive LLC is filled with the L2's victims") {
   Host h("nuc11tnbi5");
   REQUIRE_FALSE(h.dir->llc_inclusive(0));
-  const SetAssocCache& l2 = h.dir->l2(0);
+  const LineCache& l2 = h.dir->l2(0);
   const u64 stride = l2.sets() * kCacheLineBytes;  // lines this far apart share an L2 set
   h.access(kBase, 0);
   LineState& l = h.dir->line(kBase);
@@ -419,7 +419,7 @@ TEST_CASE("each pCPU pays its own core type's hits and each pair its own transfe
 
 TEST_CASE("cache allocation: an inclusive LLC partitioned by way masks keeps a core's lines from another's fills") {
   Host h("cfl-k700-i7");
-  const SetAssocCache& llc = h.dir->llc(0);
+  const LineCache& llc = h.dir->llc(0);
   const u64 stride = llc.sets() * kCacheLineBytes;  // lines this far apart share an LLC set
   // Core 0 fills ways 0-3, core 1 ways 4-11 (the shape of CLOS masks 0x00f and 0xff0).
   h.dir->set_fill_ways(0, h.dir->l2(0).all_ways(), 0x00f);
@@ -448,15 +448,15 @@ TEST_CASE("cache allocation: an inclusive LLC partitioned by way masks keeps a c
 
 TEST_CASE("cache allocation: a non-inclusive LLC takes an L2 victim into the evicting core's ways") {
   Host h("nuc11tnbi5");
-  const SetAssocCache& l2 = h.dir->l2(0);
-  const SetAssocCache& llc = h.dir->llc(0);
+  const LineCache& l2 = h.dir->l2(0);
+  const LineCache& llc = h.dir->llc(0);
   h.dir->set_fill_ways(0, l2.all_ways(), 0x03);  // LLC ways 0-1 of 8
   const u64 stride = l2.sets() * kCacheLineBytes;
   for (u64 i = 0; i <= 3 * l2.ways(); ++i) h.access(kBase + i * stride, 0);
   unsigned victims = 0;
   for (u64 i = 0; i <= 3 * l2.ways(); ++i) {
     const unsigned w = llc.way_of((kBase + i * stride) >> kCacheLineShift);
-    if (w == SetAssocCache::kNoWay) continue;
+    if (w == LineCache::kNoWay) continue;
     ++victims;
     CHECK(w < 2);
   }
