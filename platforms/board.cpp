@@ -11,6 +11,7 @@
 #include "platforms/board_xml.h"
 #include "platforms/config_error.h"
 #include "platforms/data_dir.h"
+#include "platforms/input_file.h"
 #include "platforms/xml_document.h"
 
 namespace ivsim {
@@ -32,6 +33,10 @@ unsigned frequency_from_description(const std::string& d) {
   return 0;
 }
 
+namespace {
+Board parse_board(const std::string& path, const std::string& bytes);
+}  // namespace
+
 Board load_board(const std::string& name, const SourceLocation& where) {
   if (is_xml_path(name)) return load_board_xml(name, where);
   const auto names = board_names();
@@ -41,8 +46,15 @@ Board load_board(const std::string& name, const SourceLocation& where) {
     throw ConfigError(where, "board", "unknown board \"" + name + "\"; shipped boards: " + list);
   }
   const std::string path = data_dir() + "/boards/" + name + ".yaml";
+  const std::string bytes = read_input_file(path, "board", SourceLocation{path, 0, 0});
+  return parsed_once(path, bytes, [&] { return parse_board(path, bytes); });
+}
+
+namespace {
+
+Board parse_board(const std::string& path, const std::string& bytes) {
   try {
-    const YAML::Node n = YAML::LoadFile(path);
+    const YAML::Node n = YAML::Load(bytes);
     Board b;
     b.name = n["name"].as<std::string>();
     b.cpu_model = n["cpu_model"].as<std::string>();
@@ -94,5 +106,7 @@ Board load_board(const std::string& name, const SourceLocation& where) {
     throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "", e.what());
   }
 }
+
+}  // namespace
 
 }  // namespace ivsim

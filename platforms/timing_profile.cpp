@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "platforms/data_dir.h"
+#include "platforms/input_file.h"
 
 namespace ivsim {
 
@@ -157,13 +158,14 @@ void check_timing_profile_name(const std::string& name, const SourceLocation& wh
   }
 }
 
-TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
-  check_timing_profile_name(name, where);
+namespace {
+
+TimingProfile parse_timing_profile(const std::string& name, const std::string& file, const std::string& bytes) {
   TimingProfile p;
-  p.file = data_dir() + "/profiles/" + name + ".yaml";
+  p.file = file;
   YAML::Node root;
   try {
-    root = YAML::LoadFile(p.file);
+    root = YAML::Load(bytes);
   } catch (const YAML::Exception& e) {
     throw ConfigError(SourceLocation{p.file, e.mark.line + 1, e.mark.column + 1}, "", e.msg);
   }
@@ -225,6 +227,15 @@ TimingProfile load_timing_profile(const std::string& name, const SourceLocation&
     if (!seen.count(s.name) && (!s.hybrid || p.hybrid()))
       throw ConfigError(at(p.file, entries), "entries", std::string("missing entry ") + s.name);
   return p;
+}
+
+}  // namespace
+
+TimingProfile load_timing_profile(const std::string& name, const SourceLocation& where) {
+  check_timing_profile_name(name, where);
+  const std::string file = data_dir() + "/profiles/" + name + ".yaml";
+  const std::string bytes = read_input_file(file, "timing profile", SourceLocation{file, 0, 0});
+  return parsed_once(file, bytes, [&] { return parse_timing_profile(name, file, bytes); });
 }
 
 namespace {
