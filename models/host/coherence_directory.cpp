@@ -181,11 +181,11 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   drop_l2s_of(l, others, false);
   for_each_core(mates, [&](unsigned k) { drop_l1(l, k); });
   // Copies in other LLCs (other dies or sockets) are stale now.
-  for (unsigned i = 0; i < llcs_.size(); ++i) {
-    if (static_cast<int>(i) != cc.llc && (l.llc & llc_bit(i))) {
-      llcs_[i].cache.erase(&l);
-      l.llc &= ~llc_bit(i);
-    }
+  u32 stale = cc.llc >= 0 ? l.llc & ~llc_bit(static_cast<unsigned>(cc.llc)) : l.llc;
+  l.llc &= ~stale;
+  while (stale) {
+    llcs_[static_cast<unsigned>(__builtin_ctz(stale))].cache.erase(&l);
+    stale &= stale - 1;
   }
   if (!(l.in_l2 & me)) {
     allocate(l, core, cc);
@@ -213,7 +213,7 @@ AccessCost CoherenceDirectory::uncore_cost(AccessCost c, const LineState& l, uns
 }
 
 AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {
-  const CoreCaches& cc = caches(core);
+  const CoreCaches& cc = *cores_[core];  // load() and store() checked the core
   if (l.owner != 0) return uncore_cost({transfer_ps(l.owner - 1u, core), Component::coherence, true}, l, core, now_ps);
   if (cc.llc >= 0) {
     const unsigned d = static_cast<unsigned>(cc.llc);
@@ -300,7 +300,7 @@ void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
 
 void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   const CoreMask me = bit(core);
-  if (l.in_l1 & me) caches(core).l1d.erase(&l);
+  if (l.in_l1 & me) cores_[core]->l1d.erase(&l);  // a core holding lines has caches
   l.in_l1 &= ~me;
   l.holders &= ~me;
   if (l.owner == core + 1) {
@@ -311,7 +311,7 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
 
 void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   L2& l2 = l2s_[index];
-  for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { caches(k).l1d.erase(&l); });
+  for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { cores_[k]->l1d.erase(&l); });
   l2.cache.erase(&l);  // an L2 victim has already left it
   l.in_l1 &= ~l2.cores;
   l.holders &= ~l2.cores;
@@ -335,7 +335,7 @@ void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
 
 void CoherenceDirectory::drop_l2s_of(LineState& l, CoreMask cores, bool victim) {
   for_each_core(cores, [&](unsigned k) {
-    if (l.in_l2 & bit(k)) drop_l2(l, caches(k).l2, victim);
+    if (l.in_l2 & bit(k)) drop_l2(l, cores_[k]->l2, victim);
   });
 }
 
