@@ -68,7 +68,9 @@ IvshmemDevice::IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci:
   region_.doorbell_peers.at(vm.id) = this;
 }
 
-IvshmemDevice::~IvshmemDevice() {
+IvshmemDevice::~IvshmemDevice() { unbind_peer(); }
+
+void IvshmemDevice::unbind_peer() {
   // ivshmem_server_unbind_peer
   if (vm_.id < region_.doorbell_peers.size() && region_.doorbell_peers[vm_.id] == this)
     region_.doorbell_peers[vm_.id] = nullptr;

@@ -49,6 +49,10 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   u64 configured_bar2() const { return bar2_; }
   // destroy_ivshmem_vdev: unmap every BAR (vpci_cleanup on VM reset or shutdown).
   void unmap_all();
+  // Out of its region's doorbell peers (ivshmem_server_unbind_peer): a
+  // doorbell to its IVPosition finds no peer. The destructor does it, and
+  // deinit_ivshmem_vdev when its VM shuts down.
+  void unbind_peer();
 
  private:
   void map_bar(unsigned bar, u64 base);

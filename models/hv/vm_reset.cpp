@@ -4,6 +4,7 @@
 // post-launched non-RT one (register_reset_port_handler), whose acrn-dm
 // emulates both (models/dm/device_model.cpp).
 #include "models/hv/hypervisor.h"
+#include "models/hv/ivshmem_device.h"
 
 namespace ivsim {
 
@@ -82,6 +83,11 @@ const Vm* Hypervisor::get_highest_severity_vm() const {
 void Hypervisor::shutdown_vm(Vm& vm) {
   // shutdown_vm (on the pCPU's shutdown request): a paused VM is powered off.
   if (vm.state != VmState::paused) return;
+  // deinit_vpci: each of the VM's own vdevs deinitialised; an IVSHMEM one
+  // leaves its region's doorbell peers (deinit_ivshmem_vdev), so the other
+  // members' doorbells to it are dropped from now on.
+  for (auto& d : ivshmem_devices_)
+    if (&d->vm() == &vm) d->unbind_peer();
   vm.state = VmState::powered_off;
   if (lifecycle_.shutdown) lifecycle_.shutdown(vm);
 }

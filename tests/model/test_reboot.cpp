@@ -145,6 +145,37 @@ TEST_CASE("a pre-launched VM's reboot shuts it down: ACRN does not relaunch it (
   CHECK(b.platform->hypervisor().host_reset_by().empty());
 }
 
+TEST_CASE("a VM that shuts down leaves its region's doorbell peers: the other member's doorbells to it are dropped "
+          "(deinit_vpci, deinit_ivshmem_vdev)") {
+  test::Bench b(test::two_vm_scenario());
+  int handled = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x42);
+    g.on_interrupt(0x42, [&](Guest&) { ++handled; });
+    g.store<u64>(d->shmem, 1);  // MSI-X set up
+    g.halt();                   // the first doorbell
+    g.outb(0xCF9, 0x0E);        // reboot: a pre-launched VM is shut down
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.wait_until(d->shmem, 8, Cmp::eq, 1);
+    ivshmem_write_doorbell(g, *d, 0, 0);
+    g.compute(10'000'000);  // RT_VM takes it and reboots meanwhile
+    ivshmem_write_doorbell(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  CHECK(handled == 1);
+  REQUIRE(b.vm(0).state == VmState::powered_off);
+  const DoorbellStats& s = hv_device(*b.platform, 2)->region().doorbells;
+  CHECK(s.sent == 2);
+  CHECK(s.delivered == 1);
+  CHECK(s.dropped.at("peer_not_in_region") == 1);
+  CHECK(b.vm(0).interrupts_received == 1);
+}
+
 TEST_CASE("the reboot of the VM of highest severity resets the host (get_highest_severity_vm, reset_host)") {
   test::Bench b(test::two_vm_scenario());
   bool after = false;
