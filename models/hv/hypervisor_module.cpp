@@ -10,6 +10,10 @@ HypervisorModule::HypervisorModule(sc_core::sc_module_name name, Hypervisor& hv)
     : sc_module(name), exits("exits"), hv_(hv) {
   exits.register_b_transport(this, &HypervisorModule::b_transport);
   hv_.set_invept_hook([this](const Vm& vm) {
+    // Before the simulation starts no vCPU holds a DMI pointer yet (a
+    // harness may destroy and create vdevs then), and the sockets are not
+    // usable before the end of elaboration.
+    if (!sc_core::sc_start_of_simulation_invoked()) return;
     for (unsigned port : vm.vcpu_ports) exits[port]->invalidate_direct_mem_ptr(0, ~sc_dt::uint64{0});
   });
 }

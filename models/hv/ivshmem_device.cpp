@@ -64,6 +64,9 @@ IvshmemDevice::IvshmemDevice(Hypervisor& hv, Vm& vm, IvshmemRegion& region, pci:
   for (u32 off = 0; off < pci::kConfigBytes; ++off)
     if ((off < pci::kBar0 || off >= pci::bar_offset(4)) && (off < cap || off >= cap + pci::kMsixCapLength))
       cfg_.set_write_mask(off, 1, 0xFF);
+  // init_ivshmem_bar → pci_vdev_write_vbar: each BAR's base is its
+  // configured one from the start, with nothing mapped there.
+  for (unsigned bar : {kBarRegisters, kBarMsix, kBarShm}) base_gpa_[bar] = cfg_.bar_register_base(bar);
   // ivshmem_server_bind_peer
   region_.doorbell_peers.at(vm.id) = this;
 }
@@ -92,17 +95,27 @@ void IvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
     std::memcpy(extended_.data() + (offset - pci::kConfigBytes), &value, size);
     return;
   }
-  // vpci_update_one_vbar: unmap the old window, store, map the new one if
-  // its base is not 0. Command.MSE plays no part (write_ivshmem_vdev_cfg).
+  // vpci_update_one_vbar: unmap at the vbar's base (ivshmem_vbar_unmap,
+  // when not 0), store, map the new base if not 0. Command.MSE plays no part
+  // (write_ivshmem_vdev_cfg).
   const auto update = cfg_.write(offset, size, value);
   if (!update) return;
-  if (mapped_[update->bar] != 0) unmap_bar(update->bar, mapped_[update->bar]);
-  if (update->new_base != 0) map_bar(update->bar, update->new_base);
+  const unsigned bar = update->bar;
+  if (base_gpa_[bar] != 0) unmap_bar(bar, base_gpa_[bar]);
+  base_gpa_[bar] = update->new_base;
+  if (update->new_base != 0) map_bar(bar, update->new_base);
 }
 
 void IvshmemDevice::unmap_all() {
-  for (unsigned bar : {kBarRegisters, kBarMsix, kBarShm})
-    if (mapped_[bar] != 0) unmap_bar(bar, mapped_[bar]);
+  // destroy_ivshmem_vdev: vpci_update_one_vbar(i, 0, no map, unmap) for
+  // BAR0-BAR3 in turn. Clearing BAR2's lower half leaves its base at the
+  // upper half alone (hi << 32), where BAR3's turn unmaps again: a BAR2
+  // moved above 4 GiB takes that range's mapping with it.
+  for (unsigned i = 0; i < 4; ++i) {
+    const unsigned bar = cfg_.is_mem64_upper(i) ? i - 1 : i;
+    if (base_gpa_[bar] != 0) unmap_bar(bar, base_gpa_[bar]);
+    if (const auto update = cfg_.write(pci::bar_offset(i), 4, 0)) base_gpa_[bar] = update->new_base;
+  }
 }
 
 void IvshmemDevice::map_bar(unsigned bar, u64 base) {

@@ -47,7 +47,7 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   u32 configured_bar0() const { return bar0_; }
   u32 configured_bar1() const { return bar1_; }
   u64 configured_bar2() const { return bar2_; }
-  // destroy_ivshmem_vdev: unmap every BAR (vpci_cleanup on VM reset or shutdown).
+  // destroy_ivshmem_vdev: every BAR unmapped and cleared, in ACRN's order.
   void unmap_all();
   // Out of its region's doorbell peers (ivshmem_server_unbind_peer): a
   // doorbell to its IVPosition finds no peer. The destructor does it, and
@@ -68,7 +68,12 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   std::array<u8, pci::kExtendedConfigBytes - pci::kConfigBytes> extended_{};
   pci::MsixCapability msix_;
   IvshmemRegisters regs_;
-  u64 mapped_[3] = {0, 0, 0};  // decoded base of BAR0, BAR1, BAR2 (0 = unmapped)
+  u64 mapped_[3] = {0, 0, 0};  // where BAR0, BAR1, BAR2 are mapped now (0 = not mapped)
+  // ACRN's vbar->base_gpa of BAR0, BAR1, BAR2: where the next BAR write
+  // unmaps (vpci_update_one_vbar). init_ivshmem_bar sets it to the
+  // configured base without mapping anything there, so a guest's first
+  // write to a BAR unmaps whatever lies at its configured base.
+  u64 base_gpa_[3] = {0, 0, 0};
   u32 bar0_, bar1_;
   u64 bar2_;
 };

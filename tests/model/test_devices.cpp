@@ -416,6 +416,43 @@ TEST_CASE("BAR2 programmed over guest RAM keeps the RAM mapping and moving it aw
   CHECK(b.vm(0).unhandled_mmio >= 1);
 }
 
+TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where nothing of its own was mapped "
+          "(init_ivshmem_bar, vpci_update_one_vbar)") {
+  // Two devices in one VM: the first's BAR2 moved onto the second's
+  // configured base, then the second's BAR2 written for the first time.
+  Scenario s = test::two_vm_scenario();
+  const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
+  RegionConfig r2 = s.regions[0];
+  r2.name = "shm1";
+  r2.region_id = 8;
+  r2.members = {{"RT_VM", k09}, {"HMI_VM", k09}};
+  s.regions.push_back(r2);
+  test::Bench b(s);
+  u64 seen_before = 0, seen_after = 0;
+  Gpa configured = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    ivshmem_probe(g, k08);
+    // Read, not written: the second device's BAR2 holds its configured base.
+    configured = (pci_cfg_read32(g, k09, 0x18) & ~u32{0xF}) | (u64{pci_cfg_read32(g, k09, 0x1C)} << 32);
+    pci_cfg_write32(g, k08, 0x1C, static_cast<u32>(configured >> 32));
+    pci_cfg_write32(g, k08, 0x18, static_cast<u32>(configured) | 0xC);
+    g.store<u64>(configured, 0x5A5A);
+    seen_before = g.load<u64>(configured);  // the first device's region
+    pci_cfg_write32(g, k09, 0x18, ~u32{0});  // sizing: unmap at the configured base, map nothing
+    seen_after = g.load<u64>(configured);
+  });
+  sc_core::sc_start();
+  const IvshmemDevice* second = nullptr;
+  for (const auto& d : b.platform->hypervisor().ivshmem_devices())
+    if (d->vm().id == 0 && d->bdf() == k09) second = d.get();
+  REQUIRE(second);
+  REQUIRE(configured == (second->configured_bar2() & ~u64{0xF}));
+  CHECK(seen_before == 0x5A5A);
+  CHECK(seen_after == ~u64{0});  // ivshmem_vbar_unmap deleted the first device's window there
+  CHECK(b.vm(0).unhandled_mmio >= 1);
+}
+
 TEST_CASE("IVPosition survives a BAR0 remap") {
   test::Bench b(test::two_vm_scenario());
   u32 before = 0, after = 0;

@@ -85,6 +85,38 @@ TEST_CASE("a post-launched VM's 0xCF9 reboot is acrn-dm's system reset: the hv-l
   CHECK(dm.reset_errors()[0] == "HC_ADD_VDEV hv:/shared failed (-22): target VM is not in CREATED state");
 }
 
+TEST_CASE("destroying the hv-land vdev clears BAR2, then BAR3: a BAR2 above 4 GiB unmaps at hi << 32 too "
+          "(destroy_ivshmem_vdev)") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].memory_mib = 2560;  // 2 GiB below 4 GiB, 512 MiB from 4 GiB
+  test::Bench b(s);
+  const Gpa high_ram = kHighRamGpa;
+  const Gpa bar2 = kHighRamGpa + (u64{2} << 30);  // above the high RAM: hi = 1, lo = 2 GiB
+  const Gpa boot_count = 0x0100'0000;
+  u64 high_ram_before = 0, high_ram_after = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const u64 boot = g.load<u64>(boot_count) + 1;
+    g.store<u64>(boot_count, boot);
+    if (boot == 1) {
+      ivshmem_probe(g, k08);
+      g.store<u64>(high_ram, 0x77);
+      high_ram_before = g.load<u64>(high_ram);
+      pci_cfg_write32(g, k08, 0x1C, static_cast<u32>(bar2 >> 32));
+      pci_cfg_write32(g, k08, 0x18, static_cast<u32>(bar2) | 0xC);
+      g.outb(0xCF9, 0x06);  // acrn-dm's system reset: HC_DESTROY_VDEV
+    } else {
+      high_ram_after = g.load<u64>(high_ram);
+    }
+  });
+  sc_core::sc_start();
+  CHECK(b.cpu("HMI_VM").boots() == 2);
+  CHECK(high_ram_before == 0x77);
+  // BAR2's lower half cleared left its base at 4 GiB, and BAR3's turn
+  // unmapped there: the first 2 MiB of the high RAM are gone.
+  CHECK(high_ram_after == ~u64{0});
+}
+
 TEST_CASE("a full reset (0xCF9 bit 3) of a post-launched VM relaunches it with its hv-land device") {
   test::Bench b(test::two_vm_scenario());
   Rebooter hmi;
