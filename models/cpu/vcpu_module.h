@@ -475,7 +475,7 @@ class Vcpu : public sc_core::sc_module {
     const u64 off = page_offset(va);
     if (e && !e->uncached && (off & (kCacheLineBytes - 1)) + size <= kCacheLineBytes) {
       LineState& l = e->lines->line[off >> kCacheLineShift];
-      if (CoherenceDirectory::hits(l, cfg_.pcpu, false)) {
+      if (CoherenceDirectory::hits(l, core_bit_, core_tag_, false)) {
         ++counters_.loads;
         u64 v = 0;
         std::memcpy(&v, e->host_page + off, size);
@@ -492,9 +492,9 @@ class Vcpu : public sc_core::sc_module {
     const u64 off = page_offset(va);
     if (e && e->writable && !e->uncached && (off & (kCacheLineBytes - 1)) + size <= kCacheLineBytes) {
       LineState& l = e->lines->line[off >> kCacheLineShift];
-      if (CoherenceDirectory::hits(l, cfg_.pcpu, true) && !l.watched) {
+      if (CoherenceDirectory::hits(l, core_bit_, core_tag_, true) && !l.watched) {
         ++counters_.stores;
-        l.modified_by = static_cast<u8>(cfg_.pcpu + 1);
+        l.modified_by = core_tag_;
         l.last_write_ps = now_ps();
         cumulative_.ps[static_cast<std::size_t>(Component::cache)] += timing_.l1_hit_ps;
         local_ps_ += timing_.l1_hit_ps;
@@ -563,6 +563,9 @@ class Vcpu : public sc_core::sc_module {
   TlbEntry uncached_translation_;        // a translation the dTLB did not keep (no dTLB): used once
   const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
+  // Its pCPU's bit in a line's holders and its owner tag (1 + pCPU), for the fast path.
+  const CoreMask core_bit_ = CoreMask{1} << cfg_.pcpu;
+  const u8 core_tag_ = static_cast<u8>(cfg_.pcpu + 1);
   TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
   TimePs sync_budget_ps_ = 0;            // local time left before it (0: synchronise at the first charge)
   TimePs asleep_ahead_ps_ = 0;           // asleep since then, ahead of the kernel (fall_asleep_ahead); 0: not

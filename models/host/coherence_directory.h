@@ -122,8 +122,11 @@ class CoherenceDirectory {
   // The fast path: the core's L1D serves the access (a store needs the line
   // Exclusive or Modified) and it costs an L1D hit with no state change.
   static bool hits(const LineState& l, unsigned core, bool write) {
-    const CoreMask me = CoreMask{1} << core;
-    return write ? (l.holders & me) != 0 && l.owner == core + 1 : (l.holders & me) != 0;
+    return hits(l, CoreMask{1} << core, static_cast<u8>(core + 1), write);
+  }
+  // The same for a caller that keeps its core's bit and owner tag (1 + core) at hand.
+  static bool hits(const LineState& l, CoreMask me, u8 tag, bool write) {
+    return write ? (l.holders & me) != 0 && l.owner == tag : (l.holders & me) != 0;
   }
 
   // Perform the state transition (fills, evictions, invalidations) and
