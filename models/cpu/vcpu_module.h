@@ -563,12 +563,12 @@ class Vcpu : public sc_core::sc_module {
   TlbEntry uncached_translation_;        // a translation the dTLB did not keep (no dTLB): used once
   const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
-  // Its pCPU's bit in a line's holders and its owner tag (1 + pCPU), for the fast path.
-  const CoreMask core_bit_ = CoreMask{1} << cfg_.pcpu;
-  const u8 core_tag_ = static_cast<u8>(cfg_.pcpu + 1);
   TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
   TimePs sync_budget_ps_ = 0;            // local time left before it (0: synchronise at the first charge)
   TimePs asleep_ahead_ps_ = 0;           // asleep since then, ahead of the kernel (fall_asleep_ahead); 0: not
+  // Its pCPU's bit in a line's holders and its owner tag (1 + pCPU), for the fast path.
+  const CoreMask core_bit_ = CoreMask{1} << cfg_.pcpu;
+  const u8 core_tag_ = static_cast<u8>(cfg_.pcpu + 1);
   Program program_;
   bool started_ = false;
   bool finished_ = false;
