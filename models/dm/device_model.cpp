@@ -115,10 +115,14 @@ bool DeviceModel::system_reset(const ServiceVmPort& port, std::vector<std::strin
 
 void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg) {
   if (arg.name.rfind("hv:/", 0) == 0) {
-    // destroy_ivshmem_from_hv: HC_REMOVE_VDEV by BDF.
+    // destroy_ivshmem_from_hv: HC_REMOVE_VDEV by BDF; then
+    // pci_emul_free_bars unregisters acrn-dm's BARs.
     const hc::AcrnVdev dev = vdev_of(arg);
     port.write(buffer_gpa() + kVdevOffset, &dev, sizeof dev);
     port.vmcall(hc::kRemoveVdev, rel_vmid(), buffer_gpa() + kVdevOffset);
+    hv_land_.erase(std::remove_if(hv_land_.begin(), hv_land_.end(),
+                                  [&](const HvLandBars& b) { return b.bdf == arg.bdf; }),
+                   hv_land_.end());
     return;
   }
   // destroy_ivshmem_from_dm: munmap and close in acrn-dm only; the pages
@@ -145,6 +149,14 @@ bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& 
         }
       return false;
     }
+    // pci_emul_alloc_bar registered the BARs before the hypercall. (When it
+    // fails, acrn-dm frees the device and leaves them registered with a
+    // freed argument; the twin drops them.)
+    HvLandBars bars;
+    bars.bdf = arg.bdf;
+    bars.base = {arg.bar0, arg.bar1, arg.bar2 & ~u64{0xF}};
+    bars.size = {DmIvshmemRegisters::kBarSize, kPageSize4K, arg.size};
+    hv_land_.push_back(bars);
     return true;
   }
   if (arg.name.rfind("dm:/", 0) != 0) {
@@ -278,6 +290,17 @@ bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
           req.value = d->mmio_read(bar, offset, req.size);
         return true;
       }
+      for (HvLandBars& b : hv_land_)
+        for (unsigned bar = 0; bar < b.base.size(); ++bar) {
+          // pci_emul_mem_handler refuses an access past the BAR's end.
+          if (b.base[bar] == 0 || req.addr < b.base[bar] || req.addr + req.size > b.base[bar] + b.size[bar]) continue;
+          const u64 offset = req.addr - b.base[bar];
+          if (req.write)
+            DmIvshmemDevice::bar_write(b.regs, bar, offset, req.size, req.value);
+          else
+            req.value = DmIvshmemDevice::bar_read(b.regs, bar, offset, req.size);
+          return true;
+        }
       break;
     case IoRequest::Type::port_io:
       break;

@@ -4,6 +4,7 @@
 // SystemC shell (device_model_module.h) gives it a thread and timing.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -79,6 +80,21 @@ class DeviceModel {
 
   Vm& vm() { return vm_; }
   const std::vector<std::unique_ptr<DmIvshmemDevice>>& devices() const { return devices_; }
+  // acrn-dm's side of a hv-land device (pci_ivshmem_init for hv:/): like
+  // any emulated device's, its three BARs were allocated and registered with
+  // memory decoding on (pci_emul_alloc_bar) before create_ivshmem_from_hv
+  // handed the device to the hypervisor. The guest's config accesses go to
+  // the hypervisor's vdev from then on, so these registrations never move:
+  // an access there the hypervisor does not claim (before the guest
+  // programs the BAR, or after it moved it) reaches pci_ivshmem_read/write.
+  // Unregistered when the device goes (pci_emul_free_bars).
+  struct HvLandBars {
+    pci::Bdf bdf;
+    std::array<u64, 3> base{};  // BAR0, BAR1, BAR2
+    std::array<u64, 3> size{};
+    DmIvshmemRegisters regs;
+  };
+  const std::vector<HvLandBars>& hv_land_bars() const { return hv_land_; }
   u64 requests() const { return requests_; }
   u64 unclaimed() const { return unclaimed_; }
 
@@ -105,6 +121,7 @@ class DeviceModel {
   Vm& vm_;
   ShmNamespace& shm_;
   std::vector<std::unique_ptr<DmIvshmemDevice>> devices_;
+  std::vector<HvLandBars> hv_land_;
   u64 requests_ = 0;
   u64 unclaimed_ = 0;
 };

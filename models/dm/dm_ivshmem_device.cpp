@@ -66,21 +66,22 @@ bool DmIvshmemDevice::claims(Gpa gpa, unsigned size, unsigned& bar, u64& offset)
   return false;
 }
 
-u64 DmIvshmemDevice::mmio_read(unsigned bar, u64 offset, unsigned size) {
+u64 DmIvshmemDevice::bar_read(const DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size) {
   // pci_emul_mem_handler: an 8-byte access is two 4-byte accesses.
-  if (size == 8) return (mmio_read(bar, offset, 4) & 0xFFFF'FFFFu) | (mmio_read(bar, offset + 4, 4) << 32);
+  if (size == 8)
+    return (bar_read(regs, bar, offset, 4) & 0xFFFF'FFFFu) | (bar_read(regs, bar, offset + 4, 4) << 32);
   // pci_ivshmem_read: BAR0 registers; a trapped BAR1/BAR2 access reads all-ones.
-  if (bar == kBarRegisters) return regs_.read(static_cast<u32>(offset), size);
+  if (bar == kBarRegisters) return regs.read(static_cast<u32>(offset), size);
   return DmIvshmemRegisters::trapped_bar_read(size);
 }
 
-void DmIvshmemDevice::mmio_write(unsigned bar, u64 offset, unsigned size, u64 value) {
+void DmIvshmemDevice::bar_write(DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size, u64 value) {
   if (size == 8) {
-    mmio_write(bar, offset, 4, value & 0xFFFF'FFFFu);
-    mmio_write(bar, offset + 4, 4, value >> 32);
+    bar_write(regs, bar, offset, 4, value & 0xFFFF'FFFFu);
+    bar_write(regs, bar, offset + 4, 4, value >> 32);
     return;
   }
-  if (bar == kBarRegisters) regs_.write(static_cast<u32>(offset), size, value);
+  if (bar == kBarRegisters) regs.write(static_cast<u32>(offset), size, value);
 }
 
 }  // namespace ivsim

@@ -31,8 +31,13 @@ class DmIvshmemDevice {
 
   // acrn-dm traps the BARs' current windows while memory decoding is on.
   bool claims(Gpa gpa, unsigned size, unsigned& bar, u64& offset) const;
-  u64 mmio_read(unsigned bar, u64 offset, unsigned size);
-  void mmio_write(unsigned bar, u64 offset, unsigned size, u64 value);
+  u64 mmio_read(unsigned bar, u64 offset, unsigned size) { return bar_read(regs_, bar, offset, size); }
+  void mmio_write(unsigned bar, u64 offset, unsigned size, u64 value) { bar_write(regs_, bar, offset, size, value); }
+
+  // pci_emul_mem_handler into pci_ivshmem_read / pci_ivshmem_write for one
+  // of acrn-dm's IVSHMEM BARs, hv-land devices' included (DeviceModel).
+  static u64 bar_read(const DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size);
+  static void bar_write(DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size, u64 value);
 
  private:
   pci::Bdf bdf_;

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "models/dm/device_model.h"
 #include "models/hv/ivshmem_device.h"
 #include "tests/support/testbench.h"
 #include "workloads/ivshmem_driver.h"
@@ -451,6 +452,33 @@ TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where n
   CHECK(seen_before == 0x5A5A);
   CHECK(seen_after == ~u64{0});  // ivshmem_vbar_unmap deleted the first device's window there
   CHECK(b.vm(0).unhandled_mmio >= 1);
+}
+
+TEST_CASE("a post-launched VM's hv-land BAR0 outside the hypervisor's handler reaches acrn-dm's registration "
+          "(pci_emul_alloc_bar before create_ivshmem_from_hv)") {
+  test::Bench b(test::two_vm_scenario());
+  u32 before = 0, programmed = 0, moved_away = 0, doorbell = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa bar0 = pci_cfg_read32(g, k08, 0x10) & ~u32{0xF};  // read, not written: acrn-dm's address
+    before = g.load<u32>(bar0 + 8);                              // IVPosition, before any BAR write
+    doorbell = g.load<u32>(bar0 + 12);
+    g.store<u32>(bar0 + 12, 0x10000);  // a doorbell acrn-dm ignores
+    pci_cfg_write32(g, k08, 0x10, static_cast<u32>(bar0));
+    programmed = g.load<u32>(bar0 + 8);  // the hypervisor's handler now
+    pci_cfg_write32(g, k08, 0x10, static_cast<u32>(bar0) + 0x1000);
+    moved_away = g.load<u32>(bar0 + 8);  // acrn-dm's registration did not move
+  });
+  sc_core::sc_start();
+  CHECK(before == 0);  // pci_ivshmem_read: IVPosition 0
+  CHECK(doorbell == 0xFFFF'FFFFu);
+  CHECK(programmed == 2);  // the hv-land vdev: the VM's id
+  CHECK(moved_away == 0);
+  const DeviceModel& dm = *b.platform->device_models().at(0);
+  REQUIRE(dm.hv_land_bars().size() == 1);
+  CHECK(dm.hv_land_bars()[0].regs.doorbell_writes() == 1);
+  CHECK(dm.unclaimed() == 0);
+  CHECK(hv_device(*b.platform, 0)->region().doorbells.sent == 0);
 }
 
 TEST_CASE("IVPosition survives a BAR0 remap") {
