@@ -120,9 +120,9 @@ void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgumen
     const hc::AcrnVdev dev = vdev_of(arg);
     port.write(buffer_gpa() + kVdevOffset, &dev, sizeof dev);
     port.vmcall(hc::kRemoveVdev, rel_vmid(), buffer_gpa() + kVdevOffset);
-    hv_land_.erase(std::remove_if(hv_land_.begin(), hv_land_.end(),
-                                  [&](const HvLandBars& b) { return b.bdf == arg.bdf; }),
-                   hv_land_.end());
+    hv_land_.erase(
+        std::remove_if(hv_land_.begin(), hv_land_.end(), [&](const HvLandBars& b) { return b.bdf == arg.bdf; }),
+        hv_land_.end());
     return;
   }
   // destroy_ivshmem_from_dm: munmap and close in acrn-dm only; the pages

@@ -68,8 +68,7 @@ bool DmIvshmemDevice::claims(Gpa gpa, unsigned size, unsigned& bar, u64& offset)
 
 u64 DmIvshmemDevice::bar_read(const DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size) {
   // pci_emul_mem_handler: an 8-byte access is two 4-byte accesses.
-  if (size == 8)
-    return (bar_read(regs, bar, offset, 4) & 0xFFFF'FFFFu) | (bar_read(regs, bar, offset + 4, 4) << 32);
+  if (size == 8) return (bar_read(regs, bar, offset, 4) & 0xFFFF'FFFFu) | (bar_read(regs, bar, offset + 4, 4) << 32);
   // pci_ivshmem_read: BAR0 registers; a trapped BAR1/BAR2 access reads all-ones.
   if (bar == kBarRegisters) return regs.read(static_cast<u32>(offset), size);
   return DmIvshmemRegisters::trapped_bar_read(size);

@@ -439,7 +439,7 @@ TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where n
     pci_cfg_write32(g, k08, 0x1C, static_cast<u32>(configured >> 32));
     pci_cfg_write32(g, k08, 0x18, static_cast<u32>(configured) | 0xC);
     g.store<u64>(configured, 0x5A5A);
-    seen_before = g.load<u64>(configured);  // the first device's region
+    seen_before = g.load<u64>(configured);   // the first device's region
     pci_cfg_write32(g, k09, 0x18, ~u32{0});  // sizing: unmap at the configured base, map nothing
     seen_after = g.load<u64>(configured);
   });
@@ -461,7 +461,7 @@ TEST_CASE("a post-launched VM's hv-land BAR0 outside the hypervisor's handler re
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const Gpa bar0 = pci_cfg_read32(g, k08, 0x10) & ~u32{0xF};  // read, not written: acrn-dm's address
-    before = g.load<u32>(bar0 + 8);                              // IVPosition, before any BAR write
+    before = g.load<u32>(bar0 + 8);                             // IVPosition, before any BAR write
     doorbell = g.load<u32>(bar0 + 12);
     g.store<u32>(bar0 + 12, 0x10000);  // a doorbell acrn-dm ignores
     pci_cfg_write32(g, k08, 0x10, static_cast<u32>(bar0));
