@@ -333,9 +333,14 @@ class Vcpu : public sc_core::sc_module {
   // of the global quantum) with the local time an integer, so an access
   // that needs no synchronisation builds no sc_time.
   void charge(Component c, TimePs ps) {
+    advance(c, ps);
+    if (local_ps_ >= sync_budget_ps_) quantum_over();
+  }
+  // charge() without the quantum check, for a path that does something
+  // between the two (the store fast path writes its bytes).
+  void advance(Component c, TimePs ps) {
     cumulative_.ps[static_cast<std::size_t>(c)] += ps;
     local_ps_ += ps;
-    if (local_ps_ >= sync_budget_ps_) quantum_over();
   }
   // At the quantum boundary: synchronise, unless no other process could act
   // before this vCPU's time.
@@ -496,8 +501,7 @@ class Vcpu : public sc_core::sc_module {
         ++counters_.stores;
         l.modified_by = core_tag_;
         l.last_write_ps = now_ps();
-        cumulative_.ps[static_cast<std::size_t>(Component::cache)] += timing_.l1_hit_ps;
-        local_ps_ += timing_.l1_hit_ps;
+        advance(Component::cache, timing_.l1_hit_ps);
         // The bytes last: a store through a byte pointer may alias any
         // member, so the bookkeeping before it is not reloaded.
         std::memcpy(e->host_page + off, &value, size);
