@@ -149,9 +149,9 @@ bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& 
         }
       return false;
     }
-    // pci_emul_alloc_bar registered the BARs before the hypercall. (When it
-    // fails, acrn-dm frees the device and leaves them registered with a
-    // freed argument; the twin drops them.)
+    // pci_emul_alloc_bar registered the BARs before the hypercall. (When
+    // HC_ADD_VDEV fails, acrn-dm frees the device and leaves them registered
+    // with a freed argument; the twin drops them.)
     HvLandBars bars;
     bars.bdf = arg.bdf;
     bars.base = {arg.bar0, arg.bar1, arg.bar2 & ~u64{0xF}};

@@ -134,11 +134,11 @@ void IvshmemDevice::map_bar(unsigned bar, u64 base) {
       break;
     case kBarShm:
       hv_.ept_add_mr(vm_, region_.hpa, base, size, ept::kRead | ept::kWrite | ept::kWB | ept::kIgnorePat);
+      shm_gpa_ = base;
       break;
     default:
-      return;
+      break;
   }
-  mapped_[bar] = base;
 }
 
 void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
@@ -150,11 +150,11 @@ void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
       break;
     case kBarShm:
       hv_.ept_del_mr(vm_, base, region_.size);
+      shm_gpa_ = 0;
       break;
     default:
       break;
   }
-  mapped_[bar] = 0;
 }
 
 u64 IvshmemDevice::mmio_read(unsigned tag, u64 offset, unsigned size) {

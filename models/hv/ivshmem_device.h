@@ -42,7 +42,7 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   const pci::MsixCapability& msix() const { return msix_; }
   const IvshmemRegisters& registers() const { return regs_; }
   // The GPA where BAR2 is mapped now (0 = not mapped).
-  Gpa shm_gpa() const { return mapped_[kBarShm]; }
+  Gpa shm_gpa() const { return shm_gpa_; }
   // The BAR values the configuration gave it (what a re-created device starts with).
   u32 configured_bar0() const { return bar0_; }
   u32 configured_bar1() const { return bar1_; }
@@ -68,7 +68,7 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   std::array<u8, pci::kExtendedConfigBytes - pci::kConfigBytes> extended_{};
   pci::MsixCapability msix_;
   IvshmemRegisters regs_;
-  u64 mapped_[3] = {0, 0, 0};  // where BAR0, BAR1, BAR2 are mapped now (0 = not mapped)
+  Gpa shm_gpa_ = 0;  // where BAR2's window is mapped now (0 = not mapped)
   // ACRN's vbar->base_gpa of BAR0, BAR1, BAR2: where the next BAR write
   // unmaps (vpci_update_one_vbar). init_ivshmem_bar sets it to the
   // configured base without mapping anything there, so a guest's first
