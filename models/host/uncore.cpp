@@ -20,23 +20,30 @@ Uncore::Uncore(const UncoreParams& p, const std::vector<int>& llc_of) : p_(p), l
     q.servers = std::max(1u, p_.llc_slices);
     q.now.assign(cores, 0);
     q.prev.assign(cores, 0);
+    q.rho_others.assign(cores, 0);  // others == 0 never reaches the cache
+    q.rho.assign(cores, 0.0);
     q.rng = NoiseRng(p_.seed, "contention.llc", static_cast<u64>(i));
+    q.window_end_ps = p_.window_ps;
     llcs_.push_back(std::move(q));
   }
   memory_.service_ps = p_.mem_service_ps;
   memory_.now.assign(cores, 0);
   memory_.prev.assign(cores, 0);
+  memory_.rho_others.assign(cores, 0);
+  memory_.rho.assign(cores, 0.0);
   memory_.rng = NoiseRng(p_.seed, "contention.memory");
+  memory_.window_end_ps = p_.window_ps;
   NoiseRng phase(p_.seed, "dram_refresh");
   refresh_phase_ps_ = p_.trefi_ps ? phase.below(p_.trefi_ps) : 0;
   open_row_.assign(std::max(1u, p_.banks), kNoRow);
 }
 
 TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
-  const u64 w = p_.window_ps ? now_ps / p_.window_ps : 0;
   // A later window: the current one becomes the previous (or both reset
-  // after a gap). A core still behind in its quantum counts in the current one.
-  if (w > q.window) {
+  // after a gap). A core still behind in its quantum counts in the current
+  // one. Most requests fall before the current window's end: no division.
+  if (p_.window_ps && now_ps >= q.window_end_ps) {
+    const u64 w = now_ps / p_.window_ps;
     if (w == q.window + 1) {
       q.prev.swap(q.now);
       q.prev_total = q.now_total;
@@ -47,6 +54,7 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
     std::fill(q.now.begin(), q.now.end(), 0);
     q.now_total = 0;
     q.window = w;
+    q.window_end_ps = (w + 1) * p_.window_ps;
   }
   if (core < q.now.size()) {
     ++q.now[core];
@@ -56,8 +64,22 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   const u64 others = q.prev_total - (core < q.prev.size() ? q.prev[core] : 0);
   if (others == 0) return 0;
   // The others' requests spread over the servers; this one finds its own busy.
-  const double rho = std::min(kMaxUtilisation, static_cast<double>(others) * static_cast<double>(q.service_ps) /
-                                                   (static_cast<double>(p_.window_ps) * q.servers));
+  // A function of `others` alone: each core keeps its last one, which holds
+  // for the whole window: a floating-point division fewer per request.
+  auto utilisation = [&] {
+    return std::min(kMaxUtilisation, static_cast<double>(others) * static_cast<double>(q.service_ps) /
+                                         (static_cast<double>(p_.window_ps) * q.servers));
+  };
+  double rho;
+  if (core < q.rho.size()) {
+    if (q.rho_others[core] != others) {
+      q.rho_others[core] = others;
+      q.rho[core] = utilisation();
+    }
+    rho = q.rho[core];
+  } else {
+    rho = utilisation();
+  }
   // n requests ahead, P(n >= k) = rho^k: the first draw decides whether any is.
   unsigned n = 0;
   while (n < 64 && q.rng.uniform() < rho) ++n;

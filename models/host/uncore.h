@@ -88,12 +88,16 @@ class Uncore {
   // One shared resource: requests per core in the current and the previous window.
   struct Queue {
     TimePs service_ps = 0;
-    unsigned servers = 1;   // identical servers the requests spread over (LLC slices)
-    u64 window = 0;         // index of the current window
-    std::vector<u64> now;   // by core, in the current window
-    std::vector<u64> prev;  // by core, in the window before it
-    u64 now_total = 0;      // sums of the two, so a request costs O(1), not O(cores)
+    unsigned servers = 1;      // identical servers the requests spread over (LLC slices)
+    u64 window = 0;            // index of the current window
+    TimePs window_end_ps = 0;  // where it ends: (window + 1) * window_ps
+    std::vector<u64> now;      // by core, in the current window
+    std::vector<u64> prev;     // by core, in the window before it
+    u64 now_total = 0;         // sums of the two, so a request costs O(1), not O(cores)
     u64 prev_total = 0;
+    // By core: the utilisation its last request saw, and the others' count it came from.
+    std::vector<u64> rho_others;
+    std::vector<double> rho;
     NoiseRng rng;
   };
   TimePs wait_in(Queue& q, unsigned core, TimePs now_ps);
