@@ -158,6 +158,21 @@ void Vcpu::write_cr3(u64 cr3) {
   tlb_.flush();
 }
 
+namespace {
+
+// A line access's bytes: a block copy's whole lines and register-sized
+// accesses as fixed-size copies (a few vector or scalar moves), not a call.
+inline void copy_access(u8* dst, const u8* src, unsigned size) {
+  if (size == kCacheLineBytes)
+    std::memcpy(dst, src, kCacheLineBytes);
+  else if (size == 8)
+    std::memcpy(dst, src, 8);
+  else
+    std::memcpy(dst, src, size);
+}
+
+}  // namespace
+
 void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
   const u64 off = page_offset(va);
   LineState& l = e.lines->line[off >> kCacheLineShift];
@@ -176,13 +191,13 @@ void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool wri
     ++counters_.stores;
     // Only a block write can cover a whole line: it needs no read-for-ownership.
     const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps(), size == kCacheLineBytes);
-    std::memcpy(e.host_page + off, buf, size);
+    copy_access(e.host_page + off, buf, size);
     if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
     charge_line(c);
   } else {
     ++counters_.loads;
     const AccessCost c = dir_.load(l, cfg_.pcpu, now_ps());
-    std::memcpy(buf, e.host_page + off, size);
+    copy_access(buf, e.host_page + off, size);
     charge_line(c);
   }
 }
@@ -383,7 +398,7 @@ void Vcpu::compute(Cycles c) {
   TimePs left = timing_.core_clock.to_ps(c);
   // Long work is charged a quantum at a time so that an interrupt arriving
   // meanwhile is taken near its delivery time, as a real core would.
-  const TimePs quantum = tlm::tlm_global_quantum::instance().get().value();
+  const TimePs quantum = quantum_->value();
   while (left > 0) {
     TimePs step = std::min(left, quantum > 0 ? quantum : left);
     if (irq_pending_ && irq_at_ps_ > now_ps()) step = std::min(step, irq_at_ps_ - now_ps());

@@ -395,9 +395,7 @@ class Vcpu : public sc_core::sc_module {
   // time stays ahead of the kernel, and so does the budget.
   void run_ahead() {
     ++counters_.syncs_skipped;
-    const TimePs now = now_ps();
-    const TimePs q = tlm::tlm_global_quantum::instance().get().value();
-    next_sync_ps_ = q ? now + (q - now % q) : now;
+    next_sync_ps_ = next_boundary_ps(now_ps());
     sync_budget_ps_ = next_sync_ps_ - kernel_ps();
   }
   // The kernel's time, read from the simulation context's own clock (what
@@ -418,9 +416,21 @@ class Vcpu : public sc_core::sc_module {
   // The budget up to the next quantum boundary (tlm_global_quantum::compute_local_quantum).
   void start_quantum() {
     const TimePs now = kernel_ps();
-    const TimePs q = tlm::tlm_global_quantum::instance().get().value();
-    next_sync_ps_ = q ? now + (q - now % q) : now;
+    next_sync_ps_ = next_boundary_ps(now);
     sync_budget_ps_ = next_sync_ps_ - now;
+  }
+  // The first quantum boundary after `now` (now itself with no quantum). The
+  // one last computed, or the one after it, for most calls: a multiple of
+  // the same quantum, so no division is needed to find it.
+  TimePs next_boundary_ps(TimePs now) {
+    const TimePs q = quantum_->value();
+    if (q == 0) return now;
+    if (q == boundary_quantum_ps_) {
+      if (now < next_sync_ps_ && now + q >= next_sync_ps_) return next_sync_ps_;
+      if (now >= next_sync_ps_ && now < next_sync_ps_ + q) return next_sync_ps_ + q;
+    }
+    boundary_quantum_ps_ = q;
+    return now + (q - now % q);
   }
   // After the thread waited (with no local time ahead): the kernel moved on,
   // the next quantum boundary did not.
@@ -568,8 +578,11 @@ class Vcpu : public sc_core::sc_module {
   const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
   TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
-  TimePs sync_budget_ps_ = 0;            // local time left before it (0: synchronise at the first charge)
-  TimePs asleep_ahead_ps_ = 0;           // asleep since then, ahead of the kernel (fall_asleep_ahead); 0: not
+  TimePs boundary_quantum_ps_ = 0;       // the quantum next_sync_ps_ is a multiple of (0: none yet)
+  // The global quantum's value: tlm_global_quantum's own, which set() changes in place.
+  const sc_core::sc_time* quantum_ = &tlm::tlm_global_quantum::instance().get();
+  TimePs sync_budget_ps_ = 0;   // local time left before it (0: synchronise at the first charge)
+  TimePs asleep_ahead_ps_ = 0;  // asleep since then, ahead of the kernel (fall_asleep_ahead); 0: not
   // Its pCPU's bit in a line's holders and its owner tag (1 + pCPU), for the fast path.
   const CoreMask core_bit_ = CoreMask{1} << cfg_.pcpu;
   const u8 core_tag_ = static_cast<u8>(cfg_.pcpu + 1);
