@@ -312,7 +312,7 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
 void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   L2& l2 = l2s_[index];
   for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { cores_[k]->l1d.erase(&l); });
-  l2.cache.erase(&l);  // an L2 victim has already left it
+  if (!victim) l2.cache.erase(&l);  // an L2 victim has already left it
   l.in_l1 &= ~l2.cores;
   l.holders &= ~l2.cores;
   l.in_l2 &= ~l2.cores;

@@ -203,8 +203,9 @@ class CoherenceDirectory {
   // Removes the line from one core's L1D, leaving its L2.
   void drop_l1(LineState& l, unsigned core);
   // Removes the line from an L2 and the L1Ds of the cores it serves
-  // (eviction or invalidation); `victim`: an eviction, which writes it into
-  // a non-inclusive LLC (in the ways of the core whose fill evicted it).
+  // (eviction or invalidation); `victim`: the L2's fill has just evicted it
+  // (it is no longer in the L2's array), and it goes into a non-inclusive
+  // LLC (in the ways of the core whose fill evicted it).
   void drop_l2(LineState& l, unsigned index, bool victim);
   // drop_l2 for every L2 holding the line for a core in `cores`.
   void drop_l2s_of(LineState& l, CoreMask cores, bool victim);
