@@ -19,9 +19,8 @@ u8* HostMemory::page(Hpa hpa) {
   if (hpa >= size_bytes()) throw std::out_of_range("host physical address beyond the board's address width");
   Page*& p = pages_.slot(hpa);
   if (!p) {
-    owned_.push_back(std::make_unique<Page>());
+    owned_.push_back(std::make_unique<Page>());  // value-initialised: zero-filled
     p = owned_.back().get();
-    std::memset(p->bytes, 0, sizeof p->bytes);
     ++resident_pages_;
   }
   return p->bytes;
