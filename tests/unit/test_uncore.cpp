@@ -132,3 +132,29 @@ TEST_CASE("contention: a request waits behind other cores' requests, as often as
   CHECK(busier.second > busy.second);
   CHECK(run(100) == busy);  // the same seed, the same draws
 }
+
+TEST_CASE(
+    "contention windows: the next window sees the last one's requests, a gap forgets them, a late core counts now") {
+  UncoreParams p = dram_params();
+  p.contention = true;
+  p.seed = 11;
+  Uncore u(p, {0, 0});
+  // 900 requests by core 1 in a 1 us window keep the LLC 90 % busy.
+  auto busy_window = [&](TimePs t0) {
+    for (unsigned k = 0; k < 900; ++k) u.llc_request(1, t0 + k);
+  };
+  // How many of core 0's 50 requests from t0 on waited.
+  auto waits = [&](TimePs t0) {
+    const u64 before = u.queued();
+    for (unsigned k = 0; k < 50; ++k) u.llc_request(0, t0 + k);
+    return u.queued() - before;
+  };
+  busy_window(0);
+  CHECK(waits(p.window_ps) > 25);      // window 1 sees window 0's
+  CHECK(waits(3 * p.window_ps) == 0);  // window 3: window 2 was empty, window 0 is forgotten
+  // Core 1 still behind, at window 1's time: counted in the current window, 3.
+  busy_window(p.window_ps);
+  CHECK(waits(4 * p.window_ps) > 25);
+  CHECK(waits(4 * p.window_ps + p.window_ps / 2) > 25);  // still window 4, without a division
+  CHECK(waits(5 * p.window_ps) == 0);                    // window 4 had only core 0's own
+}
