@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -44,20 +45,33 @@ hc::AcrnVdev DeviceModel::vdev_of(const IvshmemArgument& arg) const {
   return dev;
 }
 
-i64 DeviceModel::set_memory_region(const ServiceVmPort& port, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa,
-                                   u64 size) {
-  // The HSM's acrn_vm_ram_map: one region, WB, the access rights asked for.
-  hc::VmMemoryRegion mr;
-  mr.type = type;
-  mr.prot = prot;
-  mr.gpa = gpa;
-  mr.service_vm_gpa = service_vm_gpa;
-  mr.size = size;
+i64 DeviceModel::set_memory_region(const ServiceVmPort& port, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa, u64 size,
+                                   u64 page_bytes) {
+  // The HSM's acrn_vm_ram_map (drivers/virt/acrn/mm.c) pins the pages behind
+  // the range and passes the hypervisor one region per (compound) page, all
+  // in one batch, WB with the access rights asked for; acrn_mm_region_del
+  // passes one region. ept_add_mr maps each region on its own, so a region
+  // of 4 KiB pages gets 4 KiB EPT leaves wherever the pages lie.
+  const u64 count = type == hc::kMrAdd ? size / page_bytes : 1;
+  std::vector<hc::VmMemoryRegion> batch(count);
+  for (u64 i = 0; i < count; ++i) {
+    hc::VmMemoryRegion& mr = batch[i];
+    mr.type = type;
+    mr.prot = prot;
+    mr.gpa = gpa + i * page_bytes;
+    mr.service_vm_gpa = type == hc::kMrAdd ? service_vm_gpa + i * page_bytes : 0;
+    mr.size = type == hc::kMrAdd ? page_bytes : size;
+  }
   hc::SetRegions regions;
   regions.vmid = rel_vmid();
-  regions.mr_num = 1;
-  regions.regions_gpa = buffer_gpa() + kRegionsOffset;
-  port.write(regions.regions_gpa, &mr, sizeof mr);
+  regions.mr_num = static_cast<u32>(count);
+  // The batch is the HSM's kzalloc: in this acrn-dm's buffer when it fits,
+  // else in a larger area all acrn-dm instances share (their calls run one
+  // at a time, on the Service VM vCPU that serves the HSM).
+  const u64 bytes = count * sizeof(hc::VmMemoryRegion);
+  regions.regions_gpa =
+      bytes <= kBufferBytes - kRegionsOffset ? buffer_gpa() + kRegionsOffset : service_vm_.ram_gpa + kBatchOffset;
+  port.write(regions.regions_gpa, batch.data(), bytes);
   port.write(buffer_gpa() + kSetRegionsOffset, &regions, sizeof regions);
   return port.vmcall(hc::kVmSetMemoryRegions, buffer_gpa() + kSetRegionsOffset, 0);
 }
@@ -72,11 +86,13 @@ bool DeviceModel::launch(const ServiceVmPort& port, std::vector<std::string>& er
   // vm_setup_memory: guest RAM is Service VM memory the HSM pins and maps
   // (below 4 GiB from GPA 0, the rest from 4 GiB).
   const u32 rwx = hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemAccessExec | hc::kMemTypeWb;
-  if (set_memory_region(port, hc::kMrAdd, rwx, vm_.ram_gpa, vm_.ram_hpa, vm_.ram_low_size) != 0)
+  // acrn-dm backs it with hugetlbfs pages, 1 GiB ones first (hugetlb.c):
+  // one region for each range gives the EPT leaves those pages would.
+  if (set_memory_region(port, hc::kMrAdd, rwx, vm_.ram_gpa, vm_.ram_hpa, vm_.ram_low_size, vm_.ram_low_size) != 0)
     errors.push_back("mapping guest RAM with HC_VM_SET_MEMORY_REGIONS failed");
   if (vm_.ram_size > vm_.ram_low_size &&
       set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_hpa + vm_.ram_low_size,
-                        vm_.ram_size - vm_.ram_low_size) != 0)
+                        vm_.ram_size - vm_.ram_low_size, vm_.ram_size - vm_.ram_low_size) != 0)
     errors.push_back("mapping guest RAM above 4 GiB with HC_VM_SET_MEMORY_REGIONS failed");
   // init_pci
   for (const auto& arg : args_) {
@@ -169,9 +185,10 @@ bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& 
   ShmObject* obj = shm_.open(name, arg.size, error);
   if (!obj) return false;
   devices_.push_back(std::make_unique<DmIvshmemDevice>(arg.bdf, *obj, arg.region_id, arg.bar0, arg.bar1, arg.bar2));
-  // The shm object's pages are Service VM memory, which the Service VM sees 1:1.
+  // The shm object's pages are Service VM memory, which the Service VM sees
+  // 1:1; tmpfs gives them one by one (order 0), so the HSM maps them so.
   const i64 r = set_memory_region(port, hc::kMrAdd, hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb,
-                                  devices_.back()->memseg_gpa(), obj->hpa, obj->size);
+                                  devices_.back()->memseg_gpa(), obj->hpa, obj->size, kPageSize4K);
   if (r != 0) {
     error = fmt::format("mapping {} with HC_VM_SET_MEMORY_REGIONS failed ({})", arg.name, r);
     devices_.pop_back();
@@ -236,9 +253,10 @@ bool DeviceModel::full_reset(const ServiceVmPort& port, std::vector<std::string>
   const std::size_t before = errors.size();
   port.vmcall(hc::kPauseVm, rel_vmid(), 0);
   for (const auto& arg : args_) remove_ivshmem(port, arg);
-  set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size);
+  set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size, vm_.ram_low_size);
   if (vm_.ram_size > vm_.ram_low_size)
-    set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size);
+    set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size,
+                      vm_.ram_size - vm_.ram_low_size);
   if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
   if (errors.size() != before) return false;
   return launch(port, errors);

@@ -49,6 +49,10 @@ class DeviceModel {
   static constexpr u64 kBufferOffset = 8 * kMiB, kBufferBytes = 64 * 1024;
   static constexpr u64 kIoreqPageOffset = 0, kIobufPtrOffset = 0x1000, kVdevOffset = 0x1100, kSetRegionsOffset = 0x1200,
                        kRegionsOffset = 0x1300;
+  // Where a batch of regions too large for that buffer goes (a 512 MiB
+  // region of 4 KiB pages: 4 MiB), from the Service VM's RAM base.
+  static constexpr u64 kBatchOffset = 12 * kMiB;
+  static_assert(kBufferOffset + 64 * kBufferBytes <= kBatchOffset, "past the buffers of 64 VMs (max_vm_num)");
   Gpa buffer_gpa() const;
 
   // The IVSHMEM devices of the VM's command line (-s N,ivshmem,...).
@@ -107,7 +111,10 @@ class DeviceModel {
   // Creates one device: false with `error` as acrn-dm reports it.
   bool add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg, std::string& error);
   void remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg);
-  i64 set_memory_region(const ServiceVmPort& port, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa, u64 size);
+  // One HC_VM_SET_MEMORY_REGIONS: an add maps [gpa, gpa + size) as one
+  // region per page_bytes of its backing; a delete is one region.
+  i64 set_memory_region(const ServiceVmPort& port, u32 type, u32 prot, Gpa gpa, Gpa service_vm_gpa, u64 size,
+                        u64 page_bytes);
   hc::AcrnVdev vdev_of(const IvshmemArgument& arg) const;
   u16 rel_vmid() const;
 

@@ -13,7 +13,8 @@ ShmObject* ShmNamespace::open(const std::string& name, u64 size, std::string& er
     ++it->second.openers;
     return &it->second;
   }
-  // Aligned to its size so the EPT can map it with large pages.
+  // Aligned to its size, which places it but does not make its EPT leaves
+  // large: the HSM maps a shm object page by page (DeviceModel::set_memory_region).
   const Hpa base = round_up(next_, size);
   if (base + size > end_) {
     error = "the Service VM has no room for shm object " + name;

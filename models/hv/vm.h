@@ -98,8 +98,8 @@ struct Vm {
   u64 hypercalls = 0;         // VMCALLs dispatched (not those refused with #UD)
   u64 hypercalls_failed = 0;  // ... that returned a negative value
   u64 resets = 0;             // reboots (0xCF9, 0x64) the VM went through
-  u64 invept_count = 0;
-  u64 unhandled_mmio = 0;  // EPT violations no handler claimed
+  u64 invept_count = 0;       // EPT flush requests (ept_flush_guest), one per EPT edit
+  u64 unhandled_mmio = 0;     // EPT violations no handler claimed
   u64 unhandled_pio = 0;
 };
 

@@ -130,6 +130,46 @@ TEST_CASE("hv:/X and dm:/X with the same name are different memory and never see
   CHECK(shm->hpa + shm->size <= b.vm(1).ram_hpa + b.vm(1).ram_size);
 }
 
+TEST_CASE("the HSM maps a dm-land region page by page: 4 KiB EPT leaves and TLB entries, where hv-land's are 2 MiB") {
+  Scenario s = test::mixed_scenario();
+  for (auto& v : s.vms)
+    if (v.name == "HMI_VM") v.guest_page_size = kPageSize2M;
+  test::Bench b(s);
+  constexpr u64 kPages = 16;
+  u64 hv_walks = ~u64{0}, dm_walks = ~u64{0};
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto hv = ivshmem_probe(g, k08);
+    const auto dm = ivshmem_probe(g, k09);
+    // New 4 KiB pages within the first 2 MiB of each region, after its first page.
+    auto walks_over = [&](Gva base) {
+      (void)g.load<u64>(base);
+      const u64 before = c.counters().walks;
+      for (u64 i = 1; i <= kPages; ++i) (void)g.load<u64>(base + i * kPageSize4K);
+      return c.counters().walks - before;
+    };
+    hv_walks = walks_over(hv->shmem);
+    dm_walks = walks_over(dm->shmem);
+  });
+  sc_core::sc_start();
+  // The guest maps both windows with 2 MiB pages; a TLB entry is no larger
+  // than the EPT leaf behind it.
+  CHECK(hv_walks == 0);
+  CHECK(dm_walks == kPages);
+  // The EPT itself: every page of BAR2 a 4 KiB leaf onto the shm object's page.
+  const ShmObject* shm = b.platform->shm_namespace()->find("shared");
+  REQUIRE(shm);
+  const auto& dev = dm_of(*b.platform, 2).devices().front();
+  for (u64 off = 0; off < shm->size; off += kPageSize4K) {
+    const ept::WalkResult w = b.vm(2).ept->walk(dev->memseg_gpa() + off);
+    REQUIRE(w.present);
+    CHECK(w.page_shift == 12);
+    CHECK(w.hpa == shm->hpa + off);
+  }
+  // One flush request per region (ept_flush_guest), 512 for 2 MiB.
+  CHECK(b.vm(2).invept_count >= shm->size / kPageSize4K);
+}
+
 TEST_CASE("a doorbell cannot cross providers: dm-land has none and hv-land resolves peers in its own region") {
   test::Bench b(test::mixed_scenario());
   b.cpu("UOS_VM").set_program([&](Vcpu& c) {
