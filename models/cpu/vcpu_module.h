@@ -158,12 +158,17 @@ class Vcpu : public sc_core::sc_module {
     entity_.weight = weight ? weight : 1;
   }
 
-  // A vCPU waiting for its device model's I/O completion yields its pCPU
-  // (ACRN's wait_event(VCPU_EVENT_IOREQ)); `server` is the Service VM vCPU
-  // that takes the request, for diagnosing a stall.
-  void io_wait_begin(const Vcpu* server) {
+  // A vCPU waiting for its device model's I/O completion
+  // (acrn_insert_request) yields its pCPU (wait_event(VCPU_EVENT_IOREQ)),
+  // unless its VM polls for completion (`polling`: is_polling_ioreq): then
+  // it spins on its request slot and keeps the pCPU. (ACRN's polling loop
+  // also calls schedule() when need_reschedule() asks; the twin's vCPU is
+  // inside the request until it completes, so a preemption takes effect
+  // after it.) `server` is the Service VM vCPU that takes the request, for
+  // diagnosing a stall.
+  void io_wait_begin(const Vcpu* server, bool polling) {
     wait_ = Wait{WaitKind::io_request, 0, 0, server};
-    schedule_out(false);
+    if (!polling) schedule_out(false);
   }
   void io_wait_end() {
     schedule_in(true);

@@ -19,15 +19,21 @@ bool PcpuScheduler::others_runnable(const SchedEntity& e) const {
 }
 
 SchedEntity* PcpuScheduler::pick_next() const {
+  if (policy_ == SchedPolicy::iorr) {
+    // sched_iorr_pick_next: the runqueue's first.
+    for (SchedEntity* e : runqueue_)
+      if (!e->running) return e;
+    return nullptr;
+  }
   SchedEntity* best = nullptr;
   const std::size_t n = entities_.size();
   for (std::size_t k = 0; k < n; ++k) {
-    // SCHED_IORR scans round-robin from after the last one that ran.
+    // Ties go to the first after the last one that ran.
     SchedEntity* e = entities_[(rr_next_ + k) % n];
     if (!e->runnable || e->running) continue;
     if (!best) {
       best = e;
-      if (policy_ == SchedPolicy::iorr || policy_ == SchedPolicy::noop) break;
+      if (policy_ == SchedPolicy::noop) break;
       continue;
     }
     if (policy_ == SchedPolicy::prio && e->priority > best->priority) best = e;
@@ -36,9 +42,23 @@ SchedEntity* PcpuScheduler::pick_next() const {
   return best;
 }
 
+void PcpuScheduler::runqueue_remove(SchedEntity& e) {
+  for (auto it = runqueue_.begin(); it != runqueue_.end(); ++it)
+    if (*it == &e) {
+      runqueue_.erase(it);
+      return;
+    }
+}
+
 bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
+  const bool blocked = !e.runnable;
   e.runnable = true;
   e.runnable_since_ps = now;
+  if (policy_ == SchedPolicy::iorr && blocked) {
+    // sched_iorr_wake: to the head of the runqueue (runqueue_add_head).
+    runqueue_remove(e);
+    runqueue_.push_front(&e);
+  }
   if (!current_) return true;
   switch (policy_) {
     case SchedPolicy::prio:
@@ -50,9 +70,14 @@ bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
       const TimePs cur = current_->avt_ps + (now - running_since_ps_) / current_->weight;
       return e.avt_ps + params_.bvt_csa_ps < cur;
     }
-    case SchedPolicy::noop:
     case SchedPolicy::iorr:
-      return false;  // waits for the slice to end or the runner to block
+      // wake_thread asks for a reschedule, and sched_iorr_pick_next puts the
+      // running thread at the tail and takes the head: a thread that was
+      // blocked (halted, waiting for I/O) preempts at once. One that was
+      // switched out runnable waits for its turn.
+      return blocked;
+    case SchedPolicy::noop:
+      return false;
   }
   return false;
 }
@@ -69,7 +94,10 @@ TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
     case SchedPolicy::noop:
       return kForever;
     case SchedPolicy::iorr:
-      return now + params_.slice_ps;
+      // sched_iorr_pick_next replenishes a thread that has used its slice;
+      // one preempted earlier keeps what it had left.
+      while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
+      return now + static_cast<TimePs>(e.left_ps);
     case SchedPolicy::bvt:
       return now + params_.bvt_mcu_ps;
     case SchedPolicy::prio:
@@ -85,7 +113,10 @@ TimePs PcpuScheduler::renew_slice(SchedEntity& e, TimePs now) {
   }
   switch (policy_) {
     case SchedPolicy::iorr:
-      return now + params_.slice_ps;
+      e.left_ps -= static_cast<i64>(now - running_since_ps_);
+      running_since_ps_ = now;
+      while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
+      return now + static_cast<TimePs>(e.left_ps);
     case SchedPolicy::bvt:
       return now + params_.bvt_mcu_ps;
     default:
@@ -96,11 +127,18 @@ TimePs PcpuScheduler::renew_slice(SchedEntity& e, TimePs now) {
 SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_runnable) {
   if (current_ == &e) {
     e.avt_ps += (now - running_since_ps_) / e.weight;
+    e.left_ps -= static_cast<i64>(now - running_since_ps_);
     current_ = nullptr;
   }
   e.running = false;
   e.runnable = stays_runnable;
   if (stays_runnable) e.runnable_since_ps = now;
+  if (policy_ == SchedPolicy::iorr) {
+    // Preempted or out of slice: to the tail (sched_iorr_pick_next);
+    // blocked: out of the runqueue (sched_iorr_sleep).
+    runqueue_remove(e);
+    if (stays_runnable) runqueue_.push_back(&e);
+  }
   return pick_next();
 }
 

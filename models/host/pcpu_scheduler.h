@@ -4,6 +4,7 @@
 // the SystemC side (waiting, waking) stays in the vCPU.
 #pragma once
 
+#include <deque>
 #include <limits>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct SchedEntity {
   bool running = false;
   TimePs runnable_since_ps = 0;
   TimePs avt_ps = 0;  // SCHED_BVT actual virtual time: run time scaled by 1/weight
+  i64 left_ps = 0;    // SCHED_IORR: what is left of its slice (sched_iorr_data.left_cycles)
   // Statistics for the report.
   u64 context_switches = 0;     // times it was switched in after another entity
   TimePs runnable_wait_ps = 0;  // runnable but not running
@@ -48,15 +50,19 @@ class PcpuScheduler {
 
   unsigned pcpu() const { return pcpu_; }
   SchedPolicy policy() const { return policy_; }
-  void add(SchedEntity& e) { entities_.push_back(&e); }
+  void add(SchedEntity& e) {
+    entities_.push_back(&e);
+    e.left_ps = static_cast<i64>(params_.slice_ps);  // sched_iorr_init_data
+  }
   const std::vector<SchedEntity*>& entities() const { return entities_; }
 
   SchedEntity* current() const { return current_; }
   SchedEntity* last() const { return last_; }
   bool others_runnable(const SchedEntity& e) const;
 
-  // The entity becomes runnable (woken or started). True when it should
-  // take the pCPU from the current one now (preemption on wake-up).
+  // The entity becomes runnable (woken or started, or back in line after
+  // it was switched out runnable). True when it should take the pCPU from
+  // the current one now (preemption on wake-up).
   bool wake(SchedEntity& e, TimePs now);
   // The entity gets the pCPU; returns the end of its slice.
   TimePs switch_in(SchedEntity& e, TimePs now);
@@ -70,6 +76,8 @@ class PcpuScheduler {
   SchedEntity* pick_next() const;
 
  private:
+  void runqueue_remove(SchedEntity& e);
+
   unsigned pcpu_;
   SchedPolicy policy_;
   SchedParams params_;
@@ -77,7 +85,8 @@ class PcpuScheduler {
   SchedEntity* current_ = nullptr;
   SchedEntity* last_ = nullptr;  // the last one that ran (a switch costs only when it changes)
   TimePs running_since_ps_ = 0;
-  std::size_t rr_next_ = 0;  // SCHED_IORR: where the round-robin scan starts
+  std::size_t rr_next_ = 0;            // SCHED_BVT, SCHED_PRIO: where the scan for a tie starts
+  std::deque<SchedEntity*> runqueue_;  // SCHED_IORR: runnable entities in order, the running one included
 };
 
 }  // namespace ivsim

@@ -43,8 +43,10 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
     if (!req.write) req.value = ~u64{0};
   } else {
     // The vCPU is paused until completion: under SCHED_IORR and friends it
-    // yields its pCPU meanwhile, and must be scheduled back.
-    if (exit->source) exit->source->io_wait_begin(it->second->upcall_vcpu());
+    // yields its pCPU meanwhile, and must be scheduled back; a VM that polls
+    // for completion keeps it.
+    const Vm* vm = hv_.vm(exit->vm);
+    if (exit->source) exit->source->io_wait_begin(it->second->upcall_vcpu(), vm && vm->is_polling_ioreq);
     it->second->submit(req, exit->source);
     if (exit->source) exit->source->io_wait_end();
   }

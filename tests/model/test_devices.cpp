@@ -9,6 +9,7 @@
 #include <array>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "models/dm/device_model.h"
 #include "models/hv/ivshmem_device.h"
@@ -703,36 +704,129 @@ TEST_CASE("SCHED_NOOP refuses two vCPUs on one pCPU") {
   CHECK_THROWS_AS(test::Bench(s), ConfigError);
 }
 
-TEST_CASE("a device-model access waits until the Service VM vCPU running acrn-dm is scheduled on its pCPU") {
+namespace {
+
+// UOS_VM reads a dm-land register while RT_VM keeps pCPU 0, which it shares
+// with the Service VM vCPU that takes the HSM upcall, busy under SCHED_IORR;
+// with `service_busy` that vCPU has work of its own (runnable, not halted).
+struct UpcallWait {
+  TimePs took = 0;
+  TimePs slice_ps = 0;
+  u64 service_switches = 0;
+  bool rt_still_running = false;
+};
+
+UpcallWait dm_access_with_the_service_vcpu_sharing(bool service_busy) {
   Scenario s = test::mixed_scenario();
   s.scheduler = "SCHED_IORR";
-  s.vms[0].pcpus = {0};  // RT_VM shares pCPU 0 with the Service VM and keeps it busy
+  s.vms[0].pcpus = {0};  // RT_VM shares pCPU 0 with the Service VM
   test::Bench b(s);
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(100, sc_core::SC_US));  // a long run, few syncs
-  TimePs took = 0, started = 0;
-  bool rt_still_running = false;
+  UpcallWait out;
+  out.slice_ps = b.timing.iorr_slice_ps;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     g.compute(3'600'000'000);  // 2 s at 1.8 GHz
   });
+  if (service_busy)
+    b.cpu("Service_VM").set_program([&](Vcpu& c) {
+      Guest g(c);
+      g.compute(3'600'000'000);
+    });
   b.cpu("UOS_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto dm = ivshmem_probe(g, k08);
-    g.compute(5'000'000);  // the RT VM's slice has begun
+    // Until the RT VM holds pCPU 0 (the busy Service VM vCPU takes turns with it).
+    do g.compute(100'000);
+    while (!b.cpu("RT_VM").sched_entity().running);
     const TimePs t0 = c.now_ps();
     g.load<u32>(dm->regs + 0x08);
-    took = c.now_ps() - t0;
-    started = t0;
-    rt_still_running = !b.cpu("RT_VM").finished();
+    out.took = c.now_ps() - t0;
+    out.rt_still_running = !b.cpu("RT_VM").finished();
   });
   sc_core::sc_start();
-  INFO("access at " << started << " ps took " << took << " ps");
-  REQUIRE(rt_still_running);
-  // The request waits for the RT VM's slice to end before acrn-dm can run
-  // (an unshared Service VM would answer in about 3 us).
-  CHECK(took > 100'000'000);
-  CHECK(took < b.timing.iorr_slice_ps + 1'000'000'000);
-  CHECK(b.cpu("Service_VM").sched_entity().context_switches > 0);
+  out.service_switches = b.cpu("Service_VM").sched_entity().context_switches;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a device-model access wakes the halted Service VM vCPU, which takes its shared pCPU at once (SCHED_IORR)") {
+  const UpcallWait w = dm_access_with_the_service_vcpu_sharing(false);
+  INFO("took " << w.took << " ps");
+  REQUIRE(w.rt_still_running);
+  // The upcall wakes the halted vCPU: sched_iorr_wake puts it first and
+  // wake_thread's reschedule request takes the pCPU from the RT VM.
+  CHECK(w.took < 1'000'000'000);
+  CHECK(w.service_switches > 0);
+}
+
+TEST_CASE("a device-model access waits for the RT VM's slice when the Service VM vCPU is busy, not halted") {
+  const UpcallWait w = dm_access_with_the_service_vcpu_sharing(true);
+  INFO("took " << w.took << " ps");
+  REQUIRE(w.rt_still_running);
+  // Runnable already, it waits in line: acrn-dm runs after the RT VM's
+  // slice ends (an unshared Service VM would answer in about 3 us).
+  CHECK(w.took > 100'000'000);
+  CHECK(w.took < w.slice_ps + 1'000'000'000);
+}
+
+namespace {
+
+// UOS_VM reads a dm-land register while HMI_VM, on the same pCPU under
+// SCHED_IORR, has work to do: how long the access takes and how many
+// context switches UOS_VM's vCPU went through during it.
+struct DmAccess {
+  TimePs took = 0;
+  u64 switches = 0;
+  TimePs context_switch_ps = 0;
+};
+
+DmAccess dm_access_beside_a_busy_vcpu(bool lapic_passthrough) {
+  Scenario s = test::mixed_scenario();
+  s.scheduler = "SCHED_IORR";
+  for (auto& v : s.vms) {
+    if (v.name == "HMI_VM") v.pcpus = {6};  // UOS_VM's pCPU
+    if (v.name == "UOS_VM") v.lapic_passthrough = lapic_passthrough;
+  }
+  test::Bench b(s);
+  REQUIRE(b.vm(3).is_polling_ioreq == lapic_passthrough);
+  DmAccess out;
+  out.context_switch_ps = b.timing.context_switch_ps;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(360'000'000);  // 0.2 s at 1.8 GHz
+  });
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    const TimePs t0 = c.now_ps();
+    const u64 switches = c.sched_entity().context_switches;
+    g.load<u32>(dm->regs + 0x08);
+    out.took = c.now_ps() - t0;
+    out.switches = c.sched_entity().context_switches - switches;
+  });
+  sc_core::sc_start();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a requester that waits for acrn-dm yields its pCPU to the other vCPU and is switched back in") {
+  const DmAccess a = dm_access_beside_a_busy_vcpu(false);
+  INFO("took " << a.took << " ps");
+  // wait_event(VCPU_EVENT_IOREQ): out; the completion wakes it at the head
+  // of the queue (sched_iorr_wake) and it comes back in.
+  CHECK(a.switches >= 1);
+  CHECK(a.took >= 2 * a.context_switch_ps);
+}
+
+TEST_CASE("a requester that polls for completion (LAPIC passthrough) keeps its pCPU while acrn-dm serves it") {
+  const DmAccess a = dm_access_beside_a_busy_vcpu(true);
+  INFO("took " << a.took << " ps");
+  // acrn_insert_request's polling loop: no schedule().
+  CHECK(a.switches == 0);
+  CHECK(a.took < 20'000'000);
 }
 
 TEST_CASE("an interrupt masked by the guest's task priority waits until the priority drops") {

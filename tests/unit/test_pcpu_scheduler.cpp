@@ -4,23 +4,36 @@
 
 using namespace ivsim;
 
-TEST_CASE("SCHED_IORR runs runnable vCPUs round robin with 10 ms slices and never preempts on wake-up") {
-  PcpuScheduler s(3, SchedPolicy::iorr, SchedParams{10'000'000'000, 1'000'000'000, 5'000'000'000});
+TEST_CASE("SCHED_IORR: a woken thread goes first and preempts, and a slice's end sends the runner to the tail") {
+  constexpr TimePs kSlice = 10'000'000'000;
+  PcpuScheduler s(3, SchedPolicy::iorr, SchedParams{kSlice, 1'000'000'000, 5'000'000'000});
   SchedEntity a, b, c;
   s.add(a);
   s.add(b);
   s.add(c);
   CHECK(s.wake(a, 0));  // idle pCPU
-  CHECK(s.switch_in(a, 0) == 10'000'000'000);
-  CHECK_FALSE(s.wake(b, 5));
-  CHECK_FALSE(s.wake(c, 6));
-  CHECK(s.switch_out(a, 10'000'000'000, true) == &b);
-  s.switch_in(b, 10'000'000'000);
-  CHECK(b.context_switches == 1);
-  CHECK(b.runnable_wait_ps == 10'000'000'000 - 5);
-  CHECK(s.switch_out(b, 20'000'000'000, true) == &c);
-  s.switch_in(c, 20'000'000'000);
-  CHECK(s.switch_out(c, 20'000'000'001, false) == &a);  // c blocks; a is next round
+  CHECK(s.switch_in(a, 0) == kSlice);
+  // sched_iorr_wake: each blocked thread that wakes goes to the head, and
+  // wake_thread's reschedule request lets the head take the pCPU.
+  CHECK(s.wake(b, 5));
+  CHECK(s.wake(c, 6));
+  CHECK(s.pick_next() == &c);
+  // a is preempted 1 ms into its slice: to the tail, keeping the 9 ms left.
+  CHECK(s.switch_out(a, 1'000'000'000, true) == &c);
+  CHECK(a.left_ps == 9'000'000'000);
+  CHECK(s.switch_in(c, 1'000'000'000) == 1'000'000'000 + kSlice);
+  CHECK(c.context_switches == 1);
+  CHECK(c.runnable_wait_ps == 1'000'000'000 - 6);
+  // A runnable thread back in line (after its slice) preempts nobody.
+  CHECK(s.switch_out(c, 1'000'000'000 + kSlice, true) == &b);
+  s.switch_in(b, 1'000'000'000 + kSlice);
+  CHECK_FALSE(s.wake(c, 1'000'000'000 + kSlice));
+  // b blocks: out of the runqueue (sched_iorr_sleep); a is next, with what it had left.
+  CHECK(s.switch_out(b, 2'000'000'000 + kSlice, false) == &a);
+  CHECK(s.switch_in(a, 2'000'000'000 + kSlice) == 2'000'000'000 + kSlice + 9'000'000'000);
+  // Then c, whose slice is replenished when it has none left.
+  CHECK(s.switch_out(a, 2'000'000'000 + 2 * kSlice, true) == &c);
+  CHECK(s.switch_in(c, 2'000'000'000 + 2 * kSlice) == 2'000'000'000 + 3 * kSlice);
 }
 
 TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up preempts") {
