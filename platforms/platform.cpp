@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "models/core/noise_rng.h"
 #include "models/hv/ivshmem_device.h"
 #include "platforms/bar_allocator.h"
 #include "platforms/cache_allocation.h"
@@ -293,8 +294,11 @@ void Platform::create_schedulers() {
   std::map<unsigned, std::vector<Vcpu*>> by_pcpu;
   for (const auto& v : vcpus_) by_pcpu[v->config().pcpu].push_back(v.get());
   const SchedPolicy policy = sched_policy_from_name(scenario_.scheduler);
-  const SchedParams params{timing_.iorr_slice_ps, timing_.bvt_mcu_ps, timing_.bvt_csa_ps};
   for (auto& [pcpu, cpus] : by_pcpu) {
+    // SCHED_IORR's tick_timer on this pCPU: the phase its tick exits take
+    // (platform_noise.cpp), whether or not they are simulated as noise.
+    SchedParams params{timing_.iorr_slice_ps, timing_.bvt_mcu_ps, timing_.bvt_csa_ps, timing_.hv_sched_tick_ps, 0};
+    if (params.tick_ps) params.tick_phase_ps = NoiseRng(scenario_.run.seed, "hv_tick", pcpu).below(params.tick_ps);
     if (cpus.size() < 2) continue;
     if (policy == SchedPolicy::noop) {
       std::string names;

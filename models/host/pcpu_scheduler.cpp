@@ -1,5 +1,6 @@
 #include "models/host/pcpu_scheduler.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ivsim {
@@ -97,7 +98,7 @@ TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
       // sched_iorr_pick_next replenishes a thread that has used its slice;
       // one preempted earlier keeps what it had left.
       while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
-      return now + static_cast<TimePs>(e.left_ps);
+      return iorr_slice_end(e, now);
     case SchedPolicy::bvt:
       return now + params_.bvt_mcu_ps;
     case SchedPolicy::prio:
@@ -116,12 +117,22 @@ TimePs PcpuScheduler::renew_slice(SchedEntity& e, TimePs now) {
       e.left_ps -= static_cast<i64>(now - running_since_ps_);
       running_since_ps_ = now;
       while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
-      return now + static_cast<TimePs>(e.left_ps);
+      return iorr_slice_end(e, now);
     case SchedPolicy::bvt:
       return now + params_.bvt_mcu_ps;
     default:
       return kForever;
   }
+}
+
+TimePs PcpuScheduler::iorr_slice_end(const SchedEntity& e, TimePs now) const {
+  const TimePs end = now + static_cast<TimePs>(e.left_ps);
+  const TimePs tick = params_.tick_ps, phase = params_.tick_phase_ps;
+  if (tick == 0 || end <= phase) return std::max(end, phase);
+  // The tick consumes the slice and asks for a reschedule once left_cycles
+  // is 0 or less: a slice runs on to the tick after its end, and what it
+  // overran comes off the next one (left_ps goes negative at the switch).
+  return phase + (end - phase + tick - 1) / tick * tick;
 }
 
 SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_runnable) {

@@ -22,6 +22,10 @@ struct SchedParams {
   TimePs slice_ps = 10'000'000'000;   // SCHED_IORR time slice
   TimePs bvt_mcu_ps = 1'000'000'000;  // SCHED_BVT minimum charging unit
   TimePs bvt_csa_ps = 5'000'000'000;  // SCHED_BVT context-switch allowance
+  // SCHED_IORR checks the runner's slice on a periodic tick (sched_tick_handler):
+  // every tick_ps from tick_phase_ps. 0: at the exact end.
+  TimePs tick_ps = 0;
+  TimePs tick_phase_ps = 0;
 };
 
 // A vCPU as the scheduler sees it (ACRN's thread_object).
@@ -77,6 +81,9 @@ class PcpuScheduler {
 
  private:
   void runqueue_remove(SchedEntity& e);
+  // SCHED_IORR: when a slice with left_ps left, started at now, ends: the
+  // first tick that finds it used up.
+  TimePs iorr_slice_end(const SchedEntity& e, TimePs now) const;
 
   unsigned pcpu_;
   SchedPolicy policy_;

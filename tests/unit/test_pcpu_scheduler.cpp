@@ -36,6 +36,28 @@ TEST_CASE("SCHED_IORR: a woken thread goes first and preempts, and a slice's end
   CHECK(s.switch_in(c, 2'000'000'000 + 2 * kSlice) == 2'000'000'000 + 3 * kSlice);
 }
 
+TEST_CASE("SCHED_IORR ends a slice on the tick after it is used up, and the overrun comes off the next slice") {
+  constexpr TimePs kMs = 1'000'000'000;
+  // Ticks every 1 ms from 0.3 ms (sched_tick_handler).
+  PcpuScheduler s(0, SchedPolicy::iorr, SchedParams{10 * kMs, kMs, 5 * kMs, kMs, 3 * kMs / 10});
+  SchedEntity a, b;
+  s.add(a);
+  s.add(b);
+  s.wake(a, 0);
+  s.wake(b, 0);
+  // b woke last, so it is first; its 10 ms are used up at 10 ms, which the
+  // tick at 10.3 ms finds.
+  CHECK(s.switch_in(b, 0) == 10 * kMs + 3 * kMs / 10);
+  CHECK(s.switch_out(b, 10 * kMs + 3 * kMs / 10, true) == &a);
+  CHECK(b.left_ps == -static_cast<i64>(3 * kMs / 10));
+  s.switch_in(a, 10 * kMs + 3 * kMs / 10);
+  // a blocks after 2 ms; b's next slice is 10 ms less its 0.3 ms overrun:
+  // from 12.3 ms to 22 ms, found by the tick at 22.3 ms.
+  CHECK(s.switch_out(a, 12 * kMs + 3 * kMs / 10, false) == &b);
+  CHECK(s.switch_in(b, 12 * kMs + 3 * kMs / 10) == 22 * kMs + 3 * kMs / 10);
+  CHECK(b.left_ps == static_cast<i64>(97 * kMs / 10));
+}
+
 TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up preempts") {
   PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
   SchedEntity low, high;
