@@ -20,8 +20,8 @@ bool PcpuScheduler::others_runnable(const SchedEntity& e) const {
 }
 
 SchedEntity* PcpuScheduler::pick_next() const {
-  if (policy_ == SchedPolicy::iorr) {
-    // sched_iorr_pick_next: the runqueue's first.
+  if (policy_ == SchedPolicy::iorr || policy_ == SchedPolicy::bvt) {
+    // sched_iorr_pick_next, sched_bvt_pick_next: the runqueue's first.
     for (SchedEntity* e : runqueue_)
       if (!e->running) return e;
     return nullptr;
@@ -38,7 +38,6 @@ SchedEntity* PcpuScheduler::pick_next() const {
       continue;
     }
     if (policy_ == SchedPolicy::prio && e->priority > best->priority) best = e;
-    if (policy_ == SchedPolicy::bvt && e->avt_ps < best->avt_ps) best = e;
   }
   return best;
 }
@@ -51,6 +50,45 @@ void PcpuScheduler::runqueue_remove(SchedEntity& e) {
     }
 }
 
+namespace {
+
+// BVT_VT_RATIO_MAX / weight, the weight clamped to [BVT_WEIGHT_MIN, BVT_WEIGHT_MAX].
+u64 bvt_vt_ratio(const SchedEntity& e) { return 1024 / std::clamp(e.weight, 1u, 128u); }
+
+}  // namespace
+
+void PcpuScheduler::bvt_runqueue_add(SchedEntity& e) {
+  runqueue_remove(e);
+  auto it = runqueue_.begin();
+  while (it != runqueue_.end() && (*it)->evt <= e.evt) ++it;
+  runqueue_.insert(it, &e);
+}
+
+void PcpuScheduler::bvt_update_vt(SchedEntity& e, TimePs now) {
+  if (now > e.vt_start_ps) {
+    const u64 v = (now - e.vt_start_ps) * bvt_vt_ratio(e) + e.vt_residual;
+    e.avt += static_cast<i64>(v / params_.bvt_mcu_ps);
+    e.vt_residual = v % params_.bvt_mcu_ps;
+  }
+  e.vt_start_ps = now;
+  e.evt = e.avt;  // no warp
+  if (std::find(runqueue_.begin(), runqueue_.end(), &e) != runqueue_.end()) bvt_runqueue_add(e);
+}
+
+TimePs PcpuScheduler::bvt_run_end(const SchedEntity& e, TimePs now) const {
+  // The second in the runqueue (e is first); alone, it runs on with no timer.
+  const SchedEntity* second = nullptr;
+  for (const SchedEntity* x : runqueue_)
+    if (x != &e) {
+      second = x;
+      break;
+    }
+  if (!second) return kForever;
+  const i64 lead = std::max<i64>(0, second->evt - e.evt);
+  const u64 countdown = static_cast<u64>(lead) / bvt_vt_ratio(e) + static_cast<u64>(bvt_csa_mcu());
+  return now + countdown * params_.bvt_mcu_ps;
+}
+
 bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
   const bool blocked = !e.runnable;
   e.runnable = true;
@@ -60,17 +98,25 @@ bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
     runqueue_remove(e);
     runqueue_.push_front(&e);
   }
+  if (policy_ == SchedPolicy::bvt && blocked) {
+    // sched_bvt_wake: a thread back from a long sleep starts no further
+    // behind than the allowance (else at svt), then joins the runqueue.
+    const i64 threshold = svt_ - bvt_csa_mcu();
+    e.avt = e.avt > threshold ? e.avt : svt_;
+    e.evt = e.avt;
+    bvt_runqueue_add(e);
+  }
   if (!current_) return true;
   switch (policy_) {
     case SchedPolicy::prio:
       // sched_prio: a higher-priority thread preempts at once.
       return e.priority > current_->priority;
-    case SchedPolicy::bvt: {
-      // sched_bvt: a woken thread preempts when its virtual time is behind
-      // the running one's by more than the context-switch allowance.
-      const TimePs cur = current_->avt_ps + (now - running_since_ps_) / current_->weight;
-      return e.avt_ps + params_.bvt_csa_ps < cur;
-    }
+    case SchedPolicy::bvt:
+      // wake_thread's reschedule request: sched_bvt_pick_next brings the
+      // runner's virtual time up to date, picks the least evt and re-arms
+      // the runner's timer against its new second. The runner goes through
+      // that (it may be picked again).
+      return blocked;
     case SchedPolicy::iorr:
       // wake_thread asks for a reschedule, and sched_iorr_pick_next puts the
       // running thread at the tail and takes the head: a thread that was
@@ -100,7 +146,8 @@ TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
       while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
       return iorr_slice_end(e, now);
     case SchedPolicy::bvt:
-      return now + params_.bvt_mcu_ps;
+      e.vt_start_ps = now;
+      return bvt_run_end(e, now);
     case SchedPolicy::prio:
       return kForever;  // runs until it blocks or a higher priority wakes
   }
@@ -108,10 +155,6 @@ TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
 }
 
 TimePs PcpuScheduler::renew_slice(SchedEntity& e, TimePs now) {
-  if (policy_ == SchedPolicy::bvt) {
-    e.avt_ps += (now - running_since_ps_) / e.weight;
-    running_since_ps_ = now;
-  }
   switch (policy_) {
     case SchedPolicy::iorr:
       e.left_ps -= static_cast<i64>(now - running_since_ps_);
@@ -119,7 +162,9 @@ TimePs PcpuScheduler::renew_slice(SchedEntity& e, TimePs now) {
       while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
       return iorr_slice_end(e, now);
     case SchedPolicy::bvt:
-      return now + params_.bvt_mcu_ps;
+      bvt_update_vt(e, now);
+      svt_ = runqueue_.empty() ? svt_ : runqueue_.front()->avt;
+      return bvt_run_end(e, now);
     default:
       return kForever;
   }
@@ -137,7 +182,7 @@ TimePs PcpuScheduler::iorr_slice_end(const SchedEntity& e, TimePs now) const {
 
 SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_runnable) {
   if (current_ == &e) {
-    e.avt_ps += (now - running_since_ps_) / e.weight;
+    if (policy_ == SchedPolicy::bvt) bvt_update_vt(e, now);
     e.left_ps -= static_cast<i64>(now - running_since_ps_);
     current_ = nullptr;
   }
@@ -149,6 +194,10 @@ SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_ru
     // blocked: out of the runqueue (sched_iorr_sleep).
     runqueue_remove(e);
     if (stays_runnable) runqueue_.push_back(&e);
+  }
+  if (policy_ == SchedPolicy::bvt) {
+    if (!stays_runnable) runqueue_remove(e);                // sched_bvt_sleep
+    if (!runqueue_.empty()) svt_ = runqueue_.front()->avt;  // update_svt
   }
   return pick_next();
 }

@@ -20,8 +20,8 @@ SchedPolicy sched_policy_from_name(const std::string& name);
 
 struct SchedParams {
   TimePs slice_ps = 10'000'000'000;   // SCHED_IORR time slice
-  TimePs bvt_mcu_ps = 1'000'000'000;  // SCHED_BVT minimum charging unit
-  TimePs bvt_csa_ps = 5'000'000'000;  // SCHED_BVT context-switch allowance
+  TimePs bvt_mcu_ps = 1'000'000'000;  // SCHED_BVT minimum charging unit (BVT_MCU_MS)
+  TimePs bvt_csa_ps = 5'000'000'000;  // SCHED_BVT context-switch allowance (BVT_CSA_MCU units of it)
   // SCHED_IORR checks the runner's slice on a periodic tick (sched_tick_handler):
   // every tick_ps from tick_phase_ps. 0: at the exact end.
   TimePs tick_ps = 0;
@@ -38,8 +38,14 @@ struct SchedEntity {
   bool runnable = false;
   bool running = false;
   TimePs runnable_since_ps = 0;
-  TimePs avt_ps = 0;  // SCHED_BVT actual virtual time: run time scaled by 1/weight
-  i64 left_ps = 0;    // SCHED_IORR: what is left of its slice (sched_iorr_data.left_cycles)
+  // SCHED_BVT (sched_bvt_data): actual and effective virtual time in
+  // charging units, run time scaled by 1024 / weight (vt_ratio); the
+  // remainder below a unit; when it last started running.
+  i64 avt = 0;
+  i64 evt = 0;
+  u64 vt_residual = 0;
+  TimePs vt_start_ps = 0;
+  i64 left_ps = 0;  // SCHED_IORR: what is left of its slice (sched_iorr_data.left_cycles)
   // Statistics for the report.
   u64 context_switches = 0;     // times it was switched in after another entity
   TimePs runnable_wait_ps = 0;  // runnable but not running
@@ -81,6 +87,14 @@ class PcpuScheduler {
 
  private:
   void runqueue_remove(SchedEntity& e);
+  // SCHED_BVT: into the runqueue by evt, after equal ones (runqueue_add).
+  void bvt_runqueue_add(SchedEntity& e);
+  // update_vt: the running entity's virtual time up to now.
+  void bvt_update_vt(SchedEntity& e, TimePs now);
+  // When the one-shot tick sched_bvt_pick_next arms for e ends its run:
+  // its lead over the second, in physical units, plus the allowance.
+  TimePs bvt_run_end(const SchedEntity& e, TimePs now) const;
+  i64 bvt_csa_mcu() const { return static_cast<i64>(params_.bvt_csa_ps / params_.bvt_mcu_ps); }
   // SCHED_IORR: when a slice with left_ps left, started at now, ends: the
   // first tick that finds it used up.
   TimePs iorr_slice_end(const SchedEntity& e, TimePs now) const;
@@ -92,8 +106,10 @@ class PcpuScheduler {
   SchedEntity* current_ = nullptr;
   SchedEntity* last_ = nullptr;  // the last one that ran (a switch costs only when it changes)
   TimePs running_since_ps_ = 0;
-  std::size_t rr_next_ = 0;            // SCHED_BVT, SCHED_PRIO: where the scan for a tie starts
-  std::deque<SchedEntity*> runqueue_;  // SCHED_IORR: runnable entities in order, the running one included
+  std::size_t rr_next_ = 0;  // SCHED_BVT, SCHED_PRIO: where the scan for a tie starts
+  // SCHED_IORR, SCHED_BVT: runnable entities in order, the running one included.
+  std::deque<SchedEntity*> runqueue_;
+  i64 svt_ = 0;  // SCHED_BVT: the runqueue first's avt when it was last picked (update_svt)
 };
 
 }  // namespace ivsim

@@ -71,24 +71,37 @@ TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up pr
   CHECK(s.switch_out(low, 100, true) == &high);
 }
 
-TEST_CASE("SCHED_BVT picks the least virtual time and weights scale it") {
-  PcpuScheduler s(0, SchedPolicy::bvt, SchedParams{10'000'000'000, 1'000'000'000, 5'000'000'000});
+TEST_CASE(
+    "SCHED_BVT picks the least virtual time, scales it by weight, and runs the first for its lead plus the allowance") {
+  constexpr TimePs kMs = 1'000'000'000;
+  PcpuScheduler s(0, SchedPolicy::bvt, SchedParams{10 * kMs, kMs, 5 * kMs});
   SchedEntity heavy, light;
-  heavy.weight = 2;
+  heavy.weight = 2;  // vt_ratio 512: 512 units per ms
   s.add(heavy);
-  s.add(light);
+  s.add(light);  // vt_ratio 1024
   s.wake(heavy, 0);
-  s.wake(light, 0);
-  s.switch_in(heavy, 0);
-  s.switch_out(heavy, 2'000'000'000, true);  // 2 ms at weight 2: 1 ms of virtual time
-  CHECK(heavy.avt_ps == 1'000'000'000);
-  s.switch_in(light, 2'000'000'000);
-  s.switch_out(light, 4'000'000'000, true);  // 2 ms at weight 1
-  CHECK(light.avt_ps == 2'000'000'000);
+  CHECK(s.wake(light, 0));  // nobody running yet
+  // Equal evt: heavy came first. Its lead over light is 0, so it runs for
+  // the allowance, 5 units of 1 ms (sched_bvt_pick_next's one-shot timer).
   CHECK(s.pick_next() == &heavy);
-  // A waking thread preempts only when behind by more than the allowance.
-  s.switch_in(heavy, 4'000'000'000);
+  CHECK(s.switch_in(heavy, 0) == 5 * kMs);
+  CHECK(s.switch_out(heavy, 5 * kMs, true) == &light);
+  CHECK(heavy.avt == 5 * 512);
+  // light leads by 2560 units, 2.5 ms at its ratio (2 whole units), plus 5.
+  CHECK(s.switch_in(light, 5 * kMs) == 12 * kMs);
+  CHECK(s.switch_out(light, 12 * kMs, true) == &heavy);
+  CHECK(light.avt == 7 * 1024);
+  // A thread waking from a long sleep starts at svt, not at its old avt;
+  // its wake asks the runner to reschedule.
+  s.switch_in(heavy, 12 * kMs);
   SchedEntity late;
   s.add(late);
-  CHECK_FALSE(s.wake(late, 4'000'000'000));  // avt 0 vs 1 ms: within the 5 ms allowance
+  CHECK(s.wake(late, 12 * kMs));
+  CHECK(late.avt == heavy.avt);  // svt: the first's avt when heavy was picked
+  // heavy's vt is brought up to date at the reschedule: 1 ms later it is behind late.
+  CHECK(s.switch_out(heavy, 13 * kMs, true) == &late);
+  // A blocked thread leaves the runqueue.
+  s.switch_in(late, 13 * kMs);
+  CHECK(s.switch_out(late, 14 * kMs, false) == &heavy);
+  CHECK(s.switch_in(heavy, 14 * kMs) > 14 * kMs);
 }
