@@ -20,26 +20,16 @@ bool PcpuScheduler::others_runnable(const SchedEntity& e) const {
 }
 
 SchedEntity* PcpuScheduler::pick_next() const {
-  if (policy_ == SchedPolicy::iorr || policy_ == SchedPolicy::bvt) {
-    // sched_iorr_pick_next, sched_bvt_pick_next: the runqueue's first.
+  if (policy_ != SchedPolicy::noop) {
+    // sched_{iorr,bvt,prio}_pick_next: the runqueue's first.
     for (SchedEntity* e : runqueue_)
       if (!e->running) return e;
     return nullptr;
   }
-  SchedEntity* best = nullptr;
-  const std::size_t n = entities_.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    // Ties go to the first after the last one that ran.
-    SchedEntity* e = entities_[(rr_next_ + k) % n];
-    if (!e->runnable || e->running) continue;
-    if (!best) {
-      best = e;
-      if (policy_ == SchedPolicy::noop) break;
-      continue;
-    }
-    if (policy_ == SchedPolicy::prio && e->priority > best->priority) best = e;
-  }
-  return best;
+  // SCHED_NOOP: its one vCPU.
+  for (SchedEntity* e : entities_)
+    if (e->runnable && !e->running) return e;
+  return nullptr;
 }
 
 void PcpuScheduler::runqueue_remove(SchedEntity& e) {
@@ -98,6 +88,13 @@ bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
     runqueue_remove(e);
     runqueue_.push_front(&e);
   }
+  if (policy_ == SchedPolicy::prio && blocked) {
+    // sched_prio_wake (prio_queue_add): before the first of lower priority.
+    runqueue_remove(e);
+    auto it = runqueue_.begin();
+    while (it != runqueue_.end() && (*it)->priority >= e.priority) ++it;
+    runqueue_.insert(it, &e);
+  }
   if (policy_ == SchedPolicy::bvt && blocked) {
     // sched_bvt_wake: a thread back from a long sleep starts no further
     // behind than the allowance (else at svt), then joins the runqueue.
@@ -135,8 +132,6 @@ TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
   e.running = true;
   current_ = last_ = &e;
   running_since_ps_ = now;
-  for (std::size_t i = 0; i < entities_.size(); ++i)
-    if (entities_[i] == &e) rr_next_ = (i + 1) % entities_.size();
   switch (policy_) {
     case SchedPolicy::noop:
       return kForever;
@@ -195,6 +190,8 @@ SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_ru
     runqueue_remove(e);
     if (stays_runnable) runqueue_.push_back(&e);
   }
+  // sched_prio_sleep; a preempted one keeps its place.
+  if (policy_ == SchedPolicy::prio && !stays_runnable) runqueue_remove(e);
   if (policy_ == SchedPolicy::bvt) {
     if (!stays_runnable) runqueue_remove(e);                // sched_bvt_sleep
     if (!runqueue_.empty()) svt_ = runqueue_.front()->avt;  // update_svt

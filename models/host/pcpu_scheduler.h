@@ -106,8 +106,7 @@ class PcpuScheduler {
   SchedEntity* current_ = nullptr;
   SchedEntity* last_ = nullptr;  // the last one that ran (a switch costs only when it changes)
   TimePs running_since_ps_ = 0;
-  std::size_t rr_next_ = 0;  // SCHED_BVT, SCHED_PRIO: where the scan for a tie starts
-  // SCHED_IORR, SCHED_BVT: runnable entities in order, the running one included.
+  // Runnable entities in the policy's order, the running one included.
   std::deque<SchedEntity*> runqueue_;
   i64 svt_ = 0;  // SCHED_BVT: the runqueue first's avt when it was last picked (update_svt)
 };

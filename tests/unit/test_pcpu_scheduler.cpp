@@ -71,6 +71,22 @@ TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up pr
   CHECK(s.switch_out(low, 100, true) == &high);
 }
 
+TEST_CASE("SCHED_PRIO keeps equal priorities in the order they woke") {
+  PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
+  SchedEntity a, b, c;
+  s.add(a);
+  s.add(b);
+  s.add(c);
+  s.wake(a, 0);
+  s.switch_in(a, 0);
+  // prio_queue_add: after every thread of the same priority.
+  CHECK_FALSE(s.wake(c, 1));
+  CHECK_FALSE(s.wake(b, 2));
+  CHECK(s.switch_out(a, 3, false) == &c);
+  s.switch_in(c, 3);
+  CHECK(s.switch_out(c, 4, false) == &b);
+}
+
 TEST_CASE(
     "SCHED_BVT picks the least virtual time, scales it by weight, and runs the first for its lead plus the allowance") {
   constexpr TimePs kMs = 1'000'000'000;
