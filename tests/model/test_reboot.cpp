@@ -85,6 +85,42 @@ TEST_CASE("a post-launched VM's 0xCF9 reboot is acrn-dm's system reset: the hv-l
   CHECK(dm.reset_errors()[0] == "HC_ADD_VDEV hv:/shared failed (-22): target VM is not in CREATED state");
 }
 
+// A region of more than 1 897 pages (16 MiB: 4 096) is re-mapped at the reset
+// from the Service VM's vCPU through the batch area the acrn-dm instances share.
+TEST_CASE("after acrn-dm's system reset a 16 MiB dm-land region is mapped again page by page, contents kept") {
+  Scenario s = test::mixed_scenario();
+  s.regions[1].size_mib = 16;
+  test::Bench b(s);
+  const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
+  u64 boots_seen = 0, last_page_seen = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k09);
+    if (!dm) return;
+    const Gva last_page = dm->shmem + 16 * kMiB - kPageSize4K;
+    boots_seen = g.load<u64>(dm->shmem + 0x20) + 1;
+    g.store<u64>(dm->shmem + 0x20, boots_seen);
+    if (boots_seen == 1) {
+      g.store<u64>(last_page, 0x1234);
+      g.outb(0xCF9, 0x06);
+    } else {
+      last_page_seen = g.load<u64>(last_page);
+    }
+  });
+  sc_core::sc_start();
+  CHECK(boots_seen == 2);
+  CHECK(last_page_seen == 0x1234);
+  const ShmObject* shm = b.platform->shm_namespace()->find("shared");
+  REQUIRE(shm);
+  const Gpa bar2 = b.platform->device_models().at(0)->devices().front()->memseg_gpa();
+  const ept::WalkResult w = b.vm(2).ept->walk(bar2 + 16 * kMiB - kPageSize4K);
+  REQUIRE(w.present);
+  CHECK(w.page_shift == 12);
+  CHECK(w.hpa == shm->hpa + 16 * kMiB - kPageSize4K);
+  // 4 096 flush requests at launch and as many at the reset.
+  CHECK(b.vm(2).invept_count >= 2 * 4096);
+}
+
 TEST_CASE("destroying the hv-land vdev clears BAR2, then BAR3: a BAR2 above 4 GiB unmaps at hi << 32 too "
           "(destroy_ivshmem_vdev)") {
   Scenario s = test::two_vm_scenario();
