@@ -161,15 +161,21 @@ class Vcpu : public sc_core::sc_module {
   // A vCPU waiting for its device model's I/O completion
   // (acrn_insert_request) yields its pCPU (wait_event(VCPU_EVENT_IOREQ)),
   // unless its VM polls for completion (`polling`: is_polling_ioreq): then
-  // it spins on its request slot and keeps the pCPU. (ACRN's polling loop
-  // also calls schedule() when need_reschedule() asks; the twin's vCPU is
-  // inside the request until it completes, so a preemption takes effect
-  // after it.) `server` is the Service VM vCPU that takes the request, for
-  // diagnosing a stall.
+  // it spins on its request slot and keeps the pCPU, yielding only when the
+  // scheduler asks (io_poll_reschedule). `server` is the Service VM vCPU
+  // that takes the request, for diagnosing a stall.
   void io_wait_begin(const Vcpu* server, bool polling) {
     wait_ = Wait{WaitKind::io_request, 0, 0, server};
     if (!polling) schedule_out(false);
   }
+  // The polling loop's `if (need_reschedule()) schedule();`: when the
+  // scheduler asked (a woken thread, the slice or run used up), the
+  // requester goes out runnable and comes back when picked; true if it
+  // did. The caller waits for completion or for the next such request:
+  // sched_event() or, in time, io_poll_deadline_ps().
+  bool io_poll_reschedule();
+  const sc_core::sc_event& sched_event() const { return sched_event_; }
+  TimePs io_poll_deadline_ps() const { return sched_ ? slice_end_ : PcpuScheduler::kForever; }
   void io_wait_end() {
     schedule_in(true);
     wait_ = Wait{};

@@ -68,6 +68,17 @@ void Vcpu::schedule_out(bool stays_runnable) {
     pending_activity::notify(static_cast<Vcpu*>(next->owner)->sched_event_, sc_core::SC_ZERO_TIME);
 }
 
+bool Vcpu::io_poll_reschedule() {
+  if (!sched_ || !entity_.running || !(preempt_ || now_ps() >= slice_end_)) return false;
+  if (!preempt_ && !sched_->others_runnable(entity_)) {
+    slice_end_ = sched_->renew_slice(entity_, now_ps());
+    return false;
+  }
+  schedule_out(true);
+  schedule_in(true);
+  return true;
+}
+
 void Vcpu::slice_over() {
   if (!preempt_ && !sched_->others_runnable(entity_)) {
     slice_end_ = sched_->renew_slice(entity_, now_ps());

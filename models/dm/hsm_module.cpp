@@ -87,10 +87,19 @@ void Hsm::submit(IoRequest& req, Vcpu* requester) {
     if (w.complete) break;
     // vm_clear_ioreq / reset_vm: a paused VM's request is dropped, never completed.
     if (requester && requester->zombie() && !w.in_service) break;
-    if (requester)
-      sc_core::wait(w.done | requester->zombie_event());
-    else
+    if (!requester) {
       sc_core::wait(w.done);
+    } else if (!polling) {
+      sc_core::wait(w.done | requester->zombie_event());
+    } else if (!requester->io_poll_reschedule()) {
+      // Spinning on its slot (asm_pause), it checks need_reschedule() each turn.
+      const TimePs until = requester->io_poll_deadline_ps(), at = sc_core::sc_time_stamp().value();
+      if (until == PcpuScheduler::kForever)
+        sc_core::wait(w.done | requester->zombie_event() | requester->sched_event());
+      else
+        sc_core::wait(sc_core::sc_time::from_value(until > at ? until - at : 0),
+                      w.done | requester->zombie_event() | requester->sched_event());
+    }
   }
   waiting_.erase(key);
   if (!w.complete) return;

@@ -829,6 +829,37 @@ TEST_CASE("a requester that polls for completion (LAPIC passthrough) keeps its p
   CHECK(a.took < 20'000'000);
 }
 
+// acrn_insert_request's polling loop calls schedule() when need_reschedule()
+// says so: the upcall that wakes the Service VM vCPU on the requester's own
+// pCPU asks for one, so acrn-dm runs there and the request completes.
+TEST_CASE(
+    "a polling requester on the Service VM vCPU's pCPU yields it to acrn-dm when the upcall asks for a reschedule") {
+  Scenario s = test::mixed_scenario();
+  s.scheduler = "SCHED_IORR";
+  for (auto& v : s.vms) {
+    if (v.name == "UOS_VM") {
+      v.pcpus = {0};  // the Service VM vCPU 0's pCPU
+      v.lapic_passthrough = true;
+    }
+  }
+  test::Bench b(s);
+  TimePs took = 0;
+  u32 value = 0xFFFF'FFFF;
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dm = ivshmem_probe(g, k08);
+    const TimePs t0 = c.now_ps();
+    value = g.load<u32>(dm->regs + 0x08);  // IVPosition: 0 on dm-land
+    took = c.now_ps() - t0;
+  });
+  sc_core::sc_start();
+  INFO("took " << took << " ps");
+  CHECK(b.cpu("UOS_VM").finished());
+  CHECK(value == 0);
+  CHECK(took < 1'000'000'000);
+  CHECK(b.cpu("Service_VM").sched_entity().context_switches > 0);
+}
+
 TEST_CASE("an interrupt masked by the guest's task priority waits until the priority drops") {
   test::Bench b(test::two_vm_scenario());
   int handled_while_masked = -1, handled_after = -1;
