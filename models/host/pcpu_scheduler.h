@@ -82,7 +82,6 @@ class PcpuScheduler {
   // The running entity keeps the pCPU for another slice (nobody else waits).
   TimePs renew_slice(SchedEntity& e, TimePs now);
   // Who would run next if the pCPU were free now.
-
   SchedEntity* pick_next() const;
 
  private:
