@@ -9,7 +9,6 @@
 #include <array>
 #include <map>
 #include <string>
-#include <utility>
 
 #include "models/dm/device_model.h"
 #include "models/hv/ivshmem_device.h"
@@ -766,9 +765,10 @@ TEST_CASE("a device-model access waits for the RT VM's slice when the Service VM
   INFO("took " << w.took << " ps");
   REQUIRE(w.rt_still_running);
   // Runnable already, it waits in line: acrn-dm runs after the RT VM's
-  // slice ends (an unshared Service VM would answer in about 3 us).
+  // slice ends, on the scheduler tick after it (an unshared Service VM
+  // would answer in about 3 us).
   CHECK(w.took > 100'000'000);
-  CHECK(w.took < w.slice_ps + 1'000'000'000);
+  CHECK(w.took < w.slice_ps + 2'000'000'000);
 }
 
 namespace {
