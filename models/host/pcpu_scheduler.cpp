@@ -47,13 +47,6 @@ u64 bvt_vt_ratio(const SchedEntity& e) { return 1024 / std::clamp(e.weight, 1u, 
 
 }  // namespace
 
-void PcpuScheduler::bvt_runqueue_add(SchedEntity& e) {
-  runqueue_remove(e);
-  auto it = runqueue_.begin();
-  while (it != runqueue_.end() && (*it)->evt <= e.evt) ++it;
-  runqueue_.insert(it, &e);
-}
-
 void PcpuScheduler::bvt_update_vt(SchedEntity& e, TimePs now) {
   if (now > e.vt_start_ps) {
     const u64 v = (now - e.vt_start_ps) * bvt_vt_ratio(e) + e.vt_residual;
@@ -85,15 +78,11 @@ bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
   e.runnable_since_ps = now;
   if (policy_ == SchedPolicy::iorr && blocked) {
     // sched_iorr_wake: to the head of the runqueue (runqueue_add_head).
-    runqueue_remove(e);
-    runqueue_.push_front(&e);
+    runqueue_insert(e, [](const SchedEntity&) { return false; });
   }
   if (policy_ == SchedPolicy::prio && blocked) {
     // sched_prio_wake (prio_queue_add): before the first of lower priority.
-    runqueue_remove(e);
-    auto it = runqueue_.begin();
-    while (it != runqueue_.end() && (*it)->priority >= e.priority) ++it;
-    runqueue_.insert(it, &e);
+    runqueue_insert(e, [&](const SchedEntity& x) { return x.priority >= e.priority; });
   }
   if (policy_ == SchedPolicy::bvt && blocked) {
     // sched_bvt_wake: a thread back from a long sleep starts no further

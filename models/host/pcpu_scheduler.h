@@ -86,8 +86,18 @@ class PcpuScheduler {
 
  private:
   void runqueue_remove(SchedEntity& e);
+  // Into the runqueue after every entity `first` says goes before it.
+  template <class First>
+  void runqueue_insert(SchedEntity& e, First first) {
+    runqueue_remove(e);
+    auto it = runqueue_.begin();
+    while (it != runqueue_.end() && first(**it)) ++it;
+    runqueue_.insert(it, &e);
+  }
   // SCHED_BVT: into the runqueue by evt, after equal ones (runqueue_add).
-  void bvt_runqueue_add(SchedEntity& e);
+  void bvt_runqueue_add(SchedEntity& e) {
+    runqueue_insert(e, [&](const SchedEntity& x) { return x.evt <= e.evt; });
+  }
   // update_vt: the running entity's virtual time up to now.
   void bvt_update_vt(SchedEntity& e, TimePs now);
   // When the one-shot tick sched_bvt_pick_next arms for e ends its run:
