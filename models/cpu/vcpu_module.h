@@ -456,7 +456,10 @@ class Vcpu : public sc_core::sc_module {
   }
 
   void schedule_out(bool stays_runnable);
-  void slice_over();
+  // The turn is over (or a preemption asked): another turn when nobody
+  // else waits, else out and back in when picked (true). Inside an exit,
+  // the switch only takes time (schedule_in).
+  bool slice_over(bool inside_exit = false);
 
   // Interrupts are taken between guest operations, never inside one.
   void boundary() {

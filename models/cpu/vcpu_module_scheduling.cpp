@@ -70,22 +70,17 @@ void Vcpu::schedule_out(bool stays_runnable) {
 
 bool Vcpu::io_poll_reschedule() {
   if (!sched_ || !entity_.running || !(preempt_ || now_ps() >= slice_end_)) return false;
+  return slice_over(true);
+}
+
+bool Vcpu::slice_over(bool inside_exit) {
   if (!preempt_ && !sched_->others_runnable(entity_)) {
     slice_end_ = sched_->renew_slice(entity_, now_ps());
     return false;
   }
   schedule_out(true);
-  schedule_in(true);
+  schedule_in(inside_exit);
   return true;
-}
-
-void Vcpu::slice_over() {
-  if (!preempt_ && !sched_->others_runnable(entity_)) {
-    slice_end_ = sched_->renew_slice(entity_, now_ps());
-    return;
-  }
-  schedule_out(true);
-  schedule_in();
 }
 
 }  // namespace ivsim
