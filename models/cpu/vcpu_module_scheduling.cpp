@@ -74,6 +74,23 @@ bool Vcpu::io_poll_reschedule() {
 }
 
 bool Vcpu::slice_over(bool inside_exit) {
+  if (!inside_exit && !preempt_ && sched_->policy() == SchedPolicy::bvt && now_ps() >= slice_end_) {
+    // The one-shot tick_timer sched_bvt_pick_next armed for this run has
+    // fired: its interrupt exits the guest, and sched_tick_handler asks
+    // for the reschedule that picks the next run, this vCPU again included
+    // (its second may have left the runqueue since the timer was armed).
+    // A vCPU inside an exit (the polling I/O requester) takes no exit of
+    // its own for it.
+    const TimePs start = now_ps();
+    Breakdown cost;
+    cost.add(Component::exit, timing_.vm_exit_entry_ps);
+    cost.add(Component::hv, timing_.timer_emulation_ps);
+    count_local_exit(ExitReason::external_interrupt);
+    cumulative_ += cost;
+    local_ps_ += cost.total();
+    if (trace::Sink* s = trace::sink())
+      s->vm_exit(trace_cpu(), exit_reason_name(ExitReason::external_interrupt), start, cost);
+  }
   if (!preempt_ && !sched_->others_runnable(entity_)) {
     slice_end_ = sched_->renew_slice(entity_, now_ps());
     return false;
