@@ -42,6 +42,7 @@ Vcpu::~Vcpu() {
 }
 
 void Vcpu::thread() {
+  thread_process_ = sc_core::sc_get_current_process_b();
   // Done for good: it acts no more.
   struct Gone {
     RunAhead* r;
@@ -84,7 +85,7 @@ void Vcpu::run_once() {
   restart_ticks();
   if (program_) {
     started_ = true;
-    schedule_in();
+    schedule_in(false, kLaunch);
     segment_base_ = cumulative_;
     const TimePs program_start = now_ps();
     program_(*this);

@@ -176,8 +176,10 @@ class Vcpu : public sc_core::sc_module {
   bool io_poll_reschedule();
   const sc_core::sc_event& sched_event() const { return sched_event_; }
   TimePs io_poll_deadline_ps() const { return sched_ ? slice_end_ : PcpuScheduler::kForever; }
-  void io_wait_end() {
-    schedule_in(true);
+  // `waker`: the process whose hypercall completed the request (none: it
+  // never blocked).
+  void io_wait_end(const void* waker) {
+    schedule_in(true, waker);
     wait_ = Wait{};
   }
 
@@ -450,7 +452,16 @@ class Vcpu : public sc_core::sc_module {
     sync_budget_ps_ = next_sync_ps_ > now ? next_sync_ps_ - now : 0;
   }
   // Scheduling on a shared pCPU (only when the pCPU has a scheduler).
-  void schedule_in(bool inside_exit = false);
+  // `waker`: the SystemC process whose action made it runnable (an
+  // interrupt's sender, an I/O completion's hypercall), if any; whether the
+  // vCPU it preempts takes an exit for it depends on it (preempt_exits_).
+  void schedule_in(bool inside_exit = false, const void* waker = nullptr);
+  // The waker is the thread of another vCPU on this pCPU.
+  bool woken_by_pcpu_sharer(const void* waker) const;
+  // The waker of a vCPU's start: the twin launches VMs without acrn-dm's
+  // HC_START_VM, and a start preempts nobody with an exit.
+  static constexpr char kLaunchTag = 0;
+  static constexpr const void* kLaunch = &kLaunchTag;
   void trace_pcpu(bool running) {
     if (trace::Sink* t = trace::sink()) t->on_pcpu(trace_cpu(), running, now_ps());
   }
@@ -629,12 +640,23 @@ class Vcpu : public sc_core::sc_module {
   sc_core::sc_event sched_event_;
   TimePs slice_end_ = PcpuScheduler::kForever;
   bool preempt_ = false;
+  // The reschedule request found this vCPU in the guest: it takes an exit
+  // for it (the kick IPI make_reschedule_request sends from another pCPU,
+  // or the interrupt of this pCPU's timer that woke the other thread). A
+  // request made on this pCPU by a vCPU in an exit (the Service VM's
+  // completion of an I/O request, a doorbell), or one that came while this
+  // vCPU was in an exit, is served before the next VM entry
+  // (need_reschedule), with no exit of its own.
+  bool preempt_exits_ = false;
+  bool in_exit_ = false;                  // inside exit_to_hypervisor's transaction
+  const void* thread_process_ = nullptr;  // its SC_THREAD (sc_process_b), to tell its own wake-ups
 
   // Interrupts.
   VLapic lapic_;  // requested and in-service interrupts
   bool irq_pending_ = false;
-  TimePs irq_at_ps_ = 0;  // delivery time of the earliest pending request
-  Breakdown irq_blame_;   // critical path up to the delivery, for a waiting vCPU
+  TimePs irq_at_ps_ = 0;              // delivery time of the earliest pending request
+  Breakdown irq_blame_;               // critical path up to the delivery, for a waiting vCPU
+  const void* irq_sender_ = nullptr;  // the process that sent the earliest one (its sc_process_b)
   bool in_isr_ = false;
   unsigned nmi_pending_ = 0;
   bool in_nmi_ = false;

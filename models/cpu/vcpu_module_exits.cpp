@@ -118,7 +118,9 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   sc_time delay = sc_time::from_value(ahead_ps);
   local_ps_ = 0;
   const TimePs kernel_before = kernel_ps();
+  in_exit_ = true;
   exit_socket->b_transport(exit_gp_, delay);
+  in_exit_ = false;
   if (exit_gp_.is_response_error())
     throw std::logic_error("the hypervisor model failed an exit: " + exit_gp_.get_response_string());
   // The exit paused this vCPU's VM (a reboot): the program unwinds; the

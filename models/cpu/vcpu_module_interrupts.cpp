@@ -26,6 +26,7 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
     irq_blame_ = blame;
+    irq_sender_ = sc_core::sc_get_current_process_b();
   }
   irq_pending_ = true;
   const TimePs kernel = kernel_ps();
@@ -93,7 +94,7 @@ u8 Vcpu::sleep_until_interrupt() {
   wait_ = Wait{};
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
-  schedule_in();
+  schedule_in(false, irq_sender_);
   restart_ticks();
 
   charge(Component::irq, timing_.hlt_wakeup_ps);

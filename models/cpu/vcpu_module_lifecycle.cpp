@@ -41,6 +41,7 @@ void Vcpu::power_on_reset() {
   nmi_pending_ = 0;
   in_isr_ = in_nmi_ = false;
   wait_ = Wait{};
+  in_exit_ = false;  // a pause ends an exit inside its transaction
   mmu_.power_on();
   tlb_.flush();
   finished_ = false;

@@ -22,7 +22,7 @@ void Vcpu::load_clos() {
   dir_.set_fill_ways(p, l2, llc);
 }
 
-void Vcpu::schedule_in(bool inside_exit) {
+void Vcpu::schedule_in(bool inside_exit, const void* waker) {
   if (!sched_) return trace_pcpu(true);  // alone on its pCPU: it runs at once
   if (entity_.running) return;
   sync_kernel();
@@ -31,7 +31,10 @@ void Vcpu::schedule_in(bool inside_exit) {
   if (SchedEntity* cur = sched_->current()) {
     // The runner re-evaluates its slice; with priority or BVT it yields now.
     auto* runner = static_cast<Vcpu*>(cur->owner);
-    if (preempt) runner->preempt_ = true;
+    if (preempt) {
+      runner->preempt_ = true;
+      runner->preempt_exits_ |= !runner->in_exit_ && waker != kLaunch && !woken_by_pcpu_sharer(waker);
+    }
     pending_activity::notify(runner->sched_event_, sc_core::SC_ZERO_TIME);
   }
   const Wait before = wait_;
@@ -60,10 +63,22 @@ void Vcpu::schedule_in(bool inside_exit) {
   if (switched) charge(Component::hv, timing_.context_switch_ps);
 }
 
+bool Vcpu::woken_by_pcpu_sharer(const void* waker) const {
+  // make_reschedule_request kicks the pCPU unless it runs on it: a wake-up
+  // another vCPU of this pCPU made, necessarily in an exit of its own. One
+  // this vCPU's own thread posted (its TSC-deadline timer) comes from the
+  // timer, which interrupts whoever runs.
+  for (const SchedEntity* e : sched_->entities()) {
+    const auto* v = static_cast<const Vcpu*>(e->owner);
+    if (v != this && waker && v->thread_process_ == waker) return true;
+  }
+  return false;
+}
+
 void Vcpu::schedule_out(bool stays_runnable) {
   trace_pcpu(false);
   if (!sched_ || !entity_.running) return;
-  preempt_ = false;
+  preempt_ = preempt_exits_ = false;
   if (SchedEntity* next = sched_->switch_out(entity_, now_ps(), stays_runnable))
     pending_activity::notify(static_cast<Vcpu*>(next->owner)->sched_event_, sc_core::SC_ZERO_TIME);
 }
@@ -74,17 +89,19 @@ bool Vcpu::io_poll_reschedule() {
 }
 
 bool Vcpu::slice_over(bool inside_exit) {
-  if (!inside_exit && !preempt_ && sched_->policy() == SchedPolicy::bvt && now_ps() >= slice_end_) {
-    // The one-shot tick_timer sched_bvt_pick_next armed for this run has
-    // fired: its interrupt exits the guest, and sched_tick_handler asks
-    // for the reschedule that picks the next run, this vCPU again included
-    // (its second may have left the runqueue since the timer was armed).
-    // A vCPU inside an exit (the polling I/O requester) takes no exit of
-    // its own for it.
+  // The one-shot tick_timer sched_bvt_pick_next armed for this run has
+  // fired: sched_tick_handler asks for the reschedule that picks the next
+  // run, this vCPU again included (its second may have left the runqueue
+  // since the timer was armed).
+  const bool bvt_timer = !preempt_ && sched_->policy() == SchedPolicy::bvt && now_ps() >= slice_end_;
+  if (!inside_exit && (bvt_timer || (preempt_ && preempt_exits_))) {
+    // The interrupt that asks for it exits the guest: the timer's (its
+    // handler, timer_emulation, runs then), or the kick IPI's. A vCPU
+    // inside an exit (a polling I/O requester) reschedules on its way out.
     const TimePs start = now_ps();
     Breakdown cost;
     cost.add(Component::exit, timing_.vm_exit_entry_ps);
-    cost.add(Component::hv, timing_.timer_emulation_ps);
+    if (bvt_timer) cost.add(Component::hv, timing_.timer_emulation_ps);
     count_local_exit(ExitReason::external_interrupt);
     cumulative_ += cost;
     local_ps_ += cost.total();

@@ -62,6 +62,7 @@ void Vcpu::tick_expired(unsigned index) {
     // A waiter woken by the tick spent the wait spinning: its own time.
     irq_blame_ = Breakdown{};
     irq_blame_.add(Component::compute, 1);
+    irq_sender_ = nullptr;  // the timer, on this vCPU's pCPU
   }
   irq_pending_ = true;
   pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);

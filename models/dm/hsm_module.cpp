@@ -103,6 +103,7 @@ void Hsm::submit(IoRequest& req, Vcpu* requester) {
   }
   waiting_.erase(key);
   if (!w.complete) return;
+  req.completed_by = w.finished_by;
   // complete_ioreq: the value, and the slot FREE again.
   if (!req.write) mem.read(s + kValue, &req.value, sizeof req.value);
   const u32 free_state = hc::kIoreqStateFree;
@@ -114,6 +115,7 @@ void Hsm::ioreq_finished(VmId vm, unsigned vcpu, TimePs at) {
   if (it == waiting_.end()) return;
   Waiter& w = *it->second;
   w.complete = true;
+  w.finished_by = sc_core::sc_get_current_process_b();
   // The woken vCPU resumes (signal_event, VM entry) after ioreq_complete.
   const TimePs kernel = sc_core::sc_time_stamp().value();
   const TimePs when = at + timing_.ioreq_complete_ps;

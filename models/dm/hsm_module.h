@@ -60,6 +60,7 @@ class Hsm : public IoRequestHandler {
     DeviceModel* dm = nullptr;
     sc_core::sc_event done;
     bool complete = false;
+    const void* finished_by = nullptr;  // the process whose hypercall woke the requester
     bool in_service = false;  // taken by the HSM's handler: the requester must not unwind yet
   };
   // The HSM interrupt handler on the Service VM vCPU (ioreq_dispatcher).

@@ -22,6 +22,10 @@ struct IoRequest {
   unsigned size = 4;  // bytes
   bool write = false;
   u64 value = 0;  // written value, or the value read back
+  // The SystemC process whose hypercall completed it, which woke the
+  // requester (hcall_notify_ioreq_finish's wake_thread): the Service VM
+  // vCPU serving it. None for a requester that polled for completion.
+  const void* completed_by = nullptr;
 };
 
 // Where the hypervisor sends requests of one post-launched VM.

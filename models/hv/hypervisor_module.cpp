@@ -48,7 +48,7 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
     const Vm* vm = hv_.vm(exit->vm);
     if (exit->source) exit->source->io_wait_begin(it->second->upcall_vcpu(), vm && vm->is_polling_ioreq);
     it->second->submit(req, exit->source);
-    if (exit->source) exit->source->io_wait_end();
+    if (exit->source) exit->source->io_wait_end(req.completed_by);
   }
 
   exit->cost.add(Component::dm, sc_core::sc_time_stamp().value() - start);

@@ -160,6 +160,32 @@ TEST_CASE("SCHED_BVT's one-shot run timer exits the guest at the end of each run
   }
 }
 
+TEST_CASE(
+    "a wake-up from this pCPU's timer preempts a vCPU in the guest with an exit, one another vCPU of the pCPU makes in "
+    "its exit preempts without") {
+  // SCHED_IORR without its tick: two pollers on the Service VM vCPU's pCPU.
+  // The Service VM's background timer wakes its vCPU, which preempts the
+  // poller in the guest: the timer's interrupt exits it. The Service VM's
+  // completions of the pollers' I/O requests (their bus scans) are
+  // wake-ups made on the pCPU in its hypercall: no exit.
+  const std::string base = kOnePcpu + " --set workloads[0].params.notify=poll --set noise.hv_ticks=off";
+  cli::Result r;
+  const auto with_timer = run_report(base, r);
+  REQUIRE(r.status == 0);
+  const auto without = run_report(base + " --set noise.service_vm=off", r);
+  REQUIRE(r.status == 0);
+  for (const std::string vm : {"A", "B"}) {
+    INFO(vm);
+    long long timer = -1, none = -1;
+    for (const auto& v : with_timer["vms"])
+      if (v["name"] == vm) timer = v["exits"]["external_interrupt"];
+    for (const auto& v : without["vms"])
+      if (v["name"] == vm) none = v["exits"]["external_interrupt"];
+    CHECK(timer >= 10);  // 0 before preemptions took an exit
+    CHECK(none == 0);    // every wake-up the Service VM's exits made
+  }
+}
+
 TEST_CASE("a poller above its peer on one pCPU under SCHED_PRIO deadlocks: exit 4, a report, and the wait-for chain") {
   cli::Result r;
   const auto j = run_report(kOnePcpu + " --set hypervisor.scheduler=SCHED_PRIO --set workloads[0].params.notify=poll" +
