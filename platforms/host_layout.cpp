@@ -1,6 +1,8 @@
 #include "platforms/host_layout.h"
 
+#include "models/hv/hypervisor.h"
 #include "models/hv/ivshmem_region_pool.h"
+#include "models/hv/vm.h"
 #include "platforms/config_error.h"
 
 namespace ivsim {
@@ -9,6 +11,10 @@ namespace {
 // The hypervisor image and its page pools sit low; VM RAM starts at 1 GiB.
 constexpr Hpa kHypervisorBase = 64 * kMiB;
 constexpr Hpa kVmRamBase = 1 * kGiB;
+// Below 4 GiB from the ECAM window up (the local APIC page in it) is never
+// Service VM memory: prepare_service_vm_memmap takes both out of its EPT.
+constexpr Hpa kPciHoleBase = Hypervisor::kEcamBase;
+constexpr Hpa kPciHoleEnd = 4 * kGiB;
 
 u64 ept_pool_size(u64 mapped_bytes) {
   // Enough page-table pages to map RAM and the device windows with 4 KiB
@@ -70,20 +76,33 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   for (const auto& vm : s.vms) {
     if (vm.load_order != LoadOrder::pre_launched) continue;
     l.vm_ram[vm.id] = next_ram;
+    l.vm_ram_high[vm.id] = next_ram + std::min(vm.memory_mib * kMiB, kLowRamLimit);
     next_ram += round_up(vm.memory_mib * kMiB, kPageSize2M);
   }
   const Hpa service_base = next_ram;
+  // acrn-dm maps a User VM's RAM below 4 GiB and from 4 GiB as two ranges
+  // of Service VM memory (vm_setup_memory): each from the top down, 2 MiB
+  // aligned for large EPT leaves, and never across the PCI hole.
   Hpa top = usable_top;
+  auto take = [&top](u64 bytes) {
+    Hpa at = top >= bytes ? (top - bytes) & ~(kPageSize2M - 1) : 0;
+    if (at < kPciHoleEnd && at + bytes > kPciHoleBase)
+      at = kPciHoleBase >= bytes ? (kPciHoleBase - bytes) & ~(kPageSize2M - 1) : 0;
+    top = at;
+    return at;
+  };
   for (const auto& vm : s.vms) {
     if (vm.load_order != LoadOrder::post_launched) continue;
     const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
-    top = top >= bytes ? (top - bytes) & ~(kPageSize2M - 1) : 0;  // 2 MiB aligned, for large EPT leaves
-    l.vm_ram[vm.id] = top;
+    const u64 low = std::min(bytes, kLowRamLimit);
+    if (bytes > low) l.vm_ram_high[vm.id] = take(bytes - low);
+    l.vm_ram[vm.id] = take(low);
+    if (bytes == low) l.vm_ram_high[vm.id] = l.vm_ram[vm.id] + low;
   }
   u64 service_bytes = 0;
   for (const auto& vm : s.vms)
     if (vm.load_order == LoadOrder::service_vm) {
-      l.vm_ram[vm.id] = service_base;
+      l.vm_ram[vm.id] = l.vm_ram_high[vm.id] = service_base;
       service_bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
     }
   if (service_base + service_bytes > usable_top)
@@ -101,6 +120,7 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
     for (const auto& vm : s.vms) {
       if (vm.load_order != LoadOrder::post_launched) continue;
       l.vm_ram[vm.id] = next;
+      l.vm_ram_high[vm.id] = next + std::min(vm.memory_mib * kMiB, kLowRamLimit);
       next += round_up(vm.memory_mib * kMiB, kPageSize2M);
       l.overcommitted_mib += vm.memory_mib;
     }

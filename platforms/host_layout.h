@@ -18,7 +18,8 @@ struct HostLayout {
   Hpa hypervisor_base = 0, hypervisor_end = 0;
   std::map<unsigned, Hpa> ept_pool;  // VM id -> its EPT page pool
   std::map<unsigned, u64> ept_pool_bytes;
-  std::map<unsigned, Hpa> vm_ram;  // VM id -> host RAM backing guest RAM at GPA 0
+  std::map<unsigned, Hpa> vm_ram;       // VM id -> host RAM backing guest RAM at GPA 0
+  std::map<unsigned, Hpa> vm_ram_high;  // VM id -> host RAM backing its RAM from 4 GiB (User VMs of more than 2 GiB)
   Hpa ivshmem_base = 0;            // hv-land reservation (0 when no hv-land region)
   u64 ivshmem_bytes = 0;
   u64 overcommitted_mib = 0;  // post-launched VMs' memory placed past the board's RAM (they would not all fit)

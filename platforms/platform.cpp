@@ -92,8 +92,9 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   layout_ = plan_host_layout(scenario_, board_);
   if (layout_.overcommitted_mib)
     spdlog::warn(
-        "post-launched VMs need {} MiB more than the Service VM has on {}: ACRN could not launch them all "
-        "at once; the twin runs them all",
+        "post-launched VMs' memory ({} MiB) does not fit board {}'s RAM beside the other VMs and the hv-land "
+        "reservation (a VM's RAM below and above 4 GiB one range each, none in the PCI hole): the twin backs it "
+        "from host addresses past the board's RAM and runs them all",
         layout_.overcommitted_mib, board_.name);
 
   mem_ = std::make_unique<HostMemory>(board_.physical_address_bits);
@@ -165,6 +166,7 @@ void Platform::create_vms() {
                             ept::LargePages{cfg.ept_max_page >= kPageSize2M, cfg.ept_max_page >= kPageSize1G});
     vm.ram_size = cfg.memory_mib * kMiB;
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
+    vm.ram_high_hpa = layout_.vm_ram_high.at(cfg.id);
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
     vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
     // Below 4 GiB a User VM has at most 2 GiB, the rest starts at 4 GiB,
@@ -187,8 +189,7 @@ void Platform::create_vms() {
       // Guest RAM: write-back, readable, writable, executable.
       hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_low_size, ept::kRwx | ept::kWB);
       if (vm.ram_size > vm.ram_low_size)
-        hv_->ept_add_mr(vm, vm.ram_hpa + vm.ram_low_size, kHighRamGpa, vm.ram_size - vm.ram_low_size,
-                        ept::kRwx | ept::kWB);
+        hv_->ept_add_mr(vm, vm.ram_high_hpa, kHighRamGpa, vm.ram_size - vm.ram_low_size, ept::kRwx | ept::kWB);
     }
     // A post-launched VM's RAM is mapped by its acrn-dm at launch
     // (HC_VM_SET_MEMORY_REGIONS from Service VM memory).
@@ -273,7 +274,10 @@ void Platform::create_ivshmem_devices() {
     // acrn-dm launches the VM before simulated time starts.
     std::vector<std::string> errors;
     dm.launch(dm.boot_port(), errors);
-    for (const auto& e : errors) launch_errors_.push_back(cfg.name + ": " + e);
+    for (const auto& e : errors) {
+      launch_errors_.push_back(cfg.name + ": " + e);
+      spdlog::error("acrn-dm for {}: {} (the report's launch_errors)", cfg.name, e);
+    }
     if (!hsm_) hsm_ = std::make_unique<Hsm>(*hv_, timing_);
     hsm_->attach(dm);
     hv_module_->attach_device_model(vm.id, *hsm_);

@@ -85,7 +85,7 @@ void Platform::create_noise_sources() {
         tc.phase_ps = NoiseRng(seed, "guest_tick", i).below(tc.period_ps);
         tc.handler_ps = t.guest_tick_handler_ps;
         // Its per-CPU kernel data: a page per vCPU at the top of the VM's RAM.
-        tc.footprint_hpa = vm.ram_hpa + vm.ram_size - (v->config().index + 1) * std::max<u64>(kPageSize4K, footprint);
+        tc.footprint_hpa = vm.ram_top_hpa() - (v->config().index + 1) * std::max<u64>(kPageSize4K, footprint);
         tc.footprint_lines = t.guest_tick_lines;
         v->add_tick(tc);
       }
@@ -110,7 +110,7 @@ void Platform::create_noise_sources() {
       tc.working_set_lines = std::max<u64>(1, ws / kCacheLineBytes);
       tc.footprint_lines = std::min(n.service_vm_lines_per_wake, tc.working_set_lines);
       // Below the tick pages at the top of its RAM.
-      tc.footprint_hpa = vm.ram_hpa + vm.ram_size - ws - kMiB;
+      tc.footprint_hpa = vm.ram_top_hpa() - ws - kMiB;
       v->add_tick(tc);
       v->set_idle_loop(true);  // it has a kernel to wake up
     }

@@ -119,7 +119,10 @@ class FitChecker {
   void check_host_memory() const {
     const HostLayout l = plan_host_layout(s_, board_);  // throws when the VMs do not fit the board's RAM
     u64 top = l.ram_top;
-    for (const auto& vm : s_.vms) top = std::max(top, l.vm_ram.at(vm.id) + round_up(vm.memory_mib * kMiB, kPageSize2M));
+    for (const auto& vm : s_.vms) {
+      const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M), low = std::min(bytes, kLowRamLimit);
+      top = std::max({top, l.vm_ram.at(vm.id) + low, l.vm_ram_high.at(vm.id) + (bytes - low)});
+    }
     const unsigned bits = board_.physical_address_bits;
     if (bits < 64 && top > (u64{1} << bits))
       fail("board", "board " + board_.name + " has " + std::to_string(bits) + " physical address bits (" +

@@ -91,7 +91,7 @@ bool DeviceModel::launch(const ServiceVmPort& port, std::vector<std::string>& er
   if (set_memory_region(port, hc::kMrAdd, rwx, vm_.ram_gpa, vm_.ram_hpa, vm_.ram_low_size, vm_.ram_low_size) != 0)
     errors.push_back("mapping guest RAM with HC_VM_SET_MEMORY_REGIONS failed");
   if (vm_.ram_size > vm_.ram_low_size &&
-      set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_hpa + vm_.ram_low_size,
+      set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_high_hpa,
                         vm_.ram_size - vm_.ram_low_size, vm_.ram_size - vm_.ram_low_size) != 0)
     errors.push_back("mapping guest RAM above 4 GiB with HC_VM_SET_MEMORY_REGIONS failed");
   // init_pci

@@ -73,7 +73,12 @@ struct Vm {
   u64 ram_size = 0;
   u64 ram_low_size = 0;  // the part of it below 4 GiB, at ram_gpa; the rest is at kHighRamGpa
 
-  Hpa ram_hpa = 0;  // ... backed by host RAM from here
+  Hpa ram_hpa = 0;       // ... backed by host RAM from here (the part below 4 GiB) ...
+  Hpa ram_high_hpa = 0;  // ... and from here (the part at kHighRamGpa, if any)
+  // The host address just past the VM's highest guest RAM.
+  Hpa ram_top_hpa() const {
+    return ram_size > ram_low_size ? ram_high_hpa + (ram_size - ram_low_size) : ram_hpa + ram_size;
+  }
 
   std::unique_ptr<ept::PagePool> ept_pool;
   std::unique_ptr<ept::EptTable> ept;
