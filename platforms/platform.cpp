@@ -377,6 +377,7 @@ void Platform::create_vcpus() {
       const FillWays ways = vcpu_fill_ways(scenario_, board_, cfg.name, i);
       vc.l2_fill_ways = ways.l2;
       vc.llc_fill_ways = ways.llc;
+      vc.not_started = cfg.load_order == LoadOrder::post_launched && vm.state == VmState::created;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the

@@ -50,6 +50,15 @@ void Vcpu::thread() {
       if (r) r->fall_asleep();
     }
   } gone{run_ahead_};
+  if (cfg_.not_started) {
+    wait_ = Wait{WaitKind::start, 0, 0, nullptr};
+    {
+      RunAhead::Asleep asleep(run_ahead_);
+      while (!shut_down_ && launches_ == 0) sc_core::wait(launch_event_);
+    }
+    wait_ = Wait{};
+    if (shut_down_) return mark_finished();
+  }
   for (;;) {
     try {
       run_once();

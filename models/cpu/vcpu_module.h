@@ -86,6 +86,9 @@ struct VcpuConfig {
   // (ACRN's cache allocation); 0: every way.
   WayMask l2_fill_ways = 0;
   WayMask llc_fill_ways = 0;
+  // A post-launched VM its acrn-dm did not start (HC_START_VM was never
+  // made: acrn-dm exits on a failed launch): it runs only when started.
+  bool not_started = false;
 };
 
 // A periodic interrupt that takes the vCPU away from its program for a
@@ -235,7 +238,7 @@ class Vcpu : public sc_core::sc_module {
   // progress: a description ("" when it is not blocked) and, where one is
   // known, the vCPU it waits for (the holder of its pCPU, the Service VM
   // vCPU serving its I/O request).
-  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request };
+  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start };
   struct Wait {
     WaitKind kind = WaitKind::none;
     Gva va = 0;                    // line: the polled guest-virtual address

@@ -24,6 +24,8 @@ std::string Vcpu::waiting_on() const {
     case WaitKind::io_request:
       return fmt::format("waiting for acrn-dm to complete an I/O request{}",
                          wait_.server ? std::string(" (HSM upcall to ") + wait_.server->name() + ")" : std::string());
+    case WaitKind::start:
+      return "not started: its acrn-dm failed to launch the VM (the report's launch_errors)";
   }
   return "";
 }

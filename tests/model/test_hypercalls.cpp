@@ -260,3 +260,19 @@ TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-lau
   CHECK_FALSE(sos.ept->walk(Hypervisor::kEcamBase).present);
   CHECK_FALSE(sos.ept->walk(VLapic::kDefaultBase).present);
 }
+
+TEST_CASE("a post-launched VM its acrn-dm failed to launch never runs: HC_START_VM was not made (acrn-dm exits)") {
+  Scenario s = test::two_vm_scenario();
+  // "hv:/" and the name do not fit acrn_vdev's 32-byte args: the name the
+  // hypervisor gets is cut, and HC_ADD_VDEV refuses it.
+  s.regions[0].name = std::string(30, 'r');
+  test::Bench b(s);
+  REQUIRE(b.platform->launch_errors().size() == 1);
+  CHECK(b.vm(2).state == VmState::created);
+  bool ran = false;
+  b.cpu("HMI_VM").set_program([&](Vcpu&) { ran = true; });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) { Guest(c).compute(1000); });
+  sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
+  CHECK_FALSE(ran);
+  CHECK(b.cpu("HMI_VM").waiting_on().find("not started: its acrn-dm failed to launch the VM") == 0);
+}
