@@ -461,8 +461,8 @@ class Vcpu : public sc_core::sc_module {
   void schedule_in(bool inside_exit = false, const void* waker = nullptr);
   // The waker is the thread of another vCPU on this pCPU.
   bool woken_by_pcpu_sharer(const void* waker) const;
-  // The waker of a vCPU's start: the twin launches VMs without acrn-dm's
-  // HC_START_VM, and a start preempts nobody with an exit.
+  // The waker of a vCPU's start: VMs start before simulated time (acrn-dm's
+  // HC_START_VM at launch), so a start preempts nobody with an exit.
   static constexpr char kLaunchTag = 0;
   static constexpr const void* kLaunch = &kLaunchTag;
   void trace_pcpu(bool running) {
