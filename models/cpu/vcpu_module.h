@@ -421,7 +421,12 @@ class Vcpu : public sc_core::sc_module {
   void sync() {
     ++counters_.syncs;
     sync_kernel();
-    if (sched_ && entity_.running && (preempt_ || now_ps() >= slice_end_)) slice_over();
+    if (sched_ && entity_.running && (preempt_ || now_ps() >= slice_end_)) {
+      if (rescheduling_)
+        reschedule_again_ = true;  // slice_over goes round again when this unwinds
+      else
+        slice_over();
+    }
   }
   // The synchronisation itself (tlm_quantumkeeper::sync): wait out the local time.
   void sync_kernel() {
@@ -643,6 +648,12 @@ class Vcpu : public sc_core::sc_module {
   sc_core::sc_event sched_event_;
   TimePs slice_end_ = PcpuScheduler::kForever;
   bool preempt_ = false;
+  // Inside slice_over: a synchronisation that charging the switch makes
+  // and that finds the turn over again asks slice_over to go round once
+  // more instead of nesting a switch inside the switch (nested, they pile
+  // up on the thread's small stack).
+  bool rescheduling_ = false;
+  bool reschedule_again_ = false;
   // The reschedule request found this vCPU in the guest: it takes an exit
   // for it (the kick IPI make_reschedule_request sends from another pCPU,
   // or the interrupt of this pCPU's timer that woke the other thread). A

@@ -89,32 +89,42 @@ bool Vcpu::io_poll_reschedule() {
 }
 
 bool Vcpu::slice_over(bool inside_exit) {
-  // The one-shot tick_timer sched_bvt_pick_next armed for this run has
-  // fired: sched_tick_handler asks for the reschedule that picks the next
-  // run, this vCPU again included (its second may have left the runqueue
-  // since the timer was armed).
-  const bool bvt_timer = !preempt_ && sched_->policy() == SchedPolicy::bvt && now_ps() >= slice_end_;
-  if (!inside_exit && (bvt_timer || (preempt_ && preempt_exits_))) {
-    // The interrupt that asks for it exits the guest: the timer's (its
-    // handler, timer_emulation, runs then), or the kick IPI's. A vCPU
-    // inside an exit (a polling I/O requester) reschedules on its way out.
-    const TimePs start = now_ps();
-    Breakdown cost;
-    cost.add(Component::exit, timing_.vm_exit_entry_ps);
-    if (bvt_timer) cost.add(Component::hv, timing_.timer_emulation_ps);
-    count_local_exit(ExitReason::external_interrupt);
-    cumulative_ += cost;
-    local_ps_ += cost.total();
-    if (trace::Sink* s = trace::sink())
-      s->vm_exit(trace_cpu(), exit_reason_name(ExitReason::external_interrupt), start, cost);
-  }
-  if (!preempt_ && !sched_->others_runnable(entity_)) {
-    slice_end_ = sched_->renew_slice(entity_, now_ps());
-    return false;
-  }
-  schedule_out(true);
-  schedule_in(inside_exit);
-  return true;
+  struct Rescheduling {
+    Vcpu& v;
+    explicit Rescheduling(Vcpu& c) : v(c) { v.rescheduling_ = true; }
+    ~Rescheduling() { v.rescheduling_ = v.reschedule_again_ = false; }
+  } rescheduling{*this};
+  bool switched = false;
+  do {
+    reschedule_again_ = false;
+    // The one-shot tick_timer sched_bvt_pick_next armed for this run has
+    // fired: sched_tick_handler asks for the reschedule that picks the next
+    // run, this vCPU again included (its second may have left the runqueue
+    // since the timer was armed).
+    const bool bvt_timer = !preempt_ && sched_->policy() == SchedPolicy::bvt && now_ps() >= slice_end_;
+    if (!inside_exit && (bvt_timer || (preempt_ && preempt_exits_))) {
+      // The interrupt that asks for it exits the guest: the timer's (its
+      // handler, timer_emulation, runs then), or the kick IPI's. A vCPU
+      // inside an exit (a polling I/O requester) reschedules on its way out.
+      const TimePs start = now_ps();
+      Breakdown cost;
+      cost.add(Component::exit, timing_.vm_exit_entry_ps);
+      if (bvt_timer) cost.add(Component::hv, timing_.timer_emulation_ps);
+      count_local_exit(ExitReason::external_interrupt);
+      cumulative_ += cost;
+      local_ps_ += cost.total();
+      if (trace::Sink* s = trace::sink())
+        s->vm_exit(trace_cpu(), exit_reason_name(ExitReason::external_interrupt), start, cost);
+    }
+    if (!preempt_ && !sched_->others_runnable(entity_)) {
+      slice_end_ = sched_->renew_slice(entity_, now_ps());
+      continue;  // the renewal ends the loop: nothing synchronised
+    }
+    schedule_out(true);
+    schedule_in(inside_exit);
+    switched = true;
+  } while (reschedule_again_);
+  return switched;
 }
 
 }  // namespace ivsim
