@@ -42,6 +42,11 @@ u64 ept_windows(const Scenario& s, const VmConfig& vm, u64 ivshmem_pool_bytes) {
 }
 }  // namespace
 
+u64 low_ram_bytes(const VmConfig& vm) {
+  const u64 bytes = vm.memory_mib * kMiB;
+  return vm.load_order == LoadOrder::service_vm ? bytes : std::min(bytes, kLowRamLimit);
+}
+
 HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   HostLayout l;
   l.ram_top = round_up(board.ram_mib * kMiB, kPageSize2M);
@@ -76,7 +81,7 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   for (const auto& vm : s.vms) {
     if (vm.load_order != LoadOrder::pre_launched) continue;
     l.vm_ram[vm.id] = next_ram;
-    l.vm_ram_high[vm.id] = next_ram + std::min(vm.memory_mib * kMiB, kLowRamLimit);
+    l.vm_ram_high[vm.id] = next_ram + low_ram_bytes(vm);
     next_ram += round_up(vm.memory_mib * kMiB, kPageSize2M);
   }
   const Hpa service_base = next_ram;
@@ -94,7 +99,7 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   for (const auto& vm : s.vms) {
     if (vm.load_order != LoadOrder::post_launched) continue;
     const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
-    const u64 low = std::min(bytes, kLowRamLimit);
+    const u64 low = round_up(low_ram_bytes(vm), kPageSize2M);
     if (bytes > low) l.vm_ram_high[vm.id] = take(bytes - low);
     l.vm_ram[vm.id] = take(low);
     if (bytes == low) l.vm_ram_high[vm.id] = l.vm_ram[vm.id] + low;
@@ -120,7 +125,7 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
     for (const auto& vm : s.vms) {
       if (vm.load_order != LoadOrder::post_launched) continue;
       l.vm_ram[vm.id] = next;
-      l.vm_ram_high[vm.id] = next + std::min(vm.memory_mib * kMiB, kLowRamLimit);
+      l.vm_ram_high[vm.id] = next + low_ram_bytes(vm);
       next += round_up(vm.memory_mib * kMiB, kPageSize2M);
       l.overcommitted_mib += vm.memory_mib;
     }

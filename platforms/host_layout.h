@@ -20,10 +20,15 @@ struct HostLayout {
   std::map<unsigned, u64> ept_pool_bytes;
   std::map<unsigned, Hpa> vm_ram;       // VM id -> host RAM backing guest RAM at GPA 0
   std::map<unsigned, Hpa> vm_ram_high;  // VM id -> host RAM backing its RAM from 4 GiB (User VMs of more than 2 GiB)
-  Hpa ivshmem_base = 0;            // hv-land reservation (0 when no hv-land region)
+  Hpa ivshmem_base = 0;                 // hv-land reservation (0 when no hv-land region)
   u64 ivshmem_bytes = 0;
   u64 overcommitted_mib = 0;  // post-launched VMs' memory placed past the board's RAM (they would not all fit)
 };
+
+// A VM's guest RAM below 4 GiB: a User VM's from GPA 0, at most 2 GiB below
+// the PCI windows (the rest from 4 GiB, as acrn-dm and ACRN's ve820 lay it
+// out); the Service VM's all of it, 1:1 at its host address.
+u64 low_ram_bytes(const VmConfig& vm);
 
 // Throws ConfigError when the VMs and regions do not fit the board's RAM.
 HostLayout plan_host_layout(const Scenario& scenario, const Board& board);

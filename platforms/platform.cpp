@@ -169,10 +169,7 @@ void Platform::create_vms() {
     vm.ram_high_hpa = layout_.vm_ram_high.at(cfg.id);
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
     vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
-    // Below 4 GiB a User VM has at most 2 GiB, the rest starts at 4 GiB,
-    // leaving the PCI windows from 2 GiB free (acrn-dm and ACRN's ve820 lay
-    // RAM out so).
-    vm.ram_low_size = cfg.load_order == LoadOrder::service_vm ? vm.ram_size : std::min(vm.ram_size, kLowRamLimit);
+    vm.ram_low_size = low_ram_bytes(cfg);
     // Severity as the configurator assigns it (scenario_cfg_lib.py).
     vm.rt_vm = cfg.vm_type == "RTVM";
     vm.severity = cfg.load_order == LoadOrder::service_vm ? kSeverityServiceVm

@@ -120,7 +120,7 @@ class FitChecker {
     const HostLayout l = plan_host_layout(s_, board_);  // throws when the VMs do not fit the board's RAM
     u64 top = l.ram_top;
     for (const auto& vm : s_.vms) {
-      const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M), low = std::min(bytes, kLowRamLimit);
+      const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M), low = round_up(low_ram_bytes(vm), kPageSize2M);
       top = std::max({top, l.vm_ram.at(vm.id) + low, l.vm_ram_high.at(vm.id) + (bytes - low)});
     }
     const unsigned bits = board_.physical_address_bits;
@@ -162,17 +162,12 @@ class FitChecker {
       }
   }
 
-  // Guest RAM as the platform maps it (Platform::create_vms): a User VM's
-  // from GPA 0, at most 2 GiB below the PCI windows; the Service VM's all of
-  // it, 1:1 at its host address. With guest paging the tables sit at the top.
-  static u64 low_ram(const VmConfig& vm) {
-    return vm.load_order == LoadOrder::service_vm ? vm.memory_mib * kMiB : std::min(vm.memory_mib * kMiB, kLowRamLimit);
-  }
-
+  // Guest RAM below 4 GiB as the platform maps it; with guest paging the
+  // tables sit at its top.
   RolePlacement placement(const VmConfig& vm) const {
     RolePlacement r;
     r.vm = &vm;
-    r.ram_end = low_ram(vm);
+    r.ram_end = low_ram_bytes(vm);
     r.scratch_end = r.ram_end;
     if (vm.guest_paging) {
       const u64 reserve = paging_reserve(vm);
@@ -191,7 +186,7 @@ class FitChecker {
     for (const auto& r : s_.regions)
       for (const auto& m : r.members)
         if (m.vm == vm.name) windows.insert(windows.end(), {kPageSize4K, kPageSize4K, r.size_mib * kMiB});
-    return guest_paging_reserve_bound(low_ram(vm), vm.guest_page_size, windows);
+    return guest_paging_reserve_bound(low_ram_bytes(vm), vm.guest_page_size, windows);
   }
 
   // One role per vCPU (as Platform::place_workloads), then what each kind

@@ -26,7 +26,7 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
     irq_blame_ = blame;
-    irq_sender_ = sc_core::sc_get_current_process_b();
+    irq_sender_ = sched_ ? sc_core::sc_get_current_process_b() : nullptr;  // a shared pCPU's scheduler asks
   }
   irq_pending_ = true;
   const TimePs kernel = kernel_ps();
