@@ -25,21 +25,26 @@ class MissWindow {
   static constexpr unsigned kMaxSlots = 64;
 
   // issue_ps: the interval at which the core issues consecutive lines.
-  // Only the slots in use are cleared: a copy of one line builds a window too.
-  MissWindow(unsigned mlp, TimePs issue_ps) : slots_(std::clamp(mlp, 1u, kMaxSlots)), issue_ps_(issue_ps) {
-    std::fill_n(free_at_.begin(), slots_, TimePs{0});
-  }
+  // Nothing is cleared: a buffer not used yet is free from the block's start,
+  // and a copy of one line builds a window too.
+  MissWindow(unsigned mlp, TimePs issue_ps) : slots_(std::clamp(mlp, 1u, kMaxSlots)), issue_ps_(issue_ps) {}
 
   // One line access completing latency_ps after it starts; `miss` when it
   // needs a fill buffer. Returns how far it moves the block's completion.
   TimePs add(TimePs latency_ps, bool miss) {
     TimePs start = next_issue_;
     if (miss) {
-      unsigned s = 0;
-      for (unsigned i = 1; i < slots_; ++i)
-        if (free_at_[i] < free_at_[s]) s = i;
-      start = std::max(start, free_at_[s]);
-      free_at_[s] = start + latency_ps;
+      if (used_ < slots_) {
+        // A buffer never used is free since the block's start.
+        free_at_[used_++] = start + latency_ps;
+      } else {
+        // Which buffer is immaterial; the earliest time one frees is not.
+        unsigned s = 0;
+        for (unsigned i = 1; i < slots_; ++i)
+          if (free_at_[i] < free_at_[s]) s = i;
+        start = std::max(start, free_at_[s]);
+        free_at_[s] = start + latency_ps;
+      }
     }
     next_issue_ = start + issue_ps_;
     const TimePs done = start + latency_ps;
@@ -54,7 +59,8 @@ class MissWindow {
  private:
   unsigned slots_;
   TimePs issue_ps_;
-  std::array<TimePs, kMaxSlots> free_at_;  // when each fill buffer frees, from the block's start (slots_ used)
+  unsigned used_ = 0;                      // fill buffers taken so far: free_at_[0, used_) is set
+  std::array<TimePs, kMaxSlots> free_at_;  // when each fill buffer frees, from the block's start
   TimePs next_issue_ = 0;
   TimePs end_ = 0;
 };
