@@ -15,7 +15,11 @@ class Vcpu;
 class LineWatchers {
  public:
   void watch(LineState& line, Vcpu& v) {
-    entries_.push_back({&line, &v});
+    // Field by field: an Entry built on the stack and copied whole is read
+    // back before its two stores can forward (a stall at every sleep).
+    Entry& e = entries_.emplace_back();
+    e.line = &line;
+    e.vcpu = &v;
     ++line.watched;
   }
   void unwatch(LineState& line, Vcpu& v) {

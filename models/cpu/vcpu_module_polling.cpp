@@ -115,10 +115,12 @@ bool Vcpu::sleep_on_line(Gva va) {
     // in the proportions of the writer's work since the writer last woke
     // (or of the interrupt's path, if an interrupt came first); time spun
     // to the end of a slice is the core's own work.
-    Breakdown spinning;
-    spinning.add(Component::compute, 1);
     const bool by_irq = irq_pending_ && now_ps() >= irq_at_ps_;
-    cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : by_irq ? irq_blame_ : spinning);
+    if (woken_ || by_irq) {
+      cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : irq_blame_);
+    } else {
+      cumulative_.add(Component::compute, now_ps() - t0);  // spun: all of it the core's own
+    }
     segment_base_ = cumulative_;
     if (woken_ && poll_phase_) charge(Component::compute, poll_rng_.below(timing_.l1_hit_ps));
     if (sched_ && (preempt_ || now_ps() >= slice_end_)) slice_over();
