@@ -246,3 +246,47 @@ TEST_CASE("a fill with second chances leaves the set as one shift per spared lin
     }
   }
 }
+
+TEST_CASE("hits, fills and erasures keep true LRU order in sets of 1 to 20 ways") {
+  // Sets move their entries in steps of four, two and one: every remainder,
+  // against a list kept most recently used first.
+  for (const unsigned ways : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 11u, 12u, 16u, 20u}) {
+    SetAssocCache c(u64{ways} * 64, ways);  // a single set
+    std::vector<u64> ref;
+    u64 rng = 99 + ways;
+    auto next = [&] {
+      rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+      return rng >> 33;
+    };
+    for (int step = 0; step < 3000; ++step) {
+      const u64 line = 1 + next() % (ways + 3);
+      const auto at = std::find(ref.begin(), ref.end(), line);
+      switch (next() % 3) {
+        case 0:  // an access: a hit moves the line to the front, a miss fills it
+          if (at != ref.end()) {
+            REQUIRE(c.touch(line));
+            ref.erase(at);
+            ref.insert(ref.begin(), line);
+          } else {
+            REQUIRE_FALSE(c.touch(line));
+            const u64 want = ref.size() == ways ? ref.back() : kNone;
+            if (want != kNone) ref.pop_back();
+            REQUIRE(c.insert(line) == want);
+            ref.insert(ref.begin(), line);
+          }
+          break;
+        case 1:  // an invalidation
+          REQUIRE(c.erase(line) == (at != ref.end()));
+          if (at != ref.end()) ref.erase(at);
+          break;
+        default:
+          REQUIRE(c.contains(line) == (at != ref.end()));
+      }
+    }
+    // Filling with new lines evicts what is left, least recently used first.
+    std::vector<u64> evicted;
+    for (u64 i = 0; i < ways; ++i)
+      if (const u64 v = c.insert(1000 + i); v != kNone) evicted.push_back(v);
+    REQUIRE(evicted == std::vector<u64>(ref.rbegin(), ref.rend()));
+  }
+}
