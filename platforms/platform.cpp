@@ -313,7 +313,7 @@ void Platform::create_schedulers() {
       const VmConfig* vc = nullptr;
       for (const auto& v : scenario_.vms)
         if (v.id == c->config().vm) vc = &v;
-      c->attach_scheduler(*schedulers_.back());
+      c->attach_scheduler(*schedulers_.back(), scenario_.run.shared_pcpu_quantum_ns * 1000);
       c->set_sched_weights(vc->priority, vc->bvt_weight);
     }
   }

@@ -163,6 +163,9 @@ struct CacheAllocation {
 struct RunConfig {
   u64 seed = 1;
   u64 quantum_ns = 1000;   // tlm global quantum
+  // A vCPU on a shared pCPU synchronises at least this often, so that a
+  // preemption or a slice's end lands within it (PcpuScheduler).
+  u64 shared_pcpu_quantum_ns = 100;
   u64 duration_us = 0;     // stop after this much simulated time; 0: when the workloads end
   u64 watchdog_ms = 1000;  // a run whose workloads make no progress for this long is stalled
 };

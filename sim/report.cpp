@@ -134,6 +134,7 @@ Json scenario_to_json(const Scenario& s) {
   j["workloads"] = workloads;
   j["run"] = {{"seed", s.run.seed},
               {"quantum_ns", s.run.quantum_ns},
+              {"shared_pcpu_quantum_ns", s.run.shared_pcpu_quantum_ns},
               {"duration_us", s.run.duration_us},
               {"watchdog_ms", s.run.watchdog_ms}};
   const NoiseConfig& n = s.noise;

@@ -44,7 +44,8 @@ const std::vector<std::string> kVmKeys = {
     "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
-const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "duration_us", "watchdog_ms"};
+const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "shared_pcpu_quantum_ns", "duration_us",
+                                           "watchdog_ms"};
 
 const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing", "noise"};
 
@@ -542,6 +543,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.run.quantum_ns = static_cast<u64>(read_int(*n, "run.quantum_ns", 1, 1000000, "ns"));
     else
       note_default(r, "run.quantum_ns");
+    if (const Node* n = r ? optional(*r, "shared_pcpu_quantum_ns") : nullptr)
+      s_.run.shared_pcpu_quantum_ns = static_cast<u64>(read_int(*n, "run.shared_pcpu_quantum_ns", 1, 1000000, "ns"));
+    else
+      note_default(r, "run.shared_pcpu_quantum_ns");
     if (const Node* n = r ? optional(*r, "duration_us") : nullptr)
       s_.run.duration_us = static_cast<u64>(read_int(*n, "run.duration_us", 0, 1000000000000LL, "µs"));
     else

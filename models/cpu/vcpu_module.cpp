@@ -408,7 +408,7 @@ void Vcpu::compute(Cycles c) {
   TimePs left = timing_.core_clock.to_ps(c);
   // Long work is charged a quantum at a time so that an interrupt arriving
   // meanwhile is taken near its delivery time, as a real core would.
-  const TimePs quantum = quantum_->value();
+  const TimePs quantum = sync_quantum_ps();
   while (left > 0) {
     TimePs step = std::min(left, quantum > 0 ? quantum : left);
     if (irq_pending_ && irq_at_ps_ > now_ps()) step = std::min(step, irq_at_ps_ - now_ps());

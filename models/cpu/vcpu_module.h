@@ -144,7 +144,11 @@ class Vcpu : public sc_core::sc_module {
   void add_tick(const TickConfig& t);
 
   // Puts this vCPU under the scheduler of its pCPU (when others share it).
-  void attach_scheduler(PcpuScheduler& s);
+  // It then synchronises at least every sync_quantum_ps, which bounds how
+  // late a preemption or a slice's end lands (its checks run at
+  // synchronisations): the global quantum alone would let a neighbour run up
+  // to a whole quantum past a request.
+  void attach_scheduler(PcpuScheduler& s, TimePs sync_quantum_ps);
   // Lets this vCPU skip synchronisations no other process could act in
   // (models/cpu/run_ahead.h); without it, it synchronises at every point.
   void attach_run_ahead(RunAhead& r) {
@@ -443,8 +447,14 @@ class Vcpu : public sc_core::sc_module {
   // The first quantum boundary after `now` (now itself with no quantum). The
   // one last computed, or the one after it, for most calls: a multiple of
   // the same quantum, so no division is needed to find it.
-  TimePs next_boundary_ps(TimePs now) {
+  // The interval its quantum boundaries are multiples of: the global
+  // quantum, or on a shared pCPU the finer shared one.
+  TimePs sync_quantum_ps() const {
     const TimePs q = quantum_->value();
+    return shared_quantum_ps_ && q > shared_quantum_ps_ ? shared_quantum_ps_ : q;
+  }
+  TimePs next_boundary_ps(TimePs now) {
+    const TimePs q = sync_quantum_ps();
     if (q == 0) return now;
     if (q == boundary_quantum_ps_) {
       if (now < next_sync_ps_ && now + q >= next_sync_ps_) return next_sync_ps_;
@@ -612,6 +622,7 @@ class Vcpu : public sc_core::sc_module {
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
   TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
   TimePs boundary_quantum_ps_ = 0;       // the quantum next_sync_ps_ is a multiple of (0: none yet)
+  TimePs shared_quantum_ps_ = 0;         // on a shared pCPU: synchronise at least this often (0: not shared)
   // The global quantum's value: tlm_global_quantum's own, which set() changes in place.
   const sc_core::sc_time* quantum_ = &tlm::tlm_global_quantum::instance().get();
   TimePs sync_budget_ps_ = 0;   // local time left before it (0: synchronise at the first charge)

@@ -6,8 +6,9 @@ namespace ivsim {
 
 using sc_core::sc_time;
 
-void Vcpu::attach_scheduler(PcpuScheduler& s) {
+void Vcpu::attach_scheduler(PcpuScheduler& s, TimePs sync_quantum_ps) {
   sched_ = &s;
+  shared_quantum_ps_ = sync_quantum_ps;
   entity_.name = name();
   entity_.owner = this;
   s.add(entity_);

@@ -57,6 +57,7 @@ TEST_CASE("scenario ranges: out-of-range integers state the range and unit, and 
        "workloads[0].params.warmup: must be between 0 and 1000000 round trips, got 1000001"},
       {"run.seed=-1", "run.seed: must be between 0 and 18446744073709551615, got -1"},
       {"run.quantum_ns=1000001", "run.quantum_ns: must be between 1 and 1000000 ns, got 1000001"},
+      {"run.shared_pcpu_quantum_ns=0", "run.shared_pcpu_quantum_ns: must be between 1 and 1000000 ns, got 0"},
       {"run.duration_us=1000000000001", "run.duration_us: must be between 0 and 1000000000000 µs, got 1000000000001"},
   };
   for (const auto& [set, message] : cases) {
