@@ -77,11 +77,15 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   // Pre-launched VMs' memory is carved out first; the Service VM owns the
   // rest of host RAM, and post-launched VMs' memory comes out of it (the
   // Service VM's HSM pins its pages for them), from the top down.
+  // A VM whose RAM is one host range: its part from 4 GiB follows its part below.
+  auto place = [&l](const VmConfig& vm, Hpa at) {
+    l.vm_ram[vm.id] = at;
+    l.vm_ram_high[vm.id] = at + low_ram_bytes(vm);
+  };
   Hpa next_ram = kVmRamBase;
   for (const auto& vm : s.vms) {
     if (vm.load_order != LoadOrder::pre_launched) continue;
-    l.vm_ram[vm.id] = next_ram;
-    l.vm_ram_high[vm.id] = next_ram + low_ram_bytes(vm);
+    place(vm, next_ram);
     next_ram += round_up(vm.memory_mib * kMiB, kPageSize2M);
   }
   const Hpa service_base = next_ram;
@@ -100,14 +104,17 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
     if (vm.load_order != LoadOrder::post_launched) continue;
     const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
     const u64 low = round_up(low_ram_bytes(vm), kPageSize2M);
-    if (bytes > low) l.vm_ram_high[vm.id] = take(bytes - low);
-    l.vm_ram[vm.id] = take(low);
-    if (bytes == low) l.vm_ram_high[vm.id] = l.vm_ram[vm.id] + low;
+    if (bytes == low) {
+      place(vm, take(low));
+    } else {
+      l.vm_ram_high[vm.id] = take(bytes - low);
+      l.vm_ram[vm.id] = take(low);
+    }
   }
   u64 service_bytes = 0;
   for (const auto& vm : s.vms)
     if (vm.load_order == LoadOrder::service_vm) {
-      l.vm_ram[vm.id] = l.vm_ram_high[vm.id] = service_base;
+      place(vm, service_base);
       service_bytes = round_up(vm.memory_mib * kMiB, kPageSize2M);
     }
   if (service_base + service_bytes > usable_top)
@@ -124,8 +131,7 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
     Hpa next = round_up(l.ram_top, kGiB);
     for (const auto& vm : s.vms) {
       if (vm.load_order != LoadOrder::post_launched) continue;
-      l.vm_ram[vm.id] = next;
-      l.vm_ram_high[vm.id] = next + low_ram_bytes(vm);
+      place(vm, next);
       next += round_up(vm.memory_mib * kMiB, kPageSize2M);
       l.overcommitted_mib += vm.memory_mib;
     }
