@@ -10,7 +10,8 @@ import sys
 RT, HMI, OTHER = 0, 1, 2           # guests
 RT_ID, HMI_ID, OTHER_ID = 0, 2, 3  # their VM ids (doorbell peers)
 (CFG_READ, CFG_WRITE, PIO, ECAM_READ, ECAM_WRITE, BAR0, BAR1, BAR2, BAR_MOVE, DOORBELL, MSIX_ENTRY,
- MSIX_CONTROL, HYPERCALL, ANY_GPA, COMPUTE, PROBE, BLOCK, CMPXCHG) = range(18)
+ MSIX_CONTROL, HYPERCALL, ANY_GPA, COMPUTE, PROBE, BLOCK, CMPXCHG, LAPIC) = range(19)
+SVR, LVT_TIMER, TSC_DEADLINE = 0, 1, 2  # LAPIC: sel % 3
 W = 0x80      # sel: a write
 S1, S2, S4, S8 = 0, 1, 2, 3  # memory size codes; I/O: 0 byte, 1 word, 2 dword
 
@@ -88,6 +89,17 @@ seeds = {
                                                (0xE0000000, S4, 0), (0xFEE00000, S4, W),
                                                (0x100000000, S8, 1), (0xFFFFFFFFFFFFFFF8, S8, 1),
                                                (0x0000FFFFFFFFF000, S8, W | 1)]),
+    # test_vlapic_timer: the timer armed near now, re-armed, disarmed with 0,
+    # armed and expiring; the LAPIC software-disabled while a doorbell comes,
+    # enabled again.
+    "lapic": b"".join([op(RT, LAPIC, 2, W | LVT_TIMER), op(RT, LAPIC, 1, TSC_DEADLINE, 0, 5000),
+                       op(RT, LAPIC, 1, TSC_DEADLINE, 0, 50000), op(RT, COMPUTE, value=20000),
+                       op(RT, LAPIC, 0, TSC_DEADLINE, 0, 0), op(RT, COMPUTE, value=100000),
+                       op(RT, LAPIC, 1, TSC_DEADLINE, 0, 20000), op(RT, COMPUTE, value=100000),
+                       op(RT, LAPIC, S4, W | SVR, 0, 0xFF), doorbell(HMI, RT_ID, 0), op(RT, LAPIC, S4, SVR),
+                       op(RT, LAPIC, S4, W | SVR, 0, 0x1FF), doorbell(HMI, RT_ID, 0), op(RT, LAPIC, S4, LVT_TIMER),
+                       op(OTHER, LAPIC, 2, W | LVT_TIMER), op(OTHER, LAPIC, 1, TSC_DEADLINE, 0, 10),
+                       op(OTHER, COMPUTE, value=1000), op(OTHER, LAPIC, S4, W | SVR, 0, 0)]),
     # Time passing between accesses.
     "compute": b"".join([op(RT, COMPUTE, value=1000), op(HMI, BAR2, S8, 0), op(RT, COMPUTE, value=0xFFFFF),
                          doorbell(HMI, RT_ID, 1), op(RT, PROBE), op(HMI, PROBE)]),

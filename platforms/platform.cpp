@@ -340,8 +340,8 @@ void Platform::create_vcpus() {
     for (Vcpu* v : vcpus_of(vm.id)) v->make_zombie();
   };
   life.reset = [](Vm& vm) {
-    // reset_vm: the hypervisor's per-vCPU LAPIC state goes with the vCPUs.
-    vm.lvt_timer.clear();
+    // reset_vm: the hypervisor's per-vCPU LAPIC state goes with the vCPUs
+    // (the LVTs, the timer and the SVR with their vLAPIC: Vcpu::power_on_reset).
     vm.xapic_icr_high.clear();
   };
   life.shutdown = [this](Vm& vm) {
@@ -397,6 +397,14 @@ std::vector<Vcpu*> Platform::vcpus_of(VmId vm) const {
   for (const auto& v : vcpus_)
     if (v->config().vm == vm) out.push_back(v.get());
   return out;
+}
+
+u64 Platform::interrupts_received(VmId id) const {
+  const Vm* vm = hv_->vm(id);
+  if (!vm) return 0;
+  u64 n = vm->interrupts_received;
+  for (Vcpu* v : vcpus_of(id)) n += v->counters().timer_interrupts;
+  return n;
 }
 
 Vcpu* Platform::vcpu(const std::string& vm_name, unsigned index) const {
@@ -462,10 +470,7 @@ void Platform::place_workloads() {
       ctx.max_vm_num = scenario_.max_vm_num;
       for (const auto& v : scenario_.vms) ctx.all_vms.push_back(static_cast<VmId>(v.id));
       Hypervisor* hv = hv_.get();
-      ctx.vm_interrupts = [hv](VmId id) -> u64 {
-        const Vm* v = hv->vm(id);
-        return v ? v->interrupts_received : 0;
-      };
+      ctx.vm_interrupts = [this](VmId id) { return interrupts_received(id); };
       ctx.platform_digest = [this] {
         std::string d =
             "vms=" + std::to_string(hv_->vms().size()) + " hv_devices=" + std::to_string(hv_->ivshmem_devices().size());

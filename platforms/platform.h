@@ -83,6 +83,10 @@ class Platform {
   Hypervisor& hypervisor() { return *hv_; }
   const std::vector<std::unique_ptr<Vcpu>>& vcpus() const { return vcpus_; }
   std::vector<Vcpu*> vcpus_of(VmId vm) const;
+  // Interrupts a VM's virtual LAPICs received: what the hypervisor sent
+  // them (MSIs, IPIs, a timer that expired in an exit) and the LAPIC timer
+  // expiries its vCPUs took on their own (Vcpu::follow_lapic_timer).
+  u64 interrupts_received(VmId vm) const;
   Vcpu* vcpu(const std::string& vm_name, unsigned index) const;
   const std::vector<std::unique_ptr<WorkloadRun>>& workloads() const { return workloads_; }
   const std::vector<std::unique_ptr<DeviceModel>>& device_models() const { return device_models_; }

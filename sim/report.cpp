@@ -221,8 +221,9 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     Json exits = Json::object();
     for (std::size_t i = 0; i < kExitReasonCount; ++i)
       exits[exit_reason_name(static_cast<ExitReason>(i))] = vm->exits[i];
-    u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0, interrupts_taken = 0;
+    u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0, interrupts_taken = 0, interrupts_ignored = 0;
     for (Vcpu* v : platform.vcpus_of(vm->id)) {
+      interrupts_ignored += v->counters().interrupts_ignored;
       interrupts_taken += v->counters().interrupts;
       loads += v->counters().loads;
       stores += v->counters().stores;
@@ -245,7 +246,8 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
 
                    {"name", vm->name},
                    {"exits", exits},
-                   {"interrupts", vm->interrupts_received},
+                   {"interrupts", platform.interrupts_received(vm->id)},
+                   {"interrupts_ignored", interrupts_ignored},
                    {"interrupts_taken", interrupts_taken},
                    {"unhandled_mmio", vm->unhandled_mmio},
                    {"unhandled_pio", vm->unhandled_pio},

@@ -23,6 +23,8 @@ constexpr u16 kConfigAddress = 0xCF8, kConfigData = 0xCFC;
 constexpr u32 kDoorbellReg = 0x0C;
 constexpr u32 kMsixControl = 0x42;  // the MSI-X capability at 0x40: message control
 constexpr u64 kMsiBase = 0xFEE0'0000ULL;
+constexpr Gpa kXapicSvr = 0xFEE0'00F0, kXapicLvtTimer = 0xFEE0'0320;
+constexpr u32 kMsrTscDeadline = 0x6E0;
 
 unsigned io_size(u8 code) { return code % 3 == 0 ? 1 : code % 3 == 1 ? 2 : 4; }
 unsigned mem_size(u8 code) { return 1u << (code % 4); }
@@ -226,9 +228,13 @@ void GuestTraffic::program(Vcpu& cpu, unsigned guest) {
 }
 
 void GuestTraffic::bring_up(Guest& g, unsigned guest, bool after_reset) {
-  // A rebooted kernel: its PCI config lock is free, the address latch clear.
+  // A rebooted kernel: its PCI config lock is free, the address latch clear,
+  // its LAPIC enabled with the timer's LVT masked (which disarms the timer:
+  // a change of mode).
   g.store<u32>(pci_config_lock_word(g), 0);
   g.outl(kConfigAddress, 0);
+  g.store<u32>(kXapicSvr, VLapic::kSvrBooted);
+  g.store<u32>(kXapicLvtTimer, VLapic::kLvtMasked);
   if (guest == 2) {
     // Not a member: no device answers at 00:08.0. It keeps the RT VM's BAR
     // addresses to aim at.
@@ -389,6 +395,23 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
         g.cmpxchg64(a, op.value, ~op.value);
       else
         g.cmpxchg32(a, static_cast<u32>(op.value), static_cast<u32>(op.value >> 32));
+      break;
+    }
+    case OpKind::lapic: {
+      // The registers a driver writes to quiet its LAPIC or time a wait
+      // (the SVR's software enable, the timer's LVT, its deadline). The
+      // non-member's timer LVT stays masked: it programs no interrupt.
+      const unsigned reg = (op.sel & 0x3F) % 3;  // bits 7 and 6 aside
+      if (reg == 2) {
+        g.wrmsr(kMsrTscDeadline, (op.size & 1) ? g.rdtsc() + (op.value & 0xF'FFFF) : op.value);
+      } else if (!write) {
+        load_n(g, reg == 0 ? kXapicSvr : kXapicLvtTimer, 4);
+      } else {
+        u32 v = static_cast<u32>(op.value);
+        if (reg == 1 && (op.size & 2)) v = (v & VLapic::kLvtMasked) | VLapic::kLvtTimerTscDeadline | (0x40 + guest);
+        if (reg == 1 && guest == 2) v |= VLapic::kLvtMasked;
+        g.store<u32>(reg == 0 ? kXapicSvr : kXapicLvtTimer, v);
+      }
       break;
     }
     case OpKind::count:

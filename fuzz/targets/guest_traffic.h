@@ -73,6 +73,7 @@ enum class OpKind : std::uint8_t {
   probe,         // the driver's bring-up again
   block,         // a block copy in or out of BAR2, crossing lines and pages
   cmpxchg,       // LOCK CMPXCHG in BAR2
+  lapic,         // the LAPIC's SVR, timer LVT (the xAPIC page) or TSC deadline (WRMSR)
   count
 };
 

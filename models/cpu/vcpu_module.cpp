@@ -236,6 +236,12 @@ bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
     case 0xE0:  // DFR
       v = lapic_.dfr();
       break;
+    case 0xF0:  // SVR
+      v = lapic_.svr();
+      break;
+    case 0x320:  // LVT timer
+      v = lapic_.lvt_timer();
+      break;
     default:
       return false;  // the others go to the hypervisor's APIC-access handler
   }

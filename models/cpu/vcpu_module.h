@@ -120,6 +120,8 @@ struct VcpuCounters {
   u64 polls_woken_early = 0;  // asleep ahead on a line, woken before its own time (then it settled)
   u64 interrupts = 0;         // taken (ISR entered), NMIs included
   u64 nmis = 0;
+  u64 timer_interrupts = 0;    // LAPIC timer expiries that requested their vector (vlapic_timer_expired)
+  u64 interrupts_ignored = 0;  // fixed requests the virtual LAPIC ignored: software-disabled, or a reserved vector
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
   std::array<u64, kExitReasonCount> exits{};
   // Of those, the ones the hypervisor handles without a call through the
@@ -498,10 +500,20 @@ class Vcpu : public sc_core::sc_module {
   // blocked by a handler in progress (an NMI only by the NMI handler).
   bool interrupt_takeable() const {
     if (!irq_pending_ || now_ps() < irq_at_ps_) return false;
+    if (lapic_timer_due()) return true;  // its expiry is taken first (take_interrupts)
     if (nmi_pending_ && !in_nmi_) return true;
     return !in_isr_ && (ticks_due_ != 0 || lapic_.deliverable() >= 0);
   }
   void take_interrupts();
+  // The virtual LAPIC's TSC-deadline timer (vcpu_module_interrupts.cpp): a
+  // deadline the hypervisor armed in an exit is a pending request from then
+  // on, which wakes the vCPU at the deadline; it requests its vector only
+  // when it expires (vlapic_timer_expired), so a later write that disarms
+  // it (a deadline of 0, a new deadline, a change of timer mode, the SVR's
+  // software disable) withdraws it.
+  bool lapic_timer_due() const { return lapic_.timer_armed() && now_ps() >= lapic_.timer_deadline_ps(); }
+  void follow_lapic_timer();
+  void expire_lapic_timer();
   // Ticks (vcpu_module_ticks.cpp): a tick source's expiry, the ticks due
   // taken at an instruction boundary, and restarting stopped ticks when the
   // vCPU leaves HLT (a tickless idle, as NO_HZ_IDLE and sched_iorr do).
@@ -680,6 +692,7 @@ class Vcpu : public sc_core::sc_module {
   VLapic lapic_;  // requested and in-service interrupts
   bool irq_pending_ = false;
   TimePs irq_at_ps_ = 0;              // delivery time of the earliest pending request
+  bool lapic_timer_followed_ = false;  // irq_pending_ includes an armed LAPIC timer (follow_lapic_timer)
   Breakdown irq_blame_;               // critical path up to the delivery, for a waiting vCPU
   const void* irq_sender_ = nullptr;  // the process that sent the earliest one (its sc_process_b)
   bool in_isr_ = false;

@@ -46,24 +46,52 @@ i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
 }
 
 void Vcpu::wrmsr(u32 msr, u64 value) {
+  constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
   boundary();
+  // Under LAPIC passthrough in x2APIC mode the guest owns its LAPIC's
+  // registers: ACRN intercepts only the ICR's writes among them
+  // (update_msr_bitmap_x2apic_passthru), so these go to the LAPIC directly.
+  if (cfg_.lapic_passthrough && lapic_.x2apic() && (msr == kX2apicSvr || msr == kX2apicLvtTimer)) {
+    ++counters_.stores;
+    charge(Component::cache, timing_.l1_hit_ps);
+    if (msr == kX2apicSvr)
+      lapic_.write_svr(static_cast<u32>(value));
+    else
+      lapic_.write_lvt_timer(static_cast<u32>(value));
+    if (lapic_timer_followed_) follow_lapic_timer();
+    return;
+  }
   u8 buf[8];
   std::memcpy(buf, &value, sizeof buf);
   exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
 }
 
 u64 Vcpu::rdmsr(u32 msr) {
-  constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D;
+  constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
   boundary();
   // APIC-register virtualization: the x2APIC registers a guest reads most
-  // come from the virtual-APIC page; ACRN intercepts the ID and LDR reads of
+  // come from the virtual-APIC page (update_msr_bitmap_x2apic_apicv
+  // intercepts their writes only); ACRN intercepts the ID and LDR reads of
   // a LAPIC-passthrough VM (vlapic_x2apic_read), which then exit.
   if (lapic_.x2apic()) {
-    const bool virtualized = msr == kX2apicTpr || ((msr == kX2apicId || msr == kX2apicLdr) && !cfg_.lapic_passthrough);
+    const bool id_or_ldr = msr == kX2apicId || msr == kX2apicLdr;
+    const bool virtualized =
+        msr == kX2apicTpr || msr == kX2apicSvr || msr == kX2apicLvtTimer || (id_or_ldr && !cfg_.lapic_passthrough);
     if (virtualized) {
       ++counters_.loads;
       charge(Component::cache, timing_.l1_hit_ps);
-      return msr == kX2apicId ? lapic_.id_register() : msr == kX2apicLdr ? lapic_.ldr() : lapic_.tpr();
+      switch (msr) {
+        case kX2apicId:
+          return lapic_.id_register();
+        case kX2apicLdr:
+          return lapic_.ldr();
+        case kX2apicSvr:
+          return lapic_.svr();
+        case kX2apicLvtTimer:
+          return lapic_.lvt_timer();
+        default:
+          return lapic_.tpr();
+      }
     }
   }
   u8 buf[8] = {};
@@ -137,6 +165,9 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   local_ps_ += delay.value();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
   if (local_ps_ >= sync_budget_ps_) quantum_over();
+  // The exit may have armed or disarmed the LAPIC timer (a TSC deadline,
+  // the timer's LVT, the SVR).
+  if (lapic_.timer_armed() || lapic_timer_followed_) follow_lapic_timer();
   // The hypervisor injected an exception instead of completing the
   // instruction: the guest program has no handler for it and stops.
   if (exit_ext_.fault) throw GuestFault(exit_ext_.fault_vector, exit_ext_.fault);

@@ -19,10 +19,14 @@ void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame,
 }
 
 void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi) {
-  if (nmi)
+  if (nmi) {
     ++nmi_pending_;  // vcpu_inject_nmi: not held in the IRR, not masked by the task priority
-  else if (!lapic_.accept(vector))
-    return;  // a reserved vector: the LAPIC drops it
+  } else if (lapic_.accept(vector) != VLapic::Refusal::none) {
+    // vlapic_set_intr: a reserved vector is ignored; vlapic_accept_intr: so
+    // is any request while the LAPIC is software-disabled (SVR bit 8 clear).
+    ++counters_.interrupts_ignored;
+    return;
+  }
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;
     irq_blame_ = blame;
@@ -33,9 +37,41 @@ void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi
   pending_activity::notify(irq_event_, sc_time::from_value(at > kernel ? at - kernel : 0));
 }
 
+void Vcpu::follow_lapic_timer() {
+  if (!lapic_.timer_armed()) {
+    // Disarmed before it expired: what else is pending, as take_interrupts
+    // leaves it (a wake-up already asked for finds nothing to take).
+    if (!lapic_timer_followed_) return;
+    lapic_timer_followed_ = false;
+    irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0;
+    return;
+  }
+  lapic_timer_followed_ = true;
+  const TimePs at = lapic_.timer_deadline_ps();
+  if (!irq_pending_ || at < irq_at_ps_) {
+    irq_at_ps_ = at;
+    // A vCPU that waits for its timer waits on the timer.
+    irq_blame_ = Breakdown{};
+    irq_blame_.add(Component::timer, 1);
+    irq_sender_ = nullptr;  // the hypervisor's timer, on this vCPU's pCPU
+  }
+  irq_pending_ = true;
+  const TimePs kernel = kernel_ps();
+  pending_activity::notify(irq_event_, sc_time::from_value(at > kernel ? at - kernel : 0));
+}
+
+void Vcpu::expire_lapic_timer() {
+  lapic_timer_followed_ = false;
+  const int vector = lapic_.expire_timer();
+  if (vector < 0) return;  // masked: it fires and requests nothing
+  ++counters_.timer_interrupts;
+  if (lapic_.accept(static_cast<u8>(vector)) != VLapic::Refusal::none) ++counters_.interrupts_ignored;
+}
+
 void Vcpu::take_interrupts() {
   if (zombie_) throw VcpuZombie{};
   if (now_ps() < irq_at_ps_) return;
+  if (lapic_timer_due()) expire_lapic_timer();
   // An NMI is taken even inside another handler, never inside its own
   // (NMIs stay blocked until the NMI handler returns).
   if (nmi_pending_ && !in_nmi_) {
@@ -68,6 +104,7 @@ void Vcpu::take_interrupts() {
   in_isr_ = false;
   // Requests masked by the task priority stay pending for a later boundary.
   irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0;
+  if (lapic_.timer_armed()) follow_lapic_timer();
 }
 
 u8 Vcpu::halt() {
@@ -88,7 +125,16 @@ u8 Vcpu::sleep_until_interrupt() {
     while (!irq_pending_) sc_core::wait(irq_event_);
     asleep_ahead_ps_ = 0;
   }
-  if (irq_at_ps_ > now_ps()) sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+  while (irq_at_ps_ > now_ps()) {
+    // An armed LAPIC timer's deadline may be far off: a request that comes
+    // before it (irq_event_) ends the wait at its own time.
+    if (lapic_timer_followed_) {
+      sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()), irq_event_);
+    } else {
+      sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+      break;
+    }
+  }
   resumed();
   if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), t0, now_ps());
   wait_ = Wait{};
@@ -98,6 +144,7 @@ u8 Vcpu::sleep_until_interrupt() {
   restart_ticks();
 
   charge(Component::irq, timing_.hlt_wakeup_ps);
+  if (lapic_timer_due()) expire_lapic_timer();  // what woke it, to tell its vector
   const int vector = lapic_.deliverable();
   take_interrupts();
   return static_cast<u8>(vector < 0 ? 0 : vector);

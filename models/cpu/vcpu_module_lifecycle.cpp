@@ -34,9 +34,10 @@ void Vcpu::power_on_reset() {
   // are gone with it. Memory (and the regions) keep their contents.
   zombie_ = false;
   ++boots_;
-  lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0);
+  lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0);  // the SVR as the guest kernel's new boot leaves it
   handlers_.clear();
   irq_pending_ = false;
+  lapic_timer_followed_ = false;
   irq_at_ps_ = 0;
   nmi_pending_ = 0;
   in_isr_ = in_nmi_ = false;

@@ -3,7 +3,10 @@
 // it runs on, vlapic_create), the xAPIC / x2APIC mode (vlapic_set_apicbase),
 // the logical destination registers (LDR, DFR; in x2APIC mode the LDR
 // derived from the ID, vlapic_build_x2apic_id) and the destination match
-// (is_dest_field_matched), the request (IRR) and in-service (ISR) registers,
+// (is_dest_field_matched), the spurious-interrupt vector register's software
+// enable (vlapic_write_svr, vlapic_accept_intr), the timer's LVT and its
+// TSC-deadline mode (vlapic_write_lvt, vlapic_set_tsc_deadline_msr,
+// vlapic_timer_expired), the request (IRR) and in-service (ISR) registers,
 // the task priority, and the rule that an interrupt is delivered only when
 // its priority class is above the processor priority. Plain C++.
 #pragma once
@@ -34,6 +37,15 @@ class VLapic {
   static constexpr u64 kApicBaseBsp = u64{1} << 8;
   // DFR models (bits 31:28).
   static constexpr u32 kDfrFlat = 0xF000'0000u, kDfrCluster = 0x0000'0000u;
+  // SVR: the spurious vector (7:0) and the software enable (bit 8).
+  static constexpr u32 kSvrEnable = 1u << 8;
+  // What the guest kernel's bring-up leaves (Linux setup_local_APIC, Zephyr
+  // loapic_init: enabled, spurious vector 0xFF) over vlapic_reset's 0xFF
+  // (software-disabled): the twin's guests start booted.
+  static constexpr u32 kSvrBooted = kSvrEnable | 0xFFu;
+  // LVT: the mask (bit 16); the timer's mode (bits 18:17), TSC deadline 10b.
+  static constexpr u32 kLvtMasked = 1u << 16;
+  static constexpr u32 kLvtTimerMode = 3u << 17, kLvtTimerTscDeadline = 2u << 17;
 
   explicit VLapic(u32 apic_id = 0, bool bsp = false) : apic_id_(apic_id), bsp_(bsp) {}
 
@@ -81,12 +93,61 @@ class VLapic {
     return false;  // a bad logical model: matches nothing
   }
 
+  // ---- software enable (SVR) ----
+  u32 svr() const { return svr_; }
+  bool software_enabled() const { return (svr_ & kSvrEnable) != 0; }
+  // vlapic_write_svr: software-disabling stops the timer and masks the LVTs
+  // (vlapic_mask_lvts); enabling again leaves them masked. (A periodic
+  // timer's restart on enabling is not modelled: the twin's LAPIC timer has
+  // the TSC-deadline mode only.)
+  void write_svr(u32 v) {
+    const bool was = software_enabled();
+    svr_ = v;
+    if (was && !software_enabled()) {
+      timer_armed_ = false;
+      lvt_timer_ |= kLvtMasked;
+    }
+  }
+
+  // ---- the timer ----
+  u32 lvt_timer() const { return lvt_timer_; }
+  // vlapic_write_lvt: the writable bits (mask, delivery status, vector, the
+  // timer mode); masked while software-disabled; a change of mode disarms
+  // the timer (vlapic_update_lvtt).
+  void write_lvt_timer(u32 v) {
+    if (!software_enabled()) v |= kLvtMasked;
+    v &= kLvtMasked | kLvtTimerMode | 0xFFu;
+    if ((v & kLvtTimerMode) != (lvt_timer_ & kLvtTimerMode)) timer_armed_ = false;
+    lvt_timer_ = v;
+  }
+  bool timer_tsc_deadline_mode() const { return (lvt_timer_ & kLvtTimerMode) == kLvtTimerTscDeadline; }
+  // A write of IA32_TSC_DEADLINE, its value converted to the time it names
+  // (vlapic_set_tsc_deadline_msr): ignored outside TSC-deadline mode; else
+  // the timer is disarmed, and armed again for any value but 0.
+  void write_tsc_deadline(u64 value, TimePs deadline_ps) {
+    if (!timer_tsc_deadline_mode()) return;
+    timer_armed_ = value != 0;
+    timer_deadline_ps_ = deadline_ps;
+  }
+  bool timer_armed() const { return timer_armed_; }
+  TimePs timer_deadline_ps() const { return timer_deadline_ps_; }
+  // The deadline has come (vlapic_timer_expired): the timer disarms and
+  // requests its vector unless the LVT masks it; -1 when it does.
+  int expire_timer() {
+    timer_armed_ = false;
+    return (lvt_timer_ & kLvtMasked) ? -1 : static_cast<int>(lvt_timer_ & 0xFFu);
+  }
+
   // ---- requests and priorities ----
-  // Returns false (and ignores it) for a reserved vector.
-  bool accept(u8 vector) {
-    if (vector < kFirstVector) return false;
+  // Why a fixed interrupt was not accepted.
+  enum class Refusal : u8 { none, reserved_vector, software_disabled };
+  // vlapic_accept_intr: a software-disabled LAPIC ignores the request; a
+  // reserved vector is refused.
+  Refusal accept(u8 vector) {
+    if (!software_enabled()) return Refusal::software_disabled;
+    if (vector < kFirstVector) return Refusal::reserved_vector;
     irr_.set(vector);
-    return true;
+    return Refusal::none;
   }
   bool requested() const { return irr_.any(); }
   // The highest requested vector whose class is above the processor
@@ -147,6 +208,10 @@ class VLapic {
   Reg256 irr_;
   Reg256 isr_;
   u8 tpr_ = 0;
+  u32 svr_ = kSvrBooted;
+  u32 lvt_timer_ = kLvtMasked;  // vlapic_reset: masked, one-shot
+  bool timer_armed_ = false;
+  TimePs timer_deadline_ps_ = 0;
 };
 
 }  // namespace ivsim

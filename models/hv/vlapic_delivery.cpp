@@ -14,7 +14,7 @@ namespace {
 constexpr u32 kMsrApicBase = 0x1B;
 constexpr u32 kMsrTscDeadline = 0x6E0;
 constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
-constexpr u32 kX2apicId = 0x802, kX2apicLdr = 0x80D, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
+constexpr u32 kX2apicId = 0x802, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
 
 // Delivery modes (ICR bits 10:8, MSI data bits 10:8).
 constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
@@ -204,15 +204,23 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
     case kX2apicIcr:
       send_ipi(vm, vcpu, value);
       break;
+    case kX2apicSvr:
+      lapic.write_svr(static_cast<u32>(value));  // vlapic_write_svr
+      break;
     case kX2apicLvtTimer:
-      vm.lvt_timer[vcpu] = static_cast<u8>(value & 0xFF);
+      lapic.write_lvt_timer(static_cast<u32>(value));  // vlapic_write_lvt
       break;
     case kMsrTscDeadline: {
-      // vlapic_set_tsc_deadline_msr: the hypervisor arms a timer for the
-      // deadline (TSC ticks at the nominal clock); it fires into this vCPU.
-      const TimePs deadline = timing_.core_clock.to_ps(Cycles{value});
-      const TimePs fire = std::max(deadline, now);
-      deliver(vm, vcpu, Irq{vm.lvt_timer[vcpu], false, IrqPath::local}, fire, blame);
+      // vlapic_set_tsc_deadline_msr: the hypervisor's timer for the deadline
+      // (TSC ticks at the nominal clock), in TSC-deadline mode only; 0
+      // disarms it. A deadline already passed expires now, in this exit
+      // (vlapic_timer_expired), and its vector is injected at the VM entry;
+      // a later one the vCPU takes when it comes (Vcpu::follow_lapic_timer).
+      lapic.write_tsc_deadline(value, timing_.core_clock.to_ps(Cycles{value}));
+      if (lapic.timer_armed() && lapic.timer_deadline_ps() <= now) {
+        const int vector = lapic.expire_timer();
+        if (vector >= 0) deliver(vm, vcpu, Irq{static_cast<u8>(vector), false, IrqPath::local}, now, blame);
+      }
       break;
     }
     default:
@@ -232,6 +240,12 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
     case 0xE0:
       lapic.write_dfr(v);  // vlapic_write_dfr
       break;
+    case 0xF0:
+      lapic.write_svr(v);  // vlapic_write_svr
+      break;
+    case 0x320:
+      lapic.write_lvt_timer(v);  // vlapic_write_lvt
+      break;
     case 0x310:
       vm.xapic_icr_high[vcpu] = v;
       break;
@@ -243,7 +257,7 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
       break;
     }
     default:
-      break;  // EOI (the twin's handlers end with one), timers, LVTs: not modelled here
+      break;  // EOI (the twin's handlers end with one), the other LVTs, the count-down timer: not modelled here
   }
   return 0;
 }

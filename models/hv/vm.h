@@ -89,12 +89,11 @@ struct Vm {
   std::vector<VLapic*> vlapics;            // each vCPU's virtual LAPIC, by vCPU index
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
-  std::map<unsigned, u8> lvt_timer;        // per vCPU: the LAPIC timer's vector
   std::map<unsigned, u32> xapic_icr_high;  // per vCPU: ICR bits 63:32 written through the xAPIC page
 
   // Counters for the report.
   std::array<u64, kExitReasonCount> exits{};
-  u64 interrupts_received = 0;  // MSIs accepted by its virtual LAPICs
+  u64 interrupts_received = 0;  // sent to its virtual LAPICs: MSIs, IPIs, timers expired in an exit
   u64 msi_undeliverable = 0;    // MSIs whose address or destination reached no vCPU
   u64 msi_mode_dropped = 0;     // MSIs in a delivery mode vlapic_receive_intr ignores (NMI, SMI, INIT, ...)
   u64 ipis_dropped = 0;         // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, INIT/SIPI, bad vector)

@@ -7,8 +7,8 @@ using namespace ivsim;
 TEST_CASE("the virtual LAPIC delivers the highest requested vector above the processor priority") {
   VLapic l;
   CHECK(l.deliverable() == -1);
-  CHECK(l.accept(0x41));
-  CHECK(l.accept(0x62));
+  CHECK(l.accept(0x41) == VLapic::Refusal::none);
+  CHECK(l.accept(0x62) == VLapic::Refusal::none);
   CHECK(l.deliverable() == 0x62);
   CHECK(l.acknowledge() == 0x62);
   // In service: its class blocks the same class, not a higher one.
@@ -30,7 +30,7 @@ TEST_CASE("the task priority holds back interrupts of its class and below, and r
   CHECK(l.deliverable() == -1);
   l.set_tpr(0x40);
   CHECK(l.deliverable() == 0x52);
-  CHECK_FALSE(l.accept(0x0E));  // exception vectors
+  CHECK(l.accept(0x0E) == VLapic::Refusal::reserved_vector);  // exception vectors
 }
 
 TEST_CASE("the vLAPIC's ID register and LDR follow its mode, as vlapic_reset and vlapic_build_x2apic_id set them") {
@@ -67,4 +67,48 @@ TEST_CASE("logical destinations match as is_dest_field_matched: xAPIC flat and c
   x2.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);  // cluster 1, bit 2
   CHECK(x2.matches_logical((1u << 16) | 0x4));
   CHECK_FALSE(x2.matches_logical(0x4));  // cluster 0
+}
+
+TEST_CASE(
+    "the SVR's software enable and the TSC-deadline timer follow vlapic_write_svr, vlapic_write_lvt and "
+    "vlapic_set_tsc_deadline_msr") {
+  VLapic l(1);
+  CHECK(l.software_enabled());                       // as the guest kernel's bring-up leaves it
+  CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);  // vlapic_reset: masked
+  // Outside TSC-deadline mode a deadline does nothing.
+  l.write_tsc_deadline(1000, 5000);
+  CHECK_FALSE(l.timer_armed());
+  l.write_lvt_timer(VLapic::kLvtTimerTscDeadline | 0xEC);
+  l.write_tsc_deadline(1000, 5000);
+  REQUIRE(l.timer_armed());
+  CHECK(l.timer_deadline_ps() == 5000);
+  l.write_tsc_deadline(2000, 9000);  // replaces the deadline
+  CHECK(l.timer_deadline_ps() == 9000);
+  l.write_tsc_deadline(0, 0);  // disarms
+  CHECK_FALSE(l.timer_armed());
+  l.write_tsc_deadline(1000, 5000);
+  CHECK(l.expire_timer() == 0xEC);
+  CHECK_FALSE(l.timer_armed());
+  // A change of mode disarms (vlapic_update_lvtt).
+  l.write_tsc_deadline(1000, 5000);
+  l.write_lvt_timer(0xEC);
+  CHECK_FALSE(l.timer_armed());
+  // Masked: the expiry requests nothing.
+  l.write_lvt_timer(VLapic::kLvtMasked | VLapic::kLvtTimerTscDeadline | 0xEC);
+  l.write_tsc_deadline(1000, 5000);
+  CHECK(l.expire_timer() == -1);
+  // Software-disabled: the timer stops, the LVT is masked and stays so, and
+  // fixed requests are ignored.
+  l.write_lvt_timer(VLapic::kLvtTimerTscDeadline | 0xEC);
+  l.write_tsc_deadline(1000, 5000);
+  l.write_svr(0xFF);
+  CHECK_FALSE(l.timer_armed());
+  CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
+  CHECK(l.accept(0x41) == VLapic::Refusal::software_disabled);
+  CHECK_FALSE(l.requested());
+  l.write_lvt_timer(VLapic::kLvtTimerTscDeadline | 0xEC);
+  CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
+  l.write_svr(0x1FF);
+  CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
+  CHECK(l.accept(0x41) == VLapic::Refusal::none);
 }

@@ -1,0 +1,241 @@
+// The virtual LAPIC's software enable and its TSC-deadline timer, driven by
+// guest programs, as ACRN's vlapic.c does them: a software-disabled LAPIC
+// ignores fixed interrupts (vlapic_accept_intr) and stops its timer
+// (vlapic_write_svr); IA32_TSC_DEADLINE arms the timer in TSC-deadline mode
+// only, 0 disarms it and a new deadline replaces the old
+// (vlapic_set_tsc_deadline_msr); an expiry requests the vector unless the
+// LVT masks it (vlapic_timer_expired).
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "models/hv/ivshmem_device.h"
+#include "tests/support/testbench.h"
+#include "workloads/ivshmem_driver.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832, kTscDeadline = 0x6E0;
+constexpr Gpa kXapicSvr = 0xFEE0'00F0;
+constexpr u8 kTimerVector = 0xEC;
+constexpr u64 kTscDeadlineMode = u64{2} << 17, kMasked = u64{1} << 16;
+
+std::size_t exit_index(ExitReason r) { return static_cast<std::size_t>(r); }
+
+u64 ticks_in(const test::Bench& b, TimePs ps) { return static_cast<u64>(b.timing.core_clock.cycles_in(ps)); }
+
+u64 doorbells_delivered(Platform& p, VmId vm) {
+  for (const auto& d : p.hypervisor().ivshmem_devices())
+    if (d->vm().id == vm) return d->region().doorbells.delivered;
+  throw std::logic_error("no device");
+}
+
+}  // namespace
+
+TEST_CASE("a software-disabled LAPIC ignores an MSI (vlapic_accept_intr) and takes the next one once enabled again") {
+  test::Bench b(test::two_vm_scenario());
+  int handled = 0;
+  u32 svr_booted = 0, svr_off = 0;
+  u64 ignored_while_off = 0, handled_while_off = 1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.on_interrupt(0x41, [&](Guest&) { ++handled; });
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x41);
+    svr_booted = g.load<u32>(kXapicSvr);  // the virtual-APIC page: no exit
+    g.store<u32>(kXapicSvr, 0xFF);        // software-disabled (an APIC-access exit)
+    svr_off = g.load<u32>(kXapicSvr);
+    ivshmem_write_doorbell(g, *d, 0, 0);  // to itself
+    g.compute(100'000);
+    ignored_while_off = c.counters().interrupts_ignored;
+    handled_while_off = static_cast<u64>(handled);
+    g.store<u32>(kXapicSvr, 0x1FF);
+    ivshmem_write_doorbell(g, *d, 0, 0);
+    g.compute(100'000);
+  });
+  sc_core::sc_start();
+  CHECK(svr_booted == 0x1FF);  // as the guest kernel's bring-up leaves it
+  CHECK(svr_off == 0xFF);
+  CHECK(handled_while_off == 0);
+  CHECK(ignored_while_off == 1);
+  CHECK(handled == 1);
+  CHECK(b.cpu("RT_VM").counters().interrupts_ignored == 1);
+  CHECK(doorbells_delivered(*b.platform, 0) == 2);  // the device delivered both; the LAPIC ignored one
+}
+
+TEST_CASE("the x2APIC SVR and timer LVT read from the virtual-APIC page without an exit, and their writes exit") {
+  test::Bench b(test::two_vm_scenario());
+  u64 svr = 0, lvt = 0, lvt_disabled = 0, reads_exited = 1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const u64 reads = c.counters().exits[exit_index(ExitReason::msr_read)];
+    svr = g.rdmsr(kX2apicSvr);
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    lvt = g.rdmsr(kX2apicLvtTimer);
+    g.wrmsr(kX2apicSvr, 0xFF);
+    // vlapic_write_lvt: masked while software-disabled, and it stays masked
+    // when the LAPIC is enabled again (vlapic_mask_lvts on the disable).
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    g.wrmsr(kX2apicSvr, 0x1FF);
+    lvt_disabled = g.rdmsr(kX2apicLvtTimer);
+    reads_exited = c.counters().exits[exit_index(ExitReason::msr_read)] - reads;
+  });
+  sc_core::sc_start();
+  CHECK(svr == 0x1FF);
+  CHECK(lvt == (kTscDeadlineMode | kTimerVector));
+  CHECK(lvt_disabled == (kMasked | kTscDeadlineMode | kTimerVector));
+  CHECK(reads_exited == 0);
+  // The APIC base (enable_x2apic), two LVT and two SVR writes.
+  CHECK(b.vm(0).exits[exit_index(ExitReason::msr_write)] == 5);
+}
+
+TEST_CASE("the TSC-deadline timer: 0 disarms it, a new deadline replaces the old, a masked LVT requests nothing") {
+  test::Bench b(test::two_vm_scenario());
+  std::vector<TimePs> fired;
+  TimePs rearmed_at = 0, disarmed_window_end = 0, masked_window_end = 0;
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [&](Guest& isr) { fired.push_back(isr.timestamp().time_ps); });
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    // Armed, then disarmed with 0: nothing fires (here it fired at once).
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    g.wrmsr(kTscDeadline, 0);
+    g.compute(2 * ticks_10us);
+    disarmed_window_end = c.now_ps();
+    // Armed for 10 us, then for 30 us: it fires once, at the second.
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    const u64 tsc = g.rdtsc();
+    rearmed_at = c.now_ps();
+    g.wrmsr(kTscDeadline, tsc + 3 * ticks_10us);
+    g.compute(5 * ticks_10us);
+    // Masked: it expires and requests nothing.
+    g.wrmsr(kX2apicLvtTimer, kMasked | kTscDeadlineMode | kTimerVector);
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    g.compute(2 * ticks_10us);
+    masked_window_end = c.now_ps();
+    // One-shot mode: IA32_TSC_DEADLINE writes are ignored.
+    g.wrmsr(kX2apicLvtTimer, kTimerVector);
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    g.compute(2 * ticks_10us);
+  });
+  sc_core::sc_start();
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0] > disarmed_window_end);
+  CHECK(fired[0] >= rearmed_at + 30'000'000);
+  CHECK(fired[0] < rearmed_at + 31'000'000);  // taken at the first boundary after it
+  CHECK(fired[0] < masked_window_end);
+  CHECK(b.cpu("RT_VM").counters().timer_interrupts == 1);
+  CHECK(b.cpu("RT_VM").counters().interrupts_ignored == 0);
+}
+
+TEST_CASE("a halted vCPU wakes at its timer's deadline, and an MSI before it wakes it at the MSI") {
+  test::Bench b(test::two_vm_scenario());
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  TimePs armed = 0, woke_timer = 0, armed2 = 0, woke_msi = 0;
+  u8 v_timer = 0, v_msi = 0;
+  bool ready = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    g.on_interrupt(0x41, [](Guest&) {});
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x41);
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    armed = c.now_ps();
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    v_timer = g.halt();
+    woke_timer = c.now_ps();
+    // Armed for 100 us; the peer's doorbell comes first.
+    ready = true;
+    armed2 = c.now_ps();
+    g.wrmsr(kTscDeadline, g.rdtsc() + 10 * ticks_10us);
+    v_msi = g.halt();
+    woke_msi = c.now_ps();
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    while (!ready) g.compute(1'000);
+    g.compute(ticks_10us);
+    ivshmem_write_doorbell(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  CHECK(v_timer == kTimerVector);
+  CHECK(woke_timer >= armed + 10'000'000);
+  CHECK(woke_timer < armed + 12'000'000);
+  CHECK(v_msi == 0x41);
+  CHECK(woke_msi > armed2 + 10'000'000);
+  CHECK(woke_msi < armed2 + 20'000'000);
+}
+
+TEST_CASE("software-disabling the LAPIC stops an armed timer (vlapic_write_svr)") {
+  test::Bench b(test::two_vm_scenario());
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  int fired = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [&](Guest&) { ++fired; });
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    g.wrmsr(kX2apicSvr, 0xFF);
+    g.wrmsr(kX2apicSvr, 0x1FF);
+    g.compute(3 * ticks_10us);
+    CHECK_FALSE(c.lapic().timer_armed());
+  });
+  sc_core::sc_start();
+  CHECK(fired == 0);
+  CHECK(b.cpu("RT_VM").counters().timer_interrupts == 0);
+}
+
+namespace {
+
+// RT_VM polls a line HMI_VM writes at 50 us, its timer armed for 10 us.
+void poll_through_timer(bool masked) {
+  test::Bench b(test::two_vm_scenario());
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  TimePs armed = 0, fired_at = 0, seen_at = 0, written_at = 0;
+  u64 seen = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [&](Guest& isr) { fired_at = isr.timestamp().time_ps; });
+    g.wrmsr(kX2apicLvtTimer, (masked ? kMasked : 0) | kTscDeadlineMode | kTimerVector);
+    armed = c.now_ps();
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    seen = g.wait_until(d->shmem, 8, Cmp::eq, 7);
+    seen_at = c.now_ps();
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.compute(5 * ticks_10us);
+    written_at = c.now_ps();
+    g.store<u64>(d->shmem, 7);
+  });
+  sc_core::sc_start();
+  CHECK(b.cpu("RT_VM").finished());
+  CHECK(seen == 7);
+  CHECK(seen_at > written_at);
+  CHECK(b.cpu("RT_VM").counters().timer_interrupts == (masked ? 0 : 1));
+  if (masked) {
+    CHECK(fired_at == 0);
+  } else {
+    CHECK(fired_at >= armed + 10'000'000);
+    CHECK(fired_at < armed + 11'000'000);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a vCPU polling a line takes its timer at the deadline and goes on polling") { poll_through_timer(false); }
+
+TEST_CASE("a vCPU polling a line goes on polling when its masked timer expires") { poll_through_timer(true); }
