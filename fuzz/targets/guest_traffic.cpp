@@ -400,10 +400,14 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
     case OpKind::lapic: {
       // The registers a driver writes to quiet its LAPIC or time a wait
       // (the SVR's software enable, the timer's LVT, its deadline). The
-      // non-member's timer LVT stays masked: it programs no interrupt.
+      // non-member's timer LVT stays masked: it programs no interrupt. A
+      // deadline is 0, passed, or at most 2^24 TSC ticks (about 5 ms) away:
+      // an input runs until the kernel has nothing left to do, and a timer
+      // armed for the far future would carry the clock there.
       const unsigned reg = (op.sel & 0x3F) % 3;  // bits 7 and 6 aside
       if (reg == 2) {
-        g.wrmsr(kMsrTscDeadline, (op.size & 1) ? g.rdtsc() + (op.value & 0xF'FFFF) : op.value);
+        const u64 tsc = g.rdtsc();
+        g.wrmsr(kMsrTscDeadline, (op.size & 1) ? tsc + (op.value & 0xF'FFFF) : op.value % (tsc + (u64{1} << 24)));
       } else if (!write) {
         load_n(g, reg == 0 ? kXapicSvr : kXapicLvtTimer, 4);
       } else {

@@ -41,6 +41,11 @@ inline void notify(sc_core::sc_event& e, const sc_core::sc_time& delay) {
 }
 
 // A process spawned while the kernel runs may be runnable at once.
+inline void cancel(sc_core::sc_event& e) {
+  ++detail::cache.epoch;
+  e.cancel();
+}
+
 inline void spawned() { ++detail::cache.epoch; }
 
 // sc_time_to_pending_activity() in picoseconds: 0 when anything is pending

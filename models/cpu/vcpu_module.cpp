@@ -28,6 +28,9 @@ Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingPara
   if (cfg.pcpu >= kMaxCores) throw std::invalid_argument("pCPU index beyond the coherence directory");
   SC_HAS_PROCESS(Vcpu);
   SC_THREAD(thread);
+  SC_METHOD(lapic_timer_fired);
+  sensitive << lapic_timer_event_;
+  dont_initialize();
   mem_socket.register_invalidate_direct_mem_ptr(this, &Vcpu::invalidate_direct_mem_ptr);
   exit_socket.register_invalidate_direct_mem_ptr(this, &Vcpu::invalidate_direct_mem_ptr);
   exit_gp_.set_extension(&exit_ext_);

@@ -514,6 +514,9 @@ class Vcpu : public sc_core::sc_module {
   bool lapic_timer_due() const { return lapic_.timer_armed() && now_ps() >= lapic_.timer_deadline_ps(); }
   void follow_lapic_timer();
   void expire_lapic_timer();
+  // The timer's own event, cancelled when it is disarmed (no stale wake-up
+  // stays in the kernel's queue), relays to irq_event_ at the deadline.
+  void lapic_timer_fired();
   // Ticks (vcpu_module_ticks.cpp): a tick source's expiry, the ticks due
   // taken at an instruction boundary, and restarting stopped ticks when the
   // vCPU leaves HLT (a tickless idle, as NO_HZ_IDLE and sched_iorr do).
@@ -693,6 +696,7 @@ class Vcpu : public sc_core::sc_module {
   bool irq_pending_ = false;
   TimePs irq_at_ps_ = 0;              // delivery time of the earliest pending request
   bool lapic_timer_followed_ = false;  // irq_pending_ includes an armed LAPIC timer (follow_lapic_timer)
+  sc_core::sc_event lapic_timer_event_;  // at the armed deadline
   Breakdown irq_blame_;               // critical path up to the delivery, for a waiting vCPU
   const void* irq_sender_ = nullptr;  // the process that sent the earliest one (its sc_process_b)
   bool in_isr_ = false;

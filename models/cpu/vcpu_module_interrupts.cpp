@@ -43,6 +43,7 @@ void Vcpu::follow_lapic_timer() {
     // leaves it (a wake-up already asked for finds nothing to take).
     if (!lapic_timer_followed_) return;
     lapic_timer_followed_ = false;
+    pending_activity::cancel(lapic_timer_event_);
     irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0;
     return;
   }
@@ -56,12 +57,19 @@ void Vcpu::follow_lapic_timer() {
     irq_sender_ = nullptr;  // the hypervisor's timer, on this vCPU's pCPU
   }
   irq_pending_ = true;
+  // A pending notification at a later time would stay: cancel it first.
   const TimePs kernel = kernel_ps();
-  pending_activity::notify(irq_event_, sc_time::from_value(at > kernel ? at - kernel : 0));
+  lapic_timer_event_.cancel();
+  pending_activity::notify(lapic_timer_event_, sc_time::from_value(at > kernel ? at - kernel : 0));
+}
+
+void Vcpu::lapic_timer_fired() {
+  if (lapic_timer_followed_) pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
 }
 
 void Vcpu::expire_lapic_timer() {
   lapic_timer_followed_ = false;
+  pending_activity::cancel(lapic_timer_event_);
   const int vector = lapic_.expire_timer();
   if (vector < 0) return;  // masked: it fires and requests nothing
   ++counters_.timer_interrupts;

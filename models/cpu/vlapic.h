@@ -111,9 +111,10 @@ class VLapic {
 
   // ---- the timer ----
   u32 lvt_timer() const { return lvt_timer_; }
-  // vlapic_write_lvt: the writable bits (mask, delivery status, vector, the
-  // timer mode); masked while software-disabled; a change of mode disarms
-  // the timer (vlapic_update_lvtt).
+  // vlapic_write_lvt: the writable bits (mask, vector, the timer mode; the
+  // delivery status reads 0 here: a request is never left in flight);
+  // masked while software-disabled; a change of mode disarms the timer
+  // (vlapic_update_lvtt).
   void write_lvt_timer(u32 v) {
     if (!software_enabled()) v |= kLvtMasked;
     v &= kLvtMasked | kLvtTimerMode | 0xFFu;
