@@ -45,9 +45,11 @@ void check_gpa_range(Gpa gpa, u64 size) {
 
 // ---------------------------------------------------------------- PagePool
 
-PagePool::PagePool(HostMemory& mem, Hpa base, u64 bytes) : mem_(mem), base_(base), pages_(bytes / kPageSize4K) {
+PagePool::PagePool(HostMemory& mem, Hpa base, u64 bytes)
+    : mem_(mem), base_(base), pages_(bytes / kPageSize4K - 1), dummy_(base + (bytes / kPageSize4K - 1) * kPageSize4K) {
   if (!is_aligned(base, kPageSize4K) || !is_aligned(bytes, kPageSize4K))
     throw std::invalid_argument("EPT page pool must be 4 KiB aligned");
+  if (bytes < 2 * kPageSize4K) throw std::invalid_argument("EPT page pool needs a page and the dummy page");
   if (!mem.contains(base, bytes)) throw std::invalid_argument("EPT page pool lies outside host memory");
 }
 
@@ -60,7 +62,11 @@ Hpa PagePool::alloc_zeroed() {
     page = base_ + next_ * kPageSize4K;
     ++next_;
   } else {
-    throw std::runtime_error("EPT page pool exhausted");
+    // alloc_page: no page left, the dummy page instead (zeroed below, as
+    // every page it hands out).
+    ++dummy_handouts_;
+    std::memset(mem_.page(dummy_), 0, kPageSize4K);
+    return dummy_;
   }
   // A reused page still holds its old entries; stale ones would be walked.
   std::memset(mem_.page(page), 0, kPageSize4K);
@@ -69,6 +75,7 @@ Hpa PagePool::alloc_zeroed() {
 }
 
 void PagePool::free(Hpa page) {
+  if (page == dummy_) return;  // not the pool's to take back
   if (!is_aligned(page, kPageSize4K) || page < base_ || page >= base_ + next_ * kPageSize4K)
     throw std::invalid_argument("page was not allocated from this EPT page pool");
   if (in_use_ == 0 || std::find(free_list_.begin(), free_list_.end(), page) != free_list_.end())
@@ -172,11 +179,26 @@ void EptTable::modify_or_del_entries(Hpa table, Level l, Gpa gpa, Gpa end, u64 p
           split_large_page(slot, entry, l, r);
           entry = mem_.read_u64(slot);
         }
-        modify_or_del_entries(entry & kAddrMask, next_level(l), gpa, chunk_end, prot_set, prot_clr, type, r);
+        const Hpa child = entry & kAddrMask;
+        modify_or_del_entries(child, next_level(l), gpa, chunk_end, prot_set, prot_clr, type, r);
+        // try_to_free_pgtable_page: a page table (under a PDE) or page
+        // directory (under a PDPTE) a deletion left with no entry present
+        // goes back to the pool, and its entry is cleared.
+        if (type == MrType::del && (l == Level::pd || l == Level::pdpt) && table_empty(child)) {
+          pool_.free(child);
+          mem_.write_u64(slot, 0);
+          ++r.tables_freed;
+        }
       }
     }
     gpa = chunk_end;
   }
+}
+
+bool EptTable::table_empty(Hpa table) const {
+  for (u64 i = 0; i < kEntriesPerTable; ++i)
+    if (is_present(mem_.read_u64(table + i * kEntryBytes))) return false;
+  return true;
 }
 
 // split_large_page: the next-level table maps the same range with the same

@@ -29,20 +29,28 @@ constexpr u64 level_page_size(Level l) { return u64{1} << level_shift(l); }
 constexpr Hpa entry_address(Hpa table, Gpa gpa, Level l) { return table + level_index(gpa, l) * kEntryBytes; }
 
 // The hypervisor's pool of 4 KiB host pages for paging structures (ACRN keeps
-// one per VM). Pages come back zeroed; freed pages are reused LIFO.
+// one per VM). Pages come back zeroed; freed pages are reused LIFO. Its last
+// page is the VM's dummy page (ept_dummy_pages): an exhausted pool hands
+// that out, zeroed again each time, as alloc_page does in a release build
+// (its ASSERT compiled out), so the tables built on it share one page and
+// each new one wipes the last; freeing it does nothing.
 class PagePool {
  public:
   PagePool(HostMemory& mem, Hpa base, u64 bytes);
-  Hpa alloc_zeroed();  // throws std::runtime_error("EPT page pool exhausted") when empty
+  Hpa alloc_zeroed();
   void free(Hpa page);
   u64 pages_in_use() const { return in_use_; }
+  Hpa dummy_page() const { return dummy_; }
+  u64 dummy_handouts() const { return dummy_handouts_; }  // allocations the pool could not serve
 
  private:
   HostMemory& mem_;
   Hpa base_;
-  u64 pages_;
+  u64 pages_;  // allocatable, the dummy page aside
+  Hpa dummy_;
   u64 next_ = 0;
   u64 in_use_ = 0;
+  u64 dummy_handouts_ = 0;
   std::vector<Hpa> free_list_;
 };
 
@@ -60,6 +68,7 @@ struct EditResult {
   u64 already_present = 0;    // add_mr: entries skipped because present (ACRN pr_fatal, no overwrite)
   u64 leaves_changed = 0;     // modify_mr / del_mr: leaf entries changed or cleared
   u64 large_pages_split = 0;  // large leaves split to apply a partial edit
+  u64 tables_freed = 0;       // del_mr: page tables and directories left empty, back to the pool
 };
 
 struct WalkResult {
@@ -108,6 +117,7 @@ class EptTable {
 
   bool large_leaf_allowed(Level l) const;
   void add_entries(Hpa table, Level l, Hpa hpa, Gpa gpa, Gpa end, u64 prot, EditResult& r);
+  bool table_empty(Hpa table) const;
   void modify_or_del_entries(Hpa table, Level l, Gpa gpa, Gpa end, u64 prot_set, u64 prot_clr, MrType type,
                              EditResult& r);
   void split_large_page(Hpa entry_hpa, u64 entry, Level l, EditResult& r);

@@ -287,21 +287,43 @@ TEST_CASE("ept_del_mr clears a wholly covered large leaf without splitting it") 
   CHECK(f.entry(f.pd(0), 0, Level::pd) == (0x4000'0000 | kRamProt | kBitsPs));
 }
 
-TEST_CASE("ept_del_mr skips unmapped ranges and keeps emptied tables") {
+TEST_CASE("ept_del_mr skips unmapped ranges and frees the tables it empties (try_to_free_pgtable_page)") {
   Fixture f;
   const EditResult none = f.ept.del_mr(0, kGiB);
   CHECK(none.leaves_changed == 0);
   CHECK(none.large_pages_split == 0);
+  CHECK(none.tables_freed == 0);
   CHECK(f.pool.pages_in_use() == 1);
 
+  // Two pages in one PT, and one in another PT of the same PD.
   f.ept.add_mr(0x4000'0000, 0x10'0000, 2 * kPageSize4K, kRamProt);
-  const u64 tables = f.pool.pages_in_use();
-  const EditResult r = f.ept.del_mr(0, kPageSize2M);  // mostly holes
-  CHECK(r.leaves_changed == 2);
+  f.ept.add_mr(0x4100'0000, 0x40'0000, kPageSize4K, kRamProt);
+  const u64 tables = f.pool.pages_in_use();  // PML4, PDPT, PD, two PTs
+  CHECK(tables == 5);
+  // One of the two pages: the PT still holds the other.
+  EditResult r = f.ept.del_mr(0x10'0000, kPageSize4K);
+  CHECK(r.leaves_changed == 1);
+  CHECK(r.tables_freed == 0);
   CHECK(f.pool.pages_in_use() == tables);
-  CHECK(f.entry(f.pd(0), 0, Level::pd) != 0);  // the empty PT is still linked
+  // The rest of the first 2 MiB, mostly holes: that PT is empty and freed,
+  // its PDE cleared; the PD still holds the other PT.
+  r = f.ept.del_mr(0, kPageSize2M);
+  CHECK(r.leaves_changed == 1);
+  CHECK(r.tables_freed == 1);
+  CHECK(f.pool.pages_in_use() == tables - 1);
+  CHECK(f.entry(f.pd(0), 0, Level::pd) == 0);
+  CHECK(f.ept.walk(0x10'0000).fault_level == Level::pd);
+  // The last page: its PT, then the PD (under a PDPTE) go; the PDPT stays
+  // (a PDPT page under a PML4E is never freed).
+  r = f.ept.del_mr(0x40'0000, kPageSize4K);
+  CHECK(r.tables_freed == 2);
+  CHECK(f.pool.pages_in_use() == 2);
   CHECK(f.ept.mappings(0, kGiB).empty());
-  CHECK(f.ept.walk(0x10'0000).fault_level == Level::pt);
+  CHECK(f.ept.walk(0x40'0000).fault_level == Level::pdpt);
+  // Mapping again reuses the freed pages.
+  f.ept.add_mr(0x4000'0000, 0x10'0000, kPageSize4K, kRamProt);
+  CHECK(f.pool.pages_in_use() == 4);
+  CHECK(f.ept.walk(0x10'0000).present);
 }
 
 TEST_CASE("modify_mr changes memory type") {
@@ -427,25 +449,35 @@ TEST_CASE("disabling 1 GiB pages maps an aligned 1 GiB range with 2 MiB leaves")
   CHECK(f.entry(f.pd(kGiB), kGiB, Level::pd) == (0x4000'0000 | kRamProt | kBitsPs));
 }
 
-TEST_CASE("page pool exhaustion throws") {
+TEST_CASE("an exhausted page pool hands out its dummy page, as alloc_page does in a release build") {
   HostMemory mem(kHostAddrBits);
-  PagePool pool(mem, kPoolBase, 3 * kPageSize4K);
-  EptTable ept(mem, pool);
-  // A 4 KiB leaf needs a PDPT, a PD and a PT: one more than the pool has left.
-  CHECK_THROWS_MATCHES(ept.add_mr(0x4000'0000, 0, kPageSize4K, kRamProt), std::runtime_error,
-                       Catch::Matchers::Message("EPT page pool exhausted"));
-  CHECK(pool.pages_in_use() == 3);
+  PagePool pool(mem, kPoolBase, 3 * kPageSize4K);  // two pages and the dummy
+  EptTable ept(mem, pool);                          // the PML4 takes one
+  CHECK(pool.dummy_page() == kPoolBase + 2 * kPageSize4K);
+  // A 4 KiB leaf needs a PDPT, a PD and a PT: the PD and the PT are both
+  // the dummy page, zeroed for each, so the PT's leaf lands where the PD's
+  // entry was and the walk does not reach the page.
+  ept.add_mr(0x4000'0000, 0, kPageSize4K, kRamProt);
+  CHECK(pool.pages_in_use() == 2);
+  CHECK(pool.dummy_handouts() == 2);
+  const WalkResult w = ept.walk(0);
+  CHECK_FALSE((w.present && w.hpa == 0x4000'0000));
+  // Deleting frees nothing it should not: the dummy page is not the pool's.
+  ept.del_mr(0, kPageSize2M);
+  CHECK(pool.pages_in_use() <= 2);
 }
 
 TEST_CASE("the page pool zeroes pages and reuses the last one freed first") {
   HostMemory mem(kHostAddrBits);
-  PagePool pool(mem, kPoolBase, 2 * kPageSize4K);
+  PagePool pool(mem, kPoolBase, 3 * kPageSize4K);
   const Hpa a = pool.alloc_zeroed();
   const Hpa b = pool.alloc_zeroed();
   CHECK(a == kPoolBase);
   CHECK(b == kPoolBase + kPageSize4K);
   CHECK(pool.pages_in_use() == 2);
-  CHECK_THROWS_AS(pool.alloc_zeroed(), std::runtime_error);
+  CHECK(pool.alloc_zeroed() == pool.dummy_page());  // exhausted
+  pool.free(pool.dummy_page());                     // does nothing
+  CHECK(pool.pages_in_use() == 2);
 
   mem.write_u64(a + 0x800, 0xDEAD'BEEF);
   pool.free(b);
@@ -454,7 +486,7 @@ TEST_CASE("the page pool zeroes pages and reuses the last one freed first") {
   CHECK(pool.alloc_zeroed() == a);
   CHECK(mem.read_u64(a + 0x800) == 0);
   CHECK(pool.alloc_zeroed() == b);
-  CHECK_THROWS_AS(pool.free(kPoolBase + 2 * kPageSize4K), std::invalid_argument);
+  CHECK_THROWS_AS(pool.free(kPoolBase + 3 * kPageSize4K), std::invalid_argument);
 }
 
 TEST_CASE("ept edits reject unaligned, empty and out-of-reach ranges") {
