@@ -19,10 +19,16 @@ constexpr Hpa kPciHoleEnd = 4 * kGiB;
 u64 ept_pool_size(u64 mapped_bytes) {
   // Enough page-table pages to map RAM and the device windows with 4 KiB
   // leaves (ept_max_page may be 4K), plus the upper levels and slack for
-  // BARs the guest moves and for the register pages.
+  // BARs the guest moves and for the register pages, plus a page-directory-
+  // pointer table for every 512 GiB of the 48-bit guest-physical space:
+  // ACRN never frees one (try_to_free_pgtable_page stops at the PD), and
+  // its pools (get_ept_page_num: PD and PT pages for all of host RAM and
+  // 4 GiB) leave a BAR moved about room for them all. The page after them
+  // is the dummy page (ept::PagePool).
   const u64 pt_pages = mapped_bytes / kPageSize2M + 1;
   const u64 pd_pages = mapped_bytes / kPageSize1G + 1;
-  return (pt_pages + pd_pages + 64) * kPageSize4K;
+  const u64 pdpt_pages = ept::kEntriesPerTable;
+  return (pt_pages + pd_pages + 64 + pdpt_pages + 1) * kPageSize4K;
 }
 
 // What a VM's EPT maps besides its RAM: its IVSHMEM devices' shared memory
