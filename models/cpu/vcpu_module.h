@@ -505,6 +505,9 @@ class Vcpu : public sc_core::sc_module {
     return !in_isr_ && (ticks_due_ != 0 || lapic_.deliverable() >= 0);
   }
   void take_interrupts();
+  // Something is still to be taken, the LAPIC timer aside: an NMI, a tick,
+  // a request the task priority lets through.
+  bool requests_left() const { return nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
   // The virtual LAPIC's TSC-deadline timer (vcpu_module_interrupts.cpp): a
   // deadline the hypervisor armed in an exit is a pending request from then
   // on, which wakes the vCPU at the deadline; it requests its vector only

@@ -44,7 +44,7 @@ void Vcpu::follow_lapic_timer() {
     if (!lapic_timer_followed_) return;
     lapic_timer_followed_ = false;
     pending_activity::cancel(lapic_timer_event_);
-    irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0;
+    irq_pending_ = requests_left();
     return;
   }
   lapic_timer_followed_ = true;
@@ -111,7 +111,7 @@ void Vcpu::take_interrupts() {
   }
   in_isr_ = false;
   // Requests masked by the task priority stay pending for a later boundary.
-  irq_pending_ = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0;
+  irq_pending_ = requests_left();
   if (lapic_.timer_armed()) follow_lapic_timer();
 }
 
