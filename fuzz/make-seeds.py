@@ -11,7 +11,7 @@ RT, HMI, OTHER = 0, 1, 2           # guests
 RT_ID, HMI_ID, OTHER_ID = 0, 2, 3  # their VM ids (doorbell peers)
 (CFG_READ, CFG_WRITE, PIO, ECAM_READ, ECAM_WRITE, BAR0, BAR1, BAR2, BAR_MOVE, DOORBELL, MSIX_ENTRY,
  MSIX_CONTROL, HYPERCALL, ANY_GPA, COMPUTE, PROBE, BLOCK, CMPXCHG, LAPIC) = range(19)
-SVR, LVT_TIMER, TSC_DEADLINE = 0, 1, 2  # LAPIC: sel % 3
+SVR, LVT_TIMER, TSC_DEADLINE, TIMER_ICR, TIMER_DCR = 0, 1, 2, 3, 4  # LAPIC: sel % 5
 W = 0x80      # sel: a write
 S1, S2, S4, S8 = 0, 1, 2, 3  # memory size codes; I/O: 0 byte, 1 word, 2 dword
 
@@ -100,6 +100,18 @@ seeds = {
                        op(RT, LAPIC, S4, W | SVR, 0, 0x1FF), doorbell(HMI, RT_ID, 0), op(RT, LAPIC, S4, LVT_TIMER),
                        op(OTHER, LAPIC, 2, W | LVT_TIMER), op(OTHER, LAPIC, 1, TSC_DEADLINE, 0, 10),
                        op(OTHER, COMPUTE, value=1000), op(OTHER, LAPIC, S4, W | SVR, 0, 0)]),
+    # test_vlapic_timer: a periodic count-down timer at divide-by-1 ticking
+    # through computes and an MSI, its current count read, stopped with 0; a
+    # one-shot one at divide-by-2 (DCR 0), then disarmed by a change of mode.
+    "lapic-periodic": b"".join([op(RT, LAPIC, S1, W | LVT_TIMER, 0, (1 << 17) | 0x40),
+                                op(RT, LAPIC, S4, W | TIMER_DCR, 0, 0xB), op(RT, LAPIC, S4, W | TIMER_ICR, 0, 3000),
+                                op(RT, COMPUTE, value=20000), op(RT, LAPIC, S4, TIMER_ICR),
+                                doorbell(HMI, RT_ID, 0), op(RT, COMPUTE, value=20000),
+                                op(RT, LAPIC, S4, W | TIMER_ICR, 0, 0), op(RT, COMPUTE, value=20000),
+                                op(RT, LAPIC, S1, W | LVT_TIMER, 0, 0x40), op(RT, LAPIC, S4, W | TIMER_DCR, 0, 0),
+                                op(RT, LAPIC, S4, W | TIMER_ICR, 0, 2000), op(RT, LAPIC, S4, TIMER_DCR),
+                                op(RT, COMPUTE, value=20000), op(RT, LAPIC, S4, W | TIMER_ICR, 0, 4000),
+                                op(RT, LAPIC, S4, W | LVT_TIMER, 0, 0x40), op(RT, COMPUTE, value=20000)]),
     # Time passing between accesses.
     "compute": b"".join([op(RT, COMPUTE, value=1000), op(HMI, BAR2, S8, 0), op(RT, COMPUTE, value=0xFFFFF),
                          doorbell(HMI, RT_ID, 1), op(RT, PROBE), op(HMI, PROBE)]),

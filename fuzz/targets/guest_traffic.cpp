@@ -24,6 +24,7 @@ constexpr u32 kDoorbellReg = 0x0C;
 constexpr u32 kMsixControl = 0x42;  // the MSI-X capability at 0x40: message control
 constexpr u64 kMsiBase = 0xFEE0'0000ULL;
 constexpr Gpa kXapicSvr = 0xFEE0'00F0, kXapicLvtTimer = 0xFEE0'0320;
+constexpr Gpa kXapicTimerIcr = 0xFEE0'0380, kXapicTimerCcr = 0xFEE0'0390, kXapicTimerDcr = 0xFEE0'03E0;
 constexpr u32 kMsrTscDeadline = 0x6E0;
 
 unsigned io_size(u8 code) { return code % 3 == 0 ? 1 : code % 3 == 1 ? 2 : 4; }
@@ -229,12 +230,15 @@ void GuestTraffic::program(Vcpu& cpu, unsigned guest) {
 
 void GuestTraffic::bring_up(Guest& g, unsigned guest, bool after_reset) {
   // A rebooted kernel: its PCI config lock is free, the address latch clear,
-  // its LAPIC enabled with the timer's LVT masked (which disarms the timer:
-  // a change of mode).
+  // its LAPIC enabled with the timer's LVT masked in one-shot mode (which
+  // disarms a TSC deadline: a change of mode), its initial count 0 (which
+  // disarms a count-down) and its divide configuration reset.
   g.store<u32>(pci_config_lock_word(g), 0);
   g.outl(kConfigAddress, 0);
   g.store<u32>(kXapicSvr, VLapic::kSvrBooted);
   g.store<u32>(kXapicLvtTimer, VLapic::kLvtMasked);
+  g.store<u32>(kXapicTimerIcr, 0);
+  g.store<u32>(kXapicTimerDcr, 0);
   if (guest == 2) {
     // Not a member: no device answers at 00:08.0. It keeps the RT VM's BAR
     // addresses to aim at.
@@ -399,13 +403,23 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
     }
     case OpKind::lapic: {
       // The registers a driver writes to quiet its LAPIC or time a wait
-      // (the SVR's software enable, the timer's LVT, its deadline). The
-      // non-member's timer LVT stays masked: it programs no interrupt. A
-      // deadline is 0, passed, or at most 2^24 TSC ticks (about 5 ms) away:
-      // an input runs until the kernel has nothing left to do, and a timer
-      // armed for the far future would carry the clock there.
-      const unsigned reg = (op.sel & 0x3F) % 3;  // bits 7 and 6 aside
-      if (reg == 2) {
+      // (the SVR's software enable, the timer's LVT, its deadline, its
+      // initial count and divide configuration). The non-member's timer LVT
+      // stays masked: it programs no interrupt. A deadline is 0, passed, or
+      // at most 2^24 TSC ticks (about 5 ms) away, and an initial count at
+      // most 2^16 (2^23 ticks at divide-by-128): an input runs until the
+      // kernel has nothing left to do, and a timer armed for the far future
+      // would carry the clock there. A count is at least 256, so that a
+      // periodic timer's period is not a few picoseconds.
+      const unsigned reg = (op.sel & 0x3F) % 5;  // bits 7 and 6 aside
+      if (reg == 3 || reg == 4) {
+        if (!write)
+          load_n(g, reg == 3 ? kXapicTimerCcr : kXapicTimerDcr, 4);
+        else if (reg == 3)
+          g.store<u32>(kXapicTimerIcr, (op.value & 0xFFFF) == 0 ? 0 : std::max<u32>(op.value & 0xFFFF, 256));
+        else
+          g.store<u32>(kXapicTimerDcr, static_cast<u32>(op.value));
+      } else if (reg == 2) {
         const u64 tsc = g.rdtsc();
         g.wrmsr(kMsrTscDeadline, (op.size & 1) ? tsc + (op.value & 0xF'FFFF) : op.value % (tsc + (u64{1} << 24)));
       } else if (!write) {

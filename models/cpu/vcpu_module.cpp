@@ -22,7 +22,7 @@ Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingPara
       tlb_(kHostTlbEntries),
       mmu_(ept.memory(), &ept, MmuGeometry::from(timing)),
       kernel_time_(&sc_core::sc_time_stamp()),
-      lapic_(cfg.apic_id, cfg.index == 0) {
+      lapic_(cfg.apic_id, cfg.index == 0, timing.core_clock) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     throw std::logic_error("ivsim models keep time in picoseconds: the SystemC time resolution must be 1 ps");
   if (cfg.pcpu >= kMaxCores) throw std::invalid_argument("pCPU index beyond the coherence directory");
@@ -244,6 +244,12 @@ bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
       break;
     case 0x320:  // LVT timer
       v = lapic_.lvt_timer();
+      break;
+    case 0x380:  // the timer's initial count (the current count, 0x390, exits)
+      v = lapic_.icr_timer();
+      break;
+    case 0x3E0:  // the timer's divide configuration
+      v = lapic_.dcr_timer();
       break;
     default:
       return false;  // the others go to the hypervisor's APIC-access handler

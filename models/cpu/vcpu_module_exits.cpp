@@ -55,7 +55,7 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
     ++counters_.stores;
     charge(Component::cache, timing_.l1_hit_ps);
     if (msr == kX2apicSvr)
-      lapic_.write_svr(static_cast<u32>(value));
+      lapic_.write_svr(static_cast<u32>(value), now_ps());
     else
       lapic_.write_lvt_timer(static_cast<u32>(value));
     if (lapic_timer_followed_) follow_lapic_timer();
@@ -68,6 +68,7 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
 
 u64 Vcpu::rdmsr(u32 msr) {
   constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
+  constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerDcr = 0x83E;
   boundary();
   // APIC-register virtualization: the x2APIC registers a guest reads most
   // come from the virtual-APIC page (update_msr_bitmap_x2apic_apicv
@@ -75,8 +76,8 @@ u64 Vcpu::rdmsr(u32 msr) {
   // a LAPIC-passthrough VM (vlapic_x2apic_read), which then exit.
   if (lapic_.x2apic()) {
     const bool id_or_ldr = msr == kX2apicId || msr == kX2apicLdr;
-    const bool virtualized =
-        msr == kX2apicTpr || msr == kX2apicSvr || msr == kX2apicLvtTimer || (id_or_ldr && !cfg_.lapic_passthrough);
+    const bool timer = msr == kX2apicLvtTimer || msr == kX2apicTimerIcr || msr == kX2apicTimerDcr;
+    const bool virtualized = msr == kX2apicTpr || msr == kX2apicSvr || timer || (id_or_ldr && !cfg_.lapic_passthrough);
     if (virtualized) {
       ++counters_.loads;
       charge(Component::cache, timing_.l1_hit_ps);
@@ -89,6 +90,10 @@ u64 Vcpu::rdmsr(u32 msr) {
           return lapic_.svr();
         case kX2apicLvtTimer:
           return lapic_.lvt_timer();
+        case kX2apicTimerIcr:
+          return lapic_.icr_timer();
+        case kX2apicTimerDcr:
+          return lapic_.dcr_timer();
         default:
           return lapic_.tpr();
       }

@@ -70,7 +70,7 @@ void Vcpu::lapic_timer_fired() {
 void Vcpu::expire_lapic_timer() {
   lapic_timer_followed_ = false;
   pending_activity::cancel(lapic_timer_event_);
-  const int vector = lapic_.expire_timer();
+  const int vector = lapic_.expire_timer(now_ps());
   if (vector < 0) return;  // masked: it fires and requests nothing
   ++counters_.timer_interrupts;
   if (lapic_.accept(static_cast<u8>(vector)) != VLapic::Refusal::none) ++counters_.interrupts_ignored;
@@ -127,21 +127,31 @@ u8 Vcpu::sleep_until_interrupt() {
   const TimePs t0 = now_ps();
   schedule_out(false);  // a halted vCPU yields its pCPU
   wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
-  {
-    RunAhead::Asleep asleep(run_ahead_);
-    fall_asleep_ahead();
-    while (!irq_pending_) sc_core::wait(irq_event_);
-    asleep_ahead_ps_ = 0;
-  }
-  while (irq_at_ps_ > now_ps()) {
-    // An armed LAPIC timer's deadline may be far off: a request that comes
-    // before it (irq_event_) ends the wait at its own time.
-    if (lapic_timer_followed_) {
-      sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()), irq_event_);
-    } else {
-      sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
-      break;
+  for (;;) {
+    {
+      RunAhead::Asleep asleep(run_ahead_);
+      fall_asleep_ahead();
+      while (!irq_pending_) sc_core::wait(irq_event_);
+      asleep_ahead_ps_ = 0;
     }
+    while (irq_at_ps_ > now_ps()) {
+      // An armed LAPIC timer's deadline may be far off: a request that comes
+      // before it (irq_event_) ends the wait at its own time.
+      if (lapic_timer_followed_) {
+        sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()), irq_event_);
+      } else {
+        sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
+        break;
+      }
+    }
+    // A masked timer expires without a request (vlapic_timer_expired): the
+    // vCPU stays halted (the local time is 0 here). A periodic one goes on
+    // without being followed: only this vCPU could unmask it, and the expiry
+    // on its wake-up below moves it to its next period after then, as its
+    // expiries in between would have.
+    if (zombie_ || !lapic_timer_due() || !(lapic_.lvt_timer() & VLapic::kLvtMasked) || requests_left()) break;
+    expire_lapic_timer();
+    irq_pending_ = false;
   }
   resumed();
   if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), t0, now_ps());

@@ -5,8 +5,10 @@
 // derived from the ID, vlapic_build_x2apic_id) and the destination match
 // (is_dest_field_matched), the spurious-interrupt vector register's software
 // enable (vlapic_write_svr, vlapic_accept_intr), the timer's LVT and its
-// TSC-deadline mode (vlapic_write_lvt, vlapic_set_tsc_deadline_msr,
-// vlapic_timer_expired), the request (IRR) and in-service (ISR) registers,
+// three modes: TSC deadline (vlapic_set_tsc_deadline_msr), one-shot and
+// periodic count-down (vlapic_write_icrtmr, vlapic_write_dcr,
+// vlapic_get_ccr, set_expiration; vlapic_timer_expired and the hypervisor
+// timer's periodic re-arm, timer_softirq), the request (IRR) and in-service (ISR) registers,
 // the task priority, and the rule that an interrupt is delivered only when
 // its priority class is above the processor priority. Plain C++.
 #pragma once
@@ -45,9 +47,12 @@ class VLapic {
   static constexpr u32 kSvrBooted = kSvrEnable | 0xFFu;
   // LVT: the mask (bit 16); the timer's mode (bits 18:17), TSC deadline 10b.
   static constexpr u32 kLvtMasked = 1u << 16;
-  static constexpr u32 kLvtTimerMode = 3u << 17, kLvtTimerTscDeadline = 2u << 17;
+  static constexpr u32 kLvtTimerMode = 3u << 17, kLvtTimerPeriodic = 1u << 17, kLvtTimerTscDeadline = 2u << 17;
 
-  explicit VLapic(u32 apic_id = 0, bool bsp = false) : apic_id_(apic_id), bsp_(bsp) {}
+  // `tsc`: the TSC's rate, which ACRN's count-down timer counts at
+  // (set_expiration: cpu_ticks() + (initial count << divide shift)).
+  explicit VLapic(u32 apic_id = 0, bool bsp = false, Frequency tsc = Frequency{})
+      : apic_id_(apic_id), bsp_(bsp), tsc_(tsc) {}
 
   // ---- identity and addressing ----
   u32 apic_id() const { return apic_id_; }
@@ -97,15 +102,16 @@ class VLapic {
   u32 svr() const { return svr_; }
   bool software_enabled() const { return (svr_ & kSvrEnable) != 0; }
   // vlapic_write_svr: software-disabling stops the timer and masks the LVTs
-  // (vlapic_mask_lvts); enabling again leaves them masked. (A periodic
-  // timer's restart on enabling is not modelled: the twin's LAPIC timer has
-  // the TSC-deadline mode only.)
-  void write_svr(u32 v) {
+  // (vlapic_mask_lvts); enabling again leaves them masked, and restarts a
+  // periodic timer from `now_ps` (set_expiration).
+  void write_svr(u32 v, TimePs now_ps) {
     const bool was = software_enabled();
     svr_ = v;
     if (was && !software_enabled()) {
       timer_armed_ = false;
       lvt_timer_ |= kLvtMasked;
+    } else if (!was && software_enabled() && timer_periodic_mode()) {
+      set_expiration(now_ps);
     }
   }
 
@@ -122,6 +128,7 @@ class VLapic {
     lvt_timer_ = v;
   }
   bool timer_tsc_deadline_mode() const { return (lvt_timer_ & kLvtTimerMode) == kLvtTimerTscDeadline; }
+  bool timer_periodic_mode() const { return (lvt_timer_ & kLvtTimerMode) == kLvtTimerPeriodic; }
   // A write of IA32_TSC_DEADLINE, its value converted to the time it names
   // (vlapic_set_tsc_deadline_msr): ignored outside TSC-deadline mode; else
   // the timer is disarmed, and armed again for any value but 0.
@@ -129,13 +136,57 @@ class VLapic {
     if (!timer_tsc_deadline_mode()) return;
     timer_armed_ = value != 0;
     timer_deadline_ps_ = deadline_ps;
+    timer_period_ticks_ = 0;
+  }
+  // The initial-count register (vlapic_write_icrtmr): ignored in TSC-deadline
+  // mode; else the timer is disarmed and, for a count but 0, armed to expire
+  // count << divide-shift TSC ticks from now, again every as many ticks in
+  // periodic mode (set_expiration).
+  void write_icr_timer(u32 count, TimePs now_ps) {
+    if (timer_tsc_deadline_mode()) return;
+    icr_timer_ = count;
+    timer_armed_ = false;
+    set_expiration(now_ps);
+  }
+  // What the guest reads: the initial count as written (the virtual-APIC
+  // page's copy; a read does not exit).
+  u32 icr_timer() const { return icr_timer_; }
+  // The divide-configuration register (vlapic_write_dcr): kept as written;
+  // bits 3, 1:0 choose a divide shift of 1-7, or 0 (divide by 1) for 111b
+  // (vlapic_timer_divisor_shift). It takes effect at the next arming.
+  void write_dcr_timer(u32 v) {
+    dcr_timer_ = v;
+    const u32 val = (v & 0x3u) | ((v & 0x8u) >> 1);
+    divisor_shift_ = (val + 1) & 0x7u;
+  }
+  u32 dcr_timer() const { return dcr_timer_; }
+  // The current count (vlapic_get_ccr): the TSC ticks left to the next
+  // expiry, shifted down by the divide shift; 0 in TSC-deadline mode, with no
+  // initial count, or once the timer has expired (a one-shot's end).
+  u32 ccr_timer(TimePs now_ps) const {
+    if (icr_timer_ == 0 || timer_tsc_deadline_mode() || !timer_armed_) return 0;
+    const u64 now = ticks_at(now_ps);
+    return now < timer_deadline_ticks_ ? static_cast<u32>((timer_deadline_ticks_ - now) >> divisor_shift_) : 0;
   }
   bool timer_armed() const { return timer_armed_; }
   TimePs timer_deadline_ps() const { return timer_deadline_ps_; }
-  // The deadline has come (vlapic_timer_expired): the timer disarms and
-  // requests its vector unless the LVT masks it; -1 when it does.
-  int expire_timer() {
-    timer_armed_ = false;
+  // The deadline has come, seen at `now_ps` (vlapic_timer_expired, from the
+  // hypervisor's timer_softirq): the timer requests its vector unless the LVT
+  // masks it (the return value; -1 when it does). A one-shot or TSC-deadline
+  // timer disarms; a periodic one stays armed for the next period after
+  // `now_ps` (its expiry time advances by whole periods, so it keeps its
+  // phase; the periods that passed while the vCPU had not yet looked are one
+  // request, as the IRR holds one).
+  int expire_timer(TimePs now_ps) {
+    if (timer_period_ticks_ == 0) {
+      timer_armed_ = false;
+    } else {
+      const u64 now = ticks_at(now_ps);
+      u64 next = timer_deadline_ticks_ + timer_period_ticks_;
+      if (next <= now) next += ((now - next) / timer_period_ticks_ + 1) * timer_period_ticks_;
+      timer_deadline_ticks_ = next;
+      timer_deadline_ps_ = tsc_.to_ps(Cycles{next});
+    }
     return (lvt_timer_ & kLvtMasked) ? -1 : static_cast<int>(lvt_timer_ & 0xFFu);
   }
 
@@ -201,6 +252,18 @@ class VLapic {
     std::array<u32, 8> w_{};
   };
 
+  // The TSC tick count at a time (the guest's RDTSC, Vcpu::tsc).
+  u64 ticks_at(TimePs ps) const { return static_cast<u64>(tsc_.cycles_in(ps)); }
+  // set_expiration: arms the count-down for the initial count, if any.
+  void set_expiration(TimePs now_ps) {
+    if (icr_timer_ == 0) return;
+    const u64 delta = u64{icr_timer_} << divisor_shift_;
+    timer_deadline_ticks_ = ticks_at(now_ps) + delta;
+    timer_deadline_ps_ = tsc_.to_ps(Cycles{timer_deadline_ticks_});
+    timer_period_ticks_ = timer_periodic_mode() ? delta : 0;
+    timer_armed_ = true;
+  }
+
   u32 apic_id_;
   bool bsp_;
   bool x2apic_ = false;     // vlapic_reset: xAPIC mode
@@ -213,6 +276,14 @@ class VLapic {
   u32 lvt_timer_ = kLvtMasked;  // vlapic_reset: masked, one-shot
   bool timer_armed_ = false;
   TimePs timer_deadline_ps_ = 0;
+  // The count-down timer, in TSC ticks (vlapic_timer): the expiry, the
+  // period (0: one-shot or TSC deadline), the registers.
+  Frequency tsc_;
+  u64 timer_deadline_ticks_ = 0;
+  u64 timer_period_ticks_ = 0;
+  u32 icr_timer_ = 0;
+  u32 dcr_timer_ = 0;
+  u32 divisor_shift_ = 1;  // vlapic_reset: DCR 0, divide by 2
 };
 
 }  // namespace ivsim

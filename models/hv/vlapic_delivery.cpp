@@ -15,6 +15,7 @@ constexpr u32 kMsrApicBase = 0x1B;
 constexpr u32 kMsrTscDeadline = 0x6E0;
 constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
 constexpr u32 kX2apicId = 0x802, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
+constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
 
 // Delivery modes (ICR bits 10:8, MSI data bits 10:8).
 constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
@@ -193,7 +194,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   }
   // The write happens now, after the handler's cost so far (timer_emulation
   // below is charged first: it is part of arming the timer).
-  if (msr == kMsrTscDeadline) charge_hv(timing_.timer_emulation_ps);
+  if (msr == kMsrTscDeadline || msr == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);
   Breakdown blame;
   const TimePs now = exit_now(blame);
   switch (msr) {
@@ -205,10 +206,21 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       send_ipi(vm, vcpu, value);
       break;
     case kX2apicSvr:
-      lapic.write_svr(static_cast<u32>(value));  // vlapic_write_svr
+      lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr
       break;
     case kX2apicLvtTimer:
       lapic.write_lvt_timer(static_cast<u32>(value));  // vlapic_write_lvt
+      break;
+    // The count-down timer (vlapic_write_icrtmr, vlapic_write_dcr): its
+    // expiry is always ahead, so the vCPU takes it when it comes. Under
+    // LAPIC passthrough these MSRs are the physical LAPIC's and do not exit
+    // in ACRN (update_msr_bitmap_x2apic_passthru); the twin does not model
+    // the physical LAPIC's count-down (its crystal clock), and ignores them.
+    case kX2apicTimerIcr:
+      if (!vm.lapic_pt) lapic.write_icr_timer(static_cast<u32>(value), now);
+      break;
+    case kX2apicTimerDcr:
+      if (!vm.lapic_pt) lapic.write_dcr_timer(static_cast<u32>(value));
       break;
     case kMsrTscDeadline: {
       // vlapic_set_tsc_deadline_msr: the hypervisor's timer for the deadline
@@ -218,7 +230,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       // a later one the vCPU takes when it comes (Vcpu::follow_lapic_timer).
       lapic.write_tsc_deadline(value, timing_.core_clock.to_ps(Cycles{value}));
       if (lapic.timer_armed() && lapic.timer_deadline_ps() <= now) {
-        const int vector = lapic.expire_timer();
+        const int vector = lapic.expire_timer(now);
         if (vector >= 0) deliver(vm, vcpu, Irq{static_cast<u8>(vector), false, IrqPath::local}, now, blame);
       }
       break;
@@ -231,7 +243,12 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
 u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value) {
   VLapic& lapic = *vm.vlapics.at(vcpu);
   if (lapic.x2apic()) return write ? 0 : ~u64{0};  // the page is not the LAPIC's in x2APIC mode
-  if (!write) return 0;                            // registers the twin does not model read 0
+  if (offset == 0x380 && write) charge_hv(timing_.timer_emulation_ps);  // arming the timer, as for TSC deadline
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  // The current count is the one timer register APIC-register
+  // virtualization does not read from the page (SDM 29.4.2): it exits.
+  if (!write) return offset == 0x390 ? lapic.ccr_timer(now) : 0;  // registers the twin does not model read 0
   const u32 v = static_cast<u32>(value);
   switch (offset) {
     case 0xD0:
@@ -241,10 +258,16 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
       lapic.write_dfr(v);  // vlapic_write_dfr
       break;
     case 0xF0:
-      lapic.write_svr(v);  // vlapic_write_svr
+      lapic.write_svr(v, now);  // vlapic_write_svr
       break;
     case 0x320:
       lapic.write_lvt_timer(v);  // vlapic_write_lvt
+      break;
+    case 0x380:
+      lapic.write_icr_timer(v, now);  // vlapic_write_icrtmr
+      break;
+    case 0x3E0:
+      lapic.write_dcr_timer(v);  // vlapic_write_dcr
       break;
     case 0x310:
       vm.xapic_icr_high[vcpu] = v;
@@ -257,7 +280,7 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
       break;
     }
     default:
-      break;  // EOI (the twin's handlers end with one), the other LVTs, the count-down timer: not modelled here
+      break;  // EOI (the twin's handlers end with one), the other LVTs: not modelled here
   }
   return 0;
 }
@@ -272,6 +295,13 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
       // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
       if (!lapic.x2apic()) break;
       return msr == kX2apicId ? lapic.id_register() : lapic.ldr();
+    case kX2apicTimerCcr: {
+      // The one x2APIC read APICv intercepts (update_msr_bitmap_x2apic_apicv):
+      // vlapic_get_ccr.
+      if (!lapic.x2apic() || vm.lapic_pt) break;
+      Breakdown blame;
+      return lapic.ccr_timer(exit_now(blame));
+    }
     default:
       break;
   }

@@ -5,6 +5,7 @@
 // only, 0 disarms it and a new deadline replaces the old
 // (vlapic_set_tsc_deadline_msr); an expiry requests the vector unless the
 // LVT masks it (vlapic_timer_expired).
+#include <cstdlib>
 #include <systemc>
 
 #include <catch2/catch.hpp>
@@ -239,3 +240,129 @@ void poll_through_timer(bool masked) {
 TEST_CASE("a vCPU polling a line takes its timer at the deadline and goes on polling") { poll_through_timer(false); }
 
 TEST_CASE("a vCPU polling a line goes on polling when its masked timer expires") { poll_through_timer(true); }
+
+// The count-down modes (vlapic_write_icrtmr, set_expiration): the initial
+// count, shifted by the divide configuration, in TSC ticks from the write.
+namespace {
+constexpr u32 kTimerIcr = 0x838, kTimerCcr = 0x839, kTimerDcr = 0x83E;
+constexpr u64 kPeriodicMode = u64{1} << 17;
+constexpr u64 kDivideBy1 = 0xB;
+}  // namespace
+
+TEST_CASE("a periodic LAPIC timer wakes a halted vCPU every period, on its first expiry's grid") {
+  test::Bench b(test::two_vm_scenario());
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  std::vector<TimePs> woke;
+  TimePs armed = 0;
+  u64 icr = 0, dcr = 0, ccr = 0, reads_exited = 0, writes_exited = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    const u64 reads = c.counters().exits[exit_index(ExitReason::msr_read)];
+    const u64 writes = c.counters().exits[exit_index(ExitReason::msr_write)];
+    g.wrmsr(kX2apicLvtTimer, kPeriodicMode | kTimerVector);
+    g.wrmsr(kTimerDcr, kDivideBy1);
+    g.wrmsr(kTimerIcr, ticks_10us);
+    armed = c.lapic().timer_deadline_ps() - 10'000'000;  // set_expiration ran inside the exit
+    icr = g.rdmsr(kTimerIcr);                            // from the virtual-APIC page
+    dcr = g.rdmsr(kTimerDcr);
+    ccr = g.rdmsr(kTimerCcr);  // vlapic_get_ccr: an exit
+    reads_exited = c.counters().exits[exit_index(ExitReason::msr_read)] - reads;
+    writes_exited = c.counters().exits[exit_index(ExitReason::msr_write)] - writes;
+    for (int i = 0; i < 4; ++i) {
+      CHECK(g.halt() == kTimerVector);
+      woke.push_back(c.now_ps());
+      g.compute(3 * ticks_10us / 10);  // work between ticks; the period keeps its phase
+    }
+    g.wrmsr(kTimerIcr, 0);  // stops it
+    g.compute(3 * ticks_10us);
+  });
+  sc_core::sc_start();
+  CHECK(icr == ticks_10us);
+  CHECK(dcr == kDivideBy1);
+  CHECK(ccr > 0);
+  CHECK(ccr < ticks_10us);
+  CHECK(reads_exited == 1);
+  CHECK(writes_exited == 3);
+  REQUIRE(woke.size() == 4);
+  for (std::size_t i = 0; i < woke.size(); ++i) {
+    const TimePs due = armed + (i + 1) * 10'000'000;
+    CHECK(woke[i] >= due + 1'000);
+    CHECK(woke[i] < due + 2'000'000);  // the HLT's wake-up
+    // Each period ends 10 us after the last, whatever the work in between.
+    if (i > 0) CHECK(std::llabs(static_cast<long long>(woke[i] - woke[i - 1]) - 10'000'000) <= 1'000);
+  }
+  CHECK(b.cpu("RT_VM").counters().timer_interrupts == 4);
+  CHECK_FALSE(b.cpu("RT_VM").lapic().timer_armed());
+}
+
+TEST_CASE("a one-shot xAPIC timer fires once, its current count read through an APIC-access exit") {
+  test::Bench b(test::two_vm_scenario());
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  constexpr Gpa kApic = 0xFEE0'0000;
+  std::vector<TimePs> fired;
+  TimePs armed = 0;
+  u32 ccr_early = 0, ccr_late = 0, icr = 0;
+  u64 exits_for_reads = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.on_interrupt(kTimerVector, [&](Guest& isr) { fired.push_back(isr.timestamp().time_ps); });
+    g.store<u32>(kApic + 0x320, kTimerVector);  // one-shot
+    g.store<u32>(kApic + 0x3E0, 0x3);           // divide by 16
+    g.store<u32>(kApic + 0x380, static_cast<u32>(ticks_10us / 16));
+    armed = c.lapic().timer_deadline_ps() - 10'000'000;  // set_expiration ran inside the exit
+    const u64 before = c.counters().exits[exit_index(ExitReason::ept_violation)];
+    icr = g.load<u32>(kApic + 0x380);  // the virtual-APIC page
+    ccr_early = g.load<u32>(kApic + 0x390);
+    exits_for_reads = c.counters().exits[exit_index(ExitReason::ept_violation)] - before;
+    g.compute(3 * ticks_10us);
+    ccr_late = g.load<u32>(kApic + 0x390);
+  });
+  sc_core::sc_start();
+  CHECK(icr == ticks_10us / 16);
+  CHECK(ccr_early > 0);
+  CHECK(ccr_early <= ticks_10us / 16);
+  CHECK(ccr_late == 0);
+  CHECK(exits_for_reads == 1);
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0] >= armed + 10'000'000 - 10'000);  // the count is rounded down to 16 ticks
+  CHECK(fired[0] < armed + 11'000'000);            // taken at the first boundary after it, its ISR entered
+}
+
+TEST_CASE("a masked periodic timer does not end a halt (vlapic_timer_expired requests nothing)") {
+  test::Bench b(test::two_vm_scenario());
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  TimePs armed = 0, woke = 0, written = 0;
+  u8 vector = 0;
+  bool ready = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.enable_x2apic();
+    g.on_interrupt(0x41, [](Guest&) {});
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x41);
+    g.wrmsr(kX2apicLvtTimer, kMasked | kPeriodicMode | kTimerVector);
+    g.wrmsr(kTimerDcr, kDivideBy1);
+    armed = c.now_ps();
+    g.wrmsr(kTimerIcr, ticks_10us);
+    ready = true;
+    vector = g.halt();
+    woke = c.now_ps();
+    g.wrmsr(kTimerIcr, 0);
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    while (!ready) g.compute(1'000);
+    g.compute(5 * ticks_10us);  // five periods
+    written = c.now_ps();
+    ivshmem_write_doorbell(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  CHECK(vector == 0x41);
+  CHECK(woke > written);
+  CHECK(woke > armed + 50'000'000);
+  CHECK(b.cpu("RT_VM").counters().timer_interrupts == 0);
+  CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::hlt)] == 1);
+}

@@ -87,7 +87,7 @@ TEST_CASE(
   l.write_tsc_deadline(0, 0);  // disarms
   CHECK_FALSE(l.timer_armed());
   l.write_tsc_deadline(1000, 5000);
-  CHECK(l.expire_timer() == 0xEC);
+  CHECK(l.expire_timer(5000) == 0xEC);
   CHECK_FALSE(l.timer_armed());
   // A change of mode disarms (vlapic_update_lvtt).
   l.write_tsc_deadline(1000, 5000);
@@ -96,19 +96,81 @@ TEST_CASE(
   // Masked: the expiry requests nothing.
   l.write_lvt_timer(VLapic::kLvtMasked | VLapic::kLvtTimerTscDeadline | 0xEC);
   l.write_tsc_deadline(1000, 5000);
-  CHECK(l.expire_timer() == -1);
+  CHECK(l.expire_timer(5000) == -1);
   // Software-disabled: the timer stops, the LVT is masked and stays so, and
   // fixed requests are ignored.
   l.write_lvt_timer(VLapic::kLvtTimerTscDeadline | 0xEC);
   l.write_tsc_deadline(1000, 5000);
-  l.write_svr(0xFF);
+  l.write_svr(0xFF, 0);
   CHECK_FALSE(l.timer_armed());
   CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
   CHECK(l.accept(0x41) == VLapic::Refusal::software_disabled);
   CHECK_FALSE(l.requested());
   l.write_lvt_timer(VLapic::kLvtTimerTscDeadline | 0xEC);
   CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
-  l.write_svr(0x1FF);
+  l.write_svr(0x1FF, 0);
   CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
   CHECK(l.accept(0x41) == VLapic::Refusal::none);
+}
+
+TEST_CASE(
+    "the count-down timer follows vlapic_write_icrtmr, vlapic_write_dcr, vlapic_get_ccr, set_expiration and the "
+    "periodic re-arm of timer_softirq") {
+  // A 1000 MHz TSC: one tick is 1000 ps.
+  VLapic l(1, false, Frequency::from_mhz(1000));
+  CHECK(l.dcr_timer() == 0);  // vlapic_reset: divide by 2
+  // One-shot: count 100 at divide by 2 is 200 ticks.
+  l.write_lvt_timer(0xEC);
+  l.write_icr_timer(100, 1'000'000);
+  REQUIRE(l.timer_armed());
+  CHECK(l.timer_deadline_ps() == 1'200'000);
+  CHECK(l.icr_timer() == 100);
+  CHECK(l.ccr_timer(1'000'000) == 100);
+  CHECK(l.ccr_timer(1'100'000) == 50);
+  CHECK(l.expire_timer(1'200'000) == 0xEC);
+  CHECK_FALSE(l.timer_armed());
+  CHECK(l.ccr_timer(1'300'000) == 0);  // expired
+  // A count of 0 disarms; so does a new count, which re-arms from now.
+  l.write_icr_timer(100, 2'000'000);
+  l.write_icr_timer(0, 2'050'000);
+  CHECK_FALSE(l.timer_armed());
+  // Divide by 1 (DCR 1011b) and by 128 (1010b); DCR takes effect at the next arming.
+  l.write_dcr_timer(0xB);
+  CHECK(l.dcr_timer() == 0xB);
+  l.write_icr_timer(100, 3'000'000);
+  CHECK(l.timer_deadline_ps() == 3'100'000);
+  l.write_dcr_timer(0xA);
+  CHECK(l.timer_deadline_ps() == 3'100'000);
+  CHECK(l.ccr_timer(3'000'000) == 100 / 128);  // the ticks left, shifted by the new divide
+  l.write_icr_timer(1, 4'000'000);
+  CHECK(l.timer_deadline_ps() == 4'128'000);
+  // Periodic: it stays armed and keeps its phase, whenever the expiry is seen.
+  l.write_dcr_timer(0xB);
+  l.write_lvt_timer(VLapic::kLvtTimerPeriodic | 0xEC);  // a change of mode disarms
+  CHECK_FALSE(l.timer_armed());
+  l.write_icr_timer(1000, 10'000'000);  // every 1 us from 10 us
+  CHECK(l.timer_deadline_ps() == 11'000'000);
+  CHECK(l.expire_timer(11'000'000) == 0xEC);
+  REQUIRE(l.timer_armed());
+  CHECK(l.timer_deadline_ps() == 12'000'000);
+  CHECK(l.ccr_timer(11'250'000) == 750);
+  CHECK(l.expire_timer(15'500'000) == 0xEC);  // seen late: one request, the next period after now
+  CHECK(l.timer_deadline_ps() == 16'000'000);
+  // TSC-deadline mode ignores the initial count, and its CCR reads 0.
+  l.write_lvt_timer(VLapic::kLvtTimerTscDeadline | 0xEC);
+  l.write_icr_timer(5, 20'000'000);
+  CHECK_FALSE(l.timer_armed());
+  CHECK(l.icr_timer() == 1000);
+  CHECK(l.ccr_timer(20'000'000) == 0);
+  // Software-disabling stops a periodic timer; enabling again restarts it
+  // from then (vlapic_write_svr), its LVT still masked.
+  l.write_lvt_timer(VLapic::kLvtTimerPeriodic | 0xEC);
+  l.write_icr_timer(1000, 30'000'000);
+  l.write_svr(0xFF, 30'500'000);
+  CHECK_FALSE(l.timer_armed());
+  l.write_svr(0x1FF, 40'000'000);
+  REQUIRE(l.timer_armed());
+  CHECK(l.timer_deadline_ps() == 41'000'000);
+  CHECK(l.expire_timer(41'000'000) == -1);
+  CHECK(l.timer_armed());
 }
