@@ -247,8 +247,9 @@ Board parse_board_xml(const std::string& text, const std::string& file) {
 
 bool is_acrn_board_file(const XmlDocument& doc) {
   const pugi::xml_node root = doc.root();
+  // An ACRN 2.x launch file has the same root, with its own attribute.
   return std::strcmp(root.name(), "acrn-config") == 0 && root.attribute("board") && !root.child("hv") &&
-         !root.child("vm");
+         !root.child("vm") && !root.attribute("user_vm_launcher") && !root.attribute("uos_launcher");
 }
 
 }  // namespace ivsim

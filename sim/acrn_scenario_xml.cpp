@@ -1,5 +1,7 @@
 #include "sim/acrn_scenario_xml.h"
 
+#include <cctype>
+
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -44,6 +46,11 @@ class Converter {
            std::string("expected an ACRN scenario file (root element <acrn-config>), got <") + root.name() + ">");
     if (is_acrn_board_file(doc_))
       fail(root, "", "this is an ACRN board file, not a scenario file (give it with --board)");
+    if (root.attribute("user_vm_launcher") || root.attribute("uos_launcher"))
+      fail(root, "",
+           "this is an ACRN 2.x launch file, not a scenario file: give the scenario file it was made for (its "
+           "post-launched VMs take the scenario's settings; a launch file's memory sizes and dm-land shared memory "
+           "regions are not read)");
     if (board_.empty())
       throw ConfigError(kBoardOption, "board",
                         "an ACRN scenario file needs its board: --board BOARD.xml (or a shipped board name)");
@@ -142,7 +149,17 @@ class Converter {
     const pugi::xml_node rdt = features.child("RDT");
     if (!rdt) return;
     mark(rdt);
-    check_children(rdt, x, {"RDT_ENABLED", "CDP_ENABLED", "VCAT_ENABLED"});
+    // ACRN 2.x also listed each CLOS's masks here (CLOS_MASK, MBA_DELAY),
+    // with each vCPU's CLOS under vm/clos; ACRN's upgrader drops both, and so
+    // does the twin, saying so when RDT was on (3.x: hv/CACHE_REGION).
+    check_children(rdt, x, {"RDT_ENABLED", "CDP_ENABLED", "VCAT_ENABLED", "CLOS_MASK", "MBA_DELAY"});
+    if (rdt.child("CLOS_MASK") && xml_text(rdt.child("RDT_ENABLED")) == "y") {
+      const SourceLocation at = doc_.at(rdt.child("CLOS_MASK"));
+      spdlog::warn(
+          "{}:{}:{}: {}/CLOS_MASK: ACRN 2.x's cache allocation (CLOS_MASK with vm/clos) is not read, as ACRN's "
+          "upgrader drops it: give it as hv/CACHE_REGION (ACRN 3.x) for the twin to apply it",
+          at.file, at.line, at.column, x);
+    }
     Node r = Node::mapping(doc_.at(rdt));
     optional_flag(r, "enabled", rdt, "RDT_ENABLED", "hypervisor.rdt.enabled", x + "/RDT_ENABLED");
     optional_flag(r, "cdp", rdt, "CDP_ENABLED", "hypervisor.rdt.cdp", x + "/CDP_ENABLED");
@@ -214,8 +231,13 @@ class Converter {
     n.set("id", Node::scalar(id.value(), doc_.at_attribute(vm, "id")));
 
     optional_value(n, "name", vm, "name", f + ".name", x + "/name");
-    optional_value(n, "load_order", vm, "load_order", f + ".load_order", x + "/load_order");
-    optional_value(n, "vm_type", vm, "vm_type", f + ".vm_type", x + "/vm_type");
+    if (is_legacy_vm(vm)) {
+      read_legacy_vm_type(vm, f, x, n);
+      legacy_vm_name(vm, f, x, n);
+    } else {
+      optional_value(n, "load_order", vm, "load_order", f + ".load_order", x + "/load_order");
+      optional_value(n, "vm_type", vm, "vm_type", f + ".vm_type", x + "/vm_type");
+    }
 
     show(f + ".lapic_passthrough", x + "/lapic_passthrough");
     if (const pugi::xml_node lp = vm.child("lapic_passthrough")) {
@@ -224,11 +246,104 @@ class Converter {
       Node b = value(lp);
       b.text = t == "y" ? "true" : "false";
       n.set("lapic_passthrough", std::move(b));
+    } else if (const pugi::xml_node flag = guest_flag(vm, "GUEST_FLAG_LAPIC_PASSTHROUGH")) {
+      // ACRN 2.x: a guest flag (the upgrader's move_lapic_passthrough).
+      show(f + ".lapic_passthrough", x + "/guest_flags/guest_flag");
+      Node b = value(flag);
+      b.text = "true";
+      n.set("lapic_passthrough", std::move(b));
     }
 
     read_cpu_affinity(vm, f, x, n);
     read_memory(vm, f, x, n);
     return n;
+  }
+
+  // ACRN 2.x's vm_type, which gave the load order and the real-time kind
+  // in one (PRE_RT_VM, PRE_STD_VM, SAFETY_VM, SOS_VM or SERVICE_VM,
+  // POST_STD_VM, POST_RT_VM, KATA_VM).
+  static bool legacy_vm_type(const std::string& t) {
+    for (const char* v :
+         {"PRE_RT_VM", "PRE_STD_VM", "SAFETY_VM", "SOS_VM", "SERVICE_VM", "POST_STD_VM", "POST_RT_VM", "KATA_VM"})
+      if (t == v) return true;
+    return false;
+  }
+  pugi::xml_node guest_flag(pugi::xml_node vm, const char* flag) {
+    const pugi::xml_node flags = vm.child("guest_flags");
+    if (!flags) return {};
+    mark(flags);
+    for (const pugi::xml_node g : xml_children(flags, "guest_flag"))
+      if (xml_text(g) == flag) return g;
+    return {};
+  }
+  // Converted as ACRN's upgrader does (scenario_config/upgrader.py: the
+  // load order from the prefix, move_vm_type for the rest): PRE_* and
+  // SAFETY_VM are pre-launched, POST_* post-launched, SOS_VM and SERVICE_VM
+  // the Service VM; *_RT_VM, or the guest flag GUEST_FLAG_RT, make an RTVM,
+  // the rest a STANDARD_VM. KATA_VM, which the upgrader would take for a
+  // Service VM (it has no POST_ prefix), is the post-launched standard VM
+  // that ACRN 2.x launched it as.
+  void read_legacy_vm_type(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
+    const pugi::xml_node type = vm.child("vm_type");
+    const std::string t = xml_text(type);
+    show(f + ".load_order", x + "/vm_type");
+    show(f + ".vm_type", x + "/vm_type");
+    Node order = value(type);
+    order.text = t.rfind("PRE_", 0) == 0 || t == "SAFETY_VM"  ? "PRE_LAUNCHED_VM"
+                 : t.rfind("POST_", 0) == 0 || t == "KATA_VM" ? "POST_LAUNCHED_VM"
+                                                              : "SERVICE_VM";
+    n.set("load_order", std::move(order));
+    Node kind = value(type);
+    const pugi::xml_node rt_flag = guest_flag(vm, "GUEST_FLAG_RT");
+    kind.text = t == "PRE_RT_VM" || t == "POST_RT_VM" || rt_flag ? "RTVM" : "STANDARD_VM";
+    if (rt_flag) mark(rt_flag);
+    n.set("vm_type", std::move(kind));
+  }
+
+  // ACRN 2.x's VM names were free text up to 32 characters ("ACRN SOS VM");
+  // 3.x's VMNameType allows letters, digits, '_' and '-'. Each other
+  // character becomes '_', said once per VM (the upgrader keeps the name,
+  // which 3.x's configurator then refuses).
+  static bool is_legacy_vm(pugi::xml_node vm) {
+    return !vm.child("load_order") && legacy_vm_type(xml_text(vm.child("vm_type")));
+  }
+  static std::string legacy_name(std::string name) {
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+    return name;
+  }
+  // A 2.x post-launched VM's name was in its launch file, not in the
+  // scenario; without it, the VM gets the name ACRN 2.7's configurator
+  // gives: its vm_type and its rank among the VMs of that type (POST_STD_VM1,
+  // POST_STD_VM2, POST_RT_VM1).
+  std::string legacy_default_name(pugi::xml_node vm) const {
+    const std::string type = xml_text(vm.child("vm_type"));
+    unsigned rank = 0;
+    for (const pugi::xml_node other : xml_children(doc_.root(), "vm")) {
+      if (xml_text(other.child("vm_type")) == type) ++rank;
+      if (other == vm) break;
+    }
+    return type + std::to_string(rank);
+  }
+  std::string legacy_vm_name_text(pugi::xml_node vm) const {
+    const std::string text = xml_text(vm.child("name"));
+    return text.empty() ? legacy_default_name(vm) : legacy_name(text);
+  }
+  void legacy_vm_name(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
+    Node* name = n.find("name");
+    if (!name) {
+      show(f + ".name", x + "/vm_type");
+      n.set("name", Node::scalar(legacy_default_name(vm), doc_.at(vm)));
+      return;
+    }
+    const std::string fixed = legacy_name(name->text);
+    if (fixed == name->text) return;
+    const SourceLocation at = doc_.at_value(vm.child("name"));
+    spdlog::warn(
+        "{}:{}:{}: {}/name: ACRN 2.x's VM name {} is {} here (ACRN 3.x's VM names are letters, digits, _ "
+        "and -)",
+        at.file, at.line, at.column, x, quote(name->text), quote(fixed));
+    name->text = fixed;
   }
 
   // ACRN 3.x writes cpu_affinity/pcpu/pcpu_id; earlier files cpu_affinity/pcpu_id.
@@ -272,6 +387,7 @@ class Converter {
     };
     if (!mem) return schema_default();
     mark(mem);
+    if (legacy_memory(mem)) return read_legacy_memory(mem, f, x, n, schema_default);
     if (const pugi::xml_node size = mem.child("size")) {
       n.set("memory_mib", value(size));
       return;
@@ -299,6 +415,67 @@ class Converter {
     }
   }
 
+  // ACRN 2.x: memory/start_hpa, start_hpa2 and their sizes size, size_hpa2
+  // in bytes (hex), or memory/whole; 3.x sizes are in MB and never in hex.
+  static bool legacy_memory(pugi::xml_node mem) {
+    for (pugi::xml_node c = mem.first_child(); c; c = c.next_sibling()) {
+      const std::string name = c.name();
+      if (name.find("start_hpa") != std::string::npos || name == "whole") return true;
+      if (name.find("size") != std::string::npos && xml_text(c).find("0x") != std::string::npos) return true;
+    }
+    return false;
+  }
+  // As the upgrader's move_memory: sizes given in hex are bytes; the pairs
+  // of a start and a size both non-zero are the VM's host memory regions (a
+  // pre-launched VM's), summed here; without a start, the size (or
+  // `whole`) is the VM's memory; a Service VM at start 0 keeps the default.
+  template <class Default>
+  void read_legacy_memory(pugi::xml_node mem, const std::string& f, const std::string& x, Node& n,
+                          Default&& schema_default) {
+    const std::string field = f + ".memory_mib";
+    struct Entry {
+      pugi::xml_node node;
+      unsigned long long value;  // a start: the address; a size: MB
+    };
+    std::vector<Entry> starts, sizes, wholes;
+    for (pugi::xml_node c = mem.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      const std::string name = c.name();
+      const std::string path = x + "/memory/" + name;
+      const std::string t = xml_text(c);
+      unsigned long long v = 0;
+      if (!parse_xml_uint(t, v)) fail_value(c, path, "expected a number, got " + quote(t));
+      mark(c);
+      const bool bytes = t.find("0x") != std::string::npos;
+      if (name.find("start_hpa") != std::string::npos)
+        starts.push_back({c, v});
+      else if (name == "whole")
+        wholes.push_back({c, bytes ? v >> 20 : v});
+      else if (name.find("size") != std::string::npos)
+        sizes.push_back({c, bytes ? v >> 20 : v});
+    }
+    auto set_mib = [&](unsigned long long mib, pugi::xml_node at, const std::string& path) {
+      if (mib > (1ULL << 20))
+        fail_value(at, path, "expected a size of at most 1 TiB, got " + std::to_string(mib) + " MB");
+      show(field, path);
+      n.set("memory_mib", Node::scalar(std::to_string(mib), doc_.at_value(at)));
+    };
+    if (!starts.empty() && !sizes.empty()) {
+      unsigned long long total = 0;
+      pugi::xml_node first;
+      for (std::size_t i = 0; i < starts.size() && i < sizes.size(); ++i) {
+        if (starts[i].value == 0 || sizes[i].value == 0) continue;
+        if (!first) first = sizes[i].node;
+        total += sizes[i].value;
+      }
+      if (!first) return schema_default();
+      return set_mib(total, first, x + "/memory/" + first.name());
+    }
+    const std::vector<Entry>& whole = !wholes.empty() ? wholes : sizes;
+    if (whole.empty()) return schema_default();
+    set_mib(whole.front().value, whole.front().node, x + "/memory/" + whole.front().node.name());
+  }
+
   void read_regions(pugi::xml_node hv, Node& top) {
     const std::string ip = "hv/FEATURES/IVSHMEM";
     show("ivshmem", ip);
@@ -309,11 +486,14 @@ class Converter {
     const auto regions = xml_children(ivshmem, "IVSHMEM_REGION");
     for (std::size_t k = 0; k < regions.size(); ++k) {
       mark(regions[k]);
-      const std::string f = path_at("ivshmem", k), x = indexed(ip, "IVSHMEM_REGION", k);
+      // As the upgrader tells them apart: ACRN 2.x wrote the region as text,
+      // and an empty one beside IVSHMEM_ENABLED (n, as its configurator left
+      // it) is no region (add_ivshmem_region skips it; 3.x has no such flag).
+      const bool element_free = !regions[k].find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; });
+      if (element_free && xml_text(regions[k]).empty() && ivshmem.child("IVSHMEM_ENABLED")) continue;
+      const std::string f = path_at("ivshmem", list.items.size()), x = indexed(ip, "IVSHMEM_REGION", k);
       show(f, x);
-      // As the upgrader tells them apart: ACRN 2.x wrote the region as text.
-      const bool legacy = !regions[k].find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; }) &&
-                          !xml_text(regions[k]).empty();
+      const bool legacy = element_free && !xml_text(regions[k]).empty();
       list.items.push_back(legacy ? read_legacy_region(regions[k], f, x) : read_region(regions[k], f, x));
     }
     top.set("ivshmem", std::move(list));
@@ -432,7 +612,8 @@ class Converter {
       unsigned long long have = 0;
       const std::string text = vm.attribute("id").value();
       known.push_back(text);
-      if (parse_xml_uint(text, have) && have == want) return xml_text(vm.child("name"));
+      if (parse_xml_uint(text, have) && have == want)
+        return is_legacy_vm(vm) ? legacy_vm_name_text(vm) : xml_text(vm.child("name"));
     }
     throw ConfigError(
         at, path, "no VM has id " + id + " (VM ids: " + (known.empty() ? std::string("none") : join_list(known)) + ")");

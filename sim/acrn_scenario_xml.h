@@ -15,6 +15,10 @@
 //   hv/FEATURES/IVSHMEM/IVSHMEM_REGION        -> ivshmem[k]: NAME, PROVIDED_BY, IVSHMEM_SIZE,
 //       IVSHMEM_REGION_ID, IVSHMEM_VMS/IVSHMEM_VM (VM_NAME, VBDF); or ACRN 2.x's
 //       "hv:/NAME, SIZE, ID:ID" text, converted as ACRN's upgrader does.
+// ACRN 2.x scenario files (vm_type without load_order, guest_flags, memory
+// sizes in bytes, free-text VM names) are converted as ACRN's upgrader
+// (misc/config_tools/scenario_config/upgrader.py) converts them; a 2.x
+// launch file is refused by name (docs/scenario-reference.md).
 #pragma once
 
 #include <string>

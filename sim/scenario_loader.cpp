@@ -28,6 +28,14 @@ bool is_word(const std::string& s, std::size_t max_len) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
+// ACRN's VMNameType (types.xsd: letters, digits, '_' and '-'), at most the
+// hypervisor's MAX_VM_NAME_LEN of 32 (3.x's schema allows 15; 2.x files have
+// longer names).
+bool is_vm_name(const std::string& s) {
+  return !s.empty() && s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+}
+
 // ---------------------------------------------------------------------------
 // Schema.
 
@@ -233,8 +241,8 @@ class Loader : ScenarioUnderConstruction, FieldReader {
 
       const Node& name = required(n, p, "name");
       vm.name = read_string(name, p + ".name");
-      if (!is_word(vm.name, 32))
-        fail(name.loc, p + ".name", "VM name must be 1-32 word characters (letters, digits, _), got " + quote(vm.name));
+      if (!is_vm_name(vm.name))
+        fail(name.loc, p + ".name", "VM name must be 1-32 letters, digits, _ or -, got " + quote(vm.name));
       for (std::size_t j = 0; j < s_.vms.size(); ++j)
         if (s_.vms[j].name == vm.name)
           fail(name.loc, p + ".name",

@@ -134,10 +134,17 @@ void Hsm::serve(Vcpu& cpu) {
   // slot is PENDING (a request posted while it works is served in the same pass).
   for (bool again = true; again;) {
     again = false;
-    for (auto& [key, w] : waiting_) {
-      if (w->in_service || w->complete) continue;
+    scan_.clear();
+    for (const auto& entry : waiting_) scan_.push_back(entry.first);
+    for (const auto& key : scan_) {
+      auto it = waiting_.find(key);
+      if (it == waiting_.end() || it->second->in_service || it->second->complete) continue;
+      Waiter* w = it->second;
       const u32 state = cpu.load<u32>(slot_gpa(*w->dm, key.second) + kState);
-      if (state != hc::kIoreqStatePending) continue;
+      // The load may have synchronised: a paused VM's request is gone by
+      // now (vm_clear_ioreq), or another has taken its place.
+      it = waiting_.find(key);
+      if (it == waiting_.end() || it->second != w || state != hc::kIoreqStatePending) continue;
       dispatch(cpu, key.first, key.second, *w);
       again = true;
       break;  // waiting_ may have changed while acrn-dm worked

@@ -20,6 +20,7 @@
 #include <map>
 #include <systemc>
 #include <utility>
+#include <vector>
 
 #include "models/core/timing.h"
 #include "models/cpu/vcpu_module.h"
@@ -80,6 +81,10 @@ class Hsm : public IoRequestHandler {
   // Requests in flight, scanned in VM then vCPU order as the dispatcher
   // walks the VMs' request pages.
   std::map<std::pair<VmId, unsigned>, Waiter*> waiting_;
+  // serve()'s list of the requests to look at: reading a slot may hand over
+  // to the kernel, where a request of a paused VM is dropped (its entry
+  // erased), so the scan does not hold an iterator into waiting_ across it.
+  std::vector<std::pair<VmId, unsigned>> scan_;
   u64 served_ = 0;
   u64 config_address_writes_ = 0;
 };

@@ -315,3 +315,23 @@ TEST_CASE("writes to the reset register that are not resets are kept or ignored 
   CHECK(b.vm(0).state == VmState::running);
   CHECK(b.vm(0).resets == 0);
 }
+
+// acrn-dm's system reset pauses the VM and postpones the completion of the
+// request that asked for it: the requester, a zombie, drops it (its entry
+// leaves the HSM's list) while the HSM looks at the request slots again,
+// from whose reads it may hand over to the kernel.
+TEST_CASE("a post-launched VM that resets itself again and again leaves the HSM's scan of the request slots intact") {
+  Scenario s = test::mixed_scenario();
+  s.run.quantum_ns = 10;  // the Service VM's vCPU hands over often: at slot reads too
+  test::Bench b(s);
+  constexpr unsigned kResets = 40;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    if (c.boots() > kResets) return;
+    g.outb(0xCF9, 0x04);  // bit 2 alone: acrn-dm's reset_handler resets
+  });
+  sc_core::sc_start();
+  CHECK(b.vm(2).resets == kResets);
+  CHECK(b.cpu("HMI_VM").boots() == kResets + 1);
+  CHECK(b.cpu("HMI_VM").finished());
+}

@@ -34,19 +34,31 @@ std::vector<std::string> list(const std::string& dir, bool dirs) {
   return out;
 }
 
-// Each board folder holds BOARD.xml and the scenarios made for it.
+// Each board folder holds BOARD.xml and the scenarios made for it; ACRN
+// 2.x's folders also hold launch files (root attribute user_vm_launcher or
+// uos_launcher), which are not scenarios.
 struct AcrnSet {
   std::string board;
   std::vector<std::string> scenarios;
+  std::vector<std::string> launch_files;
 };
+
+bool is_launch_file(const std::string& path) {
+  const std::string text = cli::slurp(path);
+  const std::string root = text.substr(0, text.find('>'));
+  return root.find("user_vm_launcher=") != std::string::npos || root.find("uos_launcher=") != std::string::npos;
+}
 
 std::vector<AcrnSet> acrn_sets(const std::string& kAcrn) {
   std::vector<AcrnSet> sets;
   for (const auto& dir : list(kAcrn, true)) {
     AcrnSet s;
     s.board = kAcrn + "/" + dir + "/" + dir + ".xml";
-    for (const auto& f : list(kAcrn + "/" + dir, false))
-      if (f != dir + ".xml") s.scenarios.push_back(kAcrn + "/" + dir + "/" + f);
+    for (const auto& f : list(kAcrn + "/" + dir, false)) {
+      if (f == dir + ".xml") continue;
+      const std::string path = kAcrn + "/" + dir + "/" + f;
+      (is_launch_file(path) ? s.launch_files : s.scenarios).push_back(path);
+    }
     sets.push_back(s);
   }
   return sets;
@@ -91,6 +103,12 @@ TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[a
       CHECK(r.out == scenario + ": ok (scenario " +
                          scenario.substr(scenario.rfind('/') + 1, scenario.size() - scenario.rfind('/') - 5) + ")\n");
       ++scenarios;
+    }
+    for (const auto& launch : s.launch_files) {
+      INFO(launch);
+      r = cli::ivsim("validate --board " + s.board + " " + launch);
+      CHECK(r.status == 2);
+      CHECK(r.out.find("error: this is an ACRN 2.x launch file, not a scenario file") != std::string::npos);
     }
   }
   CHECK(scenarios >= 4);

@@ -332,6 +332,64 @@ TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acr
   CHECK(s.where("ivshmem[1].size_mib").column == 37);
 }
 
+TEST_CASE("an ACRN 2.x scenario file converts as ACRN's upgrader does", "[acrn_xml]") {
+  std::vector<std::string> warnings;
+  const Scenario s = load_xml(slurp(kData + "scenario-2x.xml"), kBoard, {}, &warnings);
+  REQUIRE(s.vms.size() == 5);
+  // vm_type gave the load order and the kind; GUEST_FLAG_RT makes an RTVM.
+  CHECK(s.vms[0].load_order == LoadOrder::pre_launched);
+  CHECK(s.vms[0].vm_type == "RTVM");
+  CHECK(s.vms[0].lapic_passthrough);  // GUEST_FLAG_LAPIC_PASSTHROUGH
+  CHECK(s.vms[1].load_order == LoadOrder::service_vm);
+  CHECK(s.vms[1].vm_type == "STANDARD_VM");
+  CHECK_FALSE(s.vms[1].lapic_passthrough);
+  CHECK(s.vms[2].load_order == LoadOrder::post_launched);
+  CHECK(s.vms[2].vm_type == "STANDARD_VM");
+  CHECK(s.vms[3].load_order == LoadOrder::post_launched);  // KATA_VM: post-launched, as ACRN 2.x ran it
+  CHECK(s.vms[4].load_order == LoadOrder::post_launched);
+  CHECK(s.vms[4].vm_type == "RTVM");
+  // Sizes in hex are bytes; the pre-launched VM's two regions add up.
+  CHECK(s.vms[0].memory_mib == 512 + 256);
+  CHECK(s.vms[3].memory_mib == 768);   // memory/whole
+  CHECK(s.vms[2].memory_mib == 1024);  // none given: the schema's default
+  CHECK(s.vms[0].pcpus == std::vector<unsigned>{6, 7});
+  REQUIRE(s.regions.size() == 1);
+  CHECK(s.regions[0].members[1].vm == "POST_STD_VM1");
+  CHECK(s.where("vms[0].load_order").line == 25);  // located at vm_type
+  CHECK(s.where("vms[0].memory_mib").line == 41);
+  CHECK(s.where("vms[0].lapic_passthrough").line == 28);
+  // RDT off: the CLOS masks are dropped without a word.
+  CHECK(warnings.empty());
+}
+
+TEST_CASE(
+    "ACRN 2.x: an empty IVSHMEM_REGION beside IVSHMEM_ENABLED is no region, and RDT's CLOS_MASK is dropped "
+    "even when RDT is on",
+    "[acrn_xml]") {
+  std::string xml = slurp(kData + "scenario-2x.xml");
+  const std::string region = "<IVSHMEM_REGION>hv:/shm_region_0, 2, 0:2</IVSHMEM_REGION>";
+  xml.replace(xml.find(region), region.size(), "<IVSHMEM_REGION/>");
+  xml.replace(xml.find("<RDT_ENABLED>n"), 14, "<RDT_ENABLED>y");
+  const Scenario s = load_xml(xml);
+  CHECK(s.regions.empty());
+  // The warning goes to the log (spdlog), as the SSRAM one does; the run goes on.
+  CHECK(s.vms.size() == 5);
+  // Without IVSHMEM_ENABLED (the 3.x schema) an empty region stays an error.
+  xml.replace(xml.find("<IVSHMEM_ENABLED>y</IVSHMEM_ENABLED>"), 36, "");
+  CHECK(xml_error(xml) ==
+        "bad.xml:17:9: error: hv/FEATURES/IVSHMEM/IVSHMEM_REGION[0]: empty IVSHMEM_REGION: expected "
+        "NAME, PROVIDED_BY, IVSHMEM_SIZE and IVSHMEM_VMS");
+}
+
+TEST_CASE("an ACRN 2.x launch file is refused as a scenario, by name", "[acrn_xml]") {
+  CHECK(xml_error(slurp(kData + "launch-2x.xml")) ==
+        "bad.xml:1:1: error: this is an ACRN 2.x launch file, not a scenario file: give the scenario file it was made "
+        "for (its post-launched VMs take the scenario's settings; a launch file's memory sizes and dm-land shared "
+        "memory regions are not read)");
+  const XmlDocument doc = XmlDocument::parse(slurp(kData + "launch-2x.xml"), "launch.xml");
+  CHECK_FALSE(is_acrn_board_file(doc));
+}
+
 TEST_CASE("XML scenarios take --set overrides and a workloads file", "[acrn_xml]") {
   ScenarioTree tree = read_acrn_scenario_text(slurp(kData + "scenario-hybrid.xml"), "s.xml", kBoard);
   apply_workloads_text(tree, R"(workloads:
