@@ -18,7 +18,7 @@ for d in platforms/acrn/*/; do
   for s in "$d"*.xml; do [ "$s" = "$d$b.xml" ] || cp "$s" "$C/acrn_scenario_xml/$b-$(basename "$s")"; done
 done
 cp tests/data/acrn/board-8cpu.xml "$C/board_xml/"
-cp tests/data/acrn/scenario-hybrid.xml "$C/acrn_scenario_xml/"
+cp tests/data/acrn/scenario-hybrid.xml tests/data/acrn/scenario-2x.xml tests/data/acrn/launch-2x.xml "$C/acrn_scenario_xml/"
 
 # --set assignments the README and docs show, one per line.
 printf '%s\n' 'workloads[0].params.message_bytes=4096' >"$C/set_assignments/docs-message-bytes"

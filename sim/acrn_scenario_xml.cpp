@@ -1,9 +1,8 @@
 #include "sim/acrn_scenario_xml.h"
 
-#include <cctype>
-
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -300,13 +299,13 @@ class Converter {
     n.set("vm_type", std::move(kind));
   }
 
+  static bool is_legacy_vm(pugi::xml_node vm) {
+    return !vm.child("load_order") && legacy_vm_type(xml_text(vm.child("vm_type")));
+  }
   // ACRN 2.x's VM names were free text up to 32 characters ("ACRN SOS VM");
   // 3.x's VMNameType allows letters, digits, '_' and '-'. Each other
   // character becomes '_', said once per VM (the upgrader keeps the name,
   // which 3.x's configurator then refuses).
-  static bool is_legacy_vm(pugi::xml_node vm) {
-    return !vm.child("load_order") && legacy_vm_type(xml_text(vm.child("vm_type")));
-  }
   static std::string legacy_name(std::string name) {
     for (char& c : name)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
@@ -382,7 +381,9 @@ class Converter {
     show(field, x + "/memory/size");
     const pugi::xml_node mem = vm.child("memory");
     auto schema_default = [&] {
-      if (xml_text(vm.child("load_order")) != "SERVICE_VM")
+      // The load order as read (a 2.x file's comes from vm_type).
+      const Node* order = n.find("load_order");
+      if (!order || order->text != "SERVICE_VM")
         n.set("memory_mib", Node::scalar(kSchemaMemoryMb, doc_.at(mem ? mem : vm)));
     };
     if (!mem) return schema_default();

@@ -194,7 +194,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   }
   // The write happens now, after the handler's cost so far (timer_emulation
   // below is charged first: it is part of arming the timer).
-  if (msr == kMsrTscDeadline || msr == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);
+  if (msr == kMsrTscDeadline || (msr == kX2apicTimerIcr && !vm.lapic_pt)) charge_hv(timing_.timer_emulation_ps);
   Breakdown blame;
   const TimePs now = exit_now(blame);
   switch (msr) {

@@ -352,6 +352,9 @@ TEST_CASE("an ACRN 2.x scenario file converts as ACRN's upgrader does", "[acrn_x
   CHECK(s.vms[0].memory_mib == 512 + 256);
   CHECK(s.vms[3].memory_mib == 768);   // memory/whole
   CHECK(s.vms[2].memory_mib == 1024);  // none given: the schema's default
+  // The Service VM at start 0: the twin's own default, as with a 3.x file without memory.
+  const Scenario v3 = load_xml(slurp(kData + "scenario-hybrid.xml"));
+  CHECK(s.vms[1].memory_mib == v3.vms[1].memory_mib);
   CHECK(s.vms[0].pcpus == std::vector<unsigned>{6, 7});
   REQUIRE(s.regions.size() == 1);
   CHECK(s.regions[0].members[1].vm == "POST_STD_VM1");
