@@ -384,6 +384,19 @@ TEST_CASE(
         "NAME, PROVIDED_BY, IVSHMEM_SIZE and IVSHMEM_VMS");
 }
 
+TEST_CASE("ACRN 2.x VM names: free text becomes a 3.x name, and a nameless post-launched VM is named by its type",
+          "[acrn_xml]") {
+  std::string xml = slurp(kData + "scenario-2x.xml");
+  xml.replace(xml.find("<name>ACRN_Service_VM</name>"), 28, "<name>ACRN SOS VM</name>");
+  xml.replace(xml.find("<name>POST_STD_VM1</name>"), 25, "");
+  const Scenario s = load_xml(xml);
+  CHECK(s.vms[1].name == "ACRN_SOS_VM");
+  CHECK(s.vms[2].name == "POST_STD_VM1");  // the first POST_STD_VM, as ACRN 2.7's configurator names it
+  CHECK(s.vms[4].name == "POST_RT_VM3");   // its own name kept
+  // The 2.x region text names VM 2 by id: the same name.
+  CHECK(s.regions[0].members[1].vm == "POST_STD_VM1");
+}
+
 TEST_CASE("an ACRN 2.x launch file is refused as a scenario, by name", "[acrn_xml]") {
   CHECK(xml_error(slurp(kData + "launch-2x.xml")) ==
         "bad.xml:1:1: error: this is an ACRN 2.x launch file, not a scenario file: give the scenario file it was made "

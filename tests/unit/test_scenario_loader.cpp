@@ -218,6 +218,13 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
   }
 }
 
+TEST_CASE("scenario loader: a VM name may hold '-', as ACRN's VMNameType allows", "[scenario_loader]") {
+  std::string yaml = kBase;
+  for (std::size_t at; (at = yaml.find("HMI_VM")) != std::string::npos;) yaml.replace(at, 6, "Linux-VM-1");
+  const Scenario s = load_scenario_text(yaml, "dash.yaml", {});
+  CHECK(s.vms[2].name == "Linux-VM-1");
+}
+
 TEST_CASE("scenario loader: optional fields take their defaults", "[scenario_loader]") {
   const std::string yaml = R"(name: minimal
 board: cfl-k700-i7
