@@ -67,13 +67,18 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
        "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it", 0, kMaxCycles},
       {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI", 0, kMaxCycles},
       {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry", 0, kMaxCycles},
+      {"c1_exit", "ns",
+       "a core leaving C1 on an interrupt: a LAPIC-passthrough guest's HLT, which does not exit, ends there", 0,
+       kMaxNs},
+      {"core_crystal_clock", "MHz",
+       "the core crystal clock (CPUID.15H): the rate a physical LAPIC timer counts down at, under LAPIC passthrough", 1,
+       1000},
       {"isr_entry", "cycles", "guest interrupt entry up to the handler's first instruction", 0, kMaxCycles},
       {"ioreq_notify", "cycles", "hypervisor posts an I/O request and upcalls the Service VM (HSM vector)", 0,
        kMaxCycles},
       {"dm_dispatch", "cycles", "Service VM kernel (HSM) wakes acrn-dm's I/O request thread", 0, kMaxCycles},
       {"dm_handler", "cycles", "acrn-dm emulates the access (device handler)", 0, kMaxCycles},
-      {"ioreq_complete", "cycles", "the requester resumes after acrn-dm's HC_NOTIFY_REQUEST_FINISH", 0,
-       kMaxCycles},
+      {"ioreq_complete", "cycles", "the requester resumes after acrn-dm's HC_NOTIFY_REQUEST_FINISH", 0, kMaxCycles},
 
       {"zephyr_isr", "cycles", "Zephyr's ivshmem ISR: k_poll_signal_raise with the vector", 0, kMaxCycles},
       {"zephyr_k_poll_wakeup", "cycles", "Zephyr: the thread blocked in k_poll made ready and switched in", 0,
@@ -354,6 +359,8 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.irq_posted_delivery_ps = cycles("irq_posted_delivery");
   t.irq_lapic_pt_delivery_ps = cycles("irq_lapic_pt_delivery");
   t.hlt_wakeup_ps = cycles("hlt_wakeup");
+  t.c1_exit_ps = ns("c1_exit");
+  t.crystal_khz = static_cast<u64>(std::llround(get("core_crystal_clock") * 1000));
   t.isr_entry_ps = cycles("isr_entry");
   t.ioreq_notify_ps = cycles("ioreq_notify");
   t.dm_dispatch_ps = cycles("dm_dispatch");

@@ -66,6 +66,8 @@ struct TimingParams {
   TimePs irq_posted_delivery_ps = 0;    // MSI to a vCPU through posted-interrupt notification
   TimePs irq_lapic_pt_delivery_ps = 0;  // MSI to a LAPIC-passthrough vCPU: physical IPI
   TimePs hlt_wakeup_ps = 0;             // a halted vCPU woken by an interrupt
+  TimePs c1_exit_ps = 0;                // a core leaving C1: a passthrough guest's HLT woken, no exit
+  u64 crystal_khz = 0;                  // the core crystal clock: a physical LAPIC timer's count rate
   TimePs isr_entry_ps = 0;              // guest interrupt entry
 
   // The I/O request round trip to the Service VM's device model.

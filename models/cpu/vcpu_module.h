@@ -349,7 +349,9 @@ class Vcpu : public sc_core::sc_module {
  private:
   void thread();
   void idle();
-  u8 sleep_until_interrupt();  // HLT without the exit: the part halt() and idle() share
+  // HLT without the exit: the part halt() and idle() share; `in_guest`: HLT
+  // that does not exit (LAPIC passthrough), so the vCPU keeps its pCPU.
+  u8 sleep_until_interrupt(bool in_guest);
   // Temporal decoupling, as TLM's quantum keeper does it (tlm_quantumkeeper:
   // run ahead of the kernel by local_ps_, synchronise at the next multiple
   // of the global quantum) with the local time an integer, so an access
@@ -514,6 +516,10 @@ class Vcpu : public sc_core::sc_module {
   // when it expires (vlapic_timer_expired), so a later write that disarms
   // it (a deadline of 0, a new deadline, a change of timer mode, the SVR's
   // software disable) withdraws it.
+  // The guest owns its LAPIC: a LAPIC-passthrough VM once it has enabled
+  // x2APIC mode (vlapic_set_apicbase -> switch_apicv_mode_x2apic). Its HLT
+  // and its LAPIC registers but the ICR, ID and LDR then do not exit.
+  bool lapic_passed_through() const { return cfg_.lapic_passthrough && lapic_.x2apic(); }
   bool lapic_timer_due() const { return lapic_.timer_armed() && now_ps() >= lapic_.timer_deadline_ps(); }
   void follow_lapic_timer();
   void expire_lapic_timer();

@@ -46,19 +46,41 @@ i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
 }
 
 void Vcpu::wrmsr(u32 msr, u64 value) {
-  constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
+  constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832, kX2apicTimerIcr = 0x838, kX2apicTimerDcr = 0x83E;
+  constexpr u32 kTscDeadline = 0x6E0;
   boundary();
   // Under LAPIC passthrough in x2APIC mode the guest owns its LAPIC's
   // registers: ACRN intercepts only the ICR's writes among them
-  // (update_msr_bitmap_x2apic_passthru), so these go to the LAPIC directly.
-  if (cfg_.lapic_passthrough && lapic_.x2apic() && (msr == kX2apicSvr || msr == kX2apicLvtTimer)) {
+  // (update_msr_bitmap_x2apic_passthru), and IA32_TSC_DEADLINE only while
+  // the VM's TSC offset is not 0 (set_tsc_msr_interception), which the
+  // twin's guests never change. These go to the physical LAPIC directly,
+  // its count-down at the crystal clock (VLapic).
+  const bool timer = msr == kX2apicTimerIcr || msr == kX2apicTimerDcr || msr == kTscDeadline;
+  if (lapic_passed_through() && (msr == kX2apicSvr || msr == kX2apicLvtTimer || timer)) {
     ++counters_.stores;
     charge(Component::cache, timing_.l1_hit_ps);
-    if (msr == kX2apicSvr)
-      lapic_.write_svr(static_cast<u32>(value), now_ps());
-    else
-      lapic_.write_lvt_timer(static_cast<u32>(value));
-    if (lapic_timer_followed_) follow_lapic_timer();
+    const TimePs now = now_ps();
+    const u32 v = static_cast<u32>(value);
+    switch (msr) {
+      case kX2apicSvr:
+        lapic_.write_svr(v, now);
+        break;
+      case kX2apicLvtTimer:
+        lapic_.write_lvt_timer(v);
+        break;
+      case kX2apicTimerIcr:
+        lapic_.write_icr_timer(v, now);
+        break;
+      case kX2apicTimerDcr:
+        lapic_.write_dcr_timer(v);
+        break;
+      default:
+        // The TSC ticks at the nominal clock; a deadline already passed
+        // fires at once.
+        lapic_.write_tsc_deadline(value, timing_.core_clock.to_ps(Cycles{value}));
+        break;
+    }
+    if (lapic_.timer_armed() || lapic_timer_followed_) follow_lapic_timer();
     return;
   }
   u8 buf[8];
@@ -68,20 +90,26 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
 
 u64 Vcpu::rdmsr(u32 msr) {
   constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
-  constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerDcr = 0x83E;
+  constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
   boundary();
   // APIC-register virtualization: the x2APIC registers a guest reads most
   // come from the virtual-APIC page (update_msr_bitmap_x2apic_apicv
   // intercepts their writes only); ACRN intercepts the ID and LDR reads of
   // a LAPIC-passthrough VM (vlapic_x2apic_read), which then exit.
+  // Under LAPIC passthrough the current count is the physical LAPIC's: no
+  // exit either (update_msr_bitmap_x2apic_passthru).
   if (lapic_.x2apic()) {
     const bool id_or_ldr = msr == kX2apicId || msr == kX2apicLdr;
     const bool timer = msr == kX2apicLvtTimer || msr == kX2apicTimerIcr || msr == kX2apicTimerDcr;
-    const bool virtualized = msr == kX2apicTpr || msr == kX2apicSvr || timer || (id_or_ldr && !cfg_.lapic_passthrough);
+    const bool passed = lapic_passed_through() && msr == kX2apicTimerCcr;
+    const bool virtualized =
+        msr == kX2apicTpr || msr == kX2apicSvr || timer || passed || (id_or_ldr && !cfg_.lapic_passthrough);
     if (virtualized) {
       ++counters_.loads;
       charge(Component::cache, timing_.l1_hit_ps);
       switch (msr) {
+        case kX2apicTimerCcr:
+          return lapic_.ccr_timer(now_ps());
         case kX2apicId:
           return lapic_.id_register();
         case kX2apicLdr:

@@ -118,14 +118,20 @@ void Vcpu::take_interrupts() {
 u8 Vcpu::halt() {
   // HLT exits; the hypervisor takes the vCPU off its pCPU until an
   // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
+  // Under LAPIC passthrough it does not exit (switch_apicv_mode_x2apic
+  // clears HLT exiting): the core halts in the guest, on its own pCPU, and
+  // the interrupt that wakes it brings it out of C1 (c1_exit). A vCPU that
+  // shares its pCPU, which ACRN's configurations do not give a
+  // passthrough VM, keeps the exit, so its scheduler still runs.
   sync_before_sleep();
+  if (lapic_passed_through() && !sched_) return sleep_until_interrupt(true);
   count_local_exit(ExitReason::hlt);
-  return sleep_until_interrupt();
+  return sleep_until_interrupt(false);
 }
 
-u8 Vcpu::sleep_until_interrupt() {
+u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   const TimePs t0 = now_ps();
-  schedule_out(false);  // a halted vCPU yields its pCPU
+  if (!in_guest) schedule_out(false);  // a halted vCPU yields its pCPU
   wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
   for (;;) {
     {
@@ -158,10 +164,10 @@ u8 Vcpu::sleep_until_interrupt() {
   wait_ = Wait{};
   cumulative_ += apportion(now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
-  schedule_in(false, irq_sender_);
+  if (!in_guest) schedule_in(false, irq_sender_);
   restart_ticks();
 
-  charge(Component::irq, timing_.hlt_wakeup_ps);
+  charge(Component::irq, in_guest ? timing_.c1_exit_ps : timing_.hlt_wakeup_ps);
   if (lapic_timer_due()) expire_lapic_timer();  // what woke it, to tell its vector
   const int vector = lapic_.deliverable();
   take_interrupts();
@@ -173,7 +179,7 @@ void Vcpu::idle() {
   // since before the simulated window: its first wait is no exit in it.
   if (!started_) {
     sync();
-    sleep_until_interrupt();
+    sleep_until_interrupt(lapic_passed_through() && !sched_);
   }
   for (;;) halt();
 }

@@ -34,8 +34,8 @@ void Vcpu::power_on_reset() {
   // are gone with it. Memory (and the regions) keep their contents.
   zombie_ = false;
   ++boots_;
-  lapic_ =
-      VLapic(cfg_.apic_id, cfg_.index == 0, timing_.core_clock);  // the SVR as the guest kernel's new boot leaves it
+  // The SVR as the guest kernel's new boot leaves it.
+  lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0, timing_.core_clock, cfg_.lapic_passthrough ? timing_.crystal_khz : 0);
   handlers_.clear();
   irq_pending_ = false;
   lapic_timer_followed_ = false;

@@ -51,8 +51,13 @@ class VLapic {
 
   // `tsc`: the TSC's rate, which ACRN's count-down timer counts at
   // (set_expiration: cpu_ticks() + (initial count << divide shift)).
-  explicit VLapic(u32 apic_id = 0, bool bsp = false, Frequency tsc = Frequency{})
-      : apic_id_(apic_id), bsp_(bsp), tsc_(tsc) {}
+  // `passthrough_crystal_khz`: for a vCPU of a LAPIC-passthrough VM, the
+  // core crystal clock (0: not passed through). Once the guest enables
+  // x2APIC mode the LAPIC is the physical one (switch_apicv_mode_x2apic),
+  // and its count-down counts at that clock (SDM 11.5.4: the timer's
+  // "bus clock" is the core crystal clock CPUID.15H enumerates).
+  explicit VLapic(u32 apic_id = 0, bool bsp = false, Frequency tsc = Frequency{}, u64 passthrough_crystal_khz = 0)
+      : apic_id_(apic_id), bsp_(bsp), tsc_(tsc), crystal_khz_(passthrough_crystal_khz) {}
 
   // ---- identity and addressing ----
   u32 apic_id() const { return apic_id_; }
@@ -72,6 +77,12 @@ class VLapic {
     if (x2apic_ && !extd) return false;
     if (!x2apic_ && extd) {
       x2apic_ = true;
+      // The physical LAPIC takes over; vlapic_set_apicbase resets the
+      // virtual one (vlapic_reset), which cancels its timer.
+      if (crystal_khz_ != 0) {
+        physical_ = true;
+        timer_armed_ = false;
+      }
       const u32 logical_id = apic_id_ & 0xFu;
       const u32 cluster_id = (apic_id_ & 0xFFFF0u) >> 4;
       ldr_ = (cluster_id << 16) | (1u << logical_id);
@@ -185,7 +196,7 @@ class VLapic {
       u64 next = timer_deadline_ticks_ + timer_period_ticks_;
       if (next <= now) next += ((now - next) / timer_period_ticks_ + 1) * timer_period_ticks_;
       timer_deadline_ticks_ = next;
-      timer_deadline_ps_ = tsc_.to_ps(Cycles{next});
+      timer_deadline_ps_ = ticks_to_ps(next);
     }
     return (lvt_timer_ & kLvtMasked) ? -1 : static_cast<int>(lvt_timer_ & 0xFFu);
   }
@@ -252,14 +263,25 @@ class VLapic {
     std::array<u32, 8> w_{};
   };
 
-  // The TSC tick count at a time (the guest's RDTSC, Vcpu::tsc).
-  u64 ticks_at(TimePs ps) const { return static_cast<u64>(tsc_.cycles_in(ps)); }
+  // The count-down's tick count at a time: TSC ticks (the guest's RDTSC,
+  // Vcpu::tsc) for ACRN's emulated timer, crystal-clock ticks for the
+  // physical LAPIC's.
+  u64 ticks_at(TimePs ps) const {
+    if (!physical_) return static_cast<u64>(tsc_.cycles_in(ps));
+    return static_cast<u64>(static_cast<unsigned __int128>(ps) * crystal_khz_ / 1'000'000'000u);
+  }
+  TimePs ticks_to_ps(u64 ticks) const {
+    if (!physical_) return tsc_.to_ps(Cycles{ticks});
+    const unsigned __int128 ps =
+        (static_cast<unsigned __int128>(ticks) * 1'000'000'000u + crystal_khz_ / 2) / crystal_khz_;
+    return ps > ~u64{0} ? ~u64{0} : static_cast<TimePs>(ps);
+  }
   // set_expiration: arms the count-down for the initial count, if any.
   void set_expiration(TimePs now_ps) {
     if (icr_timer_ == 0) return;
     const u64 delta = u64{icr_timer_} << divisor_shift_;
     timer_deadline_ticks_ = ticks_at(now_ps) + delta;
-    timer_deadline_ps_ = tsc_.to_ps(Cycles{timer_deadline_ticks_});
+    timer_deadline_ps_ = ticks_to_ps(timer_deadline_ticks_);
     timer_period_ticks_ = timer_periodic_mode() ? delta : 0;
     timer_armed_ = true;
   }
@@ -276,9 +298,12 @@ class VLapic {
   u32 lvt_timer_ = kLvtMasked;  // vlapic_reset: masked, one-shot
   bool timer_armed_ = false;
   TimePs timer_deadline_ps_ = 0;
-  // The count-down timer, in TSC ticks (vlapic_timer): the expiry, the
-  // period (0: one-shot or TSC deadline), the registers.
+  // The count-down timer, in TSC ticks (vlapic_timer), or crystal-clock
+  // ticks once the physical LAPIC has taken over: the expiry, the period
+  // (0: one-shot or TSC deadline), the registers.
   Frequency tsc_;
+  u64 crystal_khz_;
+  bool physical_ = false;
   u64 timer_deadline_ticks_ = 0;
   u64 timer_period_ticks_ = 0;
   u32 icr_timer_ = 0;

@@ -194,7 +194,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   }
   // The write happens now, after the handler's cost so far (timer_emulation
   // below is charged first: it is part of arming the timer).
-  if (msr == kMsrTscDeadline || (msr == kX2apicTimerIcr && !vm.lapic_pt)) charge_hv(timing_.timer_emulation_ps);
+  if (msr == kMsrTscDeadline || msr == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);
   Breakdown blame;
   const TimePs now = exit_now(blame);
   switch (msr) {
@@ -213,14 +213,13 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       break;
     // The count-down timer (vlapic_write_icrtmr, vlapic_write_dcr): its
     // expiry is always ahead, so the vCPU takes it when it comes. Under
-    // LAPIC passthrough these MSRs are the physical LAPIC's and do not exit
-    // in ACRN (update_msr_bitmap_x2apic_passthru); the twin does not model
-    // the physical LAPIC's count-down (its crystal clock), and ignores them.
+    // LAPIC passthrough these MSRs, and IA32_TSC_DEADLINE, are the physical
+    // LAPIC's and do not exit (Vcpu::wrmsr).
     case kX2apicTimerIcr:
-      if (!vm.lapic_pt) lapic.write_icr_timer(static_cast<u32>(value), now);
+      lapic.write_icr_timer(static_cast<u32>(value), now);
       break;
     case kX2apicTimerDcr:
-      if (!vm.lapic_pt) lapic.write_dcr_timer(static_cast<u32>(value));
+      lapic.write_dcr_timer(static_cast<u32>(value));
       break;
     case kMsrTscDeadline: {
       // vlapic_set_tsc_deadline_msr: the hypervisor's timer for the deadline

@@ -366,3 +366,95 @@ TEST_CASE("a masked periodic timer does not end a halt (vlapic_timer_expired req
   CHECK(b.cpu("RT_VM").counters().timer_interrupts == 0);
   CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::hlt)] == 1);
 }
+
+// LAPIC passthrough, once the guest is in x2APIC mode (vlapic_set_apicbase ->
+// switch_apicv_mode_x2apic): the timer's registers are the physical LAPIC's
+// (update_msr_bitmap_x2apic_passthru intercepts none of them; the TSC
+// deadline neither while the TSC offset is 0, set_tsc_msr_interception), its
+// count-down counts at the core crystal clock, and HLT does not exit.
+TEST_CASE("under LAPIC passthrough a periodic timer counts at the crystal clock and wakes a HLT that did not exit") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  REQUIRE(b.timing.crystal_khz > 0);
+  const u64 crystal_10us = b.timing.crystal_khz / 100;  // crystal ticks in 10 us
+  std::vector<TimePs> woke;
+  TimePs first_due = 0;
+  u64 icr = 0, ccr = 0, msr_exits = 0, hlt_exits = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    const u64 before =
+        c.counters().exits[exit_index(ExitReason::msr_write)] + c.counters().exits[exit_index(ExitReason::msr_read)];
+    g.wrmsr(kX2apicLvtTimer, kPeriodicMode | kTimerVector);
+    g.wrmsr(kTimerDcr, kDivideBy1);
+    g.wrmsr(kTimerIcr, crystal_10us);
+    first_due = c.lapic().timer_deadline_ps();
+    icr = g.rdmsr(kTimerIcr);
+    ccr = g.rdmsr(kTimerCcr);  // the physical LAPIC's current count: no exit
+    for (int i = 0; i < 4; ++i) {
+      CHECK(g.halt() == kTimerVector);
+      woke.push_back(c.now_ps());
+      g.compute(3'000);
+    }
+    g.wrmsr(kTimerIcr, 0);
+    msr_exits = c.counters().exits[exit_index(ExitReason::msr_write)] +
+                c.counters().exits[exit_index(ExitReason::msr_read)] - before;
+    hlt_exits = c.counters().exits[exit_index(ExitReason::hlt)];
+  });
+  sc_core::sc_start();
+  CHECK(icr == crystal_10us);
+  CHECK(ccr > 0);
+  CHECK(ccr <= crystal_10us);
+  CHECK(msr_exits == 0);
+  CHECK(hlt_exits == 0);
+  REQUIRE(woke.size() == 4);
+  // Ten microseconds of the crystal clock apart, whatever the TSC's rate;
+  // each wake-up leaves C1 and enters the handler, with no VM entry.
+  for (std::size_t i = 0; i < woke.size(); ++i) {
+    const TimePs due = first_due + i * 10'000'000;
+    const TimePs path = b.timing.c1_exit_ps + b.timing.isr_entry_ps;
+    CHECK(std::llabs(static_cast<long long>(woke[i] - (due + path))) <= 2);
+  }
+  CHECK(b.cpu("RT_VM").counters().timer_interrupts == 4);
+}
+
+namespace {
+// A TSC deadline 10 us ahead, then HLT. ACRN's emulation traps the write
+// (vlapic_set_tsc_deadline_msr) and the HLT, and wakes the halted vCPU
+// through its scheduler; the physical timer does neither.
+void tsc_deadline_then_halt(bool passthrough) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = passthrough;
+  test::Bench b(s);
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  TimePs deadline = 0, woke = 0;
+  u64 writes = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    const u64 before = c.counters().exits[exit_index(ExitReason::msr_write)];
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    writes = c.counters().exits[exit_index(ExitReason::msr_write)] - before;
+    deadline = c.lapic().timer_deadline_ps();
+    CHECK(g.halt() == kTimerVector);
+    woke = c.now_ps();
+  });
+  sc_core::sc_start();
+  CHECK(writes == (passthrough ? 0u : 1u));
+  const TimePs wake = passthrough ? b.timing.c1_exit_ps : b.timing.hlt_wakeup_ps;
+  CHECK(woke == deadline + wake + b.timing.isr_entry_ps);
+  CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::hlt)] == (passthrough ? 0u : 1u));
+}
+}  // namespace
+
+TEST_CASE("under LAPIC passthrough a TSC-deadline write and HLT do not exit, and the physical timer wakes the core") {
+  tsc_deadline_then_halt(true);
+}
+
+TEST_CASE("without LAPIC passthrough a TSC-deadline write and HLT exit, and the emulated timer wakes the vCPU") {
+  tsc_deadline_then_halt(false);
+}

@@ -174,3 +174,36 @@ TEST_CASE(
   CHECK(l.expire_timer(41'000'000) == -1);
   CHECK(l.timer_armed());
 }
+
+TEST_CASE(
+    "a LAPIC-passthrough vLAPIC counts down at the crystal clock once x2APIC hands the physical LAPIC over "
+    "(vlapic_set_apicbase)") {
+  // A 1000 MHz TSC and a 25 MHz crystal: one TSC tick is 1 ns, one crystal tick 40 ns.
+  VLapic l(1, false, Frequency::from_mhz(1000), 25'000);
+  l.write_lvt_timer(VLapic::kLvtTimerPeriodic | 0xEC);
+  l.write_dcr_timer(0xB);  // divide by 1
+  // In xAPIC mode the timer is ACRN's emulation: TSC ticks.
+  l.write_icr_timer(100, 0);
+  CHECK(l.timer_deadline_ps() == 100'000);
+  // Enabling x2APIC resets the virtual LAPIC, which cancels its timer.
+  REQUIRE(l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd));
+  CHECK_FALSE(l.timer_armed());
+  // The physical LAPIC: 100 crystal ticks are 4 us, every 4 us.
+  l.write_icr_timer(100, 1'000'000);
+  CHECK(l.timer_deadline_ps() == 5'000'000);
+  CHECK(l.ccr_timer(3'000'000) == 50);
+  CHECK(l.expire_timer(5'000'000) == 0xEC);
+  CHECK(l.timer_deadline_ps() == 9'000'000);
+  // Divide by 2 (DCR 0): 8 us.
+  l.write_dcr_timer(0);
+  l.write_icr_timer(100, 20'000'000);
+  CHECK(l.timer_deadline_ps() == 28'000'000);
+  CHECK(l.ccr_timer(24'000'000) == 50);
+  // Without LAPIC passthrough x2APIC keeps the emulation's TSC ticks.
+  VLapic e(2, false, Frequency::from_mhz(1000));
+  REQUIRE(e.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd));
+  e.write_lvt_timer(0xEC);
+  e.write_dcr_timer(0xB);
+  e.write_icr_timer(100, 0);
+  CHECK(e.timer_deadline_ps() == 100'000);
+}
