@@ -79,7 +79,19 @@ void Vcpu::expire_lapic_timer() {
 void Vcpu::take_interrupts() {
   if (zombie_) throw VcpuZombie{};
   if (now_ps() < irq_at_ps_) return;
-  if (lapic_timer_due()) expire_lapic_timer();
+  if (lapic_timer_due()) {
+    // ACRN's vLAPIC timer is a hypervisor timer on this pCPU's LAPIC: it
+    // expires while the guest runs (or polls), so it exits it
+    // (external_interrupt), and timer_softirq's vlapic_timer_expired
+    // requests the vector, masked or not, for the VM entry. Under LAPIC
+    // passthrough the physical timer interrupts the guest directly.
+    if (!lapic_passed_through()) {
+      count_local_exit(ExitReason::external_interrupt);
+      charge(Component::exit, timing_.vm_exit_entry_ps);
+      charge(Component::hv, timing_.timer_emulation_ps);
+    }
+    expire_lapic_timer();
+  }
   // An NMI is taken even inside another handler, never inside its own
   // (NMIs stay blocked until the NMI handler returns).
   if (nmi_pending_ && !in_nmi_) {

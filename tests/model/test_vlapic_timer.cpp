@@ -128,11 +128,16 @@ TEST_CASE("the TSC-deadline timer: 0 disarms it, a new deadline replaces the old
   sc_core::sc_start();
   REQUIRE(fired.size() == 1);
   CHECK(fired[0] > disarmed_window_end);
-  CHECK(fired[0] >= rearmed_at + 30'000'000);
-  CHECK(fired[0] < rearmed_at + 31'000'000);  // taken at the first boundary after it
+  // Taken at the first boundary after it: the hypervisor timer's exit
+  // (external_interrupt, timer_softirq) comes first.
+  const TimePs expiry_exit = b.timing.vm_exit_entry_ps + b.timing.timer_emulation_ps;
+  CHECK(fired[0] >= rearmed_at + 30'000'000 + expiry_exit);
+  CHECK(fired[0] < rearmed_at + 31'000'000 + expiry_exit);
   CHECK(fired[0] < masked_window_end);
   CHECK(b.cpu("RT_VM").counters().timer_interrupts == 1);
   CHECK(b.cpu("RT_VM").counters().interrupts_ignored == 0);
+  // The masked expiry exits too: vlapic_timer_expired requests nothing.
+  CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::external_interrupt)] == 2);
 }
 
 TEST_CASE("a halted vCPU wakes at its timer's deadline, and an MSI before it wakes it at the MSI") {
@@ -199,8 +204,10 @@ TEST_CASE("software-disabling the LAPIC stops an armed timer (vlapic_write_svr)"
 namespace {
 
 // RT_VM polls a line HMI_VM writes at 50 us, its timer armed for 10 us.
-void poll_through_timer(bool masked) {
-  test::Bench b(test::two_vm_scenario());
+void poll_through_timer(bool masked, bool passthrough = false) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = passthrough;
+  test::Bench b(s);
   const u64 ticks_10us = ticks_in(b, 10'000'000);
   TimePs armed = 0, fired_at = 0, seen_at = 0, written_at = 0;
   u64 seen = 0;
@@ -227,11 +234,15 @@ void poll_through_timer(bool masked) {
   CHECK(seen == 7);
   CHECK(seen_at > written_at);
   CHECK(b.cpu("RT_VM").counters().timer_interrupts == (masked ? 0 : 1));
+  // A poller runs the guest: the hypervisor timer's expiry exits it either
+  // way; the physical timer of a passthrough LAPIC does not.
+  CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::external_interrupt)] == (passthrough ? 0u : 1u));
   if (masked) {
     CHECK(fired_at == 0);
   } else {
-    CHECK(fired_at >= armed + 10'000'000);
-    CHECK(fired_at < armed + 11'000'000);
+    const TimePs expiry_exit = passthrough ? 0 : b.timing.vm_exit_entry_ps + b.timing.timer_emulation_ps;
+    CHECK(fired_at >= armed + 10'000'000 + expiry_exit);
+    CHECK(fired_at < armed + 11'000'000 + expiry_exit);
   }
 }
 
@@ -240,6 +251,10 @@ void poll_through_timer(bool masked) {
 TEST_CASE("a vCPU polling a line takes its timer at the deadline and goes on polling") { poll_through_timer(false); }
 
 TEST_CASE("a vCPU polling a line goes on polling when its masked timer expires") { poll_through_timer(true); }
+
+TEST_CASE("under LAPIC passthrough a vCPU polling a line takes its physical timer without an exit") {
+  poll_through_timer(false, true);
+}
 
 // The count-down modes (vlapic_write_icrtmr, set_expiration): the initial
 // count, shifted by the divide configuration, in TSC ticks from the write.
@@ -326,8 +341,12 @@ TEST_CASE("a one-shot xAPIC timer fires once, its current count read through an 
   CHECK(ccr_late == 0);
   CHECK(exits_for_reads == 1);
   REQUIRE(fired.size() == 1);
-  CHECK(fired[0] >= armed + 10'000'000 - 10'000);  // the count is rounded down to 16 ticks
-  CHECK(fired[0] < armed + 11'000'000);            // taken at the first boundary after it, its ISR entered
+  // Taken at the first boundary after it, after the hypervisor timer's exit,
+  // its ISR entered; the count is rounded down to 16 ticks.
+  const TimePs expiry_exit = b.timing.vm_exit_entry_ps + b.timing.timer_emulation_ps;
+  CHECK(fired[0] >= armed + 10'000'000 - 10'000 + expiry_exit);
+  CHECK(fired[0] < armed + 11'000'000 + expiry_exit);
+  CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::external_interrupt)] == 1);
 }
 
 TEST_CASE("a masked periodic timer does not end a halt (vlapic_timer_expired requests nothing)") {
