@@ -47,9 +47,8 @@ class Converter {
       fail(root, "", "this is an ACRN board file, not a scenario file (give it with --board)");
     if (root.attribute("user_vm_launcher") || root.attribute("uos_launcher"))
       fail(root, "",
-           "this is an ACRN 2.x launch file, not a scenario file: give the scenario file it was made for (its "
-           "post-launched VMs take the scenario's settings; a launch file's memory sizes and dm-land shared memory "
-           "regions are not read)");
+           "this is an ACRN 2.x launch file, not a scenario file: give the scenario file it was made for, and "
+           "this file with --launch");
     if (board_.empty())
       throw ConfigError(kBoardOption, "board",
                         "an ACRN scenario file needs its board: --board BOARD.xml (or a shipped board name)");
@@ -306,11 +305,7 @@ class Converter {
   // 3.x's VMNameType allows letters, digits, '_' and '-'. Each other
   // character becomes '_', said once per VM (the upgrader keeps the name,
   // which 3.x's configurator then refuses).
-  static std::string legacy_name(std::string name) {
-    for (char& c : name)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
-    return name;
-  }
+  static std::string legacy_name(std::string name) { return acrn_legacy_vm_name(std::move(name)); }
   // A 2.x post-launched VM's name was in its launch file, not in the
   // scenario; without it, the VM gets the name ACRN 2.7's configurator
   // gives: its vm_type and its rank among the VMs of that type (POST_STD_VM1,
@@ -648,6 +643,12 @@ class Converter {
 };
 
 }  // namespace
+
+std::string acrn_legacy_vm_name(std::string name) {
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+  return name;
+}
 
 ScenarioTree read_acrn_scenario_file(const std::string& path, const std::string& board) {
   return acrn_scenario_tree(XmlDocument::load(path, "scenario file", SourceLocation{path, 0, 0}), board);

@@ -18,7 +18,7 @@
 // ACRN 2.x scenario files (vm_type without load_order, guest_flags, memory
 // sizes in bytes, free-text VM names) are converted as ACRN's upgrader
 // (misc/config_tools/scenario_config/upgrader.py) converts them; a 2.x
-// launch file is refused by name (docs/scenario-reference.md).
+// launch file is not a scenario (sim/acrn_launch_xml.h merges one).
 #pragma once
 
 #include <string>
@@ -32,6 +32,9 @@ namespace ivsim {
 // board name; the tree's board entry is located at "--board".
 ScenarioTree read_acrn_scenario_file(const std::string& path, const std::string& board);
 ScenarioTree acrn_scenario_tree(const XmlDocument& doc, const std::string& board);
+// ACRN 2.x's free-text VM name as 3.x's VMNameType allows it: each
+// character other than letters, digits, '_' and '-' made '_'.
+std::string acrn_legacy_vm_name(std::string name);
 ScenarioTree read_acrn_scenario_text(const std::string& xml_text, const std::string& file_name,
                                      const std::string& board);
 

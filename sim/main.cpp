@@ -63,6 +63,9 @@ void add_scenario_options(CLI::App* cmd, ScenarioArgs& a, bool positional) {
   cmd->add_option("--board", a.input.board, "ACRN board file (BOARD.xml) or shipped board name, for an ACRN scenario");
   if (positional)
     cmd->add_option("--scenario", a.input.scenario_xml, "ACRN scenario file (SCENARIO.xml), with --board");
+  cmd->add_option("--launch", a.input.launch_xml,
+                  "ACRN 2.x launch file (LAUNCH.xml) merged into its 2.x scenario file: post-launched VMs' memory, "
+                  "pCPUs, RT type, dm-land regions");
   cmd->add_option("--workloads", a.input.workloads,
                   "YAML file with workloads: (and run:, timing:) put over the scenario's");
   cmd->add_option("--set", a.input.sets, "Override a scenario field before validation: key.path=value (repeatable)")
@@ -88,6 +91,9 @@ ivsim::ScenarioInput resolve(const ScenarioArgs& a) {
                              "an ACRN scenario XML needs its board: --board BOARD.xml (or a shipped board name)");
   if (in.scenario_xml.empty() && in.yaml.empty() && !in.board.empty())
     throw ivsim::ConfigError({"--board", 0, 0}, "", "--board needs an ACRN scenario: --scenario SCENARIO.xml");
+  if (in.scenario_xml.empty() && !in.launch_xml.empty())
+    throw ivsim::ConfigError({"--launch", 0, 0}, "",
+                             "--launch goes with the ACRN 2.x scenario file it was made for: --scenario SCENARIO.xml");
   return in;
 }
 
@@ -284,6 +290,7 @@ int cli(int argc, char** argv) {
     if (!sweep_args.positional.empty()) a.push_back(sweep_args.positional);
     for (const auto& [opt, value] : {std::pair<const char*, const std::string&>{"--board", sweep_args.input.board},
                                      {"--scenario", sweep_args.input.scenario_xml},
+                                     {"--launch", sweep_args.input.launch_xml},
                                      {"--workloads", sweep_args.input.workloads},
                                      {"--seed", sweep_seed}})
       if (!value.empty()) a.insert(a.end(), {opt, value});

@@ -15,6 +15,7 @@ struct ScenarioInput {
   std::string yaml;          // YAML scenario file ("" with no scenario_xml: the shipped default)
   std::string scenario_xml;  // ACRN scenario file, with...
   std::string board;         // ...its board: an ACRN board file or a shipped board name
+  std::string launch_xml;    // an ACRN 2.x launch file merged into the ACRN scenario (sim/acrn_launch_xml.h)
   std::string workloads;     // YAML file with workloads: (and run:, timing:) put over the scenario's
   std::vector<std::string> sets;
   // --seed N: run.seed, after the --set overrides, checked as run.seed is

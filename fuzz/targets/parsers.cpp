@@ -12,6 +12,7 @@
 #include "platforms/host_timing.h"
 #include "platforms/input_file.h"
 #include "platforms/profile_choice.h"
+#include "sim/acrn_launch_xml.h"
 #include "sim/acrn_scenario_xml.h"
 #include "sim/scenario_fit.h"
 #include "sim/scenario_loader.h"
@@ -39,12 +40,31 @@ void scenario_yaml(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+// An ACRN 2.x scenario a fuzzed launch file is merged into (--launch).
+const char* const kScenario2x = R"(<acrn-config board="adl-i7-12700e" scenario="fuzz">
+  <hv><FEATURES><IVSHMEM><IVSHMEM_ENABLED>y</IVSHMEM_ENABLED>
+    <IVSHMEM_REGION>hv:/shm_region_0, 2, 0:2</IVSHMEM_REGION></IVSHMEM></FEATURES></hv>
+  <vm id="0"><vm_type>PRE_RT_VM</vm_type><name>PRE_RT_VM0</name>
+    <cpu_affinity><pcpu_id>2</pcpu_id></cpu_affinity>
+    <memory><start_hpa>0x100000000</start_hpa><size>0x20000000</size></memory></vm>
+  <vm id="1"><vm_type>SOS_VM</vm_type><name>ACRN_Service_VM</name></vm>
+  <vm id="2"><vm_type>POST_STD_VM</vm_type><cpu_affinity><pcpu_id>4</pcpu_id></cpu_affinity></vm>
+  <vm id="3"><vm_type>POST_RT_VM</vm_type><cpu_affinity><pcpu_id>5</pcpu_id></cpu_affinity></vm>
+</acrn-config>
+)";
+
 void acrn_scenario_xml(const std::uint8_t* data, std::size_t size) {
   static const std::string board = data_dir() + "/acrn/adl-i7-12700e/adl-i7-12700e.xml";
   std::vector<std::string> warnings;
   try {
-    const ScenarioTree tree = read_acrn_scenario_text(text_of(data, size), "fuzz.xml", board);
-    validate_scenario_tree(tree, &warnings);
+    const XmlDocument doc = XmlDocument::parse(text_of(data, size), "fuzz.xml");
+    if (is_acrn_launch_file(doc)) {
+      ScenarioTree tree = read_acrn_scenario_text(kScenario2x, "scenario-2x.xml", board);
+      apply_acrn_launch_file(tree, doc);
+      validate_scenario_tree(tree, &warnings);
+      return;
+    }
+    validate_scenario_tree(acrn_scenario_tree(doc, board), &warnings);
   } catch (const ConfigError&) {
   }
 }

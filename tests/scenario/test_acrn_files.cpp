@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -43,6 +44,16 @@ struct AcrnSet {
   std::vector<std::string> scenarios;
   std::vector<std::string> launch_files;
 };
+
+// The scenario a 2.x launch file was made for: its root's scenario="NAME".
+std::string launch_scenario(const std::string& path) {
+  const std::string text = cli::slurp(path);
+  const std::string root = text.substr(0, text.find('>'));
+  const std::size_t at = root.find("scenario=\"");
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + 10;
+  return root.substr(start, root.find('"', start) - start);
+}
 
 bool is_launch_file(const std::string& path) {
   const std::string text = cli::slurp(path);
@@ -91,7 +102,7 @@ TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[a
   const auto sets = acrn_sets(kAcrn);
   INFO("ACRN's files: " << kAcrn);
   REQUIRE(sets.size() >= 2);
-  std::size_t scenarios = 0;
+  std::size_t scenarios = 0, launches = 0;
   for (const auto& s : sets) {
     INFO(s.board);
     cli::Result r = cli::ivsim("validate " + s.board);
@@ -121,9 +132,25 @@ TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[a
       r = cli::ivsim("validate --board " + s.board + " " + launch);
       CHECK(r.status == 2);
       CHECK(r.out.find("error: this is an ACRN 2.x launch file, not a scenario file") != std::string::npos);
+      // With the scenario file it names (scenario="NAME"), as --launch.
+      const std::string scenario = launch.substr(0, launch.rfind('/') + 1) + launch_scenario(launch) + ".xml";
+      if (!std::ifstream(scenario)) {
+        WARN(launch << " names scenario " << scenario << ", which is not in the set");
+        continue;
+      }
+      r = cli::ivsim("validate --board " + s.board + " --launch " + launch + " " + scenario);
+      if (const std::string* error = invalid_reason(scenario)) {
+        CHECK(r.status == 2);
+        CHECK(r.out.find(*error) != std::string::npos);
+        continue;
+      }
+      CHECK(r.status == 0);
+      CHECK(r.out.find(scenario + ": ok (scenario ") != std::string::npos);
+      ++launches;
     }
   }
   CHECK(scenarios >= 4);
+  INFO("launch files merged: " << launches);
 }
 
 TEST_CASE("every ACRN scenario file in IVSIM_ACRN_DATA runs with its board", "[acrn-data]") {

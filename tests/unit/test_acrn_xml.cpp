@@ -15,6 +15,7 @@
 #include "platforms/cpu_models.h"
 #include "platforms/host_caches.h"
 #include "platforms/timing_profile.h"
+#include "sim/acrn_launch_xml.h"
 #include "sim/acrn_scenario_xml.h"
 #include "sim/scenario_loader.h"
 #include "sim/suggest.h"
@@ -400,10 +401,98 @@ TEST_CASE("ACRN 2.x VM names: free text becomes a 3.x name, and a nameless post-
 TEST_CASE("an ACRN 2.x launch file is refused as a scenario, by name", "[acrn_xml]") {
   CHECK(xml_error(slurp(kData + "launch-2x.xml")) ==
         "bad.xml:1:1: error: this is an ACRN 2.x launch file, not a scenario file: give the scenario file it was made "
-        "for (its post-launched VMs take the scenario's settings; a launch file's memory sizes and dm-land shared "
-        "memory regions are not read)");
+        "for, and this file with --launch");
   const XmlDocument doc = XmlDocument::parse(slurp(kData + "launch-2x.xml"), "launch.xml");
   CHECK_FALSE(is_acrn_board_file(doc));
+  CHECK(is_acrn_launch_file(doc));
+}
+
+namespace {
+// scenario-2x.xml with a launch file over it.
+Scenario load_with_launch(const std::string& launch_xml, const std::string& scenario_xml = "") {
+  ScenarioTree tree =
+      read_acrn_scenario_text(scenario_xml.empty() ? slurp(kData + "scenario-2x.xml") : scenario_xml, "s.xml", kBoard);
+  test::dump_fuzz_seed("acrn_scenario_xml", launch_xml);  // the target merges a launch file into a 2.x scenario
+  apply_acrn_launch_file(tree, XmlDocument::parse(launch_xml, "launch.xml"));
+  return validate_scenario_tree(tree);
+}
+std::string launch_error(const std::string& launch_xml, const std::string& scenario_xml = "") {
+  try {
+    load_with_launch(launch_xml, scenario_xml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+std::string user_vm(const std::string& body) {
+  return "<acrn-config scenario=\"s\" user_vm_launcher=\"1\">\n<user_vm id=\"1\">" + body +
+         "</user_vm>\n</acrn-config>\n";
+}
+}  // namespace
+
+TEST_CASE("an ACRN 2.x launch file merges into its scenario as ACRN's upgrader and acrn-dm take it", "[acrn_xml]") {
+  const Scenario s = load_with_launch(slurp(kData + "launch-2x.xml"));
+  REQUIRE(s.vms.size() == 5);
+  // user_vm 1, by its vm_name: mem_size, its pCPUs.
+  const VmConfig& std1 = *s.find_vm("POST_STD_VM1");
+  CHECK(std1.memory_mib == 2048);
+  CHECK(std1.pcpus == std::vector<unsigned>{2, 3});
+  CHECK(s.where("vms[2].memory_mib").file == "launch.xml");
+  CHECK(s.where("vms[2].memory_mib").line == 8);
+  // user_vm 3 has no name: VM id 1 (the Service VM) + 3. Hard RT: an RTVM
+  // with LAPIC passthrough; no pCPU given, so the scenario's stay.
+  const VmConfig& rt3 = *s.find_vm("POST_RT_VM3");
+  CHECK(rt3.id == 4);
+  CHECK(rt3.vm_type == "RTVM");
+  CHECK(rt3.lapic_passthrough);
+  CHECK(rt3.memory_mib == 512);
+  CHECK(rt3.pcpus == std::vector<unsigned>{5});
+  // hv:/shm_region_0 named a member the scenario lists already; dm:/dm_shm
+  // is a dm-land region of both user VMs, 4 MB.
+  REQUIRE(s.regions.size() == 2);
+  CHECK(s.regions[0].members.size() == 2);
+  CHECK(s.regions[1].name == "dm_shm");
+  CHECK(s.regions[1].provider == Provider::device_model);
+  CHECK(s.regions[1].size_mib == 4);
+  REQUIRE(s.regions[1].members.size() == 2);
+  CHECK(s.regions[1].members[0].vm == "POST_STD_VM1");
+  CHECK(s.regions[1].members[1].vm == "POST_RT_VM3");
+}
+
+TEST_CASE("an ACRN 2.x launch file's errors name its element and line", "[acrn_xml]") {
+  CHECK(launch_error(slurp(kData + "scenario-2x.xml")) ==
+        "launch.xml:1:1: error: expected an ACRN 2.x launch file (root <acrn-config> with attribute user_vm_launcher "
+        "or uos_launcher), got <acrn-config>");
+  CHECK(launch_error(user_vm("<vm_name>POST_VM9</vm_name>")) ==
+        "launch.xml:2:26: error: user_vm[0]/vm_name: no post-launched VM of the scenario is named \"POST_VM9\" (ACRN "
+        "creates the VM whose configuration has the launch file's name; post-launched VMs: POST_STD_VM1, KATA_VM2, "
+        "POST_RT_VM3)");
+  CHECK(launch_error("<acrn-config user_vm_launcher=\"1\"><user_vm id=\"7\"/></acrn-config>") ==
+        "launch.xml:1:48: error: user_vm[0]/@id: user VM 7 is VM id 8 (the Service VM's id 1 + 7), which the "
+        "scenario does not define");
+  CHECK(launch_error("<acrn-config user_vm_launcher=\"1\"><user_vm id=\"x\"/></acrn-config>") ==
+        "launch.xml:1:48: error: user_vm[0]/@id: expected a user VM id from 1, got \"x\"");
+  CHECK(launch_error(user_vm("<shm_regions><shm_region>hv:/nowhere,2</shm_region></shm_regions>")) ==
+        "launch.xml:2:42: error: user_vm[0]/shm_regions/shm_region[0]: hv-land region \"nowhere\" is not among the "
+        "scenario's IVSHMEM_REGIONs, the only ones ACRN's hypervisor provides");
+  CHECK(launch_error(user_vm("<shm_regions><shm_region>shm_0 2</shm_region></shm_regions>")) ==
+        "launch.xml:2:42: error: user_vm[0]/shm_regions/shm_region[0]: expected \"dm:/NAME,SIZE_MB\" or "
+        "\"hv:/NAME,SIZE_MB\", got \"shm_0 2\"");
+  CHECK(launch_error("<acrn-config user_vm_launcher=\"2\"><user_vm id=\"1\"><shm_regions><shm_region>dm:/d,2"
+                     "</shm_region></shm_regions></user_vm><user_vm id=\"3\"><shm_regions><shm_region>dm:/d,4"
+                     "</shm_region></shm_regions></user_vm></acrn-config>") ==
+        "launch.xml:1:161: error: user_vm[1]/shm_regions/shm_region[0]: dm-land region \"d\" is 4 MB here and 2 MB "
+        "for an earlier user VM");
+  CHECK(launch_error("<acrn-config user_vm_launcher=\"2\"><user_vm id=\"1\"/><user_vm id=\"1\"/></acrn-config>") ==
+        "launch.xml:1:52: error: user_vm[1]: launches POST_STD_VM1, as user_vm[0] does");
+  CHECK(launch_error(user_vm("<mem_size>lots</mem_size>"))
+            .find("launch.xml:2:27: error: user_vm[0]/mem_size: expected an integer") == 0);
+  // The user VMs are counted from the Service VM's id.
+  std::string no_service = slurp(kData + "scenario-2x.xml");
+  no_service.replace(no_service.find("SOS_VM"), 6, "PRE_STD_VM");
+  CHECK(launch_error(user_vm(""), no_service)
+            .find("launch.xml:1:1: error: a launch file numbers its user VMs from "
+                  "the Service VM's id") == 0);
 }
 
 TEST_CASE("XML scenarios take --set overrides and a workloads file", "[acrn_xml]") {
