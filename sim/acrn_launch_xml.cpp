@@ -189,8 +189,9 @@ class LaunchMerger {
     Node* list = tree_.root.find("ivshmem");
     if (!list || list->kind != Node::Kind::list) list = &tree_.root.set("ivshmem", Node::list(doc_.at(at)));
     Node* region = nullptr;
-    for (Node& r : list->items)
-      if (text_of(r, "name") == name) region = &r;
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < list->items.size(); ++i)
+      if (text_of(list->items[i], "name") == name) region = &list->items[index = i];
     if (!region) {
       // ACRN 2.x's hypervisor makes only the scenario's IVSHMEM_REGIONs: a
       // launch file's hv:/ region it lacks fails acrn-dm's HC_CREATE_VDEV.
@@ -199,13 +200,14 @@ class LaunchMerger {
                    "hv-land region " + quote(name) +
                        " is not among the scenario's IVSHMEM_REGIONs, the only ones ACRN's hypervisor provides");
       const std::string f = path_at("ivshmem", list->items.size());
-      show(f, x);
+      for (const char* field : {"", ".name", ".provider", ".size_mib", ".members"}) show(f + field, x);
       Node r = Node::mapping(doc_.at_value(at));
       r.set("name", Node::scalar(name, doc_.at_value(at)));
       r.set("provider", Node::scalar("Device Model", doc_.at_value(at)));
       r.set("size_mib", Node::scalar(size, doc_.at_value(at)));
       r.set("members", Node::list(doc_.at_value(at)));
       list->items.push_back(std::move(r));
+      index = list->items.size() - 1;
       region = &list->items.back();
       dm_sizes_[name] = size;
     } else if (dm && dm_sizes_.count(name) && dm_sizes_[name] != size) {
@@ -217,6 +219,9 @@ class LaunchMerger {
     if (!members || members->kind != Node::Kind::list) members = &region->set("members", Node::list(doc_.at(at)));
     for (const Node& m : members->items)
       if (text_of(m, "vm") == vm_name) return;  // the scenario lists it already
+    const std::string mf = path_at(path_at("ivshmem", index) + ".members", members->items.size());
+    show(mf, x);
+    show(mf + ".vm", x);
     Node m = Node::mapping(doc_.at_value(at));
     m.set("vm", Node::scalar(vm_name, doc_.at_value(at)));
     members->items.push_back(std::move(m));

@@ -510,16 +510,16 @@ class Vcpu : public sc_core::sc_module {
   // Something is still to be taken, the LAPIC timer aside: an NMI, a tick,
   // a request the task priority lets through.
   bool requests_left() const { return nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
-  // The virtual LAPIC's TSC-deadline timer (vcpu_module_interrupts.cpp): a
-  // deadline the hypervisor armed in an exit is a pending request from then
-  // on, which wakes the vCPU at the deadline; it requests its vector only
-  // when it expires (vlapic_timer_expired), so a later write that disarms
-  // it (a deadline of 0, a new deadline, a change of timer mode, the SVR's
-  // software disable) withdraws it.
   // The guest owns its LAPIC: a LAPIC-passthrough VM once it has enabled
   // x2APIC mode (vlapic_set_apicbase -> switch_apicv_mode_x2apic). Its HLT
   // and its LAPIC registers but the ICR, ID and LDR then do not exit.
   bool lapic_passed_through() const { return cfg_.lapic_passthrough && lapic_.x2apic(); }
+  // The LAPIC timer (vcpu_module_interrupts.cpp): a deadline armed (in an
+  // exit, or on a passthrough LAPIC directly) is a pending request from then
+  // on, which wakes the vCPU at the deadline; it requests its vector only
+  // when it expires (vlapic_timer_expired), so a later write that disarms
+  // it (a deadline of 0, a new deadline, a change of timer mode, the SVR's
+  // software disable) withdraws it.
   bool lapic_timer_due() const { return lapic_.timer_armed() && now_ps() >= lapic_.timer_deadline_ps(); }
   void follow_lapic_timer();
   void expire_lapic_timer();

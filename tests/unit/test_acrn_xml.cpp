@@ -485,6 +485,10 @@ TEST_CASE("an ACRN 2.x launch file's errors name its element and line", "[acrn_x
         "for an earlier user VM");
   CHECK(launch_error("<acrn-config user_vm_launcher=\"2\"><user_vm id=\"1\"/><user_vm id=\"1\"/></acrn-config>") ==
         "launch.xml:1:52: error: user_vm[1]: launches POST_STD_VM1, as user_vm[0] does");
+  // The validator's errors about a region the launch file made name its element.
+  CHECK(launch_error(user_vm("<shm_regions><shm_region>dm:/x,3</shm_region></shm_regions>")) ==
+        "launch.xml:2:42: error: user_vm[0]/shm_regions/shm_region[0]: size must be one of 2, 4, 8, 16, 32, 64, 128, "
+        "256, 512 (MiB), got 3");
   CHECK(launch_error(user_vm("<mem_size>lots</mem_size>"))
             .find("launch.xml:2:27: error: user_vm[0]/mem_size: expected an integer") == 0);
   // The user VMs are counted from the Service VM's id.
