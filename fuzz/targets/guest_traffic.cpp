@@ -27,6 +27,21 @@ constexpr Gpa kXapicSvr = 0xFEE0'00F0, kXapicLvtTimer = 0xFEE0'0320;
 constexpr Gpa kXapicTimerIcr = 0xFEE0'0380, kXapicTimerCcr = 0xFEE0'0390, kXapicTimerDcr = 0xFEE0'03E0;
 constexpr u32 kMsrTscDeadline = 0x6E0;
 
+// The LAPIC registers the lapic operation reaches, by index: SVR, timer LVT,
+// (TSC deadline), initial count (a read: the current count), divide
+// configuration. Other_VM has LAPIC passthrough and runs in x2APIC mode,
+// so its registers are the physical LAPIC's MSRs; the others' the xAPIC page.
+constexpr Gpa kXapicReg[5] = {kXapicSvr, kXapicLvtTimer, 0, kXapicTimerIcr, kXapicTimerDcr};
+constexpr u32 kX2apicReg[5] = {0x80F, 0x832, 0, 0x838, 0x83E};
+constexpr unsigned kPassthroughGuest = 2;
+
+void lapic_write(Guest& g, unsigned guest, unsigned reg, u32 v) {
+  if (guest == kPassthroughGuest)
+    g.wrmsr(kX2apicReg[reg], v);
+  else
+    g.store<u32>(kXapicReg[reg], v);
+}
+
 unsigned io_size(u8 code) { return code % 3 == 0 ? 1 : code % 3 == 1 ? 2 : 4; }
 unsigned mem_size(u8 code) { return 1u << (code % 4); }
 
@@ -131,6 +146,7 @@ GuestTraffic::GuestTraffic() {
                    make_vm(1, "Service_VM", LoadOrder::service_vm, {0}, 512),
                    make_vm(2, "HMI_VM", LoadOrder::post_launched, {5}, 64),
                    make_vm(3, "Other_VM", LoadOrder::pre_launched, {6}, 64)};
+  scenario_.vms[3].lapic_passthrough = true;  // its LAPIC the physical one, once in x2APIC mode
   RegionConfig r;
   r.name = "shm0";
   r.size_mib = 2;
@@ -235,10 +251,11 @@ void GuestTraffic::bring_up(Guest& g, unsigned guest, bool after_reset) {
   // disarms a count-down) and its divide configuration reset.
   g.store<u32>(pci_config_lock_word(g), 0);
   g.outl(kConfigAddress, 0);
-  g.store<u32>(kXapicSvr, VLapic::kSvrBooted);
-  g.store<u32>(kXapicLvtTimer, VLapic::kLvtMasked);
-  g.store<u32>(kXapicTimerIcr, 0);
-  g.store<u32>(kXapicTimerDcr, 0);
+  if (guest == kPassthroughGuest && !(g.rdmsr(0x1B) & VLapic::kApicBaseExtd)) g.enable_x2apic();
+  lapic_write(g, guest, 0, VLapic::kSvrBooted);
+  lapic_write(g, guest, 1, VLapic::kLvtMasked);
+  lapic_write(g, guest, 3, 0);
+  lapic_write(g, guest, 4, 0);
   if (guest == 2) {
     // Not a member: no device answers at 00:08.0. It keeps the RT VM's BAR
     // addresses to aim at.
@@ -417,23 +434,21 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
       // would carry the clock there. A count is at least 256, so that a
       // periodic timer's period is not a few picoseconds.
       const unsigned reg = (op.sel & 0x3F) % 5;  // bits 7 and 6 aside
-      if (reg == 3 || reg == 4) {
-        if (!write)
-          load_n(g, reg == 3 ? kXapicTimerCcr : kXapicTimerDcr, 4);
-        else if (reg == 3)
-          g.store<u32>(kXapicTimerIcr, (op.value & 0xFFFF) == 0 ? 0 : std::max<u32>(op.value & 0xFFFF, 256));
-        else
-          g.store<u32>(kXapicTimerDcr, static_cast<u32>(op.value));
-      } else if (reg == 2) {
+      if (reg == 2) {
         const u64 tsc = g.rdtsc();
         g.wrmsr(kMsrTscDeadline, (op.size & 1) ? tsc + (op.value & 0xF'FFFF) : op.value % (tsc + (u64{1} << 24)));
       } else if (!write) {
-        load_n(g, reg == 0 ? kXapicSvr : kXapicLvtTimer, 4);
+        if (guest == kPassthroughGuest)
+          g.rdmsr(kX2apicReg[reg] + (reg == 3 ? 1 : 0));  // 0x839: the current count
+        else
+          load_n(g, reg == 3 ? kXapicTimerCcr : kXapicReg[reg], 4);
+      } else if (reg == 3) {
+        lapic_write(g, guest, 3, (op.value & 0xFFFF) == 0 ? 0 : std::max<u32>(op.value & 0xFFFF, 256));
       } else {
         u32 v = static_cast<u32>(op.value);
         if (reg == 1 && (op.size & 2)) v = (v & VLapic::kLvtMasked) | VLapic::kLvtTimerTscDeadline | (0x40 + guest);
         if (reg == 1 && guest == 2) v |= VLapic::kLvtMasked;
-        g.store<u32>(reg == 0 ? kXapicSvr : kXapicLvtTimer, v);
+        lapic_write(g, guest, reg, v);
       }
       break;
     }
