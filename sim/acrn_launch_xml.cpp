@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "sim/acrn_scenario_xml.h"
@@ -36,7 +37,7 @@ class LaunchMerger {
       users = xml_children(root, "uos");  // ACRN 2.5
       tag = "uos";
     }
-    // The VMs first, so that a region's members carry their final names.
+    // The VMs first, then the regions they join (members are VM names).
     std::vector<std::pair<pugi::xml_node, std::size_t>> found;
     std::map<std::size_t, std::string> launched;  // scenario VM index -> the element that launches it
     for (std::size_t u = 0; u < users.size(); ++u) {
