@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <spdlog/spdlog.h>
+
 #include "platforms/input_file.h"
 
 namespace ivsim {
@@ -113,6 +115,35 @@ bool parse_xml_uint(const std::string& text, unsigned long long& value) {
   const char* end = text.data() + text.size();
   const auto [stop, ec] = std::from_chars(text.data() + i, end, value, base);
   return stop == end && ec == std::errc();
+}
+
+}  // namespace ivsim
+
+namespace ivsim {
+
+namespace {
+
+void collect_unread(pugi::xml_node n, const std::string& path, const std::set<const void*>& read,
+                    std::set<std::string>& out) {
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    const std::string p = path.empty() ? c.name() : path + "/" + c.name();
+    if (read.count(c.internal_object()))
+      collect_unread(c, p, read, out);
+    else
+      out.insert(p);
+  }
+}
+
+}  // namespace
+
+void log_unread_elements(const XmlDocument& doc, const std::set<const void*>& read, const std::string& what) {
+  std::set<std::string> paths;
+  collect_unread(doc.root(), "", read, paths);
+  if (paths.empty()) return;
+  std::string list;
+  for (const auto& p : paths) list += (list.empty() ? "" : ", ") + p;
+  spdlog::debug("{}: {} (accepted, not used): {}", doc.file(), what, list);
 }
 
 }  // namespace ivsim

@@ -10,6 +10,7 @@
 #include <pugixml.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,5 +67,10 @@ bool is_xml_path(const std::string& path);
 // Parses ACRN's integers as its tools do: "0x..." hexadecimal, else decimal.
 // False when `text` is not such a number or does not fit 64 bits.
 bool parse_xml_uint(const std::string& text, unsigned long long& value);
+
+// The element paths (without indices) under `root` whose elements are not
+// in `read` (pugixml's internal objects of the elements a reader used),
+// listed once at debug log level as "FILE: WHAT (accepted, not used): ...".
+void log_unread_elements(const XmlDocument& doc, const std::set<const void*>& read, const std::string& what);
 
 }  // namespace ivsim

@@ -1,7 +1,5 @@
 #include "sim/acrn_launch_xml.h"
 
-#include <spdlog/spdlog.h>
-
 #include <cstring>
 #include <map>
 #include <set>
@@ -51,7 +49,7 @@ class LaunchMerger {
     }
     for (std::size_t u = 0; u < found.size(); ++u)
       read_shm_regions(found[u].first, indexed(tag, u), vms->items[found[u].second]);
-    log_unmodelled(root);
+    log_unread_elements(doc_, read_, "ACRN launch elements ivsim does not model");
   }
 
  private:
@@ -232,25 +230,6 @@ class LaunchMerger {
     const std::size_t a = s.find_first_not_of(" \t\r\n");
     if (a == std::string::npos) return "";
     return s.substr(a, s.find_last_not_of(" \t\r\n") - a + 1);
-  }
-
-  void log_unmodelled(pugi::xml_node root) const {
-    std::set<std::string> paths;
-    collect(root, "", paths);
-    if (paths.empty()) return;
-    std::string list;
-    for (const auto& p : paths) list += (list.empty() ? "" : ", ") + p;
-    spdlog::debug("{}: ACRN launch elements ivsim does not model (accepted, not used): {}", doc_.file(), list);
-  }
-  void collect(pugi::xml_node n, const std::string& path, std::set<std::string>& out) const {
-    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-      if (c.type() != pugi::node_element) continue;
-      const std::string p = path.empty() ? c.name() : path + "/" + c.name();
-      if (read_.count(c.internal_object()))
-        collect(c, p, out);
-      else
-        out.insert(p);
-    }
   }
 
   ScenarioTree& tree_;

@@ -63,7 +63,7 @@ class Converter {
     if (hv) read_hypervisor(hv, top);
     read_vms(root, top);
     read_regions(hv, top);
-    log_unmodelled(root);
+    log_unread_elements(doc_, read_, "ACRN elements ivsim does not model");
     return std::move(tree_);
   }
 
@@ -613,27 +613,6 @@ class Converter {
     }
     throw ConfigError(
         at, path, "no VM has id " + id + " (VM ids: " + (known.empty() ? std::string("none") : join_list(known)) + ")");
-  }
-
-  // Everything the twin did not read, by element path without indices.
-  void log_unmodelled(pugi::xml_node root) const {
-    std::set<std::string> paths;
-    collect_unmodelled(root, "", paths);
-    if (paths.empty()) return;
-    std::string list;
-    for (const auto& p : paths) list += (list.empty() ? "" : ", ") + p;
-    spdlog::debug("{}: ACRN elements ivsim does not model (accepted, not used): {}", doc_.file(), list);
-  }
-
-  void collect_unmodelled(pugi::xml_node n, const std::string& path, std::set<std::string>& out) const {
-    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-      if (c.type() != pugi::node_element) continue;
-      const std::string p = path.empty() ? c.name() : path + "/" + c.name();
-      if (read_.count(c.internal_object()))
-        collect_unmodelled(c, p, out);
-      else
-        out.insert(p);
-    }
   }
 
   const XmlDocument& doc_;
