@@ -30,9 +30,14 @@ unsigned leaf_level(u64 page) { return page == kPageSize1G ? 1 : page == kPageSi
 }  // namespace
 
 GuestPageTables::GuestPageTables(u64 max_page) : max_page_(max_page) {
-  tables_.push_back(std::make_unique<Table>());
   if (max_page != kPageSize4K && max_page != kPageSize2M && max_page != kPageSize1G)
     throw std::invalid_argument("guest page size must be 4 KiB, 2 MiB or 1 GiB");
+  tables_.push_back(new (page_slots().allocate()) Table);
+}
+
+GuestPageTables::~GuestPageTables() {
+  for (Table* t : tables_)
+    if (t) page_slots().release(t);
 }
 
 void GuestPageTables::map(Gva va, Gpa pa, u64 size, u64 flags) {
@@ -70,10 +75,9 @@ std::size_t GuestPageTables::table_for(Gva va, unsigned leaf) {
   for (unsigned level = 0; level < leaf; ++level) {
     const unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
     if (!(tables_[t]->entry[i] & x86::kPresent)) {
-      tables_.push_back(std::make_unique<Table>());
-      tables_[t]->entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags;
-      tables_[t]->child.set(i);
-    } else if (!tables_[t]->child.test(i)) {
+      tables_.push_back(new (page_slots().allocate()) Table);
+      tables_[t]->entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags | kChild;
+    } else if (!(tables_[t]->entry[i] & kChild)) {
       return kNoTable;  // a larger leaf already covers it
     }
     t = tables_[t]->entry[i] >> kPageShift4K & (x86::kAddrMask >> kPageShift4K);
@@ -85,9 +89,8 @@ std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
   if (!tables_.at(i)) throw std::logic_error("guest page table " + std::to_string(i) + " was already taken");
   const Table& t = *tables_[i];
   std::array<u64, 512> out = t.entry;
-  if (t.child.none()) return out;  // leaves only (every page table)
-  for (unsigned k = 0; k < 512; ++k)
-    if (t.child.test(k)) out[k] += base;  // table number << 12 becomes base + number * 4 KiB
+  for (u64& e : out)
+    if (e & kChild) e = (e & ~kChild) + base;  // table number << 12 becomes base + number * 4 KiB
   return out;
 }
 
@@ -101,7 +104,8 @@ std::bitset<512> GuestPageTables::present(std::size_t i) const {
 
 std::array<u64, 512> GuestPageTables::take(std::size_t i, Gpa base) {
   const std::array<u64, 512> out = table(i, base);
-  tables_[i].reset();
+  page_slots().release(tables_[i]);
+  tables_[i] = nullptr;
   return out;
 }
 

@@ -16,9 +16,9 @@
 #include <array>
 #include <bitset>
 #include <functional>
-#include <memory>
 #include <vector>
 
+#include "models/core/chunk_arena.h"
 #include "models/core/types.h"
 #include "workloads/guest_api.h"
 
@@ -30,6 +30,9 @@ class GuestPageTables {
  public:
   // Leaves up to `max_page` (4 KiB, 2 MiB or 1 GiB).
   explicit GuestPageTables(u64 max_page);
+  ~GuestPageTables();
+  GuestPageTables(const GuestPageTables&) = delete;
+  GuestPageTables& operator=(const GuestPageTables&) = delete;
 
   // Maps [va, va + size) to [pa, pa + size), 4 KiB aligned, with `flags`
   // (x86 entry bits; P is added) on the leaves, each leaf the largest size
@@ -47,20 +50,23 @@ class GuestPageTables {
   std::array<u64, 512> take(std::size_t i, Gpa base);
 
  private:
+  // An entry pointing at another table holds the table's number in its
+  // address field and kChild, a bit the hardware ignores (bit 9), until
+  // table() gives it the table's address. One page: it takes a page slot.
   struct Table {
-    std::array<u64, 512> entry{};
-    std::bitset<512> child;  // entry points at another table: its address field holds the table number
+    std::array<u64, 512> entry;
   };
+  static constexpr u64 kChild = u64{1} << 9;
   // The table that holds leaves of `leaf` level for `va`, created on the
   // way down; kNoTable when a larger leaf already covers `va`.
   static constexpr std::size_t kNoTable = ~std::size_t{0};
   std::size_t table_for(Gva va, unsigned leaf);
 
   u64 max_page_;
-  // Each table on its own allocation: growing the list never copies them,
-  // and take() frees each as it is written to guest memory, so the host
-  // holds one copy of the tables at a time (P6 in docs/performance.md).
-  std::vector<std::unique_ptr<Table>> tables_;
+  // Each table in a page slot of its own (page_slots()): growing the list
+  // never copies them, and take() gives each slot back as it is written to
+  // guest memory, where it can hold the next guest page.
+  std::vector<Table*> tables_;
 };
 
 struct GuestPagingSpec {

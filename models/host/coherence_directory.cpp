@@ -122,8 +122,7 @@ void CoherenceDirectory::set_fill_ways(unsigned core, WayMask l2, WayMask llc) {
 LinePage* CoherenceDirectory::page(Hpa hpa) {
   LinePage*& p = pages_.slot(hpa);
   if (!p) {
-    owned_.push_back(std::make_unique<LinePage>());
-    p = owned_.back().get();
+    p = owned_.make();
     const u64 first = (hpa >> kPageShift4K) << (kPageShift4K - kCacheLineShift);
     for (std::size_t i = 0; i < p->line.size(); ++i) p->line[i].line = first + i;
   }

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "models/core/breakdown.h"
+#include "models/core/chunk_arena.h"
 #include "models/core/page_radix.h"
 #include "models/core/timing.h"
 #include "models/core/types.h"
@@ -223,7 +224,7 @@ class CoherenceDirectory {
   const CoreCaches* filler_ = nullptr;
 
   PageRadix<LinePage> pages_;
-  std::vector<std::unique_ptr<LinePage>> owned_;
+  ObjectArena<LinePage> owned_;
 };
 
 }  // namespace ivsim

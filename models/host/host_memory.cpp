@@ -9,7 +9,9 @@ HostMemory::HostMemory(unsigned addr_bits) : addr_bits_(addr_bits) {
   if (addr_bits < 30 || addr_bits > 52) throw std::invalid_argument("host physical address bits out of range");
 }
 
-HostMemory::~HostMemory() = default;
+HostMemory::~HostMemory() {
+  for (Page* p : owned_) page_slots().release(p);
+}
 
 HostMemory::Page* HostMemory::lookup(Hpa hpa) const {
   return pages_.find(hpa);
@@ -19,8 +21,9 @@ u8* HostMemory::page(Hpa hpa) {
   if (hpa >= size_bytes()) throw std::out_of_range("host physical address beyond the board's address width");
   Page*& p = pages_.slot(hpa);
   if (!p) {
-    owned_.push_back(std::make_unique<Page>());  // value-initialised: zero-filled
-    p = owned_.back().get();
+    static_assert(sizeof(Page) == kPageSize4K && alignof(Page) == kCacheLineBytes, "a page slot");
+    p = new (page_slots().allocate()) Page;  // zero-filled
+    owned_.push_back(p);
     ++resident_pages_;
   }
   return p->bytes;

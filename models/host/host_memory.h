@@ -5,9 +5,9 @@
 
 #include <array>
 #include <cstring>
-#include <memory>
 #include <vector>
 
+#include "models/core/chunk_arena.h"
 #include "models/core/page_radix.h"
 #include "models/core/types.h"
 
@@ -53,7 +53,9 @@ class HostMemory {
 
   unsigned addr_bits_;
   PageRadix<Page> pages_;
-  std::vector<std::unique_ptr<Page>> owned_;  // keeps allocation order deterministic
+  // In the thread's page slots (2 MiB chunks: one fault per chunk, not per
+  // page), given back when the memory goes.
+  std::vector<Page*> owned_;
   u64 resident_pages_ = 0;
 };
 

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "models/core/chunk_arena.h"
 #include "models/core/types.h"
 
 namespace ivsim {
@@ -259,7 +260,7 @@ class BasicSetAssocCache {
   WayMask all_ways_;
   // sets x ways line numbers; each set most recently used first, free ways
   // (kNoLine) packed at the end.
-  std::vector<Tag> tags_;
+  std::vector<Tag, LargeArrayAllocator<Tag>> tags_;
   // The way of each entry of tags_, once tracked (track_ways); empty before.
   std::vector<u8> way_;
   bool tracked_ = false;
