@@ -33,6 +33,7 @@ GuestPageTables::GuestPageTables(u64 max_page) : max_page_(max_page) {
   if (max_page != kPageSize4K && max_page != kPageSize2M && max_page != kPageSize1G)
     throw std::invalid_argument("guest page size must be 4 KiB, 2 MiB or 1 GiB");
   tables_.push_back(new (page_slots().allocate()) Table);
+  has_child_.push_back(false);
 }
 
 GuestPageTables::~GuestPageTables() {
@@ -76,7 +77,9 @@ std::size_t GuestPageTables::table_for(Gva va, unsigned leaf) {
     const unsigned i = x86::level_index(va, static_cast<x86::Level>(level));
     if (!(tables_[t]->entry[i] & x86::kPresent)) {
       tables_.push_back(new (page_slots().allocate()) Table);
+      has_child_.push_back(false);
       tables_[t]->entry[i] = (u64{tables_.size() - 1} << kPageShift4K) | kTableFlags | kChild;
+      has_child_[t] = true;
     } else if (!(tables_[t]->entry[i] & kChild)) {
       return kNoTable;  // a larger leaf already covers it
     }
@@ -89,6 +92,7 @@ std::array<u64, 512> GuestPageTables::table(std::size_t i, Gpa base) const {
   if (!tables_.at(i)) throw std::logic_error("guest page table " + std::to_string(i) + " was already taken");
   const Table& t = *tables_[i];
   std::array<u64, 512> out = t.entry;
+  if (!has_child_[i]) return out;
   for (u64& e : out)
     if (e & kChild) e = (e & ~kChild) + base;  // table number << 12 becomes base + number * 4 KiB
   return out;

@@ -67,6 +67,7 @@ class GuestPageTables {
   // never copies them, and take() gives each slot back as it is written to
   // guest memory, where it can hold the next guest page.
   std::vector<Table*> tables_;
+  std::vector<bool> has_child_;  // by table: some entry holds kChild (page tables hold leaves only)
 };
 
 struct GuestPagingSpec {
