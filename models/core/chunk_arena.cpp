@@ -75,8 +75,10 @@ void* ChunkArena::allocate() {
 }
 
 ChunkArena& page_slots() {
-  thread_local ChunkArena slots(kPageSize4K, kCacheLineBytes);
-  return slots;
+  // Never destroyed: a memory that lives in a static object gives its pages
+  // back at exit, after any arena of static or thread storage would be gone.
+  static ChunkArena* const slots = new ChunkArena(kPageSize4K, kCacheLineBytes);
+  return *slots;
 }
 
 }  // namespace ivsim

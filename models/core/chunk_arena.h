@@ -52,9 +52,10 @@ class ChunkArena {
 };
 
 // The 4 KiB slots (64-byte aligned) that host memory pages and the page
-// tables a guest builds share, one arena per thread: a table given back once
-// written into guest memory holds the next guest page, as the two shared the
-// heap when each was allocated on its own.
+// tables a guest builds share, one arena per process (the simulation runs
+// in one thread): a table given back once written into guest memory holds
+// the next guest page, as the two shared the heap when each was allocated
+// on its own.
 ChunkArena& page_slots();
 
 // ChunkArena for one type: make() constructs a T in a zero-filled slot (a
