@@ -43,6 +43,7 @@ GuestPageTables::~GuestPageTables() {
 
 void GuestPageTables::map(Gva va, Gpa pa, u64 size, u64 flags) {
   if (!is_aligned(va | pa | size, kPageSize4K)) throw std::invalid_argument("guest mapping must be 4 KiB aligned");
+  if (flags & kChild) throw std::invalid_argument("guest mapping flags must leave bit 9 to the table builder");
   const Gva end = va + size;
   // The largest leaf that is aligned and fits.
   auto leaf_size = [&](Gva v, Gpa p) {

@@ -53,7 +53,7 @@ class HostMemory {
 
   unsigned addr_bits_;
   PageRadix<Page> pages_;
-  // In the thread's page slots (2 MiB chunks: one fault per chunk, not per
+  // In the process's page slots (2 MiB chunks: one fault per chunk, not per
   // page), given back when the memory goes.
   std::vector<Page*> owned_;
   u64 resident_pages_ = 0;

@@ -416,3 +416,24 @@ TEST_CASE(
     CHECK(mapped.hpa == kRamHpa + 32 * kMiB);
   }
 }
+
+TEST_CASE("the guest table builder resolves table pointers to addresses and leaves bit 9 clear") {
+  GuestPageTables t(kPageSize4K);
+  t.map(0, 0, 4 * kMiB, kRamFlags);
+  // The PML4, a PDPT, a PD and two page tables.
+  REQUIRE(t.table_count() == 5);
+  constexpr Gpa kBase = 0x100000;
+  for (std::size_t i = 0; i < t.table_count(); ++i) {
+    const auto entries = t.table(i, kBase);
+    for (u64 e : entries) CHECK((e & 0x200) == 0);
+    if (i < 3) {
+      // Each upper table's first entry points at the next table, by address.
+      CHECK((entries[0] & kBitsAddr) == kBase + (i + 1) * kPageSize4K);
+      CHECK((entries[0] & kBitPs) == 0);
+    }
+  }
+  // The PD's second entry points at the second page table; its leaves map 2-4 MiB.
+  CHECK((t.table(2, kBase)[1] & kBitsAddr) == kBase + 4 * kPageSize4K);
+  CHECK((t.table(4, kBase)[0] & kBitsAddr) == 2 * kMiB);
+  CHECK_THROWS_AS(t.map(8 * kMiB, 8 * kMiB, kPageSize4K, kRamFlags | 0x200), std::invalid_argument);
+}
