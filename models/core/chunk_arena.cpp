@@ -63,7 +63,7 @@ void* ChunkArena::allocate() {
     std::memset(p, 0, slot_);
     return p;
   }
-  if (next_ + slot_ > end_) {
+  if (static_cast<std::size_t>(end_ - next_) < slot_) {  // no chunk yet (both null), or this one is full
     u8* chunk = map_aligned(kChunkBytes);
     chunks_.push_back(chunk);
     next_ = chunk;
