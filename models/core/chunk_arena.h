@@ -5,7 +5,7 @@
 //
 // Why: the host kernel maps fresh memory a 4 KiB page at a time, one fault
 // each, and a fault is the dearest thing a run does when it first touches
-// memory (16 us each on the project's development VM, measured in
+// memory (11-13 us each on the project's development VM, measured in
 // docs/performance.md, against a few hundred nanoseconds of model work per
 // page). A chunk is mapped by one fault when the kernel backs it with a huge
 // page, and by 512 otherwise (transparent huge pages off or none free): the
