@@ -50,13 +50,18 @@ TEST_CASE("a chunk arena refuses sizes and alignments it cannot place") {
 }
 
 TEST_CASE("a host page reuses a slot another memory gave back, and reads as zero") {
+  std::set<const u8*> given_back;
   {
     HostMemory first(39);
-    for (u64 i = 0; i < 8; ++i) first.write_u64(i * kPageSize4K, ~u64{0});
+    for (u64 i = 0; i < 8; ++i) {
+      first.write_u64(i * kPageSize4K, ~u64{0});
+      given_back.insert(first.page(i * kPageSize4K));
+    }
   }
   HostMemory second(39);
   for (u64 i = 0; i < 8; ++i) {
     const u8* p = second.page(i * kPageSize4K);
+    CHECK(given_back.count(p) == 1);  // the reuse happened: same slots, not fresh ones
     CHECK(std::all_of(p, p + kPageSize4K, [](u8 b) { return b == 0; }));
   }
   CHECK(second.resident_pages() == 8);
