@@ -229,29 +229,39 @@ class BasicSetAssocCache {
   }
 
   // Entries 0..i-1 move to 1..i. A set is a few dozen bytes: moved inline, in
-  // 32-byte steps from the top (each step reads its four entries before it
-  // writes them), not by a library call per fill, hit and erasure.
+  // 32-byte steps from the top, not by a library call per fill, hit and
+  // erasure.
   static void shift_up(Tag* set, unsigned i) {
     static_assert(sizeof(Tag) == 8, "four tags to a 32-byte step");
     while (i >= 4) {
       i -= 4;
-      std::memmove(set + i + 1, set + i, 4 * sizeof(Tag));
+      move_tags<4>(set + i + 1, set + i);
     }
     if (i >= 2) {
       i -= 2;
-      std::memmove(set + i + 1, set + i, 2 * sizeof(Tag));
+      move_tags<2>(set + i + 1, set + i);
     }
     if (i) set[1] = set[0];
   }
   // Entries 1..n of `at` move to 0..n-1, in steps from the bottom.
   static void shift_down(Tag* at, unsigned n) {
     unsigned k = 0;
-    for (; n - k >= 4; k += 4) std::memmove(at + k, at + k + 1, 4 * sizeof(Tag));
+    for (; n - k >= 4; k += 4) move_tags<4>(at + k, at + k + 1);
     if (n - k >= 2) {
-      std::memmove(at + k, at + k + 1, 2 * sizeof(Tag));
+      move_tags<2>(at + k, at + k + 1);
       k += 2;
     }
     if (n - k) at[k] = at[k + 1];
+  }
+  // N tags from src to an overlapping dst: all read before any is written.
+  // Fixed-size copies through a temporary, which the compiler turns into a
+  // few vector moves; GCC 12 calls the library for a memmove even of a known
+  // size (through the PLT, at every fill, hit and erasure).
+  template <unsigned N>
+  static void move_tags(Tag* dst, const Tag* src) {
+    Tag t[N];
+    std::memcpy(t, src, sizeof t);
+    std::memcpy(dst, t, sizeof t);
   }
 
   unsigned ways_;
