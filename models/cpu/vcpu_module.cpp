@@ -35,8 +35,7 @@ Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingPara
   exit_socket.register_invalidate_direct_mem_ptr(this, &Vcpu::invalidate_direct_mem_ptr);
   exit_gp_.set_extension(&exit_ext_);
   poll_events_ |= wake_event_;
-  poll_events_ |= irq_event_;
-  poll_events_ |= sched_event_;
+  poll_events_ |= irq_event_;  // and sched_event_ on a shared pCPU (attach_scheduler)
 }
 
 Vcpu::~Vcpu() {

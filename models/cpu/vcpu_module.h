@@ -713,7 +713,7 @@ class Vcpu : public sc_core::sc_module {
   bool in_nmi_ = false;
   sc_core::sc_event irq_event_;
   // What ends a poller's sleep (a store to the line, an interrupt, the
-  // scheduler), built once: no allocation per sleep.
+  // scheduler on a shared pCPU), built once: no allocation per sleep.
   sc_core::sc_event_or_list poll_events_;
   std::map<u8, InterruptHandler> handlers_;
   std::vector<std::unique_ptr<TickSource>> ticks_;

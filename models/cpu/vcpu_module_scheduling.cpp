@@ -8,6 +8,9 @@ using sc_core::sc_time;
 
 void Vcpu::attach_scheduler(PcpuScheduler& s, TimePs sync_quantum_ps) {
   sched_ = &s;
+  // Only a scheduler notifies it: a vCPU alone on its pCPU polls without it,
+  // one event fewer for the kernel to arm and disarm at every sleep.
+  poll_events_ |= sched_event_;
   shared_quantum_ps_ = sync_quantum_ps;
   entity_.name = name();
   entity_.owner = this;
