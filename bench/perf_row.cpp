@@ -15,9 +15,7 @@
 //   faults the cost of first touching fresh memory, per 4 KiB page: mapped a
 //          page at a time, and through the model's 2 MiB chunks (ChunkArena)
 //   run    any scenario, with FIELD=VALUE overrides as --set takes them: what
-//          p1/p2 report (`run platforms/scenarios/default.yaml workloads[0].params.iterations=1`)
-//   run    any scenario, with --set style FIELD=VALUE overrides: what p1/p2 report
-//          (e.g. `run platforms/scenarios/default.yaml workloads[0].params.iterations=1`)
+//          p1/p2 report (`run platforms/scenarios/default.yaml 'workloads[0].params.iterations=1'`)
 #define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn
 #include <systemc>
 
@@ -185,7 +183,12 @@ int sc_main(int argc, char** argv) {
   } else if (row == "faults") {
     out = first_touch();
   } else if (row == "run" && argc > 2) {
-    out = whole_run(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+    try {
+      out = whole_run(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+    } catch (const std::exception& e) {  // a scenario that does not load: its error, as ivsim gives it
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
+    }
   } else {
     std::fprintf(stderr, "usage: ivsim_perf_row floor|p1|p2|p3|p4|p5|p6|p7|faults, or run SCENARIO [FIELD=VALUE...]\n");
     return 2;
