@@ -56,6 +56,23 @@ void free_large(void* p, std::size_t bytes) {
     munmap(p, whole_chunks(bytes));
 }
 
+void* map_zero_pages(std::size_t bytes) {
+  if (bytes == 0) return nullptr;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+void unmap_zero_pages(void* p, std::size_t bytes) {
+  if (p) munmap(p, bytes);
+}
+
+void rezero_pages(void* p, std::size_t bytes) {
+  // A private anonymous mapping reads as zero again after MADV_DONTNEED; should
+  // the advice fail, clear it by hand.
+  if (p && madvise(p, bytes, MADV_DONTNEED) != 0) std::memset(p, 0, bytes);
+}
+
 void* ChunkArena::allocate() {
   if (!free_.empty()) {
     void* p = free_.back();

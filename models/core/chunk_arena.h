@@ -17,8 +17,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <new>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "models/core/types.h"
@@ -91,6 +93,44 @@ struct LargeArrayAllocator {
   void deallocate(T* p, std::size_t n) { free_large(p, n * sizeof(T)); }
   friend bool operator==(const LargeArrayAllocator&, const LargeArrayAllocator&) { return true; }
   friend bool operator!=(const LargeArrayAllocator&, const LargeArrayAllocator&) { return false; }
+};
+
+// An array of `size` zeros of a trivial type in fresh anonymous memory of its
+// own: it reads as zero without being written, so a large array written
+// sparsely (a histogram's 14 592 buckets, of which a run fills a few dozen)
+// costs a fault and a page only for each page written, and no clearing.
+// Copies copy every element. Throws std::bad_alloc when the system has no memory.
+void* map_zero_pages(std::size_t bytes);
+void unmap_zero_pages(void* p, std::size_t bytes);
+// Gives the pages back to the system: they read as zero again (MADV_DONTNEED).
+void rezero_pages(void* p, std::size_t bytes);
+
+template <class T>
+class ZeroPageArray {
+  static_assert(std::is_trivial_v<T>, "the elements are the mapping's zero bytes, never constructed");
+
+ public:
+  explicit ZeroPageArray(std::size_t size) : size_(size), data_(static_cast<T*>(map_zero_pages(size * sizeof(T)))) {}
+  ZeroPageArray(const ZeroPageArray& o) : ZeroPageArray(o.size_) { std::memcpy(data_, o.data_, size_ * sizeof(T)); }
+  ZeroPageArray& operator=(const ZeroPageArray& o) {
+    if (this != &o) {
+      ZeroPageArray copy(o);
+      std::swap(size_, copy.size_);
+      std::swap(data_, copy.data_);
+    }
+    return *this;
+  }
+  ~ZeroPageArray() { unmap_zero_pages(data_, size_ * sizeof(T)); }
+
+  std::size_t size() const { return size_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  // Every element zero again, the pages given back.
+  void clear() { rezero_pages(data_, size_ * sizeof(T)); }
+
+ private:
+  std::size_t size_;
+  T* data_;
 };
 
 }  // namespace ivsim

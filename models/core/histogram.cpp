@@ -11,7 +11,7 @@ unsigned log2_floor(u64 v) { return 63u - static_cast<unsigned>(__builtin_clzll(
 
 }  // namespace
 
-Histogram::Histogram() : buckets_(kBucketCount, 0) {}
+Histogram::Histogram() : buckets_(kBucketCount) {}
 
 // Values below 2^(k+1) map to themselves; above, the index is the octave
 // (e - k) times 2^k plus the k bits after the leading one.
@@ -47,7 +47,9 @@ void Histogram::record(u64 value) {
 
 void Histogram::merge(const Histogram& other) {
   if (other.count_ == 0) return;
-  for (unsigned i = 0; i < kBucketCount; ++i) buckets_[i] += other.buckets_[i];
+  // Only the buckets that hold samples: the others' pages stay unwritten.
+  for (unsigned i = 0; i < kBucketCount; ++i)
+    if (other.buckets_[i]) buckets_[i] += other.buckets_[i];
   count_ += other.count_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
@@ -57,7 +59,7 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::clear() {
-  std::fill(buckets_.begin(), buckets_.end(), 0);
+  if (count_) buckets_.clear();
   count_ = 0;
   min_ = ~u64{0};
   max_ = 0;

@@ -80,3 +80,26 @@ TEST_CASE("a large array's allocator serves small and large arrays alike") {
     CHECK(v[2 * n - 1] == 1);
   }
 }
+
+TEST_CASE("a zero-page array reads as zero, keeps what is written, copies and clears") {
+  ZeroPageArray<u64> a(20'000);  // 160 000 bytes: 40 pages
+  CHECK(a.size() == 20'000);
+  CHECK(a[0] == 0);
+  CHECK(a[19'999] == 0);
+  a[7] = 3;
+  a[15'000] = 9;
+  ZeroPageArray<u64> b(a);
+  CHECK(b[7] == 3);
+  CHECK(b[15'000] == 9);
+  CHECK(b[8] == 0);
+  a.clear();
+  CHECK(a[7] == 0);
+  CHECK(a[15'000] == 0);
+  CHECK(b[7] == 3);  // the copy is its own memory
+  b = a;
+  CHECK(b[15'000] == 0);
+  a[1] = 5;
+  CHECK(b[1] == 0);
+  ZeroPageArray<u64> empty(0);
+  CHECK(empty.size() == 0);
+}
