@@ -1,14 +1,14 @@
 // Where the slow samples' time went: each sample's breakdown summed into
 // the log-spaced bin of its value (16 per power of two, the report's
 // histogram bins), so the breakdown of the slowest samples can be told
-// apart from the mean's. Memory grows with the largest value seen (a bin
-// index), not with the number of samples.
+// apart from the mean's. Memory is the pages of the bins that hold samples,
+// not the number of samples.
 #pragma once
 
 #include <algorithm>
-#include <vector>
 
 #include "models/core/breakdown.h"
+#include "models/core/chunk_arena.h"
 #include "models/core/types.h"
 
 namespace ivsim {
@@ -17,11 +17,14 @@ class TailBreakdown {
  public:
   static constexpr unsigned kBits = 4;  // 16 bins per power of two
 
+  TailBreakdown() : cells_(kBins * kStride) {}
+
   void add(u64 value, const Breakdown& b) {
     const std::size_t i = bin(value);
-    if (i >= bins_.size()) bins_.resize(i + 1);
-    bins_[i].count += 1;
-    bins_[i].sum += b;
+    u64* c = &cells_[i * kStride];
+    c[0] += 1;
+    for (std::size_t k = 0; k < kComponentCount; ++k) c[1 + k] += b.ps[k];
+    used_ = std::max(used_, i + 1);
   }
 
   struct Slowest {
@@ -36,16 +39,14 @@ class TailBreakdown {
     Slowest s;
     const double exact = share * static_cast<double>(total);
     const u64 want = static_cast<u64>(exact) + (static_cast<double>(static_cast<u64>(exact)) < exact ? 1 : 0);
-    for (std::size_t i = bins_.size(); i-- > 0 && s.count < want;) {
-      const Bin& b = bins_[i];
-      if (b.count == 0) continue;
-      const u64 take = std::min(b.count, want - s.count);
-      if (take == b.count) {
-        s.sum += b.sum;
-      } else {
-        for (std::size_t c = 0; c < kComponentCount; ++c)
-          s.sum.ps[c] += static_cast<TimePs>(static_cast<long double>(b.sum.ps[c]) * take / b.count);
-      }
+    for (std::size_t i = used_; i-- > 0 && s.count < want;) {
+      const u64* b = &cells_[i * kStride];
+      const u64 count = b[0];
+      if (count == 0) continue;
+      const u64 take = std::min(count, want - s.count);
+      for (std::size_t c = 0; c < kComponentCount; ++c)
+        s.sum.ps[c] +=
+            take == count ? b[1 + c] : static_cast<TimePs>(static_cast<long double>(b[1 + c]) * take / count);
       s.count += take;
       s.from_value = low(i);
     }
@@ -53,10 +54,11 @@ class TailBreakdown {
   }
 
  private:
-  struct Bin {
-    u64 count = 0;
-    Breakdown sum;
-  };
+  // Bin i is kStride words from cells_[i * kStride]: its count, then its
+  // breakdown's sum. Every bin a value can have, in pages that read as zero
+  // until written (ZeroPageArray): a metric costs the pages its samples
+  // touch, with no allocation as its values grow.
+  static constexpr std::size_t kStride = 1 + kComponentCount;
   // Values below 2^(kBits+1) a bin each, then 2^kBits bins per octave.
   static std::size_t bin(u64 v) {
     if (v < (u64{2} << kBits)) return static_cast<std::size_t>(v);
@@ -72,7 +74,10 @@ class TailBreakdown {
     return (u64{1} << e) | (sub << (e - kBits));
   }
 
-  std::vector<Bin> bins_;
+  // Every bin bin() can return: up to 2^64's octave (976 bins, 122 KiB of address space).
+  static constexpr std::size_t kBins = (std::size_t{2} << kBits) + (63 - kBits) * (std::size_t{1} << kBits);
+  ZeroPageArray<u64> cells_;
+  std::size_t used_ = 0;  // one past the highest bin with a sample
 };
 
 }  // namespace ivsim

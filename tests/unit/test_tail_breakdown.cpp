@@ -29,3 +29,19 @@ TEST_CASE("the slowest 1 % of samples keep their own breakdown: a rare slow caus
   CHECK(more.sum.ps[static_cast<std::size_t>(Component::cache)] == 20 * 100'000ULL);
   CHECK(more.from_value <= 100'000);
 }
+
+TEST_CASE("the tail breakdown has a bin for every value, the largest a u64 holds included") {
+  TailBreakdown t;
+  Breakdown b;
+  b.add(Component::dram, 7);
+  t.add(0, b);
+  t.add(~u64{0}, b);
+  t.add(u64{1} << 40, b);
+  const auto top = t.slowest(0.34, 3);  // ceil(1.02): the two largest
+  CHECK(top.count == 2);
+  CHECK(top.from_value == u64{1} << 40);
+  CHECK(top.sum.ps[static_cast<std::size_t>(Component::dram)] == 14);
+  const auto all = t.slowest(1.0, 3);
+  CHECK(all.count == 3);
+  CHECK(all.from_value == 0);
+}
