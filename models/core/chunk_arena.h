@@ -111,7 +111,9 @@ class ZeroPageArray {
 
  public:
   explicit ZeroPageArray(std::size_t size) : size_(size), data_(static_cast<T*>(map_zero_pages(size * sizeof(T)))) {}
-  ZeroPageArray(const ZeroPageArray& o) : ZeroPageArray(o.size_) { std::memcpy(data_, o.data_, size_ * sizeof(T)); }
+  ZeroPageArray(const ZeroPageArray& o) : ZeroPageArray(o.size_) {
+    if (size_) std::memcpy(data_, o.data_, size_ * sizeof(T));  // an empty one has no mapping to copy
+  }
   ZeroPageArray& operator=(const ZeroPageArray& o) {
     if (this != &o) {
       ZeroPageArray copy(o);

@@ -102,4 +102,7 @@ TEST_CASE("a zero-page array reads as zero, keeps what is written, copies and cl
   CHECK(b[1] == 0);
   ZeroPageArray<u64> empty(0);
   CHECK(empty.size() == 0);
+  ZeroPageArray<u64> empty_copy(empty);
+  empty_copy.clear();
+  CHECK(empty_copy.size() == 0);
 }
