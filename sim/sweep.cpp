@@ -80,6 +80,11 @@ pid_t start_point(const std::string& exe, const SweepSpec& spec, std::size_t ind
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Built before the fork: the child only calls what is async-signal-safe.
+  std::vector<std::string> env = sweep_point_environment(environ);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -92,7 +97,7 @@ pid_t start_point(const std::string& exe, const SweepSpec& spec, std::size_t ind
     }
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
-    ::execv(exe.c_str(), argv.data());
+    ::execve(exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   return pid;
@@ -131,6 +136,17 @@ class SweepProgress {
 };
 
 }  // namespace
+
+std::vector<std::string> sweep_point_environment(char** parent) {
+  std::vector<std::string> env;
+  bool tunables = false;
+  for (char** e = parent; e && *e; ++e) {
+    env.emplace_back(*e);
+    tunables = tunables || env.back().rfind("GLIBC_TUNABLES=", 0) == 0;
+  }
+  if (!tunables) env.emplace_back("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+  return env;
+}
 
 std::string failure_message(const std::string& log) {
   std::istringstream in(log);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sim/sweep_spec.h"
 
@@ -31,6 +32,15 @@ constexpr int kExitPointsFailed = 6;
 // succeeded, kExitPointsFailed when one failed, 130 when interrupted.
 // Throws ConfigError for an unusable --out.
 int run_sweep(const SweepOptions& options);
+
+// The environment of a point's `ivsim run`: the parent's, plus the glibc
+// tunable that backs the allocator's large blocks with transparent huge pages
+// unless the parent sets GLIBC_TUNABLES itself. At load, libsystemc
+// allocates and clears a 3 MiB scratch heap (sc_temp_heap); page by page that
+// is about 770 page faults, 7-8 ms of every point's start-up on the
+// development machine (docs/sweeps.md). A run's results do not depend on
+// where its memory lies.
+std::vector<std::string> sweep_point_environment(char** parent);
 
 // The message a failed run left: its error line from the point's log.
 std::string failure_message(const std::string& log);
