@@ -223,7 +223,7 @@ int run_sweep(const SweepOptions& o) {
   ::sigaction(SIGINT, &sa, &old_int);
   ::sigaction(SIGTERM, &sa, &old_term);
 
-  const std::string exe = self_exe();
+  const std::string exe = o.program.empty() ? self_exe() : o.program;
   SweepProgress progress(!o.quiet && ::isatty(STDERR_FILENO), !o.quiet && o.progress_log, mine);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0, ran = 0, failed = 0;

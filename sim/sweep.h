@@ -21,6 +21,9 @@ struct SweepOptions {
   bool retry_failed = false;  // run again the points recorded as failed
   bool progress_log = false;  // a progress line per finished point even when stderr is not a terminal
   bool quiet = false;         // no progress at all, no summary
+  // The binary each point runs as `PROGRAM run ...`; empty: this ivsim
+  // (/proc/self/exe). Tests give a stand-in that shows what a point receives.
+  std::string program;
 };
 
 // Exit status of `ivsim sweep` and `ivsim merge` when the table holds a
