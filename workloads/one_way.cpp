@@ -51,8 +51,14 @@ void OneWayChannel::complete(Slot& s) {
     Breakdown parts = h.sender;
     parts += h.receiver;
     const TimePs known = parts.total();
-    if (total > known) parts.add(h.gap, total - known);
-    h.metric->record(h.start_ps, h.end_ps, apportion(total, parts));
+    // What the halves account for falls short of the interval by the gap
+    // (parts then sums to it), or covers more, which is scaled down.
+    if (total >= known) {
+      parts.add(h.gap, total - known);
+      h.metric->record(h.start_ps, h.end_ps, parts);
+    } else {
+      h.metric->record(h.start_ps, h.end_ps, apportion(total, parts));
+    }
   }
   s.used = false;
 }

@@ -2,49 +2,60 @@
 
 namespace ivsim {
 
-Breakdown apportion(TimePs amount, const Breakdown& weights) {
-  Breakdown out;
-  const TimePs total = weights.total();
+void apportion_add(Breakdown& to, TimePs amount, const Breakdown& weights) {
+  // Element by element throughout: the callers' breakdowns were just written
+  // one component at a time, and reading them (or writing the result) in
+  // wider pieces would wait on each of those stores (store forwarding).
+  TimePs total = 0;
+  for (std::size_t i = 0; i < kComponentCount; ++i) total += weights.ps[i];
   if (total == 0) {
-    out.add(Component::coherence, amount);
-    return out;
+    to.ps[static_cast<std::size_t>(Component::coherence)] += amount;
+    return;
   }
   // The split of an interval over its own breakdown is that breakdown (what
   // the loop below computes, without its divisions).
-  if (amount == total) return weights;
-  // Each remainder is below `total`; the products need 128 bits only when
-  // they overflow 64 (a wait of hours against a long critical path).
-  // Read only at the weighted components, each set below.
-  std::array<TimePs, kComponentCount> rem;
-  // The components with a weight, in order: only they can have a remainder.
+  if (amount == total) {
+    for (std::size_t i = 0; i < kComponentCount; ++i) to.ps[i] += weights.ps[i];
+    return;
+  }
+  // The components with a weight, in order (only they get a share or can
+  // have a remainder), each share and remainder. The products need 128 bits
+  // only when they overflow 64 (a wait of hours against a long critical path).
   std::array<std::size_t, kComponentCount> weighted;
+  std::array<TimePs, kComponentCount> share, rem;
   std::size_t n = 0;
   TimePs assigned = 0;
   for (std::size_t i = 0; i < kComponentCount; ++i) {
     const TimePs w = weights.ps[i];
     if (w == 0) continue;
-    weighted[n++] = i;
     TimePs p;
     if (!__builtin_mul_overflow(amount, w, &p)) {
-      out.ps[i] = p / total;
-      rem[i] = p % total;
+      share[n] = p / total;
+      rem[n] = p % total;
     } else {
       const unsigned __int128 wide = static_cast<unsigned __int128>(amount) * w;
-      out.ps[i] = static_cast<TimePs>(wide / total);
-      rem[i] = static_cast<TimePs>(wide % total);
+      share[n] = static_cast<TimePs>(wide / total);
+      rem[n] = static_cast<TimePs>(wide % total);
     }
-    assigned += out.ps[i];
+    assigned += share[n];
+    weighted[n++] = i;
   }
   // The remainders add up to `left` times `total`, each below `total`: more
   // than `left` of them are non-zero, so each unit goes to a distinct one,
   // the largest remainder first, the lowest component on a tie.
   for (TimePs left = amount - assigned; left > 0; --left) {
-    std::size_t best = weighted[0];
+    std::size_t best = 0;
     for (std::size_t j = 1; j < n; ++j)
-      if (rem[weighted[j]] > rem[best]) best = weighted[j];
-    ++out.ps[best];
+      if (rem[j] > rem[best]) best = j;
+    ++share[best];
     rem[best] = 0;
   }
+  for (std::size_t j = 0; j < n; ++j) to.ps[weighted[j]] += share[j];
+}
+
+Breakdown apportion(TimePs amount, const Breakdown& weights) {
+  Breakdown out;
+  apportion_add(out, amount, weights);
   return out;
 }
 

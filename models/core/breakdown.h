@@ -61,5 +61,7 @@ struct Breakdown {
 // (largest remainder), so a breakdown still sums to its interval; with no
 // weights at all, everything goes to coherence.
 Breakdown apportion(TimePs amount, const Breakdown& weights);
+// to += apportion(amount, weights), without the temporary.
+void apportion_add(Breakdown& to, TimePs amount, const Breakdown& weights);
 
 }  // namespace ivsim

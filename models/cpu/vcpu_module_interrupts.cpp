@@ -174,7 +174,7 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   resumed();
   if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), t0, now_ps());
   wait_ = Wait{};
-  cumulative_ += apportion(now_ps() - t0, irq_blame_);
+  apportion_add(cumulative_, now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
   if (!in_guest) schedule_in(false, irq_sender_);
   restart_ticks();

@@ -117,7 +117,7 @@ bool Vcpu::sleep_on_line(Gva va) {
     // to the end of a slice is the core's own work.
     const bool by_irq = irq_pending_ && now_ps() >= irq_at_ps_;
     if (woken_ || by_irq) {
-      cumulative_ += apportion(now_ps() - t0, woken_ ? wake_blame_ : irq_blame_);
+      apportion_add(cumulative_, now_ps() - t0, woken_ ? wake_blame_ : irq_blame_);
     } else {
       cumulative_.add(Component::compute, now_ps() - t0);  // spun: all of it the core's own
     }

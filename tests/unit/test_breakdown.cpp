@@ -56,7 +56,16 @@ TEST_CASE("apportion splits an interval as the largest-remainder rule does, and 
     INFO("trial " << trial);
     REQUIRE(got.ps == want.ps);
     REQUIRE(got.total() == amount);
+    // Added into a breakdown that already holds something: the same parts on top.
+    Breakdown acc = w;
+    apportion_add(acc, amount, w);
+    REQUIRE((acc - w).ps == want.ps);
   }
   Breakdown none;
   CHECK(apportion(500, none).get(Component::coherence) == 500);
+  Breakdown acc;
+  acc.add(Component::dram, 7);
+  apportion_add(acc, 500, none);
+  CHECK(acc.get(Component::coherence) == 500);
+  CHECK(acc.get(Component::dram) == 7);
 }
