@@ -3,9 +3,9 @@
 namespace ivsim {
 
 void apportion_add(Breakdown& to, TimePs amount, const Breakdown& weights) {
-  // Element by element throughout: the callers' breakdowns were just written
-  // one component at a time, and reading them (or writing the result) in
-  // wider pieces would wait on each of those stores (store forwarding).
+  // Only the weighted components are touched: a vCPU waking from a poll
+  // adds its wait into its own breakdown here, with no temporary breakdown
+  // zeroed, filled and added (docs/performance.md).
   TimePs total = 0;
   for (std::size_t i = 0; i < kComponentCount; ++i) total += weights.ps[i];
   if (total == 0) {
