@@ -6,8 +6,7 @@ void apportion_add(Breakdown& to, TimePs amount, const Breakdown& weights) {
   // Only the weighted components are touched: a vCPU waking from a poll
   // adds its wait into its own breakdown here, with no temporary breakdown
   // zeroed, filled and added (docs/performance.md).
-  TimePs total = 0;
-  for (std::size_t i = 0; i < kComponentCount; ++i) total += weights.ps[i];
+  const TimePs total = weights.total();
   if (total == 0) {
     to.ps[static_cast<std::size_t>(Component::coherence)] += amount;
     return;
@@ -15,7 +14,7 @@ void apportion_add(Breakdown& to, TimePs amount, const Breakdown& weights) {
   // The split of an interval over its own breakdown is that breakdown (what
   // the loop below computes, without its divisions).
   if (amount == total) {
-    for (std::size_t i = 0; i < kComponentCount; ++i) to.ps[i] += weights.ps[i];
+    to += weights;
     return;
   }
   // The components with a weight, in order (only they get a share or can
