@@ -37,13 +37,14 @@ class MissWindow {
       if (used_ < slots_) {
         // A buffer never used is free since the block's start.
         free_at_[used_++] = start + latency_ps;
+        if (used_ == slots_) std::sort(free_at_.begin(), free_at_.begin() + slots_);
       } else {
         // Which buffer is immaterial; the earliest time one frees is not.
-        unsigned s = 0;
-        for (unsigned i = 1; i < slots_; ++i)
-          if (free_at_[i] < free_at_[s]) s = i;
-        start = std::max(start, free_at_[s]);
-        free_at_[s] = start + latency_ps;
+        // Once all are in use their free times are kept in order, earliest
+        // at head_, around a ring: the earliest leaves and this miss's
+        // completion, most often the latest, goes in at its place.
+        start = std::max(start, free_at_[head_]);
+        replace_earliest(start + latency_ps);
       }
     }
     next_issue_ = start + issue_ps_;
@@ -57,9 +58,23 @@ class MissWindow {
   TimePs duration() const { return end_; }
 
  private:
+  // The earliest free time leaves; `t` goes in at its place in the order.
+  void replace_earliest(TimePs t) {
+    unsigned pos = head_;  // now the ring's last place
+    head_ = head_ + 1 == slots_ ? 0 : head_ + 1;
+    while (pos != head_) {
+      const unsigned before = pos == 0 ? slots_ - 1 : pos - 1;
+      if (free_at_[before] <= t) break;
+      free_at_[pos] = free_at_[before];
+      pos = before;
+    }
+    free_at_[pos] = t;
+  }
+
   unsigned slots_;
   TimePs issue_ps_;
   unsigned used_ = 0;                      // fill buffers taken so far: free_at_[0, used_) is set
+  unsigned head_ = 0;                      // once all are: where the earliest free time is
   std::array<TimePs, kMaxSlots> free_at_;  // when each fill buffer frees, from the block's start
   TimePs next_issue_ = 0;
   TimePs end_ = 0;
