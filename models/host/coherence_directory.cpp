@@ -201,7 +201,11 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   return cost;
 }
 
-AccessCost CoherenceDirectory::uncore_cost(AccessCost c, const LineState& l, unsigned core, TimePs now_ps) {
+// The steps of the miss path below are inlined into load() and store(): as
+// calls, each saved and restored most callee-saved registers, about a tenth
+// of a streaming copy's instructions (docs/performance.md).
+[[gnu::always_inline]] inline AccessCost CoherenceDirectory::uncore_cost(AccessCost c, const LineState& l,
+                                                                         unsigned core, TimePs now_ps) {
   if (!uncore_) return c;
   const UncoreDelay d = c.component == Component::dram ? uncore_->dram_request(core, l.line, now_ps)
                                                        : uncore_->llc_request(core, now_ps);
@@ -211,7 +215,7 @@ AccessCost CoherenceDirectory::uncore_cost(AccessCost c, const LineState& l, uns
   return c;
 }
 
-AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {
+[[gnu::always_inline]] inline AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {
   const CoreCaches& cc = *cores_[core];  // load() and store() checked the core
   if (l.owner != 0) return uncore_cost({transfer_ps(l.owner - 1u, core), Component::coherence, true}, l, core, now_ps);
   if (cc.llc >= 0) {
@@ -237,7 +241,7 @@ AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs no
   return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
 }
 
-void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
+[[gnu::always_inline]] inline void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
   filler_ = &cc;
   // An inclusive LLC holds whatever its cores hold, and sees every request
   // that misses the L2 (a transfer from another core too); a non-inclusive
@@ -253,7 +257,7 @@ void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
   fill_l1(l, core, cc);
 }
 
-void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
+[[gnu::always_inline]] inline void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
   const CoreMask me = bit(core);
   // Second chance: an LRU candidate still on the fast path may have been hit
   // there; it loses the fast path (its next access tells the LRU order) and
@@ -272,7 +276,7 @@ void CoherenceDirectory::fill_l1(LineState& l, unsigned core, CoreCaches& cc) {
   }
 }
 
-void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
+[[gnu::always_inline]] inline void CoherenceDirectory::fill_l2(LineState& l, unsigned index) {
   L2& l2 = l2s_[index];
   // LRU, sparing lines an L1D it serves still holds: they are in use, the L2
   // just does not see their hits. Evicting one would take it out of the L1D too.
