@@ -185,7 +185,9 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
 
 }  // namespace
 
-void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
+// Inlined into the block copies' loops and the scalar slow path: as a call it
+// saved and restored most callee-saved registers for every line.
+[[gnu::always_inline]] inline void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
   const u64 off = page_offset(va);
   LineState& l = e.lines->line[off >> kCacheLineShift];
   if (e.uncached) {
@@ -351,17 +353,6 @@ void Vcpu::write_slow(Gva va, unsigned size, u64 value) {
     const Gva a = va + done;
     const unsigned n = std::min<unsigned>(size - done, kCacheLineBytes - (a & (kCacheLineBytes - 1)));
     done += access_line(a, buf + done, n, true, same_page_rest(a, n, size - done));
-  }
-}
-
-void Vcpu::charge_line(const AccessCost& c) {
-  if (block_) {
-    // The wait is part of the access's latency, overlapped with the block's
-    // other misses: the block is charged by the access's own component.
-    charge(c.component, block_->add(c.ps, c.miss));
-  } else {
-    if (c.queue_ps) charge(Component::queue, c.queue_ps);
-    charge(c.component, c.ps - c.queue_ps);
   }
 }
 

@@ -626,7 +626,17 @@ class Vcpu : public sc_core::sc_module {
   // Makes the line ready for this core's access: synchronises when another
   // core's copy is involved, and orders a read after a write in its future.
   void order_access(LineState& l, bool write);
-  void charge_line(const AccessCost& c);  // a cached line access: alone, or overlapped in the block in progress
+  // A cached line access: alone, or overlapped in the block in progress.
+  void charge_line(const AccessCost& c) {
+    if (block_) {
+      // The wait is part of the access's latency, overlapped with the block's
+      // other misses: the block is charged by the access's own component.
+      charge(c.component, block_->add(c.ps, c.miss));
+    } else {
+      if (c.queue_ps) charge(Component::queue, c.queue_ps);
+      charge(c.component, c.ps - c.queue_ps);
+    }
+  }
   u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
   void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
