@@ -93,10 +93,14 @@ CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopo
 
 CoherenceDirectory::~CoherenceDirectory() = default;
 
-CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) {
-  if (core >= cores_.size() || !cores_[core])
-    throw std::logic_error("access by pCPU " + std::to_string(core) + ", which has no caches");
+// Checked on every load and store: the check inline, the error out of line.
+[[gnu::always_inline]] inline CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) {
+  if (__builtin_expect(core >= cores_.size() || !cores_[core], 0)) no_caches(core);
   return *cores_[core];
+}
+
+void CoherenceDirectory::no_caches(unsigned core) {
+  throw std::logic_error("access by pCPU " + std::to_string(core) + ", which has no caches");
 }
 
 const CoherenceDirectory::CoreCaches& CoherenceDirectory::caches(unsigned core) const {
@@ -312,7 +316,7 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   }
 }
 
-void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
+[[gnu::always_inline]] inline void CoherenceDirectory::drop_l2(LineState& l, unsigned index, bool victim) {
   L2& l2 = l2s_[index];
   for_each_core(l.in_l1 & l2.cores, [&](unsigned k) { cores_[k]->l1d.erase(&l); });
   if (!victim) l2.cache.erase(&l);  // an L2 victim has already left it

@@ -190,6 +190,7 @@ class CoherenceDirectory {
 
   CoreCaches& caches(unsigned core);
   const CoreCaches& caches(unsigned core) const;
+  [[noreturn, gnu::cold]] static void no_caches(unsigned core);
   // Cost of bringing in a line that is in none of `core`'s private caches.
   AccessCost fetch_cost(LineState& l, unsigned core, TimePs now_ps);
   // What the uncore adds to a request that left the core's L2.
