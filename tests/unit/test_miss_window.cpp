@@ -51,7 +51,7 @@ TEST_CASE("a single fill buffer serialises misses") {
 }
 
 // The window as the fill buffers behave, one array scanned for the buffer
-// that frees first: what the heap inside MissWindow must reproduce.
+// that frees first: what MissWindow's ordered ring must reproduce.
 namespace {
 struct ScanWindow {
   unsigned slots;
