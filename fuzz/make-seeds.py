@@ -10,7 +10,7 @@ import sys
 RT, HMI, OTHER = 0, 1, 2           # guests
 RT_ID, HMI_ID, OTHER_ID = 0, 2, 3  # their VM ids (doorbell peers)
 (CFG_READ, CFG_WRITE, PIO, ECAM_READ, ECAM_WRITE, BAR0, BAR1, BAR2, BAR_MOVE, DOORBELL, MSIX_ENTRY,
- MSIX_CONTROL, HYPERCALL, ANY_GPA, COMPUTE, PROBE, BLOCK, CMPXCHG, LAPIC) = range(19)
+ MSIX_CONTROL, HYPERCALL, ANY_GPA, COMPUTE, PROBE, BLOCK, CMPXCHG, LAPIC, HLT) = range(20)
 SVR, LVT_TIMER, TSC_DEADLINE, TIMER_ICR, TIMER_DCR = 0, 1, 2, 3, 4  # LAPIC: sel % 5
 W = 0x80      # sel: a write
 S1, S2, S4, S8 = 0, 1, 2, 3  # memory size codes; I/O: 0 byte, 1 word, 2 dword
@@ -112,6 +112,12 @@ seeds = {
                                 op(RT, LAPIC, S4, W | TIMER_ICR, 0, 2000), op(RT, LAPIC, S4, TIMER_DCR),
                                 op(RT, COMPUTE, value=20000), op(RT, LAPIC, S4, W | TIMER_ICR, 0, 4000),
                                 op(RT, LAPIC, S4, W | LVT_TIMER, 0, 0x40), op(RT, COMPUTE, value=20000)]),
+    # HLT woken by its timer (a TSC deadline, a one-shot count, a deadline
+    # already passed), by a doorbell pending before it, and the non-member's,
+    # which does not halt.
+    "hlt": b"".join([op(RT, HLT, 0, 0, 0, 20000), op(HMI, HLT, 1, 0, 0, 3000), op(RT, HLT, 0, 0, 0, 0),
+                     doorbell(HMI, RT_ID, 0), op(RT, HLT, 0, 0, 0, 0xFFFFF), op(OTHER, HLT),
+                     op(RT, LAPIC, S4, W | SVR, 0, 0xFF), op(RT, HLT, 1, 0, 0, 0)]),
     # Time passing between accesses.
     "compute": b"".join([op(RT, COMPUTE, value=1000), op(HMI, BAR2, S8, 0), op(RT, COMPUTE, value=0xFFFFF),
                          doorbell(HMI, RT_ID, 1), op(RT, PROBE), op(HMI, PROBE)]),

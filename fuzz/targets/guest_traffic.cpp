@@ -452,6 +452,29 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
       }
       break;
     }
+    case OpKind::hlt: {
+      // HLT as an idle loop runs it, with a wake-up on the way: the LAPIC
+      // software-enabled, the timer unmasked at a vector of the highest
+      // class (no handler in service blocks it: each ends with an EOI) and
+      // armed, by a TSC deadline at most 2^20 ticks away or a one-shot
+      // count of at least 1, at whatever divide configuration the guest
+      // left. An interrupt already pending (a doorbell, an earlier timer)
+      // ends the halt at once. The non-member programs no interrupt, so
+      // nothing would wake it: it does not halt, as no guest halts with no
+      // wake-up to come (that hang would be the guest's, not the twin's).
+      if (guest == kPassthroughGuest) break;
+      const u32 vector = 0xE0 + guest;
+      lapic_write(g, guest, 0, VLapic::kSvrBooted);
+      if (op.size & 1) {
+        lapic_write(g, guest, 1, vector);  // one-shot count-down
+        lapic_write(g, guest, 3, std::max<u32>(op.value & 0xFFFF, 1));
+      } else {
+        lapic_write(g, guest, 1, VLapic::kLvtTimerTscDeadline | vector);
+        g.wrmsr(kMsrTscDeadline, g.rdtsc() + (op.value & 0xF'FFFF));
+      }
+      g.halt();
+      break;
+    }
     case OpKind::count:
       break;
   }

@@ -74,6 +74,7 @@ enum class OpKind : std::uint8_t {
   block,         // a block copy in or out of BAR2, crossing lines and pages
   cmpxchg,       // LOCK CMPXCHG in BAR2
   lapic,         // the LAPIC's SVR, timer LVT (the xAPIC page) or TSC deadline (WRMSR)
+  hlt,           // HLT, with the LAPIC timer armed to end it
   count
 };
 

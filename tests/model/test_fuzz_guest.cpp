@@ -37,6 +37,12 @@ TEST_CASE("fuzz corpus: guest traffic runs with isolation intact after every ope
   const Vcpu& rt = *traffic.platform().vcpus_of(0).at(0);
   CHECK(rt.counters().timer_interrupts > 5);
   CHECK(rt.counters().interrupts_ignored > 0);
+  // The HLT seed: RT_VM halted four times and HMI_VM once, each an exit
+  // (their LAPICs are emulated), and each was woken, or the input would not
+  // have completed.
+  const auto hlt = static_cast<std::size_t>(ExitReason::hlt);
+  CHECK(rt.counters().exits[hlt] >= 4);
+  CHECK(traffic.platform().vcpus_of(2).at(0)->counters().exits[hlt] >= 1);
   // The region held the input's canary where no operation wrote, as the
   // members' bytes the non-member must never read.
   CHECK(traffic.canary() != 0);
