@@ -3,6 +3,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "platforms/board_cache_completion.h"
 
 namespace ivsim {
 
@@ -51,6 +56,17 @@ class BoardReader {
     read_ram(required(root, "", "TOTAL_MEM_INFO"), b);
     read_topology(processors, b);
     if (const pugi::xml_node caches = root.child("caches")) read_caches(caches, b);
+    if (const std::vector<std::string> took = complete_cache_lists(b); !took.empty()) {
+      // Once per process: a run reads its board file twice (loading, then running).
+      static std::set<std::string> warned;
+      const std::string what = b.name + ": " + joined_lines(took);
+      if (warned.insert(what).second)
+        spdlog::warn(
+            "board {}: the board file lists no caches for {} thread{} (the board inspector did not reach them); "
+            "each takes its core type's caches at the ids the inspector would have given (APIC ID >> the sharing "
+            "bits): {}",
+            b.name, took.size(), took.size() == 1 ? "" : "s", joined_lines(took));
+    }
     return b;
   }
 
