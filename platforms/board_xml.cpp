@@ -41,6 +41,13 @@ class BoardReader {
     b.name = name.value();
     if (b.name.empty()) throw ConfigError(doc_.at_attribute(root, "board"), "@board", "board name must not be empty");
 
+    // ACRN's board inspector writes the thread topology and caches since
+    // v2.5; an earlier one's file lists only the pCPU ids (CPU_PROCESSOR_INFO).
+    if (!root.child("processors") && root.child("CPU_PROCESSOR_INFO"))
+      fail(root, "",
+           "missing element processors: this board file comes from the board inspector of an ACRN before v2.5, "
+           "which lists the pCPU ids (CPU_PROCESSOR_INFO) but not their cores, APIC IDs or caches; generate it "
+           "again with ACRN 2.5's or a later board_inspector.py, or describe the board in YAML (docs/boards.md)");
     const pugi::xml_node processors = required(root, "", "processors");
     const pugi::xml_node model = required(processors, "processors", "model");
     b.cpu_model = model.attribute("description").value();

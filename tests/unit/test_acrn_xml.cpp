@@ -687,6 +687,13 @@ TEST_CASE("malformed ACRN XML is rejected with located errors", "[acrn_xml]") {
       {"board: no processors",
        board_error("<acrn-config board=\"x\">\n  <TOTAL_MEM_INFO>1024 kB</TOTAL_MEM_INFO>\n</acrn-config>\n"),
        "board.xml:1:1: error: missing element processors"},
+      {"board: an ACRN 2.4 board inspector's file, pCPU ids only",
+       board_error("<acrn-config board=\"x\">\n  <CPU_PROCESSOR_INFO>\n\t0, 1, 2, 3\n\t</CPU_PROCESSOR_INFO>\n"
+                   "  <TOTAL_MEM_INFO>1024 kB</TOTAL_MEM_INFO>\n</acrn-config>\n"),
+       "board.xml:1:1: error: missing element processors: this board file comes from the board inspector of an "
+       "ACRN before v2.5, which lists the pCPU ids (CPU_PROCESSOR_INFO) but not their cores, APIC IDs or caches; "
+       "generate it again with ACRN 2.5's or a later board_inspector.py, or describe the board in YAML "
+       "(docs/boards.md)"},
       {"board: not a board file", board_error("<config/>"),
        R"(board.xml:1:1: error: expected an ACRN board file: a root element <acrn-config board="NAME">)"},
   };
