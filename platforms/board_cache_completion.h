@@ -3,9 +3,8 @@
 // naming each cache by the thread's APIC ID shifted right by the bits of the
 // threads sharing it (extractors/20-cache.py, extract_topology): a thread it
 // did not reach is missing from every cache, as six of the sixteen threads
-// of v2.5's adl-s-crb sample are. ACRN itself reads no cache geometry from
-// the list (only the CAT capability), so the configuration builds and runs
-// there; the twin needs every pCPU's caches.
+// of v2.5's adl-s-crb sample are (ACRN shipped that board file with four
+// scenarios for it). The twin needs every pCPU's caches.
 //
 // A missing thread gets what the inspector would have written for it:
 // CPUID leaf 4 reports the same caches for every thread of a core type, so
