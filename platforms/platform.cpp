@@ -363,6 +363,12 @@ void Platform::create_vcpus() {
   };
   hv_->set_lifecycle(std::move(life));
 
+  // cpu_do_idle halts a pCPU only in IDLE_MODE_HLT, which create_vcpu
+  // leaves for IPI kicks and takes away for a LAPIC-passthrough vCPU (its
+  // root mode keeps interrupts off, so a HLT there would never end).
+  std::set<unsigned> spinning_pcpus;
+  for (const auto& cfg : scenario_.vms)
+    if (cfg.lapic_passthrough || scenario_.idle == "PAUSE") spinning_pcpus.insert(cfg.pcpus.begin(), cfg.pcpus.end());
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     vm.lapic_pt = cfg.lapic_passthrough;
@@ -375,6 +381,7 @@ void Platform::create_vcpus() {
       vc.l2_fill_ways = ways.l2;
       vc.llc_fill_ways = ways.llc;
       vc.not_started = cfg.load_order == LoadOrder::post_launched && vm.state == VmState::created;
+      vc.idle_halts = spinning_pcpus.count(cfg.pcpus[i]) == 0;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the

@@ -179,6 +179,11 @@ struct Scenario {
   std::map<std::string, std::string> timing_overrides;  // profile field -> value
   unsigned max_vm_num = 16;                             // CONFIG_MAX_VM_NUM
   std::string scheduler = "SCHED_NOOP";
+  // What a pCPU with no vCPU to run executes (ACRN's mode_to_idle,
+  // cpu_do_idle): "HLT" halts the core in C1 until an interrupt (ACRN v3.3
+  // and later, without KEEP_IRQ_DISABLED), "PAUSE" spins (v3.2 and earlier,
+  // or KEEP_IRQ_DISABLED). A pCPU with a LAPIC-passthrough vCPU always spins.
+  std::string idle = "HLT";
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

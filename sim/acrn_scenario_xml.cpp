@@ -104,11 +104,37 @@ class Converter {
     if (const pugi::xml_node features = hv.child("FEATURES")) {
       mark(features);
       optional_value(h, "scheduler", features, "SCHEDULER", "hypervisor.scheduler", "hv/FEATURES/SCHEDULER");
+      read_idle(root_of(hv), features, h);
       read_rdt(features, h);
       warn_ssram(features);
     }
     read_cache_region(hv, h);
     top.set("hypervisor", std::move(h));
+  }
+
+  static pugi::xml_node root_of(pugi::xml_node hv) { return hv.parent(); }
+
+  // What an idle pCPU runs (cpu_do_idle): PAUSE with KEEP_IRQ_DISABLED (no
+  // interrupt could end a HLT in root mode), else HLT, as ACRN v3.3 and
+  // later do. Before v3.3 the idle loop always paused; of those versions,
+  // only an ACRN 2.x file tells itself apart (its VMs' vm_type), and it gets
+  // PAUSE; a v3.0 to v3.2 file reads as v3.3 (set hypervisor.idle: PAUSE).
+  void read_idle(pugi::xml_node root, pugi::xml_node features, Node& h) {
+    show("hypervisor.idle", "hv/FEATURES/KEEP_IRQ_DISABLED");
+    if (const pugi::xml_node k = features.child("KEEP_IRQ_DISABLED")) {
+      const std::string t = xml_text(k);
+      if (t.empty()) return mark(k);
+      if (t != "y" && t != "n") fail_value(k, "hv/FEATURES/KEEP_IRQ_DISABLED", "expected y or n, got " + quote(t));
+      Node v = value(k);
+      v.text = t == "y" ? "PAUSE" : "HLT";
+      h.set("idle", std::move(v));
+      return;
+    }
+    for (pugi::xml_node vm : root.children("vm"))
+      if (is_legacy_vm(vm)) {
+        h.set("idle", Node::scalar("PAUSE", doc_.at(features)));
+        return;
+      }
   }
 
   // A y/n element (ACRN's Boolean type) as a YAML boolean.

@@ -88,7 +88,7 @@ Json scenario_to_json(const Scenario& s) {
   j["name"] = s.name;
   j["description"] = s.description;
   j["board"] = s.board;
-  j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}};
+  j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}, {"idle", s.idle}};
   Json overrides = Json::object();
   for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
   j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};

@@ -41,7 +41,7 @@ bool is_vm_name(const std::string& s) {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
                                            "vms",  "ivshmem",     "run",   "workloads", "noise"};
-const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler", "rdt", "cache_allocation"};
+const std::vector<std::string> kHypervisorKeys = {"max_vm_num", "scheduler", "idle", "rdt", "cache_allocation"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -58,6 +58,7 @@ const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "shared_pcpu_qu
 const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing", "noise"};
 
 const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED_BVT", "SCHED_PRIO"};
+const std::vector<std::string> kIdleModes = {"HLT", "PAUSE"};
 const std::vector<std::string> kLoadOrders = {"PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"};
 const std::vector<std::string> kVmTypes = {"RTVM", "STANDARD_VM", "TEE_VM", "REE_VM"};
 const std::vector<std::string> kProviders = {"Hypervisor", "Device Model"};
@@ -143,6 +144,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.scheduler = read_choice(*n, "hypervisor.scheduler", kSchedulers);
     else
       note_default(h, "hypervisor.scheduler");
+    if (const Node* n = h ? optional(*h, "idle") : nullptr)
+      s_.idle = read_choice(*n, "hypervisor.idle", kIdleModes);
+    else
+      note_default(h, "hypervisor.idle");
     read_rdt(h);
   }
 

@@ -124,7 +124,7 @@ Json show_json(Simulation& sim) {
                    {"frequency", t.value("frequency", Json::object())},
                    {"core_types", t.value("core_types", Json::object())}};
   }
-  j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}};
+  j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}, {"idle", s.idle}};
   if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();

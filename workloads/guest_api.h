@@ -36,6 +36,8 @@ class Guest {
   void kernel_work(Component c, TimePs ps) { cpu_.busy(c, ps); }
   // The costs of this vCPU's core, from the timing profile.
   const TimingParams& timing() const { return cpu_.timing(); }
+  // Its HLT woken on its otherwise idle pCPU (Vcpu::idle_wakeup_ps).
+  TimePs idle_wakeup_ps() const { return cpu_.idle_wakeup_ps(); }
 
   // MOV to CR3 (the PML4 table's GPA): the first one switches 4-level paging
   // on, so addresses become guest-virtual (workloads/guest_paging.h builds

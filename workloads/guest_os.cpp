@@ -114,7 +114,7 @@ u64 GuestOs::wait(Gpa flag, Cmp cmp, u64 value) {
       woke_ = g_.timestamp();
       // The LAPIC timer's interrupt wakes the halted vCPU, hrtimer expires
       // the timerfd, the thread in read(timerfd) is scheduled and returns.
-      g_.kernel_work(Component::irq, t.timer_emulation_ps + t.hlt_wakeup_ps + t.isr_entry_ps);
+      g_.kernel_work(Component::irq, t.timer_emulation_ps + g_.idle_wakeup_ps() + t.isr_entry_ps);
       g_.kernel_work(Component::wakeup, t.linux_epoll_wakeup_ps);
       g_.kernel_work(Component::syscall, t.linux_syscall_ps);
       return g_.load<u64>(flag);

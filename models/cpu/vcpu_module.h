@@ -89,6 +89,9 @@ struct VcpuConfig {
   // A post-launched VM its acrn-dm did not start (HC_START_VM was never
   // made: acrn-dm exits on a failed launch): it runs only when started.
   bool not_started = false;
+  // Its pCPU's idle loop halts the core (ACRN's IDLE_MODE_HLT, cpu_do_idle):
+  // a wake-up that finds the pCPU idle brings the core out of C1 first.
+  bool idle_halts = false;
 };
 
 // A periodic interrupt that takes the vCPU away from its program for a
@@ -237,6 +240,10 @@ class Vcpu : public sc_core::sc_module {
 
   const VcpuConfig& config() const { return cfg_; }
   const TimingParams& timing() const { return timing_; }  // what its guest's own steps cost (workloads/guest_os.h)
+  // An exited HLT woken on a pCPU with nothing else to run: the core out of
+  // C1 when its idle loop halts it (VcpuConfig::idle_halts), then ACRN's
+  // scheduler and the VM entry.
+  TimePs idle_wakeup_ps() const { return (cfg_.idle_halts ? timing_.c1_exit_ps : 0) + timing_.hlt_wakeup_ps; }
   const VcpuCounters& counters() const { return counters_; }
   const Mmu& mmu() const { return mmu_; }
 

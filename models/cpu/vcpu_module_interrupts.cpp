@@ -129,7 +129,9 @@ void Vcpu::take_interrupts() {
 
 u8 Vcpu::halt() {
   // HLT exits; the hypervisor takes the vCPU off its pCPU until an
-  // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry).
+  // interrupt arrives, then schedules it back (hlt_wakeup: wake + VM entry);
+  // its pCPU, idle meanwhile, halts in C1 if nothing else runs there
+  // (cpu_do_idle in IDLE_MODE_HLT), and the interrupt brings it out first.
   // Under LAPIC passthrough it does not exit (switch_apicv_mode_x2apic
   // clears HLT exiting): the core halts in the guest, on its own pCPU, and
   // the interrupt that wakes it brings it out of C1 (c1_exit). A vCPU that
@@ -176,10 +178,12 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   wait_ = Wait{};
   apportion_add(cumulative_, now_ps() - t0, irq_blame_);
   segment_base_ = cumulative_;
+  // The pCPU it left idles when no other vCPU runs or waits to run there.
+  const bool pcpu_idle = !sched_ || (sched_->current() == nullptr && !sched_->others_runnable(entity_));
   if (!in_guest) schedule_in(false, irq_sender_);
   restart_ticks();
 
-  charge(Component::irq, in_guest ? timing_.c1_exit_ps : timing_.hlt_wakeup_ps);
+  charge(Component::irq, in_guest ? timing_.c1_exit_ps : pcpu_idle ? idle_wakeup_ps() : timing_.hlt_wakeup_ps);
   if (lapic_timer_due()) expire_lapic_timer();  // what woke it, to tell its vector
   const int vector = lapic_.deliverable();
   take_interrupts();

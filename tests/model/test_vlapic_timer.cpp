@@ -175,7 +175,7 @@ TEST_CASE("a halted vCPU wakes at its timer's deadline, and an MSI before it wak
   sc_core::sc_start();
   CHECK(v_timer == kTimerVector);
   CHECK(woke_timer >= armed + 10'000'000);
-  CHECK(woke_timer < armed + 12'000'000);
+  CHECK(woke_timer < armed + 12'000'000 + b.timing.c1_exit_ps);  // its idle pCPU leaves C1 too
   CHECK(v_msi == 0x41);
   CHECK(woke_msi > armed2 + 10'000'000);
   CHECK(woke_msi < armed2 + 20'000'000);
@@ -304,7 +304,7 @@ TEST_CASE("a periodic LAPIC timer wakes a halted vCPU every period, on its first
   for (std::size_t i = 0; i < woke.size(); ++i) {
     const TimePs due = armed + (i + 1) * 10'000'000;
     CHECK(woke[i] >= due + 1'000);
-    CHECK(woke[i] < due + 2'000'000);  // the HLT's wake-up
+    CHECK(woke[i] < due + 2'000'000 + b.timing.c1_exit_ps);  // the HLT's wake-up, its idle pCPU out of C1 first
     // Each period ends 10 us after the last, whatever the work in between.
     if (i > 0) CHECK(std::llabs(static_cast<long long>(woke[i] - woke[i - 1]) - 10'000'000) <= 1'000);
   }
@@ -442,10 +442,14 @@ TEST_CASE("under LAPIC passthrough a periodic timer counts at the crystal clock 
 namespace {
 // A TSC deadline 10 us ahead, then HLT. ACRN's emulation traps the write
 // (vlapic_set_tsc_deadline_msr) and the HLT, and wakes the halted vCPU
-// through its scheduler; the physical timer does neither.
-void tsc_deadline_then_halt(bool passthrough) {
+// through its scheduler; the physical timer does neither. Meanwhile the
+// pCPU runs ACRN's idle loop: HLT (ACRN v3.3 cpu_do_idle), which the timer
+// interrupt ends with a C1 exit before the scheduler runs, or PAUSE, which
+// it ends at once. A passthrough LAPIC's pCPU never halts in root mode.
+void tsc_deadline_then_halt(bool passthrough, const char* idle = "HLT") {
   Scenario s = test::two_vm_scenario();
   s.vms[0].lapic_passthrough = passthrough;
+  s.idle = idle;
   test::Bench b(s);
   const u64 ticks_10us = ticks_in(b, 10'000'000);
   TimePs deadline = 0, woke = 0;
@@ -464,7 +468,10 @@ void tsc_deadline_then_halt(bool passthrough) {
   });
   sc_core::sc_start();
   CHECK(writes == (passthrough ? 0u : 1u));
-  const TimePs wake = passthrough ? b.timing.c1_exit_ps : b.timing.hlt_wakeup_ps;
+  const bool core_halts = !passthrough && std::string(idle) == "HLT";
+  CHECK(b.cpu("RT_VM").config().idle_halts == core_halts);
+  const TimePs wake =
+      passthrough ? b.timing.c1_exit_ps : b.timing.hlt_wakeup_ps + (core_halts ? b.timing.c1_exit_ps : 0);
   CHECK(woke == deadline + wake + b.timing.isr_entry_ps);
   CHECK(b.cpu("RT_VM").counters().exits[exit_index(ExitReason::hlt)] == (passthrough ? 0u : 1u));
 }
@@ -476,4 +483,59 @@ TEST_CASE("under LAPIC passthrough a TSC-deadline write and HLT do not exit, and
 
 TEST_CASE("without LAPIC passthrough a TSC-deadline write and HLT exit, and the emulated timer wakes the vCPU") {
   tsc_deadline_then_halt(false);
+}
+
+TEST_CASE("an idle loop that pauses (KEEP_IRQ_DISABLED, ACRN before v3.3) wakes the halted vCPU without a C1 exit") {
+  tsc_deadline_then_halt(false, "PAUSE");
+}
+
+namespace {
+// RT_VM and HMI_VM share pCPU 3 under SCHED_IORR. RT_VM arms its TSC
+// deadline and halts; HMI_VM then computes through the deadline (`busy`)
+// or halts too. Returns what RT_VM's wake-up charged (component irq, the
+// ISR entry included).
+TimePs shared_pcpu_wakeup(bool busy, TimePs& c1_exit, TimePs& plain) {
+  Scenario s = test::two_vm_scenario();
+  s.scheduler = "SCHED_IORR";
+  s.vms[2].pcpus = {3};
+  test::Bench b(s);
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  TimePs irq = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    g.wrmsr(kTscDeadline, g.rdtsc() + ticks_10us);
+    const TimePs before = c.cumulative().get(Component::irq);
+    CHECK(g.halt() == kTimerVector);
+    irq = c.cumulative().get(Component::irq) - before;
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    if (busy)
+      g.compute(2 * ticks_10us);
+    else
+      g.halt();
+  });
+  sc_core::sc_start();
+  c1_exit = b.timing.c1_exit_ps;
+  plain = b.timing.hlt_wakeup_ps + b.timing.isr_entry_ps;
+  return irq;
+}
+}  // namespace
+
+// One elaboration per process: the two cases are two tests.
+TEST_CASE("a vCPU woken on a pCPU another vCPU keeps busy pays no C1 exit") {
+  TimePs c1 = 0, plain = 0;
+  const TimePs irq = shared_pcpu_wakeup(true, c1, plain);
+  CHECK(c1 > 0);
+  CHECK(irq == plain);
+}
+
+TEST_CASE("a vCPU woken on a shared pCPU that is idle pays the C1 exit") {
+  TimePs c1 = 0, plain = 0;
+  const TimePs irq = shared_pcpu_wakeup(false, c1, plain);
+  CHECK(c1 > 0);
+  CHECK(irq == plain + c1);
 }

@@ -235,7 +235,8 @@ TEST_CASE("end to end: with the L3 partitioned, the noisy neighbours no longer e
   CHECK(metric_of(cat, "neighbour0")["breakdown"]["dram"].get<double>() > 30.0);
   // The command path lives in the two cores' private caches, which a
   // non-inclusive L3's evictions do not reach: the same either way.
-  // (The noise draws land on different samples, so to within a tenth of a ns.)
+  // (The noise draws land on different samples, so to within a nanosecond,
+  // about 0.1 % of it.)
   CHECK(metric_of(cat, "hmi_command")["p99"].get<double>() ==
-        Approx(metric_of(shared, "hmi_command")["p99"].get<double>()).margin(0.1));
+        Approx(metric_of(shared, "hmi_command")["p99"].get<double>()).margin(1.0));
 }

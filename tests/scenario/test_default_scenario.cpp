@@ -127,7 +127,7 @@ TEST_CASE("ivsim --strict is taken before and after the subcommand, and a clean 
 
 TEST_CASE("run.duration_us stops the run at that simulated time and the workload reports stopped") {
   const std::string report = temp_path("duration.json");
-  const Result r = run("run --quiet --report " + report + " --set run.duration_us=500");
+  const Result r = run("run --quiet --report " + report + " --set run.duration_us=1000");
   INFO(r.out);
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(slurp(report));
@@ -135,6 +135,6 @@ TEST_CASE("run.duration_us stops the run at that simulated time and the workload
   const auto count = j["workloads"][0]["metrics"][0]["count"].get<long long>();
   CHECK(count > 100);
   CHECK(count < 20000);
-  CHECK(j["simulated_ns"].get<double>() <= 500000 + 1000);  // within a quantum of the limit
+  CHECK(j["simulated_ns"].get<double>() <= 1000000 + 1000);  // within a quantum of the limit
   std::remove(report.c_str());
 }

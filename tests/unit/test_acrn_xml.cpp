@@ -302,6 +302,20 @@ TEST_CASE("blank VBDFs are assigned as the configurator does: lowest free device
   CHECK(s.workloads[1].roles.at("responder").vcpu == 1);
 }
 
+TEST_CASE("KEEP_IRQ_DISABLED sets how an idle pCPU waits, and an ACRN 2.x file's pCPUs pause", "[acrn_xml]") {
+  // cpu_do_idle: HLT unless CONFIG_KEEP_IRQ_DISABLED (ACRN v3.3); before
+  // v3.3 always PAUSE, and a 2.x file says it is one.
+  CHECK(load_xml(slurp(kData + "scenario-hybrid.xml")).idle == "HLT");
+  const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
+  CHECK(load_xml(scenario_with(features, features + "<KEEP_IRQ_DISABLED>y</KEEP_IRQ_DISABLED>")).idle == "PAUSE");
+  CHECK(load_xml(scenario_with(features, features + "<KEEP_IRQ_DISABLED>n</KEEP_IRQ_DISABLED>")).idle == "HLT");
+  CHECK(load_xml(slurp(kData + "scenario-2x.xml")).idle == "PAUSE");
+  // A --set still decides, as for any field.
+  CHECK(load_xml(slurp(kData + "scenario-2x.xml"), kBoard, {"hypervisor.idle=HLT"}).idle == "HLT");
+  CHECK_THROWS_WITH(load_xml(scenario_with(features, features + "<KEEP_IRQ_DISABLED>1</KEEP_IRQ_DISABLED>")),
+                    Catch::Contains("hv/FEATURES/KEEP_IRQ_DISABLED: expected y or n, got \"1\""));
+}
+
 TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acrn_xml]") {
   const std::string regions_v3 = slurp(kData + "scenario-hybrid.xml");
   const std::string xml = scenario_with(

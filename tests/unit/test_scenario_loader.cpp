@@ -113,6 +113,7 @@ TEST_CASE("scenario loader: the shipped default scenario loads", "[scenario_load
   CHECK(s.board == "cfl-k700-i7");
   CHECK(s.max_vm_num == 16);
   CHECK(s.scheduler == "SCHED_NOOP");
+  CHECK(s.idle == "HLT");  // ACRN v3.3's cpu_do_idle
 
   REQUIRE(s.vms.size() == 3);
   CHECK(s.vms[0].id == 0);
@@ -310,6 +311,10 @@ TEST_CASE("scenario loader: malformed scenarios are rejected with located errors
        mutate("SCHED_NOOP", "SCHED_RR"),
        {},
        R"(bad.yaml:5:14: error: hypervisor.scheduler: expected one of SCHED_NOOP, SCHED_IORR, SCHED_BVT, SCHED_PRIO, got "SCHED_RR"; did you mean "SCHED_IORR"?)"},
+      {"unknown idle mode",
+       mutate("  scheduler: SCHED_NOOP\n", "  scheduler: SCHED_NOOP\n  idle: MWAIT\n"),
+       {},
+       R"(bad.yaml:6:9: error: hypervisor.idle: expected one of HLT, PAUSE, got "MWAIT")"},
       {"memory below 16 MiB",
        mutate("memory_mib: 1024", "memory_mib: 8"),
        {},
