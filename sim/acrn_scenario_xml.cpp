@@ -104,15 +104,13 @@ class Converter {
     if (const pugi::xml_node features = hv.child("FEATURES")) {
       mark(features);
       optional_value(h, "scheduler", features, "SCHEDULER", "hypervisor.scheduler", "hv/FEATURES/SCHEDULER");
-      read_idle(root_of(hv), features, h);
+      read_idle(hv.parent(), features, h);
       read_rdt(features, h);
       warn_ssram(features);
     }
     read_cache_region(hv, h);
     top.set("hypervisor", std::move(h));
   }
-
-  static pugi::xml_node root_of(pugi::xml_node hv) { return hv.parent(); }
 
   // What an idle pCPU runs (cpu_do_idle): PAUSE with KEEP_IRQ_DISABLED (no
   // interrupt could end a HLT in root mode), else HLT, as ACRN v3.3 and
