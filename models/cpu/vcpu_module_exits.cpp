@@ -91,7 +91,16 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
 u64 Vcpu::rdmsr(u32 msr) {
   constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
   constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
+  constexpr u32 kTscDeadline = 0x6E0;
   boundary();
+  // Under LAPIC passthrough IA32_TSC_DEADLINE is not intercepted while the
+  // TSC offset is 0 (set_tsc_msr_interception: INTERCEPT_DISABLE, reads
+  // too): the physical LAPIC's MSR, 0 once it has fired.
+  if (msr == kTscDeadline && lapic_passed_through()) {
+    ++counters_.loads;
+    charge(Component::cache, timing_.l1_hit_ps);
+    return lapic_.tsc_deadline_msr(now_ps());
+  }
   // APIC-register virtualization: the x2APIC registers a guest reads most
   // come from the virtual-APIC page (update_msr_bitmap_x2apic_apicv
   // intercepts their writes only); ACRN intercepts the ID and LDR reads of

@@ -145,6 +145,7 @@ class VLapic {
   // the timer is disarmed, and armed again for any value but 0.
   void write_tsc_deadline(u64 value, TimePs deadline_ps) {
     if (!timer_tsc_deadline_mode()) return;
+    tsc_deadline_ = value;
     timer_armed_ = value != 0;
     timer_deadline_ps_ = deadline_ps;
     timer_period_ticks_ = 0;
@@ -181,6 +182,13 @@ class VLapic {
   }
   bool timer_armed() const { return timer_armed_; }
   TimePs timer_deadline_ps() const { return timer_deadline_ps_; }
+  // A read of IA32_TSC_DEADLINE at `now_ps` (vlapic_get_tsc_deadline_msr):
+  // the deadline written while the timer is armed for a time still ahead;
+  // 0 outside TSC-deadline mode, disarmed, or once the deadline has come
+  // (timer_expired; a physical LAPIC clears the MSR when it fires).
+  u64 tsc_deadline_msr(TimePs now_ps) const {
+    return timer_tsc_deadline_mode() && timer_armed_ && timer_deadline_ps_ > now_ps ? tsc_deadline_ : 0;
+  }
   // The deadline has come, seen at `now_ps` (vlapic_timer_expired, from the
   // hypervisor's timer_softirq): the timer requests its vector unless the LVT
   // masks it (the return value; -1 when it does). A one-shot or TSC-deadline
@@ -298,6 +306,7 @@ class VLapic {
   u32 lvt_timer_ = kLvtMasked;  // vlapic_reset: masked, one-shot
   bool timer_armed_ = false;
   TimePs timer_deadline_ps_ = 0;
+  u64 tsc_deadline_ = 0;  // IA32_TSC_DEADLINE as last written in TSC-deadline mode
   // The count-down timer, in TSC ticks (vlapic_timer), or crystal-clock
   // ticks once the physical LAPIC has taken over: the expiry, the period
   // (0: one-shot or TSC deadline), the registers.

@@ -301,6 +301,12 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
       Breakdown blame;
       return lapic.ccr_timer(exit_now(blame));
     }
+    case kMsrTscDeadline: {
+      // rdmsr_vmexit_handler -> vlapic_get_tsc_deadline_msr. Under LAPIC
+      // passthrough the read does not exit (Vcpu::rdmsr).
+      Breakdown blame;
+      return lapic.tsc_deadline_msr(exit_now(blame));
+    }
     default:
       break;
   }

@@ -539,3 +539,43 @@ TEST_CASE("a vCPU woken on a shared pCPU that is idle pays the C1 exit") {
   CHECK(c1 > 0);
   CHECK(irq == plain + c1);
 }
+
+namespace {
+// IA32_TSC_DEADLINE read back: 0 outside TSC-deadline mode, the deadline
+// while it is ahead, 0 once it has fired (vlapic_get_tsc_deadline_msr; a
+// physical LAPIC clears the MSR when its timer fires). The read exits
+// unless the LAPIC is passed through (set_tsc_msr_interception).
+void tsc_deadline_reads(bool passthrough) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = passthrough;
+  test::Bench b(s);
+  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  u64 one_shot = 1, written = 0, armed = 0, fired = 1, exits = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    one_shot = g.rdmsr(kTscDeadline);  // the LVT timer resets to one-shot mode
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    written = g.rdtsc() + ticks_10us;
+    g.wrmsr(kTscDeadline, written);
+    const u64 before = c.counters().exits[exit_index(ExitReason::msr_read)];
+    armed = g.rdmsr(kTscDeadline);
+    exits = c.counters().exits[exit_index(ExitReason::msr_read)] - before;
+    CHECK(g.halt() == kTimerVector);
+    fired = g.rdmsr(kTscDeadline);
+  });
+  sc_core::sc_start();
+  CHECK(one_shot == 0);
+  CHECK(written != 0);
+  CHECK(armed == written);
+  CHECK(fired == 0);
+  CHECK(exits == (passthrough ? 0u : 1u));
+}
+}  // namespace
+
+TEST_CASE("IA32_TSC_DEADLINE reads back the armed deadline and then 0 through an exit") { tsc_deadline_reads(false); }
+
+TEST_CASE("under LAPIC passthrough IA32_TSC_DEADLINE reads back from the physical LAPIC without an exit") {
+  tsc_deadline_reads(true);
+}
