@@ -61,6 +61,9 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
        kMaxCycles},
 
       {"apic_write_handler", "cycles", "an intercepted x2APIC ICR or TSC-deadline MSR write", 0, kMaxCycles},
+      {"pt_icr_write", "ns",
+       "an ICR write under LAPIC passthrough as its sender sees it, the exit included (vlapic_x2apic_pt_icr_access)", 0,
+       kMaxNs},
       {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer", 0, kMaxCycles},
 
       {"irq_posted_delivery", "cycles",
@@ -68,8 +71,9 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"irq_lapic_pt_delivery", "cycles", "MSI to a LAPIC-passthrough vCPU: a physical IPI", 0, kMaxCycles},
       {"hlt_wakeup", "cycles", "waking a halted vCPU: scheduler wake-up and VM entry", 0, kMaxCycles},
       {"c1_exit", "ns",
-       "a core leaving C1 on an interrupt: a LAPIC-passthrough guest's HLT, which does not exit, ends there", 0,
-       kMaxNs},
+       "a core leaving C1 on an interrupt: a LAPIC-passthrough guest's HLT, which does not exit, or an idle pCPU's "
+       "(cpu_do_idle) ends there",
+       0, kMaxNs},
       {"core_crystal_clock", "MHz",
        "the core crystal clock (CPUID.15H): the rate a physical LAPIC timer counts down at, under LAPIC passthrough", 1,
        1000},
@@ -354,6 +358,7 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.bvt_csa_ps = ms("bvt_csa");
 
   t.apic_write_handler_ps = cycles("apic_write_handler");
+  t.pt_icr_write_ps = ns("pt_icr_write");
   t.timer_emulation_ps = cycles("timer_emulation");
 
   t.irq_posted_delivery_ps = cycles("irq_posted_delivery");

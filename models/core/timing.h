@@ -60,13 +60,14 @@ struct TimingParams {
   TimePs cpuid_handler_ps = 0;       // CPUID emulated in the hypervisor
   TimePs msr_read_handler_ps = 0;    // an intercepted RDMSR
   TimePs apic_write_handler_ps = 0;  // an intercepted x2APIC / TSC-deadline MSR write
+  TimePs pt_icr_write_ps = 0;  // an ICR write under LAPIC passthrough, exit included (vlapic_x2apic_pt_icr_access)
   TimePs timer_emulation_ps = 0;     // arming and firing the emulated LAPIC timer
 
   // Interrupts.
   TimePs irq_posted_delivery_ps = 0;    // MSI to a vCPU through posted-interrupt notification
   TimePs irq_lapic_pt_delivery_ps = 0;  // MSI to a LAPIC-passthrough vCPU: physical IPI
   TimePs hlt_wakeup_ps = 0;             // a halted vCPU woken by an interrupt
-  TimePs c1_exit_ps = 0;                // a core leaving C1: a passthrough guest's HLT woken, no exit
+  TimePs c1_exit_ps = 0;                // a core leaving C1: a passthrough guest's HLT, or an idle pCPU's
   u64 crystal_khz = 0;                  // the core crystal clock: a physical LAPIC timer's count rate
   TimePs isr_entry_ps = 0;              // guest interrupt entry
 

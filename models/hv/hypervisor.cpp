@@ -135,10 +135,18 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       charge_hv(timing_.hypercall_handler_ps);
       value = static_cast<u64>(vmcall(*vm, exit.vcpu, addr, exit.param1, exit.param2, &exit));
       break;
-    case ExitReason::msr_write:
-      charge_hv(timing_.apic_write_handler_ps);
+    case ExitReason::msr_write: {
+      // Under LAPIC passthrough the ICR is the one x2APIC register still
+      // intercepted (vlapic_x2apic_pt_icr_access): ACRN puts the sender's
+      // whole exit at pt_icr_write, the world switch (vm_exit_entry) included.
+      constexpr u32 kX2apicIcr = 0x830;
+      const bool pt_icr = vm->lapic_pt && addr == kX2apicIcr && vm->vlapics.at(exit.vcpu)->x2apic();
+      const TimePs pt_handler =
+          timing_.pt_icr_write_ps > timing_.vm_exit_entry_ps ? timing_.pt_icr_write_ps - timing_.vm_exit_entry_ps : 0;
+      charge_hv(pt_icr ? pt_handler : timing_.apic_write_handler_ps);
       handle_msr_write(*vm, exit.vcpu, static_cast<u32>(addr), value, exit);
       break;
+    }
     case ExitReason::msr_read:
       charge_hv(timing_.msr_read_handler_ps);
       value = handle_msr_read(*vm, exit.vcpu, static_cast<u32>(addr), exit);
