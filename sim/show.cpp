@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "models/dm/dm_ivshmem_device.h"
 #include "models/hv/ivshmem_device.h"
@@ -250,6 +251,20 @@ std::string show_text(Simulation& sim) {
     types += fmt::format("{}{} pCPUs {}", types.empty() ? " " : "; ", type, ids);
   }
   out += "core types:" + types + "\n";
+  // What ACRN's idle loop does on the pCPUs (cpu_do_idle): a pCPU with a
+  // LAPIC-passthrough vCPU spins whatever the setting.
+  const Json& hv = j["hypervisor"];
+  std::set<unsigned> spinning;
+  for (const auto& v : j["vms"])
+    if (v["lapic_passthrough"].get<bool>())
+      for (const auto& c : v["vcpus"]) spinning.insert(c["pcpu"].get<unsigned>());
+  std::string idle = hv["idle"].get<std::string>();
+  if (idle == "HLT" && !spinning.empty()) {
+    std::string ids;
+    for (unsigned p : spinning) ids += (ids.empty() ? "" : ",") + std::to_string(p);
+    idle += fmt::format(" (PAUSE on pCPUs {}: LAPIC passthrough)", ids);
+  }
+  out += fmt::format("hypervisor: {}, idle pCPUs {}\n", hv["scheduler"].get<std::string>(), idle);
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
   for (const auto& v : j["vms"]) {
