@@ -130,8 +130,13 @@ Json show_json(Simulation& sim) {
 
   Json vms = Json::array();
   for (const auto& v : s.vms) {
+    // What the pCPU's idle loop does, as the platform decided it (VcpuConfig::idle_halts).
+    const std::vector<Vcpu*> cpus = platform.vcpus_of(static_cast<VmId>(v.id));
     Json vcpus = Json::array();
-    for (std::size_t i = 0; i < v.pcpus.size(); ++i) vcpus.push_back({{"vcpu", i}, {"pcpu", v.pcpus[i]}});
+    for (std::size_t i = 0; i < v.pcpus.size(); ++i)
+      vcpus.push_back({{"vcpu", i},
+                       {"pcpu", v.pcpus[i]},
+                       {"idle", i < cpus.size() && cpus[i]->config().idle_halts ? "HLT" : "PAUSE"}});
     vms.push_back({{"id", v.id},
                    {"name", v.name},
                    {"load_order", to_string(v.load_order)},
@@ -251,13 +256,13 @@ std::string show_text(Simulation& sim) {
     types += fmt::format("{}{} pCPUs {}", types.empty() ? " " : "; ", type, ids);
   }
   out += "core types:" + types + "\n";
-  // What ACRN's idle loop does on the pCPUs (cpu_do_idle): a pCPU with a
-  // LAPIC-passthrough vCPU spins whatever the setting.
+  // What ACRN's idle loop does on the pCPUs (cpu_do_idle), as the platform
+  // set it per vCPU: a pCPU with a LAPIC-passthrough vCPU spins whatever the setting.
   const Json& hv = j["hypervisor"];
   std::set<unsigned> spinning;
   for (const auto& v : j["vms"])
-    if (v["lapic_passthrough"].get<bool>())
-      for (const auto& c : v["vcpus"]) spinning.insert(c["pcpu"].get<unsigned>());
+    for (const auto& c : v["vcpus"])
+      if (c["idle"] == "PAUSE") spinning.insert(c["pcpu"].get<unsigned>());
   std::string idle = hv["idle"].get<std::string>();
   if (idle == "HLT" && !spinning.empty()) {
     std::string ids;

@@ -50,7 +50,8 @@ TEST_CASE("show --json gives the same platform as data") {
   CHECK(j["timing_profile"] == "coffee-lake-client");
   CHECK(j["hypervisor"] == nlohmann::json::parse(R"({"max_vm_num": 16, "scheduler": "SCHED_NOOP", "idle": "HLT"})"));
   REQUIRE(j["vms"].size() == 3);
-  CHECK(j["vms"][0]["vcpus"] == nlohmann::json::parse(R"([{"vcpu": 0, "pcpu": 7}])"));
+  CHECK(j["vms"][0]["vcpus"] == nlohmann::json::parse(R"([{"vcpu": 0, "pcpu": 7, "idle": "PAUSE"}])"));
+  CHECK(j["vms"][2]["vcpus"] == nlohmann::json::parse(R"([{"vcpu": 0, "pcpu": 2, "idle": "HLT"}])"));
   REQUIRE(j["devices"].size() == 2);
   CHECK(j["devices"][0] == nlohmann::json::parse(R"({"vm": "RT_VM", "vm_id": 0, "bdf": "00:08.0",
       "region": "hv:/hmi_rt", "provider": "Hypervisor", "bar0": "0x80000000", "bar1": "0x80001000",
