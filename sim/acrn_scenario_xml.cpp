@@ -108,6 +108,9 @@ class Converter {
       read_rdt(features, h);
       warn_ssram(features);
     }
+    // Absent or empty: the schema's default (config.xsd, every release from
+    // v2.5 on), which the configurator's default_populator fills in.
+    if (!h.find("scheduler")) h.set("scheduler", Node::scalar("SCHED_BVT", doc_.at(hv)));
     read_cache_region(hv, h);
     top.set("hypervisor", std::move(h));
   }
@@ -278,7 +281,39 @@ class Converter {
 
     read_cpu_affinity(vm, f, x, n);
     read_memory(vm, f, x, n);
+    read_sched_params(vm, f, x, n);
     return n;
+  }
+
+  // vm/priority (v2.7 on) and vm/bvt_weight (v3.3), which
+  // vm_configurations.c.xsl compiles into the VM's sched_params: PRIO_LOW
+  // and PRIO_HIGH are 1 and 2 (schedule.h); absent, the schema's defaults
+  // (PRIO_LOW, weight 1).
+  void read_sched_params(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
+    show(f + ".priority", x + "/priority");
+    if (const pugi::xml_node p = vm.child("priority")) {
+      mark(p);
+      const std::string t = xml_text(p);
+      if (!t.empty()) {
+        if (t != "PRIO_LOW" && t != "PRIO_HIGH")
+          fail_value(p, x + "/priority", "expected PRIO_LOW or PRIO_HIGH, got " + quote(t));
+        Node v = value(p);
+        v.text = t == "PRIO_HIGH" ? "2" : "1";
+        n.set("priority", std::move(v));
+      }
+    }
+    if (!n.find("priority")) n.set("priority", Node::scalar("1", doc_.at(vm)));
+    show(f + ".bvt_weight", x + "/bvt_weight");
+    if (const pugi::xml_node w = vm.child("bvt_weight")) {
+      mark(w);
+      const std::string t = xml_text(w);
+      if (!t.empty()) {
+        const bool digits = t.size() <= 3 && t.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || std::stoi(t) < 1 || std::stoi(t) > 128)
+          fail_value(w, x + "/bvt_weight", "expected an integer from 1 to 128, got " + quote(t));
+        n.set("bvt_weight", value(w));
+      }
+    }
   }
 
   // ACRN 2.x's vm_type, which gave the load order and the real-time kind

@@ -560,6 +560,30 @@ TEST_CASE("a board whose CPU no profile maps validates: validate needs no timing
   unsetenv("IVSIM_DATA_DIR");
 }
 
+TEST_CASE("vm/priority and vm/bvt_weight reach the scheduler as sched_params, with the schema's defaults",
+          "[acrn_xml]") {
+  // PRIO_LOW and PRIO_HIGH are 1 and 2 (schedule.h); absent, PRIO_LOW.
+  const Scenario plain = load_xml(slurp(kData + "scenario-hybrid.xml"));
+  for (const auto& vm : plain.vms) {
+    CHECK(vm.priority == 1);
+    CHECK(vm.bvt_weight == 1);
+  }
+  const std::string name = "<name>POST_STD_VM1</name>";
+  const Scenario s = load_xml(scenario_with(name, name + "<priority>PRIO_HIGH</priority><bvt_weight>128</bvt_weight>"));
+  CHECK(s.vms[2].priority == 2);
+  CHECK(s.vms[2].bvt_weight == 128);
+  CHECK(s.vms[3].priority == 1);
+  CHECK(load_xml(scenario_with(name, name + "<priority>PRIO_LOW</priority>")).vms[2].priority == 1);
+  CHECK_THROWS_WITH(load_xml(scenario_with(name, name + "<priority>2</priority>")),
+                    Catch::Contains("vm[2]/priority: expected PRIO_LOW or PRIO_HIGH, got \"2\""));
+  CHECK_THROWS_WITH(load_xml(scenario_with(name, name + "<bvt_weight>129</bvt_weight>")),
+                    Catch::Contains("vm[2]/bvt_weight: expected an integer from 1 to 128, got \"129\""));
+  // A file without hv/FEATURES/SCHEDULER runs the schema's default, SCHED_BVT.
+  CHECK(load_xml(scenario_with("<SCHEDULER>SCHED_BVT</SCHEDULER>", "")).scheduler == "SCHED_BVT");
+  CHECK(load_xml(scenario_with("<SCHEDULER>SCHED_BVT</SCHEDULER>", "<SCHEDULER>SCHED_PRIO</SCHEDULER>")).scheduler ==
+        "SCHED_PRIO");
+}
+
 TEST_CASE("malformed ACRN XML is rejected with located errors", "[acrn_xml]") {
   const TempFile scenario_as_board(slurp(kData + "scenario-hybrid.xml"), "scenario-as-board.xml");
   const std::string nine_regions = [] {
