@@ -67,7 +67,6 @@ struct Vm {
   // acrn-dm asked for completion polling (GUEST_FLAG_IO_COMPLETION_POLLING,
   // sw.is_polling_ioreq): the requester polls its slot, no notification.
   bool is_polling_ioreq = false;
-  u8 reset_control = 0;  // the last 0xCF9 write's bits 3:1 (vm->reset_control)
   std::vector<StaticIvshmem> static_ivshmem;
   Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
   u64 ram_size = 0;

@@ -26,13 +26,13 @@ bool Hypervisor::handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, 
     return handle_common_reset_reg_write(vm, is_reset_request(port, size, value), false);
   }
   if (!write) {
-    // handle_reset_reg_read: a post-launched RTVM's goes to acrn-dm.
+    // handle_reset_reg_read: a post-launched RTVM's goes to acrn-dm; the
+    // others read all ones (the register is hidden from guests).
     if (vm.load_order == VmLoadOrder::post_launched) return false;
-    value = vm.reset_control;
+    value = ~u64{0} >> (64 - 8 * size);
     return true;
   }
   // handle_cf9_write: bit 2 with bit 1 or 3 resets; bit 3 clear is a warm reset.
-  vm.reset_control = static_cast<u8>(value & 0xE);
   return handle_common_reset_reg_write(vm, is_reset_request(port, size, value), !(value & 0x8));
 }
 
