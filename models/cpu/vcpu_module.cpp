@@ -104,6 +104,12 @@ void Vcpu::run_once() {
     mark_finished();
     if (trace::Sink* t = trace::sink()) t->program(trace_cpu(), program_start, finished_at_ps_);
     schedule_out(false);
+  } else if (!lapic_.x2apic()) {
+    // A vCPU that runs no program is one the guest kernel brought up and
+    // left idle before the simulated window, its LAPIC in x2APIC mode as
+    // every program's vCPU sets it at bring-up (Guest::enable_x2apic), so
+    // its VM's mode is whole (update_vm_vlapic_state).
+    lapic_.write_apic_base(lapic_.apic_base() | VLapic::kApicBaseExtd);
   }
   if (idle_loop_) idle();  // else: nothing more to simulate on this vCPU
 }

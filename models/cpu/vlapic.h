@@ -68,26 +68,23 @@ class VLapic {
   u64 apic_base() const {
     return kDefaultBase | kApicBaseEnable | (x2apic_ ? kApicBaseExtd : 0) | (bsp_ ? kApicBaseBsp : 0);
   }
-  // A write of IA32_APIC_BASE: enabling x2APIC builds the x2APIC LDR from
-  // the ID (vlapic_set_apicbase -> vlapic_build_x2apic_id). Returns false for
-  // a transition the SDM forbids (x2APIC back to xAPIC without disabling
-  // first), which the hypervisor answers with #GP.
-  bool write_apic_base(u64 value) {
+  // A write of IA32_APIC_BASE (vlapic_set_apicbase): enabling x2APIC builds
+  // the x2APIC LDR from the ID (vlapic_build_x2apic_id). Any other change of
+  // mode (back to xAPIC, disabling the LAPIC) is left undone without a fault:
+  // ACRN's handler keeps those transitions as a TODO and returns success.
+  void write_apic_base(u64 value) {
     const bool extd = (value & kApicBaseExtd) != 0;
-    if (x2apic_ && !extd) return false;
-    if (!x2apic_ && extd) {
-      x2apic_ = true;
-      // The physical LAPIC takes over; vlapic_set_apicbase resets the
-      // virtual one (vlapic_reset), which cancels its timer.
-      if (crystal_khz_ != 0) {
-        physical_ = true;
-        timer_armed_ = false;
-      }
-      const u32 logical_id = apic_id_ & 0xFu;
-      const u32 cluster_id = (apic_id_ & 0xFFFF0u) >> 4;
-      ldr_ = (cluster_id << 16) | (1u << logical_id);
+    if (x2apic_ || !extd || !(value & kApicBaseEnable)) return;
+    x2apic_ = true;
+    // The physical LAPIC takes over; vlapic_set_apicbase resets the
+    // virtual one (vlapic_reset), which cancels its timer.
+    if (crystal_khz_ != 0) {
+      physical_ = true;
+      timer_armed_ = false;
     }
-    return true;
+    const u32 logical_id = apic_id_ & 0xFu;
+    const u32 cluster_id = (apic_id_ & 0xFFFF0u) >> 4;
+    ldr_ = (cluster_id << 16) | (1u << logical_id);
   }
   u32 ldr() const { return ldr_; }
   u32 dfr() const { return dfr_; }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ class Hypervisor {
   Vm& create_vm(VmId id, const std::string& name, VmLoadOrder order, Hpa ept_pool_hpa, u64 ept_pool_bytes,
                 ept::LargePages large);
   Vm* vm(VmId id) { return id < vms_.size() ? vms_[id].get() : nullptr; }
+  const Vm* vm(VmId id) const { return id < vms_.size() ? vms_[id].get() : nullptr; }
   std::vector<Vm*> vms() const;
 
   void init_ivshmem_pool(Hpa base, const std::vector<IvshmemRegionPool::RegionSpec>& specs);
@@ -128,8 +130,10 @@ class Hypervisor {
   // virtual LAPICs (vlapic_receive_intr: fixed and lowest priority, the
   // lowest priority arbitrated by PPR), or for a LAPIC-passthrough VM in
   // x2APIC mode as a physical IPI to the destination vCPUs' pCPUs
-  // (inject_msi_for_lapic_pt). See models/hv/vlapic_delivery.cpp.
-  enum class MsiOutcome : u8 { delivered, bad_address, no_destination, mode_dropped };
+  // (inject_msi_for_lapic_pt); a LAPIC-passthrough VM whose vCPUs are part
+  // in xAPIC, part in x2APIC mode gets none (vlapic_mode_transition). See
+  // models/hv/vlapic_delivery.cpp.
+  enum class MsiOutcome : u8 { delivered, bad_address, no_destination, mode_dropped, vlapic_mode_transition };
   MsiOutcome inject_msi(Vm& target, u64 addr, u32 data);
 
   struct Irq {
@@ -186,7 +190,16 @@ class Hypervisor {
   u64 calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const;
   void deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame);
   // The VM uses its LAPICs in x2APIC mode (check_vm_vlapic_mode: all of them).
-  static bool all_x2apic(const Vm& vm);
+  // update_vm_vlapic_state: the VM's vLAPIC mode from its vCPUs' (every
+  // vCPU of a VM counts as VCPU_RUNNING: the guest OS starts them all).
+  enum class VlapicMode : u8 { xapic, x2apic, transition };
+  static VlapicMode vlapic_mode(const Vm& vm);
+  // The pCPU whose exit is being handled (get_pcpu_id); none outside an exit.
+  std::optional<unsigned> exiting_pcpu() const;
+  // apicv_advanced_accept_intr: a posted interrupt needs the notification
+  // IPI only when its target's pCPU is not the one the hypervisor runs on;
+  // otherwise the target takes it at its next VM entry.
+  IrqPath posted_path(const Vm& target, unsigned vcpu) const;
   bool handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& value, IoRequest& forward);
   // vm_reset.c (models/hv/vm_reset.cpp): the reset register and the
   // keyboard controller's reset; false when the access goes to acrn-dm.

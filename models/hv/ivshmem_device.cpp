@@ -199,6 +199,8 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
     case Hypervisor::MsiOutcome::bad_address:
     case Hypervisor::MsiOutcome::no_destination:
       return drop("msi_no_destination");
+    case Hypervisor::MsiOutcome::vlapic_mode_transition:
+      return drop("msi_vlapic_mode_transition");
   }
   if (trace::Sink* t = trace::sink()) t->doorbell(vm_.id, target->vm_.id, static_cast<u8>(msg.data & 0xFF));
   ++stats.delivered;

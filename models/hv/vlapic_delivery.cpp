@@ -27,10 +27,25 @@ constexpr u64 bit(unsigned i) { return u64{1} << i; }
 
 }  // namespace
 
-bool Hypervisor::all_x2apic(const Vm& vm) {
+Hypervisor::VlapicMode Hypervisor::vlapic_mode(const Vm& vm) {
+  // The twin's LAPICs are always globally enabled, so no VM_VLAPIC_DISABLED.
+  unsigned in_x2apic = 0;
   for (const VLapic* l : vm.vlapics)
-    if (!l->x2apic()) return false;
-  return !vm.vlapics.empty();
+    if (l->x2apic()) ++in_x2apic;
+  if (in_x2apic == 0) return VlapicMode::xapic;
+  return in_x2apic == vm.vlapics.size() ? VlapicMode::x2apic : VlapicMode::transition;
+}
+
+std::optional<unsigned> Hypervisor::exiting_pcpu() const {
+  if (!exit_) return std::nullopt;
+  const Vm* vm = this->vm(exit_->vm);
+  if (!vm || exit_->vcpu >= vm->vcpu_pcpus.size()) return std::nullopt;
+  return vm->vcpu_pcpus[exit_->vcpu];
+}
+
+IrqPath Hypervisor::posted_path(const Vm& target, unsigned vcpu) const {
+  const std::optional<unsigned> here = exiting_pcpu();
+  return here && vcpu < target.vcpu_pcpus.size() && target.vcpu_pcpus[vcpu] == *here ? IrqPath::local : IrqPath::posted;
 }
 
 u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const {
@@ -96,7 +111,14 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
   Breakdown blame;
   const TimePs at = exit_now(blame);
 
-  if (target.lapic_pt && all_x2apic(target)) {
+  // vlapic_inject_msi: a LAPIC-passthrough VM's mode decides the path, and
+  // a VM between modes (VM_VLAPIC_TRANSITION) gets nothing.
+  const VlapicMode vm_mode = target.lapic_pt ? vlapic_mode(target) : VlapicMode::xapic;
+  if (vm_mode == VlapicMode::transition) {
+    ++target.msi_undeliverable;
+    return MsiOutcome::vlapic_mode_transition;
+  }
+  if (vm_mode == VlapicMode::x2apic) {
     // inject_msi_for_lapic_pt: the destination among the VM's vCPUs, then a
     // physical IPI (logical destination: the pCPUs' LDRs) in the MSI's own
     // delivery mode, which the hardware delivers to the guest directly.
@@ -135,7 +157,7 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
     return MsiOutcome::mode_dropped;
   }
   for (unsigned i = 0; i < target.vlapics.size(); ++i)
-    if (mask & bit(i)) deliver(target, i, Irq{vector, false, IrqPath::posted}, at, blame);
+    if (mask & bit(i)) deliver(target, i, Irq{vector, false, posted_path(target, i)}, at, blame);
   return MsiOutcome::delivered;
 }
 
@@ -179,7 +201,7 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
   for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
     if (!(mask & bit(i))) continue;
     if (mode == kDelFixed || mode == kDelNmi)
-      deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : IrqPath::posted}, now, blame);
+      deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : posted_path(vm, i)}, now, blame);
     else
       ++vm.ipis_dropped;  // INIT/SIPI (AP start-up, not modelled), SMI ("do not support"), lowest priority (unhandled)
   }
@@ -199,8 +221,9 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   const TimePs now = exit_now(blame);
   switch (msr) {
     case kMsrApicBase:
-      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR.
-      if (!lapic.write_apic_base(value)) exit.inject(kVectorGp, "#GP: IA32_APIC_BASE write the LAPIC refuses");
+      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR;
+      // another change of mode is ignored.
+      lapic.write_apic_base(value);
       break;
     case kX2apicIcr:
       send_ipi(vm, vcpu, value);

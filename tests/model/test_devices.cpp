@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -638,6 +639,104 @@ TEST_CASE(
   CHECK(woke_at - rung_at ==
         exit_path + b.timing.irq_lapic_pt_delivery_ps + b.timing.c1_exit_ps + b.timing.isr_entry_ps);
   CHECK(b.cpu("RT_VM").counters().exits[static_cast<std::size_t>(ExitReason::hlt)] == 0);
+}
+
+namespace {
+// A doorbell from HMI_VM to RT_VM (LAPIC passthrough, vCPUs on pCPUs 3 and
+// 4) whose vCPU 1 runs `second` (none: idle). Returns the time from the
+// ring to vCPU 0's wake-up (0: never woken) and fills the doorbell's drops.
+TimePs doorbell_to_two_vcpu_pt_vm(const std::function<void(Vcpu&)>& second, std::map<std::string, u64>& dropped,
+                                  TimePs& ipi_path, u64& received) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  TimePs rung_at = 0, woke_at = 0;
+  u64 refs = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x60);
+    if (second) {
+      g.compute(10'000'000);  // past the ring: nothing may wake a halt here
+      return;
+    }
+    g.halt();
+    woke_at = c.now_ps();
+  });
+  if (second) b.cpu("RT_VM", 1).set_program(second);
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.compute(5'000'000);
+    g.load<u32>(d->regs);
+    const u64 refs_before = c.counters().walk_refs;
+    rung_at = c.now_ps();
+    ivshmem_write_doorbell(g, *d, 0, 0);
+    refs = c.counters().walk_refs - refs_before;
+  });
+  sc_core::sc_start();
+  dropped = hv_device(*b.platform, 2)->region().doorbells.dropped;
+  received = b.vm(0).interrupts_received;
+  ipi_path = refs * b.timing.l1_hit_ps + b.timing.vm_exit_entry_ps + b.timing.mmio_decode_ps +
+             b.timing.hv_mmio_handler_ps + b.timing.irq_lapic_pt_delivery_ps + b.timing.c1_exit_ps +
+             b.timing.isr_entry_ps;
+  return woke_at ? woke_at - rung_at : 0;
+}
+}  // namespace
+
+TEST_CASE("a LAPIC-passthrough VM whose other vCPU runs no program still gets an MSI as a physical IPI") {
+  std::map<std::string, u64> dropped;
+  TimePs ipi_path = 0;
+  // The idle vCPU is in x2APIC mode (the guest kernel brought it up), so the
+  // VM is (update_vm_vlapic_state) and inject_msi_for_lapic_pt sends an IPI.
+  u64 received = 0;
+  CHECK(doorbell_to_two_vcpu_pt_vm(nullptr, dropped, ipi_path, received) == ipi_path);
+  CHECK(dropped.empty());
+  CHECK(received == 1);
+}
+
+TEST_CASE("an MSI to a LAPIC-passthrough VM with one vCPU in xAPIC and one in x2APIC mode is dropped") {
+  std::map<std::string, u64> dropped;
+  TimePs ipi_path = 0;
+  // vCPU 1 runs in xAPIC mode: VM_VLAPIC_TRANSITION, vlapic_inject_msi delivers nothing.
+  u64 received = 0;
+  doorbell_to_two_vcpu_pt_vm([](Vcpu& c) { Guest(c).compute(50'000'000); }, dropped, ipi_path, received);
+  CHECK(received == 0);
+  CHECK(dropped["msi_vlapic_mode_transition"] == 1);
+}
+
+TEST_CASE(
+    "a doorbell to a vCPU on the sender's own pCPU is taken at VM entry without a posted-interrupt notification") {
+  // RT_VM and HMI_VM share pCPU 3: apicv_advanced_accept_intr sends no
+  // notification IPI to the pCPU the hypervisor runs on.
+  Scenario s = test::two_vm_scenario();
+  s.scheduler = "SCHED_IORR";
+  s.vms[2].pcpus = {3};
+  test::Bench b(s);
+  TimePs irq = 0;
+  bool woken = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x60);
+    const TimePs before = c.cumulative().get(Component::irq);
+    woken = g.halt() == 0x60;
+    irq = c.cumulative().get(Component::irq) - before;
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.compute(5'000'000);
+    ivshmem_write_doorbell(g, *d, 0, 0);
+    g.compute(1'000'000);  // keeps the pCPU: the woken vCPU waits for it, no C1 exit
+  });
+  sc_core::sc_start();
+  CHECK(woken);
+  CHECK(b.timing.irq_posted_delivery_ps > 0);
+  CHECK(irq == b.timing.hlt_wakeup_ps + b.timing.isr_entry_ps);
 }
 
 TEST_CASE("one guest driver brings up the hv-land and the dm-land device the same way") {

@@ -39,15 +39,20 @@ TEST_CASE("the vLAPIC's ID register and LDR follow its mode, as vlapic_reset and
   CHECK(l.ldr() == 0);
   CHECK(l.dfr() == 0xFFFF'FFFFu);  // flat model
   CHECK((l.apic_base() & VLapic::kApicBaseExtd) == 0);
-  REQUIRE(l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd));
+  l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);
   CHECK(l.x2apic());
   CHECK(l.id_register() == 0x23u);
   // Cluster (ID & 0xFFFF0) >> 4 = 2, logical bit ID & 0xF = 3.
   CHECK(l.ldr() == ((2u << 16) | (1u << 3)));
   l.write_ldr(0xFF00'0000u);  // read-only in x2APIC mode
   CHECK(l.ldr() == ((2u << 16) | (1u << 3)));
-  // x2APIC back to xAPIC without disabling first is refused (#GP).
-  CHECK_FALSE(l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable));
+  // x2APIC back to xAPIC, or the LAPIC disabled: vlapic_set_apicbase leaves
+  // both undone (a TODO in ACRN), without a fault.
+  l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable);
+  CHECK(l.x2apic());
+  l.write_apic_base(VLapic::kDefaultBase);
+  CHECK(l.x2apic());
+  CHECK(l.ldr() == ((2u << 16) | (1u << 3)));
 }
 
 TEST_CASE("logical destinations match as is_dest_field_matched: xAPIC flat and cluster, x2APIC cluster") {
@@ -186,7 +191,8 @@ TEST_CASE(
   l.write_icr_timer(100, 0);
   CHECK(l.timer_deadline_ps() == 100'000);
   // Enabling x2APIC resets the virtual LAPIC, which cancels its timer.
-  REQUIRE(l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd));
+  l.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);
+  REQUIRE(l.x2apic());
   CHECK_FALSE(l.timer_armed());
   // The physical LAPIC: 100 crystal ticks are 4 us, every 4 us.
   l.write_icr_timer(100, 1'000'000);
@@ -201,7 +207,8 @@ TEST_CASE(
   CHECK(l.ccr_timer(24'000'000) == 50);
   // Without LAPIC passthrough x2APIC keeps the emulation's TSC ticks.
   VLapic e(2, false, Frequency::from_mhz(1000));
-  REQUIRE(e.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd));
+  e.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);
+  REQUIRE(e.x2apic());
   e.write_lvt_timer(0xEC);
   e.write_dcr_timer(0xB);
   e.write_icr_timer(100, 0);
