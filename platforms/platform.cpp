@@ -493,6 +493,7 @@ void Platform::place_workloads() {
         paging->ram_bytes = vm->ram_low_size;
         paging->page_size = vc.guest_page_size;
         paging->bootstrap = role->vcpu->config().index == boot_vcpu.at(vc.name);
+        paging->os = guest_os_kind(vc.os);
       }
       // Zephyr's boot page tables are built with the image (gen_mmu.py) and
       // arrive with it: the loader's copy into guest RAM, before the VM

@@ -18,9 +18,11 @@ constexpr u64 kTableFlags = x86::kPresent | x86::kWritable | x86::kAccessed;
 // RAM and prefetchable windows: writable, Accessed and Dirty preset (Linux's
 // __PAGE_KERNEL does the same for the direct map).
 constexpr u64 kRamFlags = x86::kWritable | x86::kAccessed | x86::kDirty;
-// Register windows: uncached as ioremap() maps them. (ivsim takes the memory
-// type from the EPT, so the bits document intent rather than change timing.)
+// Register windows: uncached (PAT entry 3, UC).
 constexpr u64 kMmioFlags = kRamFlags | x86::kPcd | x86::kPwt;
+// Linux's ioremap() and its sysfs resourceN mmap (pgprot_device): UC-
+// (PAT entry 2).
+constexpr u64 kLinuxMmioFlags = kRamFlags | x86::kPcd;
 
 // Marks the mailbox as written (a CR3 value is never 0 with it set).
 constexpr u64 kPublished = 1;
@@ -130,6 +132,29 @@ u64 guest_paging_reserve_bound(u64 ram_bytes, u64 page_size, const std::vector<u
   return (count + 1) * kPageSize4K;  // and the mailbox page
 }
 
+u64 guest_window_flags(GuestOsKind os, const PciFunction& f, const PciMemoryBar& bar) {
+  constexpr u16 kIvshmemVendor = 0x1AF4, kIvshmemDevice = 0x1110;
+  constexpr unsigned kShmBar = 2;
+  const bool shm = f.vendor == kIvshmemVendor && f.device == kIvshmemDevice && bar.index == kShmBar;
+  switch (os) {
+    case GuestOsKind::linux_uio:
+      // ACRN's sample application maps /sys/class/uio/uio0/device/resource2
+      // (not resource2_wc): UC-, as every other window; ACRN's vMTRR
+      // default type UC keeps Linux from mapping MMIO WB anyway (the reason
+      // ACRN gave hv-land's BAR2 EPT_IGNORE_PAT).
+      return kLinuxMmioFlags;
+    case GuestOsKind::zephyr:
+      // Zephyr's ivshmem driver: z_phys_map(..., K_MEM_CACHE_WB) for the
+      // shared memory, device_map(..., K_MEM_CACHE_NONE) for the registers.
+      return shm ? kRamFlags : kMmioFlags;
+    case GuestOsKind::bare:
+    case GuestOsKind::windows:
+      break;
+  }
+  // A prefetchable window cached, a register window uncached.
+  return bar.prefetchable ? kRamFlags : kMmioFlags;
+}
+
 GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
   const Gpa mailbox = guest_boot_mailbox(spec.ram_base, spec.ram_bytes);
   if (!spec.bootstrap) {
@@ -156,7 +181,7 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
     for (const PciMemoryBar& bar : pci_memory_bars(g, f.bdf)) {
       const Gpa first = page_base(bar.base);
       const Gpa end = round_up(bar.base + bar.size, kPageSize4K);
-      tables.map(first, first, end - first, bar.prefetchable ? kRamFlags : kMmioFlags);
+      tables.map(first, first, end - first, guest_window_flags(spec.os, f, bar));
     }
 
   GuestPagingLayout layout;

@@ -21,6 +21,7 @@
 #include "models/core/chunk_arena.h"
 #include "models/core/types.h"
 #include "workloads/guest_api.h"
+#include "workloads/guest_os.h"
 
 namespace ivsim {
 
@@ -84,7 +85,17 @@ struct GuestPagingSpec {
   // windows at run time (Zephyr's device_map), with timed stores of the
   // entries it adds and of the table pages it takes from its pool.
   std::function<void(Gpa, const void*, u64)> image_loader;
+  // Whose kernel and driver map the PCI windows, which decides their memory
+  // type (guest_window_flags).
+  GuestOsKind os = GuestOsKind::bare;
 };
+
+struct PciFunction;
+struct PciMemoryBar;
+// The leaf flags a guest OS maps a PCI memory window with, as its kernel and
+// IVSHMEM driver do; the memory type they select through IA32_PAT combines
+// with the EPT's (models/cpu/memory_type.h).
+u64 guest_window_flags(GuestOsKind os, const PciFunction& f, const PciMemoryBar& bar);
 
 struct GuestPagingLayout {
   Gpa cr3 = 0;          // the PML4 table

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/cpu/memory_type.h"
+
 namespace ivsim {
 
 namespace {
@@ -229,6 +231,7 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
   unsigned guest_shift = 30;  // no guest paging: the EPT alone sizes the page
   bool writable = true;
   bool global = false;
+  unsigned pat_index = 0;  // no guest paging: PAT entry 0 (WB at power-on)
 
   if (paging_) {
     if (!x86::is_canonical(va)) return fail(Translation::Status::guest_fault);
@@ -273,6 +276,7 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
         guest_shift = x86::level_shift(l);
         gpa = x86::entry_base(e, l) | (la & (x86::level_page_size(l) - 1));
         global = (e & x86::kGlobal) != 0;
+        pat_index = x86::pat_index(e, l);
         break;
       }
       const Gpa next = e & x86::kAddrMask;
@@ -302,7 +306,7 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
   out.hpa_page = n.hpa & ~mask;
   out.page_shift = static_cast<u8>(shift);
   out.writable = writable && (n.leaf & ept::kWrite) != 0;
-  out.uncached = ept::mem_type_of(n.leaf) == ept::MemType::UC;
+  out.uncached = !cacheable(access_memory_type(n.leaf, pat_index));
   out.global = global;
   return true;
 }

@@ -74,7 +74,7 @@ struct Translation {
   Hpa hpa = 0;                                // valid when ok
   unsigned page_shift = 0;                    // the TLB entry's page: 12, 21 or 30
   bool writable = false;                      // guest R/W on every level and EPT write
-  bool uncached = false;                      // EPT memory type UC
+  bool uncached = false;                      // memory type UC or WC (models/cpu/memory_type.h)
   x86::Level fault_level = x86::Level::pml4;  // guest_fault: where the walk stopped
   Gpa fault_gpa = 0;                          // table_ept_violation: the table's address
 

@@ -26,7 +26,7 @@ struct TlbEntry {
   LinePage* lines = nullptr;
   Hpa hpa_page = 0;
   bool writable = false;
-  bool uncached = false;  // EPT memory type UC: every access goes to memory
+  bool uncached = false;  // memory type UC or WC (models/cpu/memory_type.h): every access goes to memory
 };
 
 class Tlb {

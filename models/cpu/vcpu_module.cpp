@@ -197,13 +197,16 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
   const u64 off = page_offset(va);
   LineState& l = e.lines->line[off >> kCacheLineShift];
   if (e.uncached) {
-    // UC memory type: no caching, every access goes to memory in program order.
+    // UC (or WC) memory type: no caching, every access goes to memory in
+    // program order. Nothing combines uncached accesses, so a block copy's
+    // line is register-sized pieces, each its own memory access (as each is
+    // its own exit on a trapped window: access_line).
     sync();
     if (write)
       std::memcpy(e.host_page + off, buf, size);
     else
       std::memcpy(buf, e.host_page + off, size);
-    charge(Component::dram, timing_.dram_ps);
+    charge(Component::dram, timing_.dram_ps * ((size + 7) / 8));
     return;
   }
   order_access(l, write);

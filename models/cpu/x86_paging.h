@@ -16,6 +16,8 @@ constexpr u64 kAccessed = u64{1} << 5;  // A
 constexpr u64 kDirty = u64{1} << 6;     // D (leaves only)
 constexpr u64 kPageSize = u64{1} << 7;  // PS: leaf at PDPTE (1 GiB) or PDE (2 MiB); reserved in a PML4E
 constexpr u64 kGlobal = u64{1} << 8;    // G (leaves only): survives a CR3 write when CR4.PGE=1
+constexpr u64 kPatSmall = u64{1} << 7;  // PAT of a 4 KiB PTE (bit 7, PS's place in the upper levels)
+constexpr u64 kPatLarge = u64{1} << 12;  // PAT of a 2 MiB or 1 GiB leaf
 constexpr u64 kNoExec = u64{1} << 63;   // XD
 // Bits 51:12: the physical address of the next table or of the page (with
 // M = 52, the architectural maximum; a large leaf's low address bits are its PAT bit and reserved).
@@ -34,6 +36,12 @@ constexpr Level next_level(Level l) { return static_cast<Level>(static_cast<unsi
 
 // A leaf ends the walk: any PTE, or a PDPTE/PDE with PS set.
 constexpr bool is_leaf(u64 entry, Level l) { return l == Level::pt || (l != Level::pml4 && (entry & kPageSize) != 0); }
+// A leaf's index into IA32_PAT (SDM 13.12.3, "Selecting a Memory Type from
+// the PAT"): PAT, PCD, PWT as bits 2, 1, 0.
+constexpr unsigned pat_index(u64 leaf, Level l) {
+  const u64 pat = l == Level::pt ? kPatSmall : kPatLarge;
+  return ((leaf & pat) ? 4u : 0u) | ((leaf & kPcd) ? 2u : 0u) | ((leaf & kPwt) ? 1u : 0u);
+}
 // The page's (or next table's) base: only address bits at and above the
 // leaf size count (a large leaf's bit 12 is PAT, not address).
 constexpr u64 entry_base(u64 entry, Level l) {

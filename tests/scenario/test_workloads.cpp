@@ -226,3 +226,35 @@ TEST_CASE("the same seed gives the same report, byte for byte, host aside") {
   b.erase("host");
   CHECK(a.dump() == b.dump());
 }
+
+// The region's memory type is the EPT's and the guest's together
+// (models/cpu/memory_type.h): hv-land's BAR2 ignores the guest's PAT
+// (EPT_IGNORE_PAT), dm-land's does not, so a guest that maps the window
+// uncached (a bare guest's non-prefetchable window, Linux's UC- resource2
+// mmap) reaches memory on every access, and Zephyr's WB mapping does not.
+TEST_CASE("a dm-land region is uncached for a guest that maps it UC, write-back for Zephyr and through hv-land") {
+  const std::string pair = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/post_pair.yaml";
+  auto one_way = [&](const std::string& provider, const std::string& os) {
+    INFO(provider << " " << os);
+    const std::string report = cli::temp_path("memtype.json");
+    std::remove(report.c_str());
+    const cli::Result r =
+        cli::ivsim("run --quiet --report " + report + " " + pair + " --set 'ivshmem[0].provider=" + provider +
+                   "' --set vms[1].os=" + os + " --set vms[2].os=" + os + " --set workloads[0].params.iterations=50");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(cli::slurp(report));
+    std::remove(report.c_str());
+    return metric(workload(j, "msg"), "one_way");
+  };
+  for (const std::string os : {"bare", "linux-uio"}) {
+    const auto dm = one_way("Device Model", os);
+    const auto hv = one_way("Hypervisor", os);
+    CHECK(dm["breakdown"]["dram"].get<double>() > 0);
+    CHECK(hv["breakdown"]["dram"].get<double>() == 0);
+    CHECK(dm["p50"].get<double>() > 2 * hv["p50"].get<double>());
+  }
+  const auto zephyr = one_way("Device Model", "zephyr");
+  CHECK(zephyr["breakdown"]["dram"].get<double>() == 0);
+  CHECK(zephyr["p50"].get<double>() == one_way("Hypervisor", "zephyr")["p50"].get<double>());
+}

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/cpu/memory_type.h"
 #include "models/cpu/mmu.h"
 #include "workloads/guest_paging.h"
 
@@ -315,6 +316,68 @@ TEST_CASE("faults: a guest #PF stops the walk where the entry is missing, an unm
   CHECK_FALSE(mmio.in_dtlb);
 
   CHECK(mmu->translate(0xFFFF'0000'0000'0000ULL, false).status == Translation::Status::guest_fault);  // non-canonical
+}
+
+TEST_CASE("an access's memory type combines the EPT's with the guest PAT entry its PTE selects, unless IPAT is set") {
+  World w(kPageSize4K, kPageSize4K, 64 * kMiB);
+  // Three windows of the same host page range, mapped by the EPT as WB
+  // without IPAT (dm-land's HC_VM_SET_MEMORY_REGIONS), WB with IPAT
+  // (hv-land's ivshmem_vbar_map) and UC.
+  constexpr Gpa kDm = 0x8000'0000, kHv = 0x9000'0000, kUc = 0xA000'0000;
+  w.ept->add_mr(kRamHpa + 32 * kMiB, kDm, 2 * kMiB, ept::kRwx | ept::kWB);
+  w.ept->add_mr(kRamHpa + 32 * kMiB, kHv, 2 * kMiB, ept::kRwx | ept::kWB | ept::kIgnorePat);
+  w.ept->add_mr(kRamHpa + 32 * kMiB, kUc, 2 * kMiB, ept::kRwx | ept::kUC);
+  GuestPageTables t(kPageSize4K);
+  t.map(0, 0, 16 * kMiB, kRamFlags);
+  constexpr u64 kPwt = 0x8, kPcd = 0x10, kPat = 0x80;  // the PTE's PAT index bits 0, 1, 2
+  const u64 flags[4] = {kRamFlags, kRamFlags | kPcd | kPwt, kRamFlags | kPcd, kRamFlags | kPwt};
+  for (unsigned i = 0; i < 4; ++i)
+    for (Gpa base : {kDm, kHv, kUc}) t.map(base + i * kPageSize4K, base + i * kPageSize4K, kPageSize4K, flags[i]);
+  // Entry 4 (PAT bit alone): WB at power-on, like entry 0.
+  t.map(kDm + 4 * kPageSize4K, kDm + 4 * kPageSize4K, kPageSize4K, kRamFlags | kPat);
+  w.place(t, 64 * kMiB);
+  auto mmu = w.mmu(kNoCaches);
+  auto uncached = [&](Gpa base, unsigned page) {
+    const Translation& tr = mmu->translate(base + page * kPageSize4K, false);
+    REQUIRE(tr.status == Translation::Status::ok);
+    return tr.uncached;
+  };
+  // EPT WB, PAT entries WB, UC, UC-, WT (power-on IA32_PAT): cached, UC, UC, cached.
+  CHECK_FALSE(uncached(kDm, 0));
+  CHECK(uncached(kDm, 1));
+  CHECK(uncached(kDm, 2));
+  CHECK_FALSE(uncached(kDm, 3));
+  CHECK_FALSE(uncached(kDm, 4));
+  // IPAT: WB whatever the guest asks for.
+  for (unsigned i = 0; i < 4; ++i) CHECK_FALSE(uncached(kHv, i));
+  // EPT UC: UC whatever the guest asks for.
+  for (unsigned i = 0; i < 4; ++i) CHECK(uncached(kUc, i));
+}
+
+TEST_CASE("the SDM's effective memory types: EPT type in the MTRR's place, PAT type, IPAT") {
+  using M = ept::MemType;
+  // (EPT type, PAT type) -> effective, rows of the SDM's table.
+  CHECK(effective_memory_type(M::WB, PatType::UC_minus) == M::UC);
+  CHECK(effective_memory_type(M::WC, PatType::UC_minus) == M::WC);
+  CHECK(effective_memory_type(M::WP, PatType::UC_minus) == M::WC);
+  CHECK(effective_memory_type(M::UC, PatType::WC) == M::WC);
+  CHECK(effective_memory_type(M::UC, PatType::WB) == M::UC);
+  CHECK(effective_memory_type(M::WC, PatType::WT) == M::UC);
+  CHECK(effective_memory_type(M::WT, PatType::WB) == M::WT);
+  CHECK(effective_memory_type(M::WB, PatType::WP) == M::WP);
+  CHECK(effective_memory_type(M::WP, PatType::WB) == M::WP);
+  // Power-on IA32_PAT: WB, WT, UC-, UC in entries 0-3 and again in 4-7.
+  for (unsigned i : {0u, 4u}) {
+    CHECK(pat_entry(kPatPowerOn, i) == PatType::WB);
+    CHECK(pat_entry(kPatPowerOn, i + 1) == PatType::WT);
+    CHECK(pat_entry(kPatPowerOn, i + 2) == PatType::UC_minus);
+    CHECK(pat_entry(kPatPowerOn, i + 3) == PatType::UC);
+  }
+  CHECK(access_memory_type(ept::kRwx | ept::kUC | ept::kIgnorePat, 0) == M::UC);
+  CHECK(access_memory_type(ept::kRwx | ept::kWB | ept::kIgnorePat, 3) == M::WB);
+  CHECK(access_memory_type(ept::kRwx | ept::kWB, 3) == M::UC);
+  CHECK_FALSE(cacheable(M::WC));
+  CHECK(cacheable(M::WT));
 }
 
 TEST_CASE("INVEPT drops every cached translation") {
