@@ -201,11 +201,20 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
     // program order. Nothing combines uncached accesses, so a block copy's
     // line is register-sized pieces, each its own memory access (as each is
     // its own exit on a trapped window: access_line).
+    // A write-back mapping of the same line elsewhere (another guest maps
+    // the region write-back) keeps its ordering and wake-ups: a read comes
+    // after a write another core made ahead in its quantum, and a store
+    // wakes the line's pollers. (A UC store's self-snoop of other cores'
+    // cached copies is not modelled: they keep hitting.)
     sync();
-    if (write)
+    if (write) {
       std::memcpy(e.host_page + off, buf, size);
-    else
+      l.last_write_ps = now_ps();
+      if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
+    } else {
+      wait_for_future_write(l);
       std::memcpy(buf, e.host_page + off, size);
+    }
     charge(Component::dram, timing_.dram_ps * ((size + 7) / 8));
     return;
   }
@@ -281,15 +290,18 @@ void Vcpu::order_access(LineState& l, bool write) {
       return;
     }
     sync();
-    // A line written in this core's future by a core running ahead in its
-    // quantum: the read is ordered after that write.
-    if (!write && l.last_write_ps > now_ps()) {
-      const TimePs d = l.last_write_ps - now_ps();
-      cumulative_.add(Component::coherence, d);
-      sc_core::wait(sc_time::from_value(d));
-      resumed();
-    }
+    if (!write) wait_for_future_write(l);
   }
+}
+
+void Vcpu::wait_for_future_write(const LineState& l) {
+  // A line written in this core's future by a core running ahead in its
+  // quantum: the read is ordered after that write.
+  if (l.last_write_ps <= now_ps()) return;
+  const TimePs d = l.last_write_ps - now_ps();
+  cumulative_.add(Component::coherence, d);
+  sc_core::wait(sc_time::from_value(d));
+  resumed();
 }
 
 u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {

@@ -633,6 +633,8 @@ class Vcpu : public sc_core::sc_module {
   // Makes the line ready for this core's access: synchronises when another
   // core's copy is involved, and orders a read after a write in its future.
   void order_access(LineState& l, bool write);
+  // After sync(): a read waits for a write another core made in this core's future.
+  void wait_for_future_write(const LineState& l);
   // A cached line access: alone, or overlapped in the block in progress.
   void charge_line(const AccessCost& c) {
     if (block_) {

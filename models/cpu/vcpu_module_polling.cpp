@@ -46,10 +46,15 @@ const Vcpu* Vcpu::waits_for() const {
 
 u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
   const TimePs poll_start = now_ps();
+  bool polled_by_access = false;
   for (;;) {
     const u64 v = read_scalar(va, size);
     if (compare(v, cmp, operand)) {
       if (trace::Sink* t = trace::sink()) t->poll(trace_cpu(), va, poll_start, now_ps());
+      // Polled read by read (uncached or trapped), the vCPU never slept: its
+      // wait ends here all the same, and what it wakes next inherits its
+      // work from now on, as after sleep_on_line.
+      if (polled_by_access) segment_base_ = cumulative_;
       return v;
     }
     // Before it sleeps, the vCPU would settle: wait out its time ahead of
@@ -60,7 +65,11 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       ++counters_.syncs_skipped;
     else
       sync_before_sleep();
-    if (!sleep_on_line(va)) continue;
+    if (!sleep_on_line(va)) {
+      const TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
+      polled_by_access = polled_by_access || !e || e->uncached;
+      continue;
+    }
   }
 }
 

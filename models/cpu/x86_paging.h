@@ -36,7 +36,7 @@ constexpr Level next_level(Level l) { return static_cast<Level>(static_cast<unsi
 
 // A leaf ends the walk: any PTE, or a PDPTE/PDE with PS set.
 constexpr bool is_leaf(u64 entry, Level l) { return l == Level::pt || (l != Level::pml4 && (entry & kPageSize) != 0); }
-// A leaf's index into IA32_PAT (SDM 13.12.3, "Selecting a Memory Type from
+// A leaf's index into IA32_PAT (SDM Vol. 3A, "Selecting a Memory Type from
 // the PAT"): PAT, PCD, PWT as bits 2, 1, 0.
 constexpr unsigned pat_index(u64 leaf, Level l) {
   const u64 pat = l == Level::pt ? kPatSmall : kPatLarge;

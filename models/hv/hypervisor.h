@@ -189,7 +189,6 @@ class Hypervisor {
                 bool lowprio) const;
   u64 calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const;
   void deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame);
-  // The VM uses its LAPICs in x2APIC mode (check_vm_vlapic_mode: all of them).
   // update_vm_vlapic_state: the VM's vLAPIC mode from its vCPUs' (every
   // vCPU of a VM counts as VCPU_RUNNING: the guest OS starts them all).
   enum class VlapicMode : u8 { xapic, x2apic, transition };

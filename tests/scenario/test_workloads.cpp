@@ -234,13 +234,14 @@ TEST_CASE("the same seed gives the same report, byte for byte, host aside") {
 // mmap) reaches memory on every access, and Zephyr's WB mapping does not.
 TEST_CASE("a dm-land region is uncached for a guest that maps it UC, write-back for Zephyr and through hv-land") {
   const std::string pair = std::string(IVSIM_TESTS_DIR) + "/../platforms/scenarios/post_pair.yaml";
-  auto one_way = [&](const std::string& provider, const std::string& os) {
-    INFO(provider << " " << os);
+  auto one_way = [&](const std::string& provider, const std::string& os, const std::string& os_b = "") {
+    INFO(provider << " " << os << " " << os_b);
     const std::string report = cli::temp_path("memtype.json");
     std::remove(report.c_str());
     const cli::Result r =
         cli::ivsim("run --quiet --report " + report + " " + pair + " --set 'ivshmem[0].provider=" + provider +
-                   "' --set vms[1].os=" + os + " --set vms[2].os=" + os + " --set workloads[0].params.iterations=50");
+                   "' --set vms[1].os=" + os + " --set vms[2].os=" + (os_b.empty() ? os : os_b) +
+                   " --set workloads[0].params.iterations=50");
     INFO(r.out);
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(cli::slurp(report));
@@ -257,4 +258,14 @@ TEST_CASE("a dm-land region is uncached for a guest that maps it UC, write-back 
   const auto zephyr = one_way("Device Model", "zephyr");
   CHECK(zephyr["breakdown"]["dram"].get<double>() == 0);
   CHECK(zephyr["p50"].get<double>() == one_way("Hypervisor", "zephyr")["p50"].get<double>());
+  // One side write-back, the other uncached: each side's stores reach the
+  // other's polls (an uncached store wakes a write-back poller, an
+  // uncached read waits for a write made ahead in the writer's quantum).
+  const double uncached = one_way("Device Model", "linux-uio")["p50"].get<double>();
+  for (const auto& [a, b] : {std::pair{"zephyr", "linux-uio"}, std::pair{"linux-uio", "zephyr"}}) {
+    const auto mixed = one_way("Device Model", a, b);
+    CHECK(mixed["count"].get<int>() == 100);
+    CHECK(mixed["p50"].get<double>() > zephyr["p50"].get<double>());
+    CHECK(mixed["p50"].get<double>() < uncached);
+  }
 }
