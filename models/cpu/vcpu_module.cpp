@@ -215,7 +215,11 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
       wait_for_future_write(l);
       std::memcpy(buf, e.host_page + off, size);
     }
-    charge(Component::dram, timing_.dram_ps * ((size + 7) / 8));
+    for (unsigned piece = 0; piece < (size + 7) / 8; ++piece) {
+      const AccessCost c = dir_.uncached(l, cfg_.pcpu, now_ps());
+      if (c.queue_ps) charge(Component::queue, c.queue_ps);
+      charge(Component::dram, c.ps - c.queue_ps);
+    }
     return;
   }
   order_access(l, write);

@@ -219,6 +219,10 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   return c;
 }
 
+AccessCost CoherenceDirectory::uncached(const LineState& l, unsigned core, TimePs now_ps) {
+  return uncore_cost({caches(core).dram_ps, Component::dram, true}, l, core, now_ps);
+}
+
 [[gnu::always_inline]] inline AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {
   const CoreCaches& cc = *cores_[core];  // load() and store() checked the core
   if (l.owner != 0) return uncore_cost({transfer_ps(l.owner - 1u, core), Component::coherence, true}, l, core, now_ps);

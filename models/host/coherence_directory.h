@@ -136,6 +136,9 @@ class CoherenceDirectory {
   // `now_ps`: when the request leaves the core, for the uncore's timing.
   AccessCost load(LineState& l, unsigned core, TimePs now_ps = 0);
   AccessCost store(LineState& l, unsigned core, TimePs now_ps, bool full_line = false);
+  // An access of the UC memory type: a memory request of its own, through
+  // the uncore like a miss to DRAM, that no cache serves or keeps.
+  AccessCost uncached(const LineState& l, unsigned core, TimePs now_ps);
 
   // The shared resources beyond the L2s whose state varies a request's cost
   // (contention, DRAM rows and refresh); none: every request costs its idle latency.
