@@ -293,7 +293,8 @@ void Platform::create_schedulers() {
   // A pCPU that several vCPUs share gets the scenario's scheduler; a vCPU
   // alone on its pCPU simply runs.
   std::map<unsigned, std::vector<Vcpu*>> by_pcpu;
-  for (const auto& v : vcpus_) by_pcpu[v->config().pcpu].push_back(v.get());
+  for (const auto& v : vcpus_)
+    if (!v->config().offline) by_pcpu[v->config().pcpu].push_back(v.get());
   const SchedPolicy policy = sched_policy_from_name(scenario_.scheduler);
   for (auto& [pcpu, cpus] : by_pcpu) {
     // SCHED_IORR's tick_timer on this pCPU: the phase its tick exits take
@@ -367,6 +368,7 @@ void Platform::create_vcpus() {
   // leaves for IPI kicks and takes away for a LAPIC-passthrough vCPU (its
   // root mode keeps interrupts off, so a HLT there would never end).
   std::set<unsigned> spinning_pcpus;
+  const std::set<unsigned> offline_pcpus = service_vm_offline_pcpus(scenario_);
   for (const auto& cfg : scenario_.vms)
     if (cfg.lapic_passthrough || scenario_.idle == "PAUSE") spinning_pcpus.insert(cfg.pcpus.begin(), cfg.pcpus.end());
   for (const auto& cfg : scenario_.vms) {
@@ -381,6 +383,7 @@ void Platform::create_vcpus() {
       vc.l2_fill_ways = ways.l2;
       vc.llc_fill_ways = ways.llc;
       vc.not_started = cfg.load_order == LoadOrder::post_launched && vm.state == VmState::created;
+      vc.offline = cfg.load_order == LoadOrder::service_vm && offline_pcpus.count(cfg.pcpus[i]);
       vc.idle_halts = spinning_pcpus.count(cfg.pcpus[i]) == 0;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);

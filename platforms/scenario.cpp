@@ -16,4 +16,18 @@ const char* to_string(LoadOrder l) {
 
 const char* to_string(Provider p) { return p == Provider::hypervisor ? "Hypervisor" : "Device Model"; }
 
+std::set<unsigned> service_vm_offline_pcpus(const Scenario& s) {
+  std::set<unsigned> taken;
+  for (const auto& vm : s.vms)
+    if (vm.load_order == LoadOrder::post_launched &&
+        (vm.vm_type == "RTVM" || s.scheduler == "SCHED_NOOP" || vm.own_pcpu))
+      taken.insert(vm.pcpus.begin(), vm.pcpus.end());
+  std::set<unsigned> offline;
+  for (const auto& vm : s.vms)
+    if (vm.load_order == LoadOrder::service_vm)
+      for (std::size_t i = 1; i < vm.pcpus.size(); ++i)
+        if (taken.count(vm.pcpus[i])) offline.insert(vm.pcpus[i]);
+  return offline;
+}
+
 }  // namespace ivsim

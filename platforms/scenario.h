@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct VmConfig {
   // The guest OS personality whose driver path a doorbell takes
   // (workloads/guest_os.h): "bare", "zephyr", "linux-uio" or "windows".
   std::string os = "bare";
+  // ACRN's own_pcpu (v3.2 on): a post-launched VM that owns its pCPUs, so
+  // its launch takes the Service VM's vCPUs there offline.
+  bool own_pcpu = false;
 };
 
 // A VM with the fields every scenario sets; the rest keep their defaults.
@@ -206,5 +210,11 @@ struct Scenario {
     return nullptr;
   }
 };
+
+// The pCPUs whose Service VM vCPUs a post-launched VM's launch takes
+// offline (ACRN's launch script, add_cpus and offline_cpus): those of an
+// RTVM, of any post-launched VM under SCHED_NOOP, and of one with own_pcpu;
+// never the Service VM's vCPU 0 ("processor 0 can't be offline").
+std::set<unsigned> service_vm_offline_pcpus(const Scenario& s);
 
 }  // namespace ivsim

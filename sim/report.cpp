@@ -237,11 +237,13 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
         exits[name] = exits[name].get<u64>() + v->counters().local_exits[i];
       }
     Json vcpus = Json::array();
-    for (Vcpu* v : platform.vcpus_of(vm->id))
+    for (Vcpu* v : platform.vcpus_of(vm->id)) {
       vcpus.push_back({{"index", v->config().index},
                        {"pcpu", v->config().pcpu},
                        {"context_switches", v->sched_entity().context_switches},
                        {"runnable_ns", ns(v->sched_entity().runnable_wait_ps)}});
+      if (v->config().offline) vcpus.back()["offline"] = true;  // only then: reports without one keep their shape
+    }
     vms.push_back({{"id", vm->id},
 
                    {"name", vm->name},

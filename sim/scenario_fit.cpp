@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "models/hv/vm.h"
@@ -135,9 +136,11 @@ class FitChecker {
   void check_pcpu_sharing() const {
     if (s_.scheduler != "SCHED_NOOP") return;
     std::map<unsigned, std::vector<std::string>> by_pcpu;
+    const std::set<unsigned> offline = service_vm_offline_pcpus(s_);
     for (const auto& vm : s_.vms)
       for (std::size_t i = 0; i < vm.pcpus.size(); ++i)
-        by_pcpu[vm.pcpus[i]].push_back(vm.name + " vCPU " + std::to_string(i));
+        if (vm.load_order != LoadOrder::service_vm || !offline.count(vm.pcpus[i]))
+          by_pcpu[vm.pcpus[i]].push_back(vm.name + " vCPU " + std::to_string(i));
     for (const auto& [pcpu, users] : by_pcpu)
       if (users.size() > 1)
         fail("hypervisor.scheduler", "SCHED_NOOP runs one vCPU per pCPU, but pCPU " + std::to_string(pcpu) + " has " +
@@ -193,6 +196,7 @@ class FitChecker {
   // needs of where its roles run.
   void check_roles() const {
     std::map<std::pair<std::string, unsigned>, std::string> taken;  // (VM, vCPU) -> workload.role
+    const std::set<unsigned> offline = service_vm_offline_pcpus(s_);
     for (std::size_t wi = 0; wi < s_.workloads.size(); ++wi) {
       const WorkloadConfig& w = s_.workloads[wi];
       const std::string wp = path_at("workloads", wi);
@@ -206,7 +210,13 @@ class FitChecker {
         if (!fresh)
           fail(wp + ".roles." + spec.name,
                "vCPU " + std::to_string(ref.vcpu) + " of " + ref.vm + " already runs " + it->second);
-        where.roles[spec.name] = placement(*s_.find_vm(ref.vm));
+        const VmConfig& vm = *s_.find_vm(ref.vm);
+        if (vm.load_order == LoadOrder::service_vm && ref.vcpu < vm.pcpus.size() && offline.count(vm.pcpus[ref.vcpu]))
+          fail(wp + ".roles." + spec.name, "vCPU " + std::to_string(ref.vcpu) + " of " + ref.vm + " is offline: pCPU " +
+                                               std::to_string(vm.pcpus[ref.vcpu]) +
+                                               " belongs to a post-launched VM whose launch takes it (an RTVM, "
+                                               "SCHED_NOOP or own_pcpu)");
+        where.roles[spec.name] = placement(vm);
       }
       if (kind->check)
         if (const auto problem = kind->check(where)) fail(wp + "." + problem->field, problem->message);

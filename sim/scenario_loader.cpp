@@ -49,7 +49,7 @@ const std::vector<std::string> kCachePolicyTypes = {"Unified", "Code", "Data"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
 const std::vector<std::string> kVmKeys = {
     "id",       "name",       "load_order",   "vm_type",         "cpu_affinity", "memory_mib", "lapic_passthrough",
-    "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os"};
+    "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os",         "own_pcpu"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "shared_pcpu_quantum_ns", "duration_us",
@@ -522,6 +522,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       vm.guest_paging = read_bool(*x, p + ".guest_paging");
     else
       note_default(&n, p + ".guest_paging");
+    if (const Node* x = optional(n, "own_pcpu"))
+      vm.own_pcpu = read_bool(*x, p + ".own_pcpu");
+    else
+      note_default(&n, p + ".own_pcpu");
     auto page = [&](const char* key, u64& out) {
       const Node* x = optional(n, key);
       if (!x) {

@@ -52,6 +52,7 @@ void Vcpu::thread() {
       if (r) r->fall_asleep();
     }
   } gone{run_ahead_};
+  if (cfg_.offline) return;
   if (cfg_.not_started) {
     wait_ = Wait{WaitKind::start, 0, 0, nullptr};
     {

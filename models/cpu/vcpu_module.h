@@ -89,6 +89,10 @@ struct VcpuConfig {
   // A post-launched VM its acrn-dm did not start (HC_START_VM was never
   // made: acrn-dm exits on a failed launch): it runs only when started.
   bool not_started = false;
+  // A Service VM vCPU a post-launched VM's launch took offline (ACRN's
+  // offline_cpus, then hcall_offline_cpu): it never runs, and leaves its
+  // pCPU to that VM.
+  bool offline = false;
   // Its pCPU's idle loop halts the core (ACRN's IDLE_MODE_HLT, cpu_do_idle):
   // a wake-up that finds the pCPU idle brings the core out of C1 first.
   bool idle_halts = false;

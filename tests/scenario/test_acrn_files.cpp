@@ -330,3 +330,47 @@ TEST_CASE("scripts/get-acrn-samples.sh lays out ACRN's files as the tests read t
   CHECK_FALSE(cli::exists(dest2 + "/" + files.front()));
   REQUIRE(std::system(("rm -rf " + mirror + " " + dest + " " + dest2).c_str()) == 0);
 }
+
+// add_cpus in ACRN's launch script: the Service VM's vCPUs on a
+// post-launched VM's pCPUs go offline under SCHED_NOOP, for an RTVM or with
+// own_pcpu; processor 0 never does.
+TEST_CASE("a launch takes the Service VM's vCPUs on its VM's pCPUs offline: SCHED_NOOP, RTVM, own_pcpu") {
+  const std::string board = kData + "/board-8cpu.xml", scenario = kData + "/scenario-hybrid.xml";
+  auto offline = [&](const std::string& sets) {
+    const std::string report = cli::temp_path("offline.json");
+    std::remove(report.c_str());
+    const cli::Result r =
+        cli::ivsim("run --quiet --board " + board + " --scenario " + scenario + " --report " + report + " " + sets);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(cli::slurp(report));
+    std::remove(report.c_str());
+    std::vector<unsigned> pcpus;
+    for (const auto& v : j["vms"][1]["vcpus"])
+      if (v.value("offline", false)) pcpus.push_back(v["pcpu"].get<unsigned>());
+    return pcpus;
+  };
+  // The Service VM has pCPUs 0-5; POST_STD_VM1 runs on 1 and 2, POST_STD_VM2 on 4 and 5.
+  CHECK(offline("").empty());  // SCHED_BVT, standard VMs: they share
+  CHECK(offline("--set hypervisor.scheduler=SCHED_NOOP") == std::vector<unsigned>{1, 2, 4, 5});
+  CHECK(offline("--set vms[2].vm_type=RTVM") == std::vector<unsigned>{1, 2});
+  CHECK(offline("--set vms[3].own_pcpu=true") == std::vector<unsigned>{4, 5});
+  // Processor 0 stays online: under SCHED_NOOP a VM on pCPU 0 is refused.
+  const cli::Result r = cli::ivsim("validate " + scenario + " --board " + board +
+                                   " --set hypervisor.scheduler=SCHED_NOOP --set vms[2].cpu_affinity=[0]");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("pCPU 0 has ACRN_Service_VM vCPU 0, POST_STD_VM1 vCPU 0") != std::string::npos);
+  // A workload role on an offline vCPU is refused with the field.
+  const std::string workloads = cli::temp_path("offline-role.yaml");
+  std::ofstream(workloads) << "workloads:\n"
+                              "  - name: n\n"
+                              "    kind: noisy\n"
+                              "    roles:\n"
+                              "      neighbour: { vm: ACRN_Service_VM, vcpu: 1 }\n";
+  const std::string validate = "validate " + scenario + " --board " + board + " --workloads " + workloads;
+  CHECK(cli::ivsim(validate).status == 0);
+  const cli::Result role = cli::ivsim(validate + " --set vms[2].vm_type=RTVM");
+  CHECK(role.status == 2);
+  CHECK(role.out.find("workloads[0].roles.neighbour: vCPU 1 of ACRN_Service_VM is offline") != std::string::npos);
+  std::remove(workloads.c_str());
+}

@@ -560,8 +560,7 @@ TEST_CASE("a board whose CPU no profile maps validates: validate needs no timing
   unsetenv("IVSIM_DATA_DIR");
 }
 
-TEST_CASE("vm/priority and vm/bvt_weight reach the scheduler as sched_params, with the schema's defaults",
-          "[acrn_xml]") {
+TEST_CASE("vm/priority, vm/bvt_weight and vm/own_pcpu reach the scheduler, with the schema's defaults", "[acrn_xml]") {
   // PRIO_LOW and PRIO_HIGH are 1 and 2 (schedule.h); absent, PRIO_LOW.
   const Scenario plain = load_xml(slurp(kData + "scenario-hybrid.xml"));
   for (const auto& vm : plain.vms) {
@@ -578,6 +577,11 @@ TEST_CASE("vm/priority and vm/bvt_weight reach the scheduler as sched_params, wi
                     Catch::Contains("vm[2]/priority: expected PRIO_LOW or PRIO_HIGH, got \"2\""));
   CHECK_THROWS_WITH(load_xml(scenario_with(name, name + "<bvt_weight>129</bvt_weight>")),
                     Catch::Contains("vm[2]/bvt_weight: expected an integer from 1 to 128, got \"129\""));
+  // vm/own_pcpu (v3.2 on), y or n.
+  CHECK(load_xml(scenario_with(name, name + "<own_pcpu>y</own_pcpu>")).vms[2].own_pcpu);
+  CHECK_FALSE(plain.vms[2].own_pcpu);
+  CHECK_THROWS_WITH(load_xml(scenario_with(name, name + "<own_pcpu>1</own_pcpu>")),
+                    Catch::Contains("vm[2]/own_pcpu: expected y or n, got \"1\""));
   // A file without hv/FEATURES/SCHEDULER runs the schema's default, SCHED_BVT.
   CHECK(load_xml(scenario_with("<SCHEDULER>SCHED_BVT</SCHEDULER>", "")).scheduler == "SCHED_BVT");
   CHECK(load_xml(scenario_with("<SCHEDULER>SCHED_BVT</SCHEDULER>", "<SCHEDULER>SCHED_PRIO</SCHEDULER>")).scheduler ==
