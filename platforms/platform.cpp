@@ -389,7 +389,7 @@ void Platform::create_vcpus() {
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the
       // running vCPU's at each switch-in.
-      if (ways.l2 || ways.llc) v->load_clos();
+      if ((ways.l2 || ways.llc) && !vc.offline) v->load_clos();
       v->attach_run_ahead(run_ahead_);
       v->mem_socket.bind(mem_module_->socket);
       v->exit_socket.bind(hv_module_->exits);
