@@ -279,16 +279,7 @@ class Converter {
       n.set("lapic_passthrough", std::move(b));
     }
 
-    show(f + ".own_pcpu", x + "/own_pcpu");
-    if (const pugi::xml_node own = vm.child("own_pcpu")) {
-      const std::string t = xml_text(own);
-      if (!t.empty()) {
-        if (t != "y" && t != "n") fail_value(own, x + "/own_pcpu", "expected y or n, got " + quote(t));
-        Node b = value(own);
-        b.text = t == "y" ? "true" : "false";
-        n.set("own_pcpu", std::move(b));
-      }
-    }
+    optional_flag(n, "own_pcpu", vm, "own_pcpu", f + ".own_pcpu", x + "/own_pcpu");
 
     read_cpu_affinity(vm, f, x, n);
     read_memory(vm, f, x, n);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "models/cpu/x86_paging.h"
+#include "workloads/ivshmem_driver.h"
 #include "workloads/pci_bars.h"
 #include "workloads/pci_config.h"
 
@@ -133,9 +134,7 @@ u64 guest_paging_reserve_bound(u64 ram_bytes, u64 page_size, const std::vector<u
 }
 
 u64 guest_window_flags(GuestOsKind os, const PciFunction& f, const PciMemoryBar& bar) {
-  constexpr u16 kIvshmemVendor = 0x1AF4, kIvshmemDevice = 0x1110;
-  constexpr unsigned kShmBar = 2;
-  const bool shm = f.vendor == kIvshmemVendor && f.device == kIvshmemDevice && bar.index == kShmBar;
+  const bool shm = (u32{f.device} << 16 | f.vendor) == kIvshmemIds && bar.index == kIvshmemShmBar;
   switch (os) {
     case GuestOsKind::linux_uio:
       // ACRN's sample application maps /sys/class/uio/uio0/device/resource2

@@ -7,7 +7,6 @@ namespace ivsim {
 
 namespace {
 
-constexpr u32 kIvshmemIds = 0x1110'1AF4;  // device << 16 | vendor
 constexpr u32 kIVPositionReg = 0x08, kDoorbellReg = 0x0C;
 constexpr u16 kCommandMemorySpace = 0x0002;
 constexpr u8 kCapIdMsix = 0x11;

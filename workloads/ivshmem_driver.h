@@ -74,6 +74,10 @@ struct KPollSignal {
 // The IDT vector the driver gives MSI-X entry `vector` (its interrupt's
 // "IRQ line", allocated from the first free device vector up).
 constexpr u8 kIvshmemFirstIdtVector = 0x40;
+// Config offset 0 of an IVSHMEM function: device << 16 | vendor (1af4:1110).
+constexpr u32 kIvshmemIds = 0x1110'1AF4;
+// Its shared memory's BAR.
+constexpr unsigned kIvshmemShmBar = 2;
 // ivshmem_register_handler: on `vector`'s interrupt the ISR raises `signal`
 // with the vector as result (nullptr unregisters). -ENOSYS without a
 // doorbell, -EINVAL for vector >= ivshmem_get_vectors. Points the MSI-X
