@@ -132,6 +132,11 @@ class WorkloadReader : FieldReader {
     for (const auto& w : s_.workloads)
       for (const auto& [role, ref] : w.roles)
         if (s_.find_vm(ref.vm) && ref.vcpu < s_.find_vm(ref.vm)->pcpus.size()) take(w.name + "." + role, ref);
+    // A Service VM vCPU a launch takes offline runs nothing.
+    const std::set<unsigned> offline = service_vm_offline_pcpus(s_);
+    auto runs = [&](const VmConfig* vm, unsigned x) {
+      return vm->load_order != LoadOrder::service_vm || !offline.count(vm->pcpus[x]);
+    };
 
     std::vector<std::size_t> added;
     for (std::size_t i = 0; i < s_.regions.size(); ++i) {
@@ -154,9 +159,9 @@ class WorkloadReader : FieldReader {
       std::optional<std::pair<GuestRef, GuestRef>> best;
       std::size_t best_cost = 0;
       for (unsigned x = 0; x < a->pcpus.size(); ++x) {
-        if (busy_vcpus.count({a->name, x})) continue;
+        if (busy_vcpus.count({a->name, x}) || !runs(a, x)) continue;
         for (unsigned y = 0; y < b->pcpus.size(); ++y) {
-          if (busy_vcpus.count({b->name, y}) || (a == b && x == y)) continue;
+          if (busy_vcpus.count({b->name, y}) || !runs(b, y) || (a == b && x == y)) continue;
           const unsigned pa = a->pcpus[x], pb = b->pcpus[y];
           const std::size_t cost = (pa == pb ? 1000 : 0) + pcpu_roles[pa].size() + pcpu_roles[pb].size();
           if (!best || cost < best_cost) {
@@ -167,7 +172,8 @@ class WorkloadReader : FieldReader {
       }
       if (!best) {
         warn(s_.where(path_at("ivshmem", i)), path_at("ivshmem", i),
-             "no default workload: " + a->name + " and " + b->name + " have no vCPU free of other workloads' roles");
+             "no default workload: " + a->name + " and " + b->name +
+                 " have no online vCPU free of other workloads' roles");
         continue;
       }
       w.roles["initiator"] = best->first;

@@ -603,8 +603,26 @@ TEST_CASE("scenario loader: what the configurator would fill in is filled in", "
     CHECK(s.workloads.size() == 1);
     REQUIRE(warnings.size() == 1);
     CHECK(warnings[0] ==
-          "base.yaml:31:5: warning: ivshmem[1]: no default workload: HMI_VM and RT_VM have no vCPU "
+          "base.yaml:31:5: warning: ivshmem[1]: no default workload: HMI_VM and RT_VM have no online vCPU "
           "free of other workloads' roles");
+  }
+  SECTION("a default workload takes no Service VM vCPU a launch takes offline") {
+    // SCHED_NOOP: HMI_VM's launch takes the Service VM's vCPU 1 (pCPU 1) offline; its vCPU 0 has w2's role.
+    std::vector<std::string> warnings;
+    const Scenario s = load_scenario_text(
+        mutate("workloads:\n",
+               "  - { name: s2, size_mib: 2, members: [{ vm: Service_VM, vbdf: \"00:09.0\" }, { vm: HMI_VM, vbdf: "
+               "\"00:09.0\" }] }\n"
+               "  - { name: s3, size_mib: 2, members: [{ vm: Service_VM, vbdf: \"00:0a.0\" }, { vm: HMI_VM, vbdf: "
+               "\"00:0a.0\" }] }\n"
+               "workloads:\n"
+               "  - { name: w2, kind: pingpong, region: s2, roles: { initiator: { vm: Service_VM, vcpu: 0 }, "
+               "responder: { vm: HMI_VM, vcpu: 1 } } }\n"),
+        "base.yaml", {"vms[2].cpu_affinity=[1, 2, 4]"}, &warnings);
+    CHECK(s.workloads.size() == 2);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].find("ivshmem[2]: no default workload: Service_VM and HMI_VM have no online vCPU free of other "
+                           "workloads' roles") != std::string::npos);
   }
   SECTION("a region with fewer than two members gets no default workload") {
     std::vector<std::string> warnings;
