@@ -1,6 +1,7 @@
 // A board: what ACRN's board file says about the host that matters to the
 // twin — CPU family/model (selects the timing profile), core frequency, pCPU
-// topology with each thread's core type, caches, physical address width.
+// topology with each thread's core type, caches, physical address width,
+// and the PCI memory resources the configurator places BARs around.
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "models/core/types.h"
 #include "models/host/cache_topology.h"
+#include "platforms/board_pci.h"
 
 namespace ivsim {
 
@@ -56,6 +58,7 @@ struct Board {
   std::vector<PhysicalCpu> pcpus;
   u64 ram_mib = 16384;
   std::vector<CacheInfo> caches;  // data and unified caches (instruction caches are not modelled)
+  BoardPci pci;                   // the PCI memory resources (an ACRN board file's bus/device tree)
 
   const PhysicalCpu* find_pcpu(unsigned id) const {
     for (const auto& p : pcpus)

@@ -63,6 +63,7 @@ class BoardReader {
     read_ram(required(root, "", "TOTAL_MEM_INFO"), b);
     read_topology(processors, b);
     if (const pugi::xml_node caches = root.child("caches")) read_caches(caches, b);
+    b.pci = read_board_pci(doc_);
     if (const std::vector<std::string> took = complete_cache_lists(b); !took.empty()) {
       // Once per process: a run reads its board file twice (loading, then running).
       static std::set<std::string> warned;

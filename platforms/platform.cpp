@@ -230,14 +230,20 @@ void Platform::create_ivshmem_devices() {
   // configuration at VM creation (vpci_init_vdevs); a post-launched VM's
   // devices are created by its acrn-dm at launch: hv-land through
   // HC_ADD_VDEV, dm-land in acrn-dm itself.
-  std::map<unsigned, BarAllocator> allocators;
+  IvshmemBarMap all_bars;
+  try {
+    all_bars = allocate_ivshmem_bars(scenario_, board_);
+  } catch (const BarAllocationError& e) {
+    throw ConfigError(scenario_.where("vms"), "vms", "VM " + e.vm + ": " + e.what());
+  }
   std::map<unsigned, std::vector<IvshmemArgument>> dm_args;
-  for (const auto& r : scenario_.regions) {
+  for (std::size_t ri = 0; ri < scenario_.regions.size(); ++ri) {
+    const RegionConfig& r = scenario_.regions[ri];
     const std::string name = (r.provider == Provider::hypervisor ? "hv:/" : "dm:/") + r.name;
-    for (const auto& m : r.members) {
+    for (std::size_t mi = 0; mi < r.members.size(); ++mi) {
+      const RegionMember& m = r.members[mi];
       const VmConfig* vc = scenario_.find_vm(m.vm);
-      auto it = allocators.try_emplace(vc->id, vc->load_order).first;
-      const IvshmemBarValues bars = it->second.allocate_ivshmem(r.size_mib * kMiB);
+      const IvshmemBarValues bars = all_bars.at({ri, mi});
       if (vc->load_order == LoadOrder::post_launched) {
         dm_args[vc->id].push_back({name, r.size_mib * kMiB, r.region_id, m.vbdf, bars.bar0, bars.bar1, bars.bar2});
       } else {

@@ -45,6 +45,14 @@ struct VmConfig {
   // ACRN's own_pcpu (v3.2 on): a post-launched VM that owns its pCPUs, so
   // its launch takes the Service VM's vCPUs there offline.
   bool own_pcpu = false;
+  // What takes room in the VM's PCI memory windows beside its IVSHMEM
+  // devices: devices passed through from the host (BDFs on the board, whose
+  // BARs the board file sizes) and PCI vUARTs (two 4 KiB BARs each).
+  std::vector<pci::Bdf> pci_devs;
+  unsigned pci_vuarts = 0;
+  // A post-launched VM booted by OVMF: its acrn-dm runs with --ovmf, which
+  // puts every 64-bit BAR in the window above 4 GiB.
+  bool ovmf = false;
 };
 
 // A VM with the fields every scenario sets; the rest keep their defaults.

@@ -129,6 +129,14 @@ class LaunchMerger {
       show(f + ".memory_mib", x + "/mem_size");
       vm.set("memory_mib", value(size));
     }
+    // ACRN 2.x's launch script generator (launch_config/com.py): --ovmf
+    // when vbootloader is ovmf.
+    if (const pugi::xml_node boot = user.child("vbootloader")) {
+      show(f + ".ovmf", x + "/vbootloader");
+      Node b = value(boot);
+      b.text = b.text == "ovmf" ? "true" : "false";
+      vm.set("ovmf", std::move(b));
+    }
     if (const pugi::xml_node affinity = user.child("cpu_affinity")) {
       mark(affinity);
       Node list = Node::list(doc_.at(affinity));

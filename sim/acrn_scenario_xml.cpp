@@ -280,11 +280,64 @@ class Converter {
     }
 
     optional_flag(n, "own_pcpu", vm, "own_pcpu", f + ".own_pcpu", x + "/own_pcpu");
+    read_pci_room(vm, f, x, n);
 
     read_cpu_affinity(vm, f, x, n);
     read_memory(vm, f, x, n);
     read_sched_params(vm, f, x, n);
     return n;
+  }
+
+  // What holds BARs beside the VM's IVSHMEM devices, as gpa.py and acrn-dm
+  // count it, and whether acrn-dm boots the VM with OVMF.
+  void read_pci_room(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
+    // pci_devs/pci_dev: "00:1f.6 Ethernet controller: ...", the BDF first.
+    show(f + ".pci_devs", x + "/pci_devs/pci_dev");
+    if (const pugi::xml_node devs = vm.child("pci_devs")) {
+      mark(devs);
+      Node list = Node::list(doc_.at(devs));
+      const auto items = xml_children(devs, "pci_dev");
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        Node v = value(items[k]);
+        v.text = v.text.substr(0, v.text.find_first_of(" \t"));
+        if (v.text.empty()) continue;  // the configurator's blank <pci_dev/>
+        show(path_at(f + ".pci_devs", list.items.size()), indexed(x + "/pci_devs", "pci_dev", k));
+        list.items.push_back(std::move(v));
+      }
+      if (!list.items.empty()) n.set("pci_devs", std::move(list));
+    }
+    // PCI vUARTs. 3.x: the vuart_connections of type pci with an endpoint in
+    // this VM (gpa.py insert_vuart_to_dev_dict); 2.x: the VM's console_vuart
+    // and communication_vuart whose base is not INVALID_PCI_BASE, by id.
+    std::size_t connections = 0;
+    const std::string name = xml_text(vm.child("name"));
+    for (const pugi::xml_node c : doc_.root().child("hv").child("vuart_connections").children("vuart_connection")) {
+      if (xml_text(c.child("type")) != "pci") continue;
+      for (const pugi::xml_node e : c.children("endpoint"))
+        if (xml_text(e.child("vm_name")) == name) {
+          ++connections;
+          break;
+        }
+    }
+    std::set<std::string> legacy_ids;
+    for (const char* kind : {"console_vuart", "communication_vuart"})
+      for (const pugi::xml_node v : vm.children(kind))
+        if (const pugi::xml_node base = v.child("base"); base && xml_text(base) != "INVALID_PCI_BASE")
+          legacy_ids.insert(v.attribute("id").value());
+    show(f + ".pci_vuarts", x + "/console_vuart, communication_vuart or hv/vuart_connections");
+    if (const std::size_t count = connections + legacy_ids.size())
+      n.set("pci_vuarts", Node::scalar(std::to_string(count), doc_.at(vm)));
+    // launch_cfg_gen.py: --ovmf when vbootloader is y (absent: no --ovmf,
+    // as the generator does not fill in the schema's default).
+    show(f + ".ovmf", x + "/vbootloader");
+    if (const pugi::xml_node boot = vm.child("vbootloader")) {
+      mark(boot);
+      if (xml_text(boot) == "y" && xml_text(vm.child("load_order")) == "POST_LAUNCHED_VM") {
+        Node b = value(boot);
+        b.text = "true";
+        n.set("ovmf", std::move(b));
+      }
+    }
   }
 
   // vm/priority (v2.7 on) and vm/bvt_weight (v3.3), which

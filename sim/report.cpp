@@ -107,6 +107,15 @@ Json scenario_to_json(const Scenario& s) {
                    {"guest_page_size", page_size_name(v.guest_page_size)},
                    {"ept_max_page", page_size_name(v.ept_max_page)},
                    {"os", v.os}});
+    // What only some scenarios set, only when they set it.
+    if (v.own_pcpu) vms.back()["own_pcpu"] = true;
+    if (!v.pci_devs.empty()) {
+      Json devs = Json::array();
+      for (pci::Bdf b : v.pci_devs) devs.push_back(b.to_string());
+      vms.back()["pci_devs"] = devs;
+    }
+    if (v.pci_vuarts) vms.back()["pci_vuarts"] = v.pci_vuarts;
+    if (v.ovmf) vms.back()["ovmf"] = true;
   }
   j["vms"] = vms;
   Json regions = Json::array();

@@ -150,19 +150,20 @@ class FitChecker {
 
   // Each VM's BAR windows, allocated as the platform will.
   void check_bars() const {
-    std::map<std::string, BarAllocator> allocators;
-    for (std::size_t i = 0; i < s_.regions.size(); ++i)
-      for (std::size_t j = 0; j < s_.regions[i].members.size(); ++j) {
-        const RegionMember& m = s_.regions[i].members[j];
-        auto it = allocators.try_emplace(m.vm, s_.find_vm(m.vm)->load_order).first;
-        try {
-          it->second.allocate_ivshmem(s_.regions[i].size_mib * kMiB);
-        } catch (const std::length_error&) {
-          fail(
-              path_at(path_at("ivshmem", i) + ".members", j),
-              "VM " + m.vm + "'s PCI memory windows (2-3.5 GiB, 256-512 GiB) have no room left for this device's BARs");
-        }
+    try {
+      (void)allocate_ivshmem_bars(s_, board_);
+    } catch (const BarAllocationError& e) {
+      std::string path = "vms";
+      for (std::size_t i = 0; i < s_.vms.size(); ++i)
+        if (s_.vms[i].name == e.vm) path = path_at("vms", i) + "." + e.device;
+      if (e.device.rfind("ivshmem[", 0) == 0) {
+        // The member of that region that is this VM.
+        const std::size_t r = std::stoul(e.device.substr(8));
+        for (std::size_t j = 0; j < s_.regions[r].members.size(); ++j)
+          if (s_.regions[r].members[j].vm == e.vm) path = path_at(path_at("ivshmem", r) + ".members", j);
       }
+      fail(path, "VM " + e.vm + ": " + e.what());
+    }
   }
 
   // Guest RAM below 4 GiB as the platform maps it; with guest paging the

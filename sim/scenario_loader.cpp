@@ -49,7 +49,8 @@ const std::vector<std::string> kCachePolicyTypes = {"Unified", "Code", "Data"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
 const std::vector<std::string> kVmKeys = {
     "id",       "name",       "load_order",   "vm_type",         "cpu_affinity", "memory_mib", "lapic_passthrough",
-    "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os",         "own_pcpu"};
+    "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os",         "own_pcpu",
+    "pci_devs", "pci_vuarts", "ovmf"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "shared_pcpu_quantum_ns", "duration_us",
@@ -288,6 +289,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       else
         note_default(&n, p + ".lapic_passthrough");
       read_vm_translation_and_scheduling(n, p, vm);
+      read_vm_pci(n, p, vm);
 
       s_.vms.push_back(std::move(vm));
     }
@@ -505,6 +507,39 @@ class Loader : ScenarioUnderConstruction, FieldReader {
         fail(pv.node->loc, p + ".vbdf",
              "no free device number left for an IVSHMEM device in VM " + quote(m.vm) + "; give the VBDF");
       note(p + ".vbdf", pv.node->loc);
+    }
+  }
+
+  // What else holds BARs in the VM, and how a post-launched VM boots: all optional.
+  void read_vm_pci(const Node& n, const std::string& p, VmConfig& vm) {
+    if (const Node* list = optional(n, "pci_devs")) {
+      expect(*list, p + ".pci_devs", Node::Kind::list);
+      for (std::size_t j = 0; j < list->items.size(); ++j) {
+        const std::string q = path_at(p + ".pci_devs", j);
+        const std::string text = read_string(list->items[j], q);
+        const auto bdf = pci::Bdf::parse(text);
+        if (!bdf)
+          fail(list->items[j].loc, q,
+               "expected the BDF of a device on the board, \"BB:DD.F\" in hex (e.g. \"00:1f.6\"), got " + quote(text));
+        for (std::size_t k = 0; k < vm.pci_devs.size(); ++k)
+          if (vm.pci_devs[k] == *bdf)
+            fail(list->items[j].loc, q, "device " + text + " is already " + ref(path_at(p + ".pci_devs", k)));
+        vm.pci_devs.push_back(*bdf);
+      }
+    } else {
+      note_default(&n, p + ".pci_devs");
+    }
+    if (const Node* x = optional(n, "pci_vuarts"))
+      vm.pci_vuarts = static_cast<unsigned>(read_int(*x, p + ".pci_vuarts", 0, 64));
+    else
+      note_default(&n, p + ".pci_vuarts");
+    if (const Node* x = optional(n, "ovmf")) {
+      vm.ovmf = read_bool(*x, p + ".ovmf");
+      if (vm.ovmf && vm.load_order != LoadOrder::post_launched)
+        fail(x->loc, p + ".ovmf",
+             "OVMF boots a post-launched VM (acrn-dm's --ovmf); this VM is " + std::string(to_string(vm.load_order)));
+    } else {
+      note_default(&n, p + ".ovmf");
     }
   }
 

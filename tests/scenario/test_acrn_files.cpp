@@ -200,6 +200,27 @@ TEST_CASE("hybrid_rt.xml runs its one region's default pingpong", "[acrn-data]")
   std::remove(report.c_str());
 }
 
+// ACRN v3.3's gpa.py, run on this pair, gives PRE_RT_VM0's device these BARs
+// (its Ethernet controller's 128 KiB BAR takes 2 GiB first); POST_STD_VM1
+// boots OVMF (vbootloader y) with the GPU passed through, whose 16 MiB and
+// 256 MiB BARs acrn-dm places above 256 GiB before the IVSHMEM device's BAR2.
+TEST_CASE("hybrid_rt.xml's BARs are where ACRN's configurator and acrn-dm put them", "[acrn-data]") {
+  const std::string kAcrn = acrn_data::require();
+  const cli::Result r = cli::ivsim("show --json --board " + kAcrn + "/cfl-k700-i7/cfl-k700-i7.xml --scenario " + kAcrn +
+                                   "/cfl-k700-i7/hybrid_rt.xml");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  REQUIRE(j["devices"].size() == 2);
+  CHECK(j["devices"][0]["vm"] == "PRE_RT_VM0");
+  CHECK(j["devices"][0]["bar0"] == "0x80020000");
+  CHECK(j["devices"][0]["bar1"] == "0x80021000");
+  CHECK(j["devices"][0]["bar2"] == "0x80200000");
+  CHECK(j["devices"][1]["vm"] == "POST_STD_VM1");
+  CHECK(j["devices"][1]["bar0"] == "0x80000000");
+  CHECK(j["devices"][1]["bar2"] == "0x4020000000");
+}
+
 TEST_CASE("a workloads file and --set apply to an ACRN scenario") {
   const std::string workloads = cli::temp_path("w.yaml");
   std::ofstream(workloads) << "workloads:\n"

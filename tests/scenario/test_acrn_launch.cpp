@@ -27,6 +27,8 @@ TEST_CASE("an ACRN 2.x scenario runs with its launch file: its memory, RT type a
   CHECK(vms.at(2).at("name") == "POST_STD_VM1");
   CHECK(vms.at(2).at("memory_mib") == 2048);
   CHECK(vms.at(2).at("cpu_affinity") == nlohmann::json::array({2, 3}));
+  CHECK(vms.at(2).at("ovmf") == true);  // vbootloader ovmf: acrn-dm's --ovmf
+  CHECK_FALSE(vms.at(4).contains("ovmf"));
   CHECK(vms.at(4).at("vm_type") == "RTVM");
   CHECK(vms.at(4).at("lapic_passthrough") == true);
   REQUIRE(j.at("regions").size() == 2);
@@ -51,6 +53,11 @@ TEST_CASE("validate and show take the launch file too") {
   r = cli::ivsim("show " + kPair);
   CHECK(r.status == 0);
   CHECK(r.out.find("dm:/dm_shm") != std::string::npos);
+  // With --ovmf, acrn-dm puts POST_STD_VM1's BAR2s above 256 GiB; POST_RT_VM3's small one stays below 4 GiB.
+  CHECK(r.out.find("  POST_STD_VM1  00:08.0  hv:/shm_region_0  0x80000000      0x80001000  0x4000000000\n"
+                   "  POST_STD_VM1  00:09.0  dm:/dm_shm        0x80002000      -           0x4000400000\n"
+                   "  POST_RT_VM3   00:08.0  dm:/dm_shm        0x80000000      -           0x80400000\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("a launch file without its ACRN scenario is refused with status 2") {

@@ -31,7 +31,7 @@ TEST_CASE("show prints the default scenario's platform: placement, BDFs, BARs, r
                "  2   HMI_VM      POST_LAUNCHED_VM  STANDARD_VM               1024 MiB  0->2\n") != std::string::npos);
   CHECK(t.find("\nIVSHMEM devices\n"
                "  vm      bdf      region      BAR0 registers  BAR1 MSI-X  BAR2 shared memory\n"
-               "  RT_VM   00:08.0  hv:/hmi_rt  0x80000000      0x80001000  0x4000000000\n"
+               "  RT_VM   00:08.0  hv:/hmi_rt  0x80000000      0x80001000  0x80200000\n"
                "  HMI_VM  00:08.0  hv:/hmi_rt  0x80000000      0x80001000  0x80200000\n") != std::string::npos);
   CHECK(t.find("\nIVSHMEM regions\n"
                "  region      provider    size   id  host physical  members\n"
@@ -55,7 +55,7 @@ TEST_CASE("show --json gives the same platform as data") {
   REQUIRE(j["devices"].size() == 2);
   CHECK(j["devices"][0] == nlohmann::json::parse(R"({"vm": "RT_VM", "vm_id": 0, "bdf": "00:08.0",
       "region": "hv:/hmi_rt", "provider": "Hypervisor", "bar0": "0x80000000", "bar1": "0x80001000",
-      "bar2": "0x4000000000"})"));
+      "bar2": "0x80200000"})"));
   CHECK(j["devices"][1]["vm"] == "HMI_VM");
   CHECK(j["devices"][1]["bar2"] == "0x80200000");
   REQUIRE(j["regions"].size() == 1);

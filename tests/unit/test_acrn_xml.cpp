@@ -560,6 +560,41 @@ TEST_CASE("a board whose CPU no profile maps validates: validate needs no timing
   unsetenv("IVSIM_DATA_DIR");
 }
 
+TEST_CASE("pci_devs, PCI vUART connections and vbootloader reach the BAR allocation", "[acrn_xml]") {
+  const Scenario plain = load_xml(slurp(kData + "scenario-hybrid.xml"));
+  for (const auto& vm : plain.vms) {
+    CHECK(vm.pci_devs.empty());
+    CHECK(vm.pci_vuarts == 0);
+    CHECK_FALSE(vm.ovmf);
+  }
+  // The BDF before the first blank; the configurator's empty <pci_dev/> is skipped.
+  const std::string pre = "<name>PRE_RT_VM0</name>";
+  Scenario s = load_xml(scenario_with(pre, pre + "<pci_devs><pci_dev>00:1f.6 Ethernet controller: Intel</pci_dev>"
+                                                 "<pci_dev/><pci_dev>01:00.0 NVMe</pci_dev></pci_devs>"));
+  REQUIRE(s.vms[0].pci_devs.size() == 2);
+  CHECK(s.vms[0].pci_devs[0].to_string() == "00:1f.6");
+  CHECK(s.vms[0].pci_devs[1].to_string() == "01:00.0");
+  CHECK_THROWS_WITH(load_xml(scenario_with(pre, pre + "<pci_devs><pci_dev>SATA controller</pci_dev></pci_devs>")),
+                    Catch::Contains("vm[0]/pci_devs/pci_dev[0]: expected the BDF of a device on the board"));
+  // vbootloader y: --ovmf for a post-launched VM (launch_cfg_gen.py); n or absent: none.
+  const std::string post = "<name>POST_STD_VM1</name>";
+  CHECK(load_xml(scenario_with(post, post + "<vbootloader>y</vbootloader>")).vms[2].ovmf);
+  CHECK_FALSE(load_xml(scenario_with(post, post + "<vbootloader>n</vbootloader>")).vms[2].ovmf);
+  CHECK_FALSE(load_xml(scenario_with(pre, pre + "<vbootloader>y</vbootloader>")).vms[0].ovmf);
+  // A vuart_connection of type pci with an endpoint in the VM: one PCI vUART each.
+  s = load_xml(scenario_with("</hv>", R"(<vuart_connections>
+      <vuart_connection><name>a</name><type>pci</type>
+        <endpoint><vm_name>PRE_RT_VM0</vm_name></endpoint><endpoint><vm_name>ACRN_Service_VM</vm_name></endpoint>
+      </vuart_connection>
+      <vuart_connection><name>b</name><type>legacy</type>
+        <endpoint><vm_name>PRE_RT_VM0</vm_name></endpoint><endpoint><vm_name>POST_STD_VM1</vm_name></endpoint>
+      </vuart_connection>
+    </vuart_connections></hv>)"));
+  CHECK(s.vms[0].pci_vuarts == 1);
+  CHECK(s.vms[1].pci_vuarts == 1);
+  CHECK(s.vms[2].pci_vuarts == 0);
+}
+
 TEST_CASE("vm/priority, vm/bvt_weight and vm/own_pcpu reach the scheduler, with the schema's defaults", "[acrn_xml]") {
   // PRIO_LOW and PRIO_HIGH are 1 and 2 (schedule.h); absent, PRIO_LOW.
   const Scenario plain = load_xml(slurp(kData + "scenario-hybrid.xml"));

@@ -1,8 +1,7 @@
-// Shipped data: boards, timing profiles, the hv-land pool layout, BAR placement.
+// Shipped data: boards, timing profiles, the hv-land pool layout.
 #include <catch2/catch.hpp>
 
 #include "models/hv/ivshmem_region_pool.h"
-#include "platforms/bar_allocator.h"
 #include "platforms/board.h"
 #include "platforms/data_dir.h"
 #include "platforms/timing_profile.h"
@@ -69,22 +68,6 @@ TEST_CASE("hv-land regions are packed in configuration order in one 2 MiB-rounde
   CHECK(pool.find("hv:/b") == &pool.regions()[1]);
   CHECK(pool.find("b") == nullptr);  // the hypervisor matches the prefixed name
   CHECK(pool.regions()[0].doorbell_peers.size() == 16);
-}
-
-TEST_CASE("BARs of a post-launched VM's small region go below 4 GiB, a pre-launched VM's above 256 GiB") {
-  BarAllocator post(LoadOrder::post_launched);
-  const IvshmemBarValues p = post.allocate_ivshmem(2 * kMiB);
-  CHECK(p.bar0 == 0x8000'0000u);
-  CHECK(p.bar1 == 0x8000'1000u);
-  // pci_emul_alloc_pbar: a 64-bit BAR below 4 GiB is not prefetchable (flags 0x4) ...
-  CHECK(p.bar2 == (0x8020'0000ULL | 0x4));
-  const IvshmemBarValues big = post.allocate_ivshmem(64 * kMiB);
-  CHECK((big.bar2 & ~0xFULL) == 0x40'0000'0000ULL);
-  CHECK((big.bar2 & 0xF) == 0xC);  // ... one in the 64-bit window is
-  BarAllocator pre(LoadOrder::pre_launched);
-  const IvshmemBarValues q = pre.allocate_ivshmem(2 * kMiB);
-  CHECK((q.bar2 & ~0xFULL) == 0x40'0000'0000ULL);
-  CHECK((q.bar2 & 0xF) == 0xC);
 }
 
 TEST_CASE("the hypervisor holds at most 8 hv-land regions") {

@@ -206,6 +206,22 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
     CHECK(t.timing_overrides.at("llc_hit") == "12");
     CHECK(t.where("timing.overrides.llc_hit").file == "--set");
   }
+  SECTION("pci_devs, pci_vuarts and ovmf: read, and checked") {
+    const Scenario t = load_scenario_text(
+        kBase, "base.yaml", {"vms[0].pci_devs=[\"00:1f.6\", \"01:00.0\"]", "vms[0].pci_vuarts=2", "vms[2].ovmf=true"});
+    REQUIRE(t.vms[0].pci_devs.size() == 2);
+    CHECK(t.vms[0].pci_devs[1].to_string() == "01:00.0");
+    CHECK(t.vms[0].pci_vuarts == 2);
+    CHECK(t.vms[2].ovmf);
+    CHECK(load_error(kBase, {"vms[0].ovmf=true"})
+              .find("vms[0].ovmf: OVMF boots a post-launched VM (acrn-dm's --ovmf); this VM is PRE_LAUNCHED_VM") !=
+          std::string::npos);
+    CHECK(load_error(kBase, {"vms[0].pci_devs=[\"00:1f.6\", \"00:1f.6\"]"})
+              .find("vms[0].pci_devs[1]: device 00:1f.6 is already vms[0].pci_devs[0]") != std::string::npos);
+    CHECK(load_error(kBase, {"vms[0].pci_devs=[1f.6]"}).find("vms[0].pci_devs[0]: expected the BDF") !=
+          std::string::npos);
+    CHECK(load_error(kBase, {"vms[0].pci_vuarts=65"}).find("vms[0].pci_vuarts") != std::string::npos);
+  }
   SECTION("missing mapping levels are created") {
     const Scenario t = load_scenario_text(mutate("run:\n  seed: 1\n  quantum_ns: 1000\n", ""), "base.yaml",
                                           {"run.seed=9", "timing.overrides.dram=80"});
