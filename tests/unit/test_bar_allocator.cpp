@@ -8,6 +8,7 @@
 
 #include "platforms/bar_allocator.h"
 #include "platforms/board_xml.h"
+#include "tests/support/fuzz_inputs.h"
 
 using namespace ivsim;
 
@@ -172,7 +173,7 @@ TEST_CASE("the configurator's window search takes a range that starts in a windo
   CHECK_THROWS_AS(full.allocate({0x1000}), GpaWindowAllocator::NoRoom);
 }
 
-TEST_CASE("a board file's PCI tree gives the host windows, the native ranges and each device's BARs") {
+TEST_CASE("a board file's PCI tree gives the host windows, the native ranges and each device's BARs", "[acrn_xml]") {
   const std::string devices = R"(
   <devices>
     <bus type="system">
@@ -201,6 +202,7 @@ TEST_CASE("a board file's PCI tree gives the host windows, the native ranges and
   std::string xml = ss.str();
   REQUIRE(xml.rfind("</acrn-config>") != std::string::npos);
   xml.replace(xml.rfind("</acrn-config>"), 14, devices);
+  test::dump_fuzz_seed("board_xml", xml);  // a board file with its PCI tree, for the fuzzer's corpus
   const Board b = parse_board_xml(xml, "board.xml");
   CHECK(b.pci.bus_windows == std::vector<AddrWindow>{{0xa0000, 0xbffff}, {0x8f800000, 0xdfffffff}});
   // The Ethernet BAR, and the bridge's window in place of the SSD's BAR behind it.
