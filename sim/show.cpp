@@ -143,7 +143,11 @@ Json show_json(Simulation& sim) {
                    {"vm_type", v.vm_type},
                    {"memory_mib", v.memory_mib},
                    {"lapic_passthrough", v.lapic_passthrough},
+                   {"ovmf", v.ovmf},
                    {"vcpus", vcpus}});
+    Json devs = Json::array();
+    for (pci::Bdf b : v.pci_devs) devs.push_back(b.to_string());
+    vms.back()["pci_devs"] = devs;
   }
   j["vms"] = vms;
 
@@ -272,17 +276,26 @@ std::string show_text(Simulation& sim) {
   out += fmt::format("hypervisor: {}, idle pCPUs {}\n", hv["scheduler"].get<std::string>(), idle);
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
+  std::string passed;  // VMs' passed-through devices, whose BARs share the VM's PCI windows
   for (const auto& v : j["vms"]) {
     std::string placement;
     for (const auto& c : v["vcpus"])
       placement +=
           (placement.empty() ? "" : " ") + fmt::format("{}->{}", c["vcpu"].get<unsigned>(), c["pcpu"].get<unsigned>());
-    rows.push_back(
-        {std::to_string(v["id"].get<unsigned>()), v["name"].get<std::string>(), v["load_order"].get<std::string>(),
-         v["vm_type"].get<std::string>() + (v["lapic_passthrough"].get<bool>() ? " (LAPIC passthrough)" : ""),
-         fmt::format("{} MiB", v["memory_mib"].get<u64>()), placement});
+    std::string notes;
+    if (v["lapic_passthrough"].get<bool>()) notes = "LAPIC passthrough";
+    if (v["ovmf"].get<bool>()) notes += std::string(notes.empty() ? "" : ", ") + "OVMF";
+    rows.push_back({std::to_string(v["id"].get<unsigned>()), v["name"].get<std::string>(),
+                    v["load_order"].get<std::string>(),
+                    v["vm_type"].get<std::string>() + (notes.empty() ? "" : " (" + notes + ")"),
+                    fmt::format("{} MiB", v["memory_mib"].get<u64>()), placement});
+    if (!v["pci_devs"].empty()) {
+      passed += (passed.empty() ? "" : "; ") + v["name"].get<std::string>();
+      for (const auto& d : v["pci_devs"]) passed += " " + d.get<std::string>();
+    }
   }
   out += "\nVMs\n" + table(rows);
+  if (!passed.empty()) out += "passed-through devices: " + passed + "\n";
 
   if (j.contains("cache_allocation")) {
     const Json& ca = j["cache_allocation"];

@@ -221,6 +221,12 @@ TEST_CASE("hybrid_rt.xml's BARs are where ACRN's configurator and acrn-dm put th
   // ACRN 2.x kept vbootloader and the GPU in the launch file: without them, below 4 GiB.
   const bool v3 = cli::slurp(kAcrn + "/cfl-k700-i7/hybrid_rt.xml").find("<vbootloader>y") != std::string::npos;
   CHECK(j["devices"][1]["bar2"] == (v3 ? "0x4020000000" : "0x80200000"));
+  CHECK(j["vms"][2]["ovmf"] == v3);
+  REQUIRE(j["vms"][0]["pci_devs"].size() == 2);  // the SSD is 01:00.0 in 3.x's sample, 09:00.0 in 2.x's
+  CHECK(j["vms"][0]["pci_devs"][0] == "00:1f.6");
+  const cli::Result text = cli::ivsim("show --board " + kAcrn + "/cfl-k700-i7/cfl-k700-i7.xml --scenario " + kAcrn +
+                                      "/cfl-k700-i7/hybrid_rt.xml");
+  CHECK(text.out.find("passed-through devices: PRE_RT_VM0 00:1f.6 ") != std::string::npos);
 }
 
 TEST_CASE("a workloads file and --set apply to an ACRN scenario") {
