@@ -23,6 +23,9 @@ constexpr u64 kDmIvshmemMsixBytes = 0x1000;
 constexpr u64 kDmLowBarLimit = 32 * kMiB;
 // ... and one of exactly 4 GiB stays at the host's address (peer-to-peer DMA).
 constexpr u64 kDmHostBaseBar = 4 * kGiB;
+// Larger than any window: a board file's BAR this long fits nowhere (and
+// rounding it up to a power of two or an alignment would overflow).
+constexpr u64 kLargestBar = u64{1} << 48;
 
 u64 round_up_to(u64 v, u64 align) { return (v + align - 1) / align * align; }
 
@@ -181,10 +184,10 @@ class Allocation {
       return a.allocate(sizes);
     } catch (const GpaWindowAllocator::NoRoom& e) {
       throw BarAllocationError(
-          std::string(vm.load_order == LoadOrder::service_vm
-                          ? "the host's PCI hole (the board's host bridge windows less its devices' BARs)"
-                          : "the pre-launched VM's PCI windows (2-3.5 GiB, 256-512 GiB)") +
-              " have no room for a BAR of " + hex(e.size) + " bytes",
+          std::string(vm.load_order == LoadOrder::service_vm && !board_.pci.bus_windows.empty()
+                          ? "the host's PCI hole (the board's host bridge windows less its devices' BARs) has"
+                          : "the PCI windows (2-3.5 GiB, 256-512 GiB) have") +
+              " no room for a BAR of " + hex(e.size) + " bytes",
           vm.name, device_of(list.at(e.index).key));
     }
   }
@@ -210,6 +213,8 @@ class Allocation {
       // pci_emul_alloc_pbar: a power of two of at least 16 bytes, placed at
       // a multiple of its size (pci_emul_alloc_resource: of at least a page).
       u64 bytes = std::max<u64>(size, 16);
+      if (bytes > kLargestBar)
+        throw BarAllocationError("a BAR of " + hex(size) + " bytes fits in none of acrn-dm's windows", vm.name, device);
       if (bytes & (bytes - 1)) bytes = u64{1} << (64 - __builtin_clzll(bytes));
       bool low = !mem64 || (!vm.ovmf && bytes <= kDmLowBarLimit);
       if (mem64 && !low && bytes == kDmHostBaseBar) return {0, false};
@@ -265,6 +270,7 @@ u64 GpaWindowAllocator::free_address(u64 size) const {
   // get_free_addr, as written: the first aligned start in a window, moved
   // past each used range it meets in address order; taken if it still
   // overlaps that window.
+  if (size == 0 || size > kLargestBar) throw NoRoom{0, size};
   const u64 align = std::max(kGpaSmallBar, size);
   for (const AddrWindow& w : windows_) {
     u64 start = round_up_to(w.start, align);

@@ -47,8 +47,6 @@ struct BoardPci {
   std::vector<AddrWindow> native_ranges;
   // Each device's memory BARs by its BDF on the host.
   std::map<u16, std::vector<PciBarResource>> devices;
-
-  bool empty() const { return bus_windows.empty() && devices.empty(); }
 };
 
 // Reads the tree from a board file; a malformed number is an error located

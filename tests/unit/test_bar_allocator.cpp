@@ -165,6 +165,24 @@ TEST_CASE("a BAR that fits in no window names its VM and device") {
   }
 }
 
+TEST_CASE("a board file's absurdly long BAR fits nowhere, for acrn-dm and the configurator alike") {
+  Scenario s = pair(make_vm(0, "PRE", LoadOrder::pre_launched, {0}, 512),
+                    make_vm(1, "POST", LoadOrder::post_launched, {1}, 512));
+  Board board;
+  board.pci.devices[bdf("00:02.0").value()] = {bar("bar0", 0x1000'0000, u64{1} << 63, 64)};
+  for (std::size_t vm : {0, 1}) {
+    s.vms[vm].pci_devs = {bdf("00:02.0")};
+    try {
+      (void)allocate_ivshmem_bars(s, board);
+      FAIL("no error");
+    } catch (const BarAllocationError& e) {
+      CHECK(e.vm == s.vms[vm].name);
+      CHECK(e.device == "pci_devs[0]");
+    }
+    s.vms[vm].pci_devs.clear();
+  }
+}
+
 TEST_CASE("the configurator's window search takes a range that starts in a window, as gpa.py does") {
   // get_free_addr returns a window that overlaps the window searched, even past its end.
   GpaWindowAllocator a({{0x1000, 0x2fff}}, {{0x1000, 0x1fff}});
