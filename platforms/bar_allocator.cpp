@@ -1,8 +1,9 @@
 #include "platforms/bar_allocator.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <numeric>
+
+#include <fmt/format.h>
 
 namespace ivsim {
 
@@ -27,13 +28,7 @@ constexpr u64 kDmHostBaseBar = 4 * kGiB;
 // rounding it up to a power of two or an alignment would overflow).
 constexpr u64 kLargestBar = u64{1} << 48;
 
-u64 round_up_to(u64 v, u64 align) { return (v + align - 1) / align * align; }
-
-std::string hex(u64 v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+std::string hex(u64 v) { return fmt::format("{:#x}", v); }
 
 // A passed-through device's memory BARs as the board file lists them.
 const std::vector<PciBarResource>* board_bars(const Board& board, pci::Bdf bdf) {
@@ -221,7 +216,7 @@ class Allocation {
       u64& next = low ? next32 : next64;
       const u64 limit = low ? kPciWindow32End : kPciWindow64End;
       const u64 align = std::max<u64>(bytes, kPageSize4K);
-      const u64 base = round_up_to(next, align);
+      const u64 base = round_up(next, align);
       if (base + align > limit)
         throw BarAllocationError("acrn-dm's " +
                                      std::string(low ? "32-bit window (2-3.5 GiB)" : "64-bit window (256-512 GiB)") +
@@ -239,7 +234,7 @@ class Allocation {
         std::stable_sort(by_index.begin(), by_index.end(),
                          [](const auto* a, const auto* b) { return bar_index(a->id) < bar_index(b->id); });
         for (const PciBarResource* bar : by_index)
-          take(round_up_to(bar->len, kPageSize4K), bar->width == 64, "pci_devs[" + std::to_string(k) + "]");
+          take(round_up(bar->len, kPageSize4K), bar->width == 64, "pci_devs[" + std::to_string(k) + "]");
       }
     auto devices = devices_of(vm);
     std::stable_sort(devices.begin(), devices.end(), [&](const auto& a, const auto& b) {
@@ -269,13 +264,14 @@ GpaWindowAllocator::GpaWindowAllocator(std::vector<AddrWindow> windows, std::vec
 u64 GpaWindowAllocator::free_address(u64 size) const {
   // get_free_addr, as written: the first aligned start in a window, moved
   // past each used range it meets in address order; taken if it still
-  // overlaps that window.
+  // overlaps that window. Rounding masks, as acrn_config_utilities.round_up
+  // does (exact for the power-of-two sizes PCI BARs have).
   if (size == 0 || size > kLargestBar) throw NoRoom{0, size};
   const u64 align = std::max(kGpaSmallBar, size);
   for (const AddrWindow& w : windows_) {
-    u64 start = round_up_to(w.start, align);
+    u64 start = round_up(w.start, align);
     for (const AddrWindow& u : used_)
-      if (AddrWindow{start, start + size - 1}.overlaps(u)) start = round_up_to(u.end + 1, align);
+      if (AddrWindow{start, start + size - 1}.overlaps(u)) start = round_up(u.end + 1, align);
     if (AddrWindow{start, start + size - 1}.overlaps(w)) return start;
   }
   throw NoRoom{0, size};

@@ -156,12 +156,11 @@ class FitChecker {
       std::string path = "vms";
       for (std::size_t i = 0; i < s_.vms.size(); ++i)
         if (s_.vms[i].name == e.vm) path = path_at("vms", i) + "." + e.device;
-      if (e.device.rfind("ivshmem[", 0) == 0) {
-        // The member of that region that is this VM.
-        const std::size_t r = std::stoul(e.device.substr(8));
-        for (std::size_t j = 0; j < s_.regions[r].members.size(); ++j)
-          if (s_.regions[r].members[j].vm == e.vm) path = path_at(path_at("ivshmem", r) + ".members", j);
-      }
+      // An IVSHMEM device ("ivshmem[R]"): the member of that region that is this VM.
+      for (std::size_t r = 0; r < s_.regions.size(); ++r)
+        if (e.device == path_at("ivshmem", r))
+          for (std::size_t j = 0; j < s_.regions[r].members.size(); ++j)
+            if (s_.regions[r].members[j].vm == e.vm) path = path_at(path_at("ivshmem", r) + ".members", j);
       fail(path, "VM " + e.vm + ": " + e.what());
     }
   }

@@ -229,6 +229,26 @@ TEST_CASE("hybrid_rt.xml's BARs are where ACRN's configurator and acrn-dm put th
   CHECK(text.out.find("passed-through devices: PRE_RT_VM0 00:1f.6 ") != std::string::npos);
 }
 
+// A passed-through device whose BAR fits in none of the pre-launched VM's
+// windows: validate names the VM's pci_devs entry, status 2.
+TEST_CASE("a BAR that fits nowhere is a located error naming the VM's device") {
+  std::string board = cli::slurp(kData + "/board-8cpu.xml");
+  board.replace(board.rfind("</acrn-config>"), 14, R"(<devices><bus type="pci" address="0x0">
+    <device address="0x1f0006">
+      <resource type="memory" min="0x100000000" max="0x1ffffffff" len="0x100000000" id="bar0" width="32"/>
+    </device></bus></devices></acrn-config>)");
+  const std::string path = cli::temp_path("board-huge-bar.xml");
+  { std::ofstream(path) << board; }
+  const std::string scenario = kData + "/scenario-hybrid.xml";
+  const cli::Result r =
+      cli::ivsim("validate " + scenario + " --board " + path + " --set 'vms[0].pci_devs=[\"00:1f.6\"]'");
+  INFO(r.out);
+  CHECK(r.status == 2);
+  CHECK(r.out.find("vms[0].pci_devs[0]: VM PRE_RT_VM0: the PCI windows (2-3.5 GiB, 256-512 GiB) have no room for a "
+                   "BAR of 0x100000000 bytes") != std::string::npos);
+  std::remove(path.c_str());
+}
+
 TEST_CASE("a workloads file and --set apply to an ACRN scenario") {
   const std::string workloads = cli::temp_path("w.yaml");
   std::ofstream(workloads) << "workloads:\n"
