@@ -175,13 +175,17 @@ GuestPagingLayout guest_paging_bring_up(Guest& g, const GuestPagingSpec& spec) {
   tables.map(kEcamBase, kEcamBase, u64{1} << 20, kMmioFlags);
   // The local APIC's page (Linux's APIC fixmap), uncached.
   tables.map(VLapic::kDefaultBase, VLapic::kDefaultBase, kPageSize4K, kMmioFlags);
-  // The windows the bus scan found, identity-mapped like RAM (an ioremap at boot).
+  // The windows the bus scan found, identity-mapped like RAM (an ioremap at
+  // boot), and kept as the functions' resources for their drivers.
+  std::vector<PciMemoryBar> resources;
   for (const PciFunction& f : pci_scan_bus(g, 0))
     for (const PciMemoryBar& bar : pci_memory_bars(g, f.bdf)) {
       const Gpa first = page_base(bar.base);
       const Gpa end = round_up(bar.base + bar.size, kPageSize4K);
       tables.map(first, first, end - first, guest_window_flags(spec.os, f, bar));
+      resources.push_back(bar);
     }
+  pci_record_resources(g, resources);
 
   GuestPagingLayout layout;
   layout.tables_bytes = tables.table_count() * kPageSize4K;

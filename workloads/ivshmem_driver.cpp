@@ -1,6 +1,7 @@
 #include "workloads/ivshmem_driver.h"
 
 #include "models/pci/config_space.h"
+#include "workloads/pci_bars.h"
 #include "workloads/pci_config.h"
 
 namespace ivsim {
@@ -29,13 +30,27 @@ u32 size_bar32(Guest& g, pci::Bdf bdf, u32 reg, u32& original) {
   return mask;
 }
 
-}  // namespace
+// The BARs as the kernel's boot-time scan recorded them (pci_resource_start
+// and _len); false when it did not record this function's register BAR.
+bool read_resources(Guest& g, pci::Bdf bdf, IvshmemGuestDevice& dev) {
+  const auto bar0 = pci_resource(g, bdf, 0);
+  if (!bar0) return false;
+  dev.regs = bar0->base;
+  dev.regs_size = bar0->size;
+  if (const auto bar1 = pci_resource(g, bdf, 1)) dev.msix_table = bar1->base;
+  if (const auto bar2 = pci_resource(g, bdf, kIvshmemShmBar)) {
+    dev.shmem = bar2->base;
+    dev.shmem_size = bar2->size;
+  }
+  // pci_enable_device: memory decoding on, if the firmware left it off.
+  const u16 cmd = pci_cfg_read16(g, bdf, pci::kCommand);
+  if (!(cmd & kCommandMemorySpace)) pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd | kCommandMemorySpace));
+  return true;
+}
 
-std::optional<IvshmemGuestDevice> ivshmem_probe(Guest& g, pci::Bdf bdf) {
-  if (pci_cfg_read32(g, bdf, pci::kVendorId) != kIvshmemIds) return std::nullopt;
-  IvshmemGuestDevice dev;
-  dev.bdf = bdf;
-
+// Sizes and restores the BARs itself, as a driver without a kernel record
+// does (Zephyr's pcie_get_mbar at the driver's init).
+void size_bars(Guest& g, pci::Bdf bdf, IvshmemGuestDevice& dev) {
   // Decoding is switched off while BARs are sized, as Linux does.
   const u16 cmd = pci_cfg_read16(g, bdf, pci::kCommand);
   pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd & ~kCommandMemorySpace));
@@ -63,6 +78,18 @@ std::optional<IvshmemGuestDevice> ivshmem_probe(Guest& g, pci::Bdf bdf) {
   dev.shmem = (u64{hi} << 32) | (lo & ~0xFu);
 
   pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd | kCommandMemorySpace));
+}
+
+}  // namespace
+
+std::optional<IvshmemGuestDevice> ivshmem_probe(Guest& g, pci::Bdf bdf) {
+  if (pci_cfg_read32(g, bdf, pci::kVendorId) != kIvshmemIds) return std::nullopt;
+  IvshmemGuestDevice dev;
+  dev.bdf = bdf;
+  // A driver takes the BARs the kernel's enumeration found; sizing them
+  // again would move BAR2 (and unmap it) under sibling vCPUs already using
+  // the region (workloads/pci_bars.h).
+  if (!read_resources(g, bdf, dev)) size_bars(g, bdf, dev);
   dev.ivposition = ivshmem_get_id(g, dev);
   dev.msix_cap = find_msix(g, bdf);
   // Message Control bits 10:0 hold the table size minus one.

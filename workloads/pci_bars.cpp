@@ -1,5 +1,7 @@
 #include "workloads/pci_bars.h"
 
+#include <algorithm>
+
 #include "models/pci/config_space.h"
 #include "workloads/pci_config.h"
 
@@ -10,6 +12,18 @@ namespace {
 constexpr u16 kCommandMemorySpace = 0x0002;
 constexpr u32 kBarIo = 0x1;
 constexpr u8 kHeaderLayoutMask = 0x7F;  // header type without the multi-function bit
+
+// The record's header word: a tag in the high half, so that RAM the kernel
+// never wrote it to reads as no record; the count in the low half.
+constexpr u64 kResourcesTag = 0x5043'4952ULL << 32;  // "PCIR"
+constexpr u64 kPrefetchBit = u64{1} << 32;
+constexpr unsigned kEntryBytes = 24;
+
+Gva resources_header(const Guest& g) { return g.kernel_page() + 2 * kCacheLineBytes; }
+Gva resource_entry(const Guest& g, unsigned i) { return resources_header(g) + 8 + u64{i} * kEntryBytes; }
+u64 resource_key(pci::Bdf bdf, unsigned index) {
+  return (u64{index} << 16) | (u64{bdf.bus} << 8) | (u64{bdf.dev} << 3) | bdf.fn;
+}
 
 }  // namespace
 
@@ -48,6 +62,35 @@ std::vector<PciMemoryBar> pci_memory_bars(Guest& g, pci::Bdf bdf) {
 
   if (cmd & kCommandMemorySpace) pci_cfg_write16(g, bdf, pci::kCommand, cmd);
   return bars;
+}
+
+void pci_record_resources(Guest& g, const std::vector<PciMemoryBar>& bars) {
+  const unsigned n = static_cast<unsigned>(std::min<std::size_t>(bars.size(), kPciResourceSlots));
+  for (unsigned i = 0; i < n; ++i) {
+    const PciMemoryBar& b = bars[i];
+    g.store<u64>(resource_entry(g, i), resource_key(b.bdf, b.index) | (b.prefetchable ? kPrefetchBit : 0));
+    g.store<u64>(resource_entry(g, i) + 8, b.base);
+    g.store<u64>(resource_entry(g, i) + 16, b.size);
+  }
+  g.store<u64>(resources_header(g), kResourcesTag | n);
+}
+
+bool pci_resources_recorded(Guest& g) {
+  return (g.load<u64>(resources_header(g)) & ~u64{0xFFFF'FFFFu}) == kResourcesTag;
+}
+
+std::optional<PciMemoryBar> pci_resource(Guest& g, pci::Bdf bdf, unsigned index) {
+  const u64 header = g.load<u64>(resources_header(g));
+  if ((header & ~u64{0xFFFF'FFFFu}) != kResourcesTag) return std::nullopt;
+  const u64 key = resource_key(bdf, index);
+  const unsigned n = static_cast<unsigned>(std::min<u64>(header & 0xFFFF'FFFFu, kPciResourceSlots));
+  for (unsigned i = 0; i < n; ++i) {
+    const u64 word = g.load<u64>(resource_entry(g, i));
+    if ((word & 0xFFFF'FFFFu) != key) continue;
+    return PciMemoryBar{bdf, index, g.load<u64>(resource_entry(g, i) + 8), g.load<u64>(resource_entry(g, i) + 16),
+                        (word & kPrefetchBit) != 0};
+  }
+  return std::nullopt;
 }
 
 }  // namespace ivsim

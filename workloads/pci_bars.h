@@ -1,9 +1,11 @@
 // Sizing a function's memory BARs as an OS's PCI enumeration does at boot
 // (Linux __pci_read_base): save, write all-ones, read the mask back,
 // restore, with memory decoding off meanwhile. The guest kernel uses what it
-// finds to map the devices' windows (workloads/guest_paging.h).
+// finds to map the devices' windows (workloads/guest_paging.h) and keeps it
+// as the functions' resources, which drivers read instead of sizing again.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "models/pci/bdf.h"
@@ -22,5 +24,22 @@ struct PciMemoryBar {
 // The assigned (non-zero), implemented memory BARs of a type-0 function;
 // I/O BARs are skipped.
 std::vector<PciMemoryBar> pci_memory_bars(Guest& g, pci::Bdf bdf);
+
+// The kernel's record of what its boot-time bus scan sized, in guest RAM:
+// Linux keeps each function's BARs in its pci_dev's resource[] and a driver
+// reads pci_resource_start / pci_resource_len, never sizing a BAR again (a
+// second sizing would move the BAR, and unmap it, under the vCPUs already
+// using it). The bootstrap vCPU writes it with guest stores, before it
+// publishes its CR3, so every vCPU that passed the boot mailbox finds it.
+// It takes the kernel page from its third line on (the first two: the boot
+// mailbox, pci_config_lock): a header word, then 24 bytes per BAR; BARs
+// beyond kPciResourceSlots are not recorded, and their drivers size them.
+constexpr unsigned kPciResourceSlots = (kPageSize4K - 2 * kCacheLineBytes - 8) / 24;
+void pci_record_resources(Guest& g, const std::vector<PciMemoryBar>& bars);
+// Whether the kernel recorded its scan (a guest without a kernel bring-up,
+// `guest_paging: false`, has no record and its drivers size BARs themselves).
+bool pci_resources_recorded(Guest& g);
+// BAR `index` of bdf as the kernel recorded it; nullopt when not recorded.
+std::optional<PciMemoryBar> pci_resource(Guest& g, pci::Bdf bdf, unsigned index);
 
 }  // namespace ivsim

@@ -218,6 +218,48 @@ TEST_CASE("with guest paging on, the IVSHMEM driver reaches shared memory and it
   CHECK(r.cpu("HMI_VM").mmu().paging());
 }
 
+// Linux sizes BARs once, in its boot-time scan, and drivers read the
+// recorded resources: a vCPU probing the device must not move BAR2 (an EPT
+// edit, ept_del_mr) under a sibling already using the region.
+TEST_CASE("a driver probe after the kernel's scan takes the recorded BARs and edits no EPT") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {2, 3};
+  Rig r(s, [](TimingParams&) {});
+  const pci::Bdf bdf = *pci::Bdf::parse("00:08.0");
+  Vm& rt = *r.platform->hypervisor().vm(0);
+  const GuestPagingSpec bsp = paging_of(*s.find_vm("RT_VM"));
+  GuestPagingSpec ap = bsp;
+  ap.bootstrap = false;
+  std::optional<IvshmemGuestDevice> first, second;
+  u64 invept_after_boot = 0, invept_after_probes = 0;
+  u64 seen_by_ap = 0;
+  r.platform->vcpu("RT_VM", 0)->set_program([&](Vcpu& c) {
+    Guest g(c);
+    guest_paging_bring_up(g, bsp);
+    invept_after_boot = rt.invept_count;
+    first = ivshmem_probe(g, bdf);
+    g.store<u64>(first->shmem + 0x80, 0xC0DE);
+    g.compute(1'000'000);  // the AP probes meanwhile
+    invept_after_probes = rt.invept_count;
+  });
+  r.platform->vcpu("RT_VM", 1)->set_program([&](Vcpu& c) {
+    Guest g(c);
+    guest_paging_bring_up(g, ap);
+    second = ivshmem_probe(g, bdf);
+    seen_by_ap = g.wait_until(second->shmem + 0x80, 8, Cmp::eq, 0xC0DE);
+  });
+  sc_core::sc_start();
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(invept_after_probes == invept_after_boot);
+  CHECK(seen_by_ap == 0xC0DE);
+  CHECK(second->shmem == first->shmem);
+  CHECK(first->shmem_size == 2 * kMiB);
+  CHECK(first->regs_size == 256);
+  CHECK(first->n_vectors == 8);
+  CHECK(rt.unhandled_mmio == 0);
+}
+
 TEST_CASE("the walk_refs workload counts walks and references per walk through the scenario path") {
   Scenario s;
   s.name = "walk-refs";
