@@ -450,10 +450,31 @@ void Vcpu::compute(Cycles c) {
 }
 
 void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
-  // INVEPT (or a host mapping change): every cached translation and DMI
-  // pointer of this vCPU may be stale.
+  // The hypervisor edited this VM's EPT (ept_flush_guest): every cached
+  // translation and DMI pointer of this vCPU may be stale.
   mmu_.flush_all();
   tlb_.flush();
+  // ept_flush_guest makes the request of every vCPU (vcpu_make_request:
+  // ACRN_REQUEST_EPT_FLUSH), and kick_vcpu kicks one running its guest on
+  // another pCPU out of it: the request is served before its next VM entry.
+  if (sc_core::sc_get_current_process_b() != thread_process_) kick();
+}
+
+void Vcpu::kick() {
+  // Only a vCPU in its guest exits: one halted, waiting for its pCPU or
+  // for an I/O request, or not started takes the request at its next entry.
+  const bool running = (started_ || idle_loop_) && !zombie_ && !shut_down_ && (!finished_ || idle_loop_);
+  if (!running || (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line)) return;
+  const TimePs at = kernel_ps();
+  kick_due_ = true;
+  if (!irq_pending_ || at < irq_at_ps_) {
+    irq_at_ps_ = at;
+    irq_blame_ = Breakdown{};  // the edit is not on this vCPU's message path
+    irq_blame_.add(Component::compute, 1);
+    irq_sender_ = nullptr;
+  }
+  irq_pending_ = true;
+  pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
 }
 
 }  // namespace ivsim

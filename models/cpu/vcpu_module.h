@@ -513,14 +513,14 @@ class Vcpu : public sc_core::sc_module {
   // blocked by a handler in progress (an NMI only by the NMI handler).
   bool interrupt_takeable() const {
     if (!irq_pending_ || now_ps() < irq_at_ps_) return false;
-    if (lapic_timer_due()) return true;  // its expiry is taken first (take_interrupts)
+    if (kick_due_ || lapic_timer_due()) return true;  // exits, taken first (take_interrupts)
     if (nmi_pending_ && !in_nmi_) return true;
     return !in_isr_ && (ticks_due_ != 0 || lapic_.deliverable() >= 0);
   }
   void take_interrupts();
   // Something is still to be taken, the LAPIC timer aside: an NMI, a tick,
   // a request the task priority lets through.
-  bool requests_left() const { return nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
+  bool requests_left() const { return kick_due_ || nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
   // The guest owns its LAPIC: a LAPIC-passthrough VM once it has enabled
   // x2APIC mode (vlapic_set_apicbase -> switch_apicv_mode_x2apic). Its HLT
   // and its LAPIC registers but the ICR, ID and LDR then do not exit.
@@ -653,6 +653,8 @@ class Vcpu : public sc_core::sc_module {
   u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
   void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+  // kick_vcpu: the hypervisor, on another pCPU, made a request of this vCPU.
+  void kick();
 
   friend class LineWatchers;
 
@@ -741,6 +743,7 @@ class Vcpu : public sc_core::sc_module {
   std::map<u8, InterruptHandler> handlers_;
   std::vector<std::unique_ptr<TickSource>> ticks_;
   u32 ticks_due_ = 0;  // one bit per tick source
+  bool kick_due_ = false;  // kick_vcpu from another pCPU: an exit at the next boundary
 
   // Lifecycle.
   bool zombie_ = false;

@@ -79,6 +79,16 @@ void Vcpu::expire_lapic_timer() {
 void Vcpu::take_interrupts() {
   if (zombie_) throw VcpuZombie{};
   if (now_ps() < irq_at_ps_) return;
+  if (kick_due_) {
+    // kick_pcpu: the notification IPI exits the guest, whatever it masks;
+    // a LAPIC-passthrough vCPU's pCPU is kicked with an INIT instead
+    // (mode_to_kick_pcpu, DEL_MODE_INIT from create_vcpu). The handler does
+    // nothing, and acrn_handle_pending_request's INVEPT runs before the VM
+    // entry.
+    kick_due_ = false;
+    count_local_exit(cfg_.lapic_passthrough ? ExitReason::init_signal : ExitReason::external_interrupt);
+    charge(Component::exit, timing_.vm_exit_entry_ps);
+  }
   if (lapic_timer_due()) {
     // ACRN's vLAPIC timer is a hypervisor timer on this pCPU's LAPIC: it
     // expires while the guest runs (or polls), so it exits it

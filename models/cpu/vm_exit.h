@@ -19,7 +19,8 @@ enum class ExitReason : u8 {
   msr_write,           // WRMSR to an intercepted MSR (x2APIC ICR, TSC deadline, APIC base)
   msr_read,            // RDMSR of an intercepted MSR (APIC base; x2APIC ID and LDR with LAPIC passthrough)
   cpuid,               // CPUID: always exits (ACRN's vcpuid)
-  external_interrupt,  // a physical interrupt while the guest runs (the hypervisor's timer)
+  external_interrupt,  // a physical interrupt while the guest runs (the hypervisor's timer, a kick)
+  init_signal,         // an INIT while the guest runs: the kick of a LAPIC-passthrough vCPU
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
@@ -27,7 +28,8 @@ constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::co
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
   constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt",
-                                   "msr_write",          "msr_read",       "cpuid",     "external_interrupt"};
+                                   "msr_write",          "msr_read",       "cpuid",     "external_interrupt",
+                                   "init_signal"};
 
   return names[static_cast<std::size_t>(r)];
 }

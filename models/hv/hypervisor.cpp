@@ -159,6 +159,7 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
     // The timer's interrupt is handled in the hypervisor without a round trip
     // here: the vCPU charges it locally (vcpu_module_ticks.cpp).
     case ExitReason::external_interrupt:
+    case ExitReason::init_signal:
     case ExitReason::count:
       break;
   }

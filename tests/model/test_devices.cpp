@@ -984,3 +984,53 @@ TEST_CASE("an interrupt masked by the guest's task priority waits until the prio
   CHECK(handled_while_masked == 0);
   CHECK(handled_after == 1);
 }
+
+namespace {
+
+// ept_flush_guest: an EPT edit makes ACRN_REQUEST_EPT_FLUSH of every vCPU of
+// the VM, and kick_vcpu kicks one running its guest on another pCPU out of
+// it: a notification IPI (an external-interrupt exit), or an INIT for a
+// LAPIC-passthrough VM's vCPU (mode_to_kick_pcpu). The vCPU making the edit
+// is not kicked.
+void check_ept_flush_kicks(const std::string& idle, bool lapic_pt) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = lapic_pt;
+  s.idle = idle;
+  test::Bench b(s);
+  u64 edits = 0;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(100'000);  // vCPU 1 is in its loop by now
+    const u64 before = b.vm(0).invept_count;
+    ivshmem_probe(g, k08);  // no kernel record: sizes and restores each BAR, EPT edits
+    edits = b.vm(0).invept_count - before;
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(20'000'000);
+  });
+  sc_core::sc_start();
+  const auto exits = [&](unsigned i, ExitReason r) {
+    return b.cpu("RT_VM", i).counters().exits[static_cast<std::size_t>(r)];
+  };
+  const ExitReason kick = lapic_pt ? ExitReason::init_signal : ExitReason::external_interrupt;
+  const ExitReason other = lapic_pt ? ExitReason::external_interrupt : ExitReason::init_signal;
+  REQUIRE(edits > 0);
+  CHECK(exits(1, kick) >= 1);
+  CHECK(exits(1, kick) <= edits);
+  CHECK(exits(1, other) == 0);
+  CHECK(exits(0, kick) == 0);  // the editor itself is not kicked
+}
+
+}  // namespace
+
+TEST_CASE("an EPT edit kicks the VM's other vCPUs out of their guest with an IPI") {
+  check_ept_flush_kicks("HLT", false);
+}
+
+TEST_CASE("an EPT edit kicks with an IPI where idle pCPUs pause (KEEP_IRQ_DISABLED)") {
+  check_ept_flush_kicks("PAUSE", false);
+}
+
+TEST_CASE("an EPT edit kicks a LAPIC-passthrough VM's other vCPUs with an INIT") { check_ept_flush_kicks("HLT", true); }
