@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <set>
+#include <sstream>
 
 #include "platforms/config_error.h"
 #include "platforms/xml_document.h"
@@ -40,6 +41,7 @@ class PciReader {
     std::set<AddrWindow> secondary;
     std::vector<AddrWindow> bars;
     walk(doc_.root(), pci, secondary, bars);
+    read_listed(pci);
     // get_devs_mem_native: the BARs outside every bridge window, then the
     // bridge windows no other one contains.
     for (const AddrWindow& b : bars)
@@ -64,6 +66,19 @@ class PciReader {
       throw ConfigError(doc_.at_attribute(n, attr), path_of(n) + "/@" + attr,
                         "expected a hex number, got \"" + t + "\"");
     return out;
+  }
+
+  // Each line of <PCI_DEVICE> that starts with a BDF names a device; the
+  // indented "Region N: ..." lines below it do not.
+  void read_listed(BoardPci& pci) const {
+    std::istringstream text(doc_.root().child("PCI_DEVICE").child_value());
+    for (std::string line; std::getline(text, line);) {
+      const auto first = line.find_first_not_of(" \t");
+      if (first == std::string::npos) continue;
+      const auto end = line.find(' ', first);
+      const auto bdf = pci::Bdf::parse(line.substr(first, end == std::string::npos ? std::string::npos : end - first));
+      if (bdf) pci.listed.emplace(bdf->value(), line.substr(first));
+    }
   }
 
   static bool is(pugi::xml_node n, const char* name) { return std::strcmp(n.name(), name) == 0; }

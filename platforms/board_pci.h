@@ -47,6 +47,10 @@ struct BoardPci {
   std::vector<AddrWindow> native_ranges;
   // Each device's memory BARs by its BDF on the host.
   std::map<u16, std::vector<PciBarResource>> devices;
+  // The devices <PCI_DEVICE> lists (lspci's lines, "00:1f.6 Ethernet
+  // controller: ..."), by BDF: the BDFs the Service VM sees them at, which
+  // its virtual devices may not take (vbdf_assignment.xsd).
+  std::map<u16, std::string> listed;
 };
 
 // Reads the tree from a board file; a malformed number is an error located

@@ -76,9 +76,13 @@ with tempfile.TemporaryDirectory() as tmp:
             post = [n for n, order in vms if order == "POST_LAUNCHED_VM"][:1]
             if not members:
                 continue
+            # VBDFs the Service VM may take: none the board lists (vbdf_assignment.xsd).
+            listed = set(re.findall(r"^\s*00:([0-9a-f]{2})\.[0-7] ",
+                                    etree.parse(board).getroot().findtext("PCI_DEVICE") or "", re.M))
+            free = [d for d in range(0x10, 0x1f) if f"{d:02x}" not in listed]
             for sizes in ([2, 64], [512, 4, 16]):
                 regions = "".join(
-                    region(f"r{i}", size, [(m, f"00:{0x10 + i:02x}.0") for m in members + post])
+                    region(f"r{i}", size, [(m, f"00:{free[i]:02x}.0") for m in members + post])
                     for i, size in enumerate(sizes))
                 path = os.path.join(tmp, "scenario.xml")
                 with open(path, "w") as f:

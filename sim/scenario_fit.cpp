@@ -38,6 +38,7 @@ class FitChecker {
     check_timing();
     check_functions();
     check_service_vm();
+    check_service_vm_vbdfs();
     check_host_memory();
     check_pcpu_sharing();
     check_bars();
@@ -129,6 +130,38 @@ class FitChecker {
       fail("board", "board " + board_.name + " has " + std::to_string(bits) + " physical address bits (" +
                         mib(u64{1} << bits) + " of host addresses), but its RAM and the VMs' memory reach " +
                         mib(round_up(top, kMiB)));
+  }
+
+  // vbdf_assignment.xsd: the Service VM sees the host's devices at their own
+  // BDFs, so its IVSHMEM devices may not take one the board lists.
+  void check_service_vm_vbdfs() const {
+    for (std::size_t r = 0; r < s_.regions.size(); ++r)
+      for (std::size_t j = 0; j < s_.regions[r].members.size(); ++j) {
+        const RegionMember& m = s_.regions[r].members[j];
+        const VmConfig* vm = s_.find_vm(m.vm);
+        if (!vm || vm->load_order != LoadOrder::service_vm) continue;
+        const auto native = board_.pci.listed.find(m.vbdf.value());
+        if (native == board_.pci.listed.end()) continue;
+        fail(path_at(path_at("ivshmem", r) + ".members", j) + ".vbdf",
+             "VBDF " + m.vbdf.to_string() + " of the Service VM's IVSHMEM device is a native device's BDF on board " +
+                 board_.name + " (\"" + native->second + "\"), where the Service VM sees that device; " +
+                 free_service_vbdf_hint(m.vm));
+      }
+  }
+
+  // The lowest 00:DD.0 from 00:08.0 up that neither the board nor the VM's
+  // other IVSHMEM devices use.
+  std::string free_service_vbdf_hint(const std::string& vm) const {
+    std::set<u16> used;
+    for (const auto& [bdf, line] : board_.pci.listed) used.insert(bdf);
+    for (const auto& r : s_.regions)
+      for (const auto& m : r.members)
+        if (m.vm == vm) used.insert(m.vbdf.value());
+    for (unsigned dev = 8; dev < 32; ++dev) {
+      const pci::Bdf b{0, static_cast<u8>(dev), 0};
+      if (!used.count(b.value())) return "give it one the board does not list, such as " + b.to_string();
+    }
+    return "give it one the board does not list";
   }
 
   // As Platform::create_schedulers: a pCPU that several vCPUs share needs a

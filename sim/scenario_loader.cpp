@@ -486,7 +486,8 @@ class Loader : ScenarioUnderConstruction, FieldReader {
   }
 
   // As the configurator does when it saves: the lowest device number from
-  // 00:08.0 upward that no other device of that VM uses, function 0.
+  // 00:08.0 upward that no other device of that VM uses, function 0; in the
+  // Service VM, none its board lists either (vbdf_assignment.xsd).
   void assign_vbdfs(const std::vector<PendingVbdf>& pending,
                     std::map<std::string, std::map<u16, std::string>>& vbdf_users) {
     for (const PendingVbdf& pv : pending) {
@@ -499,6 +500,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       for (unsigned dev = kFirstIvshmemDev; dev <= last && !found; ++dev) {
         const pci::Bdf bdf{0, static_cast<u8>(dev), 0};
         if (used.count(bdf.value())) continue;
+        if (vm->load_order == LoadOrder::service_vm && board_.pci.listed.count(bdf.value())) continue;
         m.vbdf = bdf;
         used[bdf.value()] = ref(p);
         found = true;
@@ -524,6 +526,13 @@ class Loader : ScenarioUnderConstruction, FieldReader {
         for (std::size_t k = 0; k < vm.pci_devs.size(); ++k)
           if (vm.pci_devs[k] == *bdf)
             fail(list->items[j].loc, q, "device " + text + " is already " + ref(path_at(p + ".pci_devs", k)));
+        // pci_config.xsd: a device is passed through to one VM at most.
+        for (std::size_t v = 0; v < s_.vms.size(); ++v)
+          for (std::size_t k = 0; k < s_.vms[v].pci_devs.size(); ++k)
+            if (s_.vms[v].pci_devs[k] == *bdf)
+              fail(list->items[j].loc, q,
+                   "device " + text + " is already passed through to VM " + quote(s_.vms[v].name) + " (" +
+                       ref(path_at(path_at("vms", v) + ".pci_devs", k)) + "); a device goes to one VM only");
         vm.pci_devs.push_back(*bdf);
       }
     } else {

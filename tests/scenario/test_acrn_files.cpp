@@ -249,6 +249,48 @@ TEST_CASE("a BAR that fits nowhere is a located error naming the VM's device") {
   std::remove(path.c_str());
 }
 
+// vbdf_assignment.xsd: the Service VM sees the host's devices at their own
+// BDFs, which its IVSHMEM devices may not take.
+TEST_CASE("a Service VM IVSHMEM device at a native device's BDF is a located error with a free VBDF") {
+  std::string board = cli::slurp(kData + "/board-8cpu.xml");
+  board.replace(board.rfind("</acrn-config>"), 14,
+                "<PCI_DEVICE>\n\t00:08.0 System peripheral: Intel Corporation GNA Scoring Accelerator module\n"
+                "\t00:14.0 USB controller: Intel Corporation xHCI Controller\n"
+                "\tRegion 0: Memory at a1200000 (64-bit, non-prefetchable) [size=64K]\n</PCI_DEVICE></acrn-config>");
+  const std::string board_path = cli::temp_path("board-listed.xml");
+  { std::ofstream(board_path) << board; }
+  std::string scenario = cli::slurp(kData + "/scenario-hybrid.xml");
+  const std::string member = "<VM_NAME>POST_STD_VM1</VM_NAME>\n              <VBDF/>";
+  REQUIRE(scenario.find(member) != std::string::npos);
+  const std::string scenario_path = cli::temp_path("scenario-sos-member.xml");
+  for (const char* vbdf : {"00:14.0", "00:09.0", ""}) {
+    std::string s = scenario;
+    s.replace(s.find(member), member.size(),
+              std::string("<VM_NAME>ACRN_Service_VM</VM_NAME>\n              <VBDF>") + vbdf + "</VBDF>");
+    { std::ofstream(scenario_path) << s; }
+    const cli::Result r = cli::ivsim("validate " + scenario_path + " --board " + board_path);
+    INFO(r.out);
+    if (std::string(vbdf) != "00:14.0") {
+      CHECK(r.status == 0);
+      // Left empty, it is assigned past the native 00:08.0.
+      const cli::Result show = cli::ivsim("show --json --board " + board_path + " --scenario " + scenario_path);
+      REQUIRE(show.status == 0);
+      const auto j = nlohmann::json::parse(show.out.substr(show.out.find('{')));
+      bool at_09 = false;
+      for (const auto& d : j["devices"]) at_09 |= d["vm"] == "ACRN_Service_VM" && d["bdf"] == "00:09.0";
+      CHECK(at_09);
+      continue;
+    }
+    CHECK(r.status == 2);
+    CHECK(r.out.find("IVSHMEM_REGION[0]/IVSHMEM_VMS/IVSHMEM_VM[1]/VBDF: VBDF 00:14.0 of the Service VM's IVSHMEM "
+                     "device is a native device's BDF on board") != std::string::npos);
+    CHECK(r.out.find("(\"00:14.0 USB controller: Intel Corporation xHCI Controller\")") != std::string::npos);
+    CHECK(r.out.find("such as 00:09.0") != std::string::npos);
+  }
+  std::remove(board_path.c_str());
+  std::remove(scenario_path.c_str());
+}
+
 TEST_CASE("a workloads file and --set apply to an ACRN scenario") {
   const std::string workloads = cli::temp_path("w.yaml");
   std::ofstream(workloads) << "workloads:\n"

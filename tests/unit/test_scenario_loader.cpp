@@ -220,6 +220,10 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
               .find("vms[0].pci_devs[1]: device 00:1f.6 is already vms[0].pci_devs[0]") != std::string::npos);
     CHECK(load_error(kBase, {"vms[0].pci_devs=[1f.6]"}).find("vms[0].pci_devs[0]: expected the BDF") !=
           std::string::npos);
+    // pci_config.xsd: one VM per device.
+    const std::string twice = load_error(kBase, {"vms[0].pci_devs=[\"00:1f.6\"]", "vms[2].pci_devs=[\"00:1f.6\"]"});
+    CHECK(twice.find("vms[2].pci_devs[0]: device 00:1f.6 is already passed through to VM") != std::string::npos);
+    CHECK(twice.find("(vms[0].pci_devs[0]); a device goes to one VM only") != std::string::npos);
     CHECK(load_error(kBase, {"vms[0].pci_vuarts=65"}).find("vms[0].pci_vuarts") != std::string::npos);
   }
   SECTION("missing mapping levels are created") {
