@@ -1,5 +1,6 @@
 #include "sim/acrn_launch_xml.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -137,6 +138,7 @@ class LaunchMerger {
       b.text = b.text == "ovmf" ? "true" : "false";
       vm.set("ovmf", std::move(b));
     }
+    read_passthrough_devices(user, x, vm, f);
     if (const pugi::xml_node affinity = user.child("cpu_affinity")) {
       mark(affinity);
       Node list = Node::list(doc_.at(affinity));
@@ -164,6 +166,41 @@ class LaunchMerger {
         vm.set("lapic_passthrough", Node::scalar("true", doc_.at_value(rt)));
       }
     }
+  }
+
+  // The devices passed through to the VM ("00:02.0 VGA compatible
+  // controller: ...", the host BDF first), in the order of the slots ACRN
+  // 2.x's launch script generator gives them, which is the order acrn-dm
+  // allocates their BARs in (init_pci: passthru devices first, by slot):
+  // the GPU at slot 2 (com.py gpu_pt_arg_set), then the others as
+  // launch_item.py get_slot asks virtual_dev_slot for the lowest free slot
+  // from 3 up, type by type. A type it does not know comes last.
+  void read_passthrough_devices(pugi::xml_node user, const std::string& x, Node& vm, const std::string& f) {
+    const pugi::xml_node list = user.child("passthrough_devices");
+    if (!list) return;
+    mark(list);
+    static const std::vector<std::string> kSlotOrder = {"gpu",         "usb_xdci", "ipu",      "ipu_i2c", "cse",
+                                                        "ethernet",    "sd_card",  "sata",     "nvme",    "audio",
+                                                        "audio_codec", "wifi",     "bluetooth"};
+    std::vector<std::pair<std::size_t, pugi::xml_node>> devices;  // (slot rank, element)
+    for (const pugi::xml_node d : list.children()) {
+      if (d.type() != pugi::node_element) continue;
+      mark(d);
+      if (xml_text(d).empty()) continue;  // the generator's blank <audio desc=.../>
+      const auto rank = std::find(kSlotOrder.begin(), kSlotOrder.end(), d.name()) - kSlotOrder.begin();
+      devices.emplace_back(static_cast<std::size_t>(rank), d);
+    }
+    std::stable_sort(devices.begin(), devices.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    Node pci_devs = Node::list(doc_.at(list));
+    for (const auto& [rank, d] : devices) {
+      Node v = value(d);
+      v.text = v.text.substr(0, v.text.find_first_of(" \t"));
+      show(path_at(f + ".pci_devs", pci_devs.items.size()), x + "/passthrough_devices/" + d.name());
+      pci_devs.items.push_back(std::move(v));
+    }
+    if (pci_devs.items.empty()) return;
+    show(f + ".pci_devs", x + "/passthrough_devices");
+    vm.set("pci_devs", std::move(pci_devs));
   }
 
   // "dm:/NAME,SIZE" or "hv:/NAME,SIZE" (SIZE in MB), as acrn-dm's ivshmem

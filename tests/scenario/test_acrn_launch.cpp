@@ -28,6 +28,8 @@ TEST_CASE("an ACRN 2.x scenario runs with its launch file: its memory, RT type a
   CHECK(vms.at(2).at("memory_mib") == 2048);
   CHECK(vms.at(2).at("cpu_affinity") == nlohmann::json::array({2, 3}));
   CHECK(vms.at(2).at("ovmf") == true);  // vbootloader ovmf: acrn-dm's --ovmf
+  // passthrough_devices in the generator's slot order: the GPU at slot 2 first.
+  CHECK(vms.at(2).at("pci_devs") == nlohmann::json::array({"00:02.0", "00:14.0"}));
   CHECK_FALSE(vms.at(4).contains("ovmf"));
   CHECK(vms.at(4).at("vm_type") == "RTVM");
   CHECK(vms.at(4).at("lapic_passthrough") == true);
