@@ -47,6 +47,7 @@ i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
 
 void Vcpu::wrmsr(u32 msr, u64 value) {
   constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832, kX2apicTimerIcr = 0x838, kX2apicTimerDcr = 0x83E;
+  constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
   constexpr u32 kTscDeadline = 0x6E0;
   boundary();
   // Under LAPIC passthrough in x2APIC mode the guest owns its LAPIC's
@@ -56,7 +57,8 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   // twin's guests never change. These go to the physical LAPIC directly,
   // its count-down at the crystal clock (VLapic).
   const bool timer = msr == kX2apicTimerIcr || msr == kX2apicTimerDcr || msr == kTscDeadline;
-  if (lapic_passed_through() && (msr == kX2apicSvr || msr == kX2apicLvtTimer || timer)) {
+  const bool error = msr == kX2apicEsr || msr == kX2apicLvtError;
+  if (lapic_passed_through() && (msr == kX2apicSvr || msr == kX2apicLvtTimer || timer || error)) {
     ++counters_.stores;
     charge(Component::cache, timing_.l1_hit_ps);
     const TimePs now = now_ps();
@@ -73,6 +75,12 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
         break;
       case kX2apicTimerDcr:
         lapic_.write_dcr_timer(v);
+        break;
+      case kX2apicEsr:
+        lapic_.write_esr();
+        break;
+      case kX2apicLvtError:
+        lapic_.write_lvt_error(v);
         break;
       default:
         // The TSC ticks at the nominal clock; a deadline already passed
@@ -91,6 +99,7 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
 u64 Vcpu::rdmsr(u32 msr) {
   constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
   constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
+  constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
   constexpr u32 kTscDeadline = 0x6E0;
   boundary();
   // Under LAPIC passthrough IA32_TSC_DEADLINE is not intercepted while the
@@ -111,8 +120,9 @@ u64 Vcpu::rdmsr(u32 msr) {
     const bool id_or_ldr = msr == kX2apicId || msr == kX2apicLdr;
     const bool timer = msr == kX2apicLvtTimer || msr == kX2apicTimerIcr || msr == kX2apicTimerDcr;
     const bool passed = lapic_passed_through() && msr == kX2apicTimerCcr;
+    const bool error = msr == kX2apicEsr || msr == kX2apicLvtError;
     const bool virtualized =
-        msr == kX2apicTpr || msr == kX2apicSvr || timer || passed || (id_or_ldr && !cfg_.lapic_passthrough);
+        msr == kX2apicTpr || msr == kX2apicSvr || timer || error || passed || (id_or_ldr && !cfg_.lapic_passthrough);
     if (virtualized) {
       ++counters_.loads;
       charge(Component::cache, timing_.l1_hit_ps);
@@ -131,6 +141,10 @@ u64 Vcpu::rdmsr(u32 msr) {
           return lapic_.icr_timer();
         case kX2apicTimerDcr:
           return lapic_.dcr_timer();
+        case kX2apicEsr:
+          return lapic_.esr();
+        case kX2apicLvtError:
+          return lapic_.lvt_error();
         default:
           return lapic_.tpr();
       }

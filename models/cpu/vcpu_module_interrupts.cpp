@@ -21,9 +21,17 @@ void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame,
 void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi) {
   if (nmi) {
     ++nmi_pending_;  // vcpu_inject_nmi: not held in the IRR, not masked by the task priority
+  } else if (vector < VLapic::kFirstVector) {
+    // vlapic_set_intr: a reserved vector is ignored, a receive error
+    // (vlapic_set_error), which an unmasked LVT Error reports as its own
+    // interrupt.
+    ++counters_.interrupts_ignored;
+    const int error_vector = lapic_.set_error(VLapic::kEsrReceiveIllegalVector);
+    if (error_vector >= 0) post_interrupt(static_cast<u8>(error_vector), at, blame, false);
+    return;
   } else if (lapic_.accept(vector) != VLapic::Refusal::none) {
-    // vlapic_set_intr: a reserved vector is ignored; vlapic_accept_intr: so
-    // is any request while the LAPIC is software-disabled (SVR bit 8 clear).
+    // vlapic_accept_intr: any request is ignored while the LAPIC is
+    // software-disabled (SVR bit 8 clear).
     ++counters_.interrupts_ignored;
     return;
   }
@@ -73,6 +81,14 @@ void Vcpu::expire_lapic_timer() {
   const int vector = lapic_.expire_timer(now_ps());
   if (vector < 0) return;  // masked: it fires and requests nothing
   ++counters_.timer_interrupts;
+  if (vector < static_cast<int>(VLapic::kFirstVector)) {
+    // vlapic_fire_lvt -> vlapic_set_intr: a receive error, as for any request.
+    ++counters_.interrupts_ignored;
+    const int error_vector = lapic_.set_error(VLapic::kEsrReceiveIllegalVector);
+    if (error_vector >= 0 && lapic_.accept(static_cast<u8>(error_vector)) != VLapic::Refusal::none)
+      ++counters_.interrupts_ignored;
+    return;
+  }
   if (lapic_.accept(static_cast<u8>(vector)) != VLapic::Refusal::none) ++counters_.interrupts_ignored;
 }
 

@@ -48,6 +48,8 @@ class VLapic {
   // LVT: the mask (bit 16); the timer's mode (bits 18:17), TSC deadline 10b.
   static constexpr u32 kLvtMasked = 1u << 16;
   static constexpr u32 kLvtTimerMode = 3u << 17, kLvtTimerPeriodic = 1u << 17, kLvtTimerTscDeadline = 2u << 17;
+  // ESR bits (SDM 11.5.3): a fixed IPI sent, or an interrupt received, with a vector below 16.
+  static constexpr u32 kEsrSendIllegalVector = 1u << 5, kEsrReceiveIllegalVector = 1u << 6;
 
   // `tsc`: the TSC's rate, which ACRN's count-down timer counts at
   // (set_expiration: cpu_ticks() + (initial count << divide shift)).
@@ -118,9 +120,34 @@ class VLapic {
     if (was && !software_enabled()) {
       timer_armed_ = false;
       lvt_timer_ |= kLvtMasked;
+      lvt_error_ |= kLvtMasked;
     } else if (!was && software_enabled() && timer_periodic_mode()) {
       set_expiration(now_ps);
     }
+  }
+
+  // ---- errors: the ESR and the LVT Error ----
+  u32 esr() const { return esr_; }
+  u32 lvt_error() const { return lvt_error_; }
+  // vlapic_write_lvt for the LVT Error: mask and vector (its delivery is
+  // always fixed); masked while software-disabled.
+  void write_lvt_error(u32 v) {
+    if (!software_enabled()) v |= kLvtMasked;
+    lvt_error_ = v & (kLvtMasked | 0xFFu);
+  }
+  // vlapic_write_esr: a write makes the errors since the last write readable
+  // and starts collecting anew.
+  void write_esr() {
+    esr_ = esr_pending_;
+    esr_pending_ = 0;
+  }
+  // vlapic_set_error: records the error; returns the LVT Error's vector for
+  // the caller to request (vlapic_accept_intr, edge), or -1 when the entry is
+  // masked or names a reserved vector.
+  int set_error(u32 esr_bit) {
+    esr_pending_ |= esr_bit;
+    const u32 v = lvt_error_ & 0xFFu;
+    return (lvt_error_ & kLvtMasked) || v < kFirstVector ? -1 : static_cast<int>(v);
   }
 
   // ---- the timer ----
@@ -301,6 +328,9 @@ class VLapic {
   u8 tpr_ = 0;
   u32 svr_ = kSvrBooted;
   u32 lvt_timer_ = kLvtMasked;  // vlapic_reset: masked, one-shot
+  u32 lvt_error_ = kLvtMasked;  // vlapic_reset: masked
+  u32 esr_ = 0;
+  u32 esr_pending_ = 0;
   bool timer_armed_ = false;
   TimePs timer_deadline_ps_ = 0;
   u64 tsc_deadline_ = 0;  // IA32_TSC_DEADLINE as last written in TSC-deadline mode

@@ -16,6 +16,7 @@ constexpr u32 kMsrTscDeadline = 0x6E0;
 constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
 constexpr u32 kX2apicId = 0x802, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
 constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
+constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
 
 // Delivery modes (ICR bits 10:8, MSI data bits 10:8).
 constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
@@ -187,9 +188,12 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
     return;
   }
 
-  // vlapic_write_icrlo.
+  // vlapic_write_icrlo: a send error (vlapic_set_error), which the
+  // sender's unmasked LVT Error reports to the sender.
   if (mode == kDelFixed && vector < VLapic::kFirstVector) {
-    ++vm.ipis_dropped;  // APIC_ESR_SEND_ILLEGAL_VECTOR
+    ++vm.ipis_dropped;
+    const int error_vector = vm.vlapics.at(vcpu)->set_error(VLapic::kEsrSendIllegalVector);
+    if (error_vector >= 0) deliver(vm, vcpu, Irq{static_cast<u8>(error_vector), false, IrqPath::local}, now, blame);
     return;
   }
   if ((shorthand == kShortSelf || shorthand == kShortAllIncSelf) &&
@@ -244,6 +248,12 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
     case kX2apicTimerDcr:
       lapic.write_dcr_timer(static_cast<u32>(value));
       break;
+    case kX2apicEsr:
+      lapic.write_esr();  // vlapic_write_esr
+      break;
+    case kX2apicLvtError:
+      lapic.write_lvt_error(static_cast<u32>(value));  // vlapic_write_lvt
+      break;
     case kMsrTscDeadline: {
       // vlapic_set_tsc_deadline_msr: the hypervisor's timer for the deadline
       // (TSC ticks at the nominal clock), in TSC-deadline mode only; 0
@@ -270,7 +280,18 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
   const TimePs now = exit_now(blame);
   // The current count is the one timer register APIC-register
   // virtualization does not read from the page (SDM 29.4.2): it exits.
-  if (!write) return offset == 0x390 ? lapic.ccr_timer(now) : 0;  // registers the twin does not model read 0
+  if (!write) {
+    switch (offset) {
+      case 0x390:
+        return lapic.ccr_timer(now);
+      case 0x280:
+        return lapic.esr();
+      case 0x370:
+        return lapic.lvt_error();
+      default:
+        return 0;  // registers the twin does not model read 0
+    }
+  }
   const u32 v = static_cast<u32>(value);
   switch (offset) {
     case 0xD0:
@@ -290,6 +311,12 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
       break;
     case 0x3E0:
       lapic.write_dcr_timer(v);  // vlapic_write_dcr
+      break;
+    case 0x280:
+      lapic.write_esr();  // vlapic_write_esr
+      break;
+    case 0x370:
+      lapic.write_lvt_error(v);  // vlapic_write_lvt
       break;
     case 0x310:
       vm.xapic_icr_high[vcpu] = v;

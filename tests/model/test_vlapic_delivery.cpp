@@ -331,3 +331,58 @@ TEST_CASE("an ICR write without LAPIC passthrough costs the exit and vlapic_writ
   CHECK(exits == 1);
   CHECK(spent == expected);
 }
+
+// vlapic_set_error: an interrupt received with a vector below 16 (here an
+// MSI whose data names vector 4) sets ESR bit 6, a fixed IPI sent with one
+// sets the sender's bit 5; an unmasked LVT Error then requests its own
+// vector. A write of the ESR makes the errors since the last write readable.
+TEST_CASE("a vector below 16 is an APIC error: the ESR records it and an unmasked LVT Error interrupts") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  constexpr u32 kEsr = 0x828, kLvtError = 0x837;
+  constexpr u8 kErrorVector = 0xFE;  // Linux's ERROR_APIC_VECTOR
+  int errors_0 = 0, errors_1 = 0;
+  u64 esr_receive = 0, esr_send = 0, esr_masked = 0, esr_cleared = 0;
+  bool armed = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kErrorVector, [&](Guest&) { ++errors_1; });
+    g.wrmsr(kLvtError, kErrorVector);
+    armed = true;
+    g.compute(400'000);
+    g.wrmsr(kEsr, 0);
+    esr_receive = g.rdmsr(kEsr);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kErrorVector, [&](Guest&) { ++errors_0; });
+    const auto d = ivshmem_probe(g, k08);
+    while (!armed) g.compute(1000);
+    // Masked (the reset value): recorded, no interrupt.
+    g.wrmsr(0x830, (u64{8} << 32) | 0x03);  // a fixed IPI with vector 3 to vCPU 1
+    g.wrmsr(kEsr, 0);
+    esr_masked = g.rdmsr(kEsr);
+    g.wrmsr(kEsr, 0);
+    esr_cleared = g.rdmsr(kEsr);
+    g.wrmsr(kLvtError, kErrorVector);
+    g.wrmsr(0x830, (u64{8} << 32) | 0x03);
+    g.compute(10'000);
+    g.wrmsr(kEsr, 0);
+    esr_send = g.rdmsr(kEsr);
+    // An MSI with vector 4 to vCPU 1 (APIC ID 8).
+    ivshmem_setup_msix(g, *d, 0, msi_address(8), 0x04);
+    ivshmem_write_doorbell(g, *d, 0, 0);
+    g.compute(100'000);
+  });
+  sc_core::sc_start();
+  CHECK(esr_masked == VLapic::kEsrSendIllegalVector);
+  CHECK(esr_cleared == 0);
+  CHECK(esr_send == VLapic::kEsrSendIllegalVector);
+  CHECK(errors_0 == 1);  // the second send error: LVT Error unmasked by then
+  CHECK(esr_receive == VLapic::kEsrReceiveIllegalVector);
+  CHECK(errors_1 == 1);
+  CHECK(b.vm(0).ipis_dropped == 2);
+}
