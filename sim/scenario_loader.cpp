@@ -1,4 +1,5 @@
 #include "sim/scenario_loader.h"
+#include "sim/acrn_config_checks.h"
 
 #include <algorithm>
 #include <cctype>
@@ -110,6 +111,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     read_run(section(root, "", "run", Node::Kind::mapping));
     s_.noise = read_noise(*this, optional(root, "noise"));
     check_scenario_fit(s_, board_, *this);
+    for (const ConfiguratorFinding& f : acrn_configurator_findings(s_, board_))
+      warn(s_.where(f.path), f.path,
+           std::string(f.error ? "ACRN v3.3's configurator refuses to save this" : "ACRN v3.3's configurator warns") +
+               " (" + f.check + "): " + f.message + "; the twin runs it as given");
     return std::move(s_);
   }
 

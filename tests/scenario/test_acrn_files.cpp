@@ -117,14 +117,17 @@ TEST_CASE("every ACRN board and scenario file in IVSIM_ACRN_DATA validates", "[a
         continue;
       }
       CHECK(r.status == 0);
-      // The verdict, after any warnings (an ACRN 2.x file's renamed VMs, say).
+      // The verdict, after any warnings (an ACRN 2.x file's renamed VMs, say,
+      // or what ACRN's configurator checks would say: some samples share an
+      // RTVM's pCPUs).
       const std::string ok = scenario + ": ok (scenario " +
                              scenario.substr(scenario.rfind('/') + 1, scenario.size() - scenario.rfind('/') - 5) +
                              ")\n";
       REQUIRE(r.out.size() >= ok.size());
       CHECK(r.out.compare(r.out.size() - ok.size(), ok.size(), ok) == 0);
       std::istringstream before(r.out.substr(0, r.out.size() - ok.size()));
-      for (std::string line; std::getline(before, line);) CHECK(line.find("[warning]") != std::string::npos);
+      for (std::string line; std::getline(before, line);)
+        CHECK((line.find("[warning]") != std::string::npos || line.find(": warning: ") != std::string::npos));
       ++scenarios;
     }
     for (const auto& launch : s.launch_files) {

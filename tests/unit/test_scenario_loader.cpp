@@ -251,8 +251,8 @@ TEST_CASE("scenario loader: optional fields take their defaults", "[scenario_loa
 board: cfl-k700-i7
 vms:
   - { id: 0, name: A, load_order: PRE_LAUNCHED_VM, cpu_affinity: [1], memory_mib: 64 }
-  - { id: 0x1, name: B, load_order: POST_LAUNCHED_VM, cpu_affinity: [2], memory_mib: 64 }
-  - { id: 2, name: S, load_order: SERVICE_VM, cpu_affinity: [0], memory_mib: 2048 }
+  - { id: 0x2, name: B, load_order: POST_LAUNCHED_VM, cpu_affinity: [2], memory_mib: 64 }
+  - { id: 1, name: S, load_order: SERVICE_VM, cpu_affinity: [0], memory_mib: 2048 }
 ivshmem:
   - name: r
     provider: Device Model
@@ -264,7 +264,7 @@ ivshmem:
   const Scenario s = load_scenario_text(yaml, "min.yaml", {}, &warnings);
   CHECK(s.max_vm_num == 16);
   CHECK(s.scheduler == "SCHED_NOOP");
-  CHECK(s.vms[1].id == 1);
+  CHECK(s.vms[1].id == 2);
   CHECK(s.vms[0].vm_type == "STANDARD_VM");
   CHECK(s.regions[0].provider == Provider::device_model);
   CHECK(s.regions[0].region_id == 4096);
