@@ -51,8 +51,8 @@ class Checks {
           add(p, "cpu_assignment.xsd", true,
               rt ? "pCPU " + std::to_string(pcpu) + " of RTVM " + vm.name + " may not be shared, but VMs " + names(on) +
                        " all run on it"
-                 : "pCPU " + std::to_string(pcpu) + " belongs to " + vm.name + ", which owns its pCPUs (own_pcpu), but VMs " +
-                       names(on) + " all run on it");
+                 : "pCPU " + std::to_string(pcpu) + " belongs to " + vm.name +
+                       ", which owns its pCPUs (own_pcpu), but VMs " + names(on) + " all run on it");
       }
       if (rt && std::set<unsigned>(vm.pcpus.begin(), vm.pcpus.end()).count(0))
         add(p, "cpu_assignment.xsd", true, "CPU 0 can not be assigned to RTVM " + vm.name);

@@ -14,10 +14,10 @@
 namespace ivsim {
 
 struct ConfiguratorFinding {
-  std::string path;      // the scenario field it is about, as Scenario::where takes it
-  std::string check;     // the schema file: "cpu_assignment.xsd", "vm_types.xsd"
-  bool error = true;     // the check's acrn:severity: error (the configurator refuses to save) or warning
-  std::string message;   // what is wrong, in the check's terms
+  std::string path;     // the scenario field it is about, as Scenario::where takes it
+  std::string check;    // the schema file: "cpu_assignment.xsd", "vm_types.xsd"
+  bool error = true;    // the check's acrn:severity: error (the configurator refuses to save) or warning
+  std::string message;  // what is wrong, in the check's terms
 };
 
 std::vector<ConfiguratorFinding> acrn_configurator_findings(const Scenario& s, const Board& board);

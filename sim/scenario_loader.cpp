@@ -1,5 +1,4 @@
 #include "sim/scenario_loader.h"
-#include "sim/acrn_config_checks.h"
 
 #include <algorithm>
 #include <cctype>
@@ -13,9 +12,10 @@
 #include "platforms/input_file.h"
 #include "platforms/timing_profile.h"
 #include "platforms/xml_document.h"
+#include "sim/acrn_config_checks.h"
 #include "sim/scenario_fields.h"
-#include "sim/scenario_noise.h"
 #include "sim/scenario_fit.h"
+#include "sim/scenario_noise.h"
 #include "sim/scenario_workloads.h"
 #include "sim/suggest.h"
 #include "sim/yaml_reader.h"

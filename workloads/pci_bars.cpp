@@ -17,10 +17,9 @@ constexpr u8 kHeaderLayoutMask = 0x7F;  // header type without the multi-functio
 // never wrote it to reads as no record; the count in the low half.
 constexpr u64 kResourcesTag = 0x5043'4952ULL << 32;  // "PCIR"
 constexpr u64 kPrefetchBit = u64{1} << 32;
-constexpr unsigned kEntryBytes = 24;
 
 Gva resources_header(const Guest& g) { return g.kernel_page() + 2 * kCacheLineBytes; }
-Gva resource_entry(const Guest& g, unsigned i) { return resources_header(g) + 8 + u64{i} * kEntryBytes; }
+Gva resource_entry(const Guest& g, unsigned i) { return resources_header(g) + 8 + u64{i} * kPciResourceEntryBytes; }
 u64 resource_key(pci::Bdf bdf, unsigned index) {
   return (u64{index} << 16) | (u64{bdf.bus} << 8) | (u64{bdf.dev} << 3) | bdf.fn;
 }
@@ -73,10 +72,6 @@ void pci_record_resources(Guest& g, const std::vector<PciMemoryBar>& bars) {
     g.store<u64>(resource_entry(g, i) + 16, b.size);
   }
   g.store<u64>(resources_header(g), kResourcesTag | n);
-}
-
-bool pci_resources_recorded(Guest& g) {
-  return (g.load<u64>(resources_header(g)) & ~u64{0xFFFF'FFFFu}) == kResourcesTag;
 }
 
 std::optional<PciMemoryBar> pci_resource(Guest& g, pci::Bdf bdf, unsigned index) {

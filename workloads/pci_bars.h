@@ -32,14 +32,14 @@ std::vector<PciMemoryBar> pci_memory_bars(Guest& g, pci::Bdf bdf);
 // using it). The bootstrap vCPU writes it with guest stores, before it
 // publishes its CR3, so every vCPU that passed the boot mailbox finds it.
 // It takes the kernel page from its third line on (the first two: the boot
-// mailbox, pci_config_lock): a header word, then 24 bytes per BAR; BARs
+// mailbox, pci_config_lock): a header word, then an entry per BAR; BARs
 // beyond kPciResourceSlots are not recorded, and their drivers size them.
-constexpr unsigned kPciResourceSlots = (kPageSize4K - 2 * kCacheLineBytes - 8) / 24;
+constexpr unsigned kPciResourceEntryBytes = 24;  // key and flags, base, size
+constexpr unsigned kPciResourceSlots = (kPageSize4K - 2 * kCacheLineBytes - 8) / kPciResourceEntryBytes;
 void pci_record_resources(Guest& g, const std::vector<PciMemoryBar>& bars);
-// Whether the kernel recorded its scan (a guest without a kernel bring-up,
-// `guest_paging: false`, has no record and its drivers size BARs themselves).
-bool pci_resources_recorded(Guest& g);
-// BAR `index` of bdf as the kernel recorded it; nullopt when not recorded.
+// BAR `index` of bdf as the kernel recorded it; nullopt when not recorded,
+// or when there is no record at all (a guest without the kernel's bring-up,
+// `guest_paging: false`, whose drivers size BARs themselves).
 std::optional<PciMemoryBar> pci_resource(Guest& g, pci::Bdf bdf, unsigned index);
 
 }  // namespace ivsim
