@@ -4,6 +4,7 @@
 #include <set>
 
 #include "sim/scenario_tree.h"
+#include "sim/suggest.h"
 
 namespace ivsim {
 
@@ -14,9 +15,9 @@ std::string vm_path(const Scenario& s, const VmConfig& vm) {
 }
 
 std::string names(const std::vector<const VmConfig*>& vms) {
-  std::string out;
-  for (const VmConfig* v : vms) out += (out.empty() ? "" : ", ") + v->name;
-  return out;
+  std::vector<std::string> out;
+  for (const VmConfig* v : vms) out.push_back(v->name);
+  return join_list(out);
 }
 
 class Checks {

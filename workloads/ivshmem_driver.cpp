@@ -33,15 +33,20 @@ u32 size_bar32(Guest& g, pci::Bdf bdf, u32 reg, u32& original) {
 // The BARs as the kernel's boot-time scan recorded them (pci_resource_start
 // and _len); false when it did not record this function's register BAR.
 bool read_resources(Guest& g, pci::Bdf bdf, IvshmemGuestDevice& dev) {
-  const auto bar0 = pci_resource(g, bdf, 0);
-  if (!bar0) return false;
-  dev.regs = bar0->base;
-  dev.regs_size = bar0->size;
-  if (const auto bar1 = pci_resource(g, bdf, 1)) dev.msix_table = bar1->base;
-  if (const auto bar2 = pci_resource(g, bdf, kIvshmemShmBar)) {
-    dev.shmem = bar2->base;
-    dev.shmem_size = bar2->size;
+  bool regs = false;
+  for (const PciMemoryBar& bar : pci_resources(g, bdf)) {
+    if (bar.index == 0) {
+      dev.regs = bar.base;
+      dev.regs_size = bar.size;
+      regs = true;
+    } else if (bar.index == 1) {
+      dev.msix_table = bar.base;
+    } else if (bar.index == kIvshmemShmBar) {
+      dev.shmem = bar.base;
+      dev.shmem_size = bar.size;
+    }
   }
+  if (!regs) return false;
   // pci_enable_device: memory decoding on, if the firmware left it off.
   const u16 cmd = pci_cfg_read16(g, bdf, pci::kCommand);
   if (!(cmd & kCommandMemorySpace)) pci_cfg_write16(g, bdf, pci::kCommand, static_cast<u16>(cmd | kCommandMemorySpace));

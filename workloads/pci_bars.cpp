@@ -20,9 +20,8 @@ constexpr u64 kPrefetchBit = u64{1} << 32;
 
 Gva resources_header(const Guest& g) { return g.kernel_page() + 2 * kCacheLineBytes; }
 Gva resource_entry(const Guest& g, unsigned i) { return resources_header(g) + 8 + u64{i} * kPciResourceEntryBytes; }
-u64 resource_key(pci::Bdf bdf, unsigned index) {
-  return (u64{index} << 16) | (u64{bdf.bus} << 8) | (u64{bdf.dev} << 3) | bdf.fn;
-}
+// An entry's first word: BAR index << 16 | the BDF, the prefetchable flag above.
+u64 resource_key(pci::Bdf bdf, unsigned index) { return (u64{index} << 16) | bdf.value(); }
 
 }  // namespace
 
@@ -74,18 +73,19 @@ void pci_record_resources(Guest& g, const std::vector<PciMemoryBar>& bars) {
   g.store<u64>(resources_header(g), kResourcesTag | n);
 }
 
-std::optional<PciMemoryBar> pci_resource(Guest& g, pci::Bdf bdf, unsigned index) {
+std::vector<PciMemoryBar> pci_resources(Guest& g, pci::Bdf bdf) {
+  std::vector<PciMemoryBar> bars;
   const u64 header = g.load<u64>(resources_header(g));
-  if ((header & ~u64{0xFFFF'FFFFu}) != kResourcesTag) return std::nullopt;
-  const u64 key = resource_key(bdf, index);
+  if ((header & ~u64{0xFFFF'FFFFu}) != kResourcesTag) return bars;
   const unsigned n = static_cast<unsigned>(std::min<u64>(header & 0xFFFF'FFFFu, kPciResourceSlots));
   for (unsigned i = 0; i < n; ++i) {
     const u64 word = g.load<u64>(resource_entry(g, i));
-    if ((word & 0xFFFF'FFFFu) != key) continue;
-    return PciMemoryBar{bdf, index, g.load<u64>(resource_entry(g, i) + 8), g.load<u64>(resource_entry(g, i) + 16),
-                        (word & kPrefetchBit) != 0};
+    if ((word & 0xFFFFu) != bdf.value()) continue;
+    const unsigned index = static_cast<unsigned>((word >> 16) & 0xFFFFu);
+    bars.push_back(PciMemoryBar{bdf, index, g.load<u64>(resource_entry(g, i) + 8),
+                                g.load<u64>(resource_entry(g, i) + 16), (word & kPrefetchBit) != 0});
   }
-  return std::nullopt;
+  return bars;
 }
 
 }  // namespace ivsim

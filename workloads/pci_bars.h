@@ -5,7 +5,6 @@
 // as the functions' resources, which drivers read instead of sizing again.
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "models/pci/bdf.h"
@@ -37,9 +36,10 @@ std::vector<PciMemoryBar> pci_memory_bars(Guest& g, pci::Bdf bdf);
 constexpr unsigned kPciResourceEntryBytes = 24;  // key and flags, base, size
 constexpr unsigned kPciResourceSlots = (kPageSize4K - 2 * kCacheLineBytes - 8) / kPciResourceEntryBytes;
 void pci_record_resources(Guest& g, const std::vector<PciMemoryBar>& bars);
-// BAR `index` of bdf as the kernel recorded it; nullopt when not recorded,
-// or when there is no record at all (a guest without the kernel's bring-up,
-// `guest_paging: false`, whose drivers size BARs themselves).
-std::optional<PciMemoryBar> pci_resource(Guest& g, pci::Bdf bdf, unsigned index);
+// The BARs of bdf as the kernel recorded them, in BAR order; none when it
+// recorded none of them, or when there is no record at all (a guest without
+// the kernel's bring-up, `guest_paging: false`, whose drivers size BARs
+// themselves).
+std::vector<PciMemoryBar> pci_resources(Guest& g, pci::Bdf bdf);
 
 }  // namespace ivsim
