@@ -3,16 +3,12 @@
 #include <map>
 #include <set>
 
-#include "sim/scenario_tree.h"
+#include "sim/scenario_fit.h"
 #include "sim/suggest.h"
 
 namespace ivsim {
 
 namespace {
-
-std::string vm_path(const Scenario& s, const VmConfig& vm) {
-  return path_at("vms", static_cast<std::size_t>(&vm - s.vms.data()));
-}
 
 std::string names(const std::vector<const VmConfig*>& vms) {
   std::vector<std::string> out;

@@ -25,10 +25,6 @@ namespace {
 
 std::string mib(u64 bytes) { return std::to_string(bytes / kMiB) + " MiB"; }
 
-std::string vm_path(const Scenario& s, const VmConfig& vm) {
-  return path_at("vms", static_cast<std::size_t>(&vm - s.vms.data()));
-}
-
 class FitChecker {
  public:
   FitChecker(const Scenario& s, const Board& b, const FieldReader& f) : s_(s), board_(b), fields_(f) {}
@@ -262,6 +258,10 @@ class FitChecker {
 };
 
 }  // namespace
+
+std::string vm_path(const Scenario& s, const VmConfig& vm) {
+  return path_at("vms", static_cast<std::size_t>(&vm - s.vms.data()));
+}
 
 void check_board(const Board& board, const SourceLocation& where, const std::string& field) {
   // The board's names end up in `show --json` and the report.

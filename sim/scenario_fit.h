@@ -16,6 +16,9 @@ namespace ivsim {
 // Throws ConfigError located at the field that has to change.
 void check_scenario_fit(const Scenario& s, const Board& board, const FieldReader& fields);
 
+// The field path of one of s's VMs: "vms[2]".
+std::string vm_path(const Scenario& s, const VmConfig& vm);
+
 // What any run on the board needs of it alone: text that is valid UTF-8,
 // caches the hierarchy can be built from, a physical address width that
 // covers its RAM. Throws ConfigError at `where` (field path `field`).
