@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,9 @@ constexpr u64 kPciHoleThreshold = 0x10'0000;
 // ivshmem.c: IVSHMEM_REG_SIZE (BAR0) and IVSHMEM_MSIX_PBA_SIZE (BAR1).
 constexpr u64 kDmIvshmemRegBytes = 0x100;
 constexpr u64 kDmIvshmemMsixBytes = 0x1000;
+// launch_cfg_gen.py VirtualBDFAllocator: the slots it hands out (0, 1, 2 and
+// 31 are the host bridge's, the LPC's, the GPU's and the LPC bridge's).
+constexpr unsigned kDmFirstFreeSlot = 3, kDmLastFreeSlot = 29;
 // pci_emul_alloc_pbar: a 64-bit BAR of at most 32 MiB goes below 4 GiB
 // unless the VM boots OVMF.
 constexpr u64 kDmLowBarLimit = 32 * kMiB;
@@ -236,11 +241,51 @@ class Allocation {
         for (const PciBarResource* bar : by_index)
           take(round_up(bar->len, kPageSize4K), bar->width == 64, "pci_devs[" + std::to_string(k) + "]");
       }
-    auto devices = devices_of(vm);
-    std::stable_sort(devices.begin(), devices.end(), [&](const auto& a, const auto& b) {
-      return s_.regions[a.first].members[a.second].vbdf < s_.regions[b.first].members[b.second].vbdf;
+    // The emulated devices by slot (init_pci's second pass). IVSHMEM devices
+    // and any device given a VBDF keep their slots; the others take free
+    // ones from 3 up in launch order (launch_cfg_gen.py VirtualBDFAllocator,
+    // which adds the IVSHMEM devices first).
+    struct Emulated {
+      unsigned slot_fn;  // slot << 3 | function: init_pci's walk
+      std::size_t order;
+      std::pair<std::size_t, std::size_t> ivshmem;
+      const DmDevice* dm;
+    };
+    std::vector<Emulated> emulated;
+    std::set<unsigned> taken;
+    for (const auto& [r, m] : devices_of(vm)) {
+      const pci::Bdf vbdf = s_.regions[r].members[m].vbdf;
+      emulated.push_back({vbdf.value() & 0xFFu, emulated.size(), {r, m}, nullptr});
+      taken.insert(vbdf.dev);
+    }
+    for (const DmDevice& d : vm.dm_devices)
+      if (d.vbdf) taken.insert(d.vbdf->dev);
+    unsigned next_free = kDmFirstFreeSlot;
+    for (std::size_t k = 0; k < vm.dm_devices.size(); ++k) {
+      const DmDevice& d = vm.dm_devices[k];
+      unsigned slot_fn = 0;
+      if (d.vbdf) {
+        slot_fn = d.vbdf->value() & 0xFFu;
+      } else {
+        while (taken.count(next_free)) ++next_free;
+        if (next_free > kDmLastFreeSlot)
+          throw BarAllocationError("acrn-dm's launch script has no free slot left (3-29) for " + d.kind, vm.name,
+                                   "dm_devices[" + std::to_string(k) + "]");
+        slot_fn = next_free << 3;
+        taken.insert(next_free);
+      }
+      emulated.push_back({slot_fn, emulated.size(), {}, &d});
+    }
+    std::sort(emulated.begin(), emulated.end(), [](const Emulated& a, const Emulated& b) {
+      return std::tie(a.slot_fn, a.order) < std::tie(b.slot_fn, b.order);
     });
-    for (const auto& [r, m] : devices) {
+    for (const Emulated& e : emulated) {
+      if (e.dm) {
+        const std::string device = "dm_devices[" + std::to_string(e.dm - vm.dm_devices.data()) + "]";
+        for (const DmMemoryBar& bar : dm_device_bars(e.dm->kind)) take(bar.bytes, bar.mem64, device);
+        continue;
+      }
+      const auto [r, m] = e.ivshmem;
       const std::string device = "ivshmem[" + std::to_string(r) + "]";
       IvshmemBarValues& v = bars_[{r, m}];
       v.bar0 = static_cast<u32>(take(kDmIvshmemRegBytes, false, device).first);

@@ -11,6 +11,7 @@
 #include "models/core/types.h"
 #include "models/pci/bdf.h"
 #include "platforms/config_error.h"
+#include "platforms/dm_device.h"
 
 namespace ivsim {
 
@@ -50,6 +51,10 @@ struct VmConfig {
   // BARs the board file sizes) and PCI vUARTs (two 4 KiB BARs each).
   std::vector<pci::Bdf> pci_devs;
   unsigned pci_vuarts = 0;
+  // A post-launched VM's devices that acrn-dm emulates beside its IVSHMEM
+  // devices (launch_cfg_gen.py's add_virtual_device), in launch order: each
+  // takes its given slot, else the next free one from 3 (VirtualBDFAllocator).
+  std::vector<DmDevice> dm_devices;
   // A post-launched VM booted by OVMF: its acrn-dm runs with --ovmf, which
   // puts every 64-bit BAR in the window above 4 GiB.
   bool ovmf = false;

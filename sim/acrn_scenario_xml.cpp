@@ -288,6 +288,59 @@ class Converter {
     return n;
   }
 
+  // The devices launch_cfg_gen.py (3.x) has acrn-dm emulate, in the order it
+  // adds them: the console vUART if PCI, each PCI vuart_connection's uart at
+  // its endpoint's VBDF, the xHCI controller if a USB device is given, then
+  // the virtio devices by type. (A 2.x launch XML names none of these.)
+  void read_dm_devices(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n,
+                       const std::string& name) {
+    show(f + ".dm_devices", x + "/console_vuart, virtio_devices, usb_xhci or hv/vuart_connections");
+    Node list = Node::list(doc_.at(vm));
+    auto add = [&](pugi::xml_node at, const char* kind) { list.items.push_back(Node::scalar(kind, doc_.at(at))); };
+    if (const pugi::xml_node c = vm.child("console_vuart"); c && xml_text(c) == "PCI") add(c, "uart");
+    for (const pugi::xml_node c : doc_.root().child("hv").child("vuart_connections").children("vuart_connection")) {
+      if (xml_text(c.child("type")) != "pci") continue;
+      for (const pugi::xml_node e : c.children("endpoint"))
+        if (xml_text(e.child("vm_name")) == name) {
+          Node d = Node::mapping(doc_.at(e));
+          d.set("kind", Node::scalar("uart", doc_.at(e)));
+          if (const pugi::xml_node v = e.child("vbdf"); v && !xml_text(v).empty()) d.set("vbdf", value(v));
+          list.items.push_back(std::move(d));
+          break;
+        }
+    }
+    if (const pugi::xml_node usb = vm.child("usb_xhci")) {
+      mark(usb);
+      for (const pugi::xml_node d : usb.children("usb_dev"))
+        if (!xml_text(d).empty()) {
+          add(usb, "xhci");
+          break;
+        }
+    }
+    if (const pugi::xml_node v = vm.child("virtio_devices")) {
+      mark(v);
+      // An input device needs its backend_device_file, a console one of the
+      // backends the generator knows, a network device its interface_name.
+      for (const pugi::xml_node d : v.children("input"))
+        if (!xml_text(d.child("backend_device_file")).empty()) add(d, "virtio-input");
+      for (const pugi::xml_node d : v.children("console")) {
+        const std::string backend = xml_text(d.child("backend_type"));
+        if (backend == "file" || backend == "tty" || backend == "sock server" || backend == "sock client" ||
+            backend == "pty" || backend == "stdio")
+          add(d, "virtio-console");
+      }
+      for (const pugi::xml_node d : v.children("network"))
+        if (!xml_text(d.child("interface_name")).empty()) add(d, "virtio-net");
+      for (const pugi::xml_node d : v.children("block"))
+        if (!xml_text(d).empty()) add(d, "virtio-blk");
+      for (const pugi::xml_node d : v.children("gpu"))
+        if (d.child("display_type")) add(d, "virtio-gpu");
+      for (const pugi::xml_node d : v.children("vsock"))
+        if (!xml_text(d).empty()) add(d, "vhost-vsock");
+    }
+    if (!list.items.empty()) n.set("dm_devices", std::move(list));
+  }
+
   // What holds BARs beside the VM's IVSHMEM devices, as gpa.py and acrn-dm
   // count it, and whether acrn-dm boots the VM with OVMF.
   void read_pci_room(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
@@ -327,6 +380,7 @@ class Converter {
     show(f + ".pci_vuarts", x + "/console_vuart, communication_vuart or hv/vuart_connections");
     if (const std::size_t count = connections + legacy_ids.size())
       n.set("pci_vuarts", Node::scalar(std::to_string(count), doc_.at(vm)));
+    if (xml_text(vm.child("load_order")) == "POST_LAUNCHED_VM") read_dm_devices(vm, f, x, n, name);
     // launch_cfg_gen.py: --ovmf when vbootloader is y (absent: no --ovmf,
     // as the generator does not fill in the schema's default).
     show(f + ".ovmf", x + "/vbootloader");

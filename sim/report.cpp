@@ -116,6 +116,12 @@ Json scenario_to_json(const Scenario& s) {
     }
     if (v.pci_vuarts) vms.back()["pci_vuarts"] = v.pci_vuarts;
     if (v.ovmf) vms.back()["ovmf"] = true;
+    if (!v.dm_devices.empty()) {
+      Json devs = Json::array();
+      for (const DmDevice& d : v.dm_devices)
+        devs.push_back(d.vbdf ? Json{{"kind", d.kind}, {"vbdf", d.vbdf->to_string()}} : Json(d.kind));
+      vms.back()["dm_devices"] = devs;
+    }
   }
   j["vms"] = vms;
   Json regions = Json::array();

@@ -51,9 +51,10 @@ const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
 const std::vector<std::string> kVmKeys = {
     "id",       "name",       "load_order",   "vm_type",         "cpu_affinity", "memory_mib", "lapic_passthrough",
     "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os",         "own_pcpu",
-    "pci_devs", "pci_vuarts", "ovmf"};
+    "pci_devs", "pci_vuarts", "ovmf",         "dm_devices"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
+const std::vector<std::string> kDmDeviceKeys = {"kind", "vbdf"};
 const std::vector<std::string> kRunKeys = {"seed", "quantum_ns", "shared_pcpu_quantum_ns", "duration_us",
                                            "watchdog_ms"};
 
@@ -373,6 +374,11 @@ class Loader : ScenarioUnderConstruction, FieldReader {
   void read_regions(const Node* list) {
     if (!list) return;
     std::map<std::string, std::map<u16, std::string>> vbdf_users;  // VM -> VBDF -> member path
+    // acrn-dm devices given a VBDF hold it: an IVSHMEM device cannot have it.
+    for (std::size_t v = 0; v < s_.vms.size(); ++v)
+      for (std::size_t k = 0; k < s_.vms[v].dm_devices.size(); ++k)
+        if (const auto& vbdf = s_.vms[v].dm_devices[k].vbdf)
+          vbdf_users[s_.vms[v].name][vbdf->value()] = ref(path_at(path_at("vms", v) + ".dm_devices", k));
     std::map<std::string, std::string> names[2];                   // per provider: name -> region path
     std::vector<PendingVbdf> pending;
     long long hv_regions = 0;
@@ -547,6 +553,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       vm.pci_vuarts = static_cast<unsigned>(read_int(*x, p + ".pci_vuarts", 0, 64));
     else
       note_default(&n, p + ".pci_vuarts");
+    if (const Node* list = optional(n, "dm_devices")) read_dm_devices(*list, p, vm);
     if (const Node* x = optional(n, "ovmf")) {
       vm.ovmf = read_bool(*x, p + ".ovmf");
       if (vm.ovmf && vm.load_order != LoadOrder::post_launched)
@@ -554,6 +561,42 @@ class Loader : ScenarioUnderConstruction, FieldReader {
              "OVMF boots a post-launched VM (acrn-dm's --ovmf); this VM is " + std::string(to_string(vm.load_order)));
     } else {
       note_default(&n, p + ".ovmf");
+    }
+  }
+
+  // acrn-dm's emulated devices: each a kind, or {kind, vbdf}.
+  void read_dm_devices(const Node& list, const std::string& p, VmConfig& vm) {
+    const std::string lp = p + ".dm_devices";
+    expect(list, lp, Node::Kind::list);
+    if (vm.load_order != LoadOrder::post_launched && !list.items.empty())
+      fail(list.loc, lp,
+           "acrn-dm emulates devices for post-launched VMs only; this VM is " + std::string(to_string(vm.load_order)));
+    for (std::size_t j = 0; j < list.items.size(); ++j) {
+      const Node& item = list.items[j];
+      const std::string q = path_at(lp, j);
+      DmDevice d;
+      const Node* kind = &item;
+      const Node* vbdf = nullptr;
+      if (item.kind == Node::Kind::mapping) {
+        check_keys(item, q, kDmDeviceKeys);
+        kind = &required(item, q, "kind");
+        vbdf = optional(item, "vbdf");
+      }
+      const std::string kq = item.kind == Node::Kind::mapping ? q + ".kind" : q;
+      d.kind = read_string(*kind, kq);
+      if (!is_dm_device_kind(d.kind)) fail(kind->loc, kq, unknown("acrn-dm device", d.kind, dm_device_kinds()));
+      if (vbdf) {
+        const std::string text = read_string(*vbdf, q + ".vbdf");
+        const auto bdf = pci::Bdf::parse(text);
+        if (!bdf || bdf->bus != 0 || bdf->dev < kPostLaunchedMinDev || bdf->dev > kPostLaunchedMaxDev)
+          fail(vbdf->loc, q + ".vbdf",
+               "expected a VBDF \"00:DD.F\" in hex with device 03-1E (acrn-dm's free slots), got " + quote(text));
+        for (std::size_t k = 0; k < vm.dm_devices.size(); ++k)
+          if (vm.dm_devices[k].vbdf == *bdf)
+            fail(vbdf->loc, q + ".vbdf", "VBDF " + text + " is already " + ref(path_at(lp, k)) + "'s");
+        d.vbdf = *bdf;
+      }
+      vm.dm_devices.push_back(std::move(d));
     }
   }
 

@@ -148,6 +148,11 @@ Json show_json(Simulation& sim) {
     Json devs = Json::array();
     for (pci::Bdf b : v.pci_devs) devs.push_back(b.to_string());
     vms.back()["pci_devs"] = devs;
+    if (!v.dm_devices.empty()) {
+      Json dm = Json::array();
+      for (const DmDevice& d : v.dm_devices) dm.push_back(d.kind + (d.vbdf ? "@" + d.vbdf->to_string() : ""));
+      vms.back()["dm_devices"] = dm;
+    }
   }
   j["vms"] = vms;
 
@@ -277,6 +282,7 @@ std::string show_text(Simulation& sim) {
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
   std::string passed;  // VMs' passed-through devices, whose BARs share the VM's PCI windows
+  std::string emulated;  // ... and acrn-dm's emulated devices
   for (const auto& v : j["vms"]) {
     std::string placement;
     for (const auto& c : v["vcpus"])
@@ -293,9 +299,14 @@ std::string show_text(Simulation& sim) {
       passed += (passed.empty() ? "" : "; ") + v["name"].get<std::string>();
       for (const auto& d : v["pci_devs"]) passed += " " + d.get<std::string>();
     }
+    if (v.contains("dm_devices")) {
+      emulated += (emulated.empty() ? "" : "; ") + v["name"].get<std::string>();
+      for (const auto& d : v["dm_devices"]) emulated += " " + d.get<std::string>();
+    }
   }
   out += "\nVMs\n" + table(rows);
   if (!passed.empty()) out += "passed-through devices: " + passed + "\n";
+  if (!emulated.empty()) out += "acrn-dm devices: " + emulated + "\n";
 
   if (j.contains("cache_allocation")) {
     const Json& ca = j["cache_allocation"];

@@ -238,3 +238,51 @@ TEST_CASE("a board file's PCI tree gives the host windows, the native ranges and
                     Catch::Contains("bus[@address=0x0]/device[@address=0x1f0006]/resource[@id=bar0]/@max: expected a "
                                     "hex number, got \"0xdf21fffz\""));
 }
+
+TEST_CASE("acrn-dm's virtio devices take their BARs in the slots the launch script gives them") {
+  Scenario s = pair(make_vm(0, "PRE", LoadOrder::pre_launched, {0}, 512),
+                    make_vm(1, "POST", LoadOrder::post_launched, {1}, 512));
+  // Slots 3, 4 and 5 (launch_cfg_gen.py's free slots), all before the IVSHMEM device's 8.
+  s.vms[1].dm_devices = {{"virtio-blk", {}}, {"virtio-net", {}}, {"virtio-gpu", {}}};
+  IvshmemBarValues post = allocate_ivshmem_bars(s, Board{}).at({0, 1});
+  // Two MSI-X BARs of 4 KiB + 8 bytes, rounded to 8 KiB, at 2 GiB; the GPU's
+  // 16 MiB framebuffer at 2 GiB + 16 MiB, its 16 KiB modern BAR and MSI-X
+  // BAR after it; then the IVSHMEM device.
+  CHECK(post.bar0 == 0x8200'6000u);
+  CHECK(post.bar1 == 0x8200'7000u);
+  CHECK(post.bar2 == (0x8220'0000ULL | 0x4));
+  // With --ovmf the GPU's 64-bit modern BAR goes above 256 GiB, so the
+  // MSI-X BAR follows the framebuffer directly.
+  s.vms[1].ovmf = true;
+  post = allocate_ivshmem_bars(s, Board{}).at({0, 1});
+  CHECK(post.bar0 == 0x8200'2000u);
+  CHECK(post.bar2 == (0x40'0020'0000ULL | 0xC));
+
+  // An IVSHMEM device in slot 3 keeps it; the block device takes slot 4.
+  s.vms[1].ovmf = false;
+  s.regions[0].members[1].vbdf = bdf("00:03.0");
+  s.vms[1].dm_devices = {{"virtio-blk", {}}};
+  CHECK(allocate_ivshmem_bars(s, Board{}).at({0, 1}).bar0 == 0x8000'0000u);
+  // A PCI vUART given slot 5 comes before the IVSHMEM device in slot 8:
+  // BAR0 of 256 bytes and BAR1 of 4 KiB, each in a page of its own.
+  s.regions[0].members[1].vbdf = bdf("00:08.0");
+  s.vms[1].dm_devices = {{"uart", bdf("00:05.0")}};
+  CHECK(allocate_ivshmem_bars(s, Board{}).at({0, 1}).bar0 == 0x8000'2000u);
+  // The xHCI controller's registers end at 0xDF8: a 4 KiB BAR0.
+  s.vms[1].dm_devices = {{"xhci", {}}};
+  CHECK(allocate_ivshmem_bars(s, Board{}).at({0, 1}).bar0 == 0x8000'1000u);
+}
+
+TEST_CASE("each acrn-dm device kind's memory BARs as its init asks for them") {
+  for (const std::string& kind : dm_device_kinds()) {
+    INFO(kind);
+    CHECK_FALSE(dm_device_bars(kind).empty());
+  }
+  // vhost_vsock_init asks for its modern BAR before its MSI-X BAR.
+  const auto vsock = dm_device_bars("vhost-vsock");
+  REQUIRE(vsock.size() == 2);
+  CHECK(vsock[0].mem64);
+  CHECK(vsock[0].bytes == 0x4000);
+  CHECK(vsock[1].bytes == 0x1008);
+  CHECK_FALSE(is_dm_device_kind("virtio-rnd"));
+}

@@ -226,6 +226,24 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
     CHECK(twice.find("(vms[0].pci_devs[0]); a device goes to one VM only") != std::string::npos);
     CHECK(load_error(kBase, {"vms[0].pci_vuarts=65"}).find("vms[0].pci_vuarts") != std::string::npos);
   }
+  SECTION("dm_devices: read, and checked") {
+    const Scenario t =
+        load_scenario_text(kBase, "base.yaml", {"vms[2].dm_devices=[virtio-blk, {kind: uart, vbdf: \"00:05.0\"}]"});
+    REQUIRE(t.vms[2].dm_devices.size() == 2);
+    CHECK(t.vms[2].dm_devices[0].kind == "virtio-blk");
+    CHECK_FALSE(t.vms[2].dm_devices[0].vbdf);
+    CHECK(t.vms[2].dm_devices[1].vbdf->to_string() == "00:05.0");
+    CHECK(load_error(kBase, {"vms[0].dm_devices=[virtio-blk]"})
+              .find("vms[0].dm_devices: acrn-dm emulates devices for post-launched VMs only") != std::string::npos);
+    const std::string unknown_kind = load_error(kBase, {"vms[2].dm_devices=[virtio-bk]"});
+    CHECK(unknown_kind.find("vms[2].dm_devices[0]: unknown acrn-dm device") != std::string::npos);
+    CHECK(unknown_kind.find("virtio-blk") != std::string::npos);
+    CHECK(load_error(kBase, {"vms[2].dm_devices=[{kind: uart, vbdf: \"00:02.0\"}]"})
+              .find("vms[2].dm_devices[0].vbdf: expected a VBDF") != std::string::npos);
+    // The IVSHMEM device's VBDF is the vUART's already.
+    CHECK(load_error(kBase, {"vms[2].dm_devices=[{kind: uart, vbdf: \"00:08.0\"}]"})
+              .find("is already used in VM \"HMI_VM\" by vms[2].dm_devices[0]") != std::string::npos);
+  }
   SECTION("missing mapping levels are created") {
     const Scenario t = load_scenario_text(mutate("run:\n  seed: 1\n  quantum_ns: 1000\n", ""), "base.yaml",
                                           {"run.seed=9", "timing.overrides.dram=80"});
