@@ -288,6 +288,20 @@ class Converter {
     return n;
   }
 
+  // The VM's endpoint of each vuart_connection of type pci (3.x).
+  std::vector<pugi::xml_node> pci_vuart_endpoints(const std::string& vm_name) const {
+    std::vector<pugi::xml_node> out;
+    for (const pugi::xml_node c : doc_.root().child("hv").child("vuart_connections").children("vuart_connection")) {
+      if (xml_text(c.child("type")) != "pci") continue;
+      for (const pugi::xml_node e : c.children("endpoint"))
+        if (xml_text(e.child("vm_name")) == vm_name) {
+          out.push_back(e);
+          break;
+        }
+    }
+    return out;
+  }
+
   // The devices launch_cfg_gen.py (3.x) has acrn-dm emulate, in the order it
   // adds them: the console vUART if PCI, each PCI vuart_connection's uart at
   // its endpoint's VBDF, the xHCI controller if a USB device is given, then
@@ -298,16 +312,11 @@ class Converter {
     Node list = Node::list(doc_.at(vm));
     auto add = [&](pugi::xml_node at, const char* kind) { list.items.push_back(Node::scalar(kind, doc_.at(at))); };
     if (const pugi::xml_node c = vm.child("console_vuart"); c && xml_text(c) == "PCI") add(c, "uart");
-    for (const pugi::xml_node c : doc_.root().child("hv").child("vuart_connections").children("vuart_connection")) {
-      if (xml_text(c.child("type")) != "pci") continue;
-      for (const pugi::xml_node e : c.children("endpoint"))
-        if (xml_text(e.child("vm_name")) == name) {
-          Node d = Node::mapping(doc_.at(e));
-          d.set("kind", Node::scalar("uart", doc_.at(e)));
-          if (const pugi::xml_node v = e.child("vbdf"); v && !xml_text(v).empty()) d.set("vbdf", value(v));
-          list.items.push_back(std::move(d));
-          break;
-        }
+    for (const pugi::xml_node e : pci_vuart_endpoints(name)) {
+      Node d = Node::mapping(doc_.at(e));
+      d.set("kind", Node::scalar("uart", doc_.at(e)));
+      if (const pugi::xml_node v = e.child("vbdf"); v && !xml_text(v).empty()) d.set("vbdf", value(v));
+      list.items.push_back(std::move(d));
     }
     if (const pugi::xml_node usb = vm.child("usb_xhci")) {
       mark(usb);
@@ -362,16 +371,8 @@ class Converter {
     // PCI vUARTs. 3.x: the vuart_connections of type pci with an endpoint in
     // this VM (gpa.py insert_vuart_to_dev_dict); 2.x: the VM's console_vuart
     // and communication_vuart whose base is not INVALID_PCI_BASE, by id.
-    std::size_t connections = 0;
     const std::string name = xml_text(vm.child("name"));
-    for (const pugi::xml_node c : doc_.root().child("hv").child("vuart_connections").children("vuart_connection")) {
-      if (xml_text(c.child("type")) != "pci") continue;
-      for (const pugi::xml_node e : c.children("endpoint"))
-        if (xml_text(e.child("vm_name")) == name) {
-          ++connections;
-          break;
-        }
-    }
+    const std::size_t connections = pci_vuart_endpoints(name).size();
     std::set<std::string> legacy_ids;
     for (const char* kind : {"console_vuart", "communication_vuart"})
       for (const pugi::xml_node v : vm.children(kind))

@@ -598,6 +598,35 @@ TEST_CASE("pci_devs, PCI vUART connections and vbootloader reach the BAR allocat
   CHECK(s.vms[2].pci_vuarts == 0);
 }
 
+TEST_CASE("a post-launched VM's acrn-dm devices come in launch_cfg_gen.py's order and under its conditions",
+          "[acrn_xml]") {
+  for (const auto& vm : load_xml(slurp(kData + "scenario-hybrid.xml")).vms) CHECK(vm.dm_devices.empty());
+  const std::string post = "<name>POST_STD_VM1</name>";
+  std::string xml = scenario_with(post, post + R"(<console_vuart>PCI</console_vuart>
+      <usb_xhci><usb_dev>1-2</usb_dev></usb_xhci>
+      <virtio_devices>
+        <input/><input><backend_device_file>/dev/input/event1</backend_device_file></input>
+        <console><backend_type>stdio</backend_type></console><console/>
+        <network><interface_name>tap0</interface_name></network>
+        <block/><block>./a.img</block>
+        <gpu><display_type>Window</display_type></gpu>
+        <vsock>3</vsock>
+      </virtio_devices>)");
+  const std::string hv_end = "</hv>";
+  xml.replace(xml.find(hv_end), hv_end.size(), R"(<vuart_connections>
+      <vuart_connection><name>a</name><type>pci</type>
+        <endpoint><vm_name>POST_STD_VM1</vm_name><vbdf>00:10.0</vbdf></endpoint>
+        <endpoint><vm_name>ACRN_Service_VM</vm_name></endpoint>
+      </vuart_connection></vuart_connections></hv>)");
+  const Scenario s = load_xml(xml);
+  std::vector<std::string> kinds;
+  for (const DmDevice& d : s.vms[2].dm_devices) kinds.push_back(d.kind + (d.vbdf ? "@" + d.vbdf->to_string() : ""));
+  CHECK(kinds == std::vector<std::string>{"uart", "uart@00:10.0", "xhci", "virtio-input", "virtio-console",
+                                          "virtio-net", "virtio-blk", "virtio-gpu", "vhost-vsock"});
+  // The Service VM's end of the connection is the hypervisor's vUART, not acrn-dm's.
+  CHECK(s.vms[1].dm_devices.empty());
+}
+
 TEST_CASE("vm/priority, vm/bvt_weight and vm/own_pcpu reach the scheduler, with the schema's defaults", "[acrn_xml]") {
   // PRIO_LOW and PRIO_HIGH are 1 and 2 (schedule.h); absent, PRIO_LOW.
   const Scenario plain = load_xml(slurp(kData + "scenario-hybrid.xml"));
