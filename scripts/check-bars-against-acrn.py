@@ -79,6 +79,8 @@ with tempfile.TemporaryDirectory() as tmp:
             # VBDFs the Service VM may take: none the board lists (vbdf_assignment.xsd).
             listed = set(re.findall(r"^\s*00:([0-9a-f]{2})\.[0-7] ",
                                     etree.parse(board).getroot().findtext("PCI_DEVICE") or "", re.M))
+            # Nor one a PCI vUART connection's endpoint holds (acrn-dm's uart in a post-launched VM).
+            listed |= {d.lower() for d in re.findall(r"<vbdf>\s*00:([0-9a-fA-F]{2})\.[0-7]\s*</vbdf>", text)}
             free = [d for d in range(0x10, 0x1f) if f"{d:02x}" not in listed]
             for sizes in ([2, 64], [512, 4, 16]):
                 regions = "".join(
