@@ -16,6 +16,8 @@ namespace ivsim {
 struct DmDevice {
   std::string kind;              // acrn-dm's device name: "virtio-blk", "xhci", "uart", ...
   std::optional<pci::Bdf> vbdf;  // the slot the launch script gives it, if any
+  // "virtio-blk", or "uart@00:10.0" with a VBDF.
+  std::string label() const { return kind + (vbdf ? "@" + vbdf->to_string() : ""); }
 };
 
 struct DmMemoryBar {

@@ -150,7 +150,7 @@ Json show_json(Simulation& sim) {
     vms.back()["pci_devs"] = devs;
     if (!v.dm_devices.empty()) {
       Json dm = Json::array();
-      for (const DmDevice& d : v.dm_devices) dm.push_back(d.kind + (d.vbdf ? "@" + d.vbdf->to_string() : ""));
+      for (const DmDevice& d : v.dm_devices) dm.push_back(d.label());
       vms.back()["dm_devices"] = dm;
     }
   }

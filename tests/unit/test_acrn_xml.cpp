@@ -620,7 +620,7 @@ TEST_CASE("a post-launched VM's acrn-dm devices come in launch_cfg_gen.py's orde
       </vuart_connection></vuart_connections></hv>)");
   const Scenario s = load_xml(xml);
   std::vector<std::string> kinds;
-  for (const DmDevice& d : s.vms[2].dm_devices) kinds.push_back(d.kind + (d.vbdf ? "@" + d.vbdf->to_string() : ""));
+  for (const DmDevice& d : s.vms[2].dm_devices) kinds.push_back(d.label());
   CHECK(kinds == std::vector<std::string>{"uart", "uart@00:10.0", "xhci", "virtio-input", "virtio-console",
                                           "virtio-net", "virtio-blk", "virtio-gpu", "vhost-vsock"});
   // The Service VM's end of the connection is the hypervisor's vUART, not acrn-dm's.

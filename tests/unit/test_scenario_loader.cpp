@@ -243,6 +243,10 @@ TEST_CASE("scenario loader: --set overrides apply before validation", "[scenario
     // The IVSHMEM device's VBDF is the vUART's already.
     CHECK(load_error(kBase, {"vms[2].dm_devices=[{kind: uart, vbdf: \"00:08.0\"}]"})
               .find("is already used in VM \"HMI_VM\" by vms[2].dm_devices[0]") != std::string::npos);
+    // An IVSHMEM device left without a VBDF skips the one the vUART holds.
+    const Scenario assigned = load_scenario_text(
+        kBase, "base.yaml", {"vms[2].dm_devices=[{kind: uart, vbdf: \"00:08.0\"}]", "ivshmem[0].members[1].vbdf=\"\""});
+    CHECK(assigned.regions[0].members[1].vbdf.to_string() == "00:09.0");
   }
   SECTION("missing mapping levels are created") {
     const Scenario t = load_scenario_text(mutate("run:\n  seed: 1\n  quantum_ns: 1000\n", ""), "base.yaml",
