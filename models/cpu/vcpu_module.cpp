@@ -205,8 +205,8 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
     // A write-back mapping of the same line elsewhere (another guest maps
     // the region write-back) keeps its ordering and wake-ups: a read comes
     // after a write another core made ahead in its quantum, and a store
-    // wakes the line's pollers. (A UC store's self-snoop of other cores'
-    // cached copies is not modelled: they keep hitting.)
+    // wakes the line's pollers, and invalidates every cached copy
+    // (CoherenceDirectory::uncached).
     sync();
     if (write) {
       std::memcpy(e.host_page + off, buf, size);
@@ -217,9 +217,9 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
       std::memcpy(buf, e.host_page + off, size);
     }
     for (unsigned piece = 0; piece < (size + 7) / 8; ++piece) {
-      const AccessCost c = dir_.uncached(l, cfg_.pcpu, now_ps());
+      const AccessCost c = dir_.uncached(l, cfg_.pcpu, now_ps(), write);
       if (c.queue_ps) charge(Component::queue, c.queue_ps);
-      charge(Component::dram, c.ps - c.queue_ps);
+      charge(c.component, c.ps - c.queue_ps);
     }
     return;
   }

@@ -219,8 +219,21 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   return c;
 }
 
-AccessCost CoherenceDirectory::uncached(const LineState& l, unsigned core, TimePs now_ps) {
-  return uncore_cost({caches(core).dram_ps, Component::dram, true}, l, core, now_ps);
+AccessCost CoherenceDirectory::uncached(LineState& l, unsigned core, TimePs now_ps, bool write) {
+  const CoreCaches& cc = caches(core);
+  if (write) {
+    drop_l2s_of(l, l.in_l2, false);
+    for (u32 llcs = l.llc; llcs; llcs &= llcs - 1) llcs_[static_cast<unsigned>(__builtin_ctz(llcs))].cache.erase(&l);
+    l.llc = 0;
+    return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
+  }
+  const unsigned modified_by = l.modified_by;
+  l.owner = 0;
+  l.modified_by = 0;
+  if (modified_by != 0 && modified_by != core + 1)
+    return uncore_cost({transfer_ps(modified_by - 1u, core), Component::coherence, true}, l, core, now_ps);
+  // Memory serves it (the core's own Modified copy written back first).
+  return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
 }
 
 [[gnu::always_inline]] inline AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {

@@ -137,8 +137,14 @@ class CoherenceDirectory {
   AccessCost load(LineState& l, unsigned core, TimePs now_ps = 0);
   AccessCost store(LineState& l, unsigned core, TimePs now_ps, bool full_line = false);
   // An access of the UC memory type: a memory request of its own, through
-  // the uncore like a miss to DRAM, that no cache serves or keeps.
-  AccessCost uncached(const LineState& l, unsigned core, TimePs now_ps);
+  // the uncore like a miss to DRAM, that no cache keeps. Every cache snoops
+  // it, the core's own included (self-snoop, CPUID.01H:EDX.SS), as for any
+  // access to memory (SDM Vol. 3A 11.2): a write invalidates every cached
+  // copy of the line (a Modified one written back first); a read of a line
+  // Modified in another core is served by that core's implicit write-back
+  // (HITM#), at a transfer's cost, and leaves its copy clean; an Exclusive
+  // or Modified copy is Shared afterwards.
+  AccessCost uncached(LineState& l, unsigned core, TimePs now_ps, bool write);
 
   // The shared resources beyond the L2s whose state varies a request's cost
   // (contention, DRAM rows and refresh); none: every request costs its idle latency.

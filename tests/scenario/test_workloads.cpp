@@ -263,8 +263,9 @@ TEST_CASE("a dm-land region is uncached for a guest that maps it UC, write-back 
   CHECK(zephyr["breakdown"]["dram"].get<double>() == 0);
   CHECK(zephyr["p50"].get<double>() == one_way("Hypervisor", "zephyr")["p50"].get<double>());
   // One side write-back, the other uncached: each side's stores reach the
-  // other's polls (an uncached store wakes a write-back poller, an
-  // uncached read waits for a write made ahead in the writer's quantum).
+  // other's polls (an uncached store wakes a write-back poller and
+  // invalidates its cached copy, an uncached read waits for a write made
+  // ahead in the writer's quantum).
   const double uncached = one_way("Device Model", "linux-uio")["p50"].get<double>();
   for (const auto& [a, b] : {std::pair{"zephyr", "linux-uio"}, std::pair{"linux-uio", "zephyr"}}) {
     const auto mixed = one_way("Device Model", a, b);

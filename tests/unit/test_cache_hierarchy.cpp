@@ -198,6 +198,61 @@ TEST_CASE("a line clean in other cores is served by the LLC and a store invalida
   CHECK_FALSE(CoherenceDirectory::hits(l, 0, false));
 }
 
+// A UC access is snooped by every cache, the accessing core's own included
+// (SDM Vol. 3A 11.2, self-snoop): what the write-back side of a region two
+// guests map with different memory types sees.
+TEST_CASE("an uncached store invalidates every cached copy and an uncached read takes a Modified line from its owner") {
+  Host h("cfl-k700-i7");
+  const u64 line = kBase >> kCacheLineShift;
+  LineState& l = h.dir->line(kBase);
+  h.access(kBase, 0);
+  h.access(kBase, 1);  // Shared by pCPUs 0 and 1, in the LLC
+  AccessCost c = h.dir->uncached(l, 2, 0, true);
+  CHECK(c.component == Component::dram);
+  CHECK(c.ps == h.timing.dram_ps);
+  CHECK(l.in_l1 == 0);
+  CHECK(l.in_l2 == 0);
+  CHECK(l.holders == 0);
+  CHECK(l.llc == 0);
+  for (unsigned core : {0u, 1u}) {
+    CHECK_FALSE(h.dir->l1d(core).contains(line));
+    CHECK_FALSE(h.dir->l2(core).contains(line));
+  }
+  CHECK_FALSE(h.dir->llc(0).contains(line));
+  // The write-back side's next read misses every cache.
+  c = h.access(kBase, 0);
+  CHECK(c.component == Component::dram);
+  CHECK(c.ps == h.timing.dram_ps);
+
+  // Modified in pCPU 0: its implicit write-back serves the read, at a
+  // transfer's cost, and its copy stays, clean.
+  const Hpa b = kBase + kCacheLineBytes;
+  LineState& m = h.dir->line(b);
+  h.access(b, 0, true);
+  CHECK(CoherenceDirectory::involves_other_core(m, 2, false));
+  c = h.dir->uncached(m, 2, 0, false);
+  CHECK(c.component == Component::coherence);
+  CHECK(c.ps == h.dir->transfer_ps(0, 2));
+  CHECK(m.owner == 0);
+  CHECK(m.modified_by == 0);
+  CHECK(h.access(b, 0).ps == h.timing.l1_hit_ps);
+  CHECK_FALSE(CoherenceDirectory::hits(m, 0, true));  // a store needs ownership again
+  // Clean now: the next uncached read comes from memory and leaves the copy.
+  c = h.dir->uncached(m, 2, 0, false);
+  CHECK(c.component == Component::dram);
+  CHECK(h.dir->l1d(0).contains(b >> kCacheLineShift));
+
+  // The core's own Modified copy (another mapping of the line): written back
+  // by the self-snoop, the read from memory, the copy kept.
+  const Hpa d = kBase + 2 * kCacheLineBytes;
+  LineState& own = h.dir->line(d);
+  h.access(d, 2, true);
+  c = h.dir->uncached(own, 2, 0, false);
+  CHECK(c.component == Component::dram);
+  CHECK(own.modified_by == 0);
+  CHECK(h.dir->l1d(2).contains(d >> kCacheLineShift));
+}
+
 TEST_CASE("a store missing every cache pays its write-allocate fill unless it writes the whole line") {
   Host h("cfl-k700-i7");
   AccessCost c = h.dir->store(h.dir->line(kBase), 0, 0);
