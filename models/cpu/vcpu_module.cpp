@@ -192,35 +192,39 @@ inline void copy_access(u8* dst, const u8* src, unsigned size) {
 
 }  // namespace
 
+// UC (or WC) memory type: no caching, every access goes to memory in
+// program order. Nothing combines uncached accesses, so a block copy's line
+// is register-sized pieces, each its own memory access (as each is its own
+// exit on a trapped window: access_line). A write-back mapping of the same
+// line elsewhere (another guest maps the region write-back) keeps its
+// ordering and wake-ups: a read comes after a write another core made ahead
+// in its quantum, and a store wakes the line's pollers and invalidates every
+// cached copy (CoherenceDirectory::uncached). Out of line: the write-back
+// path's loops stay small.
+void Vcpu::uncached_access(TlbEntry& e, u64 off, LineState& l, u8* buf, unsigned size, bool write) {
+  sync();
+  if (write) {
+    std::memcpy(e.host_page + off, buf, size);
+    l.last_write_ps = now_ps();
+    if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
+  } else {
+    wait_for_future_write(l);
+    std::memcpy(buf, e.host_page + off, size);
+  }
+  for (unsigned piece = 0; piece < (size + 7) / 8; ++piece) {
+    const AccessCost c = dir_.uncached(l, cfg_.pcpu, now_ps(), write);
+    if (c.queue_ps) charge(Component::queue, c.queue_ps);
+    charge(c.component, c.ps - c.queue_ps);
+  }
+}
+
 // Inlined into the block copies' loops and the scalar slow path: as a call it
 // saved and restored most callee-saved registers for every line.
 [[gnu::always_inline]] inline void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
   const u64 off = page_offset(va);
   LineState& l = e.lines->line[off >> kCacheLineShift];
   if (e.uncached) {
-    // UC (or WC) memory type: no caching, every access goes to memory in
-    // program order. Nothing combines uncached accesses, so a block copy's
-    // line is register-sized pieces, each its own memory access (as each is
-    // its own exit on a trapped window: access_line).
-    // A write-back mapping of the same line elsewhere (another guest maps
-    // the region write-back) keeps its ordering and wake-ups: a read comes
-    // after a write another core made ahead in its quantum, and a store
-    // wakes the line's pollers, and invalidates every cached copy
-    // (CoherenceDirectory::uncached).
-    sync();
-    if (write) {
-      std::memcpy(e.host_page + off, buf, size);
-      l.last_write_ps = now_ps();
-      if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
-    } else {
-      wait_for_future_write(l);
-      std::memcpy(buf, e.host_page + off, size);
-    }
-    for (unsigned piece = 0; piece < (size + 7) / 8; ++piece) {
-      const AccessCost c = dir_.uncached(l, cfg_.pcpu, now_ps(), write);
-      if (c.queue_ps) charge(Component::queue, c.queue_ps);
-      charge(c.component, c.ps - c.queue_ps);
-    }
+    uncached_access(e, off, l, buf, size, write);
     return;
   }
   order_access(l, write);
