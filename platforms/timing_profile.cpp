@@ -25,6 +25,9 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"llc_hit", "cycles", "load missing the L2 that hits the shared LLC (or a clean copy in a core sharing it)", 1,
        1000},
       {"dram", "ns", "miss to memory (idle latency)", 1, kMaxNs},
+      {"bus_lock", "cycles",
+       "a locked read-modify-write no cache can lock (split across two lines, or to UC memory): a bus lock", 0,
+       kMaxCycles},
       {"c2c_smt", "ns", "one-way transfer of a modified line between SMT siblings", 0, kMaxNs},
       {"c2c_same_die", "ns", "one-way transfer of a modified line between cores of one die", 0, kMaxNs},
       {"c2c_cross_die", "ns", "one-way transfer of a modified line between dies or sockets", 0, kMaxNs},
@@ -313,6 +316,7 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.l1_hit_ps = cycles("l1_hit");
   t.llc_hit_ps = cycles("llc_hit");
   t.dram_ps = ns("dram");
+  t.bus_lock_ps = cycles("bus_lock");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::smt_sibling)] = ns("c2c_smt");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::same_die)] = atom ? ns("c2c_atom_atom") : ns("c2c_same_die");
   t.c2c_ps[static_cast<unsigned>(CoreDistance::cross_die)] = ns("c2c_cross_die");

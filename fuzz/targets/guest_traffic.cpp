@@ -227,9 +227,9 @@ void GuestTraffic::program(Vcpu& cpu, unsigned guest) {
         // handler takes it.
         ++guest_faults_;
       } catch (const std::runtime_error& e) {
-        // A fault the guest took (the twin's guest faults: a page fault, a
-        // split lock, LOCK on memory that is not write-back RAM) ends that
-        // operation, as a guest kernel's fixup would; anything else is a bug.
+        // A fault the guest took (the twin's guest faults: a page fault,
+        // LOCK on an address that is not RAM) ends that operation, as a
+        // guest kernel's fixup would; anything else is a bug.
         IVSIM_FUZZ_CHECK(std::string(e.what()).rfind("guest ", 0) == 0, e.what());
         ++guest_faults_;
       }

@@ -30,6 +30,7 @@ struct TimingParams {
   TimePs l2_hit_ps = 0;
   TimePs llc_hit_ps = 0;
   TimePs dram_ps = 0;
+  TimePs bus_lock_ps = 0;                       // a LOCK'd access no cache can lock (split across lines, or UC): LOCK#
   std::array<TimePs, kCoreDistances> c2c_ps{};  // indexed by CoreDistance
   unsigned mlp = 1;                             // L1D misses one core keeps in flight (fill buffers)
   TimePs l1_load_line_ps = 0;                   // a block read issues one 64-byte line per this interval

@@ -634,6 +634,8 @@ class Vcpu : public sc_core::sc_module {
   TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
   void time_walk(const Translation& t);
   void coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write);
+  // A LOCK CMPXCHG no cache can lock (split across two lines, or UC): a bus lock.
+  u64 bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired);
   [[gnu::cold]] void uncached_access(TlbEntry& e, u64 off, LineState& l, u8* buf, unsigned size, bool write);
   // Makes the line ready for this core's access: synchronises when another
   // core's copy is involved, and orders a read after a write in its future.
