@@ -343,13 +343,14 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
 // UC memory: the processor asserts LOCK# and no other agent reaches memory
 // until it is done (SDM Vol. 3A 9.1.2, "Bus Locking"), at the profile's
 // bus_lock cost. It reads and writes each line as a store does (taking the
-// line Modified, or, uncached, invalidating every copy). A split lock does
-// not fault: ACRN turns on split-lock #AC only on CPUs that have it and then
-// emulates the instruction for a guest that did not ask for #AC itself
-// (emulate_lock_instr); UC-lock #GP needs CONFIG_UC_LOCK_DETECTION_ENABLED
-// (default n). That emulation (an #AC exit, the VM's other vCPUs kicked,
-// an MTF step) and the stall of the other cores' memory traffic during the
-// lock are not modelled.
+// line Modified, or, uncached, invalidating every copy). It does not fault:
+// ACRN turns on split-lock #AC and UC-lock #GP only with
+// CONFIG_SPLIT_LOCK_DETECTION_ENABLED / CONFIG_UC_LOCK_DETECTION_ENABLED
+// (both n by default; enable_ac_for_splitlock, enable_gp_for_uclock), and
+// then emulates the instruction for a guest that did not ask for the
+// exception (emulate_lock_instr). That emulation (an exit, the VM's other
+// vCPUs kicked, an MTF step) and the stall of the other cores' memory
+// traffic during the lock are not modelled.
 u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   struct Piece {
     u8* host = nullptr;
