@@ -407,6 +407,7 @@ TEST_CASE("the Service VM reaches the hv-land pool through its UC mapping, a Use
     t0 = g.timestamp();
     sos_sees = g.load<u64>(pool + 0x10);  // the Service VM's GPA = HPA
     t1 = g.timestamp();
+    g.store<u64>(pool + 0x10, 0xA5A5);  // uncached: snooped, the RT VM's copy invalidated
   });
   sc_core::sc_start();
   CHECK(sos_sees == 0x5A5A);
@@ -419,6 +420,9 @@ TEST_CASE("the Service VM reaches the hv-land pool through its UC mapping, a Use
   CHECK(spent.get(Component::dram) == 0);
   CHECK(spent.get(Component::coherence) ==
         b.platform->directory().transfer_ps(b.cpu("RT_VM").config().pcpu, b.cpu("Service_VM").config().pcpu));
+  const CoherenceDirectory& dir = b.platform->directory();
+  CHECK_FALSE(dir.l1d(b.cpu("RT_VM").config().pcpu).contains(pool >> kCacheLineShift));
+  CHECK_FALSE(dir.l2(b.cpu("RT_VM").config().pcpu).contains(pool >> kCacheLineShift));
   // A User VM has no mapping of the pool at that address.
   CHECK_FALSE(b.vm(2).ept->walk(pool).present);
 }
