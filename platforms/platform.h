@@ -80,6 +80,7 @@ class Platform {
   // When the vCPUs may skip a synchronisation (the run sets the end of each sc_start).
   RunAhead& run_ahead() { return run_ahead_; }
   const CoherenceDirectory& directory() const { return *dir_; }
+  CoherenceDirectory& directory() { return *dir_; }
   Hypervisor& hypervisor() { return *hv_; }
   const std::vector<std::unique_ptr<Vcpu>>& vcpus() const { return vcpus_; }
   std::vector<Vcpu*> vcpus_of(VmId vm) const;

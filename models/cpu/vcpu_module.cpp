@@ -349,8 +349,7 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
 // (both n by default; enable_ac_for_splitlock, enable_gp_for_uclock), and
 // then emulates the instruction for a guest that did not ask for the
 // exception (emulate_lock_instr). That emulation (an exit, the VM's other
-// vCPUs kicked, an MTF step) and the stall of the other cores' memory
-// traffic during the lock are not modelled.
+// vCPUs kicked, an MTF step) is not modelled.
 u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   struct Piece {
     u8* host = nullptr;
@@ -371,11 +370,24 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
     pieces[count] = {e->host_page + off, &e->lines->line[off >> kCacheLineShift], e->uncached, n};
     done += n;
   }
-  sync();
+  // Ordered as a cache lock's lines are (order_access): a core with lines of
+  // its own runs on ahead in its quantum, so the other cores' requests the
+  // model sees after it find the lock (CoherenceDirectory::bus_lock). UC
+  // memory is ordered as every uncached access is.
+  const bool uncached = pieces[0].uncached || (count > 1 && pieces[1].uncached);
+  if (uncached) {
+    sync();
+    for (unsigned i = 0; i < count; ++i) wait_for_future_write(*pieces[i].line);
+  } else {
+    for (unsigned i = 0; i < count; ++i) order_access(*pieces[i].line, true);
+  }
+  // LOCK# waits for another core's bus lock to end, then holds the others'
+  // requests beyond their L2s for its own.
+  const TimePs waited = dir_.bus_lock(cfg_.pcpu, now_ps(), timing_.bus_lock_ps);
+  if (waited) charge(Component::queue, waited);
   u8 bytes[8] = {};
   unsigned at = 0;
   for (unsigned i = 0; i < count; ++i) {
-    wait_for_future_write(*pieces[i].line);
     std::memcpy(bytes + at, pieces[i].host, pieces[i].bytes);
     at += pieces[i].bytes;
   }

@@ -210,13 +210,43 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
 // of a streaming copy's instructions (docs/performance.md).
 [[gnu::always_inline]] inline AccessCost CoherenceDirectory::uncore_cost(AccessCost c, const LineState& l,
                                                                          unsigned core, TimePs now_ps) {
-  if (!uncore_) return c;
-  const UncoreDelay d = c.component == Component::dram ? uncore_->dram_request(core, l.line, now_ps)
-                                                       : uncore_->llc_request(core, now_ps);
-  const i64 dram = static_cast<i64>(c.ps) + d.dram_ps;
-  c.ps = static_cast<TimePs>(dram > 0 ? dram : 0) + d.queue_ps;
-  c.queue_ps = d.queue_ps;
+  // Held off by another core's bus lock: the request leaves when it ends.
+  const TimePs held = __builtin_expect(now_ps < locks_until_ps_, 0) ? bus_lock_hold(core, now_ps) : 0;
+  if (uncore_) {
+    const TimePs at = now_ps + held;
+    const UncoreDelay d =
+        c.component == Component::dram ? uncore_->dram_request(core, l.line, at) : uncore_->llc_request(core, at);
+    const i64 dram = static_cast<i64>(c.ps) + d.dram_ps;
+    c.ps = static_cast<TimePs>(dram > 0 ? dram : 0) + d.queue_ps;
+    c.queue_ps = d.queue_ps;
+  }
+  c.ps += held;
+  c.queue_ps += held;
   return c;
+}
+
+TimePs CoherenceDirectory::bus_lock_hold(unsigned core, TimePs now_ps) const {
+  // Locks held back to back: a request waits for the last of the chain.
+  TimePs at = now_ps;
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const BusLock& b : bus_locks_)
+      if (b.core != core && at >= b.from_ps && at < b.until_ps) {
+        at = b.until_ps;
+        moved = true;
+      }
+  }
+  return at - now_ps;
+}
+
+TimePs CoherenceDirectory::bus_lock(unsigned core, TimePs now_ps, TimePs hold_ps) {
+  (void)caches(core);
+  const TimePs wait = now_ps < locks_until_ps_ ? bus_lock_hold(core, now_ps) : 0;
+  const TimePs from = now_ps + wait;
+  bus_locks_[next_bus_lock_] = {from, from + hold_ps, core};
+  next_bus_lock_ = (next_bus_lock_ + 1) % kBusLocksKept;
+  locks_until_ps_ = std::max(locks_until_ps_, from + hold_ps);
+  return wait;
 }
 
 AccessCost CoherenceDirectory::uncached(LineState& l, unsigned core, TimePs now_ps, bool write) {

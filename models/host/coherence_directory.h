@@ -146,6 +146,18 @@ class CoherenceDirectory {
   // or Modified copy is Shared afterwards.
   AccessCost uncached(LineState& l, unsigned core, TimePs now_ps, bool write);
 
+  // A bus lock (a LOCK'd read-modify-write no cache can lock, SDM Vol. 3A
+  // 9.1.2): from now_ps the core holds every other agent off memory for
+  // hold_ps. Another core's request that leaves its L2 while the lock is held
+  // (a fetch from the LLC, another core or DRAM, or an uncached access) waits
+  // for its end, charged as queueing; its hits in its own L1D and L2 go on.
+  // A lock asked for while another core's is held starts when that one ends:
+  // returns that wait. Kernel's Documentation/arch/x86/buslock.rst: a bus lock
+  // "disrupts performance on other cores". Requests are held as the model
+  // sees them: one another core made earlier in host order, ahead in its
+  // quantum, at a time the lock covers, was not held (loosely timed).
+  TimePs bus_lock(unsigned core, TimePs now_ps, TimePs hold_ps);
+
   // The shared resources beyond the L2s whose state varies a request's cost
   // (contention, DRAM rows and refresh); none: every request costs its idle latency.
   void set_uncore(Uncore* u) { uncore_ = u && u->enabled() ? u : nullptr; }
@@ -228,6 +240,20 @@ class CoherenceDirectory {
   std::vector<Llc> llcs_;
 
   Uncore* uncore_ = nullptr;
+  // The latest bus locks, [from, until) each, held by pCPU `core`: a core
+  // running ahead in its quantum may lock several times before the others
+  // catch up to those times. locks_until_ps_: the latest end of them all.
+  struct BusLock {
+    TimePs from_ps = 0;
+    TimePs until_ps = 0;
+    unsigned core = 0;
+  };
+  static constexpr unsigned kBusLocksKept = 32;
+  std::array<BusLock, kBusLocksKept> bus_locks_{};
+  unsigned next_bus_lock_ = 0;
+  TimePs locks_until_ps_ = 0;
+  // How long another core's bus lock holds `core`'s request at now_ps.
+  TimePs bus_lock_hold(unsigned core, TimePs now_ps) const;
   // Cache allocation: some core's fill ways are not every way (until then
   // fills take the unrestricted path), and the core allocate() fills for.
   bool restricted_ = false;

@@ -79,3 +79,30 @@ TEST_CASE("a LOCK CMPXCHG on UC memory is a bus lock that invalidates the other 
   const Hpa line = hv_device(*b.platform, 0)->region().hpa + 0x10;
   CHECK_FALSE(b.platform->directory().l1d(b.cpu("RT_VM").config().pcpu).contains(line >> kCacheLineShift));
 }
+
+// The split lock takes the bus for bus_lock from its time on: another core's
+// request beyond its L2 then waits for the lock's end
+// (CoherenceDirectory::bus_lock; tests/unit/test_cache_hierarchy.cpp).
+TEST_CASE("a split lock holds the bus for the profile's bus_lock from its time on") {
+  test::Bench b(test::two_vm_scenario());
+  TimePs locked_at = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gva split = ivshmem_probe(g, k08)->shmem + 60;
+    g.store<u64>(split, 1);
+    g.store<u64>(split + 4, 1);  // both lines Modified here: the lock costs nothing else
+    locked_at = g.timestamp().time_ps;
+    (void)g.cmpxchg64(split, 0, 0);
+  });
+  sc_core::sc_start();
+  REQUIRE(locked_at > 0);
+  CoherenceDirectory& dir = b.platform->directory();
+  const unsigned other = b.cpu("Service_VM").config().pcpu;
+  const Hpa fresh = b.platform->layout().ivshmem_base + 0x4000;  // a line no core has touched
+  const AccessCost held = dir.load(dir.line(fresh), other, locked_at + 1000);
+  CHECK(held.queue_ps >= b.timing.bus_lock_ps - 1000);
+  CHECK(held.ps >= b.timing.dram_ps + b.timing.bus_lock_ps - 1000);
+  // The locker itself is not held.
+  const unsigned rt = b.cpu("RT_VM").config().pcpu;
+  CHECK(dir.load(dir.line(fresh + kCacheLineBytes), rt, locked_at + 1000).queue_ps < b.timing.bus_lock_ps / 2);
+}

@@ -253,6 +253,49 @@ TEST_CASE("an uncached store invalidates every cached copy and an uncached read 
   CHECK(h.dir->l1d(2).contains(d >> kCacheLineShift));
 }
 
+// A bus lock holds every other core's request beyond its L2 until it ends
+// (SDM Vol. 3A 9.1.2; the kernel's buslock.rst): what a split-locking
+// neighbour does to everyone else's misses.
+TEST_CASE("another core's bus lock holds a request that leaves the L2 until the lock ends, not its own cache hits") {
+  Host h("cfl-k700-i7");
+  const TimePs hold = 500'000;
+  const Hpa in_llc = kBase, in_l1 = kBase + kCacheLineBytes, in_dram = kBase + 2 * kCacheLineBytes;
+  h.access(in_llc, 0);
+  h.access(in_llc, 1);
+  h.dir->store(h.dir->line(in_llc), 1, 0);  // Modified in pCPU 1 only
+  h.access(in_l1, 2);
+  REQUIRE(h.dir->bus_lock(0, 1'000'000, hold) == 0);
+  // pCPU 2, 100 ns into the lock: the transfer from pCPU 1 waits 400 ns.
+  AccessCost c = h.dir->load(h.dir->line(in_llc), 2, 1'100'000);
+  CHECK(c.component == Component::coherence);
+  CHECK(c.queue_ps == 400'000);
+  CHECK(c.ps == h.dir->transfer_ps(1, 2) + 400'000);
+  // A DRAM fill waits the same way; an L1D hit does not wait at all.
+  c = h.dir->load(h.dir->line(in_dram), 2, 1'200'000);
+  CHECK(c.component == Component::dram);
+  CHECK(c.ps == h.timing.dram_ps + 300'000);
+  CHECK(h.dir->load(h.dir->line(in_l1), 2, 1'200'000).ps == h.timing.l1_hit_ps);
+  // An uncached access is a memory request too.
+  c = h.dir->uncached(h.dir->line(kBase + 3 * kCacheLineBytes), 2, 1'400'000, true);
+  CHECK(c.ps == h.timing.dram_ps + 100'000);
+  CHECK(c.queue_ps == 100'000);
+  // The locker's own requests go on.
+  c = h.dir->load(h.dir->line(kBase + 4 * kCacheLineBytes), 0, 1'100'000);
+  CHECK(c.ps == h.timing.dram_ps);
+  CHECK(c.queue_ps == 0);
+  // Before the lock and once it has ended, nothing waits.
+  CHECK(h.dir->load(h.dir->line(kBase + 5 * kCacheLineBytes), 2, 999'999).queue_ps == 0);
+  CHECK(h.dir->load(h.dir->line(kBase + 6 * kCacheLineBytes), 2, 1'500'000).queue_ps == 0);
+  // Another core's lock asked for while this one is held starts when it ends.
+  CHECK(h.dir->bus_lock(3, 1'300'000, hold) == 200'000);
+  c = h.dir->load(h.dir->line(kBase + 7 * kCacheLineBytes), 0, 1'600'000);
+  CHECK(c.queue_ps == 400'000);  // now pCPU 0 waits for pCPU 3's, until 2 000 ns
+  // A core ahead in its quantum locks again later: a request at an earlier
+  // time, seen after that, is still held by the earlier lock.
+  REQUIRE(h.dir->bus_lock(3, 5'000'000, hold) == 0);
+  CHECK(h.dir->load(h.dir->line(kBase + 8 * kCacheLineBytes), 2, 1'900'000).queue_ps == 100'000);
+}
+
 TEST_CASE("a store missing every cache pays its write-allocate fill unless it writes the whole line") {
   Host h("cfl-k700-i7");
   AccessCost c = h.dir->store(h.dir->line(kBase), 0, 0);
