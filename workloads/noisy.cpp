@@ -2,6 +2,10 @@
 // (in its own guest RAM, or in the region when the workload names one) with
 // a stride, each access a read or a write as the read/write mix draws it,
 // so that the shared LLC and memory feel it while other workloads run.
+// With split_lock_percent, that share of the accesses are instead a LOCK
+// CMPXCHG of 8 bytes across the boundary of the slot's line and the next:
+// a split lock, which takes the bus (Vcpu::bus_locked_cmpxchg), as in the
+// denial-of-service loops the kernel's split-lock detection answers.
 // Records each access's latency and the access rate.
 #include <random>
 #include <stdexcept>
@@ -18,6 +22,7 @@ void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
   const u64 stride = static_cast<u64>(ctx.param_int("stride_bytes"));
   const u64 accesses = static_cast<u64>(ctx.param_int("iterations"));
   const unsigned read_percent = static_cast<unsigned>(ctx.param_int("read_percent"));
+  const unsigned split_lock_percent = static_cast<unsigned>(ctx.param_int("split_lock_percent"));
   Gpa base = scratch_gpa(g);
   if (!ctx.config->region.empty()) {
     const auto dev = ivshmem_probe(g, ctx.ivshmem_bdf);
@@ -27,13 +32,21 @@ void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
   std::mt19937_64 rng(static_cast<u64>(ctx.param_int("seed")));
   LatencyMetric& m = ctx.metrics->metric("access");
   const u64 slots = bytes / 8;
-  u64 offset = 0, reads = 0, writes = 0;
+  u64 offset = 0, reads = 0, writes = 0, split_locks = 0;
   const Timestamp start = g.timestamp();
   for (u64 i = 0; i < accesses; ++i) {
     const Gpa at = base + (offset % slots) * 8;
     offset += stride / 8;
     const Timestamp t0 = g.timestamp();
-    if (rng() % 100 < read_percent) {
+    // Drawn only when asked for: without split locks the mix is as before.
+    if (split_lock_percent != 0 && rng() % 100 < split_lock_percent) {
+      // The last 4 bytes of the slot's line and the first 4 of the next, or,
+      // for the working set's last line, of the line before and this one.
+      const Gpa line = at & ~Gpa{kCacheLineBytes - 1};
+      const Gpa split = line + kCacheLineBytes + 4 <= base + bytes ? line + kCacheLineBytes - 4 : line - 4;
+      (void)g.cmpxchg64(split, i, i + 1);
+      ++split_locks;
+    } else if (rng() % 100 < read_percent) {
       (void)g.load<u64>(at);
       ++reads;
     } else {
@@ -44,6 +57,7 @@ void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
   }
   ctx.metrics->count("reads", reads);
   ctx.metrics->count("writes", writes);
+  if (split_lock_percent != 0) ctx.metrics->count("split_locks", split_locks);
   const double seconds = static_cast<double>(g.timestamp().time_ps - start.time_ps) * 1e-12;
   if (seconds > 0) ctx.metrics->value("access_rate", static_cast<double>(accesses) / seconds / 1e6, "M accesses/s");
 }

@@ -144,6 +144,27 @@ TEST_CASE("noisy: the read/write mix and the stride it is asked for") {
   CHECK(w["values"]["access_rate"]["value"].get<double>() > 0);
 }
 
+// A neighbour's split locks take the bus (Vcpu::bus_locked_cmpxchg): the
+// ping-pong beside it waits for them in the uncore, at the tail.
+TEST_CASE("noisy: split locks hold the ping-pong beside it off the bus") {
+  const std::string sets = "--set workloads[0].params.iterations=2000 --set workloads[1].params.iterations=100000 ";
+  const auto quiet = run("noisy", sets);
+  const auto locking = run("noisy", sets + "--set workloads[1].params.split_lock_percent=5");
+  const auto& w = workload(locking, "neighbour");
+  const auto locks = w["counters"]["split_locks"].get<unsigned long long>();
+  CHECK(locks > 4000);
+  CHECK(locks < 6000);
+  CHECK(w["counters"]["reads"].get<unsigned long long>() + w["counters"]["writes"].get<unsigned long long>() + locks ==
+        100000);
+  CHECK_FALSE(workload(quiet, "neighbour")["counters"].contains("split_locks"));
+  const auto& before = metric(workload(quiet, "hmi_command"), "round_trip");
+  const auto& after = metric(workload(locking, "hmi_command"), "round_trip");
+  // A lock is 1000 cycles (555.6 ns on this board): the tail grows by about that.
+  CHECK(after["max"].get<double>() > before["max"].get<double>() + 400);
+  CHECK(after["p99"].get<double>() > before["p99"].get<double>() + 200);
+  CHECK(after["breakdown"]["queue"].get<double>() > 10 * before["breakdown"]["queue"].get<double>() + 1);
+}
+
 TEST_CASE("attacker: every attempt is contained and reported attack by attack") {
   const auto j = run("attacker", "");
   const auto& w = workload(j, "attack");
