@@ -258,6 +258,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                        {"context_switches", v->sched_entity().context_switches},
                        {"runnable_ns", ns(v->sched_entity().runnable_wait_ps)}});
       if (v->config().offline) vcpus.back()["offline"] = true;  // only then: reports without one keep their shape
+      if (v->counters().bus_locks) vcpus.back()["bus_locks"] = v->counters().bus_locks;  // likewise
     }
     vms.push_back({{"id", vm->id},
 

@@ -383,6 +383,7 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   }
   // LOCK# waits for another core's bus lock to end, then holds the others'
   // requests beyond their L2s for its own.
+  ++counters_.bus_locks;
   const TimePs waited = dir_.bus_lock(cfg_.pcpu, now_ps(), timing_.bus_lock_ps);
   if (waited) charge(Component::queue, waited);
   u8 bytes[8] = {};

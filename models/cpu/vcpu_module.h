@@ -130,6 +130,7 @@ struct VcpuCounters {
   u64 timer_interrupts = 0;    // LAPIC timer expiries that requested their vector (vlapic_timer_expired)
   u64 interrupts_ignored = 0;  // fixed requests the virtual LAPIC ignored: software-disabled, or a reserved vector
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
+  u64 bus_locks = 0;  // LOCK'd instructions that locked the bus (split across lines, or UC)
   std::array<u64, kExitReasonCount> exits{};
   // Of those, the ones the hypervisor handles without a call through the
   // exit socket (HLT, a tick's timer exit and re-arm), which it does not count.

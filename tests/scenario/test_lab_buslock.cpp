@@ -14,9 +14,9 @@ const std::string kLab = std::string(IVSIM_TESTS_DIR) + "/../docs/labs/files/bus
 nlohmann::json run(int split_lock_percent) {
   const std::string report = cli::temp_path("lab-buslock.json");
   std::remove(report.c_str());
-  const cli::Result r = cli::ivsim("run --quiet --report " + report + " " + kLab +
-                                   " --set workloads[1].params.split_lock_percent=" +
-                                   std::to_string(split_lock_percent));
+  const cli::Result r =
+      cli::ivsim("run --quiet --report " + report + " " + kLab +
+                 " --set workloads[1].params.split_lock_percent=" + std::to_string(split_lock_percent));
   INFO(r.out);
   REQUIRE(r.status == 0);
   auto j = nlohmann::json::parse(cli::slurp(report));
@@ -43,4 +43,13 @@ TEST_CASE("lab 6: a split-locking neighbour that shares nothing else makes the R
   CHECK(missed_by(some, "queue") * 2 > misses(some));  // mostly a wait for the bus
   CHECK(misses(more) > 2 * misses(some));
   CHECK(response(more)["breakdown"]["queue"].get<double>() > response(some)["breakdown"]["queue"].get<double>());
+  // The report names the vCPU that locked the bus, and only that one.
+  long long locks = 0;
+  for (const auto& vm : some["vms"])
+    for (const auto& v : vm["vcpus"])
+      if (v.contains("bus_locks")) {
+        CHECK(vm["name"] == "Neighbour_VM");
+        locks += v["bus_locks"].get<long long>();
+      }
+  CHECK(locks == some["workloads"][1]["counters"]["split_locks"].get<long long>());
 }
