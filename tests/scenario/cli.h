@@ -57,4 +57,17 @@ inline std::string temp_path(const std::string& name) {
   return "/tmp/ivsim-test-" + std::to_string(getpid()) + "-" + name;
 }
 
+// `ivsim run --quiet --report FILE ARGS`, which must end with status 0: the
+// report's text (FILE, a temp_path of `name`, removed).
+inline std::string run_report(const std::string& args, const std::string& name) {
+  const std::string report = temp_path(name);
+  std::remove(report.c_str());
+  const Result r = ivsim("run --quiet --report " + report + " " + args);
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  std::string text = slurp(report);
+  std::remove(report.c_str());
+  return text;
+}
+
 }  // namespace cli

@@ -12,16 +12,9 @@ namespace {
 const std::string kLab = std::string(IVSIM_TESTS_DIR) + "/../docs/labs/files/buslock.yaml";
 
 nlohmann::json run(int split_lock_percent) {
-  const std::string report = cli::temp_path("lab-buslock.json");
-  std::remove(report.c_str());
-  const cli::Result r =
-      cli::ivsim("run --quiet --report " + report + " " + kLab +
-                 " --set workloads[1].params.split_lock_percent=" + std::to_string(split_lock_percent));
-  INFO(r.out);
-  REQUIRE(r.status == 0);
-  auto j = nlohmann::json::parse(cli::slurp(report));
-  std::remove(report.c_str());
-  return j;
+  return nlohmann::json::parse(
+      cli::run_report(kLab + " --set workloads[1].params.split_lock_percent=" + std::to_string(split_lock_percent),
+                      "lab-buslock.json"));
 }
 
 const nlohmann::json& response(const nlohmann::json& j) { return j["workloads"][0]["metrics"][0]; }

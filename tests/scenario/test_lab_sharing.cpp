@@ -14,14 +14,7 @@ namespace {
 const std::string kLab = std::string(IVSIM_TESTS_DIR) + "/../docs/labs/files/sharing.yaml";
 
 nlohmann::json run(const std::string& sets) {
-  const std::string report = cli::temp_path("lab-sharing.json");
-  std::remove(report.c_str());
-  const cli::Result r = cli::ivsim("run --quiet --report " + report + " " + kLab + " " + sets);
-  INFO(r.out);
-  REQUIRE(r.status == 0);
-  auto j = nlohmann::json::parse(cli::slurp(report));
-  std::remove(report.c_str());
-  return j;
+  return nlohmann::json::parse(cli::run_report(kLab + " " + sets, "lab-sharing.json"));
 }
 
 const nlohmann::json& response(const nlohmann::json& j) { return j["workloads"][0]["metrics"][0]; }
