@@ -4,6 +4,7 @@
 // and the PCI memory resources the configurator places BARs around.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,13 @@ struct Board {
   unsigned family_id = 6;
   unsigned model_id = 0;
   unsigned physical_address_bits = 39;
+  // Whether the CPU has the IA32_CORE_CAPABILITIES MSR (CPUID.(EAX=7,ECX=0):
+  // EDX[30]; the board inspector's <capability id="ia32_core_capabilities"/>
+  // under processors/model). Without it ACRN reads no core capability
+  // (init_pcpu_capabilities), so split-lock #AC and UC-lock #GP stay off
+  // whatever the scenario asks. Empty: the file lists no CPU capabilities
+  // (a YAML board, or a board file cut down to what ivsim reads).
+  std::optional<bool> core_capabilities_msr;
   // The core clock in MHz (0: the board file does not say) and where it came
   // from: the model description's "@ 2.40GHz", or ACPI P-state data.
   unsigned frequency_mhz = 0;

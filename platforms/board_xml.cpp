@@ -1,5 +1,6 @@
 #include "platforms/board_xml.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -56,6 +57,10 @@ class BoardReader {
     b.model_id = static_cast<unsigned>(
         number(required(model, "processors/model", "model_id"), "processors/model/model_id", 0xFFFF));
     read_frequency(root, b);
+    if (const auto caps = xml_children(model, "capability"); !caps.empty())
+      b.core_capabilities_msr = std::any_of(caps.begin(), caps.end(), [](const pugi::xml_node c) {
+        return std::strcmp(c.attribute("id").value(), "ia32_core_capabilities") == 0;
+      });
     for (const pugi::xml_node a : xml_children(model, "attribute"))
       if (std::strcmp(a.attribute("id").value(), "physical_address_bits") == 0)
         b.physical_address_bits = static_cast<unsigned>(number(a, "processors/model/attribute", 52));

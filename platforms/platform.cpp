@@ -391,6 +391,10 @@ void Platform::create_vcpus() {
       vc.not_started = cfg.load_order == LoadOrder::post_launched && vm.state == VmState::created;
       vc.offline = cfg.load_order == LoadOrder::service_vm && offline_pcpus.count(cfg.pcpus[i]);
       vc.idle_halts = spinning_pcpus.count(cfg.pcpus[i]) == 0;
+      // Inert on a CPU without IA32_CORE_CAPABILITIES (Board::core_capabilities_msr).
+      const bool detectable = board_.core_capabilities_msr.value_or(true);
+      vc.split_lock_detection = scenario_.split_lock_detection && detectable;
+      vc.uc_lock_detection = scenario_.uc_lock_detection && detectable;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the

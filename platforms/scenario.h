@@ -201,6 +201,12 @@ struct Scenario {
   // and later, without KEEP_IRQ_DISABLED), "PAUSE" spins (v3.2 and earlier,
   // or KEEP_IRQ_DISABLED). A pCPU with a LAPIC-passthrough vCPU always spins.
   std::string idle = "HLT";
+  // hv/FEATURES/SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED
+  // (config.xsd: both n by default). Read and echoed; what ACRN then does
+  // with a guest's bus lock (emulate_lock_instr) is not modelled, and a run
+  // that makes one says so (Vcpu::bus_locked_cmpxchg).
+  bool split_lock_detection = false;
+  bool uc_lock_detection = false;
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

@@ -105,6 +105,10 @@ class Converter {
       mark(features);
       optional_value(h, "scheduler", features, "SCHEDULER", "hypervisor.scheduler", "hv/FEATURES/SCHEDULER");
       read_idle(hv.parent(), features, h);
+      optional_flag(h, "split_lock_detection", features, "SPLIT_LOCK_DETECTION_ENABLED",
+                    "hypervisor.split_lock_detection", "hv/FEATURES/SPLIT_LOCK_DETECTION_ENABLED");
+      optional_flag(h, "uc_lock_detection", features, "UC_LOCK_DETECTION_ENABLED", "hypervisor.uc_lock_detection",
+                    "hv/FEATURES/UC_LOCK_DETECTION_ENABLED");
       read_rdt(features, h);
       warn_ssram(features);
     }

@@ -89,6 +89,9 @@ Json scenario_to_json(const Scenario& s) {
   j["description"] = s.description;
   j["board"] = s.board;
   j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}, {"idle", s.idle}};
+  // Only when on, as ACRN's samples set them: a report without them keeps its shape.
+  if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
+  if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
   Json overrides = Json::object();
   for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
   j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};

@@ -116,6 +116,7 @@ Json show_json(Simulation& sim) {
                 {"pcpus", b.pcpus.size()},
                 {"ram_mib", b.ram_mib},
                 {"physical_address_bits", b.physical_address_bits}};
+  if (b.core_capabilities_msr) j["board"]["core_capabilities_msr"] = *b.core_capabilities_msr;
   j["timing_profile"] = sim.profile.name;
   {
     const Json t = timing_profile_to_json(sim.profile);
@@ -126,6 +127,8 @@ Json show_json(Simulation& sim) {
                    {"core_types", t.value("core_types", Json::object())}};
   }
   j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}, {"idle", s.idle}};
+  if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
+  if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
   if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();
@@ -278,7 +281,14 @@ std::string show_text(Simulation& sim) {
     for (unsigned p : spinning) ids += (ids.empty() ? "" : ",") + std::to_string(p);
     idle += fmt::format(" (PAUSE on pCPUs {}: LAPIC passthrough)", ids);
   }
-  out += fmt::format("hypervisor: {}, idle pCPUs {}\n", hv["scheduler"].get<std::string>(), idle);
+  std::string detection;
+  if (hv.contains("split_lock_detection")) detection += ", split-lock detection";
+  if (hv.contains("uc_lock_detection")) detection += ", UC-lock detection";
+  if (!detection.empty())
+    detection += b.value("core_capabilities_msr", true)
+                     ? " (ACRN's emulation not modelled: a guest's bus lock locks the bus)"
+                     : " (no effect: the CPU has no IA32_CORE_CAPABILITIES)";
+  out += fmt::format("hypervisor: {}, idle pCPUs {}{}\n", hv["scheduler"].get<std::string>(), idle, detection);
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
   std::string passed;  // VMs' passed-through devices, whose BARs share the VM's PCI windows

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace ivsim {
 
@@ -348,8 +349,9 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
 // CONFIG_SPLIT_LOCK_DETECTION_ENABLED / CONFIG_UC_LOCK_DETECTION_ENABLED
 // (both n by default; enable_ac_for_splitlock, enable_gp_for_uclock), and
 // then emulates the instruction for a guest that did not ask for the
-// exception (emulate_lock_instr). That emulation (an exit, the VM's other
-// vCPUs kicked, an MTF step) is not modelled.
+// exception (emulate_lock_instr): an exit, the VM's other vCPUs kicked, the
+// instruction stepped (MTF) without its LOCK prefix, so with no bus lock.
+// That emulation is not modelled; warn_lock_detection says so.
 u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   struct Piece {
     u8* host = nullptr;
@@ -384,6 +386,7 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   // LOCK# waits for another core's bus lock to end, then holds the others'
   // requests beyond their L2s for its own.
   ++counters_.bus_locks;
+  warn_lock_detection(uncached);
   const TimePs waited = dir_.bus_lock(cfg_.pcpu, now_ps(), timing_.bus_lock_ps);
   if (waited) charge(Component::queue, waited);
   u8 bytes[8] = {};
@@ -412,6 +415,26 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   }
   charge(Component::coherence, timing_.bus_lock_ps);
   return old;
+}
+
+// With CONFIG_SPLIT_LOCK_DETECTION_ENABLED (or the UC one), ACRN sets
+// MSR_TEST_CTL's split-lock #AC (UC-lock #GP) bit on a CPU whose
+// IA32_CORE_CAPABILITIES enumerates it (enable_ac_for_splitlock,
+// enable_gp_for_uclock), and emulate_lock_instr then runs the instruction
+// without its LOCK prefix. The board files do not record the MSR's bits, and
+// the twin does not model that path: once per vCPU and kind, it says so.
+void Vcpu::warn_lock_detection(bool uc) {
+  if (!(uc ? cfg_.uc_lock_detection : cfg_.split_lock_detection)) return;
+  bool& warned = uc ? warned_uc_lock_ : warned_split_lock_;
+  if (warned) return;
+  warned = true;
+  spdlog::warn(
+      "{}: {} at {:.1f} ns locks the bus. With {} on a CPU whose IA32_CORE_CAPABILITIES has bit {}, ACRN traps it "
+      "(#{}) and runs it without its LOCK prefix, so no bus lock happens (emulate_lock_instr: the VM's other vCPUs "
+      "paused, one MTF step); ivsim does not model that",
+      name(), uc ? "a LOCK'd access to UC memory" : "a split lock (a LOCK'd access across two lines)",
+      static_cast<double>(now_ps()) / 1000.0, uc ? "UC_LOCK_DETECTION_ENABLED" : "SPLIT_LOCK_DETECTION_ENABLED",
+      uc ? 4 : 5, uc ? "GP" : "AC");
 }
 
 unsigned Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write, unsigned rest) {

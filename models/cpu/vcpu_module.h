@@ -96,6 +96,12 @@ struct VcpuConfig {
   // Its pCPU's idle loop halts the core (ACRN's IDLE_MODE_HLT, cpu_do_idle):
   // a wake-up that finds the pCPU idle brings the core out of C1 first.
   bool idle_halts = false;
+  // The hypervisor's split-lock #AC and UC-lock #GP detection options
+  // (Scenario::split_lock_detection, uc_lock_detection), on a CPU that may
+  // have them: a bus lock of that kind warns once that ACRN may trap and
+  // emulate it instead.
+  bool split_lock_detection = false;
+  bool uc_lock_detection = false;
 };
 
 // A periodic interrupt that takes the vCPU away from its program for a
@@ -641,6 +647,8 @@ class Vcpu : public sc_core::sc_module {
   // Makes the line ready for this core's access: synchronises when another
   // core's copy is involved, and orders a read after a write in its future.
   void order_access(LineState& l, bool write);
+  void warn_lock_detection(bool uc);
+  bool warned_split_lock_ = false, warned_uc_lock_ = false;
   // After sync(): a read waits for a write another core made in this core's future.
   void wait_for_future_write(const LineState& l);
   // A cached line access: alone, or overlapped in the block in progress.

@@ -316,6 +316,32 @@ TEST_CASE("KEEP_IRQ_DISABLED sets how an idle pCPU waits, and an ACRN 2.x file's
                     Catch::Contains("hv/FEATURES/KEEP_IRQ_DISABLED: expected y or n, got \"1\""));
 }
 
+TEST_CASE("SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED are read, and the board says if they can act",
+          "[acrn_xml]") {
+  const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
+  const Scenario off = load_xml(slurp(kData + "scenario-hybrid.xml"));
+  CHECK_FALSE(off.split_lock_detection);
+  CHECK_FALSE(off.uc_lock_detection);
+  const Scenario uc =
+      load_xml(scenario_with(features, features + "<SPLIT_LOCK_DETECTION_ENABLED>n</SPLIT_LOCK_DETECTION_ENABLED>"
+                                                  "<UC_LOCK_DETECTION_ENABLED>y</UC_LOCK_DETECTION_ENABLED>"));
+  CHECK_FALSE(uc.split_lock_detection);
+  CHECK(uc.uc_lock_detection);
+  CHECK(load_xml(scenario_with(features, features + "<SPLIT_LOCK_DETECTION_ENABLED>y</SPLIT_LOCK_DETECTION_ENABLED>"))
+            .split_lock_detection);
+  CHECK_THROWS_WITH(
+      load_xml(scenario_with(features, features + "<UC_LOCK_DETECTION_ENABLED>yes</UC_LOCK_DETECTION_ENABLED>")),
+      Catch::Contains("hv/FEATURES/UC_LOCK_DETECTION_ENABLED: expected y or n, got \"yes\""));
+  // The fixture board lists its CPU's capabilities without
+  // IA32_CORE_CAPABILITIES: ACRN could read no detection bit on it.
+  CHECK(parse_board_xml(slurp(kBoard), "board.xml").core_capabilities_msr == std::optional<bool>(false));
+  const std::string with_msr = board_with(R"(<capability id="vmx"/>)", R"(<capability id="vmx"/>
+      <capability id="ia32_core_capabilities"/>)");
+  CHECK(parse_board_xml(with_msr, "board.xml").core_capabilities_msr == std::optional<bool>(true));
+  const std::string unlisted = board_with(R"(<capability id="vmx"/>)", "");
+  CHECK_FALSE(parse_board_xml(unlisted, "board.xml").core_capabilities_msr.has_value());
+}
+
 TEST_CASE("ACRN 2.x IVSHMEM_REGION text converts as ACRN's upgrader does", "[acrn_xml]") {
   const std::string regions_v3 = slurp(kData + "scenario-hybrid.xml");
   const std::string xml = scenario_with(
