@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace ivsim {
 
@@ -415,26 +414,6 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   }
   charge(Component::coherence, timing_.bus_lock_ps);
   return old;
-}
-
-// With CONFIG_SPLIT_LOCK_DETECTION_ENABLED (or the UC one), ACRN sets
-// MSR_TEST_CTL's split-lock #AC (UC-lock #GP) bit on a CPU whose
-// IA32_CORE_CAPABILITIES enumerates it (enable_ac_for_splitlock,
-// enable_gp_for_uclock), and emulate_lock_instr then runs the instruction
-// without its LOCK prefix. The board files do not record the MSR's bits, and
-// the twin does not model that path: once per vCPU and kind, it says so.
-void Vcpu::warn_lock_detection(bool uc) {
-  if (!(uc ? cfg_.uc_lock_detection : cfg_.split_lock_detection)) return;
-  bool& warned = uc ? warned_uc_lock_ : warned_split_lock_;
-  if (warned) return;
-  warned = true;
-  spdlog::warn(
-      "{}: {} at {:.1f} ns locks the bus. With {} on a CPU whose IA32_CORE_CAPABILITIES has bit {}, ACRN traps it "
-      "(#{}) and runs it without its LOCK prefix, so no bus lock happens (emulate_lock_instr: the VM's other vCPUs "
-      "paused, one MTF step); ivsim does not model that",
-      name(), uc ? "a LOCK'd access to UC memory" : "a split lock (a LOCK'd access across two lines)",
-      static_cast<double>(now_ps()) / 1000.0, uc ? "UC_LOCK_DETECTION_ENABLED" : "SPLIT_LOCK_DETECTION_ENABLED",
-      uc ? 4 : 5, uc ? "GP" : "AC");
 }
 
 unsigned Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write, unsigned rest) {
