@@ -52,7 +52,7 @@ struct Board {
   // Whether the CPU has the IA32_CORE_CAPABILITIES MSR (CPUID.(EAX=7,ECX=0):
   // EDX[30]; the board inspector's <capability id="ia32_core_capabilities"/>
   // under processors/model). Without it ACRN reads no core capability
-  // (init_pcpu_capabilities), so split-lock #AC and UC-lock #GP stay off
+  // (detect_core_caps), so split-lock #AC and UC-lock #GP stay off
   // whatever the scenario asks. Empty: the file lists no CPU capabilities
   // (a YAML board, or a board file cut down to what ivsim reads).
   std::optional<bool> core_capabilities_msr;
