@@ -27,6 +27,7 @@ std::vector<CpuModel> load() {
       m.profile = n["profile"].as<std::string>();
       if (n["threads"]) m.threads = n["threads"].as<std::string>();
       m.source = n["source"].as<std::string>();
+      if (n["split_lock_detect"]) m.split_lock_detect = n["split_lock_detect"].as<bool>();
       const auto [it, fresh] = seen.emplace(std::make_pair(m.family, m.model), m.name);
       if (!fresh)
         throw ConfigError(SourceLocation{path, n.Mark().line + 1, n.Mark().column + 1}, "models",

@@ -19,6 +19,10 @@ struct CpuModel {
   // CPUID leaf 0x1A, or "Reserved"): "" for the profile's first core type.
   std::string threads;
   std::string source;  // why this model is this microarchitecture and this profile
+  // Split-lock detection enumerated in IA32_CORE_CAPABILITIES bit 5, which
+  // is all ACRN checks (enable_ac_for_splitlock: has_core_cap); a part with
+  // the detection but not the enumeration (Ice Lake) counts as without.
+  bool split_lock_detect = false;
 };
 
 // Every row of the map, in file order. Throws ConfigError located in the

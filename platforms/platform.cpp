@@ -11,6 +11,7 @@
 #include "platforms/bar_allocator.h"
 #include "platforms/cache_allocation.h"
 #include "platforms/config_error.h"
+#include "platforms/lock_detection.h"
 #include "platforms/region_ref.h"
 
 #include <spdlog/spdlog.h>
@@ -391,10 +392,13 @@ void Platform::create_vcpus() {
       vc.not_started = cfg.load_order == LoadOrder::post_launched && vm.state == VmState::created;
       vc.offline = cfg.load_order == LoadOrder::service_vm && offline_pcpus.count(cfg.pcpus[i]);
       vc.idle_halts = spinning_pcpus.count(cfg.pcpus[i]) == 0;
-      // Inert on a CPU without IA32_CORE_CAPABILITIES (Board::core_capabilities_msr).
-      const bool detectable = board_.core_capabilities_msr.value_or(true);
-      vc.split_lock_detection = scenario_.split_lock_detection && detectable;
-      vc.uc_lock_detection = scenario_.uc_lock_detection && detectable;
+      // ACRN steps a one-vCPU VM's split lock with nothing to pause
+      // (emulate_lock_instr); what the twin does not emulate warns.
+      const LockDetections detect = lock_detections(scenario_, board_);
+      const bool split_ac = detect.split == LockDetection::enumerated;
+      vc.split_lock_emulated = split_ac && cfg.pcpus.size() == 1;
+      vc.split_lock_detection = (split_ac && !vc.split_lock_emulated) || detect.split == LockDetection::unknown;
+      vc.uc_lock_detection = detect.uc == LockDetection::unknown;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);
       // Alone on its pCPU, its CLOS stays loaded; a shared pCPU loads the

@@ -202,9 +202,10 @@ struct Scenario {
   // or KEEP_IRQ_DISABLED). A pCPU with a LAPIC-passthrough vCPU always spins.
   std::string idle = "HLT";
   // hv/FEATURES/SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED
-  // (config.xsd: both n by default). Read and echoed; what ACRN then does
-  // with a guest's bus lock (emulate_lock_instr) is not modelled, and a run
-  // that makes one says so (Vcpu::bus_locked_cmpxchg).
+  // (config.xsd: both n by default): what they do on the board's CPU is
+  // platforms/lock_detection.h's; the split lock of a one-vCPU VM is
+  // emulated as ACRN does (Vcpu::bus_locked_cmpxchg), and a lock ACRN may
+  // trap that the twin lets lock the bus warns (Vcpu::warn_lock_detection).
   bool split_lock_detection = false;
   bool uc_lock_detection = false;
   RdtConfig rdt;

@@ -8,6 +8,7 @@
 #include "models/dm/dm_ivshmem_device.h"
 #include "models/hv/ivshmem_device.h"
 #include "platforms/cache_allocation.h"
+#include "platforms/lock_detection.h"
 #include "platforms/region_ref.h"
 
 namespace ivsim {
@@ -281,13 +282,29 @@ std::string show_text(Simulation& sim) {
     for (unsigned p : spinning) ids += (ids.empty() ? "" : ",") + std::to_string(p);
     idle += fmt::format(" (PAUSE on pCPUs {}: LAPIC passthrough)", ids);
   }
+  // What ACRN's lock detection does on this CPU, as Platform::create_vcpus
+  // applies it.
   std::string detection;
-  if (hv.contains("split_lock_detection")) detection += ", split-lock detection";
-  if (hv.contains("uc_lock_detection")) detection += ", UC-lock detection";
-  if (!detection.empty())
-    detection += b.value("core_capabilities_msr", true)
-                     ? " (ACRN's emulation not modelled: a guest's bus lock locks the bus)"
-                     : " (no effect: the CPU has no IA32_CORE_CAPABILITIES)";
+  const LockDetections detect = lock_detections(sim.platform->scenario(), sim.board);
+  switch (detect.split) {
+    case LockDetection::off:
+      break;
+    case LockDetection::unavailable:
+      detection += ", split-lock detection (no effect: the CPU does not enumerate it)";
+      break;
+    case LockDetection::enumerated:
+      detection +=
+          ", split-lock detection (emulated as ACRN does for a VM of one vCPU; a larger VM's split lock "
+          "locks the bus)";
+      break;
+    case LockDetection::unknown:
+      detection += ", split-lock detection (not modelled on this CPU: a split lock locks the bus)";
+      break;
+  }
+  if (detect.uc == LockDetection::unavailable)
+    detection += ", UC-lock detection (no effect: the CPU does not enumerate it)";
+  else if (detect.uc == LockDetection::unknown)
+    detection += ", UC-lock detection (not modelled: a UC lock locks the bus)";
   out += fmt::format("hypervisor: {}, idle pCPUs {}{}\n", hv["scheduler"].get<std::string>(), idle, detection);
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};

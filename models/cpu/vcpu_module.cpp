@@ -350,7 +350,8 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
 // then emulates the instruction for a guest that did not ask for the
 // exception (emulate_lock_instr): an exit, the VM's other vCPUs kicked, the
 // instruction stepped (MTF) without its LOCK prefix, so with no bus lock.
-// That emulation is not modelled; warn_lock_detection says so.
+// Modelled for the split lock of a one-vCPU VM (below); elsewhere the lock
+// locks the bus and warn_lock_detection says ACRN may not have.
 u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   struct Piece {
     u8* host = nullptr;
@@ -376,6 +377,19 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   // model sees after it find the lock (CoherenceDirectory::bus_lock). UC
   // memory is ordered as every uncached access is.
   const bool uncached = pieces[0].uncached || (count > 1 && pieces[1].uncached);
+  // Under ACRN's split-lock #AC (VcpuConfig::split_lock_emulated) the split
+  // lock faults before it locks anything; the exception bitmap makes that
+  // an exit (init_exec_ctrl sets IDT_AC when is_ac_enabled), and
+  // emulate_lock_instr, for a guest that did not set the #AC bit of its own
+  // MSR_TEST_CTL, skips the LOCK prefix (inst_len = 1). A VM of one vCPU has
+  // no other vCPU to pause and no MTF step: at VM entry the instruction runs
+  // as a plain CMPXCHG, a read and a write of each line through the caches,
+  // and LOCK# is never asserted.
+  const bool emulated = !uncached && cfg_.split_lock_emulated;
+  if (emulated) {
+    u8 unused[8] = {};
+    exit_to_hypervisor(ExitReason::exception_or_nmi, va, size, false, unused);
+  }
   if (uncached) {
     sync();
     for (unsigned i = 0; i < count; ++i) wait_for_future_write(*pieces[i].line);
@@ -384,10 +398,12 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   }
   // LOCK# waits for another core's bus lock to end, then holds the others'
   // requests beyond their L2s for its own.
-  ++counters_.bus_locks;
-  warn_lock_detection(uncached);
-  const TimePs waited = dir_.bus_lock(cfg_.pcpu, now_ps(), timing_.bus_lock_ps);
-  if (waited) charge(Component::queue, waited);
+  if (!emulated) {
+    ++counters_.bus_locks;
+    warn_lock_detection(uncached);
+    const TimePs waited = dir_.bus_lock(cfg_.pcpu, now_ps(), timing_.bus_lock_ps);
+    if (waited) charge(Component::queue, waited);
+  }
   u8 bytes[8] = {};
   unsigned at = 0;
   for (unsigned i = 0; i < count; ++i) {
@@ -408,11 +424,12 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
       dir_.uncached(l, cfg_.pcpu, now_ps(), true);
       l.last_write_ps = now_ps();
     } else {
-      dir_.store(l, cfg_.pcpu, now_ps());
+      const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps());
+      if (emulated) charge_line(c);  // an unlocked store's own cost; a bus lock's is bus_lock
     }
     if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
   }
-  charge(Component::coherence, timing_.bus_lock_ps);
+  if (!emulated) charge(Component::coherence, timing_.bus_lock_ps);
   return old;
 }
 

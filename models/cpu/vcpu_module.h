@@ -96,10 +96,14 @@ struct VcpuConfig {
   // Its pCPU's idle loop halts the core (ACRN's IDLE_MODE_HLT, cpu_do_idle):
   // a wake-up that finds the pCPU idle brings the core out of C1 first.
   bool idle_halts = false;
-  // The hypervisor's split-lock #AC and UC-lock #GP detection options
-  // (Scenario::split_lock_detection, uc_lock_detection), on a CPU that may
-  // have them: a bus lock of that kind warns once that ACRN may trap and
-  // emulate it instead.
+  // ACRN's split-lock #AC is on (SPLIT_LOCK_DETECTION_ENABLED on a CPU that
+  // enumerates the detection) and its VM has this one vCPU: a split lock
+  // exits and runs without its LOCK prefix (emulate_lock_instr), no bus lock.
+  bool split_lock_emulated = false;
+  // The hypervisor's split-lock #AC and UC-lock #GP options on a CPU that
+  // may have them, in a case the twin does not emulate (the detection's
+  // enumeration unknown, or, for a split lock, a VM whose other vCPUs ACRN
+  // would pause): a bus lock of that kind warns once.
   bool split_lock_detection = false;
   bool uc_lock_detection = false;
 };

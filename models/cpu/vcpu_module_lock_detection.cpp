@@ -1,5 +1,6 @@
-// What the twin says where ACRN would trap a guest's bus lock instead of
-// letting it lock the bus (emulate_lock_instr), which it does not model.
+// Where ACRN may trap a guest's bus lock that the twin lets lock the bus
+// (emulate_lock_instr; Vcpu::bus_locked_cmpxchg emulates the one case it
+// models): a warning, once per vCPU and kind.
 #include "models/cpu/vcpu_module.h"
 
 #include <spdlog/spdlog.h>
@@ -10,8 +11,10 @@ namespace ivsim {
 // MSR_TEST_CTL's split-lock #AC (UC-lock #GP) bit on a CPU whose
 // IA32_CORE_CAPABILITIES enumerates it (enable_ac_for_splitlock,
 // enable_gp_for_uclock), and emulate_lock_instr then runs the instruction
-// without its LOCK prefix. The board files do not record the MSR's bits, and
-// the twin does not model that path: once per vCPU and kind, it says so.
+// without its LOCK prefix. Where the twin does not emulate that (a UC lock;
+// a split lock on a CPU the model map does not know, or in a VM whose other
+// vCPUs ACRN would pause), the lock locks the bus here, and once per vCPU
+// and kind the run says so.
 void Vcpu::warn_lock_detection(bool uc) {
   if (!(uc ? cfg_.uc_lock_detection : cfg_.split_lock_detection)) return;
   bool& warned = uc ? warned_uc_lock_ : warned_split_lock_;
@@ -20,7 +23,8 @@ void Vcpu::warn_lock_detection(bool uc) {
   spdlog::warn(
       "{}: {} at {:.1f} ns locks the bus. With {} on a CPU whose IA32_CORE_CAPABILITIES has bit {}, ACRN traps it "
       "(#{}) and runs it without its LOCK prefix, so no bus lock happens (emulate_lock_instr: the VM's other vCPUs "
-      "paused, one MTF step); ivsim does not model that",
+      "paused, one MTF step); ivsim emulates that only for a split lock in a VM of one vCPU on a CPU model known to "
+      "enumerate the detection",
       name(), uc ? "a LOCK'd access to UC memory" : "a split lock (a LOCK'd access across two lines)",
       static_cast<double>(now_ps()) / 1000.0, uc ? "UC_LOCK_DETECTION_ENABLED" : "SPLIT_LOCK_DETECTION_ENABLED",
       uc ? 4 : 5, uc ? "GP" : "AC");

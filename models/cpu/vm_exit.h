@@ -21,6 +21,7 @@ enum class ExitReason : u8 {
   cpuid,               // CPUID: always exits (ACRN's vcpuid)
   external_interrupt,  // a physical interrupt while the guest runs (the hypervisor's timer, a kick)
   init_signal,         // an INIT while the guest runs: the kick of a LAPIC-passthrough vCPU
+  exception_or_nmi,    // an exception the exception bitmap intercepts (#AC of a split lock)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
@@ -29,7 +30,7 @@ constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
   constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt",
                                    "msr_write",          "msr_read",       "cpuid",     "external_interrupt",
-                                   "init_signal"};
+                                   "init_signal",        "exception"};
 
   return names[static_cast<std::size_t>(r)];
 }

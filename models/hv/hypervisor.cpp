@@ -155,6 +155,16 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       charge_hv(timing_.cpuid_handler_ps);
       cpuid(*vm->vlapics.at(exit.vcpu), static_cast<u32>(addr), exit.cpuid_subleaf, exit.cpuid_regs);
       break;
+    case ExitReason::exception_or_nmi:
+      // exception_vmexit_handler -> emulate_lock_instr, for the split-lock
+      // #AC of a guest that did not ask for it (the only exception the twin
+      // intercepts): it reads the instruction's first byte (copy_from_gva)
+      // and, a LOCK prefix, sets the guest's instruction length to 1, so
+      // the VM entry skips the prefix and the instruction runs unlocked. The
+      // fetch is priced as an MMIO exit's fetch and decode, its nearest
+      // figure (an upper bound: nothing is decoded here).
+      charge_hv(timing_.mmio_decode_ps);
+      break;
     case ExitReason::hlt:
     // The timer's interrupt is handled in the hypervisor without a round trip
     // here: the vCPU charges it locally (vcpu_module_ticks.cpp).
