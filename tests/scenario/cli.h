@@ -57,17 +57,27 @@ inline std::string temp_path(const std::string& name) {
   return "/tmp/ivsim-test-" + std::to_string(getpid()) + "-" + name;
 }
 
-// `ivsim run --quiet --report FILE ARGS`, which must end with status 0: the
-// report's text (FILE, a temp_path of `name`, removed).
-inline std::string run_report(const std::string& args, const std::string& name) {
+// `ivsim run --quiet --report FILE ARGS`, which must end with status 0: what
+// it printed (stdout and stderr) and the report's text (FILE, a temp_path of
+// `name`, removed).
+struct RunAndReport {
+  std::string out;
+  std::string report;
+};
+inline RunAndReport run_and_report(const std::string& args, const std::string& name) {
   const std::string report = temp_path(name);
   std::remove(report.c_str());
   const Result r = ivsim("run --quiet --report " + report + " " + args);
   INFO(r.out);
   REQUIRE(r.status == 0);
-  std::string text = slurp(report);
+  RunAndReport out{r.out, slurp(report)};
   std::remove(report.c_str());
-  return text;
+  return out;
+}
+
+// The report's text alone.
+inline std::string run_report(const std::string& args, const std::string& name) {
+  return run_and_report(args, name).report;
 }
 
 }  // namespace cli

@@ -31,14 +31,8 @@ struct Run {
 };
 
 Run run(const std::string& args, const std::string& name) {
-  const std::string report = cli::temp_path(name);
-  std::remove(report.c_str());
-  const cli::Result r = cli::ivsim("run --quiet --report " + report + " " + args);
-  INFO(r.out);
-  REQUIRE(r.status == 0);
-  Run out{r.out, nlohmann::json::parse(cli::slurp(report))};
-  std::remove(report.c_str());
-  return out;
+  const cli::RunAndReport r = cli::run_and_report(args, name);
+  return {r.out, nlohmann::json::parse(r.report)};
 }
 
 Run lab(const std::string& sets) {
