@@ -366,6 +366,15 @@ void Platform::create_vcpus() {
         if (r.vcpu->config().vm == vm.id && r.error.empty()) r.error = why;
     for (Vcpu* v : vcpus_of(vm.id)) v->shut_down();
   };
+  life.kick_lock_instr_emulation = [this](Vm& vm, unsigned index) {
+    const std::vector<Vcpu*> vcpus = vcpus_of(vm.id);
+    for (Vcpu* v : vcpus)
+      if (v->config().index != index) v->make_split_lock_request(*vcpus.at(index));
+  };
+  life.complete_lock_instr_emulation = [this](Vm& vm, unsigned index) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index != index) v->signal_split_lock_event();
+  };
   life.ioreq_finished = [this](Vm& vm, unsigned vcpu, TimePs at) {
     if (hsm_) hsm_->ioreq_finished(vm.id, vcpu, at);
   };
@@ -392,12 +401,13 @@ void Platform::create_vcpus() {
       vc.not_started = cfg.load_order == LoadOrder::post_launched && vm.state == VmState::created;
       vc.offline = cfg.load_order == LoadOrder::service_vm && offline_pcpus.count(cfg.pcpus[i]);
       vc.idle_halts = spinning_pcpus.count(cfg.pcpus[i]) == 0;
-      // ACRN steps a one-vCPU VM's split lock with nothing to pause
-      // (emulate_lock_instr); what the twin does not emulate warns.
+      // ACRN emulates a split lock (emulate_lock_instr), with the VM's
+      // other vCPUs paused and an MTF step when it has several (created_vcpus
+      // > 1); what the twin does not emulate warns.
       const LockDetections detect = lock_detections(scenario_, board_);
-      const bool split_ac = detect.split == LockDetection::enumerated;
-      vc.split_lock_emulated = split_ac && cfg.pcpus.size() == 1;
-      vc.split_lock_detection = (split_ac && !vc.split_lock_emulated) || detect.split == LockDetection::unknown;
+      vc.split_lock_emulated = detect.split == LockDetection::enumerated;
+      vc.split_lock_stepped = vc.split_lock_emulated && cfg.pcpus.size() > 1;
+      vc.split_lock_detection = detect.split == LockDetection::unknown;
       vc.uc_lock_detection = detect.uc == LockDetection::unknown;
       auto v =
           std::make_unique<Vcpu>(name.c_str(), vc, host_timing_.by_pcpu.at(cfg.pcpus[i]), *dir_, watchers_, *vm.ept);

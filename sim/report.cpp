@@ -262,6 +262,10 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                        {"runnable_ns", ns(v->sched_entity().runnable_wait_ps)}});
       if (v->config().offline) vcpus.back()["offline"] = true;  // only then: reports without one keep their shape
       if (v->counters().bus_locks) vcpus.back()["bus_locks"] = v->counters().bus_locks;  // likewise
+      if (v->counters().split_lock_pauses) {                                             // likewise
+        vcpus.back()["split_lock_pauses"] = v->counters().split_lock_pauses;
+        vcpus.back()["split_lock_paused_ns"] = ns(v->counters().split_lock_paused_ps);
+      }
     }
     vms.push_back({{"id", vm->id},
 

@@ -294,8 +294,8 @@ std::string show_text(Simulation& sim) {
       break;
     case LockDetection::enumerated:
       detection +=
-          ", split-lock detection (emulated as ACRN does for a VM of one vCPU; a larger VM's split lock "
-          "locks the bus)";
+          ", split-lock detection (emulated as ACRN does: an #AC exit, then in a VM of several vCPUs the others "
+          "kicked and an MTF step)";
       break;
     case LockDetection::unknown:
       detection += ", split-lock detection (not modelled on this CPU: a split lock locks the bus)";

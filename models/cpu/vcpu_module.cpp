@@ -350,8 +350,9 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
 // then emulates the instruction for a guest that did not ask for the
 // exception (emulate_lock_instr): an exit, the VM's other vCPUs kicked, the
 // instruction stepped (MTF) without its LOCK prefix, so with no bus lock.
-// Modelled for the split lock of a one-vCPU VM (below); elsewhere the lock
-// locks the bus and warn_lock_detection says ACRN may not have.
+// Modelled for a split lock (below); a UC lock, or a split lock on a CPU the
+// model map does not know, locks the bus and warn_lock_detection says ACRN
+// may not have.
 u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   struct Piece {
     u8* host = nullptr;
@@ -381,10 +382,13 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   // lock faults before it locks anything; the exception bitmap makes that
   // an exit (init_exec_ctrl sets IDT_AC when is_ac_enabled), and
   // emulate_lock_instr, for a guest that did not set the #AC bit of its own
-  // MSR_TEST_CTL, skips the LOCK prefix (inst_len = 1). A VM of one vCPU has
-  // no other vCPU to pause and no MTF step: at VM entry the instruction runs
-  // as a plain CMPXCHG, a read and a write of each line through the caches,
-  // and LOCK# is never asserted.
+  // MSR_TEST_CTL, skips the LOCK prefix (inst_len = 1). At VM entry the
+  // instruction runs as a plain CMPXCHG, a read and a write of each line
+  // through the caches, and LOCK# is never asserted. In a VM of several
+  // vCPUs the exit's handler first kicks the others
+  // (vcpu_kick_lock_instr_emulation: they wait in the hypervisor,
+  // Vcpu::handle_split_lock_request) and the entry sets the monitor trap
+  // flag: the step ends in an MTF exit, whose handler lets them go on.
   const bool emulated = !uncached && cfg_.split_lock_emulated;
   if (emulated) {
     u8 unused[8] = {};
@@ -430,6 +434,10 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
     if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
   }
   if (!emulated) charge(Component::coherence, timing_.bus_lock_ps);
+  if (emulated && cfg_.split_lock_stepped) {
+    u8 unused[8] = {};
+    exit_to_hypervisor(ExitReason::monitor_trap, va, size, false, unused);
+  }
   return old;
 }
 

@@ -97,13 +97,15 @@ struct VcpuConfig {
   // a wake-up that finds the pCPU idle brings the core out of C1 first.
   bool idle_halts = false;
   // ACRN's split-lock #AC is on (SPLIT_LOCK_DETECTION_ENABLED on a CPU that
-  // enumerates the detection) and its VM has this one vCPU: a split lock
-  // exits and runs without its LOCK prefix (emulate_lock_instr), no bus lock.
+  // enumerates the detection): a split lock exits and runs without its LOCK
+  // prefix (emulate_lock_instr), no bus lock. In a VM of several vCPUs
+  // (`split_lock_stepped`) the others are paused meanwhile and the
+  // instruction is stepped with the monitor trap flag.
   bool split_lock_emulated = false;
+  bool split_lock_stepped = false;
   // The hypervisor's split-lock #AC and UC-lock #GP options on a CPU that
   // may have them, in a case the twin does not emulate (the detection's
-  // enumeration unknown, or, for a split lock, a VM whose other vCPUs ACRN
-  // would pause): a bus lock of that kind warns once.
+  // enumeration unknown; a UC lock): a bus lock of that kind warns once.
   bool split_lock_detection = false;
   bool uc_lock_detection = false;
 };
@@ -141,6 +143,10 @@ struct VcpuCounters {
   u64 interrupts_ignored = 0;  // fixed requests the virtual LAPIC ignored: software-disabled, or a reserved vector
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
   u64 bus_locks = 0;  // LOCK'd instructions that locked the bus (split across lines, or UC)
+  // Waits in ACRN_REQUEST_SPLIT_LOCK for another vCPU of the VM to step its
+  // split lock (VCPU_EVENT_SPLIT_LOCK), and the time they took.
+  u64 split_lock_pauses = 0;
+  TimePs split_lock_paused_ps = 0;
   std::array<u64, kExitReasonCount> exits{};
   // Of those, the ones the hypervisor handles without a call through the
   // exit socket (HLT, a tick's timer exit and re-arm), which it does not count.
@@ -228,6 +234,13 @@ class Vcpu : public sc_core::sc_module {
   const sc_core::sc_event& zombie_event() const { return zombie_event_; }
   unsigned boots() const { return boots_; }
 
+  // Another vCPU of the VM steps a split lock (vcpu_module_lock_detection.cpp):
+  // vcpu_kick_lock_instr_emulation's request of this one, and
+  // vcpu_complete_lock_instr_emulation's signal_event, each for a vCPU in
+  // VCPU_RUNNING only.
+  void make_split_lock_request(const Vcpu& stepping);
+  void signal_split_lock_event();
+
   bool finished() const { return finished_; }
   // A vCPU that went to sleep ahead of the kernel (fall_asleep_ahead): its
   // time when it did, which a run that ends with every vCPU asleep has
@@ -266,12 +279,12 @@ class Vcpu : public sc_core::sc_module {
   // progress: a description ("" when it is not blocked) and, where one is
   // known, the vCPU it waits for (the holder of its pCPU, the Service VM
   // vCPU serving its I/O request).
-  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start };
+  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock };
   struct Wait {
     WaitKind kind = WaitKind::none;
     Gva va = 0;                    // line: the polled guest-virtual address
     Hpa hpa = 0;                   // line: its host-physical address
-    const Vcpu* server = nullptr;  // io_request: who serves it
+    const Vcpu* server = nullptr;  // io_request: who serves it; split_lock: who steps its lock
   };
   const Wait& wait_state() const { return wait_; }
   std::string waiting_on() const;
@@ -671,6 +684,17 @@ class Vcpu : public sc_core::sc_module {
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   // kick_vcpu: the hypervisor, on another pCPU, made a request of this vCPU.
   void kick();
+  // ACRN's VCPU_RUNNING: launched, not paused, shut down or offline.
+  bool acrn_running() const {
+    return (started_ || idle_loop_) && !zombie_ && !shut_down_ && (!finished_ || idle_loop_);
+  }
+  // acrn_handle_pending_request's ACRN_REQUEST_SPLIT_LOCK: wait_event.
+  void handle_split_lock_request();
+  bool split_lock_request_ = false;                // the request's bit in pending_req
+  bool split_lock_event_set_ = false;              // VCPU_EVENT_SPLIT_LOCK's `set`
+  const Vcpu* split_lock_requested_by_ = nullptr;  // the vCPU stepping its lock
+  const void* split_lock_signaller_ = nullptr;     // its process, which signalled the event
+  sc_core::sc_event split_lock_event_;
 
   friend class LineWatchers;
 

@@ -191,6 +191,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.segment = cumulative_ - segment_base_;
   exit_ext_.fault = nullptr;
   exit_ext_.fault_vector = 0;
+  exit_ext_.lock_instr = VmExitExtension::LockInstrStep::none;
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);

@@ -105,6 +105,9 @@ void Vcpu::take_interrupts() {
     count_local_exit(cfg_.lapic_passthrough ? ExitReason::init_signal : ExitReason::external_interrupt);
     charge(Component::exit, timing_.vm_exit_entry_ps);
   }
+  // Another vCPU of the VM steps a split lock: this one waits for it
+  // before its VM entry (vcpu_module_lock_detection.cpp).
+  if (split_lock_request_) handle_split_lock_request();
   if (lapic_timer_due()) {
     // ACRN's vLAPIC timer is a hypervisor timer on this pCPU's LAPIC: it
     // expires while the guest runs (or polls), so it exits it

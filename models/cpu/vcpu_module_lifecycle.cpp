@@ -41,6 +41,9 @@ void Vcpu::power_on_reset() {
   lapic_timer_followed_ = false;
   irq_at_ps_ = 0;
   nmi_pending_ = 0;
+  // vcpu_reset_internal: reset_event of each VCPU_EVENT_*; a request the
+  // previous boot left goes with its wait.
+  split_lock_request_ = split_lock_event_set_ = false;
   in_isr_ = in_nmi_ = false;
   wait_ = Wait{};
   in_exit_ = false;  // a pause ends an exit inside its transaction

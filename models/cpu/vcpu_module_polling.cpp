@@ -26,6 +26,9 @@ std::string Vcpu::waiting_on() const {
                          wait_.server ? std::string(" (HSM upcall to ") + wait_.server->name() + ")" : std::string());
     case WaitKind::start:
       return "not started: its acrn-dm failed to launch the VM (the report's launch_errors)";
+    case WaitKind::split_lock:
+      return fmt::format("paused (ACRN_REQUEST_SPLIT_LOCK) while {} steps a split lock",
+                         wait_.server ? wait_.server->name() : std::string("another vCPU"));
   }
   return "";
 }
@@ -38,6 +41,7 @@ const Vcpu* Vcpu::waits_for() const {
       return e && e->owner != this ? static_cast<const Vcpu*>(e->owner) : nullptr;
     }
     case WaitKind::io_request:
+    case WaitKind::split_lock:
       return wait_.server;
     default:
       return nullptr;

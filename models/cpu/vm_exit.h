@@ -22,15 +22,16 @@ enum class ExitReason : u8 {
   external_interrupt,  // a physical interrupt while the guest runs (the hypervisor's timer, a kick)
   init_signal,         // an INIT while the guest runs: the kick of a LAPIC-passthrough vCPU
   exception_or_nmi,    // an exception the exception bitmap intercepts (#AC of a split lock)
+  monitor_trap,        // the monitor trap flag's single step ended (a split lock stepped without LOCK)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
-  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall", "hlt",
-                                   "msr_write",          "msr_read",       "cpuid",     "external_interrupt",
-                                   "init_signal",        "exception"};
+  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall",   "hlt",
+                                   "msr_write",          "msr_read",       "cpuid",       "external_interrupt",
+                                   "init_signal",        "exception",      "monitor_trap"};
 
   return names[static_cast<std::size_t>(r)];
 }
@@ -58,6 +59,12 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // completing the instruction (#GP, #UD); null when none.
   const char* fault = nullptr;
   u8 fault_vector = 0;  // kVectorGp, kVectorUd
+  // What the split-lock emulation of a VM of several vCPUs does to the VM's
+  // other vCPUs from inside this exit's handler, at the handler's time
+  // (HypervisorModule::lock_instr_emulation): take the VM lock and kick
+  // them (the #AC exit), or signal them and release it (the MTF exit).
+  enum class LockInstrStep : u8 { none, kick, complete };
+  LockInstrStep lock_instr = LockInstrStep::none;
   void inject(u8 vector, const char* what) {
     fault_vector = vector;
     fault = what;

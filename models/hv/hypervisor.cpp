@@ -162,8 +162,20 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       // and, a LOCK prefix, sets the guest's instruction length to 1, so
       // the VM entry skips the prefix and the instruction runs unlocked. The
       // fetch is priced as an MMIO exit's fetch and decode, its nearest
-      // figure (an upper bound: nothing is decoded here).
+      // figure (an upper bound: nothing is decoded here). In a VM of
+      // several vCPUs it then kicks the others to stop them until the
+      // instruction is done (vcpu_kick_lock_instr_emulation), and sets the
+      // monitor trap flag so that the VM entry steps that one instruction.
       charge_hv(timing_.mmio_decode_ps);
+      if (vm->vcpu_count > 1) exit.lock_instr = VmExitExtension::LockInstrStep::kick;
+      break;
+    case ExitReason::monitor_trap:
+      // mtf_vmexit_handler: the step is over; it clears the flag and, after
+      // a lock's step, lets the VM's other vCPUs go on
+      // (vcpu_complete_lock_instr_emulation). A VMCS write and a loop over
+      // the vCPUs, no published cost of their own: the exit's round trip
+      // (vm_exit_entry) is what it costs here.
+      if (vm->lock_instr_emulation_by == exit.vcpu) exit.lock_instr = VmExitExtension::LockInstrStep::complete;
       break;
     case ExitReason::hlt:
     // The timer's interrupt is handled in the hypervisor without a round trip
@@ -179,6 +191,16 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
   cost_ = nullptr;
   exit_ = nullptr;
   return handled;
+}
+
+void Hypervisor::vcpu_kick_lock_instr_emulation(Vm& vm, unsigned vcpu) {
+  vm.lock_instr_emulation_by = vcpu;
+  if (lifecycle_.kick_lock_instr_emulation) lifecycle_.kick_lock_instr_emulation(vm, vcpu);
+}
+
+void Hypervisor::vcpu_complete_lock_instr_emulation(Vm& vm, unsigned vcpu) {
+  if (lifecycle_.complete_lock_instr_emulation) lifecycle_.complete_lock_instr_emulation(vm, vcpu);
+  vm.lock_instr_emulation_by.reset();
 }
 
 bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward) {

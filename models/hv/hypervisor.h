@@ -109,8 +109,17 @@ class Hypervisor {
     std::function<void(Vm&)> start, pause, reset, shutdown;
     std::function<void(Vm&, bool warm)> reset_host;
     std::function<void(Vm&, unsigned, TimePs)> ioreq_finished;
+    // The split-lock emulation of a VM of several vCPUs (lock_instr_emul.c):
+    // vcpu_kick_lock_instr_emulation makes ACRN_REQUEST_SPLIT_LOCK of the
+    // VM's other running vCPUs, vcpu_complete_lock_instr_emulation signals
+    // their VCPU_EVENT_SPLIT_LOCK; both name the emulating vCPU by index.
+    std::function<void(Vm&, unsigned)> kick_lock_instr_emulation, complete_lock_instr_emulation;
   };
   void set_lifecycle(Lifecycle l) { lifecycle_ = std::move(l); }
+  // lock_instr_emul.c: take the VM lock and make the other vCPUs' request;
+  // signal them and release it (Lifecycle's two hooks do the vCPUs' part).
+  void vcpu_kick_lock_instr_emulation(Vm& vm, unsigned vcpu);
+  void vcpu_complete_lock_instr_emulation(Vm& vm, unsigned vcpu);
 
   void record_isolation(VmId vm, std::string target, std::string reason);
   const std::vector<IsolationEvent>& isolation_events() const { return isolation_; }

@@ -1,5 +1,6 @@
 #include "models/hv/hypervisor_module.h"
 
+#include "models/core/pending_activity.h"
 #include "models/cpu/vcpu_module.h"
 
 #include <cstring>
@@ -28,7 +29,10 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
   const bool handled =
       hv_.handle_exit(*exit, gp.get_address(), gp.get_data_length(), gp.is_write(), gp.get_data_ptr(), req);
   if (handled) {
-    delay += sc_core::sc_time::from_value(exit->cost.total());
+    if (exit->lock_instr != VmExitExtension::LockInstrStep::none)
+      lock_instr_emulation(*exit, delay);
+    else
+      delay += sc_core::sc_time::from_value(exit->cost.total());
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
     return;
   }
@@ -54,6 +58,30 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
   exit->cost.add(Component::dm, sc_core::sc_time_stamp().value() - start);
   if (!req.write) std::memcpy(gp.get_data_ptr(), &req.value, gp.get_data_length());
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void HypervisorModule::lock_instr_emulation(VmExitExtension& exit, sc_core::sc_time& delay) {
+  // At the handler's time, as the hypervisor's other actions on other vCPUs
+  // are (Hypervisor::exit_now): the exit's cost so far passes first.
+  sc_core::wait(delay + sc_core::sc_time::from_value(exit.cost.total()));
+  delay = sc_core::SC_ZERO_TIME;
+  Vm& vm = *hv_.vm(exit.vm);
+  if (exit.lock_instr == VmExitExtension::LockInstrStep::complete) {
+    hv_.vcpu_complete_lock_instr_emulation(vm, exit.vcpu);
+    pending_activity::notify(vm_lock_released_, sc_core::SC_ZERO_TIME);
+    return;
+  }
+  // get_vm_lock spins while another vCPU of the VM steps its own; a vCPU of
+  // a VM paused meanwhile stops.
+  const TimePs start = sc_core::sc_time_stamp().value();
+  while (vm.lock_instr_emulation_by && !(exit.source && exit.source->zombie())) {
+    if (exit.source)
+      sc_core::wait(vm_lock_released_ | exit.source->zombie_event());
+    else
+      sc_core::wait(vm_lock_released_);
+  }
+  if (!vm.lock_instr_emulation_by) hv_.vcpu_kick_lock_instr_emulation(vm, exit.vcpu);
+  exit.cost.add(Component::hv, sc_core::sc_time_stamp().value() - start);
 }
 
 }  // namespace ivsim

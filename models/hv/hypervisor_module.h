@@ -26,8 +26,11 @@ class HypervisorModule : public sc_core::sc_module {
 
  private:
   void b_transport(int port, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  // The split-lock emulation's kick and completion (VmExitExtension::lock_instr).
+  void lock_instr_emulation(VmExitExtension& exit, sc_core::sc_time& delay);
 
   Hypervisor& hv_;
+  sc_core::sc_event vm_lock_released_{"vm_lock_released"};  // at each MTF exit (put_vm_lock)
   std::map<VmId, IoRequestHandler*> device_models_;
 };
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,10 @@ struct Vm {
   std::vector<VLapic*> vlapics;            // each vCPU's virtual LAPIC, by vCPU index
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
+  // The VM lock a split lock's emulation holds from its #AC exit to its MTF
+  // exit (get_vm_lock in vcpu_kick_lock_instr_emulation, put_vm_lock in
+  // vcpu_complete_lock_instr_emulation): the vCPU stepping; none when free.
+  std::optional<unsigned> lock_instr_emulation_by;
   std::map<unsigned, u32> xapic_icr_high;  // per vCPU: ICR bits 63:32 written through the xAPIC page
 
   // Counters for the report.

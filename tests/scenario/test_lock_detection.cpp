@@ -93,27 +93,38 @@ TEST_CASE("split-lock detection on a Coffee Lake: no detection to turn on, the s
   CHECK(count(on.out, "locks the bus.") == 0);
 }
 
-TEST_CASE("split-lock detection where the twin does not emulate it: a VM of two vCPUs warns once") {
+TEST_CASE(
+    "split-lock detection in a VM of two vCPUs: stepped with the other vCPU kicked and an unknown CPU warns once") {
   const std::string workloads = cli::temp_path("lock-w.yaml");
   std::ofstream(workloads) << "workloads:\n"
                               "  - name: locker\n"
                               "    kind: noisy\n"
                               "    roles:\n"
                               "      neighbour: { vm: POST_STD_VM2, vcpu: 0 }\n"
-                              "    params: { working_set_bytes: 65536, iterations: 2000, split_lock_percent: 5 }\n";
+                              "    params: { working_set_bytes: 65536, iterations: 2000, split_lock_percent: 5 }\n"
+                              "  - name: other\n"
+                              "    kind: noisy\n"
+                              "    roles:\n"
+                              "      neighbour: { vm: POST_STD_VM2, vcpu: 1 }\n"
+                              "    params: { working_set_bytes: 65536, iterations: 20000 }\n";
   // The fixture board (model 0x9E, Coffee Lake) lists its CPU's capabilities,
   // IA32_CORE_CAPABILITIES not among them; the same board with the MSR, as a
-  // Tiger Lake (0x8C).
+  // Tiger Lake (0x8C), and as a model the CPU map does not know (0x8B).
   std::string board = cli::slurp(kData + "/board-8cpu.xml");
   const std::string vmx = R"(<capability id="vmx"/>)";
   const std::string model = "<model_id>0x9e</model_id>";
   REQUIRE(board.find(vmx) != std::string::npos);
-  std::string tgl = board;
-  tgl.replace(tgl.find(vmx), vmx.size(), vmx + R"(<capability id="ia32_core_capabilities"/>)");
-  for (auto at = tgl.find(model); at != std::string::npos; at = tgl.find(model, at))
-    tgl.replace(at, model.size(), "<model_id>0x8c</model_id>");
-  const std::string tgl_path = cli::temp_path("lock-board.xml");
-  std::ofstream(tgl_path) << tgl;
+  auto as_model = [&](const std::string& id, const std::string& file) {
+    std::string b = board;
+    b.replace(b.find(vmx), vmx.size(), vmx + R"(<capability id="ia32_core_capabilities"/>)");
+    for (auto at = b.find(model); at != std::string::npos; at = b.find(model, at))
+      b.replace(at, model.size(), "<model_id>" + id + "</model_id>");
+    const std::string path = cli::temp_path(file);
+    std::ofstream(path) << b;
+    return path;
+  };
+  const std::string tgl_path = as_model("0x8c", "lock-board.xml");
+  const std::string unknown_path = as_model("0x8b", "lock-board-unknown.xml");
   const std::string args = " --scenario " + kData + "/scenario-hybrid.xml --workloads " + workloads +
                            " --set hypervisor.split_lock_detection=true";
 
@@ -123,13 +134,30 @@ TEST_CASE("split-lock detection where the twin does not emulate it: a VM of two 
   const cli::Result shown = cli::ivsim("show --board " + kData + "/board-8cpu.xml" + args);
   CHECK(shown.out.find("split-lock detection (no effect: the CPU does not enumerate it)") != std::string::npos);
 
-  // ACRN would pause the VM's other vCPU and step the instruction: not
-  // modelled, so the lock locks the bus and the run says so, once.
+  // ACRN pauses the VM's other vCPU and steps the instruction with MTF:
+  // an exception and a monitor-trap exit per split lock, no bus lock; the
+  // other vCPU, busy, is kicked out of its guest for each.
   const Run two = run("--board " + tgl_path + args, "lock-tgl.json");
-  CHECK(count(two.out, kSplitWarning) == 1);
-  CHECK(two.out.find("vm3_POST_STD_VM2_vcpu0: a split lock") != std::string::npos);
-  CHECK(bus_locks(two.report) > 0);
-  CHECK(vm(two.report, "POST_STD_VM2")["exits"]["exception"] == 0);
+  const long long locks = two.report["workloads"][0]["counters"]["split_locks"];
+  REQUIRE(locks > 0);
+  CHECK(count(two.out, kSplitWarning) == 0);
+  CHECK(bus_locks(two.report) == 0);
+  const auto& exits = vm(two.report, "POST_STD_VM2")["exits"];
+  CHECK(exits["exception"] == locks);
+  CHECK(exits["monitor_trap"] == locks);
+  CHECK(exits["external_interrupt"].get<long long>() >= locks / 2);
+  CHECK(vm(without.report, "POST_STD_VM2")["exits"]["monitor_trap"] == 0);
+  const cli::Result shown_tgl = cli::ivsim("show --board " + tgl_path + args);
+  CHECK(shown_tgl.out.find("split-lock detection (emulated as ACRN does") != std::string::npos);
+
+  // A CPU the map does not know may or may not enumerate it: the lock
+  // locks the bus and the run says so, once.
+  const Run unknown = run("--board " + unknown_path + args, "lock-unknown.json");
+  CHECK(count(unknown.out, kSplitWarning) == 1);
+  CHECK(unknown.out.find("vm3_POST_STD_VM2_vcpu0: a split lock") != std::string::npos);
+  CHECK(bus_locks(unknown.report) > 0);
+  CHECK(vm(unknown.report, "POST_STD_VM2")["exits"]["exception"] == 0);
   std::remove(workloads.c_str());
   std::remove(tgl_path.c_str());
+  std::remove(unknown_path.c_str());
 }

@@ -1,0 +1,166 @@
+// ACRN's split-lock emulation in a VM of several vCPUs (lock_instr_emul.c,
+// v3.3): the #AC exit's handler makes ACRN_REQUEST_SPLIT_LOCK of the VM's
+// other running vCPUs and kicks them, the instruction is stepped without its
+// LOCK prefix under the monitor trap flag, and the MTF exit's handler
+// signals VCPU_EVENT_SPLIT_LOCK. A vCPU that takes the request before the
+// signal waits for it in the hypervisor; one that takes it after does not.
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/testbench.h"
+#include "workloads/guest_api.h"
+
+using namespace ivsim;
+
+namespace {
+
+constexpr Gpa kBase = 16 * kMiB;
+constexpr Gva kSplit = kBase + 60;  // bytes 60-67: two lines
+constexpr Gva kFlag = kBase + 4096;
+
+// A Tiger Lake NUC (its CPU enumerates split-lock detection) with the
+// detection on: RT_VM has two vCPUs, on pCPUs 2 and 3.
+Scenario tiger_lake(std::vector<unsigned> rt_pcpus) {
+  Scenario s = test::two_vm_scenario();
+  s.board = "nuc11tnbi5";
+  s.split_lock_detection = true;
+  s.vms[0].pcpus = std::move(rt_pcpus);
+  s.vms[2].pcpus = {1};
+  return s;
+}
+
+u64 exits(const Vcpu& c, ExitReason r) { return c.counters().exits[static_cast<std::size_t>(r)]; }
+
+}  // namespace
+
+TEST_CASE("a split lock in a VM of two vCPUs: the other vCPU waits from its kick to the MTF exit") {
+  test::Bench b(tiger_lake({2, 3}));
+  u64 swapped = 0;
+  Breakdown cost;
+  TimePs sibling_done_ps = 0;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(kSplit, 7);  // both lines Modified here, their translation cached
+    g.compute(10000);         // the other vCPU is polling by now
+    const Timestamp t0 = g.timestamp();
+    swapped = g.cmpxchg64(kSplit, 7, 9);
+    cost = g.timestamp().cumulative - t0.cumulative;
+    g.store<u64>(kFlag, 1);
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.wait_until(kFlag, 8, Cmp::ne, 0);
+    sibling_done_ps = c.now_ps();
+  });
+  sc_core::sc_start();
+
+  const Vcpu& stepping = b.cpu("RT_VM", 0);
+  const Vcpu& other = b.cpu("RT_VM", 1);
+  CHECK(swapped == 7);
+  CHECK(stepping.counters().bus_locks == 0);
+  // Two exits: the #AC (its handler fetches the instruction's first byte)
+  // and the MTF step's end.
+  CHECK(exits(stepping, ExitReason::exception_or_nmi) == 1);
+  CHECK(exits(stepping, ExitReason::monitor_trap) == 1);
+  CHECK(cost.get(Component::exit) == 2 * b.timing.vm_exit_entry_ps);
+  CHECK(cost.get(Component::hv) == b.timing.mmio_decode_ps);
+  CHECK(cost.get(Component::coherence) < b.timing.bus_lock_ps);  // no LOCK#
+  // Polling, the other vCPU was kicked out of its guest by the #AC exit's
+  // handler, after the fetch, and its own exit took as long as the
+  // stepping vCPU's VM entry and MTF exit together (each a vm_exit_entry
+  // round trip): it waited through the step.
+  CHECK(other.counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] == 1);
+  CHECK(other.counters().split_lock_pauses == 1);
+  const TimePs step = cost.total() - cost.get(Component::exit) - cost.get(Component::tlb) - b.timing.mmio_decode_ps;
+  REQUIRE(step > 0);
+  CHECK(other.counters().split_lock_paused_ps == step);
+  CHECK(sibling_done_ps > 0);
+}
+
+TEST_CASE("a split lock in a VM of one vCPU: no MTF step, no one to pause") {
+  test::Bench b(tiger_lake({2}));
+  Breakdown cost;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(kSplit, 7);
+    const Timestamp t0 = g.timestamp();
+    g.cmpxchg64(kSplit, 7, 9);
+    cost = g.timestamp().cumulative - t0.cumulative;
+  });
+  sc_core::sc_start();
+  const Vcpu& c = b.cpu("RT_VM");
+  CHECK(exits(c, ExitReason::exception_or_nmi) == 1);
+  CHECK(exits(c, ExitReason::monitor_trap) == 0);
+  CHECK(cost.get(Component::exit) == b.timing.vm_exit_entry_ps);
+  CHECK(c.counters().bus_locks == 0);
+}
+
+TEST_CASE("a vCPU that takes the split-lock request after the MTF exit does not wait") {
+  test::Bench b(tiger_lake({2, 3}));
+  TimePs lock_done_ps = 0;
+  bool other_done = false;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(kSplit, 7);
+    g.cmpxchg64(kSplit, 7, 9);
+    lock_done_ps = c.now_ps();
+  });
+  // Busy in a long computation, it takes the kick at its next quantum
+  // boundary, after the step is over: the event is set already
+  // (signal_event), so wait_event returns at once.
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(200000);
+    other_done = true;
+  });
+  sc_core::sc_start();
+  const Vcpu& other = b.cpu("RT_VM", 1);
+  REQUIRE(lock_done_ps > 0);
+  CHECK(other_done);
+  CHECK(other.counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] >= 1);
+  CHECK(other.counters().split_lock_pauses == 0);
+}
+
+TEST_CASE("two vCPUs of a VM split-locking at once: the second spins on the VM lock until the first's MTF exit") {
+  test::Bench b(tiger_lake({2, 3}));
+  struct Side {
+    Breakdown cost;
+    TimePs start_ps = 0, end_ps = 0;
+  };
+  Side side[2];
+  const TimePs at_ps = ns_to_ps(20000);
+  for (unsigned i = 0; i < 2; ++i)
+    b.cpu("RT_VM", i).set_program([&, i](Vcpu& c) {
+      Guest g(c);
+      const Gva split = kSplit + i * kPageSize4K;  // lines of its own
+      g.store<u64>(split, 7);
+      while (c.now_ps() < at_ps) g.compute(8);
+      const Timestamp t0 = g.timestamp();
+      side[i].start_ps = c.now_ps();
+      g.cmpxchg64(split, 7, 9);
+      side[i].cost = g.timestamp().cumulative - t0.cumulative;
+      side[i].end_ps = c.now_ps();
+    });
+  sc_core::sc_start();
+  // get_vm_lock: one took the lock at its handler's time, the other found
+  // it taken and spun in its #AC handler until the first's MTF exit.
+  const bool first_is_0 = side[0].cost.get(Component::hv) == b.timing.mmio_decode_ps;
+  const Side& holder = side[first_is_0 ? 0 : 1];
+  const Side& spinner = side[first_is_0 ? 1 : 0];
+  CHECK(holder.cost.get(Component::hv) == b.timing.mmio_decode_ps);
+  CHECK(spinner.cost.get(Component::hv) > b.timing.mmio_decode_ps);
+  for (unsigned i = 0; i < 2; ++i) {
+    const Vcpu& c = b.cpu("RT_VM", i);
+    CHECK(exits(c, ExitReason::exception_or_nmi) == 1);
+    CHECK(exits(c, ExitReason::monitor_trap) == 1);
+    CHECK(c.counters().bus_locks == 0);
+  }
+  // Both arrived within a few cycles of each other; the spinner's lock
+  // check came after the holder's, and its spin ended when the holder's
+  // MTF exit's handler released the lock, a vm_exit_entry before the
+  // holder's instruction was done.
+  CHECK(spinner.start_ps - holder.start_ps < ns_to_ps(10));
+  const TimePs spin_end = spinner.start_ps + b.timing.vm_exit_entry_ps + spinner.cost.get(Component::hv);
+  CHECK(spin_end == holder.end_ps);
+}
