@@ -406,7 +406,6 @@ void Platform::create_vcpus() {
       // > 1); what the twin does not emulate warns.
       const LockDetections detect = lock_detections(scenario_, board_);
       vc.split_lock_emulated = detect.split == LockDetection::enumerated;
-      vc.split_lock_stepped = vc.split_lock_emulated && cfg.pcpus.size() > 1;
       vc.split_lock_detection = detect.split == LockDetection::unknown;
       vc.uc_lock_detection = detect.uc == LockDetection::unknown;
       auto v =

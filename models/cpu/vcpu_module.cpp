@@ -390,9 +390,11 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   // Vcpu::handle_split_lock_request) and the entry sets the monitor trap
   // flag: the step ends in an MTF exit, whose handler lets them go on.
   const bool emulated = !uncached && cfg_.split_lock_emulated;
+  bool stepped = false;  // the handler set the monitor trap flag
   if (emulated) {
     u8 unused[8] = {};
     exit_to_hypervisor(ExitReason::exception_or_nmi, va, size, false, unused);
+    stepped = exit_ext_.lock_instr == VmExitExtension::LockInstrStep::kick;
   }
   if (uncached) {
     sync();
@@ -434,7 +436,7 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
     if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
   }
   if (!emulated) charge(Component::coherence, timing_.bus_lock_ps);
-  if (emulated && cfg_.split_lock_stepped) {
+  if (stepped) {
     u8 unused[8] = {};
     exit_to_hypervisor(ExitReason::monitor_trap, va, size, false, unused);
   }

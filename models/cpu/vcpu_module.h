@@ -98,11 +98,9 @@ struct VcpuConfig {
   bool idle_halts = false;
   // ACRN's split-lock #AC is on (SPLIT_LOCK_DETECTION_ENABLED on a CPU that
   // enumerates the detection): a split lock exits and runs without its LOCK
-  // prefix (emulate_lock_instr), no bus lock. In a VM of several vCPUs
-  // (`split_lock_stepped`) the others are paused meanwhile and the
-  // instruction is stepped with the monitor trap flag.
+  // prefix (emulate_lock_instr), no bus lock; in a VM of several vCPUs the
+  // exit's handler also has it stepped with the monitor trap flag.
   bool split_lock_emulated = false;
-  bool split_lock_stepped = false;
   // The hypervisor's split-lock #AC and UC-lock #GP options on a CPU that
   // may have them, in a case the twin does not emulate (the detection's
   // enumeration unknown; a UC lock): a bus lock of that kind warns once.
@@ -693,7 +691,6 @@ class Vcpu : public sc_core::sc_module {
   bool split_lock_request_ = false;                // the request's bit in pending_req
   bool split_lock_event_set_ = false;              // VCPU_EVENT_SPLIT_LOCK's `set`
   const Vcpu* split_lock_requested_by_ = nullptr;  // the vCPU stepping its lock
-  const void* split_lock_signaller_ = nullptr;     // its process, which signalled the event
   sc_core::sc_event split_lock_event_;
 
   friend class LineWatchers;

@@ -25,7 +25,6 @@ void Vcpu::make_split_lock_request(const Vcpu& stepping) {
 void Vcpu::signal_split_lock_event() {
   if (!acrn_running()) return;
   split_lock_event_set_ = true;
-  split_lock_signaller_ = sc_core::sc_get_current_process_b();
   if (wait_.kind == WaitKind::split_lock) pending_activity::notify(split_lock_event_, sc_core::SC_ZERO_TIME);
 }
 
@@ -61,7 +60,7 @@ void Vcpu::handle_split_lock_request() {
   ++counters_.split_lock_pauses;
   counters_.split_lock_paused_ps += paused;
   cumulative_.add(Component::hv, paused);
-  schedule_in(false, split_lock_signaller_);
+  schedule_in(false, split_lock_requested_by_ ? split_lock_requested_by_->thread_process_ : nullptr);
   if (zombie_) throw VcpuZombie{};
   charge(Component::hv, timing_.hlt_wakeup_ps);
 }
