@@ -572,8 +572,7 @@ void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
 void Vcpu::kick() {
   // Only a vCPU in its guest exits: one halted, waiting for its pCPU or
   // for an I/O request, or not started takes the request at its next entry.
-  const bool running = (started_ || idle_loop_) && !zombie_ && !shut_down_ && (!finished_ || idle_loop_);
-  if (!running || (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line)) return;
+  if (!acrn_running() || (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line)) return;
   const TimePs at = kernel_ps();
   kick_due_ = true;
   if (!irq_pending_ || at < irq_at_ps_) {
