@@ -164,3 +164,49 @@ TEST_CASE("two vCPUs of a VM split-locking at once: the second spins on the VM l
   const TimePs spin_end = spinner.start_ps + b.timing.vm_exit_entry_ps + spinner.cost.get(Component::hv);
   CHECK(spin_end == holder.end_ps);
 }
+
+TEST_CASE("a halted vCPU is not kicked for a split lock: it takes the request when an interrupt wakes it, without "
+          "waiting, and waits for the next one") {
+  test::Bench b(tiger_lake({2, 3}));
+  u32 sibling_apic_id = 0;
+  bool halted_once = false, woken = false;
+  int interrupts = 0;
+  TimePs second_lock_done_ps = 0;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x61, [&](Guest&) { ++interrupts; });
+    sibling_apic_id = g.apic_id();
+    halted_once = true;
+    g.halt();  // HLT exits: the vCPU is off its pCPU, not in its guest
+    woken = true;
+    g.wait_until(kFlag, 8, Cmp::ne, 0);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.store<u64>(kSplit, 7);
+    while (!halted_once) g.compute(1000);
+    g.compute(10000);           // the sibling is halted by now
+    g.cmpxchg64(kSplit, 7, 9);  // its request is set, no kick
+    g.compute(10000);
+    g.wrmsr(0x830, (u64{sibling_apic_id} << 32) | 0x61);  // a fixed IPI wakes it
+    while (!woken) g.compute(1000);
+    g.compute(10000);           // polling now
+    g.cmpxchg64(kSplit, 9, 7);  // kicked: it waits through this step
+    second_lock_done_ps = c.now_ps();
+    g.store<u64>(kFlag, 1);
+  });
+  sc_core::sc_start();
+  const Vcpu& stepping = b.cpu("RT_VM", 0);
+  const Vcpu& other = b.cpu("RT_VM", 1);
+  REQUIRE(second_lock_done_ps > 0);
+  CHECK(exits(stepping, ExitReason::monitor_trap) == 2);
+  CHECK(interrupts == 1);
+  // Halted, it was not kicked; it took the first request on its wake-up,
+  // after the MTF exit had set the event, and did not wait. Had it not
+  // cleared the event then, it would not have waited for the second step.
+  CHECK(other.counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] == 1);
+  CHECK(other.counters().split_lock_pauses == 1);
+  CHECK(other.finished());
+}
