@@ -165,8 +165,9 @@ TEST_CASE("two vCPUs of a VM split-locking at once: the second spins on the VM l
   CHECK(spin_end == holder.end_ps);
 }
 
-TEST_CASE("a halted vCPU is not kicked for a split lock: it takes the request when an interrupt wakes it, without "
-          "waiting, and waits for the next one") {
+TEST_CASE(
+    "a halted vCPU is not kicked for a split lock: it takes the request when an interrupt wakes it, without "
+    "waiting, and waits for the next one") {
   test::Bench b(tiger_lake({2, 3}));
   u32 sibling_apic_id = 0;
   bool halted_once = false, woken = false;
