@@ -94,12 +94,7 @@ bool DeviceModel::launch(const ServiceVmPort& port, std::vector<std::string>& er
       set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_high_hpa,
                         vm_.ram_size - vm_.ram_low_size, vm_.ram_size - vm_.ram_low_size) != 0)
     errors.push_back("mapping guest RAM above 4 GiB with HC_VM_SET_MEMORY_REGIONS failed");
-  // init_pci
-  for (const auto& arg : args_) {
-    std::string error;
-    if (!add_ivshmem(port, arg, error)) errors.push_back(error);
-  }
-  if (errors.size() != before) return false;
+  if (errors.size() != before || !init_pci(port, errors)) return false;
   // vm_run
   if (port.vmcall(hc::kStartVm, rel_vmid(), 0) != 0) {
     errors.push_back("HC_START_VM failed");
@@ -113,13 +108,11 @@ bool DeviceModel::system_reset(const ServiceVmPort& port, std::vector<std::strin
   port.vmcall(hc::kPauseVm, rel_vmid(), 0);  // vm_pause
   // vm_reset_vdevs: deinit_pci, then init_pci, while the VM is PAUSED: the
   // hypervisor creates vdevs only in a CREATED VM (hcall_add_vdev), so a
-  // hv-land device's HC_ADD_VDEV fails here and the VM comes back without
-  // it; acrn-dm ignores the failure (vm_reset_vdevs returns nothing).
-  for (const auto& arg : args_) remove_ivshmem(port, arg);
-  for (const auto& arg : args_) {
-    std::string error;
-    if (!add_ivshmem(port, arg, error)) errors.push_back(error);
-  }
+  // hv-land device's HC_ADD_VDEV fails here, and init_pci stops there and
+  // takes the devices before it down again: the VM comes back with none of
+  // them. vm_reset_vdevs ignores init_pci's result.
+  deinit_pci(port);
+  init_pci(port, errors);
   // vm_reset, vm_run.
   if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
   if (port.vmcall(hc::kStartVm, rel_vmid(), 0) != 0) {
@@ -127,6 +120,42 @@ bool DeviceModel::system_reset(const ServiceVmPort& port, std::vector<std::strin
     return false;
   }
   return errors.size() == before;
+}
+
+std::vector<std::size_t> DeviceModel::pci_order() const {
+  std::vector<std::size_t> order(args_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return args_[a].bdf < args_[b].bdf; });
+  return order;
+}
+
+// init_pci (devicemodel/hw/pci/core.c): the devices in bus, slot and
+// function order, ivsim's all in its second pass (not passthrough). The
+// first whose pci_emul_init fails ends it: pci_emul_init_fail deinitialises
+// the ones before it, and the ones after it were never initialised.
+bool DeviceModel::init_pci(const ServiceVmPort& port, std::vector<std::string>& errors) {
+  for (const std::size_t i : pci_order()) {
+    std::string error;
+    if (!add_ivshmem(port, args_[i], error)) {
+      errors.push_back(error);
+      deinit_pci(port);
+      return false;
+    }
+    initialised_[i] = true;
+  }
+  return true;
+}
+
+// deinit_pci, and pci_emul_init_fail: pci_emul_deinit of each device in
+// bus, slot and function order; one that never initialised (no fi_devi) has
+// nothing to deinitialise.
+void DeviceModel::deinit_pci(const ServiceVmPort& port) {
+  for (const std::size_t i : pci_order())
+    if (initialised_[i]) {
+      remove_ivshmem(port, args_[i]);
+      initialised_[i] = false;
+    }
 }
 
 void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg) {
@@ -252,7 +281,7 @@ bool DeviceModel::full_reset(const ServiceVmPort& port, std::vector<std::string>
   // with its configuration), then launched as at first.
   const std::size_t before = errors.size();
   port.vmcall(hc::kPauseVm, rel_vmid(), 0);
-  for (const auto& arg : args_) remove_ivshmem(port, arg);
+  deinit_pci(port);
   set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size, vm_.ram_low_size);
   if (vm_.ram_size > vm_.ram_low_size)
     set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size,

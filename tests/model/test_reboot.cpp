@@ -44,45 +44,77 @@ struct Rebooter {
 }  // namespace
 
 // acrn-dm's system reset re-adds the vdevs while the VM is paused: the hv-land
-// device's HC_ADD_VDEV fails (hcall_add_vdev wants a CREATED VM) and the guest
-// boots without it; the dm-land one comes back with its contents.
-TEST_CASE("a post-launched VM's 0xCF9 reboot is acrn-dm's system reset: the hv-land vdev is lost, the dm-land one "
-          "kept (reset_handler, vm_system_reset)") {
+// device's HC_ADD_VDEV fails (hcall_add_vdev wants a CREATED VM), init_pci
+// stops there (pci_emul_init_fail) and the guest boots without any of its
+// devices: the dm-land one in the slot after it was never initialised again.
+TEST_CASE(
+    "a post-launched VM's 0xCF9 reboot is acrn-dm's system reset: the hv-land vdev's failure leaves the VM "
+    "without its dm-land device too (reset_handler, vm_system_reset, init_pci)") {
   test::Bench b(test::mixed_scenario());
   const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
   u64 boots_seen = 0;
-  bool after_reset = false, hv_device_found_again = true;
+  bool after_reset = false, hv_found_again = true, dm_found_again = true;
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
-    const auto dm = ivshmem_probe(g, k09);
-    if (!dm) return;
-    boots_seen = g.load<u64>(dm->shmem + 0x20) + 1;
-    g.store<u64>(dm->shmem + 0x20, boots_seen);
+    ++boots_seen;
     if (boots_seen == 1) {
+      REQUIRE(ivshmem_probe(g, k08));
+      REQUIRE(ivshmem_probe(g, k09));
       g.outb(0xCF9, 0x06);
       after_reset = true;
     } else {
-      hv_device_found_again = ivshmem_probe(g, k08).has_value();
+      hv_found_again = ivshmem_probe(g, k08).has_value();
+      dm_found_again = ivshmem_probe(g, k09).has_value();
     }
   });
   const u64 sos_calls_before = b.vm(1).hypercalls;
   sc_core::sc_start();
   CHECK_FALSE(after_reset);
   CHECK(boots_seen == 2);
-  CHECK_FALSE(hv_device_found_again);
+  CHECK_FALSE(hv_found_again);
+  CHECK_FALSE(dm_found_again);
   CHECK(b.cpu("HMI_VM").boots() == 2);
   CHECK(b.cpu("HMI_VM").finished());
   CHECK(b.vm(2).resets == 1);
   CHECK(b.vm(2).state == VmState::running);
   // From the Service VM's vCPU, at run time: PAUSE_VM, REMOVE_VDEV (hv:/), ADD_VDEV (hv:/, -EINVAL),
-  // VM_SET_MEMORY_REGIONS (dm:/), RESET_VM, START_VM, besides a NOTIFY_REQUEST_FINISH per I/O request.
-  CHECK(b.vm(1).hypercalls - sos_calls_before > 6);
+  // RESET_VM, START_VM, besides a NOTIFY_REQUEST_FINISH per I/O request. The dm-land device (slot 9)
+  // comes after the hv-land one (slot 8): init_pci never reached it, so no VM_SET_MEMORY_REGIONS.
+  CHECK(b.vm(1).hypercalls - sos_calls_before > 5);
   CHECK(b.vm(1).hypercalls_failed == 1);
   CHECK_FALSE(hv_device(*b.platform, 2));
   const DeviceModel& dm = *b.platform->device_models().at(0);
   CHECK(dm.resets() == 1);
+  CHECK(dm.devices().empty());
   REQUIRE(dm.reset_errors().size() == 1);
   CHECK(dm.reset_errors()[0] == "HC_ADD_VDEV hv:/shared failed (-22): target VM is not in CREATED state");
+}
+
+// With the dm-land device in the slot before the hv-land one, init_pci
+// initialises it again, then pci_emul_init_fail deinitialises it when the
+// hv-land one fails: the VM comes back without either all the same.
+TEST_CASE("a system reset whose hv-land vdev fails takes down the device initialised before it (pci_emul_init_fail)") {
+  Scenario s = test::mixed_scenario();
+  s.regions[1].members[0].vbdf = *pci::Bdf::parse("00:07.0");  // HMI_VM's dm-land device before its hv-land one
+  test::Bench b(s);
+  const pci::Bdf k07 = *pci::Bdf::parse("00:07.0");
+  u64 boots_seen = 0;
+  bool dm_found_again = true;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    if (++boots_seen == 1) {
+      REQUIRE(ivshmem_probe(g, k07));
+      g.outb(0xCF9, 0x06);
+    } else {
+      dm_found_again = ivshmem_probe(g, k07).has_value();
+    }
+  });
+  sc_core::sc_start();
+  CHECK(boots_seen == 2);
+  CHECK_FALSE(dm_found_again);
+  const DeviceModel& dm = *b.platform->device_models().at(0);
+  CHECK(dm.devices().empty());
+  CHECK(dm.reset_errors().size() == 1);
 }
 
 // A region of more than 1 897 pages (16 MiB: 4 096) is re-mapped at the reset
@@ -91,11 +123,11 @@ TEST_CASE("after acrn-dm's system reset a 16 MiB dm-land region is mapped again 
   Scenario s = test::mixed_scenario();
   s.regions[1].size_mib = 16;
   test::Bench b(s);
-  const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
   u64 boots_seen = 0, last_page_seen = 0;
-  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+  // UOS_VM: its dm-land device (00:08.0) is its only one, so the reset brings it back.
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
     Guest g(c);
-    const auto dm = ivshmem_probe(g, k09);
+    const auto dm = ivshmem_probe(g, k08);
     if (!dm) return;
     const Gva last_page = dm->shmem + 16 * kMiB - kPageSize4K;
     boots_seen = g.load<u64>(dm->shmem + 0x20) + 1;
@@ -112,13 +144,13 @@ TEST_CASE("after acrn-dm's system reset a 16 MiB dm-land region is mapped again 
   CHECK(last_page_seen == 0x1234);
   const ShmObject* shm = b.platform->shm_namespace()->find("shared");
   REQUIRE(shm);
-  const Gpa bar2 = b.platform->device_models().at(0)->devices().front()->memseg_gpa();
-  const ept::WalkResult w = b.vm(2).ept->walk(bar2 + 16 * kMiB - kPageSize4K);
+  const Gpa bar2 = b.platform->device_models().at(1)->devices().front()->memseg_gpa();
+  const ept::WalkResult w = b.vm(3).ept->walk(bar2 + 16 * kMiB - kPageSize4K);
   REQUIRE(w.present);
   CHECK(w.page_shift == 12);
   CHECK(w.hpa == shm->hpa + 16 * kMiB - kPageSize4K);
   // 4 096 flush requests at launch and as many at the reset.
-  CHECK(b.vm(2).invept_count >= 2 * 4096);
+  CHECK(b.vm(3).invept_count >= 2 * 4096);
 }
 
 TEST_CASE("destroying the hv-land vdev clears BAR2, then BAR3: a BAR2 above 4 GiB unmaps at hi << 32 too "
