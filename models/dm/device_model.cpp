@@ -142,7 +142,6 @@ bool DeviceModel::init_pci(const ServiceVmPort& port, std::vector<std::string>& 
       deinit_pci(port);
       return false;
     }
-    initialised_[i] = true;
   }
   return true;
 }
@@ -152,10 +151,13 @@ bool DeviceModel::init_pci(const ServiceVmPort& port, std::vector<std::string>& 
 // nothing to deinitialise.
 void DeviceModel::deinit_pci(const ServiceVmPort& port) {
   for (const std::size_t i : pci_order())
-    if (initialised_[i]) {
-      remove_ivshmem(port, args_[i]);
-      initialised_[i] = false;
-    }
+    if (initialised(args_[i])) remove_ivshmem(port, args_[i]);
+}
+
+bool DeviceModel::initialised(const IvshmemArgument& arg) const {
+  if (arg.name.rfind("hv:/", 0) == 0)
+    return std::any_of(hv_land_.begin(), hv_land_.end(), [&](const HvLandBars& b) { return b.bdf == arg.bdf; });
+  return std::any_of(devices_.begin(), devices_.end(), [&](const auto& d) { return d->bdf() == arg.bdf; });
 }
 
 void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg) {

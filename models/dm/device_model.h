@@ -56,10 +56,7 @@ class DeviceModel {
   Gpa buffer_gpa() const;
 
   // The IVSHMEM devices of the VM's command line (-s N,ivshmem,...).
-  void add_argument(const IvshmemArgument& arg) {
-    args_.push_back(arg);
-    initialised_.push_back(false);
-  }
+  void add_argument(const IvshmemArgument& arg) { args_.push_back(arg); }
   // acrn-dm's launch (main -> vm_create, vm_setup_memory, init_pci,
   // vm_run): HC_SET_IOREQ_BUFFER, the VM's RAM with HC_VM_SET_MEMORY_REGIONS
   // from Service VM memory, each device (hv:/ through HC_ADD_VDEV, dm:/
@@ -115,6 +112,8 @@ class DeviceModel {
   std::vector<std::size_t> pci_order() const;
   bool init_pci(const ServiceVmPort& port, std::vector<std::string>& errors);
   void deinit_pci(const ServiceVmPort& port);
+  // pci_emul_init succeeded for it (fi_devi set): acrn-dm holds its BARs (hv:/) or its device (dm:/).
+  bool initialised(const IvshmemArgument& arg) const;
   // Creates one device: false with `error` as acrn-dm reports it.
   bool add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg, std::string& error);
   void remove_ivshmem(const ServiceVmPort& port, const IvshmemArgument& arg);
@@ -126,7 +125,6 @@ class DeviceModel {
   u16 rel_vmid() const;
 
   std::vector<IvshmemArgument> args_;
-  std::vector<bool> initialised_;  // by args_ index: pci_emul_init succeeded (fi_devi set)
   u8 reset_control_ = 0;  // pm.c's reset_control
   std::vector<std::string> reset_errors_;
   u64 resets_ = 0;
