@@ -122,22 +122,14 @@ bool DeviceModel::system_reset(const ServiceVmPort& port, std::vector<std::strin
   return errors.size() == before;
 }
 
-std::vector<std::size_t> DeviceModel::pci_order() const {
-  std::vector<std::size_t> order(args_.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return args_[a].bdf < args_[b].bdf; });
-  return order;
-}
-
 // init_pci (devicemodel/hw/pci/core.c): the devices in bus, slot and
 // function order, ivsim's all in its second pass (not passthrough). The
 // first whose pci_emul_init fails ends it: pci_emul_init_fail deinitialises
 // the ones before it, and the ones after it were never initialised.
 bool DeviceModel::init_pci(const ServiceVmPort& port, std::vector<std::string>& errors) {
-  for (const std::size_t i : pci_order()) {
+  for (const auto& arg : args_) {
     std::string error;
-    if (!add_ivshmem(port, args_[i], error)) {
+    if (!add_ivshmem(port, arg, error)) {
       errors.push_back(error);
       deinit_pci(port);
       return false;
@@ -150,8 +142,8 @@ bool DeviceModel::init_pci(const ServiceVmPort& port, std::vector<std::string>& 
 // bus, slot and function order; one that never initialised (no fi_devi) has
 // nothing to deinitialise.
 void DeviceModel::deinit_pci(const ServiceVmPort& port) {
-  for (const std::size_t i : pci_order())
-    if (initialised(args_[i])) remove_ivshmem(port, args_[i]);
+  for (const auto& arg : args_)
+    if (initialised(arg)) remove_ivshmem(port, arg);
 }
 
 bool DeviceModel::initialised(const IvshmemArgument& arg) const {

@@ -4,6 +4,8 @@
 // SystemC shell (device_model_module.h) gives it a thread and timing.
 #pragma once
 
+#include <algorithm>
+
 #include <array>
 #include <functional>
 #include <memory>
@@ -56,7 +58,12 @@ class DeviceModel {
   Gpa buffer_gpa() const;
 
   // The IVSHMEM devices of the VM's command line (-s N,ivshmem,...).
-  void add_argument(const IvshmemArgument& arg) { args_.push_back(arg); }
+  // Kept in BDF order, the order acrn-dm's init_pci and deinit_pci take them.
+  void add_argument(const IvshmemArgument& arg) {
+    args_.insert(std::upper_bound(args_.begin(), args_.end(), arg,
+                                  [](const IvshmemArgument& a, const IvshmemArgument& b) { return a.bdf < b.bdf; }),
+                 arg);
+  }
   // acrn-dm's launch (main -> vm_create, vm_setup_memory, init_pci,
   // vm_run): HC_SET_IOREQ_BUFFER, the VM's RAM with HC_VM_SET_MEMORY_REGIONS
   // from Service VM memory, each device (hv:/ through HC_ADD_VDEV, dm:/
@@ -108,8 +115,6 @@ class DeviceModel {
   // (its IVSHMEM devices, hv-land ones included: pci_ivshmem_init takes a
   // slot for each).
   bool multi_function(pci::Bdf bdf) const;
-  // The devices' indices in args_ by BDF: the order init_pci and deinit_pci take them.
-  std::vector<std::size_t> pci_order() const;
   bool init_pci(const ServiceVmPort& port, std::vector<std::string>& errors);
   void deinit_pci(const ServiceVmPort& port);
   // pci_emul_init succeeded for it (fi_devi set): acrn-dm holds its BARs (hv:/) or its device (dm:/).
