@@ -570,9 +570,19 @@ void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
 }
 
 void Vcpu::kick() {
-  // Only a vCPU in its guest exits: one halted, waiting for its pCPU or
-  // for an I/O request, or not started takes the request at its next entry.
-  if (!acrn_running() || (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line)) return;
+  // kick_vcpu reaches the vCPU whose VMCS its pCPU has loaded (vmcs_run): one
+  // in its guest. One halted by its HLT's exit, waiting for its pCPU or for
+  // an I/O request, or not started takes the request at its next entry. One
+  // halted in its guest (LAPIC passthrough) keeps its VMCS loaded: its pCPU
+  // gets the INIT, which exits the halt without waking the guest
+  // (sleep_until_interrupt), so it is no interrupt request.
+  if (!acrn_running()) return;
+  if (wait_.kind == WaitKind::interrupt && halted_in_guest_) {
+    kick_due_ = true;
+    pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
+    return;
+  }
+  if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) return;
   const TimePs at = kernel_ps();
   kick_due_ = true;
   if (!irq_pending_ || at < irq_at_ps_) {

@@ -385,6 +385,10 @@ class Vcpu : public sc_core::sc_module {
   // HLT without the exit: the part halt() and idle() share; `in_guest`: HLT
   // that does not exit (LAPIC passthrough), so the vCPU keeps its pCPU.
   u8 sleep_until_interrupt(bool in_guest);
+  // A kick while halted in the guest (LAPIC passthrough): the INIT's exit
+  // and its requests, after which the VM entry halts the core again. Moves
+  // the halt's current stretch, from halt_from_ps, into halted_ps.
+  void take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps);
   // Temporal decoupling, as TLM's quantum keeper does it (tlm_quantumkeeper:
   // run ahead of the kernel by local_ps_, synchronise at the next multiple
   // of the global quantum) with the local time an integer, so an access
@@ -781,6 +785,9 @@ class Vcpu : public sc_core::sc_module {
   std::vector<std::unique_ptr<TickSource>> ticks_;
   u32 ticks_due_ = 0;  // one bit per tick source
   bool kick_due_ = false;  // kick_vcpu from another pCPU: an exit at the next boundary
+  // In HLT without its exit (LAPIC passthrough): the VMCS stays loaded, so
+  // kick_vcpu still reaches the vCPU (sleep_until_interrupt).
+  bool halted_in_guest_ = false;
 
   // Lifecycle.
   bool zombie_ = false;

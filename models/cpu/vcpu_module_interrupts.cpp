@@ -176,14 +176,21 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   const TimePs t0 = now_ps();
   if (!in_guest) schedule_out(false);  // a halted vCPU yields its pCPU
   wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
+  halted_in_guest_ = in_guest;
+  // Halted in the guest, a kick's INIT splits the halt: halted_ps holds the
+  // stretches before it, halt_from_ps starts the current one.
+  TimePs halt_from_ps = t0, halted_ps = 0;
+  bool kicked = false;
+  // Only a kick's INIT is due, no request the guest takes.
+  auto only_kick = [&] { return halted_in_guest_ && kick_due_ && (!irq_pending_ || irq_at_ps_ > now_ps()); };
   for (;;) {
     {
       RunAhead::Asleep asleep(run_ahead_);
       fall_asleep_ahead();
-      while (!irq_pending_) sc_core::wait(irq_event_);
+      while (!irq_pending_ && !kick_due_) sc_core::wait(irq_event_);
       asleep_ahead_ps_ = 0;
     }
-    while (irq_at_ps_ > now_ps()) {
+    while (irq_at_ps_ > now_ps() && !only_kick()) {
       // An armed LAPIC timer's deadline may be far off: a request that comes
       // before it (irq_event_) ends the wait at its own time.
       if (lapic_timer_followed_) {
@@ -192,6 +199,11 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
         sc_core::wait(sc_time::from_value(irq_at_ps_ - now_ps()));
         break;
       }
+    }
+    if (!zombie_ && only_kick()) {
+      take_init_kick_halted(halt_from_ps, halted_ps);
+      kicked = true;
+      continue;
     }
     // A masked timer expires without a request (vlapic_timer_expired): the
     // vCPU stays halted (the local time is 0 here). A periodic one goes on
@@ -203,20 +215,54 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
     irq_pending_ = false;
   }
   resumed();
-  if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), t0, now_ps());
+  if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), halt_from_ps, now_ps());
   wait_ = Wait{};
-  apportion_add(cumulative_, now_ps() - t0, irq_blame_);
+  halted_in_guest_ = false;
+  apportion_add(cumulative_, halted_ps + (now_ps() - halt_from_ps), irq_blame_);
   segment_base_ = cumulative_;
   // The pCPU it left idles when no other vCPU runs or waits to run there.
   const bool pcpu_idle = !sched_ || (sched_->current() == nullptr && !sched_->others_runnable(entity_));
   if (!in_guest) schedule_in(false, irq_sender_);
   restart_ticks();
 
-  charge(Component::irq, in_guest ? timing_.c1_exit_ps : pcpu_idle ? idle_wakeup_ps() : timing_.hlt_wakeup_ps);
+  // A request that came while a kick's INIT had the core out of its halt is
+  // taken at the VM entry: the core does not halt again, so no C1 exit.
+  const bool from_c1 = !(kicked && irq_at_ps_ <= halt_from_ps);
+  charge(Component::irq, !in_guest ? pcpu_idle ? idle_wakeup_ps() : timing_.hlt_wakeup_ps
+                         : from_c1 ? timing_.c1_exit_ps
+                                   : 0);
   if (lapic_timer_due()) expire_lapic_timer();  // what woke it, to tell its vector
   const int vector = lapic_.deliverable();
   take_interrupts();
   return static_cast<u8>(vector < 0 ? 0 : vector);
+}
+
+// kick_vcpu -> kick_pcpu sends a LAPIC-passthrough vCPU's pCPU an INIT
+// (mode_to_kick_pcpu is DEL_MODE_INIT from create_vcpu). HLT did not exit, so
+// the core is halted in the guest: the INIT brings it out of C1 and exits
+// (init_signal_vmexit_handler only retains the RIP), the requests are served
+// before the VM entry (acrn_handle_pending_request: a split lock's wait), and
+// the entry restores the activity state the exit saved, HLT (ACRN writes
+// VMX_GUEST_ACTIVITY_STATE only in init_guest_state): the core halts again.
+// The guest sees nothing; the time is the hypervisor's, not the halt's.
+void Vcpu::take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps) {
+  // Halted ahead of the kernel, it is kicked no earlier than its halt
+  // (sync_before_sleep: nothing could act before then).
+  if (now_ps() < halt_from_ps) sc_core::wait(sc_time::from_value(halt_from_ps - now_ps()));
+  resumed();
+  if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), halt_from_ps, now_ps());
+  halted_ps += now_ps() - halt_from_ps;
+  kick_due_ = false;
+  count_local_exit(ExitReason::init_signal);
+  charge(Component::irq, timing_.c1_exit_ps);
+  charge(Component::exit, timing_.vm_exit_entry_ps);
+  if (split_lock_request_) {
+    handle_split_lock_request();
+    wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
+  }
+  // Back in HLT at the entry's time: what wakes it comes after it.
+  sync_before_sleep();
+  halt_from_ps = now_ps();
 }
 
 void Vcpu::idle() {

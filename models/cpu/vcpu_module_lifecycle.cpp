@@ -46,6 +46,7 @@ void Vcpu::power_on_reset() {
   split_lock_request_ = split_lock_event_set_ = false;
   in_isr_ = in_nmi_ = false;
   wait_ = Wait{};
+  halted_in_guest_ = false;
   in_exit_ = false;  // a pause ends an exit inside its transaction
   mmu_.power_on();
   tlb_.flush();

@@ -211,3 +211,82 @@ TEST_CASE(
   CHECK(other.counters().split_lock_pauses == 1);
   CHECK(other.finished());
 }
+
+TEST_CASE(
+    "a LAPIC-passthrough vCPU halted in its guest is kicked with an INIT: it takes the request in that exit and "
+    "halts again") {
+  Scenario s = tiger_lake({2, 3});
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  u32 sibling_apic_id = 0;
+  bool halted = false;
+  int interrupts = 0;
+  TimePs woken_ps = 0, ipi_sent_ps = 0, lock_done_ps = 0;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();  // the LAPIC passed through from here: HLT does not exit
+    g.on_interrupt(0x61, [&](Guest&) { ++interrupts; });
+    sibling_apic_id = g.apic_id();
+    halted = true;
+    g.halt();
+    woken_ps = c.now_ps();
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.store<u64>(kSplit, 7);
+    while (!halted) g.compute(1000);
+    g.compute(10000);  // the sibling is halted in its guest by now
+    g.cmpxchg64(kSplit, 7, 9);
+    lock_done_ps = c.now_ps();
+    g.compute(100000);
+    ipi_sent_ps = c.now_ps();
+    g.wrmsr(0x830, (u64{sibling_apic_id} << 32) | 0x61);  // a fixed IPI wakes it
+  });
+  sc_core::sc_start();
+  const Vcpu& other = b.cpu("RT_VM", 1);
+  REQUIRE(ipi_sent_ps > 0);
+  // Its pCPU got the INIT: one exit. The core left C1 first (c1_exit, longer
+  // than the step), so it took the request after the step's end had set the
+  // event, and did not wait.
+  CHECK(other.counters().local_exits[static_cast<std::size_t>(ExitReason::init_signal)] == 1);
+  CHECK(other.counters().split_lock_pauses == 0);
+  // The entry halted it again: only the IPI ended its HLT, and from C1.
+  CHECK(woken_ps > ipi_sent_ps + b.timing.c1_exit_ps);
+  CHECK(interrupts == 1);
+  CHECK(other.finished());
+}
+
+TEST_CASE("an interrupt during a halted LAPIC-passthrough vCPU's INIT exit is taken at its VM entry") {
+  Scenario s = tiger_lake({2, 3});
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  constexpr TimePs kLockPs = ns_to_ps(20000);               // when the sibling split-locks
+  constexpr TimePs kDeadlinePs = kLockPs + ns_to_ps(1000);  // inside the INIT's exit
+  TimePs woken_ps = 0, irq_ps = 0;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();  // the timer passed through too: it interrupts the guest directly
+    g.on_interrupt(0x61, [](Guest&) {});
+    g.wrmsr(0x832, (u64{2} << 17) | 0x61);  // LVT timer: TSC-deadline mode
+    g.wrmsr(0x6E0, b.timing.core_clock.cycles_in(kDeadlinePs));
+    const Timestamp t0 = g.timestamp();
+    g.halt();
+    woken_ps = c.now_ps();
+    irq_ps = (g.timestamp().cumulative - t0.cumulative).get(Component::irq);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.store<u64>(kSplit, 7);
+    while (c.now_ps() < kLockPs) g.compute(100);
+    g.cmpxchg64(kSplit, 7, 9);  // the INIT: the sibling's core leaves C1 and exits
+  });
+  sc_core::sc_start();
+  const Vcpu& other = b.cpu("RT_VM", 1);
+  CHECK(other.counters().local_exits[static_cast<std::size_t>(ExitReason::init_signal)] == 1);
+  // The timer expired while the core was out of its halt: the VM entry took
+  // it, without a second C1 exit. One C1 exit was the INIT's.
+  CHECK(woken_ps > kDeadlinePs);
+  CHECK(irq_ps == b.timing.c1_exit_ps + b.timing.isr_entry_ps);
+}
