@@ -1043,3 +1043,33 @@ TEST_CASE("an EPT edit kicks with an IPI where idle pCPUs pause (KEEP_IRQ_DISABL
 }
 
 TEST_CASE("an EPT edit kicks a LAPIC-passthrough VM's other vCPUs with an INIT") { check_ept_flush_kicks("HLT", true); }
+
+TEST_CASE("an EPT edit kicks a LAPIC-passthrough vCPU halted in its guest with an INIT: it stays halted") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  u64 edits = 0;
+  bool woken = false;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(100'000);  // vCPU 1 is halted by now
+    const u64 before = b.vm(0).invept_count;
+    ivshmem_probe(g, k08);
+    edits = b.vm(0).invept_count - before;
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();  // the LAPIC passed through: HLT does not exit, the VMCS stays loaded
+    g.halt();
+    woken = true;
+  });
+  sc_core::sc_start();
+  const u64 inits = b.cpu("RT_VM", 1).counters().exits[static_cast<std::size_t>(ExitReason::init_signal)];
+  REQUIRE(edits > 0);
+  // Kicks that come while it is out for one INIT make another exit after
+  // its VM entry; each exit's entry halts it again.
+  CHECK(inits >= 1);
+  CHECK(inits <= edits);
+  CHECK_FALSE(woken);
+}
