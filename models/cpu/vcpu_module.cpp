@@ -570,12 +570,13 @@ void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
 }
 
 void Vcpu::kick() {
-  // kick_vcpu reaches the vCPU whose VMCS its pCPU has loaded (vmcs_run): one
-  // in its guest. One halted by its HLT's exit, waiting for its pCPU or for
-  // an I/O request, or not started takes the request at its next entry. One
-  // halted in its guest (LAPIC passthrough) keeps its VMCS loaded: its pCPU
-  // gets the INIT, which exits the halt without waking the guest
-  // (sleep_until_interrupt), so it is no interrupt request.
+  // kick_vcpu signals the pCPU whose loaded VMCS (vmcs_run) is the vCPU's:
+  // one in its guest exits. One halted by its HLT's exit, waiting for its
+  // pCPU or for an I/O request, or not started is in no guest to exit (the
+  // signal at most wakes its pCPU's idle loop) and takes the request at its
+  // next entry. One halted in its guest (LAPIC passthrough) gets the INIT,
+  // which exits the halt without waking the guest (sleep_until_interrupt),
+  // so it is no interrupt request.
   if (!acrn_running()) return;
   if (wait_.kind == WaitKind::interrupt && halted_in_guest_) {
     kick_due_ = true;

@@ -187,7 +187,7 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
     {
       RunAhead::Asleep asleep(run_ahead_);
       fall_asleep_ahead();
-      while (!irq_pending_ && !kick_due_) sc_core::wait(irq_event_);
+      while (!irq_pending_ && !(halted_in_guest_ && kick_due_)) sc_core::wait(irq_event_);
       asleep_ahead_ps_ = 0;
     }
     while (irq_at_ps_ > now_ps() && !only_kick()) {
