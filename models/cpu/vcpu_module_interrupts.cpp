@@ -181,8 +181,14 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   // stretches before it, halt_from_ps starts the current one.
   TimePs halt_from_ps = t0, halted_ps = 0;
   bool kicked = false;
-  // Only a kick's INIT is due, no request the guest takes.
-  auto only_kick = [&] { return halted_in_guest_ && kick_due_ && (!irq_pending_ || irq_at_ps_ > now_ps()); };
+  // Only a kick's INIT is due now, no request the guest takes (a kick that
+  // came as the vCPU went to halt counts as pending too: either way round,
+  // the INIT's exit ends in the halt).
+  auto only_kick = [&] {
+    const bool guest_request = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0 ||
+                               (lapic_timer_due() && !(lapic_.lvt_timer() & VLapic::kLvtMasked));
+    return halted_in_guest_ && kick_due_ && (!guest_request || irq_at_ps_ > now_ps());
+  };
   for (;;) {
     {
       RunAhead::Asleep asleep(run_ahead_);
@@ -253,6 +259,8 @@ void Vcpu::take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps) {
   if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), halt_from_ps, now_ps());
   halted_ps += now_ps() - halt_from_ps;
   kick_due_ = false;
+  irq_pending_ = requests_left();  // as take_interrupts leaves it
+  if (lapic_.timer_armed()) follow_lapic_timer();
   count_local_exit(ExitReason::init_signal);
   charge(Component::irq, timing_.c1_exit_ps);
   charge(Component::exit, timing_.vm_exit_entry_ps);
