@@ -375,6 +375,10 @@ void Platform::create_vcpus() {
     for (Vcpu* v : vcpus_of(vm.id))
       if (v->config().index != index) v->signal_split_lock_event();
   };
+  life.host_interrupt = [this](Vm& vm, unsigned index, bool nmi) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index == index) v->host_interrupt(nmi);
+  };
   life.ioreq_finished = [this](Vm& vm, unsigned vcpu, TimePs at) {
     if (hsm_) hsm_->ioreq_finished(vm.id, vcpu, at);
   };

@@ -287,6 +287,13 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                    {"tlb_misses", tlb_misses},
                    {"walk_refs", walk_refs},
                    {"vcpus", vcpus}});
+    // Interrupts the hypervisor refused or sent astray, only when there are
+    // some: reports without any keep their shape.
+    for (const auto& [key, n] : {std::pair<const char*, u64>{"ipis_dropped", vm->ipis_dropped},
+                                 {"ipis_misrouted", vm->ipis_misrouted},
+                                 {"msi_mode_dropped", vm->msi_mode_dropped},
+                                 {"msi_undeliverable", vm->msi_undeliverable}})
+      if (n) vms.back()[key] = n;
   }
   r["vms"] = vms;
 

@@ -596,4 +596,12 @@ void Vcpu::kick() {
   pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
 }
 
+void Vcpu::host_interrupt(bool nmi) {
+  if (cfg_.lapic_passthrough || !acrn_running()) return;
+  if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) return;
+  kick();
+  // ACRN_REQUEST_NMI, injected at the VM entry after the exit.
+  if (nmi) raise_interrupt(kNmiVector, kernel_ps(), Breakdown{}, IrqPath::local, true);
+}
+
 }  // namespace ivsim

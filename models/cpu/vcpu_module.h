@@ -238,6 +238,14 @@ class Vcpu : public sc_core::sc_module {
   // VCPU_RUNNING only.
   void make_split_lock_request(const Vcpu& stepping);
   void signal_split_lock_event();
+  // A physical interrupt ACRN takes on this vCPU's pCPU (a LAPIC-passthrough
+  // guest's logical-mode IPI, Hypervisor::physical_ipi). Running its guest
+  // there, the vCPU exits for it (external-interrupt exiting), as for a
+  // kick; an NMI is also injected into it (handle_nmi). A vCPU not in its
+  // guest (halted in the hypervisor, waiting for its pCPU or an I/O
+  // request) sees nothing of it. Not for a LAPIC-passthrough vCPU, whose
+  // guest takes the interrupt itself.
+  void host_interrupt(bool nmi);
 
   bool finished() const { return finished_; }
   // A vCPU that went to sleep ahead of the kernel (fall_asleep_ahead): its

@@ -114,6 +114,10 @@ class Hypervisor {
     // VM's other running vCPUs, vcpu_complete_lock_instr_emulation signals
     // their VCPU_EVENT_SPLIT_LOCK; both name the emulating vCPU by index.
     std::function<void(Vm&, unsigned)> kick_lock_instr_emulation, complete_lock_instr_emulation;
+    // A physical interrupt ACRN takes on the pCPU of the VM's vCPU (by
+    // index), which that vCPU exits for if it runs its guest there; an NMI
+    // handle_nmi makes its request.
+    std::function<void(Vm&, unsigned, bool nmi)> host_interrupt;
   };
   void set_lifecycle(Lifecycle l) { lifecycle_ = std::move(l); }
   // lock_instr_emul.c: take the VM lock and make the other vCPUs' request;
@@ -191,8 +195,16 @@ class Hypervisor {
   // apic_access_vmexit_handler: an xAPIC register access the CPU did not
   // virtualize (writes of LDR, DFR, the ICR; reads of other registers).
   u64 apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value);
-  // ICR writes: vlapic_write_icrlo, or vlapic_x2apic_pt_icr_access under LAPIC passthrough.
+  // ICR writes: vlapic_write_icrlo.
   void send_ipi(Vm& vm, unsigned vcpu, u64 icr);
+  // vlapic_x2apic_pt_icr_access: an x2APIC ICR write under LAPIC
+  // passthrough, sent on to the physical LAPIC once per destination vCPU.
+  void pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& exit);
+  // The physical IPI the hypervisor sends for destination vCPU `to` of `vm`
+  // with `dest` in the ICR's destination field: the pCPUs whose LAPICs
+  // accept it, and what each does with it (irq.path is decided here).
+  void physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool lowprio, const Irq& irq, TimePs now,
+                    const Breakdown& blame);
   // The vCPUs a destination selects (vlapic_calc_dest, vlapic_calc_dest_noshort), as a mask by vCPU index.
   u64 calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys,
                 bool lowprio) const;

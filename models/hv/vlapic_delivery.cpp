@@ -4,6 +4,9 @@
 // LAPIC-passthrough paths that end in a physical IPI, and CPUID's APIC IDs.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 #include "models/hv/hypervisor.h"
 
 namespace ivsim {
@@ -162,6 +165,102 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
   return MsiOutcome::delivered;
 }
 
+void Hypervisor::pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& exit) {
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  const u32 icr_low = static_cast<u32>(icr);
+  const u32 dest = static_cast<u32>(icr >> 32);
+  const u8 vector = static_cast<u8>(icr_low & 0xFF);
+  const unsigned mode = (icr_low >> 8) & 0x7;
+  const bool phys = (icr_low & (1u << 11)) == 0;
+  const unsigned shorthand = (icr_low >> 18) & 0x3;
+  // "Only Physical Destination Mode could work on non-VM_VLAPIC_X2APIC
+  // mode": the handler fails, and vcpu_thread injects #GP for it.
+  if (vlapic_mode(vm) != VlapicMode::x2apic && !phys) {
+    exit.inject(kVectorGp, "#GP: a logical-mode IPI under LAPIC passthrough while the VM is not all in x2APIC mode");
+    return;
+  }
+  const u64 mask = calc_dest(vm, vcpu, shorthand, dest == 0xFFFF'FFFFu, dest, phys, false);
+  for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
+    if (!(mask & bit(i))) continue;
+    if (mode == kDelInit || mode == kDelStartup) {
+      ++vm.ipis_dropped;  // vlapic_process_init_sipi: AP start-up is not modelled (see docs/devices.md)
+      continue;
+    }
+    // Sent only to a destination whose vLAPIC is in x2APIC mode.
+    if (!vm.vlapics[i]->x2apic()) {
+      ++vm.ipis_dropped;
+      continue;
+    }
+    if (mode == kDelSmi || mode == kDelExtInt) {
+      ++vm.ipis_dropped;  // an SMI or ExtINT to a pCPU: not an interrupt of the guest there (not modelled)
+      continue;
+    }
+    // The ICR goes to the physical LAPIC as the guest wrote it, shorthand
+    // cleared, with the destination's pCPU APIC ID in the destination
+    // field (per_cpu(lapic_id), which is also its vLAPIC ID: vlapic_create)
+    // and the guest's destination mode kept.
+    physical_ipi(vm, i, vm.vlapics[i]->apic_id(), phys, mode == kDelLowPri, Irq{vector, mode == kDelNmi}, now, blame);
+  }
+}
+
+void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool lowprio, const Irq& irq, TimePs now,
+                              const Breakdown& blame) {
+  // An IPI to the pCPU the hypervisor runs on (the sender's own) is taken at
+  // the VM entry; any other crosses to another core.
+  const std::optional<unsigned> here = exiting_pcpu();
+  auto path_to = [&](unsigned pcpu) { return here && *here == pcpu ? IrqPath::local : IrqPath::physical_ipi; };
+  if (phys) {
+    // The physical destination is the vCPU's own pCPU, whose LAPIC its guest owns.
+    deliver(vm, to, Irq{irq.vector, irq.nmi, path_to(vm.vcpu_pcpus.at(to))}, now, blame);
+    return;
+  }
+  // Logical mode: the physical LAPICs (x2APIC mode on every pCPU ACRN runs)
+  // match the APIC ID as a logical destination, cluster in bits 31:16 and
+  // a bitmap in 15:0, against their LDRs, which the x2APIC ID fixes
+  // (SDM Vol. 3A 10.12.10.2). An APIC ID is its own LDR only by chance: the
+  // IPI goes to the pCPUs whose bit the ID's low bits set, not to the one
+  // the guest named. Linux RT guests in ACRN's samples boot with x2apic_phys.
+  const u32 cluster = dest >> 16, bitmap = dest & 0xFFFFu;
+  auto accepts = [&](u32 x2apic_id) { return (x2apic_id >> 4) == cluster && ((bitmap >> (x2apic_id & 0xFu)) & 1u); };
+  // The pCPUs the VMs run on, by APIC ID (a pCPU no vCPU uses is in ACRN's
+  // idle loop, which counts the vector as spurious: nothing to see).
+  std::map<u32, unsigned> pcpus;
+  for (const auto& w : vms_)
+    if (w)
+      for (unsigned j = 0; j < w->vlapics.size() && j < w->vcpu_pcpus.size(); ++j)
+        pcpus.emplace(w->vlapics[j]->apic_id(), w->vcpu_pcpus[j]);
+  bool reached = false;
+  for (const auto& [apic_id, pcpu] : pcpus) {
+    if (!accepts(apic_id)) continue;
+    reached = reached || pcpu == vm.vcpu_pcpus.at(to);
+    if (std::find(vm.vcpu_pcpus.begin(), vm.vcpu_pcpus.end(), pcpu) == vm.vcpu_pcpus.end())
+      record_isolation(vm.id, fmt::format("pCPU {} (APIC ID {:#x})", pcpu, apic_id), "lapic_pt_logical_ipi");
+    // A LAPIC-passthrough VM's vCPU there owns the LAPIC: its guest takes
+    // the vector. Otherwise ACRN does: the vCPU in its guest there exits
+    // (external-interrupt exiting; dispatch_interrupt counts a vector ACRN
+    // did not allocate as spurious), and an NMI is made its request
+    // (handle_nmi).
+    Vm* owner = nullptr;
+    for (const auto& w : vms_)
+      if (w && w->lapic_pt && w->state == VmState::running)
+        for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
+          if (w->vcpu_pcpus[j] == pcpu && !owner) {
+            owner = w.get();
+            deliver(*w, j, Irq{irq.vector, irq.nmi, path_to(pcpu)}, now, blame);
+          }
+    if (!owner)
+      for (const auto& w : vms_)
+        if (w && w->state == VmState::running && lifecycle_.host_interrupt)
+          for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
+            if (w->vcpu_pcpus[j] == pcpu) lifecycle_.host_interrupt(*w, j, irq.nmi);
+    // Lowest priority: one of the matching processors takes it, which one
+    // is the hardware's (model-specific) arbitration; the lowest APIC ID here.
+    if (lowprio) break;
+  }
+  if (!reached) ++vm.ipis_misrouted;
+}
+
 void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
   Breakdown blame;
   const TimePs now = exit_now(blame);
@@ -172,21 +271,6 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
   const bool phys = (icr_low & (1u << 11)) == 0;
   const unsigned shorthand = (icr_low >> 18) & 0x3;
   const bool broadcast = dest == 0xFFFF'FFFFu;
-
-  if (vm.lapic_pt) {
-    // vlapic_x2apic_pt_icr_access: each destination vCPU gets a physical
-    // IPI at its pCPU's APIC ID, the delivery mode kept; INIT/SIPI emulated.
-    const u64 mask = calc_dest(vm, vcpu, shorthand, broadcast, dest, phys, false);
-    for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
-      if (!(mask & bit(i))) continue;
-      if (mode == kDelInit || mode == kDelStartup || mode == kDelSmi || mode == kDelLowPri || mode == kDelExtInt) {
-        ++vm.ipis_dropped;  // vlapic_process_init_sipi: AP start-up is not modelled (see docs/devices.md)
-        continue;
-      }
-      deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : IrqPath::physical_ipi}, now, blame);
-    }
-    return;
-  }
 
   // vlapic_write_icrlo: a send error (vlapic_set_error), which the
   // sender's unmasked LVT Error reports to the sender.
@@ -230,7 +314,12 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       lapic.write_apic_base(value);
       break;
     case kX2apicIcr:
-      send_ipi(vm, vcpu, value);
+      // vlapic_x2apic_write: under LAPIC passthrough the ICR is the one
+      // x2APIC register still intercepted (vlapic_x2apic_pt_icr_access).
+      if (vm.lapic_pt)
+        pt_icr_access(vm, vcpu, value, exit);
+      else
+        send_ipi(vm, vcpu, value);
       break;
     case kX2apicSvr:
       lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr

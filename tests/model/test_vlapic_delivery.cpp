@@ -386,3 +386,149 @@ TEST_CASE("a vector below 16 is an APIC error: the ESR records it and an unmaske
   CHECK(errors_1 == 1);
   CHECK(b.vm(0).ipis_dropped == 2);
 }
+
+// vlapic_x2apic_pt_icr_access writes the destination vCPU's pCPU APIC ID
+// into the physical ICR and keeps the guest's destination mode. In logical
+// mode the physical LAPICs read that ID as a logical destination: RT_VM's
+// vCPU 1 is on pCPU 3, APIC ID 0x6 (0b110), which as an x2APIC logical
+// destination selects the pCPUs whose x2APIC IDs are 1 and 2; on
+// cfl-k700-i7 that is pCPU 1 (APIC ID 0x2), where HMI_VM runs.
+namespace {
+struct LogicalIpi {
+  int intended = 0;  // interrupts RT_VM's vCPU 1 took
+  int stray = 0;     // interrupts HMI_VM's guest took
+  int stray_nmis = 0;
+  u64 stray_exits = 0;  // HMI_VM's external-interrupt exits
+};
+
+LogicalIpi logical_ipi(bool victim_passthrough, bool phys) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {2, 3};  // APIC IDs 0x4 and 0x6
+  s.vms[0].lapic_passthrough = true;
+  s.vms[2].pcpus = {1};  // APIC ID 0x2
+  s.vms[2].lapic_passthrough = victim_passthrough;
+  test::Bench b(s);
+  LogicalIpi out;
+  bool ready = false, victim_ready = false, sent = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x61, [&](Guest&) { ++out.intended; });
+    ready = true;
+    while (!sent) g.compute(1000);
+    g.compute(100'000);
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x61, [&](Guest&) { ++out.stray; });
+    g.on_interrupt(kNmiVector, [&](Guest&) { ++out.stray_nmis; });
+    victim_ready = true;
+    while (!sent) g.compute(1000);
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready || !victim_ready) g.compute(1000);
+    // To vCPU 1: its APIC ID in physical mode, its LDR (cluster 0, bit 6) in logical mode.
+    const u64 to = phys ? (u64{0x6} << 32) : (u64{1u << 6} << 32) | (1u << 11);
+    g.wrmsr(0x830, to | (0u << 8) | 0x61);  // fixed
+    g.wrmsr(0x830, to | (4u << 8) | 0x00);  // NMI
+    sent = true;
+  });
+  sc_core::sc_start();
+  out.stray_exits = b.vm(2).exits[static_cast<std::size_t>(ExitReason::external_interrupt)];
+  for (Vcpu* v : b.platform->vcpus_of(2))
+    out.stray_exits += v->counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)];
+  CHECK(b.vm(0).ipis_misrouted == (phys ? 0u : 2u));
+  const auto& counts = b.platform->hypervisor().isolation_counts();
+  const auto it = counts.find("lapic_pt_logical_ipi");
+  CHECK((it == counts.end() ? 0u : it->second) == (phys ? 0u : 2u));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("under LAPIC passthrough a physical-mode IPI reaches the vCPU it names and no other pCPU") {
+  const LogicalIpi r = logical_ipi(true, true);
+  CHECK(r.intended == 1);
+  CHECK(r.stray == 0);
+  CHECK(r.stray_nmis == 0);
+  CHECK(r.stray_exits == 0);
+}
+
+TEST_CASE("under LAPIC passthrough a logical-mode IPI goes to the pCPUs the APIC ID selects as a logical destination") {
+  // HMI_VM's guest owns pCPU 1's LAPIC too: it takes the vector and the NMI.
+  const LogicalIpi r = logical_ipi(true, false);
+  CHECK(r.intended == 0);
+  CHECK(r.stray == 1);
+  CHECK(r.stray_nmis == 1);
+}
+
+TEST_CASE(
+    "a LAPIC-passthrough guest's stray logical-mode IPI exits the other VM's vCPU and its NMI is injected there") {
+  // pCPU 1's LAPIC is ACRN's: HMI_VM's vCPU exits for each (external-interrupt
+  // exiting), its guest sees no vector, and handle_nmi injects the NMI.
+  const LogicalIpi r = logical_ipi(false, false);
+  CHECK(r.intended == 0);
+  CHECK(r.stray == 0);
+  CHECK(r.stray_exits == 2);
+  CHECK(r.stray_nmis == 1);
+}
+
+TEST_CASE("under LAPIC passthrough a lowest-priority IPI is sent on with its mode to the pCPU it names") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  int taken = 0;
+  bool ready = false, sent = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x61, [&](Guest&) { ++taken; });
+    ready = true;
+    while (!sent) g.compute(1000);
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    g.wrmsr(0x830, (u64{0x8} << 32) | (1u << 8) | 0x61);  // lowest priority, physical: vCPU 1's pCPU
+    sent = true;
+  });
+  sc_core::sc_start();
+  CHECK(taken == 1);
+  CHECK(b.vm(0).ipis_dropped == 0);
+}
+
+TEST_CASE("under LAPIC passthrough a logical-mode IPI while a vCPU is still in xAPIC mode gets #GP") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  bool done = false, after = false;
+  std::string error;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);  // stays in xAPIC mode: the VM is between modes
+    while (!done) g.compute(1000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    try {
+      // Logical: "Only Physical Destination Mode could work on non-VM_VLAPIC_X2APIC mode".
+      g.wrmsr(0x830, (u64{1u << 8} << 32) | (1u << 11) | 0x61);
+      after = true;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    done = true;
+  });
+  sc_core::sc_start();
+  CHECK_FALSE(after);
+  CHECK(error.find("#GP") == 0);
+  CHECK(b.vm(0).faults_injected == 1);
+  CHECK(b.vm(0).ipis_misrouted == 0);
+}
