@@ -532,3 +532,34 @@ TEST_CASE("under LAPIC passthrough a logical-mode IPI while a vCPU is still in x
   CHECK(b.vm(0).faults_injected == 1);
   CHECK(b.vm(0).ipis_misrouted == 0);
 }
+
+// vlapic_x2apic_pt_icr_access is reached only through the x2APIC MSR: a
+// LAPIC-passthrough VM still in xAPIC mode writes the ICR on the
+// APIC-access page, and vlapic_write_icrlo handles it as for any VM.
+TEST_CASE("a LAPIC-passthrough VM in xAPIC mode sends IPIs through vlapic_write_icrlo: lowest priority ignored") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  int taken = 0;
+  bool ready = false, sent = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.on_interrupt(0x61, [&](Guest&) { ++taken; });
+    ready = true;
+    while (!sent) g.compute(1000);
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    while (!ready) g.compute(1000);
+    g.store<u32>(0xFEE0'0310, 0x8u << 24);        // ICR_HI: vCPU 1's APIC ID (pCPU 4)
+    g.store<u32>(0xFEE0'0300, (1u << 8) | 0x61);  // lowest priority: "Unhandled icrlo write"
+    g.store<u32>(0xFEE0'0300, 0x61);              // fixed
+    sent = true;
+  });
+  sc_core::sc_start();
+  CHECK(taken == 1);
+  CHECK(b.vm(0).ipis_dropped == 1);
+  CHECK(b.vm(0).ipis_misrouted == 0);
+}
