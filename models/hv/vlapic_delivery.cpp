@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "models/hv/hypervisor.h"
 
@@ -125,8 +126,11 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
   if (vm_mode == VlapicMode::x2apic) {
     // inject_msi_for_lapic_pt: the destination among the VM's vCPUs, then a
     // physical IPI (logical destination: the pCPUs' LDRs) in the MSI's own
-    // delivery mode, which the hardware delivers to the guest directly.
-    const u64 mask = calc_dest_noshort(target, false, dest, phys, false);
+    // delivery mode, which the hardware delivers to the guest directly. In
+    // lowest-priority mode the hardware gives it to one of them, the one of
+    // the lowest processor priority (the guests own those LAPICs, so their
+    // PPRs are the vLAPICs'), as vlapic_receive_intr would.
+    const u64 mask = calc_dest_noshort(target, false, dest, phys, mode == kDelLowPri);
     if (!mask) {
       ++target.msi_undeliverable;
       return MsiOutcome::no_destination;
@@ -230,33 +234,50 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
     if (w)
       for (unsigned j = 0; j < w->vlapics.size() && j < w->vcpu_pcpus.size(); ++j)
         pcpus.emplace(w->vlapics[j]->apic_id(), w->vcpu_pcpus[j]);
-  bool reached = false;
+  // Each accepting pCPU, with the LAPIC-passthrough vCPU that owns its
+  // LAPIC, if any (its guest takes the vector); ACRN owns the others.
+  struct Acceptor {
+    u32 apic_id;
+    unsigned pcpu;
+    Vm* owner;
+    unsigned owner_vcpu;
+  };
+  std::vector<Acceptor> acceptors;
   for (const auto& [apic_id, pcpu] : pcpus) {
     if (!accepts(apic_id)) continue;
-    reached = reached || pcpu == vm.vcpu_pcpus.at(to);
-    if (std::find(vm.vcpu_pcpus.begin(), vm.vcpu_pcpus.end(), pcpu) == vm.vcpu_pcpus.end())
-      record_isolation(vm.id, fmt::format("pCPU {} (APIC ID {:#x})", pcpu, apic_id), "lapic_pt_logical_ipi");
-    // A LAPIC-passthrough VM's vCPU there owns the LAPIC: its guest takes
-    // the vector. Otherwise ACRN does: the vCPU in its guest there exits
-    // (external-interrupt exiting; dispatch_interrupt counts a vector ACRN
-    // did not allocate as spurious), and an NMI is made its request
-    // (handle_nmi).
-    Vm* owner = nullptr;
+    Acceptor a{apic_id, pcpu, nullptr, 0};
     for (const auto& w : vms_)
       if (w && w->lapic_pt && w->state == VmState::running)
+        for (unsigned j = 0; j < w->vcpu_pcpus.size() && !a.owner; ++j)
+          if (w->vcpu_pcpus[j] == pcpu) a = {apic_id, pcpu, w.get(), j};
+    acceptors.push_back(a);
+  }
+  if (lowprio && acceptors.size() > 1) {
+    // Lowest priority: the matching processor of the lowest processor
+    // priority takes it (a guest's own PPR where it owns the LAPIC; ACRN
+    // leaves its TPR at 0); ties to the lowest APIC ID here, the hardware's
+    // tie-break being model-specific.
+    auto ppr = [](const Acceptor& a) { return a.owner ? a.owner->vlapics.at(a.owner_vcpu)->ppr() : 0u; };
+    const auto lowest = std::min_element(acceptors.begin(), acceptors.end(),
+                                         [&](const Acceptor& x, const Acceptor& y) { return ppr(x) < ppr(y); });
+    acceptors = {*lowest};
+  }
+  bool reached = false;
+  for (const Acceptor& a : acceptors) {
+    reached = reached || a.pcpu == vm.vcpu_pcpus.at(to);
+    if (std::find(vm.vcpu_pcpus.begin(), vm.vcpu_pcpus.end(), a.pcpu) == vm.vcpu_pcpus.end())
+      record_isolation(vm.id, fmt::format("pCPU {} (APIC ID {:#x})", a.pcpu, a.apic_id), "lapic_pt_logical_ipi");
+    if (a.owner) {
+      deliver(*a.owner, a.owner_vcpu, Irq{irq.vector, irq.nmi, path_to(a.pcpu)}, now, blame);
+      continue;
+    }
+    // ACRN's LAPIC: the vCPU in its guest there exits (external-interrupt
+    // exiting; dispatch_interrupt counts a vector ACRN did not allocate as
+    // spurious), and an NMI is made its request (handle_nmi).
+    for (const auto& w : vms_)
+      if (w && w->state == VmState::running && lifecycle_.host_interrupt)
         for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
-          if (w->vcpu_pcpus[j] == pcpu && !owner) {
-            owner = w.get();
-            deliver(*w, j, Irq{irq.vector, irq.nmi, path_to(pcpu)}, now, blame);
-          }
-    if (!owner)
-      for (const auto& w : vms_)
-        if (w && w->state == VmState::running && lifecycle_.host_interrupt)
-          for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
-            if (w->vcpu_pcpus[j] == pcpu) lifecycle_.host_interrupt(*w, j, irq.nmi);
-    // Lowest priority: one of the matching processors takes it, which one
-    // is the hardware's (model-specific) arbitration; the lowest APIC ID here.
-    if (lowprio) break;
+          if (w->vcpu_pcpus[j] == a.pcpu) lifecycle_.host_interrupt(*w, j, irq.nmi);
   }
   if (!reached) ++vm.ipis_misrouted;
 }

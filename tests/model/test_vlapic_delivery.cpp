@@ -563,3 +563,91 @@ TEST_CASE("a LAPIC-passthrough VM in xAPIC mode sends IPIs through vlapic_write_
   CHECK(b.vm(0).ipis_dropped == 1);
   CHECK(b.vm(0).ipis_misrouted == 0);
 }
+
+// inject_msi_for_lapic_pt ORs the destination pCPUs' LDRs into one logical
+// ICR and keeps the MSI's delivery mode: in lowest-priority mode the
+// hardware gives the interrupt to one of them, the lower processor priority.
+TEST_CASE("a lowest-priority MSI to two LAPIC-passthrough vCPUs goes to one: the lower processor priority") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {2, 3};  // APIC IDs 0x4 and 0x6: cluster 0, LDR bits 4 and 6
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  int on0 = 0, on1 = 0;
+  bool ready1 = false, armed = false;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x51, [&](Guest&) { ++on0; });
+    g.set_task_priority(0x40);  // busier: a higher processor priority
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, 0xFEE0'0000ULL | 0x4 | (u64{(1u << 4) | (1u << 6)} << 12), (1u << 8) | 0x51);
+    while (!ready1) g.compute(1000);
+    armed = true;
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x51, [&](Guest&) { ++on1; });
+    ready1 = true;
+    while (!armed) g.compute(1000);
+    g.compute(100'000);
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    while (!armed) g.compute(1000);
+    ivshmem_write_doorbell(g, *d, 0, 0);
+  });
+  sc_core::sc_start();
+  CHECK(on0 == 0);
+  CHECK(on1 == 1);
+  CHECK(b.vm(0).interrupts_received == 1);
+}
+
+TEST_CASE("a lowest-priority logical IPI under LAPIC passthrough goes to the accepting pCPU of lower priority") {
+  // srv-2s-xeon: APIC IDs 0x0, 0x2, ... 0x1E. To vCPU 1 on pCPU 11 (0x16:
+  // bits 1, 2 and 4), the pCPUs with x2APIC IDs 2 and 4 accept: pCPUs 1
+  // and 2, HMI_VM's two vCPUs, whose guest owns those LAPICs.
+  Scenario s = test::two_vm_scenario();
+  s.board = "srv-2s-xeon";
+  s.vms[0].pcpus = {3, 11};
+  s.vms[0].lapic_passthrough = true;
+  s.vms[2].pcpus = {1, 2};
+  s.vms[2].lapic_passthrough = true;
+  test::Bench b(s);
+  int fixed[2] = {0, 0}, lowest[2] = {0, 0};
+  int ready = 0;
+  bool sent = false;
+  for (unsigned i = 0; i < 2; ++i)
+    b.cpu("HMI_VM", i).set_program([&, i](Vcpu& c) {
+      Guest g(c);
+      g.enable_x2apic();
+      g.on_interrupt(0x61, [&, i](Guest&) { ++fixed[i]; });
+      g.on_interrupt(0x62, [&, i](Guest&) { ++lowest[i]; });
+      if (i == 0) g.set_task_priority(0x40);  // busier: a higher processor priority
+      ++ready;
+      while (!sent) g.compute(1000);
+      g.compute(100'000);
+    });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!sent) g.compute(1000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (ready < 2) g.compute(1000);
+    const u64 to = (u64{0x10040} << 32) | (1u << 11);  // vCPU 1's LDR (cluster 1, bit 6), logical
+    g.wrmsr(0x830, to | 0x61);                         // fixed: every accepting pCPU
+    g.wrmsr(0x830, to | (1u << 8) | 0x62);             // lowest priority: one of them
+    sent = true;
+  });
+  sc_core::sc_start();
+  CHECK(fixed[0] == 1);
+  CHECK(fixed[1] == 1);
+  CHECK(lowest[0] == 0);
+  CHECK(lowest[1] == 1);
+  CHECK(b.vm(0).ipis_misrouted == 2);
+}
