@@ -243,6 +243,26 @@ void Vcpu::uncached_access(TlbEntry& e, u64 off, LineState& l, u8* buf, unsigned
   }
 }
 
+bool Vcpu::apic_page_write(Gpa gpa, const u8* buf, unsigned size) {
+  // TPR and EOI writes on the APIC-access page are virtualized without an
+  // exit (SDM Vol. 3C, "Virtualizing Memory-Mapped APIC Accesses": TPR
+  // virtualization and EOI virtualization with virtual-interrupt delivery,
+  // which ACRN enables where the CPU has it). An EOI changes nothing the
+  // twin keeps: its handlers end with their own.
+  constexpr Gpa kApicPage = VLapic::kDefaultBase;
+  constexpr u64 kTpr = 0x80, kEoi = 0xB0;
+  if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3))
+    return false;
+  const u64 offset = gpa - kApicPage;
+  if (offset != kTpr && offset != kEoi) return false;  // the others trap to the hypervisor's APIC-write handler
+  u32 v = 0;
+  std::memcpy(&v, buf, 4);
+  if (offset == kTpr) set_task_priority(static_cast<u8>(v));
+  ++counters_.stores;
+  charge(Component::cache, timing_.l1_hit_ps);  // a write of the virtual-APIC page
+  return true;
+}
+
 bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
   constexpr Gpa kApicPage = VLapic::kDefaultBase;
   if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3))
@@ -451,8 +471,9 @@ unsigned Vcpu::access_line(Gva va, u8* buf, unsigned size, bool write, unsigned 
     return size;
   }
   // The APIC-access page in xAPIC mode: register reads come from the
-  // virtual-APIC page without an exit (APIC-register virtualization).
-  if (!write && apic_page_read(gpa, buf, size)) return size;
+  // virtual-APIC page without an exit (APIC-register virtualization), and
+  // TPR and EOI writes go to it too.
+  if (write ? apic_page_write(gpa, buf, size) : apic_page_read(gpa, buf, size)) return size;
   // EPT violation: the hypervisor decodes the instruction, so an access
   // across a line boundary within the page is one trapped access of its
   // full size (hv_emulate_mmio sees it whole); a block copy's lines are

@@ -665,6 +665,8 @@ class Vcpu : public sc_core::sc_module {
   }
   // A read of the APIC-access page served from the virtual LAPIC (xAPIC mode).
   bool apic_page_read(Gpa gpa, u8* buf, unsigned size);
+  // A write of the APIC-access page the CPU virtualizes (xAPIC mode): TPR, EOI.
+  bool apic_page_write(Gpa gpa, const u8* buf, unsigned size);
   TlbEntry* translate(Gva va, bool write, Gpa& gpa_out);
   void time_walk(const Translation& t);
   void coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write);

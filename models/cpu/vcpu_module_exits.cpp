@@ -49,7 +49,23 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832, kX2apicTimerIcr = 0x838, kX2apicTimerDcr = 0x83E;
   constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
   constexpr u32 kTscDeadline = 0x6E0;
+  constexpr u32 kX2apicTpr = 0x808, kX2apicEoi = 0x80B, kX2apicSelfIpi = 0x83F;
   boundary();
+  // TPR, EOI and SELF IPI writes never exit: with APIC-register
+  // virtualization and virtual-interrupt delivery the CPU virtualizes them
+  // (update_msr_bitmap_x2apic_apicv leaves them unintercepted; SDM Vol. 3C,
+  // "Virtualizing MSR-Based APIC Accesses"), and under LAPIC passthrough they are the physical LAPIC's. A
+  // self-IPI is this vCPU's own request at once; an EOI changes nothing the
+  // twin keeps, its handlers end with their own.
+  if (lapic_.x2apic() && (msr == kX2apicTpr || msr == kX2apicEoi || msr == kX2apicSelfIpi)) {
+    ++counters_.stores;
+    charge(Component::cache, timing_.l1_hit_ps);
+    if (msr == kX2apicTpr)
+      set_task_priority(static_cast<u8>(value));
+    else if (msr == kX2apicSelfIpi)
+      raise_interrupt(static_cast<u8>(value), now_ps(), cumulative_ - segment_base_, IrqPath::local);
+    return;
+  }
   // Under LAPIC passthrough in x2APIC mode the guest owns its LAPIC's
   // registers: ACRN intercepts only the ICR's writes among them
   // (update_msr_bitmap_x2apic_passthru), and IA32_TSC_DEADLINE only while

@@ -651,3 +651,70 @@ TEST_CASE("a lowest-priority logical IPI under LAPIC passthrough goes to the acc
   CHECK(lowest[1] == 1);
   CHECK(b.vm(0).ipis_misrouted == 2);
 }
+
+// With APIC-register virtualization and virtual-interrupt delivery the CPU
+// virtualizes TPR, EOI and SELF IPI writes (update_msr_bitmap_x2apic_apicv
+// leaves them unintercepted); under LAPIC passthrough they are the physical
+// LAPIC's. Either way no exit: the TPR masks, the self-IPI is requested.
+namespace {
+void tpr_eoi_self_ipi(bool passthrough) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = passthrough;
+  test::Bench b(s);
+  int taken = 0, while_masked = -1;
+  u64 writes = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x51, [&](Guest&) { ++taken; });
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_write)];
+    g.wrmsr(0x808, 0x60);  // TPR: class 6 and below masked
+    g.wrmsr(0x83F, 0x51);  // SELF IPI, class 5: held
+    g.compute(10'000);
+    while_masked = taken;
+    g.wrmsr(0x808, 0);
+    g.compute(10'000);
+    g.wrmsr(0x80B, 0);  // EOI
+    writes = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_write)] - before;
+  });
+  sc_core::sc_start();
+  CHECK(while_masked == 0);
+  CHECK(taken == 1);
+  CHECK(writes == 0);
+  CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::msr_write)] == 1);  // the APIC base only
+}
+}  // namespace
+
+TEST_CASE("TPR and EOI and self-IPI MSR writes do not exit: the TPR masks and the self-IPI is taken") {
+  tpr_eoi_self_ipi(false);
+}
+
+TEST_CASE("under LAPIC passthrough TPR and EOI and self-IPI MSR writes are the LAPIC's own: no exit") {
+  tpr_eoi_self_ipi(true);
+}
+
+TEST_CASE("an xAPIC TPR write on the APIC-access page is virtualized: no exit and it masks") {
+  test::Bench b(test::two_vm_scenario());
+  int taken = 0, while_masked = -1;
+  u32 read_back = 0;
+  u64 exits = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.on_interrupt(0x51, [&](Guest&) { ++taken; });
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::ept_violation)];
+    g.store<u32>(0xFEE0'0080, 0x60);  // TPR
+    read_back = g.load<u32>(0xFEE0'0080);
+    exits = c.counters().exits[static_cast<std::size_t>(ExitReason::ept_violation)] - before;
+    g.store<u32>(0xFEE0'0300, (1u << 18) | 0x51);  // ICR: self, fixed, class 5 (an APIC-write exit)
+    g.compute(10'000);
+    while_masked = taken;
+    g.store<u32>(0xFEE0'0080, 0);
+    g.compute(10'000);
+    g.store<u32>(0xFEE0'00B0, 0);  // EOI
+  });
+  sc_core::sc_start();
+  CHECK(read_back == 0x60);
+  CHECK(exits == 0);
+  CHECK(while_masked == 0);
+  CHECK(taken == 1);
+}
