@@ -595,7 +595,8 @@ void Vcpu::kick() {
   // one in its guest exits. One halted by its HLT's exit, waiting for its
   // pCPU or for an I/O request, or not started is in no guest to exit (the
   // signal at most wakes its pCPU's idle loop) and takes the request at its
-  // next entry. One halted in its guest (LAPIC passthrough) gets the INIT,
+  // next entry; a LAPIC-passthrough one's INIT then exits after that entry
+  // (init_held_). One halted in its guest (LAPIC passthrough) gets the INIT,
   // which exits the halt without waking the guest (sleep_until_interrupt),
   // so it is no interrupt request.
   if (!acrn_running()) return;
@@ -604,7 +605,15 @@ void Vcpu::kick() {
     pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
     return;
   }
-  if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) return;
+  if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) {
+    // In the hypervisor: HLT exited, or waiting for an I/O request or for
+    // another vCPU's split-lock step. A LAPIC-passthrough vCPU's VMCS is
+    // still loaded on its own pCPU (vmcs_run), so its INIT comes and is held.
+    if (cfg_.lapic_passthrough &&
+        (wait_.kind == WaitKind::interrupt || wait_.kind == WaitKind::io_request || wait_.kind == WaitKind::split_lock))
+      init_held_ = true;
+    return;
+  }
   const TimePs at = kernel_ps();
   kick_due_ = true;
   if (!irq_pending_ || at < irq_at_ps_) {

@@ -397,6 +397,8 @@ class Vcpu : public sc_core::sc_module {
   // and its requests, after which the VM entry halts the core again. Moves
   // the halt's current stretch, from halt_from_ps, into halted_ps.
   void take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps);
+  // A VM entry with an INIT held (init_held_): the INIT's exit right after it.
+  void take_held_init();
   // Temporal decoupling, as TLM's quantum keeper does it (tlm_quantumkeeper:
   // run ahead of the kernel by local_ps_, synchronise at the next multiple
   // of the global quantum) with the local time an integer, so an access
@@ -798,6 +800,11 @@ class Vcpu : public sc_core::sc_module {
   // In HLT without its exit (LAPIC passthrough): the VMCS stays loaded, so
   // kick_vcpu still reaches the vCPU (sleep_until_interrupt).
   bool halted_in_guest_ = false;
+  // A LAPIC-passthrough vCPU's kick that came while it was in the hypervisor
+  // (waiting there, its VMCS still loaded): VMX root operation blocks the
+  // INIT, which stays pending and exits the guest right after the next VM
+  // entry (one, however many came: a pending INIT is a latch).
+  bool init_held_ = false;
 
   // Lifecycle.
   bool zombie_ = false;

@@ -236,6 +236,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
     t->vm_exit(trace_cpu(), exit_reason_name(reason), exit_ext_.start_ps, exit_ext_.cost);
   resumed();  // the exit may have waited (an I/O request to the device model)
   local_ps_ += delay.value();
+  take_held_init();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
   if (local_ps_ >= sync_budget_ps_) quantum_over();
   // The exit may have armed or disarmed the LAPIC timer (a TSC deadline,

@@ -108,6 +108,7 @@ void Vcpu::take_interrupts() {
   // Another vCPU of the VM steps a split lock: this one waits for it
   // before its VM entry (vcpu_module_lock_detection.cpp).
   if (split_lock_request_) handle_split_lock_request();
+  take_held_init();
   if (lapic_timer_due()) {
     // ACRN's vLAPIC timer is a hypervisor timer on this pCPU's LAPIC: it
     // expires while the guest runs (or polls), so it exits it
@@ -266,11 +267,21 @@ void Vcpu::take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps) {
   charge(Component::exit, timing_.vm_exit_entry_ps);
   if (split_lock_request_) {
     handle_split_lock_request();
+    take_held_init();
     wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
   }
   // Back in HLT at the entry's time: what wakes it comes after it.
   sync_before_sleep();
   halt_from_ps = now_ps();
+}
+
+void Vcpu::take_held_init() {
+  // init_signal_vmexit_handler only retains the RIP; the requests were
+  // served before the entry it follows.
+  if (!init_held_) return;
+  init_held_ = false;
+  count_local_exit(ExitReason::init_signal);
+  charge(Component::exit, timing_.vm_exit_entry_ps);
 }
 
 void Vcpu::idle() {

@@ -47,6 +47,7 @@ void Vcpu::power_on_reset() {
   in_isr_ = in_nmi_ = false;
   wait_ = Wait{};
   halted_in_guest_ = false;
+  init_held_ = false;
   in_exit_ = false;  // a pause ends an exit inside its transaction
   mmu_.power_on();
   tlb_.flush();

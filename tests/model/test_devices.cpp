@@ -1073,3 +1073,40 @@ TEST_CASE("an EPT edit kicks a LAPIC-passthrough vCPU halted in its guest with a
   CHECK(inits <= edits);
   CHECK_FALSE(woken);
 }
+
+// A LAPIC-passthrough vCPU whose HLT exited (its LAPIC still in xAPIC mode)
+// waits in the hypervisor with its VMCS loaded on its own pCPU: kick_vcpu
+// still sends the INIT, which VMX root operation holds until the next VM
+// entry, and then exits once, however many kicks came.
+TEST_CASE("an EPT edit's INIT to a LAPIC-passthrough vCPU halted in the hypervisor exits once after its VM entry") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  u64 edits = 0, inits_while_halted = 1;
+  bool woken = false;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(100'000);  // vCPU 1 is halted by now
+    const u64 before = b.vm(0).invept_count;
+    ivshmem_probe(g, k08);
+    edits = b.vm(0).invept_count - before;
+    g.compute(10'000);
+    inits_while_halted = b.cpu("RT_VM", 1).counters().exits[static_cast<std::size_t>(ExitReason::init_signal)];
+    g.store<u32>(0xFEE0'0310, 0x8u << 24);  // ICR_HI: vCPU 1 (pCPU 4), xAPIC mode
+    g.store<u32>(0xFEE0'0300, 0x61);        // a fixed IPI wakes it
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.on_interrupt(0x61, [&](Guest&) {});
+    g.halt();  // xAPIC mode: HLT exits
+    woken = true;
+  });
+  sc_core::sc_start();
+  const auto exits = [&](ExitReason r) { return b.cpu("RT_VM", 1).counters().exits[static_cast<std::size_t>(r)]; };
+  REQUIRE(edits > 1);
+  CHECK(woken);
+  CHECK(inits_while_halted == 0);
+  CHECK(exits(ExitReason::init_signal) == 1);
+  CHECK(exits(ExitReason::external_interrupt) == 0);
+}
