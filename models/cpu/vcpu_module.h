@@ -243,8 +243,9 @@ class Vcpu : public sc_core::sc_module {
   // there, the vCPU exits for it (external-interrupt exiting), as for a
   // kick; an NMI is also injected into it (handle_nmi). A vCPU not in its
   // guest (halted in the hypervisor, waiting for its pCPU or an I/O
-  // request) sees nothing of it. Not for a LAPIC-passthrough vCPU, whose
-  // guest takes the interrupt itself.
+  // request) sees nothing of it. Not for a LAPIC-passthrough VM's vCPU:
+  // in x2APIC mode its guest takes the interrupt itself; before it, not
+  // followed (devices.md, choices).
   void host_interrupt(bool nmi);
 
   bool finished() const { return finished_; }

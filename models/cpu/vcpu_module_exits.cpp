@@ -54,9 +54,10 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   // TPR, EOI and SELF IPI writes never exit: with APIC-register
   // virtualization and virtual-interrupt delivery the CPU virtualizes them
   // (update_msr_bitmap_x2apic_apicv leaves them unintercepted; SDM Vol. 3C,
-  // "Virtualizing MSR-Based APIC Accesses"), and under LAPIC passthrough they are the physical LAPIC's. A
-  // self-IPI is this vCPU's own request at once; an EOI changes nothing the
-  // twin keeps, its handlers end with their own.
+  // "Virtualizing MSR-Based APIC Accesses"), and under LAPIC passthrough
+  // they are the physical LAPIC's. A self-IPI is this vCPU's own request at
+  // once; an EOI changes nothing the twin keeps, its handlers end with their
+  // own.
   if (lapic_.x2apic() && (msr == kX2apicTpr || msr == kX2apicEoi || msr == kX2apicSelfIpi)) {
     ++counters_.stores;
     charge(Component::cache, timing_.l1_hit_ps);

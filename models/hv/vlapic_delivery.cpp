@@ -235,7 +235,9 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
       for (unsigned j = 0; j < w->vlapics.size() && j < w->vcpu_pcpus.size(); ++j)
         pcpus.emplace(w->vlapics[j]->apic_id(), w->vcpu_pcpus[j]);
   // Each accepting pCPU, with the LAPIC-passthrough vCPU that owns its
-  // LAPIC, if any (its guest takes the vector); ACRN owns the others.
+  // LAPIC, if any (its guest takes the vector); ACRN owns the others, also
+  // a passthrough vCPU's still in xAPIC mode (switch_apicv_mode_x2apic
+  // passes the LAPIC through).
   struct Acceptor {
     u32 apic_id;
     unsigned pcpu;
@@ -249,7 +251,8 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
     for (const auto& w : vms_)
       if (w && w->lapic_pt && w->state == VmState::running)
         for (unsigned j = 0; j < w->vcpu_pcpus.size() && !a.owner; ++j)
-          if (w->vcpu_pcpus[j] == pcpu) a = {apic_id, pcpu, w.get(), j};
+          if (w->vcpu_pcpus[j] == pcpu && j < w->vlapics.size() && w->vlapics[j]->x2apic())
+            a = {apic_id, pcpu, w.get(), j};
     acceptors.push_back(a);
   }
   if (lowprio && acceptors.size() > 1) {
