@@ -30,6 +30,22 @@ constexpr unsigned kShortNone = 0, kShortSelf = 1, kShortAllIncSelf = 2, kShortA
 
 constexpr u64 bit(unsigned i) { return u64{1} << i; }
 
+// An x2APIC ICR write's fields (the xAPIC path passes ICR_HI[31:24] in the
+// high half the same way).
+struct Icr {
+  explicit Icr(u64 icr)
+      : dest(static_cast<u32>(icr >> 32)),
+        vector(static_cast<u8>(icr & 0xFF)),
+        mode((static_cast<u32>(icr) >> 8) & 0x7),
+        phys((icr & (1u << 11)) == 0),
+        shorthand((static_cast<u32>(icr) >> 18) & 0x3) {}
+  u32 dest;  // x2APIC: the whole high half
+  u8 vector;
+  unsigned mode;
+  bool phys;
+  unsigned shorthand;
+};
+
 }  // namespace
 
 Hypervisor::VlapicMode Hypervisor::vlapic_mode(const Vm& vm) {
@@ -172,12 +188,7 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
 void Hypervisor::pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& exit) {
   Breakdown blame;
   const TimePs now = exit_now(blame);
-  const u32 icr_low = static_cast<u32>(icr);
-  const u32 dest = static_cast<u32>(icr >> 32);
-  const u8 vector = static_cast<u8>(icr_low & 0xFF);
-  const unsigned mode = (icr_low >> 8) & 0x7;
-  const bool phys = (icr_low & (1u << 11)) == 0;
-  const unsigned shorthand = (icr_low >> 18) & 0x3;
+  const auto [dest, vector, mode, phys, shorthand] = Icr(icr);
   // "Only Physical Destination Mode could work on non-VM_VLAPIC_X2APIC
   // mode": the handler fails, and vcpu_thread injects #GP for it.
   if (vlapic_mode(vm) != VlapicMode::x2apic && !phys) {
@@ -288,12 +299,7 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
 void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
   Breakdown blame;
   const TimePs now = exit_now(blame);
-  const u32 icr_low = static_cast<u32>(icr);
-  const u32 dest = static_cast<u32>(icr >> 32);  // x2APIC: the whole high half
-  const u8 vector = static_cast<u8>(icr_low & 0xFF);
-  const unsigned mode = (icr_low >> 8) & 0x7;
-  const bool phys = (icr_low & (1u << 11)) == 0;
-  const unsigned shorthand = (icr_low >> 18) & 0x3;
+  const auto [dest, vector, mode, phys, shorthand] = Icr(icr);
   const bool broadcast = dest == 0xFFFF'FFFFu;
 
   // vlapic_write_icrlo: a send error (vlapic_set_error), which the
