@@ -1,6 +1,8 @@
 // VM exits: trapped MMIO, port I/O, VMCALL, intercepted MSR accesses and
 // CPUID, sent to the hypervisor module as TLM transactions with a
 // VmExitExtension; an exception the hypervisor injects stops the guest program.
+#include <fmt/format.h>
+
 #include "models/cpu/vcpu_module.h"
 
 namespace ivsim {
@@ -106,6 +108,19 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
         break;
     }
     if (lapic_.timer_armed() || lapic_timer_followed_) follow_lapic_timer();
+    return;
+  }
+  // The rest of the x2APIC MSRs but the ICR and the thermal LVT are not
+  // intercepted either: the physical LAPIC takes the write (the CMCI,
+  // performance-counter and LINT LVTs, none of which the twin's guests
+  // raise) or raises #GP for a read-only or reserved register, without an
+  // exit (ACRN's exception bitmap does not trap #GP).
+  constexpr u32 kX2apicIcr = 0x830, kX2apicLvtThermal = 0x833;
+  if (lapic_passed_through() && msr >= 0x800 && msr <= 0x8FF && msr != kX2apicIcr && msr != kX2apicLvtThermal) {
+    charge(Component::cache, timing_.l1_hit_ps);
+    if (!VLapic::x2apic_msr_writable(msr))
+      throw GuestFault(kVectorGp, fmt::format("#GP: WRMSR of x2APIC MSR {:#x}, which the LAPIC does not write", msr));
+    ++counters_.stores;
     return;
   }
   u8 buf[8];

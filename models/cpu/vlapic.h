@@ -90,11 +90,11 @@ class VLapic {
   }
   u32 ldr() const { return ldr_; }
   u32 dfr() const { return dfr_; }
-  // xAPIC mode only (in x2APIC mode the LDR is read-only): vlapic_write_ldr
-  // keeps bits 31:24, vlapic_write_dfr the model in bits 31:28.
-  void write_ldr(u32 v) {
-    if (!x2apic_) ldr_ = v & 0xFF00'0000u;
-  }
+  // vlapic_write_ldr keeps bits 31:24 (~APIC_LDR_RESERVED), in either mode:
+  // a physical x2APIC's LDR is read-only, but vlapic_write stores an x2APIC
+  // guest's WRMSR of it all the same, and the cluster and bitmap are gone.
+  // vlapic_write_dfr keeps the model in bits 31:28, xAPIC mode only.
+  void write_ldr(u32 v) { ldr_ = v & 0xFF00'0000u; }
   void write_dfr(u32 v) {
     if (!x2apic_) dfr_ = (v & 0xF000'0000u) | 0x0FFF'FFFFu;
   }
@@ -106,6 +106,33 @@ class VLapic {
     if ((dfr_ & 0xF000'0000u) == kDfrCluster)
       return ((ldr_ >> 28) == ((dest >> 4) & 0xFu)) && (((ldr_ >> 24) & dest & 0xFu) != 0);
     return false;  // a bad logical model: matches nothing
+  }
+
+  // A physical LAPIC in x2APIC mode takes WRMSR of this register (SDM Vol.
+  // 3A, Table 11-6): TPR, EOI, SVR, ESR, the LVTs, ICR, the initial count,
+  // the divide configuration and SELF IPI. WRMSR of a read-only register (ID,
+  // version, PPR, LDR, ISR, TMR, IRR, current count) or a reserved one is #GP.
+  static bool x2apic_msr_writable(u32 msr) {
+    switch (msr) {
+      case 0x808:  // TPR
+      case 0x80B:  // EOI
+      case 0x80F:  // SVR
+      case 0x828:  // ESR
+      case 0x82F:  // LVT CMCI
+      case 0x830:  // ICR
+      case 0x832:  // LVT timer
+      case 0x833:  // LVT thermal sensor
+      case 0x834:  // LVT performance monitoring counters
+      case 0x835:  // LVT LINT0
+      case 0x836:  // LVT LINT1
+      case 0x837:  // LVT error
+      case 0x838:  // initial count
+      case 0x83E:  // divide configuration
+      case 0x83F:  // SELF IPI
+        return true;
+      default:
+        return false;
+    }
   }
 
   // ---- software enable (SVR) ----

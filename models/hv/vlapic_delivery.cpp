@@ -30,6 +30,36 @@ constexpr unsigned kShortNone = 0, kShortSelf = 1, kShortAllIncSelf = 2, kShortA
 
 constexpr u64 bit(unsigned i) { return u64{1} << i; }
 
+// The x2APIC MSR writes vlapic_x2apic_write accepts from a vLAPIC in x2APIC
+// mode. Under LAPIC passthrough: the ICR and the thermal LVT, the writes it
+// intercepts (update_msr_bitmap_x2apic_passthru). Otherwise what
+// apicv_advanced_x2apic_write_msr_may_valid lets through (not DFR, ICR_HI,
+// EOI or SELF IPI) and vlapic_write then writes: the ID (ignored, "read
+// only") and the LDR (stored) among them, which a physical LAPIC would
+// refuse. TPR, EOI and SELF IPI writes do not exit (Vcpu::wrmsr).
+bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
+  if (lapic_pt) return msr == kX2apicIcr || msr == 0x833;
+  switch (msr) {
+    case kX2apicId:
+    case kX2apicLdr:
+    case kX2apicSvr:
+    case kX2apicIcr:
+    case kX2apicEsr:
+    case 0x82F:  // LVT CMCI
+    case kX2apicLvtTimer:
+    case 0x833:  // LVT thermal sensor
+    case 0x834:  // LVT performance monitoring counters
+    case 0x835:  // LVT LINT0
+    case 0x836:  // LVT LINT1
+    case kX2apicLvtError:
+    case kX2apicTimerIcr:
+    case kX2apicTimerDcr:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // An x2APIC ICR write's fields (the xAPIC path passes ICR_HI[31:24] in the
 // high half the same way).
 struct Icr {
@@ -332,6 +362,12 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
     exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode");
     return;
   }
+  // Registers vlapic_x2apic_write does not write return an error, which
+  // the exit's dispatch turns into #GP (vcpu_thread).
+  if (msr >= kX2apicFirst && msr <= kX2apicLast && !x2apic_write_accepted(msr, vm.lapic_pt)) {
+    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC register vlapic_x2apic_write refuses (-EACCES)");
+    return;
+  }
   // The write happens now, after the handler's cost so far (timer_emulation
   // below is charged first: it is part of arming the timer).
   if (msr == kMsrTscDeadline || msr == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);
@@ -353,6 +389,9 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       break;
     case kX2apicSvr:
       lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr
+      break;
+    case kX2apicLdr:
+      lapic.write_ldr(static_cast<u32>(value));  // vlapic_write_ldr
       break;
     case kX2apicLvtTimer:
       lapic.write_lvt_timer(static_cast<u32>(value));  // vlapic_write_lvt

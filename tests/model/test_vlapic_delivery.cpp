@@ -719,3 +719,70 @@ TEST_CASE("an xAPIC TPR write on the APIC-access page is virtualized: no exit an
   CHECK(while_masked == 0);
   CHECK(taken == 1);
 }
+
+// WRMSR of an x2APIC register the LAPIC does not write. Without passthrough
+// every such write exits and vlapic_x2apic_write refuses it (-EACCES, #GP),
+// except the ID (ignored) and the LDR (stored); under passthrough the
+// physical LAPIC refuses them itself, without an exit.
+namespace {
+bool wrmsr_faults(Guest& g, u32 msr, u64 value) {
+  try {
+    g.wrmsr(msr, value);
+    return false;
+  } catch (const GuestFault& f) {
+    return f.vector == kVectorGp;
+  }
+}
+}  // namespace
+
+TEST_CASE("WRMSR of a read-only x2APIC register exits and gets #GP but the ID is ignored and the LDR stored") {
+  test::Bench b(test::two_vm_scenario());
+  std::vector<u32> faulted;
+  bool id_faulted = true, ldr_faulted = true;
+  u64 id = 0, ldr = 0, exits = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_write)];
+    // Version, a reserved one, PPR, DFR, ISR, TMR, IRR, ICR_HI, current count.
+    for (u32 msr : {0x803u, 0x804u, 0x80Au, 0x80Eu, 0x810u, 0x818u, 0x820u, 0x831u, 0x839u})
+      if (wrmsr_faults(g, msr, 0)) faulted.push_back(msr);
+    id_faulted = wrmsr_faults(g, 0x802, 0x55);
+    ldr_faulted = wrmsr_faults(g, 0x80D, 0x1234'5678);
+    exits = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_write)] - before;
+    id = g.rdmsr(0x802);
+    ldr = g.rdmsr(0x80D);
+  });
+  sc_core::sc_start();
+  CHECK(faulted == std::vector<u32>{0x803, 0x804, 0x80A, 0x80E, 0x810, 0x818, 0x820, 0x831, 0x839});
+  CHECK(b.vm(0).faults_injected == 9);
+  CHECK(exits == 11);
+  CHECK_FALSE(id_faulted);
+  CHECK(id == kRtApicId);
+  CHECK_FALSE(ldr_faulted);
+  CHECK(ldr == 0x1200'0000);  // vlapic_write_ldr keeps bits 31:24 only
+}
+
+TEST_CASE("under LAPIC passthrough WRMSR of a read-only x2APIC register is #GP without an exit") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  std::vector<u32> faulted;
+  u64 exits = 0;
+  bool lint0_faulted = true;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_write)];
+    // ID, LDR, PPR, IRR, current count: read-only on the physical LAPIC.
+    for (u32 msr : {0x802u, 0x80Du, 0x80Au, 0x820u, 0x839u})
+      if (wrmsr_faults(g, msr, 0)) faulted.push_back(msr);
+    lint0_faulted = wrmsr_faults(g, 0x835, 0x10000);  // LVT LINT0, masked: the LAPIC's own
+    exits = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_write)] - before;
+  });
+  sc_core::sc_start();
+  CHECK(faulted == std::vector<u32>{0x802, 0x80D, 0x80A, 0x820, 0x839});
+  CHECK_FALSE(lint0_faulted);
+  CHECK(exits == 0);
+  CHECK(b.vm(0).faults_injected == 0);
+}
