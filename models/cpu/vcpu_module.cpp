@@ -627,9 +627,10 @@ void Vcpu::kick() {
 }
 
 void Vcpu::host_interrupt(bool nmi) {
-  if (cfg_.lapic_passthrough || !acrn_running()) return;
+  if (lapic_passed_through() || !acrn_running()) return;
   if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) return;
   kick();
+  kick_external_ = true;
   // ACRN_REQUEST_NMI, injected at the VM entry after the exit.
   if (nmi) raise_interrupt(kNmiVector, kernel_ps(), Breakdown{}, IrqPath::local, true);
 }

@@ -243,9 +243,11 @@ class Vcpu : public sc_core::sc_module {
   // there, the vCPU exits for it (external-interrupt exiting), as for a
   // kick; an NMI is also injected into it (handle_nmi). A vCPU not in its
   // guest (halted in the hypervisor, waiting for its pCPU or an I/O
-  // request) sees nothing of it. Not for a LAPIC-passthrough VM's vCPU:
-  // in x2APIC mode its guest takes the interrupt itself; before it, not
-  // followed (devices.md, choices).
+  // request) sees nothing of it. A LAPIC-passthrough VM's vCPU in x2APIC
+  // mode owns its LAPIC and never gets here (its guest takes the
+  // interrupt); before switch_apicv_mode_x2apic clears its external-
+  // interrupt exiting, it exits like any other (external_interrupt, not the
+  // INIT of its kicks).
   void host_interrupt(bool nmi);
 
   bool finished() const { return finished_; }
@@ -798,6 +800,7 @@ class Vcpu : public sc_core::sc_module {
   std::vector<std::unique_ptr<TickSource>> ticks_;
   u32 ticks_due_ = 0;  // one bit per tick source
   bool kick_due_ = false;  // kick_vcpu from another pCPU: an exit at the next boundary
+  bool kick_external_ = false;  // that exit is an external interrupt's, even in a LAPIC-passthrough VM
   // In HLT without its exit (LAPIC passthrough): the VMCS stays loaded, so
   // kick_vcpu still reaches the vCPU (sleep_until_interrupt).
   bool halted_in_guest_ = false;

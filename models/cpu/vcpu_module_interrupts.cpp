@@ -100,9 +100,12 @@ void Vcpu::take_interrupts() {
     // a LAPIC-passthrough vCPU's pCPU is kicked with an INIT instead
     // (mode_to_kick_pcpu, DEL_MODE_INIT from create_vcpu). The handler does
     // nothing, and acrn_handle_pending_request's INVEPT runs before the VM
-    // entry.
+    // entry. Another VM's stray physical IPI (host_interrupt) exits as an
+    // external interrupt, which dispatch_interrupt counts as spurious.
     kick_due_ = false;
-    count_local_exit(cfg_.lapic_passthrough ? ExitReason::init_signal : ExitReason::external_interrupt);
+    const bool init = cfg_.lapic_passthrough && !kick_external_;
+    kick_external_ = false;
+    count_local_exit(init ? ExitReason::init_signal : ExitReason::external_interrupt);
     charge(Component::exit, timing_.vm_exit_entry_ps);
   }
   // Another vCPU of the VM steps a split lock: this one waits for it
@@ -259,7 +262,7 @@ void Vcpu::take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps) {
   resumed();
   if (trace::Sink* t = trace::sink()) t->halt(trace_cpu(), halt_from_ps, now_ps());
   halted_ps += now_ps() - halt_from_ps;
-  kick_due_ = false;
+  kick_due_ = kick_external_ = false;
   irq_pending_ = requests_left();  // as take_interrupts leaves it
   if (lapic_.timer_armed()) follow_lapic_timer();
   count_local_exit(ExitReason::init_signal);

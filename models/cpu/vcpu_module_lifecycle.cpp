@@ -48,6 +48,7 @@ void Vcpu::power_on_reset() {
   wait_ = Wait{};
   halted_in_guest_ = false;
   init_held_ = false;
+  kick_external_ = false;
   in_exit_ = false;  // a pause ends an exit inside its transaction
   mmu_.power_on();
   tlb_.flush();
