@@ -32,32 +32,16 @@ constexpr u64 bit(unsigned i) { return u64{1} << i; }
 
 // The x2APIC MSR writes vlapic_x2apic_write accepts from a vLAPIC in x2APIC
 // mode. Under LAPIC passthrough: the ICR and the thermal LVT, the writes it
-// intercepts (update_msr_bitmap_x2apic_passthru). Otherwise what
-// apicv_advanced_x2apic_write_msr_may_valid lets through (not DFR, ICR_HI,
-// EOI or SELF IPI) and vlapic_write then writes: the ID (ignored, "read
-// only") and the LDR (stored) among them, which a physical LAPIC would
-// refuse. TPR, EOI and SELF IPI writes do not exit (Vcpu::wrmsr).
+// intercepts (update_msr_bitmap_x2apic_passthru). Otherwise the registers a
+// physical LAPIC writes, but for those apicv_advanced_x2apic_write_msr_may_valid
+// refuses (EOI, SELF IPI) or vlapic_write does not handle (TPR), none of which
+// exits (Vcpu::wrmsr); and two a physical LAPIC refuses, which vlapic_write
+// takes: the ID (ignored, "read only") and the LDR (stored).
 bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
-  if (lapic_pt) return msr == kX2apicIcr || msr == 0x833;
-  switch (msr) {
-    case kX2apicId:
-    case kX2apicLdr:
-    case kX2apicSvr:
-    case kX2apicIcr:
-    case kX2apicEsr:
-    case 0x82F:  // LVT CMCI
-    case kX2apicLvtTimer:
-    case 0x833:  // LVT thermal sensor
-    case 0x834:  // LVT performance monitoring counters
-    case 0x835:  // LVT LINT0
-    case 0x836:  // LVT LINT1
-    case kX2apicLvtError:
-    case kX2apicTimerIcr:
-    case kX2apicTimerDcr:
-      return true;
-    default:
-      return false;
-  }
+  constexpr u32 kX2apicTpr = 0x808, kX2apicEoi = 0x80B, kX2apicLvtThermal = 0x833, kX2apicSelfIpi = 0x83F;
+  if (lapic_pt) return msr == kX2apicIcr || msr == kX2apicLvtThermal;
+  if (msr == kX2apicId || msr == kX2apicLdr) return true;
+  return VLapic::x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;
 }
 
 // An x2APIC ICR write's fields (the xAPIC path passes ICR_HI[31:24] in the
