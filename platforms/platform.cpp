@@ -375,6 +375,15 @@ void Platform::create_vcpus() {
     for (Vcpu* v : vcpus_of(vm.id))
       if (v->config().index != index) v->signal_split_lock_event();
   };
+  life.wait_wbinvd = [this](Vm& vm, unsigned index) {
+    const std::vector<Vcpu*> vcpus = vcpus_of(vm.id);
+    for (Vcpu* v : vcpus)
+      if (v->config().index != index) v->make_wbinvd_request(*vcpus.at(index));
+  };
+  life.sync_wbinvd = [this](Vm& vm, unsigned index) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index != index) v->signal_wbinvd_event();
+  };
   life.host_interrupt = [this](Vm& vm, unsigned index, bool nmi) {
     for (Vcpu* v : vcpus_of(vm.id))
       if (v->config().index == index) v->host_interrupt(nmi);
@@ -383,6 +392,7 @@ void Platform::create_vcpus() {
     if (hsm_) hsm_->ioreq_finished(vm.id, vcpu, at);
   };
   hv_->set_lifecycle(std::move(life));
+  hv_->attach_caches(dir_.get());
 
   // cpu_do_idle halts a pCPU only in IDLE_MODE_HLT, which create_vcpu
   // leaves for IPI kicks and takes away for a LAPIC-passthrough vCPU (its

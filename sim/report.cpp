@@ -239,6 +239,8 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     Json exits = Json::object();
     for (std::size_t i = 0; i < kExitReasonCount; ++i)
       exits[exit_reason_name(static_cast<ExitReason>(i))] = vm->exits[i];
+    // Only when the VM executed one: reports without one keep their shape.
+    if (vm->exits[static_cast<std::size_t>(ExitReason::wbinvd)] == 0) exits.erase(exit_reason_name(ExitReason::wbinvd));
     u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0, interrupts_taken = 0, interrupts_ignored = 0;
     for (Vcpu* v : platform.vcpus_of(vm->id)) {
       interrupts_ignored += v->counters().interrupts_ignored;
@@ -252,7 +254,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     for (Vcpu* v : platform.vcpus_of(vm->id))
       for (std::size_t i = 0; i < kExitReasonCount; ++i) {
         const char* name = exit_reason_name(static_cast<ExitReason>(i));
-        exits[name] = exits[name].get<u64>() + v->counters().local_exits[i];
+        if (exits.contains(name)) exits[name] = exits[name].get<u64>() + v->counters().local_exits[i];
       }
     Json vcpus = Json::array();
     for (Vcpu* v : platform.vcpus_of(vm->id)) {
@@ -262,6 +264,10 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                        {"runnable_ns", ns(v->sched_entity().runnable_wait_ps)}});
       if (v->config().offline) vcpus.back()["offline"] = true;  // only then: reports without one keep their shape
       if (v->counters().bus_locks) vcpus.back()["bus_locks"] = v->counters().bus_locks;  // likewise
+      if (v->counters().wbinvd_pauses) {                                                 // likewise
+        vcpus.back()["wbinvd_pauses"] = v->counters().wbinvd_pauses;
+        vcpus.back()["wbinvd_paused_ns"] = ns(v->counters().wbinvd_paused_ps);
+      }
       if (v->counters().split_lock_pauses) {                                             // likewise
         vcpus.back()["split_lock_pauses"] = v->counters().split_lock_pauses;
         vcpus.back()["split_lock_paused_ns"] = ns(v->counters().split_lock_paused_ps);
@@ -294,6 +300,14 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                                  {"msi_mode_dropped", vm->msi_mode_dropped},
                                  {"msi_undeliverable", vm->msi_undeliverable}})
       if (n) vms.back()[key] = n;
+    // WBINVD's emulation, only when the VM executed one (likewise).
+    if (vm->wbinvd_host || vm->wbinvd_own_memory)
+      vms.back()["wbinvd"] = {{"physical", vm->wbinvd_host},
+                              {"ept_walks", vm->wbinvd_own_memory},
+                              {"flushed_bytes", vm->wbinvd_flushed_bytes},
+                              {"lines_invalidated", vm->wbinvd_lines_invalidated},
+                              {"lines_written_back", vm->wbinvd_lines_written_back},
+                              {"flush_ns", ns(vm->wbinvd_ps)}};
   }
   r["vms"] = vms;
 

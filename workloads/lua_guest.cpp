@@ -262,6 +262,11 @@ const Entry
                    for (u32 v : r) lua_pushinteger(L, v);
                    return 4;
                  }},
+                {"wbinvd", "wbinvd()", "WBINVD (exits; ACRN flushes the caches or the VM's memory)",
+                 [](lua_State*, LuaGuest& G) {
+                   G.g.wbinvd();
+                   return 0;
+                 }},
                 {"apic_id", "apic_id() -> id", "this CPU's APIC ID (an MSI's destination)",
                  [](lua_State* L, LuaGuest& G) { return push_u64(L, G.g.apic_id()); }},
                 // Time.

@@ -4,6 +4,7 @@
 // large address space that is sparsely touched costs little.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <vector>
@@ -34,6 +35,28 @@ class PageRadix {
       leaf->fill(nullptr);
     }
     return (*leaf)[(addr >> kPageShift4K) & 511];
+  }
+  // Calls f(page address, pointer) for every page set in [begin, end), in
+  // address order, skipping the directories and leaves never created.
+  template <class F>
+  void for_each_in(u64 begin, u64 end, F&& f) const {
+    const u64 first = begin >> kPageShift4K, last = (end + kPageSize4K - 1) >> kPageShift4K;
+    for (u64 page = first; page < last;) {
+      const u64 g = page >> 18;
+      if (g >= top_.size()) return;
+      if (!top_[g]) {
+        page = (g + 1) << 18;
+        continue;
+      }
+      const Leaf* l = (*top_[g])[(page >> 9) & 511].get();
+      if (!l) {
+        page = ((page >> 9) + 1) << 9;
+        continue;
+      }
+      const u64 leaf_end = std::min(last, ((page >> 9) + 1) << 9);
+      for (; page < leaf_end; ++page)
+        if (T* p = (*l)[page & 511]) f(page << kPageShift4K, p);
+    }
   }
 
  private:

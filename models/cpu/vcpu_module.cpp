@@ -407,7 +407,7 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   // through the caches, and LOCK# is never asserted. In a VM of several
   // vCPUs the exit's handler first kicks the others
   // (vcpu_kick_lock_instr_emulation: they wait in the hypervisor,
-  // Vcpu::handle_split_lock_request) and the entry sets the monitor trap
+  // Vcpu::handle_pausing_requests) and the entry sets the monitor trap
   // flag: the step ends in an MTF exit, whose handler lets them go on.
   const bool emulated = !uncached && cfg_.split_lock_emulated;
   bool stepped = false;  // the handler set the monitor trap flag
@@ -606,11 +606,11 @@ void Vcpu::kick() {
     return;
   }
   if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) {
-    // In the hypervisor: HLT exited, or waiting for an I/O request or for
-    // another vCPU's split-lock step. A LAPIC-passthrough vCPU's VMCS is
+    // In the hypervisor: HLT exited, or waiting for an I/O request, for
+    // another vCPU's split-lock step or its WBINVD. A LAPIC-passthrough vCPU's VMCS is
     // still loaded on its own pCPU (vmcs_run), so its INIT comes and is held.
-    if (cfg_.lapic_passthrough &&
-        (wait_.kind == WaitKind::interrupt || wait_.kind == WaitKind::io_request || wait_.kind == WaitKind::split_lock))
+    if (cfg_.lapic_passthrough && (wait_.kind == WaitKind::interrupt || wait_.kind == WaitKind::io_request ||
+                                   wait_.kind == WaitKind::split_lock || wait_.kind == WaitKind::wbinvd))
       init_held_ = true;
     return;
   }

@@ -145,6 +145,11 @@ struct VcpuCounters {
   // split lock (VCPU_EVENT_SPLIT_LOCK), and the time they took.
   u64 split_lock_pauses = 0;
   TimePs split_lock_paused_ps = 0;
+  // Waits in ACRN_REQUEST_WAIT_WBINVD for another vCPU of the VM to finish
+  // flushing the VM's memory for its WBINVD (VCPU_EVENT_SYNC_WBINVD), and
+  // the time they took.
+  u64 wbinvd_pauses = 0;
+  TimePs wbinvd_paused_ps = 0;
   std::array<u64, kExitReasonCount> exits{};
   // Of those, the ones the hypervisor handles without a call through the
   // exit socket (HLT, a tick's timer exit and re-arm), which it does not count.
@@ -238,6 +243,11 @@ class Vcpu : public sc_core::sc_module {
   // VCPU_RUNNING only.
   void make_split_lock_request(const Vcpu& stepping);
   void signal_split_lock_event();
+  // Another vCPU of the VM emulates a WBINVD (wbinvd_vmexit_handler):
+  // vcpu_make_request(ACRN_REQUEST_WAIT_WBINVD) before it flushes the VM's
+  // memory, signal_event(VCPU_EVENT_SYNC_WBINVD) after.
+  void make_wbinvd_request(const Vcpu& flushing);
+  void signal_wbinvd_event();
   // A physical interrupt ACRN takes on this vCPU's pCPU (a LAPIC-passthrough
   // guest's logical-mode IPI, Hypervisor::physical_ipi). Running its guest
   // there, the vCPU exits for it (external-interrupt exiting), as for a
@@ -288,12 +298,12 @@ class Vcpu : public sc_core::sc_module {
   // progress: a description ("" when it is not blocked) and, where one is
   // known, the vCPU it waits for (the holder of its pCPU, the Service VM
   // vCPU serving its I/O request).
-  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock };
+  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock, wbinvd };
   struct Wait {
     WaitKind kind = WaitKind::none;
     Gva va = 0;                    // line: the polled guest-virtual address
     Hpa hpa = 0;                   // line: its host-physical address
-    const Vcpu* server = nullptr;  // io_request: who serves it; split_lock: who steps its lock
+    const Vcpu* server = nullptr;  // io_request: who serves it; split_lock, wbinvd: who emulates
   };
   const Wait& wait_state() const { return wait_; }
   std::string waiting_on() const;
@@ -344,6 +354,8 @@ class Vcpu : public sc_core::sc_module {
   u64 rdmsr(u32 msr);
   // CPUID (always exits): EAX, EBX, ECX, EDX.
   std::array<u32, 4> cpuid(u32 leaf, u32 subleaf = 0);
+  // WBINVD (always exits; the hypervisor emulates it, Hypervisor::handle_exit).
+  void wbinvd();
 
   // MOV to CR3: the first one turns the guest's 4-level paging on (until
   // then GVA = GPA); each flushes the non-global TLB entries and the guest
@@ -705,12 +717,25 @@ class Vcpu : public sc_core::sc_module {
   bool acrn_running() const {
     return (started_ || idle_loop_) && !zombie_ && !shut_down_ && (!finished_ || idle_loop_);
   }
-  // acrn_handle_pending_request's ACRN_REQUEST_SPLIT_LOCK: wait_event.
-  void handle_split_lock_request();
-  bool split_lock_request_ = false;                // the request's bit in pending_req
-  bool split_lock_event_set_ = false;              // VCPU_EVENT_SPLIT_LOCK's `set`
-  const Vcpu* split_lock_requested_by_ = nullptr;  // the vCPU stepping its lock
-  sc_core::sc_event split_lock_event_;
+  // A request another vCPU's emulation makes of this one whose handling
+  // waits for that vCPU's signal before the VM entry.
+  struct PausingRequest {
+    explicit PausingRequest(WaitKind k) : kind(k) {}
+    WaitKind kind;
+    bool pending = false;      // the request's bit in pending_req
+    bool event_set = false;    // the VCPU_EVENT_*'s `set`
+    const Vcpu* by = nullptr;  // the vCPU emulating
+    sc_core::sc_event event;
+  };
+  PausingRequest split_lock_{WaitKind::split_lock};  // ACRN_REQUEST_SPLIT_LOCK, VCPU_EVENT_SPLIT_LOCK
+  PausingRequest wbinvd_{WaitKind::wbinvd};          // ACRN_REQUEST_WAIT_WBINVD, VCPU_EVENT_SYNC_WBINVD
+  void make_pausing_request(PausingRequest& r, const Vcpu& by);
+  void signal_pausing_event(PausingRequest& r);
+  bool pausing_request_pending() const { return split_lock_.pending || wbinvd_.pending; }
+  // acrn_handle_pending_request: ACRN_REQUEST_WAIT_WBINVD, then
+  // ACRN_REQUEST_SPLIT_LOCK, each a wait_event.
+  void handle_pausing_requests();
+  void wait_pausing_event(PausingRequest& r, u64& pauses, TimePs& paused_ps);
 
   friend class LineWatchers;
 

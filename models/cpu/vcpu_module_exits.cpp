@@ -197,6 +197,12 @@ std::array<u32, 4> Vcpu::cpuid(u32 leaf, u32 subleaf) {
   return {exit_ext_.cpuid_regs[0], exit_ext_.cpuid_regs[1], exit_ext_.cpuid_regs[2], exit_ext_.cpuid_regs[3]};
 }
 
+void Vcpu::wbinvd() {
+  boundary();
+  u8 buf[8] = {};
+  exit_to_hypervisor(ExitReason::wbinvd, 0, 8, false, buf);
+}
+
 void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
   // The hypervisor acts on state other vCPUs share (EPT, devices, other
   // VMs' interrupts): exits are handled in simulated-time order. A trapped
@@ -224,6 +230,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.fault = nullptr;
   exit_ext_.fault_vector = 0;
   exit_ext_.lock_instr = VmExitExtension::LockInstrStep::none;
+  exit_ext_.wbinvd = VmExitExtension::WbinvdStep::none;
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);

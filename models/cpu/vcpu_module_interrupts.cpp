@@ -108,9 +108,10 @@ void Vcpu::take_interrupts() {
     count_local_exit(init ? ExitReason::init_signal : ExitReason::external_interrupt);
     charge(Component::exit, timing_.vm_exit_entry_ps);
   }
-  // Another vCPU of the VM steps a split lock: this one waits for it
-  // before its VM entry (vcpu_module_lock_detection.cpp).
-  if (split_lock_request_) handle_split_lock_request();
+  // Another vCPU of the VM steps a split lock or flushes the VM's memory
+  // for a WBINVD: this one waits for it before its VM entry
+  // (vcpu_module_requests.cpp).
+  if (pausing_request_pending()) handle_pausing_requests();
   take_held_init();
   if (lapic_timer_due()) {
     // ACRN's vLAPIC timer is a hypervisor timer on this pCPU's LAPIC: it
@@ -268,8 +269,8 @@ void Vcpu::take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps) {
   count_local_exit(ExitReason::init_signal);
   charge(Component::irq, timing_.c1_exit_ps);
   charge(Component::exit, timing_.vm_exit_entry_ps);
-  if (split_lock_request_) {
-    handle_split_lock_request();
+  if (pausing_request_pending()) {
+    handle_pausing_requests();
     take_held_init();
     wait_ = Wait{WaitKind::interrupt, 0, 0, nullptr};
   }

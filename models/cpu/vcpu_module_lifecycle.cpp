@@ -43,7 +43,8 @@ void Vcpu::power_on_reset() {
   nmi_pending_ = 0;
   // vcpu_reset_internal: reset_event of each VCPU_EVENT_*; a request the
   // previous boot left goes with its wait.
-  split_lock_request_ = split_lock_event_set_ = false;
+  split_lock_.pending = split_lock_.event_set = false;
+  wbinvd_.pending = wbinvd_.event_set = false;
   in_isr_ = in_nmi_ = false;
   wait_ = Wait{};
   halted_in_guest_ = false;

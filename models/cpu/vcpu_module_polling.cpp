@@ -29,6 +29,9 @@ std::string Vcpu::waiting_on() const {
     case WaitKind::split_lock:
       return fmt::format("paused (ACRN_REQUEST_SPLIT_LOCK) while {} steps a split lock",
                          wait_.server ? wait_.server->name() : std::string("another vCPU"));
+    case WaitKind::wbinvd:
+      return fmt::format("paused (ACRN_REQUEST_WAIT_WBINVD) while {} flushes the VM's memory for a WBINVD",
+                         wait_.server ? wait_.server->name() : std::string("another vCPU"));
   }
   return "";
 }
@@ -42,6 +45,7 @@ const Vcpu* Vcpu::waits_for() const {
     }
     case WaitKind::io_request:
     case WaitKind::split_lock:
+    case WaitKind::wbinvd:
       return wait_.server;
     default:
       return nullptr;

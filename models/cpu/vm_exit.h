@@ -23,15 +23,16 @@ enum class ExitReason : u8 {
   init_signal,         // an INIT while the guest runs: the kick of a LAPIC-passthrough vCPU
   exception_or_nmi,    // an exception the exception bitmap intercepts (#AC of a split lock)
   monitor_trap,        // the monitor trap flag's single step ended (a split lock stepped without LOCK)
+  wbinvd,              // WBINVD: always exits (WBINVD exiting, init_exec_ctrl)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
-  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall",   "hlt",
-                                   "msr_write",          "msr_read",       "cpuid",       "external_interrupt",
-                                   "init_signal",        "exception",      "monitor_trap"};
+  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall",    "hlt",
+                                   "msr_write",          "msr_read",       "cpuid",        "external_interrupt",
+                                   "init_signal",        "exception",      "monitor_trap", "wbinvd"};
 
   return names[static_cast<std::size_t>(r)];
 }
@@ -65,6 +66,14 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // them (the #AC exit), or signal them and release it (the MTF exit).
   enum class LockInstrStep : u8 { none, kick, complete };
   LockInstrStep lock_instr = LockInstrStep::none;
+  // What WBINVD's emulation (wbinvd_vmexit_handler) does, which the
+  // SystemC shell carries out at the handler's time
+  // (HypervisorModule::wbinvd_emulation): a physical WBINVD on the vCPU's
+  // pCPU (flush_invalidate_all_cache); the VM's own memory flushed line by
+  // line (walk_ept_table with ept_flush_leaf_page); the same with the VM's
+  // other vCPUs waiting meanwhile (ACRN_REQUEST_WAIT_WBINVD).
+  enum class WbinvdStep : u8 { none, host, own_memory, own_memory_paused };
+  WbinvdStep wbinvd = WbinvdStep::none;
   void inject(u8 vector, const char* what) {
     fault_vector = vector;
     fault = what;

@@ -252,9 +252,7 @@ TimePs CoherenceDirectory::bus_lock(unsigned core, TimePs now_ps, TimePs hold_ps
 AccessCost CoherenceDirectory::uncached(LineState& l, unsigned core, TimePs now_ps, bool write) {
   const CoreCaches& cc = caches(core);
   if (write) {
-    drop_l2s_of(l, l.in_l2, false);
-    for (u32 llcs = l.llc; llcs; llcs &= llcs - 1) llcs_[static_cast<unsigned>(__builtin_ctz(llcs))].cache.erase(&l);
-    l.llc = 0;
+    invalidate_everywhere(l);
     return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
   }
   const unsigned modified_by = l.modified_by;
@@ -385,6 +383,58 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
     llc.cache.touch(&l);
   else
     fill_llc(l, d);
+}
+
+void CoherenceDirectory::invalidate_everywhere(LineState& l) {
+  drop_l2s_of(l, l.in_l2, false);
+  for (u32 llcs = l.llc; llcs; llcs &= llcs - 1) llcs_[static_cast<unsigned>(__builtin_ctz(llcs))].cache.erase(&l);
+  l.llc = 0;
+}
+
+FlushCount CoherenceDirectory::flush_lines(Hpa begin, Hpa end) {
+  FlushCount n;
+  pages_.for_each_in(begin, end, [&](u64, LinePage* p) {
+    for (LineState& l : p->line) {
+      const Hpa at = l.line << kCacheLineShift;
+      if (at < begin || at >= end || (l.in_l2 == 0 && l.llc == 0)) continue;
+      ++n.lines;
+      if (l.modified_by != 0) ++n.written_back;
+      invalidate_everywhere(l);
+      // A Modified copy is written back, an Exclusive one simply dropped.
+      l.owner = 0;
+      l.modified_by = 0;
+    }
+  });
+  return n;
+}
+
+FlushCount CoherenceDirectory::wbinvd(unsigned core) {
+  CoreCaches& cc = caches(core);
+  L2& l2 = l2s_[cc.l2];
+  Llc* llc = cc.llc >= 0 ? &llcs_[static_cast<unsigned>(cc.llc)] : nullptr;
+  const u32 llc_mask = llc ? llc_bit(static_cast<unsigned>(cc.llc)) : 0;
+  // Collected before any is erased (erasing reorders the sets); a line in
+  // several of the three is counted once.
+  std::vector<LineState*> lines;
+  auto collect = [&](LineState* l) { lines.push_back(l); };
+  l2.cache.for_each_line(collect);  // holds the L1Ds' lines too (inclusion)
+  if (llc) llc->cache.for_each_line(collect);
+  FlushCount n;
+  for (LineState* l : lines) {
+    const bool in_l2 = (l->in_l2 & l2.cores) != 0;
+    const bool in_llc = (l->llc & llc_mask) != 0;
+    if (!in_l2 && !in_llc) continue;  // met already
+    CoreMask dropped = in_l2 ? l2.cores : 0;
+    if (in_llc && llc->inclusive) dropped |= l->in_l2 & llc->cores;
+    ++n.lines;
+    if (l->modified_by != 0 && (dropped & bit(l->modified_by - 1u))) ++n.written_back;
+    drop_l2s_of(*l, dropped, false);
+    if (in_llc) {
+      llc->cache.erase(l);
+      l->llc &= ~llc_mask;
+    }
+  }
+  return n;
 }
 
 void CoherenceDirectory::drop_l2s_of(LineState& l, CoreMask cores, bool victim) {

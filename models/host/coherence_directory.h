@@ -97,6 +97,13 @@ struct AccessCost {
   TimePs queue_ps = 0;
 };
 
+// What a cache flush did: the lines it found cached and invalidated, and of
+// them those a flushed copy held Modified (written back to memory).
+struct FlushCount {
+  u64 lines = 0;
+  u64 written_back = 0;
+};
+
 class CoherenceDirectory {
  public:
   // Throws std::invalid_argument when the topology is inconsistent (a pCPU
@@ -145,6 +152,18 @@ class CoherenceDirectory {
   // (HITM#), at a transfer's cost, and leaves its copy clean; an Exclusive
   // or Modified copy is Shared afterwards.
   AccessCost uncached(LineState& l, unsigned core, TimePs now_ps, bool write);
+
+  // CLFLUSH / CLFLUSHOPT of every line of host memory in [begin, end): each
+  // leaves every cache of the coherence domain, written back if Modified
+  // (SDM Vol. 2A, CLFLUSHOPT). Only lines with a state can be cached, so
+  // only those are visited.
+  FlushCount flush_lines(Hpa begin, Hpa end);
+  // WBINVD on `core` (SDM Vol. 3A 11.5.5): writes back the Modified lines of
+  // its L1D, its L2 and its LLC and invalidates all three (the L2's other
+  // cores lose their L1D copies with it); an inclusive LLC's invalidation
+  // takes its lines out of the other cores' caches too (back-invalidation),
+  // a non-inclusive one leaves them there. Other LLCs keep theirs.
+  FlushCount wbinvd(unsigned core);
 
   // A bus lock (a LOCK'd read-modify-write no cache can lock, SDM Vol. 3A
   // 9.1.2): from now_ps the core holds every other agent off memory for
@@ -232,6 +251,8 @@ class CoherenceDirectory {
   void drop_l2(LineState& l, unsigned index, bool victim);
   // drop_l2 for every L2 holding the line for a core in `cores`.
   void drop_l2s_of(LineState& l, CoreMask cores, bool victim);
+  // Takes the line out of every L1D, L2 and LLC.
+  void invalidate_everywhere(LineState& l);
 
   unsigned pcpus_ = 0;
   std::vector<TimePs> c2c_ps_;                      // [from * pcpus_ + to]

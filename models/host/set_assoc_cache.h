@@ -165,6 +165,13 @@ class BasicSetAssocCache {
     set[0] = line;
     return victim;
   }
+  // Every line the array holds, set by set, each set most recently used
+  // first (a whole-cache flush collects them before erasing any).
+  template <class F>
+  void for_each_line(F&& f) const {
+    for (const Tag& t : tags_)
+      if (t != kNoLine) f(t);
+  }
   // Invalidates the line; false when absent.
   bool erase(Tag line) {
     Tag* set = set_of(CacheTag<Tag>::line(line));

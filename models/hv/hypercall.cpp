@@ -199,6 +199,7 @@ i64 Hypervisor::hcall_reset_vm(Vm&, unsigned, Vm* target, u64, u64) {
     for (unsigned i = 0; i < hc::kIoRequestSlots; ++i) set_io_req_state(*target, i, hc::kIoreqStateFree);
   target->state = VmState::created;
   target->lock_instr_emulation_by.reset();  // a vCPU paused while it stepped a lock holds it no more
+  target->wbinvd_by.reset();                // nor one paused while it flushed for a WBINVD
   ++target->resets;
   if (lifecycle_.reset) lifecycle_.reset(*target);
   return 0;

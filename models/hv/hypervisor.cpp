@@ -177,6 +177,18 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       // (vm_exit_entry) is what it costs here.
       if (vm->lock_instr_emulation_by == exit.vcpu) exit.lock_instr = VmExitExtension::LockInstrStep::complete;
       break;
+    case ExitReason::wbinvd:
+      // wbinvd_vmexit_handler: with no RT VM (and no Software SRAM, which
+      // the twin does not model) a physical WBINVD on the pCPU
+      // (flush_invalidate_all_cache), which empties the LLC the RT work of
+      // other VMs would share; with one, only the VM's own memory is
+      // flushed, line by line through its EPT, and a VM that is not the RT
+      // VM holds its other vCPUs meanwhile (its wbinvd_lock). The flush is
+      // done at the handler's time (HypervisorModule::wbinvd_emulation).
+      exit.wbinvd = !has_rt_vm() ? VmExitExtension::WbinvdStep::host
+                    : vm->rt_vm  ? VmExitExtension::WbinvdStep::own_memory
+                                 : VmExitExtension::WbinvdStep::own_memory_paused;
+      break;
     case ExitReason::hlt:
     // The timer's interrupt is handled in the hypervisor without a round trip
     // here: the vCPU charges it locally (vcpu_module_ticks.cpp).
@@ -191,6 +203,63 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
   cost_ = nullptr;
   exit_ = nullptr;
   return handled;
+}
+
+bool Hypervisor::has_rt_vm() const {
+  for (const auto& vm : vms_)
+    if (vm && vm->rt_vm) return true;
+  return false;
+}
+
+TimePs Hypervisor::wbinvd_host(Vm& vm, unsigned vcpu) {
+  ++vm.wbinvd_host;
+  if (!caches_ || vcpu >= vm.vcpu_pcpus.size()) return 0;
+  const FlushCount n = caches_->wbinvd(vm.vcpu_pcpus[vcpu]);
+  vm.wbinvd_lines_invalidated += n.lines;
+  vm.wbinvd_lines_written_back += n.written_back;
+  // The Modified lines go to memory at its peak rate; the invalidation of
+  // the clean ones is not timed (no published figure for walking the
+  // arrays): a lower bound.
+  const TimePs t = n.written_back * timing_.memory_line_ps;
+  vm.wbinvd_ps += t;
+  return t;
+}
+
+TimePs Hypervisor::flush_vm_memory(Vm& vm) {
+  ++vm.wbinvd_own_memory;
+  u64 lines = 0;
+  FlushCount n;
+  for (const ept::EptTable::Mapping& m : vm.ept->mappings(0, ept::kGpaLimit)) {
+    if (ept::mem_type_of(m.entry) == ept::MemType::UC) continue;  // ept_flush_leaf_page skips EPT_UNCACHED
+    lines += m.size >> kCacheLineShift;
+    vm.wbinvd_flushed_bytes += m.size;
+    if (caches_) {
+      const FlushCount f = caches_->flush_lines(m.hpa, m.hpa + m.size);
+      n.lines += f.lines;
+      n.written_back += f.written_back;
+    }
+  }
+  vm.wbinvd_lines_invalidated += n.lines;
+  vm.wbinvd_lines_written_back += n.written_back;
+  // flush_cache_range issues one CLFLUSHOPT per line, unordered among
+  // themselves: each a request to the line's LLC slice, which looks it up
+  // and invalidates it wherever it is, overlapping as misses do (mlp in
+  // flight, each an LLC hit's latency); a Modified line's write-back
+  // takes memory's peak rate. Whichever of the two is slower sets the pace.
+  const TimePs issue = lines * timing_.llc_hit_ps / std::max(1u, timing_.mlp);
+  const TimePs t = std::max(issue, n.written_back * timing_.memory_line_ps);
+  vm.wbinvd_ps += t;
+  return t;
+}
+
+void Hypervisor::wbinvd_pause_others(Vm& vm, unsigned vcpu) {
+  vm.wbinvd_by = vcpu;
+  if (lifecycle_.wait_wbinvd) lifecycle_.wait_wbinvd(vm, vcpu);
+}
+
+void Hypervisor::wbinvd_resume_others(Vm& vm, unsigned vcpu) {
+  if (lifecycle_.sync_wbinvd) lifecycle_.sync_wbinvd(vm, vcpu);
+  vm.wbinvd_by.reset();
 }
 
 void Hypervisor::vcpu_kick_lock_instr_emulation(Vm& vm, unsigned vcpu) {

@@ -15,6 +15,7 @@
 #include "models/cpu/vm_exit.h"
 #include "models/dm/io_request.h"
 #include "models/ept/ept_table.h"
+#include "models/host/coherence_directory.h"
 #include "models/host/host_memory.h"
 #include "models/hv/hypercall_abi.h"
 #include "models/hv/ivshmem_region_pool.h"
@@ -118,12 +119,30 @@ class Hypervisor {
     // index), which that vCPU exits for if it runs its guest there; an NMI
     // handle_nmi makes its request.
     std::function<void(Vm&, unsigned, bool nmi)> host_interrupt;
+    // WBINVD's emulation in a VM that is not the RT VM: the
+    // ACRN_REQUEST_WAIT_WBINVD it makes of the VM's other vCPUs and the
+    // VCPU_EVENT_SYNC_WBINVD it signals them, naming the flushing vCPU.
+    std::function<void(Vm&, unsigned)> wait_wbinvd, sync_wbinvd;
   };
   void set_lifecycle(Lifecycle l) { lifecycle_ = std::move(l); }
   // lock_instr_emul.c: take the VM lock and make the other vCPUs' request;
   // signal them and release it (Lifecycle's two hooks do the vCPUs' part).
   void vcpu_kick_lock_instr_emulation(Vm& vm, unsigned vcpu);
   void vcpu_complete_lock_instr_emulation(Vm& vm, unsigned vcpu);
+
+  // The host's caches, which WBINVD's emulation flushes (none: it flushes
+  // nothing and takes no time).
+  void attach_caches(CoherenceDirectory* caches) { caches_ = caches; }
+  // has_rt_vm: a VM whose vm_type is RTVM (GUEST_FLAG_RT) exists.
+  bool has_rt_vm() const;
+  // flush_invalidate_all_cache on the vCPU's pCPU: the time its write-backs take.
+  TimePs wbinvd_host(Vm& vm, unsigned vcpu);
+  // walk_ept_table(vm, ept_flush_leaf_page): CLFLUSHOPT of every line each
+  // EPT leaf not mapped UC covers; the time the flush takes.
+  TimePs flush_vm_memory(Vm& vm);
+  // The VM's wbinvd_lock and the other vCPUs' request and signal.
+  void wbinvd_pause_others(Vm& vm, unsigned vcpu);
+  void wbinvd_resume_others(Vm& vm, unsigned vcpu);
 
   void record_isolation(VmId vm, std::string target, std::string reason);
   const std::vector<IsolationEvent>& isolation_events() const { return isolation_; }
@@ -233,6 +252,7 @@ class Hypervisor {
   }
 
   HostMemory& mem_;
+  CoherenceDirectory* caches_ = nullptr;
   TimingParams timing_;
   unsigned max_vm_num_;
   std::vector<std::unique_ptr<Vm>> vms_;

@@ -31,6 +31,8 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
   if (handled) {
     if (exit->lock_instr != VmExitExtension::LockInstrStep::none)
       lock_instr_emulation(*exit, delay);
+    else if (exit->wbinvd != VmExitExtension::WbinvdStep::none)
+      wbinvd_emulation(*exit, delay);
     else
       delay += sc_core::sc_time::from_value(exit->cost.total());
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -60,6 +62,16 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+void HypervisorModule::wait_while_held(const std::optional<unsigned>& holder, const sc_core::sc_event& released,
+                                       const VmExitExtension& exit) {
+  while (holder && !(exit.source && exit.source->zombie())) {
+    if (exit.source)
+      sc_core::wait(released | exit.source->zombie_event());
+    else
+      sc_core::wait(released);
+  }
+}
+
 void HypervisorModule::lock_instr_emulation(VmExitExtension& exit, sc_core::sc_time& delay) {
   // At the handler's time, as the hypervisor's other actions on other vCPUs
   // are (Hypervisor::exit_now): the exit's cost so far passes first.
@@ -74,13 +86,40 @@ void HypervisorModule::lock_instr_emulation(VmExitExtension& exit, sc_core::sc_t
   // get_vm_lock spins while another vCPU of the VM steps its own; a vCPU of
   // a VM paused meanwhile stops.
   const TimePs start = sc_core::sc_time_stamp().value();
-  while (vm.lock_instr_emulation_by && !(exit.source && exit.source->zombie())) {
-    if (exit.source)
-      sc_core::wait(vm_lock_released_ | exit.source->zombie_event());
-    else
-      sc_core::wait(vm_lock_released_);
-  }
+  wait_while_held(vm.lock_instr_emulation_by, vm_lock_released_, exit);
   if (!vm.lock_instr_emulation_by) hv_.vcpu_kick_lock_instr_emulation(vm, exit.vcpu);
+  exit.cost.add(Component::hv, sc_core::sc_time_stamp().value() - start);
+}
+
+void HypervisorModule::wbinvd_emulation(VmExitExtension& exit, sc_core::sc_time& delay) {
+  // At the handler's time, as the hypervisor's other actions on shared
+  // state are: the exit's cost so far passes first. The lines leave the
+  // caches when the flush starts; its time follows.
+  sc_core::wait(delay + sc_core::sc_time::from_value(exit.cost.total()));
+  delay = sc_core::SC_ZERO_TIME;
+  Vm& vm = *hv_.vm(exit.vm);
+  if (exit.wbinvd != VmExitExtension::WbinvdStep::own_memory_paused) {
+    // No one else waits for its end: its time is the exit's delay.
+    const TimePs t =
+        exit.wbinvd == VmExitExtension::WbinvdStep::host ? hv_.wbinvd_host(vm, exit.vcpu) : hv_.flush_vm_memory(vm);
+    exit.cost.add(Component::hv, t);
+    delay = sc_core::sc_time::from_value(t);
+    return;
+  }
+  // spinlock_obtain(&vm->wbinvd_lock): another vCPU of the VM flushing for
+  // its own WBINVD holds it; a vCPU of a VM paused meanwhile stops.
+  const TimePs start = sc_core::sc_time_stamp().value();
+  wait_while_held(vm.wbinvd_by, wbinvd_lock_released_, exit);
+  if (exit.source && exit.source->zombie()) {
+    exit.cost.add(Component::hv, sc_core::sc_time_stamp().value() - start);
+    return;
+  }
+  // The others wait from their next VM entry until the walk is done: the
+  // signal comes at its end, in simulated time.
+  hv_.wbinvd_pause_others(vm, exit.vcpu);
+  sc_core::wait(sc_core::sc_time::from_value(hv_.flush_vm_memory(vm)));
+  hv_.wbinvd_resume_others(vm, exit.vcpu);
+  pending_activity::notify(wbinvd_lock_released_, sc_core::SC_ZERO_TIME);
   exit.cost.add(Component::hv, sc_core::sc_time_stamp().value() - start);
 }
 

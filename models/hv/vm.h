@@ -93,6 +93,9 @@ struct Vm {
   // exit (get_vm_lock in vcpu_kick_lock_instr_emulation, put_vm_lock in
   // vcpu_complete_lock_instr_emulation): the vCPU stepping; none when free.
   std::optional<unsigned> lock_instr_emulation_by;
+  // The VM's wbinvd_lock, held while a vCPU flushes the VM's memory for its
+  // WBINVD with the others waiting: that vCPU; none when free.
+  std::optional<unsigned> wbinvd_by;
   std::map<unsigned, u32> xapic_icr_high;  // per vCPU: ICR bits 63:32 written through the xAPIC page
 
   // Counters for the report.
@@ -108,6 +111,14 @@ struct Vm {
   u64 hypercalls_failed = 0;  // ... that returned a negative value
   u64 resets = 0;             // reboots (0xCF9, 0x64) the VM went through
   u64 invept_count = 0;       // EPT flush requests (ept_flush_guest), one per EPT edit
+  // WBINVDs emulated (wbinvd_vmexit_handler), by how: a physical WBINVD on
+  // the pCPU, or the VM's memory flushed line by line (walk_ept_table).
+  u64 wbinvd_host = 0;
+  u64 wbinvd_own_memory = 0;
+  u64 wbinvd_flushed_bytes = 0;       // memory the EPT walks' CLFLUSHOPTs covered
+  u64 wbinvd_lines_invalidated = 0;   // lines found cached and invalidated, either way
+  u64 wbinvd_lines_written_back = 0;  // ... of them Modified
+  TimePs wbinvd_ps = 0;               // the flushes' time in the hypervisor
   u64 unhandled_mmio = 0;     // EPT violations no handler claimed
   u64 unhandled_pio = 0;
 };

@@ -253,6 +253,77 @@ TEST_CASE("an uncached store invalidates every cached copy and an uncached read 
   CHECK(h.dir->l1d(2).contains(d >> kCacheLineShift));
 }
 
+// CLFLUSHOPT "invalidates from every level of the cache hierarchy in the
+// cache coherence domain the cache line ... written back" if Modified (SDM
+// Vol. 2A): what ACRN's WBINVD emulation does to each line of a VM's memory.
+TEST_CASE("a flush of a range takes every cached line in it out of every cache and counts the Modified ones") {
+  Host h("cfl-k700-i7");
+  const Hpa a = kBase, b = kBase + kCacheLineBytes, outside = kBase + 2 * kCacheLineBytes;
+  h.access(a, 0);
+  h.access(a, 1);        // clean in two cores and the LLC
+  h.access(b, 2, true);  // Modified in pCPU 2
+  h.access(outside, 0);
+  const FlushCount n = h.dir->flush_lines(kBase, outside);
+  CHECK(n.lines == 2);
+  CHECK(n.written_back == 1);
+  for (Hpa x : {a, b}) {
+    const LineState& l = h.dir->line(x);
+    CHECK(l.in_l2 == 0);
+    CHECK(l.in_l1 == 0);
+    CHECK(l.holders == 0);
+    CHECK(l.llc == 0);
+    CHECK(l.owner == 0);
+    CHECK(l.modified_by == 0);
+    CHECK_FALSE(h.dir->llc(0).contains(x >> kCacheLineShift));
+  }
+  CHECK(h.access(a, 1).ps == h.timing.dram_ps);
+  CHECK(h.access(outside, 0).ps == h.timing.l1_hit_ps);
+  // Lines never touched have no state and cost nothing to visit.
+  CHECK(h.dir->flush_lines(kBase + (u64{1} << 30), kBase + (u64{2} << 30)).lines == 0);
+}
+
+// WBINVD (SDM Vol. 3A 11.5.5) writes back and invalidates the executing
+// core's L1D, L2 and L3; what other cores keep depends on inclusion.
+TEST_CASE("WBINVD empties the core's caches and an inclusive LLC, whose invalidation takes other cores' copies") {
+  Host h("cfl-k700-i7");
+  REQUIRE(h.dir->llc_inclusive(0));
+  const Hpa x = kBase, y = kBase + kCacheLineBytes, z = kBase + 2 * kCacheLineBytes;
+  h.access(x, 0);
+  h.access(y, 0, true);  // Modified in pCPU 0
+  h.access(z, 1);        // only pCPU 1's, and the LLC's
+  const FlushCount n = h.dir->wbinvd(0);
+  CHECK(n.lines == 3);
+  CHECK(n.written_back == 1);
+  for (Hpa a : {x, y, z}) {
+    const u64 line = a >> kCacheLineShift;
+    CHECK_FALSE(h.dir->l1d(0).contains(line));
+    CHECK_FALSE(h.dir->l2(0).contains(line));
+    CHECK_FALSE(h.dir->llc(0).contains(line));
+  }
+  CHECK_FALSE(h.dir->l2(1).contains(z >> kCacheLineShift));  // back-invalidated
+  CHECK(h.dir->wbinvd(0).lines == 0);
+  CHECK(h.access(z, 1).ps == h.timing.dram_ps);
+}
+
+TEST_CASE("WBINVD leaves other cores' private copies when the LLC is not inclusive") {
+  Host h("nuc11tnbi5");
+  REQUIRE_FALSE(h.dir->llc_inclusive(0));
+  const LineCache& l2 = h.dir->l2(1);
+  const u64 stride = l2.sets() * kCacheLineBytes;
+  const Hpa z = kBase + kCacheLineBytes, in_llc = kBase + 0x100'0000;  // different L2 sets
+  h.access(z, 1);                                                      // in pCPU 1's L2 only
+  // A line pushed out of pCPU 1's L2 into the LLC.
+  h.access(in_llc, 1);
+  for (u64 i = 1; i <= l2.ways(); ++i) h.access(in_llc + i * stride, 1);
+  REQUIRE(h.dir->line(in_llc).llc == 1);
+  const FlushCount n = h.dir->wbinvd(0);
+  CHECK(n.lines >= 1);
+  CHECK(h.dir->l2(1).contains(z >> kCacheLineShift));
+  CHECK(h.access(z, 1).ps == h.timing.l1_hit_ps);
+  CHECK(h.dir->line(in_llc).llc == 0);
+  CHECK(h.access(in_llc, 1).ps == h.timing.dram_ps);
+}
+
 // A bus lock holds every other core's request beyond its L2 until it ends
 // (SDM Vol. 3A 9.1.2; the kernel's buslock.rst): what a split-locking
 // neighbour does to everyone else's misses.

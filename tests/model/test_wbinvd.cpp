@@ -1,0 +1,170 @@
+// WBINVD as ACRN emulates it (wbinvd_vmexit_handler, v3.3): without an RT
+// VM a physical WBINVD on the vCPU's pCPU, which empties the LLC it shares
+// with everyone; with one, only the VM's own memory is flushed, line by line
+// through its EPT (the shared region included), and a VM that is not the RT
+// VM holds its other vCPUs until the walk is done.
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/testbench.h"
+#include "workloads/guest_api.h"
+#include "workloads/ivshmem_driver.h"
+#include "workloads/measurements.h"
+
+using namespace ivsim;
+
+namespace {
+
+const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
+
+// The cost of one load, by component.
+Breakdown load_cost(Guest& g, Gva va) {
+  const Timestamp t0 = g.timestamp();
+  (void)g.load<u64>(va);
+  return g.timestamp().cumulative - t0.cumulative;
+}
+
+}  // namespace
+
+TEST_CASE("without an RT VM a WBINVD empties its pCPU's caches and the LLC the other VMs share") {
+  test::Bench b(test::two_vm_scenario());  // RT_VM is a STANDARD_VM here: no RT VM
+  Breakdown rt_before, rt_after, hmi_after;
+  TimePs flushed_ps = 0, reloaded_ps = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gva x = scratch_gpa(g);
+    g.store<u64>(x, 1);
+    rt_before = load_cost(g, x);
+    g.compute(20'000'000);  // the other VM's WBINVD comes meanwhile
+    reloaded_ps = c.now_ps();
+    rt_after = load_cost(g, x);
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gva y = scratch_gpa(g);
+    g.store<u64>(y, 2);  // Modified here: written back
+    g.compute(100000);
+    g.wbinvd();
+    flushed_ps = c.now_ps();
+    hmi_after = load_cost(g, y);
+  });
+  sc_core::sc_start();
+  REQUIRE(flushed_ps > 0);
+  REQUIRE(reloaded_ps > flushed_ps);
+  CHECK(rt_before.get(Component::cache) == b.timing.l1_hit_ps);
+  // cfl-k700-i7's LLC is inclusive: emptying it took the RT VM's line out of
+  // its core too.
+  CHECK(rt_after.get(Component::dram) > 0);
+  CHECK(hmi_after.get(Component::dram) > 0);
+  const Vm& hmi = b.vm(2);
+  CHECK(hmi.exits[static_cast<std::size_t>(ExitReason::wbinvd)] == 1);
+  CHECK(hmi.wbinvd_host == 1);
+  CHECK(hmi.wbinvd_own_memory == 0);
+  CHECK(hmi.wbinvd_lines_written_back >= 1);
+  CHECK(hmi.wbinvd_lines_invalidated >= 2);
+  CHECK(hmi.wbinvd_ps == hmi.wbinvd_lines_written_back * b.timing.memory_line_ps);
+}
+
+TEST_CASE("with an RT VM a WBINVD flushes only its VM's memory and the regions it maps") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  test::Bench b(s);
+  Breakdown own_after, shared_after, private_after;
+  TimePs cached_ps = 0, flush_from_ps = 0, reloaded_ps = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dev = ivshmem_probe(g, k08);
+    REQUIRE(dev);
+    const Gva mine = scratch_gpa(g);
+    g.store<u64>(mine, 3);
+    (void)g.load<u64>(dev->shmem);  // the region's first line, cached here
+    cached_ps = c.now_ps();
+    g.compute(40'000'000);  // the RT VM's WBINVD comes meanwhile
+    reloaded_ps = c.now_ps();
+    private_after = load_cost(g, mine);
+    shared_after = load_cost(g, dev->shmem);
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    (void)ivshmem_probe(g, k08);  // maps BAR2
+    const Gva x = scratch_gpa(g);
+    g.store<u64>(x, 1);
+    g.compute(20'000'000);
+    flush_from_ps = c.now_ps();
+    g.wbinvd();
+    own_after = load_cost(g, x);
+  });
+  sc_core::sc_start();
+  REQUIRE(cached_ps > 0);
+  REQUIRE(flush_from_ps > cached_ps);
+  REQUIRE(reloaded_ps > flush_from_ps);
+  CHECK(own_after.get(Component::dram) > 0);
+  // The other VM's private line stays in its L1D; its copy of the region's
+  // line went with the RT VM's walk over its BAR2 mapping.
+  CHECK(private_after.get(Component::cache) == b.timing.l1_hit_ps);
+  CHECK(private_after.get(Component::dram) == 0);
+  CHECK(shared_after.get(Component::dram) > 0);
+  const Vm& rt = b.vm(0);
+  CHECK(rt.wbinvd_host == 0);
+  CHECK(rt.wbinvd_own_memory == 1);
+  // Its 64 MiB of RAM and the 2 MiB region at least, every line of them.
+  CHECK(rt.wbinvd_flushed_bytes >= (64 + 2) * kMiB);
+  const u64 lines = rt.wbinvd_flushed_bytes / kCacheLineBytes;
+  CHECK(rt.wbinvd_ps == lines * b.timing.llc_hit_ps / b.timing.mlp);  // the issue rate sets the pace here
+}
+
+TEST_CASE("a WBINVD beside an RT VM holds the VM's other vCPUs until its EPT walk ends") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  s.vms[2].pcpus = {5, 6};
+  test::Bench b(s);
+  Breakdown cost;
+  TimePs sibling_done_ps = 0;
+  b.cpu("HMI_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(100000);  // the sibling is polling by now
+    const Timestamp t0 = g.timestamp();
+    g.wbinvd();
+    cost = g.timestamp().cumulative - t0.cumulative;
+    g.store<u64>(scratch_gpa(g), 1);
+  });
+  b.cpu("HMI_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.wait_until(scratch_gpa(g), 8, Cmp::ne, 0);
+    sibling_done_ps = c.now_ps();
+  });
+  sc_core::sc_start();
+  const Vm& hmi = b.vm(2);
+  REQUIRE(hmi.wbinvd_own_memory == 1);
+  CHECK(cost.get(Component::hv) == hmi.wbinvd_ps);
+  const Vcpu& other = b.cpu("HMI_VM", 1);
+  // Kicked out of its polling loop at the handler's time, it waited in the
+  // hypervisor until the walk's end.
+  CHECK(other.counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] == 1);
+  CHECK(other.counters().wbinvd_pauses == 1);
+  CHECK(other.counters().wbinvd_paused_ps > hmi.wbinvd_ps / 2);
+  CHECK(other.counters().wbinvd_paused_ps <= hmi.wbinvd_ps);
+  CHECK(sibling_done_ps > 0);
+}
+
+TEST_CASE("a WBINVD in the RT VM pauses no one") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  s.vms[0].pcpus = {2, 3};
+  test::Bench b(s);
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(100000);
+    g.wbinvd();
+    g.store<u64>(scratch_gpa(g), 1);
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.wait_until(scratch_gpa(g), 8, Cmp::ne, 0);
+  });
+  sc_core::sc_start();
+  CHECK(b.vm(0).wbinvd_own_memory == 1);
+  CHECK(b.cpu("RT_VM", 1).counters().wbinvd_pauses == 0);
+  CHECK(b.cpu("RT_VM", 1).counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] == 0);
+}
