@@ -6,6 +6,9 @@
 // CMPXCHG of 8 bytes across the boundary of the slot's line and the next:
 // a split lock, which takes the bus (Vcpu::bus_locked_cmpxchg), as in the
 // denial-of-service loops the kernel's split-lock detection answers.
+// With wbinvd_every, every that many accesses it also executes WBINVD, as
+// a kernel changing memory types or a driver's wbinvd_on_all_cpus does,
+// which ACRN emulates (wbinvd_vmexit_handler).
 // Records each access's latency and the access rate.
 #include <random>
 #include <stdexcept>
@@ -23,6 +26,7 @@ void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
   const u64 accesses = static_cast<u64>(ctx.param_int("iterations"));
   const unsigned read_percent = static_cast<unsigned>(ctx.param_int("read_percent"));
   const unsigned split_lock_percent = static_cast<unsigned>(ctx.param_int("split_lock_percent"));
+  const u64 wbinvd_every = static_cast<u64>(ctx.param_int("wbinvd_every"));
   Gpa base = scratch_gpa(g);
   if (!ctx.config->region.empty()) {
     const auto dev = ivshmem_probe(g, ctx.ivshmem_bdf);
@@ -32,7 +36,7 @@ void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
   std::mt19937_64 rng(static_cast<u64>(ctx.param_int("seed")));
   LatencyMetric& m = ctx.metrics->metric("access");
   const u64 slots = bytes / 8;
-  u64 offset = 0, reads = 0, writes = 0, split_locks = 0;
+  u64 offset = 0, reads = 0, writes = 0, split_locks = 0, wbinvds = 0;
   const Timestamp start = g.timestamp();
   for (u64 i = 0; i < accesses; ++i) {
     const Gpa at = base + (offset % slots) * 8;
@@ -54,10 +58,17 @@ void noisy_neighbour(Guest& g, const WorkloadContext& ctx) {
       ++writes;
     }
     m.record(t0, g.timestamp());
+    if (wbinvd_every != 0 && (i + 1) % wbinvd_every == 0) {
+      const Timestamp w0 = g.timestamp();
+      g.wbinvd();
+      ctx.metrics->metric("wbinvd").record(w0, g.timestamp());
+      ++wbinvds;
+    }
   }
   ctx.metrics->count("reads", reads);
   ctx.metrics->count("writes", writes);
   if (split_lock_percent != 0) ctx.metrics->count("split_locks", split_locks);
+  if (wbinvd_every != 0) ctx.metrics->count("wbinvds", wbinvds);
   const double seconds = static_cast<double>(g.timestamp().time_ps - start.time_ps) * 1e-12;
   if (seconds > 0) ctx.metrics->value("access_rate", static_cast<double>(accesses) / seconds / 1e6, "M accesses/s");
 }

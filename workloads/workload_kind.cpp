@@ -476,13 +476,16 @@ std::vector<WorkloadKind> make_kinds() {
   noisy.doc =
       "A memory-intensive neighbour on any vCPU: strided reads and writes (the mix drawn from the seed) over a "
       "working set of its own guest RAM, or of the region when one is named, loading the shared LLC and memory; "
-      "optionally some accesses are split locks, which hold the other cores off the bus. "
+      "optionally some accesses are split locks, which hold the other cores off the bus, and every so many a "
+      "WBINVD, which ACRN emulates by flushing the caches or the VM's own memory. "
       "Records each access's latency and the access rate.";
   noisy.roles = {{"neighbour", "walks the working set", &noisy_neighbour}};
   noisy.params = {num("working_set_bytes", 8LL << 20, 4096, 4LL << 30, "bytes", "bytes the accesses cover"),
                   num("read_percent", 50, 0, 100, "%", "share of the accesses that are reads"),
                   num("split_lock_percent", 0, 0, 100, "%",
                       "share of the accesses that are split locks (a LOCK CMPXCHG across two lines: a bus lock)"),
+                  num("wbinvd_every", 0, 0, 1e10, "accesses",
+                      "a WBINVD after every this many accesses (0: none), which ACRN emulates"),
                   num("stride_bytes", 64, 8, 1LL << 30, "bytes", "distance between consecutive accesses"),
                   num("iterations", 1000000, 1, 1e10, "accesses", "accesses made"),
                   num("seed", 1, 0, 1e18, "", "the read/write draw")};

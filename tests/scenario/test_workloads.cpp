@@ -165,6 +165,48 @@ TEST_CASE("noisy: split locks hold the ping-pong beside it off the bus") {
   CHECK(after["breakdown"]["queue"].get<double>() > 10 * before["breakdown"]["queue"].get<double>() + 1);
 }
 
+// A neighbour's WBINVD as ACRN emulates it (wbinvd_vmexit_handler): beside
+// an RT VM only the neighbour's own memory is flushed, through its EPT;
+// without one a physical WBINVD empties the LLC the RT VM's lines are in.
+TEST_CASE("noisy: WBINVD flushes its VM's memory beside an RT VM and the shared LLC without one") {
+  const std::string sets = "--set workloads[0].params.iterations=2000 --set workloads[1].params.iterations=100000 ";
+  const std::string wbinvd = sets + "--set workloads[1].params.wbinvd_every=2000 ";
+  const auto quiet = run("noisy", sets);
+  const auto walked = run("noisy", wbinvd);
+  const auto physical = run("noisy", wbinvd + "--set vms[0].vm_type=STANDARD_VM");
+  auto other_vm = [](const nlohmann::json& j) -> const nlohmann::json& {
+    for (const auto& v : j["vms"])
+      if (v["name"] == "Other_VM") return v;
+    FAIL("no Other_VM");
+    return j;
+  };
+  CHECK_FALSE(other_vm(quiet)["exits"].contains("wbinvd"));
+  CHECK_FALSE(other_vm(quiet).contains("wbinvd"));
+  for (const auto* j : {&walked, &physical}) {
+    CHECK(workload(*j, "neighbour")["counters"]["wbinvds"] == 50);
+    CHECK(metric(workload(*j, "neighbour"), "wbinvd")["count"] == 50);
+    CHECK(other_vm(*j)["exits"]["wbinvd"] == 50);
+  }
+  const auto& w = other_vm(walked)["wbinvd"];
+  CHECK(w["ept_walks"] == 50);
+  CHECK(w["physical"] == 0);
+  CHECK(w["flushed_bytes"] == 50ULL * 512 * 1024 * 1024);  // its RAM, every time
+  const auto& p = other_vm(physical)["wbinvd"];
+  CHECK(p["physical"] == 50);
+  CHECK(p["ept_walks"] == 0);
+  CHECK(p["lines_invalidated"].get<double>() > 0);
+  // Walking 512 MiB takes milliseconds; the physical one is timed by its write-backs.
+  CHECK(metric(workload(walked, "neighbour"), "wbinvd")["mean"].get<double>() > 1e6);
+  CHECK(metric(workload(physical, "neighbour"), "wbinvd")["mean"].get<double>() < 1e5);
+  const auto& before = metric(workload(quiet, "hmi_command"), "round_trip");
+  const auto& contained = metric(workload(walked, "hmi_command"), "round_trip");
+  const auto& flushed = metric(workload(physical, "hmi_command"), "round_trip");
+  CHECK(contained["breakdown"]["dram"].get<double>() == 0);
+  CHECK(contained["max"].get<double>() < before["max"].get<double>() + 1);
+  CHECK(flushed["breakdown"]["dram"].get<double>() > 0);
+  CHECK(flushed["max"].get<double>() > before["max"].get<double>() + 20);
+}
+
 TEST_CASE("attacker: every attempt is contained and reported attack by attack") {
   const auto j = run("attacker", "");
   const auto& w = workload(j, "attack");
