@@ -168,3 +168,32 @@ TEST_CASE("a WBINVD in the RT VM pauses no one") {
   CHECK(b.cpu("RT_VM", 1).counters().wbinvd_pauses == 0);
   CHECK(b.cpu("RT_VM", 1).counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] == 0);
 }
+
+TEST_CASE("two vCPUs of a VM beside an RT VM executing WBINVD at once: the second waits for the wbinvd_lock") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  s.vms[2].pcpus = {5, 6};
+  test::Bench b(s);
+  Breakdown cost[2];
+  for (unsigned i = 0; i < 2; ++i)
+    b.cpu("HMI_VM", i).set_program([&cost, i](Vcpu& c) {
+      Guest g(c);
+      g.compute(100000);
+      const Timestamp t0 = g.timestamp();
+      g.wbinvd();
+      cost[i] = g.timestamp().cumulative - t0.cumulative;
+    });
+  sc_core::sc_start();
+  const Vm& hmi = b.vm(2);
+  REQUIRE(hmi.wbinvd_own_memory == 2);
+  const TimePs walk = hmi.wbinvd_ps / 2;  // the same memory each time, nothing cached the second time
+  const TimePs first = std::min(cost[0].get(Component::hv), cost[1].get(Component::hv));
+  const TimePs second = std::max(cost[0].get(Component::hv), cost[1].get(Component::hv));
+  CHECK(first == walk);
+  // The spin on the lock through the first walk, then its own.
+  CHECK(second >= 2 * walk);
+  CHECK(second < 2 * walk + b.timing.vm_exit_entry_ps);
+  // The request the first made of it came while it was in its own exit: by
+  // its VM entry the event was set, so it did not wait again.
+  for (unsigned i = 0; i < 2; ++i) CHECK(b.cpu("HMI_VM", i).counters().wbinvd_pauses == 0);
+}
