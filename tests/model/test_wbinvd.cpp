@@ -3,6 +3,7 @@
 // with everyone; with one, only the VM's own memory is flushed, line by line
 // through its EPT (the shared region included), and a VM that is not the RT
 // VM holds its other vCPUs until the walk is done.
+#include <algorithm>
 #include <systemc>
 
 #include <catch2/catch.hpp>

@@ -284,7 +284,7 @@ TEST_CASE("a flush of a range takes every cached line in it out of every cache a
 
 // WBINVD (SDM Vol. 3A 11.5.5) writes back and invalidates the executing
 // core's L1D, L2 and L3; what other cores keep depends on inclusion.
-TEST_CASE("WBINVD empties the core's caches and an inclusive LLC, whose invalidation takes other cores' copies") {
+TEST_CASE("WBINVD empties the core's caches and an inclusive LLC whose invalidation takes other cores' copies") {
   Host h("cfl-k700-i7");
   REQUIRE(h.dir->llc_inclusive(0));
   const Hpa x = kBase, y = kBase + kCacheLineBytes, z = kBase + 2 * kCacheLineBytes;
