@@ -5,7 +5,6 @@
 namespace ivsim {
 
 namespace {
-constexpr u32 kX2apicIcr = 0x830;
 constexpr u8 kIpiVector = 0xF0;
 // Fixed delivery, physical destination: the x2APIC ID in bits 63:32.
 u64 icr_fixed(u32 dest_apic_id, u8 vector) { return (u64{dest_apic_id} << 32) | vector; }

@@ -48,10 +48,7 @@ i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
 }
 
 void Vcpu::wrmsr(u32 msr, u64 value) {
-  constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832, kX2apicTimerIcr = 0x838, kX2apicTimerDcr = 0x83E;
-  constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
   constexpr u32 kTscDeadline = 0x6E0;
-  constexpr u32 kX2apicTpr = 0x808, kX2apicEoi = 0x80B, kX2apicSelfIpi = 0x83F;
   boundary();
   // TPR, EOI and SELF IPI writes never exit: with APIC-register
   // virtualization and virtual-interrupt delivery the CPU virtualizes them
@@ -115,8 +112,8 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   // performance-counter and LINT LVTs, none of which the twin's guests
   // raise) or raises #GP for a read-only or reserved register, without an
   // exit (ACRN's exception bitmap does not trap #GP).
-  constexpr u32 kX2apicIcr = 0x830, kX2apicLvtThermal = 0x833;
-  if (lapic_passed_through() && msr >= 0x800 && msr <= 0x8FF && msr != kX2apicIcr && msr != kX2apicLvtThermal) {
+  if (lapic_passed_through() && msr >= kX2apicFirst && msr <= kX2apicLast && msr != kX2apicIcr &&
+      msr != kX2apicLvtThermal) {
     charge(Component::cache, timing_.l1_hit_ps);
     if (!VLapic::x2apic_msr_writable(msr))
       throw GuestFault(kVectorGp, fmt::format("#GP: WRMSR of x2APIC MSR {:#x}, which the LAPIC does not write", msr));
@@ -129,9 +126,6 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
 }
 
 u64 Vcpu::rdmsr(u32 msr) {
-  constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832;
-  constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
-  constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
   constexpr u32 kTscDeadline = 0x6E0;
   boundary();
   // Under LAPIC passthrough IA32_TSC_DEADLINE is not intercepted while the

@@ -28,6 +28,15 @@ enum class IrqPath : u8 { posted, local, physical_ipi };
 // The NMI's IDT vector: where a guest's NMI handler is installed.
 constexpr u8 kNmiVector = 2;
 
+// x2APIC MSRs: the register's xAPIC offset / 16 + 0x800 (SDM Vol. 3A,
+// Table 11-6), 0x800-0x8FF in all.
+constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
+constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicEoi = 0x80B, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F;
+constexpr u32 kX2apicEsr = 0x828, kX2apicLvtCmci = 0x82F, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
+constexpr u32 kX2apicLvtThermal = 0x833, kX2apicLvtPmc = 0x834, kX2apicLvtLint0 = 0x835, kX2apicLvtLint1 = 0x836;
+constexpr u32 kX2apicLvtError = 0x837, kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
+constexpr u32 kX2apicSelfIpi = 0x83F;
+
 class VLapic {
  public:
   // Vectors 0-15 are reserved for exceptions; a LAPIC refuses them.
@@ -114,21 +123,21 @@ class VLapic {
   // version, PPR, LDR, ISR, TMR, IRR, current count) or a reserved one is #GP.
   static bool x2apic_msr_writable(u32 msr) {
     switch (msr) {
-      case 0x808:  // TPR
-      case 0x80B:  // EOI
-      case 0x80F:  // SVR
-      case 0x828:  // ESR
-      case 0x82F:  // LVT CMCI
-      case 0x830:  // ICR
-      case 0x832:  // LVT timer
-      case 0x833:  // LVT thermal sensor
-      case 0x834:  // LVT performance monitoring counters
-      case 0x835:  // LVT LINT0
-      case 0x836:  // LVT LINT1
-      case 0x837:  // LVT error
-      case 0x838:  // initial count
-      case 0x83E:  // divide configuration
-      case 0x83F:  // SELF IPI
+      case kX2apicTpr:
+      case kX2apicEoi:
+      case kX2apicSvr:
+      case kX2apicEsr:
+      case kX2apicLvtCmci:
+      case kX2apicIcr:
+      case kX2apicLvtTimer:
+      case kX2apicLvtThermal:
+      case kX2apicLvtPmc:
+      case kX2apicLvtLint0:
+      case kX2apicLvtLint1:
+      case kX2apicLvtError:
+      case kX2apicTimerIcr:
+      case kX2apicTimerDcr:
+      case kX2apicSelfIpi:
         return true;
       default:
         return false;

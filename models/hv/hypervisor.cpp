@@ -139,7 +139,6 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       // Under LAPIC passthrough the ICR is the one x2APIC register still
       // intercepted (vlapic_x2apic_pt_icr_access): ACRN puts the sender's
       // whole exit at pt_icr_write, the world switch (vm_exit_entry) included.
-      constexpr u32 kX2apicIcr = 0x830;
       const bool pt_icr = vm->lapic_pt && addr == kX2apicIcr && vm->vlapics.at(exit.vcpu)->x2apic();
       const TimePs pt_handler =
           timing_.pt_icr_write_ps > timing_.vm_exit_entry_ps ? timing_.pt_icr_write_ps - timing_.vm_exit_entry_ps : 0;

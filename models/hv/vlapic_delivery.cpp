@@ -14,13 +14,9 @@ namespace ivsim {
 
 namespace {
 
-// IA32 MSRs and x2APIC MSRs (x2APIC register offset / 16 + 0x800).
+// IA32 MSRs (the x2APIC ones are in vlapic.h).
 constexpr u32 kMsrApicBase = 0x1B;
 constexpr u32 kMsrTscDeadline = 0x6E0;
-constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
-constexpr u32 kX2apicId = 0x802, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
-constexpr u32 kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
-constexpr u32 kX2apicEsr = 0x828, kX2apicLvtError = 0x837;
 
 // Delivery modes (ICR bits 10:8, MSI data bits 10:8).
 constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
@@ -38,7 +34,6 @@ constexpr u64 bit(unsigned i) { return u64{1} << i; }
 // exits (Vcpu::wrmsr); and two a physical LAPIC refuses, which vlapic_write
 // takes: the ID (ignored, "read only") and the LDR (stored).
 bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
-  constexpr u32 kX2apicTpr = 0x808, kX2apicEoi = 0x80B, kX2apicLvtThermal = 0x833, kX2apicSelfIpi = 0x83F;
   if (lapic_pt) return msr == kX2apicIcr || msr == kX2apicLvtThermal;
   if (msr == kX2apicId || msr == kX2apicLdr) return true;
   return VLapic::x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;

@@ -16,7 +16,7 @@ using namespace ivsim;
 
 namespace {
 
-constexpr u32 kX2apicLvtTimer = 0x832, kTscDeadline = 0x6E0;
+constexpr u32 kTscDeadline = 0x6E0;
 constexpr u8 kTimerVector = 0xEC;
 constexpr u64 kTscDeadlineMode = u64{2} << 17;
 

@@ -19,7 +19,7 @@ using namespace ivsim;
 namespace {
 
 const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
-constexpr u32 kX2apicSvr = 0x80F, kX2apicLvtTimer = 0x832, kTscDeadline = 0x6E0;
+constexpr u32 kTscDeadline = 0x6E0;
 constexpr Gpa kXapicSvr = 0xFEE0'00F0;
 constexpr u8 kTimerVector = 0xEC;
 constexpr u64 kTscDeadlineMode = u64{2} << 17, kMasked = u64{1} << 16;
