@@ -65,6 +65,8 @@ class Guest {
   std::array<u32, 4> cpuid(u32 leaf, u32 subleaf = 0) { return cpu_.cpuid(leaf, subleaf); }
   // WBINVD: write back and invalidate the caches, as ACRN emulates it.
   void wbinvd() { cpu_.wbinvd(); }
+  // INVD: invalidate the caches without writing them back; ACRN ignores it.
+  void invd() { cpu_.invd(); }
 
   // What a kernel does once per CPU at boot: switch its LAPIC to x2APIC
   // mode (WRMSR IA32_APIC_BASE with EXTD), as Linux does where x2APIC exists.

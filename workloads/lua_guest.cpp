@@ -267,6 +267,11 @@ const Entry
                    G.g.wbinvd();
                    return 0;
                  }},
+                {"invd", "invd()", "INVD (exits; ACRN ignores it: nothing is invalidated)",
+                 [](lua_State*, LuaGuest& G) {
+                   G.g.invd();
+                   return 0;
+                 }},
                 {"apic_id", "apic_id() -> id", "this CPU's APIC ID (an MSI's destination)",
                  [](lua_State* L, LuaGuest& G) { return push_u64(L, G.g.apic_id()); }},
                 // Time.

@@ -356,6 +356,7 @@ class Vcpu : public sc_core::sc_module {
   std::array<u32, 4> cpuid(u32 leaf, u32 subleaf = 0);
   // WBINVD (always exits; the hypervisor emulates it, Hypervisor::handle_exit).
   void wbinvd();
+  void invd();
 
   // MOV to CR3: the first one turns the guest's 4-level paging on (until
   // then GVA = GPA); each flushes the non-global TLB entries and the guest

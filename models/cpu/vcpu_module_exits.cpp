@@ -197,6 +197,15 @@ void Vcpu::wbinvd() {
   exit_to_hypervisor(ExitReason::wbinvd, 0, 8, false, buf);
 }
 
+void Vcpu::invd() {
+  // INVD exits unconditionally (SDM Vol. 3C, "Instructions That Cause VM
+  // Exits Unconditionally"): on the host it would
+  // drop every modified line of the shared caches, other VMs' data included.
+  boundary();
+  u8 buf[8] = {};
+  exit_to_hypervisor(ExitReason::invd, 0, 8, false, buf);
+}
+
 void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data) {
   // The hypervisor acts on state other vCPUs share (EPT, devices, other
   // VMs' interrupts): exits are handled in simulated-time order. A trapped

@@ -24,15 +24,16 @@ enum class ExitReason : u8 {
   exception_or_nmi,    // an exception the exception bitmap intercepts (#AC of a split lock)
   monitor_trap,        // the monitor trap flag's single step ended (a split lock stepped without LOCK)
   wbinvd,              // WBINVD: always exits (WBINVD exiting, init_exec_ctrl)
+  invd,                // INVD: always exits (unconditionally in VMX non-root operation)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
 
 constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
-  constexpr const char* names[] = {"ept_violation_mmio", "io_instruction", "hypercall",    "hlt",
-                                   "msr_write",          "msr_read",       "cpuid",        "external_interrupt",
-                                   "init_signal",        "exception",      "monitor_trap", "wbinvd"};
+  constexpr const char* names[] = {
+      "ept_violation_mmio", "io_instruction", "hypercall", "hlt",          "msr_write", "msr_read", "cpuid",
+      "external_interrupt", "init_signal",    "exception", "monitor_trap", "wbinvd",    "invd"};
 
   return names[static_cast<std::size_t>(r)];
 }

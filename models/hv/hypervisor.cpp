@@ -188,6 +188,15 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
                     : vm->rt_vm  ? VmExitExtension::WbinvdStep::own_memory
                                  : VmExitExtension::WbinvdStep::own_memory_paused;
       break;
+    case ExitReason::invd:
+      // dispatch_table[VMX_EXIT_REASON_INVD] is unhandled_vmexit_handler: it
+      // logs the exit (pr_fatal, compiled out of a release build) and
+      // returns 0, and the VM entry then skips the instruction (run_vcpu
+      // adds inst_len to RIP). Nothing is invalidated: the modified lines
+      // INVD would drop on the host, other VMs' included, stay. The exit's
+      // round trip (vm_exit_entry) is all it costs.
+      record_isolation(vm->id, fmt::format("the caches (INVD from vCPU {})", exit.vcpu), "invd_ignored");
+      break;
     case ExitReason::hlt:
     // The timer's interrupt is handled in the hypervisor without a round trip
     // here: the vCPU charges it locally (vcpu_module_ticks.cpp).

@@ -2,7 +2,7 @@
 // VM a physical WBINVD on the vCPU's pCPU, which empties the LLC it shares
 // with everyone; with one, only the VM's own memory is flushed, line by line
 // through its EPT (the shared region included), and a VM that is not the RT
-// VM holds its other vCPUs until the walk is done.
+// VM holds its other vCPUs until the walk is done. INVD is ignored.
 #include <algorithm>
 #include <systemc>
 
@@ -197,4 +197,61 @@ TEST_CASE("two vCPUs of a VM beside an RT VM executing WBINVD at once: the secon
   // The request the first made of it came while it was in its own exit: by
   // its VM entry the event was set, so it did not wait again.
   for (unsigned i = 0; i < 2; ++i) CHECK(b.cpu("HMI_VM", i).counters().wbinvd_pauses == 0);
+}
+
+// INVD, which would drop modified lines without writing them back, is not
+// emulated at all: unhandled_vmexit_handler returns and the VM entry skips it.
+TEST_CASE("an INVD exits and is ignored: every modified line stays where it was") {
+  test::Bench b(test::two_vm_scenario());
+  Breakdown invd_cost, own_after, region_after, other_after;
+  TimePs written_ps = 0, invd_from_ps = 0, reloaded_ps = 0;
+  u64 region_value = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dev = ivshmem_probe(g, k08);
+    REQUIRE(dev);
+    const Gva x = scratch_gpa(g);
+    g.store<u64>(x, 1);                // Modified in this core only
+    g.store<u64>(dev->shmem + 64, 7);  // and a line of the region
+    written_ps = c.now_ps();
+    g.compute(20'000'000);  // the other VM's INVD comes meanwhile
+    reloaded_ps = c.now_ps();
+    other_after = load_cost(g, x);
+    region_after = load_cost(g, dev->shmem + 64);
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto dev = ivshmem_probe(g, k08);
+    REQUIRE(dev);
+    const Gva y = scratch_gpa(g);
+    g.store<u64>(y, 2);
+    g.compute(100000);
+    invd_from_ps = c.now_ps();
+    const Timestamp t0 = g.timestamp();
+    g.invd();
+    invd_cost = g.timestamp().cumulative - t0.cumulative;
+    own_after = load_cost(g, y);
+    g.compute(40'000'000);
+    region_value = g.load<u64>(dev->shmem + 64);
+  });
+  sc_core::sc_start();
+  REQUIRE(invd_from_ps > written_ps);
+  REQUIRE(reloaded_ps > invd_from_ps);
+  // No cache lost a line: each VM's own lines and the region's line still
+  // hit in the L1D that wrote them.
+  CHECK(own_after.get(Component::cache) == b.timing.l1_hit_ps);
+  CHECK(own_after.get(Component::dram) == 0);
+  CHECK(other_after.get(Component::cache) == b.timing.l1_hit_ps);
+  CHECK(other_after.get(Component::dram) == 0);
+  CHECK(region_after.get(Component::cache) == b.timing.l1_hit_ps);
+  CHECK(region_value == 7);
+  // The exit's round trip and nothing else.
+  CHECK(invd_cost.get(Component::exit) == b.timing.vm_exit_entry_ps);
+  CHECK(invd_cost.get(Component::hv) == 0);
+  CHECK(invd_cost.total() == b.timing.vm_exit_entry_ps);
+  const Vm& hmi = b.vm(2);
+  CHECK(hmi.exits[static_cast<std::size_t>(ExitReason::invd)] == 1);
+  CHECK(hmi.wbinvd_host == 0);
+  CHECK(hmi.wbinvd_own_memory == 0);
+  CHECK(b.platform->hypervisor().isolation_counts().at("invd_ignored") == 1);
 }

@@ -71,6 +71,9 @@ wrmsr(0x6E0, 0)  -- TSC deadline disarmed
 local before_wbinvd = now_ns()
 wbinvd()  -- this VM's memory flushed through its EPT (there is an RT VM)
 expect(now_ns() > before_wbinvd, "wbinvd: takes time")
+local before_invd = now_ns()
+invd()  -- ignored: an exit's round trip, nothing invalidated
+expect(now_ns() > before_invd, "invd: exits")
 local rc, vector = hypercall(0x80000000)
 expect(rc == nil and vector == 6, "hypercall: #UD for a User VM without hypercall rights")
 
