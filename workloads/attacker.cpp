@@ -41,6 +41,7 @@ class Attacker {
     bar0_beyond_registers();
     msix_beyond_table();
     other_provider_region();
+    invd();
     hypercalls();
   }
 
@@ -197,6 +198,25 @@ class Attacker {
     verdict("other_provider_region", contained,
             seen.empty() ? "the VM has no other IVSHMEM device"
                          : "this region's data looked for behind the VM's other IVSHMEM devices: " + seen);
+  }
+
+  // INVD would drop every modified line of the host's caches unwritten,
+  // other VMs' too (on bare metal a line just written reads memory's stale
+  // value after it). ACRN ignores it (unhandled_vmexit_handler): a line the
+  // guest modified just before must still hit in its L1D, with its value.
+  void invd() {
+    const Gva line = dev_.shmem + kCacheLineBytes;
+    const u64 marker = kRegionMarker | 0x1D;
+    g_.store<u64>(line, marker);
+    g_.invd();
+    const Timestamp t0 = g_.timestamp();
+    const u64 seen = g_.load<u64>(line);
+    const Breakdown reload = g_.timestamp().cumulative - t0.cumulative;
+    const bool kept = reload.get(Component::dram) == 0;  // invalidated, it would come from memory
+    verdict("invd", seen == marker && kept,
+            fmt::format("a line written just before INVD reads {:#x} ({}) in {:.1f} ns ({})", seen,
+                        seen == marker ? "its value" : "not its value", reload.total() / 1000.0,
+                        kept ? "still in the caches: nothing was invalidated" : "it had left the caches"));
   }
 
   // Hypercalls only the Service VM may make: each must fault (#UD), fail, or
