@@ -23,6 +23,14 @@ struct LockDetections {
   LockDetection uc = LockDetection::off;
 };
 
+// has_core_cap(CORE_CAP_SPLIT_LOCK) as far as the twin knows it: the board's
+// CPU has IA32_CORE_CAPABILITIES and the CPU model map says its bit 5 is set.
+// Whether or not ACRN's own detection is configured.
+inline bool enumerates_split_lock_detection(const Board& b) {
+  const CpuModel* row = find_cpu_model(b.family_id, b.model_id);
+  return b.core_capabilities_msr.value_or(true) && row && row->split_lock_detect;
+}
+
 inline LockDetections lock_detections(const Scenario& s, const Board& b) {
   // A board file that lists the CPU's capabilities without the MSR rules
   // both out; split-lock detection's enumeration per model comes from the

@@ -393,6 +393,7 @@ void Platform::create_vcpus() {
   };
   hv_->set_lifecycle(std::move(life));
   hv_->attach_caches(dir_.get());
+  hv_->set_split_lock_core_cap(enumerates_split_lock_detection(board_));
 
   // cpu_do_idle halts a pCPU only in IDLE_MODE_HLT, which create_vcpu
   // leaves for IPI kicks and takes away for a LAPIC-passthrough vCPU (its
@@ -432,6 +433,7 @@ void Platform::create_vcpus() {
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);
       vm.vlapics.push_back(&v->lapic());
+      vm.msr_test_ctl.push_back(0);
       vm.vcpu_pcpus.push_back(cfg.pcpus[i]);
       ++vm.vcpu_count;
       vcpus_.push_back(std::move(v));

@@ -41,7 +41,9 @@ constexpr const char* exit_reason_name(ExitReason r) {
 class Vcpu;
 
 // Exception vectors the hypervisor injects (Intel SDM vol. 3, 6.3.1).
-constexpr u8 kVectorUd = 6, kVectorGp = 13;
+constexpr u8 kVectorUd = 6, kVectorGp = 13, kVectorAc = 17;
+// MSR_TEST_CTL's split-lock #AC enable (MSR_TEST_CTL_AC_SPLITLOCK).
+constexpr u64 kMsrTestCtlSplitLockAc = u64{1} << 29;
 
 struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   Vcpu* source = nullptr;  // the exiting vCPU (it may have to yield while waiting)
@@ -60,7 +62,7 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // An exception the hypervisor injects into the guest instead of
   // completing the instruction (#GP, #UD); null when none.
   const char* fault = nullptr;
-  u8 fault_vector = 0;  // kVectorGp, kVectorUd
+  u8 fault_vector = 0;  // kVectorGp, kVectorUd, kVectorAc
   // What the split-lock emulation of a VM of several vCPUs does to the VM's
   // other vCPUs from inside this exit's handler, at the handler's time
   // (HypervisorModule::lock_instr_emulation): take the VM lock and kick

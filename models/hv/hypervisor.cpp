@@ -155,9 +155,17 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       cpuid(*vm->vlapics.at(exit.vcpu), static_cast<u32>(addr), exit.cpuid_subleaf, exit.cpuid_regs);
       break;
     case ExitReason::exception_or_nmi:
-      // exception_vmexit_handler -> emulate_lock_instr, for the split-lock
-      // #AC of a guest that did not ask for it (the only exception the twin
-      // intercepts): it reads the instruction's first byte (copy_from_gva)
+      // exception_vmexit_handler -> emulate_lock_instr: a guest that set
+      // the #AC bit of its own MSR_TEST_CTL (is_guest_ac_enabled) asked for
+      // the exception, which is queued back to it (vcpu_queue_exception,
+      // RIP kept). The twin has no UC-lock #GP (is_gp_enabled false), which
+      // would otherwise have the #AC emulated all the same.
+      if (vm->msr_test_ctl.at(exit.vcpu) & kMsrTestCtlSplitLockAc) {
+        exit.inject(kVectorAc, "#AC: a split lock under the guest's own split-lock detection (MSR_TEST_CTL bit 29)");
+        break;
+      }
+      // Otherwise, for the split-lock #AC of a guest that did not ask for
+      // it (the only exception the twin intercepts), it reads the instruction's first byte (copy_from_gva)
       // and, a LOCK prefix, sets the guest's instruction length to 1, so
       // the VM entry skips the prefix and the instruction runs unlocked. The
       // fetch is priced as an MMIO exit's fetch and decode, its nearest

@@ -133,6 +133,9 @@ class Hypervisor {
   // The host's caches, which WBINVD's emulation flushes (none: it flushes
   // nothing and takes no time).
   void attach_caches(CoherenceDirectory* caches) { caches_ = caches; }
+  // has_core_cap(CORE_CAP_SPLIT_LOCK): whether MSR_TEST_CTL exists for the
+  // guests (rdmsr_vmexit_handler, wrmsr_vmexit_handler).
+  void set_split_lock_core_cap(bool has) { split_lock_core_cap_ = has; }
   // has_rt_vm: a VM whose vm_type is RTVM (GUEST_FLAG_RT) exists.
   bool has_rt_vm() const;
   // flush_invalidate_all_cache on the vCPU's pCPU: the time its write-backs take.
@@ -253,6 +256,7 @@ class Hypervisor {
 
   HostMemory& mem_;
   CoherenceDirectory* caches_ = nullptr;
+  bool split_lock_core_cap_ = false;
   TimingParams timing_;
   unsigned max_vm_num_;
   std::vector<std::unique_ptr<Vm>> vms_;

@@ -17,6 +17,7 @@ namespace {
 // IA32 MSRs (the x2APIC ones are in vlapic.h).
 constexpr u32 kMsrApicBase = 0x1B;
 constexpr u32 kMsrTscDeadline = 0x6E0;
+constexpr u32 kMsrTestCtl = 0x33;
 
 // Delivery modes (ICR bits 10:8, MSI data bits 10:8).
 constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
@@ -404,6 +405,16 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       }
       break;
     }
+    case kMsrTestCtl:
+      // wrmsr_vmexit_handler: with the capability the value is the guest's
+      // own (vcpu_set_guest_msr, "Ignore writting ... to MSR_TEST_CTL"): the
+      // physical MSR, and with it whether a split lock traps, stays ACRN's.
+      // emulate_lock_instr reads it back (is_guest_ac_enabled).
+      if (split_lock_core_cap_)
+        vm.msr_test_ctl.at(vcpu) = value;
+      else
+        exit.inject(kVectorGp, "#GP: WRMSR of MSR_TEST_CTL on a CPU without split-lock detection");
+      break;
     default:
       break;  // not intercepted in the twin: no effect
   }
@@ -488,6 +499,11 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
       Breakdown blame;
       return lapic.ccr_timer(exit_now(blame));
     }
+    case kMsrTestCtl:
+      // rdmsr_vmexit_handler: the guest's own value where the CPU enumerates
+      // split-lock (or UC-lock) detection, #GP elsewhere.
+      if (split_lock_core_cap_) return vm.msr_test_ctl.at(vcpu);
+      break;
     case kMsrTscDeadline: {
       // rdmsr_vmexit_handler -> vlapic_get_tsc_deadline_msr. Under LAPIC
       // passthrough the read does not exit (Vcpu::rdmsr).

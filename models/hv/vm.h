@@ -87,6 +87,9 @@ struct Vm {
   std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
   unsigned vcpu_count = 0;
   std::vector<VLapic*> vlapics;            // each vCPU's virtual LAPIC, by vCPU index
+  // Each vCPU's MSR_TEST_CTL as its guest wrote it (vcpu_set_guest_msr); the
+  // physical MSR keeps ACRN's own setting.
+  std::vector<u64> msr_test_ctl;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
   // The VM lock a split lock's emulation holds from its #AC exit to its MTF

@@ -289,3 +289,96 @@ TEST_CASE("an interrupt during a halted LAPIC-passthrough vCPU's INIT exit is ta
   CHECK(woken_ps > kDeadlinePs);
   CHECK(irq_ps == b.timing.c1_exit_ps + b.timing.isr_entry_ps);
 }
+
+// MSR_TEST_CTL (0x33): where the CPU enumerates the detection ACRN keeps
+// each vCPU's own value (wrmsr_vmexit_handler: vcpu_set_guest_msr), and
+// emulate_lock_instr injects the #AC back into a guest that set bit 29
+// itself (is_guest_ac_enabled) instead of running the instruction unlocked.
+TEST_CASE("a guest that turns on its own split-lock detection gets the #AC back and its instruction does not run") {
+  test::Bench b(tiger_lake({2, 3}));
+  constexpr u32 kMsrTestCtl = 0x33;
+  u64 read_back = 0, other_read = 1, value_after = 0;
+  u8 fault = 0;
+  u64 swapped_after_off = 0;
+  Breakdown cost;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(kSplit, 7);
+    g.wrmsr(kMsrTestCtl, kMsrTestCtlSplitLockAc);
+    read_back = g.rdmsr(kMsrTestCtl);
+    const Timestamp t0 = g.timestamp();
+    try {
+      (void)g.cmpxchg64(kSplit, 7, 9);
+    } catch (const GuestFault& f) {
+      fault = f.vector;
+    }
+    cost = g.timestamp().cumulative - t0.cumulative;
+    value_after = g.load<u64>(kSplit);
+    // The guest's #AC handler turns its detection off and retries (Linux's
+    // split_lock_detect=warn): now ACRN emulates the lock.
+    g.wrmsr(kMsrTestCtl, 0);
+    swapped_after_off = g.cmpxchg64(kSplit, 7, 9);
+    g.store<u64>(kFlag, 1);
+  });
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.wait_until(kFlag, 8, Cmp::ne, 0);
+    other_read = g.rdmsr(kMsrTestCtl);  // per vCPU: never written here
+  });
+  sc_core::sc_start();
+  const Vcpu& v = b.cpu("RT_VM", 0);
+  CHECK(read_back == kMsrTestCtlSplitLockAc);
+  CHECK(other_read == 0);
+  CHECK(fault == kVectorAc);
+  CHECK(value_after == 7);  // the faulting CMPXCHG wrote nothing
+  // The #AC exit and no step: no fetch, no kick, no MTF.
+  CHECK(cost.get(Component::exit) == b.timing.vm_exit_entry_ps);
+  CHECK(cost.get(Component::hv) == 0);
+  CHECK(b.cpu("RT_VM", 1).counters().split_lock_pauses == 1);  // the retry's, not the fault's
+  CHECK(exits(v, ExitReason::exception_or_nmi) == 2);
+  CHECK(exits(v, ExitReason::monitor_trap) == 1);
+  CHECK(swapped_after_off == 7);
+  CHECK(v.counters().bus_locks == 0);
+  CHECK(b.vm(0).faults_injected == 1);
+}
+
+TEST_CASE("MSR_TEST_CTL does not exist for a guest on a CPU without split-lock detection") {
+  Scenario s = test::two_vm_scenario();  // cfl-k700-i7: a Coffee Lake
+  s.split_lock_detection = true;
+  test::Bench b(s);
+  u8 write_fault = 0, read_fault = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    try {
+      g.wrmsr(0x33, kMsrTestCtlSplitLockAc);
+    } catch (const GuestFault& f) {
+      write_fault = f.vector;
+    }
+    try {
+      (void)g.rdmsr(0x33);
+    } catch (const GuestFault& f) {
+      read_fault = f.vector;
+    }
+  });
+  sc_core::sc_start();
+  CHECK(write_fault == kVectorGp);
+  CHECK(read_fault == kVectorGp);
+}
+
+TEST_CASE("without ACRN's detection a guest's own MSR_TEST_CTL bit traps nothing: its split lock locks the bus") {
+  Scenario s = tiger_lake({2});
+  s.split_lock_detection = false;  // ACRN leaves the physical MSR alone
+  test::Bench b(s);
+  u64 swapped = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(kSplit, 7);
+    g.wrmsr(0x33, kMsrTestCtlSplitLockAc);  // kept as the guest's value only
+    swapped = g.cmpxchg64(kSplit, 7, 9);
+  });
+  sc_core::sc_start();
+  CHECK(swapped == 7);
+  CHECK(b.cpu("RT_VM").counters().bus_locks == 1);
+  CHECK(exits(b.cpu("RT_VM"), ExitReason::exception_or_nmi) == 0);
+  CHECK(b.vm(0).msr_test_ctl.at(0) == kMsrTestCtlSplitLockAc);
+}

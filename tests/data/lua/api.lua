@@ -68,6 +68,8 @@ local eax = cpuid(0)
 expect(eax >= 1, "cpuid: leaf 0")
 expect(rdmsr(0x1B) ~= 0, "rdmsr: IA32_APIC_BASE")
 wrmsr(0x6E0, 0)  -- TSC deadline disarmed
+local has_test_ctl, err = pcall(rdmsr, 0x33)
+expect(not has_test_ctl and err:find("#GP") ~= nil, "rdmsr: MSR_TEST_CTL faults on a CPU without split-lock detection")
 local before_wbinvd = now_ns()
 wbinvd()  -- this VM's memory flushed through its EPT (there is an RT VM)
 expect(now_ns() > before_wbinvd, "wbinvd: takes time")
