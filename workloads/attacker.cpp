@@ -200,9 +200,9 @@ class Attacker {
                          : "this region's data looked for behind the VM's other IVSHMEM devices: " + seen);
   }
 
-  // INVD would drop every modified line of the host's caches unwritten,
-  // other VMs' too (on bare metal a line just written reads memory's stale
-  // value after it). ACRN ignores it (unhandled_vmexit_handler): a line the
+  // INVD would drop the modified lines of the caches it reaches unwritten,
+  // other VMs' in the shared LLC too (on bare metal a line just written
+  // reads memory's stale value after it). ACRN ignores it (unhandled_vmexit_handler): a line the
   // guest modified just before must still hit in its L1D, with its value.
   void invd() {
     const Gva line = dev_.shmem + kCacheLineBytes;

@@ -199,8 +199,8 @@ void Vcpu::wbinvd() {
 
 void Vcpu::invd() {
   // INVD exits unconditionally (SDM Vol. 3C, "Instructions That Cause VM
-  // Exits Unconditionally"): on the host it would
-  // drop every modified line of the shared caches, other VMs' data included.
+  // Exits Unconditionally"): on the host it would drop the modified lines
+  // of the caches it reaches, other VMs' in the shared LLC included.
   boundary();
   u8 buf[8] = {};
   exit_to_hypervisor(ExitReason::invd, 0, 8, false, buf);

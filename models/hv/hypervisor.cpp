@@ -165,14 +165,15 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
         break;
       }
       // Otherwise, for the split-lock #AC of a guest that did not ask for
-      // it (the only exception the twin intercepts), it reads the instruction's first byte (copy_from_gva)
-      // and, a LOCK prefix, sets the guest's instruction length to 1, so
-      // the VM entry skips the prefix and the instruction runs unlocked. The
-      // fetch is priced as an MMIO exit's fetch and decode, its nearest
-      // figure (an upper bound: nothing is decoded here). In a VM of
-      // several vCPUs it then kicks the others to stop them until the
-      // instruction is done (vcpu_kick_lock_instr_emulation), and sets the
-      // monitor trap flag so that the VM entry steps that one instruction.
+      // it (the only exception the twin intercepts), it reads the
+      // instruction's first byte (copy_from_gva) and, a LOCK prefix, sets
+      // the guest's instruction length to 1, so the VM entry skips the
+      // prefix and the instruction runs unlocked. The fetch is priced as an
+      // MMIO exit's fetch and decode, its nearest figure (an upper bound:
+      // nothing is decoded here). In a VM of several vCPUs it then kicks the
+      // others to stop them until the instruction is done
+      // (vcpu_kick_lock_instr_emulation), and sets the monitor trap flag so
+      // that the VM entry steps that one instruction.
       charge_hv(timing_.mmio_decode_ps);
       if (vm->vcpu_count > 1) exit.lock_instr = VmExitExtension::LockInstrStep::kick;
       break;

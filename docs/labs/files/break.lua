@@ -58,8 +58,8 @@ pci_write32(bdf, 0x1c, hi)
 expect(load64(shm) == 1, "BAR2 moved back: the region kept its data")
 
 -- 6. Throw away what the caches hold: INVD invalidates them without
--- writing anything back, so on the host it would drop every VM's modified
--- lines, the victim's among them. Write a line of our own first, and see
+-- writing anything back, so on the host it would drop the modified lines
+-- of the shared LLC, the victim's among them. Write a line of our own first, and see
 -- whether INVD took even that one.
 store64(shm + 128, 0x494e5644)       -- "INVD"
 invd()
