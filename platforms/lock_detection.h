@@ -39,9 +39,9 @@ inline LockDetections lock_detections(const Scenario& s, const Board& b) {
   const CpuModel* row = find_cpu_model(b.family_id, b.model_id);
   LockDetections d;
   if (s.split_lock_detection)
-    d.split = !has_msr || (row && !row->split_lock_detect) ? LockDetection::unavailable
-              : row                                        ? LockDetection::enumerated
-                                                           : LockDetection::unknown;
+    d.split = enumerates_split_lock_detection(b) ? LockDetection::enumerated
+              : !has_msr || row                  ? LockDetection::unavailable
+                                                 : LockDetection::unknown;
   if (s.uc_lock_detection) d.uc = has_msr ? LockDetection::unknown : LockDetection::unavailable;
   return d;
 }

@@ -68,7 +68,6 @@ local mine = load64(shm + 128)
 local reload_ns = now_ns() - t
 print(string.format("after INVD our own line reads 0x%x in %.1f ns", mine, reload_ns))
 expect(mine == 0x494e5644 and reload_ns < 10, "INVD was ignored: our line is still in our L1D")
-expect(load64(shm) == 1, "the victim's flag survived INVD")
 
 -- 7. The control experiment: one proper doorbell.
 expect(ivshmem_int_peer(dev, victim, 0) == 0, "the legitimate doorbell is sent")
