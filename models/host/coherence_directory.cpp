@@ -133,6 +133,20 @@ LinePage* CoherenceDirectory::page(Hpa hpa) {
   return p;
 }
 
+void CoherenceDirectory::write_to_memory(unsigned core, TimePs now_ps) {
+  ++memory_write_backs_;
+  if (uncore_) uncore_->write_back(core, now_ps);
+}
+
+// Inlined into load(): a polled flag's hand-off passes here every round trip.
+[[gnu::always_inline]] inline void CoherenceDirectory::snoop_write_back(LineState& l, unsigned core, TimePs now_ps) {
+  const int o = cores_[l.modified_by - 1u]->llc;  // a core holding lines has caches
+  if (o >= 0 && (l.llc & llc_bit(static_cast<unsigned>(o))))
+    l.llc_dirty = static_cast<u8>(o + 1);
+  else
+    write_to_memory(core, now_ps);
+}
+
 AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) {
   CoreCaches& cc = caches(core);
   const CoreMask me = bit(core);
@@ -149,6 +163,11 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) 
       // it, the core supplies it; both copies are Shared afterwards.
       const unsigned o = l.owner - 1u;
       if (l.in_l1 & bit(o)) cost = {transfer_ps(o, core), Component::coherence, true};
+      // A Modified copy's data stays in the L2 they share, which the
+      // directory does not keep dirty: the LLC behind it does, if it holds
+      // the line; otherwise the dirtiness is lost (docs/timing.md).
+      if (l.modified_by != 0 && cc.llc >= 0 && (l.llc & llc_bit(static_cast<unsigned>(cc.llc))))
+        l.llc_dirty = static_cast<u8>(cc.llc + 1);
       l.owner = 0;
       l.modified_by = 0;
     }
@@ -159,10 +178,11 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) 
   const AccessCost cost = fetch_cost(l, core, now_ps);
   // An Exclusive or Modified copy in another core is now Shared (a Modified
   // one written back on the way).
+  if (l.modified_by != 0) snoop_write_back(l, core, now_ps);
   l.owner = 0;
   l.modified_by = 0;
   const bool alone = l.in_l2 == 0;
-  allocate(l, core, cc);
+  allocate(l, core, cc, now_ps);
   if (alone) l.owner = static_cast<u8>(core + 1);  // no other core has a copy: Exclusive
   return cost;
 }
@@ -183,15 +203,17 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   }
   drop_l2s_of(l, others, false);
   for_each_core(mates, [&](unsigned k) { drop_l1(l, k); });
-  // Copies in other LLCs (other dies or sockets) are stale now.
+  // Copies in other LLCs (other dies or sockets) are stale now; a dirty one's
+  // data came over with the ownership.
   u32 stale = cc.llc >= 0 ? l.llc & ~llc_bit(static_cast<unsigned>(cc.llc)) : l.llc;
   l.llc &= ~stale;
+  if (l.llc_dirty != 0 && (stale & llc_bit(l.llc_dirty - 1u))) l.llc_dirty = 0;
   while (stale) {
     llcs_[static_cast<unsigned>(__builtin_ctz(stale))].cache.erase(&l);
     stale &= stale - 1;
   }
   if (!(l.in_l2 & me)) {
-    allocate(l, core, cc);
+    allocate(l, core, cc, now_ps);
   } else if (!(l.in_l1 & me)) {
     l2s_[cc.l2].cache.touch(&l);
     fill_l1(l, core, cc);
@@ -251,6 +273,10 @@ TimePs CoherenceDirectory::bus_lock(unsigned core, TimePs now_ps, TimePs hold_ps
 
 AccessCost CoherenceDirectory::uncached(LineState& l, unsigned core, TimePs now_ps, bool write) {
   const CoreCaches& cc = caches(core);
+  // Memory is made current first: a Modified copy, or an LLC's dirty one, is
+  // written back (an implicit write-back for the snoop).
+  if (l.modified_by != 0 || l.llc_dirty != 0) write_to_memory(core, now_ps);
+  l.llc_dirty = 0;
   if (write) {
     invalidate_everywhere(l);
     return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
@@ -290,8 +316,11 @@ AccessCost CoherenceDirectory::uncached(LineState& l, unsigned core, TimePs now_
   return uncore_cost({cc.dram_ps, Component::dram, true}, l, core, now_ps);
 }
 
-[[gnu::always_inline]] inline void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc) {
+[[gnu::always_inline]] inline void CoherenceDirectory::allocate(LineState& l, unsigned core, CoreCaches& cc,
+                                                                TimePs now_ps) {
   filler_ = &cc;
+  fill_core_ = core;
+  fill_now_ps_ = now_ps;
   // An inclusive LLC holds whatever its cores hold, and sees every request
   // that misses the L2 (a transfer from another core too); a non-inclusive
   // one is filled by the L2's victims instead (drop_l2).
@@ -346,8 +375,14 @@ void CoherenceDirectory::fill_llc(LineState& l, unsigned index) {
   l.llc |= llc_bit(index);
   if (!v) return;
   LineState& w = *v;
+  // Its dirty copy goes to memory, and in an inclusive LLC so does a copy
+  // Modified in a core it takes the line from.
+  const bool dirty =
+      w.llc_dirty == index + 1 || (llc.inclusive && w.modified_by != 0 && (llc.cores & bit(w.modified_by - 1u)));
   w.llc &= ~llc_bit(index);
+  if (w.llc_dirty == index + 1) w.llc_dirty = 0;
   if (llc.inclusive) drop_l2s_of(w, w.in_l2 & llc.cores, false);
+  if (dirty) write_to_memory(fill_core_, fill_now_ps_);
 }
 
 void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
@@ -368,27 +403,39 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   l.in_l1 &= ~l2.cores;
   l.holders &= ~l2.cores;
   l.in_l2 &= ~l2.cores;
+  bool modified = false;
   if (l.owner != 0 && (l2.cores & bit(l.owner - 1u))) {
-    // Written back if Modified (to the LLC or memory, off the critical path: write-back buffers absorb it).
+    // Written back if Modified, off the critical path (write-back buffers
+    // absorb it). An invalidation's caller says where the data goes.
+    modified = l.modified_by != 0;
     l.owner = 0;
     l.modified_by = 0;
   }
-  if (!victim || l2.llc < 0) return;
+  if (!victim) return;
+  if (l2.llc < 0) {
+    // The L2 is the last level: its victim goes to memory.
+    if (modified) write_to_memory(fill_core_, fill_now_ps_);
+    return;
+  }
   const unsigned d = static_cast<unsigned>(l2.llc);
   Llc& llc = llcs_[d];
-  if (llc.inclusive) return;
   // A non-inclusive LLC is filled with the L2's victims, clean or dirty, in
-  // the ways of the core whose fill evicted them.
-  if (l.llc & llc_bit(d))
-    llc.cache.touch(&l);
-  else
-    fill_llc(l, d);
+  // the ways of the core whose fill evicted them; an inclusive one holds the
+  // line already.
+  if (!llc.inclusive) {
+    if (l.llc & llc_bit(d))
+      llc.cache.touch(&l);
+    else
+      fill_llc(l, d);
+  }
+  if (modified) l.llc_dirty = static_cast<u8>(d + 1);
 }
 
 void CoherenceDirectory::invalidate_everywhere(LineState& l) {
   drop_l2s_of(l, l.in_l2, false);
   for (u32 llcs = l.llc; llcs; llcs &= llcs - 1) llcs_[static_cast<unsigned>(__builtin_ctz(llcs))].cache.erase(&l);
   l.llc = 0;
+  l.llc_dirty = 0;
 }
 
 FlushCount CoherenceDirectory::flush_lines(Hpa begin, Hpa end) {
@@ -398,7 +445,7 @@ FlushCount CoherenceDirectory::flush_lines(Hpa begin, Hpa end) {
       const Hpa at = l.line << kCacheLineShift;
       if (at < begin || at >= end || (l.in_l2 == 0 && l.llc == 0)) continue;
       ++n.lines;
-      if (l.modified_by != 0) ++n.written_back;
+      if (l.modified_by != 0 || l.llc_dirty != 0) ++n.written_back;
       invalidate_everywhere(l);
       // A Modified copy is written back, an Exclusive one simply dropped.
       l.owner = 0;
@@ -427,11 +474,13 @@ FlushCount CoherenceDirectory::wbinvd(unsigned core) {
     CoreMask dropped = in_l2 ? l2.cores : 0;
     if (in_llc && llc->inclusive) dropped |= l->in_l2 & llc->cores;
     ++n.lines;
-    if (l->modified_by != 0 && (dropped & bit(l->modified_by - 1u))) ++n.written_back;
+    const bool dirty_here = in_llc && l->llc_dirty == cc.llc + 1;
+    if ((l->modified_by != 0 && (dropped & bit(l->modified_by - 1u))) || dirty_here) ++n.written_back;
     drop_l2s_of(*l, dropped, false);
     if (in_llc) {
       llc->cache.erase(l);
       l->llc &= ~llc_mask;
+      if (dirty_here) l->llc_dirty = 0;
     }
   }
   return n;

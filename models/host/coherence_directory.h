@@ -37,6 +37,16 @@
 // from them; hits are allowed in any way. All ways unless set_fill_ways says
 // otherwise.
 //
+// Write-backs: a Modified line an L2 evicts goes to the LLC behind it,
+// which keeps it dirty (llc_dirty) until it evicts it in turn; then, or when
+// the L2 is the last level, it goes to memory. A read that finds a line
+// Modified in another core (HITM) leaves it Shared: the data goes to the
+// owner's LLC when that holds the line, else to memory (SDM Vol. 3A 11.4,
+// the implicit write-back). A write to memory costs the core nothing (write
+// buffers take it off the critical path) but is one more request the memory
+// controller serves: the uncore counts it in the load other cores' requests
+// queue behind (Uncore::write_back).
+//
 // Stores: a store to a line other cores hold invalidates their copies and
 // costs an L1D hit, its read-for-ownership hidden by the store buffer and
 // overlapped with the reader's later miss (so a polled flag hand-off costs
@@ -71,8 +81,13 @@ struct LineState {
   u8 owner = 0;              // 1 + the core holding it Exclusive or Modified (then its only holder); 0 otherwise
   u8 modified_by = 0;        // 1 + the core holding it Modified (then also owner); 0 when clean
   u8 watched = 0;            // vCPUs asleep on this line (wait_until)
-  u32 llc = 0;               // one bit per last-level cache holding it
+  // 1 + the LLC whose copy is newer than memory (a Modified line written
+  // back into it, which it writes to memory when it evicts the line); 0 when
+  // no LLC's is. At most one: a store takes the line out of the other LLCs.
+  u8 llc_dirty = 0;
+  u32 llc = 0;  // one bit per last-level cache holding it
 };
+static_assert(sizeof(LineState) == 48, "a line's state stays 48 bytes: llc_dirty takes the padding");
 
 // The caches keep a pointer to each line's state as its tag: a victim's or
 // a second-chance candidate's state is at hand without a search.
@@ -202,6 +217,9 @@ class CoherenceDirectory {
   bool has_llc(unsigned core) const { return caches(core).llc >= 0; }
   unsigned llc_of(unsigned core) const { return static_cast<unsigned>(caches(core).llc); }
   bool llc_inclusive(unsigned index) const { return llcs_.at(index).inclusive; }
+  // Modified lines written to memory by evictions and snoops (not by
+  // flushes, which FlushCount counts).
+  u64 memory_write_backs() const { return memory_write_backs_; }
 
  private:
   struct CoreCaches {
@@ -236,7 +254,12 @@ class CoherenceDirectory {
   // What the uncore adds to a request that left the core's L2.
   AccessCost uncore_cost(AccessCost c, const LineState& l, unsigned core, TimePs now_ps);
   // Makes the core's L2 and L1D (and an inclusive LLC) hold the line.
-  void allocate(LineState& l, unsigned core, CoreCaches& cc);
+  void allocate(LineState& l, unsigned core, CoreCaches& cc, TimePs now_ps);
+  // The line goes to memory at now_ps, the core's write (see the header comment).
+  void write_to_memory(unsigned core, TimePs now_ps);
+  // A read by `core` found the line Modified in another core (the owner's
+  // implicit write-back): the owner's LLC takes it dirty, or memory does.
+  void snoop_write_back(LineState& l, unsigned core, TimePs now_ps);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
   // Fills into the ways of filler_, the core allocate() fills for (cache
   // allocation), once any core's ways are restricted.
@@ -279,6 +302,11 @@ class CoherenceDirectory {
   // fills take the unrestricted path), and the core allocate() fills for.
   bool restricted_ = false;
   const CoreCaches* filler_ = nullptr;
+  // The core allocate() fills for and when: a write-back its fill causes is
+  // that core's request at that time.
+  unsigned fill_core_ = 0;
+  TimePs fill_now_ps_ = 0;
+  u64 memory_write_backs_ = 0;
 
   PageRadix<LinePage> pages_;
   ObjectArena<LinePage> owned_;

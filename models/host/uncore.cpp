@@ -38,7 +38,7 @@ Uncore::Uncore(const UncoreParams& p, const std::vector<int>& llc_of) : p_(p), l
   open_row_.assign(std::max(1u, p_.banks), kNoRow);
 }
 
-TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
+void Uncore::count_in(Queue& q, unsigned core, TimePs now_ps) {
   // A later window: the current one becomes the previous (or both reset
   // after a gap). A core still behind in its quantum counts in the current
   // one. Most requests fall before the current window's end: no division.
@@ -60,6 +60,10 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
     ++q.now[core];
     ++q.now_total;
   }
+}
+
+TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
+  count_in(q, core, now_ps);
   if (!p_.contention || q.service_ps == 0 || p_.window_ps == 0) return 0;
   const u64 others = q.prev_total - (core < q.prev.size() ? q.prev[core] : 0);
   if (others == 0) return 0;
@@ -145,6 +149,11 @@ UncoreDelay Uncore::dram_request(unsigned core, u64 line, TimePs now_ps) {
   d.dram_ps = dram_timing(core, line, now_ps + d.queue_ps, refresh_wait);
   d.dram_ps += static_cast<i64>(refresh_wait);
   return d;
+}
+
+void Uncore::write_back(unsigned core, TimePs now_ps) {
+  ++write_backs_;
+  count_in(memory_, core, now_ps);
 }
 
 }  // namespace ivsim

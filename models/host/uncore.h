@@ -77,12 +77,21 @@ class Uncore {
   UncoreDelay llc_request(unsigned core, TimePs now_ps);
   // A request served by memory (through the LLC, which it occupies too).
   UncoreDelay dram_request(unsigned core, u64 line, TimePs now_ps);
+  // A Modified line written back to memory at now_ps, the write of the
+  // core whose fill or request caused it (an eviction from the last level,
+  // or a snoop's implicit write-back). Nobody waits for it: it adds to the
+  // memory controller's load that the other cores' requests queue behind.
+  // It leaves the banks' rows as they are: a controller buffers writes and
+  // drains them in bursts, so as not to break the reads' row hits one by one
+  // (the drain itself is not modelled). Draws nothing.
+  void write_back(unsigned core, TimePs now_ps);
 
   // For tests and reports.
   u64 refresh_waits() const { return refresh_waits_; }
   u64 row_hits() const { return row_hits_; }
   u64 row_conflicts() const { return row_conflicts_; }
   u64 queued() const { return queued_; }
+  u64 write_backs() const { return write_backs_; }
 
  private:
   // One shared resource: requests per core in the current and the previous window.
@@ -100,6 +109,9 @@ class Uncore {
     std::vector<double> rho;
     NoiseRng rng;
   };
+  // Counts the core's request in the queue's current window (moving the
+  // windows on first); wait_in also draws what the request waits.
+  void count_in(Queue& q, unsigned core, TimePs now_ps);
   TimePs wait_in(Queue& q, unsigned core, TimePs now_ps);
   i64 dram_timing(unsigned core, u64 line, TimePs now_ps, TimePs& refresh_wait_ps);
 
@@ -110,7 +122,7 @@ class Uncore {
   TimePs refresh_phase_ps_ = 0;
   std::vector<u64> open_row_;  // by bank; kNoRow when closed
   TimePs last_refresh_seen_ = 0;
-  u64 refresh_waits_ = 0, row_hits_ = 0, row_conflicts_ = 0, queued_ = 0;
+  u64 refresh_waits_ = 0, row_hits_ = 0, row_conflicts_ = 0, queued_ = 0, write_backs_ = 0;
 };
 
 }  // namespace ivsim

@@ -10,44 +10,14 @@
 #include "platforms/board.h"
 #include "platforms/config_error.h"
 #include "platforms/host_caches.h"
-#include "platforms/timing_profile.h"
+#include "tests/support/cache_host.h"
 
 using namespace ivsim;
+using test::cluster_board;
+using test::Host;
+using test::kBase;
 
 namespace {
-
-struct Host {
-  Board board;
-  TimingParams timing;
-  std::unique_ptr<CoherenceDirectory> dir;
-
-  explicit Host(const std::string& name) : board(load_board(name, {})) {
-    timing = resolve_timing(load_timing_profile(board.timing_profile, {}));
-    dir = std::make_unique<CoherenceDirectory>(timing, cache_topology(board));
-  }
-  explicit Host(Board b, const std::string& profile) : board(std::move(b)) {
-    timing = resolve_timing(load_timing_profile(profile, {}));
-    dir = std::make_unique<CoherenceDirectory>(timing, cache_topology(board));
-  }
-
-  // One access as the vCPU makes it: the inline L1D test first, then the directory.
-  AccessCost access(Hpa a, unsigned core, bool write = false) {
-    LineState& l = dir->line(a);
-    if (CoherenceDirectory::hits(l, core, write)) {
-      if (write) l.modified_by = static_cast<u8>(core + 1);
-      return {timing.l1_hit_ps, Component::cache, false};
-    }
-    return write ? dir->store(l, core, 0) : dir->load(l, core);
-  }
-  TimePs c2c(CoreDistance d) const { return timing.c2c_ps[static_cast<unsigned>(d)]; }
-  u64 cache_bytes(unsigned level) const {
-    for (const auto& c : board.caches)
-      if (c.level == level && c.type != 2) return c.size_bytes;
-    return 0;
-  }
-};
-
-constexpr Hpa kBase = 0x1'0000'0000ULL;  // 4 GiB: clear of everything else in these tests
 
 // Walks a working set of `bytes` one line at a time in a fixed pseudo-random
 // order (a pointer chase), twice to warm up, then returns the mean cost of
@@ -473,24 +443,6 @@ TEST_CASE("the board's caches become the directory's: sizes, ways, sharing and i
   b.caches.pop_back();  // pCPU 3 loses its LLC
   CHECK_THROWS_AS(cache_topology(b), ConfigError);
 }
-
-namespace {
-
-// Two pCPUs with a private L2 each and four sharing one L2 (an E-core
-// cluster or Atom module), all behind one L3 unless `l3` is false.
-Board cluster_board(bool l3) {
-  Board b;
-  b.name = "cluster";
-  for (unsigned p = 0; p < 6; ++p) b.pcpus.push_back({p, 0, p, 2 * p, "", 2 * p});
-  for (unsigned p = 0; p < 6; ++p) b.caches.push_back({1, 1, 32 * 1024, 8, 64, false, {p}, 0, {}});
-  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {0}, 0, {}});
-  b.caches.push_back({2, 3, 256 * 1024, 4, 64, false, {1}, 0, {}});
-  b.caches.push_back({2, 3, 2 * 1024 * 1024, 16, 64, false, {2, 3, 4, 5}, 0, {}});
-  if (l3) b.caches.push_back({3, 3, 8 * 1024 * 1024, 16, 64, false, {0, 1, 2, 3, 4, 5}, 0, {}});
-  return b;
-}
-
-}  // namespace
 
 TEST_CASE("cores sharing an L2 hit each other's lines there and get Modified ones by a same-L2 transfer") {
   Host h(cluster_board(true), "coffee-lake-client");

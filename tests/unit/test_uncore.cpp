@@ -158,3 +158,45 @@ TEST_CASE(
   CHECK(waits(4 * p.window_ps + p.window_ps / 2) > 25);  // still window 4, without a division
   CHECK(waits(5 * p.window_ps) == 0);                    // window 4 had only core 0's own
 }
+
+TEST_CASE("a write-back loads the memory controller others queue behind and draws nothing of its own") {
+  UncoreParams p = dram_params();
+  p.contention = true;
+  p.seed = 5;
+  // Core 1 writes back `write_backs` lines per 1 us window; core 0 reads.
+  auto run = [&](unsigned write_backs, unsigned own_write_backs) {
+    Uncore u(p, {0, 0});
+    u64 waited = 0, total_ps = 0;
+    const unsigned windows = 2000;
+    for (unsigned w = 0; w < windows; ++w) {
+      const TimePs t0 = w * p.window_ps;
+      for (unsigned k = 0; k < write_backs; ++k) u.write_back(1, t0 + k);
+      for (unsigned k = 0; k < own_write_backs; ++k) u.write_back(0, t0 + k);
+      const UncoreDelay d = u.dram_request(0, 1'000'000, t0 + p.window_ps / 2);
+      waited += d.queue_ps > 0;
+      total_ps += d.queue_ps;
+    }
+    CHECK(u.write_backs() == u64{windows} * (write_backs + own_write_backs));
+    return std::pair<double, u64>{static_cast<double>(waited) / windows, total_ps};
+  };
+  CHECK(run(0, 0).first == 0);
+  // 300 write-backs of 2 ns per window: the memory queue is 60 % busy, the
+  // LLC's idle (a write-back leaves from it, but is not a request to it).
+  const auto loaded = run(300, 0);
+  CHECK(loaded.first == Approx(0.6).margin(0.05));
+  // A core's own write-backs are not others' load, and take no draw from the
+  // queue's stream: the same waits as without them.
+  CHECK(run(300, 200) == loaded);
+}
+
+TEST_CASE("a write-back leaves the open rows as they are: the reads' row hits stay") {
+  UncoreParams p = dram_params();
+  p.row_buffer = true;
+  Uncore u(p, {0});
+  CHECK(u.dram_request(0, 0, 0).dram_ps == -14'000);    // bank 0 row 0 opened
+  u.write_back(0, 100);                                 // whichever row it writes
+  CHECK(u.dram_request(0, 1, 200).dram_ps == -28'000);  // row 0 still open: a hit
+  CHECK(u.row_hits() == 1);
+  CHECK(u.row_conflicts() == 0);
+  CHECK(u.write_backs() == 1);
+}
