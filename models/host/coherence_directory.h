@@ -179,6 +179,12 @@ class CoherenceDirectory {
   // takes its lines out of the other cores' caches too (back-invalidation),
   // a non-inclusive one leaves them there. Other LLCs keep theirs.
   FlushCount wbinvd(unsigned core);
+  // A flush's write-backs on `core` go to memory over [from_ps, until_ps),
+  // the flush's time: the uncore's load for the other cores' requests
+  // (Uncore::flush_write_backs).
+  void flush_write_backs(unsigned core, TimePs from_ps, TimePs until_ps, u64 lines) {
+    if (uncore_) uncore_->flush_write_backs(core, from_ps, until_ps, lines);
+  }
 
   // A bus lock (a LOCK'd read-modify-write no cache can lock, SDM Vol. 3A
   // 9.1.2): from now_ps the core holds every other agent off memory for

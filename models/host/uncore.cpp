@@ -66,7 +66,10 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   count_in(q, core, now_ps);
   if (!p_.contention || q.service_ps == 0 || p_.window_ps == 0) return 0;
   const u64 others = q.prev_total - (core < q.prev.size() ? q.prev[core] : 0);
-  if (others == 0) return 0;
+  // Another core's flush writing back now: the memory controller serves it too.
+  const double flushing =
+      __builtin_expect(now_ps < flushes_until_ps_, 0) && &q == &memory_ ? flush_load(core, now_ps) : 0.0;
+  if (others == 0 && flushing == 0.0) return 0;
   // The others' requests spread over the servers; this one finds its own busy.
   // A function of `others` alone: each core keeps its last one, which holds
   // for the whole window: a floating-point division fewer per request.
@@ -84,6 +87,7 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   } else {
     rho = utilisation();
   }
+  if (flushing > 0.0) rho = std::min(kMaxUtilisation, rho + flushing);
   // n requests ahead, P(n >= k) = rho^k: the first draw decides whether any is.
   unsigned n = 0;
   while (n < 64 && q.rng.uniform() < rho) ++n;
@@ -154,6 +158,23 @@ UncoreDelay Uncore::dram_request(unsigned core, u64 line, TimePs now_ps) {
 void Uncore::write_back(unsigned core, TimePs now_ps) {
   ++write_backs_;
   count_in(memory_, core, now_ps);
+}
+
+void Uncore::flush_write_backs(unsigned core, TimePs from_ps, TimePs until_ps, u64 lines) {
+  write_backs_ += lines;
+  if (lines == 0 || until_ps <= from_ps || p_.mem_service_ps == 0) return;
+  const double load =
+      static_cast<double>(lines) * static_cast<double>(p_.mem_service_ps) / static_cast<double>(until_ps - from_ps);
+  flushes_[next_flush_] = {from_ps, until_ps, core, std::min(1.0, load)};
+  next_flush_ = (next_flush_ + 1) % kFlushesKept;
+  flushes_until_ps_ = std::max(flushes_until_ps_, until_ps);
+}
+
+double Uncore::flush_load(unsigned core, TimePs now_ps) const {
+  double load = 0;
+  for (const Flush& f : flushes_)
+    if (f.core != core && now_ps >= f.from_ps && now_ps < f.until_ps) load += f.load;
+  return load;
 }
 
 }  // namespace ivsim

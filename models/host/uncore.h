@@ -33,6 +33,7 @@
 // Plain C++, no SystemC; no allocation after construction.
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "models/core/noise_rng.h"
@@ -85,6 +86,14 @@ class Uncore {
   // drains them in bursts, so as not to break the reads' row hits one by one
   // (the drain itself is not modelled). Draws nothing.
   void write_back(unsigned core, TimePs now_ps);
+  // A cache flush's write-backs (WBINVD, or CLFLUSHOPT over a range): `lines`
+  // lines the core writes to memory from from_ps to until_ps, the flush's
+  // time. Their share of the controller's bandwidth over that time adds to
+  // the utilisation the other cores' memory requests in it see (the
+  // flush's own core excluded, as for its other requests). The latest
+  // kFlushesKept are kept. Loosely timed: a request another core made ahead
+  // in its quantum before the flush was seen does not see it.
+  void flush_write_backs(unsigned core, TimePs from_ps, TimePs until_ps, u64 lines);
 
   // For tests and reports.
   u64 refresh_waits() const { return refresh_waits_; }
@@ -113,6 +122,8 @@ class Uncore {
   // windows on first); wait_in also draws what the request waits.
   void count_in(Queue& q, unsigned core, TimePs now_ps);
   TimePs wait_in(Queue& q, unsigned core, TimePs now_ps);
+  // The memory utilisation other cores' flushes add at now_ps.
+  double flush_load(unsigned core, TimePs now_ps) const;
   i64 dram_timing(unsigned core, u64 line, TimePs now_ps, TimePs& refresh_wait_ps);
 
   UncoreParams p_;
@@ -123,6 +134,16 @@ class Uncore {
   std::vector<u64> open_row_;  // by bank; kNoRow when closed
   TimePs last_refresh_seen_ = 0;
   u64 refresh_waits_ = 0, row_hits_ = 0, row_conflicts_ = 0, queued_ = 0, write_backs_ = 0;
+  struct Flush {
+    TimePs from_ps = 0;
+    TimePs until_ps = 0;
+    unsigned core = 0;
+    double load = 0;  // its share of the controller's bandwidth, at most 1
+  };
+  static constexpr unsigned kFlushesKept = 16;
+  std::array<Flush, kFlushesKept> flushes_{};
+  unsigned next_flush_ = 0;
+  TimePs flushes_until_ps_ = 0;  // the latest end of them all
 };
 
 }  // namespace ivsim

@@ -228,7 +228,7 @@ bool Hypervisor::has_rt_vm() const {
   return false;
 }
 
-TimePs Hypervisor::wbinvd_host(Vm& vm, unsigned vcpu) {
+TimePs Hypervisor::wbinvd_host(Vm& vm, unsigned vcpu, TimePs now_ps) {
   ++vm.wbinvd_host;
   if (!caches_ || vcpu >= vm.vcpu_pcpus.size()) return 0;
   const FlushCount n = caches_->wbinvd(vm.vcpu_pcpus[vcpu]);
@@ -239,10 +239,11 @@ TimePs Hypervisor::wbinvd_host(Vm& vm, unsigned vcpu) {
   // arrays): a lower bound.
   const TimePs t = n.written_back * timing_.memory_line_ps;
   vm.wbinvd_ps += t;
+  caches_->flush_write_backs(vm.vcpu_pcpus[vcpu], now_ps, now_ps + t, n.written_back);
   return t;
 }
 
-TimePs Hypervisor::flush_vm_memory(Vm& vm) {
+TimePs Hypervisor::flush_vm_memory(Vm& vm, unsigned vcpu, TimePs now_ps) {
   ++vm.wbinvd_own_memory;
   u64 lines = 0;
   FlushCount n;
@@ -266,6 +267,8 @@ TimePs Hypervisor::flush_vm_memory(Vm& vm) {
   const TimePs issue = lines * timing_.llc_hit_ps / std::max(1u, timing_.mlp);
   const TimePs t = std::max(issue, n.written_back * timing_.memory_line_ps);
   vm.wbinvd_ps += t;
+  if (caches_ && vcpu < vm.vcpu_pcpus.size())
+    caches_->flush_write_backs(vm.vcpu_pcpus[vcpu], now_ps, now_ps + t, n.written_back);
   return t;
 }
 

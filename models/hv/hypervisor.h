@@ -138,11 +138,13 @@ class Hypervisor {
   void set_split_lock_core_cap(bool has) { split_lock_core_cap_ = has; }
   // has_rt_vm: a VM whose vm_type is RTVM (GUEST_FLAG_RT) exists.
   bool has_rt_vm() const;
-  // flush_invalidate_all_cache on the vCPU's pCPU: the time its write-backs take.
-  TimePs wbinvd_host(Vm& vm, unsigned vcpu);
-  // walk_ept_table(vm, ept_flush_leaf_page): CLFLUSHOPT of every line each
-  // EPT leaf not mapped UC covers; the time the flush takes.
-  TimePs flush_vm_memory(Vm& vm);
+  // flush_invalidate_all_cache on the vCPU's pCPU from now_ps: the time its
+  // write-backs take, during which they load the memory controller.
+  TimePs wbinvd_host(Vm& vm, unsigned vcpu, TimePs now_ps);
+  // walk_ept_table(vm, ept_flush_leaf_page) by the vCPU from now_ps:
+  // CLFLUSHOPT of every line each EPT leaf not mapped UC covers; the time
+  // the flush takes, during which its write-backs load the memory controller.
+  TimePs flush_vm_memory(Vm& vm, unsigned vcpu, TimePs now_ps);
   // The VM's wbinvd_lock and the other vCPUs' request and signal.
   void wbinvd_pause_others(Vm& vm, unsigned vcpu);
   void wbinvd_resume_others(Vm& vm, unsigned vcpu);

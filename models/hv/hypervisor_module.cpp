@@ -100,8 +100,9 @@ void HypervisorModule::wbinvd_emulation(VmExitExtension& exit, sc_core::sc_time&
   Vm& vm = *hv_.vm(exit.vm);
   if (exit.wbinvd != VmExitExtension::WbinvdStep::own_memory_paused) {
     // No one else waits for its end: its time is the exit's delay.
-    const TimePs t =
-        exit.wbinvd == VmExitExtension::WbinvdStep::host ? hv_.wbinvd_host(vm, exit.vcpu) : hv_.flush_vm_memory(vm);
+    const TimePs now_ps = sc_core::sc_time_stamp().value();
+    const TimePs t = exit.wbinvd == VmExitExtension::WbinvdStep::host ? hv_.wbinvd_host(vm, exit.vcpu, now_ps)
+                                                                      : hv_.flush_vm_memory(vm, exit.vcpu, now_ps);
     exit.cost.add(Component::hv, t);
     delay = sc_core::sc_time::from_value(t);
     return;
@@ -117,7 +118,7 @@ void HypervisorModule::wbinvd_emulation(VmExitExtension& exit, sc_core::sc_time&
   // The others wait from their next VM entry until the walk is done: the
   // signal comes at its end, in simulated time.
   hv_.wbinvd_pause_others(vm, exit.vcpu);
-  sc_core::wait(sc_core::sc_time::from_value(hv_.flush_vm_memory(vm)));
+  sc_core::wait(sc_core::sc_time::from_value(hv_.flush_vm_memory(vm, exit.vcpu, sc_core::sc_time_stamp().value())));
   hv_.wbinvd_resume_others(vm, exit.vcpu);
   pending_activity::notify(wbinvd_lock_released_, sc_core::SC_ZERO_TIME);
   exit.cost.add(Component::hv, sc_core::sc_time_stamp().value() - start);

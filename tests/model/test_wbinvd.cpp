@@ -5,6 +5,7 @@
 // VM holds its other vCPUs until the walk is done. INVD is ignored.
 #include <algorithm>
 #include <systemc>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -65,6 +66,50 @@ TEST_CASE("without an RT VM a WBINVD empties its pCPU's caches and the LLC the o
   CHECK(hmi.wbinvd_lines_written_back >= 1);
   CHECK(hmi.wbinvd_lines_invalidated >= 2);
   CHECK(hmi.wbinvd_ps == hmi.wbinvd_lines_written_back * b.timing.memory_line_ps);
+}
+
+// The flush's write-backs take memory's peak rate for its duration: the
+// other cores' misses to memory meanwhile queue behind them.
+TEST_CASE("a physical WBINVD's write-backs keep memory busy for the other cores while it lasts") {
+  Scenario s = test::two_vm_scenario();
+  s.noise.contention = true;
+  test::Bench b(s);
+  TimePs flush_from = 0, flush_until = 0;
+  struct Miss {
+    TimePs at;
+    TimePs queue;
+  };
+  std::vector<Miss> misses;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gva dirty = scratch_gpa(g);
+    for (u64 i = 0; i < 16384; ++i) g.store<u64>(dirty + i * kCacheLineBytes, i);  // 1 MiB, dirty
+    flush_from = c.now_ps();
+    g.wbinvd();
+    flush_until = c.now_ps();
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gva cold = scratch_gpa(g) + 4 * kMiB;
+    for (u64 i = 0; i < 32768; ++i) {  // 2 MiB of lines from DRAM, one after another
+      const TimePs at = c.now_ps();
+      misses.push_back({at, load_cost(g, cold + i * kCacheLineBytes).get(Component::queue)});
+    }
+  });
+  sc_core::sc_start();
+  REQUIRE(flush_until > flush_from);
+  REQUIRE(b.vm(2).wbinvd_lines_written_back >= 16384);
+  u64 in = 0, in_waited = 0, out = 0, out_waited = 0;
+  for (const Miss& m : misses) {
+    const bool during = m.at >= flush_from && m.at < flush_until;
+    (during ? in : out) += 1;
+    (during ? in_waited : out_waited) += m.queue > 0;
+  }
+  INFO("flush " << flush_from << ".." << flush_until << " ps; misses during it " << in << ", waited " << in_waited
+                << "; outside " << out << ", waited " << out_waited);
+  REQUIRE(in >= 50);
+  CHECK(in_waited * 2 > in);     // the controller is 95 % busy: most wait
+  CHECK(out_waited * 10 < out);  // otherwise only the HMI VM's fills load it
 }
 
 TEST_CASE("with an RT VM a WBINVD flushes only its VM's memory and the regions it maps") {

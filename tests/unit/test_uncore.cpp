@@ -200,3 +200,25 @@ TEST_CASE("a write-back leaves the open rows as they are: the reads' row hits st
   CHECK(u.row_conflicts() == 0);
   CHECK(u.write_backs() == 1);
 }
+
+TEST_CASE("a flush's write-backs keep the memory controller busy for the other cores while it lasts") {
+  UncoreParams p = dram_params();
+  p.contention = true;
+  p.seed = 9;
+  // 5 000 lines over 20 us at 2 ns each: half the controller's bandwidth.
+  const TimePs from = 10 * p.window_ps, until = 30 * p.window_ps;
+  auto waits = [&](bool flush, unsigned core, TimePs t0) {
+    Uncore u(p, {0, 0});
+    if (flush) u.flush_write_backs(1, from, until, 5000);
+    u64 waited = 0;
+    for (unsigned k = 0; k < 2000; ++k) waited += u.dram_request(core, k, t0 + k * 5'000).queue_ps > 0;
+    return static_cast<double>(waited) / 2000;
+  };
+  CHECK(waits(false, 0, from) == 0);                        // nobody else: no wait
+  CHECK(waits(true, 0, from) == Approx(0.5).margin(0.05));  // P(wait) = the flush's share
+  CHECK(waits(true, 0, until) == 0);                        // over: no trace of it
+  CHECK(waits(true, 1, from) == 0);                         // the flushing core's own requests
+  Uncore u(p, {0, 0});
+  u.flush_write_backs(1, from, until, 5000);
+  CHECK(u.write_backs() == 5000);
+}
