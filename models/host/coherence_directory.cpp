@@ -207,7 +207,7 @@ AccessCost CoherenceDirectory::store(LineState& l, unsigned core, TimePs now_ps,
   // data came over with the ownership.
   u32 stale = cc.llc >= 0 ? l.llc & ~llc_bit(static_cast<unsigned>(cc.llc)) : l.llc;
   l.llc &= ~stale;
-  if (l.llc_dirty != 0 && (stale & llc_bit(l.llc_dirty - 1u))) l.llc_dirty = 0;
+  if (__builtin_expect(stale != 0, 0) && l.llc_dirty != 0 && (stale & llc_bit(l.llc_dirty - 1u))) l.llc_dirty = 0;
   while (stale) {
     llcs_[static_cast<unsigned>(__builtin_ctz(stale))].cache.erase(&l);
     stale &= stale - 1;

@@ -66,9 +66,11 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   count_in(q, core, now_ps);
   if (!p_.contention || q.service_ps == 0 || p_.window_ps == 0) return 0;
   const u64 others = q.prev_total - (core < q.prev.size() ? q.prev[core] : 0);
-  // Another core's flush writing back now: the memory controller serves it too.
-  const double flushing =
-      __builtin_expect(now_ps < flushes_until_ps_, 0) && &q == &memory_ ? flush_load(core, now_ps) : 0.0;
+  // Another core's flush writing back now: the memory controller serves it
+  // too. Rare: tested after the common case's early return.
+  const bool flush_due = __builtin_expect(now_ps < flushes_until_ps_, 0) && &q == &memory_;
+  if (others == 0 && !flush_due) return 0;
+  const double flushing = flush_due ? flush_load(core, now_ps) : 0.0;
   if (others == 0 && flushing == 0.0) return 0;
   // The others' requests spread over the servers; this one finds its own busy.
   // A function of `others` alone: each core keeps its last one, which holds
@@ -170,7 +172,7 @@ void Uncore::flush_write_backs(unsigned core, TimePs from_ps, TimePs until_ps, u
   flushes_until_ps_ = std::max(flushes_until_ps_, until_ps);
 }
 
-double Uncore::flush_load(unsigned core, TimePs now_ps) const {
+[[gnu::cold]] double Uncore::flush_load(unsigned core, TimePs now_ps) const {
   double load = 0;
   for (const Flush& f : flushes_)
     if (f.core != core && now_ps >= f.from_ps && now_ps < f.until_ps) load += f.load;
