@@ -138,13 +138,15 @@ void CoherenceDirectory::write_to_memory(unsigned core, TimePs now_ps) {
   if (uncore_) uncore_->write_back(core, now_ps);
 }
 
-// Inlined into load(): a polled flag's hand-off passes here every round trip.
-[[gnu::always_inline]] inline void CoherenceDirectory::snoop_write_back(LineState& l, unsigned core, TimePs now_ps) {
-  const int o = cores_[l.modified_by - 1u]->llc;  // a core holding lines has caches
-  if (o >= 0 && (l.llc & llc_bit(static_cast<unsigned>(o))))
-    l.llc_dirty = static_cast<u8>(o + 1);
-  else
-    write_to_memory(core, now_ps);
+bool CoherenceDirectory::llc_takes_dirty(LineState& l, int llc) {
+  if (llc < 0 || !(l.llc & llc_bit(static_cast<unsigned>(llc)))) return false;
+  l.llc_dirty = static_cast<u8>(llc + 1);
+  return true;
+}
+
+void CoherenceDirectory::snoop_write_back(LineState& l, unsigned core, TimePs now_ps) {
+  // A core holding lines has caches.
+  if (!llc_takes_dirty(l, cores_[l.modified_by - 1u]->llc)) write_to_memory(core, now_ps);
 }
 
 AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) {
@@ -166,8 +168,7 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) 
       // A Modified copy's data stays in the L2 they share, which the
       // directory does not keep dirty: the LLC behind it does, if it holds
       // the line; otherwise the dirtiness is lost (docs/timing.md).
-      if (l.modified_by != 0 && cc.llc >= 0 && (l.llc & llc_bit(static_cast<unsigned>(cc.llc))))
-        l.llc_dirty = static_cast<u8>(cc.llc + 1);
+      if (l.modified_by != 0) (void)llc_takes_dirty(l, cc.llc);
       l.owner = 0;
       l.modified_by = 0;
     }

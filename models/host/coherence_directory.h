@@ -266,6 +266,8 @@ class CoherenceDirectory {
   // A read by `core` found the line Modified in another core (the owner's
   // implicit write-back): the owner's LLC takes it dirty, or memory does.
   void snoop_write_back(LineState& l, unsigned core, TimePs now_ps);
+  // LLC `llc` (-1: none) keeps the line dirty if it holds it; false when it does not.
+  bool llc_takes_dirty(LineState& l, int llc);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
   // Fills into the ways of filler_, the core allocate() fills for (cache
   // allocation), once any core's ways are restricted.

@@ -1,6 +1,7 @@
 // The uncore's sources of variation, each on its own: DRAM refresh, the
 // open row, queueing behind other cores (models/host/uncore.h).
 #include <algorithm>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -22,6 +23,22 @@ UncoreParams dram_params() {
   p.banks = 16;
   p.row_lines = 128;
   return p;
+}
+
+// Core 0's request in the middle of each of `windows` 1 us windows, after
+// others(u, t0) loaded the window starting at t0: the share that waited,
+// and their total wait.
+template <class Others>
+std::pair<double, u64> core0_waits(Uncore& u, const UncoreParams& p, Others&& others, unsigned windows = 2000) {
+  u64 waited = 0, total_ps = 0;
+  for (unsigned w = 0; w < windows; ++w) {
+    const TimePs t0 = w * p.window_ps;
+    others(t0);
+    const UncoreDelay d = u.dram_request(0, 1'000'000, t0 + p.window_ps / 2);
+    waited += d.queue_ps > 0;
+    total_ps += d.queue_ps;
+  }
+  return {static_cast<double>(waited) / windows, total_ps};
 }
 
 }  // namespace
@@ -111,16 +128,9 @@ TEST_CASE("contention: a request waits behind other cores' requests, as often as
   p.seed = 7;
   auto run = [&](unsigned others_per_window) {
     Uncore u(p, {0, 0, 0});
-    u64 waited = 0, total_ps = 0;
-    const unsigned windows = 2000;
-    for (unsigned w = 0; w < windows; ++w) {
-      const TimePs t0 = w * p.window_ps;
+    return core0_waits(u, p, [&](TimePs t0) {
       for (unsigned k = 0; k < others_per_window; ++k) u.dram_request(1 + k % 2, k, t0 + k);
-      const UncoreDelay d = u.dram_request(0, 1'000'000, t0 + p.window_ps / 2);
-      waited += d.queue_ps > 0;
-      total_ps += d.queue_ps;
-    }
-    return std::pair<double, u64>{static_cast<double>(waited) / windows, total_ps};
+    });
   };
   CHECK(run(0).first == 0);  // alone: never waits
   // 100 other requests per 1 us window at 2 ns (memory) + 1 ns (LLC) each:
@@ -166,18 +176,12 @@ TEST_CASE("a write-back loads the memory controller others queue behind and draw
   // Core 1 writes back `write_backs` lines per 1 us window; core 0 reads.
   auto run = [&](unsigned write_backs, unsigned own_write_backs) {
     Uncore u(p, {0, 0});
-    u64 waited = 0, total_ps = 0;
-    const unsigned windows = 2000;
-    for (unsigned w = 0; w < windows; ++w) {
-      const TimePs t0 = w * p.window_ps;
+    const auto waits = core0_waits(u, p, [&](TimePs t0) {
       for (unsigned k = 0; k < write_backs; ++k) u.write_back(1, t0 + k);
       for (unsigned k = 0; k < own_write_backs; ++k) u.write_back(0, t0 + k);
-      const UncoreDelay d = u.dram_request(0, 1'000'000, t0 + p.window_ps / 2);
-      waited += d.queue_ps > 0;
-      total_ps += d.queue_ps;
-    }
-    CHECK(u.write_backs() == u64{windows} * (write_backs + own_write_backs));
-    return std::pair<double, u64>{static_cast<double>(waited) / windows, total_ps};
+    });
+    CHECK(u.write_backs() == u64{2000} * (write_backs + own_write_backs));
+    return waits;
   };
   CHECK(run(0, 0).first == 0);
   // 300 write-backs of 2 ns per window: the memory queue is 60 % busy, the
