@@ -165,12 +165,10 @@ AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) 
       // it, the core supplies it; both copies are Shared afterwards.
       const unsigned o = l.owner - 1u;
       if (l.in_l1 & bit(o)) cost = {transfer_ps(o, core), Component::coherence, true};
-      // A Modified copy's data stays in the L2 they share, which the
-      // directory does not keep dirty: the LLC behind it does, if it holds
-      // the line; otherwise the dirtiness is lost (docs/timing.md).
-      if (l.modified_by != 0) (void)llc_takes_dirty(l, cc.llc);
+      // A Modified copy's data stays dirty in the L2 they share: modified_by
+      // stays, with no owner (see LineState), until that L2 evicts the line,
+      // another L2's request snoops it or a store takes it.
       l.owner = 0;
-      l.modified_by = 0;
     }
     l2s_[cc.l2].cache.touch(&l);
     fill_l1(l, core, cc);
@@ -293,7 +291,10 @@ AccessCost CoherenceDirectory::uncached(LineState& l, unsigned core, TimePs now_
 
 [[gnu::always_inline]] inline AccessCost CoherenceDirectory::fetch_cost(LineState& l, unsigned core, TimePs now_ps) {
   const CoreCaches& cc = *cores_[core];  // load() and store() checked the core
-  if (l.owner != 0) return uncore_cost({transfer_ps(l.owner - 1u, core), Component::coherence, true}, l, core, now_ps);
+  // Exclusive or Modified in a core, or dirty in an L2 it shares (no owner):
+  // that core's cache supplies it.
+  const unsigned from = l.owner != 0 ? l.owner : l.modified_by;
+  if (from != 0) return uncore_cost({transfer_ps(from - 1u, core), Component::coherence, true}, l, core, now_ps);
   if (cc.llc >= 0) {
     const unsigned d = static_cast<unsigned>(cc.llc);
     if (l.llc & llc_bit(d)) {
@@ -404,11 +405,11 @@ void CoherenceDirectory::drop_l1(LineState& l, unsigned core) {
   l.in_l1 &= ~l2.cores;
   l.holders &= ~l2.cores;
   l.in_l2 &= ~l2.cores;
-  bool modified = false;
-  if (l.owner != 0 && (l2.cores & bit(l.owner - 1u))) {
-    // Written back if Modified, off the critical path (write-back buffers
-    // absorb it). An invalidation's caller says where the data goes.
-    modified = l.modified_by != 0;
+  // Written back if Modified in a core it serves or dirty in the L2 itself,
+  // off the critical path (write-back buffers absorb it). An invalidation's
+  // caller says where the data goes.
+  const bool modified = l.modified_by != 0 && (l2.cores & bit(l.modified_by - 1u));
+  if (modified || (l.owner != 0 && (l2.cores & bit(l.owner - 1u)))) {
     l.owner = 0;
     l.modified_by = 0;
   }

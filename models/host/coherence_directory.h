@@ -42,10 +42,12 @@
 // the L2 is the last level, it goes to memory. A read that finds a line
 // Modified in another core (HITM) leaves it Shared: the data goes to the
 // owner's LLC when that holds the line, else to memory (SDM Vol. 3A 11.4,
-// the implicit write-back). A write to memory costs the core nothing (write
-// buffers take it off the critical path) but is one more request the memory
-// controller serves: the uncore counts it in the load other cores' requests
-// queue behind (Uncore::write_back).
+// the implicit write-back). A read by a core sharing the owner's L2 leaves
+// the data dirty in that L2, which writes it back when it evicts the line or
+// another L2's read snoops it. A write to memory costs the core nothing
+// (write buffers take it off the critical path) but is one more request the
+// memory controller serves: the uncore counts it in the load other cores'
+// requests queue behind (Uncore::write_back).
 //
 // Stores: a store to a line other cores hold invalidates their copies and
 // costs an L1D hit, its read-for-ownership hidden by the store buffer and
@@ -79,7 +81,11 @@ struct LineState {
   TimePs last_write_ps = 0;  // when the last store to the line happened
   u64 line = 0;              // line number: host physical address >> 6
   u8 owner = 0;              // 1 + the core holding it Exclusive or Modified (then its only holder); 0 otherwise
-  u8 modified_by = 0;        // 1 + the core holding it Modified (then also owner); 0 when clean
+  // 1 + the core that wrote it last, while its data is newer than the LLC's
+  // and memory's: with owner the same, that core holds it Modified; with no
+  // owner, the L2 it shares with cluster-mates that read the line since holds
+  // the dirty data (their L1D copies Shared). 0 when clean.
+  u8 modified_by = 0;
   u8 watched = 0;            // vCPUs asleep on this line (wait_until)
   // 1 + the LLC whose copy is newer than memory (a Modified line written
   // back into it, which it writes to memory when it evicts the line); 0 when

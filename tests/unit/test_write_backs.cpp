@@ -117,17 +117,59 @@ TEST_CASE("an uncached access to a dirty line writes it to memory first") {
   CHECK(h.dir->memory_write_backs() == 1);
 }
 
-TEST_CASE("a cluster-mate's read of a Modified line writes nothing to memory: the shared L2 has the data") {
+namespace {
+
+// pCPUs 2 and 3 of the cluster board: 2 writes the line, 3 (same L2) reads it.
+void mate_reads_modified(Host& h, Hpa a) {
+  h.access(a, 2, true);
+  h.access(a, 3);
+}
+
+// Takes line `a` out of pCPUs 2 and 3's L1Ds (lines of the same L1D set,
+// in other L2 sets), then out of their L2 by pCPU 4's loads of its set.
+void evict_from_cluster(Host& h, Hpa a) {
+  for (unsigned core : {2u, 3u})
+    for (u64 j = 1; j <= 2 * h.dir->l1d(core).ways(); ++j) h.access(a + j * kPageSize4K, core);
+  const LineCache& l2 = h.dir->l2(2);
+  for (u64 i = 1; i <= l2.ways(); ++i) h.access(a + i * l2.sets() * kCacheLineBytes, 4);
+}
+
+}  // namespace
+
+TEST_CASE("a cluster-mate's read of a Modified line leaves it dirty in the shared L2 until that L2 lets it go") {
+  // No LLC: nothing is written on the read; the L2's eviction writes it to memory.
   Host h(cluster_board(false), "coffee-lake-client");
-  h.access(kBase, 2, true);
-  h.access(kBase, 3);  // the same L2
-  CHECK(h.dir->line(kBase).modified_by == 0);
+  mate_reads_modified(h, kBase);
+  const LineState& l = h.dir->line(kBase);
+  CHECK(l.owner == 0);
+  CHECK(l.modified_by == 3);  // pCPU 2's data, dirty in the cluster's L2
   CHECK(h.dir->memory_write_backs() == 0);
-  Host l3(cluster_board(true), "coffee-lake-client");
-  REQUIRE_FALSE(l3.dir->llc_inclusive(0));
-  const Hpa a = kBase + kCacheLineBytes;
-  l3.access(a, 2, true);
-  l3.access(a, 3);
-  CHECK(l3.dir->line(a).llc_dirty == 0);  // not in the non-inclusive LLC: nothing to keep it dirty
-  CHECK(l3.dir->memory_write_backs() == 0);
+  CHECK(h.access(kBase, 4).ps == h.timing.l2_hit_ps);  // a third mate hits the L2
+  evict_from_cluster(h, kBase);
+  REQUIRE(l.in_l2 == 0);
+  CHECK(h.dir->memory_write_backs() == 1);
+  CHECK(l.modified_by == 0);
+
+  // A non-inclusive LLC takes the L2's victim dirty.
+  Host n(cluster_board(true), "coffee-lake-client");
+  REQUIRE_FALSE(n.dir->llc_inclusive(0));
+  mate_reads_modified(n, kBase);
+  evict_from_cluster(n, kBase);
+  CHECK(n.dir->line(kBase).llc_dirty == 1);
+  CHECK(n.dir->memory_write_backs() == 0);
+}
+
+TEST_CASE("a read from another L2 snoops a line dirty in a shared L2: a transfer and the data written back") {
+  Host h(cluster_board(true), "coffee-lake-client");
+  mate_reads_modified(h, kBase);
+  REQUIRE(h.dir->line(kBase).llc == 0);  // a fill from DRAM skips the non-inclusive LLC
+  CHECK(h.access(kBase, 0).ps == h.c2c(CoreDistance::same_die));
+  CHECK(h.dir->memory_write_backs() == 1);
+  CHECK(h.dir->line(kBase).modified_by == 0);
+  // A flush of the cluster's caches counts a line dirty in its L2 as written back.
+  const Hpa b = kBase + kCacheLineBytes;
+  mate_reads_modified(h, b);
+  const FlushCount f = h.dir->wbinvd(4);
+  CHECK(f.written_back == 1);
+  CHECK(h.dir->line(b).modified_by == 0);
 }
