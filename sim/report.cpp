@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "models/host/coherence_directory.h"
 #include "models/hv/ivshmem_device.h"
 
 namespace ivsim {
@@ -9,6 +10,36 @@ namespace ivsim {
 namespace {
 
 double ns(TimePs ps) { return static_cast<double>(ps) / 1000.0; }
+
+// What the memory behind the caches did, in all and by the pCPU whose
+// requests met it (only pCPUs with something to count): the lines written
+// back to memory, and, with the uncore modelled, the waits in its queues and
+// behind DRAM refreshes and the rows its requests found open.
+Json memory_to_json(const CoherenceDirectory& dir) {
+  const Uncore* u = dir.uncore();
+  Json pcpus = Json::array();
+  u64 flush_write_backs = 0;
+  for (unsigned p = 0; p < dir.pcpu_count(); ++p) {
+    const u64 wb = dir.memory_write_backs(p), fwb = dir.flush_write_backs(p);
+    const Uncore::CoreWaits w = u ? u->waits(p) : Uncore::CoreWaits{};
+    flush_write_backs += fwb;
+    if (wb == 0 && fwb == 0 && w.queued == 0 && w.refresh_waits == 0) continue;
+    pcpus.push_back({{"pcpu", p},
+                     {"write_backs", wb},
+                     {"flush_write_backs", fwb},
+                     {"queued", w.queued},
+                     {"queue_ns", ns(w.queue_ps)},
+                     {"refresh_waits", w.refresh_waits},
+                     {"refresh_ns", ns(w.refresh_ps)}});
+  }
+  return {{"write_backs", dir.memory_write_backs()},
+          {"flush_write_backs", flush_write_backs},
+          {"queued", u ? u->queued() : 0},
+          {"refresh_waits", u ? u->refresh_waits() : 0},
+          {"dram_row_hits", u ? u->row_hits() : 0},
+          {"dram_row_conflicts", u ? u->row_conflicts() : 0},
+          {"pcpus", pcpus}};
+}
 
 // Picoseconds to nanoseconds rounded to the picosecond: stable digits.
 double ns_rounded(double ps) { return static_cast<double>(static_cast<long long>(ps + 0.5)) / 1000.0; }
@@ -364,6 +395,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     }
   }
   r["regions"] = regions;
+  r["memory"] = memory_to_json(platform.directory());
 
   // What ACRN's mechanisms refused: counts by reason, and the first events.
   const Hypervisor& hv = platform.hypervisor();

@@ -32,7 +32,10 @@ void for_each_core(CoreMask m, F&& f) {
 }  // namespace
 
 CoherenceDirectory::CoherenceDirectory(const HostTiming& timing, const CacheTopology& t)
-    : pcpus_(static_cast<unsigned>(t.distance.size())), c2c_ps_(timing.c2c_ps) {
+    : pcpus_(static_cast<unsigned>(t.distance.size())),
+      c2c_ps_(timing.c2c_ps),
+      write_backs_by_core_(t.distance.size(), 0),
+      flush_write_backs_by_core_(t.distance.size(), 0) {
   const std::size_t n = t.distance.size();
   if (n > kMaxCores) throw std::invalid_argument("more pCPUs than the coherence directory tracks (64)");
   for (const auto& row : t.distance)
@@ -135,6 +138,7 @@ LinePage* CoherenceDirectory::page(Hpa hpa) {
 
 void CoherenceDirectory::write_to_memory(unsigned core, TimePs now_ps) {
   ++memory_write_backs_;
+  ++write_backs_by_core_[core];  // a core with a fill or a read in progress has caches
   if (uncore_) uncore_->write_back(core, now_ps);
 }
 

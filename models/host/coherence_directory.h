@@ -189,6 +189,7 @@ class CoherenceDirectory {
   // the flush's time: the uncore's load for the other cores' requests
   // (Uncore::flush_write_backs).
   void flush_write_backs(unsigned core, TimePs from_ps, TimePs until_ps, u64 lines) {
+    if (core < pcpus_) flush_write_backs_by_core_[core] += lines;
     if (uncore_) uncore_->flush_write_backs(core, from_ps, until_ps, lines);
   }
 
@@ -230,8 +231,13 @@ class CoherenceDirectory {
   unsigned llc_of(unsigned core) const { return static_cast<unsigned>(caches(core).llc); }
   bool llc_inclusive(unsigned index) const { return llcs_.at(index).inclusive; }
   // Modified lines written to memory by evictions and snoops (not by
-  // flushes, which FlushCount counts).
+  // flushes, which FlushCount counts): in all, and by the core whose fill or
+  // read caused each.
   u64 memory_write_backs() const { return memory_write_backs_; }
+  u64 memory_write_backs(unsigned core) const { return core < pcpus_ ? write_backs_by_core_[core] : 0; }
+  // Lines the core's flushes wrote back (flush_write_backs).
+  u64 flush_write_backs(unsigned core) const { return core < pcpus_ ? flush_write_backs_by_core_[core] : 0; }
+  unsigned pcpu_count() const { return pcpus_; }
 
  private:
   struct CoreCaches {
@@ -321,6 +327,8 @@ class CoherenceDirectory {
   unsigned fill_core_ = 0;
   TimePs fill_now_ps_ = 0;
   u64 memory_write_backs_ = 0;
+  std::vector<u64> write_backs_by_core_;        // by pCPU id
+  std::vector<u64> flush_write_backs_by_core_;  // by pCPU id
 
   PageRadix<LinePage> pages_;
   ObjectArena<LinePage> owned_;

@@ -36,6 +36,7 @@ Uncore::Uncore(const UncoreParams& p, const std::vector<int>& llc_of) : p_(p), l
   NoiseRng phase(p_.seed, "dram_refresh");
   refresh_phase_ps_ = p_.trefi_ps ? phase.below(p_.trefi_ps) : 0;
   open_row_.assign(std::max(1u, p_.banks), kNoRow);
+  waits_.assign(cores, CoreWaits{});
 }
 
 void Uncore::count_in(Queue& q, unsigned core, TimePs now_ps) {
@@ -96,7 +97,12 @@ TimePs Uncore::wait_in(Queue& q, unsigned core, TimePs now_ps) {
   if (n == 0) return 0;
   ++queued_;
   const double residue = q.rng.uniform();
-  return static_cast<TimePs>((static_cast<double>(n - 1) + residue) * static_cast<double>(q.service_ps));
+  const TimePs wait = static_cast<TimePs>((static_cast<double>(n - 1) + residue) * static_cast<double>(q.service_ps));
+  if (core < waits_.size()) {
+    ++waits_[core].queued;
+    waits_[core].queue_ps += wait;
+  }
+  return wait;
 }
 
 i64 Uncore::dram_timing(unsigned core, u64 line, TimePs now_ps, TimePs& refresh_wait_ps) {
@@ -114,6 +120,10 @@ i64 Uncore::dram_timing(unsigned core, u64 line, TimePs now_ps, TimePs& refresh_
       const u64 turn = (core + period) % cores;
       refresh_wait_ps = p_.trfc_ps - into + turn * p_.mem_service_ps;
       ++refresh_waits_;
+      if (core < waits_.size()) {
+        ++waits_[core].refresh_waits;
+        waits_[core].refresh_ps += refresh_wait_ps;
+      }
     }
     // A refresh since the last request closed every bank (REF needs them precharged).
     if (period != last_refresh_seen_) {

@@ -95,7 +95,20 @@ class Uncore {
   // in its quantum before the flush was seen does not see it.
   void flush_write_backs(unsigned core, TimePs from_ps, TimePs until_ps, u64 lines);
 
+  // What one core's requests met: waits in a queue (the LLC's or the
+  // memory controller's, each counted) and behind a refresh, and their time.
+  struct CoreWaits {
+    u64 queued = 0;
+    TimePs queue_ps = 0;
+    u64 refresh_waits = 0;
+    TimePs refresh_ps = 0;
+  };
+
   // For tests and reports.
+  const CoreWaits& waits(unsigned core) const {
+    static const CoreWaits none;
+    return core < waits_.size() ? waits_[core] : none;
+  }
   u64 refresh_waits() const { return refresh_waits_; }
   u64 row_hits() const { return row_hits_; }
   u64 row_conflicts() const { return row_conflicts_; }
@@ -134,6 +147,7 @@ class Uncore {
   std::vector<u64> open_row_;  // by bank; kNoRow when closed
   TimePs last_refresh_seen_ = 0;
   u64 refresh_waits_ = 0, row_hits_ = 0, row_conflicts_ = 0, queued_ = 0, write_backs_ = 0;
+  std::vector<CoreWaits> waits_;  // by core
   struct Flush {
     TimePs from_ps = 0;
     TimePs until_ps = 0;

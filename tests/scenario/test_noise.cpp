@@ -209,3 +209,27 @@ TEST_CASE(
   CHECK(r.out.find("slowest 1% (") != std::string::npos);
   CHECK(r.out.find("########################################") != std::string::npos);  // the fullest bin's bar
 }
+
+TEST_CASE("the report's memory section counts write-backs and waits by the pCPU whose requests met them") {
+  const auto j = run("library/noisy.yaml", "");
+  const auto& m = j["memory"];
+  double write_backs = 0, queued = 0, refresh_waits = 0, neighbour = 0;
+  for (const auto& p : m["pcpus"]) {
+    write_backs += p["write_backs"].get<double>();
+    queued += p["queued"].get<double>();
+    refresh_waits += p["refresh_waits"].get<double>();
+    if (p["pcpu"] == 4) neighbour = p["write_backs"].get<double>();      // Other_VM's vCPU 0, streaming stores
+    if (p["pcpu"] == 2 || p["pcpu"] == 6) CHECK(p["write_backs"] == 0);  // the ping-pong's lines stay cached
+  }
+  CHECK(write_backs == m["write_backs"].get<double>());
+  CHECK(queued == m["queued"].get<double>());
+  CHECK(refresh_waits == m["refresh_waits"].get<double>());
+  CHECK(neighbour > 0.99 * write_backs);
+  CHECK(refresh_waits > 0);
+  CHECK(m["dram_row_hits"].get<double>() > 0);
+  // Without the uncore's sources the waits are gone; the write-backs are not.
+  const auto quiet = run("library/noisy.yaml", "--set noise=off");
+  CHECK(quiet["memory"]["write_backs"].get<double>() > 0.99 * neighbour);
+  CHECK(quiet["memory"]["queued"] == 0);
+  CHECK(quiet["memory"]["refresh_waits"] == 0);
+}

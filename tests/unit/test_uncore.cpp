@@ -106,6 +106,15 @@ TEST_CASE(
   const auto b = ends({0, 1, 2, 3}, arrive + p.trefi_ps);
   const auto first = [](const std::vector<TimePs>& e) { return std::min_element(e.begin(), e.end()) - e.begin(); };
   CHECK(first(b) == (first(a) + 3) % 4);
+  // Each core's wait is counted for it.
+  Uncore u(p, llc_of);
+  for (unsigned c = 0; c < 4; ++c) {
+    const TimePs held = static_cast<TimePs>(u.dram_request(c, 0, arrive).dram_ps);
+    CHECK(u.waits(c).refresh_waits == 1);
+    CHECK(u.waits(c).refresh_ps == held);
+  }
+  CHECK(u.refresh_waits() == 4);
+  CHECK(u.waits(4).refresh_waits == 0);  // no such core
 }
 
 TEST_CASE("DRAM rows: the open row's lines save tRP + tRCD, another row of the bank costs the profile's latency") {
@@ -141,6 +150,15 @@ TEST_CASE("contention: a request waits behind other cores' requests, as often as
   CHECK(busier.first > busy.first);
   CHECK(busier.second > busy.second);
   CHECK(run(100) == busy);  // the same seed, the same draws
+  // Core 0's waits are counted for it: each queue it waited in, and their time.
+  Uncore u(p, {0, 0, 0});
+  const auto mine = core0_waits(u, p, [&](TimePs t0) {
+    for (unsigned k = 0; k < 100; ++k) u.dram_request(1 + k % 2, k, t0 + k);
+  });
+  CHECK(mine == busy);
+  CHECK(u.waits(0).queue_ps == busy.second);
+  CHECK(u.waits(0).queued >= static_cast<u64>(busy.first * 2000));  // a request may wait in both queues
+  CHECK(u.waits(0).queued + u.waits(1).queued + u.waits(2).queued == u.queued());
 }
 
 TEST_CASE(

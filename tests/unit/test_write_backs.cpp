@@ -33,6 +33,8 @@ TEST_CASE("a store stream beyond an inclusive LLC writes each line it evicts to 
   // The LLC keeps the last llc_lines lines (LRU over a sequential stream);
   // each older one went to memory, dirty in the LLC or Modified in the core.
   CHECK(w.dir->memory_write_backs() == extra);
+  CHECK(w.dir->memory_write_backs(0) == extra);  // pCPU 0's fills evicted them
+  CHECK(w.dir->memory_write_backs(1) == 0);
   // The rest are dirty too, most of them only in the LLC (the L2 holds 4 096):
   // a WBINVD writes every one of them back.
   const FlushCount n = w.dir->wbinvd(0);
