@@ -13,6 +13,7 @@ namespace ivsim {
 namespace {
 
 constexpr const char* kStats[] = {"count", "min", "p50", "p90", "p99", "p999", "max", "mean"};
+constexpr const char* kMemoryCounts[] = {"write_backs", "flush_write_backs", "queued", "refresh_waits"};
 
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
 std::string csv_field(const std::string& s) {
@@ -41,10 +42,15 @@ std::vector<std::pair<std::string, double>> headline_metrics(const Json& report)
     }
   }
   out.emplace_back("simulated_ns", report.at("simulated_ns").get<double>());
+  // What the memory did (counts); a report written before it had none.
+  if (report.contains("memory"))
+    for (const char* k : kMemoryCounts)
+      out.emplace_back(std::string("memory.") + k, report["memory"].at(k).get<double>());
   return out;
 }
 
 std::string metric_unit(const std::string& column) {
+  if (column.rfind("memory.", 0) == 0) return "";
   const auto dot = column.rfind('.');
   return column.substr(dot == std::string::npos ? 0 : dot + 1) == "count" ? "" : "ns";
 }
