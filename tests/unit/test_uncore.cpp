@@ -135,11 +135,14 @@ TEST_CASE("contention: a request waits behind other cores' requests, as often as
   UncoreParams p = dram_params();
   p.contention = true;
   p.seed = 7;
-  auto run = [&](unsigned others_per_window) {
-    Uncore u(p, {0, 0, 0});
+  auto load = [&](Uncore& u, unsigned others_per_window) {
     return core0_waits(u, p, [&](TimePs t0) {
       for (unsigned k = 0; k < others_per_window; ++k) u.dram_request(1 + k % 2, k, t0 + k);
     });
+  };
+  auto run = [&](unsigned others_per_window) {
+    Uncore u(p, {0, 0, 0});
+    return load(u, others_per_window);
   };
   CHECK(run(0).first == 0);  // alone: never waits
   // 100 other requests per 1 us window at 2 ns (memory) + 1 ns (LLC) each:
@@ -152,10 +155,7 @@ TEST_CASE("contention: a request waits behind other cores' requests, as often as
   CHECK(run(100) == busy);  // the same seed, the same draws
   // Core 0's waits are counted for it: each queue it waited in, and their time.
   Uncore u(p, {0, 0, 0});
-  const auto mine = core0_waits(u, p, [&](TimePs t0) {
-    for (unsigned k = 0; k < 100; ++k) u.dram_request(1 + k % 2, k, t0 + k);
-  });
-  CHECK(mine == busy);
+  CHECK(load(u, 100) == busy);
   CHECK(u.waits(0).queue_ps == busy.second);
   CHECK(u.waits(0).queued >= static_cast<u64>(busy.first * 2000));  // a request may wait in both queues
   CHECK(u.waits(0).queued + u.waits(1).queued + u.waits(2).queued == u.queued());
