@@ -142,15 +142,12 @@ void CoherenceDirectory::write_to_memory(unsigned core, TimePs now_ps) {
   if (uncore_) uncore_->write_back(core, now_ps);
 }
 
-bool CoherenceDirectory::llc_takes_dirty(LineState& l, int llc) {
-  if (llc < 0 || !(l.llc & llc_bit(static_cast<unsigned>(llc)))) return false;
-  l.llc_dirty = static_cast<u8>(llc + 1);
-  return true;
-}
-
 void CoherenceDirectory::snoop_write_back(LineState& l, unsigned core, TimePs now_ps) {
-  // A core holding lines has caches.
-  if (!llc_takes_dirty(l, cores_[l.modified_by - 1u]->llc)) write_to_memory(core, now_ps);
+  const int o = cores_[l.modified_by - 1u]->llc;  // a core holding lines has caches
+  if (o >= 0 && (l.llc & llc_bit(static_cast<unsigned>(o))))
+    l.llc_dirty = static_cast<u8>(o + 1);
+  else
+    write_to_memory(core, now_ps);
 }
 
 AccessCost CoherenceDirectory::load(LineState& l, unsigned core, TimePs now_ps) {

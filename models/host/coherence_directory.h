@@ -275,11 +275,10 @@ class CoherenceDirectory {
   void allocate(LineState& l, unsigned core, CoreCaches& cc, TimePs now_ps);
   // The line goes to memory at now_ps, the core's write (see the header comment).
   void write_to_memory(unsigned core, TimePs now_ps);
-  // A read by `core` found the line Modified in another core (the owner's
-  // implicit write-back): the owner's LLC takes it dirty, or memory does.
+  // A read by `core` found the line Modified in another core, or dirty in an
+  // L2 it does not share (the implicit write-back): the LLC behind the
+  // writer takes it dirty if it holds the line, or memory does.
   void snoop_write_back(LineState& l, unsigned core, TimePs now_ps);
-  // LLC `llc` (-1: none) keeps the line dirty if it holds it; false when it does not.
-  bool llc_takes_dirty(LineState& l, int llc);
   void fill_l1(LineState& l, unsigned core, CoreCaches& cc);
   // Fills into the ways of filler_, the core allocate() fills for (cache
   // allocation), once any core's ways are restricted.

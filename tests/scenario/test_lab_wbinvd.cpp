@@ -51,4 +51,17 @@ TEST_CASE("lab 7: a neighbour's WBINVD empties the partitioned L3 unless the RT 
   };
   CHECK(wbinvd_mean(contained) > 1e6);
   CHECK(wbinvd_mean(physical) < 1e5);
+  // The report's memory section counts the flushes' write-backs for the
+  // flushing vCPU's pCPU, and only there.
+  CHECK(quiet["memory"]["flush_write_backs"] == 0);
+  for (const auto* j : {&physical, &contained}) {
+    const auto& vm = neighbour_vm(*j);
+    const auto written = vm["wbinvd"]["lines_written_back"].get<double>();
+    CHECK(written > 0);
+    CHECK((*j)["memory"]["flush_write_backs"].get<double>() == written);
+    double at_pcpu = 0;
+    for (const auto& p : (*j)["memory"]["pcpus"])
+      if (p["pcpu"] == vm["vcpus"][0]["pcpu"]) at_pcpu = p["flush_write_backs"].get<double>();
+    CHECK(at_pcpu == written);
+  }
 }
