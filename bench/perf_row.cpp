@@ -7,6 +7,8 @@
 //   raw    a raw TLM DMI loop: memcpy from a DMI pointer + quantum keeper (ns per access)
 //   p1     the default scenario with notify: doorbell
 //   p2     the default scenario (polling)
+//   p1-once, p2-once  the same with one round trip: the bring-up, which
+//          the table takes out of the cost per round trip
 //   p3     8-byte loads and stores through the vCPU, and the raw loop, in one process
 //   p4     64 MiB through an IVSHMEM region (library/bulk.yaml)
 //   p5     a whole-run scenario's host time per guest access (large / default)
@@ -166,8 +168,13 @@ int sc_main(int argc, char** argv) {
     out = floor_handoff();
   } else if (row == "p1") {
     out = whole_run(default_scenario_path(), {"workloads[0].params.notify=doorbell"});
+  } else if (row == "p1-once") {
+    out =
+        whole_run(default_scenario_path(), {"workloads[0].params.notify=doorbell", "workloads[0].params.iterations=1"});
   } else if (row == "p2") {
     out = whole_run(default_scenario_path(), {});
+  } else if (row == "p2-once") {
+    out = whole_run(default_scenario_path(), {"workloads[0].params.iterations=1"});
   } else if (row == "p3") {
     out = access_path();
   } else if (row == "p4") {
@@ -190,7 +197,9 @@ int sc_main(int argc, char** argv) {
       return 2;
     }
   } else {
-    std::fprintf(stderr, "usage: ivsim_perf_row floor|p1|p2|p3|p4|p5|p6|p7|faults, or run SCENARIO [FIELD=VALUE...]\n");
+    std::fprintf(
+        stderr,
+        "usage: ivsim_perf_row floor|p1|p1-once|p2|p2-once|p3|p4|p5|p6|p7|faults, or run SCENARIO [FIELD=VALUE...]\n");
     return 2;
   }
   std::printf("%s\n", out.dump().c_str());

@@ -65,7 +65,8 @@ int main() {
   // round: one floor run in a fast or slow moment would move both rows.
   int rounds = 5;
   if (const char* env = std::getenv("IVSIM_PERF_ROUNDS")) rounds = std::max(1, std::atoi(env));
-  const std::vector<std::string> order{"floor", "p1", "floor", "p2", "floor", "p3", "p4", "p5", "p6", "p7"};
+  const std::vector<std::string> order{"floor", "p1", "p1-once", "floor", "p2", "p2-once",
+                                       "floor", "p3", "p4",      "p5",    "p6", "p7"};
   std::map<std::string, std::vector<Json>> runs;
   for (int r = 0; r < rounds; ++r)
     for (const std::string& row : order) {
@@ -79,19 +80,28 @@ int main() {
   const double floor_ns = median_of(runs["floor"])["ns"].get<double>();
   const std::string floor_runs = fmt::format("median of {}", runs["floor"].size());
   std::vector<Line> t;
-  auto run_rows = [&](const char* name, const Json& r, double wall_target, double handoff_target) {
+  // The cost per round trip is what each further round trip adds: the run's
+  // wall time less that of the same scenario with one round trip (the
+  // bring-up: guest page tables, bus scan, driver probe), over the round
+  // trips between them. Divided over all round trips instead, the bring-up
+  // would make the figure depend on the iteration count.
+  auto run_rows = [&](const char* name, const Json& r, const Json& once, double wall_target, double handoff_target) {
     const double ratio = r["wall_s"].get<double>() / r["simulated_s"].get<double>();
-    const double per_rt_ns = r["wall_s"].get<double>() * 1e9 / r["round_trips"].get<double>();
+    const double per_rt_ns = (r["wall_s"].get<double>() - once["wall_s"].get<double>()) * 1e9 /
+                             (r["round_trips"].get<double>() - once["round_trips"].get<double>());
     t.push_back({fmt::format("{} wall / simulated", name),
                  fmt::format("{:.3f} s / {:.3f} ms", r["wall_s"].get<double>(), r["simulated_s"].get<double>() * 1e3),
                  "-", fmt::format("{:.2f}", ratio), fmt::format("<= {}", wall_target), verdict(ratio <= wall_target)});
-    t.push_back({fmt::format("{} host per round trip", name), fmt::format("{:.0f} ns", per_rt_ns),
+    t.push_back({fmt::format("{} host per round trip", name),
+                 fmt::format("{:.0f} ns ({:.0f} with the {:.1f} ms bring-up)", per_rt_ns,
+                             r["wall_s"].get<double>() * 1e9 / r["round_trips"].get<double>(),
+                             once["wall_s"].get<double>() * 1e3),
                  fmt::format("hand-off {:.1f} ns ({})", floor_ns, floor_runs),
                  fmt::format("{:.1f} hand-offs", per_rt_ns / floor_ns), fmt::format("<= {}", handoff_target),
                  verdict(per_rt_ns / floor_ns <= handoff_target)});
   };
-  run_rows("P1 doorbell ping-pong", p1, 0.5, 40);
-  run_rows("P2 polling ping-pong", p2, 3, 12);
+  run_rows("P1 doorbell ping-pong", p1, median_of(runs["p1-once"]), 0.5, 40);
+  run_rows("P2 polling ping-pong", p2, median_of(runs["p2-once"]), 3, 12);
   for (const char* op : {"load", "store"}) {
     const double v = p3[std::string(op) + "_ns"], raw = p3["raw_ns"];
     t.push_back({fmt::format("P3 8-byte {} through the vCPU", op), fmt::format("{:.2f} ns", v),
