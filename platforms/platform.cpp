@@ -388,6 +388,10 @@ void Platform::create_vcpus() {
     for (Vcpu* v : vcpus_of(vm.id))
       if (v->config().index == index) v->host_interrupt(nmi);
   };
+  life.init_signal = [this](Vm& vm, unsigned index) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index == index) v->init_signal();
+  };
   life.ioreq_finished = [this](Vm& vm, unsigned vcpu, TimePs at) {
     if (hsm_) hsm_->ioreq_finished(vm.id, vcpu, at);
   };

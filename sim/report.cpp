@@ -330,6 +330,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     for (const auto& [key, n] : {std::pair<const char*, u64>{"ipis_dropped", vm->ipis_dropped},
                                  {"ipis_misrouted", vm->ipis_misrouted},
                                  {"msi_mode_dropped", vm->msi_mode_dropped},
+                                 {"msi_init_signals", vm->msi_init_signals},
                                  {"msi_undeliverable", vm->msi_undeliverable}})
       if (n) vms.back()[key] = n;
     // WBINVD's emulation, only when the VM executed one (likewise).

@@ -626,6 +626,12 @@ void Vcpu::kick() {
   pending_activity::notify(irq_event_, sc_core::SC_ZERO_TIME);
 }
 
+void Vcpu::init_signal() {
+  // Only a LAPIC-passthrough VM's MSIs become physical IPIs; kick_pcpu's
+  // INIT for such a vCPU is the same signal.
+  if (cfg_.lapic_passthrough) kick();
+}
+
 void Vcpu::host_interrupt(bool nmi) {
   if (lapic_passed_through() || !acrn_running()) return;
   if (wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) return;

@@ -259,6 +259,11 @@ class Vcpu : public sc_core::sc_module {
   // interrupt exiting, it exits like any other (external_interrupt, not the
   // INIT of its kicks).
   void host_interrupt(bool nmi);
+  // A physical INIT at this vCPU's pCPU (a LAPIC-passthrough VM's INIT-mode
+  // MSI, inject_msi_for_lapic_pt): what the INIT of a kick does, with no
+  // request behind it (an init_signal exit, or, halted in its guest, the C1
+  // exit too; held to the next VM entry while in the hypervisor).
+  void init_signal();
 
   bool finished() const { return finished_; }
   // A vCPU that went to sleep ahead of the kernel (fall_asleep_ahead): its

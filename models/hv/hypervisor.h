@@ -119,6 +119,10 @@ class Hypervisor {
     // index), which that vCPU exits for if it runs its guest there; an NMI
     // handle_nmi makes its request.
     std::function<void(Vm&, unsigned, bool nmi)> host_interrupt;
+    // A physical INIT reaching the pCPU of the VM's vCPU (by index), which
+    // runs a LAPIC-passthrough guest there: an INIT-mode MSI that
+    // inject_msi_for_lapic_pt sends on.
+    std::function<void(Vm&, unsigned)> init_signal;
     // WBINVD's emulation in a VM that is not the RT VM: the
     // ACRN_REQUEST_WAIT_WBINVD it makes of the VM's other vCPUs and the
     // VCPU_EVENT_SYNC_WBINVD it signals them, naming the flushing vCPU.
@@ -168,9 +172,17 @@ class Hypervisor {
   // lowest priority arbitrated by PPR), or for a LAPIC-passthrough VM in
   // x2APIC mode as a physical IPI to the destination vCPUs' pCPUs
   // (inject_msi_for_lapic_pt); a LAPIC-passthrough VM whose vCPUs are part
-  // in xAPIC, part in x2APIC mode gets none (vlapic_mode_transition). See
-  // models/hv/vlapic_delivery.cpp.
-  enum class MsiOutcome : u8 { delivered, bad_address, no_destination, mode_dropped, vlapic_mode_transition };
+  // in xAPIC, part in x2APIC mode gets none (vlapic_mode_transition); in
+  // INIT mode that IPI is a physical INIT, which makes each destination vCPU
+  // exit and nothing more (init_signal). See models/hv/vlapic_delivery.cpp.
+  enum class MsiOutcome : u8 {
+    delivered,
+    bad_address,
+    no_destination,
+    mode_dropped,
+    vlapic_mode_transition,
+    init_signal
+  };
   MsiOutcome inject_msi(Vm& target, u64 addr, u32 data);
 
   struct Irq {

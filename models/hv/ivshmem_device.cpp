@@ -201,6 +201,8 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
       return drop("msi_no_destination");
     case Hypervisor::MsiOutcome::vlapic_mode_transition:
       return drop("msi_vlapic_mode_transition");
+    case Hypervisor::MsiOutcome::init_signal:
+      return drop("msi_init_signal");  // no interrupt: the destination only exits
   }
   if (trace::Sink* t = trace::sink()) t->doorbell(vm_.id, target->vm_.id, static_cast<u8>(msg.data & 0xFF));
   ++stats.delivered;

@@ -161,8 +161,20 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
       ++target.msi_undeliverable;
       return MsiOutcome::no_destination;
     }
+    if (mode == kDelInit) {
+      // A physical INIT: the destination vCPUs exit (VM exits on INIT in VMX
+      // non-root operation, SDM Vol. 3C 25.2), and init_signal_vmexit_handler
+      // only retains the RIP. A vCPU in the hypervisor then gets it right
+      // after its next VM entry (INIT is blocked in VMX root operation).
+      ++target.msi_init_signals;
+      if (lifecycle_.init_signal)
+        for (unsigned i = 0; i < target.vlapics.size(); ++i)
+          if (mask & bit(i)) lifecycle_.init_signal(target, i);
+      return MsiOutcome::init_signal;
+    }
     if (mode != kDelFixed && mode != kDelLowPri && mode != kDelNmi) {
-      // INIT, SIPI, SMI, ExtINT to a pCPU running a guest: not a guest interrupt.
+      // SIPI (outside wait-for-SIPI), SMI (the firmware's SMM, not modelled),
+      // ExtINT (not a valid IPI) to a pCPU running a guest: not a guest interrupt.
       ++target.msi_mode_dropped;
       return MsiOutcome::mode_dropped;
     }

@@ -281,6 +281,84 @@ TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject
 }
 
 namespace {
+// An INIT-mode MSI to a LAPIC-passthrough VM: inject_msi_for_lapic_pt sends
+// it on as a physical INIT, whose exit init_signal_vmexit_handler ignores.
+// RT_VM's entry 0 is in INIT mode, entry 1 fixed (vector 0x42); HMI_VM rings
+// 0 and then 1 while RT_VM computes, or halts.
+struct InitMsi {
+  int handled = 0;
+  u64 init_exits = 0;
+  TimePs rung_init_at = 0, rung_fixed_at = 0, woke_at = 0;
+  u64 msi_init_signals = 0, msi_mode_dropped = 0, interrupts_received = 0;
+  u64 dropped_init = 0, delivered = 0;
+};
+
+InitMsi init_msi(bool halted) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  InitMsi r;
+  bool armed = false;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x42, [&](Guest&) { ++r.handled; });
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), (5u << 8) | 0x42);
+    ivshmem_setup_msix(g, *d, 1, msi_address(g.apic_id()), 0x42);
+    armed = true;
+    if (halted) {
+      g.halt();
+      r.woke_at = c.now_ps();
+    } else {
+      for (int i = 0; i < 400; ++i) g.compute(1000);
+    }
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    while (!armed) g.compute(1000);
+    g.compute(20'000);
+    r.rung_init_at = c.now_ps();
+    ivshmem_write_doorbell(g, *d, 0, 0);
+    g.compute(50'000);
+    r.rung_fixed_at = c.now_ps();
+    ivshmem_write_doorbell(g, *d, 0, 1);
+  });
+  sc_core::sc_start();
+  r.init_exits = b.cpu("RT_VM").counters().local_exits[static_cast<std::size_t>(ExitReason::init_signal)];
+  r.msi_init_signals = b.vm(0).msi_init_signals;
+  r.msi_mode_dropped = b.vm(0).msi_mode_dropped;
+  r.interrupts_received = b.vm(0).interrupts_received;
+  const DoorbellStats& st = hv_device(*b.platform, 0).region().doorbells;
+  r.dropped_init = st.dropped.count("msi_init_signal") ? st.dropped.at("msi_init_signal") : 0;
+  r.delivered = st.delivered;
+  return r;
+}
+}  // namespace
+
+TEST_CASE(
+    "an INIT-mode MSI to a LAPIC-passthrough VM makes its vCPU exit and delivers nothing (inject_msi_for_lapic_pt)") {
+  const InitMsi r = init_msi(false);
+  CHECK(r.init_exits == 1);
+  CHECK(r.handled == 1);  // the fixed one only
+  CHECK(r.msi_init_signals == 1);
+  CHECK(r.msi_mode_dropped == 0);
+  CHECK(r.dropped_init == 1);
+  CHECK(r.delivered == 1);
+}
+
+TEST_CASE("an INIT-mode MSI to a LAPIC-passthrough vCPU halted in its guest leaves it halted") {
+  const InitMsi r = init_msi(true);
+  CHECK(r.init_exits == 1);
+  CHECK(r.handled == 1);
+  CHECK(r.msi_init_signals == 1);
+  // Woken by the fixed MSI, not by the INIT.
+  CHECK(r.woke_at > r.rung_fixed_at);
+  CHECK(r.rung_fixed_at > r.rung_init_at);
+}
+
+namespace {
 // RT_VM's vCPU 0 sends a fixed IPI to its vCPU 1 through the x2APIC ICR;
 // returns the sender's time in the WRMSR and its msr_write exits.
 std::pair<TimePs, u64> icr_write_cost(bool passthrough, TimePs& expected) {
