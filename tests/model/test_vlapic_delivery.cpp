@@ -342,6 +342,7 @@ TEST_CASE(
   const InitMsi r = init_msi(false);
   CHECK(r.init_exits == 1);
   CHECK(r.handled == 1);  // the fixed one only
+  CHECK(r.interrupts_received == 1);
   CHECK(r.msi_init_signals == 1);
   CHECK(r.msi_mode_dropped == 0);
   CHECK(r.dropped_init == 1);
