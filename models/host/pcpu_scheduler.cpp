@@ -95,8 +95,12 @@ bool PcpuScheduler::wake(SchedEntity& e, TimePs now) {
   if (!current_) return true;
   switch (policy_) {
     case SchedPolicy::prio:
-      // sched_prio: a higher-priority thread preempts at once.
-      return e.priority > current_->priority;
+      // wake_thread asks for a reschedule whatever the priorities, and
+      // sched_prio_pick_next takes the runqueue's first: a higher-priority
+      // thread preempts at once, and a runner of the same or higher
+      // priority goes through the reschedule (and its kick's exit) to be
+      // picked again.
+      return blocked;
     case SchedPolicy::bvt:
       // wake_thread's reschedule request: sched_bvt_pick_next brings the
       // runner's virtual time up to date, picks the least evt and re-arms
@@ -130,6 +134,9 @@ TimePs PcpuScheduler::switch_in(SchedEntity& e, TimePs now) {
       while (e.left_ps <= 0) e.left_ps += static_cast<i64>(params_.slice_ps);
       return iorr_slice_end(e, now);
     case SchedPolicy::bvt:
+      // sched_bvt_pick_next aligns svt with the runqueue's first at every
+      // pick, one from the idle thread included.
+      svt_ = runqueue_.empty() ? svt_ : runqueue_.front()->avt;
       e.vt_start_ps = now;
       return bvt_run_end(e, now);
     case SchedPolicy::prio:

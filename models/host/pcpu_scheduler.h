@@ -71,8 +71,9 @@ class PcpuScheduler {
   bool others_runnable(const SchedEntity& e) const;
 
   // The entity becomes runnable (woken or started, or back in line after
-  // it was switched out runnable). True when it should take the pCPU from
-  // the current one now (preemption on wake-up).
+  // it was switched out runnable). True when the current one must go
+  // through a reschedule now (wake_thread's make_reschedule_request); the
+  // reschedule may pick the current one again.
   bool wake(SchedEntity& e, TimePs now);
   // The entity gets the pCPU; returns the end of its slice.
   TimePs switch_in(SchedEntity& e, TimePs now);

@@ -71,6 +71,22 @@ TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up pr
   CHECK(s.switch_out(low, 100, true) == &high);
 }
 
+TEST_CASE("SCHED_PRIO: a lower-priority wake-up still asks for a reschedule, which picks the runner again") {
+  // wake_thread calls make_reschedule_request whatever the priorities.
+  PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
+  SchedEntity low, high;
+  low.priority = 0;
+  high.priority = 1;
+  s.add(low);
+  s.add(high);
+  s.wake(high, 0);
+  s.switch_in(high, 0);
+  CHECK(s.wake(low, 100));
+  CHECK(s.switch_out(high, 100, true) == &high);
+  s.switch_in(high, 100);
+  CHECK(high.context_switches == 0);
+}
+
 TEST_CASE("SCHED_PRIO keeps equal priorities in the order they woke") {
   PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
   SchedEntity a, b, c;
@@ -79,12 +95,33 @@ TEST_CASE("SCHED_PRIO keeps equal priorities in the order they woke") {
   s.add(c);
   s.wake(a, 0);
   s.switch_in(a, 0);
-  // prio_queue_add: after every thread of the same priority.
-  CHECK_FALSE(s.wake(c, 1));
-  CHECK_FALSE(s.wake(b, 2));
+  // prio_queue_add: after every thread of the same priority. Each wake-up
+  // asks for a reschedule, which picks a again.
+  CHECK(s.wake(c, 1));
+  CHECK(s.wake(b, 2));
+  CHECK(s.switch_out(a, 3, true) == &a);
+  s.switch_in(a, 3);
   CHECK(s.switch_out(a, 3, false) == &c);
   s.switch_in(c, 3);
   CHECK(s.switch_out(c, 4, false) == &b);
+}
+
+TEST_CASE("SCHED_BVT aligns svt at a pick from idle: a sleeper that wakes next starts no further behind") {
+  // sched_bvt_pick_next calls update_svt at every pick; sched_bvt_wake
+  // lifts a sleeper's avt to svt when it lags by more than the allowance.
+  constexpr TimePs kMs = 1'000'000'000;
+  PcpuScheduler s(0, SchedPolicy::bvt, SchedParams{10 * kMs, kMs, 5 * kMs});
+  SchedEntity a, b;
+  s.add(a);
+  s.add(b);
+  s.wake(a, 0);
+  s.switch_in(a, 0);
+  CHECK(s.switch_out(a, 10 * kMs, false) == nullptr);  // a sleeps; the pCPU idles
+  CHECK(a.avt == 10 * 1024);
+  s.wake(a, 20 * kMs);
+  s.switch_in(a, 20 * kMs);  // picked from idle: svt is a's avt
+  CHECK(s.wake(b, 21 * kMs));
+  CHECK(b.avt == 10 * 1024);
 }
 
 TEST_CASE(
