@@ -590,7 +590,7 @@ void Vcpu::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) {
   if (sc_core::sc_get_current_process_b() != thread_process_) kick();
 }
 
-void Vcpu::kick() {
+void Vcpu::kick(TimePs at_ps) {
   // kick_vcpu signals the pCPU whose loaded VMCS (vmcs_run) is the vCPU's:
   // one in its guest exits. One halted by its HLT's exit, waiting for its
   // pCPU or for an I/O request, or not started is in no guest to exit (the
@@ -614,7 +614,7 @@ void Vcpu::kick() {
       init_held_ = true;
     return;
   }
-  const TimePs at = kernel_ps();
+  const TimePs at = at_ps;
   kick_due_ = true;
   if (!irq_pending_ || at < irq_at_ps_) {
     irq_at_ps_ = at;

@@ -717,8 +717,10 @@ class Vcpu : public sc_core::sc_module {
   u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
   void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
-  // kick_vcpu: the hypervisor, on another pCPU, made a request of this vCPU.
-  void kick();
+  // kick_vcpu: the hypervisor, on another pCPU, made a request of this vCPU
+  // (now, or at `at_ps` when its request was sent ahead of the kernel).
+  void kick() { kick(kernel_ps()); }
+  void kick(TimePs at_ps);
   // ACRN's VCPU_RUNNING: launched, not paused, shut down or offline.
   bool acrn_running() const {
     return (started_ || idle_loop_) && !zombie_ && !shut_down_ && (!finished_ || idle_loop_);

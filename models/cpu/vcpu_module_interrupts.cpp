@@ -16,15 +16,30 @@ void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame,
   critical.add(Component::irq, delivery);
   if (trace::Sink* t = trace::sink()) t->interrupt(trace_cpu(), vector, sent_at_ps, sent_at_ps + delivery);
   post_interrupt(vector, sent_at_ps + delivery, critical, nmi);
+  // Another vCPU's NMI IPI is no posted interrupt: vcpu_inject_nmi makes
+  // ACRN_REQUEST_NMI and kicks (kick_vcpu), so a vCPU in its guest exits
+  // and takes the NMI at the VM entry after.
+  if (nmi && path == IrqPath::posted) kick(sent_at_ps + delivery);
+  // apicv_advanced_accept_intr sends the notification to this vCPU's pCPU
+  // whether or not the vCPU runs there. Waiting for its turn, another VM's
+  // vCPU runs there instead, whose VMCS has another notification vector
+  // (POSTED_INTR_VECTOR + vm_id): to it the IPI is an external interrupt,
+  // so it exits (handle_pi_notification runs for this vCPU).
+  if (path == IrqPath::posted && sched_ && wait_.kind == WaitKind::pcpu)
+    if (SchedEntity* cur = sched_->current()) {
+      auto* runner = static_cast<Vcpu*>(cur->owner);
+      if (runner->cfg_.vm != cfg_.vm) runner->kick(sent_at_ps + delivery);
+    }
 }
 
 void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi) {
   if (nmi) {
     ++nmi_pending_;  // vcpu_inject_nmi: not held in the IRR, not masked by the task priority
-  } else if (vector < VLapic::kFirstVector) {
+  } else if (vector < VLapic::kFirstVector && lapic_.software_enabled()) {
     // vlapic_set_intr: a reserved vector is ignored, a receive error
     // (vlapic_set_error), which an unmasked LVT Error reports as its own
-    // interrupt.
+    // interrupt. A software-disabled LAPIC never gets that far
+    // (vlapic_receive_intr asks vlapic_enabled first): no error.
     ++counters_.interrupts_ignored;
     const int error_vector = lapic_.set_error(VLapic::kEsrReceiveIllegalVector);
     if (error_vector >= 0) post_interrupt(static_cast<u8>(error_vector), at, blame, false);
@@ -174,6 +189,19 @@ u8 Vcpu::halt() {
   sync_before_sleep();
   if (lapic_passed_through() && !sched_) return sleep_until_interrupt(true);
   count_local_exit(ExitReason::hlt);
+  if (lapic_.deliverable() < 0 && lapic_.highest_requested_from_32() >= 0) {
+    // hlt_vmexit_handler waits only when vlapic_has_pending_intr is false,
+    // and under APICv that is vlapic_find_highest_irr, which ignores the
+    // processor priority: a request the task priority masks ends the HLT
+    // at once. The guest is back after its HLT with nothing taken.
+    const TimePs start = now_ps();
+    Breakdown cost;
+    cost.add(Component::exit, timing_.vm_exit_entry_ps);
+    cumulative_ += cost;
+    local_ps_ += cost.total();
+    if (trace::Sink* s = trace::sink()) s->vm_exit(trace_cpu(), exit_reason_name(ExitReason::hlt), start, cost);
+    return 0;
+  }
   return sleep_until_interrupt(false);
 }
 

@@ -281,6 +281,12 @@ class VLapic {
     return Refusal::none;
   }
   bool requested() const { return irr_.any(); }
+  // The highest requested vector of 32 or more, whatever the processor
+  // priority, or -1 (vlapic_find_highest_irr scans IRR words 7 to 1).
+  int highest_requested_from_32() const {
+    const int v = irr_.highest();
+    return v >= 32 ? v : -1;
+  }
   // The highest requested vector whose class is above the processor
   // priority, or -1 (vlapic_find_deliverable_intr).
   int deliverable() const {

@@ -994,6 +994,45 @@ TEST_CASE("an interrupt masked by the guest's task priority waits until the prio
   CHECK(handled_after == 1);
 }
 
+// hlt_vmexit_handler waits only while vlapic_has_pending_intr is false, and
+// under APICv that is vlapic_find_highest_irr, blind to the task priority:
+// with the doorbell's vector masked in the IRR, each HLT exits and returns
+// at once with nothing taken; once the priority drops the request is taken.
+TEST_CASE("HLT with a request the task priority masks returns at once after its exit") {
+  test::Bench b(test::two_vm_scenario());
+  u8 first = 0xFF, second = 0xFF;
+  TimePs took = 0;
+  u64 hlt_exits = 0;
+  int handled_while_masked = -1, handled_after = -1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 1, msi_address(g.apic_id()), 0x42);
+    int handled = 0;
+    g.on_interrupt(0x42, [&](Guest&) { ++handled; });
+    g.set_task_priority(0x40);
+    ivshmem_write_doorbell(g, *d, 0, 1);
+    g.compute(100'000);
+    const u64 exits = c.counters().exits[static_cast<std::size_t>(ExitReason::hlt)];
+    const TimePs t0 = c.now_ps();
+    first = g.halt();
+    second = g.halt();
+    took = c.now_ps() - t0;
+    hlt_exits = c.counters().exits[static_cast<std::size_t>(ExitReason::hlt)] - exits;
+    handled_while_masked = handled;
+    g.set_task_priority(0);
+    g.compute(10);
+    handled_after = handled;
+  });
+  sc_core::sc_start();
+  CHECK(first == 0);
+  CHECK(second == 0);
+  CHECK(hlt_exits == 2);
+  CHECK(took == 2 * b.timing.vm_exit_entry_ps);
+  CHECK(handled_while_masked == 0);
+  CHECK(handled_after == 1);
+}
+
 namespace {
 
 // ept_flush_guest: an EPT edit makes ACRN_REQUEST_EPT_FLUSH of every vCPU of

@@ -126,3 +126,96 @@ TEST_CASE("a vCPU woken on a shared pCPU that is idle pays the C1 exit") {
   CHECK(c1 > 0);
   CHECK(irq == plain + c1);
 }
+
+// SCHED_PRIO on pCPU 3: RT_VM (priority 2) and HMI_VM (priority 1). RT_VM
+// halts for 50 us, which lets HMI_VM run: it arms its TSC deadline 100 us
+// out and halts. RT_VM then computes for 200 us, through HMI_VM's deadline. The
+// timer's interrupt exits RT_VM, wake_thread asks for a reschedule whatever
+// the priorities (make_reschedule_request), and sched_prio_pick_next picks
+// RT_VM again: one external_interrupt exit, no switch, and HMI_VM handles
+// its timer only once RT_VM is done.
+TEST_CASE("under SCHED_PRIO a lower-priority wake-up exits the running vCPU and the reschedule picks it again") {
+  Scenario s = test::two_vm_scenario();
+  s.scheduler = "SCHED_PRIO";
+  s.vms[0].priority = 2;
+  s.vms[2].priority = 1;
+  s.vms[2].pcpus = {3};
+  test::Bench b(s);
+  const u64 ticks_1us = ticks_in(b, 1'000'000);
+  u64 compute_exits = ~u64{0}, compute_switches = ~u64{0};
+  TimePs rt_done = 0, hmi_deadline = 0, hmi_handled = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [](Guest&) {});
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    g.wrmsr(kTscDeadline, g.rdtsc() + 50 * ticks_1us);
+    CHECK(g.halt() == kTimerVector);
+    const u64 exits = c.counters().local_exits[exit_index(ExitReason::external_interrupt)];
+    const u64 switches = c.sched_entity().context_switches;
+    g.compute(200 * ticks_1us);
+    compute_exits = c.counters().local_exits[exit_index(ExitReason::external_interrupt)] - exits;
+    compute_switches = c.sched_entity().context_switches - switches;
+    rt_done = c.now_ps();
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [&](Guest&) { hmi_handled = c.now_ps(); });
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    g.wrmsr(kTscDeadline, g.rdtsc() + 100 * ticks_1us);
+    hmi_deadline = c.lapic().timer_deadline_ps();
+    CHECK(g.halt() == kTimerVector);
+  });
+  sc_core::sc_start();
+  CHECK(compute_exits == 1);
+  CHECK(compute_switches == 0);
+  CHECK(hmi_deadline < rt_done);  // the timer fired while RT_VM computed
+  CHECK(hmi_handled >= rt_done);
+}
+
+// apicv_advanced_accept_intr notifies the destination's pCPU whether or not
+// the destination runs there. Under SCHED_PRIO, HMI_VM (priority 2) keeps
+// pCPU 3 from RT_VM's vCPU 0 (priority 1), which is runnable, not halted.
+// RT_VM's vCPU 1 on pCPU 4 sends vCPU 0 a fixed IPI: its notification
+// vector is RT_VM's, not HMI_VM's, so HMI_VM exits (external_interrupt);
+// vCPU 0 takes the interrupt once it runs (at its first boundary, before
+// it could install a handler).
+TEST_CASE("a posted interrupt to a vCPU waiting for its shared pCPU exits the other VM's vCPU running there") {
+  Scenario s = test::two_vm_scenario();
+  s.scheduler = "SCHED_PRIO";
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].priority = 1;
+  s.vms[2].priority = 2;
+  s.vms[2].pcpus = {3};
+  test::Bench b(s);
+  const u64 ticks_1us = ticks_in(b, 1'000'000);
+  u64 hmi_exits = ~u64{0};
+  TimePs sent = 0, hmi_done = 0, rt_started = 0;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    rt_started = c.now_ps();
+    Guest g(c);
+    g.compute(10 * ticks_1us);
+  });
+  const u64 to_vcpu0 = u64{b.cpu("RT_VM", 0).config().apic_id} << 32;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.compute(50 * ticks_1us);
+    sent = c.now_ps();
+    g.wrmsr(0x830, to_vcpu0 | 0x61);  // fixed
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const u64 exits = c.counters().local_exits[exit_index(ExitReason::external_interrupt)];
+    g.compute(200 * ticks_1us);
+    hmi_exits = c.counters().local_exits[exit_index(ExitReason::external_interrupt)] - exits;
+    hmi_done = c.now_ps();
+  });
+  sc_core::sc_start();
+  CHECK(sent > 0);
+  CHECK(sent < hmi_done);
+  CHECK(hmi_exits == 1);
+  CHECK(rt_started >= hmi_done);
+  CHECK(b.cpu("RT_VM", 0).counters().interrupts == 1);
+}

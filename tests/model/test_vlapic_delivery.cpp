@@ -214,6 +214,7 @@ TEST_CASE("IPIs by ICR mode: fixed and NMI delivered (NMI past the task priority
   s.vms[0].pcpus = {3, 4};
   test::Bench b(s);
   int fixed = 0, nmis = 0;
+  u64 kick_exits = 0;
   bool ready = false;
   b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
     Guest g(c);
@@ -221,8 +222,10 @@ TEST_CASE("IPIs by ICR mode: fixed and NMI delivered (NMI past the task priority
     g.on_interrupt(0x61, [&](Guest&) { ++fixed; });
     g.on_interrupt(kNmiVector, [&](Guest&) { ++nmis; });
     g.set_task_priority(0xF0);  // blocks every vector, not an NMI
+    const u64 exits = c.counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)];
     ready = true;
     g.compute(200'000);
+    kick_exits = c.counters().local_exits[static_cast<std::size_t>(ExitReason::external_interrupt)] - exits;
     g.set_task_priority(0);
     g.compute(10'000);
   });
@@ -238,6 +241,9 @@ TEST_CASE("IPIs by ICR mode: fixed and NMI delivered (NMI past the task priority
   });
   sc_core::sc_start();
   CHECK(nmis == 1);
+  // vcpu_inject_nmi kicks (kick_vcpu): the NMI exits the computing vCPU;
+  // the fixed IPI is a posted interrupt, with no exit.
+  CHECK(kick_exits == 1);
   CHECK(fixed == 1);  // once the task priority drops
   CHECK(b.vm(0).ipis_dropped == 2);
   CHECK(b.vm(0).nmis_received == 1);
