@@ -241,12 +241,21 @@ void Platform::create_ivshmem_devices() {
   for (std::size_t ri = 0; ri < scenario_.regions.size(); ++ri) {
     const RegionConfig& r = scenario_.regions[ri];
     const std::string name = (r.provider == Provider::hypervisor ? "hv:/" : "dm:/") + r.name;
+    // ACRN's launch script gives acrn-dm "dm:/NAME,SIZE" with no region id
+    // (launch_cfg_gen.py), so pci_ivshmem_init leaves its subsystem ID 0;
+    // hv-land's comes from the hypervisor's configuration.
+    const u16 launch_region_id = r.provider == Provider::hypervisor ? r.region_id : 0;
+    if (r.provider == Provider::device_model && r.region_id != 0)
+      spdlog::warn(
+          "region {}: region_id {} does not reach a Device Model region's device: ACRN's launch script passes "
+          "acrn-dm only dm:/{},SIZE, so the device's subsystem ID reads 0",
+          r.name, r.region_id, r.name);
     for (std::size_t mi = 0; mi < r.members.size(); ++mi) {
       const RegionMember& m = r.members[mi];
       const VmConfig* vc = scenario_.find_vm(m.vm);
       const IvshmemBarValues bars = all_bars.at({ri, mi});
       if (vc->load_order == LoadOrder::post_launched) {
-        dm_args[vc->id].push_back({name, r.size_mib * kMiB, r.region_id, m.vbdf, bars.bar0, bars.bar1, bars.bar2});
+        dm_args[vc->id].push_back({name, r.size_mib * kMiB, launch_region_id, m.vbdf, bars.bar0, bars.bar1, bars.bar2});
       } else {
         hv_->create_ivshmem_device(*hv_->vm(static_cast<VmId>(vc->id)), name, m.vbdf, bars.bar0, bars.bar1, bars.bar2);
       }

@@ -298,9 +298,10 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
   const pci::Bdf bdf = pci::Bdf::from_value(static_cast<u16>(off >> 12));
   const u32 reg = static_cast<u32>(off & 0xFFF);
   // vpci_mmio_cfg_access: an access pci_is_valid_access refuses reads
-  // all-ones here, never reaching a device or the device model.
+  // all-ones here, never reaching a device or the device model. The value
+  // is a uint32_t ~0U: an 8-byte read gets its upper half zero.
   if ((size != 1 && size != 2 && size != 4) || reg % size != 0) {
-    if (!write) value = ~u64{0} >> (64 - 8 * size);
+    if (!write) value = size >= 4 ? u64{0xFFFF'FFFFu} : ~u64{0} >> (64 - 8 * size);
     return true;
   }
   // The whole 4 KiB of a function, extended space included, is the vdev's

@@ -242,10 +242,11 @@ TEST_CASE("a guest's second 0xCFC read without a new 0xCF8 write reads all-ones"
 // emulated devices have none (pci_cfgrw): the header at 0x100 reads zeros,
 // the rest all-ones, writes vanish. An access pci_is_valid_access refuses
 // reads all-ones in the hypervisor (vpci_mmio_cfg_access).
-TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm's device") {
+TEST_CASE("extended config space: stored by the hv-land vdev and absent in acrn-dm's device with its subsystem ID 0") {
   test::Bench b(test::mixed_scenario());
   u32 hv_100 = 0, hv_104 = 1, hv_ffc = 1, hv_misaligned = 0, post_hv_100 = 0;
-  u32 dm_100 = 1, dm_101 = 1, dm_104 = 0, dm_after_write = 1, rom = 1;
+  u64 hv_qword = 0;
+  u32 dm_100 = 1, dm_101 = 1, dm_104 = 0, dm_after_write = 1, rom = 1, dm_subsystem = 0;
   u8 header = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
@@ -254,6 +255,7 @@ TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm'
     hv_104 = pci_ecam_read32(g, k08, 0x104);
     hv_ffc = pci_ecam_read32(g, k08, 0xFFC);
     hv_misaligned = g.load<u32>(pci_ecam_address(k08, 0x102));
+    hv_qword = g.load<u64>(pci_ecam_address(k08, 0));
   });
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
@@ -262,6 +264,7 @@ TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm'
   });
   b.cpu("UOS_VM").set_program([&](Vcpu& c) {
     Guest g(c);
+    dm_subsystem = pci_cfg_read32(g, k08, 0x2C);
     dm_100 = pci_ecam_read32(g, k08, 0x100);
     dm_101 = g.load<u8>(pci_ecam_address(k08, 0x101));
     dm_104 = pci_ecam_read32(g, k08, 0x104);
@@ -277,6 +280,7 @@ TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm'
   CHECK(hv_104 == 0);
   CHECK(hv_ffc == 0);
   CHECK(hv_misaligned == 0xFFFF'FFFFu);
+  CHECK(hv_qword == 0xFFFF'FFFFu);  // mmio->value is the 32-bit ~0U, zero-extended
   CHECK(post_hv_100 == 0xCAFEu);
   CHECK(dm_100 == 0);
   CHECK(dm_101 == 0);
@@ -284,6 +288,9 @@ TEST_CASE("extended config space: stored by the hv-land vdev, absent in acrn-dm'
   CHECK(dm_after_write == 0);
   CHECK(rom == 0);        // "ignore ROM BAR length request": no ROM
   CHECK(header == 0x7F);  // pci_emul_hdrtype_fixup: one function in the slot
+  // The launch script's "dm:/shared,2" has no region id: subsystem ID 0,
+  // though the scenario gives the region 9.
+  CHECK(dm_subsystem == 0x0000'8086u);
 }
 
 // vpci_pio_cfgaddr_write: a post-launched VM's 0xCF8 write for a BDF

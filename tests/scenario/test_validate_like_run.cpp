@@ -56,6 +56,12 @@ TEST_CASE("a VBDF the guest cannot enumerate is refused by validate and run alik
        "ivshmem[0].members[0].vbdf: bus 01: guests enumerate PCI bus 0"},
       {"a function other than 0 alone on its device", kDefault, "--set 'ivshmem[0].members[0].vbdf=\"00:08.7\"'",
        "ivshmem[0].members[0].vbdf: VM RT_VM has no device at 00:08.0, so its bus scan never looks at 00:08.7"},
+      {"a function other than 0 in a post-launched VM", kDefault,
+       "--set 'ivshmem=[{name: hmi_rt, size_mib: 2, members: [{vm: RT_VM, vbdf: \"00:08.0\"}, {vm: HMI_VM, vbdf: "
+       "\"00:08.0\"}]}, {name: extra, size_mib: 2, members: [{vm: RT_VM, vbdf: \"00:09.0\"}, {vm: HMI_VM, vbdf: "
+       "\"00:08.1\"}]}]'",
+       "ivshmem[1].members[1].vbdf: VM HMI_VM is post-launched: ACRN's launch script passes acrn-dm only the slot of "
+       "00:08.1, which then asks for 00:08.0 too"},
   };
   for (const auto& c : cases) check_refused(c);
 }
