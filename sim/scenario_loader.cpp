@@ -323,6 +323,15 @@ class Loader : ScenarioUnderConstruction, FieldReader {
                "pCPU " + std::to_string(pcpu) + " is listed twice (also " + path_at("cpu_affinity", k) + ")");
       vm.pcpus.push_back(pcpu);
     }
+    // create_vm makes one vCPU per bit of the affinity bitmap, lowest pCPU
+    // first (ffs64), for a post-launched VM too (acrn-dm's bitmap comes from
+    // launch_cfg_gen.py's sorted list): vCPU i is on the i-th lowest pCPU.
+    if (!std::is_sorted(vm.pcpus.begin(), vm.pcpus.end())) {
+      std::sort(vm.pcpus.begin(), vm.pcpus.end());
+      warn(aff.loc, ap,
+           "ACRN creates a VM's vCPUs in ascending pCPU order (create_vm), so vCPU 0 runs on pCPU " +
+               std::to_string(vm.pcpus.front()) + ", not on the first pCPU listed");
+    }
   }
 
   // As ACRN's configurator (static_allocators/cpu_affinity.py): a Service VM

@@ -94,7 +94,7 @@ TEST_CASE(
     CHECK(x["roles"]["initiator"]["pcpu"] != x["roles"]["responder"]["pcpu"]);
     CHECK(x["note"].get<std::string>().find("default pingpong:") == 0);
   }
-  // POST_A's vCPU 0 (pCPU 0) answers hv:/hvr while POST_B's vCPU 1, on the
+  // POST_A's vCPU 0 (pCPU 0) answers hv:/hvr while POST_B's vCPU 0, on the
   // same pCPU, answers dm:/dmr: the hv-land one waits for its doorbell, the
   // dm-land one has none.
   CHECK(w["hvr_pingpong"]["params"]["notify"] == "doorbell");

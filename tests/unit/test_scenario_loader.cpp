@@ -300,6 +300,23 @@ ivshmem:
         "min.yaml:12:14: warning: ivshmem[0].members: region has 1 member; fewer than 2 means no other VM shares it");
 }
 
+TEST_CASE("scenario loader: vCPUs take the pCPUs in ascending order as create_vm makes them", "[scenario_loader]") {
+  const std::string yaml = R"(name: order
+board: cfl-k700-i7
+vms:
+  - { id: 0, name: A, load_order: PRE_LAUNCHED_VM, cpu_affinity: [5, 3, 4], memory_mib: 64 }
+  - { id: 1, name: S, load_order: SERVICE_VM, cpu_affinity: [0, 1], memory_mib: 2048 }
+)";
+  std::vector<std::string> warnings;
+  const Scenario s = load_scenario_text(yaml, "order.yaml", {}, &warnings);
+  CHECK(s.vms[0].pcpus == std::vector<unsigned>{3, 4, 5});
+  CHECK(s.vms[1].pcpus == std::vector<unsigned>{0, 1});
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] ==
+        "order.yaml:4:66: warning: vms[0].cpu_affinity: ACRN creates a VM's vCPUs in ascending pCPU order "
+        "(create_vm), so vCPU 0 runs on pCPU 3, not on the first pCPU listed");
+}
+
 TEST_CASE("scenario loader: a missing file is a located error", "[scenario_loader]") {
   try {
     load_scenario_file("/nonexistent/scenario.yaml", {});
