@@ -68,6 +68,7 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
        "an ICR write under LAPIC passthrough as its sender sees it, the exit included (vlapic_x2apic_pt_icr_access)", 0,
        kMaxNs},
       {"timer_emulation", "cycles", "arming and firing the emulated LAPIC timer", 0, kMaxCycles},
+      {"min_timer_period", "ms", "the shortest period of the hypervisor's periodic timers (add_timer)", 0, 10000},
 
       {"irq_posted_delivery", "cycles",
        "MSI injected into a vCPU: posted-interrupt notification until the vCPU sees it", 0, kMaxCycles},
@@ -364,6 +365,7 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.apic_write_handler_ps = cycles("apic_write_handler");
   t.pt_icr_write_ps = ns("pt_icr_write");
   t.timer_emulation_ps = cycles("timer_emulation");
+  t.min_timer_period_ps = ms("min_timer_period");
 
   t.irq_posted_delivery_ps = cycles("irq_posted_delivery");
   t.irq_lapic_pt_delivery_ps = cycles("irq_lapic_pt_delivery");

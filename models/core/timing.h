@@ -63,6 +63,7 @@ struct TimingParams {
   TimePs apic_write_handler_ps = 0;  // an intercepted x2APIC / TSC-deadline MSR write
   TimePs pt_icr_write_ps = 0;  // an ICR write under LAPIC passthrough, exit included (vlapic_x2apic_pt_icr_access)
   TimePs timer_emulation_ps = 0;     // arming and firing the emulated LAPIC timer
+  TimePs min_timer_period_ps = 0;    // the shortest period of a hypervisor periodic timer (add_timer)
 
   // Interrupts.
   TimePs irq_posted_delivery_ps = 0;    // MSI to a vCPU through posted-interrupt notification

@@ -13,6 +13,7 @@
 // its priority class is above the processor priority. Plain C++.
 #pragma once
 
+#include <algorithm>
 #include <array>
 
 #include "models/core/types.h"
@@ -67,8 +68,11 @@ class VLapic {
   // x2APIC mode the LAPIC is the physical one (switch_apicv_mode_x2apic),
   // and its count-down counts at that clock (SDM 11.5.4: the timer's
   // "bus clock" is the core crystal clock CPUID.15H enumerates).
-  explicit VLapic(u32 apic_id = 0, bool bsp = false, Frequency tsc = Frequency{}, u64 passthrough_crystal_khz = 0)
-      : apic_id_(apic_id), bsp_(bsp), tsc_(tsc), crystal_khz_(passthrough_crystal_khz) {}
+  // `min_period_ps`: the hypervisor's floor under a periodic timer's
+  // period (add_timer), for the emulated timer.
+  explicit VLapic(u32 apic_id = 0, bool bsp = false, Frequency tsc = Frequency{}, u64 passthrough_crystal_khz = 0,
+                  TimePs min_period_ps = 0)
+      : apic_id_(apic_id), bsp_(bsp), tsc_(tsc), crystal_khz_(passthrough_crystal_khz), min_period_ps_(min_period_ps) {}
 
   // ---- identity and addressing ----
   u32 apic_id() const { return apic_id_; }
@@ -356,7 +360,11 @@ class VLapic {
     const u64 delta = u64{icr_timer_} << divisor_shift_;
     timer_deadline_ticks_ = ticks_at(now_ps) + delta;
     timer_deadline_ps_ = ticks_to_ps(timer_deadline_ticks_);
-    timer_period_ticks_ = timer_periodic_mode() ? delta : 0;
+    // add_timer floors a periodic hv_timer's period (MIN_TIMER_PERIOD_US);
+    // the first expiry keeps the guest's count. The physical LAPIC's is the
+    // guest's own.
+    const u64 floor = physical_ ? 0 : static_cast<u64>(tsc_.cycles_in(min_period_ps_));
+    timer_period_ticks_ = timer_periodic_mode() ? std::max(delta, floor) : 0;
     timer_armed_ = true;
   }
 
@@ -381,6 +389,7 @@ class VLapic {
   // (0: one-shot or TSC deadline), the registers.
   Frequency tsc_;
   u64 crystal_khz_;
+  TimePs min_period_ps_;
   bool physical_ = false;
   u64 timer_deadline_ticks_ = 0;
   u64 timer_period_ticks_ = 0;

@@ -274,7 +274,8 @@ constexpr u64 kDivideBy1 = 0xB;
 
 TEST_CASE("a periodic LAPIC timer wakes a halted vCPU every period, on its first expiry's grid") {
   test::Bench b(test::two_vm_scenario());
-  const u64 ticks_10us = ticks_in(b, 10'000'000);
+  // A 1 ms period: above ACRN's floor for periodic timers (MIN_TIMER_PERIOD_US).
+  const u64 ticks_period = ticks_in(b, 1'000'000'000);
   std::vector<TimePs> woke;
   TimePs armed = 0;
   u64 icr = 0, dcr = 0, ccr = 0, reads_exited = 0, writes_exited = 0;
@@ -286,8 +287,8 @@ TEST_CASE("a periodic LAPIC timer wakes a halted vCPU every period, on its first
     const u64 writes = c.counters().exits[exit_index(ExitReason::msr_write)];
     g.wrmsr(kX2apicLvtTimer, kPeriodicMode | kTimerVector);
     g.wrmsr(kTimerDcr, kDivideBy1);
-    g.wrmsr(kTimerIcr, ticks_10us);
-    armed = c.lapic().timer_deadline_ps() - 10'000'000;  // set_expiration ran inside the exit
+    g.wrmsr(kTimerIcr, ticks_period);
+    armed = c.lapic().timer_deadline_ps() - 1'000'000'000;  // set_expiration ran inside the exit
     icr = g.rdmsr(kTimerIcr);                            // from the virtual-APIC page
     dcr = g.rdmsr(kTimerDcr);
     ccr = g.rdmsr(kTimerCcr);  // vlapic_get_ccr: an exit
@@ -296,25 +297,25 @@ TEST_CASE("a periodic LAPIC timer wakes a halted vCPU every period, on its first
     for (int i = 0; i < 4; ++i) {
       CHECK(g.halt() == kTimerVector);
       woke.push_back(c.now_ps());
-      g.compute(3 * ticks_10us / 10);  // work between ticks; the period keeps its phase
+      g.compute(3 * ticks_period / 10);  // work between ticks; the period keeps its phase
     }
     g.wrmsr(kTimerIcr, 0);  // stops it
-    g.compute(3 * ticks_10us);
+    g.compute(3 * ticks_period);
   });
   sc_core::sc_start();
-  CHECK(icr == ticks_10us);
+  CHECK(icr == ticks_period);
   CHECK(dcr == kDivideBy1);
   CHECK(ccr > 0);
-  CHECK(ccr < ticks_10us);
+  CHECK(ccr < ticks_period);
   CHECK(reads_exited == 1);
   CHECK(writes_exited == 3);
   REQUIRE(woke.size() == 4);
   for (std::size_t i = 0; i < woke.size(); ++i) {
-    const TimePs due = armed + (i + 1) * 10'000'000;
+    const TimePs due = armed + (i + 1) * 1'000'000'000;
     CHECK(woke[i] >= due + 1'000);
     CHECK(woke[i] < due + 2'000'000 + b.timing.c1_exit_ps);  // the HLT's wake-up, its idle pCPU out of C1 first
-    // Each period ends 10 us after the last, whatever the work in between.
-    if (i > 0) CHECK(std::llabs(static_cast<long long>(woke[i] - woke[i - 1]) - 10'000'000) <= 1'000);
+    // Each period ends 1 ms after the last, whatever the work in between.
+    if (i > 0) CHECK(std::llabs(static_cast<long long>(woke[i] - woke[i - 1]) - 1'000'000'000) <= 1'000);
   }
   CHECK(b.cpu("RT_VM").counters().timer_interrupts == 4);
   CHECK_FALSE(b.cpu("RT_VM").lapic().timer_armed());

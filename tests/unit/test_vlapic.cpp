@@ -122,6 +122,38 @@ TEST_CASE(
   CHECK(l.accept(0x41) == VLapic::Refusal::none);
 }
 
+TEST_CASE("a periodic timer faster than the hypervisor's floor fires first at its count and then at the floor") {
+  // add_timer: period_in_cycle = max(period, us_to_ticks(MIN_TIMER_PERIOD_US)).
+  // A 1000 MHz TSC (1000 ps a tick), a 500 us floor.
+  VLapic l(1, false, Frequency::from_mhz(1000), 0, 500'000'000);
+  l.write_dcr_timer(0xB);  // divide by 1
+  l.write_lvt_timer(VLapic::kLvtTimerPeriodic | 0xEC);
+  l.write_icr_timer(100'000, 0);  // every 100 us, as the guest asks
+  CHECK(l.timer_deadline_ps() == 100'000'000);
+  CHECK(l.expire_timer(100'000'000) == 0xEC);
+  CHECK(l.timer_deadline_ps() == 600'000'000);
+  CHECK(l.ccr_timer(100'000'000) == 500'000);  // more than the initial count, as vlapic_get_ccr reads it
+  // A one-shot is not floored, nor a period above the floor.
+  l.write_lvt_timer(0xEC);
+  l.write_icr_timer(100'000, 1'000'000'000);
+  CHECK(l.timer_deadline_ps() == 1'100'000'000);
+  CHECK(l.expire_timer(1'100'000'000) == 0xEC);
+  CHECK_FALSE(l.timer_armed());
+  l.write_lvt_timer(VLapic::kLvtTimerPeriodic | 0xEC);
+  l.write_icr_timer(700'000, 2'000'000'000);
+  CHECK(l.expire_timer(2'700'000'000) == 0xEC);
+  CHECK(l.timer_deadline_ps() == 3'400'000'000);
+  // The physical LAPIC under passthrough has no such floor.
+  VLapic pt(1, false, Frequency::from_mhz(1000), 24'000, 500'000'000);
+  pt.write_apic_base(VLapic::kDefaultBase | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd);
+  pt.write_dcr_timer(0xB);
+  pt.write_lvt_timer(VLapic::kLvtTimerPeriodic | 0xEC);
+  pt.write_icr_timer(2'400, 0);  // 100 us of a 24 MHz crystal clock
+  CHECK(pt.timer_deadline_ps() == 100'000'000);
+  CHECK(pt.expire_timer(100'000'000) == 0xEC);
+  CHECK(pt.timer_deadline_ps() == 200'000'000);
+}
+
 TEST_CASE(
     "the count-down timer follows vlapic_write_icrtmr, vlapic_write_dcr, vlapic_get_ccr, set_expiration and the "
     "periodic re-arm of timer_softirq") {
