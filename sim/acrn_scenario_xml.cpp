@@ -541,7 +541,8 @@ class Converter {
   }
 
   // Post-launched VMs: memory/size (MB). Pre-launched VMs: one or more
-  // memory/hpa_region, each size_hpa MB. Neither: the schema's default size
+  // memory/hpa_region, each size_hpa MB, plus memory/size when given too.
+  // Neither: the schema's default size
   // (VMtypes.xsd MemoryInfo/size, 1024 MB), as the configurator fills it
   // in; the Service VM keeps the twin's own default.
   void read_memory(pugi::xml_node vm, const std::string& f, const std::string& x, Node& n) {
@@ -557,25 +558,36 @@ class Converter {
     if (!mem) return schema_default();
     mark(mem);
     if (legacy_memory(mem)) return read_legacy_memory(mem, f, x, n, schema_default);
-    if (const pugi::xml_node size = mem.child("size")) {
+    const auto regions = xml_children(mem, "hpa_region");
+    const Node* order = n.find("load_order");
+    const bool pre_launched = order && order->text == "PRE_LAUNCHED_VM";
+    const pugi::xml_node size = mem.child("size");
+    // A pre-launched VM with both gets both: memory_allocator.py's
+    // get_memory_info allocates memory/size and adds each hpa_region.
+    if (size && (!pre_launched || regions.empty())) {
       n.set("memory_mib", value(size));
       return;
     }
-    const auto regions = xml_children(mem, "hpa_region");
     if (regions.empty()) return schema_default();
     unsigned long long total = 0;
+    if (size) {
+      mark(size);
+      if (!parse_xml_uint(xml_text(size), total) || total > (1ULL << 20))
+        fail_value(size, x + "/memory/size", "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(size)));
+    }
     for (std::size_t k = 0; k < regions.size(); ++k) {
       mark(regions[k]);
       const std::string rp = indexed(x + "/memory", "hpa_region", k);
-      const pugi::xml_node size = regions[k].child("size_hpa");
-      if (!size) fail(regions[k], rp, "missing element size_hpa");
-      mark(size);
+      const pugi::xml_node size_hpa = regions[k].child("size_hpa");
+      if (!size_hpa) fail(regions[k], rp, "missing element size_hpa");
+      mark(size_hpa);
       unsigned long long mb = 0;
-      if (!parse_xml_uint(xml_text(size), mb) || mb > (1ULL << 20))
-        fail_value(size, rp + "/size_hpa", "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(size)));
+      if (!parse_xml_uint(xml_text(size_hpa), mb) || mb > (1ULL << 20))
+        fail_value(size_hpa, rp + "/size_hpa",
+                   "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(size_hpa)));
       total += mb;
     }
-    if (regions.size() == 1) {
+    if (regions.size() == 1 && !size) {
       show(field, x + "/memory/hpa_region[0]/size_hpa");
       n.set("memory_mib", value(regions[0].child("size_hpa")));
     } else {

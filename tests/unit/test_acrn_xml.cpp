@@ -302,6 +302,16 @@ TEST_CASE("blank VBDFs are assigned as the configurator does: lowest free device
   CHECK(s.workloads[1].roles.at("responder").vcpu == 1);
 }
 
+TEST_CASE("a pre-launched VM with memory/size and hpa_regions gets both as memory_allocator.py allocates them",
+          "[acrn_xml]") {
+  std::string xml = slurp(kData + "scenario-hybrid.xml");
+  const std::string region = "      <hpa_region>\n        <start_hpa>0x100000000</start_hpa>";
+  const auto at = xml.find(region);
+  REQUIRE(at != std::string::npos);
+  xml.insert(at, "      <size>512</size>\n");
+  CHECK(load_xml(xml).vms[0].memory_mib == 512 + 1024);
+}
+
 TEST_CASE("KEEP_IRQ_DISABLED sets how an idle pCPU waits, and an ACRN 2.x file's pCPUs pause", "[acrn_xml]") {
   // cpu_do_idle: HLT unless CONFIG_KEEP_IRQ_DISABLED (ACRN v3.3); before
   // v3.3 always PAUSE, and a 2.x file says it is one.
