@@ -147,12 +147,22 @@ u64 Vcpu::rdmsr(u32 msr) {
     const bool timer = msr == kX2apicLvtTimer || msr == kX2apicTimerIcr || msr == kX2apicTimerDcr;
     const bool passed = lapic_passed_through() && msr == kX2apicTimerCcr;
     const bool error = msr == kX2apicEsr || msr == kX2apicLvtError;
-    const bool virtualized =
-        msr == kX2apicTpr || msr == kX2apicSvr || timer || error || passed || (id_or_ldr && !cfg_.lapic_passthrough);
+    // Version, PPR, ISR, TMR and IRR: the virtual-APIC page too (SDM Vol. 3C
+    // 30.5), or the physical LAPIC's under passthrough.
+    const bool state = msr == kX2apicVersion || msr == kX2apicPpr || (msr >= kX2apicIsr0 && msr < kX2apicIrr0 + 8);
+    const bool virtualized = msr == kX2apicTpr || msr == kX2apicSvr || timer || error || passed || state ||
+                             (id_or_ldr && !cfg_.lapic_passthrough);
     if (virtualized) {
       ++counters_.loads;
       charge(Component::cache, timing_.l1_hit_ps);
+      if (msr >= kX2apicIsr0 && msr < kX2apicTmr0) return lapic_.isr_word(msr - kX2apicIsr0);
+      if (msr >= kX2apicTmr0 && msr < kX2apicIrr0) return VLapic::tmr_word(msr - kX2apicTmr0);
+      if (msr >= kX2apicIrr0 && msr < kX2apicIrr0 + 8) return lapic_.irr_word(msr - kX2apicIrr0);
       switch (msr) {
+        case kX2apicVersion:
+          return VLapic::version();
+        case kX2apicPpr:
+          return lapic_.ppr();
         case kX2apicTimerCcr:
           return lapic_.ccr_timer(now_ps());
         case kX2apicId:

@@ -37,6 +37,7 @@ constexpr u32 kX2apicEsr = 0x828, kX2apicLvtCmci = 0x82F, kX2apicIcr = 0x830, kX
 constexpr u32 kX2apicLvtThermal = 0x833, kX2apicLvtPmc = 0x834, kX2apicLvtLint0 = 0x835, kX2apicLvtLint1 = 0x836;
 constexpr u32 kX2apicLvtError = 0x837, kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
 constexpr u32 kX2apicSelfIpi = 0x83F;
+constexpr u32 kX2apicVersion = 0x803, kX2apicPpr = 0x80A, kX2apicIsr0 = 0x810, kX2apicTmr0 = 0x818, kX2apicIrr0 = 0x820;
 
 class VLapic {
  public:
@@ -285,6 +286,13 @@ class VLapic {
     return Refusal::none;
   }
   bool requested() const { return irr_.any(); }
+  // The version register (vlapic_reset): version 0x10, max LVT entry 6 (CMCI).
+  static constexpr u32 version() { return 0x10u | (6u << 16); }
+  // Word i (0-7) of the IRR, ISR or TMR as the APIC page holds it; every
+  // request here is edge-triggered, so the TMR reads 0 (vlapic_set_tmr).
+  u32 irr_word(unsigned i) const { return irr_.word(i); }
+  u32 isr_word(unsigned i) const { return isr_.word(i); }
+  static constexpr u32 tmr_word(unsigned) { return 0; }
   // The highest requested vector of 32 or more, whatever the processor
   // priority, or -1 (vlapic_find_highest_irr scans IRR words 7 to 1).
   int highest_requested_from_32() const {
@@ -326,6 +334,7 @@ class VLapic {
    public:
     void set(u8 v) { w_[v >> 5] |= 1u << (v & 31); }
     void reset(u8 v) { w_[v >> 5] &= ~(1u << (v & 31)); }
+    u32 word(unsigned i) const { return i < 8 ? w_[i] : 0; }
     bool any() const {
       for (u32 x : w_)
         if (x) return true;

@@ -1005,6 +1005,45 @@ TEST_CASE("an interrupt masked by the guest's task priority waits until the prio
 // under APICv that is vlapic_find_highest_irr, blind to the task priority:
 // with the doorbell's vector masked in the IRR, each HLT exits and returns
 // at once with nothing taken; once the priority drops the request is taken.
+// APIC-register virtualization: an x2APIC guest reads the version, PPR,
+// IRR, ISR and TMR from the virtual-APIC page, without an exit.
+TEST_CASE("an x2APIC guest reads its version PPR IRR ISR and TMR without an exit") {
+  test::Bench b(test::two_vm_scenario());
+  u64 version = 0, ppr_masked = 0, irr2 = 0, isr2_in_handler = 0, ppr_in_handler = 0, tmr2 = 1, isr2_after = 1;
+  u64 exits = ~u64{0};
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 1, msi_address(g.apic_id()), 0x42);
+    g.on_interrupt(0x42, [&](Guest& h) {
+      isr2_in_handler = h.rdmsr(0x812);
+      ppr_in_handler = h.rdmsr(0x80A);
+    });
+    g.set_task_priority(0x40);
+    ivshmem_write_doorbell(g, *d, 0, 1);
+    g.compute(100'000);
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)];
+    version = g.rdmsr(0x803);
+    ppr_masked = g.rdmsr(0x80A);
+    irr2 = g.rdmsr(0x822);  // vector 0x42: word 2, bit 2
+    tmr2 = g.rdmsr(0x81A);
+    exits = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)] - before;
+    g.set_task_priority(0);
+    g.compute(10);
+    isr2_after = g.rdmsr(0x812);
+  });
+  sc_core::sc_start();
+  CHECK(version == 0x60010);
+  CHECK(ppr_masked == 0x40);
+  CHECK(irr2 == (1u << 2));
+  CHECK(tmr2 == 0);
+  CHECK(exits == 0);
+  CHECK(isr2_in_handler == (1u << 2));
+  CHECK(ppr_in_handler == 0x40);  // the in-service vector's class
+  CHECK(isr2_after == 0);         // the handler's EOI
+}
+
 TEST_CASE("HLT with a request the task priority masks returns at once after its exit") {
   test::Bench b(test::two_vm_scenario());
   u8 first = 0xFF, second = 0xFF;
