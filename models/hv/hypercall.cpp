@@ -261,7 +261,11 @@ i64 Hypervisor::set_vm_memory_region(Vm& service_vm, Vm& target, const hc::VmMem
     if (mr.prot & hc::kMemAccessRead) prot |= ept::kRead;
     if (mr.prot & hc::kMemAccessWrite) prot |= ept::kWrite;
     if (mr.prot & hc::kMemAccessExec) prot |= ept::kExec;
-    prot |= (mr.prot & hc::kMemTypeWb) ? ept::kWB : ept::kUC;
+    prot |= (mr.prot & hc::kMemTypeWb)   ? ept::kWB
+            : (mr.prot & hc::kMemTypeWt) ? ept::mem_type_bits(ept::MemType::WT)
+            : (mr.prot & hc::kMemTypeWc) ? ept::mem_type_bits(ept::MemType::WC)
+            : (mr.prot & hc::kMemTypeWp) ? ept::mem_type_bits(ept::MemType::WP)
+                                         : ept::kUC;
     ept_add_mr(target, gpa2hpa(service_vm, mr.service_vm_gpa), mr.gpa, mr.size, prot);
     return 0;
   }

@@ -56,7 +56,7 @@ struct AcrnVdev {
 // struct vm_memory_region.
 constexpr u32 kMrAdd = 0, kMrDel = 2;
 constexpr u32 kMemAccessRead = 1u << 0, kMemAccessWrite = 1u << 1, kMemAccessExec = 1u << 2;
-constexpr u32 kMemTypeWb = 1u << 6, kMemTypeUc = 0;
+constexpr u32 kMemTypeWb = 0x40, kMemTypeWt = 0x80, kMemTypeUc = 0x100, kMemTypeWc = 0x200, kMemTypeWp = 0x400;
 struct VmMemoryRegion {
   u32 type = kMrAdd;
   u32 prot = 0;

@@ -173,7 +173,7 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Ser
   test::Bench b(test::two_vm_scenario());
   Hypervisor& hv = b.platform->hypervisor();
   const Gpa target_gpa = 0x7000'0000;  // above HMI_VM's 64 MiB of RAM: unmapped
-  i64 from_rt_ram = 0, from_hv = 0, unaligned = 0, del_unmapped = 0, add = 1;
+  i64 from_rt_ram = 0, from_hv = 0, unaligned = 0, del_unmapped = 0, add = 1, add_wt = 1, add_wc = 1, add_uc = 1;
   Gpa sos_page = 0;
   b.cpu("Service_VM").set_program([&](Vcpu& c) {
     Guest g(c);
@@ -189,6 +189,14 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Ser
     unaligned = call(hc::kMrAdd, sos_page, 100);
     del_unmapped = call(hc::kMrDel, 0, kPageSize4K);
     add = call(hc::kMrAdd, sos_page, kPageSize4K);
+    // add_vm_memory_region takes the memory type from prot: WB, WT, WC, WP, else UC.
+    const u32 rw = hc::kMemAccessRead | hc::kMemAccessWrite;
+    add_wt =
+        set_memory_region(g, arg, hc::kMrAdd, rw | hc::kMemTypeWt, target_gpa + kPageSize4K, sos_page, kPageSize4K);
+    add_wc =
+        set_memory_region(g, arg, hc::kMrAdd, rw | hc::kMemTypeWc, target_gpa + 2 * kPageSize4K, sos_page, kPageSize4K);
+    add_uc =
+        set_memory_region(g, arg, hc::kMrAdd, rw | hc::kMemTypeUc, target_gpa + 3 * kPageSize4K, sos_page, kPageSize4K);
   });
   u64 seen = 0;
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
@@ -208,6 +216,12 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Ser
   CHECK(w.hpa == hv.gpa2hpa(b.vm(1), sos_page));
   CHECK(ept::mem_type_of(w.leaf) == ept::MemType::WB);
   CHECK((w.leaf & ept::kExec) == 0);
+  CHECK(add_wt == 0);
+  CHECK(add_wc == 0);
+  CHECK(add_uc == 0);
+  CHECK(ept::mem_type_of(b.vm(2).ept->walk(target_gpa + kPageSize4K).leaf) == ept::MemType::WT);
+  CHECK(ept::mem_type_of(b.vm(2).ept->walk(target_gpa + 2 * kPageSize4K).leaf) == ept::MemType::WC);
+  CHECK(ept::mem_type_of(b.vm(2).ept->walk(target_gpa + 3 * kPageSize4K).leaf) == ept::MemType::UC);
 }
 
 TEST_CASE("A running RTVM cannot have its memory changed by the Service VM (is_severity_pass)") {
