@@ -269,12 +269,11 @@ class Converter {
     }
 
     show(f + ".lapic_passthrough", x + "/lapic_passthrough");
-    if (const pugi::xml_node lp = vm.child("lapic_passthrough")) {
-      const std::string t = xml_text(lp);
-      if (t != "y" && t != "n") fail_value(lp, x + "/lapic_passthrough", "expected y or n, got " + quote(t));
-      Node b = value(lp);
-      b.text = t == "y" ? "true" : "false";
-      n.set("lapic_passthrough", std::move(b));
+    if (vm.child("lapic_passthrough")) {
+      // Empty: the schema's default, n, as the configurator fills it in
+      // (default_populator.py).
+      optional_flag(n, "lapic_passthrough", vm, "lapic_passthrough", f + ".lapic_passthrough",
+                    x + "/lapic_passthrough");
     } else if (const pugi::xml_node flag = guest_flag(vm, "GUEST_FLAG_LAPIC_PASSTHROUGH")) {
       // ACRN 2.x: a guest flag (the upgrader's move_lapic_passthrough).
       show(f + ".lapic_passthrough", x + "/guest_flags/guest_flag");
@@ -561,7 +560,13 @@ class Converter {
     const auto regions = xml_children(mem, "hpa_region");
     const Node* order = n.find("load_order");
     const bool pre_launched = order && order->text == "PRE_LAUNCHED_VM";
-    const pugi::xml_node size = mem.child("size");
+    // An empty size is the schema's default (default_populator.py fills it).
+    pugi::xml_node size = mem.child("size");
+    if (size && xml_text(size).empty()) {
+      mark(size);
+      size = pugi::xml_node{};
+      if (regions.empty()) return schema_default();
+    }
     // A pre-launched VM with both gets both: memory_allocator.py's
     // get_memory_info allocates memory/size and adds each hpa_region.
     if (size && (!pre_launched || regions.empty())) {

@@ -302,6 +302,21 @@ TEST_CASE("blank VBDFs are assigned as the configurator does: lowest free device
   CHECK(s.workloads[1].roles.at("responder").vcpu == 1);
 }
 
+TEST_CASE("empty lapic_passthrough and memory/size take the schema defaults as the configurator fills them",
+          "[acrn_xml]") {
+  std::string xml = slurp(kData + "scenario-hybrid.xml");
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const auto at = xml.find(from);
+    REQUIRE(at != std::string::npos);
+    xml.replace(at, from.size(), to);
+  };
+  replace("<lapic_passthrough>y</lapic_passthrough>", "<lapic_passthrough/>");
+  replace("<size>512</size>", "<size/>");
+  const Scenario s = load_xml(xml);
+  CHECK_FALSE(s.vms[0].lapic_passthrough);  // default_populator.py: n
+  CHECK(s.vms[3].memory_mib == 1024);       // VMtypes.xsd MemoryInfo/size
+}
+
 TEST_CASE("a pre-launched VM with memory/size and hpa_regions gets both as memory_allocator.py allocates them",
           "[acrn_xml]") {
   std::string xml = slurp(kData + "scenario-hybrid.xml");
