@@ -58,21 +58,9 @@ TEST_CASE("SCHED_IORR ends a slice on the tick after it is used up, and the over
   CHECK(b.left_ps == static_cast<i64>(97 * kMs / 10));
 }
 
-TEST_CASE("SCHED_PRIO runs the highest priority and a higher-priority wake-up preempts") {
-  PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
-  SchedEntity low, high;
-  low.priority = 0;
-  high.priority = 1;
-  s.add(low);
-  s.add(high);
-  s.wake(low, 0);
-  s.switch_in(low, 0);
-  CHECK(s.wake(high, 100));
-  CHECK(s.switch_out(low, 100, true) == &high);
-}
-
-TEST_CASE("SCHED_PRIO: a lower-priority wake-up still asks for a reschedule, which picks the runner again") {
-  // wake_thread calls make_reschedule_request whatever the priorities.
+TEST_CASE("SCHED_PRIO: every wake-up asks for a reschedule that a higher priority wins and the runner otherwise") {
+  // wake_thread calls make_reschedule_request whatever the priorities;
+  // sched_prio_pick_next takes the runqueue's first.
   PcpuScheduler s(0, SchedPolicy::prio, SchedParams{});
   SchedEntity low, high;
   low.priority = 0;
@@ -81,10 +69,14 @@ TEST_CASE("SCHED_PRIO: a lower-priority wake-up still asks for a reschedule, whi
   s.add(high);
   s.wake(high, 0);
   s.switch_in(high, 0);
-  CHECK(s.wake(low, 100));
-  CHECK(s.switch_out(high, 100, true) == &high);
-  s.switch_in(high, 100);
+  CHECK(s.wake(low, 50));                        // lower: a reschedule all the same
+  CHECK(s.switch_out(high, 50, true) == &high);  // which picks the runner again
+  s.switch_in(high, 50);
   CHECK(high.context_switches == 0);
+  CHECK(s.switch_out(high, 100, false) == &low);  // high blocks: low runs
+  s.switch_in(low, 100);
+  CHECK(s.wake(high, 200));  // higher: preempts
+  CHECK(s.switch_out(low, 200, true) == &high);
 }
 
 TEST_CASE("SCHED_PRIO keeps equal priorities in the order they woke") {
