@@ -356,11 +356,6 @@ void Platform::create_vcpus() {
   life.pause = [this](Vm& vm) {
     for (Vcpu* v : vcpus_of(vm.id)) v->make_zombie();
   };
-  life.reset = [](Vm& vm) {
-    // reset_vm: the hypervisor's per-vCPU LAPIC state goes with the vCPUs
-    // (the LVTs, the timer and the SVR with their vLAPIC: Vcpu::power_on_reset).
-    vm.xapic_icr_high.clear();
-  };
   life.shutdown = [this](Vm& vm) {
     const std::string why = hv_->host_reset_by().empty()
                                 ? "VM " + vm.name + " shut down: it rebooted, and ACRN does not relaunch a " +

@@ -245,20 +245,40 @@ void Vcpu::uncached_access(TlbEntry& e, u64 off, LineState& l, u8* buf, unsigned
 }
 
 bool Vcpu::apic_page_write(Gpa gpa, const u8* buf, unsigned size) {
-  // TPR and EOI writes on the APIC-access page are virtualized without an
-  // exit (SDM Vol. 3C, "Virtualizing Memory-Mapped APIC Accesses": TPR
-  // virtualization and EOI virtualization with virtual-interrupt delivery,
-  // which ACRN enables where the CPU has it). An EOI changes nothing the
-  // twin keeps: its handlers end with their own.
+  // TPR, EOI, ICR_HI and self-IPI writes on the APIC-access page are
+  // virtualized without an exit (SDM Vol. 3C, "Virtualizing Memory-Mapped
+  // APIC Accesses": TPR virtualization, and with virtual-interrupt delivery,
+  // which ACRN enables where the CPU has it, EOI and self-IPI
+  // virtualization). An EOI changes nothing the twin keeps: its handlers end
+  // with their own.
   constexpr Gpa kApicPage = VLapic::kDefaultBase;
   constexpr u64 kTpr = 0x80, kEoi = 0xB0;
   if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3))
     return false;
   const u64 offset = gpa - kApicPage;
-  if (offset != kTpr && offset != kEoi) return false;  // the others trap to the hypervisor's APIC-write handler
   u32 v = 0;
   std::memcpy(&v, buf, 4);
-  if (offset == kTpr) set_task_priority(static_cast<u8>(v));
+  // ICR_HI: the CPU clears its bytes 2:0, no exit; ICR_LO: a fixed
+  // physical self-IPI of a vector of 16 or more, with no reserved bit set,
+  // is self-IPI virtualization, anything else an APIC-write exit (SDM Vol.
+  // 3C 29.4.3.2).
+  // The bits checked besides the vector: reserved 31:20, 17:16 and 13, the
+  // delivery status (12), the shorthand (19:18, self 01b), the destination
+  // mode (11, physical 0) and the delivery mode (10:8, fixed 000b); the
+  // level and trigger mode (14, 15) are not.
+  constexpr u32 kIcrChecked = 0xFFFF'3F00u;
+  constexpr u32 kShorthandSelf = 1u << 18;
+  const bool self_ipi = offset == VLapic::kIcrLowOffset && (v & kIcrChecked) == kShorthandSelf && (v & 0xF0u) != 0;
+  if (offset != kTpr && offset != kEoi && offset != VLapic::kIcrHighOffset && !self_ipi)
+    return false;  // the others trap to the hypervisor's APIC-write handler
+  if (offset == kTpr) {
+    set_task_priority(static_cast<u8>(v));
+  } else if (offset == VLapic::kIcrHighOffset) {
+    lapic_.write_icr_high(v & 0xFF00'0000u);
+  } else if (self_ipi) {
+    lapic_.write_icr(v);
+    raise_interrupt(static_cast<u8>(v), now_ps(), cumulative_ - segment_base_, IrqPath::local);
+  }
   ++counters_.stores;
   charge(Component::cache, timing_.l1_hit_ps);  // a write of the virtual-APIC page
   return true;
@@ -268,41 +288,11 @@ bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
   constexpr Gpa kApicPage = VLapic::kDefaultBase;
   if (gpa < kApicPage || gpa + size > kApicPage + kPageSize4K || lapic_.x2apic() || size != 4 || (gpa & 3))
     return false;
-  u32 v = 0;
-  switch (gpa - kApicPage) {
-    case 0x20:  // ID
-      v = lapic_.id_register();
-      break;
-    case 0x30:  // version: VLAPIC_VERSION 0x10, max LVT index 6 (vlapic_reset)
-      v = 0x10 | (6u << 16);
-      break;
-    case 0x80:  // TPR
-      v = lapic_.tpr();
-      break;
-    case 0xA0:  // PPR
-      v = lapic_.ppr();
-      break;
-    case 0xD0:  // LDR
-      v = lapic_.ldr();
-      break;
-    case 0xE0:  // DFR
-      v = lapic_.dfr();
-      break;
-    case 0xF0:  // SVR
-      v = lapic_.svr();
-      break;
-    case 0x320:  // LVT timer
-      v = lapic_.lvt_timer();
-      break;
-    case 0x380:  // the timer's initial count (the current count, 0x390, exits)
-      v = lapic_.icr_timer();
-      break;
-    case 0x3E0:  // the timer's divide configuration
-      v = lapic_.dcr_timer();
-      break;
-    default:
-      return false;  // the others go to the hypervisor's APIC-access handler
-  }
+  const u32 offset = static_cast<u32>(gpa - kApicPage);
+  // The others (PPR, the CMCI LVT, the current count) go to the
+  // hypervisor's APIC-access handler.
+  if (!VLapic::xapic_read_virtualized(offset)) return false;
+  const u32 v = lapic_.page_register(offset);
   std::memcpy(buf, &v, 4);
   ++counters_.loads;
   charge(Component::cache, timing_.l1_hit_ps);  // a read of the virtual-APIC page

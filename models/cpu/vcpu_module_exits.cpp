@@ -150,7 +150,12 @@ u64 Vcpu::rdmsr(u32 msr) {
     // Version, PPR, ISR, TMR and IRR: the virtual-APIC page too (SDM Vol. 3C
     // 30.5), or the physical LAPIC's under passthrough.
     const bool state = msr == kX2apicVersion || msr == kX2apicPpr || (msr >= kX2apicIsr0 && msr < kX2apicIrr0 + 8);
-    const bool virtualized = msr == kX2apicTpr || msr == kX2apicSvr || timer || error || passed || state ||
+    // The ICR and the other LVTs (but CMCI, which SDM Vol. 3C 29.5 leaves
+    // out) read the page of the virtual LAPIC, which keeps what ACRN's
+    // handler wrote there.
+    const bool page =
+        !cfg_.lapic_passthrough && (msr == kX2apicIcr || (msr >= kX2apicLvtThermal && msr <= kX2apicLvtLint1));
+    const bool virtualized = msr == kX2apicTpr || msr == kX2apicSvr || timer || error || passed || state || page ||
                              (id_or_ldr && !cfg_.lapic_passthrough);
     if (virtualized) {
       ++counters_.loads;
@@ -158,6 +163,8 @@ u64 Vcpu::rdmsr(u32 msr) {
       if (msr >= kX2apicIsr0 && msr < kX2apicTmr0) return lapic_.isr_word(msr - kX2apicIsr0);
       if (msr >= kX2apicTmr0 && msr < kX2apicIrr0) return VLapic::tmr_word(msr - kX2apicTmr0);
       if (msr >= kX2apicIrr0 && msr < kX2apicIrr0 + 8) return lapic_.irr_word(msr - kX2apicIrr0);
+      if (msr == kX2apicIcr) return lapic_.icr();
+      if (page) return lapic_.lvt((msr - kX2apicFirst) << 4);
       switch (msr) {
         case kX2apicVersion:
           return VLapic::version();

@@ -56,8 +56,18 @@ class VLapic {
   // loapic_init: enabled, spurious vector 0xFF) over vlapic_reset's 0xFF
   // (software-disabled): the twin's guests start booted.
   static constexpr u32 kSvrBooted = kSvrEnable | 0xFFu;
-  // LVT: the mask (bit 16); the timer's mode (bits 18:17), TSC deadline 10b.
+  // LVT: the mask (bit 16); the timer's mode (bits 18:17), TSC deadline 10b;
+  // the delivery mode (10:8), delivery status (12), input polarity (13),
+  // remote IRR (14) and trigger mode (15) (ACRN's apicreg.h).
   static constexpr u32 kLvtMasked = 1u << 16;
+  static constexpr u32 kLvtDeliveryMode = 7u << 8, kLvtDeliveryStatus = 1u << 12, kLvtPolarity = 1u << 13;
+  static constexpr u32 kLvtRemoteIrr = 1u << 14, kLvtTriggerMode = 1u << 15;
+  // The LVT entries' offsets in the APIC page: CMCI, then timer, thermal,
+  // performance counters, LINT0, LINT1 and error, 16 bytes apart.
+  static constexpr u32 kLvtCmciOffset = 0x2F0, kLvtTimerOffset = 0x320, kLvtLint0Offset = 0x350;
+  static constexpr u32 kLvtLint1Offset = 0x360, kLvtErrorOffset = 0x370;
+  // The interrupt command register's halves; the delivery status (bit 12).
+  static constexpr u32 kIcrLowOffset = 0x300, kIcrHighOffset = 0x310, kIcrDeliveryStatus = 1u << 12;
   static constexpr u32 kLvtTimerMode = 3u << 17, kLvtTimerPeriodic = 1u << 17, kLvtTimerTscDeadline = 2u << 17;
   // ESR bits (SDM 11.5.3): a fixed IPI sent, or an interrupt received, with a vector below 16.
   static constexpr u32 kEsrSendIllegalVector = 1u << 5, kEsrReceiveIllegalVector = 1u << 6;
@@ -160,8 +170,7 @@ class VLapic {
     svr_ = v;
     if (was && !software_enabled()) {
       timer_armed_ = false;
-      lvt_timer_ |= kLvtMasked;
-      lvt_error_ |= kLvtMasked;
+      for (u32& lvt : lvt_) lvt |= kLvtMasked;  // vlapic_mask_lvts: all seven
     } else if (!was && software_enabled() && timer_periodic_mode()) {
       set_expiration(now_ps);
     }
@@ -169,13 +178,8 @@ class VLapic {
 
   // ---- errors: the ESR and the LVT Error ----
   u32 esr() const { return esr_; }
-  u32 lvt_error() const { return lvt_error_; }
-  // vlapic_write_lvt for the LVT Error: mask and vector (its delivery is
-  // always fixed); masked while software-disabled.
-  void write_lvt_error(u32 v) {
-    if (!software_enabled()) v |= kLvtMasked;
-    lvt_error_ = v & (kLvtMasked | 0xFFu);
-  }
+  u32 lvt_error() const { return lvt(kLvtErrorOffset); }
+  void write_lvt_error(u32 v) { write_lvt(kLvtErrorOffset, v); }
   // vlapic_write_esr: a write makes the errors since the last write readable
   // and starts collecting anew.
   void write_esr() {
@@ -187,24 +191,126 @@ class VLapic {
   // masked or names a reserved vector.
   int set_error(u32 esr_bit) {
     esr_pending_ |= esr_bit;
-    const u32 v = lvt_error_ & 0xFFu;
-    return (lvt_error_ & kLvtMasked) || v < kFirstVector ? -1 : static_cast<int>(v);
+    const u32 v = lvt_error() & 0xFFu;
+    return (lvt_error() & kLvtMasked) || v < kFirstVector ? -1 : static_cast<int>(v);
+  }
+
+  // ---- the LVT entries ----
+  static bool is_lvt(u32 offset) {
+    return offset == kLvtCmciOffset || (offset >= kLvtTimerOffset && offset <= kLvtErrorOffset && (offset & 0xFu) == 0);
+  }
+  // The entry at an LVT offset (is_lvt) as the APIC page holds it.
+  u32 lvt(u32 offset) const { return lvt_[lvt_index(offset)]; }
+  // vlapic_write_lvt: masked while software-disabled; each entry keeps its
+  // own writable bits (mask, delivery status and vector for all; the timer's
+  // mode; the delivery mode for all but the error entry; polarity, remote
+  // IRR and trigger mode for LINT0/LINT1). A change of the timer's mode
+  // disarms it (vlapic_update_lvtt). LINT0 in ExtINT mode switches ACRN's
+  // vPIC wire mode, which the twin (no vPIC) does not model.
+  void write_lvt(u32 offset, u32 v) {
+    if (!software_enabled()) v |= kLvtMasked;
+    u32 writable = kLvtMasked | kLvtDeliveryStatus | 0xFFu;
+    switch (offset) {
+      case kLvtTimerOffset:
+        writable |= kLvtTimerMode;
+        break;
+      case kLvtErrorOffset:
+        break;
+      case kLvtLint0Offset:
+      case kLvtLint1Offset:
+        writable |= kLvtTriggerMode | kLvtRemoteIrr | kLvtPolarity;
+        [[fallthrough]];
+      default:
+        writable |= kLvtDeliveryMode;
+        break;
+    }
+    v &= writable;
+    if (offset == kLvtTimerOffset && (v & kLvtTimerMode) != (lvt_timer() & kLvtTimerMode)) timer_armed_ = false;
+    lvt_[lvt_index(offset)] = v;
+  }
+
+  // ---- the interrupt command register, as the APIC page keeps it ----
+  u32 icr_low() const { return icr_low_; }
+  u32 icr_high() const { return icr_high_; }
+  // vlapic_write: an xAPIC write of ICR_HI is kept as written (the CPU's
+  // virtualization of it clears bytes 2:0 first, SDM Vol. 3C 29.4.3.2).
+  void write_icr_high(u32 v) { icr_high_ = v; }
+  // vlapic_write_icrlo: the low half (and in x2APIC mode the high one, from
+  // the 64-bit WRMSR) as written, the delivery status cleared: the IPI is
+  // sent by the time the guest can look.
+  void write_icr(u64 v) {
+    if (x2apic_) icr_high_ = static_cast<u32>(v >> 32);
+    icr_low_ = static_cast<u32>(v) & ~kIcrDeliveryStatus;
+  }
+  // The x2APIC ICR (one 64-bit register).
+  u64 icr() const { return u64{icr_high_} << 32 | icr_low_; }
+
+  // ---- reads of the APIC page ----
+  // An xAPIC read at this offset is served from the virtual-APIC page
+  // without an exit (APIC-register virtualization, SDM Vol. 3C 29.4.2: ID,
+  // version, TPR, EOI, LDR, DFR, SVR, ISR, TMR, IRR, ESR, ICR, the LVTs but
+  // CMCI, the initial count and the divide configuration); any other offset
+  // (PPR, CMCI, the current count, reserved ones) is an APIC-access VM exit.
+  static bool xapic_read_virtualized(u32 offset) {
+    if (offset >= 0x100 && offset < 0x290) return (offset & 0xFu) == 0;                            // ISR, TMR, IRR, ESR
+    if (offset >= kIcrLowOffset && offset <= kLvtErrorOffset + 0x10) return (offset & 0xFu) == 0;  // ICR, LVTs, count
+    switch (offset) {
+      case 0x20:
+      case 0x30:
+      case 0x80:
+      case 0xB0:
+      case 0xD0:
+      case 0xE0:
+      case 0xF0:
+      case 0x3E0:
+        return true;
+      default:
+        return false;
+    }
+  }
+  // What the virtual-APIC page holds at a register's offset (a 16-byte
+  // aligned offset of the page; 0 for those it keeps nothing at, EOI and
+  // reserved ones). The PPR is the one APICv keeps up to date (VPPR).
+  u32 page_register(u32 offset) const {
+    if (offset >= 0x100 && offset < 0x180) return isr_word((offset - 0x100) >> 4);
+    if (offset >= 0x180 && offset < 0x200) return tmr_word((offset - 0x180) >> 4);
+    if (offset >= 0x200 && offset < 0x280) return irr_word((offset - 0x200) >> 4);
+    if (is_lvt(offset)) return lvt(offset);
+    switch (offset) {
+      case 0x20:
+        return id_register();
+      case 0x30:
+        return version();
+      case 0x80:
+        return tpr();
+      case 0xA0:
+        return ppr();
+      case 0xD0:
+        return ldr();
+      case 0xE0:
+        return dfr();
+      case 0xF0:
+        return svr();
+      case 0x280:
+        return esr();
+      case kIcrLowOffset:
+        return icr_low();
+      case kIcrHighOffset:
+        return icr_high();
+      case 0x380:
+        return icr_timer();
+      case 0x3E0:
+        return dcr_timer();
+      default:
+        return 0;
+    }
   }
 
   // ---- the timer ----
-  u32 lvt_timer() const { return lvt_timer_; }
-  // vlapic_write_lvt: the writable bits (mask, vector, the timer mode; the
-  // delivery status reads 0 here: a request is never left in flight);
-  // masked while software-disabled; a change of mode disarms the timer
-  // (vlapic_update_lvtt).
-  void write_lvt_timer(u32 v) {
-    if (!software_enabled()) v |= kLvtMasked;
-    v &= kLvtMasked | kLvtTimerMode | 0xFFu;
-    if ((v & kLvtTimerMode) != (lvt_timer_ & kLvtTimerMode)) timer_armed_ = false;
-    lvt_timer_ = v;
-  }
-  bool timer_tsc_deadline_mode() const { return (lvt_timer_ & kLvtTimerMode) == kLvtTimerTscDeadline; }
-  bool timer_periodic_mode() const { return (lvt_timer_ & kLvtTimerMode) == kLvtTimerPeriodic; }
+  u32 lvt_timer() const { return lvt(kLvtTimerOffset); }
+  void write_lvt_timer(u32 v) { write_lvt(kLvtTimerOffset, v); }
+  bool timer_tsc_deadline_mode() const { return (lvt_timer() & kLvtTimerMode) == kLvtTimerTscDeadline; }
+  bool timer_periodic_mode() const { return (lvt_timer() & kLvtTimerMode) == kLvtTimerPeriodic; }
   // A write of IA32_TSC_DEADLINE, its value converted to the time it names
   // (vlapic_set_tsc_deadline_msr): ignored outside TSC-deadline mode; else
   // the timer is disarmed, and armed again for any value but 0.
@@ -271,7 +377,7 @@ class VLapic {
       timer_deadline_ticks_ = next;
       timer_deadline_ps_ = ticks_to_ps(next);
     }
-    return (lvt_timer_ & kLvtMasked) ? -1 : static_cast<int>(lvt_timer_ & 0xFFu);
+    return (lvt_timer() & kLvtMasked) ? -1 : static_cast<int>(lvt_timer() & 0xFFu);
   }
 
   // ---- requests and priorities ----
@@ -386,8 +492,12 @@ class VLapic {
   Reg256 isr_;
   u8 tpr_ = 0;
   u32 svr_ = kSvrBooted;
-  u32 lvt_timer_ = kLvtMasked;  // vlapic_reset: masked, one-shot
-  u32 lvt_error_ = kLvtMasked;  // vlapic_reset: masked
+  // ACRN's order (APIC_LVT_TIMER 0 ... APIC_LVT_ERROR 5, APIC_LVT_CMCI 6).
+  static unsigned lvt_index(u32 offset) { return offset == kLvtCmciOffset ? 6 : (offset - kLvtTimerOffset) >> 4; }
+  // vlapic_reset (vlapic_mask_lvts): every entry masked; the timer one-shot.
+  std::array<u32, 7> lvt_{kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked};
+  u32 icr_low_ = 0;
+  u32 icr_high_ = 0;
   u32 esr_ = 0;
   u32 esr_pending_ = 0;
   bool timer_armed_ = false;

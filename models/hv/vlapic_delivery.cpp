@@ -374,10 +374,19 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
     case kX2apicIcr:
       // vlapic_x2apic_write: under LAPIC passthrough the ICR is the one
       // x2APIC register still intercepted (vlapic_x2apic_pt_icr_access).
-      if (vm.lapic_pt)
+      if (vm.lapic_pt) {
         pt_icr_access(vm, vcpu, value, exit);
-      else
+      } else {
+        lapic.write_icr(value);  // vlapic_write: both halves into the page
         send_ipi(vm, vcpu, value);
+      }
+      break;
+    case kX2apicLvtCmci:
+    case kX2apicLvtThermal:
+    case kX2apicLvtPmc:
+    case kX2apicLvtLint0:
+    case kX2apicLvtLint1:
+      lapic.write_lvt((msr - kX2apicFirst) << 4, static_cast<u32>(value));  // vlapic_write_lvt
       break;
     case kX2apicSvr:
       lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr
@@ -438,21 +447,25 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
   if (offset == 0x380 && write) charge_hv(timing_.timer_emulation_ps);  // arming the timer, as for TSC deadline
   Breakdown blame;
   const TimePs now = exit_now(blame);
-  // The current count is the one timer register APIC-register
-  // virtualization does not read from the page (SDM 29.4.2): it exits.
+  // A read that exits (Vcpu::apic_page_read serves the rest from the page):
+  // apic_access_vmexit_handler reads only the CMCI LVT and the current count
+  // (apicv_advanced_apic_read_access_may_valid); the PPR and reserved
+  // offsets read 0.
   if (!write) {
     switch (offset) {
       case 0x390:
         return lapic.ccr_timer(now);
-      case 0x280:
-        return lapic.esr();
-      case 0x370:
-        return lapic.lvt_error();
+      case VLapic::kLvtCmciOffset:
+        return lapic.lvt(VLapic::kLvtCmciOffset);
       default:
-        return 0;  // registers the twin does not model read 0
+        return 0;
     }
   }
   const u32 v = static_cast<u32>(value);
+  if (VLapic::is_lvt(static_cast<u32>(offset))) {
+    lapic.write_lvt(static_cast<u32>(offset), v);  // vlapic_write_lvt
+    return 0;
+  }
   switch (offset) {
     case 0xD0:
       lapic.write_ldr(v);  // vlapic_write_ldr
@@ -463,9 +476,6 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
     case 0xF0:
       lapic.write_svr(v, now);  // vlapic_write_svr
       break;
-    case 0x320:
-      lapic.write_lvt_timer(v);  // vlapic_write_lvt
-      break;
     case 0x380:
       lapic.write_icr_timer(v, now);  // vlapic_write_icrtmr
       break;
@@ -475,21 +485,19 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
     case 0x280:
       lapic.write_esr();  // vlapic_write_esr
       break;
-    case 0x370:
-      lapic.write_lvt_error(v);  // vlapic_write_lvt
+    case VLapic::kIcrHighOffset:
+      lapic.write_icr_high(v);  // the CPU virtualizes it (Vcpu::apic_page_write); vlapic_write keeps it
       break;
-    case 0x310:
-      vm.xapic_icr_high[vcpu] = v;
-      break;
-    case 0x300: {
+    case VLapic::kIcrLowOffset: {
       // vlapic_write_icrlo in xAPIC mode: the destination is ICR_HI[31:24],
       // 0xFF the broadcast.
-      const u32 dest = vm.xapic_icr_high[vcpu] >> 24;
+      lapic.write_icr(v);
+      const u32 dest = lapic.icr_high() >> 24;
       send_ipi(vm, vcpu, (u64{dest == 0xFF ? 0xFFFF'FFFFu : dest} << 32) | v);
       break;
     }
     default:
-      break;  // EOI (the twin's handlers end with one), the other LVTs: not modelled here
+      break;  // EOI (the twin's handlers end with one)
   }
   return 0;
 }

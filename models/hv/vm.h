@@ -99,7 +99,6 @@ struct Vm {
   // The VM's wbinvd_lock, held while a vCPU flushes the VM's memory for its
   // WBINVD with the others waiting: that vCPU; none when free.
   std::optional<unsigned> wbinvd_by;
-  std::map<unsigned, u32> xapic_icr_high;  // per vCPU: ICR bits 63:32 written through the xAPIC page
 
   // Counters for the report.
   std::array<u64, kExitReasonCount> exits{};

@@ -805,7 +805,7 @@ TEST_CASE("an xAPIC TPR write on the APIC-access page is virtualized: no exit an
     g.store<u32>(0xFEE0'0080, 0x60);  // TPR
     read_back = g.load<u32>(0xFEE0'0080);
     exits = c.counters().exits[static_cast<std::size_t>(ExitReason::ept_violation)] - before;
-    g.store<u32>(0xFEE0'0300, (1u << 18) | 0x51);  // ICR: self, fixed, class 5 (an APIC-write exit)
+    g.store<u32>(0xFEE0'0300, (1u << 18) | 0x51);  // ICR: self, fixed, class 5 (self-IPI virtualization)
     g.compute(10'000);
     while_masked = taken;
     g.store<u32>(0xFEE0'0080, 0);
@@ -817,6 +817,99 @@ TEST_CASE("an xAPIC TPR write on the APIC-access page is virtualized: no exit an
   CHECK(exits == 0);
   CHECK(while_masked == 0);
   CHECK(taken == 1);
+}
+
+// Reads of the APIC-access page in xAPIC mode (SDM Vol. 3C 29.4.2): the
+// registers APIC-register virtualization lists come from the virtual-APIC
+// page without an exit; the PPR and the CMCI LVT exit, and
+// apic_access_vmexit_handler reads only the CMCI LVT (the PPR reads 0).
+// Writes: each LVT keeps its own writable bits (vlapic_write_lvt), ICR_HI
+// and a fixed self-IPI are virtualized without an exit (29.4.3.2).
+TEST_CASE("an xAPIC guest reads IRR ISR ICR and LVTs from the page without an exit but PPR and CMCI reads exit") {
+  test::Bench b(test::two_vm_scenario());
+  constexpr Gpa kApic = 0xFEE0'0000;
+  u32 lint1 = 0, thermal = 0, error = 0, cmci = 0, icr_hi = 0, icr_lo = 0, irr2 = 0, isr2 = 0, ppr = 1;
+  u32 thermal_disabled = 0;
+  u64 exits_virtualized = ~u64{0}, exits_ppr = 0, exits_cmci = 0, exits_icr_writes = ~u64{0};
+  int taken = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto ept_exits = [&c] { return c.counters().exits[static_cast<std::size_t>(ExitReason::ept_violation)]; };
+    g.on_interrupt(0x51, [&](Guest& h) {
+      ++taken;
+      isr2 = h.load<u32>(kApic + 0x120);
+    });
+    // Bit 17 (the timer's mode) and the LINT bits are not every entry's.
+    g.store<u32>(kApic + 0x360, 0x3'F420);  // LINT1: all but bit 17 kept
+    g.store<u32>(kApic + 0x330, 0xF423);    // thermal: DS, NMI delivery, vector
+    g.store<u32>(kApic + 0x370, 0x0731);    // error: vector (and DS) only
+    g.store<u32>(kApic + 0x2F0, 0x0422);    // CMCI: an APIC-access exit, vlapic_write
+    g.store<u32>(kApic + 0x080, 0x60);      // TPR masks class 5
+    u64 before = ept_exits();
+    g.store<u32>(kApic + 0x310, 0x1234'5678);        // ICR_HI: bytes 2:0 cleared
+    g.store<u32>(kApic + 0x300, (1u << 18) | 0x51);  // a fixed self-IPI
+    exits_icr_writes = ept_exits() - before;
+    before = ept_exits();
+    lint1 = g.load<u32>(kApic + 0x360);
+    thermal = g.load<u32>(kApic + 0x330);
+    error = g.load<u32>(kApic + 0x370);
+    icr_hi = g.load<u32>(kApic + 0x310);
+    icr_lo = g.load<u32>(kApic + 0x300);
+    irr2 = g.load<u32>(kApic + 0x220);  // vector 0x51: word 2, bit 17
+    exits_virtualized = ept_exits() - before;
+    before = ept_exits();
+    ppr = g.load<u32>(kApic + 0x0A0);
+    exits_ppr = ept_exits() - before;
+    before = ept_exits();
+    cmci = g.load<u32>(kApic + 0x2F0);
+    exits_cmci = ept_exits() - before;
+    g.store<u32>(kApic + 0x080, 0);
+    g.compute(10'000);
+    g.store<u32>(kApic + 0x0F0, 0xFF);  // software-disabled: every LVT masked (vlapic_mask_lvts)
+    thermal_disabled = g.load<u32>(kApic + 0x330);
+  });
+  sc_core::sc_start();
+  CHECK(exits_icr_writes == 0);
+  CHECK(exits_virtualized == 0);
+  CHECK(lint1 == 0x1'F420);
+  CHECK(thermal == 0x1423);
+  CHECK(error == 0x31);
+  CHECK(icr_hi == 0x1200'0000);
+  CHECK(icr_lo == ((1u << 18) | 0x51));
+  CHECK(irr2 == (1u << 17));
+  CHECK(exits_ppr == 1);
+  CHECK(ppr == 0);
+  CHECK(exits_cmci == 1);
+  CHECK(cmci == 0x422);
+  CHECK(taken == 1);
+  CHECK(isr2 == (1u << 17));
+  CHECK(thermal_disabled == (0x1'0000 | 0x1423));
+}
+
+// x2APIC: the ICR (both halves, the delivery status cleared by
+// vlapic_write_icrlo) and the LVTs ACRN writes through an exit read back
+// from the page without one.
+TEST_CASE("an x2APIC guest reads back its ICR and LVTs without an exit") {
+  test::Bench b(test::two_vm_scenario());
+  u64 icr = 0, pmc = 0, exits = ~u64{0};
+  int taken = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x52, [&](Guest&) { ++taken; });
+    g.wrmsr(0x834, 0xF42F);                                           // PMC LVT: DS, NMI delivery, vector
+    g.wrmsr(0x830, (u64{7} << 32) | (1u << 18) | (1u << 12) | 0x52);  // a self-IPI, DS set
+    g.compute(1'000);
+    const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)];
+    icr = g.rdmsr(0x830);
+    pmc = g.rdmsr(0x834);
+    exits = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)] - before;
+  });
+  sc_core::sc_start();
+  CHECK(taken == 1);
+  CHECK(icr == ((u64{7} << 32) | (1u << 18) | 0x52));
+  CHECK(pmc == 0x142F);
+  CHECK(exits == 0);
 }
 
 // WRMSR of an x2APIC register the LAPIC does not write. Without passthrough
