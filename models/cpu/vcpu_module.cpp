@@ -268,12 +268,12 @@ bool Vcpu::apic_page_write(Gpa gpa, const u8* buf, unsigned size) {
   // level and trigger mode (14, 15) are not.
   constexpr u32 kIcrChecked = 0xFFFF'3F00u;
   constexpr u32 kShorthandSelf = 1u << 18;
-  const bool self_ipi = offset == VLapic::kIcrLowOffset && (v & kIcrChecked) == kShorthandSelf && (v & 0xF0u) != 0;
-  if (offset != kTpr && offset != kEoi && offset != VLapic::kIcrHighOffset && !self_ipi)
+  const bool self_ipi = offset == kApicIcrLow && (v & kIcrChecked) == kShorthandSelf && (v & 0xF0u) != 0;
+  if (offset != kTpr && offset != kEoi && offset != kApicIcrHigh && !self_ipi)
     return false;  // the others trap to the hypervisor's APIC-write handler
   if (offset == kTpr) {
     set_task_priority(static_cast<u8>(v));
-  } else if (offset == VLapic::kIcrHighOffset) {
+  } else if (offset == kApicIcrHigh) {
     lapic_.write_icr_high(v & 0xFF00'0000u);
   } else if (self_ipi) {
     lapic_.write_icr(v);
@@ -291,7 +291,7 @@ bool Vcpu::apic_page_read(Gpa gpa, u8* buf, unsigned size) {
   const u32 offset = static_cast<u32>(gpa - kApicPage);
   // The others (PPR, the CMCI LVT, the current count) go to the
   // hypervisor's APIC-access handler.
-  if (!VLapic::xapic_read_virtualized(offset)) return false;
+  if (!xapic_read_virtualized(offset)) return false;
   const u32 v = lapic_.page_register(offset);
   std::memcpy(buf, &v, 4);
   ++counters_.loads;

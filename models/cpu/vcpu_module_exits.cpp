@@ -115,7 +115,7 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   if (lapic_passed_through() && msr >= kX2apicFirst && msr <= kX2apicLast && msr != kX2apicIcr &&
       msr != kX2apicLvtThermal) {
     charge(Component::cache, timing_.l1_hit_ps);
-    if (!VLapic::x2apic_msr_writable(msr))
+    if (!x2apic_msr_writable(msr))
       throw GuestFault(kVectorGp, fmt::format("#GP: WRMSR of x2APIC MSR {:#x}, which the LAPIC does not write", msr));
     ++counters_.stores;
     return;

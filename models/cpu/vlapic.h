@@ -17,6 +17,7 @@
 #include <array>
 
 #include "models/core/types.h"
+#include "models/cpu/apic_registers.h"
 
 namespace ivsim {
 
@@ -28,16 +29,6 @@ enum class IrqPath : u8 { posted, local, physical_ipi };
 
 // The NMI's IDT vector: where a guest's NMI handler is installed.
 constexpr u8 kNmiVector = 2;
-
-// x2APIC MSRs: the register's xAPIC offset / 16 + 0x800 (SDM Vol. 3A,
-// Table 11-6), 0x800-0x8FF in all.
-constexpr u32 kX2apicFirst = 0x800, kX2apicLast = 0x8FF;
-constexpr u32 kX2apicId = 0x802, kX2apicTpr = 0x808, kX2apicEoi = 0x80B, kX2apicLdr = 0x80D, kX2apicSvr = 0x80F;
-constexpr u32 kX2apicEsr = 0x828, kX2apicLvtCmci = 0x82F, kX2apicIcr = 0x830, kX2apicLvtTimer = 0x832;
-constexpr u32 kX2apicLvtThermal = 0x833, kX2apicLvtPmc = 0x834, kX2apicLvtLint0 = 0x835, kX2apicLvtLint1 = 0x836;
-constexpr u32 kX2apicLvtError = 0x837, kX2apicTimerIcr = 0x838, kX2apicTimerCcr = 0x839, kX2apicTimerDcr = 0x83E;
-constexpr u32 kX2apicSelfIpi = 0x83F;
-constexpr u32 kX2apicVersion = 0x803, kX2apicPpr = 0x80A, kX2apicIsr0 = 0x810, kX2apicTmr0 = 0x818, kX2apicIrr0 = 0x820;
 
 class VLapic {
  public:
@@ -62,12 +53,8 @@ class VLapic {
   static constexpr u32 kLvtMasked = 1u << 16;
   static constexpr u32 kLvtDeliveryMode = 7u << 8, kLvtDeliveryStatus = 1u << 12, kLvtPolarity = 1u << 13;
   static constexpr u32 kLvtRemoteIrr = 1u << 14, kLvtTriggerMode = 1u << 15;
-  // The LVT entries' offsets in the APIC page: CMCI, then timer, thermal,
-  // performance counters, LINT0, LINT1 and error, 16 bytes apart.
-  static constexpr u32 kLvtCmciOffset = 0x2F0, kLvtTimerOffset = 0x320, kLvtLint0Offset = 0x350;
-  static constexpr u32 kLvtLint1Offset = 0x360, kLvtErrorOffset = 0x370;
-  // The interrupt command register's halves; the delivery status (bit 12).
-  static constexpr u32 kIcrLowOffset = 0x300, kIcrHighOffset = 0x310, kIcrDeliveryStatus = 1u << 12;
+  // The ICR's delivery status (bit 12).
+  static constexpr u32 kIcrDeliveryStatus = 1u << 12;
   static constexpr u32 kLvtTimerMode = 3u << 17, kLvtTimerPeriodic = 1u << 17, kLvtTimerTscDeadline = 2u << 17;
   // ESR bits (SDM 11.5.3): a fixed IPI sent, or an interrupt received, with a vector below 16.
   static constexpr u32 kEsrSendIllegalVector = 1u << 5, kEsrReceiveIllegalVector = 1u << 6;
@@ -132,33 +119,6 @@ class VLapic {
     return false;  // a bad logical model: matches nothing
   }
 
-  // A physical LAPIC in x2APIC mode takes WRMSR of this register (SDM Vol.
-  // 3A, Table 11-6): TPR, EOI, SVR, ESR, the LVTs, ICR, the initial count,
-  // the divide configuration and SELF IPI. WRMSR of a read-only register (ID,
-  // version, PPR, LDR, ISR, TMR, IRR, current count) or a reserved one is #GP.
-  static bool x2apic_msr_writable(u32 msr) {
-    switch (msr) {
-      case kX2apicTpr:
-      case kX2apicEoi:
-      case kX2apicSvr:
-      case kX2apicEsr:
-      case kX2apicLvtCmci:
-      case kX2apicIcr:
-      case kX2apicLvtTimer:
-      case kX2apicLvtThermal:
-      case kX2apicLvtPmc:
-      case kX2apicLvtLint0:
-      case kX2apicLvtLint1:
-      case kX2apicLvtError:
-      case kX2apicTimerIcr:
-      case kX2apicTimerDcr:
-      case kX2apicSelfIpi:
-        return true;
-      default:
-        return false;
-    }
-  }
-
   // ---- software enable (SVR) ----
   u32 svr() const { return svr_; }
   bool software_enabled() const { return (svr_ & kSvrEnable) != 0; }
@@ -178,8 +138,8 @@ class VLapic {
 
   // ---- errors: the ESR and the LVT Error ----
   u32 esr() const { return esr_; }
-  u32 lvt_error() const { return lvt(kLvtErrorOffset); }
-  void write_lvt_error(u32 v) { write_lvt(kLvtErrorOffset, v); }
+  u32 lvt_error() const { return lvt(kApicLvtError); }
+  void write_lvt_error(u32 v) { write_lvt(kApicLvtError, v); }
   // vlapic_write_esr: a write makes the errors since the last write readable
   // and starts collecting anew.
   void write_esr() {
@@ -196,9 +156,6 @@ class VLapic {
   }
 
   // ---- the LVT entries ----
-  static bool is_lvt(u32 offset) {
-    return offset == kLvtCmciOffset || (offset >= kLvtTimerOffset && offset <= kLvtErrorOffset && (offset & 0xFu) == 0);
-  }
   // The entry at an LVT offset (is_lvt) as the APIC page holds it.
   u32 lvt(u32 offset) const { return lvt_[lvt_index(offset)]; }
   // vlapic_write_lvt: masked while software-disabled; each entry keeps its
@@ -211,13 +168,13 @@ class VLapic {
     if (!software_enabled()) v |= kLvtMasked;
     u32 writable = kLvtMasked | kLvtDeliveryStatus | 0xFFu;
     switch (offset) {
-      case kLvtTimerOffset:
+      case kApicLvtTimer:
         writable |= kLvtTimerMode;
         break;
-      case kLvtErrorOffset:
+      case kApicLvtError:
         break;
-      case kLvtLint0Offset:
-      case kLvtLint1Offset:
+      case kApicLvtLint0:
+      case kApicLvtLint1:
         writable |= kLvtTriggerMode | kLvtRemoteIrr | kLvtPolarity;
         [[fallthrough]];
       default:
@@ -225,7 +182,7 @@ class VLapic {
         break;
     }
     v &= writable;
-    if (offset == kLvtTimerOffset && (v & kLvtTimerMode) != (lvt_timer() & kLvtTimerMode)) timer_armed_ = false;
+    if (offset == kApicLvtTimer && (v & kLvtTimerMode) != (lvt_timer() & kLvtTimerMode)) timer_armed_ = false;
     lvt_[lvt_index(offset)] = v;
   }
 
@@ -246,28 +203,6 @@ class VLapic {
   u64 icr() const { return u64{icr_high_} << 32 | icr_low_; }
 
   // ---- reads of the APIC page ----
-  // An xAPIC read at this offset is served from the virtual-APIC page
-  // without an exit (APIC-register virtualization, SDM Vol. 3C 29.4.2: ID,
-  // version, TPR, EOI, LDR, DFR, SVR, ISR, TMR, IRR, ESR, ICR, the LVTs but
-  // CMCI, the initial count and the divide configuration); any other offset
-  // (PPR, CMCI, the current count, reserved ones) is an APIC-access VM exit.
-  static bool xapic_read_virtualized(u32 offset) {
-    if (offset >= 0x100 && offset < 0x290) return (offset & 0xFu) == 0;                            // ISR, TMR, IRR, ESR
-    if (offset >= kIcrLowOffset && offset <= kLvtErrorOffset + 0x10) return (offset & 0xFu) == 0;  // ICR, LVTs, count
-    switch (offset) {
-      case 0x20:
-      case 0x30:
-      case 0x80:
-      case 0xB0:
-      case 0xD0:
-      case 0xE0:
-      case 0xF0:
-      case 0x3E0:
-        return true;
-      default:
-        return false;
-    }
-  }
   // What the virtual-APIC page holds at a register's offset (a 16-byte
   // aligned offset of the page; 0 for those it keeps nothing at, EOI and
   // reserved ones). The PPR is the one APICv keeps up to date (VPPR).
@@ -275,7 +210,7 @@ class VLapic {
     if (offset >= 0x100 && offset < 0x180) return isr_word((offset - 0x100) >> 4);
     if (offset >= 0x180 && offset < 0x200) return tmr_word((offset - 0x180) >> 4);
     if (offset >= 0x200 && offset < 0x280) return irr_word((offset - 0x200) >> 4);
-    if (is_lvt(offset)) return lvt(offset);
+    if (is_apic_lvt(offset)) return lvt(offset);
     switch (offset) {
       case 0x20:
         return id_register();
@@ -293,9 +228,9 @@ class VLapic {
         return svr();
       case 0x280:
         return esr();
-      case kIcrLowOffset:
+      case kApicIcrLow:
         return icr_low();
-      case kIcrHighOffset:
+      case kApicIcrHigh:
         return icr_high();
       case 0x380:
         return icr_timer();
@@ -307,8 +242,8 @@ class VLapic {
   }
 
   // ---- the timer ----
-  u32 lvt_timer() const { return lvt(kLvtTimerOffset); }
-  void write_lvt_timer(u32 v) { write_lvt(kLvtTimerOffset, v); }
+  u32 lvt_timer() const { return lvt(kApicLvtTimer); }
+  void write_lvt_timer(u32 v) { write_lvt(kApicLvtTimer, v); }
   bool timer_tsc_deadline_mode() const { return (lvt_timer() & kLvtTimerMode) == kLvtTimerTscDeadline; }
   bool timer_periodic_mode() const { return (lvt_timer() & kLvtTimerMode) == kLvtTimerPeriodic; }
   // A write of IA32_TSC_DEADLINE, its value converted to the time it names
@@ -493,7 +428,7 @@ class VLapic {
   u8 tpr_ = 0;
   u32 svr_ = kSvrBooted;
   // ACRN's order (APIC_LVT_TIMER 0 ... APIC_LVT_ERROR 5, APIC_LVT_CMCI 6).
-  static unsigned lvt_index(u32 offset) { return offset == kLvtCmciOffset ? 6 : (offset - kLvtTimerOffset) >> 4; }
+  static unsigned lvt_index(u32 offset) { return offset == kApicLvtCmci ? 6 : (offset - kApicLvtTimer) >> 4; }
   // vlapic_reset (vlapic_mask_lvts): every entry masked; the timer one-shot.
   std::array<u32, 7> lvt_{kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked, kLvtMasked};
   u32 icr_low_ = 0;

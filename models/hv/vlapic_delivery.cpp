@@ -37,7 +37,7 @@ constexpr u64 bit(unsigned i) { return u64{1} << i; }
 bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
   if (lapic_pt) return msr == kX2apicIcr || msr == kX2apicLvtThermal;
   if (msr == kX2apicId || msr == kX2apicLdr) return true;
-  return VLapic::x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;
+  return x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;
 }
 
 // An x2APIC ICR write's fields (the xAPIC path passes ICR_HI[31:24] in the
@@ -455,14 +455,14 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
     switch (offset) {
       case 0x390:
         return lapic.ccr_timer(now);
-      case VLapic::kLvtCmciOffset:
-        return lapic.lvt(VLapic::kLvtCmciOffset);
+      case kApicLvtCmci:
+        return lapic.lvt(kApicLvtCmci);
       default:
         return 0;
     }
   }
   const u32 v = static_cast<u32>(value);
-  if (VLapic::is_lvt(static_cast<u32>(offset))) {
+  if (is_apic_lvt(static_cast<u32>(offset))) {
     lapic.write_lvt(static_cast<u32>(offset), v);  // vlapic_write_lvt
     return 0;
   }
@@ -485,10 +485,10 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
     case 0x280:
       lapic.write_esr();  // vlapic_write_esr
       break;
-    case VLapic::kIcrHighOffset:
+    case kApicIcrHigh:
       lapic.write_icr_high(v);  // the CPU virtualizes it (Vcpu::apic_page_write); vlapic_write keeps it
       break;
-    case VLapic::kIcrLowOffset: {
+    case kApicIcrLow: {
       // vlapic_write_icrlo in xAPIC mode: the destination is ICR_HI[31:24],
       // 0xFF the broadcast.
       lapic.write_icr(v);
