@@ -574,23 +574,21 @@ class Converter {
       return;
     }
     if (regions.empty()) return schema_default();
-    unsigned long long total = 0;
-    if (size) {
-      mark(size);
-      if (!parse_xml_uint(xml_text(size), total) || total > (1ULL << 20))
-        fail_value(size, x + "/memory/size", "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(size)));
-    }
+    // A size in MB, as the schema bounds it.
+    auto megabytes = [&](pugi::xml_node node, const std::string& path) {
+      mark(node);
+      unsigned long long mb = 0;
+      if (!parse_xml_uint(xml_text(node), mb) || mb > (1ULL << 20))
+        fail_value(node, path, "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(node)));
+      return mb;
+    };
+    unsigned long long total = size ? megabytes(size, x + "/memory/size") : 0;
     for (std::size_t k = 0; k < regions.size(); ++k) {
       mark(regions[k]);
       const std::string rp = indexed(x + "/memory", "hpa_region", k);
       const pugi::xml_node size_hpa = regions[k].child("size_hpa");
       if (!size_hpa) fail(regions[k], rp, "missing element size_hpa");
-      mark(size_hpa);
-      unsigned long long mb = 0;
-      if (!parse_xml_uint(xml_text(size_hpa), mb) || mb > (1ULL << 20))
-        fail_value(size_hpa, rp + "/size_hpa",
-                   "expected a size from 0 to 1048576 (MB), got " + quote(xml_text(size_hpa)));
-      total += mb;
+      total += megabytes(size_hpa, rp + "/size_hpa");
     }
     if (regions.size() == 1 && !size) {
       show(field, x + "/memory/hpa_region[0]/size_hpa");

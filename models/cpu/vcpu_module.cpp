@@ -605,10 +605,9 @@ void Vcpu::kick(TimePs at_ps) {
       init_held_ = true;
     return;
   }
-  const TimePs at = at_ps;
   kick_due_ = true;
-  if (!irq_pending_ || at < irq_at_ps_) {
-    irq_at_ps_ = at;
+  if (!irq_pending_ || at_ps < irq_at_ps_) {
+    irq_at_ps_ = at_ps;
     irq_blame_ = Breakdown{};  // the edit is not on this vCPU's message path
     irq_blame_.add(Component::compute, 1);
     irq_sender_ = nullptr;

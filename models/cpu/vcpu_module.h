@@ -612,6 +612,9 @@ class Vcpu : public sc_core::sc_module {
     ++counters_.exits[static_cast<std::size_t>(r)];
     ++counters_.local_exits[static_cast<std::size_t>(r)];
   }
+  // The cost of an exit handled on this pCPU without a synchronisation:
+  // into the breakdown and local time, and onto the trace.
+  void charge_local_exit(ExitReason r, const Breakdown& cost);
   // One boot: the program, then the idle loop if set.
   void run_once();
   void mark_finished();

@@ -194,15 +194,19 @@ u8 Vcpu::halt() {
     // and under APICv that is vlapic_find_highest_irr, which ignores the
     // processor priority: a request the task priority masks ends the HLT
     // at once. The guest is back after its HLT with nothing taken.
-    const TimePs start = now_ps();
     Breakdown cost;
     cost.add(Component::exit, timing_.vm_exit_entry_ps);
-    cumulative_ += cost;
-    local_ps_ += cost.total();
-    if (trace::Sink* s = trace::sink()) s->vm_exit(trace_cpu(), exit_reason_name(ExitReason::hlt), start, cost);
+    charge_local_exit(ExitReason::hlt, cost);
     return 0;
   }
   return sleep_until_interrupt(false);
+}
+
+void Vcpu::charge_local_exit(ExitReason r, const Breakdown& cost) {
+  const TimePs start = now_ps();
+  cumulative_ += cost;
+  local_ps_ += cost.total();
+  if (trace::Sink* s = trace::sink()) s->vm_exit(trace_cpu(), exit_reason_name(r), start, cost);
 }
 
 u8 Vcpu::sleep_until_interrupt(bool in_guest) {

@@ -110,15 +110,11 @@ bool Vcpu::slice_over(bool inside_exit) {
       // The interrupt that asks for it exits the guest: the timer's (its
       // handler, timer_emulation, runs then), or the kick IPI's. A vCPU
       // inside an exit (a polling I/O requester) reschedules on its way out.
-      const TimePs start = now_ps();
       Breakdown cost;
       cost.add(Component::exit, timing_.vm_exit_entry_ps);
       if (bvt_timer) cost.add(Component::hv, timing_.timer_emulation_ps);
       count_local_exit(ExitReason::external_interrupt);
-      cumulative_ += cost;
-      local_ps_ += cost.total();
-      if (trace::Sink* s = trace::sink())
-        s->vm_exit(trace_cpu(), exit_reason_name(ExitReason::external_interrupt), start, cost);
+      charge_local_exit(ExitReason::external_interrupt, cost);
     }
     if (!preempt_ && !sched_->others_runnable(entity_)) {
       slice_end_ = sched_->renew_slice(entity_, now_ps());
