@@ -94,6 +94,7 @@ class VLapic {
     if (crystal_khz_ != 0) {
       physical_ = true;
       timer_armed_ = false;
+      timeout_set_ = false;  // vlapic_reset_timer
     }
     const u32 logical_id = apic_id_ & 0xFu;
     const u32 cluster_id = (apic_id_ & 0xFFFF0u) >> 4;
@@ -122,9 +123,10 @@ class VLapic {
   // ---- software enable (SVR) ----
   u32 svr() const { return svr_; }
   bool software_enabled() const { return (svr_ & kSvrEnable) != 0; }
-  // vlapic_write_svr: software-disabling stops the timer and masks the LVTs
-  // (vlapic_mask_lvts); enabling again leaves them masked, and restarts a
-  // periodic timer from `now_ps` (set_expiration).
+  // vlapic_write_svr: software-disabling stops the timer (del_timer, which
+  // keeps its timeout: the current count and the TSC deadline still read
+  // it) and masks the LVTs (vlapic_mask_lvts); enabling again leaves them
+  // masked, and restarts a periodic timer from `now_ps` (set_expiration).
   void write_svr(u32 v, TimePs now_ps) {
     const bool was = software_enabled();
     svr_ = v;
@@ -182,7 +184,8 @@ class VLapic {
         break;
     }
     v &= writable;
-    if (offset == kApicLvtTimer && (v & kLvtTimerMode) != (lvt_timer() & kLvtTimerMode)) timer_armed_ = false;
+    if (offset == kApicLvtTimer && (v & kLvtTimerMode) != (lvt_timer() & kLvtTimerMode))
+      timer_armed_ = timeout_set_ = false;  // del_timer, update_timer(timer, 0, 0)
     lvt_[lvt_index(offset)] = v;
   }
 
@@ -252,7 +255,7 @@ class VLapic {
   void write_tsc_deadline(u64 value, TimePs deadline_ps) {
     if (!timer_tsc_deadline_mode()) return;
     tsc_deadline_ = value;
-    timer_armed_ = value != 0;
+    timer_armed_ = timeout_set_ = value != 0;
     timer_deadline_ps_ = deadline_ps;
     timer_period_ticks_ = 0;
   }
@@ -278,22 +281,25 @@ class VLapic {
     divisor_shift_ = (val + 1) & 0x7u;
   }
   u32 dcr_timer() const { return dcr_timer_; }
-  // The current count (vlapic_get_ccr): the TSC ticks left to the next
-  // expiry, shifted down by the divide shift; 0 in TSC-deadline mode, with no
-  // initial count, or once the timer has expired (a one-shot's end).
+  // The current count (vlapic_get_ccr): the TSC ticks left to the timer's
+  // timeout, shifted down by the divide shift; 0 in TSC-deadline mode, with
+  // no initial count, or once the timeout has passed (a one-shot's end;
+  // timer_expired). A software disable stops the timer but not the count.
   u32 ccr_timer(TimePs now_ps) const {
-    if (icr_timer_ == 0 || timer_tsc_deadline_mode() || !timer_armed_) return 0;
+    if (icr_timer_ == 0 || timer_tsc_deadline_mode() || !(physical_ ? timer_armed_ : timeout_set_)) return 0;
     const u64 now = ticks_at(now_ps);
     return now < timer_deadline_ticks_ ? static_cast<u32>((timer_deadline_ticks_ - now) >> divisor_shift_) : 0;
   }
   bool timer_armed() const { return timer_armed_; }
   TimePs timer_deadline_ps() const { return timer_deadline_ps_; }
   // A read of IA32_TSC_DEADLINE at `now_ps` (vlapic_get_tsc_deadline_msr):
-  // the deadline written while the timer is armed for a time still ahead;
-  // 0 outside TSC-deadline mode, disarmed, or once the deadline has come
-  // (timer_expired; a physical LAPIC clears the MSR when it fires).
+  // the deadline written while the timer's timeout is still ahead (a
+  // software disable keeps it); 0 outside TSC-deadline mode, after a write
+  // of 0, or once the deadline has come (timer_expired; a physical LAPIC
+  // clears the MSR when it fires or is disarmed).
   u64 tsc_deadline_msr(TimePs now_ps) const {
-    return timer_tsc_deadline_mode() && timer_armed_ && timer_deadline_ps_ > now_ps ? tsc_deadline_ : 0;
+    const bool pending = physical_ ? timer_armed_ : timeout_set_;
+    return timer_tsc_deadline_mode() && pending && timer_deadline_ps_ > now_ps ? tsc_deadline_ : 0;
   }
   // The deadline has come, seen at `now_ps` (vlapic_timer_expired, from the
   // hypervisor's timer_softirq): the timer requests its vector unless the LVT
@@ -415,7 +421,7 @@ class VLapic {
     // guest's own.
     const u64 floor = physical_ ? 0 : static_cast<u64>(tsc_.cycles_in(min_period_ps_));
     timer_period_ticks_ = timer_periodic_mode() ? std::max(delta, floor) : 0;
-    timer_armed_ = true;
+    timer_armed_ = timeout_set_ = true;
   }
 
   u32 apic_id_;
@@ -435,7 +441,8 @@ class VLapic {
   u32 icr_high_ = 0;
   u32 esr_ = 0;
   u32 esr_pending_ = 0;
-  bool timer_armed_ = false;
+  bool timer_armed_ = false;  // the hypervisor's timer is in its list (add_timer), to fire
+  bool timeout_set_ = false;  // its timeout is not 0 (update_timer), whether in the list or not
   TimePs timer_deadline_ps_ = 0;
   u64 tsc_deadline_ = 0;  // IA32_TSC_DEADLINE as last written in TSC-deadline mode
   // The count-down timer, in TSC ticks (vlapic_timer), or crystal-clock

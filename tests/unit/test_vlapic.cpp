@@ -95,6 +95,7 @@ TEST_CASE(
   CHECK(l.timer_deadline_ps() == 9000);
   l.write_tsc_deadline(0, 0);  // disarms
   CHECK_FALSE(l.timer_armed());
+  CHECK(l.tsc_deadline_msr(0) == 0);
   l.write_tsc_deadline(1000, 5000);
   CHECK(l.expire_timer(5000) == 0xEC);
   CHECK_FALSE(l.timer_armed());
@@ -112,6 +113,8 @@ TEST_CASE(
   l.write_tsc_deadline(1000, 5000);
   l.write_svr(0xFF, 0);
   CHECK_FALSE(l.timer_armed());
+  CHECK(l.tsc_deadline_msr(4000) == 1000);  // the timeout stays (del_timer): the MSR reads it until it passes
+  CHECK(l.tsc_deadline_msr(5000) == 0);
   CHECK((l.lvt_timer() & VLapic::kLvtMasked) != 0);
   CHECK(l.accept(0x41) == VLapic::Refusal::software_disabled);
   CHECK_FALSE(l.requested());
@@ -209,6 +212,10 @@ TEST_CASE(
   l.write_icr_timer(1000, 30'000'000);
   l.write_svr(0xFF, 30'500'000);
   CHECK_FALSE(l.timer_armed());
+  // del_timer keeps the timeout: the current count still runs down to it
+  // (vlapic_get_ccr), then reads 0.
+  CHECK(l.ccr_timer(30'750'000) == 250);
+  CHECK(l.ccr_timer(31'000'000) == 0);
   l.write_svr(0x1FF, 40'000'000);
   REQUIRE(l.timer_armed());
   CHECK(l.timer_deadline_ps() == 41'000'000);
