@@ -54,6 +54,27 @@ inline bool x2apic_msr_writable(u32 msr) {
   }
 }
 
+// An aligned 32-bit xAPIC write at this offset goes into the virtual-APIC
+// page (SDM Vol. 3C 29.4.3.1: TPR, EOI, LDR, DFR, SVR, ESR, ICR, the LVTs but
+// CMCI, the initial count and the divide configuration); the CPU then
+// virtualizes it (TPR, EOI, ICR_HI, a self-IPI) or makes an APIC-write VM
+// exit. Any other write is an APIC-access VM exit.
+inline bool xapic_write_virtualized(u32 offset) {
+  if (offset >= kApicIcrLow && offset <= kApicLvtError + 0x10) return (offset & 0xFu) == 0;  // ICR, LVTs, count
+  switch (offset) {
+    case 0x80:
+    case 0xB0:
+    case 0xD0:
+    case 0xE0:
+    case 0xF0:
+    case 0x280:
+    case 0x3E0:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // An xAPIC read at this offset is served from the virtual-APIC page
 // without an exit (APIC-register virtualization, SDM Vol. 3C 29.4.2: ID,
 // version, TPR, EOI, LDR, DFR, SVR, ISR, TMR, IRR, ESR, ICR, the LVTs but

@@ -12,7 +12,17 @@ using sc_core::sc_time;
 u64 Vcpu::exit_mmio(Gpa gpa, unsigned size, bool write, u64 value) {
   u8 buf[8];
   std::memcpy(buf, &value, sizeof buf);
-  exit_to_hypervisor(ExitReason::ept_violation, gpa, size, write, buf);
+  // The APIC-access page in xAPIC mode: an aligned 32-bit write of a
+  // register the CPU writes into the virtual-APIC page is an APIC-write
+  // exit after it; any other access the CPU did not serve (Vcpu::apic_page_read,
+  // apic_page_write) an APIC-access exit before it. Elsewhere, an EPT violation.
+  ExitReason reason = ExitReason::ept_violation;
+  if (!lapic_.x2apic() && gpa >= VLapic::kDefaultBase && gpa + size <= VLapic::kDefaultBase + kPageSize4K) {
+    const u32 offset = static_cast<u32>(gpa - VLapic::kDefaultBase);
+    const bool trap_like = write && size == 4 && xapic_write_virtualized(offset);
+    reason = trap_like ? ExitReason::apic_write : ExitReason::apic_access;
+  }
+  exit_to_hypervisor(reason, gpa, size, write, buf);
   u64 out = 0;
   std::memcpy(&out, buf, size);
   return out;
@@ -229,10 +239,13 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   // MMIO access when no other process could act before it needs no
   // hand-off: its local time goes to the hypervisor as the transaction's
   // delay (TLM's annotated time), as far as any wait inside it (an I/O
-  // request) and any interrupt it sends are concerned. Other exits may
+  // request) and any interrupt it sends are concerned; so does an access
+  // to the APIC page that exits. Other exits may
   // launch or pause VMs, which the kernel starts at its own time: they
   // synchronise.
-  const bool ahead = reason == ExitReason::ept_violation && may_run_ahead();
+  const bool trapped_access =
+      reason == ExitReason::ept_violation || reason == ExitReason::apic_access || reason == ExitReason::apic_write;
+  const bool ahead = trapped_access && may_run_ahead();
   if (ahead)
     ++counters_.syncs_skipped;
   else

@@ -25,6 +25,8 @@ enum class ExitReason : u8 {
   monitor_trap,        // the monitor trap flag's single step ended (a split lock stepped without LOCK)
   wbinvd,              // WBINVD: always exits (WBINVD exiting, init_exec_ctrl)
   invd,                // INVD: always exits (unconditionally in VMX non-root operation)
+  apic_access,         // xAPIC page access the CPU does not virtualize (fault-like; apic_access_vmexit_handler)
+  apic_write,  // xAPIC register write virtualized into the page, then emulated (trap-like; apic_write_vmexit_handler)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
@@ -33,7 +35,8 @@ constexpr const char* exit_reason_name(ExitReason r) {
   // Report names: what the exit was for.
   constexpr const char* names[] = {
       "ept_violation_mmio", "io_instruction", "hypercall", "hlt",          "msr_write", "msr_read", "cpuid",
-      "external_interrupt", "init_signal",    "exception", "monitor_trap", "wbinvd",    "invd"};
+      "external_interrupt", "init_signal",    "exception", "monitor_trap", "wbinvd",    "invd",     "apic_access",
+      "apic_write"};
 
   return names[static_cast<std::size_t>(r)];
 }

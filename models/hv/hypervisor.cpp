@@ -104,8 +104,10 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
         handled = handle_ecam(*vm, addr, size, write, value, forward);
       } else if (addr >= VLapic::kDefaultBase && addr + size <= VLapic::kDefaultBase + kPageSize4K &&
                  exit.vcpu < vm->vlapics.size()) {
+        // The page in x2APIC mode: no longer the LAPIC's (the xAPIC mode's
+        // accesses exit as apic_access or apic_write).
         charge_hv(timing_.hv_mmio_handler_ps);
-        value = apic_access(*vm, exit.vcpu, addr - VLapic::kDefaultBase, write, value);
+        if (!write) value = ~u64{0};
       } else if (r) {
         charge_hv(timing_.hv_mmio_handler_ps);
         if (write)
@@ -125,6 +127,18 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       }
       break;
     }
+    case ExitReason::apic_access:
+      // apic_access_vmexit_handler: decodes and emulates the instruction.
+      charge_hv(timing_.mmio_decode_ps);
+      charge_hv(timing_.hv_mmio_handler_ps);
+      value = apic_access(*vm, exit.vcpu, static_cast<u32>(addr - VLapic::kDefaultBase), write, value);
+      break;
+    case ExitReason::apic_write:
+      // apic_write_vmexit_handler: the offset from the exit qualification,
+      // the value already in the page; no decode.
+      charge_hv(timing_.apic_write_handler_ps);
+      apic_write(*vm, exit.vcpu, static_cast<u32>(addr - VLapic::kDefaultBase), static_cast<u32>(value));
+      break;
     case ExitReason::io_instruction:
       charge_hv(timing_.hv_pio_handler_ps);
       handled = handle_pio(*vm, static_cast<u16>(addr), size, write, value, forward);

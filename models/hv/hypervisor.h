@@ -228,9 +228,14 @@ class Hypervisor {
   TimePs exit_now(Breakdown& blame) const;
   void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
-  // apic_access_vmexit_handler: an xAPIC register access the CPU did not
-  // virtualize (writes of LDR, DFR, the ICR; reads of other registers).
-  u64 apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value);
+  // apic_access_vmexit_handler: an xAPIC page access the CPU did not
+  // virtualize (reads of the PPR, CMCI LVT, current count; writes other
+  // than the registers it writes into the page).
+  u64 apic_access(Vm& vm, unsigned vcpu, u32 offset, bool write, u64 value);
+  // apic_write_vmexit_handler: vlapic_write of a register the CPU wrote
+  // into the virtual-APIC page (LDR, DFR, SVR, ESR, ICR_LO, the LVTs, the
+  // timer's count and divide configuration).
+  void apic_write(Vm& vm, unsigned vcpu, u32 offset, u32 value);
   // ICR writes: vlapic_write_icrlo.
   void send_ipi(Vm& vm, unsigned vcpu, u64 icr);
   // vlapic_x2apic_pt_icr_access: an x2APIC ICR write under LAPIC

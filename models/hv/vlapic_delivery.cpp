@@ -441,30 +441,30 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
   }
 }
 
-u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 value) {
+u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u32 offset, bool write, u64 value) {
   VLapic& lapic = *vm.vlapics.at(vcpu);
-  if (lapic.x2apic()) return write ? 0 : ~u64{0};  // the page is not the LAPIC's in x2APIC mode
-  if (offset == 0x380 && write) charge_hv(timing_.timer_emulation_ps);  // arming the timer, as for TSC deadline
+  // Reads (Vcpu::apic_page_read serves the rest from the page): only the
+  // CMCI LVT and the current count (apicv_advanced_apic_read_access_may_valid);
+  // the PPR and reserved offsets read 0. Writes: only the CMCI LVT's
+  // (apicv_advanced_apic_write_access_may_valid); the rest are dropped.
+  if (write) {
+    if (offset == kApicLvtCmci) lapic.write_lvt(offset, static_cast<u32>(value));  // vlapic_write_lvt
+    return 0;
+  }
+  if (offset == kApicLvtCmci) return lapic.lvt(offset);
+  if (offset != 0x390) return 0;
+  Breakdown blame;
+  return lapic.ccr_timer(exit_now(blame));  // vlapic_get_ccr
+}
+
+void Hypervisor::apic_write(Vm& vm, unsigned vcpu, u32 offset, u32 v) {
+  VLapic& lapic = *vm.vlapics.at(vcpu);
+  if (offset == 0x380) charge_hv(timing_.timer_emulation_ps);  // arming the timer, as for TSC deadline
   Breakdown blame;
   const TimePs now = exit_now(blame);
-  // A read that exits (Vcpu::apic_page_read serves the rest from the page):
-  // apic_access_vmexit_handler reads only the CMCI LVT and the current count
-  // (apicv_advanced_apic_read_access_may_valid); the PPR and reserved
-  // offsets read 0.
-  if (!write) {
-    switch (offset) {
-      case 0x390:
-        return lapic.ccr_timer(now);
-      case kApicLvtCmci:
-        return lapic.lvt(kApicLvtCmci);
-      default:
-        return 0;
-    }
-  }
-  const u32 v = static_cast<u32>(value);
-  if (is_apic_lvt(static_cast<u32>(offset))) {
-    lapic.write_lvt(static_cast<u32>(offset), v);  // vlapic_write_lvt
-    return 0;
+  if (is_apic_lvt(offset)) {
+    lapic.write_lvt(offset, v);  // vlapic_write_lvt
+    return;
   }
   switch (offset) {
     case 0xD0:
@@ -485,9 +485,6 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
     case 0x280:
       lapic.write_esr();  // vlapic_write_esr
       break;
-    case kApicIcrHigh:
-      lapic.write_icr_high(v);  // the CPU virtualizes it (Vcpu::apic_page_write); vlapic_write keeps it
-      break;
     case kApicIcrLow: {
       // vlapic_write_icrlo in xAPIC mode: the destination is ICR_HI[31:24],
       // 0xFF the broadcast.
@@ -497,9 +494,8 @@ u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u64 offset, bool write, u64 v
       break;
     }
     default:
-      break;  // EOI (the twin's handlers end with one)
+      break;  // TPR, EOI and ICR_HI: virtualized, they never exit
   }
-  return 0;
 }
 
 u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit) {

@@ -336,10 +336,10 @@ TEST_CASE("a one-shot xAPIC timer fires once, its current count read through an 
     g.store<u32>(kApic + 0x3E0, 0x3);           // divide by 16
     g.store<u32>(kApic + 0x380, static_cast<u32>(ticks_10us / 16));
     armed = c.lapic().timer_deadline_ps() - 10'000'000;  // set_expiration ran inside the exit
-    const u64 before = c.counters().exits[exit_index(ExitReason::ept_violation)];
+    const u64 before = c.counters().exits[exit_index(ExitReason::apic_access)];
     icr = g.load<u32>(kApic + 0x380);  // the virtual-APIC page
     ccr_early = g.load<u32>(kApic + 0x390);
-    exits_for_reads = c.counters().exits[exit_index(ExitReason::ept_violation)] - before;
+    exits_for_reads = c.counters().exits[exit_index(ExitReason::apic_access)] - before;
     g.compute(3 * ticks_10us);
     ccr_late = g.load<u32>(kApic + 0x390);
   });
