@@ -198,9 +198,15 @@ class Hypervisor {
   void set_interrupt_hook(InterruptHook hook) { interrupt_hook_ = std::move(hook); }
 
   // CPUID as ACRN's guest_cpuid answers the leaves a guest asks for its
-  // APIC ID: leaf 1 EBX[31:24] the initial APIC ID, leaf 0xB EDX the x2APIC
-  // ID (and EBX/ECX the topology level); other leaves read zero.
-  static void cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]);
+  // CPU and APIC ID: leaf 1 EAX the processor signature, EBX[31:24] the
+  // initial APIC ID, ECX the features the twin models; leaf 0xB EDX the
+  // x2APIC ID (and EBX/ECX the topology level); other leaves read zero.
+  void cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) const;
+  // The host CPU's family and model (the board's), which leaf 1 passes on.
+  void set_cpu_signature(unsigned family, unsigned model) {
+    cpu_family_ = family;
+    cpu_model_ = model;
+  }
 
  private:
   void invept(Vm& vm);
@@ -276,6 +282,8 @@ class Hypervisor {
   HostMemory& mem_;
   CoherenceDirectory* caches_ = nullptr;
   bool split_lock_core_cap_ = false;
+  unsigned cpu_family_ = 6;
+  unsigned cpu_model_ = 0;
   TimingParams timing_;
   unsigned max_vm_num_;
   std::vector<std::unique_ptr<Vm>> vms_;

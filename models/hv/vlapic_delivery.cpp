@@ -534,17 +534,26 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
   return 0;
 }
 
-void Hypervisor::cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) {
+void Hypervisor::cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) const {
   regs[0] = regs[1] = regs[2] = regs[3] = 0;
   switch (leaf) {
     case 0x0:
       regs[0] = 0xB;  // the highest standard leaf answered here
       break;
-    case 0x1:
-      // guest_cpuid: EBX[31:24] the initial APIC ID; ECX bit 21: x2APIC.
+    case 0x1: {
+      // guest_cpuid_01h: the host's leaf, patched. EAX the signature
+      // (stepping 0: the board file does not give it): model bits 3:0 at
+      // 7:4, family at 11:8, model bits 7:4 at 19:16 (family 6 and 15 have
+      // an extended model). EBX[31:24] the initial APIC ID. ECX: the
+      // host's x2APIC (bit 21) and TSC-deadline (24) bits, which every
+      // board the twin knows has and its vLAPIC emulates, and the
+      // hypervisor-present bit (31), which ACRN sets.
+      const u32 ext_model = cpu_family_ == 6 || cpu_family_ == 15 ? (cpu_model_ >> 4) & 0xFu : 0;
+      regs[0] = ((cpu_model_ & 0xFu) << 4) | ((cpu_family_ & 0xFu) << 8) | (ext_model << 16);
       regs[1] = (lapic.apic_id() & 0xFFu) << 24;
-      regs[2] = 1u << 21;
+      regs[2] = (1u << 21) | (1u << 24) | (1u << 31);
       break;
+    }
     case 0xB:
       // Extended topology: EDX the x2APIC ID, whatever the subleaf; EBX/ECX
       // the level (SMT at subleaf 0, core at 1), no deeper levels.

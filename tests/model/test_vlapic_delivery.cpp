@@ -39,7 +39,7 @@ struct Ring {
 
 TEST_CASE("a vCPU's APIC ID is its pCPU's, read through the xAPIC ID register, the x2APIC ID MSR and CPUID") {
   test::Bench b(test::two_vm_scenario());
-  u32 xapic = 0, x2apic = 0, leaf1 = 0, leaf_b = 0;
+  u32 xapic = 0, x2apic = 0, leaf1 = 0, leaf_b = 0, signature = 0, features = 0;
   u64 loads = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
@@ -51,13 +51,22 @@ TEST_CASE("a vCPU's APIC ID is its pCPU's, read through the xAPIC ID register, t
     // Read from the virtual-APIC page: no exit.
     CHECK(c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)] == before);
     CHECK(c.counters().loads == loads + 1);
-    leaf1 = g.cpuid(1)[1] >> 24;  // guest_cpuid: EBX[31:24] the initial APIC ID
+    const auto l1 = g.cpuid(1);
+    leaf1 = l1[1] >> 24;  // guest_cpuid: EBX[31:24] the initial APIC ID
+    signature = l1[0];
+    features = l1[2];
     leaf_b = g.cpuid(0xB)[3];     // EDX: the x2APIC ID
   });
   sc_core::sc_start();
   CHECK(xapic == kRtApicId);
   CHECK(x2apic == kRtApicId);
   CHECK(leaf1 == kRtApicId);
+  // guest_cpuid_01h: the host's signature (the board's family 6 and model,
+  // extended model in bits 19:16), x2APIC, TSC deadline, hypervisor present.
+  const Board& board = b.platform->board();
+  REQUIRE(board.model_id > 0xF);  // so the extended model bits are tested
+  CHECK(signature == (((board.model_id >> 4) << 16) | (6u << 8) | ((board.model_id & 0xFu) << 4)));
+  CHECK(features == ((1u << 21) | (1u << 24) | (1u << 31)));
   CHECK(leaf_b == kRtApicId);
   CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::cpuid)] == 2);
   CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::msr_write)] == 1);  // the APIC base
