@@ -261,16 +261,15 @@ bool Vcpu::apic_page_write(Gpa gpa, const u8* buf, unsigned size) {
   // ICR_HI: the CPU clears its bytes 2:0, no exit; ICR_LO: a fixed
   // physical self-IPI of a vector of 16 or more, with no reserved bit set,
   // is self-IPI virtualization, anything else an APIC-write exit (SDM Vol.
-  // 3C 29.4.3.2).
-  // The bits checked besides the vector: reserved 31:20, 17:16 and 13, the
-  // delivery status (12), the shorthand (19:18, self 01b), the destination
-  // mode (11, physical 0) and the delivery mode (10:8, fixed 000b); the
-  // level and trigger mode (14, 15) are not.
+  // 3C 29.4.3.2). The bits checked besides the vector: reserved 31:20,
+  // 17:16 and 13, the delivery status (12), the shorthand (19:18, self
+  // 01b), the destination mode (11, physical 0) and the delivery mode
+  // (10:8, fixed 000b); the level and trigger mode (14, 15) are not.
   constexpr u32 kIcrChecked = 0xFFFF'3F00u;
   constexpr u32 kShorthandSelf = 1u << 18;
   const bool self_ipi = offset == kApicIcrLow && (v & kIcrChecked) == kShorthandSelf && (v & 0xF0u) != 0;
   if (offset != kTpr && offset != kEoi && offset != kApicIcrHigh && !self_ipi)
-    return false;  // the others trap to the hypervisor's APIC-write handler
+    return false;  // the others exit (Vcpu::exit_mmio: apic_write or apic_access)
   if (offset == kTpr) {
     set_task_priority(static_cast<u8>(v));
   } else if (offset == kApicIcrHigh) {

@@ -158,7 +158,7 @@ class VLapic {
   }
 
   // ---- the LVT entries ----
-  // The entry at an LVT offset (is_lvt) as the APIC page holds it.
+  // The entry at an LVT offset (is_apic_lvt) as the APIC page holds it.
   u32 lvt(u32 offset) const { return lvt_[lvt_index(offset)]; }
   // vlapic_write_lvt: masked while software-disabled; each entry keeps its
   // own writable bits (mask, delivery status and vector for all; the timer's

@@ -25,8 +25,8 @@ enum class ExitReason : u8 {
   monitor_trap,        // the monitor trap flag's single step ended (a split lock stepped without LOCK)
   wbinvd,              // WBINVD: always exits (WBINVD exiting, init_exec_ctrl)
   invd,                // INVD: always exits (unconditionally in VMX non-root operation)
-  apic_access,         // xAPIC page access the CPU does not virtualize (fault-like; apic_access_vmexit_handler)
-  apic_write,  // xAPIC register write virtualized into the page, then emulated (trap-like; apic_write_vmexit_handler)
+  apic_access,         // an xAPIC page access the CPU does not virtualize (apic_access_vmexit_handler)
+  apic_write,          // an xAPIC register write the CPU put in the page (apic_write_vmexit_handler)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);

@@ -853,14 +853,13 @@ TEST_CASE("an xAPIC guest reads IRR ISR ICR and LVTs from the page without an ex
   int taken = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
-    const auto any_exits = [&c] { return all_exits(c); };
     const auto exits_of = [&c](ExitReason r) { return c.counters().exits[static_cast<std::size_t>(r)]; };
     g.on_interrupt(0x51, [&](Guest& h) {
       ++taken;
       isr2 = h.load<u32>(kApic + 0x120);
     });
-    // Bit 17 (the timer's mode) and the LINT bits are not every entry's.
     (void)g.load<u32>(kApic + 0x20);  // the page's translation cached
+    // Bit 17 (the timer's mode) and the LINT bits are not every entry's.
     const TimePs t0 = g.timestamp().time_ps;
     g.store<u32>(kApic + 0x360, 0x3'F420);  // LINT1: all but bit 17 kept
     const TimePs t1 = g.timestamp().time_ps;
@@ -873,18 +872,18 @@ TEST_CASE("an xAPIC guest reads IRR ISR ICR and LVTs from the page without an ex
     lvt_writes_trapped = exits_of(ExitReason::apic_write);
     lvt_writes_faulted = exits_of(ExitReason::apic_access);
     g.store<u32>(kApic + 0x080, 0x60);  // TPR masks class 5
-    u64 before = any_exits();
+    u64 before = all_exits(c);
     g.store<u32>(kApic + 0x310, 0x1234'5678);        // ICR_HI: bytes 2:0 cleared
     g.store<u32>(kApic + 0x300, (1u << 18) | 0x51);  // a fixed self-IPI
-    exits_icr_writes = any_exits() - before;
-    before = any_exits();
+    exits_icr_writes = all_exits(c) - before;
+    before = all_exits(c);
     lint1 = g.load<u32>(kApic + 0x360);
     thermal = g.load<u32>(kApic + 0x330);
     error = g.load<u32>(kApic + 0x370);
     icr_hi = g.load<u32>(kApic + 0x310);
     icr_lo = g.load<u32>(kApic + 0x300);
     irr2 = g.load<u32>(kApic + 0x220);  // vector 0x51: word 2, bit 17
-    exits_virtualized = any_exits() - before;
+    exits_virtualized = all_exits(c) - before;
     before = exits_of(ExitReason::apic_access);
     ppr = g.load<u32>(kApic + 0x0A0);
     exits_ppr = exits_of(ExitReason::apic_access) - before;
