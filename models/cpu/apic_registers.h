@@ -21,7 +21,8 @@ constexpr u32 kX2apicVersion = 0x803, kX2apicPpr = 0x80A, kX2apicIsr0 = 0x810, k
 // xAPIC page offsets: the LVT entries (CMCI, then timer, thermal,
 // performance counters, LINT0, LINT1 and error, 16 bytes apart) and the
 // interrupt command register's halves.
-constexpr u32 kApicLvtCmci = 0x2F0, kApicLvtTimer = 0x320, kApicLvtLint0 = 0x350, kApicLvtLint1 = 0x360;
+constexpr u32 kApicLvtCmci = 0x2F0, kApicLvtTimer = 0x320, kApicLvtThermal = 0x330, kApicLvtLint0 = 0x350;
+constexpr u32 kApicLvtLint1 = 0x360;
 constexpr u32 kApicLvtError = 0x370, kApicIcrLow = 0x300, kApicIcrHigh = 0x310;
 inline bool is_apic_lvt(u32 offset) {
   return offset == kApicLvtCmci || (offset >= kApicLvtTimer && offset <= kApicLvtError && (offset & 0xFu) == 0);
@@ -48,6 +49,29 @@ inline bool x2apic_msr_writable(u32 msr) {
     case kX2apicTimerIcr:
     case kX2apicTimerDcr:
     case kX2apicSelfIpi:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A physical LAPIC in x2APIC mode takes RDMSR of this register (SDM Vol.
+// 3A, Table 11-6): all but the write-only EOI and SELF IPI; RDMSR of a
+// reserved MSR of the range is #GP.
+inline bool x2apic_msr_readable(u32 msr) {
+  if (msr >= kX2apicIsr0 && msr < kX2apicIrr0 + 8) return true;  // ISR, TMR, IRR
+  // CMCI, the ICR (0x831 is no register: the ICR is one MSR), the other
+  // LVTs, the initial and current counts.
+  if (msr >= kX2apicLvtCmci && msr <= kX2apicTimerCcr) return msr != kX2apicIcr + 1;
+  switch (msr) {
+    case kX2apicId:
+    case kX2apicVersion:
+    case kX2apicTpr:
+    case kX2apicPpr:
+    case kX2apicLdr:
+    case kX2apicSvr:
+    case kX2apicEsr:
+    case kX2apicTimerDcr:
       return true;
     default:
       return false;

@@ -118,16 +118,18 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
     return;
   }
   // The rest of the x2APIC MSRs but the ICR and the thermal LVT are not
-  // intercepted either: the physical LAPIC takes the write (the CMCI,
+  // intercepted either: the physical LAPIC keeps the write (the CMCI,
   // performance-counter and LINT LVTs, none of which the twin's guests
-  // raise) or raises #GP for a read-only or reserved register, without an
-  // exit (ACRN's exception bitmap does not trap #GP).
+  // raise; a read gets it back) or raises #GP for a read-only or reserved
+  // register, without an exit (ACRN's exception bitmap does not trap #GP).
   if (lapic_passed_through() && msr >= kX2apicFirst && msr <= kX2apicLast && msr != kX2apicIcr &&
       msr != kX2apicLvtThermal) {
     charge(Component::cache, timing_.l1_hit_ps);
     if (!x2apic_msr_writable(msr))
       throw GuestFault(kVectorGp, fmt::format("#GP: WRMSR of x2APIC MSR {:#x}, which the LAPIC does not write", msr));
     ++counters_.stores;
+    const u32 offset = (msr - kX2apicFirst) << 4;
+    if (is_apic_lvt(offset)) lapic_.write_lvt(offset, static_cast<u32>(value));
     return;
   }
   u8 buf[8];
@@ -146,61 +148,32 @@ u64 Vcpu::rdmsr(u32 msr) {
     charge(Component::cache, timing_.l1_hit_ps);
     return lapic_.tsc_deadline_msr(now_ps());
   }
-  // APIC-register virtualization: the x2APIC registers a guest reads most
-  // come from the virtual-APIC page (update_msr_bitmap_x2apic_apicv
-  // intercepts their writes only); ACRN intercepts the ID and LDR reads of
-  // a LAPIC-passthrough VM (vlapic_x2apic_read), which then exit.
-  // Under LAPIC passthrough the current count is the physical LAPIC's: no
-  // exit either (update_msr_bitmap_x2apic_passthru).
-  if (lapic_.x2apic()) {
-    const bool id_or_ldr = msr == kX2apicId || msr == kX2apicLdr;
-    const bool timer = msr == kX2apicLvtTimer || msr == kX2apicTimerIcr || msr == kX2apicTimerDcr;
-    const bool passed = lapic_passed_through() && msr == kX2apicTimerCcr;
-    const bool error = msr == kX2apicEsr || msr == kX2apicLvtError;
-    // Version, PPR, ISR, TMR and IRR: the virtual-APIC page too (SDM Vol. 3C
-    // 30.5), or the physical LAPIC's under passthrough.
-    const bool state = msr == kX2apicVersion || msr == kX2apicPpr || (msr >= kX2apicIsr0 && msr < kX2apicIrr0 + 8);
-    // The ICR and the other LVTs (but CMCI, which SDM Vol. 3C 29.5 leaves
-    // out) read the page of the virtual LAPIC, which keeps what ACRN's
-    // handler wrote there.
-    const bool page =
-        !cfg_.lapic_passthrough && (msr == kX2apicIcr || (msr >= kX2apicLvtThermal && msr <= kX2apicLvtLint1));
-    const bool virtualized = msr == kX2apicTpr || msr == kX2apicSvr || timer || error || passed || state || page ||
-                             (id_or_ldr && !cfg_.lapic_passthrough);
-    if (virtualized) {
+  if (lapic_.x2apic() && msr >= kX2apicFirst && msr <= kX2apicLast) {
+    const u32 offset = (msr - kX2apicFirst) << 4;
+    if (!cfg_.lapic_passthrough && msr != kX2apicTimerCcr) {
+      // APIC-register virtualization (SDM Vol. 3C 29.5): RDMSR of any MSR of
+      // the range reads the 8 bytes at (MSR & 0xFF) << 4 of the virtual-APIC
+      // page, a reserved or write-only one too, without a fault; ACRN
+      // intercepts the current count's reads only
+      // (update_msr_bitmap_x2apic_apicv). The upper 4 bytes are the
+      // register's reserved padding, 0: for the ICR, the high half that
+      // vlapic_write keeps at 0x310 (icr_hi) does not come back.
       ++counters_.loads;
       charge(Component::cache, timing_.l1_hit_ps);
-      if (msr >= kX2apicIsr0 && msr < kX2apicTmr0) return lapic_.isr_word(msr - kX2apicIsr0);
-      if (msr >= kX2apicTmr0 && msr < kX2apicIrr0) return VLapic::tmr_word(msr - kX2apicTmr0);
-      if (msr >= kX2apicIrr0 && msr < kX2apicIrr0 + 8) return lapic_.irr_word(msr - kX2apicIrr0);
+      return lapic_.page_register(offset);
+    }
+    if (cfg_.lapic_passthrough && msr != kX2apicId && msr != kX2apicLdr && msr != kX2apicLvtThermal) {
+      // Under LAPIC passthrough ACRN intercepts the reads of the ID, the LDR
+      // and the thermal LVT only (update_msr_bitmap_x2apic_passthru): the
+      // rest read the physical LAPIC, which faults on a register it does
+      // not read, without an exit (ACRN's exception bitmap does not trap
+      // #GP). Its ICR holds what vlapic_x2apic_pt_icr_access last wrote.
+      charge(Component::cache, timing_.l1_hit_ps);
+      if (!x2apic_msr_readable(msr))
+        throw GuestFault(kVectorGp, fmt::format("#GP: RDMSR of x2APIC MSR {:#x}, which the LAPIC does not read", msr));
+      ++counters_.loads;
       if (msr == kX2apicIcr) return lapic_.icr();
-      if (page) return lapic_.lvt((msr - kX2apicFirst) << 4);
-      switch (msr) {
-        case kX2apicVersion:
-          return VLapic::version();
-        case kX2apicPpr:
-          return lapic_.ppr();
-        case kX2apicTimerCcr:
-          return lapic_.ccr_timer(now_ps());
-        case kX2apicId:
-          return lapic_.id_register();
-        case kX2apicLdr:
-          return lapic_.ldr();
-        case kX2apicSvr:
-          return lapic_.svr();
-        case kX2apicLvtTimer:
-          return lapic_.lvt_timer();
-        case kX2apicTimerIcr:
-          return lapic_.icr_timer();
-        case kX2apicTimerDcr:
-          return lapic_.dcr_timer();
-        case kX2apicEsr:
-          return lapic_.esr();
-        case kX2apicLvtError:
-          return lapic_.lvt_error();
-        default:
-          return lapic_.tpr();
-      }
+      return msr == kX2apicTimerCcr ? lapic_.ccr_timer(now_ps()) : lapic_.page_register(offset);
     }
   }
   u8 buf[8] = {};

@@ -229,14 +229,15 @@ void Hypervisor::pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& 
       ++vm.ipis_dropped;
       continue;
     }
+    // msr_write of the sender's physical ICR, which a later RDMSR reads back
+    // (Vcpu::rdmsr): shorthand cleared, the destination's pCPU APIC ID
+    // (per_cpu(lapic_id), which is also its vLAPIC ID: vlapic_create).
+    vm.vlapics[vcpu]->write_icr(u64{vm.vlapics[i]->apic_id()} << 32 | (icr & 0xFFFF'FFFFu & ~(0x3u << 18)));
     if (mode == kDelSmi || mode == kDelExtInt) {
       ++vm.ipis_dropped;  // an SMI or ExtINT to a pCPU: not an interrupt of the guest there (not modelled)
       continue;
     }
-    // The ICR goes to the physical LAPIC as the guest wrote it, shorthand
-    // cleared, with the destination's pCPU APIC ID in the destination
-    // field (per_cpu(lapic_id), which is also its vLAPIC ID: vlapic_create)
-    // and the guest's destination mode kept.
+    // The physical LAPIC sends it, the guest's destination mode kept.
     physical_ipi(vm, i, vm.vlapics[i]->apic_id(), phys, mode == kDelLowPri, Irq{vector, mode == kDelNmi}, now, blame);
   }
 }
@@ -508,6 +509,12 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
       // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
       if (!lapic.x2apic()) break;
       return msr == kX2apicId ? lapic.id_register() : lapic.ldr();
+    case kX2apicLvtThermal:
+      // vlapic_x2apic_read: under LAPIC passthrough without vTM the thermal
+      // LVT is the vLAPIC's (update_msr_bitmap_x2apic_passthru intercepts it
+      // both ways); with APICv the read does not exit (Vcpu::rdmsr).
+      if (!lapic.x2apic() || !vm.lapic_pt) break;
+      return lapic.lvt(kApicLvtThermal);
     case kX2apicTimerCcr: {
       // The one x2APIC read APICv intercepts (update_msr_bitmap_x2apic_apicv):
       // vlapic_get_ccr.

@@ -919,30 +919,92 @@ TEST_CASE("an xAPIC guest reads IRR ISR ICR and LVTs from the page without an ex
   CHECK(thermal_disabled == (0x1'0000 | 0x1423));
 }
 
-// x2APIC: the ICR (both halves, the delivery status cleared by
-// vlapic_write_icrlo) and the LVTs ACRN writes through an exit read back
-// from the page without one.
-TEST_CASE("an x2APIC guest reads back its ICR and LVTs without an exit") {
+// x2APIC with APIC-register virtualization: RDMSR of any MSR of the range
+// reads 8 bytes of the virtual-APIC page without an exit (SDM Vol. 3C
+// 29.5). The LVTs ACRN writes through an exit, CMCI's too, come back; of the
+// ICR only the low half (delivery status cleared by vlapic_write_icrlo):
+// the high half sits at 0x310, not in the 4 bytes after 0x300. A reserved
+// MSR and the write-only EOI read 0, without a fault.
+TEST_CASE("an x2APIC guest reads its LVTs and the ICR's low half from the page without an exit") {
   test::Bench b(test::two_vm_scenario());
-  u64 icr = 0, pmc = 0, exits = ~u64{0};
+  u64 icr = 0, pmc = 0, cmci = 0, reserved = ~u64{0}, eoi = ~u64{0}, exits = ~u64{0};
   int taken = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     g.enable_x2apic();
     g.on_interrupt(0x52, [&](Guest&) { ++taken; });
     g.wrmsr(0x834, 0xF42F);                                           // PMC LVT: DS, NMI delivery, vector
+    g.wrmsr(0x82F, 0x1'0433);                                         // CMCI LVT: masked, vector 0x33
     g.wrmsr(0x830, (u64{7} << 32) | (1u << 18) | (1u << 12) | 0x52);  // a self-IPI, DS set
     g.compute(1'000);
     const u64 before = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)];
     icr = g.rdmsr(0x830);
     pmc = g.rdmsr(0x834);
+    cmci = g.rdmsr(0x82F);
+    reserved = g.rdmsr(0x804);
+    eoi = g.rdmsr(0x80B);
     exits = c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)] - before;
   });
   sc_core::sc_start();
   CHECK(taken == 1);
-  CHECK(icr == ((u64{7} << 32) | (1u << 18) | 0x52));
+  CHECK(icr == ((1u << 18) | 0x52));
   CHECK(pmc == 0x142F);
+  CHECK(cmci == 0x1'0433);
+  CHECK(reserved == 0);
+  CHECK(eoi == 0);
   CHECK(exits == 0);
+  CHECK(b.vm(0).faults_injected == 0);
+}
+
+// Under LAPIC passthrough only the ID, LDR and thermal LVT reads exit
+// (update_msr_bitmap_x2apic_passthru); the thermal LVT is the vLAPIC's
+// (vlapic_x2apic_read). The rest read the physical LAPIC: the LVTs the
+// guest wrote to it, the ICR that vlapic_x2apic_pt_icr_access last wrote
+// (shorthand cleared, the pCPU's APIC ID), and #GP without an exit for a
+// register it does not read.
+TEST_CASE("under LAPIC passthrough x2APIC reads go to the physical LAPIC but the ID and LDR and thermal LVT exit") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  u64 cmci = 0, lint0 = 0, thermal = 0, icr = 0, exits = ~u64{0}, thermal_exits = 0;
+  std::vector<u32> faulted;
+  int taken = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(0x52, [&](Guest&) { ++taken; });
+    auto read_exits = [&] { return c.counters().exits[static_cast<std::size_t>(ExitReason::msr_read)]; };
+    g.wrmsr(0x82F, 0x1'0433);                                    // CMCI LVT: the physical LAPIC's
+    g.wrmsr(0x835, 0x1'A700);                                    // LINT0: masked, level, ExtINT
+    g.wrmsr(0x833, 0x1'0441);                                    // thermal: an exit, the vLAPIC's
+    g.wrmsr(0x830, (u64{kRtApicId} << 32) | (1u << 18) | 0x52);  // to self by shorthand
+    g.compute(1'000);
+    u64 before = read_exits();
+    cmci = g.rdmsr(0x82F);
+    lint0 = g.rdmsr(0x835);
+    icr = g.rdmsr(0x830);
+    for (u32 msr : {0x804u, 0x80Bu, 0x831u, 0x83Fu}) {
+      try {
+        g.rdmsr(msr);
+      } catch (const GuestFault& f) {
+        if (f.vector == kVectorGp) faulted.push_back(msr);
+      }
+    }
+    exits = read_exits() - before;
+    before = read_exits();
+    thermal = g.rdmsr(0x833);
+    thermal_exits = read_exits() - before;
+  });
+  sc_core::sc_start();
+  CHECK(taken == 1);
+  CHECK(cmci == 0x1'0433);
+  CHECK(lint0 == 0x1'A700);
+  CHECK(icr == ((u64{kRtApicId} << 32) | 0x52));
+  CHECK(faulted == std::vector<u32>{0x804, 0x80B, 0x831, 0x83F});
+  CHECK(exits == 0);
+  CHECK(b.vm(0).faults_injected == 0);
+  CHECK(thermal_exits == 1);
+  CHECK(thermal == 0x1'0441);
 }
 
 // WRMSR of an x2APIC register the LAPIC does not write. Without passthrough
