@@ -208,6 +208,9 @@ struct Scenario {
   // trap that the twin lets lock the bus warns (Vcpu::warn_lock_detection).
   bool split_lock_detection = false;
   bool uc_lock_detection = false;
+  // hv/FEATURES/HYPERV_ENABLED (config.xsd: y by default): the Hyper-V
+  // TLFS leaves User VMs get from CPUID (hyperv_init_vcpuid_entry).
+  bool hyperv = true;
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

@@ -109,6 +109,7 @@ class Converter {
                     "hypervisor.split_lock_detection", "hv/FEATURES/SPLIT_LOCK_DETECTION_ENABLED");
       optional_flag(h, "uc_lock_detection", features, "UC_LOCK_DETECTION_ENABLED", "hypervisor.uc_lock_detection",
                     "hv/FEATURES/UC_LOCK_DETECTION_ENABLED");
+      optional_flag(h, "hyperv", features, "HYPERV_ENABLED", "hypervisor.hyperv", "hv/FEATURES/HYPERV_ENABLED");
       read_rdt(features, h);
       warn_ssram(features);
     }

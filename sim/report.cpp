@@ -123,6 +123,7 @@ Json scenario_to_json(const Scenario& s) {
   // Only when on, as ACRN's samples set them: a report without them keeps its shape.
   if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
   if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
+  if (!s.hyperv) j["hypervisor"]["hyperv"] = false;  // only when off: on is ACRN's default
   Json overrides = Json::object();
   for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
   j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};

@@ -42,8 +42,8 @@ bool is_vm_name(const std::string& s) {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
                                            "vms",  "ivshmem",     "run",   "workloads", "noise"};
-const std::vector<std::string> kHypervisorKeys = {
-    "max_vm_num", "scheduler", "idle", "split_lock_detection", "uc_lock_detection", "rdt", "cache_allocation"};
+const std::vector<std::string> kHypervisorKeys = {"max_vm_num",        "scheduler", "idle", "split_lock_detection",
+                                                  "uc_lock_detection", "hyperv",    "rdt",  "cache_allocation"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -160,6 +160,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.split_lock_detection = read_bool(*n, "hypervisor.split_lock_detection");
     if (const Node* n = h ? optional(*h, "uc_lock_detection") : nullptr)
       s_.uc_lock_detection = read_bool(*n, "hypervisor.uc_lock_detection");
+    if (const Node* n = h ? optional(*h, "hyperv") : nullptr) s_.hyperv = read_bool(*n, "hypervisor.hyperv");
     read_rdt(h);
   }
 

@@ -130,6 +130,7 @@ Json show_json(Simulation& sim) {
   j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}, {"idle", s.idle}};
   if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
   if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
+  if (!s.hyperv) j["hypervisor"]["hyperv"] = false;
   if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();

@@ -166,7 +166,7 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       break;
     case ExitReason::cpuid:
       charge_hv(timing_.cpuid_handler_ps);
-      cpuid(*vm->vlapics.at(exit.vcpu), static_cast<u32>(addr), exit.cpuid_subleaf, exit.cpuid_regs);
+      cpuid(*vm, exit.vcpu, static_cast<u32>(addr), exit.cpuid_subleaf, exit.cpuid_regs);
       break;
     case ExitReason::exception_or_nmi:
       // exception_vmexit_handler -> emulate_lock_instr: a guest that set

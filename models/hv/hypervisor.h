@@ -200,8 +200,14 @@ class Hypervisor {
   // CPUID as ACRN's guest_cpuid answers the leaves a guest asks for its
   // CPU and APIC ID: leaf 1 EAX the processor signature, EBX[31:24] the
   // initial APIC ID, ECX the features the twin models; leaf 0xB EDX the
-  // x2APIC ID (and EBX/ECX the topology level); other leaves read zero.
-  void cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) const;
+  // x2APIC ID (and EBX/ECX the topology level); and the hypervisor's own
+  // leaves from 0x40000000 (set_vcpuid_extended_function); other leaves
+  // read zero.
+  void cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const;
+  // hv/FEATURES/HYPERV_ENABLED: User VMs get the Hyper-V TLFS leaves.
+  void set_hyperv(bool on) { hyperv_ = on; }
+  // MAX_PCPU_NUM: the board file's thread count (board_info.h.xsl).
+  void set_max_pcpus(unsigned n) { max_pcpus_ = n; }
   // The host CPU's family and model (the board's), which leaf 1 passes on.
   void set_cpu_signature(unsigned family, unsigned model) {
     cpu_family_ = family;
@@ -282,6 +288,8 @@ class Hypervisor {
   HostMemory& mem_;
   CoherenceDirectory* caches_ = nullptr;
   bool split_lock_core_cap_ = false;
+  bool hyperv_ = true;
+  unsigned max_pcpus_ = 0;
   unsigned cpu_family_ = 6;
   unsigned cpu_model_ = 0;
   TimingParams timing_;

@@ -541,7 +541,8 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension&
   return 0;
 }
 
-void Hypervisor::cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) const {
+void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const {
+  const VLapic& lapic = *vm.vlapics.at(vcpu);
   regs[0] = regs[1] = regs[2] = regs[3] = 0;
   switch (leaf) {
     case 0x0:
@@ -571,6 +572,43 @@ void Hypervisor::cpuid(const VLapic& lapic, u32 leaf, u32 subleaf, u32 regs[4]) 
       } else {
         regs[2] = subleaf;
       }
+      break;
+    // The hypervisor's leaves (set_vcpuid_extended_function).
+    case 0x40000000: {
+      // The highest hypervisor leaf and the signature "ACRNACRNACRN".
+      constexpr u32 kAcrn = 'A' | 'C' << 8 | 'R' << 16 | 'N' << 24;
+      regs[0] = 0x40000010;
+      regs[1] = regs[2] = regs[3] = kAcrn;
+      break;
+    }
+    case 0x40000001:
+      // EAX: GUEST_CAPS_PRIVILEGE_VM for the Service VM; a User VM with
+      // HYPERV_ENABLED gets the Hyper-V interface signature "Hv#1"
+      // (hyperv_init_vcpuid_entry), without it 0.
+      if (vm.load_order == VmLoadOrder::service_vm)
+        regs[0] = 1;
+      else if (hyperv_)
+        regs[0] = 0x31237648;
+      break;
+    case 0x40000003:
+      // Hyper-V's supported features (hyperv_init_vcpuid_entry): the
+      // hypercall, VP index, reference time count, reference TSC and
+      // frequency MSRs (EAX bits 5, 6, 1, 9, 11), frequency MSRs available
+      // (EDX bit 8).
+      if (hyperv_ && vm.load_order != VmLoadOrder::service_vm) {
+        regs[0] = (1u << 5) | (1u << 6) | (1u << 1) | (1u << 9) | (1u << 11);
+        regs[3] = 1u << 8;
+      }
+      break;
+    case 0x40000005:
+      // Hyper-V's most virtual processors: MAX_VCPUS_PER_VM, which is
+      // MAX_PCPU_NUM (the board's pCPU count).
+      if (hyperv_ && vm.load_order != VmLoadOrder::service_vm) regs[0] = max_pcpus_;
+      break;
+    case 0x40000010:
+      // Timing information: EAX the TSC frequency in kHz (get_tsc_khz); the
+      // twin's TSC ticks at the nominal clock.
+      regs[0] = static_cast<u32>(timing_.core_clock.mhz() * 1000);
       break;
     default:
       break;

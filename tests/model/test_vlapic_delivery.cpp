@@ -72,6 +72,62 @@ TEST_CASE("a vCPU's APIC ID is its pCPU's, read through the xAPIC ID register, t
   CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::msr_write)] == 1);  // the APIC base
 }
 
+// The hypervisor's CPUID leaves (set_vcpuid_extended_function): the
+// signature, the Service VM's privilege flag or a User VM's Hyper-V leaves
+// (HYPERV_ENABLED, hyperv_init_vcpuid_entry), the TSC frequency in kHz.
+namespace {
+using Regs = std::array<u32, 4>;
+constexpr u32 kAcrn = 0x4E52'4341;  // "ACRN"
+
+struct HypervisorLeaves {
+  Regs top, user_caps, user_features, user_vps, timing, service_caps, service_features;
+  u32 tsc_khz;
+  std::size_t pcpus;
+};
+
+HypervisorLeaves read_hypervisor_leaves(bool hyperv) {
+  Scenario s = test::two_vm_scenario();
+  s.hyperv = hyperv;
+  test::Bench b(s);
+  HypervisorLeaves r{};
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    r.top = g.cpuid(0x40000000);
+    r.user_caps = g.cpuid(0x40000001);
+    r.user_features = g.cpuid(0x40000003);
+    r.user_vps = g.cpuid(0x40000005);
+    r.timing = g.cpuid(0x40000010);
+  });
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    r.service_caps = g.cpuid(0x40000001);
+    r.service_features = g.cpuid(0x40000003);
+  });
+  sc_core::sc_start();
+  r.tsc_khz = static_cast<u32>(b.timing.core_clock.mhz() * 1000);
+  r.pcpus = b.platform->board().pcpus.size();
+  CHECK(r.top == Regs{0x40000010, kAcrn, kAcrn, kAcrn});
+  CHECK(r.timing == Regs{r.tsc_khz, 0, 0, 0});
+  CHECK(r.service_caps == Regs{1, 0, 0, 0});  // GUEST_CAPS_PRIVILEGE_VM
+  CHECK(r.service_features == Regs{});
+  return r;
+}
+}  // namespace
+
+TEST_CASE("CPUID from 0x40000000 names ACRN and gives User VMs the Hyper-V leaves") {
+  const HypervisorLeaves r = read_hypervisor_leaves(true);
+  CHECK(r.user_caps == Regs{0x3123'7648, 0, 0, 0});  // "Hv#1"
+  CHECK(r.user_features == Regs{0xA62, 0, 0, 0x100});
+  CHECK(r.user_vps == Regs{static_cast<u32>(r.pcpus), 0, 0, 0});  // MAX_VCPUS_PER_VM: MAX_PCPU_NUM
+}
+
+TEST_CASE("CPUID from 0x40000000 without HYPERV_ENABLED gives User VMs no Hyper-V leaves") {
+  const HypervisorLeaves r = read_hypervisor_leaves(false);
+  CHECK(r.user_caps == Regs{});
+  CHECK(r.user_features == Regs{});
+  CHECK(r.user_vps == Regs{});
+}
+
 TEST_CASE("a LAPIC-passthrough VM's x2APIC ID read exits: ACRN intercepts it") {
   Scenario s = test::two_vm_scenario();
   s.vms[0].lapic_passthrough = true;

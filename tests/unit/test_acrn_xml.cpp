@@ -341,6 +341,15 @@ TEST_CASE("KEEP_IRQ_DISABLED sets how an idle pCPU waits, and an ACRN 2.x file's
                     Catch::Contains("hv/FEATURES/KEEP_IRQ_DISABLED: expected y or n, got \"1\""));
 }
 
+TEST_CASE("HYPERV_ENABLED is read and is on when absent as in ACRN's schema", "[acrn_xml]") {
+  const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
+  CHECK(load_xml(scenario_with(features, features)).hyperv);  // config.xsd: default y
+  CHECK(load_xml(scenario_with(features, features + "<HYPERV_ENABLED>y</HYPERV_ENABLED>")).hyperv);
+  CHECK_FALSE(load_xml(scenario_with(features, features + "<HYPERV_ENABLED>n</HYPERV_ENABLED>")).hyperv);
+  CHECK_THROWS_WITH(load_xml(scenario_with(features, features + "<HYPERV_ENABLED>on</HYPERV_ENABLED>")),
+                    Catch::Contains("hv/FEATURES/HYPERV_ENABLED: expected y or n, got \"on\""));
+}
+
 TEST_CASE("SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED are read, and the board says if they can act",
           "[acrn_xml]") {
   const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
