@@ -312,6 +312,7 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.core_type = atom ? CoreType::atom : p.core_types.front() == "Atom" ? CoreType::atom : CoreType::core;
   const double mhz = get("core_mhz");
   t.core_clock = Frequency::from_mhz(static_cast<u64>(std::llround(mhz)));
+  t.tsc_clock = Frequency::from_mhz(static_cast<u64>(std::llround(p.find("core_mhz")->value)));
   auto cycles = [&](const char* n) { return static_cast<TimePs>(std::llround(get(n) * 1e6 / mhz)); };
   auto ns = [&](const char* n) { return ns_to_ps(get(n)); };
   t.l1_hit_ps = cycles("l1_hit");

@@ -24,6 +24,11 @@ enum class CoreType : u8 { core = 0, atom = 1 };
 struct TimingParams {
   CoreType core_type = CoreType::core;  // whose costs these are
   Frequency core_clock;
+  // The TSC's rate: one counter for the whole package, at a constant rate
+  // whatever the core's own clock (SDM Vol. 3B 18.17, "Time-Stamp Counter"):
+  // the profile's core clock, on a hybrid part the P-cores' (the Atom
+  // cores' TSC counts with theirs).
+  Frequency tsc_clock;
 
   // Memory hierarchy (docs/timing.md "The memory model"); cache sizes come from the board.
   TimePs l1_hit_ps = 0;

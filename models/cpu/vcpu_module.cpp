@@ -22,7 +22,7 @@ Vcpu::Vcpu(sc_core::sc_module_name name, const VcpuConfig& cfg, const TimingPara
       tlb_(kHostTlbEntries),
       mmu_(ept.memory(), &ept, MmuGeometry::from(timing)),
       kernel_time_(&sc_core::sc_time_stamp()),
-      lapic_(cfg.apic_id, cfg.index == 0, timing.core_clock, cfg.lapic_passthrough ? timing.crystal_khz : 0,
+      lapic_(cfg.apic_id, cfg.index == 0, timing.tsc_clock, cfg.lapic_passthrough ? timing.crystal_khz : 0,
              timing.min_timer_period_ps) {
   if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS))
     throw std::logic_error("ivsim models keep time in picoseconds: the SystemC time resolution must be 1 ps");

@@ -401,8 +401,8 @@ class Vcpu : public sc_core::sc_module {
   // in simulated-time order with the other vCPUs.
   void synchronize() { sync(); }
 
-  // The TSC: invariant, at the profile's nominal core clock.
-  u64 tsc() const { return static_cast<u64>(timing_.core_clock.cycles_in(now_ps())); }
+  // The TSC: invariant and one for the package, at tsc_clock.
+  u64 tsc() const { return static_cast<u64>(timing_.tsc_clock.cycles_in(now_ps())); }
   TimePs now_ps() const { return kernel_ps() + local_ps_; }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
   trace::Cpu trace_cpu() const { return {cfg_.vm, cfg_.index, cfg_.pcpu}; }  // who an event is on, for the timeline

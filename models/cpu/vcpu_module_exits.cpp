@@ -111,7 +111,7 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
       default:
         // The TSC ticks at the nominal clock; a deadline already passed
         // fires at once.
-        lapic_.write_tsc_deadline(value, timing_.core_clock.to_ps(Cycles{value}));
+        lapic_.write_tsc_deadline(value, timing_.tsc_clock.to_ps(Cycles{value}));
         break;
     }
     if (lapic_.timer_armed() || lapic_timer_followed_) follow_lapic_timer();

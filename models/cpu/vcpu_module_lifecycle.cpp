@@ -35,7 +35,7 @@ void Vcpu::power_on_reset() {
   zombie_ = false;
   ++boots_;
   // The SVR as the guest kernel's new boot leaves it.
-  lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0, timing_.core_clock, cfg_.lapic_passthrough ? timing_.crystal_khz : 0,
+  lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0, timing_.tsc_clock, cfg_.lapic_passthrough ? timing_.crystal_khz : 0,
                   timing_.min_timer_period_ps);
   handlers_.clear();
   irq_pending_ = false;

@@ -420,7 +420,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmE
       // disarms it. A deadline already passed expires now, in this exit
       // (vlapic_timer_expired), and its vector is injected at the VM entry;
       // a later one the vCPU takes when it comes (Vcpu::follow_lapic_timer).
-      lapic.write_tsc_deadline(value, timing_.core_clock.to_ps(Cycles{value}));
+      lapic.write_tsc_deadline(value, timing_.tsc_clock.to_ps(Cycles{value}));
       if (lapic.timer_armed() && lapic.timer_deadline_ps() <= now) {
         const int vector = lapic.expire_timer(now);
         if (vector >= 0) deliver(vm, vcpu, Irq{static_cast<u8>(vector), false, IrqPath::local}, now, blame);
@@ -606,9 +606,8 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
       if (hyperv_ && vm.load_order != VmLoadOrder::service_vm) regs[0] = max_pcpus_;
       break;
     case 0x40000010:
-      // Timing information: EAX the TSC frequency in kHz (get_tsc_khz); the
-      // twin's TSC ticks at the nominal clock.
-      regs[0] = static_cast<u32>(timing_.core_clock.mhz() * 1000);
+      // Timing information: EAX the TSC frequency in kHz (get_tsc_khz).
+      regs[0] = static_cast<u32>(timing_.tsc_clock.mhz() * 1000);
       break;
     default:
       break;

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/hv/ivshmem_device.h"
+#include "platforms/host_caches.h"
 #include "tests/support/testbench.h"
 #include "workloads/ivshmem_driver.h"
 
@@ -486,4 +487,43 @@ TEST_CASE("IA32_TSC_DEADLINE reads back the armed deadline and then 0 through an
 
 TEST_CASE("under LAPIC passthrough IA32_TSC_DEADLINE reads back from the physical LAPIC without an exit") {
   tsc_deadline_reads(true);
+}
+
+// The TSC is one counter for the package (SDM Vol. 3B 18.17): a vCPU on a
+// core with a slower clock of its own (a hybrid part's Atom core) reads the
+// same TSC, and its TSC deadline, converted by the hypervisor
+// (vlapic_set_tsc_deadline_msr), expires as far ahead as the guest asked.
+// With the core's own clock for its TSC the deadline would have been in the
+// past by the hypervisor's count, and fired at once.
+TEST_CASE("a vCPU on a core with a slower clock of its own counts the package's TSC and its deadline fires on time") {
+  const Scenario s = test::two_vm_scenario();
+  const Board board = load_board(s.board, {});
+  const TimingParams timing = resolve_timing(load_timing_profile(board.timing_profile, {}));
+  HostTiming host = HostTiming::uniform(timing, cache_topology(board).distance);
+  TimingParams slow = timing;
+  slow.core_clock = Frequency::from_mhz(timing.core_clock.mhz() * 3 / 4);
+  const unsigned rt_pcpu = s.vms[0].pcpus.at(0);
+  host.by_pcpu.at(rt_pcpu) = slow;
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
+  Platform p(s, board, timing, host);
+  constexpr TimePs kAhead = 100'000'000;  // 100 us
+  const u64 ticks = static_cast<u64>(timing.tsc_clock.cycles_in(kAhead));
+  TimePs armed = 0, fired = 0;
+  u64 tsc_at_arm = 0;
+  p.vcpu("RT_VM", 0)->set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [&](Guest&) { fired = c.now_ps(); });
+    g.wrmsr(0x832, kTscDeadlineMode | kTimerVector);
+    g.compute(20'000'000);  // milliseconds in: a TSC at the core's clock would lag the package's by far more than 5 us
+    tsc_at_arm = g.rdtsc();
+    armed = c.now_ps();
+    g.wrmsr(kTscDeadline, tsc_at_arm + ticks);
+    while (fired == 0) g.compute(1'000);
+  });
+  sc_core::sc_start();
+  REQUIRE(timing.tsc_clock.mhz() == timing.core_clock.mhz());
+  CHECK(tsc_at_arm == static_cast<u64>(timing.tsc_clock.cycles_in(armed)));
+  CHECK(fired >= armed + kAhead);
+  CHECK(fired < armed + kAhead + 5'000'000);  // within 5 us: the exit, the compute step, the injection
 }

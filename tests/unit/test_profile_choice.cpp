@@ -113,6 +113,8 @@ TEST_CASE("every shipped profile has a reference part and the hybrid one prices 
   CHECK(atom.core_type == CoreType::atom);
   CHECK(core.core_clock.mhz() == 2100);
   CHECK(atom.core_clock.mhz() == 1600);
+  CHECK(core.tsc_clock.mhz() == 2100);  // one TSC for the package, at the P-cores' base clock
+  CHECK(atom.tsc_clock.mhz() == 2100);
   CHECK(core.l1_hit_ps == 2381);  // 5 cycles at 2.1 GHz
   CHECK(atom.l1_hit_ps == 1875);  // 3 cycles at 1.6 GHz
   CHECK(atom.dram_ps == core.dram_ps);
