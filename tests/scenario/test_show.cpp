@@ -67,6 +67,18 @@ TEST_CASE("show --json gives the same platform as data") {
   CHECK(cli::ivsim("show --json", false).out == r.out);
 }
 
+TEST_CASE("show --json and the report list hypervisor.hyperv only when it is off") {
+  const cli::Result on = cli::ivsim("show --json", false);
+  const cli::Result off = cli::ivsim("show --json --set hypervisor.hyperv=false", false);
+  REQUIRE(on.status == 0);
+  REQUIRE(off.status == 0);
+  CHECK_FALSE(nlohmann::json::parse(on.out)["hypervisor"].contains("hyperv"));
+  CHECK(nlohmann::json::parse(off.out)["hypervisor"]["hyperv"] == false);
+  const cli::RunAndReport r =
+      cli::run_and_report("--set workloads[0].params.iterations=1 --set hypervisor.hyperv=false", "hyperv-off.json");
+  CHECK(nlohmann::json::parse(r.report)["scenario"]["hypervisor"]["hyperv"] == false);
+}
+
 TEST_CASE("show prints the VBDFs and Service VM pCPUs the twin assigned to an ACRN scenario") {
   const cli::Result r = cli::ivsim(
       "show --json --board " + kData + "/board-8cpu.xml --scenario " + kData + "/scenario-hybrid.xml", false);

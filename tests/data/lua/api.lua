@@ -66,6 +66,8 @@ outb(0x80, 1); expect(inb(0x64) >= 0, "outb/inb")
 expect(apic_id() >= 0, "apic_id")
 local eax = cpuid(0)
 expect(eax >= 1, "cpuid: leaf 0")
+local hv_top, hv_signature = cpuid(0x40000000)
+expect(hv_top == 0x40000010 and hv_signature == 0x4E524341, "cpuid: the hypervisor's leaves, ACRN's signature")
 expect(rdmsr(0x1B) ~= 0, "rdmsr: IA32_APIC_BASE")
 wrmsr(0x6E0, 0)  -- TSC deadline disarmed
 local has_test_ctl, err = pcall(rdmsr, 0x33)
