@@ -171,10 +171,12 @@ void Platform::create_vms() {
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
     vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
     vm.ram_low_size = low_ram_bytes(cfg);
-    // Severity as the configurator assigns it (scenario_cfg_lib.py).
+    // Severity as the configurator assigns it (scenario_cfg_lib.py); an
+    // RTVM's is RTVM_SEVERITY_LEVEL, lower with the Service VM supervising.
     vm.rt_vm = cfg.vm_type == "RTVM";
+    const u8 rtvm_severity = scenario_.service_vm_supervisor ? kSeverityRtvmUnderSupervisor : kSeverityRtvm;
     vm.severity = cfg.load_order == LoadOrder::service_vm ? kSeverityServiceVm
-                  : cfg.vm_type == "RTVM"                 ? kSeverityRtvm
+                  : cfg.vm_type == "RTVM"                 ? rtvm_severity
                   : cfg.vm_type == "SAFETY_VM"            ? kSeveritySafetyVm
                                                           : kSeverityStandardVm;
     // create_vm: a post-launched VM whose acrn-dm asked for it polls for

@@ -211,6 +211,10 @@ struct Scenario {
   // hv/FEATURES/HYPERV_ENABLED (config.xsd: y by default): the Hyper-V
   // TLFS leaves User VMs get from CPUID (hyperv_init_vcpuid_entry).
   bool hyperv = true;
+  // hv/SERVICE_VM_SUPERVISOR_ENABLED (config.xsd: n by default): the
+  // configurator's RTVM_SEVERITY_LEVEL falls from 0x30 to 0x10, below the
+  // Service VM's 0x20 (misc_cfg.h.xsl, service_vm_super_role).
+  bool service_vm_supervisor = false;
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

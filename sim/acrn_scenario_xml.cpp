@@ -110,6 +110,8 @@ class Converter {
       optional_flag(h, "uc_lock_detection", features, "UC_LOCK_DETECTION_ENABLED", "hypervisor.uc_lock_detection",
                     "hv/FEATURES/UC_LOCK_DETECTION_ENABLED");
       optional_flag(h, "hyperv", features, "HYPERV_ENABLED", "hypervisor.hyperv", "hv/FEATURES/HYPERV_ENABLED");
+      optional_flag(h, "service_vm_supervisor", features, "SERVICE_VM_SUPERVISOR_ENABLED",
+                    "hypervisor.service_vm_supervisor", "hv/FEATURES/SERVICE_VM_SUPERVISOR_ENABLED");
       read_rdt(features, h);
       warn_ssram(features);
     }

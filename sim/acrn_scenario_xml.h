@@ -11,6 +11,7 @@
 //   hv/FEATURES/SPLIT_LOCK_DETECTION_ENABLED, UC_LOCK_DETECTION_ENABLED
 //                                             -> hypervisor.split_lock_detection, uc_lock_detection
 //   hv/FEATURES/HYPERV_ENABLED                -> hypervisor.hyperv
+//   hv/FEATURES/SERVICE_VM_SUPERVISOR_ENABLED -> hypervisor.service_vm_supervisor
 //   vm/@id, name, load_order, vm_type         -> vms[i].id, name, load_order, vm_type
 //   vm/cpu_affinity/pcpu/pcpu_id              -> vms[i].cpu_affinity (also the older cpu_affinity/pcpu_id)
 //   vm/memory/size, or the sum of vm/memory/hpa_region/size_hpa (MB) -> vms[i].memory_mib

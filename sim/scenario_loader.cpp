@@ -42,8 +42,9 @@ bool is_vm_name(const std::string& s) {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
                                            "vms",  "ivshmem",     "run",   "workloads", "noise"};
-const std::vector<std::string> kHypervisorKeys = {"max_vm_num",        "scheduler", "idle", "split_lock_detection",
-                                                  "uc_lock_detection", "hyperv",    "rdt",  "cache_allocation"};
+const std::vector<std::string> kHypervisorKeys = {"max_vm_num",           "scheduler", "idle", "split_lock_detection",
+                                                  "uc_lock_detection",    "hyperv",    "rdt",  "cache_allocation",
+                                                  "service_vm_supervisor"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -161,6 +162,8 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     if (const Node* n = h ? optional(*h, "uc_lock_detection") : nullptr)
       s_.uc_lock_detection = read_bool(*n, "hypervisor.uc_lock_detection");
     if (const Node* n = h ? optional(*h, "hyperv") : nullptr) s_.hyperv = read_bool(*n, "hypervisor.hyperv");
+    if (const Node* n = h ? optional(*h, "service_vm_supervisor") : nullptr)
+      s_.service_vm_supervisor = read_bool(*n, "hypervisor.service_vm_supervisor");
     read_rdt(h);
   }
 

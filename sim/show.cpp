@@ -131,6 +131,7 @@ Json show_json(Simulation& sim) {
   if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
   if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;
+  if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();

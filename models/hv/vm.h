@@ -43,6 +43,8 @@ constexpr const char* vm_state_name(VmState s) {
 }
 
 constexpr u8 kSeveritySafetyVm = 0x40, kSeverityRtvm = 0x30, kSeverityServiceVm = 0x20, kSeverityStandardVm = 0x10;
+// RTVM_SEVERITY_LEVEL with SERVICE_VM_SUPERVISOR_ENABLED (misc_cfg.h.xsl).
+constexpr u8 kSeverityRtvmUnderSupervisor = 0x10;
 
 // A hv-land IVSHMEM device in the VM's static configuration (pci_devs[] with
 // shm_region_name), which HC_ADD_VDEV requests are checked against.

@@ -241,6 +241,27 @@ TEST_CASE("A running RTVM cannot have its memory changed by the Service VM (is_s
   CHECK_FALSE(b.vm(2).ept->walk(0x7000'0000).present);
 }
 
+// SERVICE_VM_SUPERVISOR_ENABLED: RTVM_SEVERITY_LEVEL 0x10, below the
+// Service VM's 0x20, so is_severity_pass lets it change a running RTVM's
+// memory.
+TEST_CASE("With the Service VM supervising a running RTVM's memory is the Service VM's to change") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].vm_type = "RTVM";
+  s.service_vm_supervisor = true;
+  test::Bench b(s);
+  i64 ret = -1;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    ret = set_memory_region(g, args_gpa(g), hc::kMrAdd, hc::kMemAccessRead | hc::kMemTypeWb, 0x7000'0000,
+                            g.ram_base() + 40 * kMiB, kPageSize4K);
+  });
+  sc_core::sc_start();
+  CHECK(b.vm(2).severity == kSeverityRtvmUnderSupervisor);
+  CHECK(b.vm(0).severity == kSeverityStandardVm);  // RT_VM of two_vm_scenario is a standard VM
+  CHECK(ret == 0);
+  CHECK(b.vm(2).ept->walk(0x7000'0000).present);
+}
+
 TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-launched RAM readable, the "
           "hypervisor and pre-launched VMs carved out, the hv-land pool UC") {
   test::Bench b(test::two_vm_scenario());

@@ -67,13 +67,17 @@ TEST_CASE("show --json gives the same platform as data") {
   CHECK(cli::ivsim("show --json", false).out == r.out);
 }
 
-TEST_CASE("show --json and the report list hypervisor.hyperv only when it is off") {
+TEST_CASE("show --json and the report list hypervisor.hyperv only when off and service_vm_supervisor only when on") {
   const cli::Result on = cli::ivsim("show --json", false);
   const cli::Result off = cli::ivsim("show --json --set hypervisor.hyperv=false", false);
   REQUIRE(on.status == 0);
   REQUIRE(off.status == 0);
   CHECK_FALSE(nlohmann::json::parse(on.out)["hypervisor"].contains("hyperv"));
   CHECK(nlohmann::json::parse(off.out)["hypervisor"]["hyperv"] == false);
+  CHECK_FALSE(nlohmann::json::parse(on.out)["hypervisor"].contains("service_vm_supervisor"));
+  const cli::Result supervisor = cli::ivsim("show --json --set hypervisor.service_vm_supervisor=true", false);
+  REQUIRE(supervisor.status == 0);
+  CHECK(nlohmann::json::parse(supervisor.out)["hypervisor"]["service_vm_supervisor"] == true);
   const cli::RunAndReport r =
       cli::run_and_report("--set workloads[0].params.iterations=1 --set hypervisor.hyperv=false", "hyperv-off.json");
   CHECK(nlohmann::json::parse(r.report)["scenario"]["hypervisor"]["hyperv"] == false);

@@ -350,6 +350,13 @@ TEST_CASE("HYPERV_ENABLED is read and is on when absent as in ACRN's schema", "[
                     Catch::Contains("hv/FEATURES/HYPERV_ENABLED: expected y or n, got \"on\""));
 }
 
+TEST_CASE("SERVICE_VM_SUPERVISOR_ENABLED is read and is off when absent", "[acrn_xml]") {
+  const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
+  CHECK_FALSE(load_xml(scenario_with(features, features)).service_vm_supervisor);
+  CHECK(load_xml(scenario_with(features, features + "<SERVICE_VM_SUPERVISOR_ENABLED>y</SERVICE_VM_SUPERVISOR_ENABLED>"))
+            .service_vm_supervisor);
+}
+
 TEST_CASE("SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED are read, and the board says if they can act",
           "[acrn_xml]") {
   const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
