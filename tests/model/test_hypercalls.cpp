@@ -224,42 +224,48 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Ser
   CHECK(ept::mem_type_of(b.vm(2).ept->walk(target_gpa + 3 * kPageSize4K).leaf) == ept::MemType::UC);
 }
 
-TEST_CASE("A running RTVM cannot have its memory changed by the Service VM (is_severity_pass)") {
+// The Service VM adds a page at 0x7000'0000 to a running post-launched RTVM
+// (HMI_VM made one); is_severity_pass decides by the two VMs' severities.
+namespace {
+struct RtvmMemoryChange {
+  i64 ret;
+  u8 severity;
+  bool polling;
+  bool mapped;
+};
+
+RtvmMemoryChange service_vm_adds_rtvm_memory(bool supervisor) {
   Scenario s = test::two_vm_scenario();
   s.vms[2].vm_type = "RTVM";
+  s.service_vm_supervisor = supervisor;
   test::Bench b(s);
-  i64 ret = 0;
+  i64 ret = 1;
   b.cpu("Service_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     ret = set_memory_region(g, args_gpa(g), hc::kMrAdd, hc::kMemAccessRead | hc::kMemTypeWb, 0x7000'0000,
                             g.ram_base() + 40 * kMiB, kPageSize4K);
   });
   sc_core::sc_start();
-  CHECK(b.vm(2).severity == kSeverityRtvm);
-  CHECK(b.vm(2).is_polling_ioreq);
-  CHECK(ret == -1);
-  CHECK_FALSE(b.vm(2).ept->walk(0x7000'0000).present);
+  return {ret, b.vm(2).severity, b.vm(2).is_polling_ioreq, b.vm(2).ept->walk(0x7000'0000).present};
+}
+}  // namespace
+
+TEST_CASE("A running RTVM cannot have its memory changed by the Service VM (is_severity_pass)") {
+  const RtvmMemoryChange r = service_vm_adds_rtvm_memory(false);
+  CHECK(r.severity == kSeverityRtvm);
+  CHECK(r.polling);
+  CHECK(r.ret == -1);
+  CHECK_FALSE(r.mapped);
 }
 
 // SERVICE_VM_SUPERVISOR_ENABLED: RTVM_SEVERITY_LEVEL 0x10, below the
 // Service VM's 0x20, so is_severity_pass lets it change a running RTVM's
 // memory.
 TEST_CASE("With the Service VM supervising a running RTVM's memory is the Service VM's to change") {
-  Scenario s = test::two_vm_scenario();
-  s.vms[2].vm_type = "RTVM";
-  s.service_vm_supervisor = true;
-  test::Bench b(s);
-  i64 ret = -1;
-  b.cpu("Service_VM").set_program([&](Vcpu& c) {
-    Guest g(c);
-    ret = set_memory_region(g, args_gpa(g), hc::kMrAdd, hc::kMemAccessRead | hc::kMemTypeWb, 0x7000'0000,
-                            g.ram_base() + 40 * kMiB, kPageSize4K);
-  });
-  sc_core::sc_start();
-  CHECK(b.vm(2).severity == kSeverityRtvmUnderSupervisor);
-  CHECK(b.vm(0).severity == kSeverityStandardVm);  // RT_VM of two_vm_scenario is a standard VM
-  CHECK(ret == 0);
-  CHECK(b.vm(2).ept->walk(0x7000'0000).present);
+  const RtvmMemoryChange r = service_vm_adds_rtvm_memory(true);
+  CHECK(r.severity == kSeverityRtvmUnderSupervisor);
+  CHECK(r.ret == 0);
+  CHECK(r.mapped);
 }
 
 TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-launched RAM readable, the "
