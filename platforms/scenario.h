@@ -209,7 +209,7 @@ struct Scenario {
   bool split_lock_detection = false;
   bool uc_lock_detection = false;
   // hv/FEATURES/HYPERV_ENABLED (config.xsd: y by default): the Hyper-V
-  // TLFS leaves User VMs get from CPUID (hyperv_init_vcpuid_entry).
+  // TLFS leaves VMs get from CPUID (hyperv_init_vcpuid_entry).
   bool hyperv = true;
   // hv/SERVICE_VM_SUPERVISOR_ENABLED (config.xsd: n by default): the
   // configurator's RTVM_SEVERITY_LEVEL falls from 0x30 to 0x10, below the

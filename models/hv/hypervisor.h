@@ -204,7 +204,7 @@ class Hypervisor {
   // leaves from 0x40000000 (set_vcpuid_extended_function); other leaves
   // read zero.
   void cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const;
-  // hv/FEATURES/HYPERV_ENABLED: User VMs get the Hyper-V TLFS leaves.
+  // hv/FEATURES/HYPERV_ENABLED: VMs get the Hyper-V TLFS leaves.
   void set_hyperv(bool on) { hyperv_ = on; }
   // MAX_PCPU_NUM: the board file's thread count (board_info.h.xsl).
   void set_max_pcpus(unsigned n) { max_pcpus_ = n; }

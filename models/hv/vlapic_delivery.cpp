@@ -590,12 +590,13 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
       else if (hyperv_)
         regs[0] = 0x31237648;
       break;
+    // With HYPERV_ENABLED every VM, the Service VM too, gets 0x40000002-6
+    // (hyperv_init_vcpuid_entry); only 0x40000001 is the User VMs'.
     case 0x40000003:
-      // Hyper-V's supported features (hyperv_init_vcpuid_entry): the
-      // hypercall, VP index, reference time count, reference TSC and
-      // frequency MSRs (EAX bits 5, 6, 1, 9, 11), frequency MSRs available
-      // (EDX bit 8).
-      if (hyperv_ && vm.load_order != VmLoadOrder::service_vm) {
+      // Hyper-V's supported features: the hypercall, VP index, reference
+      // time count, reference TSC and frequency MSRs (EAX bits 5, 6, 1, 9,
+      // 11), frequency MSRs available (EDX bit 8).
+      if (hyperv_) {
         regs[0] = (1u << 5) | (1u << 6) | (1u << 1) | (1u << 9) | (1u << 11);
         regs[3] = 1u << 8;
       }
@@ -603,7 +604,7 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
     case 0x40000005:
       // Hyper-V's most virtual processors: MAX_VCPUS_PER_VM, which is
       // MAX_PCPU_NUM (the board's pCPU count).
-      if (hyperv_ && vm.load_order != VmLoadOrder::service_vm) regs[0] = max_pcpus_;
+      if (hyperv_) regs[0] = max_pcpus_;
       break;
     case 0x40000010:
       // Timing information: EAX the TSC frequency in kHz (get_tsc_khz).

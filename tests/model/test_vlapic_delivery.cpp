@@ -108,16 +108,16 @@ HypervisorLeaves read_hypervisor_leaves(bool hyperv) {
   r.pcpus = b.platform->board().pcpus.size();
   CHECK(r.top == Regs{0x40000010, kAcrn, kAcrn, kAcrn});
   CHECK(r.timing == Regs{r.tsc_khz, 0, 0, 0});
-  CHECK(r.service_caps == Regs{1, 0, 0, 0});  // GUEST_CAPS_PRIVILEGE_VM
-  CHECK(r.service_features == Regs{});
+  CHECK(r.service_caps == Regs{1, 0, 0, 0});  // GUEST_CAPS_PRIVILEGE_VM, Hyper-V or not
   return r;
 }
 }  // namespace
 
-TEST_CASE("CPUID from 0x40000000 names ACRN and gives User VMs the Hyper-V leaves") {
+TEST_CASE("CPUID from 0x40000000 names ACRN and gives User VMs the Hyper-V interface and every VM its leaves") {
   const HypervisorLeaves r = read_hypervisor_leaves(true);
   CHECK(r.user_caps == Regs{0x3123'7648, 0, 0, 0});  // "Hv#1"
   CHECK(r.user_features == Regs{0xA62, 0, 0, 0x100});
+  CHECK(r.service_features == r.user_features);                   // 0x40000002-6 are every VM's
   CHECK(r.user_vps == Regs{static_cast<u32>(r.pcpus), 0, 0, 0});  // MAX_VCPUS_PER_VM: MAX_PCPU_NUM
 }
 
@@ -125,6 +125,7 @@ TEST_CASE("CPUID from 0x40000000 without HYPERV_ENABLED gives User VMs no Hyper-
   const HypervisorLeaves r = read_hypervisor_leaves(false);
   CHECK(r.user_caps == Regs{});
   CHECK(r.user_features == Regs{});
+  CHECK(r.service_features == Regs{});
   CHECK(r.user_vps == Regs{});
 }
 
