@@ -446,11 +446,15 @@ void Platform::create_vcpus() {
       v->exit_socket.bind(hv_module_->exits);
       vm.vcpu_ports.push_back(exit_ports_++);
       vm.vlapics.push_back(&v->lapic());
-      vm.msr_test_ctl.push_back(0);
+      vm.vmcs.push_back(&v->vmcs());
+      vm.guest_msrs.emplace_back();
       vm.vcpu_pcpus.push_back(cfg.pcpus[i]);
       ++vm.vcpu_count;
       vcpus_.push_back(std::move(v));
     }
+    // The VMCSs as launch_vcpu's init_vmcs sets them; a post-launched VM's
+    // again when HC_START_VM launches it.
+    hv_->launch_vm(vm, 0);
   }
 }
 

@@ -250,7 +250,8 @@ const Entry
                  }},
                 {"rdmsr", "rdmsr(msr) -> value", "RDMSR",
                  [](lua_State* L, LuaGuest& G) { return push_u64(L, G.g.rdmsr(static_cast<u32>(arg_u64(L, 1)))); }},
-                {"wrmsr", "wrmsr(msr, value)", "WRMSR (x2APIC registers, TSC deadline, MSR_TEST_CTL)",
+                {"wrmsr", "wrmsr(msr, value)",
+                 "WRMSR (x2APIC registers, TSC deadline, MSR_TEST_CTL, TSC, TSC_ADJUST, PAT, Hyper-V)",
                  [](lua_State* L, LuaGuest& G) {
                    G.g.wrmsr(static_cast<u32>(arg_u64(L, 1)), arg_u64(L, 2));
                    return 0;

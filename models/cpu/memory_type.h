@@ -8,18 +8,13 @@
 #pragma once
 
 #include "models/core/types.h"
+#include "models/cpu/vmcs.h"
 #include "models/ept/ept_entry.h"
 
 namespace ivsim {
 
 // IA32_PAT's encodings; UC- (7) exists only here.
 enum class PatType : u8 { UC = 0, WC = 1, WT = 4, WP = 5, WB = 6, UC_minus = 7 };
-
-// IA32_PAT at power-on (SDM Vol. 3A, "Memory Type Setting of PAT Entries
-// Following a Power-up or Reset"): entries 0-7 WB, WT, UC-, UC, WB,
-// WT, UC-, UC. The twin's guests do not write IA32_PAT; Linux's own layout
-// differs only in entries 1, 5 and 7, which no personality's mapping uses.
-constexpr u64 kPatPowerOn = 0x0007'0406'0007'0406ULL;
 
 constexpr PatType pat_entry(u64 pat_msr, unsigned index) {
   return static_cast<PatType>((pat_msr >> (8 * (index & 7))) & 0x7);

@@ -306,7 +306,7 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
   out.hpa_page = n.hpa & ~mask;
   out.page_shift = static_cast<u8>(shift);
   out.writable = writable && (n.leaf & ept::kWrite) != 0;
-  out.uncached = !cacheable(access_memory_type(n.leaf, pat_index));
+  out.uncached = !cacheable(access_memory_type(n.leaf, pat_index, pat_));
   out.global = global;
   return true;
 }

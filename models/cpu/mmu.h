@@ -30,6 +30,7 @@
 #include "models/core/timing.h"
 #include "models/core/types.h"
 #include "models/cpu/assoc_cache.h"
+#include "models/cpu/vmcs.h"
 #include "models/cpu/x86_paging.h"
 #include "models/ept/ept_table.h"
 #include "models/host/host_memory.h"
@@ -122,7 +123,16 @@ class Mmu {
     flush_all();
     paging_ = false;
     cr3_ = 0;
+    pat_ = kPatPowerOn;
   }
+  // The IA32_PAT the guest's accesses combine with the EPT's memory types
+  // (the VMCS guest-state field VM entry loads). The TLB entries hold
+  // memory types, so a new PAT drops them all.
+  void set_pat(u64 pat) {
+    pat_ = pat;
+    flush_all();
+  }
+  u64 pat() const { return pat_; }
 
   // The translation of one access. Without guest paging the linear address
   // is the guest-physical one and only the EPT is walked. The result stays
@@ -194,6 +204,7 @@ class Mmu {
   MmuGeometry geometry_;
   bool paging_ = false;
   u64 cr3_ = 0;
+  u64 pat_ = kPatPowerOn;
 
   AssocCache<TlbValue> dtlb_;
   AssocCache<TlbValue> stlb_;

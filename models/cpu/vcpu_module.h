@@ -35,6 +35,7 @@
 #include "models/cpu/tlb.h"
 #include "models/cpu/vlapic.h"
 #include "models/cpu/vm_exit.h"
+#include "models/cpu/vmcs.h"
 #include "models/ept/ept_table.h"
 #include "models/host/coherence_directory.h"
 #include "models/host/pcpu_scheduler.h"
@@ -351,11 +352,12 @@ class Vcpu : public sc_core::sc_module {
   // VMCALL: the hypercall ID in R8, its parameters in RDI and RSI (ACRN's
   // ABI); returns RAX, a negative errno on failure.
   i64 hypercall(u64 id, u64 param1 = 0, u64 param2 = 0);
-  // WRMSR of an MSR the hypervisor intercepts (x2APIC ICR, TSC deadline, APIC base).
+  // WRMSR and RDMSR: the x2APIC registers as APIC virtualization or LAPIC
+  // passthrough leaves them (most without an exit); any other MSR as the
+  // MSR bitmap ACRN set says (init_msr_emulation, set_tsc_msr_interception):
+  // an intercepted one exits to the hypervisor's emulation (vmsr.c), the TSC's
+  // reads and a passed-through TSC deadline do not.
   void wrmsr(u32 msr, u64 value);
-  // RDMSR: the x2APIC ID, LDR and TPR read from the virtual-APIC page
-  // without an exit (APIC-register virtualization), except under LAPIC
-  // passthrough, where ACRN intercepts the ID and LDR; other MSRs exit.
   u64 rdmsr(u32 msr);
   // CPUID (always exits): EAX, EBX, ECX, EDX.
   std::array<u32, 4> cpuid(u32 leaf, u32 subleaf = 0);
@@ -393,6 +395,7 @@ class Vcpu : public sc_core::sc_module {
   // HSM upcall).
   void post_interrupt(u8 vector, TimePs deliver_at_ps, const Breakdown& blame, bool nmi = false);
   VLapic& lapic() { return lapic_; }
+  Vmcs& vmcs() { return vmcs_; }
 
   // Work done on this vCPU that is not guest program code (the Service VM
   // kernel and acrn-dm serving I/O requests), charged to `c`.
@@ -401,8 +404,9 @@ class Vcpu : public sc_core::sc_module {
   // in simulated-time order with the other vCPUs.
   void synchronize() { sync(); }
 
-  // The TSC: invariant and one for the package, at tsc_clock.
-  u64 tsc() const { return static_cast<u64>(timing_.tsc_clock.cycles_in(now_ps())); }
+  // The TSC as the guest reads it: the host's, invariant and one for the
+  // package at tsc_clock, plus the VMCS's TSC offset (RDTSC does not exit).
+  u64 tsc() const { return static_cast<u64>(timing_.tsc_clock.cycles_in(now_ps())) + vmcs_.tsc_offset; }
   TimePs now_ps() const { return kernel_ps() + local_ps_; }
   Timestamp timestamp() const { return Timestamp{now_ps(), cumulative_}; }
   trace::Cpu trace_cpu() const { return {cfg_.vm, cfg_.index, cfg_.pcpu}; }  // who an event is on, for the timeline
@@ -667,6 +671,8 @@ class Vcpu : public sc_core::sc_module {
     return page_offset(va) + left <= kPageSize4K ? left - n : 0;
   }
   u64 read_slow(Gva va, unsigned size);
+  // The message for an access to an MSR ACRN passes to the host CPU.
+  std::string physical_msr_unmodelled(const char* op, u32 msr) const;
   void write_slow(Gva va, unsigned size, u64 value);
   // One access within a single cache line, through translation, coherence
   // and (when the EPT does not map it) a VM exit. `rest`: bytes of the same
@@ -758,6 +764,7 @@ class Vcpu : public sc_core::sc_module {
   const ept::EptTable& ept_;
   Tlb tlb_;  // host-side copy of the MMU's L1 dTLB: the fast path
   Mmu mmu_;
+  Vmcs vmcs_;                            // the hypervisor writes it (Vm::vmcs), RDMSR, WRMSR and RDTSC read it
   TlbEntry uncached_translation_;        // a translation the dTLB did not keep (no dTLB): used once
   const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel

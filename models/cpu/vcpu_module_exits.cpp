@@ -3,6 +3,7 @@
 // VmExitExtension; an exception the hypervisor injects stops the guest program.
 #include <fmt/format.h>
 
+#include "models/cpu/msrs.h"
 #include "models/cpu/vcpu_module.h"
 
 namespace ivsim {
@@ -58,7 +59,7 @@ i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
 }
 
 void Vcpu::wrmsr(u32 msr, u64 value) {
-  constexpr u32 kTscDeadline = 0x6E0;
+  using msr::kTscDeadline;
   boundary();
   // TPR, EOI and SELF IPI writes never exit: with APIC-register
   // virtualization and virtual-interrupt delivery the CPU virtualizes them
@@ -79,10 +80,11 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
   // Under LAPIC passthrough in x2APIC mode the guest owns its LAPIC's
   // registers: ACRN intercepts only the ICR's writes among them
   // (update_msr_bitmap_x2apic_passthru), and IA32_TSC_DEADLINE only while
-  // the VM's TSC offset is not 0 (set_tsc_msr_interception), which the
-  // twin's guests never change. These go to the physical LAPIC directly,
-  // its count-down at the crystal clock (VLapic).
-  const bool timer = msr == kX2apicTimerIcr || msr == kX2apicTimerDcr || msr == kTscDeadline;
+  // the vCPU's TSC offset is not 0 (set_tsc_msr_interception: the MSR
+  // bitmap). These go to the physical LAPIC directly, its count-down at the
+  // crystal clock (VLapic).
+  const bool timer = msr == kX2apicTimerIcr || msr == kX2apicTimerDcr ||
+                     (msr == kTscDeadline && !vmcs_.msr_bitmap.intercepts(msr, true));
   const bool error = msr == kX2apicEsr || msr == kX2apicLvtError;
   if (lapic_passed_through() && (msr == kX2apicSvr || msr == kX2apicLvtTimer || timer || error)) {
     ++counters_.stores;
@@ -109,8 +111,8 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
         lapic_.write_lvt_error(v);
         break;
       default:
-        // The TSC ticks at the nominal clock; a deadline already passed
-        // fires at once.
+        // The physical deadline, on the host's TSC (the offset is 0 while
+        // the write does not exit); one already passed fires at once.
         lapic_.write_tsc_deadline(value, timing_.tsc_clock.to_ps(Cycles{value}));
         break;
     }
@@ -132,18 +134,35 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
     if (is_apic_lvt(offset)) lapic_.write_lvt(offset, static_cast<u32>(value));
     return;
   }
+  // Outside the x2APIC range the MSR bitmap decides (init_msr_emulation);
+  // what ACRN leaves unintercepted is the host CPU's own MSR.
+  if ((msr < kX2apicFirst || msr > kX2apicLast) && !vmcs_.msr_bitmap.intercepts(msr, true))
+    throw std::runtime_error(physical_msr_unmodelled("WRMSR", msr));
   u8 buf[8];
   std::memcpy(buf, &value, sizeof buf);
   exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
 }
 
+std::string Vcpu::physical_msr_unmodelled(const char* op, u32 msr) const {
+  if (msr == msr::kTscDeadline)
+    return fmt::format(
+        "{} of IA32_TSC_DEADLINE, which ACRN no longer intercepts for this vCPU without LAPIC passthrough "
+        "(set_tsc_msr_interception): the physical LAPIC timer that carries ACRN's own timers, which the twin "
+        "does not model",
+        op);
+  return fmt::format(
+      "{} of MSR {:#x}, which ACRN's MSR bitmap does not intercept (init_msr_emulation): the host CPU's own MSR, "
+      "which the twin does not model",
+      op, msr);
+}
+
 u64 Vcpu::rdmsr(u32 msr) {
-  constexpr u32 kTscDeadline = 0x6E0;
+  using msr::kTscDeadline;
   boundary();
   // Under LAPIC passthrough IA32_TSC_DEADLINE is not intercepted while the
   // TSC offset is 0 (set_tsc_msr_interception: INTERCEPT_DISABLE, reads
   // too): the physical LAPIC's MSR, 0 once it has fired.
-  if (msr == kTscDeadline && lapic_passed_through()) {
+  if (msr == kTscDeadline && lapic_passed_through() && !vmcs_.msr_bitmap.intercepts(msr, false)) {
     ++counters_.loads;
     charge(Component::cache, timing_.l1_hit_ps);
     return lapic_.tsc_deadline_msr(now_ps());
@@ -175,6 +194,13 @@ u64 Vcpu::rdmsr(u32 msr) {
       if (msr == kX2apicIcr) return lapic_.icr();
       return msr == kX2apicTimerCcr ? lapic_.ccr_timer(now_ps()) : lapic_.page_register(offset);
     }
+  }
+  // Outside the x2APIC range the MSR bitmap decides. The TSC's reads are
+  // not intercepted (init_msr_emulation): the host's TSC plus the offset,
+  // as RDTSC reads it. Any other unintercepted MSR is the host CPU's own.
+  if ((msr < kX2apicFirst || msr > kX2apicLast) && !vmcs_.msr_bitmap.intercepts(msr, false)) {
+    if (msr == msr::kTimeStampCounter) return tsc();
+    throw std::runtime_error(physical_msr_unmodelled("RDMSR", msr));
   }
   u8 buf[8] = {};
   exit_to_hypervisor(ExitReason::msr_read, msr, 8, false, buf);
@@ -237,6 +263,8 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.fault_vector = 0;
   exit_ext_.lock_instr = VmExitExtension::LockInstrStep::none;
   exit_ext_.wbinvd = VmExitExtension::WbinvdStep::none;
+  exit_ext_.long_mode = mmu_.paging();
+  exit_ext_.unmodelled.clear();
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);
@@ -271,6 +299,13 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   // The exit may have armed or disarmed the LAPIC timer (a TSC deadline,
   // the timer's LVT, the SVR).
   if (lapic_.timer_armed() || lapic_timer_followed_) follow_lapic_timer();
+  // A new guest PAT (write_pat_msr) changes the memory types the cached
+  // translations hold.
+  if (vmcs_.guest_pat != mmu_.pat()) {
+    mmu_.set_pat(vmcs_.guest_pat);
+    tlb_.flush();
+  }
+  if (!exit_ext_.unmodelled.empty()) throw std::runtime_error(exit_ext_.unmodelled);
   // The hypervisor injected an exception instead of completing the
   // instruction: the guest program has no handler for it and stops.
   if (exit_ext_.fault) throw GuestFault(exit_ext_.fault_vector, exit_ext_.fault);

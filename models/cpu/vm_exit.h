@@ -3,6 +3,7 @@
 // extension saying why it exited and collecting what handling it costs.
 #pragma once
 
+#include <string>
 #include <tlm>
 
 #include "models/core/breakdown.h"
@@ -80,6 +81,13 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // other vCPUs waiting meanwhile (ACRN_REQUEST_WAIT_WBINVD).
   enum class WbinvdStep : u8 { none, host, own_memory, own_memory_paused };
   WbinvdStep wbinvd = WbinvdStep::none;
+  // The guest runs in 64-bit mode (get_vcpu_mode: CPU_MODE_64BIT): its
+  // paging is on.
+  bool long_mode = false;
+  // What the handler would have done with the host CPU's own state, which
+  // the twin does not model: the guest program stops with this; empty
+  // when none.
+  std::string unmodelled;
   void inject(u8 vector, const char* what) {
     fault_vector = vector;
     fault = what;

@@ -171,6 +171,8 @@ i64 Hypervisor::hcall_set_callback_vector(Vm&, unsigned, Vm*, u64 param1, u64) {
 i64 Hypervisor::hcall_start_vm(Vm&, unsigned, Vm* target, u64, u64) {
   if (state_of(target) != VmState::created || !target->io_shared_page_hpa) return -1;
   target->state = VmState::running;  // start_vm: the BSP is launched
+  Breakdown blame;
+  launch_vm(*target, exit_now(blame));
   if (lifecycle_.start) lifecycle_.start(*target);
   return 0;
 }

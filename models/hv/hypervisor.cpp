@@ -174,7 +174,7 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       // the exception, which is queued back to it (vcpu_queue_exception,
       // RIP kept). The twin has no UC-lock #GP (is_gp_enabled false), which
       // would otherwise have the #AC emulated all the same.
-      if (vm->msr_test_ctl.at(exit.vcpu) & kMsrTestCtlSplitLockAc) {
+      if (vm->guest_msrs.at(exit.vcpu).test_ctl & kMsrTestCtlSplitLockAc) {
         exit.inject(kVectorAc, "#AC: a split lock under the guest's own split-lock detection (MSR_TEST_CTL bit 29)");
         break;
       }

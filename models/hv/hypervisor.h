@@ -197,6 +197,12 @@ class Hypervisor {
   using InterruptHook = std::function<void(Vm&, unsigned, const Irq&, TimePs, const Breakdown&)>;
   void set_interrupt_hook(InterruptHook hook) { interrupt_hook_ = std::move(hook); }
 
+  // A VM's vCPUs launched (launch_vcpu; models/hv/vmsr.cpp): each VMCS's
+  // MSR bitmap, TSC offset and guest PAT as init_vmcs sets them, and the
+  // Hyper-V reference time's start (hyperv_init_time) at `now`.
+  void launch_vm(Vm& vm, TimePs now);
+  void init_vmcs(Vm& vm, unsigned vcpu);
+
   // CPUID as ACRN's guest_cpuid answers the leaves a guest asks for its
   // CPU and APIC ID: leaf 1 EAX the processor signature, EBX[31:24] the
   // initial APIC ID, ECX the features the twin models; leaf 0xB EDX the
@@ -238,8 +244,22 @@ class Hypervisor {
   // The simulated time the exit being handled has reached, and the critical
   // path to it (the exiting vCPU's work since it woke, plus the exit so far).
   TimePs exit_now(Breakdown& blame) const;
+  // The MSR exits (vmsr.cpp): rdmsr_vmexit_handler, wrmsr_vmexit_handler,
+  // the x2APIC ones (vlapic_x2apic_read/write) and Hyper-V's (hyperv.c).
   void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
+  void handle_x2apic_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
+  u64 handle_x2apic_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
+  void hyperv_wrmsr(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
+  u64 hyperv_rdmsr(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
+  // set_tsc_msr_interception: IA32_TSC_DEADLINE (and TSC_ADJUST's reads)
+  // intercepted only while the TSC offset is not 0.
+  void set_tsc_msr_interception(Vm& vm, unsigned vcpu, bool interception, VmExitExtension& exit);
+  // is_lapic_pt_enabled: LAPIC passthrough configured and the vLAPIC in x2APIC mode.
+  static bool is_lapic_pt(const Vm& vm, unsigned vcpu);
+  // get_tsc_khz, and the guest's TSC (the host's plus the VMCS offset) at `now`.
+  u64 tsc_khz() const;
+  u64 guest_tsc(const Vm& vm, unsigned vcpu, TimePs now) const;
   // apic_access_vmexit_handler: an xAPIC page access the CPU did not
   // virtualize (reads of the PPR, CMCI LVT, current count; writes other
   // than the registers it writes into the page).

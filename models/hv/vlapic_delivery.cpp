@@ -1,7 +1,7 @@
 // The hypervisor's side of the virtual LAPICs (hypervisor/arch/x86/guest/
-// vlapic.c, vmsr.c, vcpuid.c): which vCPUs a destination selects, MSIs and
-// IPIs by delivery mode, the x2APIC MSRs a guest reads and writes, the
-// LAPIC-passthrough paths that end in a physical IPI, and CPUID's APIC IDs.
+// vlapic.c, vcpuid.c): which vCPUs a destination selects, MSIs and IPIs by
+// delivery mode, the xAPIC page accesses that exit, the LAPIC-passthrough
+// paths that end in a physical IPI, and CPUID. The MSRs are in vmsr.cpp.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,11 +14,6 @@ namespace ivsim {
 
 namespace {
 
-// IA32 MSRs (the x2APIC ones are in vlapic.h).
-constexpr u32 kMsrApicBase = 0x1B;
-constexpr u32 kMsrTscDeadline = 0x6E0;
-constexpr u32 kMsrTestCtl = 0x33;
-
 // Delivery modes (ICR bits 10:8, MSI data bits 10:8).
 constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDelInit = 5, kDelStartup = 6,
                    kDelExtInt = 7;
@@ -26,19 +21,6 @@ constexpr unsigned kDelFixed = 0, kDelLowPri = 1, kDelSmi = 2, kDelNmi = 4, kDel
 constexpr unsigned kShortNone = 0, kShortSelf = 1, kShortAllIncSelf = 2, kShortAllExcSelf = 3;
 
 constexpr u64 bit(unsigned i) { return u64{1} << i; }
-
-// The x2APIC MSR writes vlapic_x2apic_write accepts from a vLAPIC in x2APIC
-// mode. Under LAPIC passthrough: the ICR and the thermal LVT, the writes it
-// intercepts (update_msr_bitmap_x2apic_passthru). Otherwise the registers a
-// physical LAPIC writes, but for those apicv_advanced_x2apic_write_msr_may_valid
-// refuses (EOI, SELF IPI) or vlapic_write does not handle (TPR), none of which
-// exits (Vcpu::wrmsr); and two a physical LAPIC refuses, which vlapic_write
-// takes: the ID (ignored, "read only") and the LDR (stored).
-bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
-  if (lapic_pt) return msr == kX2apicIcr || msr == kX2apicLvtThermal;
-  if (msr == kX2apicId || msr == kX2apicLdr) return true;
-  return x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;
-}
 
 // An x2APIC ICR write's fields (the xAPIC path passes ICR_HI[31:24] in the
 // high half the same way).
@@ -348,100 +330,6 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
   }
 }
 
-void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit) {
-  VLapic& lapic = *vm.vlapics.at(vcpu);
-  // x2APIC MSRs with the LAPIC in xAPIC mode: #GP (vlapic_x2apic_write).
-  if (msr >= kX2apicFirst && msr <= kX2apicLast && !lapic.x2apic()) {
-    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode");
-    return;
-  }
-  // Registers vlapic_x2apic_write does not write return an error, which
-  // the exit's dispatch turns into #GP (vcpu_thread).
-  if (msr >= kX2apicFirst && msr <= kX2apicLast && !x2apic_write_accepted(msr, vm.lapic_pt)) {
-    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC register vlapic_x2apic_write refuses (-EACCES)");
-    return;
-  }
-  // The write happens now, after the handler's cost so far (timer_emulation
-  // below is charged first: it is part of arming the timer).
-  if (msr == kMsrTscDeadline || msr == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);
-  Breakdown blame;
-  const TimePs now = exit_now(blame);
-  switch (msr) {
-    case kMsrApicBase:
-      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR;
-      // another change of mode is ignored.
-      lapic.write_apic_base(value);
-      break;
-    case kX2apicIcr:
-      // vlapic_x2apic_write: under LAPIC passthrough the ICR is the one
-      // x2APIC register still intercepted (vlapic_x2apic_pt_icr_access).
-      if (vm.lapic_pt) {
-        pt_icr_access(vm, vcpu, value, exit);
-      } else {
-        lapic.write_icr(value);  // vlapic_write: both halves into the page
-        send_ipi(vm, vcpu, value);
-      }
-      break;
-    case kX2apicLvtCmci:
-    case kX2apicLvtThermal:
-    case kX2apicLvtPmc:
-    case kX2apicLvtLint0:
-    case kX2apicLvtLint1:
-      lapic.write_lvt((msr - kX2apicFirst) << 4, static_cast<u32>(value));  // vlapic_write_lvt
-      break;
-    case kX2apicSvr:
-      lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr
-      break;
-    case kX2apicLdr:
-      lapic.write_ldr(static_cast<u32>(value));  // vlapic_write_ldr
-      break;
-    case kX2apicLvtTimer:
-      lapic.write_lvt_timer(static_cast<u32>(value));  // vlapic_write_lvt
-      break;
-    // The count-down timer (vlapic_write_icrtmr, vlapic_write_dcr): its
-    // expiry is always ahead, so the vCPU takes it when it comes. Under
-    // LAPIC passthrough these MSRs, and IA32_TSC_DEADLINE, are the physical
-    // LAPIC's and do not exit (Vcpu::wrmsr).
-    case kX2apicTimerIcr:
-      lapic.write_icr_timer(static_cast<u32>(value), now);
-      break;
-    case kX2apicTimerDcr:
-      lapic.write_dcr_timer(static_cast<u32>(value));
-      break;
-    case kX2apicEsr:
-      lapic.write_esr();  // vlapic_write_esr
-      break;
-    case kX2apicLvtError:
-      lapic.write_lvt_error(static_cast<u32>(value));  // vlapic_write_lvt
-      break;
-    case kMsrTscDeadline: {
-      // vlapic_set_tsc_deadline_msr: the hypervisor's timer for the deadline
-      // (TSC ticks at the nominal clock), in TSC-deadline mode only; 0
-      // disarms it. A deadline already passed expires now, in this exit
-      // (vlapic_timer_expired), and its vector is injected at the VM entry;
-      // a later one the vCPU takes when it comes (Vcpu::follow_lapic_timer).
-      lapic.write_tsc_deadline(value, timing_.tsc_clock.to_ps(Cycles{value}));
-      if (lapic.timer_armed() && lapic.timer_deadline_ps() <= now) {
-        const int vector = lapic.expire_timer(now);
-        if (vector >= 0) deliver(vm, vcpu, Irq{static_cast<u8>(vector), false, IrqPath::local}, now, blame);
-      }
-      break;
-    }
-    case kMsrTestCtl:
-      // wrmsr_vmexit_handler: with the capability the value is the guest's
-      // own (vcpu_set_guest_msr, "Ignore writting ... to MSR_TEST_CTL"): the
-      // physical MSR, and with it whether a split lock traps, stays ACRN's.
-      // emulate_lock_instr reads it back (is_guest_ac_enabled).
-      if (split_lock_core_cap_)
-        vm.msr_test_ctl.at(vcpu) = value;
-      else
-        exit.inject(kVectorGp, "#GP: WRMSR of MSR_TEST_CTL on a CPU without split-lock detection");
-      break;
-    default:
-      break;  // not intercepted in the twin: no effect
-  }
-}
-
 u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u32 offset, bool write, u64 value) {
   VLapic& lapic = *vm.vlapics.at(vcpu);
   // Reads (Vcpu::apic_page_read serves the rest from the page): only the
@@ -497,48 +385,6 @@ void Hypervisor::apic_write(Vm& vm, unsigned vcpu, u32 offset, u32 v) {
     default:
       break;  // TPR, EOI and ICR_HI: virtualized, they never exit
   }
-}
-
-u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit) {
-  const VLapic& lapic = *vm.vlapics.at(vcpu);
-  switch (msr) {
-    case kMsrApicBase:
-      return lapic.apic_base();  // vlapic_get_apicbase
-    case kX2apicId:
-    case kX2apicLdr:
-      // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
-      if (!lapic.x2apic()) break;
-      return msr == kX2apicId ? lapic.id_register() : lapic.ldr();
-    case kX2apicLvtThermal:
-      // vlapic_x2apic_read: under LAPIC passthrough without vTM the thermal
-      // LVT is the vLAPIC's (update_msr_bitmap_x2apic_passthru intercepts it
-      // both ways); with APICv the read does not exit (Vcpu::rdmsr).
-      if (!lapic.x2apic() || !vm.lapic_pt) break;
-      return lapic.lvt(kApicLvtThermal);
-    case kX2apicTimerCcr: {
-      // The one x2APIC read APICv intercepts (update_msr_bitmap_x2apic_apicv):
-      // vlapic_get_ccr.
-      if (!lapic.x2apic() || vm.lapic_pt) break;
-      Breakdown blame;
-      return lapic.ccr_timer(exit_now(blame));
-    }
-    case kMsrTestCtl:
-      // rdmsr_vmexit_handler: the guest's own value where the CPU enumerates
-      // split-lock (or UC-lock) detection, #GP elsewhere.
-      if (split_lock_core_cap_) return vm.msr_test_ctl.at(vcpu);
-      break;
-    case kMsrTscDeadline: {
-      // rdmsr_vmexit_handler -> vlapic_get_tsc_deadline_msr. Under LAPIC
-      // passthrough the read does not exit (Vcpu::rdmsr).
-      Breakdown blame;
-      return lapic.tsc_deadline_msr(exit_now(blame));
-    }
-    default:
-      break;
-  }
-  // rdmsr_vmexit_handler: an MSR it does not emulate gets #GP.
-  exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
-  return 0;
 }
 
 void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const {
@@ -608,7 +454,7 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
       break;
     case 0x40000010:
       // Timing information: EAX the TSC frequency in kHz (get_tsc_khz).
-      regs[0] = static_cast<u32>(timing_.tsc_clock.mhz() * 1000);
+      regs[0] = static_cast<u32>(tsc_khz());
       break;
     default:
       break;

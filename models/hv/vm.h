@@ -11,6 +11,7 @@
 
 #include "models/cpu/vlapic.h"
 #include "models/cpu/vm_exit.h"
+#include "models/cpu/vmcs.h"
 #include "models/ept/ept_table.h"
 #include "models/hv/mmio_registry.h"
 #include "models/hv/vpci.h"
@@ -57,6 +58,31 @@ struct StaticIvshmem {
 constexpr u64 kLowRamLimit = u64{2} << 30;  // below the 2 GiB PCI window
 constexpr Gpa kHighRamGpa = u64{4} << 30;
 
+// A vCPU's MSRs as the hypervisor keeps them for its guest
+// (vcpu->arch.guest_msrs: vcpu_get_guest_msr, vcpu_set_guest_msr). They
+// outlive a reset (vcpu_reset_internal does not clear them).
+struct GuestMsrs {
+  u64 tsc_adjust = 0;
+  u64 pat = kPatPowerOn;
+  u64 perf_ctl = 0;
+  u64 misc_enable = 0;
+  u64 feature_control = 0;
+  // MSR_TEST_CTL as the guest wrote it; the physical MSR keeps ACRN's own
+  // setting.
+  u64 test_ctl = 0;
+};
+
+// A VM's Hyper-V state (vm->arch_vm.hyperv): the guest OS ID, the
+// hypercall and reference TSC page MSRs as written, and the reference
+// time's scale and start (hyperv_init_time).
+struct HypervState {
+  u64 guest_os_id = 0;
+  u64 hypercall = 0;
+  u64 ref_tsc_page = 0;
+  u64 tsc_scale = 0;
+  u64 tsc_offset = 0;
+};
+
 struct Vm {
   VmId id = 0;
   std::string name;
@@ -89,9 +115,9 @@ struct Vm {
   std::vector<unsigned> vcpu_ports;  // exit-socket port of each vCPU (for INVEPT)
   unsigned vcpu_count = 0;
   std::vector<VLapic*> vlapics;            // each vCPU's virtual LAPIC, by vCPU index
-  // Each vCPU's MSR_TEST_CTL as its guest wrote it (vcpu_set_guest_msr); the
-  // physical MSR keeps ACRN's own setting.
-  std::vector<u64> msr_test_ctl;
+  std::vector<Vmcs*> vmcs;                 // each vCPU's VMCS, by vCPU index
+  std::vector<GuestMsrs> guest_msrs;       // ... and its guest MSRs
+  HypervState hyperv;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
   // The VM lock a split lock's emulation holds from its #AC exit to its MTF

@@ -380,5 +380,5 @@ TEST_CASE("without ACRN's detection a guest's own MSR_TEST_CTL bit traps nothing
   CHECK(swapped == 7);
   CHECK(b.cpu("RT_VM").counters().bus_locks == 1);
   CHECK(exits(b.cpu("RT_VM"), ExitReason::exception_or_nmi) == 0);
-  CHECK(b.vm(0).msr_test_ctl.at(0) == kMsrTestCtlSplitLockAc);
+  CHECK(b.vm(0).guest_msrs.at(0).test_ctl == kMsrTestCtlSplitLockAc);
 }

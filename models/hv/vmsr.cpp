@@ -1,0 +1,614 @@
+// The hypervisor's MSR emulation (hypervisor/arch/x86/guest/vmsr.c,
+// hyperv.c): the MSR bitmap each vCPU's VMCS gets (init_msr_emulation), the
+// guest's TSC offset and the TSC-deadline interception it switches
+// (set_tsc_msr_interception), and the RDMSR / WRMSR exits' handlers
+// (rdmsr_vmexit_handler, wrmsr_vmexit_handler). A handler's error (-EACCES,
+// -EINVAL) becomes #GP in the exit's dispatch (vcpu_thread). What ACRN
+// reads from or writes to the host CPU's own MSRs the twin does not model:
+// such an access stops the guest program with a message that says so.
+#include <fmt/format.h>
+
+#include <initializer_list>
+
+#include "models/cpu/msrs.h"
+#include "models/hv/hypervisor.h"
+
+namespace ivsim {
+
+namespace {
+
+// init_emulated_msrs: IA32_FEATURE_CONTROL's lock bit (no nested VMX, no vSGX).
+constexpr u64 kFeatureControlLock = 1;
+// IA32_MISC_ENABLE bits (msr.h).
+constexpr u64 kMiscEnableEist = u64{1} << 16, kMiscEnableMonitorEna = u64{1} << 18;
+
+// The MSRs init_msr_emulation intercepts both ways, list by list. The PMU's
+// (pmc_msrs) are intercepted unless the VM has the PMU passed through
+// (is_pmu_pt_configured), which the twin's scenarios never configure.
+void add_range(MsrBitmap& b, u32 first, u32 last, unsigned mode) {
+  for (u32 m = first; m <= last; ++m) b.set(m, mode);
+}
+
+void intercept_emulated_guest_msrs(MsrBitmap& b) {
+  using namespace msr;
+  for (u32 m : {kPat,
+                kEfer,
+                kTscAdjust,
+                kUmwaitControl,
+                kTscDeadline,
+                kBiosUpdtTrig,
+                kBiosSignId,
+                kTimeStampCounter,
+                kApicBase,
+                kPerfStatus,
+                kPerfCtl,
+                kFeatureControl,
+                kMcgCap,
+                kMcgStatus,
+                kMiscEnable,
+                kSgxSvnStatus,
+                kXss,
+                kCopyLocalToPlatform,
+                kCopyPlatformToLocal,
+                kCopyStatus,
+                kIwkeyBackupStatus,
+                kTestCtl,
+                kPlatformInfo,
+                kPmEnable,
+                kHwpCapabilities,
+                kHwpRequest,
+                kHwpStatus,
+                kMperf,
+                kAperf,
+                kClockModulation,
+                kThermInterrupt,
+                kThermStatus,
+                kPackageThermInterrupt,
+                kPackageThermStatus})
+    b.set(m, kInterceptReadWrite);
+  add_range(b, kSgxLePubKeyHash0, kSgxLePubKeyHash0 + 3, kInterceptReadWrite);
+}
+
+void intercept_mtrr_msrs(MsrBitmap& b) {
+  using namespace msr;
+  for (u32 m : {kMtrrCap, kMtrrDefType, kMtrrFix64k00000, kMtrrFix16k80000, kMtrrFix16kA0000})
+    b.set(m, kInterceptReadWrite);
+  add_range(b, kMtrrFix4kC0000, kMtrrFix4kC0000 + 7, kInterceptReadWrite);
+}
+
+void intercept_pmc_msrs(MsrBitmap& b) {
+  using namespace msr;
+  add_range(b, kPmc0, kPmc0 + 7, kInterceptReadWrite);
+  add_range(b, kPerfEvtSel0, kPerfEvtSel0 + 3, kInterceptReadWrite);
+  add_range(b, kAPmc0, kAPmc0 + 7, kInterceptReadWrite);
+  add_range(b, kFixedCtrCtl, kPerfGlobalInuse, kInterceptReadWrite);
+  add_range(b, kFixedCtr0, kFixedCtr0 + 2, kInterceptReadWrite);
+  b.set(kPerfCapabilities, kInterceptReadWrite);
+  b.set(kDsArea, kInterceptReadWrite);
+}
+
+// unsupported_msrs: intercepted, and every access gets #GP. Nested VMX is
+// off (CONFIG_NVMX_ENABLED n), so the VMX MSRs are among them.
+void intercept_unsupported_msrs(MsrBitmap& b) {
+  using namespace msr;
+  add_range(b, kMtrrPhysBase0, kMtrrPhysBase0 + 19, kInterceptReadWrite);
+  for (u32 m : {kSmrrPhysBase,
+                kSmrrPhysMask,
+                kSmbase,
+                kBndcfgs,
+                kSgxOwnerEpoch0,
+                kSgxOwnerEpoch1,
+                kL3QosCfg,
+                kL2QosCfg,
+                kQmEvtSel,
+                kQmCtr,
+                kPqrAssoc,
+                kRtitOutputBase,
+                kRtitOutputMaskPtrs,
+                kRtitCtl,
+                kRtitStatus,
+                kRtitCr3Match,
+                kSmmMonitorCtl,
+                kDebugInterface,
+                kMcgCap,
+                kMcgStatus,
+                kMcgCtl,
+                kMcgExtCtl,
+                kPrmrrPhysBase,
+                kPrmrrPhysMask,
+                kPrmrrValidConfig,
+                kUncorePrmrrPhysBase,
+                kUncorePrmrrPhysMask,
+                kUCet,
+                kSCet,
+                kInterruptSspTableAddr,
+                kHwpRequestPkg,
+                kHwpCtl,
+                kHwpInterrupt,
+                kHwFeedbackPtr,
+                kHwFeedbackConfig,
+                kThreadFeedbackChar,
+                kHwFeedbackThreadConfig})
+    b.set(m, kInterceptReadWrite);
+  add_range(b, kVmxBasic, kVmxProcbasedCtls3, kInterceptReadWrite);
+  add_range(b, kRtitAddr0A, kRtitAddr0A + 7, kInterceptReadWrite);
+  add_range(b, kPl0Ssp, kPl0Ssp + 3, kInterceptReadWrite);
+}
+
+bool is_thermal_msr(u32 m) {
+  using namespace msr;
+  return m == kClockModulation || m == kThermInterrupt || m == kThermStatus || m == kPackageThermInterrupt ||
+         m == kPackageThermStatus;
+}
+
+bool is_mtrr_msr(u32 m) {
+  using namespace msr;
+  return m == kMtrrCap || m == kMtrrDefType || m == kMtrrFix64k00000 || m == kMtrrFix16k80000 ||
+         m == kMtrrFix16kA0000 || (m >= kMtrrFix4kC0000 && m <= kMtrrFix4kC0000 + 7);
+}
+
+bool is_hyperv_msr(u32 m) {
+  using namespace msr;
+  return m == kHvGuestOsId || m == kHvHypercall || m == kHvVpIndex || m == kHvTimeRefCount || m == kHvReferenceTsc ||
+         m == kHvTscFrequency || m == kHvApicFrequency;
+}
+
+// is_pat_mem_type_invalid, for each of the eight entries: reserved bits
+// 7:3 set, or the reserved types 2 and 3.
+bool pat_valid(u64 pat) {
+  for (unsigned i = 0; i < 8; ++i) {
+    const u64 field = (pat >> (8 * i)) & 0xFF;
+    if ((field & 0xF8) != 0 || (field & 0x6) == 0x2) return false;
+  }
+  return true;
+}
+
+// u64_mul_u64_shr64 and u64_shl64_div_u64 (hyperv.c).
+u64 mul_shr64(u64 a, u64 b) { return static_cast<u64>((static_cast<unsigned __int128>(a) * b) >> 64); }
+u64 shl64_div(u64 a, u64 divisor) { return static_cast<u64>((static_cast<unsigned __int128>(a) << 64) / divisor); }
+
+}  // namespace
+
+void Hypervisor::init_vmcs(Vm& vm, unsigned vcpu) {
+  Vmcs& vmcs = *vm.vmcs.at(vcpu);
+  GuestMsrs& g = vm.guest_msrs.at(vcpu);
+  // init_msr_emulation.
+  MsrBitmap& b = vmcs.msr_bitmap;
+  b.clear();
+  intercept_emulated_guest_msrs(b);
+  intercept_mtrr_msrs(b);
+  intercept_pmc_msrs(b);
+  add_range(b, kX2apicFirst, kX2apicLast, kInterceptReadWrite);  // intercept_x2apic_msrs
+  intercept_unsupported_msrs(b);
+  add_range(b, msr::kL3MaskBase, msr::kBndcfgs - 1, kInterceptReadWrite);  // RDT-A
+  b.set(msr::kTimeStampCounter, kInterceptWrite);  // "don't need to intercept rdmsr for these MSRs"
+  b.set(msr::kXss, kInterceptWrite);
+  // init_emulated_msrs.
+  g.feature_control = kFeatureControlLock;
+  // init_vmcs: the guest's PAT at its power-on value (init_guest_vmx), and
+  // the TSC offset vAdjust - pAdjust. The guest MSRs outlive a reset
+  // (vcpu_reset_internal clears the VMCS, not guest_msrs), so a relaunched
+  // vCPU keeps the TSC_ADJUST its guest last wrote; the host's own
+  // IA32_TSC_ADJUST is taken at its reset value, 0.
+  g.pat = kPatPowerOn;
+  vmcs.guest_pat = kPatPowerOn;
+  vmcs.tsc_offset = g.tsc_adjust;
+}
+
+void Hypervisor::launch_vm(Vm& vm, TimePs now) {
+  for (unsigned i = 0; i < vm.vmcs.size(); ++i) init_vmcs(vm, i);
+  // hyperv_init_time, at the BSP's first VM entry: the partition reference
+  // time counts in 100 ns units from here, TscScale = 2^64 * 10000 / TSC kHz.
+  if (hyperv_ && !vm.vmcs.empty()) {
+    vm.hyperv.tsc_scale = shl64_div(10000, tsc_khz());
+    vm.hyperv.tsc_offset = mul_shr64(guest_tsc(vm, 0, now), vm.hyperv.tsc_scale);
+  }
+}
+
+u64 Hypervisor::tsc_khz() const { return timing_.tsc_clock.mhz() * 1000; }
+
+u64 Hypervisor::guest_tsc(const Vm& vm, unsigned vcpu, TimePs now) const {
+  return static_cast<u64>(timing_.tsc_clock.cycles_in(now)) + vm.vmcs.at(vcpu)->tsc_offset;
+}
+
+void Hypervisor::set_tsc_msr_interception(Vm& vm, unsigned vcpu, bool interception, VmExitExtension& exit) {
+  MsrBitmap& b = vm.vmcs.at(vcpu)->msr_bitmap;
+  VLapic& lapic = *vm.vlapics.at(vcpu);
+  const bool intercepted = b.intercepts(msr::kTscDeadline, false);
+  if (!interception && intercepted) {
+    b.set(msr::kTscDeadline, kInterceptDisable);
+    b.set(msr::kTscAdjust, kInterceptWrite);
+    if (!is_lapic_pt(vm, vcpu)) {
+      // The guest's deadline would now program the physical LAPIC timer
+      // that carries ACRN's own timers; its expiry is ACRN's interrupt.
+      exit.unmodelled = fmt::format(
+          "VM {} vCPU {}: with a TSC offset of 0, ACRN stops intercepting IA32_TSC_DEADLINE "
+          "(set_tsc_msr_interception) for a vCPU without LAPIC passthrough too; the guest's deadlines then "
+          "program the physical LAPIC timer that carries ACRN's own timers, which the twin does not model",
+          vm.name, vcpu);
+      return;
+    }
+    // The physical deadline, still armed, becomes the guest's value: with
+    // an offset of 0 both count alike. One that fired leaves 0.
+    Breakdown blame;
+    const u64 deadline = lapic.tsc_deadline_msr(exit_now(blame));
+    if (deadline != 0) lapic.write_tsc_deadline(deadline, timing_.tsc_clock.to_ps(Cycles{deadline}));
+  } else if (interception && !intercepted) {
+    // The guest's value becomes the physical deadline's, which keeps its time.
+    b.set(msr::kTscDeadline, kInterceptReadWrite);
+    b.set(msr::kTscAdjust, kInterceptReadWrite);
+  }
+}
+
+bool Hypervisor::is_lapic_pt(const Vm& vm, unsigned vcpu) { return vm.lapic_pt && vm.vlapics.at(vcpu)->x2apic(); }
+
+void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExtension& exit) {
+  VLapic& lapic = *vm.vlapics.at(vcpu);
+  GuestMsrs& g = vm.guest_msrs.at(vcpu);
+  Vmcs& vmcs = *vm.vmcs.at(vcpu);
+  const auto refuse = [&exit](const char* why) { exit.inject(kVectorGp, why); };
+  const auto unmodelled = [&](const char* what) {
+    exit.unmodelled = fmt::format("WRMSR of MSR {:#x}: {}, which the twin does not model", m, what);
+  };
+  if (m >= kX2apicFirst && m <= kX2apicLast) {
+    handle_x2apic_write(vm, vcpu, m, value, exit);
+    return;
+  }
+  if (is_hyperv_msr(m) && hyperv_) {
+    hyperv_wrmsr(vm, vcpu, m, value, exit);
+    return;
+  }
+  // The write happens now, after the handler's cost so far (timer_emulation
+  // below is charged first: it is part of arming the timer).
+  if (m == msr::kTscDeadline) charge_hv(timing_.timer_emulation_ps);
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  switch (m) {
+    case msr::kApicBase: {
+      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR;
+      // another change of mode is ignored. Under LAPIC passthrough the
+      // switch ends in update_msr_bitmap_x2apic_passthru, which intercepts
+      // IA32_TSC_DEADLINE only while the TSC offset is not 0.
+      const bool was_x2apic = lapic.x2apic();
+      lapic.write_apic_base(value);
+      if (!was_x2apic && is_lapic_pt(vm, vcpu)) set_tsc_msr_interception(vm, vcpu, vmcs.tsc_offset != 0, exit);
+      break;
+    }
+    case msr::kTscDeadline: {
+      // vlapic_set_tsc_deadline_msr: the guest's value is kept; the timer
+      // (the hypervisor's, or under LAPIC passthrough the physical one)
+      // is set at the host TSC, the value less the TSC offset (mod 2^64,
+      // as ACRN subtracts), in TSC-deadline mode only; 0 disarms it.
+      const TimePs at = timing_.tsc_clock.to_ps(Cycles{value - vmcs.tsc_offset});
+      lapic.write_tsc_deadline(value, at);
+      // A deadline already passed expires now, in this exit
+      // (vlapic_timer_expired), and its vector is injected at the VM entry;
+      // a later one the vCPU takes when it comes (Vcpu::follow_lapic_timer),
+      // as it takes a passed-through timer's interrupt.
+      if (!is_lapic_pt(vm, vcpu) && lapic.timer_armed() && lapic.timer_deadline_ps() <= now) {
+        const int vector = lapic.expire_timer(now);
+        if (vector >= 0) deliver(vm, vcpu, Irq{static_cast<u8>(vector), false, IrqPath::local}, now, blame);
+      }
+      break;
+    }
+    case msr::kTimeStampCounter: {
+      // set_guest_tsc: the offset becomes the new TSC less the host's; the
+      // change is added to TSC_ADJUST (SDM Vol. 3B 18.17.3).
+      const u64 delta = value - static_cast<u64>(timing_.tsc_clock.cycles_in(now));
+      g.tsc_adjust += delta - vmcs.tsc_offset;
+      vmcs.tsc_offset = delta;
+      set_tsc_msr_interception(vm, vcpu, delta != 0, exit);
+      break;
+    }
+    case msr::kTscAdjust: {
+      // set_guest_tsc_adjust: the change of TSC_ADJUST is added to the offset.
+      vmcs.tsc_offset += value - g.tsc_adjust;
+      g.tsc_adjust = value;
+      set_tsc_msr_interception(vm, vcpu, vmcs.tsc_offset != 0, exit);
+      break;
+    }
+    case msr::kTestCtl:
+      // With the capability the value is the guest's own (vcpu_set_guest_msr,
+      // "Ignore writting ... to MSR_TEST_CTL"): the physical MSR, and with
+      // it whether a split lock traps, stays ACRN's. emulate_lock_instr
+      // reads it back (is_guest_ac_enabled).
+      if (split_lock_core_cap_)
+        g.test_ctl = value;
+      else
+        refuse("#GP: WRMSR of MSR_TEST_CTL on a CPU without split-lock detection");
+      break;
+    case msr::kPat:
+      // write_pat_msr: every entry a valid type, else -EINVAL; the VMCS's
+      // guest PAT takes it (CR0.CD, which would defer it, the twin's
+      // guests never set).
+      if (!pat_valid(value)) {
+        refuse("#GP: WRMSR of IA32_PAT with a reserved memory type (write_pat_msr)");
+        break;
+      }
+      g.pat = value;
+      vmcs.guest_pat = value;
+      break;
+    case msr::kPerfCtl:
+      g.perf_ctl = value;
+      break;
+    case msr::kMiscEnable:
+      // set_guest_ia32_misc_enalbe: MONITOR/MWAIT is hidden, so enabling it
+      // is #GP. XD_DISABLE would clear EFER.NXE, which the twin does not keep.
+      if (value & kMiscEnableMonitorEna)
+        refuse("#GP: WRMSR of IA32_MISC_ENABLE enabling MONITOR/MWAIT, which ACRN hides");
+      else
+        g.misc_enable = value;
+      break;
+    case msr::kMcgStatus:
+      if (value != 0) refuse("#GP: WRMSR of a non-zero IA32_MCG_STATUS");
+      break;
+    case msr::kBiosSignId:
+    case msr::kPerfStatus:
+    case msr::kHwpCapabilities:
+      break;  // ignored (read-only)
+    case msr::kBiosUpdtTrig:
+      // Only the Service VM may update the microcode (acrn_update_ucode).
+      if (vm.load_order == VmLoadOrder::service_vm) unmodelled("a microcode update (acrn_update_ucode)");
+      break;
+    case msr::kEfer:
+      unmodelled("the guest's EFER (vcpu_set_efer)");
+      break;
+    case msr::kXss:
+      unmodelled("the physical IA32_XSS ACRN writes for the guest");
+      break;
+    case msr::kUmwaitControl:
+      unmodelled("IA32_UMWAIT_CONTROL, present only where the host CPU has WAITPKG");
+      break;
+    default:
+      if (is_mtrr_msr(m) && m != msr::kMtrrCap) {
+        unmodelled("ACRN's virtual MTRRs (write_vmtrr), which set the EPT's memory types");
+        break;
+      }
+      // The rest of what ACRN intercepts it refuses: read-only MSRs
+      // (IA32_MCG_CAP, IA32_FEATURE_CONTROL, SGX), features it does not
+      // give the guest (thermal without vTM, HWP without vHWP, Key
+      // Locker, the PMU, RDT, MTRR_CAP) and the unsupported list; and any
+      // MSR outside the bitmap's ranges (default: -EACCES).
+      refuse("#GP: WRMSR of an MSR ACRN does not let the guest write (wrmsr_vmexit_handler)");
+      break;
+  }
+}
+
+u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& exit) {
+  const VLapic& lapic = *vm.vlapics.at(vcpu);
+  const GuestMsrs& g = vm.guest_msrs.at(vcpu);
+  const auto unmodelled = [&](const char* what) {
+    exit.unmodelled = fmt::format("RDMSR of MSR {:#x}: {}, which the twin does not model", m, what);
+    return u64{0};
+  };
+  if (m >= kX2apicFirst && m <= kX2apicLast) return handle_x2apic_read(vm, vcpu, m, exit);
+  if (is_hyperv_msr(m) && hyperv_) return hyperv_rdmsr(vm, vcpu, m, exit);
+  switch (m) {
+    case msr::kApicBase:
+      return lapic.apic_base();  // vlapic_get_apicbase
+    case msr::kTestCtl:
+      // The guest's own value where the CPU enumerates split-lock (or
+      // UC-lock) detection, #GP elsewhere.
+      if (split_lock_core_cap_) return g.test_ctl;
+      break;
+    case msr::kTscDeadline: {
+      // vlapic_get_tsc_deadline_msr: the guest's value, 0 once the timer
+      // fired (under LAPIC passthrough: once the physical one did).
+      Breakdown blame;
+      return lapic.tsc_deadline_msr(exit_now(blame));
+    }
+    case msr::kTscAdjust:
+      return g.tsc_adjust;
+    case msr::kPerfCtl:
+      return g.perf_ctl;
+    case msr::kPat:
+      return g.pat;
+    case msr::kFeatureControl:
+      return g.feature_control;
+    case msr::kMcgCap:
+    case msr::kMcgStatus:
+      return 0;
+    case msr::kMiscEnable:
+      // CPUID.01H:ECX[7] is removed from guests: no EIST enable bit.
+      return g.misc_enable & ~kMiscEnableEist;
+    case msr::kPlatformInfo:
+      // "Allow read by non-service vm for compatibility": 0. The Service VM
+      // reads the host's ratios.
+      if (vm.load_order != VmLoadOrder::service_vm) return 0;
+      return unmodelled("the host's MSR_PLATFORM_INFO ratios");
+    case msr::kEfer:
+      return unmodelled("the guest's EFER (vcpu_get_efer)");
+    case msr::kBiosSignId:
+      return unmodelled("the host's microcode revision (get_microcode_version)");
+    case msr::kPerfStatus:
+      return unmodelled("the base ratio from the host's CPUID leaf 0x16 (get_perf_status)");
+    case msr::kUmwaitControl:
+      return unmodelled("IA32_UMWAIT_CONTROL, present only where the host CPU has WAITPKG");
+    default:
+      if (is_thermal_msr(m)) return unmodelled("the host's thermal MSR (msr_read)");
+      if (is_mtrr_msr(m)) return unmodelled("ACRN's virtual MTRRs (read_vmtrr)");
+      break;
+  }
+  // rdmsr_vmexit_handler: an MSR it does not emulate, or a feature it does
+  // not give the guest (HWP, SGX, Key Locker, the PMU, RDT, nested VMX),
+  // gets -EACCES: #GP.
+  exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
+  return 0;
+}
+
+void Hypervisor::hyperv_wrmsr(Vm& vm, unsigned, u32 m, u64 value, VmExitExtension& exit) {
+  HypervState& h = vm.hyperv;
+  switch (m) {
+    case msr::kHvGuestOsId:
+      h.guest_os_id = value;
+      if (value == 0) h.hypercall &= ~u64{1};  // hypercall_page.enabled = 0
+      break;
+    case msr::kHvHypercall: {
+      if (h.guest_os_id == 0) break;  // "guest_os_id is 0": ignored
+      h.hypercall = value;
+      // hyperv_setup_hypercall_page: ACRN implements no Hyper-V hypercall;
+      // the page it writes returns HV_STATUS_INVALID_HYPERCALL_CODE (2).
+      if (!(value & 1)) break;
+      std::array<u8, kPageSize4K> page{};
+      constexpr u8 kInst64[] = {0x48, 0xC7, 0xC0, 0x02, 0x00, 0x00, 0x00, 0xC3};                    // mov rax, 2; ret
+      constexpr u8 kInst32[] = {0xB8, 0x02, 0x00, 0x00, 0x00, 0xBA, 0x00, 0x00, 0x00, 0x00, 0xC3};  // eax 2, edx 0
+      if (exit.long_mode)
+        std::memcpy(page.data(), kInst64, sizeof kInst64);
+      else
+        std::memcpy(page.data(), kInst32, sizeof kInst32);
+      (void)copy_to_gpa(vm, (value >> 12) << 12, page.data(), page.size());  // gpa2hva NULL: nothing written
+      break;
+    }
+    case msr::kHvReferenceTsc: {
+      // hyperv_setup_tsc_page: the scale and offset, then the sequence
+      // bumped (never 0 or ~0) so a reader retries.
+      h.ref_tsc_page = value;
+      if (!(value & 1)) break;
+      const Gpa page = (value >> 12) << 12;
+      u32 seq = 0;
+      if (!copy_from_gpa(vm, page, &seq, sizeof seq)) break;
+      (void)copy_to_gpa(vm, page + 8, &h.tsc_scale, 8);
+      (void)copy_to_gpa(vm, page + 16, &h.tsc_offset, 8);
+      seq += 1;
+      if (seq == 0xFFFF'FFFFu || seq == 0) seq = 1;
+      (void)copy_to_gpa(vm, page, &seq, sizeof seq);
+      break;
+    }
+    default:
+      // VP_INDEX, TIME_REF_COUNT and the frequencies are read-only: -1, #GP.
+      exit.inject(kVectorGp, "#GP: WRMSR of a read-only Hyper-V MSR (hyperv_wrmsr)");
+      break;
+  }
+}
+
+u64 Hypervisor::hyperv_rdmsr(Vm& vm, unsigned vcpu, u32 m, VmExitExtension&) {
+  const HypervState& h = vm.hyperv;
+  switch (m) {
+    case msr::kHvGuestOsId:
+      return h.guest_os_id;
+    case msr::kHvHypercall:
+      return h.hypercall;
+    case msr::kHvVpIndex:
+      return vcpu;
+    case msr::kHvTimeRefCount: {
+      // hyperv_get_ReferenceTime: the guest's TSC scaled to 100 ns, from
+      // the BSP's launch.
+      Breakdown blame;
+      return mul_shr64(guest_tsc(vm, vcpu, exit_now(blame)), h.tsc_scale) - h.tsc_offset;
+    }
+    case msr::kHvReferenceTsc:
+      return h.ref_tsc_page;
+    default:
+      // TSC_FREQUENCY, and APIC_FREQUENCY ("vLAPIC freq is the same as TSC freq").
+      return tsc_khz() * 1000;
+  }
+}
+
+// The x2APIC MSR writes vlapic_x2apic_write accepts from a vLAPIC in x2APIC
+// mode. Under LAPIC passthrough: the ICR and the thermal LVT, the writes it
+// intercepts (update_msr_bitmap_x2apic_passthru). Otherwise the registers a
+// physical LAPIC writes, but for those apicv_advanced_x2apic_write_msr_may_valid
+// refuses (EOI, SELF IPI) or vlapic_write does not handle (TPR), none of which
+// exits (Vcpu::wrmsr); and two a physical LAPIC refuses, which vlapic_write
+// takes: the ID (ignored, "read only") and the LDR (stored).
+static bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
+  if (lapic_pt) return msr == kX2apicIcr || msr == kX2apicLvtThermal;
+  if (msr == kX2apicId || msr == kX2apicLdr) return true;
+  return x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;
+}
+
+void Hypervisor::handle_x2apic_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExtension& exit) {
+  VLapic& lapic = *vm.vlapics.at(vcpu);
+  // x2APIC MSRs with the LAPIC in xAPIC mode: #GP (vlapic_x2apic_write).
+  if (!lapic.x2apic()) {
+    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode");
+    return;
+  }
+  // Registers vlapic_x2apic_write does not write return an error, which
+  // the exit's dispatch turns into #GP (vcpu_thread).
+  if (!x2apic_write_accepted(m, vm.lapic_pt)) {
+    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC register vlapic_x2apic_write refuses (-EACCES)");
+    return;
+  }
+  if (m == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);  // part of arming the timer
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  switch (m) {
+    case kX2apicIcr:
+      // vlapic_x2apic_write: under LAPIC passthrough the ICR is the one
+      // x2APIC register still intercepted (vlapic_x2apic_pt_icr_access).
+      if (vm.lapic_pt) {
+        pt_icr_access(vm, vcpu, value, exit);
+      } else {
+        lapic.write_icr(value);  // vlapic_write: both halves into the page
+        send_ipi(vm, vcpu, value);
+      }
+      break;
+    case kX2apicLvtCmci:
+    case kX2apicLvtThermal:
+    case kX2apicLvtPmc:
+    case kX2apicLvtLint0:
+    case kX2apicLvtLint1:
+      lapic.write_lvt((m - kX2apicFirst) << 4, static_cast<u32>(value));  // vlapic_write_lvt
+      break;
+    case kX2apicSvr:
+      lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr
+      break;
+    case kX2apicLdr:
+      lapic.write_ldr(static_cast<u32>(value));  // vlapic_write_ldr
+      break;
+    case kX2apicLvtTimer:
+      lapic.write_lvt_timer(static_cast<u32>(value));  // vlapic_write_lvt
+      break;
+    // The count-down timer (vlapic_write_icrtmr, vlapic_write_dcr): its
+    // expiry is always ahead, so the vCPU takes it when it comes. Under
+    // LAPIC passthrough these MSRs are the physical LAPIC's and do not
+    // exit (Vcpu::wrmsr).
+    case kX2apicTimerIcr:
+      lapic.write_icr_timer(static_cast<u32>(value), now);
+      break;
+    case kX2apicTimerDcr:
+      lapic.write_dcr_timer(static_cast<u32>(value));
+      break;
+    case kX2apicEsr:
+      lapic.write_esr();  // vlapic_write_esr
+      break;
+    case kX2apicLvtError:
+      lapic.write_lvt_error(static_cast<u32>(value));  // vlapic_write_lvt
+      break;
+    default:
+      break;  // the ID: "read only", ignored
+  }
+}
+
+u64 Hypervisor::handle_x2apic_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& exit) {
+  const VLapic& lapic = *vm.vlapics.at(vcpu);
+  if (lapic.x2apic()) {
+    switch (m) {
+      case kX2apicId:
+      case kX2apicLdr:
+        // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
+        return m == kX2apicId ? lapic.id_register() : lapic.ldr();
+      case kX2apicLvtThermal:
+        // vlapic_x2apic_read: under LAPIC passthrough without vTM the thermal
+        // LVT is the vLAPIC's (update_msr_bitmap_x2apic_passthru intercepts
+        // it both ways); with APICv the read does not exit (Vcpu::rdmsr).
+        if (vm.lapic_pt) return lapic.lvt(kApicLvtThermal);
+        break;
+      case kX2apicTimerCcr: {
+        // The one x2APIC read APICv intercepts (update_msr_bitmap_x2apic_apicv):
+        // vlapic_get_ccr.
+        if (vm.lapic_pt) break;
+        Breakdown blame;
+        return lapic.ccr_timer(exit_now(blame));
+      }
+      default:
+        break;
+    }
+  }
+  // vlapic_x2apic_read: xAPIC mode, or a register it does not read: #GP.
+  exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
+  return 0;
+}
+
+}  // namespace ivsim

@@ -1,0 +1,271 @@
+// ACRN's MSR emulation as guest programs see it (hypervisor/arch/x86/guest/
+// vmsr.c, hyperv.c): which RDMSR / WRMSR exit (the MSR bitmap
+// init_msr_emulation builds), what the handlers return or refuse, the TSC
+// offset a TSC or TSC_ADJUST write sets and the TSC-deadline interception
+// it switches (set_tsc_msr_interception), the guest's PAT, and Hyper-V's
+// synthetic MSRs.
+#include <cstring>
+#include <string>
+#include <systemc>
+
+#include <catch2/catch.hpp>
+
+#include "models/cpu/msrs.h"
+#include "tests/support/testbench.h"
+#include "workloads/guest_api.h"
+
+using namespace ivsim;
+
+namespace {
+
+constexpr Gpa kData = 16 * kMiB;
+constexpr Gpa kPage = 17 * kMiB;  // a Hyper-V page the guest hands the hypervisor
+constexpr u8 kTimerVector = 0xEC;
+constexpr u64 kTscDeadlineMode = u64{2} << 17;
+
+std::size_t exit_index(ExitReason r) { return static_cast<std::size_t>(r); }
+
+// The vector of the fault an access raises, 0 when none.
+template <typename F>
+u8 fault_of(F&& access) {
+  try {
+    access();
+  } catch (const GuestFault& f) {
+    return f.vector;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("the MSR bitmap: the TSC reads without an exit, emulated MSRs exit with ACRN's values, refused ones #GP") {
+  test::Bench b(test::two_vm_scenario());
+  u64 tsc_before = 0, tsc_msr = 0, tsc_after = 0, pat = 0, pat_written = 0, feature_control = 0, mcg_cap = 1;
+  u64 platform_info = 1, misc_enable = 1, exits_for_tsc = 1;
+  u8 pat_reserved = 0, feature_control_write = 0, monitor = 0, pmc = 0, variable_mtrr = 0, outside_range = 0;
+  u8 mcg_status_zero = 1;
+  std::string unintercepted;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const u64 exits_before = c.counters().exits[exit_index(ExitReason::msr_read)];
+    tsc_before = g.rdtsc();
+    tsc_msr = g.rdmsr(msr::kTimeStampCounter);
+    tsc_after = g.rdtsc();
+    exits_for_tsc = c.counters().exits[exit_index(ExitReason::msr_read)] - exits_before;
+    pat = g.rdmsr(msr::kPat);
+    pat_reserved = fault_of([&] { g.wrmsr(msr::kPat, (kPatPowerOn & ~u64{0xFF}) | 0x02); });
+    g.wrmsr(msr::kPat, 0x0007'0406'0007'0106ULL);  // entry 1 WC
+    pat_written = g.rdmsr(msr::kPat);
+    feature_control = g.rdmsr(msr::kFeatureControl);
+    feature_control_write = fault_of([&] { g.wrmsr(msr::kFeatureControl, 1); });
+    mcg_cap = g.rdmsr(msr::kMcgCap);
+    mcg_status_zero = fault_of([&] { g.wrmsr(msr::kMcgStatus, 0); });
+    platform_info = g.rdmsr(msr::kPlatformInfo);  // a User VM's: 0
+    monitor = fault_of([&] { g.wrmsr(msr::kMiscEnable, u64{1} << 18); });
+    g.wrmsr(msr::kMiscEnable, u64{1} << 16);  // EIST: kept, never read back
+    misc_enable = g.rdmsr(msr::kMiscEnable);
+    pmc = fault_of([&] { (void)g.rdmsr(msr::kPmc0); });
+    variable_mtrr = fault_of([&] { g.wrmsr(msr::kMtrrPhysBase0, 0); });
+    outside_range = fault_of([&] { (void)g.rdmsr(0x4000'1000u); });
+    try {
+      (void)g.rdmsr(0x174);  // IA32_SYSENTER_CS: not in ACRN's bitmap
+    } catch (const std::runtime_error& e) {
+      unintercepted = e.what();
+    }
+  });
+  sc_core::sc_start();
+  // The host's TSC plus an offset of 0, read between two RDTSCs, no exit.
+  CHECK(exits_for_tsc == 0);
+  CHECK(tsc_msr >= tsc_before);
+  CHECK(tsc_msr <= tsc_after);
+  CHECK(pat == kPatPowerOn);
+  CHECK(pat_reserved == kVectorGp);
+  CHECK(pat_written == 0x0007'0406'0007'0106ULL);
+  CHECK(feature_control == 1);  // locked, no VMX, no SGX
+  CHECK(feature_control_write == kVectorGp);
+  CHECK(mcg_cap == 0);
+  CHECK(mcg_status_zero == 0);
+  CHECK(platform_info == 0);
+  CHECK(monitor == kVectorGp);
+  CHECK(misc_enable == 0);
+  CHECK(pmc == kVectorGp);
+  CHECK(variable_mtrr == kVectorGp);
+  CHECK(outside_range == kVectorGp);
+  CHECK(unintercepted.find("MSR 0x174") != std::string::npos);
+  CHECK(unintercepted.find("does not intercept") != std::string::npos);
+}
+
+TEST_CASE("a guest PAT entry made UC turns its write-back RAM uncached") {
+  test::Bench b(test::two_vm_scenario());
+  TimePs cached = 0, uncached = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    (void)g.load<u64>(kData);  // the line comes into the caches
+    TimePs t0 = c.now_ps();
+    (void)g.load<u64>(kData);
+    cached = c.now_ps() - t0;
+    g.wrmsr(msr::kPat, kPatPowerOn & ~u64{0xFF});  // entry 0, which the mapping selects: UC
+    (void)g.load<u64>(kData);                      // the translation again
+    t0 = c.now_ps();
+    (void)g.load<u64>(kData);
+    uncached = c.now_ps() - t0;
+  });
+  sc_core::sc_start();
+  CHECK(cached == b.timing.l1_hit_ps);
+  CHECK(uncached > 10 * cached);
+}
+
+TEST_CASE("a guest TSC write moves RDTSC and TSC_ADJUST, and its TSC deadline fires at the guest's TSC") {
+  test::Bench b(test::two_vm_scenario());
+  constexpr u64 kAhead = u64{1} << 40;
+  u64 before = 0, after = 0, adjust = 0;
+  TimePs armed = 0, fired = 0;
+  const u64 ticks_10us = static_cast<u64>(b.timing.tsc_clock.cycles_in(10'000'000));
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    before = g.rdtsc();
+    g.wrmsr(msr::kTimeStampCounter, before + kAhead);
+    after = g.rdtsc();
+    adjust = g.rdmsr(msr::kTscAdjust);
+    g.on_interrupt(kTimerVector, [&](Guest& isr) { fired = isr.timestamp().time_ps; });
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    armed = c.now_ps();
+    g.wrmsr(msr::kTscDeadline, g.rdtsc() + ticks_10us);
+    g.compute(4 * ticks_10us);
+  });
+  sc_core::sc_start();
+  CHECK(after >= before + kAhead);
+  CHECK(after < before + kAhead + ticks_10us);
+  CHECK(adjust == b.vm(0).vmcs.at(0)->tsc_offset);
+  // The handler reads the host's TSC after the exit's own time.
+  CHECK(adjust <= kAhead);
+  CHECK(adjust > kAhead - ticks_10us);
+  // The hypervisor's timer at the host's TSC, the deadline less the offset.
+  CHECK(fired > armed + 10'000'000);
+  CHECK(fired < armed + 11'000'000 + b.timing.vm_exit_entry_ps + b.timing.timer_emulation_ps);
+}
+
+TEST_CASE("under LAPIC passthrough a TSC offset makes IA32_TSC_DEADLINE exit, and an offset of 0 lets it go again") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  const u64 ticks_10us = static_cast<u64>(b.timing.tsc_clock.cycles_in(10'000'000));
+  u64 exits_passed = 1, exits_offset = 0, exits_back = 1, read_offset = 0;
+  std::vector<TimePs> fired;
+  std::vector<TimePs> armed;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kTimerVector, [&](Guest& isr) { fired.push_back(isr.timestamp().time_ps); });
+    g.wrmsr(kX2apicLvtTimer, kTscDeadlineMode | kTimerVector);
+    const auto writes = [&c] { return c.counters().exits[exit_index(ExitReason::msr_write)]; };
+    u64 w = writes();
+    armed.push_back(c.now_ps());
+    g.wrmsr(msr::kTscDeadline, g.rdtsc() + ticks_10us);
+    exits_passed = writes() - w;
+    g.compute(2 * ticks_10us);
+    g.wrmsr(msr::kTscAdjust, ticks_10us * 1000);  // the guest's TSC 10 ms ahead
+    w = writes();
+    armed.push_back(c.now_ps());
+    const u64 deadline = g.rdtsc() + ticks_10us;
+    g.wrmsr(msr::kTscDeadline, deadline);
+    exits_offset = writes() - w;
+    read_offset = g.rdmsr(msr::kTscDeadline);  // the guest's value, while armed
+    g.compute(2 * ticks_10us);
+    g.wrmsr(msr::kTscAdjust, 0);
+    w = writes();
+    armed.push_back(c.now_ps());
+    g.wrmsr(msr::kTscDeadline, g.rdtsc() + ticks_10us);
+    exits_back = writes() - w;
+    g.compute(2 * ticks_10us);
+  });
+  sc_core::sc_start();
+  CHECK(exits_passed == 0);
+  CHECK(exits_offset == 1);
+  CHECK(exits_back == 0);
+  REQUIRE(fired.size() == 3);
+  REQUIRE(armed.size() == 3);
+  CHECK(read_offset > ticks_10us * 1000);
+  for (unsigned i = 0; i < 3; ++i) {
+    CHECK(fired[i] > armed[i] + 10'000'000);
+    CHECK(fired[i] < armed[i] + 12'000'000);
+  }
+}
+
+TEST_CASE("a vCPU without LAPIC passthrough whose TSC offset stays 0 stops at its TSC_ADJUST write") {
+  test::Bench b(test::two_vm_scenario());
+  std::string why;
+  b.cpu("RT_VM").set_program([&](Vcpu&) {
+    Guest g(b.cpu("RT_VM"));
+    try {
+      g.wrmsr(msr::kTscAdjust, 0);
+    } catch (const std::runtime_error& e) {
+      why = e.what();
+    }
+  });
+  sc_core::sc_start();
+  CHECK(why.find("set_tsc_msr_interception") != std::string::npos);
+  CHECK(!b.vm(0).vmcs.at(0)->msr_bitmap.intercepts(msr::kTscDeadline, true));
+}
+
+TEST_CASE("Hyper-V's MSRs: VP index, frequencies, reference time from the launch, the TSC and hypercall pages") {
+  test::Bench b(test::two_vm_scenario());
+  u64 vp_index = 1, tsc_hz = 0, apic_hz = 0, ref_time = 0, hypercall_ignored = 1, hypercall = 0, ref_page = 0;
+  u8 read_only = 0;
+  TimePs read_at = 0;
+  u8 code[8] = {};
+  u32 seq = 0;
+  u64 scale = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    vp_index = g.rdmsr(msr::kHvVpIndex);
+    tsc_hz = g.rdmsr(msr::kHvTscFrequency);
+    apic_hz = g.rdmsr(msr::kHvApicFrequency);
+    read_only = fault_of([&] { g.wrmsr(msr::kHvVpIndex, 3); });
+    g.wrmsr(msr::kHvHypercall, kPage | 1);  // before a guest OS ID: ignored
+    hypercall_ignored = g.rdmsr(msr::kHvHypercall);
+    g.wrmsr(msr::kHvGuestOsId, 0x8100'0000'0000'0000ULL);
+    g.wrmsr(msr::kHvHypercall, kPage | 1);
+    hypercall = g.rdmsr(msr::kHvHypercall);
+    for (unsigned i = 0; i < 8; ++i) code[i] = g.load<u8>(kPage + i);
+    g.wrmsr(msr::kHvReferenceTsc, (kPage + 4096) | 1);
+    ref_page = g.rdmsr(msr::kHvReferenceTsc);
+    seq = g.load<u32>(kPage + 4096);
+    scale = g.load<u64>(kPage + 4096 + 8);
+    g.compute(2'000'000);
+    read_at = c.now_ps();
+    ref_time = g.rdmsr(msr::kHvTimeRefCount);
+  });
+  sc_core::sc_start();
+  const u64 khz = b.timing.tsc_clock.mhz() * 1000;
+  CHECK(vp_index == 0);
+  CHECK(tsc_hz == khz * 1000);
+  CHECK(apic_hz == khz * 1000);
+  CHECK(read_only == kVectorGp);
+  CHECK(hypercall_ignored == 0);
+  CHECK(hypercall == (kPage | 1));
+  // A 32-bit guest (no paging): mov eax, 2; mov edx, 0; ret.
+  const u8 inst32[8] = {0xB8, 0x02, 0x00, 0x00, 0x00, 0xBA, 0x00, 0x00};
+  CHECK(std::memcmp(code, inst32, 8) == 0);
+  CHECK(ref_page == ((kPage + 4096) | 1));
+  CHECK(seq == 1);
+  CHECK(scale == static_cast<u64>((static_cast<unsigned __int128>(10000) << 64) / khz));
+  // 100 ns units since the launch at time 0, at the handler's time: after
+  // the exit and the handler's own cost.
+  CHECK(ref_time >= read_at / 100'000);
+  CHECK(ref_time <= (read_at + b.timing.vm_exit_entry_ps + b.timing.msr_read_handler_ps) / 100'000 + 1);
+}
+
+TEST_CASE("without HYPERV_ENABLED the Hyper-V MSRs are #GP") {
+  Scenario s = test::two_vm_scenario();
+  s.hyperv = false;
+  test::Bench b(s);
+  u8 fault = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    fault = fault_of([&] { (void)g.rdmsr(msr::kHvVpIndex); });
+  });
+  sc_core::sc_start();
+  CHECK(fault == kVectorGp);
+}
