@@ -259,8 +259,10 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
     return;
   }
   // The write happens now, after the handler's cost so far (timer_emulation
-  // below is charged first: it is part of arming the timer).
-  if (m == msr::kTscDeadline) charge_hv(timing_.timer_emulation_ps);
+  // below is charged first: it is part of arming the hypervisor's timer).
+  // Under LAPIC passthrough an intercepted deadline (a TSC offset) is one
+  // write of the physical MSR, no hypervisor timer.
+  if (m == msr::kTscDeadline && !is_lapic_pt(vm, vcpu)) charge_hv(timing_.timer_emulation_ps);
   Breakdown blame;
   const TimePs now = exit_now(blame);
   switch (m) {
