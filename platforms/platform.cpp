@@ -418,6 +418,7 @@ void Platform::create_vcpus() {
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     vm.lapic_pt = cfg.lapic_passthrough;
+    vm.hide_mtrr = cfg.hide_mtrr;
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
       // vlapic_create: a vCPU's LAPIC ID is its pCPU's.
@@ -448,6 +449,7 @@ void Platform::create_vcpus() {
       vm.vlapics.push_back(&v->lapic());
       vm.vmcs.push_back(&v->vmcs());
       vm.guest_msrs.emplace_back();
+      hv_->init_vmtrr(vm, i);
       vm.vcpu_pcpus.push_back(cfg.pcpus[i]);
       ++vm.vcpu_count;
       vcpus_.push_back(std::move(v));

@@ -46,6 +46,9 @@ struct VmConfig {
   // ACRN's own_pcpu (v3.2 on): a post-launched VM that owns its pCPUs, so
   // its launch takes the Service VM's vCPUs there offline.
   bool own_pcpu = false;
+  // ACRN's hide_mtrr_support (GUEST_FLAG_HIDE_MTRR): the VM gets no virtual
+  // MTRRs (vm_hide_mtrr), its MTRR MSRs are #GP.
+  bool hide_mtrr = false;
   // What takes room in the VM's PCI memory windows beside its IVSHMEM
   // devices: devices passed through from the host (BDFs on the board, whose
   // BARs the board file sizes) and PCI vUARTs (two 4 KiB BARs each).

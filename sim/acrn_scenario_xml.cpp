@@ -286,6 +286,16 @@ class Converter {
     }
 
     optional_flag(n, "own_pcpu", vm, "own_pcpu", f + ".own_pcpu", x + "/own_pcpu");
+    show(f + ".hide_mtrr", x + "/hide_mtrr_support");
+    if (vm.child("hide_mtrr_support")) {
+      optional_flag(n, "hide_mtrr", vm, "hide_mtrr_support", f + ".hide_mtrr", x + "/hide_mtrr_support");
+    } else if (const pugi::xml_node flag = guest_flag(vm, "GUEST_FLAG_HIDE_MTRR")) {
+      // ACRN 2.x: a guest flag (the upgrader's move_guest_flag).
+      show(f + ".hide_mtrr", x + "/guest_flags/guest_flag");
+      Node b = value(flag);
+      b.text = "true";
+      n.set("hide_mtrr", std::move(b));
+    }
     read_pci_room(vm, f, x, n);
 
     read_cpu_affinity(vm, f, x, n);

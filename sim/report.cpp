@@ -145,6 +145,7 @@ Json scenario_to_json(const Scenario& s) {
                    {"os", v.os}});
     // What only some scenarios set, only when they set it.
     if (v.own_pcpu) vms.back()["own_pcpu"] = true;
+    if (v.hide_mtrr) vms.back()["hide_mtrr"] = true;
     if (!v.pci_devs.empty()) {
       Json devs = Json::array();
       for (pci::Bdf b : v.pci_devs) devs.push_back(b.to_string());

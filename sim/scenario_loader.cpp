@@ -50,10 +50,11 @@ const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level"
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
 const std::vector<std::string> kCachePolicyTypes = {"Unified", "Code", "Data"};
 const std::vector<std::string> kTimingKeys = {"profile", "overrides"};
-const std::vector<std::string> kVmKeys = {
-    "id",       "name",       "load_order",   "vm_type",         "cpu_affinity", "memory_mib", "lapic_passthrough",
-    "priority", "bvt_weight", "guest_paging", "guest_page_size", "ept_max_page", "os",         "own_pcpu",
-    "pci_devs", "pci_vuarts", "ovmf",         "dm_devices"};
+const std::vector<std::string> kVmKeys = {"id",           "name",         "load_order",        "vm_type",
+                                          "cpu_affinity", "memory_mib",   "lapic_passthrough", "priority",
+                                          "bvt_weight",   "guest_paging", "guest_page_size",   "ept_max_page",
+                                          "os",           "own_pcpu",     "hide_mtrr",         "pci_devs",
+                                          "pci_vuarts",   "ovmf",         "dm_devices"};
 const std::vector<std::string> kRegionKeys = {"name", "provider", "size_mib", "region_id", "members"};
 const std::vector<std::string> kMemberKeys = {"vm", "vbdf"};
 const std::vector<std::string> kDmDeviceKeys = {"kind", "vbdf"};
@@ -636,6 +637,10 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       vm.own_pcpu = read_bool(*x, p + ".own_pcpu");
     else
       note_default(&n, p + ".own_pcpu");
+    if (const Node* x = optional(n, "hide_mtrr"))
+      vm.hide_mtrr = read_bool(*x, p + ".hide_mtrr");
+    else
+      note_default(&n, p + ".hide_mtrr");
     auto page = [&](const char* key, u64& out) {
       const Node* x = optional(n, key);
       if (!x) {

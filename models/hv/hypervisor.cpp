@@ -432,6 +432,18 @@ ept::EditResult Hypervisor::ept_del_mr(Vm& vm, Gpa gpa, u64 size) {
   return r;
 }
 
+ept::EditResult Hypervisor::ept_modify_mr(Vm& vm, Gpa gpa, u64 size, u64 prot_set, u64 prot_clr) {
+  ept::EditResult r;
+  for (const EditPiece& p : acrn_edit_pieces(gpa, size)) {
+    const ept::EditResult e = vm.ept->modify_mr(p.gpa, p.size, prot_set, prot_clr);
+    r.leaves_changed += e.leaves_changed;
+    r.large_pages_split += e.large_pages_split;
+  }
+  charge_hv(timing_.ept_edit_ps * r.leaves_changed);
+  invept(vm);
+  return r;
+}
+
 void Hypervisor::invept(Vm& vm) {
   ++vm.invept_count;
   if (invept_hook_) invept_hook_(vm);

@@ -164,6 +164,7 @@ class Hypervisor {
   // its alias, a range that wraps past 2^64 not edited.
   ept::EditResult ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 prot);
   ept::EditResult ept_del_mr(Vm& vm, Gpa gpa, u64 size);
+  ept::EditResult ept_modify_mr(Vm& vm, Gpa gpa, u64 size, u64 prot_set, u64 prot_clr);
 
   // vlapic_inject_msi: decode an MSI (address 0xFEExxxxx: destination APIC
   // ID, physical or logical mode, redirection hint; data: delivery mode and
@@ -202,6 +203,8 @@ class Hypervisor {
   // Hyper-V reference time's start (hyperv_init_time) at `now`.
   void launch_vm(Vm& vm, TimePs now);
   void init_vmcs(Vm& vm, unsigned vcpu);
+  // create_vcpu's init_vmtrr: a vCPU's virtual MTRRs, unless the VM hides them.
+  void init_vmtrr(Vm& vm, unsigned vcpu);
 
   // CPUID as ACRN's guest_cpuid answers the leaves a guest asks for its
   // CPU and APIC ID: leaf 1 EAX the processor signature, EBX[31:24] the
@@ -251,6 +254,9 @@ class Hypervisor {
   void handle_x2apic_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 handle_x2apic_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
   void hyperv_wrmsr(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
+  // read_vmtrr, write_vmtrr (vmtrr.c) and update_ept_mem_type.
+  u64 read_vmtrr(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
+  void write_vmtrr(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 hyperv_rdmsr(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
   // set_tsc_msr_interception: IA32_TSC_DEADLINE (and TSC_ADJUST's reads)
   // intercepted only while the TSC offset is not 0.

@@ -70,6 +70,12 @@ struct GuestMsrs {
   // MSR_TEST_CTL as the guest wrote it; the physical MSR keeps ACRN's own
   // setting.
   u64 test_ctl = 0;
+  // The virtual MTRRs (vcpu->arch.vmtrr, init_vmtrr): IA32_MTRR_DEF_TYPE and
+  // the eleven fixed-range MTRRs, by get_index_of_fixed_mtrr's order; which
+  // of those hold a known value (the Service VM's start as the host's).
+  u64 mtrr_def_type = 0;
+  std::array<u64, 11> mtrr_fixed{};
+  u16 mtrr_fixed_known = 0;
 };
 
 // A VM's Hyper-V state (vm->arch_vm.hyperv): the guest OS ID, the
@@ -120,6 +126,7 @@ struct Vm {
   HypervState hyperv;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
+  bool hide_mtrr = false;                  // GUEST_FLAG_HIDE_MTRR (vm_hide_mtrr): no virtual MTRRs
   // The VM lock a split lock's emulation holds from its #AC exit to its MTF
   // exit (get_vm_lock in vcpu_kick_lock_instr_emulation, put_vm_lock in
   // vcpu_complete_lock_instr_emulation): the vCPU stepping; none when free.

@@ -4,6 +4,7 @@
 // offset a TSC or TSC_ADJUST write sets and the TSC-deadline interception
 // it switches (set_tsc_msr_interception), the guest's PAT, and Hyper-V's
 // synthetic MSRs.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <systemc>
@@ -268,4 +269,76 @@ TEST_CASE("without HYPERV_ENABLED the Hyper-V MSRs are #GP") {
   });
   sc_core::sc_start();
   CHECK(fault == kVectorGp);
+}
+
+// vmtrr.c: fixed-range MTRRs only, the User VM's all WB; a change of
+// IA32_MTRR_DEF_TYPE sets the EPT's memory types of the first MiB
+// (update_ept_mem_type), which the guest's accesses there then take.
+TEST_CASE("virtual MTRRs: ACRN's values, and a new default type or fixed range sets the first MiB's EPT memory type") {
+  test::Bench b(test::two_vm_scenario());
+  constexpr Gpa kLow = 0x8'0000;  // in FIX16K_80000's first sub-range
+  u64 cap = 0, def_type = 0, fixed = 0, variable = 0;
+  TimePs wb = 0, uc = 0, wb_again = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    cap = g.rdmsr(msr::kMtrrCap);
+    def_type = g.rdmsr(msr::kMtrrDefType);
+    fixed = g.rdmsr(msr::kMtrrFix16k80000);
+    variable = fault_of([&] { (void)g.rdmsr(msr::kMtrrPhysBase0); });
+    const auto reload = [&] {
+      (void)g.load<u64>(kLow);
+      const TimePs t0 = c.now_ps();
+      (void)g.load<u64>(kLow);
+      return c.now_ps() - t0;
+    };
+    wb = reload();
+    // The SDM's MTRR update: off (E clear: the default type, UC, for the
+    // whole MiB), then the sub-range made UC and the MTRRs on again.
+    g.wrmsr(msr::kMtrrDefType, 0);
+    uc = reload();
+    g.wrmsr(msr::kMtrrFix16k80000, 0x0606'0606'0606'0600ULL);
+    g.wrmsr(msr::kMtrrDefType, (u64{1} << 11) | (u64{1} << 10));
+    uc = std::min(uc, reload());
+    g.wrmsr(msr::kMtrrFix16k80000, 0x0606'0606'0606'0606ULL);
+    g.wrmsr(msr::kMtrrDefType, 0);
+    g.wrmsr(msr::kMtrrDefType, (u64{1} << 11) | (u64{1} << 10));
+    wb_again = reload();
+  });
+  sc_core::sc_start();
+  CHECK(cap == 0x100);
+  CHECK(def_type == 0xC00);
+  CHECK(fixed == 0x0606'0606'0606'0606ULL);
+  CHECK(variable == kVectorGp);
+  CHECK(wb == b.timing.l1_hit_ps);
+  CHECK(uc > 10 * wb);
+  CHECK(wb_again == b.timing.l1_hit_ps);
+  CHECK(b.vm(0).invept_count >= 3);
+}
+
+TEST_CASE("hide_mtrr_support: the MTRRs are #GP, and the Service VM's fixed ranges are the host's") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].hide_mtrr = true;
+  test::Bench b(s);
+  u8 cap = 0, def_type = 0;
+  u64 service_def_type = 0;
+  std::string service_fixed;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    cap = fault_of([&] { (void)g.rdmsr(msr::kMtrrCap); });
+    def_type = fault_of([&] { g.wrmsr(msr::kMtrrDefType, 0); });
+  });
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    service_def_type = g.rdmsr(msr::kMtrrDefType);
+    try {
+      (void)g.rdmsr(msr::kMtrrFix64k00000);
+    } catch (const std::runtime_error& e) {
+      service_fixed = e.what();
+    }
+  });
+  sc_core::sc_start();
+  CHECK(cap == kVectorGp);
+  CHECK(def_type == kVectorGp);
+  CHECK(service_def_type == 0xC00);
+  CHECK(service_fixed.find("init_vmtrr") != std::string::npos);
 }

@@ -694,7 +694,8 @@ TEST_CASE("a post-launched VM's acrn-dm devices come in launch_cfg_gen.py's orde
   CHECK(s.vms[1].dm_devices.empty());
 }
 
-TEST_CASE("vm/priority, vm/bvt_weight and vm/own_pcpu reach the scheduler, with the schema's defaults", "[acrn_xml]") {
+TEST_CASE("vm/priority, vm/bvt_weight, vm/own_pcpu and vm/hide_mtrr_support are read, with the schema's defaults",
+          "[acrn_xml]") {
   // PRIO_LOW and PRIO_HIGH are 1 and 2 (schedule.h); absent, PRIO_LOW.
   const Scenario plain = load_xml(slurp(kData + "scenario-hybrid.xml"));
   for (const auto& vm : plain.vms) {
@@ -716,6 +717,16 @@ TEST_CASE("vm/priority, vm/bvt_weight and vm/own_pcpu reach the scheduler, with 
   CHECK_FALSE(plain.vms[2].own_pcpu);
   CHECK_THROWS_WITH(load_xml(scenario_with(name, name + "<own_pcpu>1</own_pcpu>")),
                     Catch::Contains("vm[2]/own_pcpu: expected y or n, got \"1\""));
+  // vm/hide_mtrr_support, y or n; in ACRN 2.x the guest flag.
+  CHECK(load_xml(scenario_with(name, name + "<hide_mtrr_support>y</hide_mtrr_support>")).vms[2].hide_mtrr);
+  CHECK_FALSE(load_xml(scenario_with(name, name + "<hide_mtrr_support>n</hide_mtrr_support>")).vms[2].hide_mtrr);
+  CHECK_FALSE(plain.vms[2].hide_mtrr);
+  std::string x2 = slurp(kData + "scenario-2x.xml");
+  const std::string rt_flag = "<guest_flag>GUEST_FLAG_RT</guest_flag>";
+  x2.replace(x2.find(rt_flag), rt_flag.size(), rt_flag + "<guest_flag>GUEST_FLAG_HIDE_MTRR</guest_flag>");
+  const Scenario hidden = load_xml(x2);
+  CHECK(hidden.vms[0].hide_mtrr);
+  CHECK_FALSE(hidden.vms[1].hide_mtrr);
   // A file without hv/FEATURES/SCHEDULER runs the schema's default, SCHED_BVT.
   CHECK(load_xml(scenario_with("<SCHEDULER>SCHED_BVT</SCHEDULER>", "")).scheduler == "SCHED_BVT");
   CHECK(load_xml(scenario_with("<SCHEDULER>SCHED_BVT</SCHEDULER>", "<SCHEDULER>SCHED_PRIO</SCHEDULER>")).scheduler ==
