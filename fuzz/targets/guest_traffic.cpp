@@ -475,6 +475,37 @@ void GuestTraffic::execute(Guest& g, unsigned guest, const GuestOp& op) {
       g.halt();
       break;
     }
+    case OpKind::msr: {
+      // The MSRs ACRN emulates or refuses, read or written with any value
+      // (PAT and MTRR types that change memory types, Hyper-V pages the
+      // hypervisor writes at any GPA of the VM), or any MSR number (outside
+      // the bitmap's ranges #GP, unintercepted the guest's error). Two
+      // exceptions: the TSC and TSC_ADJUST only move the guest's TSC back
+      // (the lapic operation takes its deadline modulo the guest's TSC, which
+      // less a positive offset could wrap to the far future, a timer the
+      // guest asked for but that would carry the clock there), and no
+      // Hyper-V page goes over the kernel
+      // page that holds the guest's PCI config lock (a non-zero word there
+      // would be the guest's own hang; these guests do not page: the
+      // lock's GVA is its GPA).
+      constexpr u32 kMsrs[] = {0x10,       0x3B,       0x277,      0x2FF,      0x250,      0x26F,
+                               0xFE,       0x1A0,      0x199,      0x3A,       0x17A,      0x40000000u,
+                               0x40000001, 0x40000002, 0x40000020, 0x40000021, 0x40000022, 0x200};
+      constexpr unsigned kPicks = sizeof kMsrs / sizeof kMsrs[0];
+      const unsigned pick = op.sel & 0x3F;
+      const u32 m = pick < kPicks ? kMsrs[pick] : op.offset;
+      if (!write) {
+        (void)g.rdmsr(m);
+        break;
+      }
+      u64 v = op.value;
+      if (m == 0x10) v = g.rdtsc() - (op.value & 0xF'FFFF);
+      if (m == 0x3B) v = g.rdmsr(0x3B) - (op.value & 0xF'FFFF);
+      const bool hyperv_page = m == 0x40000001 || m == 0x40000021;
+      if (hyperv_page && page_base(v) == page_base(pci_config_lock_word(g))) v &= ~u64{1};
+      g.wrmsr(m, v);
+      break;
+    }
     case OpKind::count:
       break;
   }

@@ -75,6 +75,7 @@ enum class OpKind : std::uint8_t {
   cmpxchg,       // LOCK CMPXCHG in BAR2
   lapic,         // the LAPIC's SVR, timer LVT (the xAPIC page) or TSC deadline (WRMSR)
   hlt,           // HLT, with the LAPIC timer armed to end it
+  msr,           // RDMSR / WRMSR: the MSRs ACRN emulates or refuses (the TSC moved back only), or any number
   count
 };
 

@@ -671,9 +671,9 @@ class Vcpu : public sc_core::sc_module {
     return page_offset(va) + left <= kPageSize4K ? left - n : 0;
   }
   u64 read_slow(Gva va, unsigned size);
+  void write_slow(Gva va, unsigned size, u64 value);
   // The message for an access to an MSR ACRN passes to the host CPU.
   std::string physical_msr_unmodelled(const char* op, u32 msr) const;
-  void write_slow(Gva va, unsigned size, u64 value);
   // One access within a single cache line, through translation, coherence
   // and (when the EPT does not map it) a VM exit. `rest`: bytes of the same
   // instruction's access that follow in the next line of the same page; an

@@ -146,12 +146,12 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
 std::string Vcpu::physical_msr_unmodelled(const char* op, u32 msr) const {
   if (msr == msr::kTscDeadline)
     return fmt::format(
-        "{} of IA32_TSC_DEADLINE, which ACRN no longer intercepts for this vCPU without LAPIC passthrough "
+        "guest {} of IA32_TSC_DEADLINE, which ACRN no longer intercepts for this vCPU without LAPIC passthrough "
         "(set_tsc_msr_interception): the physical LAPIC timer that carries ACRN's own timers, which the twin "
         "does not model",
         op);
   return fmt::format(
-      "{} of MSR {:#x}, which ACRN's MSR bitmap does not intercept (init_msr_emulation): the host CPU's own MSR, "
+      "guest {} of MSR {:#x}, which ACRN's MSR bitmap does not intercept (init_msr_emulation): the host CPU's own MSR, "
       "which the twin does not model",
       op, msr);
 }

@@ -258,7 +258,7 @@ u64 Hypervisor::read_vmtrr(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& exit) 
   const int i = fixed_mtrr_index(m);
   if (!(g.mtrr_fixed_known & (1u << i))) {
     exit.unmodelled = fmt::format(
-        "RDMSR of MSR {:#x}: the Service VM's fixed-range MTRR, which init_vmtrr copies from the host's, which the "
+        "guest RDMSR of MSR {:#x}: the Service VM's fixed-range MTRR, which init_vmtrr copies from the host's, which the "
         "twin does not model",
         m);
     return 0;
@@ -286,7 +286,7 @@ void Hypervisor::write_vmtrr(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExte
   }
   if (g.mtrr_fixed_known != 0x7FF) {
     exit.unmodelled =
-        "WRMSR of IA32_MTRR_DEF_TYPE in the Service VM: update_ept_mem_type applies its fixed-range MTRRs, which "
+        "guest WRMSR of IA32_MTRR_DEF_TYPE in the Service VM: update_ept_mem_type applies its fixed-range MTRRs, which "
         "start as the host's, which the twin does not model";
     return;
   }
@@ -336,7 +336,7 @@ void Hypervisor::set_tsc_msr_interception(Vm& vm, unsigned vcpu, bool intercepti
       // The guest's deadline would now program the physical LAPIC timer
       // that carries ACRN's own timers; its expiry is ACRN's interrupt.
       exit.unmodelled = fmt::format(
-          "VM {} vCPU {}: with a TSC offset of 0, ACRN stops intercepting IA32_TSC_DEADLINE "
+          "guest WRMSR in VM {} vCPU {}: with a TSC offset of 0, ACRN stops intercepting IA32_TSC_DEADLINE "
           "(set_tsc_msr_interception) for a vCPU without LAPIC passthrough too; the guest's deadlines then "
           "program the physical LAPIC timer that carries ACRN's own timers, which the twin does not model",
           vm.name, vcpu);
@@ -362,7 +362,7 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
   Vmcs& vmcs = *vm.vmcs.at(vcpu);
   const auto refuse = [&exit](const char* why) { exit.inject(kVectorGp, why); };
   const auto unmodelled = [&](const char* what) {
-    exit.unmodelled = fmt::format("WRMSR of MSR {:#x}: {}, which the twin does not model", m, what);
+    exit.unmodelled = fmt::format("guest WRMSR of MSR {:#x}: {}, which the twin does not model", m, what);
   };
   if (m >= kX2apicFirst && m <= kX2apicLast) {
     handle_x2apic_write(vm, vcpu, m, value, exit);
@@ -495,7 +495,7 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& e
   const VLapic& lapic = *vm.vlapics.at(vcpu);
   const GuestMsrs& g = vm.guest_msrs.at(vcpu);
   const auto unmodelled = [&](const char* what) {
-    exit.unmodelled = fmt::format("RDMSR of MSR {:#x}: {}, which the twin does not model", m, what);
+    exit.unmodelled = fmt::format("guest RDMSR of MSR {:#x}: {}, which the twin does not model", m, what);
     return u64{0};
   };
   if (m >= kX2apicFirst && m <= kX2apicLast) return handle_x2apic_read(vm, vcpu, m, exit);
