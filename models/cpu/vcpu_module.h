@@ -764,7 +764,6 @@ class Vcpu : public sc_core::sc_module {
   const ept::EptTable& ept_;
   Tlb tlb_;  // host-side copy of the MMU's L1 dTLB: the fast path
   Mmu mmu_;
-  Vmcs vmcs_;                            // the hypervisor writes it (Vm::vmcs), RDMSR, WRMSR and RDTSC read it
   TlbEntry uncached_translation_;        // a translation the dTLB did not keep (no dTLB): used once
   const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
@@ -866,6 +865,9 @@ class Vcpu : public sc_core::sc_module {
   tlm::tlm_generic_payload dmi_gp_;
   tlm::tlm_generic_payload exit_gp_;
   VmExitExtension exit_ext_;
+  // The hypervisor writes it (Vm::vmcs), RDMSR, WRMSR and RDTSC read it.
+  // Last: its 4 KiB MSR bitmap stays out of the hot members' way.
+  Vmcs vmcs_;
 };
 
 }  // namespace ivsim
