@@ -419,6 +419,8 @@ void Platform::create_vcpus() {
     Vm& vm = *hv_->vm(static_cast<VmId>(cfg.id));
     vm.lapic_pt = cfg.lapic_passthrough;
     vm.hide_mtrr = cfg.hide_mtrr;
+    // guest_flags.py: a pre-launched RTVM of a debug build has the PMU.
+    vm.pmu_pt = cfg.vm_type == "RTVM" && cfg.load_order == LoadOrder::pre_launched && scenario_.build_type == "debug";
     for (unsigned i = 0; i < cfg.pcpus.size(); ++i) {
       const std::string name = "vm" + std::to_string(cfg.id) + "_" + cfg.name + "_vcpu" + std::to_string(i);
       // vlapic_create: a vCPU's LAPIC ID is its pCPU's.

@@ -218,6 +218,9 @@ struct Scenario {
   // configurator's RTVM_SEVERITY_LEVEL falls from 0x30 to 0x10, below the
   // Service VM's 0x20 (misc_cfg.h.xsl, service_vm_super_role).
   bool service_vm_supervisor = false;
+  // hv/BUILD_TYPE (config.xsd: debug by default): a debug build passes the
+  // PMU through to a pre-launched RTVM (guest_flags.py: GUEST_FLAG_PMU_PASSTHROUGH).
+  std::string build_type = "debug";
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

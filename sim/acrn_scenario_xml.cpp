@@ -115,6 +115,7 @@ class Converter {
       read_rdt(features, h);
       warn_ssram(features);
     }
+    optional_value(h, "build_type", hv, "BUILD_TYPE", "hypervisor.build_type", "hv/BUILD_TYPE");
     // Absent or empty: the schema's default (config.xsd, every release from
     // v2.5 on), which the configurator's default_populator fills in.
     if (!h.find("scheduler")) h.set("scheduler", Node::scalar("SCHED_BVT", doc_.at(hv)));

@@ -42,9 +42,16 @@ bool is_vm_name(const std::string& s) {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
                                            "vms",  "ivshmem",     "run",   "workloads", "noise"};
-const std::vector<std::string> kHypervisorKeys = {"max_vm_num",           "scheduler", "idle", "split_lock_detection",
-                                                  "uc_lock_detection",    "hyperv",    "rdt",  "cache_allocation",
-                                                  "service_vm_supervisor"};
+const std::vector<std::string> kHypervisorKeys = {"max_vm_num",
+                                                  "scheduler",
+                                                  "idle",
+                                                  "split_lock_detection",
+                                                  "uc_lock_detection",
+                                                  "hyperv",
+                                                  "rdt",
+                                                  "cache_allocation",
+                                                  "service_vm_supervisor",
+                                                  "build_type"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -65,6 +72,7 @@ const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing
 
 const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED_BVT", "SCHED_PRIO"};
 const std::vector<std::string> kIdleModes = {"HLT", "PAUSE"};
+const std::vector<std::string> kBuildTypes = {"debug", "release"};
 const std::vector<std::string> kLoadOrders = {"PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"};
 const std::vector<std::string> kVmTypes = {"RTVM", "STANDARD_VM", "TEE_VM", "REE_VM"};
 const std::vector<std::string> kProviders = {"Hypervisor", "Device Model"};
@@ -165,6 +173,8 @@ class Loader : ScenarioUnderConstruction, FieldReader {
     if (const Node* n = h ? optional(*h, "hyperv") : nullptr) s_.hyperv = read_bool(*n, "hypervisor.hyperv");
     if (const Node* n = h ? optional(*h, "service_vm_supervisor") : nullptr)
       s_.service_vm_supervisor = read_bool(*n, "hypervisor.service_vm_supervisor");
+    if (const Node* n = h ? optional(*h, "build_type") : nullptr)
+      s_.build_type = read_choice(*n, "hypervisor.build_type", kBuildTypes);
     read_rdt(h);
   }
 

@@ -132,6 +132,7 @@ Json show_json(Simulation& sim) {
   if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
+  if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;
   if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();

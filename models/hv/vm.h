@@ -127,6 +127,7 @@ struct Vm {
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
   bool hide_mtrr = false;                  // GUEST_FLAG_HIDE_MTRR (vm_hide_mtrr): no virtual MTRRs
+  bool pmu_pt = false;                     // GUEST_FLAG_PMU_PASSTHROUGH (is_pmu_pt_configured)
   // The VM lock a split lock's emulation holds from its #AC exit to its MTF
   // exit (get_vm_lock in vcpu_kick_lock_instr_emulation, put_vm_lock in
   // vcpu_complete_lock_instr_emulation): the vCPU stepping; none when free.

@@ -24,7 +24,7 @@ constexpr u64 kMiscEnableEist = u64{1} << 16, kMiscEnableMonitorEna = u64{1} << 
 
 // The MSRs init_msr_emulation intercepts both ways, list by list. The PMU's
 // (pmc_msrs) are intercepted unless the VM has the PMU passed through
-// (is_pmu_pt_configured), which the twin's scenarios never configure.
+// (is_pmu_pt_configured: a pre-launched RTVM of a debug build).
 void add_range(MsrBitmap& b, u32 first, u32 last, unsigned mode) {
   for (u32 m = first; m <= last; ++m) b.set(m, mode);
 }
@@ -217,7 +217,7 @@ void Hypervisor::init_vmcs(Vm& vm, unsigned vcpu) {
   b.clear();
   intercept_emulated_guest_msrs(b);
   intercept_mtrr_msrs(b);
-  intercept_pmc_msrs(b);
+  if (!vm.pmu_pt) intercept_pmc_msrs(b);
   add_range(b, kX2apicFirst, kX2apicLast, kInterceptReadWrite);  // intercept_x2apic_msrs
   intercept_unsupported_msrs(b);
   add_range(b, msr::kL3MaskBase, msr::kBndcfgs - 1, kInterceptReadWrite);  // RDT-A

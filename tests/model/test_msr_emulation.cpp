@@ -342,3 +342,43 @@ TEST_CASE("hide_mtrr_support: the MTRRs are #GP, and the Service VM's fixed rang
   CHECK(service_def_type == 0xC00);
   CHECK(service_fixed.find("init_vmtrr") != std::string::npos);
 }
+
+// guest_flags.py gives a pre-launched RTVM of a debug build the PMU
+// (GUEST_FLAG_PMU_PASSTHROUGH): init_msr_emulation leaves its counters
+// unintercepted, the host's own. A release build intercepts them: #GP.
+namespace {
+
+void pmc_read(const std::string& build_type) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  s.build_type = build_type;
+  test::Bench b(s);
+  u8 fault = 0;
+  std::string why;
+  u64 exits = 1;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const u64 before = c.counters().exits[exit_index(ExitReason::msr_read)];
+    try {
+      (void)g.rdmsr(msr::kPmc0);
+    } catch (const GuestFault& f) {
+      fault = f.vector;
+    } catch (const std::runtime_error& e) {
+      why = e.what();
+    }
+    exits = c.counters().exits[exit_index(ExitReason::msr_read)] - before;
+  });
+  sc_core::sc_start();
+  if (build_type == "debug") {
+    CHECK(exits == 0);
+    CHECK(why.find("MSR 0xc1, which ACRN's MSR bitmap does not intercept") != std::string::npos);
+  } else {
+    CHECK(exits == 1);
+    CHECK(fault == kVectorGp);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the PMU's MSRs are the host's for a pre-launched RTVM of a debug build") { pmc_read("debug"); }
+TEST_CASE("the PMU's MSRs are #GP for a pre-launched RTVM of a release build") { pmc_read("release"); }

@@ -357,6 +357,15 @@ TEST_CASE("SERVICE_VM_SUPERVISOR_ENABLED is read and is off when absent", "[acrn
             .service_vm_supervisor);
 }
 
+TEST_CASE("BUILD_TYPE is read and is debug when absent as in ACRN's schema", "[acrn_xml]") {
+  const std::string debug = "<BUILD_TYPE>debug</BUILD_TYPE>";
+  CHECK(load_xml(scenario_with(debug, debug)).build_type == "debug");
+  CHECK(load_xml(scenario_with(debug, "")).build_type == "debug");  // config.xsd: default debug
+  CHECK(load_xml(scenario_with(debug, "<BUILD_TYPE>release</BUILD_TYPE>")).build_type == "release");
+  CHECK_THROWS_WITH(load_xml(scenario_with(debug, "<BUILD_TYPE>Release</BUILD_TYPE>")),
+                    Catch::Contains("hv/BUILD_TYPE"));
+}
+
 TEST_CASE("SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED are read, and the board says if they can act",
           "[acrn_xml]") {
   const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
