@@ -61,14 +61,22 @@ i64 Vcpu::hypercall(u64 id, u64 param1, u64 param2) {
 void Vcpu::wrmsr(u32 msr, u64 value) {
   using msr::kTscDeadline;
   boundary();
-  // TPR, EOI and SELF IPI writes never exit: with APIC-register
-  // virtualization and virtual-interrupt delivery the CPU virtualizes them
-  // (update_msr_bitmap_x2apic_apicv leaves them unintercepted; SDM Vol. 3C,
+  // The MSR bitmap the hypervisor keeps in the VMCS decides whether the
+  // write exits (init_msr_emulation; in x2APIC mode
+  // update_msr_bitmap_x2apic_apicv or _passthru; set_tsc_msr_interception).
+  if (vmcs_.msr_bitmap.intercepts(msr, true)) {
+    u8 buf[8];
+    std::memcpy(buf, &value, sizeof buf);
+    exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
+    return;
+  }
+  // TPR, EOI and SELF IPI: with APIC-register virtualization and
+  // virtual-interrupt delivery the CPU virtualizes them (SDM Vol. 3C,
   // "Virtualizing MSR-Based APIC Accesses"), and under LAPIC passthrough
   // they are the physical LAPIC's. A self-IPI is this vCPU's own request at
   // once; an EOI changes nothing the twin keeps, its handlers end with their
   // own.
-  if (lapic_.x2apic() && (msr == kX2apicTpr || msr == kX2apicEoi || msr == kX2apicSelfIpi)) {
+  if (msr == kX2apicTpr || msr == kX2apicEoi || msr == kX2apicSelfIpi) {
     ++counters_.stores;
     charge(Component::cache, timing_.l1_hit_ps);
     if (msr == kX2apicTpr)
@@ -77,14 +85,10 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
       raise_interrupt(static_cast<u8>(value), now_ps(), cumulative_ - segment_base_, IrqPath::local);
     return;
   }
-  // Under LAPIC passthrough in x2APIC mode the guest owns its LAPIC's
-  // registers: ACRN intercepts only the ICR's writes among them
-  // (update_msr_bitmap_x2apic_passthru), and IA32_TSC_DEADLINE only while
-  // the vCPU's TSC offset is not 0 (set_tsc_msr_interception: the MSR
-  // bitmap). These go to the physical LAPIC directly, its count-down at the
-  // crystal clock (VLapic).
-  const bool timer = msr == kX2apicTimerIcr || msr == kX2apicTimerDcr ||
-                     (msr == kTscDeadline && !vmcs_.msr_bitmap.intercepts(msr, true));
+  // Under LAPIC passthrough the guest owns its LAPIC's registers, and its
+  // IA32_TSC_DEADLINE while the TSC offset is 0: they go to the physical
+  // LAPIC directly, its count-down at the crystal clock (VLapic).
+  const bool timer = msr == kX2apicTimerIcr || msr == kX2apicTimerDcr || msr == kTscDeadline;
   const bool error = msr == kX2apicEsr || msr == kX2apicLvtError;
   if (lapic_passed_through() && (msr == kX2apicSvr || msr == kX2apicLvtTimer || timer || error)) {
     ++counters_.stores;
@@ -119,13 +123,13 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
     if (lapic_.timer_armed() || lapic_timer_followed_) follow_lapic_timer();
     return;
   }
-  // The rest of the x2APIC MSRs but the ICR and the thermal LVT are not
-  // intercepted either: the physical LAPIC keeps the write (the CMCI,
-  // performance-counter and LINT LVTs, none of which the twin's guests
-  // raise; a read gets it back) or raises #GP for a read-only or reserved
-  // register, without an exit (ACRN's exception bitmap does not trap #GP).
-  if (lapic_passed_through() && msr >= kX2apicFirst && msr <= kX2apicLast && msr != kX2apicIcr &&
-      msr != kX2apicLvtThermal) {
+  // Any other unintercepted x2APIC MSR is the physical LAPIC's: it keeps
+  // the write (the CMCI, performance-counter and LINT LVTs under
+  // passthrough, none of which the twin's guests raise; a read gets it
+  // back) or raises #GP for a read-only or reserved register (the current
+  // count with APICv, whose writes update_msr_bitmap_x2apic_apicv leaves
+  // alone), without an exit (ACRN's exception bitmap does not trap #GP).
+  if (msr >= kX2apicFirst && msr <= kX2apicLast) {
     charge(Component::cache, timing_.l1_hit_ps);
     if (!x2apic_msr_writable(msr))
       throw GuestFault(kVectorGp, fmt::format("#GP: WRMSR of x2APIC MSR {:#x}, which the LAPIC does not write", msr));
@@ -134,13 +138,8 @@ void Vcpu::wrmsr(u32 msr, u64 value) {
     if (is_apic_lvt(offset)) lapic_.write_lvt(offset, static_cast<u32>(value));
     return;
   }
-  // Outside the x2APIC range the MSR bitmap decides (init_msr_emulation);
-  // what ACRN leaves unintercepted is the host CPU's own MSR.
-  if ((msr < kX2apicFirst || msr > kX2apicLast) && !vmcs_.msr_bitmap.intercepts(msr, true))
-    throw std::runtime_error(physical_msr_unmodelled("WRMSR", msr));
-  u8 buf[8];
-  std::memcpy(buf, &value, sizeof buf);
-  exit_to_hypervisor(ExitReason::msr_write, msr, 8, true, buf);
+  // What else ACRN leaves unintercepted is the host CPU's own MSR.
+  throw std::runtime_error(physical_msr_unmodelled("WRMSR", msr));
 }
 
 std::string Vcpu::physical_msr_unmodelled(const char* op, u32 msr) const {
@@ -159,54 +158,48 @@ std::string Vcpu::physical_msr_unmodelled(const char* op, u32 msr) const {
 u64 Vcpu::rdmsr(u32 msr) {
   using msr::kTscDeadline;
   boundary();
-  // Under LAPIC passthrough IA32_TSC_DEADLINE is not intercepted while the
-  // TSC offset is 0 (set_tsc_msr_interception: INTERCEPT_DISABLE, reads
-  // too): the physical LAPIC's MSR, 0 once it has fired.
-  if (msr == kTscDeadline && lapic_passed_through() && !vmcs_.msr_bitmap.intercepts(msr, false)) {
+  // The MSR bitmap decides, as for WRMSR.
+  if (vmcs_.msr_bitmap.intercepts(msr, false)) {
+    u8 buf[8] = {};
+    exit_to_hypervisor(ExitReason::msr_read, msr, 8, false, buf);
+    u64 v = 0;
+    std::memcpy(&v, buf, sizeof v);
+    return v;
+  }
+  // The TSC: the host's plus the offset, as RDTSC reads it.
+  if (msr == msr::kTimeStampCounter) return tsc();
+  // Under LAPIC passthrough IA32_TSC_DEADLINE is the physical LAPIC's MSR
+  // while the TSC offset is 0, 0 once it has fired.
+  if (msr == kTscDeadline && lapic_passed_through()) {
     ++counters_.loads;
     charge(Component::cache, timing_.l1_hit_ps);
     return lapic_.tsc_deadline_msr(now_ps());
   }
-  if (lapic_.x2apic() && msr >= kX2apicFirst && msr <= kX2apicLast) {
+  if (msr >= kX2apicFirst && msr <= kX2apicLast) {
     const u32 offset = (msr - kX2apicFirst) << 4;
-    if (!cfg_.lapic_passthrough && msr != kX2apicTimerCcr) {
+    charge(Component::cache, timing_.l1_hit_ps);
+    if (!lapic_passed_through()) {
       // APIC-register virtualization (SDM Vol. 3C 29.5): RDMSR of any MSR of
       // the range reads the 8 bytes at (MSR & 0xFF) << 4 of the virtual-APIC
-      // page, a reserved or write-only one too, without a fault; ACRN
-      // intercepts the current count's reads only
-      // (update_msr_bitmap_x2apic_apicv). The upper 4 bytes are the
-      // register's reserved padding, 0: for the ICR, the high half that
-      // vlapic_write keeps at 0x310 (icr_hi) does not come back.
+      // page, a reserved or write-only one too, without a fault. The upper
+      // 4 bytes are the register's reserved padding, 0: for the ICR, the
+      // high half that vlapic_write keeps at 0x310 (icr_hi) does not come
+      // back.
       ++counters_.loads;
-      charge(Component::cache, timing_.l1_hit_ps);
       return lapic_.page_register(offset);
     }
-    if (cfg_.lapic_passthrough && msr != kX2apicId && msr != kX2apicLdr && msr != kX2apicLvtThermal) {
-      // Under LAPIC passthrough ACRN intercepts the reads of the ID, the LDR
-      // and the thermal LVT only (update_msr_bitmap_x2apic_passthru): the
-      // rest read the physical LAPIC, which faults on a register it does
-      // not read, without an exit (ACRN's exception bitmap does not trap
-      // #GP). Its ICR holds what vlapic_x2apic_pt_icr_access last wrote.
-      charge(Component::cache, timing_.l1_hit_ps);
-      if (!x2apic_msr_readable(msr))
-        throw GuestFault(kVectorGp, fmt::format("#GP: RDMSR of x2APIC MSR {:#x}, which the LAPIC does not read", msr));
-      ++counters_.loads;
-      if (msr == kX2apicIcr) return lapic_.icr();
-      return msr == kX2apicTimerCcr ? lapic_.ccr_timer(now_ps()) : lapic_.page_register(offset);
-    }
+    // Under LAPIC passthrough the physical LAPIC, which faults on a
+    // register it does not read, without an exit (ACRN's exception bitmap
+    // does not trap #GP). Its ICR holds what vlapic_x2apic_pt_icr_access
+    // last wrote.
+    if (!x2apic_msr_readable(msr))
+      throw GuestFault(kVectorGp, fmt::format("#GP: RDMSR of x2APIC MSR {:#x}, which the LAPIC does not read", msr));
+    ++counters_.loads;
+    if (msr == kX2apicIcr) return lapic_.icr();
+    return msr == kX2apicTimerCcr ? lapic_.ccr_timer(now_ps()) : lapic_.page_register(offset);
   }
-  // Outside the x2APIC range the MSR bitmap decides. The TSC's reads are
-  // not intercepted (init_msr_emulation): the host's TSC plus the offset,
-  // as RDTSC reads it. Any other unintercepted MSR is the host CPU's own.
-  if ((msr < kX2apicFirst || msr > kX2apicLast) && !vmcs_.msr_bitmap.intercepts(msr, false)) {
-    if (msr == msr::kTimeStampCounter) return tsc();
-    throw std::runtime_error(physical_msr_unmodelled("RDMSR", msr));
-  }
-  u8 buf[8] = {};
-  exit_to_hypervisor(ExitReason::msr_read, msr, 8, false, buf);
-  u64 v = 0;
-  std::memcpy(&v, buf, sizeof v);
-  return v;
+  // What else ACRN leaves unintercepted is the host CPU's own MSR.
+  throw std::runtime_error(physical_msr_unmodelled("RDMSR", msr));
 }
 
 std::array<u32, 4> Vcpu::cpuid(u32 leaf, u32 subleaf) {

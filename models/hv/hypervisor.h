@@ -261,6 +261,9 @@ class Hypervisor {
   // set_tsc_msr_interception: IA32_TSC_DEADLINE (and TSC_ADJUST's reads)
   // intercepted only while the TSC offset is not 0.
   void set_tsc_msr_interception(Vm& vm, unsigned vcpu, bool interception, VmExitExtension& exit);
+  // The x2APIC MSRs' bits once a vLAPIC is in x2APIC mode.
+  static void update_msr_bitmap_x2apic_apicv(MsrBitmap& b);
+  void update_msr_bitmap_x2apic_passthru(Vm& vm, unsigned vcpu, VmExitExtension& exit);
   // is_lapic_pt_enabled: LAPIC passthrough configured and the vLAPIC in x2APIC mode.
   static bool is_lapic_pt(const Vm& vm, unsigned vcpu);
   // get_tsc_khz, and the guest's TSC (the host's plus the VMCS offset) at `now`.

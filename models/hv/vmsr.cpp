@@ -354,6 +354,31 @@ void Hypervisor::set_tsc_msr_interception(Vm& vm, unsigned vcpu, bool intercepti
   }
 }
 
+void Hypervisor::update_msr_bitmap_x2apic_apicv(MsrBitmap& b) {
+  // With APIC-register virtualization and virtual-interrupt delivery, which
+  // every board the twin knows has (is_apicv_advanced_feature_supported):
+  // every x2APIC write intercepted, no read but the current count's; EOI
+  // and SELF IPI not at all, nor the TPR.
+  add_range(b, kX2apicFirst, kX2apicLast, kInterceptWrite);
+  b.set(kX2apicTimerCcr, kInterceptRead);
+  b.set(kX2apicEoi, kInterceptDisable);
+  b.set(kX2apicSelfIpi, kInterceptDisable);
+  b.set(kX2apicTpr, kInterceptDisable);
+}
+
+void Hypervisor::update_msr_bitmap_x2apic_passthru(Vm& vm, unsigned vcpu, VmExitExtension& exit) {
+  // The guest owns the LAPIC but for the reads of its ID and LDR, the ICR's
+  // writes and, without vTM, the thermal LVT; and IA32_TSC_DEADLINE while
+  // the TSC offset is not 0.
+  MsrBitmap& b = vm.vmcs.at(vcpu)->msr_bitmap;
+  add_range(b, kX2apicFirst, kX2apicLast, kInterceptDisable);
+  b.set(kX2apicId, kInterceptRead);
+  b.set(kX2apicLdr, kInterceptRead);
+  b.set(kX2apicIcr, kInterceptWrite);
+  b.set(kX2apicLvtThermal, kInterceptReadWrite);
+  set_tsc_msr_interception(vm, vcpu, vm.vmcs.at(vcpu)->tsc_offset != 0, exit);
+}
+
 bool Hypervisor::is_lapic_pt(const Vm& vm, unsigned vcpu) { return vm.lapic_pt && vm.vlapics.at(vcpu)->x2apic(); }
 
 void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExtension& exit) {
@@ -381,13 +406,16 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
   const TimePs now = exit_now(blame);
   switch (m) {
     case msr::kApicBase: {
-      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR;
-      // another change of mode is ignored. Under LAPIC passthrough the
-      // switch ends in update_msr_bitmap_x2apic_passthru, which intercepts
-      // IA32_TSC_DEADLINE only while the TSC offset is not 0.
+      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR
+      // and opens the x2APIC MSRs in the bitmap (switch_apicv_mode_x2apic);
+      // another change of mode is ignored.
       const bool was_x2apic = lapic.x2apic();
       lapic.write_apic_base(value);
-      if (!was_x2apic && is_lapic_pt(vm, vcpu)) set_tsc_msr_interception(vm, vcpu, vmcs.tsc_offset != 0, exit);
+      if (was_x2apic || !lapic.x2apic()) break;
+      if (vm.lapic_pt)
+        update_msr_bitmap_x2apic_passthru(vm, vcpu, exit);
+      else
+        update_msr_bitmap_x2apic_apicv(vmcs.msr_bitmap);
       break;
     }
     case msr::kTscDeadline: {
