@@ -276,7 +276,8 @@ const Entry
                 {"apic_id", "apic_id() -> id", "this CPU's APIC ID (an MSI's destination)",
                  [](lua_State* L, LuaGuest& G) { return push_u64(L, G.g.apic_id()); }},
                 // Time.
-                {"rdtsc", "rdtsc() -> cycles", "the TSC, one for the package, at its nominal clock (core_mhz)",
+                {"rdtsc", "rdtsc() -> cycles",
+                 "the TSC, one for the package, at its nominal clock (core_mhz), plus the vCPU's TSC offset",
                  [](lua_State* L, LuaGuest& G) { return push_u64(L, G.g.rdtsc()); }},
                 {"now_ns", "now_ns() -> ns", "this vCPU's simulated time in nanoseconds",
                  [](lua_State* L, LuaGuest& G) {
