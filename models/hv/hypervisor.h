@@ -247,14 +247,16 @@ class Hypervisor {
   // The simulated time the exit being handled has reached, and the critical
   // path to it (the exiting vCPU's work since it woke, plus the exit so far).
   TimePs exit_now(Breakdown& blame) const;
-  // The MSR exits (vmsr.cpp): rdmsr_vmexit_handler, wrmsr_vmexit_handler,
-  // the x2APIC ones (vlapic_x2apic_read/write) and Hyper-V's (hyperv.c).
+  // The MSR exits: rdmsr_vmexit_handler, wrmsr_vmexit_handler (vmsr.cpp),
+  // the x2APIC ones (vlapic_x2apic_read/write: vlapic_x2apic.cpp) and
+  // Hyper-V's (hyperv.cpp).
   void handle_msr_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 handle_msr_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
   void handle_x2apic_write(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 handle_x2apic_read(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
   void hyperv_wrmsr(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
-  // read_vmtrr, write_vmtrr (vmtrr.c) and update_ept_mem_type.
+  void hyperv_init_time(Vm& vm, TimePs now);
+  // read_vmtrr, write_vmtrr and update_ept_mem_type (vmtrr.cpp).
   u64 read_vmtrr(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);
   void write_vmtrr(Vm& vm, unsigned vcpu, u32 msr, u64 value, VmExitExtension& exit);
   u64 hyperv_rdmsr(Vm& vm, unsigned vcpu, u32 msr, VmExitExtension& exit);

@@ -1,11 +1,13 @@
-// The hypervisor's MSR emulation (hypervisor/arch/x86/guest/vmsr.c,
-// hyperv.c): the MSR bitmap each vCPU's VMCS gets (init_msr_emulation), the
+// The hypervisor's MSR emulation (hypervisor/arch/x86/guest/vmsr.c): the
+// MSR bitmap each vCPU's VMCS gets (init_msr_emulation), the
 // guest's TSC offset and the TSC-deadline interception it switches
 // (set_tsc_msr_interception), and the RDMSR / WRMSR exits' handlers
 // (rdmsr_vmexit_handler, wrmsr_vmexit_handler). A handler's error (-EACCES,
 // -EINVAL) becomes #GP in the exit's dispatch (vcpu_thread). What ACRN
 // reads from or writes to the host CPU's own MSRs the twin does not model:
-// such an access stops the guest program with a message that says so.
+// such an access stops the guest program with a message that says so. The
+// virtual MTRRs are in vmtrr.cpp, Hyper-V's MSRs in hyperv.cpp, the x2APIC
+// ones in vlapic_x2apic.cpp.
 #include <fmt/format.h>
 
 #include <initializer_list>
@@ -147,46 +149,6 @@ bool is_mtrr_msr(u32 m) {
          m == kMtrrFix16kA0000 || (m >= kMtrrFix4kC0000 && m <= kMtrrFix4kC0000 + 7);
 }
 
-// vmtrr.c: fixed_mtrr_map, the fixed-range MTRRs by index, each with the
-// start and size of its eight sub-ranges.
-struct FixedMtrr {
-  u32 msr;
-  u32 start;
-  u32 sub_range_size;
-};
-constexpr FixedMtrr kFixedMtrrMap[11] = {
-    {msr::kMtrrFix64k00000, 0x0, 0x10000},       {msr::kMtrrFix16k80000, 0x80000, 0x4000},
-    {msr::kMtrrFix16kA0000, 0xA0000, 0x4000},    {msr::kMtrrFix4kC0000, 0xC0000, 0x1000},
-    {msr::kMtrrFix4kC0000 + 1, 0xC8000, 0x1000}, {msr::kMtrrFix4kC0000 + 2, 0xD0000, 0x1000},
-    {msr::kMtrrFix4kC0000 + 3, 0xD8000, 0x1000}, {msr::kMtrrFix4kC0000 + 4, 0xE0000, 0x1000},
-    {msr::kMtrrFix4kC0000 + 5, 0xE8000, 0x1000}, {msr::kMtrrFix4kC0000 + 6, 0xF0000, 0x1000},
-    {msr::kMtrrFix4kC0000 + 7, 0xF8000, 0x1000}};
-constexpr u64 kMaxFixedRangeAddr = 0x100000;
-// IA32_MTRR_DEF_TYPE: the default type (bits 7:0), FE (10), E (11).
-constexpr u64 kMtrrEnable = u64{1} << 11, kMtrrFixedEnable = u64{1} << 10;
-// init_vmtrr: MTRRcap with FIX (bit 8) and no variable range (VCNT 0).
-constexpr u64 kVmtrrCap = u64{1} << 8;
-constexpr u64 kMtrrFixedRangeAllWb = 0x0606'0606'0606'0606ULL;
-
-int fixed_mtrr_index(u32 m) {
-  for (int i = 0; i < 11; ++i)
-    if (kFixedMtrrMap[i].msr == m) return i;
-  return -1;
-}
-
-// update_ept: an MTRR type as the EPT's memory type; the reserved ones UC.
-u64 ept_type_of_mtrr(u64 type) {
-  switch (type) {
-    case 1:
-    case 4:
-    case 5:
-    case 6:
-      return type << ept::kMemTypeShift;
-    default:
-      return ept::kUC;
-  }
-}
-
 bool is_hyperv_msr(u32 m) {
   using namespace msr;
   return m == kHvGuestOsId || m == kHvHypercall || m == kHvVpIndex || m == kHvTimeRefCount || m == kHvReferenceTsc ||
@@ -202,10 +164,6 @@ bool pat_valid(u64 pat) {
   }
   return true;
 }
-
-// u64_mul_u64_shr64 and u64_shl64_div_u64 (hyperv.c).
-u64 mul_shr64(u64 a, u64 b) { return static_cast<u64>((static_cast<unsigned __int128>(a) * b) >> 64); }
-u64 shl64_div(u64 a, u64 divisor) { return static_cast<u64>((static_cast<unsigned __int128>(a) << 64) / divisor); }
 
 }  // namespace
 
@@ -235,88 +193,9 @@ void Hypervisor::init_vmcs(Vm& vm, unsigned vcpu) {
   vmcs.tsc_offset = g.tsc_adjust;
 }
 
-void Hypervisor::init_vmtrr(Vm& vm, unsigned vcpu) {
-  GuestMsrs& g = vm.guest_msrs.at(vcpu);
-  // init_vmtrr (create_vcpu, unless vm_hide_mtrr): MTRRs on, fixed ranges
-  // on, default type UC. A User VM's fixed ranges are all WB, as its EPT
-  // maps its RAM; the Service VM's start as the host's (msr_read of each),
-  // for its firmware's sake, which the twin does not know.
-  if (vm.hide_mtrr) return;
-  g.mtrr_def_type = kMtrrEnable | kMtrrFixedEnable;
-  if (vm.load_order == VmLoadOrder::service_vm) {
-    g.mtrr_fixed_known = 0;
-  } else {
-    g.mtrr_fixed.fill(kMtrrFixedRangeAllWb);
-    g.mtrr_fixed_known = 0x7FF;
-  }
-}
-
-u64 Hypervisor::read_vmtrr(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& exit) {
-  const GuestMsrs& g = vm.guest_msrs.at(vcpu);
-  if (m == msr::kMtrrCap) return kVmtrrCap;
-  if (m == msr::kMtrrDefType) return g.mtrr_def_type;
-  const int i = fixed_mtrr_index(m);
-  if (!(g.mtrr_fixed_known & (1u << i))) {
-    exit.unmodelled = fmt::format(
-        "guest RDMSR of MSR {:#x}: the Service VM's fixed-range MTRR, which init_vmtrr copies from the host's, which the "
-        "twin does not model",
-        m);
-    return 0;
-  }
-  return g.mtrr_fixed[static_cast<std::size_t>(i)];
-}
-
-void Hypervisor::write_vmtrr(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExtension& exit) {
-  GuestMsrs& g = vm.guest_msrs.at(vcpu);
-  if (m != msr::kMtrrDefType) {
-    const int i = fixed_mtrr_index(m);
-    g.mtrr_fixed[static_cast<std::size_t>(i)] = value;
-    g.mtrr_fixed_known |= static_cast<u16>(1u << i);
-    return;
-  }
-  if (g.mtrr_def_type == value) return;
-  g.mtrr_def_type = value;
-  // update_ept_mem_type, at steps 8 and 10 of the SDM's MTRR update: the
-  // EPT's memory type of the VM's first MiB follows the MTRRs. With either
-  // enable bit clear, the default type for all of it; else each fixed
-  // range's sub-ranges, runs of one type as one edit (ept_modify_mr).
-  if (!(value & kMtrrEnable) || !(value & kMtrrFixedEnable)) {
-    ept_modify_mr(vm, 0, kMaxFixedRangeAddr, ept_type_of_mtrr(value & 0xFF), ept::kMemTypeMask);
-    return;
-  }
-  if (g.mtrr_fixed_known != 0x7FF) {
-    exit.unmodelled =
-        "guest WRMSR of IA32_MTRR_DEF_TYPE in the Service VM: update_ept_mem_type applies its fixed-range MTRRs, which "
-        "start as the host's, which the twin does not model";
-    return;
-  }
-  for (std::size_t i = 0; i < 11; ++i) {
-    const FixedMtrr& f = kFixedMtrrMap[i];
-    const auto type_of = [&](unsigned j) { return (g.mtrr_fixed[i] >> (8 * j)) & 0xFF; };
-    u64 type = type_of(0);
-    u64 start = f.start, size = f.sub_range_size;
-    for (unsigned j = 1; j < 8; ++j) {
-      if (type_of(j) == type) {
-        size += f.sub_range_size;
-        continue;
-      }
-      ept_modify_mr(vm, start, size, ept_type_of_mtrr(type), ept::kMemTypeMask);
-      type = type_of(j);
-      start = f.start + j * f.sub_range_size;
-      size = f.sub_range_size;
-    }
-    ept_modify_mr(vm, start, size, ept_type_of_mtrr(type), ept::kMemTypeMask);
-  }
-}
-
 void Hypervisor::launch_vm(Vm& vm, TimePs now) {
   for (unsigned i = 0; i < vm.vmcs.size(); ++i) init_vmcs(vm, i);
-  // hyperv_init_time, at the BSP's first VM entry: the partition reference
-  // time counts in 100 ns units from here, TscScale = 2^64 * 10000 / TSC kHz.
-  if (hyperv_ && !vm.vmcs.empty()) {
-    vm.hyperv.tsc_scale = shl64_div(10000, tsc_khz());
-    vm.hyperv.tsc_offset = mul_shr64(guest_tsc(vm, 0, now), vm.hyperv.tsc_scale);
-  }
+  if (hyperv_ && !vm.vmcs.empty()) hyperv_init_time(vm, now);  // at the BSP's first VM entry
 }
 
 u64 Hypervisor::tsc_khz() const { return timing_.tsc_clock.mhz() * 1000; }
@@ -577,181 +456,6 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& e
   // rdmsr_vmexit_handler: an MSR it does not emulate, or a feature it does
   // not give the guest (HWP, SGX, Key Locker, the PMU, RDT, nested VMX,
   // hidden MTRRs), gets -EACCES: #GP.
-  exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
-  return 0;
-}
-
-void Hypervisor::hyperv_wrmsr(Vm& vm, unsigned, u32 m, u64 value, VmExitExtension& exit) {
-  HypervState& h = vm.hyperv;
-  switch (m) {
-    case msr::kHvGuestOsId:
-      h.guest_os_id = value;
-      if (value == 0) h.hypercall &= ~u64{1};  // hypercall_page.enabled = 0
-      break;
-    case msr::kHvHypercall: {
-      if (h.guest_os_id == 0) break;  // "guest_os_id is 0": ignored
-      h.hypercall = value;
-      // hyperv_setup_hypercall_page: ACRN implements no Hyper-V hypercall;
-      // the page it writes returns HV_STATUS_INVALID_HYPERCALL_CODE (2).
-      if (!(value & 1)) break;
-      std::array<u8, kPageSize4K> page{};
-      constexpr u8 kInst64[] = {0x48, 0xC7, 0xC0, 0x02, 0x00, 0x00, 0x00, 0xC3};                    // mov rax, 2; ret
-      constexpr u8 kInst32[] = {0xB8, 0x02, 0x00, 0x00, 0x00, 0xBA, 0x00, 0x00, 0x00, 0x00, 0xC3};  // eax 2, edx 0
-      if (exit.long_mode)
-        std::memcpy(page.data(), kInst64, sizeof kInst64);
-      else
-        std::memcpy(page.data(), kInst32, sizeof kInst32);
-      (void)copy_to_gpa(vm, (value >> 12) << 12, page.data(), page.size());  // gpa2hva NULL: nothing written
-      break;
-    }
-    case msr::kHvReferenceTsc: {
-      // hyperv_setup_tsc_page: the scale and offset, then the sequence
-      // bumped (never 0 or ~0) so a reader retries.
-      h.ref_tsc_page = value;
-      if (!(value & 1)) break;
-      const Gpa page = (value >> 12) << 12;
-      u32 seq = 0;
-      if (!copy_from_gpa(vm, page, &seq, sizeof seq)) break;
-      (void)copy_to_gpa(vm, page + 8, &h.tsc_scale, 8);
-      (void)copy_to_gpa(vm, page + 16, &h.tsc_offset, 8);
-      seq += 1;
-      if (seq == 0xFFFF'FFFFu || seq == 0) seq = 1;
-      (void)copy_to_gpa(vm, page, &seq, sizeof seq);
-      break;
-    }
-    default:
-      // VP_INDEX, TIME_REF_COUNT and the frequencies are read-only: -1, #GP.
-      exit.inject(kVectorGp, "#GP: WRMSR of a read-only Hyper-V MSR (hyperv_wrmsr)");
-      break;
-  }
-}
-
-u64 Hypervisor::hyperv_rdmsr(Vm& vm, unsigned vcpu, u32 m, VmExitExtension&) {
-  const HypervState& h = vm.hyperv;
-  switch (m) {
-    case msr::kHvGuestOsId:
-      return h.guest_os_id;
-    case msr::kHvHypercall:
-      return h.hypercall;
-    case msr::kHvVpIndex:
-      return vcpu;
-    case msr::kHvTimeRefCount: {
-      // hyperv_get_ReferenceTime: the guest's TSC scaled to 100 ns, from
-      // the BSP's launch.
-      Breakdown blame;
-      return mul_shr64(guest_tsc(vm, vcpu, exit_now(blame)), h.tsc_scale) - h.tsc_offset;
-    }
-    case msr::kHvReferenceTsc:
-      return h.ref_tsc_page;
-    default:
-      // TSC_FREQUENCY, and APIC_FREQUENCY ("vLAPIC freq is the same as TSC freq").
-      return tsc_khz() * 1000;
-  }
-}
-
-// The x2APIC MSR writes vlapic_x2apic_write accepts from a vLAPIC in x2APIC
-// mode. Under LAPIC passthrough: the ICR and the thermal LVT, the writes it
-// intercepts (update_msr_bitmap_x2apic_passthru). Otherwise the registers a
-// physical LAPIC writes, but for those apicv_advanced_x2apic_write_msr_may_valid
-// refuses (EOI, SELF IPI) or vlapic_write does not handle (TPR), none of which
-// exits (Vcpu::wrmsr); and two a physical LAPIC refuses, which vlapic_write
-// takes: the ID (ignored, "read only") and the LDR (stored).
-static bool x2apic_write_accepted(u32 msr, bool lapic_pt) {
-  if (lapic_pt) return msr == kX2apicIcr || msr == kX2apicLvtThermal;
-  if (msr == kX2apicId || msr == kX2apicLdr) return true;
-  return x2apic_msr_writable(msr) && msr != kX2apicTpr && msr != kX2apicEoi && msr != kX2apicSelfIpi;
-}
-
-void Hypervisor::handle_x2apic_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExtension& exit) {
-  VLapic& lapic = *vm.vlapics.at(vcpu);
-  // x2APIC MSRs with the LAPIC in xAPIC mode: #GP (vlapic_x2apic_write).
-  if (!lapic.x2apic()) {
-    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC MSR with the LAPIC in xAPIC mode");
-    return;
-  }
-  // Registers vlapic_x2apic_write does not write return an error, which
-  // the exit's dispatch turns into #GP (vcpu_thread).
-  if (!x2apic_write_accepted(m, vm.lapic_pt)) {
-    exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC register vlapic_x2apic_write refuses (-EACCES)");
-    return;
-  }
-  if (m == kX2apicTimerIcr) charge_hv(timing_.timer_emulation_ps);  // part of arming the timer
-  Breakdown blame;
-  const TimePs now = exit_now(blame);
-  switch (m) {
-    case kX2apicIcr:
-      // vlapic_x2apic_write: under LAPIC passthrough the ICR is the one
-      // x2APIC register still intercepted (vlapic_x2apic_pt_icr_access).
-      if (vm.lapic_pt) {
-        pt_icr_access(vm, vcpu, value, exit);
-      } else {
-        lapic.write_icr(value);  // vlapic_write: both halves into the page
-        send_ipi(vm, vcpu, value);
-      }
-      break;
-    case kX2apicLvtCmci:
-    case kX2apicLvtThermal:
-    case kX2apicLvtPmc:
-    case kX2apicLvtLint0:
-    case kX2apicLvtLint1:
-      lapic.write_lvt((m - kX2apicFirst) << 4, static_cast<u32>(value));  // vlapic_write_lvt
-      break;
-    case kX2apicSvr:
-      lapic.write_svr(static_cast<u32>(value), now);  // vlapic_write_svr
-      break;
-    case kX2apicLdr:
-      lapic.write_ldr(static_cast<u32>(value));  // vlapic_write_ldr
-      break;
-    case kX2apicLvtTimer:
-      lapic.write_lvt_timer(static_cast<u32>(value));  // vlapic_write_lvt
-      break;
-    // The count-down timer (vlapic_write_icrtmr, vlapic_write_dcr): its
-    // expiry is always ahead, so the vCPU takes it when it comes. Under
-    // LAPIC passthrough these MSRs are the physical LAPIC's and do not
-    // exit (Vcpu::wrmsr).
-    case kX2apicTimerIcr:
-      lapic.write_icr_timer(static_cast<u32>(value), now);
-      break;
-    case kX2apicTimerDcr:
-      lapic.write_dcr_timer(static_cast<u32>(value));
-      break;
-    case kX2apicEsr:
-      lapic.write_esr();  // vlapic_write_esr
-      break;
-    case kX2apicLvtError:
-      lapic.write_lvt_error(static_cast<u32>(value));  // vlapic_write_lvt
-      break;
-    default:
-      break;  // the ID: "read only", ignored
-  }
-}
-
-u64 Hypervisor::handle_x2apic_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& exit) {
-  const VLapic& lapic = *vm.vlapics.at(vcpu);
-  if (lapic.x2apic()) {
-    switch (m) {
-      case kX2apicId:
-      case kX2apicLdr:
-        // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
-        return m == kX2apicId ? lapic.id_register() : lapic.ldr();
-      case kX2apicLvtThermal:
-        // vlapic_x2apic_read: under LAPIC passthrough without vTM the thermal
-        // LVT is the vLAPIC's (update_msr_bitmap_x2apic_passthru intercepts
-        // it both ways); with APICv the read does not exit (Vcpu::rdmsr).
-        if (vm.lapic_pt) return lapic.lvt(kApicLvtThermal);
-        break;
-      case kX2apicTimerCcr: {
-        // The one x2APIC read APICv intercepts (update_msr_bitmap_x2apic_apicv):
-        // vlapic_get_ccr.
-        if (vm.lapic_pt) break;
-        Breakdown blame;
-        return lapic.ccr_timer(exit_now(blame));
-      }
-      default:
-        break;
-    }
-  }
-  // vlapic_x2apic_read: xAPIC mode, or a register it does not read: #GP.
   exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
   return 0;
 }
