@@ -63,7 +63,6 @@ constexpr Gpa kHighRamGpa = u64{4} << 30;
 // outlive a reset (vcpu_reset_internal does not clear them).
 struct GuestMsrs {
   u64 tsc_adjust = 0;
-  u64 pat = kPatPowerOn;
   u64 perf_ctl = 0;
   u64 misc_enable = 0;
   u64 feature_control = 0;

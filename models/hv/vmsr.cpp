@@ -188,7 +188,6 @@ void Hypervisor::init_vmcs(Vm& vm, unsigned vcpu) {
   // (vcpu_reset_internal clears the VMCS, not guest_msrs), so a relaunched
   // vCPU keeps the TSC_ADJUST its guest last wrote; the host's own
   // IA32_TSC_ADJUST is taken at its reset value, 0.
-  g.pat = kPatPowerOn;
   vmcs.guest_pat = kPatPowerOn;
   vmcs.tsc_offset = g.tsc_adjust;
 }
@@ -342,13 +341,12 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
       break;
     case msr::kPat:
       // write_pat_msr: every entry a valid type, else -EINVAL; the VMCS's
-      // guest PAT takes it (CR0.CD, which would defer it, the twin's
-      // guests never set).
+      // guest PAT takes it. ACRN keeps it in guest_msrs too, for a CR0.CD
+      // that defers it, which the twin's guests never set: one copy here.
       if (!pat_valid(value)) {
         refuse("#GP: WRMSR of IA32_PAT with a reserved memory type (write_pat_msr)");
         break;
       }
-      g.pat = value;
       vmcs.guest_pat = value;
       break;
     case msr::kPerfCtl:
@@ -426,7 +424,7 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& e
     case msr::kPerfCtl:
       return g.perf_ctl;
     case msr::kPat:
-      return g.pat;
+      return vm.vmcs.at(vcpu)->guest_pat;
     case msr::kFeatureControl:
       return g.feature_control;
     case msr::kMcgCap:
