@@ -352,11 +352,11 @@ class Vcpu : public sc_core::sc_module {
   // VMCALL: the hypercall ID in R8, its parameters in RDI and RSI (ACRN's
   // ABI); returns RAX, a negative errno on failure.
   i64 hypercall(u64 id, u64 param1 = 0, u64 param2 = 0);
-  // WRMSR and RDMSR: the x2APIC registers as APIC virtualization or LAPIC
-  // passthrough leaves them (most without an exit); any other MSR as the
-  // MSR bitmap ACRN set says (init_msr_emulation, set_tsc_msr_interception):
-  // an intercepted one exits to the hypervisor's emulation (vmsr.c), the TSC's
-  // reads and a passed-through TSC deadline do not.
+  // WRMSR and RDMSR as the MSR bitmap the hypervisor set in the VMCS says
+  // (init_msr_emulation, update_msr_bitmap_x2apic_*, set_tsc_msr_interception):
+  // an intercepted one exits to its emulation (models/hv/vmsr.cpp); the
+  // others are virtualized (x2APIC with APICv), the physical LAPIC's (LAPIC
+  // passthrough), the TSC's reads, or the host's own MSR (not modelled).
   void wrmsr(u32 msr, u64 value);
   u64 rdmsr(u32 msr);
   // CPUID (always exits): EAX, EBX, ECX, EDX.

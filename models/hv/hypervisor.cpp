@@ -420,10 +420,13 @@ ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 p
   return r;
 }
 
-ept::EditResult Hypervisor::ept_del_mr(Vm& vm, Gpa gpa, u64 size) {
+// ept_del_mr and ept_modify_mr: pgtable_modify_or_del_map on each piece,
+// ept_edit per leaf changed, then the flush.
+template <typename Edit>
+ept::EditResult Hypervisor::modify_or_del(Vm& vm, Gpa gpa, u64 size, Edit edit) {
   ept::EditResult r;
   for (const EditPiece& p : acrn_edit_pieces(gpa, size)) {
-    const ept::EditResult e = vm.ept->del_mr(p.gpa, p.size);
+    const ept::EditResult e = edit(p.gpa, p.size);
     r.leaves_changed += e.leaves_changed;
     r.large_pages_split += e.large_pages_split;
   }
@@ -432,16 +435,13 @@ ept::EditResult Hypervisor::ept_del_mr(Vm& vm, Gpa gpa, u64 size) {
   return r;
 }
 
+ept::EditResult Hypervisor::ept_del_mr(Vm& vm, Gpa gpa, u64 size) {
+  return modify_or_del(vm, gpa, size, [&vm](Gpa g, u64 n) { return vm.ept->del_mr(g, n); });
+}
+
 ept::EditResult Hypervisor::ept_modify_mr(Vm& vm, Gpa gpa, u64 size, u64 prot_set, u64 prot_clr) {
-  ept::EditResult r;
-  for (const EditPiece& p : acrn_edit_pieces(gpa, size)) {
-    const ept::EditResult e = vm.ept->modify_mr(p.gpa, p.size, prot_set, prot_clr);
-    r.leaves_changed += e.leaves_changed;
-    r.large_pages_split += e.large_pages_split;
-  }
-  charge_hv(timing_.ept_edit_ps * r.leaves_changed);
-  invept(vm);
-  return r;
+  return modify_or_del(vm, gpa, size,
+                       [&vm, prot_set, prot_clr](Gpa g, u64 n) { return vm.ept->modify_mr(g, n, prot_set, prot_clr); });
 }
 
 void Hypervisor::invept(Vm& vm) {

@@ -157,7 +157,7 @@ class Hypervisor {
   const std::vector<IsolationEvent>& isolation_events() const { return isolation_; }
   const std::map<std::string, u64>& isolation_counts() const { return isolation_counts_; }
 
-  // ept_add_mr / ept_del_mr: edit and flush the VM's cached translations,
+  // ept_add_mr / ept_del_mr / ept_modify_mr: edit and flush the VM's cached translations,
   // charging the edit to the exit being handled (if any). Any base and size
   // a guest's BAR gives are taken as ACRN's page-table code takes them: base
   // rounded up to a page, size down, an address beyond the EPT's 48 bits on
@@ -225,6 +225,8 @@ class Hypervisor {
 
  private:
   void invept(Vm& vm);
+  template <typename Edit>
+  ept::EditResult modify_or_del(Vm& vm, Gpa gpa, u64 size, Edit edit);
   i64 dispatch_hypercall(Vm& service_vm, unsigned vcpu, u64 id, u64 param1, u64 param2);
   static VmState state_of(const Vm* vm);
   bool is_severity_pass(const Vm* target) const;
