@@ -11,6 +11,7 @@
 #include "platforms/bar_allocator.h"
 #include "platforms/cache_allocation.h"
 #include "platforms/config_error.h"
+#include "platforms/ept_force_4k.h"
 #include "platforms/lock_detection.h"
 #include "platforms/region_ref.h"
 
@@ -161,10 +162,14 @@ void Platform::create_vms() {
       if (r.provider == Provider::hypervisor) specs.push_back({r.name, r.region_id, r.size_mib * kMiB});
     hv_->init_ivshmem_pool(layout_.ivshmem_base, specs);
   }
+  // init_ept_pgtable: the page-size-change workaround's EPT for an RTVM
+  // (is_rt_vm: GUEST_FLAG_RT, which the configurator gives its vm_type) and for the others.
+  const bool force_4k = ept_force_4k_ipage(scenario_, board_).on;
   for (const auto& cfg : scenario_.vms) {
     Vm& vm = hv_->create_vm(static_cast<VmId>(cfg.id), cfg.name, to_hv(cfg.load_order), layout_.ept_pool.at(cfg.id),
                             layout_.ept_pool_bytes.at(cfg.id),
-                            ept::LargePages{cfg.ept_max_page >= kPageSize2M, cfg.ept_max_page >= kPageSize1G});
+                            ept::LargePages{cfg.ept_max_page >= kPageSize2M, cfg.ept_max_page >= kPageSize1G,
+                                            force_4k && cfg.vm_type == "RTVM", force_4k});
     vm.ram_size = cfg.memory_mib * kMiB;
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
     vm.ram_high_hpa = layout_.vm_ram_high.at(cfg.id);

@@ -218,6 +218,11 @@ struct Scenario {
   // configurator's RTVM_SEVERITY_LEVEL falls from 0x30 to 0x10, below the
   // Service VM's 0x20 (misc_cfg.h.xsl, service_vm_super_role).
   bool service_vm_supervisor = false;
+  // hv/FEATURES/MCE_ON_PSC_ENABLED (config.xsd from v3.1: y by default;
+  // MCE_ON_PSC_DISABLED, n by default, before): ACRN's workaround for the
+  // erratum "Machine Check Error on Page Size Change", which keeps an
+  // RTVM's RAM in 4 KiB EPT pages on an affected CPU (platforms/ept_force_4k.h).
+  bool mce_on_psc = true;
   // hv/BUILD_TYPE (config.xsd: debug by default): a debug build passes the
   // PMU through to a pre-launched RTVM (guest_flags.py: GUEST_FLAG_PMU_PASSTHROUGH).
   std::string build_type = "debug";

@@ -112,6 +112,11 @@ class Converter {
       optional_flag(h, "hyperv", features, "HYPERV_ENABLED", "hypervisor.hyperv", "hv/FEATURES/HYPERV_ENABLED");
       optional_flag(h, "service_vm_supervisor", features, "SERVICE_VM_SUPERVISOR_ENABLED",
                     "hypervisor.service_vm_supervisor", "hv/FEATURES/SERVICE_VM_SUPERVISOR_ENABLED");
+      // v3.1 renamed MCE_ON_PSC_DISABLED (v2.5-v3.0) and turned its sense round.
+      optional_flag(h, "mce_on_psc", features, "MCE_ON_PSC_ENABLED", "hypervisor.mce_on_psc",
+                    "hv/FEATURES/MCE_ON_PSC_ENABLED");
+      optional_flag(h, "mce_on_psc", features, "MCE_ON_PSC_DISABLED", "hypervisor.mce_on_psc",
+                    "hv/FEATURES/MCE_ON_PSC_DISABLED", true);
       read_rdt(features, h);
       warn_ssram(features);
     }
@@ -147,16 +152,18 @@ class Converter {
   }
 
   // A y/n element (ACRN's Boolean type) as a YAML boolean.
+  // `inverted`: the element says the opposite of the field (a *_DISABLED option).
   void optional_flag(Node& map, const char* key, pugi::xml_node parent, const char* element, const std::string& field,
-                     const std::string& element_path) {
-    show(field, element_path);
+                     const std::string& element_path, bool inverted = false) {
     const pugi::xml_node e = parent.child(element);
+    if (!e && inverted) return;  // the older name: said only when present
+    show(field, element_path);
     if (!e) return;
     const std::string t = xml_text(e);
     if (t.empty()) return mark(e);
     if (t != "y" && t != "n") fail_value(e, element_path, "expected y or n, got " + quote(t));
     Node b = value(e);
-    b.text = t == "y" ? "true" : "false";
+    b.text = (t == "y") != inverted ? "true" : "false";
     map.set(key, std::move(b));
   }
 

@@ -126,6 +126,7 @@ Json scenario_to_json(const Scenario& s) {
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;  // only when off: on is ACRN's default
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;  // only when not ACRN's default
+  if (!s.mce_on_psc) j["hypervisor"]["mce_on_psc"] = false;                   // only when off
   Json overrides = Json::object();
   for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
   j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};

@@ -51,7 +51,8 @@ const std::vector<std::string> kHypervisorKeys = {"max_vm_num",
                                                   "rdt",
                                                   "cache_allocation",
                                                   "service_vm_supervisor",
-                                                  "build_type"};
+                                                  "build_type",
+                                                  "mce_on_psc"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -175,6 +176,8 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.service_vm_supervisor = read_bool(*n, "hypervisor.service_vm_supervisor");
     if (const Node* n = h ? optional(*h, "build_type") : nullptr)
       s_.build_type = read_choice(*n, "hypervisor.build_type", kBuildTypes);
+    if (const Node* n = h ? optional(*h, "mce_on_psc") : nullptr)
+      s_.mce_on_psc = read_bool(*n, "hypervisor.mce_on_psc");
     read_rdt(h);
   }
 

@@ -8,6 +8,7 @@
 #include "models/dm/dm_ivshmem_device.h"
 #include "models/hv/ivshmem_device.h"
 #include "platforms/cache_allocation.h"
+#include "platforms/ept_force_4k.h"
 #include "platforms/lock_detection.h"
 #include "platforms/region_ref.h"
 
@@ -133,6 +134,11 @@ Json show_json(Simulation& sim) {
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;
+  if (!s.mce_on_psc) j["hypervisor"]["mce_on_psc"] = false;
+  {
+    const EptForce4k f = ept_force_4k_ipage(s, b);
+    j["hypervisor"]["ept_force_4k_ipage"] = {{"on", f.on}, {"why", f.why}};
+  }
   if (s.rdt.enabled || !s.cache_allocation.empty()) j["cache_allocation"] = cache_allocation_json(s, b);
 
   Json vms = Json::array();
@@ -308,6 +314,9 @@ std::string show_text(Simulation& sim) {
     detection += ", UC-lock detection (no effect: the CPU does not enumerate it)";
   else if (detect.uc == LockDetection::unknown)
     detection += ", UC-lock detection (not modelled: a UC lock locks the bus)";
+  // is_ept_force_4k_ipage: what it does to an RTVM's EPT is what an RT integrator asks after.
+  if (hv["ept_force_4k_ipage"]["on"].get<bool>())
+    detection += ", page-size-change MCE workaround (RTVMs' RAM in 4 KiB EPT pages)";
   out += fmt::format("hypervisor: {}, idle pCPUs {}{}\n", hv["scheduler"].get<std::string>(), idle, detection);
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};

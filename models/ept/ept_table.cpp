@@ -89,7 +89,10 @@ void PagePool::free(Hpa page) {
 EptTable::EptTable(HostMemory& mem, PagePool& pool, LargePages large)
     : mem_(mem), pool_(pool), large_(large), root_(pool.alloc_zeroed()) {}
 
-bool EptTable::large_leaf_allowed(Level l) const {
+// ept_large_page_support, or use_large_page for an RTVM under the
+// page-size-change workaround (a leaf with EPT_EXE is never large).
+bool EptTable::large_leaf_allowed(Level l, u64 prot) const {
+  if (large_.exec_4k && (prot & kExec) != 0) return false;
   if (l == Level::pdpt) return large_.pdpte_1g;
   if (l == Level::pd) return large_.pde_2m;
   return false;
@@ -126,9 +129,10 @@ void EptTable::add_entries(Hpa table, Level l, Hpa hpa, Gpa gpa, Gpa end, u64 pr
       ++r.already_present;
     } else {
       const u64 size = level_page_size(l);
-      if (!is_present(entry) && large_leaf_allowed(l) && is_aligned(gpa, size) && is_aligned(hpa, size) &&
+      if (!is_present(entry) && large_leaf_allowed(l, prot) && is_aligned(gpa, size) && is_aligned(hpa, size) &&
           chunk_end - gpa == size) {
-        mem_.write_u64(slot, hpa | prot | kLargePage);
+        // tweak_exe_right: no large leaf may be executed under the workaround.
+        mem_.write_u64(slot, hpa | (large_.tweak_exe ? prot & ~kExec : prot) | kLargePage);
         ++(l == Level::pdpt ? r.pages_1g_mapped : r.pages_2m_mapped);
       } else {
         if (!is_present(entry)) {
@@ -203,12 +207,18 @@ bool EptTable::table_empty(Hpa table) const {
 
 // split_large_page: the next-level table maps the same range with the same
 // attributes; a 1 GiB leaf becomes 2 MiB leaves (PS kept), a 2 MiB leaf
-// becomes 4 KiB leaves (PS dropped, bit 7 of a PTE is ignored).
+// becomes 4 KiB leaves (PS dropped, bit 7 of a PTE is ignored), which
+// recover_exe_right makes executable under the page-size-change workaround,
+// whatever the large leaf allowed (ACRN leaves guest memory's execute right
+// to the guest).
 void EptTable::split_large_page(Hpa entry_hpa, u64 entry, Level l, EditResult& r) {
   const Level child = next_level(l);
   const u64 child_size = level_page_size(child);
   u64 child_prot = entry & ~kAddrMask;
-  if (child == Level::pt) child_prot &= ~kLargePage;
+  if (child == Level::pt) {
+    child_prot &= ~kLargePage;
+    if (large_.tweak_exe) child_prot |= kExec;
+  }
 
   const Hpa new_table = pool_.alloc_zeroed();
   Hpa out = leaf_base(entry, l);

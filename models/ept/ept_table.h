@@ -55,10 +55,21 @@ class PagePool {
 };
 
 // Which leaf sizes the editor may use (ACRN uses large pages when the CPU
-// supports them and both addresses and the remaining size are aligned).
+// supports them and both addresses and the remaining size are aligned), and
+// ACRN's workaround for the erratum "Machine Check Error on Page Size Change"
+// (init_ept_pgtable, when is_ept_force_4k_ipage()).
 struct LargePages {
   bool pde_2m = true;
   bool pdpte_1g = true;
+  // use_large_page, an RTVM's under the workaround: a mapping with EPT_EXE
+  // (its code pages, which are all of its RAM) gets 4 KiB leaves only;
+  // one without (MMIO, IVSHMEM) still gets large ones.
+  bool exec_4k = false;
+  // ept_tweak_exe_right / ept_recover_exe_right, every VM's under the
+  // workaround: a large leaf is written without EPT_EXE, and a 2 MiB leaf
+  // split into 4 KiB ones gives them EPT_EXE (an instruction fetch there
+  // faults and ept_violation_vmexit_handler splits the page to run it).
+  bool tweak_exe = false;
 };
 
 struct EditResult {
@@ -115,7 +126,7 @@ class EptTable {
   // ACRN's MR_MODIFY / MR_DEL: the two edits pgtable_modify_or_del_map shares.
   enum class MrType { modify, del };
 
-  bool large_leaf_allowed(Level l) const;
+  bool large_leaf_allowed(Level l, u64 prot) const;
   void add_entries(Hpa table, Level l, Hpa hpa, Gpa gpa, Gpa end, u64 prot, EditResult& r);
   bool table_empty(Hpa table) const;
   void modify_or_del_entries(Hpa table, Level l, Gpa gpa, Gpa end, u64 prot_set, u64 prot_clr, MrType type,

@@ -87,6 +87,52 @@ TEST_CASE("in the twin, a cold 2-D walk makes 24 / 19 / 15 / 14 references for 4
   }
 }
 
+namespace {
+
+// An RTVM and a standard VM, both asking for 1 GiB EPT pages, on the
+// i7-9700TE (no Atom: is_ept_force_4k_ipage holds unless the scenario turns
+// MCE_ON_PSC off): the cold walk's references after the bring-up, by VM.
+std::map<std::string, u64> cold_walk_refs(bool mce_on_psc) {
+  Scenario s;
+  s.name = "page-size-change";
+  s.board = "cfl-k700-i7";
+  s.mce_on_psc = mce_on_psc;
+  s.vms = {vm(0, "rt", 1, 1024, kPageSize1G, kPageSize4K), vm(1, "std", 2, 1024, kPageSize1G, kPageSize4K)};
+  s.vms[0].vm_type = "RTVM";
+  Rig r(s, [](TimingParams& t) {
+    t.pml4e_cache_entries = t.pdpte_cache_entries = t.pde_cache_entries = t.ept_psc_entries = 0;
+  });
+  std::map<std::string, u64> refs;
+  for (const VmConfig& v : s.vms) {
+    r.cpu(v.name).set_program([&, v](Vcpu& c) {
+      Guest g(c);
+      guest_paging_bring_up(g, paging_of(v));
+      const u64 before = c.counters().walk_refs;
+      g.load<u64>(0x1234'5678);
+      refs[v.name] = c.counters().walk_refs - before;
+    });
+  }
+  sc_core::sc_start();
+  return refs;
+}
+
+}  // namespace
+
+// init_ept_pgtable with is_ept_force_4k_ipage: use_large_page gives the
+// RTVM's RAM (EPT_EXE) 4 KiB leaves, so its walk is the 4K/4K one; the
+// standard VM keeps its 1 GiB leaves (without EPT_EXE).
+TEST_CASE("ACRN's page-size-change workaround maps an RTVM's RAM with 4 KiB EPT pages") {
+  const std::map<std::string, u64> refs = cold_walk_refs(true);
+  CHECK(refs.at("rt") == 24);
+  CHECK(refs.at("std") == 14);
+}
+
+TEST_CASE("without MCE_ON_PSC an RTVM's RAM keeps the large EPT pages it asks for") {
+  const std::map<std::string, u64> refs = cold_walk_refs(false);
+  CHECK(refs.at("rt") == 14);
+  CHECK(refs.at("std") == 14);
+}
+
 // Zephyr's boot tables are built with its image (gen_mmu.py) and loaded with
 // it: the bring-up stores only what its run-time mappings add, and the walk
 // reads the tables the loader wrote.

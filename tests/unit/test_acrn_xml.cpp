@@ -350,6 +350,18 @@ TEST_CASE("HYPERV_ENABLED is read and is on when absent as in ACRN's schema", "[
                     Catch::Contains("hv/FEATURES/HYPERV_ENABLED: expected y or n, got \"on\""));
 }
 
+TEST_CASE("MCE_ON_PSC_ENABLED and the older MCE_ON_PSC_DISABLED are read, on when absent", "[acrn_xml]") {
+  const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
+  CHECK(load_xml(scenario_with(features, features)).mce_on_psc);  // config.xsd: ENABLED y, DISABLED n
+  CHECK(load_xml(scenario_with(features, features + "<MCE_ON_PSC_ENABLED>y</MCE_ON_PSC_ENABLED>")).mce_on_psc);
+  CHECK_FALSE(load_xml(scenario_with(features, features + "<MCE_ON_PSC_ENABLED>n</MCE_ON_PSC_ENABLED>")).mce_on_psc);
+  // v2.5-v3.0 said it the other way round.
+  CHECK(load_xml(scenario_with(features, features + "<MCE_ON_PSC_DISABLED>n</MCE_ON_PSC_DISABLED>")).mce_on_psc);
+  CHECK_FALSE(load_xml(scenario_with(features, features + "<MCE_ON_PSC_DISABLED>y</MCE_ON_PSC_DISABLED>")).mce_on_psc);
+  CHECK_THROWS_WITH(load_xml(scenario_with(features, features + "<MCE_ON_PSC_DISABLED>no</MCE_ON_PSC_DISABLED>")),
+                    Catch::Contains("hv/FEATURES/MCE_ON_PSC_DISABLED: expected y or n, got \"no\""));
+}
+
 TEST_CASE("SERVICE_VM_SUPERVISOR_ENABLED is read and is off when absent", "[acrn_xml]") {
   const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
   CHECK_FALSE(load_xml(scenario_with(features, features)).service_vm_supervisor);

@@ -449,6 +449,43 @@ TEST_CASE("disabling 1 GiB pages maps an aligned 1 GiB range with 2 MiB leaves")
   CHECK(f.entry(f.pd(kGiB), kGiB, Level::pd) == (0x4000'0000 | kRamProt | kBitsPs));
 }
 
+// init_ept_pgtable under is_ept_force_4k_ipage, an RTVM's table: use_large_page
+// keeps large leaves for mappings without EPT_EXE only, and every large leaf
+// is written without EPT_EXE (ept_tweak_exe_right).
+TEST_CASE("an RTVM's EPT under the page-size-change workaround maps executable memory with 4 KiB leaves only") {
+  Fixture f(LargePages{true, true, true, true});
+  const EditResult ram = f.ept.add_mr(0x4000'0000, kGiB, kGiB, kRamProt);
+  CHECK(ram.pages_1g_mapped == 0);
+  CHECK(ram.pages_2m_mapped == 0);
+  CHECK(ram.pages_4k_mapped == kGiB / kPageSize4K);
+  const WalkResult w = f.ept.walk(kGiB + kPageSize2M + 0x10);
+  REQUIRE(w.present);
+  CHECK(w.page_shift == 12);
+  CHECK(w.leaf == ((0x4000'0000 + kPageSize2M) | kRamProt));  // 4 KiB leaves keep EPT_EXE
+  // Read-write memory (an IVSHMEM BAR, MMIO) still gets a large leaf, not executable.
+  constexpr u64 kRw = 0x3 | kBitsWb | kBitsIpat;
+  const EditResult shm = f.ept.add_mr(0x8000'0000, 2 * kGiB, kPageSize2M, kRw);
+  CHECK(shm.pages_2m_mapped == 1);
+  CHECK(f.entry(f.pd(2 * kGiB), 2 * kGiB, Level::pd) == (0x8000'0000 | kRw | kBitsPs));
+}
+
+TEST_CASE("every VM's large EPT leaves lose execute under the workaround, and a split 2 MiB leaf regains it") {
+  Fixture f(LargePages{true, true, false, true});
+  const EditResult r = f.ept.add_mr(0x4000'0000, kGiB, kGiB + kPageSize2M, kRamProt);
+  CHECK(r.pages_1g_mapped == 1);
+  CHECK(r.pages_2m_mapped == 1);
+  constexpr u64 kTweaked = (kRamProt & ~u64{0x4}) | kBitsPs;
+  CHECK(f.entry(f.pdpt(kGiB), kGiB, Level::pdpt) == (0x4000'0000 | kTweaked));
+  CHECK(f.entry(f.pd(2 * kGiB), 2 * kGiB, Level::pd) == (0x8000'0000 | kTweaked));
+  // Removing 4 KiB of the 1 GiB leaf splits it to 2 MiB leaves, still not
+  // executable (split_large_page recovers execute at the PD level only), and
+  // the first of them to 4 KiB leaves, executable again.
+  f.ept.del_mr(kGiB, kPageSize4K);
+  CHECK(f.entry(f.pd(kGiB + kPageSize2M), kGiB + kPageSize2M, Level::pd) == ((0x4000'0000 + kPageSize2M) | kTweaked));
+  CHECK(f.entry(f.pt(kGiB), kGiB + kPageSize4K, Level::pt) == ((0x4000'0000 + kPageSize4K) | kRamProt));
+  CHECK(f.entry(f.pt(kGiB), kGiB, Level::pt) == 0);
+}
+
 TEST_CASE("an exhausted page pool hands out its dummy page, as alloc_page does in a release build") {
   HostMemory mem(kHostAddrBits);
   PagePool pool(mem, kPoolBase, 3 * kPageSize4K);  // two pages and the dummy
