@@ -8,7 +8,7 @@
 namespace ivsim {
 
 namespace {
-// The hypervisor image and its page pools sit low; VM RAM starts at 1 GiB.
+// The hypervisor's page pools and its image sit low; VM RAM starts at 1 GiB.
 constexpr Hpa kHypervisorBase = 64 * kMiB;
 constexpr Hpa kVmRamBase = 1 * kGiB;
 // Below 4 GiB from the ECAM window up (the local APIC page in it) is never
@@ -75,7 +75,9 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
     next_pool += l.ept_pool_bytes[vm.id];
   }
   l.ept_pools_base = kHypervisorBase;
-  l.hypervisor_base = kHypervisorBase;
+  l.ept_pools_end = next_pool;
+  // The image takes the rest below VM RAM (HV_RAM_SIZE is at most 1 GiB, hv_ram.py).
+  l.hypervisor_base = next_pool;
   l.hypervisor_end = kVmRamBase;
   if (next_pool > kVmRamBase)
     throw ConfigError(s.where("vms"), "vms", "the VMs' EPT page pools do not fit below 1 GiB of host memory");

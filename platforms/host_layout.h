@@ -13,8 +13,11 @@ namespace ivsim {
 
 struct HostLayout {
   u64 ram_top = 0;  // host RAM is [0, ram_top)
-  Hpa ept_pools_base = 0;
-  // The hypervisor's own memory (image, EPT pools): [hypervisor_base, hypervisor_end).
+  // The hypervisor's EPT page pools, all VMs' (reserve_buffer_for_ept_pages:
+  // e820_alloc_memory, so E820-reserved host RAM): [ept_pools_base, ept_pools_end).
+  Hpa ept_pools_base = 0, ept_pools_end = 0;
+  // The hypervisor's image (code, data, stacks; HV_RAM_SIZE from its load
+  // address), whose content the twin does not model: [hypervisor_base, hypervisor_end).
   Hpa hypervisor_base = 0, hypervisor_end = 0;
   std::map<unsigned, Hpa> ept_pool;  // VM id -> its EPT page pool
   std::map<unsigned, u64> ept_pool_bytes;

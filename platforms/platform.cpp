@@ -211,19 +211,24 @@ void Platform::prepare_service_vm_memmap(Vm& vm) {
   // prepare_service_vm_memmap: the whole physical range uncached, ...
   const u64 top = layout_.ram_top;
   hv_->ept_add_mr(vm, 0, 0, top, ept::kRwx | ept::kUC);
-  // ... its E820 RAM write-back: all of host RAM but the hv-land IVSHMEM
-  // reservation (E820 reserved, so it stays UC) ...
+  // ... its E820 RAM write-back: all of host RAM but what the hypervisor
+  // took with e820_alloc_memory, E820-reserved and so left UC: the EPT page
+  // pools (reserve_buffer_for_ept_pages) and the hv-land IVSHMEM reservation ...
   const Hpa ram_end = layout_.ivshmem_bytes ? layout_.ivshmem_base : top;
-  vm.ept->modify_mr(0, ram_end, ept::kWB, ept::kMemTypeMask);
+  vm.ept->modify_mr(0, layout_.ept_pools_base, ept::kWB, ept::kMemTypeMask);
+  vm.ept->modify_mr(layout_.ept_pools_end, ram_end - layout_.ept_pools_end, ept::kWB, ept::kMemTypeMask);
   // ... post-launched VMs' memory the twin placed past the board's RAM
   // (an overcommitted scenario) is Service VM memory too ...
   for (const auto& cfg : scenario_.vms)
     if (cfg.load_order == LoadOrder::post_launched && layout_.vm_ram.at(cfg.id) >= top)
       hv_->ept_add_mr(vm, layout_.vm_ram.at(cfg.id), layout_.vm_ram.at(cfg.id), cfg.memory_mib * kMiB,
                       ept::kRwx | ept::kWB);
-  // ... then the hypervisor's own memory, the pre-launched VMs' memory and
-  // the PCI MMCONFIG window (owned by the hypervisor's vPCI) carved out.
-  hv_->ept_del_mr(vm, layout_.hypervisor_base, layout_.hypervisor_end - layout_.hypervisor_base);
+  // ... then the hypervisor's image (get_hv_ram_size from its load address:
+  // not the memory it took from the E820, which the Service VM keeps, UC),
+  // the pre-launched VMs' memory and the PCI MMCONFIG window (owned by the
+  // hypervisor's vPCI) carved out.
+  if (layout_.hypervisor_end > layout_.hypervisor_base)
+    hv_->ept_del_mr(vm, layout_.hypervisor_base, layout_.hypervisor_end - layout_.hypervisor_base);
   for (const auto& cfg : scenario_.vms)
     if (cfg.load_order == LoadOrder::pre_launched)
       hv_->ept_del_mr(vm, layout_.vm_ram.at(cfg.id), round_up(cfg.memory_mib * kMiB, kPageSize2M));

@@ -93,8 +93,8 @@ TEST_CASE("The Service VM's hypercalls: API version into its memory, callback ve
     unknown = g.hypercall(hc::hc_id(0xEE));
     low_vector = g.hypercall(hc::kSetCallbackVector, 0x10);
     good_vector = g.hypercall(hc::kSetCallbackVector, 0xF0);
-    // A structure at a GPA the Service VM's EPT does not map (the hypervisor's own memory).
-    bad_struct = g.hypercall(hc::kGetApiVersion, 64 * kMiB);
+    // A structure at a GPA the Service VM's EPT does not map (the hypervisor's image).
+    bad_struct = g.hypercall(hc::kGetApiVersion, b.platform->layout().hypervisor_base);
   });
   sc_core::sc_start();
   CHECK(version_ret == 0);
@@ -185,7 +185,7 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Ser
                                service_vm_gpa, size);
     };
     from_rt_ram = call(hc::kMrAdd, b.vm(0).ram_hpa, kPageSize4K);  // carved out of its EPT
-    from_hv = call(hc::kMrAdd, 64 * kMiB, kPageSize4K);            // the hypervisor's memory
+    from_hv = call(hc::kMrAdd, b.platform->layout().hypervisor_base, kPageSize4K);  // the hypervisor's image
     unaligned = call(hc::kMrAdd, sos_page, 100);
     del_unmapped = call(hc::kMrDel, 0, kPageSize4K);
     add = call(hc::kMrAdd, sos_page, kPageSize4K);
@@ -268,12 +268,14 @@ TEST_CASE("With the Service VM supervising a running RTVM's memory is the Servic
   CHECK(r.mapped);
 }
 
-TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-launched RAM readable, the "
-          "hypervisor and pre-launched VMs carved out, the hv-land pool UC") {
+TEST_CASE(
+    "The Service VM's EPT as prepare_service_vm_memmap builds it: post-launched RAM readable, the "
+    "hypervisor's image and pre-launched VMs carved out, the hv-land pool and the EPT pools UC") {
   test::Bench b(test::two_vm_scenario());
   Hypervisor& hv = b.platform->hypervisor();
   const Vm& sos = b.vm(1);
-  u64 hmi_value = 0, rt_value = 0, hv_value = 0, pool_value = 0;
+  const HostLayout& layout = b.platform->layout();
+  u64 hmi_value = 0, rt_value = 0, hv_value = 0, pool_value = 0, pml4e = 0;
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     g.store<u64>(g.ram_base() + 0x10'0000, 0x4D49'0002);
@@ -285,7 +287,8 @@ TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-lau
     g.compute(5'000'000);  // after HMI_VM's stores
     hmi_value = g.load<u64>(b.vm(2).ram_hpa + 0x10'0000);
     rt_value = g.load<u64>(b.vm(0).ram_hpa);
-    hv_value = g.load<u64>(64 * kMiB);
+    hv_value = g.load<u64>(layout.hypervisor_base);
+    pml4e = g.load<u64>(b.vm(0).ept->root());  // the RT VM's EPT, in an E820-reserved pool
     const IvshmemRegion& region = *hv.ivshmem_pool()->find("hv:/shm0");
     pool_value = g.load<u64>(region.hpa + 0x40);
   });
@@ -294,12 +297,52 @@ TEST_CASE("The Service VM's EPT as prepare_service_vm_memmap builds it: post-lau
   CHECK(rt_value == ~u64{0});  // EPT violation, no handler: all ones
   CHECK(hv_value == ~u64{0});
   CHECK(pool_value == 0x5000'0003);
+  CHECK(pml4e == b.platform->host_memory().read_u64(b.vm(0).ept->root()));
+  CHECK((pml4e & ept::kRwx) == ept::kRwx);
+  CHECK(ept::mem_type_of(sos.ept->walk(layout.ept_pools_base).leaf) == ept::MemType::UC);
+  CHECK(ept::mem_type_of(sos.ept->walk(layout.ept_pools_end - 8).leaf) == ept::MemType::UC);
+  CHECK_FALSE(sos.ept->walk(layout.hypervisor_base).present);
   const IvshmemRegion& region = *hv.ivshmem_pool()->find("hv:/shm0");
   CHECK(ept::mem_type_of(sos.ept->walk(region.hpa).leaf) == ept::MemType::UC);
   CHECK(ept::mem_type_of(sos.ept->walk(sos.ram_gpa).leaf) == ept::MemType::WB);
   CHECK(ept::mem_type_of(sos.ept->walk(b.vm(2).ram_hpa).leaf) == ept::MemType::WB);
   CHECK_FALSE(sos.ept->walk(Hypervisor::kEcamBase).present);
   CHECK_FALSE(sos.ept->walk(VLapic::kDefaultBase).present);
+}
+
+// prepare_service_vm_memmap unmaps the hypervisor's image only: the EPT
+// pools it took with e820_alloc_memory stay in the Service VM's EPT, UC, so
+// the Service VM (in the trusted computing base) can rewrite another VM's
+// EPT. Redirecting a page of the RT VM onto the HMI VM's RAM: the RT VM's
+// first walk of that page reads the HMI VM's data.
+TEST_CASE("the Service VM can rewrite a pre-launched RTVM's EPT through its UC mapping of the EPT pools") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  test::Bench b(s);
+  const Vm& rt = b.vm(0);
+  constexpr Gpa kPage = 0x100'0000;  // a page the RT VM has not touched yet
+  const ept::WalkResult w = rt.ept->walk(kPage);
+  REQUIRE(w.present);
+  REQUIRE(w.page_shift == 12);  // the page-size-change workaround's 4 KiB leaves
+  const Hpa pte = w.ref_hpa[w.refs - 1];
+  const Hpa hmi_page = b.vm(2).ram_hpa + 0x10'0000;
+  u64 seen = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(g.ram_base() + 0x10'0000, 0x4D49'0007);
+  });
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(1'000'000);
+    g.store<u64>(pte, hmi_page | (w.leaf & ~ept::kAddrMask));
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(10'000'000);  // after both stores
+    seen = g.load<u64>(kPage);
+  });
+  sc_core::sc_start();
+  CHECK(seen == 0x4D49'0007);
 }
 
 TEST_CASE("a post-launched VM its acrn-dm failed to launch never runs: HC_START_VM was not made (acrn-dm exits)") {
