@@ -276,7 +276,8 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
     for (std::size_t i = 0; i < kExitReasonCount; ++i)
       exits[exit_reason_name(static_cast<ExitReason>(i))] = vm->exits[i];
     // Only when the VM executed one: reports without one keep their shape.
-    for (const ExitReason r : {ExitReason::wbinvd, ExitReason::invd, ExitReason::apic_access, ExitReason::apic_write})
+    for (const ExitReason r : {ExitReason::wbinvd, ExitReason::invd, ExitReason::apic_access, ExitReason::apic_write,
+                               ExitReason::ept_misconfig})
       if (vm->exits[static_cast<std::size_t>(r)] == 0) exits.erase(exit_reason_name(r));
     u64 loads = 0, stores = 0, tlb_misses = 0, walk_refs = 0, interrupts_taken = 0, interrupts_ignored = 0;
     for (Vcpu* v : platform.vcpus_of(vm->id)) {

@@ -220,6 +220,7 @@ Mmu::Nested Mmu::nested(Gpa gpa) {
       ept_psc_.insert(tag, tag, 1);
     }
   n.present = w.present;
+  n.misconfigured = w.misconfigured;
   n.hpa = w.hpa;
   n.leaf = w.leaf;
   n.page_shift = w.page_shift;
@@ -256,6 +257,10 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
     if (!cached) {
       const Gpa root = cr3_ & x86::kCr3AddrMask;
       const Nested n = nested(root);
+      if (n.misconfigured) {
+        t_.gpa = root;
+        return fail(Translation::Status::ept_misconfig);
+      }
       if (!n.present || !(n.leaf & ept::kRead)) {
         t_.fault_gpa = root;
         return fail(Translation::Status::table_ept_violation);
@@ -281,6 +286,10 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
       }
       const Gpa next = e & x86::kAddrMask;
       const Nested n = nested(next);
+      if (n.misconfigured) {
+        t_.gpa = next;
+        return fail(Translation::Status::ept_misconfig);
+      }
       if (!n.present || !(n.leaf & ept::kRead)) {
         t_.fault_gpa = next;
         return fail(Translation::Status::table_ept_violation);
@@ -298,6 +307,7 @@ bool Mmu::walk(Gva va, bool write, TlbValue& out) {
 
   t_.gpa = gpa;
   const Nested n = nested(gpa);
+  if (n.misconfigured) return fail(Translation::Status::ept_misconfig);
   if (!n.present || !(n.leaf & (write ? ept::kWrite : ept::kRead))) return fail(Translation::Status::ept_violation);
   // A combined mapping is as large as the smaller of the two pages.
   const unsigned shift = std::min(guest_shift, n.page_shift);

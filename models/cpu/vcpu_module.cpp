@@ -134,6 +134,14 @@ TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
     case Translation::Status::table_ept_violation:
       throw std::runtime_error(
           fmt::format("guest paging structure at GPA {:#x} is not in EPT-mapped RAM (GVA {:#x})", t.fault_gpa, va));
+    case Translation::Status::ept_misconfig: {
+      // Only the Service VM, through its UC mapping of the EPT pools, can
+      // write such an entry. The exit's handler fails and the vCPU thread
+      // injects #GP: exit_to_hypervisor throws it.
+      u8 none[8] = {};
+      exit_to_hypervisor(ExitReason::ept_misconfig, t.gpa, 1, write, none);
+      throw std::logic_error("an EPT misconfiguration exit returned without a fault");
+    }
   }
 
   const Hpa hpa_page = page_base(t.hpa);

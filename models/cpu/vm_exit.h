@@ -28,6 +28,7 @@ enum class ExitReason : u8 {
   invd,                // INVD: always exits (unconditionally in VMX non-root operation)
   apic_access,         // an xAPIC page access the CPU does not virtualize (apic_access_vmexit_handler)
   apic_write,          // an xAPIC register write the CPU put in the page (apic_write_vmexit_handler)
+  ept_misconfig,       // the EPT walk met a misconfigured entry (ept_misconfig_vmexit_handler)
   count
 };
 constexpr std::size_t kExitReasonCount = static_cast<std::size_t>(ExitReason::count);
@@ -37,7 +38,7 @@ constexpr const char* exit_reason_name(ExitReason r) {
   constexpr const char* names[] = {
       "ept_violation_mmio", "io_instruction", "hypercall", "hlt",          "msr_write", "msr_read", "cpuid",
       "external_interrupt", "init_signal",    "exception", "monitor_trap", "wbinvd",    "invd",     "apic_access",
-      "apic_write"};
+      "apic_write",         "ept_misconfig"};
 
   return names[static_cast<std::size_t>(r)];
 }

@@ -230,6 +230,25 @@ void EptTable::split_large_page(Hpa entry_hpa, u64 entry, Level l, EditResult& r
   ++r.large_pages_split;
 }
 
+namespace {
+
+// An EPT misconfiguration (SDM Vol. 3C 29.3.3.1), for an entry that is
+// present (some of bits 2:0 set); execute-only entries are allowed (every
+// CPU the twin models has IA32_VMX_EPT_VPID_CAP bit 0).
+bool misconfigured(u64 entry, Level l, unsigned addr_bits) {
+  if ((entry & (kRead | kWrite)) == kWrite) return true;
+  if (addr_bits < 52 && (entry & kAddrMask & ~((u64{1} << addr_bits) - 1)) != 0) return true;
+  if (!is_leaf(entry, l)) {
+    const u64 reserved = l == Level::pml4 ? 0xF8 : 0x78;  // bits 7:3, or 6:3 (PS clear)
+    return (entry & reserved) != 0;
+  }
+  const MemType t = mem_type_of(entry);
+  if (t != MemType::UC && t != MemType::WC && t != MemType::WT && t != MemType::WP && t != MemType::WB) return true;
+  return l != Level::pt && (entry & kAddrMask & (level_page_size(l) - 1)) != 0;
+}
+
+}  // namespace
+
 WalkResult EptTable::walk(Gpa gpa) const {
   WalkResult w;
   // Beyond the four-level reach nothing can be mapped: a violation before any read.
@@ -242,6 +261,11 @@ WalkResult EptTable::walk(Gpa gpa) const {
     const u64 entry = mem_.read_u64(slot);
     if (!is_present(entry)) {
       w.fault_level = l;
+      return w;
+    }
+    if (misconfigured(entry, l, mem_.addr_bits())) {
+      w.fault_level = l;
+      w.misconfigured = true;
       return w;
     }
     if (is_leaf(entry, l)) {

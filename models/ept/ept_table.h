@@ -83,7 +83,14 @@ struct EditResult {
 };
 
 struct WalkResult {
-  bool present = false;     // false = EPT violation at `fault_level`
+  bool present = false;  // false = EPT violation at `fault_level`, or misconfiguration
+  // The entry at `fault_level` is an EPT misconfiguration (SDM Vol. 3C
+  // 29.3.3.1): write without read, a reserved bit set (an address bit at
+  // or above the physical-address width; bits 7:3 of a PML4E, 6:3 of a
+  // non-leaf PDPTE or PDE; a large leaf's address bits below its size), or
+  // a leaf of memory type 2, 3 or 7. Only entries nobody but the Service VM
+  // (through its mapping of the EPT pools) can write are ever so.
+  bool misconfigured = false;
   Hpa hpa = 0;              // translated address (valid when present)
   u64 leaf = 0;             // the leaf entry (permissions, memory type)
   unsigned page_shift = 0;  // 12, 21 or 30 for the leaf that mapped it

@@ -26,6 +26,7 @@ class HostMemory {
   HostMemory& operator=(const HostMemory&) = delete;
 
   u64 size_bytes() const { return u64{1} << addr_bits_; }
+  unsigned addr_bits() const { return addr_bits_; }
   bool contains(Hpa hpa, u64 len = 1) const { return hpa < size_bytes() && len <= size_bytes() - hpa; }
 
   // Host pointer to the page holding hpa; allocates it on first touch.

@@ -211,6 +211,11 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
                     : vm->rt_vm  ? VmExitExtension::WbinvdStep::own_memory
                                  : VmExitExtension::WbinvdStep::own_memory_paused;
       break;
+    case ExitReason::ept_misconfig:
+      // ept_misconfig_vmexit_handler logs the addresses (pr_fatal) and
+      // returns -EINVAL; the vCPU thread injects #GP (vcpu_inject_gp).
+      exit.inject(kVectorGp, "#GP: EPT misconfiguration (ept_misconfig_vmexit_handler: -EINVAL)");
+      break;
     case ExitReason::invd:
       // dispatch_table[VMX_EXIT_REASON_INVD] is unhandled_vmexit_handler: it
       // logs the exit (pr_fatal, compiled out of a release build) and

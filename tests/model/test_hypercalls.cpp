@@ -345,6 +345,42 @@ TEST_CASE("the Service VM can rewrite a pre-launched RTVM's EPT through its UC m
   CHECK(seen == 0x4D49'0007);
 }
 
+// An entry the Service VM writes into another VM's EPT that the CPU cannot
+// use: the VM's walk ends in an EPT misconfiguration exit, whose handler
+// fails (ept_misconfig_vmexit_handler: -EINVAL), and the vCPU thread
+// injects #GP.
+TEST_CASE("an EPT entry the Service VM makes misconfigured is an EPT misconfiguration exit and #GP in its VM") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].vm_type = "RTVM";
+  test::Bench b(s);
+  const Vm& rt = b.vm(0);
+  constexpr Gpa kPage = 0x100'0000;
+  const ept::WalkResult w = rt.ept->walk(kPage);
+  REQUIRE(w.present);
+  const Hpa pte = w.ref_hpa[w.refs - 1];
+  std::string fault;
+  u8 vector = 0;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.store<u64>(pte, (w.leaf & ~ept::kMemTypeMask) | (u64{2} << ept::kMemTypeShift));  // memory type 2: reserved
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(2'000'000);
+    try {
+      g.load<u64>(kPage);
+    } catch (const GuestFault& f) {
+      fault = f.what();
+      vector = f.vector;
+    }
+  });
+  sc_core::sc_start();
+  CHECK(vector == kVectorGp);
+  CHECK(fault.find("EPT misconfiguration") != std::string::npos);
+  CHECK(rt.exits[static_cast<std::size_t>(ExitReason::ept_misconfig)] == 1);
+  CHECK(rt.faults_injected == 1);
+}
+
 TEST_CASE("a post-launched VM its acrn-dm failed to launch never runs: HC_START_VM was not made (acrn-dm exits)") {
   Scenario s = test::two_vm_scenario();
   // "hv:/" and the name do not fit acrn_vdev's 32-byte args: the name the

@@ -486,6 +486,45 @@ TEST_CASE("every VM's large EPT leaves lose execute under the workaround, and a 
   CHECK(f.entry(f.pt(kGiB), kGiB, Level::pt) == 0);
 }
 
+// SDM Vol. 3C 29.3.3.1: what only an entry rewritten behind the editor's
+// back (the Service VM's UC mapping of the pools) can be.
+TEST_CASE("the walk reports an EPT misconfiguration, not a violation, for entries the editor never writes") {
+  Fixture f(LargePages{false, false});
+  f.ept.add_mr(0x4000'0000, 0, kPageSize4K, kRamProt);
+  const Hpa pte_slot = f.pt(0) + level_index(0, Level::pt) * kSdmEntryBytes;
+  const Hpa pml4e_slot = f.ept.root();
+  const u64 good_pte = f.mem.read_u64(pte_slot);
+  const u64 good_pml4e = f.mem.read_u64(pml4e_slot);
+  auto with = [&](Hpa slot, u64 value) {
+    f.mem.write_u64(slot, value);
+    const WalkResult w = f.ept.walk(0x10);
+    f.mem.write_u64(pte_slot, good_pte);
+    f.mem.write_u64(pml4e_slot, good_pml4e);
+    return w;
+  };
+  CHECK(with(pte_slot, good_pte).present);
+  const WalkResult write_only = with(pte_slot, (good_pte & ~kBitsRwx) | kBitsWrite);
+  CHECK_FALSE(write_only.present);
+  CHECK(write_only.misconfigured);
+  CHECK(write_only.fault_level == Level::pt);
+  CHECK(with(pte_slot, (good_pte & ~u64{0x38}) | 0x10).misconfigured);        // memory type 2
+  CHECK(with(pte_slot, (good_pte & ~u64{0x38}) | 0x38).misconfigured);        // memory type 7
+  CHECK(with(pte_slot, good_pte | (u64{1} << kHostAddrBits)).misconfigured);  // beyond the address width
+  CHECK(with(pml4e_slot, good_pml4e | 0x08).misconfigured);                   // PML4E bits 7:3 are reserved
+  CHECK(with(pte_slot, (good_pte & ~kBitsRwx) | 0x4).present);                // execute-only is allowed
+  const WalkResult absent = with(pte_slot, 0);
+  CHECK_FALSE(absent.present);
+  CHECK_FALSE(absent.misconfigured);
+}
+
+TEST_CASE("a large leaf with address bits below its size set is misconfigured") {
+  Fixture f;
+  f.ept.add_mr(0x4000'0000, 0, kPageSize2M, kRamProt);
+  const Hpa pde_slot = f.pd(0) + level_index(0, Level::pd) * kSdmEntryBytes;
+  f.mem.write_u64(pde_slot, f.mem.read_u64(pde_slot) | 0x1000);
+  CHECK(f.ept.walk(0).misconfigured);
+}
+
 TEST_CASE("an exhausted page pool hands out its dummy page, as alloc_page does in a release build") {
   HostMemory mem(kHostAddrBits);
   PagePool pool(mem, kPoolBase, 3 * kPageSize4K);  // two pages and the dummy
