@@ -66,8 +66,8 @@ struct Translation {
     guest_fault,          // #PF: a guest entry not present, a write to a read-only page, a non-canonical address
     ept_violation,        // the final guest-physical address is not mapped (or not writable) in the EPT: MMIO
     table_ept_violation,  // a guest paging structure is not in EPT-mapped memory (a broken guest)
-    ept_misconfig,  // an EPT entry the walk read is misconfigured (ept::WalkResult::misconfigured); gpa: the address
-                    // walked
+    // An EPT entry the walk read is misconfigured (ept::WalkResult::misconfigured); gpa: the address walked.
+    ept_misconfig,
   };
   enum class Source : u8 { dtlb, stlb, walk };
 
