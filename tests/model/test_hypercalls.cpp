@@ -345,6 +345,30 @@ TEST_CASE("the Service VM can rewrite a pre-launched RTVM's EPT through its UC m
   CHECK(seen == 0x4D49'0007);
 }
 
+// ept_is_valid_mr asks the Service VM's EPT, which maps the EPT pools: the
+// Service VM can hand a pool page to a User VM too.
+TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps a page of the EPT pools into a User VM, as the Service VM's EPT allows") {
+  test::Bench b(test::two_vm_scenario());
+  const Gpa target_gpa = 0x7000'0000;    // above HMI_VM's 64 MiB of RAM: unmapped
+  const Hpa root = b.vm(0).ept->root();  // the RT VM's PML4 table, in the pools
+  i64 ret = 1;
+  u64 seen = 0;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    ret = set_memory_region(g, args_gpa(g), hc::kMrAdd, hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb,
+                            target_gpa, root, kPageSize4K);
+  });
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.compute(2'000'000);  // after the Service VM's call
+    seen = g.load<u64>(target_gpa);
+  });
+  sc_core::sc_start();
+  CHECK(ret == 0);
+  CHECK(seen == b.platform->host_memory().read_u64(root));
+  CHECK((seen & ept::kRwx) == ept::kRwx);
+}
+
 // An entry the Service VM writes into another VM's EPT that the CPU cannot
 // use: the VM's walk ends in an EPT misconfiguration exit, whose handler
 // fails (ept_misconfig_vmexit_handler: -EINVAL), and the vCPU thread
