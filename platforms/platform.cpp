@@ -166,10 +166,11 @@ void Platform::create_vms() {
   // (is_rt_vm: GUEST_FLAG_RT, which the configurator gives its vm_type) and for the others.
   const bool force_4k = ept_force_4k_ipage(scenario_, board_).on;
   for (const auto& cfg : scenario_.vms) {
-    Vm& vm = hv_->create_vm(static_cast<VmId>(cfg.id), cfg.name, to_hv(cfg.load_order), layout_.ept_pool.at(cfg.id),
-                            layout_.ept_pool_bytes.at(cfg.id),
-                            ept::LargePages{cfg.ept_max_page >= kPageSize2M, cfg.ept_max_page >= kPageSize1G,
-                                            force_4k && cfg.vm_type == "RTVM", force_4k});
+    const bool rt_vm = cfg.vm_type == "RTVM";
+    Vm& vm = hv_->create_vm(
+        static_cast<VmId>(cfg.id), cfg.name, to_hv(cfg.load_order), layout_.ept_pool.at(cfg.id),
+        layout_.ept_pool_bytes.at(cfg.id),
+        ept::LargePages{cfg.ept_max_page >= kPageSize2M, cfg.ept_max_page >= kPageSize1G, force_4k && rt_vm, force_4k});
     vm.ram_size = cfg.memory_mib * kMiB;
     vm.ram_hpa = layout_.vm_ram.at(cfg.id);
     vm.ram_high_hpa = layout_.vm_ram_high.at(cfg.id);
@@ -178,10 +179,10 @@ void Platform::create_vms() {
     vm.ram_low_size = low_ram_bytes(cfg);
     // Severity as the configurator assigns it (scenario_cfg_lib.py); an
     // RTVM's is RTVM_SEVERITY_LEVEL, lower with the Service VM supervising.
-    vm.rt_vm = cfg.vm_type == "RTVM";
+    vm.rt_vm = rt_vm;
     const u8 rtvm_severity = scenario_.service_vm_supervisor ? kSeverityRtvmUnderSupervisor : kSeverityRtvm;
     vm.severity = cfg.load_order == LoadOrder::service_vm ? kSeverityServiceVm
-                  : cfg.vm_type == "RTVM"                 ? rtvm_severity
+                  : rt_vm                                 ? rtvm_severity
                   : cfg.vm_type == "SAFETY_VM"            ? kSeveritySafetyVm
                                                           : kSeverityStandardVm;
     // create_vm: a post-launched VM whose acrn-dm asked for it polls for
