@@ -25,8 +25,17 @@ struct TlbEntry {
   u8* host_page = nullptr;  // DMI pointer to the host page
   LinePage* lines = nullptr;
   Hpa hpa_page = 0;
-  bool writable = false;
-  bool uncached = false;  // memory type UC or WC (models/cpu/memory_type.h): every access goes to memory
+  // kWritable, kUncached (memory type UC or WC, models/cpu/memory_type.h:
+  // every access goes to memory). One byte, so the store fast path tests
+  // both in one comparison.
+  static constexpr u8 kWritable = 1, kUncached = 2;
+  u8 flags = 0;
+  bool writable() const { return (flags & kWritable) != 0; }
+  bool uncached() const { return (flags & kUncached) != 0; }
+  bool cached_writable() const { return flags == kWritable; }
+  void set_access(bool writable, bool uncached) {
+    flags = static_cast<u8>((writable ? kWritable : 0) | (uncached ? kUncached : 0));
+  }
 };
 
 class Tlb {

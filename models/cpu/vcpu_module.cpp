@@ -157,8 +157,7 @@ TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
   e.host_page = dmi.get_dmi_ptr() + (hpa_page - dmi.get_start_address());
   e.lines = dir_.page(hpa_page);
   e.hpa_page = hpa_page;
-  e.writable = t.writable;
-  e.uncached = t.uncached;
+  e.set_access(t.writable, t.uncached);
   return &e;
 }
 
@@ -232,7 +231,7 @@ void Vcpu::uncached_access(TlbEntry& e, u64 off, LineState& l, u8* buf, unsigned
 [[gnu::always_inline]] inline void Vcpu::coherent_access(TlbEntry& e, Gva va, u8* buf, unsigned size, bool write) {
   const u64 off = page_offset(va);
   LineState& l = e.lines->line[off >> kCacheLineShift];
-  if (e.uncached) {
+  if (e.uncached()) {
     uncached_access(e, off, l, buf, size, write);
     return;
   }
@@ -340,7 +339,7 @@ u64 Vcpu::cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
   Gpa gpa;
   TlbEntry* e = translate(va, true, gpa);
   if (!e) throw std::runtime_error(fmt::format("guest LOCK CMPXCHG at GVA {:#x}, which is not RAM", va));
-  if (e->uncached) return bus_locked_cmpxchg(va, size, expected, desired);
+  if (e->uncached()) return bus_locked_cmpxchg(va, size, expected, desired);
   const u64 off = page_offset(va);
   LineState& l = e->lines->line[off >> kCacheLineShift];
   // The read and the write happen with no simulated time between them, so no
@@ -388,7 +387,7 @@ u64 Vcpu::bus_locked_cmpxchg(Gva va, unsigned size, u64 expected, u64 desired) {
     const TlbEntry* e = translate(a, true, gpa);
     if (!e) throw std::runtime_error(fmt::format("guest LOCK CMPXCHG at GVA {:#x}, which is not RAM", va));
     const u64 off = page_offset(a);
-    pieces[count] = {e->host_page + off, &e->lines->line[off >> kCacheLineShift], e->uncached, n};
+    pieces[count] = {e->host_page + off, &e->lines->line[off >> kCacheLineShift], e->uncached(), n};
     done += n;
   }
   // Ordered as a cache lock's lines are (order_access): a core with lines of

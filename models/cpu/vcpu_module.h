@@ -630,7 +630,7 @@ class Vcpu : public sc_core::sc_module {
     const u64 vpn = va >> kPageShift4K;
     TlbEntry* e = tlb_.lookup(vpn);
     const u64 off = page_offset(va);
-    if (e && !e->uncached && (off & (kCacheLineBytes - 1)) + size <= kCacheLineBytes) {
+    if (e && !e->uncached() && (off & (kCacheLineBytes - 1)) <= kCacheLineBytes - size) {
       LineState& l = e->lines->line[off >> kCacheLineShift];
       if (CoherenceDirectory::hits(l, core_bit_, core_tag_, false)) {
         ++counters_.loads;
@@ -647,17 +647,24 @@ class Vcpu : public sc_core::sc_module {
     const u64 vpn = va >> kPageShift4K;
     TlbEntry* e = tlb_.lookup(vpn);
     const u64 off = page_offset(va);
-    if (e && e->writable && !e->uncached && (off & (kCacheLineBytes - 1)) + size <= kCacheLineBytes) {
+    if (e && e->cached_writable() && (off & (kCacheLineBytes - 1)) <= kCacheLineBytes - size) {
       LineState& l = e->lines->line[off >> kCacheLineShift];
-      if (CoherenceDirectory::hits(l, core_bit_, core_tag_, true) && !l.watched) {
+      if (CoherenceDirectory::store_hits_unwatched(l, core_bit_, core_unwatched_owner_)) {
         ++counters_.stores;
-        l.modified_by = core_tag_;
-        l.last_write_ps = now_ps();
+        // Written only on the way from Exclusive to Modified: a store to the
+        // byte beside the word the next store's test reads made the fast
+        // path measurably slower (docs/performance.md).
+        if (l.modified_by != core_tag_) l.modified_by = core_tag_;
+        const TimePs start_ps = now_ps();
         advance(Component::cache, timing_.l1_hit_ps);
+        const bool quantum_used = local_ps_ >= sync_budget_ps_;
+        // After the vCPU's own time: a TimePs store may alias local_ps_,
+        // which would then be read again.
+        l.last_write_ps = start_ps;
         // The bytes last: a store through a byte pointer may alias any
         // member, so the bookkeeping before it is not reloaded.
         std::memcpy(e->host_page + off, &value, size);
-        if (local_ps_ >= sync_budget_ps_) quantum_over();
+        if (quantum_used) quantum_over();
         return;
       }
     }
@@ -693,7 +700,7 @@ class Vcpu : public sc_core::sc_module {
   // fast path); nullptr otherwise.
   TlbEntry* tlb_hit(Gva va, bool write) {
     TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
-    return e && (!write || e->writable) ? e : nullptr;
+    return e && (!write || e->writable()) ? e : nullptr;
   }
   // A read of the APIC-access page served from the virtual LAPIC (xAPIC mode).
   bool apic_page_read(Gpa gpa, u8* buf, unsigned size);
@@ -777,6 +784,7 @@ class Vcpu : public sc_core::sc_module {
   // Its pCPU's bit in a line's holders and its owner tag (1 + pCPU), for the fast path.
   const CoreMask core_bit_ = CoreMask{1} << cfg_.pcpu;
   const u8 core_tag_ = static_cast<u8>(cfg_.pcpu + 1);
+  const u16 core_unwatched_owner_ = CoherenceDirectory::unwatched_owner(core_tag_);
   Program program_;
   bool started_ = false;
   bool finished_ = false;

@@ -75,7 +75,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
       sync_before_sleep();
     if (!sleep_on_line(va)) {
       const TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
-      polled_by_access = polled_by_access || !e || e->uncached;
+      polled_by_access = polled_by_access || !e || e->uncached();
       continue;
     }
   }
@@ -84,7 +84,7 @@ u64 Vcpu::wait_until(Gva va, unsigned size, Cmp cmp, u64 operand) {
 bool Vcpu::sleep_on_line(Gva va) {
   for (;;) {
     TlbEntry* e = tlb_.lookup(va >> kPageShift4K);
-    if (!e || e->uncached) return false;  // a trapped or uncached location is polled access by access
+    if (!e || e->uncached()) return false;  // a trapped or uncached location is polled access by access
     LineState& l = e->lines->line[page_offset(va) >> kCacheLineShift];
     // Lost our copy while synchronising: somebody wrote it, look again.
     if (!(l.holders & (CoreMask{1} << cfg_.pcpu))) return false;

@@ -56,6 +56,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -81,12 +83,12 @@ struct LineState {
   TimePs last_write_ps = 0;  // when the last store to the line happened
   u64 line = 0;              // line number: host physical address >> 6
   u8 owner = 0;              // 1 + the core holding it Exclusive or Modified (then its only holder); 0 otherwise
+  u8 watched = 0;            // vCPUs asleep on this line (wait_until); beside owner for the store fast path
   // 1 + the core that wrote it last, while its data is newer than the LLC's
   // and memory's: with owner the same, that core holds it Modified; with no
   // owner, the L2 it shares with cluster-mates that read the line since holds
   // the dirty data (their L1D copies Shared). 0 when clean.
   u8 modified_by = 0;
-  u8 watched = 0;            // vCPUs asleep on this line (wait_until)
   // 1 + the LLC whose copy is newer than memory (a Modified line written
   // back into it, which it writes to memory when it evicts the line); 0 when
   // no LLC's is. At most one: a store takes the line out of the other LLCs.
@@ -94,6 +96,8 @@ struct LineState {
   u32 llc = 0;  // one bit per last-level cache holding it
 };
 static_assert(sizeof(LineState) == 48, "a line's state stays 48 bytes: llc_dirty takes the padding");
+static_assert(offsetof(LineState, watched) == offsetof(LineState, owner) + 1,
+              "owner and watched are read as one 16-bit word (CoherenceDirectory::store_hits_unwatched)");
 
 // The caches keep a pointer to each line's state as its tag: a victim's or
 // a second-chance candidate's state is at hand without a search.
@@ -156,6 +160,20 @@ class CoherenceDirectory {
   // The same for a caller that keeps its core's bit and owner tag (1 + core) at hand.
   static bool hits(const LineState& l, CoreMask me, u8 tag, bool write) {
     return write ? (l.holders & me) != 0 && l.owner == tag : (l.holders & me) != 0;
+  }
+  // hits(l, me, tag, true) on a line no vCPU sleeps on: the store fast
+  // path's test, owner and watched compared as one 16-bit word, against
+  // unwatched_owner(tag) the caller keeps at hand.
+  static u16 unwatched_owner(u8 tag) {
+    const u8 bytes[2] = {tag, 0};  // owner, watched
+    u16 word;
+    std::memcpy(&word, bytes, sizeof word);
+    return word;
+  }
+  static bool store_hits_unwatched(const LineState& l, CoreMask me, u16 unwatched_owner) {
+    u16 owner_watched;
+    std::memcpy(&owner_watched, reinterpret_cast<const u8*>(&l) + offsetof(LineState, owner), sizeof owner_watched);
+    return (l.holders & me) != 0 && owner_watched == unwatched_owner;
   }
 
   // Perform the state transition (fills, evictions, invalidations) and

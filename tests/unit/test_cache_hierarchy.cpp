@@ -583,3 +583,23 @@ TEST_CASE("cache allocation: a non-inclusive LLC takes an L2 victim into the evi
   }
   CHECK(victims > 0);
 }
+
+TEST_CASE("the store fast path's one-word test agrees with hits() and a line nobody sleeps on") {
+  for (unsigned core : {0u, 3u, 62u}) {
+    const CoreMask me = CoreMask{1} << core;
+    const u8 tag = static_cast<u8>(core + 1);
+    const u16 word = CoherenceDirectory::unwatched_owner(tag);
+    for (CoreMask holders : {CoreMask{0}, me, me | 1, CoreMask{1} << ((core + 1) % 64)})
+      for (u8 owner : {u8{0}, tag, static_cast<u8>(tag + 1)})
+        for (u8 watched : {u8{0}, u8{1}, u8{2}})
+          for (u8 modified_by : {u8{0}, tag}) {
+            LineState l;
+            l.holders = holders;
+            l.owner = owner;
+            l.watched = watched;
+            l.modified_by = modified_by;
+            CHECK(CoherenceDirectory::store_hits_unwatched(l, me, word) ==
+                  (CoherenceDirectory::hits(l, me, tag, true) && watched == 0));
+          }
+  }
+}
