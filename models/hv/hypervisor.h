@@ -207,12 +207,18 @@ class Hypervisor {
   void init_vmtrr(Vm& vm, unsigned vcpu);
 
   // CPUID as ACRN's guest_cpuid answers the leaves a guest asks for its
-  // CPU and APIC ID: leaf 1 EAX the processor signature, EBX[31:24] the
-  // initial APIC ID, ECX the features the twin models; leaf 0xB EDX the
-  // x2APIC ID (and EBX/ECX the topology level); and the hypervisor's own
-  // leaves from 0x40000000 (set_vcpuid_extended_function); other leaves
-  // read zero.
+  // CPU and APIC ID: leaf 0 the highest basic leaf and the vendor, leaf 1
+  // EAX the processor signature, EBX[31:24] the initial APIC ID, ECX the
+  // features the twin models; leaf 0xB EDX the x2APIC ID (and EBX/ECX the
+  // topology level); leaf 0x16 the frequencies ACRN derives from the TSC;
+  // the hypervisor's own leaves from 0x40000000
+  // (set_vcpuid_extended_function); a leaf ACRN keeps no entry for above
+  // the highest basic or extended leaf, as the highest basic leaf
+  // (find_vcpuid_entry); other leaves read zero.
   void cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const;
+  // find_vcpuid_entry: whether a leaf that guest_cpuid answers from the
+  // VM's table is answered as itself.
+  bool answers_vcpuid_leaf(u32 leaf) const;
   // hv/FEATURES/HYPERV_ENABLED: VMs get the Hyper-V TLFS leaves.
   void set_hyperv(bool on) { hyperv_ = on; }
   // MAX_PCPU_NUM: the board file's thread count (board_info.h.xsl).

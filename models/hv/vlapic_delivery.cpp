@@ -387,13 +387,61 @@ void Hypervisor::apic_write(Vm& vm, unsigned vcpu, u32 offset, u32 v) {
   }
 }
 
+namespace {
+// The highest basic leaf (vcpuid_level): set_vcpuid_entries raises the
+// host's to 0x16 when it is lower. The board file does not give the host's;
+// the twin answers 0x16.
+constexpr u32 kVcpuidLevel = 0x16;
+// The highest extended leaf (vcpuid_xlevel, the host's CPUID.80000000H:EAX):
+// 80000008H, the last extended leaf the SDM defines (Vol. 2A, CPUID).
+constexpr u32 kVcpuidXlevel = 0x8000'0008;
+// guest_cpuid's is_percpu_related: leaves answered per vCPU, never from the table.
+bool percpu_related(u32 leaf) {
+  switch (leaf) {
+    case 0x1:
+    case 0x4:
+    case 0x6:
+    case 0xB:
+    case 0xD:
+    case 0x19:
+    case 0x1F:
+    case 0x8000'0001:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+bool Hypervisor::answers_vcpuid_leaf(u32 leaf) const {
+  // Up to the highest basic or extended leaf the entry is the leaf's own (or
+  // none: zeros). Of the hypervisor's range, set_vcpuid_extended_function
+  // enters 0x40000000, 0x40000001, 0x40000010, and 0x40000002-6 with
+  // HYPERV_ENABLED; the Intel SDM's rule sends any other leaf to the
+  // highest basic one.
+  if (leaf <= kVcpuidLevel) return true;
+  if (leaf >= 0x8000'0000) return leaf <= kVcpuidXlevel;
+  if (leaf == 0x4000'0000 || leaf == 0x4000'0001 || leaf == 0x4000'0010) return true;
+  return hyperv_ && leaf >= 0x4000'0002 && leaf <= 0x4000'0006;
+}
+
 void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const {
   const VLapic& lapic = *vm.vlapics.at(vcpu);
   regs[0] = regs[1] = regs[2] = regs[3] = 0;
+  if (!percpu_related(leaf) && !answers_vcpuid_leaf(leaf)) leaf = kVcpuidLevel;  // find_vcpuid_entry
   switch (leaf) {
-    case 0x0:
-      regs[0] = 0xB;  // the highest standard leaf answered here
+    case 0x0: {
+      // The highest basic leaf, and the host's vendor: ACRN runs on Intel
+      // only, "GenuineIntel" in EBX, EDX, ECX.
+      constexpr u32 kGenu = 'G' | 'e' << 8 | 'n' << 16 | 'u' << 24;
+      constexpr u32 kIneI = 'i' | 'n' << 8 | 'e' << 16 | 'I' << 24;
+      constexpr u32 kNtel = 'n' | 't' << 8 | 'e' << 16 | 'l' << 24;
+      regs[0] = kVcpuidLevel;
+      regs[1] = kGenu;
+      regs[2] = kNtel;
+      regs[3] = kIneI;
       break;
+    }
     case 0x1: {
       // guest_cpuid_01h: the host's leaf, patched. EAX the signature
       // (stepping 0: the board file does not give it): model bits 3:0 at
@@ -418,6 +466,14 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
       } else {
         regs[2] = subleaf;
       }
+      break;
+    case 0x16:
+      // Processor frequencies: the host's leaf when it has one, which the
+      // board file does not give; the twin answers as init_vcpuid_entry does
+      // on a host without it: base and maximum MHz from the TSC
+      // (get_tsc_khz / 1000), a 100 MHz bus.
+      regs[0] = regs[1] = static_cast<u32>(tsc_khz() / 1000);
+      regs[2] = 100;
       break;
     // The hypervisor's leaves (set_vcpuid_extended_function).
     case 0x40000000: {
@@ -455,6 +511,9 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
     case 0x40000010:
       // Timing information: EAX the TSC frequency in kHz (get_tsc_khz).
       regs[0] = static_cast<u32>(tsc_khz());
+      break;
+    case 0x8000'0000:
+      regs[0] = kVcpuidXlevel;  // the highest extended leaf, the host's
       break;
     default:
       break;

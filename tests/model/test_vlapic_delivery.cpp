@@ -7,6 +7,9 @@
 // (inject_msi_for_lapic_pt, vlapic_x2apic_pt_icr_access).
 #include <systemc>
 
+#include <cstring>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "models/hv/ivshmem_device.h"
@@ -124,9 +127,45 @@ TEST_CASE("CPUID from 0x40000000 names ACRN and gives User VMs the Hyper-V inter
 TEST_CASE("CPUID from 0x40000000 without HYPERV_ENABLED gives User VMs no Hyper-V leaves") {
   const HypervisorLeaves r = read_hypervisor_leaves(false);
   CHECK(r.user_caps == Regs{});
-  CHECK(r.user_features == Regs{});
-  CHECK(r.service_features == Regs{});
-  CHECK(r.user_vps == Regs{});
+  // No entry for 0x40000002-6 then: find_vcpuid_entry answers them as the
+  // highest basic leaf, 0x16 (TSC MHz twice, a 100 MHz bus).
+  const Regs leaf_16{r.tsc_khz / 1000, r.tsc_khz / 1000, 100, 0};
+  CHECK(r.user_features == leaf_16);
+  CHECK(r.service_features == leaf_16);
+  CHECK(r.user_vps == leaf_16);
+}
+
+// set_vcpuid_entries and find_vcpuid_entry: leaf 0 reports at least 0x16
+// and the vendor; 0x16 comes from the TSC; a leaf above the highest basic
+// or extended leaf with no entry is answered as the highest basic leaf.
+TEST_CASE("CPUID leaf 0 reports 0x16 and GenuineIntel and a leaf past the highest answers as leaf 0x16") {
+  test::Bench b(test::two_vm_scenario());
+  Regs leaf0{}, leaf16{}, leaf17{}, hv_past{}, ext_top{}, ext_past{}, leaf19{};
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    leaf0 = g.cpuid(0);
+    leaf16 = g.cpuid(0x16);
+    leaf17 = g.cpuid(0x17);
+    hv_past = g.cpuid(0x40000011);
+    ext_top = g.cpuid(0x80000000);
+    ext_past = g.cpuid(0x80000009);
+    leaf19 = g.cpuid(0x19);  // per vCPU (is_percpu_related): never sent to 0x16
+  });
+  sc_core::sc_start();
+  char vendor[13] = {};
+  std::memcpy(vendor, &leaf0[1], 4);
+  std::memcpy(vendor + 4, &leaf0[3], 4);
+  std::memcpy(vendor + 8, &leaf0[2], 4);
+  CHECK(leaf0[0] == 0x16);
+  CHECK(std::string(vendor) == "GenuineIntel");
+  const u32 tsc_mhz = static_cast<u32>(b.timing.tsc_clock.mhz() * 1000) / 1000;  // get_tsc_khz / 1000
+  CHECK(leaf16 == Regs{tsc_mhz, tsc_mhz, 100, 0});
+  CHECK(leaf17 == leaf16);
+  CHECK(hv_past == leaf16);
+  CHECK(ext_top == Regs{0x80000008, 0, 0, 0});
+  CHECK(ext_past == leaf16);
+  CHECK(leaf19 == Regs{});
+  CHECK(b.vm(0).exits[static_cast<std::size_t>(ExitReason::cpuid)] == 7);
 }
 
 TEST_CASE("a LAPIC-passthrough VM's x2APIC ID read exits: ACRN intercepts it") {
