@@ -495,9 +495,10 @@ class Converter {
     return !vm.child("load_order") && legacy_vm_type(xml_text(vm.child("vm_type")));
   }
   // ACRN 2.x's VM names were free text up to 32 characters ("ACRN SOS VM");
-  // 3.x's VMNameType allows letters, digits, '_' and '-'. Each other
-  // character becomes '_', said once per VM (the upgrader keeps the name,
-  // which 3.x's configurator then refuses).
+  // 3.x's VMNameType allows 1-15 letters, digits, '_' and '-'. Each other
+  // character becomes '_' and a longer name keeps its first 15, said once
+  // per VM (the upgrader keeps the name, which 3.x's configurator then
+  // refuses).
   static std::string legacy_name(std::string name) { return acrn_legacy_vm_name(std::move(name)); }
   // A 2.x post-launched VM's name was in its launch file, not in the
   // scenario; without it, the VM gets the name ACRN 2.7's configurator
@@ -527,8 +528,8 @@ class Converter {
     if (fixed == name->text) return;
     const SourceLocation at = doc_.at_value(vm.child("name"));
     spdlog::warn(
-        "{}:{}:{}: {}/name: ACRN 2.x's VM name {} is {} here (ACRN 3.x's VM names are letters, digits, _ "
-        "and -)",
+        "{}:{}:{}: {}/name: ACRN 2.x's VM name {} is {} here (ACRN 3.x's VM names are 1-15 letters, digits, "
+        "_ and -)",
         at.file, at.line, at.column, x, quote(name->text), quote(fixed));
     name->text = fixed;
   }
@@ -835,6 +836,7 @@ class Converter {
 std::string acrn_legacy_vm_name(std::string name) {
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+  if (name.size() > 15) name.resize(15);  // MAX_VM_NAME_LEN (16) less the NUL
   return name;
 }
 

@@ -29,11 +29,12 @@ bool is_word(const std::string& s, std::size_t max_len) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
-// ACRN's VMNameType (types.xsd: letters, digits, '_' and '-'), at most the
-// hypervisor's MAX_VM_NAME_LEN of 32 (3.x's schema allows 15; 2.x files have
-// longer names).
+// ACRN's VMNameType (types.xsd: 1-15 letters, digits, '_' and '-'): the
+// hypervisor's name[MAX_VM_NAME_LEN] holds 16 bytes with the NUL, and
+// acrn-dm refuses a longer name ("exceeds the maximum length: 15").
+constexpr std::size_t kMaxVmNameChars = 15;
 bool is_vm_name(const std::string& s) {
-  return !s.empty() && s.size() <= 32 &&
+  return !s.empty() && s.size() <= kMaxVmNameChars &&
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
 }
 
@@ -277,7 +278,7 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       const Node& name = required(n, p, "name");
       vm.name = read_string(name, p + ".name");
       if (!is_vm_name(vm.name))
-        fail(name.loc, p + ".name", "VM name must be 1-32 letters, digits, _ or -, got " + quote(vm.name));
+        fail(name.loc, p + ".name", "VM name must be 1-15 letters, digits, _ or -, got " + quote(vm.name));
       for (std::size_t j = 0; j < s_.vms.size(); ++j)
         if (s_.vms[j].name == vm.name)
           fail(name.loc, p + ".name",

@@ -497,6 +497,9 @@ TEST_CASE("ACRN 2.x VM names: free text becomes a 3.x name, and a nameless post-
   xml.replace(xml.find("<name>POST_STD_VM1</name>"), 25, "");
   const Scenario s = load_xml(xml);
   CHECK(s.vms[1].name == "ACRN_SOS_VM");
+  // 2.5's schema allowed 32 characters, 3.x's 15 (MAX_VM_NAME_LEN less the NUL).
+  xml.replace(xml.find("<name>ACRN SOS VM</name>"), 24, "<name>ACRN Service VM of 2.5</name>");
+  CHECK(load_xml(xml).vms[1].name == "ACRN_Service_VM");
   CHECK(s.vms[2].name == "POST_STD_VM1");  // the first POST_STD_VM, as ACRN 2.7's configurator names it
   CHECK(s.vms[4].name == "POST_RT_VM3");   // its own name kept
   // The 2.x region text names VM 2 by id: the same name.
