@@ -3,6 +3,7 @@
 // XML); platforms/ turns it into a SystemC platform.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <set>
 #include <string>
@@ -20,6 +21,11 @@ enum class Provider { hypervisor, device_model };
 
 const char* to_string(LoadOrder l);  // "PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"
 const char* to_string(Provider p);   // "Hypervisor", "Device Model"
+
+// ACRN's VMNameType allows 1-15 characters: the hypervisor's
+// name[MAX_VM_NAME_LEN] holds 16 bytes with the NUL, and acrn-dm refuses a
+// longer name ("exceeds the maximum length: 15").
+constexpr std::size_t kMaxVmNameChars = 15;
 
 struct VmConfig {
   unsigned id = 0;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "platforms/board_xml.h"
+#include "platforms/scenario.h"
 #include "sim/suggest.h"
 
 namespace ivsim {
@@ -836,7 +837,7 @@ class Converter {
 std::string acrn_legacy_vm_name(std::string name) {
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
-  if (name.size() > 15) name.resize(15);  // MAX_VM_NAME_LEN (16) less the NUL
+  if (name.size() > kMaxVmNameChars) name.resize(kMaxVmNameChars);
   return name;
 }
 

@@ -37,7 +37,8 @@ namespace ivsim {
 ScenarioTree read_acrn_scenario_file(const std::string& path, const std::string& board);
 ScenarioTree acrn_scenario_tree(const XmlDocument& doc, const std::string& board);
 // ACRN 2.x's free-text VM name as 3.x's VMNameType allows it: each
-// character other than letters, digits, '_' and '-' made '_'.
+// character other than letters, digits, '_' and '-' made '_', and no more
+// than the first kMaxVmNameChars kept.
 std::string acrn_legacy_vm_name(std::string name);
 ScenarioTree read_acrn_scenario_text(const std::string& xml_text, const std::string& file_name,
                                      const std::string& board);

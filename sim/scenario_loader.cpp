@@ -29,10 +29,8 @@ bool is_word(const std::string& s, std::size_t max_len) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
-// ACRN's VMNameType (types.xsd: 1-15 letters, digits, '_' and '-'): the
-// hypervisor's name[MAX_VM_NAME_LEN] holds 16 bytes with the NUL, and
-// acrn-dm refuses a longer name ("exceeds the maximum length: 15").
-constexpr std::size_t kMaxVmNameChars = 15;
+// ACRN's VMNameType (types.xsd: letters, digits, '_' and '-', at most
+// kMaxVmNameChars).
 bool is_vm_name(const std::string& s) {
   return !s.empty() && s.size() <= kMaxVmNameChars &&
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });

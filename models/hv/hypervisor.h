@@ -216,9 +216,6 @@ class Hypervisor {
   // the highest basic or extended leaf, as the highest basic leaf
   // (find_vcpuid_entry); other leaves read zero.
   void cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const;
-  // find_vcpuid_entry: whether a leaf that guest_cpuid answers from the
-  // VM's table is answered as itself.
-  bool answers_vcpuid_leaf(u32 leaf) const;
   // hv/FEATURES/HYPERV_ENABLED: VMs get the Hyper-V TLFS leaves.
   void set_hyperv(bool on) { hyperv_ = on; }
   // MAX_PCPU_NUM: the board file's thread count (board_info.h.xsl).

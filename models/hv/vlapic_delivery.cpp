@@ -411,24 +411,24 @@ bool percpu_related(u32 leaf) {
       return false;
   }
 }
-}  // namespace
-
-bool Hypervisor::answers_vcpuid_leaf(u32 leaf) const {
-  // Up to the highest basic or extended leaf the entry is the leaf's own (or
-  // none: zeros). Of the hypervisor's range, set_vcpuid_extended_function
-  // enters 0x40000000, 0x40000001, 0x40000010, and 0x40000002-6 with
-  // HYPERV_ENABLED; the Intel SDM's rule sends any other leaf to the
-  // highest basic one.
+// find_vcpuid_entry: whether a leaf from the VM's table is answered as
+// itself. Up to the highest basic or extended leaf the entry is the leaf's
+// own (or none: zeros). Of the hypervisor's range,
+// set_vcpuid_extended_function enters 0x40000000, 0x40000001, 0x40000010,
+// and 0x40000002-6 with HYPERV_ENABLED; the Intel SDM's rule, which ACRN
+// follows, sends any other leaf to the highest basic one.
+bool answered_as_itself(u32 leaf, bool hyperv) {
   if (leaf <= kVcpuidLevel) return true;
   if (leaf >= 0x8000'0000) return leaf <= kVcpuidXlevel;
   if (leaf == 0x4000'0000 || leaf == 0x4000'0001 || leaf == 0x4000'0010) return true;
-  return hyperv_ && leaf >= 0x4000'0002 && leaf <= 0x4000'0006;
+  return hyperv && leaf >= 0x4000'0002 && leaf <= 0x4000'0006;
 }
+}  // namespace
 
 void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 regs[4]) const {
   const VLapic& lapic = *vm.vlapics.at(vcpu);
   regs[0] = regs[1] = regs[2] = regs[3] = 0;
-  if (!percpu_related(leaf) && !answers_vcpuid_leaf(leaf)) leaf = kVcpuidLevel;  // find_vcpuid_entry
+  if (!percpu_related(leaf) && !answered_as_itself(leaf, hyperv_)) leaf = kVcpuidLevel;
   switch (leaf) {
     case 0x0: {
       // The highest basic leaf, and the host's vendor: ACRN runs on Intel
