@@ -473,7 +473,7 @@ void Hypervisor::cpuid(const Vm& vm, unsigned vcpu, u32 leaf, u32 subleaf, u32 r
       // on a host without it: base and maximum MHz from the TSC
       // (get_tsc_khz / 1000), a 100 MHz bus.
       regs[0] = regs[1] = static_cast<u32>(tsc_khz() / 1000);
-      regs[2] = 100;
+      regs[2] = kBusMhz;
       break;
     // The hypervisor's leaves (set_vcpuid_extended_function).
     case 0x40000000: {

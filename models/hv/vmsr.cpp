@@ -443,7 +443,11 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& e
     case msr::kBiosSignId:
       return unmodelled("the host's microcode revision (get_microcode_version)");
     case msr::kPerfStatus:
-      return unmodelled("the base ratio from the host's CPUID leaf 0x16 (get_perf_status)");
+      // get_perf_status (no vHWP, which the twin does not configure): the
+      // base ratio in bits 15:8, the host's CPUID.16H base frequency over
+      // its bus frequency. The host's base frequency is the nominal clock
+      // its TSC ticks at (the brand string's), the bus kBusMhz.
+      return ((tsc_khz() / 1000 / kBusMhz) & 0xFF) << 8;
     case msr::kUmwaitControl:
       return unmodelled("IA32_UMWAIT_CONTROL, present only where the host CPU has WAITPKG");
     default:

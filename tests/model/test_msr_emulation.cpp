@@ -42,7 +42,7 @@ u8 fault_of(F&& access) {
 TEST_CASE("the MSR bitmap: the TSC reads without an exit, emulated MSRs exit with ACRN's values, refused ones #GP") {
   test::Bench b(test::two_vm_scenario());
   u64 tsc_before = 0, tsc_msr = 0, tsc_after = 0, pat = 0, pat_written = 0, feature_control = 0, mcg_cap = 1;
-  u64 platform_info = 1, misc_enable = 1, exits_for_tsc = 1;
+  u64 platform_info = 1, misc_enable = 1, exits_for_tsc = 1, perf_status = 0;
   u8 pat_reserved = 0, feature_control_write = 0, monitor = 0, pmc = 0, variable_mtrr = 0, outside_range = 0;
   u8 mcg_status_zero = 1;
   std::string unintercepted;
@@ -62,6 +62,7 @@ TEST_CASE("the MSR bitmap: the TSC reads without an exit, emulated MSRs exit wit
     mcg_cap = g.rdmsr(msr::kMcgCap);
     mcg_status_zero = fault_of([&] { g.wrmsr(msr::kMcgStatus, 0); });
     platform_info = g.rdmsr(msr::kPlatformInfo);  // a User VM's: 0
+    perf_status = g.rdmsr(msr::kPerfStatus);
     monitor = fault_of([&] { g.wrmsr(msr::kMiscEnable, u64{1} << 18); });
     g.wrmsr(msr::kMiscEnable, u64{1} << 16);  // EIST: kept, never read back
     misc_enable = g.rdmsr(msr::kMiscEnable);
@@ -87,6 +88,9 @@ TEST_CASE("the MSR bitmap: the TSC reads without an exit, emulated MSRs exit wit
   CHECK(mcg_cap == 0);
   CHECK(mcg_status_zero == 0);
   CHECK(platform_info == 0);
+  // get_perf_status: the base ratio (base over bus frequency) in bits 15:8.
+  CHECK(perf_status == (b.timing.tsc_clock.mhz() / 100) << 8);
+  CHECK(perf_status != 0);
   CHECK(monitor == kVectorGp);
   CHECK(misc_enable == 0);
   CHECK(pmc == kVectorGp);
