@@ -275,11 +275,11 @@ class Hypervisor {
   static bool is_lapic_pt(const Vm& vm, unsigned vcpu);
   // get_tsc_khz, and the guest's TSC (the host's plus the VMCS offset) at `now`.
   u64 tsc_khz() const;
+  u64 guest_tsc(const Vm& vm, unsigned vcpu, TimePs now) const;
   // CPUID.16H:ECX, the bus (reference) frequency: 100 MHz, ACRN's value for
   // a host without the leaf (init_vcpuid_entry) and the BCLK of the parts
   // the twin knows, whose leaf would give it.
   static constexpr u32 kBusMhz = 100;
-  u64 guest_tsc(const Vm& vm, unsigned vcpu, TimePs now) const;
   // apic_access_vmexit_handler: an xAPIC page access the CPU did not
   // virtualize (reads of the PPR, CMCI LVT, current count; writes other
   // than the registers it writes into the page).
