@@ -529,9 +529,9 @@ class Converter {
     if (fixed == name->text) return;
     const SourceLocation at = doc_.at_value(vm.child("name"));
     spdlog::warn(
-        "{}:{}:{}: {}/name: ACRN 2.x's VM name {} is {} here (ACRN 3.x's VM names are 1-15 letters, digits, "
+        "{}:{}:{}: {}/name: ACRN 2.x's VM name {} is {} here (ACRN 3.x's VM names are 1-{} letters, digits, "
         "_ and -)",
-        at.file, at.line, at.column, x, quote(name->text), quote(fixed));
+        at.file, at.line, at.column, x, quote(name->text), quote(fixed), kMaxVmNameChars);
     name->text = fixed;
   }
 

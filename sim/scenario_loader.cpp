@@ -276,7 +276,9 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       const Node& name = required(n, p, "name");
       vm.name = read_string(name, p + ".name");
       if (!is_vm_name(vm.name))
-        fail(name.loc, p + ".name", "VM name must be 1-15 letters, digits, _ or -, got " + quote(vm.name));
+        fail(
+            name.loc, p + ".name",
+            "VM name must be 1-" + std::to_string(kMaxVmNameChars) + " letters, digits, _ or -, got " + quote(vm.name));
       for (std::size_t j = 0; j < s_.vms.size(); ++j)
         if (s_.vms[j].name == vm.name)
           fail(name.loc, p + ".name",

@@ -26,8 +26,8 @@ struct TlbEntry {
   LinePage* lines = nullptr;
   Hpa hpa_page = 0;
   // kWritable, kUncached (memory type UC or WC, models/cpu/memory_type.h:
-  // every access goes to memory). One byte, so the store fast path tests
-  // both in one comparison.
+  // every access goes to memory), and no other bits: the store fast path
+  // tests both in one comparison (cached_writable).
   static constexpr u8 kWritable = 1, kUncached = 2;
   u8 flags = 0;
   bool writable() const { return (flags & kWritable) != 0; }
