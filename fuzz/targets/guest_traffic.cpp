@@ -211,10 +211,7 @@ void GuestTraffic::run(const std::uint8_t* data, std::size_t size) {
 void GuestTraffic::program(Vcpu& cpu, unsigned guest) {
   Guest g(cpu);
   for (;;) {
-    while (next_ >= steps_.size() || steps_[next_].op.vm != guest) {
-      cpu.synchronize();
-      sc_core::wait(go_[guest]);
-    }
+    while (next_ >= steps_.size() || steps_[next_].op.vm != guest) cpu.wait_outside_model(go_[guest]);
     const Step& s = steps_[next_];
     if (s.bring_up) {
       bring_up(g, guest, true);

@@ -1,6 +1,7 @@
 #include "models/cpu/vcpu_module.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -60,6 +61,7 @@ void Vcpu::thread() {
       RunAhead::Asleep asleep(run_ahead_);
       while (!shut_down_ && launches_ == 0) sc_core::wait(launch_event_);
     }
+    note_kernel_time();
     wait_ = Wait{};
     if (shut_down_) return mark_finished();
   }
@@ -79,6 +81,7 @@ void Vcpu::thread() {
         RunAhead::Asleep asleep(run_ahead_);
         while (!shut_down_ && launches_ == launches_at_zombie_) sc_core::wait(launch_event_);
       }
+      note_kernel_time();
       if (shut_down_) {
         mark_finished();
         return;
@@ -86,6 +89,12 @@ void Vcpu::thread() {
       power_on_reset();
     }
   }
+}
+
+void Vcpu::stale_kernel_time() const {
+  fmt::print(stderr, "ivsim: internal error: {} runs at the kernel's time of {} ps, the kernel is at {} ps\n", name(),
+             resumed_at_ps_, kernel_ps());
+  std::abort();
 }
 
 void Vcpu::mark_finished() {
@@ -239,13 +248,13 @@ void Vcpu::uncached_access(TlbEntry& e, u64 off, LineState& l, u8* buf, unsigned
   if (write) {
     ++counters_.stores;
     // Only a block write can cover a whole line: it needs no read-for-ownership.
-    const AccessCost c = dir_.store(l, cfg_.pcpu, now_ps(), size == kCacheLineBytes);
+    const AccessCost c = dir_.store(l, cfg_.pcpu, own_now_ps(), size == kCacheLineBytes);
     copy_access(e.host_page + off, buf, size);
     if (l.watched) watchers_.notify(l, *this, cumulative_ - segment_base_, local_ps_);
     charge_line(c);
   } else {
     ++counters_.loads;
-    const AccessCost c = dir_.load(l, cfg_.pcpu, now_ps());
+    const AccessCost c = dir_.load(l, cfg_.pcpu, own_now_ps());
     copy_access(buf, e.host_page + off, size);
     charge_line(c);
   }
@@ -311,7 +320,7 @@ void Vcpu::order_access(LineState& l, bool write) {
     // could act at all. A line two or more pollers watch (a store wakes them
     // together, in the kernel's order) or a write in this core's future
     // goes through the kernel.
-    if ((!l.watched || watchers_.waking(l, *this) <= 1) && l.last_write_ps <= now_ps() && may_run_ahead()) {
+    if ((!l.watched || watchers_.waking(l, *this) <= 1) && l.last_write_ps <= own_now_ps() && may_run_ahead()) {
       run_ahead();
       return;
     }

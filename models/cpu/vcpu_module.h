@@ -403,6 +403,14 @@ class Vcpu : public sc_core::sc_module {
   // Brings the vCPU's local time to the kernel's: what it does next happens
   // in simulated-time order with the other vCPUs.
   void synchronize() { sync(); }
+  // A harness's own pause of the program, outside the model (a fuzz driver
+  // handing the turn to another guest): synchronises, waits for `e`, and
+  // goes on as after any of the vCPU's own waits (resumed()).
+  void wait_outside_model(const sc_core::sc_event& e) {
+    sync();
+    sc_core::wait(e);
+    resumed();
+  }
 
   // The TSC as the guest reads it: the host's, invariant and one for the
   // package at tsc_clock, plus the VMCS's TSC offset (RDTSC does not exit).
@@ -498,6 +506,20 @@ class Vcpu : public sc_core::sc_module {
   // sc_time_stamp() returns a reference to) without a call into the kernel:
   // every access's now_ps() reads it.
   TimePs kernel_ps() const { return kernel_time_->value(); }
+  // now_ps() on the vCPU's own thread: the kernel's clock moves only while
+  // that thread waits, and every wait is followed by resumed() or
+  // start_quantum(), which note the clock in resumed_at_ps_. The store fast
+  // path adds its local time to that instead of loading the clock through
+  // kernel_time_ (docs/performance.md). A checked build (IVSIM_SANITIZE)
+  // verifies it at every use.
+  void note_kernel_time() { resumed_at_ps_ = kernel_ps(); }
+  TimePs own_now_ps() const {
+#ifdef IVSIM_CHECKED
+    if (resumed_at_ps_ != kernel_ps()) stale_kernel_time();
+#endif
+    return resumed_at_ps_ + local_ps_;
+  }
+  [[noreturn]] void stale_kernel_time() const;
   void sync() {
     ++counters_.syncs;
     sync_kernel();
@@ -516,6 +538,7 @@ class Vcpu : public sc_core::sc_module {
   }
   // The budget up to the next quantum boundary (tlm_global_quantum::compute_local_quantum).
   void start_quantum() {
+    note_kernel_time();
     const TimePs now = kernel_ps();
     next_sync_ps_ = next_boundary_ps(now);
     sync_budget_ps_ = next_sync_ps_ - now;
@@ -542,6 +565,7 @@ class Vcpu : public sc_core::sc_module {
   // After the thread waited (with no local time ahead): the kernel moved on,
   // the next quantum boundary did not.
   void resumed() {
+    note_kernel_time();
     const TimePs now = kernel_ps();
     sync_budget_ps_ = next_sync_ps_ > now ? next_sync_ps_ - now : 0;
   }
@@ -655,7 +679,7 @@ class Vcpu : public sc_core::sc_module {
         // byte beside the word the next store's test reads made the fast
         // path measurably slower (docs/performance.md).
         if (l.modified_by != core_tag_) l.modified_by = core_tag_;
-        const TimePs start_ps = now_ps();
+        const TimePs start_ps = own_now_ps();
         advance(Component::cache, timing_.l1_hit_ps);
         const bool quantum_used = local_ps_ >= sync_budget_ps_;
         // After the vCPU's own time: a TimePs store may alias local_ps_,
@@ -774,6 +798,7 @@ class Vcpu : public sc_core::sc_module {
   TlbEntry uncached_translation_;        // a translation the dTLB did not keep (no dTLB): used once
   const sc_core::sc_time* kernel_time_;  // the kernel's current time (sc_time_stamp()'s referent)
   TimePs local_ps_ = 0;                  // how far the vCPU runs ahead of the kernel
+  TimePs resumed_at_ps_ = 0;             // the kernel's time since the thread last waited (own_now_ps)
   TimePs next_sync_ps_ = 0;              // the quantum boundary it synchronises at
   TimePs boundary_quantum_ps_ = 0;       // the quantum next_sync_ps_ is a multiple of (0: none yet)
   TimePs shared_quantum_ps_ = 0;         // on a shared pCPU: synchronise at least this often (0: not shared)
