@@ -162,13 +162,17 @@ void DeviceModel::remove_ivshmem(const ServiceVmPort& port, const IvshmemArgumen
     hv_land_.erase(
         std::remove_if(hv_land_.begin(), hv_land_.end(), [&](const HvLandBars& b) { return b.bdf == arg.bdf; }),
         hv_land_.end());
+    mmio_ranges_.drop(arg.bdf);  // acrn-dm's config space still decodes: all three go
     return;
   }
   // destroy_ivshmem_from_dm: munmap and close in acrn-dm only; the pages
-  // stay mapped in the VM's EPT (the HSM keeps them pinned).
+  // stay mapped in the VM's EPT (the HSM keeps them pinned). The device's
+  // destructor is pci_emul_free_bars; a registration a sizing step left
+  // behind points at the freed device in acrn-dm, and goes with it here.
   for (auto it = devices_.begin(); it != devices_.end(); ++it)
     if ((*it)->bdf() == arg.bdf) {
       devices_.erase(it);
+      mmio_ranges_.drop(arg.bdf);
       return;
     }
 }
@@ -195,6 +199,9 @@ bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& 
     bars.bdf = arg.bdf;
     bars.base = {arg.bar0, arg.bar1, arg.bar2 & ~u64{0xF}};
     bars.size = {DmIvshmemRegisters::kBarSize, kPageSize4K, arg.size};
+    for (unsigned bar = 0; bar < bars.base.size(); ++bar)
+      mmio_ranges_.register_mem(
+          DmMmioRanges::Range{DmIvshmemDevice::acrn_dm_name(arg.bdf), bars.base[bar], bars.size[bar], arg.bdf, bar});
     hv_land_.push_back(bars);
     return true;
   }
@@ -207,7 +214,8 @@ bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& 
   const std::string name = arg.name.substr(4);
   ShmObject* obj = shm_.open(name, arg.size, error);
   if (!obj) return false;
-  devices_.push_back(std::make_unique<DmIvshmemDevice>(arg.bdf, *obj, arg.region_id, arg.bar0, arg.bar1, arg.bar2));
+  devices_.push_back(
+      std::make_unique<DmIvshmemDevice>(arg.bdf, *obj, arg.region_id, arg.bar0, arg.bar1, arg.bar2, mmio_ranges_));
   // The shm object's pages are Service VM memory, which the Service VM sees
   // 1:1; tmpfs gives them one by one (order 0), so the HSM maps them so.
   const i64 r = set_memory_region(port, hc::kMrAdd, hc::kMemAccessRead | hc::kMemAccessWrite | hc::kMemTypeWb,
@@ -215,6 +223,7 @@ bool DeviceModel::add_ivshmem(const ServiceVmPort& port, const IvshmemArgument& 
   if (r != 0) {
     error = fmt::format("mapping {} with HC_VM_SET_MEMORY_REGIONS failed ({})", arg.name, r);
     devices_.pop_back();
+    mmio_ranges_.drop(arg.bdf);
     return false;
   }
   return true;
@@ -320,29 +329,33 @@ bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
       }
       return true;
     }
-    case IoRequest::Type::mmio:
-      for (auto& d : devices_) {
-        unsigned bar = 0;
-        u64 offset = 0;
-        if (!d->claims(req.addr, req.size, bar, offset)) continue;
+    case IoRequest::Type::mmio: {
+      // emulate_mem: the registration that holds the address, then its
+      // handler, pci_emul_mem_handler, which refuses an access past the
+      // BAR's end (-ESRCH, as for an address nothing registered).
+      const DmMmioRanges::Range* r = mmio_ranges_.lookup(req.addr);
+      if (!r) break;
+      u64 offset = 0;
+      if (DmIvshmemDevice* d = device_at(r->bdf)) {
+        if (!d->in_bar(r->bar, req.addr, req.size, offset)) break;
         if (req.write)
-          d->mmio_write(bar, offset, req.size, req.value);
+          d->mmio_write(r->bar, offset, req.size, req.value);
         else
-          req.value = d->mmio_read(bar, offset, req.size);
+          req.value = d->mmio_read(r->bar, offset, req.size);
         return true;
       }
-      for (HvLandBars& b : hv_land_)
-        for (unsigned bar = 0; bar < b.base.size(); ++bar) {
-          // pci_emul_mem_handler refuses an access past the BAR's end.
-          if (b.base[bar] == 0 || req.addr < b.base[bar] || req.addr + req.size > b.base[bar] + b.size[bar]) continue;
-          const u64 offset = req.addr - b.base[bar];
-          if (req.write)
-            DmIvshmemDevice::bar_write(b.regs, bar, offset, req.size, req.value);
-          else
-            req.value = DmIvshmemDevice::bar_read(b.regs, bar, offset, req.size);
-          return true;
-        }
+      for (HvLandBars& b : hv_land_) {
+        if (!(b.bdf == r->bdf)) continue;
+        if (req.addr + req.size > b.base[r->bar] + b.size[r->bar]) break;
+        offset = req.addr - b.base[r->bar];
+        if (req.write)
+          DmIvshmemDevice::bar_write(b.regs, r->bar, offset, req.size, req.value);
+        else
+          req.value = DmIvshmemDevice::bar_read(b.regs, r->bar, offset, req.size);
+        return true;
+      }
       break;
+    }
     case IoRequest::Type::port_io:
       break;
   }

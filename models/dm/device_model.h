@@ -138,6 +138,7 @@ class DeviceModel {
   Vm& service_vm_;
   Vm& vm_;
   ShmNamespace& shm_;
+  DmMmioRanges mmio_ranges_;  // before the devices, whose destructors unregister in it
   std::vector<std::unique_ptr<DmIvshmemDevice>> devices_;
   std::vector<HvLandBars> hv_land_;
   u64 requests_ = 0;

@@ -4,9 +4,11 @@
 // creation, and never moved.
 #pragma once
 
+#include <array>
 #include <string>
 
 #include "models/dm/dm_ivshmem_regs.h"
+#include "models/dm/dm_mmio_ranges.h"
 #include "models/dm/shm_namespace.h"
 #include "models/pci/bdf.h"
 #include "models/pci/config_space.h"
@@ -17,7 +19,16 @@ class DmIvshmemDevice {
  public:
   static constexpr unsigned kBarRegisters = 0, kBarEmpty = 1, kBarShm = 2;
 
-  DmIvshmemDevice(pci::Bdf bdf, const ShmObject& shm, u16 region_id, u32 bar0, u32 bar1, u64 bar2);
+  // pci_emul_alloc_bar registers the three BARs in `ranges` (decoding is on).
+  DmIvshmemDevice(pci::Bdf bdf, const ShmObject& shm, u16 region_id, u32 bar0, u32 bar1, u64 bar2,
+                  DmMmioRanges& ranges);
+  // pci_emul_free_bars: unregisters the BARs where decoding is on.
+  ~DmIvshmemDevice();
+  DmIvshmemDevice(const DmIvshmemDevice&) = delete;
+  DmIvshmemDevice& operator=(const DmIvshmemDevice&) = delete;
+  // The name acrn-dm gives a device in `bdf`'s slot, which its MMIO
+  // registrations carry (pci_emul_init: "%s-pci-%d", class name and slot).
+  static std::string acrn_dm_name(pci::Bdf bdf);
 
   pci::Bdf bdf() const { return bdf_; }
   const ShmObject& shm() const { return shm_; }
@@ -29,8 +40,10 @@ class DmIvshmemDevice {
   u32 cfg_read(u32 offset, unsigned size) const { return cfg_.read(offset, size); }
   void cfg_write(u32 offset, unsigned size, u32 value);
 
-  // acrn-dm traps the BARs' current windows while memory decoding is on.
-  bool claims(Gpa gpa, unsigned size, unsigned& bar, u64& offset) const;
+  // pci_emul_mem_handler's check of an access its registration found: the
+  // BAR's current window (acrn-dm's bar[idx].addr, which a registration
+  // left behind no longer matches) must hold it; `offset` is from that base.
+  bool in_bar(unsigned bar, Gpa gpa, unsigned size, u64& offset) const;
   u64 mmio_read(unsigned bar, u64 offset, unsigned size) { return bar_read(regs_, bar, offset, size); }
   void mmio_write(unsigned bar, u64 offset, unsigned size, u64 value) { bar_write(regs_, bar, offset, size, value); }
 
@@ -40,11 +53,26 @@ class DmIvshmemDevice {
   static void bar_write(DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size, u64 value);
 
  private:
+  static u32 register_offset(u64 offset);
+  bool memory_decoding() const;  // memen: the Command register's Memory Space Enable
+  // pci_cfgrw's BAR write: the sizing workaround, then update_bar_address.
+  void write_bar_register(unsigned reg, u32 value);
+  // update_bar_address: with decoding on (and no sizing step), the BAR is
+  // unregistered at its old address and registered at the new one.
+  void update_bar_address(unsigned bar, u64 addr, bool ignore_reg_unreg);
+  void register_bar(unsigned bar);    // modify_bar_registration(dev, idx, 1)
+  void unregister_bar(unsigned bar);  // modify_bar_registration(dev, idx, 0)
+
   pci::Bdf bdf_;
   const ShmObject& shm_;
   pci::ConfigSpace cfg_;
   DmIvshmemRegisters regs_;
   Gpa memseg_gpa_;
+  DmMmioRanges& ranges_;
+  std::string name_;
+  std::array<u64, 3> addr_{};  // acrn-dm's bar[idx].addr: BAR0, BAR1, BAR2 (both halves)
+  std::array<u64, 3> size_{};
+  std::array<bool, 4> sizing_{};  // bar[idx].sizing, per register (BAR3: BAR2's upper half)
 };
 
 }  // namespace ivsim

@@ -365,6 +365,47 @@ TEST_CASE("dm-land BAR2 relocation leaves the memory at the old GPA and the new 
   CHECK(new_window == ~u64{0});
 }
 
+// pci_cfgrw's workaround for drivers that size a BAR with decoding on: the
+// write of all-ones and the write after it change acrn-dm's address for the
+// BAR without moving its registration (update_bar_address with
+// ignore_reg_unreg); pci_emul_cmdsts_write registers it at that address.
+TEST_CASE("acrn-dm keeps a BAR's registration where it was while a guest sizes it with decoding on") {
+  test::Bench b(test::mixed_scenario());
+  u32 before = 1, sizing = 0, moved_new = 0, moved_old = 0, reenabled = 1;
+  u64 unclaimed_sizing = 9, unclaimed_new = 9, unclaimed_old = 9;
+  const DeviceModel& dm = dm_of(*b.platform, 3);
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const u32 bar0 = pci_cfg_read32(g, k08, 0x10) & ~u32{0xF};  // acrn-dm's address, decoding since pci_emul_init
+    const u32 moved = bar0 + 0x2000;  // past BAR1's 4 KiB at bar0 + 0x1000
+    before = g.load<u32>(bar0 + 8);   // IVPosition
+    pci_cfg_write32(g, k08, 0x10, ~u32{0});  // sizing, Memory Space Enable left on
+    // Found by the registration sizing kept; the handler's offset is from
+    // the address sizing wrote (0xFFFFFF00), which matches no register.
+    sizing = g.load<u32>(bar0 + 8);
+    unclaimed_sizing = dm.unclaimed();
+    pci_cfg_write32(g, k08, 0x10, moved);  // the end of sizing: the address moves, the registration does not
+    moved_new = g.load<u32>(moved + 8);
+    unclaimed_new = dm.unclaimed();
+    moved_old = g.load<u32>(bar0 + 8);  // found by the old registration, 8 KiB below the BAR's address
+    unclaimed_old = dm.unclaimed();
+    const u16 cmd = pci_cfg_read16(g, k08, 0x04);
+    pci_cfg_write16(g, k08, 0x04, cmd & ~u16{0x2});
+    pci_cfg_write16(g, k08, 0x04, cmd);  // registers BAR0 at the address it holds now
+    reenabled = g.load<u32>(moved + 8);
+  });
+  sc_core::sc_start();
+  CHECK(before == 0);
+  CHECK(sizing == 0xFFFF'FFFFu);
+  CHECK(unclaimed_sizing == 0);  // acrn-dm's handler took it
+  CHECK(moved_new == 0xFFFF'FFFFu);  // nothing registered there: emulate_mem's -ESRCH
+  CHECK(unclaimed_new == 1);
+  CHECK(moved_old == 0xFFFF'FFFFu);  // the handler's offset from the new address matches no register
+  CHECK(unclaimed_old == 1);
+  CHECK(reenabled == 0);
+  CHECK(dm.unclaimed() == 1);
+}
+
 TEST_CASE("an access served by the device model pays the I/O request round trip on top of the exit") {
   test::Bench b(test::mixed_scenario());
   Timestamp t0, t1;
