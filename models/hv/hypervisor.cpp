@@ -111,9 +111,9 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       } else if (r) {
         charge_hv(timing_.hv_mmio_handler_ps);
         if (write)
-          r->handler->mmio_write(r->tag, addr - r->base, size, value);
+          r->handler->mmio_write(r->tag, addr, size, value);
         else
-          value = r->handler->mmio_read(r->tag, addr - r->base, size);
+          value = r->handler->mmio_read(r->tag, addr, size);
       } else if (vm->load_order == VmLoadOrder::post_launched) {
         // emulate_io: no hypervisor handler, so the device model gets it.
         handled = false;

@@ -1,6 +1,7 @@
 #include "models/hv/ivshmem_device.h"
 
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -131,6 +132,7 @@ void IvshmemDevice::map_bar(unsigned bar, u64 base) {
     case kBarMsix:
       vm_.mmio.add(base, size, this, kBarMsix);
       hv_.ept_del_mr(vm_, base, round_up(size, kPageSize4K));
+      msix_mmio_gpa_ = base;
       break;
     case kBarShm:
       hv_.ept_add_mr(vm_, region_.hpa, base, size, ept::kRead | ept::kWrite | ept::kWB | ept::kIgnorePat);
@@ -157,18 +159,26 @@ void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
   }
 }
 
-u64 IvshmemDevice::mmio_read(unsigned tag, u64 offset, unsigned size) {
-  if (tag == kBarMsix) return msix_.table_read(static_cast<u32>(offset), size).value_or(0);
-  bool acted = false;
-  return regs_.read(static_cast<u32>(offset), size, acted);
+u32 IvshmemDevice::handler_offset(unsigned tag, Gpa gpa) const {
+  if (tag == kBarMsix) return static_cast<u32>(gpa - msix_mmio_gpa_);
+  const u64 offset = gpa - base_gpa_[kBarRegisters];
+  return offset > std::numeric_limits<u32>::max() ? std::numeric_limits<u32>::max() : static_cast<u32>(offset);
 }
 
-void IvshmemDevice::mmio_write(unsigned tag, u64 offset, unsigned size, u64 value) {
+u64 IvshmemDevice::mmio_read(unsigned tag, Gpa gpa, unsigned size) {
+  const u32 offset = handler_offset(tag, gpa);
+  if (tag == kBarMsix) return msix_.table_read(offset, size).value_or(0);
+  bool acted = false;
+  return regs_.read(offset, size, acted);
+}
+
+void IvshmemDevice::mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) {
+  const u32 offset = handler_offset(tag, gpa);
   if (tag == kBarMsix) {
-    msix_.table_write(static_cast<u32>(offset), size, value);
+    msix_.table_write(offset, size, value);
     return;
   }
-  if (const auto req = regs_.write(static_cast<u32>(offset), size, static_cast<u32>(value))) notify_peer(*req);
+  if (const auto req = regs_.write(offset, size, static_cast<u32>(value))) notify_peer(*req);
 }
 
 void IvshmemDevice::notify_peer(DoorbellRequest req) {

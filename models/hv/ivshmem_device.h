@@ -33,8 +33,8 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
 
   u32 cfg_read(u32 offset, unsigned size) override;
   void cfg_write(u32 offset, unsigned size, u32 value) override;
-  u64 mmio_read(unsigned tag, u64 offset, unsigned size) override;
-  void mmio_write(unsigned tag, u64 offset, unsigned size, u64 value) override;
+  u64 mmio_read(unsigned tag, Gpa gpa, unsigned size) override;
+  void mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) override;
 
   Vm& vm() { return vm_; }
   IvshmemRegion& region() { return region_; }
@@ -74,6 +74,16 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   // configured base without mapping anything there, so a guest's first
   // write to a BAR unmaps whatever lies at its configured base.
   u64 base_gpa_[3] = {0, 0, 0};
+  // vdev->msix.mmio_gpa: BAR1's base when it was last mapped (unmapping
+  // leaves it), which the MSI-X table handler's offsets are from.
+  Gpa msix_mmio_gpa_ = 0;
+  // A handler's offset from its BAR's base: ivshmem_mmio_handler's from
+  // BAR0's current base, rw_vmsix_table's from msix.mmio_gpa, cut to 32
+  // bits as msixtable_access takes it. A node left behind by another
+  // device's unregistration (MmioRegistry::remove frees the first node
+  // with the range) can lie below that base: BAR0's offset then wraps past
+  // every register.
+  u32 handler_offset(unsigned tag, Gpa gpa) const;
   u32 bar0_, bar1_;
   u64 bar2_;
 };

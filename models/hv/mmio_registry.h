@@ -12,9 +12,11 @@ namespace ivsim {
 class MmioHandler {
  public:
   virtual ~MmioHandler() = default;
-  // `offset` is relative to the registered base; `tag` is what was registered.
-  virtual u64 mmio_read(unsigned tag, u64 offset, unsigned size) = 0;
-  virtual void mmio_write(unsigned tag, u64 offset, unsigned size, u64 value) = 0;
+  // `gpa` is the access's address: each handler takes its offset from its
+  // device's own state, as ACRN's do (io_req->reqs.mmio_request.address),
+  // not from the node's base. `tag` is what was registered.
+  virtual u64 mmio_read(unsigned tag, Gpa gpa, unsigned size) = 0;
+  virtual void mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) = 0;
 };
 
 // The VM's emul_mmio[] nodes: a registration takes the lowest free node

@@ -555,6 +555,40 @@ TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where n
   CHECK(b.vm(0).unhandled_mmio >= 1);
 }
 
+// ivshmem_mmio_handler takes its offset from the device's current BAR0
+// base, not from the node that found it. Two devices' BAR0 nodes with one
+// range, and the second device moved away: unregister_mmio_emulation_handler
+// frees the first node with the range (the first device's), and the second
+// device's node stays there, its offsets now from its new base.
+TEST_CASE("an MMIO node left behind by another device's unregistration reaches no register") {
+  Scenario s = test::two_vm_scenario();
+  RegionConfig r2 = s.regions[0];
+  r2.name = "shm1";
+  r2.region_id = 8;
+  r2.members = {{"RT_VM", k09}, {"HMI_VM", k09}};
+  s.regions.push_back(r2);
+  test::Bench b(s);
+  u32 through_stale = 1, second_mask = 0, first_mask = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto first = ivshmem_probe(g, k08);
+    const auto second = ivshmem_probe(g, k09);
+    g.store<u32>(first->regs, 0x11);  // IntrMask
+    g.store<u32>(second->regs, 0x22);
+    pci_cfg_write32(g, k09, 0x10, static_cast<u32>(first->regs));   // onto the first's BAR0: a second node
+    pci_cfg_write32(g, k09, 0x10, static_cast<u32>(second->regs));  // back: frees the first device's node
+    g.store<u32>(first->regs, 0x33);  // through the second device's node, away from its base
+    through_stale = g.load<u32>(first->regs);
+    second_mask = g.load<u32>(second->regs);
+    pci_cfg_write32(g, k08, 0x10, static_cast<u32>(first->regs) + 0x100000);  // a node of its own again
+    first_mask = g.load<u32>(first->regs + 0x100000);
+  });
+  sc_core::sc_start();
+  CHECK(through_stale == 0);  // the offset wrapped past every register
+  CHECK(second_mask == 0x22);
+  CHECK(first_mask == 0x11);
+}
+
 TEST_CASE("a post-launched VM's hv-land BAR0 outside the hypervisor's handler reaches acrn-dm's registration "
           "(pci_emul_alloc_bar before create_ivshmem_from_hv)") {
   test::Bench b(test::two_vm_scenario());

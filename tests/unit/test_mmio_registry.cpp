@@ -11,8 +11,8 @@ using namespace ivsim;
 namespace {
 
 struct Handler : MmioHandler {
-  u64 mmio_read(unsigned, u64, unsigned) override { return 0; }
-  void mmio_write(unsigned, u64, unsigned, u64) override {}
+  u64 mmio_read(unsigned, Gpa, unsigned) override { return 0; }
+  void mmio_write(unsigned, Gpa, unsigned, u64) override {}
 };
 
 }  // namespace
