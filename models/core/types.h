@@ -38,6 +38,10 @@ constexpr u64 page_offset(u64 addr) { return addr & (kPageSize4K - 1); }
 constexpr u64 round_up(u64 v, u64 align) { return (v + align - 1) & ~(align - 1); }
 constexpr bool is_aligned(u64 v, u64 align) { return (v & (align - 1)) == 0; }
 constexpr bool is_power_of_two(u64 v) { return v != 0 && (v & (v - 1)) == 0; }
+// A register file's offset, for a handler that switches on a 64-bit one
+// (ACRN's MMIO handlers): one past 4 GiB matches no register, so it is not
+// cut to its low 32 bits but kept past every register.
+constexpr u32 register_offset(u64 offset) { return offset > 0xFFFF'FFFFu ? 0xFFFF'FFFFu : static_cast<u32>(offset); }
 
 // A count of core clock cycles; converted to time only through a Frequency.
 struct Cycles {

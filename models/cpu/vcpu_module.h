@@ -508,11 +508,12 @@ class Vcpu : public sc_core::sc_module {
   TimePs kernel_ps() const { return kernel_time_->value(); }
   // now_ps() on the vCPU's own thread: the kernel's clock moves only while
   // that thread waits, and every wait is followed by resumed() or
-  // start_quantum(), which note the clock in resumed_at_ps_. The store fast
+  // start_quantum() (the launch waits by note_kernel_time() alone), which
+  // note the clock in resumed_at_ps_. The store fast
   // path adds its local time to that instead of loading the clock through
   // kernel_time_ (docs/performance.md). A checked build (IVSIM_SANITIZE)
   // verifies it at every use.
-  void note_kernel_time() { resumed_at_ps_ = kernel_ps(); }
+  TimePs note_kernel_time() { return resumed_at_ps_ = kernel_ps(); }
   TimePs own_now_ps() const {
 #ifdef IVSIM_CHECKED
     if (resumed_at_ps_ != kernel_ps()) stale_kernel_time();
@@ -538,8 +539,7 @@ class Vcpu : public sc_core::sc_module {
   }
   // The budget up to the next quantum boundary (tlm_global_quantum::compute_local_quantum).
   void start_quantum() {
-    note_kernel_time();
-    const TimePs now = kernel_ps();
+    const TimePs now = note_kernel_time();
     next_sync_ps_ = next_boundary_ps(now);
     sync_budget_ps_ = next_sync_ps_ - now;
   }
@@ -565,8 +565,7 @@ class Vcpu : public sc_core::sc_module {
   // After the thread waited (with no local time ahead): the kernel moved on,
   // the next quantum boundary did not.
   void resumed() {
-    note_kernel_time();
-    const TimePs now = kernel_ps();
+    const TimePs now = note_kernel_time();
     sync_budget_ps_ = next_sync_ps_ > now ? next_sync_ps_ - now : 0;
   }
   // Scheduling on a shared pCPU (only when the pCPU has a scheduler).

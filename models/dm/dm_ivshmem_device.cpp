@@ -1,7 +1,5 @@
 #include "models/dm/dm_ivshmem_device.h"
 
-#include <limits>
-
 #include <fmt/format.h>
 
 namespace ivsim {
@@ -137,17 +135,12 @@ bool DmIvshmemDevice::in_bar(unsigned bar, Gpa gpa, unsigned size, u64& offset) 
   return true;
 }
 
-// pci_ivshmem_read and _write switch on the 64-bit offset, which an access
-// below the BAR's current base (through an older registration) wraps past
-// 4 GiB: no register there.
-u32 DmIvshmemDevice::register_offset(u64 offset) {
-  return offset > std::numeric_limits<u32>::max() ? std::numeric_limits<u32>::max() : static_cast<u32>(offset);
-}
-
 u64 DmIvshmemDevice::bar_read(const DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size) {
   // pci_emul_mem_handler: an 8-byte access is two 4-byte accesses.
   if (size == 8) return (bar_read(regs, bar, offset, 4) & 0xFFFF'FFFFu) | (bar_read(regs, bar, offset + 4, 4) << 32);
-  // pci_ivshmem_read: BAR0 registers; a trapped BAR1/BAR2 access reads all-ones.
+  // pci_ivshmem_read: BAR0 registers; a trapped BAR1/BAR2 access reads
+  // all-ones. Its 64-bit offset wraps for an access below the BAR's current
+  // base (through an older registration): no register there.
   if (bar == kBarRegisters) return regs.read(register_offset(offset), size);
   return DmIvshmemRegisters::trapped_bar_read(size);
 }

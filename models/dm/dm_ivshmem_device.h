@@ -53,7 +53,6 @@ class DmIvshmemDevice {
   static void bar_write(DmIvshmemRegisters& regs, unsigned bar, u64 offset, unsigned size, u64 value);
 
  private:
-  static u32 register_offset(u64 offset);
   bool memory_decoding() const;  // memen: the Command register's Memory Space Enable
   // pci_cfgrw's BAR write: the sizing workaround, then update_bar_address.
   void write_bar_register(unsigned reg, u32 value);

@@ -1,7 +1,6 @@
 #include "models/hv/ivshmem_device.h"
 
 #include <cstring>
-#include <limits>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -161,8 +160,7 @@ void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
 
 u32 IvshmemDevice::handler_offset(unsigned tag, Gpa gpa) const {
   if (tag == kBarMsix) return static_cast<u32>(gpa - msix_mmio_gpa_);
-  const u64 offset = gpa - base_gpa_[kBarRegisters];
-  return offset > std::numeric_limits<u32>::max() ? std::numeric_limits<u32>::max() : static_cast<u32>(offset);
+  return register_offset(gpa - base_gpa_[kBarRegisters]);
 }
 
 u64 IvshmemDevice::mmio_read(unsigned tag, Gpa gpa, unsigned size) {

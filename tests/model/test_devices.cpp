@@ -25,6 +25,18 @@ namespace {
 const pci::Bdf k08 = *pci::Bdf::parse("00:08.0");
 const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
 
+// The two-VM scenario with a second region, shm1, at 00:09.0 in both VMs:
+// two hv-land devices in each VM.
+Scenario two_regions_scenario() {
+  Scenario s = test::two_vm_scenario();
+  RegionConfig r2 = s.regions[0];
+  r2.name = "shm1";
+  r2.region_id = 8;
+  r2.members = {{"RT_VM", k09}, {"HMI_VM", k09}};
+  s.regions.push_back(r2);
+  return s;
+}
+
 const DeviceModel& dm_of(Platform& p, VmId vm) {
   for (const auto& d : p.device_models())
     if (d->vm().id == vm) return *d;
@@ -522,14 +534,7 @@ TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where n
           "(init_ivshmem_bar, vpci_update_one_vbar)") {
   // Two devices in one VM: the first's BAR2 moved onto the second's
   // configured base, then the second's BAR2 written for the first time.
-  Scenario s = test::two_vm_scenario();
-  const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
-  RegionConfig r2 = s.regions[0];
-  r2.name = "shm1";
-  r2.region_id = 8;
-  r2.members = {{"RT_VM", k09}, {"HMI_VM", k09}};
-  s.regions.push_back(r2);
-  test::Bench b(s);
+  test::Bench b(two_regions_scenario());
   u64 seen_before = 0, seen_after = 0;
   Gpa configured = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
@@ -561,13 +566,7 @@ TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where n
 // frees the first node with the range (the first device's), and the second
 // device's node stays there, its offsets now from its new base.
 TEST_CASE("an MMIO node left behind by another device's unregistration reaches no register") {
-  Scenario s = test::two_vm_scenario();
-  RegionConfig r2 = s.regions[0];
-  r2.name = "shm1";
-  r2.region_id = 8;
-  r2.members = {{"RT_VM", k09}, {"HMI_VM", k09}};
-  s.regions.push_back(r2);
-  test::Bench b(s);
+  test::Bench b(two_regions_scenario());
   u32 through_stale = 1, second_mask = 0, first_mask = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
