@@ -561,13 +561,14 @@ TEST_CASE("a guest's first write to a BAR unmaps at its configured base, where n
 }
 
 // ivshmem_mmio_handler takes its offset from the device's current BAR0
-// base, not from the node that found it. Two devices' BAR0 nodes with one
-// range, and the second device moved away: unregister_mmio_emulation_handler
-// frees the first node with the range (the first device's), and the second
-// device's node stays there, its offsets now from its new base.
+// base, rw_vmsix_table from msix.mmio_gpa, not from the node that found the
+// access. Two devices' nodes with one range, and the second device moved
+// away: unregister_mmio_emulation_handler frees the first node with the
+// range (the first device's), and the second device's node stays there,
+// its offsets now from its new base.
 TEST_CASE("an MMIO node left behind by another device's unregistration reaches no register") {
   test::Bench b(two_regions_scenario());
-  u32 through_stale = 1, second_mask = 0, first_mask = 0;
+  u32 through_stale = 1, second_mask = 0, first_mask = 0, msix_stale = 1, second_entry = 0;
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     const auto first = ivshmem_probe(g, k08);
@@ -581,11 +582,20 @@ TEST_CASE("an MMIO node left behind by another device's unregistration reaches n
     second_mask = g.load<u32>(second->regs);
     pci_cfg_write32(g, k08, 0x10, static_cast<u32>(first->regs) + 0x100000);  // a node of its own again
     first_mask = g.load<u32>(first->regs + 0x100000);
+    // The same with BAR1, the MSI-X table: entry 0's message data.
+    g.store<u32>(second->msix_table + 8, 0x42);
+    pci_cfg_write32(g, k09, 0x14, static_cast<u32>(first->msix_table));
+    pci_cfg_write32(g, k09, 0x14, static_cast<u32>(second->msix_table));
+    g.store<u32>(first->msix_table + 8, 0x43);
+    msix_stale = g.load<u32>(first->msix_table + 8);
+    second_entry = g.load<u32>(second->msix_table + 8);
   });
   sc_core::sc_start();
   CHECK(through_stale == 0);  // the offset wrapped past every register
   CHECK(second_mask == 0x22);
   CHECK(first_mask == 0x11);
+  CHECK(msix_stale == 0);  // cut to 32 bits, past the table: rw_vmsix_table reads 0
+  CHECK(second_entry == 0x42);
 }
 
 TEST_CASE("a post-launched VM's hv-land BAR0 outside the hypervisor's handler reaches acrn-dm's registration "
