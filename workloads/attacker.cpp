@@ -143,19 +143,32 @@ class Attacker {
   }
 
   // BAR0 beyond its four registers, and a write to the read-only IVPosition.
+  // Each reserved register is read right after a marker goes to IntrMask: a
+  // register that kept the all-ones reads them back, and a read no handler
+  // serves returns what the access before it left in the vCPU's I/O request
+  // (the hv-land handler does not set it), the marker.
   void bar0_beyond_registers() {
     const u64 before = interrupts_everywhere();
-    u32 nonzero = 0;
+    const u32 intr_mask = g_.load<u32>(dev_.regs);
+    u32 kept = 0, echoed = 0;
     for (u32 off = 0x10; off < 0x100; off += 4) g_.store<u32>(dev_.regs + off, 0xFFFF'FFFFu);
-    for (u32 off = 0x10; off < 0x100; off += 4) nonzero += g_.load<u32>(dev_.regs + off) != 0;
+    for (u32 off = 0x10; off < 0x100; off += 4) {
+      const u32 marker = 0xA5A5'0000u | off;
+      g_.store<u32>(dev_.regs, marker);
+      const u32 v = g_.load<u32>(dev_.regs + off);
+      kept += v == 0xFFFF'FFFFu;
+      echoed += v == marker;
+    }
+    g_.store<u32>(dev_.regs, intr_mask);
     g_.store<u32>(dev_.regs + 8, 0x7);
     const u32 id = ivshmem_get_id(g_, dev_);
     const u32 own = ctx_.role_vm.at("attacker");
     const bool contained = id == own && interrupts_everywhere() == before;
     verdict("bar0_beyond_registers", contained,
-            fmt::format("wrote all-ones to BAR0 0x10-0xFC and 7 to IVPosition: {} of 60 reserved registers read back "
-                        "non-zero, IVPosition reads {} (own VM ID {}), {} interrupt",
-                        nonzero, id, own, interrupts_everywhere() == before ? "no" : "an"));
+            fmt::format("wrote all-ones to BAR0 0x10-0xFC and 7 to IVPosition: of 60 reserved registers {} read the "
+                        "all-ones back and {} the value of the access before them, IVPosition reads {} (own VM ID "
+                        "{}), {} interrupt",
+                        kept, echoed, id, own, interrupts_everywhere() == before ? "no" : "an"));
   }
 
   // MSI-X table entries past the 8 the device has, then doorbells on them.

@@ -39,6 +39,11 @@ std::vector<EditPiece> acrn_edit_pieces(Gpa base, u64 size) {
   return out;
 }
 
+// A port I/O request's value: the low half of vcpu->req's (acrn_pio_request's is 32 bits).
+u64 with_pio_value(u64 req_value, u64 pio_value) {
+  return (req_value & ~u64{0xFFFF'FFFFu}) | static_cast<u32>(pio_value);
+}
+
 }  // namespace
 
 Hypervisor::Hypervisor(HostMemory& mem, const TimingParams& timing, unsigned max_vm_num)
@@ -83,12 +88,22 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
   u64 value = 0;
   if (write) std::memcpy(&value, data, size);
   bool handled = true;
+  // vcpu->req, which MMIO, APIC-access and port I/O exits share.
+  u64& req_value = vm->io_req_value_of(exit.vcpu);
 
   switch (exit.reason) {
     case ExitReason::ept_violation: {
       // The hypervisor fetches and decodes the faulting instruction to learn
       // the access (ACRN's instr_emul), then looks the GPA up.
       charge_hv(timing_.mmio_decode_ps);
+      // ept_violation_vmexit_handler: a write's value is the register's
+      // (emulate_instruction, vie_mmio_write), whatever happens next; a read
+      // starts from what the previous request left, and a handler that
+      // serves it overwrites that.
+      if (write)
+        req_value = value;
+      else
+        value = req_value;
       // hv_emulate_mmio: the first registered range that overlaps the
       // access decides (init_vpci registers the ECAM window before any
       // BAR); one that only partly covers it fails the exit with -EIO, and
@@ -113,16 +128,17 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
         if (write)
           r->handler->mmio_write(r->tag, addr, size, value);
         else
-          value = r->handler->mmio_read(r->tag, addr, size);
+          r->handler->mmio_read(r->tag, addr, size, value);
       } else if (vm->load_order == VmLoadOrder::post_launched) {
         // emulate_io: no hypervisor handler, so the device model gets it.
         handled = false;
         forward = IoRequest{IoRequest::Type::mmio, vm->id, exit.vcpu, addr, {}, 0, size, write, value};
       } else {
         // No device claims it and there is no device model: reads see
-        // all-ones, writes vanish.
+        // all-ones of their size (mmio_default_access_handler's
+        // MMIO_DEFAULT_VALUE_SIZE_n), writes vanish.
         ++vm->unhandled_mmio;
-        if (!write) value = ~u64{0};
+        if (!write) value = ~u64{0} >> (64 - 8 * size);
         record_isolation(vm->id, fmt::format("GPA {:#x}", addr), "no_mapping");
       }
       break;
@@ -141,7 +157,15 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       break;
     case ExitReason::io_instruction:
       charge_hv(timing_.hv_pio_handler_ps);
+      // pio_instr_vmexit_handler: a write's value is RAX's, masked to its
+      // size; the port handlers set a read's. Either is the low half of
+      // vcpu->req's value (acrn_pio_request's value is 32 bits).
+      if (write)
+        req_value = with_pio_value(req_value, value);
+      else
+        value = static_cast<u32>(req_value);
       handled = handle_pio(*vm, static_cast<u16>(addr), size, write, value, forward);
+      if (handled && !write) req_value = with_pio_value(req_value, value);
       break;
     case ExitReason::vmcall:
       // Dispatch (the in-hypervisor floor), then the handler's own work
@@ -234,11 +258,23 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       break;
   }
 
+  // An MMIO or APIC-access exit the hypervisor completed leaves its value
+  // in vcpu->req (a write's, or what served the read); a faulting one
+  // leaves only a write's, set above.
+  if (handled && !exit.fault && (exit.reason == ExitReason::ept_violation || exit.reason == ExitReason::apic_access))
+    req_value = value;
   if (exit.fault) ++vm->faults_injected;
   if (handled && !write && !exit.fault) std::memcpy(data, &value, size);
   cost_ = nullptr;
   exit_ = nullptr;
   return handled;
+}
+
+void Hypervisor::complete_ioreq(const VmExitExtension& exit, const IoRequest& req) {
+  Vm* vm = this->vm(exit.vm);
+  if (!vm) return;
+  u64& v = vm->io_req_value_of(exit.vcpu);
+  v = exit.reason == ExitReason::io_instruction ? with_pio_value(v, req.value) : req.value;
 }
 
 bool Hypervisor::has_rt_vm() const {
@@ -318,9 +354,10 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
   const u32 reg = static_cast<u32>(off & 0xFFF);
   // vpci_mmio_cfg_access: an access pci_is_valid_access refuses reads
   // all-ones here, never reaching a device or the device model. The value
-  // is a uint32_t ~0U: an 8-byte read gets its upper half zero.
+  // is a uint32_t ~0U whatever the size (an 8-byte read gets its upper
+  // half zero), and all of it goes into the request's value.
   if ((size != 1 && size != 2 && size != 4) || reg % size != 0) {
-    if (!write) value = size >= 4 ? u64{0xFFFF'FFFFu} : ~u64{0} >> (64 - 8 * size);
+    if (!write) value = u64{0xFFFF'FFFFu};
     return true;
   }
   // The whole 4 KiB of a function, extended space included, is the vdev's
@@ -367,7 +404,7 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     pci::Bdf bdf;
     u32 reg = 0;
     if (!vm.vpci.take_data_port_target(port, size, bdf, reg)) {
-      if (!write) value = ~u64{0} >> (64 - 8 * size);
+      if (!write) value = u64{0xFFFF'FFFFu};  // vpci_pio_cfgdata_read's ~0U
       return true;
     }
     // A post-launched VM's devices that the hypervisor does not emulate
@@ -390,7 +427,7 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     return false;
   }
   ++vm.unhandled_pio;
-  if (!write) value = ~u64{0} >> (64 - 8 * size);
+  if (!write) value = ~u64{0} >> (64 - 8 * size);  // pio_default_read: all-ones of its width
   return true;
 }
 

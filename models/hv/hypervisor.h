@@ -81,6 +81,10 @@ class Hypervisor {
   // device model: `forward` then holds the I/O request, and the caller
   // completes `data` from its value.
   bool handle_exit(VmExitExtension& exit, u64 addr, unsigned size, bool write, u8* data, IoRequest& forward);
+  // complete_ioreq: the device model's answer to `forward` goes back into
+  // the vCPU's request value, by the type of the request the hypervisor
+  // made (a port I/O exit's low half, an MMIO exit's whole value).
+  void complete_ioreq(const VmExitExtension& exit, const IoRequest& req);
 
   // VMCALL (vmcall_vmexit_handler, dispatch_hypercall; models/hv/hypercall.cpp):
   // a VM without hypercall rights gets #UD through `exit`; the Service VM's

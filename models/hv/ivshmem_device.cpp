@@ -163,11 +163,18 @@ u32 IvshmemDevice::handler_offset(unsigned tag, Gpa gpa) const {
   return register_offset(gpa - base_gpa_[kBarRegisters]);
 }
 
-u64 IvshmemDevice::mmio_read(unsigned tag, Gpa gpa, unsigned size) {
+void IvshmemDevice::mmio_read(unsigned tag, Gpa gpa, unsigned size, u64& value) {
   const u32 offset = handler_offset(tag, gpa);
-  if (tag == kBarMsix) return msix_.table_read(offset, size).value_or(0);
+  if (tag == kBarMsix) {
+    msix_.table_read(offset, size, value);
+    return;
+  }
+  // ivshmem_mmio_handler sets mmio->value only for an access it acts on
+  // (4 bytes, aligned, below 16): any other read returns the request's
+  // previous value.
   bool acted = false;
-  return regs_.read(offset, size, acted);
+  const u32 v = regs_.read(offset, size, acted);
+  if (acted) value = v;
 }
 
 void IvshmemDevice::mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) {

@@ -33,7 +33,7 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
 
   u32 cfg_read(u32 offset, unsigned size) override;
   void cfg_write(u32 offset, unsigned size, u32 value) override;
-  u64 mmio_read(unsigned tag, Gpa gpa, unsigned size) override;
+  void mmio_read(unsigned tag, Gpa gpa, unsigned size, u64& value) override;
   void mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) override;
 
   Vm& vm() { return vm_; }

@@ -35,9 +35,8 @@ class IvshmemRegisters {
 
   // Reads IntrMask/IntrStatus (plain storage, not clear-on-read),
   // IVPosition, or Doorbell (0). `acted` is false for an ignored access and
-  // the result is then 0 — a placeholder only: the handler does not set the
-  // read value, so what the guest really reads there is unverified (fact
-  // sheet §1.5, §10).
+  // the result is then 0, which the caller does not use: the handler leaves
+  // the request's value as it was (IvshmemDevice::mmio_read).
   u32 read(u32 offset, unsigned size, bool& acted) const;
   // Stores IntrMask/IntrStatus, ignores IVPosition, and decodes a Doorbell
   // write into the request to deliver. Ignored accesses return nullopt.

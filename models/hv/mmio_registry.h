@@ -14,8 +14,11 @@ class MmioHandler {
   virtual ~MmioHandler() = default;
   // `gpa` is the access's address: each handler takes its offset from its
   // device's own state, as ACRN's do (io_req->reqs.mmio_request.address),
-  // not from the node's base. `tag` is what was registered.
-  virtual u64 mmio_read(unsigned tag, Gpa gpa, unsigned size) = 0;
+  // not from the node's base. `tag` is what was registered. A read's
+  // `value` arrives as the vCPU's request value (Vm::io_req_value), which a
+  // handler overwrites only where it serves the read, as ACRN's write
+  // mmio->value.
+  virtual void mmio_read(unsigned tag, Gpa gpa, unsigned size, u64& value) = 0;
   virtual void mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) = 0;
 };
 

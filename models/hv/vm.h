@@ -122,6 +122,17 @@ struct Vm {
   std::vector<VLapic*> vlapics;            // each vCPU's virtual LAPIC, by vCPU index
   std::vector<Vmcs*> vmcs;                 // each vCPU's VMCS, by vCPU index
   std::vector<GuestMsrs> guest_msrs;       // ... and its guest MSRs
+  // Each vCPU's I/O request value (vcpu->req: the mmio_request's 64-bit
+  // value, whose low half the pio_request's and pci_request's value share,
+  // at the same offset of the union). create_vcpu zeroes it and nothing
+  // else does: a request leaves it for the next, so a read no handler serves
+  // returns what the previous request left (ept_violation_vmexit_handler
+  // clears it only for a write).
+  std::vector<u64> io_req_value;
+  u64& io_req_value_of(unsigned vcpu) {
+    if (vcpu >= io_req_value.size()) io_req_value.resize(vcpu + 1, 0);
+    return io_req_value[vcpu];
+  }
   HypervState hyperv;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)

@@ -16,10 +16,12 @@ bool Hypervisor::is_reset_request(u16 port, unsigned size, u64 value) {
 
 bool Hypervisor::handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, u64& value) {
   if (port == kKeyboardPort) {
-    // handle_kb_read: no keyboard controller is exposed (the Service VM's
-    // would read the physical port; the twin's board has none).
+    // handle_kb_read: no keyboard controller is exposed, ~0U, of which the
+    // guest sees its access's bytes; but the Service VM's one-byte read
+    // reads the physical port, and the twin's board has no controller behind
+    // it (an I/O read nothing answers returns 0xFF).
     if (!write) {
-      value = ~u64{0} >> (64 - 8 * size);
+      value = vm.load_order == VmLoadOrder::service_vm && size == 1 ? u64{0xFF} : u64{0xFFFF'FFFFu};
       return true;
     }
     // handle_kb_write: only a 1-byte system reset command (0xFE) counts.
@@ -29,7 +31,7 @@ bool Hypervisor::handle_reset_port(Vm& vm, u16 port, unsigned size, bool write, 
     // handle_reset_reg_read: a post-launched RTVM's goes to acrn-dm; the
     // others read all ones (the register is hidden from guests).
     if (vm.load_order == VmLoadOrder::post_launched) return false;
-    value = ~u64{0} >> (64 - 8 * size);
+    value = u64{0xFFFF'FFFFu};  // ~0U
     return true;
   }
   // handle_cf9_write: bit 2 with bit 1 or 3 resets; bit 3 clear is a warm reset.

@@ -8,12 +8,16 @@ constexpr u32 kCf8Enable = 0x8000'0000u;
 // bits 30:24 and the low two bits: cfg_addr = val & ~0x7f000003).
 constexpr u32 kCf8Keep = ~0x7F00'0003u;
 
-u32 all_ones(unsigned size) { return size >= 4 ? 0xFFFF'FFFFu : ((1u << (8 * size)) - 1); }
+// What a refused or unanswered read leaves: vpci_pio_cfgaddr_read,
+// vpci_pio_cfgdata_read and vpci_read_cfg start from `uint32_t val = ~0U`
+// whatever the size, and store all of it in the request's value; the guest
+// sees the bytes of its access's size.
+constexpr u32 kNoDevice = 0xFFFF'FFFFu;
 }  // namespace
 
 u32 VPci::cfg_read(pci::Bdf bdf, u32 offset, unsigned size) const {
   if (PciVdev* d = find(bdf)) return d->cfg_read(offset, size);
-  return all_ones(size);
+  return kNoDevice;
 }
 
 void VPci::cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value) {
@@ -32,10 +36,10 @@ bool VPci::take_data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& re
 
 u32 VPci::pio_read(u16 port, unsigned size) {
   // Only a 4-byte access to 0xCF8 itself reads the latch.
-  if (port < kConfigData) return (port == kConfigAddress && size == 4) ? cf8_ : all_ones(size);
+  if (port < kConfigData) return (port == kConfigAddress && size == 4) ? cf8_ : kNoDevice;
   pci::Bdf bdf;
   u32 reg = 0;
-  if (!take_data_port_target(port, size, bdf, reg)) return all_ones(size);
+  if (!take_data_port_target(port, size, bdf, reg)) return kNoDevice;
   return cfg_read(bdf, reg, size);
 }
 

@@ -1,5 +1,6 @@
 #include "models/pci/msix.h"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace ivsim::pci {
@@ -9,9 +10,11 @@ namespace {
 bool mmio_access_ok(u32 offset, unsigned size) {
   // rw_vmsix_table acts only on size <= 8 with mem_aligned_check(address,
   // size); x86 MMIO sizes are 1, 2, 4 or 8. The BAR base is 4 KiB aligned,
-  // so the offset's alignment is the address's.
+  // so the offset's alignment is the address's. It does not bound the
+  // offset by the BAR: an offset past it (through a node left at another
+  // address, IvshmemDevice::handler_offset) is outside the table like the PBA.
   const bool size_ok = size == 1 || size == 2 || size == 4 || size == 8;
-  return size_ok && offset % size == 0 && offset + size <= kMsixBarSize;
+  return size_ok && offset % size == 0;
 }
 
 }  // namespace
@@ -48,14 +51,17 @@ MsiMessage MsixCapability::entry(unsigned i) const {
   return MsiMessage{(u64{e[1]} << 32) | e[0], e[2], (e[3] & kMsixVectorControlMask) != 0};
 }
 
-std::optional<u64> MsixCapability::table_read(u32 offset, unsigned size) const {
-  if (!mmio_access_ok(offset, size)) return std::nullopt;
-  if (offset >= table_count() * kMsixTableEntryBytes) return u64{0};  // PBA / gap: vdev->pdev == NULL → 0
-  if (size != 4 && size != 8) return std::nullopt;
-  const std::size_t w = offset / 4;
-  u64 v = table_[w];
-  if (size == 8) v |= u64{table_[w + 1]} << 32;  // an aligned QWORD stays inside one entry
-  return v;
+bool MsixCapability::table_read(u32 offset, unsigned size, u64& value) const {
+  if (!mmio_access_ok(offset, size)) return false;
+  if (offset >= table_count() * kMsixTableEntryBytes) {
+    value = 0;  // PBA / gap: vdev->pdev == NULL → 0
+    return true;
+  }
+  if (size != 4 && size != 8) return false;
+  // An aligned QWORD stays inside one entry; a DWORD leaves the value's
+  // upper half as it was.
+  std::memcpy(&value, &table_[offset / 4], size);
+  return true;
 }
 
 bool MsixCapability::table_write(u32 offset, unsigned size, u64 value) {

@@ -3,7 +3,6 @@
 // add_vmsix_capability, write_vmsix_cap_reg, rw_vmsix_table).
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "models/core/types.h"
@@ -67,9 +66,11 @@ class MsixCapability {
   //   are permitted"), others are ignored;
   // - past the table (the PBA at 0x800 and the gap before it) reads return 0
   //   and writes are dropped: an emulated device has no physical PBA.
-  // Ignored reads return nullopt: ACRN leaves the request value untouched,
-  // so what the guest sees is not defined by the device.
-  std::optional<u64> table_read(u32 offset, unsigned size) const;
+  // A read is rw_vmsix_table's on the request's `value`: a table read copies
+  // its 4 or 8 bytes over the value's low bytes (memcpy_s), a read past the
+  // table sets it to 0, and an ignored read leaves it as the previous
+  // request left it. Returns whether the read was served.
+  bool table_read(u32 offset, unsigned size, u64& value) const;
   // True when the write changed table state.
   bool table_write(u32 offset, unsigned size, u64 value);
 

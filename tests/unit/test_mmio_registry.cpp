@@ -11,7 +11,7 @@ using namespace ivsim;
 namespace {
 
 struct Handler : MmioHandler {
-  u64 mmio_read(unsigned, Gpa, unsigned) override { return 0; }
+  void mmio_read(unsigned, Gpa, unsigned, u64&) override {}
   void mmio_write(unsigned, Gpa, unsigned, u64) override {}
 };
 

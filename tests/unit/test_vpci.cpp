@@ -57,7 +57,7 @@ TEST_CASE("a data-port access consumes the latched address, as vpci_pio_cfgdata_
   CHECK(dev.written == 0xA000'0000u);
   // A misaligned access reaches nothing, and still clears the latch.
   bus.pio_write(0xCF8, 4, address(0, 8, 0, 0));
-  CHECK(bus.pio_read(0xCFD, 2) == 0xFFFFu);
+  CHECK(bus.pio_read(0xCFD, 2) == 0xFFFF'FFFFu);  // ~0U whatever the size: the guest sees two bytes of it
   CHECK(bus.pio_read(0xCF8, 4) == 0);
 }
 
@@ -65,7 +65,7 @@ TEST_CASE("config reads of an absent device return all-ones and the enable bit g
   VPci bus;
   bus.pio_write(0xCF8, 4, address(0, 9, 0, 0));
   CHECK(bus.pio_read(0xCFC, 4) == 0xFFFF'FFFFu);
-  CHECK(bus.pio_read(0xCFC, 2) == 0xFFFFu);
+  CHECK(bus.pio_read(0xCFC, 2) == 0xFFFF'FFFFu);
   FakeDevice dev(*pci::Bdf::parse("00:09.0"));
   bus.attach(dev);
   bus.pio_write(0xCF8, 4, address(0, 9, 0, 0) & ~0x8000'0000u);
@@ -79,7 +79,7 @@ TEST_CASE("only a 4-byte access to 0xCF8 touches the address latch") {
   bus.pio_write(0xCF8, 2, 0);
   bus.pio_write(0xCF9, 1, 0);
   CHECK(bus.pio_read(0xCF8, 4) == address(0, 8, 0, 0x04));
-  CHECK(bus.pio_read(0xCF8, 2) == 0xFFFFu);
+  CHECK(bus.pio_read(0xCF8, 2) == 0xFFFF'FFFFu);
   // init_vpci's handlers: 0xCF8 (length 1) and 0xCFC-0xCFF, matched by the
   // first port (hv_emulate_pio); 0xCF9 is the reset register.
   CHECK(VPci::claims_port(0xCF8, 4));
