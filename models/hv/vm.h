@@ -125,9 +125,9 @@ struct Vm {
   // Each vCPU's I/O request value (vcpu->req: the mmio_request's 64-bit
   // value, whose low half the pio_request's and pci_request's value share,
   // at the same offset of the union). create_vcpu zeroes it and nothing
-  // else does: a request leaves it for the next, so a read no handler serves
-  // returns what the previous request left (ept_violation_vmexit_handler
-  // clears it only for a write).
+  // else does, reset_vcpu neither: a request leaves it for the next, so a
+  // read no handler serves returns what the previous request left
+  // (ept_violation_vmexit_handler clears it only for a write).
   std::vector<u64> io_req_value;
   u64& io_req_value_of(unsigned vcpu) {
     if (vcpu >= io_req_value.size()) io_req_value.resize(vcpu + 1, 0);
