@@ -79,7 +79,8 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   // The image takes the rest below VM RAM (HV_RAM_SIZE is at most 1 GiB, hv_ram.py).
   l.hypervisor_base = next_pool;
   l.hypervisor_end = kVmRamBase;
-  if (next_pool > kVmRamBase)
+  l.apic_access_page = round_up(l.hypervisor_base, kPageSize4K);
+  if (l.apic_access_page + kPageSize4K > kVmRamBase)
     throw ConfigError(s.where("vms"), "vms", "the VMs' EPT page pools do not fit below 1 GiB of host memory");
 
   // Pre-launched VMs' memory is carved out first; the Service VM owns the

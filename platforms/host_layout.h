@@ -19,6 +19,10 @@ struct HostLayout {
   // The hypervisor's image (code, data, stacks; HV_RAM_SIZE from its load
   // address), whose content the twin does not model: [hypervisor_base, hypervisor_end).
   Hpa hypervisor_base = 0, hypervisor_end = 0;
+  // The APIC-access page, one page of the image's data
+  // (vlapic_apicv_get_apic_access_addr: a static 4 KiB array, so one page
+  // for every VM), which vlapic_create maps at 0xFEE00000 in every VM's EPT.
+  Hpa apic_access_page = 0;
   std::map<unsigned, Hpa> ept_pool;  // VM id -> its EPT page pool
   std::map<unsigned, u64> ept_pool_bytes;
   std::map<unsigned, Hpa> vm_ram;       // VM id -> host RAM backing guest RAM at GPA 0

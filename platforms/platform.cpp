@@ -199,6 +199,14 @@ void Platform::create_vms() {
     }
     // A post-launched VM's RAM is mapped by its acrn-dm at launch
     // (HC_VM_SET_MEMORY_REGIONS from Service VM memory).
+    // vlapic_create (the BSP's, when the VM's vCPUs are created): the
+    // APIC-access page at 0xFEE00000, readable and writable, UC. In xAPIC
+    // mode "virtualize APIC accesses" takes the accesses to it before they
+    // reach memory (Vcpu::translate); switch_apicv_mode_x2apic turns that off,
+    // and from then on the guest reads and writes the page itself, the one
+    // page every VM's EPT maps there.
+    hv_->ept_add_mr(vm, layout_.apic_access_page, VLapic::kDefaultBase, kPageSize4K,
+                    ept::kRead | ept::kWrite | ept::kUC);
     // The static configuration of hv-land devices HC_ADD_VDEV is checked against.
     for (const auto& r : scenario_.regions)
       if (r.provider == Provider::hypervisor)
@@ -234,8 +242,9 @@ void Platform::prepare_service_vm_memmap(Vm& vm) {
     if (cfg.load_order == LoadOrder::pre_launched)
       hv_->ept_del_mr(vm, layout_.vm_ram.at(cfg.id), round_up(cfg.memory_mib * kMiB, kPageSize2M));
   hv_->ept_del_mr(vm, Hypervisor::kEcamBase, Hypervisor::kEcamSize);
-  // The LAPIC page: VMX's APIC-access page takes precedence over the EPT
-  // for it (SDM 29.4); the twin traps it through the EPT instead.
+  // The LAPIC page (vlapic_create: "only need unmap it from Service VM as
+  // User VM never mapped it"), which then maps the APIC-access page there
+  // as for every VM (create_vms).
   hv_->ept_del_mr(vm, VLapic::kDefaultBase, kPageSize4K);
 }
 

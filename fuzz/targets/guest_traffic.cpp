@@ -539,6 +539,10 @@ void GuestTraffic::check_isolation(const Step& s, unsigned guest) {
       if (d->vm().id == vm->id) dev = d.get();
     for (const auto& m : vm->ept->mappings(0, ept::kGpaLimit)) {
       if (m.hpa >= vm->ram_hpa && m.hpa + m.size <= vm->ram_hpa + vm->ram_size) continue;  // its own RAM
+      // vlapic_create's APIC-access page, the one every VM's EPT maps at
+      // 0xFEE00000 (an ACRN mapping every VM shares, docs/devices.md).
+      if (m.gpa == VLapic::kDefaultBase && m.size == kPageSize4K && m.hpa == platform_->layout().apic_access_page)
+        continue;
       const bool in_region = m.hpa >= region->hpa && m.hpa + m.size <= region->hpa + region->size;
       const auto what = [&] {
         return fmt::format(

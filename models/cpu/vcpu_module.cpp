@@ -153,6 +153,11 @@ TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
     }
   }
 
+  // The APIC-access page in xAPIC mode: "virtualize APIC accesses" takes
+  // the access before memory (SDM Vol. 3C 29.4; ACRN sets it in init_exec_ctrl
+  // and clears it in switch_apicv_mode_x2apic), so it is the virtual LAPIC's
+  // (access_line). In x2APIC mode it is an access to the page the EPT maps.
+  if (page_base(t.gpa) == VLapic::kDefaultBase && !lapic_.x2apic()) return nullptr;
   const Hpa hpa_page = page_base(t.hpa);
   dmi_gp_.set_address(hpa_page);
   dmi_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);

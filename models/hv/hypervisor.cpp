@@ -117,12 +117,6 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
       } else if (in_ecam) {
         charge_hv(timing_.hv_mmio_handler_ps);
         handled = handle_ecam(*vm, addr, size, write, value, forward);
-      } else if (addr >= VLapic::kDefaultBase && addr + size <= VLapic::kDefaultBase + kPageSize4K &&
-                 exit.vcpu < vm->vlapics.size()) {
-        // The page in x2APIC mode: no longer the LAPIC's (the xAPIC mode's
-        // accesses exit as apic_access or apic_write).
-        charge_hv(timing_.hv_mmio_handler_ps);
-        if (!write) value = ~u64{0};
       } else if (r) {
         charge_hv(timing_.hv_mmio_handler_ps);
         if (write)

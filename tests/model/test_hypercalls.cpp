@@ -307,7 +307,19 @@ TEST_CASE(
   CHECK(ept::mem_type_of(sos.ept->walk(sos.ram_gpa).leaf) == ept::MemType::WB);
   CHECK(ept::mem_type_of(sos.ept->walk(b.vm(2).ram_hpa).leaf) == ept::MemType::WB);
   CHECK_FALSE(sos.ept->walk(Hypervisor::kEcamBase).present);
-  CHECK_FALSE(sos.ept->walk(VLapic::kDefaultBase).present);
+  // The LAPIC page is unmapped, then the APIC-access page mapped there
+  // (vlapic_create), as in every VM: one page, UC, readable and writable.
+  for (const Vm* vm : std::initializer_list<const Vm*>{&sos, &b.vm(0), &b.vm(2)}) {
+    INFO(vm->name);
+    const ept::WalkResult apic = vm->ept->walk(VLapic::kDefaultBase);
+    REQUIRE(apic.present);
+    CHECK(apic.hpa == layout.apic_access_page);
+    CHECK(apic.page_shift == 12);
+    CHECK(ept::mem_type_of(apic.leaf) == ept::MemType::UC);
+    CHECK((apic.leaf & ept::kRwx) == (ept::kRead | ept::kWrite));
+  }
+  CHECK(layout.apic_access_page >= layout.hypervisor_base);
+  CHECK(layout.apic_access_page + kPageSize4K <= layout.hypervisor_end);
 }
 
 // prepare_service_vm_memmap unmaps the hypervisor's image only: the EPT
