@@ -102,6 +102,7 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   mem_ = std::make_unique<HostMemory>(board_.physical_address_bits);
   dir_ = std::make_unique<CoherenceDirectory>(host_timing_, cache_topology(board_));
   hv_ = std::make_unique<Hypervisor>(*mem_, timing_, scenario_.max_vm_num);
+  hv_->set_apic_access_page(layout_.apic_access_page);
   mem_module_ = std::make_unique<HostMemoryModule>("host_memory", *mem_);
   hv_module_ = std::make_unique<HypervisorModule>("hypervisor", *hv_);
   create_vms();
@@ -199,14 +200,9 @@ void Platform::create_vms() {
     }
     // A post-launched VM's RAM is mapped by its acrn-dm at launch
     // (HC_VM_SET_MEMORY_REGIONS from Service VM memory).
-    // vlapic_create (the BSP's, when the VM's vCPUs are created): the
-    // APIC-access page at 0xFEE00000, readable and writable, UC. In xAPIC
-    // mode "virtualize APIC accesses" takes the accesses to it before they
-    // reach memory (Vcpu::translate); switch_apicv_mode_x2apic turns that off,
-    // and from then on the guest reads and writes the page itself, the one
-    // page every VM's EPT maps there.
-    hv_->ept_add_mr(vm, layout_.apic_access_page, VLapic::kDefaultBase, kPageSize4K,
-                    ept::kRead | ept::kWrite | ept::kUC);
+    // The BSP's vlapic_create, when the VM's vCPUs are created (before any
+    // BAR is mapped): the APIC-access page at 0xFEE00000.
+    hv_->vlapic_create(vm);
     // The static configuration of hv-land devices HC_ADD_VDEV is checked against.
     for (const auto& r : scenario_.regions)
       if (r.provider == Provider::hypervisor)
@@ -242,10 +238,8 @@ void Platform::prepare_service_vm_memmap(Vm& vm) {
     if (cfg.load_order == LoadOrder::pre_launched)
       hv_->ept_del_mr(vm, layout_.vm_ram.at(cfg.id), round_up(cfg.memory_mib * kMiB, kPageSize2M));
   hv_->ept_del_mr(vm, Hypervisor::kEcamBase, Hypervisor::kEcamSize);
-  // The LAPIC page (vlapic_create: "only need unmap it from Service VM as
-  // User VM never mapped it"), which then maps the APIC-access page there
-  // as for every VM (create_vms).
-  hv_->ept_del_mr(vm, VLapic::kDefaultBase, kPageSize4K);
+  // The LAPIC page: vlapic_create unmaps it and maps the APIC-access page
+  // there (create_vms).
 }
 
 void Platform::create_ivshmem_devices() {

@@ -153,11 +153,11 @@ TlbEntry* Vcpu::translate(Gva va, bool write, Gpa& gpa) {
     }
   }
 
-  // The APIC-access page in xAPIC mode: "virtualize APIC accesses" takes
-  // the access before memory (SDM Vol. 3C 29.4; ACRN sets it in init_exec_ctrl
-  // and clears it in switch_apicv_mode_x2apic), so it is the virtual LAPIC's
-  // (access_line). In x2APIC mode it is an access to the page the EPT maps.
-  if (page_base(t.gpa) == VLapic::kDefaultBase && !lapic_.x2apic()) return nullptr;
+  // "Virtualize APIC accesses" takes an access to the APIC-access page
+  // before memory (SDM Vol. 3C 29.4): it is the virtual LAPIC's
+  // (access_line). ACRN sets the control in init_exec_ctrl and clears it in
+  // switch_apicv_mode_x2apic; then the access reaches the page.
+  if (vmcs_.virtualize_apic_accesses && page_base(t.hpa) == vmcs_.apic_access_addr) return nullptr;
   const Hpa hpa_page = page_base(t.hpa);
   dmi_gp_.set_address(hpa_page);
   dmi_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);

@@ -1,7 +1,7 @@
 // The VMCS fields a vCPU's CPU consults without the hypervisor: the MSR
 // bitmap (which RDMSR and WRMSR exit), the TSC offset (what RDTSC and an
-// unintercepted RDMSR of the TSC return) and the guest's IA32_PAT (loaded on
-// VM entry). The hypervisor writes them (exec_vmwrite64 in ACRN; here
+// unintercepted RDMSR of the TSC return), the guest's IA32_PAT (loaded on
+// VM entry) and the APIC-access page's virtualization. The hypervisor writes them (exec_vmwrite64 in ACRN; here
 // through Vm::vmcs), the vCPU reads them.
 #pragma once
 
@@ -60,6 +60,12 @@ struct Vmcs {
   u64 tsc_offset = 0;
   // VMX_GUEST_IA32_PAT_FULL: the PAT the guest's accesses use.
   u64 guest_pat = kPatPowerOn;
+  // VMX_PROCBASED_CTLS2_VAPIC, "virtualize APIC accesses", and
+  // VMX_APIC_ACCESS_ADDR_FULL: while on, an access whose host physical
+  // address is in that page is the virtual LAPIC's and never reaches memory
+  // (SDM Vol. 3C 29.4).
+  bool virtualize_apic_accesses = false;
+  Hpa apic_access_addr = 0;
 };
 
 }  // namespace ivsim

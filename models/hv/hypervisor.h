@@ -207,6 +207,13 @@ class Hypervisor {
   // Hyper-V reference time's start (hyperv_init_time) at `now`.
   void launch_vm(Vm& vm, TimePs now);
   void init_vmcs(Vm& vm, unsigned vcpu);
+  // vlapic_create for a VM's BSP: the APIC-access page
+  // (vlapic_apicv_get_apic_access_addr, one static page for every VM, at
+  // `apic_access_page` in host memory) mapped at 0xFEE00000, readable,
+  // writable and UC; the Service VM's LAPIC page unmapped first.
+  void vlapic_create(Vm& vm);
+  void set_apic_access_page(Hpa hpa) { apic_access_page_ = hpa; }
+  Hpa apic_access_page() const { return apic_access_page_; }
   // create_vcpu's init_vmtrr: a vCPU's virtual MTRRs, unless the VM hides them.
   void init_vmtrr(Vm& vm, unsigned vcpu);
 
@@ -332,6 +339,7 @@ class Hypervisor {
   HostMemory& mem_;
   CoherenceDirectory* caches_ = nullptr;
   bool split_lock_core_cap_ = false;
+  Hpa apic_access_page_ = 0;
   bool hyperv_ = true;
   unsigned max_pcpus_ = 0;
   unsigned cpu_family_ = 6;

@@ -190,6 +190,15 @@ void Hypervisor::init_vmcs(Vm& vm, unsigned vcpu) {
   // IA32_TSC_ADJUST is taken at its reset value, 0.
   vmcs.guest_pat = kPatPowerOn;
   vmcs.tsc_offset = g.tsc_adjust;
+  // init_exec_ctrl: "virtualize APIC accesses" on, at the APIC-access page.
+  vmcs.virtualize_apic_accesses = true;
+  vmcs.apic_access_addr = apic_access_page_;
+}
+
+void Hypervisor::vlapic_create(Vm& vm) {
+  // "only need unmap it from Service VM as User VM never mapped it"
+  if (vm.load_order == VmLoadOrder::service_vm) ept_del_mr(vm, VLapic::kDefaultBase, kPageSize4K);
+  ept_add_mr(vm, apic_access_page_, VLapic::kDefaultBase, kPageSize4K, ept::kRead | ept::kWrite | ept::kUC);
 }
 
 void Hypervisor::launch_vm(Vm& vm, TimePs now) {
@@ -284,12 +293,14 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
   const TimePs now = exit_now(blame);
   switch (m) {
     case msr::kApicBase: {
-      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR
-      // and opens the x2APIC MSRs in the bitmap (switch_apicv_mode_x2apic);
-      // another change of mode is ignored.
+      // vlapic_set_apicbase: xAPIC -> x2APIC builds the x2APIC ID and LDR,
+      // turns "virtualize APIC accesses" off and opens the x2APIC MSRs in
+      // the bitmap (switch_apicv_mode_x2apic); another change of mode is
+      // ignored.
       const bool was_x2apic = lapic.x2apic();
       lapic.write_apic_base(value);
       if (was_x2apic || !lapic.x2apic()) break;
+      vmcs.virtualize_apic_accesses = false;
       if (vm.lapic_pt)
         update_msr_bitmap_x2apic_passthru(vm, vcpu, exit);
       else
