@@ -1,8 +1,9 @@
 // The VMCS fields a vCPU's CPU consults without the hypervisor: the MSR
 // bitmap (which RDMSR and WRMSR exit), the TSC offset (what RDTSC and an
 // unintercepted RDMSR of the TSC return), the guest's IA32_PAT (loaded on
-// VM entry) and the APIC-access page's virtualization. The hypervisor writes them (exec_vmwrite64 in ACRN; here
-// through Vm::vmcs), the vCPU reads them.
+// VM entry) and the APIC-access page's virtualization. The hypervisor
+// writes them (exec_vmwrite64 in ACRN; here through Vm::vmcs), the vCPU
+// reads them.
 #pragma once
 
 #include <array>

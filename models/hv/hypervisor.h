@@ -213,7 +213,6 @@ class Hypervisor {
   // writable and UC; the Service VM's LAPIC page unmapped first.
   void vlapic_create(Vm& vm);
   void set_apic_access_page(Hpa hpa) { apic_access_page_ = hpa; }
-  Hpa apic_access_page() const { return apic_access_page_; }
   // create_vcpu's init_vmtrr: a vCPU's virtual MTRRs, unless the VM hides them.
   void init_vmtrr(Vm& vm, unsigned vcpu);
 
