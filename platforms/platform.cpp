@@ -562,6 +562,10 @@ void Platform::place_workloads() {
         for (const auto& m : device_models_) dm += m->devices().size();
         return d + " dm_devices=" + std::to_string(dm);
       };
+      ctx.vm_memory = [hv](VmId id, Gpa gpa, void* dst, u64 len) {
+        const Vm* v = hv->vm(id);
+        return v && hv->copy_from_gpa(*v, gpa, dst, len);
+      };
       Vm* vm = hv_->vm(static_cast<VmId>(vc.id));
       std::optional<GuestPagingSpec> paging;
       if (vc.guest_paging && vm) {

@@ -4,13 +4,15 @@
 // return); where it cannot (did a doorbell reach a stranger, did a refused
 // hypercall change anything) the attacker asks the twin, as a test harness
 // would look at the real system from outside. In a correct twin every
-// attempt is contained.
+// attempt is contained but one, which ACRN itself leaves open: the
+// APIC-access page every VM maps (apic_access_page below).
 #include <fmt/format.h>
 
 #include <stdexcept>
 #include <string>
 
 #include "models/core/metrics.h"
+#include "models/cpu/vlapic.h"
 #include "models/hv/hypercall_abi.h"
 #include "models/pci/config_space.h"
 #include "workloads/ivshmem_driver.h"
@@ -25,6 +27,7 @@ namespace {
 constexpr u32 kBar2Lo = pci::kBar0 + 8, kBar2Hi = pci::kBar0 + 12;
 constexpr u64 kRegionMarker = 0x5EC0'0000'0000ULL;  // | VM id: what the attacker left in its own region
 constexpr u64 kRamMarker = 0xA11C'E000'0000ULL;     // what it left in its own RAM
+constexpr u64 kApicPageMarker = 0xA91C'0000'0000ULL;  // | VM id: what it left at 0xFEE00000
 constexpr u16 kMsixTableEntries = 8;                // ACRN's hv-land table (ivshmem.h)
 
 class Attacker {
@@ -41,6 +44,7 @@ class Attacker {
     bar0_beyond_registers();
     msix_beyond_table();
     other_provider_region();
+    apic_access_page();
     invd();
     hypercalls();
   }
@@ -211,6 +215,37 @@ class Attacker {
     verdict("other_provider_region", contained,
             seen.empty() ? "the VM has no other IVSHMEM device"
                          : "this region's data looked for behind the VM's other IVSHMEM devices: " + seen);
+  }
+
+  // The xAPIC page's address, 0xFEE00000, in x2APIC mode. ACRN's
+  // vlapic_create maps one page of its own (vlapic_apicv_get_apic_access_addr,
+  // a single static page) there in every VM's EPT, readable, writable and
+  // UC, for the CPU's APIC-access virtualization; switch_apicv_mode_x2apic
+  // turns that virtualization off and leaves the mapping. A load or store
+  // there then reaches the page itself, which every other VM maps too: the
+  // attacker leaves a marker and asks the twin which VMs read it at their
+  // own 0xFEE00000. In xAPIC mode the access would be virtualized instead
+  // (an exit, or the virtual-APIC page) and stay the VM's own.
+  void apic_access_page() {
+    const Gpa page = VLapic::kDefaultBase;  // identity-mapped UC by the guest (guest_paging_bring_up)
+    const VmId own = ctx_.role_vm.at("attacker");
+    const u64 before = g_.load<u64>(page);
+    const u64 marker = kApicPageMarker | own;
+    g_.store<u64>(page, marker);
+    const u64 back = g_.load<u64>(page);
+    std::string seen_by;
+    for (VmId v : ctx_.all_vms) {
+      u64 theirs = 0;
+      if (v == own || !ctx_.vm_memory(v, page, &theirs, sizeof theirs) || theirs != marker) continue;
+      seen_by += fmt::format("{}VM {}", seen_by.empty() ? "" : ", ", v);
+    }
+    verdict("apic_access_page", seen_by.empty(),
+            fmt::format("in {} mode, 0xfee00000 read {:#x}, then {:#x} after a store of {:#x}; {}",
+                        g_.x2apic_mode() ? "x2APIC" : "xAPIC", before, back, marker,
+                        seen_by.empty() ? "no other VM reads it at its 0xfee00000"
+                                        : seen_by + " read it at their 0xfee00000: the one APIC-access page "
+                                                    "ACRN maps into every VM (vlapic_create), no longer "
+                                                    "virtualized in x2APIC mode (switch_apicv_mode_x2apic)"));
   }
 
   // INVD would drop the modified lines of the caches it reaches unwritten,

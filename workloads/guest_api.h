@@ -71,10 +71,12 @@ class Guest {
   // What a kernel does once per CPU at boot: switch its LAPIC to x2APIC
   // mode (WRMSR IA32_APIC_BASE with EXTD), as Linux does where x2APIC exists.
   void enable_x2apic() { wrmsr(kMsrApicBase, rdmsr(kMsrApicBase) | VLapic::kApicBaseEnable | VLapic::kApicBaseExtd); }
+  // The mode this CPU's kernel put its LAPIC in (Linux's x2apic_mode).
+  bool x2apic_mode() const { return cpu_.lapic().x2apic(); }
   // This CPU's APIC ID, read as a driver does: the x2APIC ID MSR in x2APIC
   // mode, else the xAPIC ID register at 0xFEE00020 (bits 31:24).
   u32 apic_id() {
-    if (cpu_.lapic().x2apic()) return static_cast<u32>(rdmsr(kMsrX2apicId));
+    if (x2apic_mode()) return static_cast<u32>(rdmsr(kMsrX2apicId));
     return load<u32>(VLapic::kDefaultBase + 0x20) >> 24;
   }
   static constexpr u32 kMsrApicBase = 0x1B;

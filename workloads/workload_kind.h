@@ -42,10 +42,13 @@ struct WorkloadContext {
   std::string os = "bare";  // the guest OS personality of this role's VM (workloads/guest_os.h)
   u64 seed = 1;             // run.seed, for a program's own random choices
   // The twin's own view, for a program that judges isolation (the attacker):
-  // MSIs each VM accepted so far, and a digest of what exists (VMs, IVSHMEM
-  // devices) that a refused hypercall must leave unchanged. Not guest-visible.
+  // MSIs each VM accepted so far, a digest of what exists (VMs, IVSHMEM
+  // devices) that a refused hypercall must leave unchanged, and a VM's
+  // memory as its EPT maps it (false where it maps none, or no such VM
+  // exists yet). Not guest-visible.
   std::function<u64(VmId)> vm_interrupts;
   std::function<std::string()> platform_digest;
+  std::function<bool(VmId, Gpa, void*, u64)> vm_memory;
   std::vector<VmId> all_vms;  // every VM of the scenario
   unsigned max_vm_num = 16;   // CONFIG_MAX_VM_NUM
 

@@ -3,7 +3,8 @@
 // message in order exactly once, bulk moves exactly the bytes asked,
 // cmdresp counts deadline misses, fanout and fanin deliver everything to
 // everyone, noisy makes the mix it is asked for, the attacker's every
-// attempt is contained and reported one by one; pingpong's messages reach
+// attempt but the APIC-access page is contained and each is reported one
+// by one; pingpong's messages reach
 // the region's size; the four guest OS personalities give distinct doorbell
 // latencies whose breakdowns show their steps.
 #include <nlohmann/json.hpp>
@@ -207,7 +208,7 @@ TEST_CASE("noisy: WBINVD flushes its VM's memory beside an RT VM and the shared 
   CHECK(flushed["max"].get<double>() > before["max"].get<double>() + 20);
 }
 
-TEST_CASE("attacker: every attempt is contained and reported attack by attack") {
+TEST_CASE("attacker: every attempt but the APIC-access page is contained, reported attack by attack") {
   const auto j = run("attacker", "");
   const auto& w = workload(j, "attack");
   CHECK(w["status"] == "completed");
@@ -215,17 +216,24 @@ TEST_CASE("attacker: every attempt is contained and reported attack by attack") 
   for (const auto& f : w["findings"]) {
     INFO(f.dump());
     CHECK(f["kind"] == "attack");
-    CHECK(f["ok"] == true);
+    // The one channel ACRN leaves open: its APIC-access page, mapped into
+    // every VM and no longer virtualized in x2APIC mode.
+    CHECK(f["ok"] == (f["name"] != "apic_access_page"));
     CHECK(!f["detail"].get<std::string>().empty());
     names.insert(f["name"]);
   }
   for (const char* a :
        {"bar2_onto_ram", "bar2_onto_other_bar", "doorbell_stranger", "doorbell_peer_out_of_range",
         "doorbell_vector_out_of_range", "bar0_beyond_registers", "msix_beyond_table", "other_provider_region",
-        "hypercall HC_CREATE_VM", "hypercall HC_ADD_VDEV", "hypercall HC_VM_SET_MEMORY_REGIONS"})
+        "apic_access_page", "hypercall HC_CREATE_VM", "hypercall HC_ADD_VDEV", "hypercall HC_VM_SET_MEMORY_REGIONS"})
     CHECK(names.count(a) == 1);
-  CHECK(w["counters"]["attacks_contained"] == w["findings"].size());
-  CHECK(!w["counters"].contains("attacks_not_contained"));
+  CHECK(w["counters"]["attacks_contained"] == w["findings"].size() - 1);
+  CHECK(w["counters"]["attacks_not_contained"] == 1);
+  // Every other VM, pre-launched, Service and post-launched alike, reads
+  // the attacker's (HMI_VM's, VM 2's) marker at its own 0xFEE00000.
+  for (const auto& f : w["findings"])
+    if (f["name"] == "apic_access_page")
+      CHECK(f["detail"].get<std::string>().find("0xa91c00000002; VM 0, VM 1, VM 3 read it") != std::string::npos);
   // The stranger really was a stranger: the dm:/data side found no hv:/data data.
   for (const auto& f : w["findings"])
     if (f["name"] == "other_provider_region")
