@@ -200,6 +200,7 @@ void Platform::create_vms() {
     }
     // A post-launched VM's RAM is mapped by its acrn-dm at launch
     // (HC_VM_SET_MEMORY_REGIONS from Service VM memory).
+
     // The BSP's vlapic_create, when the VM's vCPUs are created (before any
     // BAR is mapped): the APIC-access page at 0xFEE00000.
     hv_->vlapic_create(vm);

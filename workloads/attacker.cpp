@@ -25,10 +25,10 @@ namespace ivsim {
 namespace {
 
 constexpr u32 kBar2Lo = pci::kBar0 + 8, kBar2Hi = pci::kBar0 + 12;
-constexpr u64 kRegionMarker = 0x5EC0'0000'0000ULL;  // | VM id: what the attacker left in its own region
-constexpr u64 kRamMarker = 0xA11C'E000'0000ULL;     // what it left in its own RAM
+constexpr u64 kRegionMarker = 0x5EC0'0000'0000ULL;    // | VM id: what the attacker left in its own region
+constexpr u64 kRamMarker = 0xA11C'E000'0000ULL;       // what it left in its own RAM
 constexpr u64 kApicPageMarker = 0xA91C'0000'0000ULL;  // | VM id: what it left at 0xFEE00000
-constexpr u16 kMsixTableEntries = 8;                // ACRN's hv-land table (ivshmem.h)
+constexpr u16 kMsixTableEntries = 8;                  // ACRN's hv-land table (ivshmem.h)
 
 class Attacker {
  public:
