@@ -2,6 +2,7 @@
 
 #include "models/hv/hypervisor.h"
 #include "models/hv/ivshmem_region_pool.h"
+#include "models/hv/ve820.h"
 #include "models/hv/vm.h"
 #include "platforms/config_error.h"
 
@@ -50,7 +51,28 @@ u64 ept_windows(const Scenario& s, const VmConfig& vm, u64 ivshmem_pool_bytes) {
 
 u64 low_ram_bytes(const VmConfig& vm) {
   const u64 bytes = vm.memory_mib * kMiB;
-  return vm.load_order == LoadOrder::service_vm ? bytes : std::min(bytes, kLowRamLimit);
+  switch (vm.load_order) {
+    case LoadOrder::service_vm:
+      return bytes;
+    case LoadOrder::pre_launched:
+      return prelaunched_low_ram_end(bytes);
+    case LoadOrder::post_launched:
+      break;
+  }
+  return std::min(bytes, kLowRamLimit);
+}
+
+u64 high_ram_bytes(const VmConfig& vm) {
+  const u64 bytes = vm.memory_mib * kMiB;
+  switch (vm.load_order) {
+    case LoadOrder::service_vm:
+      return 0;
+    case LoadOrder::pre_launched:
+      return prelaunched_high_ram_bytes(bytes);
+    case LoadOrder::post_launched:
+      break;
+  }
+  return bytes - low_ram_bytes(vm);
 }
 
 HostLayout plan_host_layout(const Scenario& s, const Board& board) {
@@ -86,10 +108,11 @@ HostLayout plan_host_layout(const Scenario& s, const Board& board) {
   // Pre-launched VMs' memory is carved out first; the Service VM owns the
   // rest of host RAM, and post-launched VMs' memory comes out of it (the
   // Service VM's HSM pins its pages for them), from the top down.
-  // A VM whose RAM is one host range: its part from 4 GiB follows its part below.
+  // A VM whose RAM is one host range: its part from 4 GiB comes last (for a
+  // pre-launched VM, after its ACPI tables: prepare_prelaunched_vm_memmap).
   auto place = [&l](const VmConfig& vm, Hpa at) {
     l.vm_ram[vm.id] = at;
-    l.vm_ram_high[vm.id] = at + low_ram_bytes(vm);
+    l.vm_ram_high[vm.id] = at + vm.memory_mib * kMiB - high_ram_bytes(vm);
   };
   Hpa next_ram = kVmRamBase;
   for (const auto& vm : s.vms) {

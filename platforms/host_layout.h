@@ -32,10 +32,15 @@ struct HostLayout {
   u64 overcommitted_mib = 0;  // post-launched VMs' memory placed past the board's RAM (they would not all fit)
 };
 
-// A VM's guest RAM below 4 GiB: a User VM's from GPA 0, at most 2 GiB below
-// the PCI windows (the rest from 4 GiB, as acrn-dm and ACRN's ve820 lay it
-// out); the Service VM's all of it, 1:1 at its host address.
+// A VM's guest RAM below 4 GiB: a post-launched VM's from GPA 0, at most
+// 2 GiB below the PCI windows (the rest from 4 GiB, as acrn-dm lays it out);
+// a pre-launched VM's up to the end of its E820's RAM entry from 1 MiB
+// (models/hv/ve820.h: 2 MiB short of its memory, which holds its ACPI
+// tables, or 2 GiB - 20 KiB - 2 MiB); the Service VM's all of it, 1:1 at its
+// host address.
 u64 low_ram_bytes(const VmConfig& vm);
+// The VM's RAM from 4 GiB.
+u64 high_ram_bytes(const VmConfig& vm);
 
 // Throws ConfigError when the VMs and regions do not fit the board's RAM.
 HostLayout plan_host_layout(const Scenario& scenario, const Board& board);

@@ -8,6 +8,7 @@
 
 #include "models/core/noise_rng.h"
 #include "models/hv/ivshmem_device.h"
+#include "models/hv/ve820.h"
 #include "platforms/bar_allocator.h"
 #include "platforms/cache_allocation.h"
 #include "platforms/config_error.h"
@@ -178,6 +179,7 @@ void Platform::create_vms() {
     // The Service VM sees host memory 1:1; the others see their RAM from 0.
     vm.ram_gpa = cfg.load_order == LoadOrder::service_vm ? vm.ram_hpa : 0;
     vm.ram_low_size = low_ram_bytes(cfg);
+    vm.ram_high_size = high_ram_bytes(cfg);
     // Severity as the configurator assigns it (scenario_cfg_lib.py); an
     // RTVM's is RTVM_SEVERITY_LEVEL, lower with the Service VM supervising.
     vm.rt_vm = rt_vm;
@@ -193,10 +195,7 @@ void Platform::create_vms() {
     if (cfg.load_order == LoadOrder::service_vm) {
       prepare_service_vm_memmap(vm);
     } else if (cfg.load_order == LoadOrder::pre_launched) {
-      // Guest RAM: write-back, readable, writable, executable.
-      hv_->ept_add_mr(vm, vm.ram_hpa, vm.ram_gpa, vm.ram_low_size, ept::kRwx | ept::kWB);
-      if (vm.ram_size > vm.ram_low_size)
-        hv_->ept_add_mr(vm, vm.ram_high_hpa, kHighRamGpa, vm.ram_size - vm.ram_low_size, ept::kRwx | ept::kWB);
+      prepare_prelaunched_vm_memmap(vm);
     }
     // A post-launched VM's RAM is mapped by its acrn-dm at launch
     // (HC_VM_SET_MEMORY_REGIONS from Service VM memory).
@@ -210,6 +209,18 @@ void Platform::create_vms() {
         for (const auto& m : r.members)
           if (m.vm == cfg.name) vm.static_ivshmem.push_back({"hv:/" + r.name, r.size_mib * kMiB});
     if (cfg.load_order != LoadOrder::post_launched) vm.state = VmState::running;
+  }
+}
+
+void Platform::prepare_prelaunched_vm_memmap(Vm& vm) {
+  // prepare_prelaunched_vm_memmap: the VM's memory, from its first host
+  // byte on, backs its E820's entries in order (create_prelaunched_vm_e820):
+  // RAM and the ACPI tables write-back, readable, writable, executable; the
+  // reserved range under 1 MiB uncached.
+  Hpa hpa = vm.ram_hpa;
+  for (const PrelaunchedMapping& m : prelaunched_vm_memmap(create_prelaunched_vm_e820(vm.ram_size))) {
+    hv_->ept_add_mr(vm, hpa, m.gpa, m.bytes, ept::kRwx | (m.uncached ? ept::kUC : ept::kWB));
+    hpa += m.bytes;
   }
 }
 

@@ -100,6 +100,7 @@ class Platform {
  private:
   void check_pcpus();
   void create_vms();
+  void prepare_prelaunched_vm_memmap(Vm& vm);
   void prepare_service_vm_memmap(Vm& vm);
   void create_ivshmem_devices();
   void create_vcpus();

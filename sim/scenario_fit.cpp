@@ -127,8 +127,9 @@ class FitChecker {
     const HostLayout l = plan_host_layout(s_, board_);  // throws when the VMs do not fit the board's RAM
     u64 top = l.ram_top;
     for (const auto& vm : s_.vms) {
-      const u64 bytes = round_up(vm.memory_mib * kMiB, kPageSize2M), low = round_up(low_ram_bytes(vm), kPageSize2M);
-      top = std::max({top, l.vm_ram.at(vm.id) + low, l.vm_ram_high.at(vm.id) + (bytes - low)});
+      const u64 high = high_ram_bytes(vm), below = vm.memory_mib * kMiB - high;
+      top = std::max({top, l.vm_ram.at(vm.id) + round_up(below, kPageSize2M),
+                      l.vm_ram_high.at(vm.id) + round_up(high, kPageSize2M)});
     }
     const unsigned bits = board_.physical_address_bits;
     if (bits < 64 && top > (u64{1} << bits))

@@ -104,14 +104,16 @@ struct Vm {
   std::vector<StaticIvshmem> static_ivshmem;
   Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
   u64 ram_size = 0;
-  u64 ram_low_size = 0;  // the part of it below 4 GiB, at ram_gpa; the rest is at kHighRamGpa
+  // The RAM below 4 GiB the guest uses, from ram_gpa; ram_high_size of it is
+  // at kHighRamGpa. A post-launched VM's two add up to ram_size; a
+  // pre-launched VM's E820 also holds 2 MiB of ACPI tables (models/hv/ve820.h).
+  u64 ram_low_size = 0;
+  u64 ram_high_size = 0;
 
   Hpa ram_hpa = 0;       // ... backed by host RAM from here (the part below 4 GiB) ...
   Hpa ram_high_hpa = 0;  // ... and from here (the part at kHighRamGpa, if any)
   // The host address just past the VM's highest guest RAM.
-  Hpa ram_top_hpa() const {
-    return ram_size > ram_low_size ? ram_high_hpa + (ram_size - ram_low_size) : ram_hpa + ram_size;
-  }
+  Hpa ram_top_hpa() const { return ram_high_size ? ram_high_hpa + ram_high_size : ram_hpa + ram_size; }
 
   std::unique_ptr<ept::PagePool> ept_pool;
   std::unique_ptr<ept::EptTable> ept;

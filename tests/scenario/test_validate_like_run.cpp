@@ -81,7 +81,7 @@ TEST_CASE("a measurement workload that does not fit its VM is refused by validat
       {"walk_refs working set past the VM's RAM", kDefault,
        measurement("walk_refs", "walker: {vm: RT_VM}", "working_set_mib: 1024"),
        "workloads[0].params.working_set_mib: the loads cover the VM's RAM from 0 MiB up to 1024 MiB into it, but "
-       "VM \"RT_VM\" has RAM mapped only up to 512 MiB"},
+       "VM \"RT_VM\" has RAM mapped only up to 510 MiB"},
       {"walk_refs base past the VM's RAM", kDefault,
        measurement("walk_refs", "walker: {vm: RT_VM}", "working_set_mib: 1, base_mib: 600"),
        "workloads[0].params.base_mib: the loads cover the VM's RAM from 600 MiB up to 601 MiB"},
