@@ -90,9 +90,8 @@ bool DeviceModel::launch(const ServiceVmPort& port, std::vector<std::string>& er
   // one region for each range gives the EPT leaves those pages would.
   if (set_memory_region(port, hc::kMrAdd, rwx, vm_.ram_gpa, vm_.ram_hpa, vm_.ram_low_size, vm_.ram_low_size) != 0)
     errors.push_back("mapping guest RAM with HC_VM_SET_MEMORY_REGIONS failed");
-  if (vm_.ram_size > vm_.ram_low_size &&
-      set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_high_hpa,
-                        vm_.ram_size - vm_.ram_low_size, vm_.ram_size - vm_.ram_low_size) != 0)
+  if (vm_.ram_high_size && set_memory_region(port, hc::kMrAdd, rwx, kHighRamGpa, vm_.ram_high_hpa, vm_.ram_high_size,
+                                             vm_.ram_high_size) != 0)
     errors.push_back("mapping guest RAM above 4 GiB with HC_VM_SET_MEMORY_REGIONS failed");
   if (errors.size() != before || !init_pci(port, errors)) return false;
   // vm_run
@@ -286,9 +285,7 @@ bool DeviceModel::full_reset(const ServiceVmPort& port, std::vector<std::string>
   port.vmcall(hc::kPauseVm, rel_vmid(), 0);
   deinit_pci(port);
   set_memory_region(port, hc::kMrDel, 0, vm_.ram_gpa, 0, vm_.ram_low_size, vm_.ram_low_size);
-  if (vm_.ram_size > vm_.ram_low_size)
-    set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_size - vm_.ram_low_size,
-                      vm_.ram_size - vm_.ram_low_size);
+  if (vm_.ram_high_size) set_memory_region(port, hc::kMrDel, 0, kHighRamGpa, 0, vm_.ram_high_size, vm_.ram_high_size);
   if (port.vmcall(hc::kResetVm, rel_vmid(), 0) != 0) errors.push_back("HC_RESET_VM failed");
   if (errors.size() != before) return false;
   return launch(port, errors);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/hv/vm.h"
+
 namespace ivsim {
 
 namespace {
@@ -11,7 +13,6 @@ constexpr Gpa kLowRamEnd = 0xA0000;                                       // 640
 constexpr Gpa kGpuOpregionGpa = kVirtAcpiDataAddr - kGpuOpregionBytes;    // GPU_OPREGION_GPA
 constexpr Gpa kSwSramBaseGpa = kGpuOpregionGpa - kPreRtvmSwSramMaxBytes;  // PRE_RTVM_SW_SRAM_BASE_GPA
 constexpr u64 kLowmemMaxLength = 2 * kGiB - kPreRtvmSwSramMaxBytes - kGpuOpregionBytes;
-constexpr Gpa kHighRamGpaStart = 4 * kGiB;  // gpa_start
 }  // namespace
 
 std::vector<E820Entry> create_prelaunched_vm_e820(u64 memory_bytes) {
@@ -32,7 +33,7 @@ std::vector<E820Entry> create_prelaunched_vm_e820(u64 memory_bytes) {
       {kVirtAcpiDataAddr + kMiB, kMiB, E820Type::acpi_nvs},
       {2 * kGiB, 2 * kGiB, E820Type::reserved},
   };
-  if (high) e.push_back({kHighRamGpaStart, memory_bytes - kLowmemMaxLength, E820Type::ram});
+  if (high) e.push_back({kHighRamGpa, memory_bytes - kLowmemMaxLength, E820Type::ram});
   e.erase(std::remove_if(e.begin(), e.end(), [](const E820Entry& x) { return x.length == 0; }), e.end());
   std::stable_sort(e.begin(), e.end(), [](const E820Entry& a, const E820Entry& b) { return a.base < b.base; });
   return e;
@@ -52,14 +53,14 @@ std::vector<PrelaunchedMapping> prelaunched_vm_memmap(const std::vector<E820Entr
 u64 prelaunched_low_ram_end(u64 memory_bytes) {
   u64 end = 0;
   for (const E820Entry& e : create_prelaunched_vm_e820(memory_bytes))
-    if (e.type == E820Type::ram && e.base < 4 * kGiB) end = std::max(end, e.base + e.length);
+    if (e.type == E820Type::ram && e.base < kHighRamGpa) end = std::max(end, e.base + e.length);
   return end;
 }
 
 u64 prelaunched_high_ram_bytes(u64 memory_bytes) {
   u64 bytes = 0;
   for (const E820Entry& e : create_prelaunched_vm_e820(memory_bytes))
-    if (e.type == E820Type::ram && e.base >= 4 * kGiB) bytes += e.length;
+    if (e.type == E820Type::ram && e.base >= kHighRamGpa) bytes += e.length;
   return bytes;
 }
 

@@ -104,9 +104,9 @@ struct Vm {
   std::vector<StaticIvshmem> static_ivshmem;
   Gpa ram_gpa = 0;  // guest RAM [ram_gpa, ram_gpa + ram_size) ...
   u64 ram_size = 0;
-  // The RAM below 4 GiB the guest uses, from ram_gpa; ram_high_size of it is
-  // at kHighRamGpa. A post-launched VM's two add up to ram_size; a
-  // pre-launched VM's E820 also holds 2 MiB of ACPI tables (models/hv/ve820.h).
+  // The RAM the guest uses below 4 GiB, from ram_gpa, and from kHighRamGpa.
+  // A post-launched VM's two add up to ram_size; a pre-launched VM's E820
+  // gives 2 MiB of its memory to ACPI tables besides (models/hv/ve820.h).
   u64 ram_low_size = 0;
   u64 ram_high_size = 0;
 
