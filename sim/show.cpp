@@ -18,6 +18,15 @@ namespace {
 
 std::string hex(u64 v) { return fmt::format("{:#x}", v); }
 
+// A size in the largest binary unit it is a whole number of.
+std::string bytes_text(u64 b) {
+  if (b != 0 && b % kGiB == 0) return fmt::format("{} GiB", b / kGiB);
+  if (b != 0 && b % kMiB == 0) return fmt::format("{} MiB", b / kMiB);
+  if (b >= kMiB) return fmt::format("{:.2f} MiB", static_cast<double>(b) / static_cast<double>(kMiB));
+  if (b % 1024 == 0) return fmt::format("{} KiB", b / 1024);
+  return fmt::format("{} bytes", b);
+}
+
 // The host physical address of a region's backing memory: the hypervisor's
 // pool for hv-land, the Service VM's shm object for dm-land; "" when the
 // platform holds none.
@@ -31,6 +40,53 @@ std::string region_hpa(Platform& platform, const RegionConfig& r) {
       if (name == r.name) return hex(obj.hpa);
   }
   return "";
+}
+
+// A User VM's memory in its guest-physical space: each run of consecutive
+// host memory with one EPT memory type, as {gpa, bytes, hpa, type,
+// ept_leaves} (the sizes of the EPT leaves that map it). A pre-launched
+// VM's as its EPT holds it (prepare_prelaunched_vm_memmap; BAR windows and
+// the APIC-access page, which are not its memory, left out); a
+// post-launched VM's as its acrn-dm maps it at launch (vm_setup_memory:
+// below 4 GiB from 0, the rest from 4 GiB, write-back). Empty for the
+// Service VM, whose memory is host memory 1:1.
+Json guest_memory(const Vm& vm, LoadOrder order) {
+  Json out = Json::array();
+  // leaves: the leaf sizes OR'ed (each a power of two); 0 until the EPT holds it.
+  auto add = [&out](Gpa gpa, u64 bytes, Hpa hpa, const char* type, u64 leaves) {
+    Json sizes = Json::array();
+    for (u64 size : {kPageSize4K, kPageSize2M, kPageSize1G})
+      if (leaves & size) sizes.push_back(size);
+    out.push_back({{"gpa", hex(gpa)}, {"bytes", bytes}, {"hpa", hex(hpa)}, {"type", type}, {"ept_leaves", sizes}});
+  };
+  if (order == LoadOrder::post_launched) {
+    add(vm.ram_gpa, vm.ram_low_size, vm.ram_hpa, "WB", 0);
+    if (vm.ram_high_size) add(kHighRamGpa, vm.ram_high_size, vm.ram_high_hpa, "WB", 0);
+    return out;
+  }
+  if (order != LoadOrder::pre_launched || !vm.ept) return out;
+  struct Run {
+    Gpa gpa;
+    u64 bytes;
+    Hpa hpa;
+    bool uc;
+    u64 leaves;
+  };
+  std::vector<Run> runs;
+  const Hpa first = vm.ram_hpa, end = vm.ram_top_hpa();
+  for (const ept::EptTable::Mapping& m : vm.ept->mappings(0, kHighRamGpa + vm.ram_high_size)) {
+    if (m.hpa < first || m.hpa + m.size > end) continue;
+    const bool uc = ept::mem_type_of(m.entry) == ept::MemType::UC;
+    if (!runs.empty() && runs.back().gpa + runs.back().bytes == m.gpa && runs.back().hpa + runs.back().bytes == m.hpa &&
+        runs.back().uc == uc) {
+      runs.back().bytes += m.size;
+      runs.back().leaves |= m.size;
+    } else {
+      runs.push_back({m.gpa, m.size, m.hpa, uc, m.size});
+    }
+  }
+  for (const Run& r : runs) add(r.gpa, r.bytes, r.hpa, r.uc ? "UC" : "WB", r.leaves);
+  return out;
 }
 
 // Ascending numbers as ranges: "0-3,8".
@@ -158,6 +214,8 @@ Json show_json(Simulation& sim) {
                    {"lapic_passthrough", v.lapic_passthrough},
                    {"ovmf", v.ovmf},
                    {"vcpus", vcpus}});
+    if (const Vm* vm = platform.hypervisor().vm(static_cast<VmId>(v.id)))
+      if (Json mem = guest_memory(*vm, v.load_order); !mem.empty()) vms.back()["guest_memory"] = mem;
     Json devs = Json::array();
     for (pci::Bdf b : v.pci_devs) devs.push_back(b.to_string());
     vms.back()["pci_devs"] = devs;
@@ -320,7 +378,7 @@ std::string show_text(Simulation& sim) {
   out += fmt::format("hypervisor: {}, idle pCPUs {}{}\n", hv["scheduler"].get<std::string>(), idle, detection);
 
   std::vector<std::vector<std::string>> rows = {{"id", "name", "load order", "type", "memory", "vCPU->pCPU"}};
-  std::string passed;  // VMs' passed-through devices, whose BARs share the VM's PCI windows
+  std::string passed;    // VMs' passed-through devices, whose BARs share the VM's PCI windows
   std::string emulated;  // ... and acrn-dm's emulated devices
   for (const auto& v : j["vms"]) {
     std::string placement;
@@ -346,6 +404,19 @@ std::string show_text(Simulation& sim) {
   out += "\nVMs\n" + table(rows);
   if (!passed.empty()) out += "passed-through devices: " + passed + "\n";
   if (!emulated.empty()) out += "acrn-dm devices: " + emulated + "\n";
+
+  // Where each User VM's memory lies, guest-physical to host-physical.
+  rows = {{"vm", "guest physical", "size", "host physical", "EPT type", "EPT leaves"}};
+  for (const auto& v : j["vms"])
+    for (const auto& m : v.value("guest_memory", Json::array())) {
+      const u64 gpa = std::stoull(m["gpa"].get<std::string>(), nullptr, 16), bytes = m["bytes"].get<u64>();
+      std::string leaves;
+      for (const auto& l : m["ept_leaves"]) leaves += (leaves.empty() ? "" : ", ") + bytes_text(l.get<u64>());
+      rows.push_back({v["name"].get<std::string>(), fmt::format("{:#x}-{:#x}", gpa, gpa + bytes), bytes_text(bytes),
+                      m["hpa"].get<std::string>(), m["type"].get<std::string>(),
+                      leaves.empty() ? "mapped by acrn-dm at launch" : leaves});
+    }
+  if (rows.size() > 1) out += "\nguest memory\n" + table(rows);
 
   if (j.contains("cache_allocation")) {
     const Json& ca = j["cache_allocation"];
