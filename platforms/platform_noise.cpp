@@ -1,7 +1,8 @@
 // The sources of variation (docs/realtime.md): the uncore's contention and
 // DRAM timing behind every core's L2, each VM's kernel tick by its OS
-// personality, the hypervisor's scheduler tick, the Service VM's background
-// work, where a poller's spin loop is when the store it waits for lands.
+// personality, the hypervisor's scheduler tick and a debug build's console
+// timer, the Service VM's background work, where a poller's spin loop is
+// when the store it waits for lands.
 // Each draws from its own stream seeded from run.seed.
 #include <algorithm>
 
@@ -99,6 +100,17 @@ void Platform::create_noise_sources() {
       tc.period_ps = t.hv_sched_tick_ps;
       tc.phase_ps = NoiseRng(seed, "hv_tick", v->config().pcpu).below(tc.period_ps);
       v->add_tick(tc);
+    }
+    if (n.hv_console && scenario_.build_type == "debug" && v->config().pcpu == scenario_.vuart_timer_pcpu) {
+      // init_debug_post on VUART_TIMER_CPU: console_setup_timer's periodic
+      // timer, armed at the hypervisor's start, long before the workload:
+      // its phase is drawn.
+      TickConfig tc;
+      tc.kind = TickKind::console;
+      tc.period_ps = t.hv_console_timer_ps;
+      tc.phase_ps = NoiseRng(seed, "hv_console", v->config().pcpu).below(tc.period_ps);
+      v->add_tick(tc);
+      if (vc->lapic_passthrough) hv_->set_console_vmexit_callback(v->config().pcpu, tc.period_ps, tc.phase_ps);
     }
     const u64 ws = std::min<u64>(n.service_vm_working_set_kib * 1024, vm.ram_size / 2);
     if (n.service_vm && vc->load_order == LoadOrder::service_vm && v->config().index == 0 &&

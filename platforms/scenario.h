@@ -141,6 +141,7 @@ struct NoiseConfig {
   bool row_buffer = true;    // open-row hits and conflicts in the DRAM latency
   bool contention = true;    // queueing for the LLC and the memory controller
   bool poll_phase = true;    // where in its spin loop a poller is when the store lands
+  bool hv_console = true;    // a debug build's console timer on hypervisor.vuart_timer_pcpu
   // The Service VM's background work: every period_us its vCPU 0 wakes and
   // touches lines_per_wake lines, walking through working_set_kib.
   u64 service_vm_period_us = 4000;
@@ -149,11 +150,13 @@ struct NoiseConfig {
 
   static NoiseConfig off() {
     NoiseConfig n;
-    n.guest_ticks = n.hv_ticks = n.service_vm = n.dram_refresh = n.row_buffer = n.contention = n.poll_phase = false;
+    n.guest_ticks = n.hv_ticks = n.service_vm = n.dram_refresh = n.row_buffer = n.contention = n.poll_phase =
+        n.hv_console = false;
     return n;
   }
   bool any() const {
-    return guest_ticks || hv_ticks || service_vm || dram_refresh || row_buffer || contention || poll_phase;
+    return guest_ticks || hv_ticks || service_vm || dram_refresh || row_buffer || contention || poll_phase ||
+           hv_console;
   }
 };
 
@@ -232,6 +235,10 @@ struct Scenario {
   // hv/BUILD_TYPE (config.xsd: debug by default): a debug build passes the
   // PMU through to a pre-launched RTVM (guest_flags.py: GUEST_FLAG_PMU_PASSTHROUGH).
   std::string build_type = "debug";
+  // hv/FEATURES/VUART_TIMER_PCPU (config.xsd: 0 by default, one of the
+  // board's pCPUs): where a debug build's console timer runs
+  // (init_debug_post: console_setup_timer on VUART_TIMER_CPU).
+  unsigned vuart_timer_pcpu = 0;
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

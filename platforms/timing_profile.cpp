@@ -118,6 +118,8 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
        0, kMaxCycles},
       {"guest_tick_lines", "lines", "cache lines of kernel data one tick handler touches", 0, 65536, true},
       {"hv_sched_tick", "ms", "the hypervisor's scheduler tick on a pCPU SCHED_IORR schedules", 0.001, 10000},
+      {"hv_console_timer", "ms", "a debug build's console timer period on hypervisor.vuart_timer_pcpu", 0.001, 10000},
+      {"serial_port_read", "ns", "one read of a register of the hypervisor's physical serial port", 0, kMaxNs},
 
       // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.
       {"atom_core_mhz", "MHz", "the Atom cores' clock", 100, 10000, true, true},
@@ -402,6 +404,8 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.guest_tick_handler_ps = cycles("guest_tick_handler");
   t.guest_tick_lines = count("guest_tick_lines");
   t.hv_sched_tick_ps = ms("hv_sched_tick");
+  t.hv_console_timer_ps = ms("hv_console_timer");
+  t.serial_port_read_ps = ns("serial_port_read");
   return t;
 }
 

@@ -1,5 +1,6 @@
 #include "sim/acrn_config_checks.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -60,6 +61,15 @@ class Checks {
         add(p, "cpu_assignment.xsd", true,
             "the pCPUs of " + vm.name + " mix performance (Core) and efficiency (Atom) cores, which is unsupported");
     }
+    // Its LAPIC belongs to the guest, so the hypervisor's console timer
+    // cannot interrupt it there: console_vmexit_callback drives the console
+    // from that vCPU's VM exits instead.
+    for (const VmConfig& vm : s_.vms)
+      if (vm.lapic_passthrough && std::count(vm.pcpus.begin(), vm.pcpus.end(), s_.vuart_timer_pcpu))
+        add("hypervisor.vuart_timer_pcpu", "cpu_assignment.xsd", false,
+            "physical CPU " + std::to_string(s_.vuart_timer_pcpu) +
+                " hosting the vUART timer is assigned to a LAPIC passthrough VM (" + vm.name +
+                "); the console may be laggy");
   }
 
   // vm_types.xsd: pre-launched VMs below the Service VM's id, post-launched

@@ -118,6 +118,8 @@ class Converter {
                     "hv/FEATURES/MCE_ON_PSC_ENABLED");
       optional_flag(h, "mce_on_psc", features, "MCE_ON_PSC_DISABLED", "hypervisor.mce_on_psc",
                     "hv/FEATURES/MCE_ON_PSC_DISABLED", true);
+      optional_value(h, "vuart_timer_pcpu", features, "VUART_TIMER_PCPU", "hypervisor.vuart_timer_pcpu",
+                     "hv/FEATURES/VUART_TIMER_PCPU");
       read_rdt(features, h);
       warn_ssram(features);
     }

@@ -127,6 +127,7 @@ Json scenario_to_json(const Scenario& s) {
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;  // only when not ACRN's default
   if (!s.mce_on_psc) j["hypervisor"]["mce_on_psc"] = false;                   // only when off
+  if (s.vuart_timer_pcpu != 0) j["hypervisor"]["vuart_timer_pcpu"] = s.vuart_timer_pcpu;  // only when not 0
   Json overrides = Json::object();
   for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
   j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};
@@ -194,7 +195,7 @@ Json scenario_to_json(const Scenario& s) {
   const NoiseConfig& n = s.noise;
   j["noise"] = {{"guest_ticks", n.guest_ticks},   {"hv_ticks", n.hv_ticks},     {"service_vm", n.service_vm},
                 {"dram_refresh", n.dram_refresh}, {"row_buffer", n.row_buffer}, {"contention", n.contention},
-                {"poll_phase", n.poll_phase}};
+                {"poll_phase", n.poll_phase},     {"hv_console", n.hv_console}};
   if (n.service_vm)
     j["noise"]["service_vm_activity"] = {{"period_us", n.service_vm_period_us},
                                          {"lines_per_wake", n.service_vm_lines_per_wake},
@@ -302,6 +303,7 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                        {"runnable_ns", ns(v->sched_entity().runnable_wait_ps)}});
       if (v->config().offline) vcpus.back()["offline"] = true;  // only then: reports without one keep their shape
       if (v->counters().bus_locks) vcpus.back()["bus_locks"] = v->counters().bus_locks;  // likewise
+      if (v->counters().console_kicks) vcpus.back()["console_kicks"] = v->counters().console_kicks;  // likewise
       if (v->counters().wbinvd_pauses) {                                                 // likewise
         vcpus.back()["wbinvd_pauses"] = v->counters().wbinvd_pauses;
         vcpus.back()["wbinvd_paused_ns"] = ns(v->counters().wbinvd_paused_ps);

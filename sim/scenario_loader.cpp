@@ -51,7 +51,8 @@ const std::vector<std::string> kHypervisorKeys = {"max_vm_num",
                                                   "cache_allocation",
                                                   "service_vm_supervisor",
                                                   "build_type",
-                                                  "mce_on_psc"};
+                                                  "mce_on_psc",
+                                                  "vuart_timer_pcpu"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -177,6 +178,14 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.build_type = read_choice(*n, "hypervisor.build_type", kBuildTypes);
     if (const Node* n = h ? optional(*h, "mce_on_psc") : nullptr)
       s_.mce_on_psc = read_bool(*n, "hypervisor.mce_on_psc");
+    if (const Node* n = h ? optional(*h, "vuart_timer_pcpu") : nullptr) {
+      // config.xsd offers the board's pCPUs (acrn:options: its thread cpu_ids).
+      s_.vuart_timer_pcpu = static_cast<unsigned>(read_int(*n, "hypervisor.vuart_timer_pcpu", 0, 65535, "(a pCPU id)"));
+      if (!board_.find_pcpu(s_.vuart_timer_pcpu))
+        fail(n->loc, "hypervisor.vuart_timer_pcpu",
+             "pCPU " + std::to_string(s_.vuart_timer_pcpu) + " does not exist on board " + board_.name + " (pCPUs " +
+                 pcpu_list(all_pcpus()) + ")");
+    }
     read_rdt(h);
   }
 

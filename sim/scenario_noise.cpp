@@ -5,7 +5,7 @@ namespace ivsim {
 namespace {
 
 const std::vector<std::string> kNoiseKeys = {"guest_ticks", "hv_ticks",   "service_vm", "dram_refresh",
-                                             "row_buffer",  "contention", "poll_phase"};
+                                             "row_buffer",  "contention", "poll_phase", "hv_console"};
 const std::vector<std::string> kServiceVmKeys = {"period_us", "lines_per_wake", "working_set_kib"};
 
 bool read_switch(FieldReader& r, const Node& n, const std::string& path) {
@@ -33,6 +33,7 @@ NoiseConfig read_noise(FieldReader& r, const Node* n) {
   flag("row_buffer", c.row_buffer);
   flag("contention", c.contention);
   flag("poll_phase", c.poll_phase);
+  flag("hv_console", c.hv_console);
   if (const Node* s = r.optional(*n, "service_vm")) {
     if (s->kind == Node::Kind::mapping) {
       r.check_keys(*s, "noise.service_vm", kServiceVmKeys);

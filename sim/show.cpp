@@ -190,6 +190,7 @@ Json show_json(Simulation& sim) {
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;
+  if (s.vuart_timer_pcpu != 0) j["hypervisor"]["vuart_timer_pcpu"] = s.vuart_timer_pcpu;
   if (!s.mce_on_psc) j["hypervisor"]["mce_on_psc"] = false;
   {
     const EptForce4k f = ept_force_4k_ipage(s, b);

@@ -109,6 +109,8 @@ struct TimingParams {
   TimePs guest_tick_handler_ps = 0;  // the tick handler's own work
   unsigned guest_tick_lines = 0;     // kernel lines it touches
   TimePs hv_sched_tick_ps = 0;       // sched_iorr's tick timer period
+  TimePs hv_console_timer_ps = 0;    // a debug build's console timer period (console_setup_timer)
+  TimePs serial_port_read_ps = 0;    // one read of the physical UART's register (the console's LSR poll)
 };
 
 // The costs of a host whose pCPUs differ (a hybrid part's core types): each

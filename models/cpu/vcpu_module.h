@@ -115,7 +115,7 @@ struct VcpuConfig {
 // LAPIC passed through), the hypervisor's scheduler tick on the pCPU
 // (sched_iorr's tick_timer), or background work the Service VM's kernel and
 // daemons wake up for.
-enum class TickKind : u8 { guest, hypervisor, background };
+enum class TickKind : u8 { guest, hypervisor, background, console };
 struct TickConfig {
   TickKind kind = TickKind::guest;
   TimePs period_ps = 0;
@@ -141,6 +141,7 @@ struct VcpuCounters {
   u64 timer_interrupts = 0;    // LAPIC timer expiries that requested their vector (vlapic_timer_expired)
   u64 interrupts_ignored = 0;  // fixed requests the virtual LAPIC ignored: software-disabled, or a reserved vector
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
+  u64 console_kicks = 0;  // a debug build's console_timer_callback run on this vCPU's time
   u64 bus_locks = 0;  // LOCK'd instructions that locked the bus (split across lines, or UC)
   // Waits in ACRN_REQUEST_SPLIT_LOCK for another vCPU of the VM to step its
   // split lock (VCPU_EVENT_SPLIT_LOCK), and the time they took.

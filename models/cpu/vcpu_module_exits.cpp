@@ -257,6 +257,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.lock_instr = VmExitExtension::LockInstrStep::none;
   exit_ext_.wbinvd = VmExitExtension::WbinvdStep::none;
   exit_ext_.long_mode = mmu_.paging();
+  exit_ext_.console_kick = false;
   exit_ext_.unmodelled.clear();
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
@@ -282,6 +283,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   if (waited + delay.value() != ahead_ps + exit_ext_.cost.total())
     throw std::logic_error("exit cost breakdown does not add up to the time the exit took");
   cumulative_ += exit_ext_.cost;
+  if (exit_ext_.console_kick) ++counters_.console_kicks;
   if (trace::Sink* t = trace::sink())
     t->vm_exit(trace_cpu(), exit_reason_name(reason), exit_ext_.start_ps, exit_ext_.cost);
   resumed();  // the exit may have waited (an I/O request to the device model)

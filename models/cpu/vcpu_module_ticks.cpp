@@ -55,6 +55,15 @@ void Vcpu::tick_expired(unsigned index) {
   const bool halted = wait_.kind == WaitKind::interrupt;
   if (halted && t.cfg.kind != TickKind::background) return;
   arm_tick(t);
+  // The hypervisor's timers interrupt the pCPU, and with it the vCPU in its
+  // guest there: not one waiting for the pCPU (another vCPU has it), for an
+  // I/O request or for another vCPU's emulation.
+  const bool pcpu_timer = t.cfg.kind == TickKind::hypervisor || t.cfg.kind == TickKind::console;
+  if (pcpu_timer && wait_.kind != WaitKind::none && wait_.kind != WaitKind::line) return;
+  // The guest owns a passed-through LAPIC: the hypervisor's console timer
+  // does not reach it, its VM exits drive the console instead
+  // (Hypervisor::console_vmexit_callback).
+  if (t.cfg.kind == TickKind::console && lapic_passed_through()) return;
   const TimePs now = kernel_ps();
   ticks_due_ |= u32{1} << index;
   if (!irq_pending_ || now < irq_at_ps_) {
@@ -80,7 +89,8 @@ void Vcpu::touch_lines(Hpa base, u64 first, u64 count, u64 wrap) {
 
 namespace {
 // By TickKind: the span's name on the timeline.
-const char* const kTickNames[] = {"guest timer tick", "hypervisor tick (SCHED_IORR)", "Service VM background work"};
+const char* const kTickNames[] = {"guest timer tick", "hypervisor tick (SCHED_IORR)", "Service VM background work",
+                                  "hypervisor console timer (debug build)"};
 }  // namespace
 
 void Vcpu::run_ticks() {
@@ -121,6 +131,19 @@ void Vcpu::run_ticks() {
         count_local_exit(ExitReason::external_interrupt);
         charge(Component::exit, timing_.vm_exit_entry_ps);
         charge(Component::hv, timing_.timer_emulation_ps);
+        break;
+      case TickKind::console:
+        // A debug build's console timer (console_setup_timer): the pCPU's
+        // timer interrupt exits the guest, and the timer softirq runs
+        // console_timer_callback. Its shell_kick, or with a VM's console
+        // active vuart_console_rx_chars, polls the serial port's line status
+        // once (uart16550_getc) when no key was typed; the shell's prompt
+        // went out at the first expiry, long before the workload.
+        count_local_exit(ExitReason::external_interrupt);
+        charge(Component::exit, timing_.vm_exit_entry_ps);
+        charge(Component::hv, timing_.timer_emulation_ps);
+        charge(Component::hv, timing_.serial_port_read_ps);
+        ++counters_.console_kicks;
         break;
       case TickKind::background:
         // A timer wakes a kernel thread or daemon; it walks on through its

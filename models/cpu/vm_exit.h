@@ -85,6 +85,9 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // The guest runs in 64-bit mode (get_vcpu_mode: CPU_MODE_64BIT): its
   // paging is on.
   bool long_mode = false;
+  // A debug build's console_vmexit_callback ran at the end of this exit
+  // (a LAPIC-passthrough vCPU on VUART_TIMER_CPU).
+  bool console_kick = false;
   // What the handler would have done with the host CPU's own state, which
   // the twin does not model: the guest program stops with this; empty
   // when none.

@@ -259,9 +259,28 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
     req_value = value;
   if (exit.fault) ++vm->faults_injected;
   if (handled && !write && !exit.fault) std::memcpy(data, &value, size);
+  // A request for the device model waits in its handler (acrn_insert_request:
+  // wait_event) until acrn-dm completes it: the callback comes after that
+  // (HypervisorModule::b_transport).
+  if (handled) console_vmexit_callback(exit, exit.start_ps + exit.cost.total());
   cost_ = nullptr;
   exit_ = nullptr;
   return handled;
+}
+
+TimePs Hypervisor::console_vmexit_callback(VmExitExtension& exit, TimePs now_ps) {
+  if (!console_.armed) return 0;
+  const Vm* vm = this->vm(exit.vm);
+  // is_lapic_pt_enabled: configured, and the guest has switched to x2APIC mode.
+  if (!vm || !vm->lapic_pt || exit.vcpu >= vm->vcpu_pcpus.size() || vm->vcpu_pcpus[exit.vcpu] != console_.pcpu ||
+      exit.vcpu >= vm->vlapics.size() || !vm->vlapics[exit.vcpu]->x2apic())
+    return 0;
+  // tsc - prev_tsc > TICKS_PER_MS * CONSOLE_KICK_TIMER_TIMEOUT
+  if (now_ps <= console_.next_ps) return 0;
+  console_.next_ps = now_ps + console_.period_ps;
+  exit.console_kick = true;
+  exit.cost.add(Component::hv, timing_.serial_port_read_ps);
+  return timing_.serial_port_read_ps;
 }
 
 void Hypervisor::complete_ioreq(const VmExitExtension& exit, const IoRequest& req) {

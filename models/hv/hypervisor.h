@@ -236,6 +236,20 @@ class Hypervisor {
     cpu_model_ = model;
   }
 
+  // A debug build's console on VUART_TIMER_CPU, for a LAPIC-passthrough
+  // vCPU there, whose LAPIC the console timer cannot interrupt
+  // (debug/console.c): console_vmexit_callback, at the end of each of its VM
+  // exits (vmexit_handler), runs console_timer_callback when more than
+  // `period_ps` passed since it last did, at which the first exit after
+  // `first_after_ps` finds it due. Each run reads the serial port's line
+  // status once (uart16550_getc): serial_port_read, the hypervisor's time.
+  void set_console_vmexit_callback(unsigned pcpu, TimePs period_ps, TimePs first_after_ps) {
+    console_ = ConsoleKick{true, pcpu, period_ps, first_after_ps};
+  }
+  // The exit ends at now_ps: the callback's turn. Returns its cost, which
+  // it adds to the exit's.
+  TimePs console_vmexit_callback(VmExitExtension& exit, TimePs now_ps);
+
  private:
   void invept(Vm& vm);
   template <typename Edit>
@@ -358,6 +372,13 @@ class Hypervisor {
   std::vector<IsolationEvent> isolation_;  // the first kMaxIsolationEvents
   std::map<std::string, u64> isolation_counts_;
   static constexpr std::size_t kMaxIsolationEvents = 256;
+  struct ConsoleKick {
+    bool armed = false;
+    unsigned pcpu = 0;
+    TimePs period_ps = 0;
+    TimePs next_ps = 0;  // an exit ending after this runs the callback (prev_tsc + the period)
+  };
+  ConsoleKick console_;
 };
 
 }  // namespace ivsim

@@ -59,6 +59,7 @@ void HypervisorModule::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::s
 
   exit->cost.add(Component::dm, sc_core::sc_time_stamp().value() - start);
   hv_.complete_ioreq(*exit, req);
+  delay = sc_core::sc_time::from_value(hv_.console_vmexit_callback(*exit, sc_core::sc_time_stamp().value()));
   if (!req.write) std::memcpy(gp.get_data_ptr(), &req.value, gp.get_data_length());
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }

@@ -79,6 +79,23 @@ TEST_CASE("configurator checks: CPU affinity as cpu_assignment.xsd checks it") {
   }
 }
 
+TEST_CASE("configurator checks: the vUART timer's pCPU in a LAPIC-passthrough VM is a warning") {
+  const Board b = hybrid_board();
+  Scenario s = valid();
+  s.vms[0].lapic_passthrough = true;                // RT on pCPU 1
+  CHECK(acrn_configurator_findings(s, b).empty());  // the timer on pCPU 0
+  s.vuart_timer_pcpu = 1;
+  const auto f = acrn_configurator_findings(s, b);
+  INFO(all(f));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].path == "hypervisor.vuart_timer_pcpu");
+  CHECK_FALSE(f[0].error);
+  CHECK(f[0].message ==
+        "physical CPU 1 hosting the vUART timer is assigned to a LAPIC passthrough VM (RT); the console may be laggy");
+  s.vms[0].lapic_passthrough = false;
+  CHECK(acrn_configurator_findings(s, b).empty());
+}
+
 TEST_CASE("configurator checks: VM ids and RTVMs as vm_types.xsd checks them") {
   const Board b = hybrid_board();
   Scenario s = valid();

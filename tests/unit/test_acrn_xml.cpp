@@ -362,6 +362,14 @@ TEST_CASE("MCE_ON_PSC_ENABLED and the older MCE_ON_PSC_DISABLED are read, on whe
                     Catch::Contains("hv/FEATURES/MCE_ON_PSC_DISABLED: expected y or n, got \"no\""));
 }
 
+TEST_CASE("VUART_TIMER_PCPU is read, 0 when absent, and must be one of the board's pCPUs", "[acrn_xml]") {
+  const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
+  CHECK(load_xml(scenario_with(features, features)).vuart_timer_pcpu == 0);  // config.xsd: default 0
+  CHECK(load_xml(scenario_with(features, features + "<VUART_TIMER_PCPU>3</VUART_TIMER_PCPU>")).vuart_timer_pcpu == 3);
+  CHECK_THROWS_WITH(load_xml(scenario_with(features, features + "<VUART_TIMER_PCPU>99</VUART_TIMER_PCPU>")),
+                    Catch::Contains("hv/FEATURES/VUART_TIMER_PCPU: pCPU 99 does not exist on board"));
+}
+
 TEST_CASE("SERVICE_VM_SUPERVISOR_ENABLED is read and is off when absent", "[acrn_xml]") {
   const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";
   CHECK_FALSE(load_xml(scenario_with(features, features)).service_vm_supervisor);
