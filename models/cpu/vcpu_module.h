@@ -636,6 +636,10 @@ class Vcpu : public sc_core::sc_module {
   void run_ticks();
   void restart_ticks();
   void touch_lines(Hpa base, u64 first, u64 count, u64 wrap);
+  // A wake-up from an exited HLT on a pCPU idle since idle_from_ps waits for
+  // a debug build's console_timer_callback the idle loop is running: charged
+  // and counted as the console's; false when none is running.
+  bool wait_for_idle_console(TimePs idle_from_ps);
   void count_local_exit(ExitReason r) {
     ++counters_.exits[static_cast<std::size_t>(r)];
     ++counters_.local_exits[static_cast<std::size_t>(r)];

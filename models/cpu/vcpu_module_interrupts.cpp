@@ -265,13 +265,17 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   segment_base_ = cumulative_;
   // The pCPU it left idles when no other vCPU runs or waits to run there.
   const bool pcpu_idle = !sched_ || (sched_->current() == nullptr && !sched_->others_runnable(entity_));
+  // The idle loop may be running a debug build's console callback: the
+  // wake-up waits for it, with the core already out of C1.
+  const bool console_waited =
+      !in_guest && pcpu_idle && wait_for_idle_console(sched_ ? std::max(t0, sched_->idle_since_ps()) : t0);
   if (!in_guest) schedule_in(false, irq_sender_);
   restart_ticks();
 
   // A request that came while a kick's INIT had the core out of its halt is
   // taken at the VM entry: the core does not halt again, so no C1 exit.
   const bool from_c1 = !(kicked && irq_at_ps_ <= halt_from_ps);
-  charge(Component::irq, !in_guest ? pcpu_idle ? idle_wakeup_ps() : timing_.hlt_wakeup_ps
+  charge(Component::irq, !in_guest ? pcpu_idle && !console_waited ? idle_wakeup_ps() : timing_.hlt_wakeup_ps
                          : from_c1 ? timing_.c1_exit_ps
                                    : 0);
   if (lapic_timer_due()) expire_lapic_timer();  // what woke it, to tell its vector

@@ -93,6 +93,31 @@ const char* const kTickNames[] = {"guest timer tick", "hypervisor tick (SCHED_IO
                                   "hypervisor console timer (debug build)"};
 }  // namespace
 
+bool Vcpu::wait_for_idle_console(TimePs idle_from_ps) {
+  // On an idle pCPU the console timer's interrupt brings the core out of C1
+  // (cpu_do_idle) and do_irq's do_softirq runs console_timer_callback in
+  // the idle thread; default_idle looks at need_reschedule, and schedules
+  // the woken vCPU, only once that is done. With the LAPIC passed through
+  // the timer never fires (tick_expired).
+  if (lapic_passed_through()) return false;
+  for (const auto& t : ticks_) {
+    if (t->cfg.kind != TickKind::console) continue;
+    const TimePs now = now_ps(), period = t->cfg.period_ps, phase = t->cfg.phase_ps % period;
+    if (now < phase) return false;
+    const TimePs expiry = phase + (now - phase) / period * period;  // the latest, on the timer's grid
+    if (expiry < idle_from_ps) return false;                        // it met a vCPU in its guest (run_ticks)
+    const TimePs busy_until =
+        expiry + (cfg_.idle_halts ? timing_.c1_exit_ps : 0) + timing_.timer_emulation_ps + timing_.serial_port_read_ps;
+    if (now >= busy_until) return false;
+    charge(Component::hv, busy_until - now);
+    ++counters_.console_kicks;
+    if (trace::Sink* s = trace::sink())
+      s->tick(trace_cpu(), kTickNames[static_cast<unsigned>(TickKind::console)], now, busy_until);
+    return true;
+  }
+  return false;
+}
+
 void Vcpu::run_ticks() {
   // The ticks due now; one that expires again while these run is taken at a
   // later boundary, after the interrupts waiting behind them.

@@ -176,6 +176,7 @@ SchedEntity* PcpuScheduler::switch_out(SchedEntity& e, TimePs now, bool stays_ru
     if (policy_ == SchedPolicy::bvt) bvt_update_vt(e, now);
     e.left_ps -= static_cast<i64>(now - running_since_ps_);
     current_ = nullptr;
+    idle_since_ps_ = now;
   }
   e.running = false;
   e.runnable = stays_runnable;

@@ -67,6 +67,9 @@ class PcpuScheduler {
   const std::vector<SchedEntity*>& entities() const { return entities_; }
 
   SchedEntity* current() const { return current_; }
+  // When the pCPU was last left with nobody running (its idle thread's
+  // turn since, while current() is null).
+  TimePs idle_since_ps() const { return idle_since_ps_; }
   SchedEntity* last() const { return last_; }
   bool others_runnable(const SchedEntity& e) const;
 
@@ -116,6 +119,7 @@ class PcpuScheduler {
   SchedEntity* current_ = nullptr;
   SchedEntity* last_ = nullptr;  // the last one that ran (a switch costs only when it changes)
   TimePs running_since_ps_ = 0;
+  TimePs idle_since_ps_ = 0;
   // Runnable entities in the policy's order, the running one included.
   std::deque<SchedEntity*> runqueue_;
   i64 svt_ = 0;  // SCHED_BVT: the runqueue first's avt when it was last picked (update_svt)

@@ -130,6 +130,32 @@ TEST_CASE("a debug build's console timer exits the vCPU on vuart_timer_pcpu once
   CHECK(kicks <= std::ceil(shared_ms) + 1);
 }
 
+TEST_CASE("a wake-up from HLT on vuart_timer_pcpu waits for the console callback the idle loop is running") {
+  // The HMI VM waits for the doorbell in HLT on pCPU 2. A 10 us read of the
+  // serial port (1 us in the profiles) keeps the idle loop's callback
+  // longer than a round trip: every expiry either exits the HMI VM's guest
+  // or holds up the wake-up that comes while it runs.
+  const std::string on_hmi =
+      "--set hypervisor.vuart_timer_pcpu=2 --set timing.overrides.hv_console_timer=1 "
+      "--set workloads[0].params.notify=doorbell --set workloads[0].params.iterations=2000 "
+      "--set timing.overrides.serial_port_read=10000";
+  const auto on = only("default.yaml", "hv_console", on_hmi);
+  const double ms = on["simulated_ns"].get<double>() / 1e6;
+  const auto& hmi = vm(on, "HMI_VM");
+  REQUIRE(hmi["exits"]["hlt"].get<double>() >= 2000);
+  const auto kicks = hmi["vcpus"][0]["console_kicks"].get<double>();
+  CHECK(kicks >= std::floor(ms) - 1);
+  CHECK(kicks <= std::ceil(ms) + 1);
+  CHECK(kicks > hmi["exits"]["external_interrupt"].get<double>());  // some in the idle loop
+  const auto off = only("default.yaml", "", on_hmi);
+  CHECK(metric(on, "hmi_command", "one_way")["max"].get<double>() >
+        metric(off, "hmi_command", "one_way")["max"].get<double>() + 5000);
+  CHECK(on == only("default.yaml", "hv_console", on_hmi));  // seed-deterministic
+  // In a release build nothing runs there.
+  const auto release = only("default.yaml", "hv_console", on_hmi + " --set hypervisor.build_type=release");
+  CHECK_FALSE(vm(release, "HMI_VM")["vcpus"][0].contains("console_kicks"));
+}
+
 TEST_CASE("a LAPIC-passthrough vCPU on vuart_timer_pcpu runs the console from its VM exits, not from the timer") {
   // The RT VM (pCPU 7, LAPIC passed through) rings the doorbell, an exit each round trip.
   const std::string on_rt =
