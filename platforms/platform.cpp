@@ -432,6 +432,8 @@ void Platform::create_vcpus() {
   hv_->set_split_lock_core_cap(enumerates_split_lock_detection(board_));
   hv_->set_cpu_signature(board_.family_id, board_.model_id);
   hv_->set_hyperv(scenario_.hyperv);
+  hv_->configure_log({scenario_.build_type == "debug", scenario_.has_serial_console(), scenario_.console_loglevel,
+                      timing_.serial_char_ps});
   hv_->set_max_pcpus(static_cast<unsigned>(board_.pcpus.size()));
 
   // cpu_do_idle halts a pCPU only in IDLE_MODE_HLT, which create_vcpu

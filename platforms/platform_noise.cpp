@@ -109,8 +109,12 @@ void Platform::create_noise_sources() {
       tc.kind = TickKind::console;
       tc.period_ps = t.hv_console_timer_ps;
       tc.phase_ps = NoiseRng(seed, "hv_console", v->config().pcpu).below(tc.period_ps);
+      // Its read of the UART's line status; none without a serial console
+      // (uart16550_getc returns while the UART is disabled).
+      tc.handler_ps = scenario_.has_serial_console() ? t.serial_port_read_ps : 0;
       v->add_tick(tc);
-      if (vc->lapic_passthrough) hv_->set_console_vmexit_callback(v->config().pcpu, tc.period_ps, tc.phase_ps);
+      if (vc->lapic_passthrough)
+        hv_->set_console_vmexit_callback(v->config().pcpu, tc.period_ps, tc.phase_ps, tc.handler_ps);
     }
     const u64 ws = std::min<u64>(n.service_vm_working_set_kib * 1024, vm.ram_size / 2);
     if (n.service_vm && vc->load_order == LoadOrder::service_vm && v->config().index == 0 &&

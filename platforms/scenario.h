@@ -239,6 +239,15 @@ struct Scenario {
   // board's pCPUs): where a debug build's console timer runs
   // (init_debug_post: console_setup_timer on VUART_TIMER_CPU).
   unsigned vuart_timer_pcpu = 0;
+  // hv/DEBUG_OPTIONS (a debug build's console; config.xsd's defaults are
+  // None and 5, ACRN's sample scenarios set /dev/ttyS0 and 3, as here):
+  // SERIAL_CONSOLE, the host serial port the hypervisor's console drives
+  // ("None": uart16550.c leaves the UART disabled, and no console output or
+  // port read happens), and CONSOLE_LOGLEVEL, the highest severity
+  // (LOG_FATAL 1 .. LOG_DEBUG 6) do_logmsg writes to it.
+  std::string serial_console = "/dev/ttyS0";
+  unsigned console_loglevel = 3;
+  bool has_serial_console() const { return serial_console != "None"; }
   RdtConfig rdt;
   std::vector<CacheAllocation> cache_allocation;  // checked against the board by check_cache_allocation
   std::vector<VmConfig> vms;

@@ -120,6 +120,7 @@ const std::vector<TimingEntrySpec>& timing_entry_specs() {
       {"hv_sched_tick", "ms", "the hypervisor's scheduler tick on a pCPU SCHED_IORR schedules", 0.001, 10000},
       {"hv_console_timer", "ms", "a debug build's console timer period on hypervisor.vuart_timer_pcpu", 0.001, 10000},
       {"serial_port_read", "ns", "one read of a register of the hypervisor's physical serial port", 0, kMaxNs},
+      {"serial_char", "ns", "one character sent on the hypervisor's serial console", 0, 1e7},
 
       // A hybrid part's Atom (E-) cores; the entries above are its Core (P-) cores'.
       {"atom_core_mhz", "MHz", "the Atom cores' clock", 100, 10000, true, true},
@@ -406,6 +407,7 @@ TimingParams resolve_timing(const TimingProfile& p, const std::string& core_type
   t.hv_sched_tick_ps = ms("hv_sched_tick");
   t.hv_console_timer_ps = ms("hv_console_timer");
   t.serial_port_read_ps = ns("serial_port_read");
+  t.serial_char_ps = ns("serial_char");
   return t;
 }
 

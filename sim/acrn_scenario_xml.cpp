@@ -124,6 +124,17 @@ class Converter {
       warn_ssram(features);
     }
     optional_value(h, "build_type", hv, "BUILD_TYPE", "hypervisor.build_type", "hv/BUILD_TYPE");
+    if (const pugi::xml_node debug = hv.child("DEBUG_OPTIONS")) {
+      mark(debug);
+      optional_value(h, "serial_console", debug, "SERIAL_CONSOLE", "hypervisor.serial_console",
+                     "hv/DEBUG_OPTIONS/SERIAL_CONSOLE");
+      optional_value(h, "console_loglevel", debug, "CONSOLE_LOGLEVEL", "hypervisor.console_loglevel",
+                     "hv/DEBUG_OPTIONS/CONSOLE_LOGLEVEL");
+    }
+    // Absent or empty: config.xsd's defaults, no serial console and level 5
+    // (the twin's own defaults are the sample scenarios').
+    if (!h.find("serial_console")) h.set("serial_console", Node::scalar("None", doc_.at(hv)));
+    if (!h.find("console_loglevel")) h.set("console_loglevel", Node::scalar("5", doc_.at(hv)));
     // Absent or empty: the schema's default (config.xsd, every release from
     // v2.5 on), which the configurator's default_populator fills in.
     if (!h.find("scheduler")) h.set("scheduler", Node::scalar("SCHED_BVT", doc_.at(hv)));

@@ -128,6 +128,9 @@ Json scenario_to_json(const Scenario& s) {
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;  // only when not ACRN's default
   if (!s.mce_on_psc) j["hypervisor"]["mce_on_psc"] = false;                   // only when off
   if (s.vuart_timer_pcpu != 0) j["hypervisor"]["vuart_timer_pcpu"] = s.vuart_timer_pcpu;  // only when not 0
+  // Only when not the sample scenarios' (the defaults).
+  if (s.serial_console != "/dev/ttyS0") j["hypervisor"]["serial_console"] = s.serial_console;
+  if (s.console_loglevel != 3) j["hypervisor"]["console_loglevel"] = s.console_loglevel;
   Json overrides = Json::object();
   for (const auto& [k, v] : s.timing_overrides) overrides[k] = v;
   j["timing"] = {{"profile", s.timing_profile}, {"overrides", overrides}};
@@ -414,6 +417,13 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
   for (const auto& e : hv.isolation_events())
     events.push_back({{"vm", e.vm}, {"target", e.target}, {"reason", e.reason}});
   r["isolation"] = {{"counts", counts}, {"events", events}};
+  // A debug build's log lines on the serial console (models/hv/hv_log.h):
+  // only when it wrote one, so a report without them keeps its shape.
+  if (const HvLog& log = hv.console_log(); log.lines() != 0) {
+    Json first = Json::array();
+    for (const std::string& l : log.first_lines()) first.push_back(l);
+    r["hv_console_log"] = {{"lines", log.lines()}, {"busy_ns", ns(log.busy_ps())}, {"first", first}};
+  }
   Json launch = Json::array();
   for (const auto& e : platform.launch_errors()) launch.push_back(e);
   if (!launch.empty()) r["launch_errors"] = launch;

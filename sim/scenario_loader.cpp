@@ -52,7 +52,9 @@ const std::vector<std::string> kHypervisorKeys = {"max_vm_num",
                                                   "service_vm_supervisor",
                                                   "build_type",
                                                   "mce_on_psc",
-                                                  "vuart_timer_pcpu"};
+                                                  "vuart_timer_pcpu",
+                                                  "serial_console",
+                                                  "console_loglevel"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -74,6 +76,16 @@ const std::vector<std::string> kWorkloadsFileKeys = {"workloads", "run", "timing
 const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED_BVT", "SCHED_PRIO"};
 const std::vector<std::string> kIdleModes = {"HLT", "PAUSE"};
 const std::vector<std::string> kBuildTypes = {"debug", "release"};
+
+// config.xsd's SerialConsoleType: (.*ttyS[\d]+)|None.
+bool is_serial_console(const std::string& v) {
+  if (v == "None") return true;
+  const std::size_t at = v.rfind("ttyS");
+  if (at == std::string::npos || at + 4 == v.size()) return false;
+  for (std::size_t i = at + 4; i < v.size(); ++i)
+    if (v[i] < '0' || v[i] > '9') return false;
+  return true;
+}
 const std::vector<std::string> kLoadOrders = {"PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"};
 const std::vector<std::string> kVmTypes = {"RTVM", "STANDARD_VM", "TEE_VM", "REE_VM"};
 const std::vector<std::string> kProviders = {"Hypervisor", "Device Model"};
@@ -186,6 +198,17 @@ class Loader : ScenarioUnderConstruction, FieldReader {
              "pCPU " + std::to_string(s_.vuart_timer_pcpu) + " does not exist on board " + board_.name + " (pCPUs " +
                  pcpu_list(all_pcpus()) + ")");
     }
+    if (const Node* n = h ? optional(*h, "serial_console") : nullptr) {
+      s_.serial_console = read_string(*n, "hypervisor.serial_console");
+      if (!is_serial_console(s_.serial_console))
+        fail(n->loc, "hypervisor.serial_console",
+             "expected None or a serial device such as /dev/ttyS0 (config.xsd's SerialConsoleType, .*ttyS[0-9]+), "
+             "got \"" +
+                 s_.serial_console + "\"");
+    }
+    if (const Node* n = h ? optional(*h, "console_loglevel") : nullptr)
+      s_.console_loglevel =
+          static_cast<unsigned>(read_int(*n, "hypervisor.console_loglevel", 0, 5, "(config.xsd's LogLevelType)"));
     read_rdt(h);
   }
 

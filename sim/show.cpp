@@ -191,6 +191,9 @@ Json show_json(Simulation& sim) {
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;
   if (s.vuart_timer_pcpu != 0) j["hypervisor"]["vuart_timer_pcpu"] = s.vuart_timer_pcpu;
+  // Only when not the sample scenarios' (the defaults).
+  if (s.serial_console != "/dev/ttyS0") j["hypervisor"]["serial_console"] = s.serial_console;
+  if (s.console_loglevel != 3) j["hypervisor"]["console_loglevel"] = s.console_loglevel;
   if (!s.mce_on_psc) j["hypervisor"]["mce_on_psc"] = false;
   {
     const EptForce4k f = ept_force_4k_ipage(s, b);

@@ -183,6 +183,14 @@ std::string summary_table(const Json& r, bool histograms) {
     out += "  " + pad_right(vm["name"].get<std::string>(), name_width) + "  " + (e.empty() ? "none" : e) + "\n";
   }
 
+  // A debug build's log on its serial console held the exits' pCPUs.
+  if (r.contains("hv_console_log")) {
+    const Json& log = r["hv_console_log"];
+    out += fmt::format("hypervisor serial console: {} lines, {:.3f} ms of pCPU time; first: {}\n",
+                       log["lines"].get<u64>(), log["busy_ns"].get<double>() / 1e6,
+                       log["first"].empty() ? std::string() : log["first"][0].get<std::string>());
+  }
+
   const Json& h = r["host"];
   out += fmt::format("simulated {:.3f} ms in {:.2f} s wall ({:.1f} M guest accesses/s)\n",
                      h["simulated_ns"].get<double>() / 1e6, h["wall_seconds"].get<double>(),

@@ -321,8 +321,8 @@ std::vector<WorkloadKind> make_kinds() {
   WorkloadKind vmexit;
   vmexit.name = "vmexit";
   vmexit.doc =
-      "VM-exit round trips (like kvm-unit-tests x86/vmexit): a hypercall with an ID ACRN does not assign (the "
-      "dispatch floor: -ENOTTY; Service VM only), a port read of 0xCF8, or "
+      "VM-exit round trips (like kvm-unit-tests x86/vmexit): HC_GET_API_VERSION, the lightest hypercall that "
+      "succeeds (a failing one is logged to a debug build's serial console; Service VM only), a port read of 0xCF8, or "
       "an MMIO read of the region device's IVPosition (in the hypervisor for hv-land, in the Service VM's "
       "device model for dm-land).";
   vmexit.roles = {{"guest", "exits in a loop", &vmexit_test}};

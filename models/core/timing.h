@@ -111,6 +111,7 @@ struct TimingParams {
   TimePs hv_sched_tick_ps = 0;       // sched_iorr's tick timer period
   TimePs hv_console_timer_ps = 0;    // a debug build's console timer period (console_setup_timer)
   TimePs serial_port_read_ps = 0;    // one read of the physical UART's register (the console's LSR poll)
+  TimePs serial_char_ps = 0;         // one character on the hypervisor's serial console line
 };
 
 // The costs of a host whose pCPUs differ (a hybrid part's core types): each

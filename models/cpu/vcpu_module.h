@@ -120,7 +120,7 @@ struct TickConfig {
   TickKind kind = TickKind::guest;
   TimePs period_ps = 0;
   TimePs phase_ps = 0;        // the first expiry, within the first period
-  TimePs handler_ps = 0;      // the handler's own work (compute)
+  TimePs handler_ps = 0;      // the handler's own work (compute; the console timer's: its read of the UART)
   Hpa footprint_hpa = 0;      // the data it touches: lines from here
   u64 footprint_lines = 0;    // how many it touches each time
   u64 working_set_lines = 0;  // background: the lines it walks through, footprint_lines per wake-up

@@ -107,7 +107,7 @@ bool Vcpu::wait_for_idle_console(TimePs idle_from_ps) {
     const TimePs expiry = phase + (now - phase) / period * period;  // the latest, on the timer's grid
     if (expiry < idle_from_ps) return false;                        // it met a vCPU in its guest (run_ticks)
     const TimePs busy_until =
-        expiry + (cfg_.idle_halts ? timing_.c1_exit_ps : 0) + timing_.timer_emulation_ps + timing_.serial_port_read_ps;
+        expiry + (cfg_.idle_halts ? timing_.c1_exit_ps : 0) + timing_.timer_emulation_ps + t->cfg.handler_ps;
     if (now >= busy_until) return false;
     charge(Component::hv, busy_until - now);
     ++counters_.console_kicks;
@@ -167,7 +167,7 @@ void Vcpu::run_ticks() {
         count_local_exit(ExitReason::external_interrupt);
         charge(Component::exit, timing_.vm_exit_entry_ps);
         charge(Component::hv, timing_.timer_emulation_ps);
-        charge(Component::hv, timing_.serial_port_read_ps);
+        charge(Component::hv, c.handler_ps);  // the read of the UART's line status (TickConfig::handler_ps)
         ++counters_.console_kicks;
         break;
       case TickKind::background:

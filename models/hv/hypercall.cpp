@@ -75,13 +75,22 @@ i64 Hypervisor::vmcall(Vm& vm, unsigned vcpu, u64 id, u64 param1, u64 param2, Vm
   // vmcall_vmexit_handler: only the Service VM (and VMs with TEE/secure-world
   // flags, which the twin does not configure) may execute VMCALL; the
   // others get #UD and RAX is left alone.
+  // A call that fails, the refused one (-ENODEV) included, is logged
+  // (pr_err), which a debug build writes to its serial console.
+  const auto log_failure = [&](i64 ret) {
+    hv_log(LogSeverity::error, fmt::format("ret={} hypercall=0x{:x} failed in vmcall_vmexit_handler\n", ret, id));
+  };
   if (vm.load_order != VmLoadOrder::service_vm) {
     if (exit) exit->inject(kVectorUd, "#UD: VMCALL from a VM without hypercall rights (vmcall_vmexit_handler)");
+    log_failure(-hc::kEnodev);
     return 0;
   }
   ++vm.hypercalls;
   const i64 ret = dispatch_hypercall(vm, vcpu, id, param1, param2);
-  if (ret < 0) ++vm.hypercalls_failed;
+  if (ret < 0) {
+    ++vm.hypercalls_failed;
+    log_failure(ret);
+  }
   return ret;
 }
 

@@ -279,8 +279,18 @@ TimePs Hypervisor::console_vmexit_callback(VmExitExtension& exit, TimePs now_ps)
   if (now_ps <= console_.next_ps) return 0;
   console_.next_ps = now_ps + console_.period_ps;
   exit.console_kick = true;
-  exit.cost.add(Component::hv, timing_.serial_port_read_ps);
-  return timing_.serial_port_read_ps;
+  exit.cost.add(Component::hv, console_.read_ps);
+  return console_.read_ps;
+}
+
+void Hypervisor::hv_log(LogSeverity severity, const std::string& text) {
+  if (!exit_) return;
+  const Vm* vm = this->vm(exit_->vm);
+  const unsigned pcpu = vm && exit_->vcpu < vm->vcpu_pcpus.size() ? vm->vcpu_pcpus[exit_->vcpu] : 0;
+  Breakdown blame;
+  const TimePs now = exit_now(blame);
+  // create_vcpu names the vCPU's thread "vm%hu:vcpu%hu".
+  charge_hv(log_.log(severity, pcpu, fmt::format("vm{}:vcpu{}", exit_->vm, exit_->vcpu), now, text));
 }
 
 void Hypervisor::complete_ioreq(const VmExitExtension& exit, const IoRequest& req) {

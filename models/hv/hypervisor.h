@@ -17,6 +17,7 @@
 #include "models/ept/ept_table.h"
 #include "models/host/coherence_directory.h"
 #include "models/host/host_memory.h"
+#include "models/hv/hv_log.h"
 #include "models/hv/hypercall_abi.h"
 #include "models/hv/ivshmem_region_pool.h"
 #include "models/hv/vm.h"
@@ -242,10 +243,17 @@ class Hypervisor {
   // exits (vmexit_handler), runs console_timer_callback when more than
   // `period_ps` passed since it last did, at which the first exit after
   // `first_after_ps` finds it due. Each run reads the serial port's line
-  // status once (uart16550_getc): serial_port_read, the hypervisor's time.
-  void set_console_vmexit_callback(unsigned pcpu, TimePs period_ps, TimePs first_after_ps) {
-    console_ = ConsoleKick{true, pcpu, period_ps, first_after_ps};
+  // status once (uart16550_getc), `read_ps` of the hypervisor's time (0
+  // without a serial console: the UART is disabled).
+  void set_console_vmexit_callback(unsigned pcpu, TimePs period_ps, TimePs first_after_ps, TimePs read_ps) {
+    console_ = ConsoleKick{true, pcpu, period_ps, first_after_ps, read_ps};
   }
+  // A debug build's log messages on the serial console (models/hv/hv_log.h).
+  void configure_log(const HvLogConfig& c) { log_.configure(c); }
+  const HvLog& console_log() const { return log_; }
+  // do_logmsg from the handler of the exit being handled: on its vCPU's
+  // pCPU, in its thread, the time charged to the exit (nothing outside one).
+  void hv_log(LogSeverity severity, const std::string& text);
   // The exit ends at now_ps: the callback's turn. Returns its cost, which
   // it adds to the exit's.
   TimePs console_vmexit_callback(VmExitExtension& exit, TimePs now_ps);
@@ -377,8 +385,10 @@ class Hypervisor {
     unsigned pcpu = 0;
     TimePs period_ps = 0;
     TimePs next_ps = 0;  // an exit ending after this runs the callback (prev_tsc + the period)
+    TimePs read_ps = 0;  // its read of the UART's line status
   };
   ConsoleKick console_;
+  HvLog log_;
 };
 
 }  // namespace ivsim

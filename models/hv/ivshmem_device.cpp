@@ -199,13 +199,26 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
                   reason);
   };
   if (req.peer >= region_.doorbell_peers.size()) return drop("peer_id_out_of_range");  // ACRN: silent
+  // The others are logged (pr_err), which a debug build writes to its
+  // serial console (Hypervisor::hv_log).
+  auto invalid = [&](const char* reason) {
+    hv_.hv_log(
+        LogSeverity::error,
+        fmt::format("ivshmem_server_notify_peer,Invalid peer, ID = {}, vector index [{}] or MSI-X is disabled.\n",
+                    req.peer, req.vector));
+    drop(reason);
+  };
   IvshmemDevice* target = region_.doorbell_peers[req.peer];
-  if (!target) return drop("peer_not_in_region");
-  if (!target->msix_.enabled()) return drop("msix_disabled");
-  if (target->msix_.function_masked()) return drop("msix_function_masked");
-  if (req.vector >= target->msix_.table_count()) return drop("vector_out_of_range");
+  if (!target) return invalid("peer_not_in_region");
+  if (!target->msix_.enabled()) return invalid("msix_disabled");
+  if (target->msix_.function_masked()) return invalid("msix_function_masked");
+  if (req.vector >= target->msix_.table_count()) return invalid("vector_out_of_range");
   const pci::MsiMessage msg = target->msix_.entry(req.vector);
-  if (msg.masked) return drop("entry_masked");
+  if (msg.masked) {
+    hv_.hv_log(LogSeverity::error,
+               fmt::format("ivshmem_server_notify_peer,target msix entry [{}] is masked.\n", req.vector));
+    return drop("entry_masked");
+  }
   switch (hv_.inject_msi(target->vm_, msg.addr, msg.data)) {
     case Hypervisor::MsiOutcome::delivered:
       break;

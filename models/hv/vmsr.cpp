@@ -345,16 +345,19 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
       // "Ignore writting ... to MSR_TEST_CTL"): the physical MSR, and with
       // it whether a split lock traps, stays ACRN's. emulate_lock_instr
       // reads it back (is_guest_ac_enabled).
-      if (split_lock_core_cap_)
+      if (split_lock_core_cap_) {
         g.test_ctl = value;
-      else
+        hv_log(LogSeverity::warning, fmt::format("Ignore writting 0x{:x} to MSR_TEST_CTL from VM{}", value, vm.id));
+      } else {
         refuse("#GP: WRMSR of MSR_TEST_CTL on a CPU without split-lock detection");
+      }
       break;
     case msr::kPat:
       // write_pat_msr: every entry a valid type, else -EINVAL; the VMCS's
       // guest PAT takes it. ACRN keeps it in guest_msrs too, for a CR0.CD
       // that defers it, which the twin's guests never set: one copy here.
       if (!pat_valid(value)) {
+        hv_log(LogSeverity::error, fmt::format("invalid guest IA32_PAT: 0x{:016x}", value));
         refuse("#GP: WRMSR of IA32_PAT with a reserved memory type (write_pat_msr)");
         break;
       }

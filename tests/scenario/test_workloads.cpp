@@ -240,6 +240,34 @@ TEST_CASE("attacker: every attempt but the APIC-access page is contained, report
       CHECK(f["detail"].get<std::string>().find("does not") != std::string::npos);
 }
 
+TEST_CASE(
+    "attacker: a debug build writes the refused doorbells and hypercalls to its serial console, a line at a time") {
+  const auto j = run("attacker", "");
+  const auto& log = j["hv_console_log"];
+  // pr_err lines: 3 strangers rung on each of the 8 vectors, 3 vectors past
+  // the table, 8 entries past it, and 9 refused VMCALLs (#UD, ret=-19).
+  REQUIRE(log["lines"].get<double>() >= 24 + 3 + 8 + 9);
+  const std::string first = log["first"][0];
+  CHECK(first.rfind("[", 0) == 0);
+  CHECK(first.find("][cpu=2][vm2:vcpu0][sev=3][seq=1]:ivshmem_server_notify_peer,Invalid peer, ID = 0, vector "
+                   "index [0] or MSI-X is disabled.") != std::string::npos);
+  // ... each line's characters and line end (a '\r' after each '\n') at
+  // 10 bit times of 115200 baud, the attacker's pCPU held meanwhile.
+  const double line_ns = (first.size() + 4) * 86806.0;
+  CHECK(log["busy_ns"].get<double>() >= log["lines"].get<double>() * line_ns * 0.9);
+  CHECK(j["simulated_ns"].get<double>() > log["busy_ns"].get<double>());
+  // No console, a release build, or a level below pr_err's 3: none, and the
+  // run is as short as the attacks themselves.
+  for (const char* off : {"--set hypervisor.serial_console=None", "--set hypervisor.build_type=release",
+                          "--set hypervisor.console_loglevel=2"}) {
+    INFO(off);
+    const auto quiet = run("attacker", off);
+    CHECK_FALSE(quiet.contains("hv_console_log"));
+    CHECK(quiet["simulated_ns"].get<double>() < j["simulated_ns"].get<double>() - log["busy_ns"].get<double>() / 2);
+    CHECK(workload(quiet, "attack")["counters"] == workload(j, "attack")["counters"]);
+  }
+}
+
 TEST_CASE("pingpong: one-way latencies, and a message as large as the region") {
   const auto j = run("personalities",
                      "--set workloads[0].params.notify=poll --set workloads[0].params.iterations=200 "

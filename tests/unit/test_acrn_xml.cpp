@@ -386,6 +386,27 @@ TEST_CASE("BUILD_TYPE is read and is debug when absent as in ACRN's schema", "[a
                     Catch::Contains("hv/BUILD_TYPE"));
 }
 
+TEST_CASE("DEBUG_OPTIONS' SERIAL_CONSOLE and CONSOLE_LOGLEVEL are read, None and 5 when absent as in ACRN's schema",
+          "[acrn_xml]") {
+  const std::string debug = "<BUILD_TYPE>debug</BUILD_TYPE>";
+  const Scenario absent = load_xml(scenario_with(debug, debug));
+  CHECK(absent.serial_console == "None");
+  CHECK(absent.console_loglevel == 5);
+  const auto with = [&](const std::string& options) {
+    return scenario_with(debug, debug + "<DEBUG_OPTIONS>" + options + "</DEBUG_OPTIONS>");
+  };
+  const Scenario sample =
+      load_xml(with("<SERIAL_CONSOLE>/dev/ttyS1</SERIAL_CONSOLE><MEM_LOGLEVEL>5</MEM_LOGLEVEL>"
+                    "<NPK_LOGLEVEL>5</NPK_LOGLEVEL><CONSOLE_LOGLEVEL>3</CONSOLE_LOGLEVEL>"));
+  CHECK(sample.serial_console == "/dev/ttyS1");
+  CHECK(sample.console_loglevel == 3);
+  CHECK(load_xml(with("<SERIAL_CONSOLE>None</SERIAL_CONSOLE>")).serial_console == "None");
+  CHECK_THROWS_WITH(load_xml(with("<SERIAL_CONSOLE>COM1</SERIAL_CONSOLE>")),
+                    Catch::Contains("hv/DEBUG_OPTIONS/SERIAL_CONSOLE: expected None or a serial device"));
+  CHECK_THROWS_WITH(load_xml(with("<CONSOLE_LOGLEVEL>6</CONSOLE_LOGLEVEL>")),
+                    Catch::Contains("hv/DEBUG_OPTIONS/CONSOLE_LOGLEVEL"));
+}
+
 TEST_CASE("SPLIT_LOCK_DETECTION_ENABLED and UC_LOCK_DETECTION_ENABLED are read, and the board says if they can act",
           "[acrn_xml]") {
   const std::string features = "<SCHEDULER>SCHED_BVT</SCHEDULER>";

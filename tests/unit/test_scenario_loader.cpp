@@ -294,6 +294,16 @@ ivshmem:
   CHECK(s.workloads.empty());
   CHECK(s.run.seed == 1);
   CHECK(s.run.quantum_ns == 1000);
+  CHECK(s.serial_console == "/dev/ttyS0");  // ACRN's sample scenarios' DEBUG_OPTIONS
+  CHECK(s.console_loglevel == 3);
+  const Scenario quiet =
+      load_scenario_text(yaml, "min.yaml", {"hypervisor.serial_console=None", "hypervisor.console_loglevel=0"});
+  CHECK_FALSE(quiet.has_serial_console());
+  CHECK(quiet.console_loglevel == 0);
+  CHECK(load_error(yaml, {"hypervisor.serial_console=COM1"})
+            .find("hypervisor.serial_console: expected None or a serial device such as /dev/ttyS0") !=
+        std::string::npos);
+  CHECK(load_error(yaml, {"hypervisor.console_loglevel=6"}).find("hypervisor.console_loglevel") != std::string::npos);
   // A one-member region is legal in ACRN's schema but shares nothing: a warning.
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] ==
