@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdio>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "platforms/board.h"
@@ -77,15 +78,8 @@ const std::vector<std::string> kSchedulers = {"SCHED_NOOP", "SCHED_IORR", "SCHED
 const std::vector<std::string> kIdleModes = {"HLT", "PAUSE"};
 const std::vector<std::string> kBuildTypes = {"debug", "release"};
 
-// config.xsd's SerialConsoleType: (.*ttyS[\d]+)|None.
-bool is_serial_console(const std::string& v) {
-  if (v == "None") return true;
-  const std::size_t at = v.rfind("ttyS");
-  if (at == std::string::npos || at + 4 == v.size()) return false;
-  for (std::size_t i = at + 4; i < v.size(); ++i)
-    if (v[i] < '0' || v[i] > '9') return false;
-  return true;
-}
+// config.xsd's SerialConsoleType.
+bool is_serial_console(const std::string& v) { return std::regex_match(v, std::regex(R"((.*ttyS[0-9]+)|None)")); }
 const std::vector<std::string> kLoadOrders = {"PRE_LAUNCHED_VM", "SERVICE_VM", "POST_LAUNCHED_VM"};
 const std::vector<std::string> kVmTypes = {"RTVM", "STANDARD_VM", "TEE_VM", "REE_VM"};
 const std::vector<std::string> kProviders = {"Hypervisor", "Device Model"};

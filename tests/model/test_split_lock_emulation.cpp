@@ -295,7 +295,9 @@ TEST_CASE("an interrupt during a halted LAPIC-passthrough vCPU's INIT exit is ta
 // emulate_lock_instr injects the #AC back into a guest that set bit 29
 // itself (is_guest_ac_enabled) instead of running the instruction unlocked.
 TEST_CASE("a guest that turns on its own split-lock detection gets the #AC back and its instruction does not run") {
-  test::Bench b(tiger_lake({2, 3}));
+  Scenario s = tiger_lake({2, 3});
+  s.console_loglevel = 4;  // pr_warn: the ignored MSR_TEST_CTL writes go to the serial console
+  test::Bench b(s);
   constexpr u32 kMsrTestCtl = 0x33;
   u64 read_back = 0, other_read = 1, value_after = 0;
   u8 fault = 0;
@@ -340,6 +342,12 @@ TEST_CASE("a guest that turns on its own split-lock detection gets the #AC back 
   CHECK(swapped_after_off == 7);
   CHECK(v.counters().bus_locks == 0);
   CHECK(b.vm(0).faults_injected == 1);
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 2);
+  CHECK(log.first_lines().at(0).find("[sev=4][seq=1]:Ignore writting 0x20000000 to MSR_TEST_CTL from VM0") !=
+        std::string::npos);
+  CHECK(log.first_lines().at(1).find("[sev=4][seq=2]:Ignore writting 0x0 to MSR_TEST_CTL from VM0") !=
+        std::string::npos);
 }
 
 TEST_CASE("MSR_TEST_CTL does not exist for a guest on a CPU without split-lock detection") {
