@@ -196,6 +196,7 @@ void Hypervisor::pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& 
   // "Only Physical Destination Mode could work on non-VM_VLAPIC_X2APIC
   // mode": the handler fails, and vcpu_thread injects #GP for it.
   if (vlapic_mode(vm) != VlapicMode::x2apic && !phys) {
+    hv_log(LogSeverity::error, "Only Physical Destination Mode could work on non-VM_VLAPIC_X2APIC mode\n");
     exit.inject(kVectorGp, "#GP: a logical-mode IPI under LAPIC passthrough while the VM is not all in x2APIC mode");
     return;
   }
@@ -323,10 +324,16 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
   const u64 mask = calc_dest(vm, vcpu, shorthand, broadcast, dest, phys, false);
   for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
     if (!(mask & bit(i))) continue;
-    if (mode == kDelFixed || mode == kDelNmi)
+    if (mode == kDelFixed || mode == kDelNmi) {
       deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : posted_path(vm, i)}, now, blame);
-    else
-      ++vm.ipis_dropped;  // INIT/SIPI (AP start-up, not modelled), SMI ("do not support"), lowest priority (unhandled)
+      continue;
+    }
+    ++vm.ipis_dropped;  // INIT/SIPI (AP start-up, not modelled), SMI ("do not support"), lowest priority (unhandled)
+    // Logged once per destination; the mode as ACRN masks it (APIC_DELMODE_MASK).
+    if (mode == kDelSmi)
+      hv_log(LogSeverity::info, "vlapic: SMI IPI do not support\n");
+    else if (mode != kDelInit && mode != kDelStartup)
+      hv_log(LogSeverity::error, fmt::format("Unhandled icrlo write with mode {}\n", mode << 8));
   }
 }
 

@@ -352,6 +352,12 @@ TEST_CASE("IPIs by ICR mode: fixed and NMI delivered (NMI past the task priority
   CHECK(fixed == 1);  // once the task priority drops
   CHECK(b.vm(0).ipis_dropped == 2);
   CHECK(b.vm(0).nmis_received == 1);
+  // The lowest-priority IPI's pr_err reaches the debug build's serial
+  // console (level 3); the SMI's pr_info takes a seq but does not.
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 1);
+  CHECK(log.first_lines().at(0).find("][vm0:vcpu0][sev=3][seq=1]:Unhandled icrlo write with mode 256") !=
+        std::string::npos);
 }
 
 TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject_msi_for_lapic_pt keeps the mode)") {
@@ -736,6 +742,10 @@ TEST_CASE("under LAPIC passthrough a logical-mode IPI while a vCPU is still in x
   CHECK(error.find("#GP") == 0);
   CHECK(b.vm(0).faults_injected == 1);
   CHECK(b.vm(0).ipis_misrouted == 0);
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 1);
+  CHECK(log.first_lines().at(0).find("[sev=3][seq=1]:Only Physical Destination Mode could work on "
+                                     "non-VM_VLAPIC_X2APIC mode") != std::string::npos);
 }
 
 // vlapic_x2apic_pt_icr_access is reached only through the x2APIC MSR: a
