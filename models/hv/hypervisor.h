@@ -281,6 +281,12 @@ class Hypervisor {
   void destroy_ivshmem_vdev(IvshmemDevice& dev);
   void set_io_req_state(Vm& vm, unsigned slot, u32 state);
   bool handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& value, IoRequest& forward);
+  // The hypercall indices ACRN's dispatch table has a handler for, and the
+  // twin's handler of one (by the ID's low byte; nullptr: none, or one the
+  // twin does not model).
+  static bool acrn_has_hypercall(u64 id);
+  using HypercallHandler = i64 (Hypervisor::*)(Vm&, unsigned, Vm*, u64, u64);
+  static HypercallHandler hypercall_handler(u64 id);
   // The simulated time the exit being handled has reached, and the critical
   // path to it (the exiting vCPU's work since it woke, plus the exit so far).
   TimePs exit_now(Breakdown& blame) const;
