@@ -155,6 +155,83 @@ bool is_hyperv_msr(u32 m) {
          m == kHvTscFrequency || m == kHvApicFrequency;
 }
 
+// The MSRs rdmsr_vmexit_handler's switch has a case of its own for (v3.3,
+// nested VMX and vCAT off; Hyper-V's before it): a refusal there is a
+// silent -EACCES. Any other MSR that exits reaches its default branch, which
+// refuses it with a pr_warn ("reading MSR %lx not supported").
+bool rdmsr_has_case(u32 m) {
+  using namespace msr;
+  switch (m) {
+    case kTscDeadline:
+    case kTscAdjust:
+    case kBiosSignId:
+    case kPerfStatus:
+    case kPerfCtl:
+    case kPmEnable:
+    case kHwpCapabilities:
+    case kHwpRequest:
+    case kHwpStatus:
+    case kMperf:
+    case kAperf:
+    case kPat:
+    case kEfer:
+    case kApicBase:
+    case kFeatureControl:
+    case kMcgCap:
+    case kMcgStatus:
+    case kMiscEnable:
+    case kSgxSvnStatus:
+    case kCopyStatus:
+    case kIwkeyBackupStatus:
+    case kUmwaitControl:
+    case kTestCtl:
+    case kPlatformInfo:
+      return true;
+    default:
+      return is_thermal_msr(m) || is_mtrr_msr(m) || (m >= kSgxLePubKeyHash0 && m <= kSgxLePubKeyHash0 + 3);
+  }
+}
+
+// The same for wrmsr_vmexit_handler, whose default branch says "writing MSR
+// %lx not supported". It has no case for IA32_MTRR_CAP, MSR_PLATFORM_INFO,
+// IA32_COPY_STATUS or IA32_IWKEY_BACKUP_STATUS, which its reader has; it has
+// the TSC, IA32_BIOS_UPDT_TRIG, IA32_XSS and the two Key Locker copy MSRs.
+bool wrmsr_has_case(u32 m) {
+  using namespace msr;
+  switch (m) {
+    case kTscDeadline:
+    case kTscAdjust:
+    case kTimeStampCounter:
+    case kBiosSignId:
+    case kBiosUpdtTrig:
+    case kPerfStatus:
+    case kPerfCtl:
+    case kPmEnable:
+    case kHwpCapabilities:
+    case kHwpRequest:
+    case kHwpStatus:
+    case kMperf:
+    case kAperf:
+    case kPat:
+    case kEfer:
+    case kApicBase:
+    case kMcgStatus:
+    case kMcgCap:
+    case kFeatureControl:
+    case kSgxSvnStatus:
+    case kMiscEnable:
+    case kXss:
+    case kCopyLocalToPlatform:
+    case kCopyPlatformToLocal:
+    case kUmwaitControl:
+    case kTestCtl:
+      return true;
+    default:
+      return is_thermal_msr(m) || (is_mtrr_msr(m) && m != kMtrrCap) ||
+             (m >= kSgxLePubKeyHash0 && m <= kSgxLePubKeyHash0 + 3);
+  }
+}
+
 // is_pat_mem_type_invalid, for each of the eight entries: reserved bits
 // 7:3 set, or the reserved types 2 and 3.
 bool pat_valid(u64 pat) {
@@ -404,7 +481,11 @@ void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExi
       // give the guest (thermal without vTM, HWP without vHWP, Key
       // Locker, the PMU, RDT, MTRR_CAP, every MTRR when the VM hides them)
       // and the unsupported list; and any
-      // MSR outside the bitmap's ranges (default: -EACCES).
+      // MSR outside the bitmap's ranges (default: -EACCES). Those without a
+      // case of their own are logged.
+      if (!wrmsr_has_case(m))
+        hv_log(LogSeverity::warning,
+               fmt::format("wrmsr_vmexit_handler(): vm{} vcpu{} writing MSR {:x} not supported", vm.id, vcpu, m));
       refuse("#GP: WRMSR of an MSR ACRN does not let the guest write (wrmsr_vmexit_handler)");
       break;
   }
@@ -448,9 +529,12 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& e
       // CPUID.01H:ECX[7] is removed from guests: no EIST enable bit.
       return g.misc_enable & ~kMiscEnableEist;
     case msr::kPlatformInfo:
-      // "Allow read by non-service vm for compatibility": 0. The Service VM
-      // reads the host's ratios.
-      if (vm.load_order != VmLoadOrder::service_vm) return 0;
+      // "Allow read by non-service vm for compatibility": 0, with a pr_warn.
+      // The Service VM reads the host's ratios.
+      if (vm.load_order != VmLoadOrder::service_vm) {
+        hv_log(LogSeverity::warning, fmt::format("rdmsr_vmexit_handler(): vm{} read MSR_PLATFORM_INFO", vm.id));
+        return 0;
+      }
       return unmodelled("the host's MSR_PLATFORM_INFO ratios");
     case msr::kEfer:
       return unmodelled("the guest's EFER (vcpu_get_efer)");
@@ -471,7 +555,10 @@ u64 Hypervisor::handle_msr_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension& e
   }
   // rdmsr_vmexit_handler: an MSR it does not emulate, or a feature it does
   // not give the guest (HWP, SGX, Key Locker, the PMU, RDT, nested VMX,
-  // hidden MTRRs), gets -EACCES: #GP.
+  // hidden MTRRs), gets -EACCES: #GP. Its default branch logs the MSR.
+  if (!rdmsr_has_case(m))
+    hv_log(LogSeverity::warning,
+           fmt::format("rdmsr_vmexit_handler(): vm{} vcpu{} reading MSR {:x} not supported", vm.id, vcpu, m));
   exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
   return 0;
 }
