@@ -305,12 +305,13 @@ class Vcpu : public sc_core::sc_module {
   // progress: a description ("" when it is not blocked) and, where one is
   // known, the vCPU it waits for (the holder of its pCPU, the Service VM
   // vCPU serving its I/O request).
-  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock, wbinvd };
+  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock, wbinvd, assert_spin };
   struct Wait {
     WaitKind kind = WaitKind::none;
     Gva va = 0;                    // line: the polled guest-virtual address
     Hpa hpa = 0;                   // line: its host-physical address
     const Vcpu* server = nullptr;  // io_request: who serves it; split_lock, wbinvd: who emulates
+    const char* where = nullptr;   // assert_spin: the failed ASSERT
   };
   const Wait& wait_state() const { return wait_; }
   std::string waiting_on() const;
@@ -760,6 +761,9 @@ class Vcpu : public sc_core::sc_module {
   }
   u64 exit_mmio(Gpa gpa, unsigned size, bool write, u64 value);
   void exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool write, u8* data);
+  // The exit's handler never returned (VmExitExtension::hang): the vCPU
+  // holds its pCPU and never acts again.
+  [[noreturn]] void hang_in_hypervisor(const char* where);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   // kick_vcpu: the hypervisor, on another pCPU, made a request of this vCPU
   // (now, or at `at_ps` when its request was sent ahead of the kernel).
@@ -835,6 +839,7 @@ class Vcpu : public sc_core::sc_module {
   bool woken_ = false;
   Breakdown wake_blame_;
   Wait wait_;  // what it is blocked on, for diagnosis
+  sc_core::sc_event never_event_;  // hang_in_hypervisor waits on it; nothing notifies it
   bool idle_loop_ = false;
 
   // Scheduling.

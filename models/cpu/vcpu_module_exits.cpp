@@ -259,6 +259,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   exit_ext_.long_mode = mmu_.paging();
   exit_ext_.console_kick = false;
   exit_ext_.unmodelled.clear();
+  exit_ext_.hang = nullptr;
   exit_gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   exit_gp_.set_address(addr);
   exit_gp_.set_data_ptr(data);
@@ -288,6 +289,7 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
     t->vm_exit(trace_cpu(), exit_reason_name(reason), exit_ext_.start_ps, exit_ext_.cost);
   resumed();  // the exit may have waited (an I/O request to the device model)
   local_ps_ += delay.value();
+  if (exit_ext_.hang) hang_in_hypervisor(exit_ext_.hang);
   take_held_init();
   if (++exits_done_ <= exit_progress_budget_) last_budgeted_exit_ps_ = now_ps();
   if (local_ps_ >= sync_budget_ps_) quantum_over();
@@ -304,6 +306,17 @@ void Vcpu::exit_to_hypervisor(ExitReason reason, u64 addr, unsigned size, bool w
   // The hypervisor injected an exception instead of completing the
   // instruction: the guest program has no handler for it and stops.
   if (exit_ext_.fault) throw GuestFault(exit_ext_.fault_vector, exit_ext_.fault);
+}
+
+void Vcpu::hang_in_hypervisor(const char* where) {
+  // The handler's time (its log lines) passes first; then the pCPU spins in
+  // the hypervisor: the vCPU is never scheduled out, takes no interrupt and
+  // never enters its guest again, so nothing of it can act any more and the
+  // others may run ahead of it. No scheduling point: sync_kernel, not sync.
+  sync_kernel();
+  wait_ = Wait{WaitKind::assert_spin, 0, 0, nullptr, where};
+  RunAhead::Asleep asleep(run_ahead_);
+  for (;;) sc_core::wait(never_event_);
 }
 
 }  // namespace ivsim

@@ -92,6 +92,10 @@ struct VmExitExtension : tlm::tlm_extension<VmExitExtension> {
   // the twin does not model: the guest program stops with this; empty
   // when none.
   std::string unmodelled;
+  // The handler never returns: a debug build's failed ASSERT (asm_assert)
+  // spins the pCPU forever after its dump. Where, for the vCPU's report;
+  // null when none.
+  const char* hang = nullptr;
   void inject(u8 vector, const char* what) {
     fault_vector = vector;
     fault = what;

@@ -46,6 +46,8 @@ class HvLog {
 
   explicit HvLog(HvLogConfig c = {}) : c_(c) {}
   void configure(HvLogConfig c) { c_ = c; }
+  // HV_DEBUG: the build has the log, and ASSERT (asm_assert) with it.
+  bool debug_build() const { return c_.debug_build; }
 
   // do_logmsg(severity, text) at now_ps on pCPU `pcpu`, whose current
   // thread is `thread` ("vm1:vcpu0", as create_vcpu names it): the time the

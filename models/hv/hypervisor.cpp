@@ -13,6 +13,8 @@ namespace ivsim {
 
 namespace {
 
+constexpr u64 kVmxExitReasonInvd = 0x0D;  // VMX_EXIT_REASON_INVD (SDM Vol. 3D, Appendix C)
+
 // The ranges ACRN's ept_add_mr / ept_del_mr edit for any base and size a
 // guest's BAR can give (pgtable_add_map, pgtable_modify_or_del_map in
 // hypervisor/arch/x86/pagetable.c): the base rounded up to a page, the size
@@ -106,13 +108,15 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
         value = req_value;
       // hv_emulate_mmio: the first registered range that overlaps the
       // access decides (init_vpci registers the ECAM window before any
-      // BAR); one that only partly covers it fails the exit with -EIO, and
-      // the vCPU thread injects #GP (vcpu_thread: vcpu_inject_gp).
+      // BAR); one that only partly covers it fails the exit with -EIO (a
+      // pr_fatal), and the vCPU thread injects #GP (vcpu_thread:
+      // vcpu_inject_gp).
       const bool in_ecam = addr >= kEcamBase && addr + size <= kEcamBase + kEcamSize;
       const bool touches_ecam = addr < kEcamBase + kEcamSize && addr + size > kEcamBase;
       bool straddles = touches_ecam && !in_ecam;
       const MmioRegistry::Range* r = touches_ecam ? nullptr : vm->mmio.find(addr, size, straddles);
       if (straddles) {
+        hv_log(LogSeverity::fatal, fmt::format("Err MMIO, address:0x{:x}, size:{:x}", addr, size));
         exit.inject(kVectorGp, "#GP: an MMIO access only partly inside an emulated range (hv_emulate_mmio: -EIO)");
       } else if (in_ecam) {
         charge_hv(timing_.hv_mmio_handler_ps);
@@ -230,17 +234,35 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
                                  : VmExitExtension::WbinvdStep::own_memory_paused;
       break;
     case ExitReason::ept_misconfig:
-      // ept_misconfig_vmexit_handler logs the addresses (pr_fatal) and
-      // returns -EINVAL; the vCPU thread injects #GP (vcpu_inject_gp).
-      exit.inject(kVectorGp, "#GP: EPT misconfiguration (ept_misconfig_vmexit_handler: -EINVAL)");
+      // ept_misconfig_vmexit_handler logs the addresses (pr_fatal; the
+      // guest-linear address field is undefined for this exit, SDM Vol. 3C
+      // 28.2.1, and the twin prints 0 with ACRN's width), then asserts that
+      // its status, -EINVAL, is 0. A release build compiles the ASSERT out
+      // and returns -EINVAL: the vCPU thread injects #GP (vcpu_inject_gp).
+      // A debug build's asm_assert logs the failure, dumps the host stack
+      // and the guest context, and spins with PAUSE forever: the vCPU never
+      // resumes and its pCPU never schedules another thread.
+      hv_log(LogSeverity::fatal, fmt::format("ept_misconfig_vmexit_handler, Guest linear address: 0x{:016x} ", 0));
+      hv_log(LogSeverity::fatal, fmt::format("ept_misconfig_vmexit_handler, Guest physical address: 0x{:016x} ", addr));
+      if (log_.debug_build()) {
+        hv_log(LogSeverity::acrn, "Assertion failed in file arch/x86/guest/ept.c,line 300 : fatal error");
+        exit.hang = "ASSERT in ept_misconfig_vmexit_handler (arch/x86/guest/ept.c, line 300)";
+      } else {
+        exit.inject(kVectorGp, "#GP: EPT misconfiguration (ept_misconfig_vmexit_handler: -EINVAL)");
+      }
       break;
     case ExitReason::invd:
       // dispatch_table[VMX_EXIT_REASON_INVD] is unhandled_vmexit_handler: it
-      // logs the exit (pr_fatal, compiled out of a release build) and
-      // returns 0, and the VM entry then skips the instruction (run_vcpu
-      // adds inst_len to RIP). Nothing is invalidated: the modified lines
-      // INVD would drop on the host, other VMs' included, stay. The exit's
-      // round trip (vm_exit_entry) is all it costs.
+      // logs the exit (two pr_fatal and a pr_err, compiled out of a release
+      // build) and returns 0, and the VM entry then skips the instruction
+      // (run_vcpu adds inst_len to RIP). Nothing is invalidated: the
+      // modified lines INVD would drop on the host, other VMs' included,
+      // stay. The exit's round trip (vm_exit_entry) and the log are all it
+      // costs. The twin's guests have no instruction pointer: the RIP prints
+      // as 0 with ACRN's width; INVD's exit qualification is 0.
+      hv_log(LogSeverity::fatal, fmt::format("Error: Unhandled VM exit condition from guest at 0x{:016x} ", 0));
+      hv_log(LogSeverity::fatal, fmt::format("Exit Reason: 0x{:016x} ", kVmxExitReasonInvd));
+      hv_log(LogSeverity::error, fmt::format("Exit qualification: 0x{:016x} ", 0));
       record_isolation(vm->id, fmt::format("the caches (INVD from vCPU {})", exit.vcpu), "invd_ignored");
       break;
     case ExitReason::hlt:

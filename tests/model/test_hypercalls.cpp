@@ -4,7 +4,9 @@
 // guest program that executes VMCALL with its arguments in its own memory.
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <systemc>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -399,19 +401,29 @@ TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps a page of the EPT pools into a User VM,
 
 // An entry the Service VM writes into another VM's EPT that the CPU cannot
 // use: the VM's walk ends in an EPT misconfiguration exit, whose handler
-// fails (ept_misconfig_vmexit_handler: -EINVAL), and the vCPU thread
-// injects #GP.
-TEST_CASE("an EPT entry the Service VM makes misconfigured is an EPT misconfiguration exit and #GP in its VM") {
+// logs the addresses and fails (ept_misconfig_vmexit_handler: -EINVAL). A
+// release build's vCPU thread injects #GP; a debug build's ASSERT on the
+// status fails first, and asm_assert spins the pCPU forever.
+namespace {
+
+struct Misconfigured {
+  std::string fault;
+  u8 vector = 0;
+  bool returned = false;  // the access came back to the guest program, faulting or not
+};
+
+Misconfigured misconfigure_rt_vm_ept(const std::string& build_type, std::vector<std::string>* log_lines,
+                                     std::string* rt_waiting_on) {
   Scenario s = test::two_vm_scenario();
   s.vms[0].vm_type = "RTVM";
+  s.build_type = build_type;
   test::Bench b(s);
   const Vm& rt = b.vm(0);
   constexpr Gpa kPage = 0x100'0000;
   const ept::WalkResult w = rt.ept->walk(kPage);
   REQUIRE(w.present);
   const Hpa pte = w.ref_hpa[w.refs - 1];
-  std::string fault;
-  u8 vector = 0;
+  Misconfigured m;
   b.cpu("Service_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     g.store<u64>(pte, (w.leaf & ~ept::kMemTypeMask) | (u64{2} << ept::kMemTypeShift));  // memory type 2: reserved
@@ -422,15 +434,45 @@ TEST_CASE("an EPT entry the Service VM makes misconfigured is an EPT misconfigur
     try {
       g.load<u64>(kPage);
     } catch (const GuestFault& f) {
-      fault = f.what();
-      vector = f.vector;
+      m.fault = f.what();
+      m.vector = f.vector;
     }
+    m.returned = true;
   });
   sc_core::sc_start();
-  CHECK(vector == kVectorGp);
-  CHECK(fault.find("EPT misconfiguration") != std::string::npos);
   CHECK(rt.exits[static_cast<std::size_t>(ExitReason::ept_misconfig)] == 1);
-  CHECK(rt.faults_injected == 1);
+  if (log_lines) *log_lines = b.platform->hypervisor().console_log().first_lines();
+  if (rt_waiting_on) *rt_waiting_on = b.cpu("RT_VM").waiting_on();
+  CHECK(rt.faults_injected == (build_type == "release" ? 1u : 0u));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an EPT entry the Service VM makes misconfigured is an EPT misconfiguration exit and #GP in a release build") {
+  std::vector<std::string> lines;
+  const Misconfigured m = misconfigure_rt_vm_ept("release", &lines, nullptr);
+  CHECK(m.returned);
+  CHECK(m.vector == kVectorGp);
+  CHECK(m.fault.find("EPT misconfiguration") != std::string::npos);
+  CHECK(lines.empty());  // a release build logs nothing
+}
+
+TEST_CASE("a debug build's ASSERT in the EPT misconfiguration handler spins the vCPU's pCPU forever") {
+  std::vector<std::string> lines;
+  std::string waiting;
+  const Misconfigured m = misconfigure_rt_vm_ept("debug", &lines, &waiting);
+  CHECK_FALSE(m.returned);  // the load never completes, with no #GP either
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].find("[vm0:vcpu0][sev=1][seq=1]:ept_misconfig_vmexit_handler, Guest linear address: "
+                      "0x0000000000000000 ") != std::string::npos);
+  CHECK(lines[1].find("[sev=1][seq=2]:ept_misconfig_vmexit_handler, Guest physical address: 0x0000000001000000 ") !=
+        std::string::npos);
+  CHECK(lines[2].find("[sev=2][seq=3]:Assertion failed in file arch/x86/guest/ept.c,line 300 : fatal error") !=
+        std::string::npos);
+  CHECK(waiting.find("spinning in the hypervisor for good on pCPU 3") != std::string::npos);
+  CHECK(waiting.find("ept_misconfig_vmexit_handler") != std::string::npos);
 }
 
 TEST_CASE("a post-launched VM its acrn-dm failed to launch never runs: HC_START_VM was not made (acrn-dm exits)") {

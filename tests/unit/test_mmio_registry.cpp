@@ -75,9 +75,21 @@ TEST_CASE("the hypervisor injects #GP for an EPT violation only partly inside an
     hv.handle_exit(exit, gpa, size, false, data, forward);
     return exit.fault ? exit.fault_vector : u8{0};
   };
+  // A debug build with a serial console at ACRN's sample level (3).
+  HvLogConfig log;
+  log.debug_build = true;
+  log.serial_console = true;
+  log.console_loglevel = 3;
+  log.char_ps = 1000;
+  hv.configure_log(log);
   CHECK(exit_at(0x9000'00F8, 4) == 0);
   CHECK(exit_at(0x9000'00FE, 4) == kVectorGp);
   // The ECAM window is the VM's first node (init_vpci).
   CHECK(exit_at(Hypervisor::kEcamBase - 2, 4) == kVectorGp);
   CHECK(exit_at(Hypervisor::kEcamBase, 4) == 0);
+  // hv_emulate_mmio's pr_fatal, once for each -EIO.
+  const HvLog& l = hv.console_log();
+  REQUIRE(l.lines() == 2);
+  CHECK(l.first_lines().at(0).find("[sev=1][seq=1]:Err MMIO, address:0x900000fe, size:4") != std::string::npos);
+  CHECK(l.first_lines().at(1).find("[sev=1][seq=2]:Err MMIO, address:0xdffffffe, size:4") != std::string::npos);
 }
