@@ -298,6 +298,10 @@ i64 Hypervisor::hcall_add_vdev(Vm& service_vm, unsigned, Vm* target, u64, u64 pa
     // (The name is read for the record only.)
     const std::string what = copy_from_gpa(service_vm, param2, &dev, sizeof dev) ? dev.name() : "HC_ADD_VDEV";
     record_isolation(target ? target->id : 0, what, "hc_add_vdev_refused: target VM is not in CREATED state");
+    if (target)
+      hv_log(LogSeverity::error,
+             fmt::format("hcall_add_vdev, vm[{}] is not a postlaunched VM, or not in CREATED status to create a vdev\n",
+                         target->id));
     return -hc::kEinval;
   }
   if (!copy_from_gpa(service_vm, param2, &dev, sizeof dev)) return -hc::kEinval;
@@ -311,6 +315,9 @@ i64 Hypervisor::create_ivshmem_vdev(Vm& target, const hc::AcrnVdev& dev, std::st
   auto refuse = [&](const std::string& reason) {
     if (why) *why = reason;
     record_isolation(target.id, name, "hc_add_vdev_refused: " + reason);
+    // create_ivshmem_vdev's pr_warn, the slot's bus, device and function in hex.
+    hv_log(LogSeverity::warning, fmt::format("create_ivshmem_vdev, failed to create ivshmem device {:x}:{:x}.{:x}\n",
+                                             dev.slot >> 8, (dev.slot >> 3) & 0x1F, dev.slot & 0x7));
     return -hc::kEinval;
   };
   // create_ivshmem_vdev: the VM's static configuration must name this
@@ -332,7 +339,13 @@ i64 Hypervisor::create_ivshmem_vdev(Vm& target, const hc::AcrnVdev& dev, std::st
 
 i64 Hypervisor::hcall_remove_vdev(Vm& service_vm, unsigned, Vm* target, u64, u64 param2) {
   const VmState st = state_of(target);
-  if (st != VmState::created && st != VmState::paused) return -hc::kEinval;
+  if (st != VmState::created && st != VmState::paused) {
+    if (target)
+      hv_log(LogSeverity::error, fmt::format("hcall_remove_vdev, vm[{}] is not a postlaunched VM, or not in "
+                                             "CREATED/PAUSED status to destroy a vdev\n",
+                                             target->id));
+    return -hc::kEinval;
+  }
   hc::AcrnVdev dev;
   if (!copy_from_gpa(service_vm, param2, &dev, sizeof dev)) return -hc::kEinval;
   if (dev.id != kIvshmemVdevId) return -hc::kEinval;
@@ -343,6 +356,8 @@ i64 Hypervisor::hcall_remove_vdev(Vm& service_vm, unsigned, Vm* target, u64, u64
       destroy_ivshmem_vdev(*d);
       return 0;
     }
+  hv_log(LogSeverity::warning, fmt::format("hcall_remove_vdev, failed to destroy emulated device {:x}:{:x}.{:x}\n",
+                                           unsigned{bdf.bus}, unsigned{bdf.dev}, unsigned{bdf.fn}));
   return -hc::kEinval;
 }
 

@@ -128,7 +128,9 @@ TEST_CASE("The Service VM's hypercalls: API version into its memory, callback ve
 
 TEST_CASE("HC_ADD_VDEV / HC_REMOVE_VDEV from the Service VM: -ENOTTY for a pre-launched target, only a CREATED "
           "VM gets devices, checked against its static configuration (hcall_add_vdev, create_ivshmem_vdev)") {
-  test::Bench b(test::two_vm_scenario());
+  Scenario s = test::two_vm_scenario();
+  s.console_loglevel = 4;  // the handlers' pr_warn lines too
+  test::Bench b(s);
   REQUIRE(hv_device(*b.platform, 2));  // acrn-dm added it through HC_ADD_VDEV at launch
   CHECK(b.platform->launch_errors().empty());
   i64 pre = 0, running = 0, pause = 1, remove = 1, remove_again = 0, add_paused = 0, reset = 1, wrong_size = 0,
@@ -182,6 +184,32 @@ TEST_CASE("HC_ADD_VDEV / HC_REMOVE_VDEV from the Service VM: -ENOTTY for a pre-l
   const auto& counts = b.platform->hypervisor().isolation_counts();
   CHECK(counts.at("hc_add_vdev_refused: size 4194304 does not match the region's 2097152") == 1);
   CHECK(counts.at("hc_add_vdev_refused: no hv:/other in the VM's static configuration") == 1);
+  // The handlers' own lines (hcall_add_vdev's and hcall_remove_vdev's
+  // pr_err for a VM in the wrong state, create_ivshmem_vdev's and
+  // hcall_remove_vdev's pr_warn for a device they cannot make or find),
+  // each before vmcall_vmexit_handler's pr_err for the failed call; a
+  // device ID no emulation claims (find_emul_dev_ops) only gets the latter.
+  const HvLog& log = b.platform->hypervisor().console_log();
+  const std::vector<std::string> expected = {
+      "ret=-25 hypercall=0x80000059 failed in vmcall_vmexit_handler",
+      "hcall_add_vdev, vm[2] is not a postlaunched VM, or not in CREATED status to create a vdev",
+      "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
+      "hcall_remove_vdev, failed to destroy emulated device 0:8.0",
+      "ret=-22 hypercall=0x8000005a failed in vmcall_vmexit_handler",
+      "hcall_add_vdev, vm[2] is not a postlaunched VM, or not in CREATED status to create a vdev",
+      "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
+      "create_ivshmem_vdev, failed to create ivshmem device 0:8.0",
+      "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
+      "create_ivshmem_vdev, failed to create ivshmem device 0:8.0",
+      "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
+      "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
+  };
+  REQUIRE(log.lines() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::string& line = log.first_lines().at(i);
+    INFO(line);
+    CHECK(line.compare(line.size() - expected[i].size(), std::string::npos, expected[i]) == 0);
+  }
 }
 
 TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Service VM's EPT "
