@@ -178,7 +178,10 @@ i64 Hypervisor::hcall_get_api_version(Vm& service_vm, unsigned, Vm*, u64 param1,
 }
 
 i64 Hypervisor::hcall_set_callback_vector(Vm&, unsigned, Vm*, u64 param1, u64) {
-  if (param1 > kNrMaxVector || param1 < kVectorDynamicStart) return -hc::kEinval;
+  if (param1 > kNrMaxVector || param1 < kVectorDynamicStart) {
+    hv_log(LogSeverity::error, "hcall_set_callback_vector: Invalid passed vector\n");
+    return -hc::kEinval;
+  }
   hsm_vector_ = static_cast<u8>(param1);  // set_hsm_notification_vector
   return 0;
 }
@@ -228,6 +231,9 @@ i64 Hypervisor::hcall_set_ioreq_buffer(Vm& service_vm, unsigned, Vm* target, u64
   if (!copy_from_gpa(service_vm, param2, &iobuf, sizeof iobuf)) return -1;
   const Hpa hpa = gpa2hpa(service_vm, iobuf);
   if (hpa == kInvalidHpa) {
+    // The VM named is the caller's, the Service VM.
+    hv_log(LogSeverity::error,
+           fmt::format("hcall_set_ioreq_buffer,vm[{}] gpa 0x{:x},GPA is unmapping.", service_vm.id, iobuf));
     target->io_shared_page_hpa = 0;
     return -1;
   }
@@ -239,7 +245,11 @@ i64 Hypervisor::hcall_set_ioreq_buffer(Vm& service_vm, unsigned, Vm* target, u64
 i64 Hypervisor::hcall_notify_ioreq_finish(Vm&, unsigned, Vm* target, u64, u64 param2) {
   const u16 vcpu = static_cast<u16>(param2);
   if (!is_severity_pass(target) || state_of(target) == VmState::powered_off || !target->io_shared_page_hpa) return -1;
-  if (vcpu >= target->vcpu_count) return -1;
+  if (vcpu >= target->vcpu_count) {
+    hv_log(LogSeverity::error,
+           fmt::format("hcall_notify_ioreq_finish, failed to get VCPU {} context from VM {}\n", vcpu, target->id));
+    return -1;
+  }
   // signal_event(VCPU_EVENT_IOREQ), unless the VM polls for completion.
   if (!target->is_polling_ioreq && lifecycle_.ioreq_finished) {
     Breakdown blame;
@@ -256,7 +266,10 @@ i64 Hypervisor::hcall_set_vm_memory_regions(Vm& service_vm, unsigned, Vm* target
   i64 ret = -1;
   for (u32 i = 0; i < regions.mr_num; ++i) {
     hc::VmMemoryRegion mr;
-    if (!copy_from_gpa(service_vm, regions.regions_gpa + i * sizeof mr, &mr, sizeof mr)) break;
+    if (!copy_from_gpa(service_vm, regions.regions_gpa + i * sizeof mr, &mr, sizeof mr)) {
+      hv_log(LogSeverity::error, "hcall_set_vm_memory_regions: Copy mr entry fail from vm\n");
+      break;
+    }
     ret = set_vm_memory_region(service_vm, *target, mr);
     if (ret < 0) break;
   }

@@ -8,6 +8,7 @@
 #include <systemc>
 #include <vector>
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "models/hv/hypercall_abi.h"
@@ -119,11 +120,58 @@ TEST_CASE("The Service VM's hypercalls: API version into its memory, callback ve
   // vmcall_vmexit_handler's pr_err for each failure on the debug build's
   // serial console, but none for the call whose outcome the twin does not know.
   const HvLog& log = b.platform->hypervisor().console_log();
-  REQUIRE(log.lines() == 3);
+  REQUIRE(log.lines() == 4);
   CHECK(log.first_lines().at(0).find("]:ret=-25 hypercall=0x800000ee failed in vmcall_vmexit_handler") !=
         std::string::npos);
-  CHECK(log.first_lines().at(1).find("]:ret=-22 hypercall=0x80000002 failed") != std::string::npos);
-  CHECK(log.first_lines().at(2).find("]:ret=-22 hypercall=0x80000000 failed") != std::string::npos);
+  // hcall_set_callback_vector's own pr_err first.
+  CHECK(log.first_lines().at(1).find("]:hcall_set_callback_vector: Invalid passed vector") != std::string::npos);
+  CHECK(log.first_lines().at(2).find("]:ret=-22 hypercall=0x80000002 failed") != std::string::npos);
+  CHECK(log.first_lines().at(3).find("]:ret=-22 hypercall=0x80000000 failed") != std::string::npos);
+}
+
+// The I/O request and memory-region hypercalls log their refusals as
+// ACRN's handlers do (hcall_notify_ioreq_finish, hcall_set_vm_memory_regions,
+// hcall_set_ioreq_buffer), each before vmcall_vmexit_handler's line.
+TEST_CASE("the Service VM's refused I/O request and memory-region hypercalls are logged by their handlers") {
+  test::Bench b(test::two_vm_scenario());
+  i64 notify = 0, regions = 0, pause = 1, reset = 1, buffer = 0;
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Gpa arg = args_gpa(g);
+    const Gpa unmapped = b.platform->layout().hypervisor_base;   // not in the Service VM's EPT
+    notify = g.hypercall(hc::kNotifyRequestFinish, kRelHmi, 7);  // HMI_VM has one vCPU
+    hc::SetRegions r;
+    r.vmid = kRelHmi;
+    r.mr_num = 1;
+    r.regions_gpa = unmapped;
+    g.write(arg, &r, sizeof r);
+    regions = g.hypercall(hc::kVmSetMemoryRegions, arg);
+    pause = g.hypercall(hc::kPauseVm, kRelHmi);
+    reset = g.hypercall(hc::kResetVm, kRelHmi);  // CREATED again: it may get a buffer
+    g.store<u64>(arg, unmapped);
+    buffer = g.hypercall(hc::kSetIoreqBuffer, kRelHmi, arg);
+  });
+  sc_core::sc_start();
+  CHECK(notify == -1);
+  CHECK(regions == -1);
+  CHECK(pause == 0);
+  CHECK(reset == 0);
+  CHECK(buffer == -1);
+  const HvLog& log = b.platform->hypervisor().console_log();
+  const std::vector<std::string> expected = {
+      "hcall_notify_ioreq_finish, failed to get VCPU 7 context from VM 2",
+      "ret=-1 hypercall=0x80000031 failed in vmcall_vmexit_handler",
+      "hcall_set_vm_memory_regions: Copy mr entry fail from vm",
+      "ret=-1 hypercall=0x80000042 failed in vmcall_vmexit_handler",
+      fmt::format("hcall_set_ioreq_buffer,vm[1] gpa 0x{:x},GPA is unmapping.", b.platform->layout().hypervisor_base),
+      "ret=-1 hypercall=0x80000030 failed in vmcall_vmexit_handler",
+  };
+  REQUIRE(log.lines() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::string& line = log.first_lines().at(i);
+    INFO(line);
+    CHECK(line.compare(line.size() - expected[i].size(), std::string::npos, expected[i]) == 0);
+  }
 }
 
 TEST_CASE("HC_ADD_VDEV / HC_REMOVE_VDEV from the Service VM: -ENOTTY for a pre-launched target, only a CREATED "
