@@ -337,9 +337,9 @@ class Hypervisor {
   void physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool lowprio, const Irq& irq, TimePs now,
                     const Breakdown& blame);
   // The vCPUs a destination selects (vlapic_calc_dest, vlapic_calc_dest_noshort), as a mask by vCPU index.
-  u64 calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys,
-                bool lowprio) const;
-  u64 calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const;
+  u64 calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys, bool lowprio);
+  // A physical destination no vCPU has is logged (vm_apicid2vcpu_id's pr_err).
+  u64 calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio);
   void deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame);
   // update_vm_vlapic_state: the VM's vLAPIC mode from its vCPUs' (every
   // vCPU of a VM counts as VCPU_RUNNING: the guest OS starts them all).

@@ -61,7 +61,7 @@ IrqPath Hypervisor::posted_path(const Vm& target, unsigned vcpu) const {
   return here && vcpu < target.vcpu_pcpus.size() && target.vcpu_pcpus[vcpu] == *here ? IrqPath::local : IrqPath::posted;
 }
 
-u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) const {
+u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) {
   u64 mask = 0;
   const unsigned n = static_cast<unsigned>(vm.vlapics.size());
   if (broadcast) return n >= 64 ? ~u64{0} : bit(n) - 1;
@@ -69,6 +69,7 @@ u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool p
     // vm_apicid2vcpu_id: the vCPU whose APIC ID this is, if any.
     for (unsigned i = 0; i < n; ++i)
       if (vm.vlapics[i]->apic_id() == dest) return bit(i);
+    hv_log(LogSeverity::error, fmt::format("vm_apicid2vcpu_id: bad lapicid {}", dest));
     return 0;
   }
   int lowest = -1;
@@ -84,7 +85,7 @@ u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool p
 }
 
 u64 Hypervisor::calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys,
-                          bool lowprio) const {
+                          bool lowprio) {
   const unsigned n = static_cast<unsigned>(vm.vlapics.size());
   const u64 all = n >= 64 ? ~u64{0} : bit(n) - 1;
   switch (shorthand) {

@@ -225,6 +225,14 @@ TEST_CASE("an MSI reaches the vCPU whose APIC ID it names, and no other") {
   CHECK(s.delivered == 1);
   CHECK(s.dropped.at("msi_no_destination") == 3);
   CHECK(b.vm(2).interrupts_received == 0);
+  // vm_apicid2vcpu_id's pr_err for each APIC ID no vCPU of the VM has, in
+  // the doorbell's exit (the sender's thread), in decimal.
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 3);
+  const char* bad[] = {"0", "10", "255"};
+  for (unsigned i = 0; i < 3; ++i)
+    CHECK(log.first_lines().at(i).find(std::string("[vm0:vcpu0][sev=3][seq=") + std::to_string(i + 1) +
+                                       "]:vm_apicid2vcpu_id: bad lapicid " + bad[i]) != std::string::npos);
 }
 
 TEST_CASE("an MSI in NMI, SMI or INIT mode is dropped, fixed and lowest priority are delivered (vlapic_receive_intr)") {
