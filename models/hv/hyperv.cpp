@@ -34,7 +34,10 @@ void Hypervisor::hyperv_wrmsr(Vm& vm, unsigned, u32 m, u64 value, VmExitExtensio
       if (value == 0) h.hypercall &= ~u64{1};  // hypercall_page.enabled = 0
       break;
     case msr::kHvHypercall: {
-      if (h.guest_os_id == 0) break;  // "guest_os_id is 0": ignored
+      if (h.guest_os_id == 0) {
+        hv_log(LogSeverity::warning, "hv: hyperv_wrmsr: guest_os_id is 0");  // and ignored
+        break;
+      }
       h.hypercall = value;
       // hyperv_setup_hypercall_page: ACRN implements no Hyper-V hypercall;
       // the page it writes returns HV_STATUS_INVALID_HYPERCALL_CODE (2).
@@ -66,6 +69,7 @@ void Hypervisor::hyperv_wrmsr(Vm& vm, unsigned, u32 m, u64 value, VmExitExtensio
     }
     default:
       // VP_INDEX, TIME_REF_COUNT and the frequencies are read-only: -1, #GP.
+      hv_log(LogSeverity::error, fmt::format("hv: hyperv_wrmsr: unexpected MSR[0x{:x}] write", m));
       exit.inject(kVectorGp, "#GP: WRMSR of a read-only Hyper-V MSR (hyperv_wrmsr)");
       break;
   }

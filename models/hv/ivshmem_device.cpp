@@ -166,6 +166,7 @@ u32 IvshmemDevice::handler_offset(unsigned tag, Gpa gpa) const {
 void IvshmemDevice::mmio_read(unsigned tag, Gpa gpa, unsigned size, u64& value) {
   const u32 offset = handler_offset(tag, gpa);
   if (tag == kBarMsix) {
+    if (msix_.sub_dword_table_access(offset, size)) log_sub_dword_table_access();
     msix_.table_read(offset, size, value);
     return;
   }
@@ -180,10 +181,15 @@ void IvshmemDevice::mmio_read(unsigned tag, Gpa gpa, unsigned size, u64& value) 
 void IvshmemDevice::mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) {
   const u32 offset = handler_offset(tag, gpa);
   if (tag == kBarMsix) {
+    if (msix_.sub_dword_table_access(offset, size)) log_sub_dword_table_access();
     msix_.table_write(offset, size, value);
     return;
   }
   if (const auto req = regs_.write(offset, size, static_cast<u32>(value))) notify_peer(*req);
+}
+
+void IvshmemDevice::log_sub_dword_table_access() {
+  hv_.hv_log(LogSeverity::error, "rw_vmsix_table, Only DWORD and QWORD are permitted");
 }
 
 void IvshmemDevice::notify_peer(DoorbellRequest req) {

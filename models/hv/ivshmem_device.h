@@ -58,6 +58,8 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   void map_bar(unsigned bar, u64 base);
   void unmap_bar(unsigned bar, u64 base);
   void notify_peer(DoorbellRequest req);
+  // rw_vmsix_table's pr_err for a 1- or 2-byte access inside the table.
+  void log_sub_dword_table_access();
 
   Hypervisor& hv_;
   Vm& vm_;

@@ -73,6 +73,11 @@ class MsixCapability {
   bool table_read(u32 offset, unsigned size, u64& value) const;
   // True when the write changed table state.
   bool table_write(u32 offset, unsigned size, u64 value);
+  // An aligned 1- or 2-byte access inside the table: the one rw_vmsix_table
+  // refuses with its pr_err ("Only DWORD and QWORD are permitted").
+  bool sub_dword_table_access(u32 offset, unsigned size) const {
+    return (size == 1 || size == 2) && offset % size == 0 && offset < table_count() * kMsixTableEntryBytes;
+  }
 
  private:
   static constexpr unsigned kWordsPerEntry = kMsixTableEntryBytes / 4;  // addr_lo, addr_hi, data, vector_control

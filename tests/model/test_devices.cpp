@@ -1285,3 +1285,26 @@ TEST_CASE("an EPT edit's INIT to a LAPIC-passthrough vCPU halted in the hypervis
   CHECK(exits(ExitReason::init_signal) == 1);
   CHECK(exits(ExitReason::external_interrupt) == 0);
 }
+
+// rw_vmsix_table acts only on a full DWORD or QWORD of the table: a byte
+// or word access changes nothing and is logged (pr_err), a DWORD one is not.
+TEST_CASE("a byte or word access to the MSI-X table does nothing and a debug build logs it (rw_vmsix_table)") {
+  test::Bench b(test::two_vm_scenario());
+  u32 data_after = 0;
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    REQUIRE(d);
+    g.store<u32>(d->msix_table + 8, 0x41);  // entry 0's message data: acts
+    g.store<u8>(d->msix_table + 8, 0x42);   // ignored
+    (void)g.load<u16>(d->msix_table + 8);   // ignored
+    data_after = g.load<u32>(d->msix_table + 8);
+  });
+  sc_core::sc_start();
+  CHECK(data_after == 0x41);
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 2);
+  for (unsigned i = 0; i < 2; ++i)
+    CHECK(log.first_lines().at(i).find("[vm0:vcpu0][sev=3][seq=" + std::to_string(i + 1) +
+                                       "]:rw_vmsix_table, Only DWORD and QWORD are permitted") != std::string::npos);
+}

@@ -223,7 +223,9 @@ TEST_CASE("a vCPU without LAPIC passthrough whose TSC offset stays 0 stops at it
 }
 
 TEST_CASE("Hyper-V's MSRs: VP index, frequencies, reference time from the launch, the TSC and hypercall pages") {
-  test::Bench b(test::two_vm_scenario());
+  Scenario s = test::two_vm_scenario();
+  s.console_loglevel = 4;  // hyperv_wrmsr's pr_warn too
+  test::Bench b(s);
   u64 vp_index = 1, tsc_hz = 0, apic_hz = 0, ref_time = 0, hypercall_ignored = 1, hypercall = 0, ref_page = 0;
   u8 read_only = 0;
   TimePs read_at = 0;
@@ -268,6 +270,13 @@ TEST_CASE("Hyper-V's MSRs: VP index, frequencies, reference time from the launch
   // the exit and the handler's own cost.
   CHECK(ref_time >= read_at / 100'000);
   CHECK(ref_time <= (read_at + b.timing.vm_exit_entry_ps + b.timing.msr_read_handler_ps) / 100'000 + 1);
+  // hyperv_wrmsr logs the read-only write (pr_err) and the hypercall page
+  // set before a guest OS ID (pr_warn).
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 2);
+  CHECK(log.first_lines().at(0).find("[sev=3][seq=1]:hv: hyperv_wrmsr: unexpected MSR[0x40000002] write") !=
+        std::string::npos);
+  CHECK(log.first_lines().at(1).find("[sev=4][seq=2]:hv: hyperv_wrmsr: guest_os_id is 0") != std::string::npos);
 }
 
 // The handlers' default branches log what they refuse (pr_warn, level 4):
