@@ -113,8 +113,19 @@ void Platform::create_noise_sources() {
       // (uart16550_getc returns while the UART is disabled).
       tc.handler_ps = scenario_.has_serial_console() ? t.serial_port_read_ps : 0;
       v->add_tick(tc);
-      if (vc->lapic_passthrough)
+      if (vc->lapic_passthrough) {
         hv_->set_console_vmexit_callback(v->config().pcpu, tc.period_ps, tc.phase_ps, tc.handler_ps);
+        // The exits the vCPU takes without the hypervisor model (an INIT
+        // signal's) end with the callback too.
+        v->set_local_exit_callback(
+            [hv = hv_.get(), vm = v->config().vm, index = v->config().index](TimePs now_ps, TimePs& cost_ps) {
+              VmExitExtension exit;
+              exit.vm = vm;
+              exit.vcpu = index;
+              cost_ps = hv->console_vmexit_callback(exit, now_ps);
+              return exit.console_kick;
+            });
+      }
     }
     const u64 ws = std::min<u64>(n.service_vm_working_set_kib * 1024, vm.ram_size / 2);
     if (n.service_vm && vc->load_order == LoadOrder::service_vm && v->config().index == 0 &&

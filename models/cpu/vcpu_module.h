@@ -277,6 +277,12 @@ class Vcpu : public sc_core::sc_module {
   // kernel there once every workload has ended, so what runs on after (ticks,
   // the Service VM's background work) does not depend on the host's speed.
   void set_on_finished(std::function<void()> f) { on_finished_ = std::move(f); }
+  // What the end of an exit this vCPU takes without the hypervisor model
+  // (an INIT signal's: vmexit_handler's last step) runs: a debug build's
+  // console_vmexit_callback. At the exit's end; true when the callback ran,
+  // with its cost.
+  using LocalExitCallback = std::function<bool(TimePs now_ps, TimePs& cost_ps)>;
+  void set_local_exit_callback(LocalExitCallback f) { local_exit_callback_ = std::move(f); }
   // A poller spins on a load that hits its L1: the invalidation of its copy
   // lands somewhere in one iteration, and the miss that fetches the new value
   // waits for the next load to issue (up to l1_hit later), drawn from `rng`.
@@ -645,6 +651,13 @@ class Vcpu : public sc_core::sc_module {
     ++counters_.exits[static_cast<std::size_t>(r)];
     ++counters_.local_exits[static_cast<std::size_t>(r)];
   }
+  // The end of an INIT signal's exit: vmexit_handler's console_vmexit_callback.
+  void end_local_init_exit() {
+    TimePs cost = 0;
+    if (!local_exit_callback_ || !local_exit_callback_(now_ps(), cost)) return;
+    ++counters_.console_kicks;
+    if (cost) charge(Component::hv, cost);
+  }
   // The cost of an exit handled on this pCPU without a synchronisation:
   // into the breakdown and local time, and onto the trace.
   void charge_local_exit(ExitReason r, const Breakdown& cost);
@@ -823,6 +836,7 @@ class Vcpu : public sc_core::sc_module {
   bool finished_ = false;
   TimePs finished_at_ps_ = 0;
   std::function<void()> on_finished_;
+  LocalExitCallback local_exit_callback_;
   bool poll_phase_ = false;
   NoiseRng poll_rng_;
   u64 exits_done_ = 0;

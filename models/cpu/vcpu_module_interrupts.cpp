@@ -122,6 +122,7 @@ void Vcpu::take_interrupts() {
     kick_external_ = false;
     count_local_exit(init ? ExitReason::init_signal : ExitReason::external_interrupt);
     charge(Component::exit, timing_.vm_exit_entry_ps);
+    if (init) end_local_init_exit();
   }
   // Another vCPU of the VM steps a split lock or flushes the VM's memory
   // for a WBINVD: this one waits for it before its VM entry
@@ -305,6 +306,7 @@ void Vcpu::take_init_kick_halted(TimePs& halt_from_ps, TimePs& halted_ps) {
   count_local_exit(ExitReason::init_signal);
   charge(Component::irq, timing_.c1_exit_ps);
   charge(Component::exit, timing_.vm_exit_entry_ps);
+  end_local_init_exit();
   if (pausing_request_pending()) {
     handle_pausing_requests();
     take_held_init();
@@ -322,6 +324,7 @@ void Vcpu::take_held_init() {
   init_held_ = false;
   count_local_exit(ExitReason::init_signal);
   charge(Component::exit, timing_.vm_exit_entry_ps);
+  end_local_init_exit();
 }
 
 void Vcpu::idle() {

@@ -7,6 +7,7 @@
 // (inject_msi_for_lapic_pt, vlapic_x2apic_pt_icr_access).
 #include <systemc>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -482,6 +483,57 @@ TEST_CASE("an INIT-mode MSI to a LAPIC-passthrough vCPU halted in its guest leav
   // Woken by the fixed MSI, not by the INIT.
   CHECK(r.woke_at > r.rung_fixed_at);
   CHECK(r.rung_fixed_at > r.rung_init_at);
+}
+
+// vmexit_handler ends every exit with console_vmexit_callback, an INIT
+// signal's too: a LAPIC-passthrough vCPU on VUART_TIMER_CPU whose only
+// exits are INIT signals (an INIT-mode MSI, rung every 100 us) still runs
+// the console about once a period (1 ms here).
+TEST_CASE("a LAPIC-passthrough vCPU's INIT-signal exits run a debug build's console callback") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].lapic_passthrough = true;
+  s.vuart_timer_pcpu = 3;  // RT_VM's
+  s.noise.hv_console = true;
+  const Board board = load_board(s.board, {});
+  TimingParams timing = resolve_timing(load_timing_profile(board.timing_profile, {}));
+  timing.hv_console_timer_ps = 1'000'000'000;
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
+  Platform platform(s, board, timing);
+  bool armed = false, done = false;
+  u64 inits_before = 0, kicks_before = 0;
+  TimePs from_ps = 0, to_ps = 0;
+  Vcpu& rt = *platform.vcpu("RT_VM", 0);
+  rt.set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), (5u << 8) | 0x42);  // INIT mode
+    inits_before = c.counters().local_exits[static_cast<std::size_t>(ExitReason::init_signal)];
+    kicks_before = c.counters().console_kicks;
+    from_ps = c.now_ps();
+    armed = true;
+    while (!done) g.compute(1000);
+    to_ps = c.now_ps();
+  });
+  platform.vcpu("HMI_VM", 0)->set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    while (!armed) g.compute(1000);
+    for (int i = 0; i < 100; ++i) {
+      g.compute(180'000);  // 100 us
+      ivshmem_write_doorbell(g, *d, 0, 0);
+    }
+    done = true;
+  });
+  sc_core::sc_start();
+  const u64 inits = rt.counters().local_exits[static_cast<std::size_t>(ExitReason::init_signal)] - inits_before;
+  const u64 kicks = rt.counters().console_kicks - kicks_before;
+  const double ms = static_cast<double>(to_ps - from_ps) / 1e9;
+  REQUIRE(ms > 8);
+  CHECK(inits == 100);
+  CHECK(rt.counters().exits[static_cast<std::size_t>(ExitReason::external_interrupt)] == 0);
+  CHECK(kicks >= std::floor(ms) - 1);
+  CHECK(kicks <= std::ceil(ms) + 1);
 }
 
 namespace {
