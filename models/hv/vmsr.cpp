@@ -155,11 +155,12 @@ bool is_hyperv_msr(u32 m) {
          m == kHvTscFrequency || m == kHvApicFrequency;
 }
 
-// The MSRs rdmsr_vmexit_handler's switch has a case of its own for (v3.3,
-// nested VMX and vCAT off; Hyper-V's before it): a refusal there is a
-// silent -EACCES. Any other MSR that exits reaches its default branch, which
-// refuses it with a pr_warn ("reading MSR %lx not supported").
-bool rdmsr_has_case(u32 m) {
+// rdmsr_vmexit_handler and wrmsr_vmexit_handler (v3.3, nested VMX and vCAT
+// off; Hyper-V's MSRs before the switch): a refusal in a case of the
+// handler's own is a silent -EACCES; any other MSR that exits reaches its
+// default branch, which refuses it with a pr_warn ("reading MSR %lx not
+// supported", "writing ..."). The cases both switches have:
+bool both_handlers_have_case(u32 m) {
   using namespace msr;
   switch (m) {
     case kTscDeadline:
@@ -181,48 +182,6 @@ bool rdmsr_has_case(u32 m) {
     case kMcgStatus:
     case kMiscEnable:
     case kSgxSvnStatus:
-    case kCopyStatus:
-    case kIwkeyBackupStatus:
-    case kUmwaitControl:
-    case kTestCtl:
-    case kPlatformInfo:
-      return true;
-    default:
-      return is_thermal_msr(m) || is_mtrr_msr(m) || (m >= kSgxLePubKeyHash0 && m <= kSgxLePubKeyHash0 + 3);
-  }
-}
-
-// The same for wrmsr_vmexit_handler, whose default branch says "writing MSR
-// %lx not supported". It has no case for IA32_MTRR_CAP, MSR_PLATFORM_INFO,
-// IA32_COPY_STATUS or IA32_IWKEY_BACKUP_STATUS, which its reader has; it has
-// the TSC, IA32_BIOS_UPDT_TRIG, IA32_XSS and the two Key Locker copy MSRs.
-bool wrmsr_has_case(u32 m) {
-  using namespace msr;
-  switch (m) {
-    case kTscDeadline:
-    case kTscAdjust:
-    case kTimeStampCounter:
-    case kBiosSignId:
-    case kBiosUpdtTrig:
-    case kPerfStatus:
-    case kPerfCtl:
-    case kPmEnable:
-    case kHwpCapabilities:
-    case kHwpRequest:
-    case kHwpStatus:
-    case kMperf:
-    case kAperf:
-    case kPat:
-    case kEfer:
-    case kApicBase:
-    case kMcgStatus:
-    case kMcgCap:
-    case kFeatureControl:
-    case kSgxSvnStatus:
-    case kMiscEnable:
-    case kXss:
-    case kCopyLocalToPlatform:
-    case kCopyPlatformToLocal:
     case kUmwaitControl:
     case kTestCtl:
       return true;
@@ -230,6 +189,22 @@ bool wrmsr_has_case(u32 m) {
       return is_thermal_msr(m) || (is_mtrr_msr(m) && m != kMtrrCap) ||
              (m >= kSgxLePubKeyHash0 && m <= kSgxLePubKeyHash0 + 3);
   }
+}
+
+// The reader's own besides: IA32_MTRR_CAP, MSR_PLATFORM_INFO and the Key
+// Locker status MSRs.
+bool rdmsr_has_case(u32 m) {
+  using namespace msr;
+  return both_handlers_have_case(m) || m == kMtrrCap || m == kPlatformInfo || m == kCopyStatus ||
+         m == kIwkeyBackupStatus;
+}
+
+// The writer's own besides: the TSC, IA32_BIOS_UPDT_TRIG, IA32_XSS and the
+// two Key Locker copy MSRs.
+bool wrmsr_has_case(u32 m) {
+  using namespace msr;
+  return both_handlers_have_case(m) || m == kTimeStampCounter || m == kBiosUpdtTrig || m == kXss ||
+         m == kCopyLocalToPlatform || m == kCopyPlatformToLocal;
 }
 
 // is_pat_mem_type_invalid, for each of the eight entries: reserved bits

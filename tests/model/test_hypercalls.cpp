@@ -13,6 +13,7 @@
 
 #include "models/hv/hypercall_abi.h"
 #include "models/hv/ivshmem_device.h"
+#include "tests/support/console_lines.h"
 #include "tests/support/testbench.h"
 #include "workloads/ivshmem_driver.h"
 #include "workloads/pci_config.h"
@@ -166,12 +167,7 @@ TEST_CASE("the Service VM's refused I/O request and memory-region hypercalls are
       fmt::format("hcall_set_ioreq_buffer,vm[1] gpa 0x{:x},GPA is unmapping.", b.platform->layout().hypervisor_base),
       "ret=-1 hypercall=0x80000030 failed in vmcall_vmexit_handler",
   };
-  REQUIRE(log.lines() == expected.size());
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const std::string& line = log.first_lines().at(i);
-    INFO(line);
-    CHECK(line.compare(line.size() - expected[i].size(), std::string::npos, expected[i]) == 0);
-  }
+  test::check_console_lines(log, expected);
 }
 
 TEST_CASE("HC_ADD_VDEV / HC_REMOVE_VDEV from the Service VM: -ENOTTY for a pre-launched target, only a CREATED "
@@ -252,12 +248,7 @@ TEST_CASE("HC_ADD_VDEV / HC_REMOVE_VDEV from the Service VM: -ENOTTY for a pre-l
       "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
       "ret=-22 hypercall=0x80000059 failed in vmcall_vmexit_handler",
   };
-  REQUIRE(log.lines() == expected.size());
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const std::string& line = log.first_lines().at(i);
-    INFO(line);
-    CHECK(line.compare(line.size() - expected[i].size(), std::string::npos, expected[i]) == 0);
-  }
+  test::check_console_lines(log, expected);
 }
 
 TEST_CASE("HC_VM_SET_MEMORY_REGIONS maps only Service VM memory, through the Service VM's EPT "

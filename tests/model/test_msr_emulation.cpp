@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/cpu/msrs.h"
+#include "tests/support/console_lines.h"
 #include "tests/support/testbench.h"
 #include "workloads/guest_api.h"
 
@@ -309,18 +310,14 @@ TEST_CASE("a debug build logs the MSRs the handlers' default branches refuse, no
   CHECK(platform_info == 0);
   const HvLog& log = b.platform->hypervisor().console_log();
   const std::vector<std::string> expected = {
-      "[sev=4][seq=1]:rdmsr_vmexit_handler(): vm2 vcpu0 reading MSR c1 not supported",
-      "[sev=4][seq=2]:wrmsr_vmexit_handler(): vm2 vcpu0 writing MSR 990 not supported",
-      "[sev=4][seq=3]:wrmsr_vmexit_handler(): vm2 vcpu0 writing MSR fe not supported",
-      "[sev=4][seq=4]:wrmsr_vmexit_handler(): vm2 vcpu0 writing MSR 200 not supported",
-      "[sev=4][seq=5]:rdmsr_vmexit_handler(): vm2 vcpu0 reading MSR 40001000 not supported",
-      "[sev=4][seq=6]:rdmsr_vmexit_handler(): vm2 read MSR_PLATFORM_INFO",
+      "[vm2:vcpu0][sev=4][seq=1]:rdmsr_vmexit_handler(): vm2 vcpu0 reading MSR c1 not supported",
+      "[vm2:vcpu0][sev=4][seq=2]:wrmsr_vmexit_handler(): vm2 vcpu0 writing MSR 990 not supported",
+      "[vm2:vcpu0][sev=4][seq=3]:wrmsr_vmexit_handler(): vm2 vcpu0 writing MSR fe not supported",
+      "[vm2:vcpu0][sev=4][seq=4]:wrmsr_vmexit_handler(): vm2 vcpu0 writing MSR 200 not supported",
+      "[vm2:vcpu0][sev=4][seq=5]:rdmsr_vmexit_handler(): vm2 vcpu0 reading MSR 40001000 not supported",
+      "[vm2:vcpu0][sev=4][seq=6]:rdmsr_vmexit_handler(): vm2 read MSR_PLATFORM_INFO",
   };
-  REQUIRE(log.lines() == expected.size());
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    INFO(log.first_lines().at(i));
-    CHECK(log.first_lines().at(i).find("[vm2:vcpu0]" + expected[i]) != std::string::npos);
-  }
+  test::check_console_lines(log, expected);
   // Each line held the vCPU's pCPU for its characters at 115200 baud.
   CHECK(log.busy_ps() >= 6 * 60 * b.timing.serial_char_ps);
 }
