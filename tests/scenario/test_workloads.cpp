@@ -260,7 +260,7 @@ TEST_CASE(
   // attacks themselves. A level below pr_err's 3: only the INVD's two
   // pr_fatal lines (unhandled_vmexit_handler), whose seq counts the 35
   // messages before them that the level kept off the console (do_logmsg
-  // counts every message). The findings stay.
+  // counts every message the memory log, at level 5, takes). The findings stay.
   for (const char* off : {"--set hypervisor.serial_console=None", "--set hypervisor.build_type=release",
                           "--set hypervisor.console_loglevel=2"}) {
     INFO(off);
