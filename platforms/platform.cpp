@@ -384,6 +384,17 @@ void Platform::create_vcpus() {
   life.pause = [this](Vm& vm) {
     for (Vcpu* v : vcpus_of(vm.id)) v->make_zombie();
   };
+  life.reset = [this](Vm& vm) {
+    for (Vcpu* v : vcpus_of(vm.id)) v->power_on_reset_next();
+  };
+  life.init_reset = [this](Vm& vm, unsigned index) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index == index) v->init_reset();
+  };
+  life.sipi_start = [this](Vm& vm, unsigned index) {
+    for (Vcpu* v : vcpus_of(vm.id))
+      if (v->config().index == index) v->sipi_start();
+  };
   life.shutdown = [this](Vm& vm) {
     const std::string why = hv_->host_reset_by().empty()
                                 ? "VM " + vm.name + " shut down: it rebooted, and ACRN does not relaunch a " +

@@ -307,6 +307,10 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
       if (v->config().offline) vcpus.back()["offline"] = true;  // only then: reports without one keep their shape
       if (v->counters().bus_locks) vcpus.back()["bus_locks"] = v->counters().bus_locks;  // likewise
       if (v->counters().console_kicks) vcpus.back()["console_kicks"] = v->counters().console_kicks;  // likewise
+      if (v->counters().init_resets) {                                                               // likewise
+        vcpus.back()["init_resets"] = v->counters().init_resets;
+        vcpus.back()["sipi_starts"] = v->counters().sipi_starts;
+      }
       if (v->counters().wbinvd_pauses) {                                                 // likewise
         vcpus.back()["wbinvd_pauses"] = v->counters().wbinvd_pauses;
         vcpus.back()["wbinvd_paused_ns"] = ns(v->counters().wbinvd_paused_ps);

@@ -77,6 +77,7 @@ void Vcpu::thread() {
       asleep_ahead_ps_ = 0;
       resumed();
       schedule_out(false);
+      if (awaiting_sipi_) wait_ = Wait{WaitKind::sipi, 0, 0, nullptr};
       {
         RunAhead::Asleep asleep(run_ahead_);
         while (!shut_down_ && launches_ == launches_at_zombie_) sc_core::wait(launch_event_);

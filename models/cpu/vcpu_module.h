@@ -141,6 +141,8 @@ struct VcpuCounters {
   u64 timer_interrupts = 0;    // LAPIC timer expiries that requested their vector (vlapic_timer_expired)
   u64 interrupts_ignored = 0;  // fixed requests the virtual LAPIC ignored: software-disabled, or a reserved vector
   u64 ticks = 0;  // periodic ticks taken (TickConfig)
+  u64 init_resets = 0;    // INIT IPIs that reset it (vlapic_process_init_sipi)
+  u64 sipi_starts = 0;    // SIPIs that started it again
   u64 console_kicks = 0;  // a debug build's console_timer_callback run on this vCPU's time
   u64 bus_locks = 0;  // LOCK'd instructions that locked the bus (split across lines, or UC)
   // Waits in ACRN_REQUEST_SPLIT_LOCK for another vCPU of the VM to step its
@@ -234,6 +236,19 @@ class Vcpu : public sc_core::sc_module {
   void make_zombie();
   void launch();
   void shut_down();
+  // An INIT IPI from a vCPU of its VM (vlapic_process_init_sipi): a zombie
+  // (zombie_vcpu) reset in INIT mode (reset_vcpu(INIT_RESET)) that waits
+  // for a SIPI; the SIPI launches it (launch_vcpu) at its program's start.
+  void init_reset();
+  void sipi_start();
+  // reset_vm: every vCPU's next start is a power-on reset (reset_vcpu(POWER_ON_RESET)),
+  // whatever INIT came before.
+  void power_on_reset_next() {
+    init_reset_pending_ = false;
+    awaiting_sipi_ = false;
+    if (wait_.kind == WaitKind::sipi) wait_ = Wait{};
+  }
+  bool awaiting_sipi() const { return awaiting_sipi_; }
   bool zombie() const { return zombie_; }
   bool is_shut_down() const { return shut_down_; }
   const sc_core::sc_event& zombie_event() const { return zombie_event_; }
@@ -311,7 +326,7 @@ class Vcpu : public sc_core::sc_module {
   // progress: a description ("" when it is not blocked) and, where one is
   // known, the vCPU it waits for (the holder of its pCPU, the Service VM
   // vCPU serving its I/O request).
-  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock, wbinvd, assert_spin };
+  enum class WaitKind : u8 { none, line, interrupt, pcpu, io_request, start, split_lock, wbinvd, assert_spin, sipi };
   struct Wait {
     WaitKind kind = WaitKind::none;
     Gva va = 0;                    // line: the polled guest-virtual address
@@ -913,6 +928,9 @@ class Vcpu : public sc_core::sc_module {
   bool shut_down_ = false;
   unsigned launches_ = 0;  // start_vm calls
   unsigned launches_at_zombie_ = 0;
+  // reset_vcpu's mode for the next start: INIT_RESET after an INIT IPI.
+  bool init_reset_pending_ = false;
+  bool awaiting_sipi_ = false;
   unsigned boots_ = 1;
   sc_core::sc_event zombie_event_;
   sc_core::sc_event launch_event_;

@@ -1,6 +1,7 @@
 // A vCPU through its VM's lifecycle: paused (a zombie whose program
-// unwinds), reset to its power-on state, started again, or shut down
-// (hypervisor/arch/x86/guest/vcpu.c zombie_vcpu, reset_vcpu, launch_vcpu).
+// unwinds), reset to its power-on state (or, after an INIT IPI, in INIT
+// mode), started again, or shut down (hypervisor/arch/x86/guest/vcpu.c
+// zombie_vcpu, reset_vcpu, launch_vcpu).
 #include "models/cpu/vcpu_module.h"
 
 namespace ivsim {
@@ -22,6 +23,23 @@ void Vcpu::launch() {
   pending_activity::notify(launch_event_, sc_core::SC_ZERO_TIME);
 }
 
+void Vcpu::init_reset() {
+  // zombie_vcpu(VCPU_ZOMBIE), then reset_vcpu(INIT_RESET): the reset is
+  // power_on_reset's when it starts again. A second INIT finds it in
+  // VCPU_INIT already, which the hypervisor checks.
+  make_zombie();
+  init_reset_pending_ = true;
+  awaiting_sipi_ = true;
+  ++counters_.init_resets;
+}
+
+void Vcpu::sipi_start() {
+  // launch_vcpu: at the SIPI's entry, which is its program's start.
+  awaiting_sipi_ = false;
+  ++counters_.sipi_starts;
+  launch();
+}
+
 void Vcpu::shut_down() {
   make_zombie();
   shut_down_ = true;
@@ -35,8 +53,11 @@ void Vcpu::power_on_reset() {
   zombie_ = false;
   ++boots_;
   // The SVR as the guest kernel's new boot leaves it.
+  const bool kept_x2apic = init_reset_pending_ && lapic_.x2apic();
   lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0, timing_.tsc_clock, cfg_.lapic_passthrough ? timing_.crystal_khz : 0,
                   timing_.min_timer_period_ps);
+  if (kept_x2apic) lapic_.keep_x2apic_mode_after_init();  // vlapic_reset(INIT_RESET)
+  init_reset_pending_ = false;
   handlers_.clear();
   irq_pending_ = false;
   lapic_timer_followed_ = false;

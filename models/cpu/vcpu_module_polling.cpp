@@ -32,6 +32,8 @@ std::string Vcpu::waiting_on() const {
     case WaitKind::wbinvd:
       return fmt::format("paused (ACRN_REQUEST_WAIT_WBINVD) while {} flushes the VM's memory for a WBINVD",
                          wait_.server ? wait_.server->name() : std::string("another vCPU"));
+    case WaitKind::sipi:
+      return "in wait-for-SIPI: an INIT IPI reset it (vlapic_process_init_sipi) and no SIPI has started it";
     case WaitKind::assert_spin:
       return fmt::format("spinning in the hypervisor for good on pCPU {}: a debug build's {} failed (asm_assert)",
                          cfg_.pcpu, wait_.where ? wait_.where : "ASSERT");

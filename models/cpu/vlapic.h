@@ -100,6 +100,11 @@ class VLapic {
     const u32 cluster_id = (apic_id_ & 0xFFFF0u) >> 4;
     ldr_ = (cluster_id << 16) | (1u << logical_id);
   }
+  // vlapic_reset(INIT_RESET) of a LAPIC in x2APIC mode: an enabled LAPIC
+  // keeps its mode and its ID register (SDM 10.12.5.1); the register page
+  // is cleared, and nothing builds the LDR again (only a change of mode
+  // does, vlapic_set_apicbase), so it stays 0. For a fresh VLapic.
+  void keep_x2apic_mode_after_init() { x2apic_ = true; }
   u32 ldr() const { return ldr_; }
   u32 dfr() const { return dfr_; }
   // vlapic_write_ldr keeps bits 31:24 (~APIC_LDR_RESERVED), in either mode:

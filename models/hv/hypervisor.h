@@ -132,6 +132,9 @@ class Hypervisor {
     // ACRN_REQUEST_WAIT_WBINVD it makes of the VM's other vCPUs and the
     // VCPU_EVENT_SYNC_WBINVD it signals them, naming the flushing vCPU.
     std::function<void(Vm&, unsigned)> wait_wbinvd, sync_wbinvd;
+    // vlapic_process_init_sipi for the VM's vCPU (by index): an INIT IPI
+    // makes it a zombie reset in INIT mode, a SIPI launches it.
+    std::function<void(Vm&, unsigned)> init_reset, sipi_start;
   };
   void set_lifecycle(Lifecycle l) { lifecycle_ = std::move(l); }
   // lock_instr_emul.c: take the VM lock and make the other vCPUs' request;
@@ -328,6 +331,8 @@ class Hypervisor {
   void apic_write(Vm& vm, unsigned vcpu, u32 offset, u32 value);
   // ICR writes: vlapic_write_icrlo.
   void send_ipi(Vm& vm, unsigned vcpu, u64 icr);
+  // An INIT or SIPI IPI to the VM's vCPU `target` (vlapic_process_init_sipi).
+  void process_init_sipi(Vm& vm, unsigned target, unsigned mode, u32 icr_low);
   // vlapic_x2apic_pt_icr_access: an x2APIC ICR write under LAPIC
   // passthrough, sent on to the physical LAPIC once per destination vCPU.
   void pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& exit);

@@ -329,13 +329,48 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
       deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : posted_path(vm, i)}, now, blame);
       continue;
     }
-    ++vm.ipis_dropped;  // INIT/SIPI (AP start-up, not modelled), SMI ("do not support"), lowest priority (unhandled)
+    if ((mode == kDelInit || mode == kDelStartup) && !vm.lapic_pt) {
+      process_init_sipi(vm, i, mode, static_cast<u32>(icr));
+      continue;
+    }
+    // SMI ("do not support"), lowest priority (unhandled); INIT and SIPI in
+    // a LAPIC-passthrough VM (see docs/devices.md).
+    ++vm.ipis_dropped;
     // Logged once per destination; the mode as ACRN masks it (APIC_DELMODE_MASK).
     if (mode == kDelSmi)
       hv_log(LogSeverity::info, "vlapic: SMI IPI do not support\n");
     else if (mode != kDelInit && mode != kDelStartup)
       hv_log(LogSeverity::error, fmt::format("Unhandled icrlo write with mode {}\n", mode << 8));
   }
+}
+
+void Hypervisor::process_init_sipi(Vm& vm, unsigned target, unsigned mode, u32 icr_low) {
+  constexpr u32 kLevelAssert = 1u << 14;  // APIC_LEVEL_MASK
+  Vm::InitSipi& s = vm.init_sipi_of(target);
+  if (mode == kDelInit) {
+    // A level de-assert (the second INIT of a start-up) does nothing.
+    if (!(icr_low & kLevelAssert)) {
+      ++vm.ipis_dropped;
+      return;
+    }
+    // Into VCPU_INIT, waiting for a SIPI: zombie_vcpu and reset_vcpu,
+    // unless it is there already.
+    if (!s.in_init) {
+      s.in_init = true;
+      if (lifecycle_.init_reset) lifecycle_.init_reset(vm, target);
+    }
+    s.nr_sipi = 1;
+    return;
+  }
+  // A SIPI is ignored in any state but wait-for-SIPI.
+  if (!s.in_init || s.nr_sipi == 0) {
+    ++vm.ipis_dropped;
+    return;
+  }
+  if (--s.nr_sipi > 0) return;
+  hv_log(LogSeverity::error, fmt::format("Start Secondary VCPU{} for VM[{}]...", target, vm.id));
+  s.in_init = false;
+  if (lifecycle_.sipi_start) lifecycle_.sipi_start(vm, target);
 }
 
 u64 Hypervisor::apic_access(Vm& vm, unsigned vcpu, u32 offset, bool write, u64 value) {

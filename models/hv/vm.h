@@ -135,6 +135,19 @@ struct Vm {
     if (vcpu >= io_req_value.size()) io_req_value.resize(vcpu + 1, 0);
     return io_req_value[vcpu];
   }
+  // Each vCPU's place in INIT-SIPI start-up (vlapic_process_init_sipi):
+  // VCPU_INIT after an INIT IPI reset it, and how many SIPIs it still
+  // takes (arch.nr_sipi: 1 after the INIT, so the second SIPI of the
+  // INIT-SIPI-SIPI sequence finds it running and is ignored).
+  struct InitSipi {
+    bool in_init = false;
+    unsigned nr_sipi = 0;
+  };
+  std::vector<InitSipi> init_sipi;
+  InitSipi& init_sipi_of(unsigned vcpu) {
+    if (vcpu >= init_sipi.size()) init_sipi.resize(vcpu + 1);
+    return init_sipi[vcpu];
+  }
   HypervState hyperv;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
@@ -154,7 +167,8 @@ struct Vm {
   u64 msi_undeliverable = 0;    // MSIs whose address or destination reached no vCPU
   u64 msi_mode_dropped = 0;     // MSIs in a delivery mode vlapic_receive_intr ignores (NMI, SMI, INIT, ...)
   u64 msi_init_signals = 0;     // LAPIC passthrough: INIT-mode MSIs sent on as physical INITs
-  u64 ipis_dropped = 0;         // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, INIT/SIPI, bad vector)
+  u64 ipis_dropped =
+      0;  // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, a SIPI outside wait-for-SIPI, bad vector)
   u64 ipis_misrouted = 0;       // LAPIC passthrough: physical IPIs their destination vCPU's pCPU did not accept
   u64 nmis_received = 0;
   u64 faults_injected = 0;    // #GP / #UD the hypervisor injected instead of completing an instruction

@@ -369,6 +369,87 @@ TEST_CASE("IPIs by ICR mode: fixed and NMI delivered (NMI past the task priority
         std::string::npos);
 }
 
+TEST_CASE("an INIT IPI resets a sibling vCPU into wait-for-SIPI and a SIPI starts its program again") {
+  // vlapic_process_init_sipi, as a guest kernel onlines a CPU: INIT
+  // (assert), INIT (de-assert), SIPI, SIPI.
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  int starts = 0;
+  bool ready = false, first_run_ended = false;
+  u64 apic_base_after = 0, ldr_before = 0, ldr_after = 0;
+  std::string waiting;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    if (++starts == 1) {
+      g.enable_x2apic();
+      ldr_before = g.rdmsr(0x80D);
+      ready = true;
+      g.compute(10'000'000);
+      first_run_ended = true;
+      return;
+    }
+    apic_base_after = g.rdmsr(0x1B);
+    ldr_after = g.rdmsr(0x80D);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    const u64 to_peer = u64{8} << 32;  // vCPU 1's APIC ID (pCPU 4)
+    g.wrmsr(0x830, to_peer | 0x4500);  // INIT, level assert
+    g.compute(100'000);
+    waiting = b.cpu("RT_VM", 1).waiting_on();
+    g.wrmsr(0x830, to_peer | 0x8500);         // INIT, level de-assert: nothing
+    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);  // SIPI, entry 0x10000: starts it
+    g.compute(10'000);
+    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);  // the second SIPI finds it running
+  });
+  sc_core::sc_start();
+  CHECK(starts == 2);
+  CHECK_FALSE(first_run_ended);  // its program unwound at the INIT
+  CHECK(waiting.find("in wait-for-SIPI: an INIT IPI reset it") == 0);
+  // vlapic_reset(INIT_RESET): x2APIC mode kept, the LDR cleared and not built again.
+  CHECK((apic_base_after & VLapic::kApicBaseExtd) != 0);
+  CHECK(ldr_before != 0);
+  CHECK(ldr_after == 0);
+  CHECK(b.cpu("RT_VM", 1).counters().init_resets == 1);
+  CHECK(b.cpu("RT_VM", 1).counters().sipi_starts == 1);
+  CHECK(b.vm(0).ipis_dropped == 2);  // the de-assert and the second SIPI
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 1);
+  CHECK(log.first_lines().at(0).find("][vm0:vcpu0][sev=3][seq=1]:Start Secondary VCPU1 for VM[0]...") !=
+        std::string::npos);
+}
+
+TEST_CASE("INIT and SIPI IPIs in a LAPIC-passthrough VM are still dropped") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  s.vms[0].lapic_passthrough = true;
+  test::Bench b(s);
+  int starts = 0;
+  bool ready = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    ++starts;
+    g.enable_x2apic();
+    ready = true;
+    g.compute(200'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    const u64 to_peer = u64{8} << 32;
+    g.wrmsr(0x830, to_peer | 0x4500);
+    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);
+  });
+  sc_core::sc_start();
+  CHECK(starts == 1);
+  CHECK(b.cpu("RT_VM", 1).counters().init_resets == 0);
+  CHECK(b.vm(0).ipis_dropped == 2);
+}
+
 TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject_msi_for_lapic_pt keeps the mode)") {
   Scenario s = test::two_vm_scenario();
   s.vms[0].lapic_passthrough = true;

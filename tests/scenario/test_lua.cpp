@@ -103,6 +103,32 @@ TEST_CASE("lua: the documented example rings its peer and measures the round tri
   CHECK(w["metrics"][0]["breakdown"]["irq"].get<double>() > 0);
 }
 
+TEST_CASE("lua: init-sipi.lua restarts its sibling vCPU with INIT and SIPI, a debug build logging the start") {
+  const std::string base = kLib + "lua-ping.yaml --set workloads[0].script=" + kLib +
+                           "lua/init-sipi.lua --set workloads[0].roles.pong.vm=HMI_VM "
+                           "--set workloads[0].roles.pong.vcpu=1";
+  const auto debug = run(base, 0);
+  const auto release = run(base + " --set hypervisor.build_type=release", 0);
+  for (const auto* j : {&debug, &release}) {
+    const auto& w = (*j)["workloads"][0];
+    CHECK(w["status"] == "completed");
+    CHECK(w["counters"]["boots"] == 2);
+    CHECK(w["findings"].size() == 2);
+    const auto& pong = (*j)["vms"][2]["vcpus"][1];
+    CHECK(pong["init_resets"] == 1);
+    CHECK(pong["sipi_starts"] == 1);
+    CHECK((*j)["vms"][2]["ipis_dropped"] == 2);  // the de-assert and the second SIPI
+  }
+  // The debug build's pr_err holds the sender's pCPU for its characters.
+  REQUIRE(debug["hv_console_log"]["lines"] == 1);
+  CHECK(debug["hv_console_log"]["first"][0].get<std::string>().find(
+            "[vm2:vcpu0][sev=3][seq=1]:Start Secondary VCPU1 for VM[2]...") != std::string::npos);
+  const double debug_us = debug["workloads"][0]["values"]["online_us"]["value"];
+  const double release_us = release["workloads"][0]["values"]["online_us"]["value"];
+  CHECK(debug_us > 6000);
+  CHECK(release_us < 100);
+}
+
 TEST_CASE("lua: a missing script, a script with a kind, or a bad role name is refused with status 2") {
   cli::Result r = cli::ivsim("validate " + kLib + "lua-ping.yaml --set workloads[0].script=nowhere.lua");
   CHECK(r.status == 2);
