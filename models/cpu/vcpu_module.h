@@ -241,14 +241,13 @@ class Vcpu : public sc_core::sc_module {
   // for a SIPI; the SIPI launches it (launch_vcpu) at its program's start.
   void init_reset();
   void sipi_start();
-  // reset_vm: every vCPU's next start is a power-on reset (reset_vcpu(POWER_ON_RESET)),
-  // whatever INIT came before.
+  // reset_vm: every vCPU's next start is a power-on reset
+  // (reset_vcpu(POWER_ON_RESET)), whatever INIT came before.
   void power_on_reset_next() {
     init_reset_pending_ = false;
     awaiting_sipi_ = false;
     if (wait_.kind == WaitKind::sipi) wait_ = Wait{};
   }
-  bool awaiting_sipi() const { return awaiting_sipi_; }
   bool zombie() const { return zombie_; }
   bool is_shut_down() const { return shut_down_; }
   const sc_core::sc_event& zombie_event() const { return zombie_event_; }

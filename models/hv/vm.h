@@ -167,8 +167,7 @@ struct Vm {
   u64 msi_undeliverable = 0;    // MSIs whose address or destination reached no vCPU
   u64 msi_mode_dropped = 0;     // MSIs in a delivery mode vlapic_receive_intr ignores (NMI, SMI, INIT, ...)
   u64 msi_init_signals = 0;     // LAPIC passthrough: INIT-mode MSIs sent on as physical INITs
-  u64 ipis_dropped =
-      0;  // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, a SIPI outside wait-for-SIPI, bad vector)
+  u64 ipis_dropped = 0;         // IPIs vlapic_write_icrlo ignores (lowest priority, SMI, a stray SIPI, bad vector)
   u64 ipis_misrouted = 0;       // LAPIC passthrough: physical IPIs their destination vCPU's pCPU did not accept
   u64 nmis_received = 0;
   u64 faults_injected = 0;    // #GP / #UD the hypervisor injected instead of completing an instruction
