@@ -492,6 +492,7 @@ void Platform::create_vcpus() {
       vm.guest_msrs.emplace_back();
       hv_->init_vmtrr(vm, i);
       vm.vcpu_pcpus.push_back(cfg.pcpus[i]);
+      vm.vcpu_offline.push_back(vc.offline);
       ++vm.vcpu_count;
       vcpus_.push_back(std::move(v));
     }

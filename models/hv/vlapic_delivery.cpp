@@ -42,11 +42,17 @@ struct Icr {
 
 Hypervisor::VlapicMode Hypervisor::vlapic_mode(const Vm& vm) {
   // The twin's LAPICs are always globally enabled, so no VM_VLAPIC_DISABLED.
-  unsigned in_x2apic = 0;
-  for (const VLapic* l : vm.vlapics)
-    if (l->x2apic()) ++in_x2apic;
+  // update_vm_vlapic_state counts the vCPUs foreach_vcpu visits: not an
+  // offline one.
+  unsigned in_x2apic = 0, counted = 0;
+  const u64 active = vm.active_vcpus();
+  for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
+    if (!(active & bit(i))) continue;
+    ++counted;
+    if (vm.vlapics[i]->x2apic()) ++in_x2apic;
+  }
   if (in_x2apic == 0) return VlapicMode::xapic;
-  return in_x2apic == vm.vlapics.size() ? VlapicMode::x2apic : VlapicMode::transition;
+  return in_x2apic == counted ? VlapicMode::x2apic : VlapicMode::transition;
 }
 
 std::optional<unsigned> Hypervisor::exiting_pcpu() const {
@@ -64,17 +70,19 @@ IrqPath Hypervisor::posted_path(const Vm& target, unsigned vcpu) const {
 u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio) {
   u64 mask = 0;
   const unsigned n = static_cast<unsigned>(vm.vlapics.size());
-  if (broadcast) return n >= 64 ? ~u64{0} : bit(n) - 1;
+  // Every loop is foreach_vcpu's: an offline vCPU is never a destination.
+  const u64 active = vm.active_vcpus();
+  if (broadcast) return active;
   if (phys) {
     // vm_apicid2vcpu_id: the vCPU whose APIC ID this is, if any.
     for (unsigned i = 0; i < n; ++i)
-      if (vm.vlapics[i]->apic_id() == dest) return bit(i);
+      if ((active & bit(i)) && vm.vlapics[i]->apic_id() == dest) return bit(i);
     hv_log(LogSeverity::error, fmt::format("vm_apicid2vcpu_id: bad lapicid {}", dest));
     return 0;
   }
   int lowest = -1;
   for (unsigned i = 0; i < n; ++i) {
-    if (!vm.vlapics[i]->matches_logical(dest)) continue;
+    if (!(active & bit(i)) || !vm.vlapics[i]->matches_logical(dest)) continue;
     if (!lowprio)
       mask |= bit(i);
     else if (lowest < 0 || vm.vlapics[static_cast<unsigned>(lowest)]->ppr() > vm.vlapics[i]->ppr())
@@ -86,8 +94,7 @@ u64 Hypervisor::calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool p
 
 u64 Hypervisor::calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys,
                           bool lowprio) {
-  const unsigned n = static_cast<unsigned>(vm.vlapics.size());
-  const u64 all = n >= 64 ? ~u64{0} : bit(n) - 1;
+  const u64 all = vm.active_vcpus();  // vm_active_cpus
   switch (shorthand) {
     case kShortNone:
       return calc_dest_noshort(vm, broadcast, dest, phys, lowprio);

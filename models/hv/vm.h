@@ -150,6 +150,16 @@ struct Vm {
   }
   HypervState hyperv;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
+  // A Service VM vCPU a launch took offline (offline_vcpu: VCPU_OFFLINE),
+  // by vCPU index: foreach_vcpu skips it, so no destination selects it.
+  std::vector<bool> vcpu_offline;
+  // The vCPUs foreach_vcpu visits (vm_active_cpus), as a mask by index.
+  u64 active_vcpus() const {
+    u64 m = 0;
+    for (unsigned i = 0; i < vlapics.size() && i < 64; ++i)
+      if (i >= vcpu_offline.size() || !vcpu_offline[i]) m |= u64{1} << i;
+    return m;
+  }
   bool lapic_pt = false;                   // LAPIC passthrough configured (GUEST_FLAG_LAPIC_PASSTHROUGH)
   bool hide_mtrr = false;                  // GUEST_FLAG_HIDE_MTRR (vm_hide_mtrr): no virtual MTRRs
   bool pmu_pt = false;                     // GUEST_FLAG_PMU_PASSTHROUGH (is_pmu_pt_configured)

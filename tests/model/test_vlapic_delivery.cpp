@@ -422,6 +422,28 @@ TEST_CASE("an INIT IPI resets a sibling vCPU into wait-for-SIPI and a SIPI start
         std::string::npos);
 }
 
+TEST_CASE("an offline Service VM vCPU is no IPI destination: a broadcast skips it, its APIC ID is a bad lapicid") {
+  // foreach_vcpu skips VCPU_OFFLINE: vm_active_cpus for the shorthands and
+  // broadcasts, vm_apicid2vcpu_id for a physical destination.
+  Scenario s = test::two_vm_scenario();
+  s.vms[1].pcpus = {0, 1, 5};  // vCPU 2 on HMI_VM's pCPU, which its launch takes
+  s.vms[2].own_pcpu = true;
+  test::Bench b(s);
+  REQUIRE(b.cpu("Service_VM", 2).config().offline);
+  b.cpu("Service_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.wrmsr(0x830, (3u << 18) | 0x61);        // all excluding self: vCPU 0 alone
+    g.wrmsr(0x830, (u64{0xA} << 32) | 0x61);  // pCPU 5's APIC ID: the offline vCPU's
+  });
+  sc_core::sc_start(sc_core::sc_time(2, sc_core::SC_MS));
+  CHECK(b.vm(1).interrupts_received == 1);
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 1);
+  CHECK(log.first_lines().at(0).find("][vm1:vcpu1][sev=3][seq=1]:vm_apicid2vcpu_id: bad lapicid 10") !=
+        std::string::npos);
+}
+
 TEST_CASE("INIT and SIPI IPIs in a LAPIC-passthrough VM are still dropped") {
   Scenario s = test::two_vm_scenario();
   s.vms[0].pcpus = {3, 4};
