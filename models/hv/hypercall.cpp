@@ -220,7 +220,7 @@ i64 Hypervisor::hcall_reset_vm(Vm&, unsigned, Vm* target, u64, u64) {
   target->state = VmState::created;
   target->lock_instr_emulation_by.reset();  // a vCPU paused while it stepped a lock holds it no more
   target->wbinvd_by.reset();                // nor one paused while it flushed for a WBINVD
-  target->init_sipi.clear();                // reset_vcpu(POWER_ON_RESET) of each: nr_sipi 0
+  target->wait_for_sipi.clear();            // reset_vcpu(POWER_ON_RESET) of each: nr_sipi 0
   ++target->resets;
   if (lifecycle_.reset) lifecycle_.reset(*target);
   return 0;

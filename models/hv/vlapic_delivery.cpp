@@ -212,7 +212,7 @@ void Hypervisor::pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& 
   for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
     if (!(mask & bit(i))) continue;
     if (mode == kDelInit || mode == kDelStartup) {
-      ++vm.ipis_dropped;  // vlapic_process_init_sipi: AP start-up is not modelled (see docs/devices.md)
+      ++vm.ipis_dropped;  // vlapic_process_init_sipi under LAPIC passthrough: not modelled (docs/devices.md)
       continue;
     }
     // Sent only to a destination whose vLAPIC is in x2APIC mode.
@@ -353,7 +353,7 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
 
 void Hypervisor::process_init_sipi(Vm& vm, unsigned target, unsigned mode, u32 icr_low) {
   constexpr u32 kLevelAssert = 1u << 14;  // APIC_LEVEL_MASK
-  Vm::InitSipi& s = vm.init_sipi_of(target);
+  u8& waiting = vm.wait_for_sipi_of(target);
   if (mode == kDelInit) {
     // A level de-assert (the second INIT of a start-up) does nothing.
     if (!(icr_low & kLevelAssert)) {
@@ -362,21 +362,19 @@ void Hypervisor::process_init_sipi(Vm& vm, unsigned target, unsigned mode, u32 i
     }
     // Into VCPU_INIT, waiting for a SIPI: zombie_vcpu and reset_vcpu,
     // unless it is there already.
-    if (!s.in_init) {
-      s.in_init = true;
+    if (!waiting) {
+      waiting = 1;
       if (lifecycle_.init_reset) lifecycle_.init_reset(vm, target);
     }
-    s.nr_sipi = 1;
     return;
   }
   // A SIPI is ignored in any state but wait-for-SIPI.
-  if (!s.in_init || s.nr_sipi == 0) {
+  if (!waiting) {
     ++vm.ipis_dropped;
     return;
   }
-  if (--s.nr_sipi > 0) return;
+  waiting = 0;
   hv_log(LogSeverity::error, fmt::format("Start Secondary VCPU{} for VM[{}]...", target, vm.id));
-  s.in_init = false;
   if (lifecycle_.sipi_start) lifecycle_.sipi_start(vm, target);
 }
 

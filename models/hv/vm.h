@@ -135,18 +135,14 @@ struct Vm {
     if (vcpu >= io_req_value.size()) io_req_value.resize(vcpu + 1, 0);
     return io_req_value[vcpu];
   }
-  // Each vCPU's place in INIT-SIPI start-up (vlapic_process_init_sipi):
-  // VCPU_INIT after an INIT IPI reset it, and how many SIPIs it still
-  // takes (arch.nr_sipi: 1 after the INIT, so the second SIPI of the
-  // INIT-SIPI-SIPI sequence finds it running and is ignored).
-  struct InitSipi {
-    bool in_init = false;
-    unsigned nr_sipi = 0;
-  };
-  std::vector<InitSipi> init_sipi;
-  InitSipi& init_sipi_of(unsigned vcpu) {
-    if (vcpu >= init_sipi.size()) init_sipi.resize(vcpu + 1);
-    return init_sipi[vcpu];
+  // Each vCPU in wait-for-SIPI (vlapic_process_init_sipi): an INIT IPI put
+  // it in VCPU_INIT with arch.nr_sipi 1, so the first SIPI starts it and the
+  // second of INIT-SIPI-SIPI finds it running. nr_sipi is 1 exactly while it
+  // waits (a reset_vm relaunches every vCPU), so one flag holds both.
+  std::vector<u8> wait_for_sipi;
+  u8& wait_for_sipi_of(unsigned vcpu) {
+    if (vcpu >= wait_for_sipi.size()) wait_for_sipi.resize(vcpu + 1, 0);
+    return wait_for_sipi[vcpu];
   }
   HypervState hyperv;
   std::vector<unsigned> vcpu_pcpus;        // the pCPU each vCPU runs on, by vCPU index
