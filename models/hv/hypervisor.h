@@ -181,7 +181,9 @@ class Hypervisor {
   // lowest priority arbitrated by PPR), or for a LAPIC-passthrough VM in
   // x2APIC mode as a physical IPI to the destination vCPUs' pCPUs
   // (inject_msi_for_lapic_pt); a LAPIC-passthrough VM whose vCPUs are part
-  // in xAPIC, part in x2APIC mode gets none (vlapic_mode_transition); in
+  // in xAPIC, part in x2APIC mode gets none (vlapic_mode_transition), nor
+  // does one with no vCPU running (vlapic_mode_disabled: paused, reset and
+  // not started again, or every vCPU waiting for a SIPI); in
   // INIT mode that IPI is a physical INIT, which makes each destination vCPU
   // exit and nothing more (init_signal). See models/hv/vlapic_delivery.cpp.
   enum class MsiOutcome : u8 {
@@ -190,6 +192,7 @@ class Hypervisor {
     no_destination,
     mode_dropped,
     vlapic_mode_transition,
+    vlapic_mode_disabled,
     init_signal
   };
   MsiOutcome inject_msi(Vm& target, u64 addr, u32 data);
@@ -348,7 +351,7 @@ class Hypervisor {
   void deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame);
   // update_vm_vlapic_state: the VM's vLAPIC mode from its vCPUs' (every
   // vCPU of a VM counts as VCPU_RUNNING: the guest OS starts them all).
-  enum class VlapicMode : u8 { xapic, x2apic, transition };
+  enum class VlapicMode : u8 { xapic, x2apic, transition, disabled };
   static VlapicMode vlapic_mode(const Vm& vm);
   // The pCPU whose exit is being handled (get_pcpu_id); none outside an exit.
   std::optional<unsigned> exiting_pcpu() const;

@@ -235,6 +235,8 @@ void IvshmemDevice::notify_peer(DoorbellRequest req) {
       return drop("msi_no_destination");
     case Hypervisor::MsiOutcome::vlapic_mode_transition:
       return drop("msi_vlapic_mode_transition");
+    case Hypervisor::MsiOutcome::vlapic_mode_disabled:
+      return drop("msi_vlapic_mode_disabled");
     case Hypervisor::MsiOutcome::init_signal:
       return drop("msi_init_signal");  // no interrupt: the destination only exits
   }

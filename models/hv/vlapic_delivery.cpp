@@ -41,16 +41,22 @@ struct Icr {
 }  // namespace
 
 Hypervisor::VlapicMode Hypervisor::vlapic_mode(const Vm& vm) {
-  // The twin's LAPICs are always globally enabled, so no VM_VLAPIC_DISABLED.
-  // update_vm_vlapic_state counts the vCPUs foreach_vcpu visits: not an
-  // offline one.
+  // update_vm_vlapic_state, which vcpu_set_state runs at every change of a
+  // vCPU's state: it counts the vCPUs foreach_vcpu visits (not an offline
+  // one) that are VCPU_RUNNING. A paused VM's are zombies, a reset one's
+  // and one waiting for a SIPI are in VCPU_INIT: with none running the VM
+  // is VM_VLAPIC_DISABLED. The twin's LAPICs are always globally enabled,
+  // so a running vCPU is in xAPIC or x2APIC mode.
+  if (vm.state != VmState::running && vm.state != VmState::ready_to_poweroff) return VlapicMode::disabled;
   unsigned in_x2apic = 0, counted = 0;
   const u64 active = vm.active_vcpus();
   for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
     if (!(active & bit(i))) continue;
+    if (i < vm.wait_for_sipi.size() && vm.wait_for_sipi[i]) continue;
     ++counted;
     if (vm.vlapics[i]->x2apic()) ++in_x2apic;
   }
+  if (counted == 0) return VlapicMode::disabled;
   if (in_x2apic == 0) return VlapicMode::xapic;
   return in_x2apic == counted ? VlapicMode::x2apic : VlapicMode::transition;
 }
@@ -133,11 +139,12 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
   const TimePs at = exit_now(blame);
 
   // vlapic_inject_msi: a LAPIC-passthrough VM's mode decides the path, and
-  // a VM between modes (VM_VLAPIC_TRANSITION) gets nothing.
+  // a VM between modes (VM_VLAPIC_TRANSITION) or with no vCPU running
+  // (VM_VLAPIC_DISABLED) gets nothing.
   const VlapicMode vm_mode = target.lapic_pt ? vlapic_mode(target) : VlapicMode::xapic;
-  if (vm_mode == VlapicMode::transition) {
+  if (vm_mode == VlapicMode::transition || vm_mode == VlapicMode::disabled) {
     ++target.msi_undeliverable;
-    return MsiOutcome::vlapic_mode_transition;
+    return vm_mode == VlapicMode::transition ? MsiOutcome::vlapic_mode_transition : MsiOutcome::vlapic_mode_disabled;
   }
   if (vm_mode == VlapicMode::x2apic) {
     // inject_msi_for_lapic_pt: the destination among the VM's vCPUs, then a

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "models/dm/device_model.h"
+#include "models/hv/hypercall_abi.h"
 #include "models/hv/ivshmem_device.h"
 #include "tests/support/testbench.h"
 #include "workloads/ivshmem_driver.h"
@@ -804,6 +805,50 @@ TEST_CASE("an MSI to a LAPIC-passthrough VM with one vCPU in xAPIC and one in x2
   doorbell_to_two_vcpu_pt_vm([](Vcpu& c) { Guest(c).compute(50'000'000); }, dropped, ipi_path, received);
   CHECK(received == 0);
   CHECK(dropped["msi_vlapic_mode_transition"] == 1);
+}
+
+// update_vm_vlapic_state counts only VCPU_RUNNING vCPUs: a paused VM's
+// are zombies, so a LAPIC-passthrough VM the Service VM paused is
+// VM_VLAPIC_DISABLED, and vlapic_inject_msi delivers nothing to it.
+TEST_CASE("a doorbell to a paused LAPIC-passthrough VM is dropped: no vCPU running, VM_VLAPIC_DISABLED") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].lapic_passthrough = true;  // a standard post-launched VM: the Service VM may pause it
+  test::Bench b(s);
+  int handled = 0;
+  i64 pause = 1;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    const auto d = ivshmem_probe(g, k08);
+    ivshmem_setup_msix(g, *d, 0, msi_address(g.apic_id()), 0x60);
+    g.on_interrupt(0x60, [&](Guest&) { ++handled; });
+    g.store<u64>(d->shmem, 1);  // MSI-X set up
+    g.halt();                   // the first doorbell
+    g.compute(100'000'000);     // paused meanwhile
+  });
+  b.cpu("Service_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    while (handled == 0) g.compute(10'000);  // the first doorbell taken
+    pause = g.hypercall(hc::kPauseVm, 1);    // HMI_VM, by its id relative to the Service VM
+  });
+  b.cpu("RT_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const auto d = ivshmem_probe(g, k08);
+    g.wait_until(d->shmem, 8, Cmp::eq, 1);
+    ivshmem_write_doorbell(g, *d, 2, 0);
+    for (int i = 0; i < 100'000 && b.vm(2).state != VmState::paused; ++i) g.compute(10'000);
+    ivshmem_write_doorbell(g, *d, 2, 0);
+  });
+  sc_core::sc_start();
+  CHECK(pause == 0);
+  REQUIRE(b.vm(2).state == VmState::paused);
+  CHECK(handled == 1);
+  const DoorbellStats& st = hv_device(*b.platform, 0)->region().doorbells;
+  CHECK(st.sent == 2);
+  CHECK(st.delivered == 1);
+  CHECK(st.dropped.at("msi_vlapic_mode_disabled") == 1);
+  CHECK(b.vm(2).interrupts_received == 1);
+  CHECK(b.vm(2).msi_undeliverable == 1);
 }
 
 TEST_CASE(
