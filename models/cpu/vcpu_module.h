@@ -628,9 +628,10 @@ class Vcpu : public sc_core::sc_module {
   // a request the task priority lets through.
   bool requests_left() const { return kick_due_ || nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
   // The guest owns its LAPIC: a LAPIC-passthrough VM once it has enabled
-  // x2APIC mode (vlapic_set_apicbase -> switch_apicv_mode_x2apic). Its HLT
-  // and its LAPIC registers but the ICR, ID and LDR then do not exit.
-  bool lapic_passed_through() const { return cfg_.lapic_passthrough && lapic_.x2apic(); }
+  // x2APIC mode (vlapic_set_apicbase -> switch_apicv_mode_x2apic), until a
+  // reset (an INIT's too: VLapic::passed_through). Its HLT and its LAPIC
+  // registers but the ICR, ID and LDR then do not exit.
+  bool lapic_passed_through() const { return lapic_.passed_through(); }
   // The LAPIC timer (vcpu_module_interrupts.cpp): a deadline armed (in an
   // exit, or on a passthrough LAPIC directly) is a pending request from then
   // on, which wakes the vCPU at the deadline; it requests its vector only

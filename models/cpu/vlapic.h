@@ -105,6 +105,12 @@ class VLapic {
   // is cleared, and nothing builds the LDR again (only a change of mode
   // does, vlapic_set_apicbase), so it stays 0. For a fresh VLapic.
   void keep_x2apic_mode_after_init() { x2apic_ = true; }
+  // The guest owns the physical LAPIC (is_lapic_pt_enabled, the vCPU's
+  // lapic_pt_enabled): set when a LAPIC-passthrough vCPU switches to x2APIC
+  // mode (vlapic_set_apicbase), cleared by any reset (vcpu_reset_internal),
+  // an INIT's too, which leaves the mode x2APIC: that vCPU's LAPIC is then
+  // ACRN's again, emulated, until a change of mode, which only a reset allows.
+  bool passed_through() const { return physical_; }
   u32 ldr() const { return ldr_; }
   u32 dfr() const { return dfr_; }
   // vlapic_write_ldr keeps bits 31:24 (~APIC_LDR_RESERVED), in either mode:

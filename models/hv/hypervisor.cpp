@@ -306,9 +306,10 @@ bool Hypervisor::handle_exit(VmExitExtension& exit, u64 addr, unsigned size, boo
 TimePs Hypervisor::console_vmexit_callback(VmExitExtension& exit, TimePs now_ps) {
   if (!console_.armed) return 0;
   const Vm* vm = this->vm(exit.vm);
-  // is_lapic_pt_enabled: configured, and the guest has switched to x2APIC mode.
-  if (!vm || !vm->lapic_pt || exit.vcpu >= vm->vcpu_pcpus.size() || vm->vcpu_pcpus[exit.vcpu] != console_.pcpu ||
-      exit.vcpu >= vm->vlapics.size() || !vm->vlapics[exit.vcpu]->x2apic())
+  // is_lapic_pt_enabled: configured, and the guest has switched to x2APIC
+  // mode since its last reset.
+  if (!vm || exit.vcpu >= vm->vcpu_pcpus.size() || vm->vcpu_pcpus[exit.vcpu] != console_.pcpu ||
+      exit.vcpu >= vm->vlapics.size() || !is_lapic_pt(*vm, exit.vcpu))
     return 0;
   // tsc - prev_tsc > TICKS_PER_MS * CONSOLE_KICK_TIMER_TIMEOUT
   if (now_ps <= console_.next_ps) return 0;

@@ -315,7 +315,8 @@ class Hypervisor {
   // The x2APIC MSRs' bits once a vLAPIC is in x2APIC mode.
   static void update_msr_bitmap_x2apic_apicv(MsrBitmap& b);
   void update_msr_bitmap_x2apic_passthru(Vm& vm, unsigned vcpu, VmExitExtension& exit);
-  // is_lapic_pt_enabled: LAPIC passthrough configured and the vLAPIC in x2APIC mode.
+  // is_lapic_pt_enabled: LAPIC passthrough configured and the vCPU switched
+  // to x2APIC mode since its last reset (VLapic::passed_through).
   static bool is_lapic_pt(const Vm& vm, unsigned vcpu);
   // get_tsc_khz, and the guest's TSC (the host's plus the VMCS offset) at `now`.
   u64 tsc_khz() const;
@@ -344,13 +345,20 @@ class Hypervisor {
   // accept it, and what each does with it (irq.path is decided here).
   void physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool lowprio, const Irq& irq, TimePs now,
                     const Breakdown& blame);
+  // A physical IPI reaching the pCPU of `vm`'s vCPU `to`: its guest takes
+  // the vector if it owns that LAPIC (is_lapic_pt_enabled), else ACRN's
+  // LAPIC does (host_interrupt_on).
+  void to_vcpu_pcpu(Vm& vm, unsigned to, const Irq& irq, IrqPath path, TimePs now, const Breakdown& blame);
+  // A vector ACRN's LAPIC takes on `pcpu`: the vCPU in its guest there
+  // exits (external-interrupt exiting; a vector ACRN did not allocate is
+  // spurious to dispatch_interrupt), an NMI made its request (handle_nmi).
+  void host_interrupt_on(unsigned pcpu, bool nmi);
   // The vCPUs a destination selects (vlapic_calc_dest, vlapic_calc_dest_noshort), as a mask by vCPU index.
   u64 calc_dest(const Vm& vm, unsigned vcpu, unsigned shorthand, bool broadcast, u32 dest, bool phys, bool lowprio);
   // A physical destination no vCPU has is logged (vm_apicid2vcpu_id's pr_err).
   u64 calc_dest_noshort(const Vm& vm, bool broadcast, u32 dest, bool phys, bool lowprio);
   void deliver(Vm& vm, unsigned vcpu, const Irq& irq, TimePs at, const Breakdown& blame);
-  // update_vm_vlapic_state: the VM's vLAPIC mode from its vCPUs' (every
-  // vCPU of a VM counts as VCPU_RUNNING: the guest OS starts them all).
+  // update_vm_vlapic_state: the VM's vLAPIC mode from its running vCPUs'.
   enum class VlapicMode : u8 { xapic, x2apic, transition, disabled };
   static VlapicMode vlapic_mode(const Vm& vm);
   // The pCPU whose exit is being handled (get_pcpu_id); none outside an exit.

@@ -176,7 +176,7 @@ Hypervisor::MsiOutcome Hypervisor::inject_msi(Vm& target, u64 addr, u32 data) {
       return MsiOutcome::mode_dropped;
     }
     for (unsigned i = 0; i < target.vlapics.size(); ++i)
-      if (mask & bit(i)) deliver(target, i, Irq{vector, mode == kDelNmi, IrqPath::physical_ipi}, at, blame);
+      if (mask & bit(i)) to_vcpu_pcpu(target, i, Irq{vector, mode == kDelNmi}, IrqPath::physical_ipi, at, blame);
     return MsiOutcome::delivered;
   }
 
@@ -219,7 +219,7 @@ void Hypervisor::pt_icr_access(Vm& vm, unsigned vcpu, u64 icr, VmExitExtension& 
   for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
     if (!(mask & bit(i))) continue;
     if (mode == kDelInit || mode == kDelStartup) {
-      ++vm.ipis_dropped;  // vlapic_process_init_sipi under LAPIC passthrough: not modelled (docs/devices.md)
+      process_init_sipi(vm, i, mode, static_cast<u32>(icr));
       continue;
     }
     // Sent only to a destination whose vLAPIC is in x2APIC mode.
@@ -247,8 +247,8 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
   const std::optional<unsigned> here = exiting_pcpu();
   auto path_to = [&](unsigned pcpu) { return here && *here == pcpu ? IrqPath::local : IrqPath::physical_ipi; };
   if (phys) {
-    // The physical destination is the vCPU's own pCPU, whose LAPIC its guest owns.
-    deliver(vm, to, Irq{irq.vector, irq.nmi, path_to(vm.vcpu_pcpus.at(to))}, now, blame);
+    // The physical destination is the vCPU's own pCPU.
+    to_vcpu_pcpu(vm, to, irq, path_to(vm.vcpu_pcpus.at(to)), now, blame);
     return;
   }
   // Logical mode: the physical LAPICs (x2APIC mode on every pCPU ACRN runs)
@@ -283,8 +283,7 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
     for (const auto& w : vms_)
       if (w && w->lapic_pt && w->state == VmState::running)
         for (unsigned j = 0; j < w->vcpu_pcpus.size() && !a.owner; ++j)
-          if (w->vcpu_pcpus[j] == pcpu && j < w->vlapics.size() && w->vlapics[j]->x2apic())
-            a = {apic_id, pcpu, w.get(), j};
+          if (w->vcpu_pcpus[j] == pcpu && j < w->vlapics.size() && is_lapic_pt(*w, j)) a = {apic_id, pcpu, w.get(), j};
     acceptors.push_back(a);
   }
   if (lowprio && acceptors.size() > 1) {
@@ -306,15 +305,27 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
       deliver(*a.owner, a.owner_vcpu, Irq{irq.vector, irq.nmi, path_to(a.pcpu)}, now, blame);
       continue;
     }
-    // ACRN's LAPIC: the vCPU in its guest there exits (external-interrupt
-    // exiting; dispatch_interrupt counts a vector ACRN did not allocate as
-    // spurious), and an NMI is made its request (handle_nmi).
-    for (const auto& w : vms_)
-      if (w && w->state == VmState::running && lifecycle_.host_interrupt)
-        for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
-          if (w->vcpu_pcpus[j] == a.pcpu) lifecycle_.host_interrupt(*w, j, irq.nmi);
+    host_interrupt_on(a.pcpu, irq.nmi);
   }
   if (!reached) ++vm.ipis_misrouted;
+}
+
+void Hypervisor::to_vcpu_pcpu(Vm& vm, unsigned to, const Irq& irq, IrqPath path, TimePs now, const Breakdown& blame) {
+  if (vm.state == VmState::running && is_lapic_pt(vm, to)) {
+    deliver(vm, to, Irq{irq.vector, irq.nmi, path}, now, blame);
+    return;
+  }
+  // Its vCPU's LAPIC is ACRN's: one an INIT reset left in x2APIC mode runs
+  // with external-interrupt exiting again (init_vmcs), and the guest never
+  // sees the vector.
+  host_interrupt_on(vm.vcpu_pcpus.at(to), irq.nmi);
+}
+
+void Hypervisor::host_interrupt_on(unsigned pcpu, bool nmi) {
+  for (const auto& w : vms_)
+    if (w && w->state == VmState::running && lifecycle_.host_interrupt)
+      for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
+        if (w->vcpu_pcpus[j] == pcpu) lifecycle_.host_interrupt(*w, j, nmi);
 }
 
 void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
@@ -343,12 +354,11 @@ void Hypervisor::send_ipi(Vm& vm, unsigned vcpu, u64 icr) {
       deliver(vm, i, Irq{vector, mode == kDelNmi, i == vcpu ? IrqPath::local : posted_path(vm, i)}, now, blame);
       continue;
     }
-    if ((mode == kDelInit || mode == kDelStartup) && !vm.lapic_pt) {
+    if (mode == kDelInit || mode == kDelStartup) {
       process_init_sipi(vm, i, mode, static_cast<u32>(icr));
       continue;
     }
-    // SMI ("do not support"), lowest priority (unhandled); INIT and SIPI in
-    // a LAPIC-passthrough VM (see docs/devices.md).
+    // SMI ("do not support"), lowest priority (unhandled).
     ++vm.ipis_dropped;
     // Logged once per destination; the mode as ACRN masks it (APIC_DELMODE_MASK).
     if (mode == kDelSmi)
@@ -382,6 +392,10 @@ void Hypervisor::process_init_sipi(Vm& vm, unsigned target, unsigned mode, u32 i
   }
   waiting = 0;
   hv_log(LogSeverity::error, fmt::format("Start Secondary VCPU{} for VM[{}]...", target, vm.id));
+  // ACRN_REQUEST_INIT_VMCS, which its first VM entry carries out: the MSR
+  // bitmap intercepts every x2APIC MSR again, though an INIT leaves the
+  // vLAPIC in x2APIC mode (only a change of mode opens them).
+  init_vmcs(vm, target);
   if (lifecycle_.sipi_start) lifecycle_.sipi_start(vm, target);
 }
 

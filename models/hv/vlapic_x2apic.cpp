@@ -92,7 +92,11 @@ u64 Hypervisor::handle_x2apic_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension
     switch (m) {
       case kX2apicId:
       case kX2apicLdr:
-        // vlapic_x2apic_read (LAPIC passthrough intercepts these two).
+        // vlapic_x2apic_read: under LAPIC passthrough, which intercepts these
+        // two. With APICv (apicv_advanced_x2apic_read_msr_may_valid) only the
+        // current count is read: these exit only after an INIT's init_vmcs
+        // has intercepted every x2APIC MSR again, and fault.
+        if (!vm.lapic_pt) break;
         return m == kX2apicId ? lapic.id_register() : lapic.ldr();
       case kX2apicLvtThermal:
         // vlapic_x2apic_read: under LAPIC passthrough without vTM the thermal

@@ -318,7 +318,9 @@ void Hypervisor::update_msr_bitmap_x2apic_passthru(Vm& vm, unsigned vcpu, VmExit
   set_tsc_msr_interception(vm, vcpu, vm.vmcs.at(vcpu)->tsc_offset != 0, exit);
 }
 
-bool Hypervisor::is_lapic_pt(const Vm& vm, unsigned vcpu) { return vm.lapic_pt && vm.vlapics.at(vcpu)->x2apic(); }
+bool Hypervisor::is_lapic_pt(const Vm& vm, unsigned vcpu) {
+  return vm.lapic_pt && vm.vlapics.at(vcpu)->passed_through();
+}
 
 void Hypervisor::handle_msr_write(Vm& vm, unsigned vcpu, u32 m, u64 value, VmExitExtension& exit) {
   VLapic& lapic = *vm.vlapics.at(vcpu);

@@ -377,7 +377,8 @@ TEST_CASE("an INIT IPI resets a sibling vCPU into wait-for-SIPI and a SIPI start
   test::Bench b(s);
   int starts = 0;
   bool ready = false, first_run_ended = false;
-  u64 apic_base_after = 0, ldr_before = 0, ldr_after = 0;
+  u64 apic_base_after = 0, ldr_before = 0;
+  int ldr_read_fault = -1;
   std::string waiting;
   b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
     Guest g(c);
@@ -390,7 +391,11 @@ TEST_CASE("an INIT IPI resets a sibling vCPU into wait-for-SIPI and a SIPI start
       return;
     }
     apic_base_after = g.rdmsr(0x1B);
-    ldr_after = g.rdmsr(0x80D);
+    try {
+      g.rdmsr(0x80D);
+    } catch (const GuestFault& f) {
+      ldr_read_fault = f.vector;
+    }
   });
   b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
     Guest g(c);
@@ -412,7 +417,11 @@ TEST_CASE("an INIT IPI resets a sibling vCPU into wait-for-SIPI and a SIPI start
   // vlapic_reset(INIT_RESET): x2APIC mode kept, the LDR cleared and not built again.
   CHECK((apic_base_after & VLapic::kApicBaseExtd) != 0);
   CHECK(ldr_before != 0);
-  CHECK(ldr_after == 0);
+  CHECK(b.vm(0).vlapics.at(1)->ldr() == 0);
+  // The SIPI's init_vmcs intercepts every x2APIC MSR again, and
+  // vlapic_x2apic_read serves an APICv vCPU only the current count: #GP.
+  CHECK(b.cpu("RT_VM", 1).vmcs().msr_bitmap.intercepts(0x80D, false));
+  CHECK(ldr_read_fault == kVectorGp);
   CHECK(b.cpu("RT_VM", 1).counters().init_resets == 1);
   CHECK(b.cpu("RT_VM", 1).counters().sipi_starts == 1);
   CHECK(b.vm(0).ipis_dropped == 2);  // the de-assert and the second SIPI
@@ -444,32 +453,61 @@ TEST_CASE("an offline Service VM vCPU is no IPI destination: a broadcast skips i
         std::string::npos);
 }
 
-TEST_CASE("INIT and SIPI IPIs in a LAPIC-passthrough VM are still dropped") {
+// Under LAPIC passthrough the ICR write is vlapic_x2apic_pt_icr_access,
+// which hands INIT and SIPI to vlapic_process_init_sipi too. The reset
+// clears lapic_pt_enabled and leaves the vLAPIC in x2APIC mode, so nothing
+// switches the LAPIC through again: the restarted vCPU's HLT exits, and a
+// physical IPI to its pCPU is ACRN's (a spurious external interrupt).
+TEST_CASE("an INIT and SIPI in a LAPIC-passthrough VM restart the vCPU with its LAPIC no longer passed through") {
   Scenario s = test::two_vm_scenario();
   s.vms[0].pcpus = {3, 4};
   s.vms[0].lapic_passthrough = true;
   test::Bench b(s);
-  int starts = 0;
-  bool ready = false;
+  int starts = 0, handled = 0;
+  bool ready = false, passed_through_first = false, passed_through_after = true, restarted = false, sent = false;
   b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
     Guest g(c);
-    ++starts;
-    g.enable_x2apic();
-    ready = true;
-    g.compute(200'000);
+    g.on_interrupt(0x61, [&](Guest&) { ++handled; });
+    if (++starts == 1) {
+      g.enable_x2apic();
+      passed_through_first = c.lapic().passed_through();
+      ready = true;
+      g.compute(10'000'000);
+      return;
+    }
+    g.enable_x2apic();  // already in x2APIC mode: no change of mode, nothing switches
+    passed_through_after = c.lapic().passed_through();
+    restarted = true;
+    g.halt();  // woken by nothing: the IPI below never reaches the guest
   });
   b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
     Guest g(c);
     g.enable_x2apic();
     while (!ready) g.compute(1000);
-    const u64 to_peer = u64{8} << 32;
-    g.wrmsr(0x830, to_peer | 0x4500);
-    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);
+    const u64 to_peer = u64{8} << 32;  // vCPU 1's APIC ID (pCPU 4)
+    g.wrmsr(0x830, to_peer | 0x4500);  // INIT
+    g.compute(20'000);
+    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);  // SIPI
+    while (!restarted) g.compute(1000);
+    g.compute(10'000);
+    g.wrmsr(0x830, to_peer | 0x61);  // a fixed IPI: a physical one to pCPU 4
+    sent = true;
   });
-  sc_core::sc_start();
-  CHECK(starts == 1);
-  CHECK(b.cpu("RT_VM", 1).counters().init_resets == 0);
-  CHECK(b.vm(0).ipis_dropped == 2);
+  // The debug build's "Start Secondary VCPU1" holds vCPU 0's pCPU 6.7 ms.
+  sc_core::sc_start(sc_core::sc_time(20, sc_core::SC_MS));
+  CHECK(sent);
+  CHECK(starts == 2);
+  CHECK(passed_through_first);
+  CHECK_FALSE(passed_through_after);
+  CHECK(handled == 0);
+  const Vcpu& v1 = b.cpu("RT_VM", 1);
+  CHECK(v1.counters().init_resets == 1);
+  CHECK(v1.counters().sipi_starts == 1);
+  CHECK(v1.counters().exits[static_cast<std::size_t>(ExitReason::hlt)] == 1);
+  // Halted in the hypervisor, its pCPU in ACRN's idle loop takes the IPI
+  // as spurious: no exit, no interrupt for the guest.
+  CHECK(b.vm(0).interrupts_received == 0);
+  CHECK(v1.waiting_on().find("HLT") != std::string::npos);
 }
 
 TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject_msi_for_lapic_pt keeps the mode)") {

@@ -118,6 +118,7 @@ TEST_CASE("lua: init-sipi.lua restarts its sibling vCPU with INIT and SIPI, a de
     CHECK(pong["init_resets"] == 1);
     CHECK(pong["sipi_starts"] == 1);
     CHECK((*j)["vms"][2]["ipis_dropped"] == 2);  // the de-assert and the second SIPI
+    CHECK((*j)["vms"][2]["faults_injected"] == 1);  // the LDR read after the SIPI's init_vmcs
   }
   // The debug build's pr_err holds the sender's pCPU for its characters.
   REQUIRE(debug["hv_console_log"]["lines"] == 1);
