@@ -136,7 +136,7 @@ void Vcpu::run_ticks() {
         // the hypervisor's timer: an exit, the virtual interrupt injected) and
         // traps the TSC-deadline write that re-arms it; with the LAPIC passed
         // through, the physical timer interrupts the guest directly.
-        if (!cfg_.lapic_passthrough) {
+        if (!lapic_passed_through()) {
           count_local_exit(ExitReason::external_interrupt);
           charge(Component::exit, timing_.vm_exit_entry_ps);
           charge(Component::hv, timing_.timer_emulation_ps);
@@ -144,7 +144,7 @@ void Vcpu::run_ticks() {
         charge(Component::irq, timing_.isr_entry_ps);
         touch_lines(c.footprint_hpa, 0, c.footprint_lines, 0);
         charge(Component::irq, c.handler_ps);  // the kernel's interrupt work
-        if (!cfg_.lapic_passthrough) {
+        if (!lapic_passed_through()) {
           count_local_exit(ExitReason::msr_write);
           charge(Component::exit, timing_.vm_exit_entry_ps);
           charge(Component::hv, timing_.apic_write_handler_ps);

@@ -527,3 +527,33 @@ TEST_CASE("a vCPU on a core with a slower clock of its own counts the package's 
   CHECK(fired >= armed + kAhead);
   CHECK(fired < armed + kAhead + 5'000'000);  // within 5 us: the exit, the compute step, the injection
 }
+
+// The guest kernel's tick on a LAPIC-passthrough VM's vCPU: the physical
+// timer interrupts the guest directly only once the vCPU has switched to
+// x2APIC mode (is_lapic_pt_enabled); before, its LAPIC is ACRN's and each
+// tick is an exit, the injection and the TSC-deadline write's exit.
+namespace {
+u64 tick_exits_of_pt_linux_vm(bool x2apic) {
+  Scenario s = test::two_vm_scenario();
+  s.vms[2].lapic_passthrough = true;
+  s.vms[2].os = "linux-uio";  // a 250 Hz tick
+  s.noise.guest_ticks = true;
+  test::Bench b(s);
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    if (x2apic) g.enable_x2apic();
+    g.compute(40'000'000);  // 20 ms at 2 GHz: several ticks
+  });
+  sc_core::sc_start();
+  REQUIRE(b.cpu("HMI_VM").counters().ticks >= 4);
+  return b.cpu("HMI_VM").counters().exits[static_cast<std::size_t>(ExitReason::external_interrupt)];
+}
+}  // namespace
+
+TEST_CASE("a LAPIC-passthrough vCPU's kernel ticks exit while it is in xAPIC mode: its LAPIC is still ACRN's") {
+  CHECK(tick_exits_of_pt_linux_vm(false) >= 4);
+}
+
+TEST_CASE("a LAPIC-passthrough vCPU in x2APIC mode takes its kernel ticks without an exit") {
+  CHECK(tick_exits_of_pt_linux_vm(true) == 0);
+}
