@@ -40,6 +40,13 @@ struct Icr {
 
 }  // namespace
 
+namespace {
+// The VM's vCPUs are in VCPU_RUNNING (those not offline and not waiting
+// for a SIPI): a running VM's, and an RTVM's that is powering itself off
+// (poweroff_if_rt_vm changes only the VM's state).
+bool vcpus_running(const Vm& vm) { return vm.state == VmState::running || vm.state == VmState::ready_to_poweroff; }
+}  // namespace
+
 Hypervisor::VlapicMode Hypervisor::vlapic_mode(const Vm& vm) {
   // update_vm_vlapic_state, which vcpu_set_state runs at every change of a
   // vCPU's state: it counts the vCPUs foreach_vcpu visits (not an offline
@@ -47,7 +54,7 @@ Hypervisor::VlapicMode Hypervisor::vlapic_mode(const Vm& vm) {
   // and one waiting for a SIPI are in VCPU_INIT: with none running the VM
   // is VM_VLAPIC_DISABLED. The twin's LAPICs are always globally enabled,
   // so a running vCPU is in xAPIC or x2APIC mode.
-  if (vm.state != VmState::running && vm.state != VmState::ready_to_poweroff) return VlapicMode::disabled;
+  if (!vcpus_running(vm)) return VlapicMode::disabled;
   unsigned in_x2apic = 0, counted = 0;
   const u64 active = vm.active_vcpus();
   for (unsigned i = 0; i < vm.vlapics.size(); ++i) {
@@ -281,7 +288,7 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
     if (!accepts(apic_id)) continue;
     Acceptor a{apic_id, pcpu, nullptr, 0};
     for (const auto& w : vms_)
-      if (w && w->lapic_pt && w->state == VmState::running)
+      if (w && w->lapic_pt && vcpus_running(*w))
         for (unsigned j = 0; j < w->vcpu_pcpus.size() && !a.owner; ++j)
           if (w->vcpu_pcpus[j] == pcpu && j < w->vlapics.size() && is_lapic_pt(*w, j)) a = {apic_id, pcpu, w.get(), j};
     acceptors.push_back(a);
@@ -311,7 +318,7 @@ void Hypervisor::physical_ipi(Vm& vm, unsigned to, u32 dest, bool phys, bool low
 }
 
 void Hypervisor::to_vcpu_pcpu(Vm& vm, unsigned to, const Irq& irq, IrqPath path, TimePs now, const Breakdown& blame) {
-  if (vm.state == VmState::running && is_lapic_pt(vm, to)) {
+  if (is_lapic_pt(vm, to)) {
     deliver(vm, to, Irq{irq.vector, irq.nmi, path}, now, blame);
     return;
   }
@@ -323,7 +330,7 @@ void Hypervisor::to_vcpu_pcpu(Vm& vm, unsigned to, const Irq& irq, IrqPath path,
 
 void Hypervisor::host_interrupt_on(unsigned pcpu, bool nmi) {
   for (const auto& w : vms_)
-    if (w && w->state == VmState::running && lifecycle_.host_interrupt)
+    if (w && vcpus_running(*w) && lifecycle_.host_interrupt)
       for (unsigned j = 0; j < w->vcpu_pcpus.size(); ++j)
         if (w->vcpu_pcpus[j] == pcpu) lifecycle_.host_interrupt(*w, j, nmi);
 }

@@ -3,6 +3,8 @@
 // vlapic_x2apic_write); which exit is the MSR bitmap's (vmsr.cpp).
 #include "models/hv/hypervisor.h"
 
+#include <fmt/format.h>
+
 namespace ivsim {
 
 namespace {
@@ -32,6 +34,10 @@ void Hypervisor::handle_x2apic_write(Vm& vm, unsigned vcpu, u32 m, u64 value, Vm
   // Registers vlapic_x2apic_write does not write return an error, which
   // the exit's dispatch turns into #GP (vcpu_thread).
   if (!x2apic_write_accepted(m, vm.lapic_pt)) {
+    // Under LAPIC passthrough only a vCPU whose INIT reset took passthrough
+    // from it (its init_vmcs intercepts every x2APIC MSR) gets here.
+    if (vm.lapic_pt)
+      hv_log(LogSeverity::error, fmt::format("vlapic_x2apic_write: unexpected MSR[0x{:x}] write with lapic_pt", m));
     exit.inject(kVectorGp, "#GP: WRMSR of an x2APIC register vlapic_x2apic_write refuses (-EACCES)");
     return;
   }
@@ -116,6 +122,8 @@ u64 Hypervisor::handle_x2apic_read(Vm& vm, unsigned vcpu, u32 m, VmExitExtension
     }
   }
   // vlapic_x2apic_read: xAPIC mode, or a register it does not read: #GP.
+  if (lapic.x2apic() && vm.lapic_pt)
+    hv_log(LogSeverity::error, fmt::format("vlapic_x2apic_read: unexpected MSR[0x{:x}] read with lapic_pt", m));
   exit.inject(kVectorGp, "#GP: RDMSR of an MSR the hypervisor does not emulate");
   return 0;
 }

@@ -463,7 +463,7 @@ TEST_CASE("an INIT and SIPI in a LAPIC-passthrough VM restart the vCPU with its 
   s.vms[0].pcpus = {3, 4};
   s.vms[0].lapic_passthrough = true;
   test::Bench b(s);
-  int starts = 0, handled = 0;
+  int starts = 0, handled = 0, ccr_fault = -1;
   bool ready = false, passed_through_first = false, passed_through_after = true, restarted = false, sent = false;
   b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
     Guest g(c);
@@ -477,6 +477,11 @@ TEST_CASE("an INIT and SIPI in a LAPIC-passthrough VM restart the vCPU with its 
     }
     g.enable_x2apic();  // already in x2APIC mode: no change of mode, nothing switches
     passed_through_after = c.lapic().passed_through();
+    try {
+      g.rdmsr(0x839);  // the timer's current count: the physical LAPIC's no more
+    } catch (const GuestFault& f) {
+      ccr_fault = f.vector;
+    }
     restarted = true;
     g.halt();  // woken by nothing: the IPI below never reaches the guest
   });
@@ -508,6 +513,14 @@ TEST_CASE("an INIT and SIPI in a LAPIC-passthrough VM restart the vCPU with its 
   // as spurious: no exit, no interrupt for the guest.
   CHECK(b.vm(0).interrupts_received == 0);
   CHECK(v1.waiting_on().find("HLT") != std::string::npos);
+  // Its x2APIC MSRs exit again (init_vmcs), and vlapic_x2apic_read serves a
+  // LAPIC-passthrough VM only the ID, the LDR and the thermal LVT.
+  CHECK(ccr_fault == kVectorGp);
+  const HvLog& log = b.platform->hypervisor().console_log();
+  REQUIRE(log.lines() == 2);
+  CHECK(log.first_lines().at(0).find("Start Secondary VCPU1 for VM[0]...") != std::string::npos);
+  CHECK(log.first_lines().at(1).find("]:vlapic_x2apic_read: unexpected MSR[0x839] read with lapic_pt") !=
+        std::string::npos);
 }
 
 TEST_CASE("a LAPIC-passthrough VM gets an NMI-mode MSI as a physical NMI (inject_msi_for_lapic_pt keeps the mode)") {
