@@ -13,19 +13,6 @@ namespace ivsim {
 
 namespace {
 
-void vpci_write_cfg(Hypervisor& hv, Vm& vm, pci::Bdf bdf, u32 reg, unsigned size, u32 value) {
-  if (vm.vpci.find(bdf)) {
-    vm.vpci.cfg_write(bdf, reg, size, value);
-    return;
-  }
-  // vpci_write_cfg without a vdev, for a pre-launched VM or the Service VM
-  // (a post-launched VM's goes to acrn-dm): the twin's boards hide no
-  // platform device (is_plat_hidden_pdev), so the write is dropped and
-  // logged. A read of such a function (a bus scan) logs nothing.
-  hv.hv_log(LogSeverity::acrn, fmt::format("vpci_write_cfg {:x}:{:x}.{:x} not found! off: 0x{:x}, val: 0x{:x}\n",
-                                           bdf.bus, bdf.dev, bdf.fn, reg, value));
-}
-
 constexpr u64 kVmxExitReasonInvd = 0x0D;  // VMX_EXIT_REASON_INVD (SDM Vol. 3D, Appendix C)
 
 // The ranges ACRN's ept_add_mr / ept_del_mr edit for any base and size a
@@ -423,7 +410,7 @@ bool Hypervisor::handle_ecam(Vm& vm, u64 addr, unsigned size, bool write, u64& v
   // (its cfgdata is PCIE_CONFIG_SPACE_SIZE) or the device model's.
   if (vm.vpci.find(bdf) || vm.load_order != VmLoadOrder::post_launched) {
     if (write)
-      vpci_write_cfg(*this, vm, bdf, reg, size, static_cast<u32>(value));
+      vm.vpci.cfg_write(bdf, reg, size, static_cast<u32>(value));
     else
       value = vm.vpci.cfg_read(bdf, reg, size);
     return true;
@@ -476,7 +463,7 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
       return false;
     }
     if (write)
-      vpci_write_cfg(*this, vm, bdf, reg, size, static_cast<u32>(value));
+      vm.vpci.cfg_write(bdf, reg, size, static_cast<u32>(value));
     else
       value = vm.vpci.cfg_read(bdf, reg, size);
     return true;
