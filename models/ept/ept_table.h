@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/core/types.h"
@@ -80,6 +81,11 @@ struct EditResult {
   u64 leaves_changed = 0;     // modify_mr / del_mr: leaf entries changed or cleared
   u64 large_pages_split = 0;  // large leaves split to apply a partial edit
   u64 tables_freed = 0;       // del_mr: page tables and directories left empty, back to the pool
+  // add_mr: the entries counted in already_present, in the order met: the
+  // level of each (pt: a 4 KiB entry, pd or pdpt: a large leaf) and the
+  // address ACRN's add_pte / add_pde / add_pdpte name in their pr_fatal
+  // (the GPA where the entry's chunk starts).
+  std::vector<std::pair<Level, Gpa>> present;
 };
 
 struct WalkResult {

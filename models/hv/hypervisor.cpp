@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "models/hv/ivshmem_device.h"
 
@@ -499,10 +498,13 @@ ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 p
     r.pages_2m_mapped += e.pages_2m_mapped;
     r.pages_1g_mapped += e.pages_1g_mapped;
     r.already_present += e.already_present;
+    // pgtable_add_map leaves a present entry alone with a pr_fatal, one per
+    // entry: add_pte's per 4 KiB page, add_pde's or add_pdpte's per large leaf.
+    for (const auto& [level, at] : e.present) {
+      const char* entry = level == ept::Level::pt ? "pte" : level == ept::Level::pd ? "pde" : "pdpte";
+      hv_log(LogSeverity::fatal, fmt::format("add_{}, {} 0x{:x} is already present!\n", entry, entry, at));
+    }
   }
-  if (r.already_present)
-    spdlog::debug("VM{}: ept_add_mr at GPA {:#x}: {} entries already present, left in place", vm.id, gpa,
-                  r.already_present);
   charge_hv(timing_.ept_edit_ps * (r.pages_4k_mapped + r.pages_2m_mapped + r.pages_1g_mapped));
   invept(vm);
   return r;

@@ -186,6 +186,9 @@ TEST_CASE("ept_add_mr leaves a present mapping in place (RAM wins on overlap)") 
   const EditResult r = f.ept.add_mr(other, ram + 2 * kPageSize4K, 4 * kPageSize4K, kBitsRwx);
   CHECK(r.already_present == 2);
   CHECK(r.pages_4k_mapped == 2);
+  // One add_pte pr_fatal each, at its page's GPA.
+  using Present = std::vector<std::pair<Level, Gpa>>;
+  CHECK(r.present == Present{{Level::pt, ram + 2 * kPageSize4K}, {Level::pt, ram + 3 * kPageSize4K}});
 
   const Hpa pt = f.pt(ram);
   CHECK(f.entry(pt, ram + 2 * kPageSize4K, Level::pt) == ((ram_hpa + 2 * kPageSize4K) | kRamProt));
@@ -201,6 +204,8 @@ TEST_CASE("ept_add_mr does not map into a region a large leaf already covers") {
 
   const EditResult r = f.ept.add_mr(0x9000'0000, 0x1000, kPageSize4K, kBitsRwx);
   CHECK(r.already_present == 1);
+  // add_pde's pr_fatal names the address the walk was at, not the leaf's start.
+  CHECK(r.present == std::vector<std::pair<Level, Gpa>>{{Level::pd, 0x1000}});
   CHECK(r.pages_4k_mapped == 0);
   CHECK(f.pool.pages_in_use() == tables);
   CHECK(f.entry(f.pd(0), 0, Level::pd) == (0x4000'0000 | kRamProt | kBitsPs));
