@@ -157,12 +157,8 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
   w.in_service = true;
   cpu.store<u32>(s + kState, hc::kIoreqStateProcessing);
   const TimePs start = cpu.now_ps();
-  // handle_cf8cfc, in the HSM before any client is chosen: a write of the
-  // 0xCF8 address register only sets the HSM's latch (vm->pci_conf_addr)
-  // and completes in the kernel; acrn-dm never sees it.
-  if (cpu.load<u32>(s + kType) == hc::kIoreqTypePio && cpu.load<u64>(s + kAddress) == VPci::kConfigAddress) {
+  if (handle_cf8cfc(cpu, vm, s)) {
     ++served_;
-    ++config_address_writes_;
     finish(cpu, vm, vcpu, w, start);
     return;
   }
@@ -198,6 +194,40 @@ void Hsm::dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w) {
   cpu.busy(Component::dm, timing_.dm_handler_ps);
   if (!req.write) cpu.store<u64>(s + kValue, req.value);
   finish(cpu, vm, vcpu, w, start);
+}
+
+bool Hsm::handle_cf8cfc(Vcpu& cpu, VmId vm, Gpa s) {
+  // In the HSM before any client is chosen (acrn_ioreq_dispatch). A PIO
+  // request to 0xCF8 sets or reads the HSM's own latch, vm->pci_conf_addr,
+  // which keeps the guest's value as written (the hypervisor's latch drops
+  // bits 30:24), and completes in the kernel: acrn-dm never sees it.
+  if (cpu.load<u32>(s + kType) != hc::kIoreqTypePio) return false;
+  const u64 port = cpu.load<u64>(s + kAddress);
+  if (port != VPci::kConfigAddress && !(port >= VPci::kConfigData && port < VPci::kConfigData + 4u)) return false;
+  u32& latch = pci_conf_addr_[vm];
+  const bool write = cpu.load<u64>(s + kDirection) != 0;
+  if (port == VPci::kConfigAddress) {
+    ++config_address_writes_;
+    if (write)
+      latch = static_cast<u32>(cpu.load<u64>(s + kValue));
+    else
+      cpu.store<u64>(s + kValue, latch);
+    return true;
+  }
+  // A data-port access with the latch disabled completes here too (a read
+  // all-ones); otherwise the request becomes a config request of the
+  // latched function, its register the low byte's dword (PCI_LOWREG_MASK)
+  // plus bits 27:24 as the extended register's high nibble
+  // (PCI_HIGHREG_MASK), and goes on to acrn-dm.
+  if (!(latch & VPci::kConfigEnable)) {
+    if (!write) cpu.store<u64>(s + kValue, u64{0xFFFF'FFFFu});
+    return true;
+  }
+  const u32 reg = (latch & 0xFCu) + ((latch >> 16) & 0xF00u) + static_cast<u32>(port - VPci::kConfigData);
+  const u64 bdf = (latch >> 8) & 0xFFFFu;
+  cpu.store<u32>(s + kType, hc::kIoreqTypePci);
+  cpu.store<u64>(s + kAddress, (bdf << 12) | reg);
+  return false;
 }
 
 void Hsm::finish(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w, TimePs start) {

@@ -53,8 +53,13 @@ class Hsm : public IoRequestHandler {
   void ioreq_finished(VmId vm, unsigned vcpu, TimePs at);
 
   u64 requests_served() const { return served_; }
-  // Of those, 0xCF8 writes the HSM completed itself (handle_cf8cfc).
+  // Of those, 0xCF8 accesses the HSM completed itself (handle_cf8cfc).
   u64 config_address_writes() const { return config_address_writes_; }
+  // The HSM's latch of a VM's last 0xCF8 write (vm->pci_conf_addr), as written.
+  u32 pci_conf_addr(VmId vm) const {
+    auto it = pci_conf_addr_.find(vm);
+    return it == pci_conf_addr_.end() ? 0 : it->second;
+  }
 
  private:
   struct Waiter {
@@ -68,6 +73,10 @@ class Hsm : public IoRequestHandler {
   void serve(Vcpu& cpu);
   // One PENDING slot: PROCESSING, acrn-dm, value, COMPLETE, notification.
   void dispatch(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w);
+  // handle_cf8cfc: true when the HSM completed the request itself (0xCF8,
+  // or 0xCFC with its latch disabled); a data-port access otherwise leaves
+  // the slot rewritten as a config request for acrn-dm.
+  bool handle_cf8cfc(Vcpu& cpu, VmId vm, Gpa slot);
   // COMPLETE in the slot, then the notification (acrn_ioreq_complete_request).
   void finish(Vcpu& cpu, VmId vm, unsigned vcpu, Waiter& w, TimePs start);
   static ServiceVmPort service_vm_port(Vcpu& cpu);
@@ -87,6 +96,7 @@ class Hsm : public IoRequestHandler {
   std::vector<std::pair<VmId, unsigned>> scan_;
   u64 served_ = 0;
   u64 config_address_writes_ = 0;
+  std::map<VmId, u32> pci_conf_addr_;  // by VM: the HSM's struct acrn_vm outlives a reset
 };
 
 }  // namespace ivsim

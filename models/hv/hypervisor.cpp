@@ -454,11 +454,11 @@ bool Hypervisor::handle_pio(Vm& vm, u16 port, unsigned size, bool write, u64& va
     }
     // A post-launched VM's devices that the hypervisor does not emulate
     // live in its device model: vpci_read_cfg / vpci_write_cfg find no vdev
-    // and return -ENODEV, and the access goes to acrn-dm with the address
-    // the hypervisor took from its latch.
+    // and return -ENODEV, and the port access goes to the Service VM as it
+    // came (hv_emulate_pio's PIO request), where the HSM's own latch of the
+    // address write makes it a config request (handle_cf8cfc).
     if (vm.load_order == VmLoadOrder::post_launched && !vm.vpci.find(bdf)) {
-      forward =
-          IoRequest{IoRequest::Type::pci_config, vm.id, exit_ ? exit_->vcpu : 0u, port, bdf, reg, size, write, value};
+      forward = IoRequest{IoRequest::Type::port_io, vm.id, exit_ ? exit_->vcpu : 0u, port, {}, 0, size, write, value};
       return false;
     }
     if (write)

@@ -3,7 +3,6 @@
 namespace ivsim {
 
 namespace {
-constexpr u32 kCf8Enable = 0x8000'0000u;
 // Bits the CONFIG_ADDRESS latch keeps (ACRN masks out the reserved
 // bits 30:24 and the low two bits: cfg_addr = val & ~0x7f000003).
 constexpr u32 kCf8Keep = ~0x7F00'0003u;
@@ -27,7 +26,7 @@ void VPci::cfg_write(pci::Bdf bdf, u32 offset, unsigned size, u32 value) {
 bool VPci::take_data_port_target(u16 port, unsigned size, pci::Bdf& bdf, u32& reg) {
   const u32 cf8 = cf8_;
   cf8_ = 0;  // atomic_readandclear32(&vpci->addr.value)
-  if (!(cf8 & kCf8Enable)) return false;
+  if (!(cf8 & kConfigEnable)) return false;
   reg = (cf8 & 0xFC) + (port - kConfigData);
   if (reg % size != 0) return false;  // pci_is_valid_access
   bdf = pci::Bdf::from_value(static_cast<u16>((cf8 >> 8) & 0xFFFF));

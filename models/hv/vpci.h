@@ -26,6 +26,7 @@ class VPci {
  public:
   static constexpr u16 kConfigAddress = 0xCF8;  // PCI_CONFIG_ADDR
   static constexpr u16 kConfigData = 0xCFC;     // PCI_CONFIG_DATA (0xCFC-0xCFF)
+  static constexpr u32 kConfigEnable = 0x8000'0000u;  // CONFIG_ADDRESS's enable bit (CONF1_ENABLE)
 
   void attach(PciVdev& dev) { devices_[dev.bdf().value()] = &dev; }
   void detach(PciVdev& dev) { devices_.erase(dev.bdf().value()); }

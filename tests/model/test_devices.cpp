@@ -344,6 +344,39 @@ TEST_CASE("a post-launched VM's 0xCF8 write for an acrn-dm device is an I/O requ
   CHECK(acrn_dm_hv == 0);
 }
 
+// handle_cf8cfc: the HSM latches the 0xCF8 value as the guest wrote it, and
+// its bits 27:24 become the high nibble of the register acrn-dm is asked
+// for (PCI_HIGHREG_MASK); the hypervisor's own latch drops bits 30:24
+// (vpci_pio_cfgaddr_write), so its vdevs see the plain register.
+TEST_CASE("0xCF8 bits 27:24 reach acrn-dm as an extended register and the hypervisor drops them") {
+  test::Bench b(test::mixed_scenario());
+  const u32 ext1 = 0x0100'0000u, ext2 = 0x0200'0000u;
+  u32 dm_100 = 0, dm_200 = 0, hv_ids = 0, dm_cmd_before = 0, dm_cmd_after = 0, latch = 0;
+  b.cpu("HMI_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    const Hsm* hsm = b.platform->hsm();
+    dm_cmd_before = pci_cfg_read32(g, k09, 0x04);
+    g.outl(0xCF8, pci_config_address(k09, 0x00) | ext1);
+    latch = hsm->pci_conf_addr(2);
+    dm_100 = g.inl(0xCFC);  // register 0x100: no extended capability
+    g.outl(0xCF8, pci_config_address(k09, 0x00) | ext2);
+    dm_200 = g.inl(0xCFC);  // register 0x200: beyond what acrn-dm emulates
+    // A write to register 0x104 is dropped; it is not the command register.
+    g.outl(0xCF8, pci_config_address(k09, 0x04) | ext1);
+    g.outl(0xCFC, 0);
+    dm_cmd_after = pci_cfg_read32(g, k09, 0x04);
+    g.outl(0xCF8, pci_config_address(k08, 0x00) | ext1);
+    hv_ids = g.inl(0xCFC);
+  });
+  sc_core::sc_start();
+  CHECK(latch == (pci_config_address(k09, 0x00) | ext1));
+  CHECK(dm_100 == 0);
+  CHECK(dm_200 == 0xFFFF'FFFFu);
+  CHECK((dm_cmd_before & 0x2) != 0);  // memory decoding on, as the firmware left it
+  CHECK(dm_cmd_after == dm_cmd_before);
+  CHECK(hv_ids == 0x1110'1AF4u);
+}
+
 TEST_CASE("the dm-land device has no MSI-X capability and no interrupt pin") {
   test::Bench b(test::mixed_scenario());
   u16 status = 0xFFFF;

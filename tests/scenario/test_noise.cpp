@@ -114,8 +114,10 @@ TEST_CASE("a debug build's console timer exits the vCPU on vuart_timer_pcpu once
   // the same expiries, but uart16550_getc reads no line status.
   const auto no_uart = only("default.yaml", "hv_console", on_hmi + " --set hypervisor.serial_console=None");
   CHECK(vm(no_uart, "HMI_VM")["vcpus"][0]["console_kicks"] == ext);
+  // The slowest round trip loses the read's microsecond, give or take what
+  // the rest of it meets a microsecond earlier (its peer's next poll).
   CHECK(metric(no_uart, "hmi_command", "round_trip")["max"].get<double>() ==
-        Approx(metric(on, "hmi_command", "round_trip")["max"].get<double>() - 1000));
+        Approx(metric(on, "hmi_command", "round_trip")["max"].get<double>() - 1000).margin(150));
   // A release build's console_setup_timer is empty; on pCPU 0 (the default)
   // it interrupts the Service VM, not the HMI VM.
   const auto release = only("default.yaml", "hv_console", on_hmi + " --set hypervisor.build_type=release");
