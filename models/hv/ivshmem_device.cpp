@@ -14,15 +14,14 @@ namespace ivsim {
 
 namespace {
 
-// MMIO windows a pre-/post-launched VM's BARs are expected in
-// (hypervisor/include/dm/vacpi.h): pci_vdev_update_vbar_base only logs a
-// BAR outside them and maps it anyway.
-constexpr u64 kMmio32Start = 0x8000'0000ULL, kMmio32End = 0xE000'0000ULL;
-constexpr u64 kMmio64Start = 0x40'0000'0000ULL, kMmio64End = 0x80'0000'0000ULL;
-
-bool in_user_vm_window(u64 base, u64 size) {
-  return (base >= kMmio32Start && base + size <= kMmio32End) || (base >= kMmio64Start && base + size <= kMmio64End);
-}
+// The MMIO windows of a pre- or post-launched VM's vPCI (init_vpci: res32
+// and res64 from USER_VM_VIRT_PCI_MEMBASE32 and friends,
+// hypervisor/include/dm/vacpi.h), each [start, end] as ACRN compares.
+struct MmioWindow {
+  u64 start, end;
+};
+constexpr MmioWindow kUserVmRes32{0x8000'0000ULL, 0xE000'0000ULL};
+constexpr MmioWindow kUserVmRes64{0x40'0000'0000ULL, 0x80'0000'0000ULL};
 
 // An access to extended config space (0x100-0xFFF) that pci_is_valid_access allows.
 bool extended_access(u32 offset, unsigned size) {
@@ -102,6 +101,7 @@ void IvshmemDevice::cfg_write(u32 offset, unsigned size, u32 value) {
   if (!update) return;
   const unsigned bar = update->bar;
   if (base_gpa_[bar] != 0) unmap_bar(bar, base_gpa_[bar]);
+  if (update->new_base != 0) check_vbar_base(bar, update->new_base);
   base_gpa_[bar] = update->new_base;
   if (update->new_base != 0) map_bar(bar, update->new_base);
 }
@@ -118,11 +118,25 @@ void IvshmemDevice::unmap_all() {
   }
 }
 
+void IvshmemDevice::check_vbar_base(unsigned bar, u64 base) {
+  // pci_vdev_update_vbar_base, at every write of a BAR register: a memory
+  // BAR's base outside the VM's window for its half of the address space
+  // (res32 below 4 GiB, res64 above), or not aligned to the BAR's size, is
+  // logged and kept: the BAR is mapped there all the same. The Service VM's
+  // windows are the board's MMIO32/MMIO64 (board_info.h), which the twin's
+  // boards do not carry: its BARs are not checked.
+  if (vm_.load_order == VmLoadOrder::service_vm) return;
+  const u64 size = cfg_.bar_info(bar).size;
+  const MmioWindow& res = base < (u64{1} << 32) ? kUserVmRes32 : kUserVmRes64;
+  if (base >= res.start && base <= res.end && (base & (size - 1)) == 0) return;
+  hv_.hv_log(LogSeverity::error,
+             fmt::format("pci_vdev_update_vbar_base reprogram PCI:{:02x}:{:02x}.{:x} BAR{} to addr:0x{:x}, which is "
+                         "out of mmio window[0x{:x} - 0x{:x}] or not aligned with size: 0x{:x}",
+                         bdf().bus, bdf().dev, bdf().fn, bar, base, res.start, res.end, size));
+}
+
 void IvshmemDevice::map_bar(unsigned bar, u64 base) {
   const u64 size = cfg_.bar_info(bar).size;
-  if (vm_.load_order != VmLoadOrder::service_vm && !in_user_vm_window(base, size))
-    spdlog::warn("VM{} {}: BAR{} base {:#x} is outside the PCI MMIO window (mapped anyway, as ACRN)", vm_.id,
-                 bdf().to_string(), bar, base);
   switch (bar) {
     case kBarRegisters:
       vm_.mmio.add(base, size, this, kBarRegisters);

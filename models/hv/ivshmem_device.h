@@ -55,6 +55,8 @@ class IvshmemDevice final : public PciVdev, public MmioHandler {
   void unbind_peer();
 
  private:
+  // pci_vdev_update_vbar_base's check of a BAR's new base (logs only).
+  void check_vbar_base(unsigned bar, u64 base);
   void map_bar(unsigned bar, u64 base);
   void unmap_bar(unsigned bar, u64 base);
   void notify_peer(DoorbellRequest req);

@@ -11,6 +11,8 @@
 #include <map>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "models/dm/device_model.h"
 #include "models/hv/hypercall_abi.h"
 #include "models/hv/ivshmem_device.h"
@@ -694,21 +696,47 @@ TEST_CASE("Command Memory Space Enable does not gate the hv-land BARs") {
   CHECK(id == 0);
 }
 
-TEST_CASE("a BAR2 value outside the PCI MMIO windows is mapped anyway") {
+// pci_vdev_update_vbar_base: each write of a BAR register whose resulting
+// base is outside the VM's window for its half of the address space, or
+// not aligned to the BAR's size, is a pr_err; the base is kept and mapped.
+TEST_CASE("a BAR2 value outside the PCI MMIO windows is mapped anyway and a debug build logs each write") {
   test::Bench b(test::two_vm_scenario());
-  u64 seen = 0;
+  u64 seen = 0, lines_in_window = 0;
   const Gpa outside = 0x1'0000'0000ULL;  // 4 GiB: neither 2-3.5 GiB nor 256-512 GiB
   b.cpu("RT_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     ivshmem_probe(g, k08);
+    const HvLog& log = b.platform->hypervisor().console_log();
+    // BAR0 moved within the 32-bit window, aligned: nothing to log.
+    const u32 bar0 = pci_cfg_read32(g, k08, 0x10);
+    pci_cfg_write32(g, k08, 0x10, bar0 + 0x1000);
+    lines_in_window = log.lines();
+    pci_cfg_write32(g, k08, 0x10, bar0);
+    // BAR2's upper half, then its lower: both writes leave it above 4 GiB
+    // outside the 64-bit window.
     pci_cfg_write32(g, k08, 0x1C, 1);
     pci_cfg_write32(g, k08, 0x18, 0xC);
     g.store<u64>(outside + 8, 31);
     seen = g.load<u64>(outside + 8);
+    // Back into the 64-bit window: the upper half's write already makes it valid.
+    pci_cfg_write32(g, k08, 0x1C, 0x40);
+    pci_cfg_write32(g, k08, 0x18, 0xC);
   });
   sc_core::sc_start();
   CHECK(seen == 31);
-  CHECK(hv_device(*b.platform, 0)->shm_gpa() == outside);
+  CHECK(lines_in_window == 0);
+  CHECK(hv_device(*b.platform, 0)->shm_gpa() == 0x40'0000'0000ULL);
+  const u64 size = hv_device(*b.platform, 0)->region().size;
+  const HvLog& log = b.platform->hypervisor().console_log();
+  const std::string window64 = "which is out of mmio window[0x4000000000 - 0x8000000000] or not aligned with size: " +
+                               fmt::format("{:#x}", size);
+  REQUIRE(log.lines() == 2);
+  // BAR2 was at 0x80200000: the upper half's write puts it at 0x180200000 first.
+  const std::array<const char*, 2> addr{"0x180200000", "0x100000000"};
+  for (unsigned i = 0; i < 2; ++i)
+    CHECK(log.first_lines().at(i).find("[sev=3][seq=" + std::to_string(i + 1) +
+                                       "]:pci_vdev_update_vbar_base reprogram PCI:00:08.0 BAR2 to addr:" + addr[i] +
+                                       ", " + window64) != std::string::npos);
 }
 
 TEST_CASE("a VM may ring itself") {
