@@ -115,7 +115,8 @@ TEST_CASE("a debug build's console timer exits the vCPU on vuart_timer_pcpu once
   const auto no_uart = only("default.yaml", "hv_console", on_hmi + " --set hypervisor.serial_console=None");
   CHECK(vm(no_uart, "HMI_VM")["vcpus"][0]["console_kicks"] == ext);
   // The slowest round trip loses the read's microsecond, give or take what
-  // the rest of it meets a microsecond earlier (its peer's next poll).
+  // the rest of it meets a microsecond earlier (the runs diverge after the
+  // first expiry).
   CHECK(metric(no_uart, "hmi_command", "round_trip")["max"].get<double>() ==
         Approx(metric(on, "hmi_command", "round_trip")["max"].get<double>() - 1000).margin(150));
   // A release build's console_setup_timer is empty; on pCPU 0 (the default)
