@@ -89,15 +89,6 @@ class FitChecker {
           fail(p, f0.to_string() + " in VM " + m.vm +
                       " is a Device Model device, which is single-function, so the bus scan never looks at " +
                       m.vbdf.to_string() + "; use function 0");
-        // A post-launched VM's IVSHMEM devices come from its launch script,
-        // which gives acrn-dm each one's slot only (launch_cfg_gen.py,
-        // get_slot_by_vbdf): pci_parse_slot then finds function 0 taken,
-        // and acrn-dm exits before it creates the VM.
-        const VmConfig* vm = s_.find_vm(m.vm);
-        if (vm && vm->load_order == LoadOrder::post_launched)
-          fail(p, "VM " + m.vm + " is post-launched: ACRN's launch script passes acrn-dm only the slot of " +
-                      m.vbdf.to_string() + ", which then asks for " + f0.to_string() +
-                      " too, and acrn-dm exits (\"pci slot already occupied\"); use another device number");
       }
   }
 

@@ -548,10 +548,32 @@ class Loader : ScenarioUnderConstruction, FieldReader {
            std::string("device number ") + dev + " is not allowed in a post-launched VM (must be 0x03-0x1E)");
     }
     auto& used = vbdf_users[m.vm];
+    std::string user = ref(p);
+    if (vm->load_order == LoadOrder::post_launched && m.vbdf.fn != 0) {
+      // A post-launched VM's IVSHMEM devices come from its launch script,
+      // which gives acrn-dm each one's slot only (launch_cfg_gen.py,
+      // get_slot_by_vbdf: "-s <slot>,ivshmem,..."): acrn-dm creates the
+      // device at function 0 of that slot (pci_parse_slot), and for an
+      // hv-land one create_ivshmem_vdev takes acrn-dm's BDF. The twin puts
+      // it there too.
+      const pci::Bdf slot{0, m.vbdf.dev, 0};
+      const std::string given = m.vbdf.to_string();
+      if (auto it = used.find(slot.value()); it != used.end())
+        fail(vbdf_node->loc, p + ".vbdf",
+             "VM " + quote(m.vm) + " is post-launched: ACRN's launch script passes acrn-dm only the slot of " + given +
+                 ", so acrn-dm creates the device at " + slot.to_string() + ", which " + it->second +
+                 " holds, and exits (\"pci slot " + std::to_string(slot.dev) +
+                 ":0 already occupied!\"); use another device number");
+      warn(vbdf_node->loc, p + ".vbdf",
+           "VM " + quote(m.vm) + " is post-launched: ACRN's launch script passes acrn-dm only the slot of " + given +
+               ", so the device is at " + slot.to_string() + " in the guest; the twin puts it there");
+      m.vbdf = slot;
+      user += " (given " + given + ", which acrn-dm puts at " + slot.to_string() + ")";
+    }
     if (auto it = used.find(m.vbdf.value()); it != used.end())
       fail(vbdf_node->loc, p + ".vbdf",
            "VBDF " + m.vbdf.to_string() + " is already used in VM " + quote(m.vm) + " by " + it->second);
-    used[m.vbdf.value()] = ref(p);
+    used[m.vbdf.value()] = user;
     return m;
   }
 

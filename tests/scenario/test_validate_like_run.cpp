@@ -60,10 +60,30 @@ TEST_CASE("a VBDF the guest cannot enumerate is refused by validate and run alik
        "--set 'ivshmem=[{name: hmi_rt, size_mib: 2, members: [{vm: RT_VM, vbdf: \"00:08.0\"}, {vm: HMI_VM, vbdf: "
        "\"00:08.0\"}]}, {name: extra, size_mib: 2, members: [{vm: RT_VM, vbdf: \"00:09.0\"}, {vm: HMI_VM, vbdf: "
        "\"00:08.1\"}]}]'",
-       "ivshmem[1].members[1].vbdf: VM HMI_VM is post-launched: ACRN's launch script passes acrn-dm only the slot of "
-       "00:08.1, which then asks for 00:08.0 too"},
+       "ivshmem[1].members[1].vbdf: VM \"HMI_VM\" is post-launched: ACRN's launch script passes acrn-dm only the "
+       "slot of 00:08.1, so acrn-dm creates the device at 00:08.0, which ivshmem[0].members[1] holds, and exits "
+       "(\"pci slot 8:0 already occupied!\")"},
   };
   for (const auto& c : cases) check_refused(c);
+}
+
+// launch_cfg_gen.py gives acrn-dm only the slot of a post-launched VM's
+// IVSHMEM device, so a function other than 0 is function 0 in the guest:
+// the scenario runs, with a warning, and the guest finds the device there.
+TEST_CASE("a post-launched VM's IVSHMEM device at a function other than 0 runs at function 0 of its slot") {
+  const std::string report = cli::temp_path("slot.json");
+  const cli::Result r =
+      cli::ivsim("run " + kDefault + " --set 'ivshmem[0].members[1].vbdf=\"00:0A.3\"' --quiet --report " + report);
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("ivshmem[0].members[1].vbdf") != std::string::npos);
+  CHECK(r.out.find("passes acrn-dm only the slot of 00:0a.3, so the device is at 00:0a.0 in the guest") !=
+        std::string::npos);
+  const std::string text = cli::slurp(report);
+  CHECK(text.find("\"completed\"") != std::string::npos);
+  const cli::Result v = cli::ivsim("validate " + kDefault + " --set 'ivshmem[0].members[1].vbdf=\"00:0A.3\"'");
+  CHECK(v.status == 0);
+  CHECK(v.out.find("00:0a.0 in the guest") != std::string::npos);
 }
 
 TEST_CASE("a measurement workload that does not fit its VM is refused by validate and run alike") {
