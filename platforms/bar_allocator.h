@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "models/core/types.h"
+#include "models/dm/dm_mmio_ranges.h"
 #include "platforms/board.h"
 #include "platforms/scenario.h"
 
@@ -62,10 +63,10 @@ class GpaWindowAllocator {
 // acrn-dm's windows (pci_core.h PCI_EMUL_MEMBASE32 .. PCI_EMUL_MEMLIMIT64)
 // and the configurator's fixed ones for a pre-launched VM (gpa.py
 // PRE_LAUNCHED_VM_LOW_MEM_START ..): the same addresses.
-constexpr u64 kPciWindow32Start = 0x8000'0000ULL;     // 2 GiB
-constexpr u64 kPciWindow32End = 0xE000'0000ULL;       // 3.5 GiB
-constexpr u64 kPciWindow64Start = 0x40'0000'0000ULL;  // 256 GiB
-constexpr u64 kPciWindow64End = 0x80'0000'0000ULL;    // 512 GiB
+constexpr u64 kPciWindow32Start = kPciEmulMemBase32;  // 2 GiB
+constexpr u64 kPciWindow32End = kPciEmulMemLimit32;   // 3.5 GiB
+constexpr u64 kPciWindow64Start = kPciEmulMemBase64;  // 256 GiB
+constexpr u64 kPciWindow64End = kPciEmulMemLimit64;   // 512 GiB
 
 // Every IVSHMEM device's BARs, by (region index, member index) in the
 // scenario. Throws BarAllocationError when a VM's windows are full.

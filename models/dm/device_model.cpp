@@ -134,15 +134,33 @@ bool DeviceModel::init_pci(const ServiceVmPort& port, std::vector<std::string>& 
       return false;
     }
   }
+  // Then the PCI holes' fallback ranges (register_mem_fallback): an access
+  // there that no registration holds reads all-ones. Only once every device
+  // initialised: a failed init_pci (vm_reset_vdevs goes on after one) leaves
+  // the VM without them.
+  for (const DmMmioRanges::Range& hole : pci_holes()) mmio_ranges_.register_fallback(hole);
   return true;
 }
 
-// deinit_pci, and pci_emul_init_fail: pci_emul_deinit of each device in
-// bus, slot and function order; one that never initialised (no fi_devi) has
-// nothing to deinitialise.
+// deinit_pci, and pci_emul_init_fail: the PCI holes' fallback ranges go
+// (unregister_mem_fallback; none were there after a failed init), then
+// pci_emul_deinit of each device in bus, slot and function order; one that
+// never initialised (no fi_devi) has nothing to deinitialise.
 void DeviceModel::deinit_pci(const ServiceVmPort& port) {
+  for (const DmMmioRanges::Range& hole : pci_holes()) mmio_ranges_.unregister_fallback(hole.name, hole.base, hole.size);
   for (const auto& arg : args_)
     if (initialised(arg)) remove_ivshmem(port, arg);
+}
+
+std::array<DmMmioRanges::Range, 2> DeviceModel::pci_holes() {
+  DmMmioRanges::Range low, high;
+  low.name = "PCI hole (32-bit)";
+  low.base = kPciEmulMemBase32;
+  low.size = kPciEmulMemLimit32 - kPciEmulMemBase32;
+  high.name = "PCI hole (64-bit)";
+  high.base = kPciEmulMemBase64;
+  high.size = kPciEmulMemLimit64 - kPciEmulMemBase64;
+  return {low, high};
 }
 
 bool DeviceModel::initialised(const IvshmemArgument& arg) const {
@@ -331,7 +349,15 @@ bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
       // handler, pci_emul_mem_handler, which refuses an access past the
       // BAR's end (-ESRCH, as for an address nothing registered).
       const DmMmioRanges::Range* r = mmio_ranges_.lookup(req.addr);
-      if (!r) break;
+      if (!r) {
+        // Else a fallback range: pci_emul_fallback_handler ignores a write
+        // and reads all-ones, with no error. Outside both, -ESRCH
+        // (vmexit_mmio_emul's "Unhandled memory access").
+        if (!mmio_ranges_.lookup_fallback(req.addr)) break;
+        if (!req.write) req.value = all_ones;
+        hv_.record_isolation(vm_.id, fmt::format("GPA {:#x}", req.addr), "pci_hole_in_device_model");
+        return true;
+      }
       u64 offset = 0;
       if (DmIvshmemDevice* d = device_at(r->bdf)) {
         if (!d->in_bar(r->bar, req.addr, req.size, offset)) break;
@@ -354,13 +380,20 @@ bool DeviceModel::handle(IoRequest& req, const ServiceVmPort& port) {
       break;
     }
     case IoRequest::Type::port_io:
-      break;
+      // emulate_inout: init_inout gave every port default_inout, which
+      // ignores a write and reads all-ones of the access's size, with no
+      // error; the twin's acrn-dm emulates no port device besides reset
+      // (handle_reset_port). IN and OUT are 1, 2 or 4 bytes, which
+      // emulate_inout accepts.
+      if (!req.write) req.value = all_ones;
+      hv_.record_isolation(vm_.id, fmt::format("port {:#x}", req.addr), "default_port_in_device_model");
+      return true;
   }
-  // No emulated device claims the access.
+  // No emulated device claims the access: emulate_mem's -ESRCH, or
+  // pci_emul_mem_handler's for an access past a BAR's end.
   ++unclaimed_;
   if (!req.write) req.value = all_ones;
-  hv_.record_isolation(vm_.id, fmt::format("{} {:#x}", req.type == IoRequest::Type::mmio ? "GPA" : "port", req.addr),
-                       "no_device_in_device_model");
+  hv_.record_isolation(vm_.id, fmt::format("GPA {:#x}", req.addr), "no_device_in_device_model");
   return true;
 }
 

@@ -117,6 +117,8 @@ class DeviceModel {
   bool multi_function(pci::Bdf bdf) const;
   bool init_pci(const ServiceVmPort& port, std::vector<std::string>& errors);
   void deinit_pci(const ServiceVmPort& port);
+  // init_pci's fallback ranges over acrn-dm's two PCI holes.
+  static std::array<DmMmioRanges::Range, 2> pci_holes();
   // pci_emul_init succeeded for it (fi_devi set): acrn-dm holds its BARs (hv:/) or its device (dm:/).
   bool initialised(const IvshmemArgument& arg) const;
   // Creates one device: false with `error` as acrn-dm reports it.

@@ -2,30 +2,30 @@
 
 namespace ivsim {
 
-const DmMmioRanges::Range* DmMmioRanges::lookup(u64 addr) const {
-  auto it = ranges_.upper_bound(addr);
-  if (it == ranges_.begin()) return nullptr;
+const DmMmioRanges::Range* DmMmioRanges::lookup(const Tree& t, u64 addr) {
+  auto it = t.upper_bound(addr);
+  if (it == t.begin()) return nullptr;
   --it;
   const Range& r = it->second;
   return addr - r.base < r.size ? &r : nullptr;
 }
 
-bool DmMmioRanges::register_mem(const Range& r) {
+bool DmMmioRanges::register_in(Tree& t, const Range& r) {
   if (r.size == 0 || r.base + (r.size - 1) < r.base) return false;
   // The first range at or after the new one's base must begin past its end;
   // the one before must end before its base.
-  auto next = ranges_.lower_bound(r.base);
-  if (next != ranges_.end() && next->first <= r.base + (r.size - 1)) return false;
-  if (next != ranges_.begin() && lookup(r.base)) return false;
-  ranges_.emplace(r.base, r);
+  auto next = t.lower_bound(r.base);
+  if (next != t.end() && next->first <= r.base + (r.size - 1)) return false;
+  if (next != t.begin() && lookup(t, r.base)) return false;
+  t.emplace(r.base, r);
   return true;
 }
 
-bool DmMmioRanges::unregister_mem(const std::string& name, u64 base, u64 size) {
+bool DmMmioRanges::unregister_in(Tree& t, const std::string& name, u64 base, u64 size) {
   // mmio_rb_lookup by the base, then the name, base and size must match.
-  const Range* r = lookup(base);
+  const Range* r = lookup(t, base);
   if (!r || r->name != name || r->base != base || r->size != size) return false;
-  ranges_.erase(base);
+  t.erase(base);
   return true;
 }
 

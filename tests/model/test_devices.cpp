@@ -446,12 +446,53 @@ TEST_CASE("acrn-dm keeps a BAR's registration where it was while a guest sizes i
   CHECK(before == 0);
   CHECK(sizing == 0xFFFF'FFFFu);
   CHECK(unclaimed_sizing == 0);  // acrn-dm's handler took it
-  CHECK(moved_new == 0xFFFF'FFFFu);  // nothing registered there: emulate_mem's -ESRCH
-  CHECK(unclaimed_new == 1);
+  // Nothing registered there, but it is in the 32-bit PCI hole: the fallback
+  // range's pci_emul_fallback_handler reads all-ones, with no error.
+  CHECK(moved_new == 0xFFFF'FFFFu);
+  CHECK(unclaimed_new == 0);
   CHECK(moved_old == 0xFFFF'FFFFu);  // the handler's offset from the new address matches no register
-  CHECK(unclaimed_old == 1);
+  CHECK(unclaimed_old == 0);
   CHECK(reenabled == 0);
-  CHECK(dm.unclaimed() == 1);
+  CHECK(dm.unclaimed() == 0);
+  CHECK(b.platform->hypervisor().isolation_counts().at("pci_hole_in_device_model") == 1);
+}
+
+// emulate_mem looks in the fallback tree only when no registration holds the
+// address: init_pci's two PCI holes read all-ones and drop writes, and an
+// address outside them and every registration is -ESRCH ("Unhandled memory
+// access"). emulate_inout: every port has default_inout, so an unemulated
+// port reads all-ones of its size with no error.
+TEST_CASE("acrn-dm answers its PCI holes and unemulated ports itself, and nothing else") {
+  test::Bench b(test::mixed_scenario());
+  u64 hole32 = 0, hole64 = 0, outside = 0, hole32_after_write = 0;
+  u32 port = 0;
+  u16 port16 = 0;
+  const DeviceModel& dm = dm_of(*b.platform, 3);
+  b.cpu("UOS_VM").set_program([&](Vcpu& c) {
+    Guest g(c);
+    // Each mapped uncached, beyond the guest's RAM and BARs: EPT violations
+    // the hypervisor gives acrn-dm as MMIO requests.
+    hole32 = g.load<u64>(0xD000'0000);
+    g.store<u64>(0xD000'0000, 5);
+    hole32_after_write = g.load<u64>(0xD000'0000);
+    hole64 = g.load<u64>(0x7F'0000'0000);
+    outside = g.load<u64>(0xF000'0000);  // above ECAM, below the IOAPIC: no range
+    port = g.inl(0x2F8);
+    port16 = g.inw(0x2F8);
+    g.outb(0x2F8, 1);
+  });
+  sc_core::sc_start();
+  CHECK(hole32 == ~u64{0});
+  CHECK(hole32_after_write == ~u64{0});
+  CHECK(hole64 == ~u64{0});
+  CHECK(outside == ~u64{0});
+  CHECK(port == 0xFFFF'FFFFu);
+  CHECK(port16 == 0xFFFF);
+  CHECK(dm.unclaimed() == 1);  // the access outside the holes only
+  const auto& counts = b.platform->hypervisor().isolation_counts();
+  CHECK(counts.at("pci_hole_in_device_model") == 4);  // two reads and a write at 2 GiB+, one read at 256 GiB+
+  CHECK(counts.at("no_device_in_device_model") == 1);
+  CHECK(counts.at("default_port_in_device_model") == 3);
 }
 
 TEST_CASE("an access served by the device model pays the I/O request round trip on top of the exit") {

@@ -54,16 +54,26 @@ TEST_CASE(
   const pci::Bdf k09 = *pci::Bdf::parse("00:09.0");
   u64 boots_seen = 0;
   bool after_reset = false, found_first = false, hv_found_again = true, dm_found_again = true;
+  // An address in acrn-dm's 32-bit PCI hole, where no device is: the
+  // fallback range answers it before the reset; after it, init_pci stopped
+  // before registering the fallbacks, so it is -ESRCH.
+  constexpr Gpa kHole = 0xD000'0000;
+  u64 unclaimed_first = 9, unclaimed_again = 9;
+  const DeviceModel* dm_seen = b.platform->device_models().at(0).get();
   b.cpu("HMI_VM").set_program([&](Vcpu& c) {
     Guest g(c);
     ++boots_seen;
     if (boots_seen == 1) {
       found_first = ivshmem_probe(g, k08).has_value() && ivshmem_probe(g, k09).has_value();
+      (void)g.load<u64>(kHole);
+      unclaimed_first = dm_seen->unclaimed();
       g.outb(0xCF9, 0x06);
       after_reset = true;
     } else {
       hv_found_again = ivshmem_probe(g, k08).has_value();
       dm_found_again = ivshmem_probe(g, k09).has_value();
+      (void)g.load<u64>(kHole);
+      unclaimed_again = dm_seen->unclaimed();
     }
   });
   const u64 sos_calls_before = b.vm(1).hypercalls;
@@ -88,6 +98,8 @@ TEST_CASE(
   CHECK(dm.devices().empty());
   REQUIRE(dm.reset_errors().size() == 1);
   CHECK(dm.reset_errors()[0] == "HC_ADD_VDEV hv:/shared failed (-22): target VM is not in CREATED state");
+  CHECK(unclaimed_first == 0);
+  CHECK(unclaimed_again == 1);
 }
 
 // With the dm-land device in the slot before the hv-land one, init_pci

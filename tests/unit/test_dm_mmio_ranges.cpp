@@ -59,3 +59,25 @@ TEST_CASE("dropping a freed device's ranges leaves the others'") {
   CHECK(r.size() == 1);
   CHECK(r.lookup(0x3000) != nullptr);
 }
+
+// mmio_rb_fallback is a tree of its own: a fallback range may cover
+// registrations (the PCI holes cover every BAR), each lookup sees only its
+// own tree, and dropping a device leaves the fallbacks.
+TEST_CASE("fallback ranges sit in a tree of their own under the registrations") {
+  DmMmioRanges r;
+  DmMmioRanges::Range hole = range(0x8000'0000, 0x6000'0000);
+  hole.name = "PCI hole (32-bit)";
+  REQUIRE(r.register_fallback(hole));
+  CHECK_FALSE(r.register_fallback(hole));  // overlaps itself
+  REQUIRE(r.register_mem(range(0x8000'0000, 0x100, k08, 0)));
+  CHECK(r.lookup(0x8000'0000)->bar == 0);
+  CHECK(r.lookup(0x8000'1000) == nullptr);
+  CHECK(r.lookup_fallback(0x8000'1000)->name == "PCI hole (32-bit)");
+  CHECK(r.lookup_fallback(0xE000'0000) == nullptr);
+  r.drop(hole.bdf);
+  r.drop(k08);
+  CHECK(r.lookup_fallback(0x8000'0000) != nullptr);
+  CHECK_FALSE(r.unregister_fallback("PCI hole (64-bit)", hole.base, hole.size));
+  CHECK(r.unregister_fallback(hole.name, hole.base, hole.size));
+  CHECK(r.lookup_fallback(0x8000'0000) == nullptr);
+}
