@@ -119,7 +119,6 @@ void EptTable::add_entries(Hpa table, Level l, Hpa hpa, Gpa gpa, Gpa end, u64 pr
 
     if (l == Level::pt) {
       if (is_present(entry)) {
-        ++r.already_present;
         r.present.emplace_back(l, gpa);
       } else {
         mem_.write_u64(slot, hpa | prot);
@@ -127,7 +126,6 @@ void EptTable::add_entries(Hpa table, Level l, Hpa hpa, Gpa gpa, Gpa end, u64 pr
       }
     } else if (is_present(entry) && is_leaf(entry, l)) {
       // A large leaf already covers this region: ACRN's pr_fatal, no overwrite.
-      ++r.already_present;
       r.present.emplace_back(l, gpa);
     } else {
       const u64 size = level_page_size(l);

@@ -77,15 +77,15 @@ struct EditResult {
   u64 pages_4k_mapped = 0;    // 4 KiB leaves written
   u64 pages_2m_mapped = 0;    // 2 MiB leaves written
   u64 pages_1g_mapped = 0;    // 1 GiB leaves written
-  u64 already_present = 0;    // add_mr: entries skipped because present (ACRN pr_fatal, no overwrite)
   u64 leaves_changed = 0;     // modify_mr / del_mr: leaf entries changed or cleared
   u64 large_pages_split = 0;  // large leaves split to apply a partial edit
   u64 tables_freed = 0;       // del_mr: page tables and directories left empty, back to the pool
-  // add_mr: the entries counted in already_present, in the order met: the
-  // level of each (pt: a 4 KiB entry, pd or pdpt: a large leaf) and the
-  // address ACRN's add_pte / add_pde / add_pdpte name in their pr_fatal
-  // (the GPA where the entry's chunk starts).
+  // add_mr: the entries skipped because present (ACRN's pr_fatal, no
+  // overwrite), in the order met: the level of each (pt: a 4 KiB entry, pd
+  // or pdpt: a large leaf) and the address ACRN's add_pte / add_pde /
+  // add_pdpte name in their pr_fatal (the GPA where the entry's chunk starts).
   std::vector<std::pair<Level, Gpa>> present;
+  u64 already_present() const { return present.size(); }
 };
 
 struct WalkResult {

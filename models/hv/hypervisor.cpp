@@ -497,7 +497,7 @@ ept::EditResult Hypervisor::ept_add_mr(Vm& vm, Hpa hpa, Gpa gpa, u64 size, u64 p
     r.pages_4k_mapped += e.pages_4k_mapped;
     r.pages_2m_mapped += e.pages_2m_mapped;
     r.pages_1g_mapped += e.pages_1g_mapped;
-    r.already_present += e.already_present;
+    r.present.insert(r.present.end(), e.present.begin(), e.present.end());
     // pgtable_add_map leaves a present entry alone with a pr_fatal, one per
     // entry: add_pte's per 4 KiB page, add_pde's or add_pdpte's per large leaf.
     for (const auto& [level, at] : e.present) {

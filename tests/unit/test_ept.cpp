@@ -64,7 +64,7 @@ TEST_CASE("ept_add_mr maps an aligned 2 MiB range with one large leaf") {
   CHECK(r.pages_2m_mapped == 1);
   CHECK(r.pages_4k_mapped == 0);
   CHECK(r.pages_1g_mapped == 0);
-  CHECK(r.already_present == 0);
+  CHECK(r.already_present() == 0);
   CHECK(f.pool.pages_in_use() == 3);  // PML4, PDPT, PD
 
   CHECK(f.entry(f.pd(gpa), gpa, Level::pd) == (0x4020'0000 | kBitsRwx | kBitsWb | kBitsIpat | kBitsPs));
@@ -184,7 +184,7 @@ TEST_CASE("ept_add_mr leaves a present mapping in place (RAM wins on overlap)") 
   // A later region overlapping the last two RAM pages and two pages beyond.
   const Hpa other = 0x9000'0000;
   const EditResult r = f.ept.add_mr(other, ram + 2 * kPageSize4K, 4 * kPageSize4K, kBitsRwx);
-  CHECK(r.already_present == 2);
+  CHECK(r.already_present() == 2);
   CHECK(r.pages_4k_mapped == 2);
   // One add_pte pr_fatal each, at its page's GPA.
   using Present = std::vector<std::pair<Level, Gpa>>;
@@ -203,7 +203,7 @@ TEST_CASE("ept_add_mr does not map into a region a large leaf already covers") {
   const u64 tables = f.pool.pages_in_use();
 
   const EditResult r = f.ept.add_mr(0x9000'0000, 0x1000, kPageSize4K, kBitsRwx);
-  CHECK(r.already_present == 1);
+  CHECK(r.already_present() == 1);
   // add_pde's pr_fatal names the address the walk was at, not the leaf's start.
   CHECK(r.present == std::vector<std::pair<Level, Gpa>>{{Level::pd, 0x1000}});
   CHECK(r.pages_4k_mapped == 0);
@@ -218,7 +218,7 @@ TEST_CASE("ept_add_mr maps 4 KiB leaves under an existing table instead of a lar
   const EditResult r = f.ept.add_mr(0x8000'0000, 0, kPageSize2M, kRamProt);
   CHECK(r.pages_2m_mapped == 0);
   CHECK(r.pages_4k_mapped == 511);
-  CHECK(r.already_present == 1);
+  CHECK(r.already_present() == 1);
   CHECK(f.ept.walk(0).hpa == 0x4000'0000);
   CHECK(f.ept.walk(kPageSize4K).hpa == 0x8000'1000);
 }
