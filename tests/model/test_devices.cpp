@@ -470,8 +470,9 @@ TEST_CASE("acrn-dm answers its PCI holes and unemulated ports itself, and nothin
   const DeviceModel& dm = dm_of(*b.platform, 3);
   b.cpu("UOS_VM").set_program([&](Vcpu& c) {
     Guest g(c);
-    // Each mapped uncached, beyond the guest's RAM and BARs: EPT violations
-    // the hypervisor gives acrn-dm as MMIO requests.
+    // No EPT mapping at any of them (past the guest's RAM, away from its
+    // BARs): each is an EPT violation the hypervisor hands acrn-dm as an
+    // MMIO request.
     hole32 = g.load<u64>(0xD000'0000);
     g.store<u64>(0xD000'0000, 5);
     hole32_after_write = g.load<u64>(0xD000'0000);
