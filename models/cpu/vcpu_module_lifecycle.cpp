@@ -24,10 +24,18 @@ void Vcpu::launch() {
 }
 
 void Vcpu::init_reset() {
-  // zombie_vcpu(VCPU_ZOMBIE), then reset_vcpu(INIT_RESET): the reset is
-  // power_on_reset's when it starts again. A second INIT finds it in
-  // VCPU_INIT already, which the hypervisor checks.
+  // zombie_vcpu(VCPU_ZOMBIE), then reset_vcpu(INIT_RESET). Its vLAPIC is
+  // reset now (vlapic_reset): until the SIPI's start it ignores interrupts
+  // and matches no logical destination, and its timer does not fire. The
+  // rest of the reset (registers, paging, handlers) is power_on_reset's
+  // when it starts again: nothing runs on the vCPU in between. A second
+  // INIT finds it in VCPU_INIT already, which the hypervisor checks.
   make_zombie();
+  if (!shut_down_) {
+    lapic_.init_reset();
+    lapic_timer_followed_ = false;
+    pending_activity::cancel(lapic_timer_event_);
+  }
   init_reset_pending_ = true;
   awaiting_sipi_ = true;
   ++counters_.init_resets;
@@ -52,7 +60,8 @@ void Vcpu::power_on_reset() {
   // are gone with it. Memory (and the regions) keep their contents.
   zombie_ = false;
   ++boots_;
-  // The SVR as the guest kernel's new boot leaves it.
+  // The SVR as the guest kernel's new boot leaves it (after an INIT, over
+  // the reset the INIT made: init_reset).
   const bool kept_x2apic = init_reset_pending_ && lapic_.x2apic();
   lapic_ = VLapic(cfg_.apic_id, cfg_.index == 0, timing_.tsc_clock, cfg_.lapic_passthrough ? timing_.crystal_khz : 0,
                   timing_.min_timer_period_ps);

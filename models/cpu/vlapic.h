@@ -47,6 +47,8 @@ class VLapic {
   // loapic_init: enabled, spurious vector 0xFF) over vlapic_reset's 0xFF
   // (software-disabled): the twin's guests start booted.
   static constexpr u32 kSvrBooted = kSvrEnable | 0xFFu;
+  // vlapic_reset's APIC_SVR_VECTOR: the spurious vector 0xFF, software-disabled.
+  static constexpr u32 kSvrReset = 0xFFu;
   // LVT: the mask (bit 16); the timer's mode (bits 18:17), TSC deadline 10b;
   // the delivery mode (10:8), delivery status (12), input polarity (13),
   // remote IRR (14) and trigger mode (15) (ACRN's apicreg.h).
@@ -105,6 +107,20 @@ class VLapic {
   // is cleared, and nothing builds the LDR again (only a change of mode
   // does, vlapic_set_apicbase), so it stays 0. For a fresh VLapic.
   void keep_x2apic_mode_after_init() { x2apic_ = true; }
+  // vlapic_reset(INIT_RESET) at the INIT itself (vlapic_process_init_sipi:
+  // zombie_vcpu, then reset_vcpu): the register page cleared (IRR, ISR,
+  // TPR, the LDR, the ESR), the LVTs masked, the timer cancelled
+  // (vlapic_reset_timer), the ID and the mode kept (as above) and the SVR
+  // 0xFF: software-disabled, so vlapic_accept_intr ignores every request
+  // until the guest enables it again, and with the LDR 0 no logical
+  // destination matches it. vcpu_reset_internal clears lapic_pt_enabled:
+  // the physical LAPIC is no longer the guest's.
+  void init_reset() {
+    const bool x2apic = x2apic_;
+    *this = VLapic(apic_id_, bsp_, tsc_, crystal_khz_, min_period_ps_);
+    x2apic_ = x2apic;
+    svr_ = kSvrReset;
+  }
   // The guest owns the physical LAPIC (is_lapic_pt_enabled, the vCPU's
   // lapic_pt_enabled): set when a LAPIC-passthrough vCPU switches to x2APIC
   // mode (vlapic_set_apicbase), cleared by any reset (vcpu_reset_internal),

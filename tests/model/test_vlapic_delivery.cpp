@@ -431,6 +431,66 @@ TEST_CASE("an INIT IPI resets a sibling vCPU into wait-for-SIPI and a SIPI start
         std::string::npos);
 }
 
+// vlapic_process_init_sipi resets the target at the INIT (reset_vcpu(INIT_RESET)
+// -> vlapic_reset), not at the SIPI: until the guest's new boot enables its
+// vLAPIC, vlapic_accept_intr ignores a fixed interrupt, a logical
+// destination (LDR 0) matches it no more, and its timer is cancelled.
+TEST_CASE(
+    "an INIT resets the vLAPIC at once: before the SIPI it ignores interrupts, matches no logical destination "
+    "and its timer never fires") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  int starts = 0, handled = 0;
+  bool ready = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.on_interrupt(0x61, [&](Guest&) { ++handled; });
+    g.on_interrupt(0x62, [&](Guest&) { ++handled; });
+    if (++starts == 1) {
+      g.enable_x2apic();
+      g.wrmsr(0x832, (u64{2} << 17) | 0x62);  // LVT timer: TSC-deadline mode, vector 0x62
+      g.wrmsr(0x6E0, g.rdtsc() + 1'000'000);  // due while the vCPU waits for its SIPI
+      ready = true;
+      g.compute(10'000'000);
+      return;
+    }
+    g.compute(100'000);  // enabled again by its new boot: nothing left pending
+  });
+  bool enabled_after_init = true, armed_after_init = true;
+  u32 ldr_after_init = ~0u;
+  u64 received_before = 0, received_physical = 0, received_logical = 0;
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    const u64 to_peer = u64{8} << 32;  // vCPU 1's APIC ID (pCPU 4): cluster 0, logical ID 8
+    g.wrmsr(0x830, to_peer | 0x4500);  // INIT, level assert
+    const VLapic& peer = *b.vm(0).vlapics.at(1);
+    enabled_after_init = peer.software_enabled();
+    armed_after_init = peer.timer_armed();
+    ldr_after_init = peer.ldr();
+    received_before = b.vm(0).interrupts_received;
+    g.wrmsr(0x830, to_peer | 0x61);  // fixed, physical: reaches the vLAPIC, which ignores it
+    received_physical = b.vm(0).interrupts_received - received_before;
+    g.wrmsr(0x830, (u64{1u << 8} << 32) | 0x0800 | 0x61);  // fixed, logical: its old LDR's bit
+    received_logical = b.vm(0).interrupts_received - received_before - received_physical;
+    g.compute(4'000'000);                     // past the timer's deadline
+    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);  // SIPI
+  });
+  sc_core::sc_start();
+  CHECK(starts == 2);
+  CHECK_FALSE(enabled_after_init);
+  CHECK_FALSE(armed_after_init);
+  CHECK(ldr_after_init == 0);
+  CHECK(received_physical == 1);
+  CHECK(received_logical == 0);
+  const VcpuCounters& k = b.cpu("RT_VM", 1).counters();
+  CHECK(k.interrupts_ignored == 1);
+  CHECK(k.timer_interrupts == 0);
+  CHECK(handled == 0);
+}
+
 TEST_CASE("an offline Service VM vCPU is no IPI destination: a broadcast skips it, its APIC ID is a bad lapicid") {
   // foreach_vcpu skips VCPU_OFFLINE: vm_active_cpus for the shorthands and
   // broadcasts, vm_apicid2vcpu_id for a physical destination.
