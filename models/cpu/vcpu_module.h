@@ -626,7 +626,7 @@ class Vcpu : public sc_core::sc_module {
   void take_interrupts();
   // Something is still to be taken, the LAPIC timer aside: an NMI, a tick,
   // a request the task priority lets through.
-  bool requests_left() const { return kick_due_ || nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
+  bool requests_left() const { return kick_due_ || nmi_pending_ || lapic_.deliverable() >= 0 || ticks_due_ != 0; }
   // The guest owns its LAPIC: a LAPIC-passthrough VM once it has enabled
   // x2APIC mode (vlapic_set_apicbase -> switch_apicv_mode_x2apic), until a
   // reset (an INIT's too: VLapic::passed_through). Its HLT and its LAPIC
@@ -903,7 +903,7 @@ class Vcpu : public sc_core::sc_module {
   Breakdown irq_blame_;               // critical path up to the delivery, for a waiting vCPU
   const void* irq_sender_ = nullptr;  // the process that sent the earliest one (its sc_process_b)
   bool in_isr_ = false;
-  unsigned nmi_pending_ = 0;
+  bool nmi_pending_ = false;  // ACRN_REQUEST_NMI
   bool in_nmi_ = false;
   sc_core::sc_event irq_event_;
   // What ends a poller's sleep (a store to the line, an interrupt, the

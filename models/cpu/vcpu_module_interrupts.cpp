@@ -34,7 +34,12 @@ void Vcpu::raise_interrupt(u8 vector, TimePs sent_at_ps, const Breakdown& blame,
 
 void Vcpu::post_interrupt(u8 vector, TimePs at, const Breakdown& blame, bool nmi) {
   if (nmi) {
-    ++nmi_pending_;  // vcpu_inject_nmi: not held in the IRR, not masked by the task priority
+    // vcpu_inject_nmi: the request bit ACRN_REQUEST_NMI, not held in the
+    // IRR, not masked by the task priority. One bit: NMIs sent before
+    // acrn_handle_pending_request injects the first (or, while the guest's
+    // NMI handler blocks NMIs, before is_nmi_injectable lets it through)
+    // are one NMI, as a core latches at most one.
+    nmi_pending_ = true;
   } else if (vector < VLapic::kFirstVector && lapic_.software_enabled()) {
     // vlapic_set_intr: a reserved vector is ignored, a receive error
     // (vlapic_set_error), which an unmasked LVT Error reports as its own
@@ -146,8 +151,8 @@ void Vcpu::take_interrupts() {
   // (NMIs stay blocked until the NMI handler returns).
   if (nmi_pending_ && !in_nmi_) {
     in_nmi_ = true;
-    while (nmi_pending_) {
-      --nmi_pending_;
+    while (nmi_pending_) {  // one sent during the handler is injected after it
+      nmi_pending_ = false;
       ++counters_.interrupts;
       ++counters_.nmis;
       charge(Component::irq, timing_.isr_entry_ps);
@@ -223,7 +228,7 @@ u8 Vcpu::sleep_until_interrupt(bool in_guest) {
   // came as the vCPU went to halt counts as pending too: either way round,
   // the INIT's exit ends in the halt).
   auto only_kick = [&] {
-    const bool guest_request = nmi_pending_ > 0 || lapic_.deliverable() >= 0 || ticks_due_ != 0 ||
+    const bool guest_request = nmi_pending_ || lapic_.deliverable() >= 0 || ticks_due_ != 0 ||
                                (lapic_timer_due() && !(lapic_.lvt_timer() & VLapic::kLvtMasked));
     return halted_in_guest_ && kick_due_ && (!guest_request || irq_at_ps_ > now_ps());
   };

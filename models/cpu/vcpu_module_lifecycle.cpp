@@ -68,10 +68,11 @@ void Vcpu::power_on_reset() {
   if (kept_x2apic) lapic_.keep_x2apic_mode_after_init();  // vlapic_reset(INIT_RESET)
   init_reset_pending_ = false;
   handlers_.clear();
-  irq_pending_ = false;
+  // vcpu_reset_internal leaves pending_req alone: an NMI requested before
+  // the reset (ACRN_REQUEST_NMI) is injected at the first VM entry after it.
+  irq_pending_ = nmi_pending_;
   lapic_timer_followed_ = false;
   irq_at_ps_ = 0;
-  nmi_pending_ = 0;
   // vcpu_reset_internal: reset_event of each VCPU_EVENT_*; a request the
   // previous boot left goes with its wait.
   split_lock_.pending = split_lock_.event_set = false;

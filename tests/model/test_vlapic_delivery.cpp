@@ -491,6 +491,75 @@ TEST_CASE(
   CHECK(handled == 0);
 }
 
+// vcpu_inject_nmi makes the request ACRN_REQUEST_NMI, a bit: NMIs sent
+// while one waits for injection (here: while the guest's NMI handler blocks
+// NMIs, is_nmi_injectable false) are one NMI, injected after the handler.
+TEST_CASE("NMIs sent while one is pending are one NMI (ACRN_REQUEST_NMI)") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  int nmis = 0;
+  bool ready = false, in_handler = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    g.on_interrupt(kNmiVector, [&](Guest& h) {
+      ++nmis;
+      in_handler = true;
+      h.compute(1'000'000);
+      in_handler = false;
+    });
+    ready = true;
+    g.compute(20'000'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    const u64 nmi_to_peer = (u64{8} << 32) | (4u << 8);  // vCPU 1's APIC ID, NMI
+    g.wrmsr(0x830, nmi_to_peer);
+    while (!in_handler) g.compute(1000);
+    g.wrmsr(0x830, nmi_to_peer);  // both wait for the handler's end
+    g.wrmsr(0x830, nmi_to_peer);
+  });
+  sc_core::sc_start();
+  CHECK(b.vm(0).nmis_received == 3);
+  CHECK(nmis == 2);
+}
+
+// reset_vcpu leaves pending_req alone: an NMI sent to a vCPU waiting for
+// its SIPI is injected at the first VM entry after the SIPI.
+TEST_CASE("an NMI sent between an INIT and the SIPI is taken when the vCPU starts again") {
+  Scenario s = test::two_vm_scenario();
+  s.vms[0].pcpus = {3, 4};
+  test::Bench b(s);
+  int starts = 0;
+  bool ready = false;
+  b.cpu("RT_VM", 1).set_program([&](Vcpu& c) {
+    Guest g(c);
+    if (++starts == 1) {
+      g.enable_x2apic();
+      ready = true;
+      g.compute(10'000'000);
+      return;
+    }
+    g.compute(100'000);
+  });
+  b.cpu("RT_VM", 0).set_program([&](Vcpu& c) {
+    Guest g(c);
+    g.enable_x2apic();
+    while (!ready) g.compute(1000);
+    const u64 to_peer = u64{8} << 32;
+    g.wrmsr(0x830, to_peer | 0x4500);     // INIT, level assert
+    g.wrmsr(0x830, to_peer | (4u << 8));  // NMI: pending over the reset
+    g.compute(100'000);
+    g.wrmsr(0x830, to_peer | 0x0600 | 0x10);  // SIPI
+  });
+  sc_core::sc_start();
+  CHECK(starts == 2);
+  CHECK(b.cpu("RT_VM", 1).counters().nmis == 1);
+}
+
 TEST_CASE("an offline Service VM vCPU is no IPI destination: a broadcast skips it, its APIC ID is a bad lapicid") {
   // foreach_vcpu skips VCPU_OFFLINE: vm_active_cpus for the shorthands and
   // broadcasts, vm_apicid2vcpu_id for a physical destination.
