@@ -67,6 +67,10 @@ struct Board {
   u64 ram_mib = 16384;
   std::vector<CacheInfo> caches;  // data and unified caches (instruction caches are not modelled)
   BoardPci pci;                   // the PCI memory resources (an ACRN board file's bus/device tree)
+  // The IOAPICs' addresses (an ACRN board file's <ioapics>); empty when the
+  // file lists none (a YAML board, or a board file cut down to what ivsim
+  // reads): the Service VM then gets one vIOAPIC, at VIOAPIC_BASE.
+  std::vector<u64> ioapics;
 
   const PhysicalCpu* find_pcpu(unsigned id) const {
     for (const auto& p : pcpus)

@@ -69,6 +69,14 @@ class BoardReader {
     read_topology(processors, b);
     if (const pugi::xml_node caches = root.child("caches")) read_caches(caches, b);
     b.pci = read_board_pci(doc_);
+    // <ioapics>: what ACRN's acpi_base.c parses from the MADT at boot, one
+    // vIOAPIC of the Service VM each (vioapic_init).
+    if (const pugi::xml_node ioapics = root.child("ioapics")) {
+      const auto list = xml_children(ioapics, "ioapic");
+      for (std::size_t i = 0; i < list.size(); ++i)
+        b.ioapics.push_back(number(required(list[i], indexed("ioapics", "ioapic", i), "address"),
+                                   indexed("ioapics", "ioapic", i) + "/address", 0xFFFF'FFFFULL));
+    }
     if (const std::vector<std::string> took = complete_cache_lists(b); !took.empty()) {
       // Once per process: a run reads its board file twice (loading, then running).
       static std::set<std::string> warned;

@@ -103,11 +103,14 @@ Platform::Platform(const Scenario& scenario, const Board& board, const TimingPar
   mem_ = std::make_unique<HostMemory>(board_.physical_address_bits);
   dir_ = std::make_unique<CoherenceDirectory>(host_timing_, cache_topology(board_));
   hv_ = std::make_unique<Hypervisor>(*mem_, timing_, scenario_.max_vm_num);
+  hv_->set_max_emulated_mmio(scenario_.max_emulated_mmio);
+  if (!board_.ioapics.empty()) hv_->set_platform_ioapics(board_.ioapics);
   hv_->set_apic_access_page(layout_.apic_access_page);
   mem_module_ = std::make_unique<HostMemoryModule>("host_memory", *mem_);
   hv_module_ = std::make_unique<HypervisorModule>("hypervisor", *hv_);
   create_vms();
   create_ivshmem_devices();
+  warn_emulated_mmio_nodes();
   create_vcpus();
   create_schedulers();
   attach_hsm();
@@ -138,6 +141,33 @@ void Platform::warn_priority_ties() {
             "(vms[].priority)",
             list, s->pcpu(), priority);
       }
+  }
+}
+
+void Platform::warn_emulated_mmio_nodes() const {
+  // Every node ACRN registers for the VM: create_vm's (the ECAM window and
+  // the vIOAPICs, Hypervisor::create_vm) and, as the guest maps their BARs,
+  // two for each hv-land IVSHMEM device (ivshmem_vbar_map: BAR0 and the
+  // MSI-X table) and each PCI vUART (vmcs9900_map_vbar). A passthrough
+  // device's MSI-X table takes one more (vdev_pt_map_msix), which the board
+  // files the twin reads do not tell.
+  for (const VmConfig& cfg : scenario_.vms) {
+    unsigned ivshmem = 0;
+    for (const RegionConfig& r : scenario_.regions)
+      if (r.provider == Provider::hypervisor)
+        for (const RegionMember& m : r.members) ivshmem += m.vm == cfg.name;
+    const unsigned ioapics =
+        cfg.load_order == LoadOrder::service_vm && !board_.ioapics.empty() ? board_.ioapics.size() : 1;
+    const unsigned needed = 1 + ioapics + 2 * ivshmem + 2 * cfg.pci_vuarts;
+    if (needed <= scenario_.max_emulated_mmio) continue;
+    spdlog::warn(
+        "VM {} needs {} emulated MMIO nodes (the ECAM window 1, vIOAPIC {}, {} hv-land IVSHMEM device{} and {} PCI "
+        "vUART{} 2 each) where hypervisor.max_emulated_mmio (MAX_EMULATED_MMIO) is {}: once every node is in use, "
+        "ACRN registers nothing for a BAR the guest maps and says so only at log level 5 (find_match_mmio_node), so "
+        "the device whose BAR came last goes without its registers or MSI-X table. The twin does not emulate PCI "
+        "vUARTs and leaves their nodes free",
+        cfg.name, needed, ioapics, ivshmem, ivshmem == 1 ? "" : "s", cfg.pci_vuarts, cfg.pci_vuarts == 1 ? "" : "s",
+        scenario_.max_emulated_mmio);
   }
 }
 

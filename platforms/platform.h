@@ -111,6 +111,9 @@ class Platform {
 
   void place_workloads();
   void warn_priority_ties();
+  // A VM whose emulated MMIO nodes cannot hold every range ACRN registers
+  // for it (hypervisor.max_emulated_mmio).
+  void warn_emulated_mmio_nodes() const;
 
   const Scenario& scenario_;
   Board board_;

@@ -207,6 +207,7 @@ struct Scenario {
   std::string timing_profile;                           // timing profile name, resolved from the board when empty
   std::map<std::string, std::string> timing_overrides;  // profile field -> value
   unsigned max_vm_num = 16;                             // CONFIG_MAX_VM_NUM
+  unsigned max_emulated_mmio = 16;                      // CONFIG_MAX_EMULATED_MMIO_REGIONS: MMIO handler nodes per VM
   std::string scheduler = "SCHED_NOOP";
   // What a pCPU with no vCPU to run executes (ACRN's mode_to_idle,
   // cpu_do_idle): "HLT" halts the core in C1 until an interrupt (ACRN v3.3

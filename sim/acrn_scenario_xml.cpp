@@ -101,6 +101,8 @@ class Converter {
     if (const pugi::xml_node caps = hv.child("CAPACITIES")) {
       mark(caps);
       optional_value(h, "max_vm_num", caps, "MAX_VM_NUM", "hypervisor.max_vm_num", "hv/CAPACITIES/MAX_VM_NUM");
+      optional_value(h, "max_emulated_mmio", caps, "MAX_EMULATED_MMIO", "hypervisor.max_emulated_mmio",
+                     "hv/CAPACITIES/MAX_EMULATED_MMIO");
     }
     if (const pugi::xml_node features = hv.child("FEATURES")) {
       mark(features);

@@ -7,6 +7,7 @@
 // What the twin reads (everything else is accepted and listed once at
 // debug log level):
 //   hv/CAPACITIES/MAX_VM_NUM                  -> hypervisor.max_vm_num
+//   hv/CAPACITIES/MAX_EMULATED_MMIO           -> hypervisor.max_emulated_mmio
 //   hv/FEATURES/SCHEDULER                     -> hypervisor.scheduler
 //   hv/FEATURES/SPLIT_LOCK_DETECTION_ENABLED, UC_LOCK_DETECTION_ENABLED
 //                                             -> hypervisor.split_lock_detection, uc_lock_detection

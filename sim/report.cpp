@@ -123,6 +123,8 @@ Json scenario_to_json(const Scenario& s) {
   // Only when on, as ACRN's samples set them: a report without them keeps its shape.
   if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
   if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
+  if (s.max_emulated_mmio != 16)
+    j["hypervisor"]["max_emulated_mmio"] = s.max_emulated_mmio;  // only when not the default
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;  // only when off: on is ACRN's default
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;  // only when not ACRN's default
@@ -346,7 +348,8 @@ Json build_report(Platform& platform, const TimingProfile& profile, const HostSt
                                  {"ipis_misrouted", vm->ipis_misrouted},
                                  {"msi_mode_dropped", vm->msi_mode_dropped},
                                  {"msi_init_signals", vm->msi_init_signals},
-                                 {"msi_undeliverable", vm->msi_undeliverable}})
+                                 {"msi_undeliverable", vm->msi_undeliverable},
+                                 {"mmio_registrations_failed", vm->mmio_registrations_failed}})
       if (n) vms.back()[key] = n;
     // WBINVD's emulation, only when the VM executed one (likewise).
     if (vm->wbinvd_host || vm->wbinvd_own_memory)

@@ -42,20 +42,11 @@ bool is_vm_name(const std::string& s) {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "board", "hypervisor", "timing",
                                            "vms",  "ivshmem",     "run",   "workloads", "noise"};
-const std::vector<std::string> kHypervisorKeys = {"max_vm_num",
-                                                  "scheduler",
-                                                  "idle",
-                                                  "split_lock_detection",
-                                                  "uc_lock_detection",
-                                                  "hyperv",
-                                                  "rdt",
-                                                  "cache_allocation",
-                                                  "service_vm_supervisor",
-                                                  "build_type",
-                                                  "mce_on_psc",
-                                                  "vuart_timer_pcpu",
-                                                  "serial_console",
-                                                  "console_loglevel"};
+const std::vector<std::string> kHypervisorKeys = {
+    "max_vm_num",           "max_emulated_mmio",     "scheduler",       "idle",
+    "split_lock_detection", "uc_lock_detection",     "hyperv",          "rdt",
+    "cache_allocation",     "service_vm_supervisor", "build_type",      "mce_on_psc",
+    "vuart_timer_pcpu",     "serial_console",        "console_loglevel"};
 const std::vector<std::string> kRdtKeys = {"enabled", "cdp", "vcat"};
 const std::vector<std::string> kCacheAllocationKeys = {"cache_id", "cache_level", "policies"};
 const std::vector<std::string> kCachePolicyKeys = {"vm", "vcpu", "type", "clos_mask"};
@@ -165,6 +156,11 @@ class Loader : ScenarioUnderConstruction, FieldReader {
       s_.max_vm_num = static_cast<unsigned>(read_int(*n, "hypervisor.max_vm_num", 1, 64, "VMs"));
     else
       note_default(h, "hypervisor.max_vm_num");
+    // config.xsd: MAX_EMULATED_MMIO is an integer from 1 to 128.
+    if (const Node* n = h ? optional(*h, "max_emulated_mmio") : nullptr)
+      s_.max_emulated_mmio = static_cast<unsigned>(read_int(*n, "hypervisor.max_emulated_mmio", 1, 128, "nodes"));
+    else
+      note_default(h, "hypervisor.max_emulated_mmio");
     if (const Node* n = h ? optional(*h, "scheduler") : nullptr)
       s_.scheduler = read_choice(*n, "hypervisor.scheduler", kSchedulers);
     else

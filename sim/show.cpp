@@ -187,6 +187,7 @@ Json show_json(Simulation& sim) {
   j["hypervisor"] = {{"max_vm_num", s.max_vm_num}, {"scheduler", s.scheduler}, {"idle", s.idle}};
   if (s.split_lock_detection) j["hypervisor"]["split_lock_detection"] = true;
   if (s.uc_lock_detection) j["hypervisor"]["uc_lock_detection"] = true;
+  if (s.max_emulated_mmio != 16) j["hypervisor"]["max_emulated_mmio"] = s.max_emulated_mmio;
   if (!s.hyperv) j["hypervisor"]["hyperv"] = false;
   if (s.service_vm_supervisor) j["hypervisor"]["service_vm_supervisor"] = true;
   if (s.build_type != "debug") j["hypervisor"]["build_type"] = s.build_type;

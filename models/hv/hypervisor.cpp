@@ -64,8 +64,36 @@ Vm& Hypervisor::create_vm(VmId id, const std::string& name, VmLoadOrder order, H
   vm->load_order = order;
   vm->ept_pool = std::make_unique<ept::PagePool>(mem_, ept_pool_hpa, ept_pool_bytes);
   vm->ept = std::make_unique<ept::EptTable>(mem_, *vm->ept_pool, large);
+  vm->mmio = MmioRegistry(max_emulated_mmio_);
+  // init_vpci's ECAM node, then vioapic_init's. The hypervisor serves ECAM
+  // accesses ahead of every other node (handle_exit), as node 0 decides
+  // them; the twin has no vIOAPIC, so its node is taken and not served.
+  // No exit is being handled, so a node that does not fit (only with
+  // MAX_EMULATED_MMIO 1) goes without ACRN's boot-time pr_info.
+  vm->mmio.add(kEcamBase, kEcamSize, nullptr, 0);
+  if (order == VmLoadOrder::service_vm) {
+    for (Gpa a : platform_ioapics_) vm->mmio.add(a, kVioapicSize, nullptr, 0);
+  } else {
+    vm->mmio.add(kVioapicBase, kVioapicSize, nullptr, 0);
+  }
   vms_[id] = std::move(vm);
   return *vms_[id];
+}
+
+bool Hypervisor::register_mmio_emulation_handler(Vm& vm, Gpa base, u64 size, MmioHandler* handler, unsigned tag) {
+  if (vm.mmio.add(base, size, handler, tag)) return true;
+  ++vm.mmio_registrations_failed;
+  log_no_match_mmio_node(vm, 0, 0);
+  return false;
+}
+
+void Hypervisor::unregister_mmio_emulation_handler(Vm& vm, Gpa base, u64 size) {
+  if (!vm.mmio.remove(base, size)) log_no_match_mmio_node(vm, base, base + size);
+}
+
+void Hypervisor::log_no_match_mmio_node(const Vm& vm, Gpa start, Gpa end) {
+  hv_log(LogSeverity::info,
+         fmt::format("find_match_mmio_node, vm[{}] no match mmio region [0x{:x}, 0x{:x}] is found", vm.id, start, end));
 }
 
 std::vector<Vm*> Hypervisor::vms() const {

@@ -46,6 +46,10 @@ class Hypervisor {
   const TimingParams& timing() const { return timing_; }
 
   // VM creation: its EPT gets a page pool of `ept_pool_bytes` at `ept_pool_hpa`.
+  // Its emulated MMIO nodes (CONFIG_MAX_EMULATED_MMIO_REGIONS of them) start
+  // with those create_vm registers before any guest runs: the ECAM window
+  // (init_vpci) and each vIOAPIC (vioapic_init: one at VIOAPIC_BASE in a
+  // User VM, one per physical IOAPIC in the Service VM).
   Vm& create_vm(VmId id, const std::string& name, VmLoadOrder order, Hpa ept_pool_hpa, u64 ept_pool_bytes,
                 ept::LargePages large);
   Vm* vm(VmId id) { return id < vms_.size() ? vms_[id].get() : nullptr; }
@@ -60,6 +64,23 @@ class Hypervisor {
   IvshmemDevice& create_ivshmem_device(Vm& vm, const std::string& prefixed_name, pci::Bdf bdf, u32 bar0, u32 bar1,
                                        u64 bar2);
   const std::vector<std::unique_ptr<IvshmemDevice>>& ivshmem_devices() const { return ivshmem_devices_; }
+
+  // hv/CAPACITIES/MAX_EMULATED_MMIO (CONFIG_MAX_EMULATED_MMIO_REGIONS): the
+  // emulated MMIO nodes of each VM created from now on.
+  void set_max_emulated_mmio(unsigned nodes) { max_emulated_mmio_ = nodes; }
+  // The board's IOAPICs (get_platform_ioapic_info), whose addresses the
+  // Service VM's vIOAPICs take; one at VIOAPIC_BASE unless set.
+  void set_platform_ioapics(std::vector<Gpa> addresses) { platform_ioapics_ = std::move(addresses); }
+  static constexpr Gpa kVioapicBase = 0xFEC0'0000ULL;  // VIOAPIC_BASE
+  static constexpr u64 kVioapicSize = 4096;            // VIOAPIC_SIZE
+  // register_mmio_emulation_handler: the lowest free node takes [base,
+  // base + size); with none free nothing is registered, and only
+  // find_match_mmio_node's pr_info says so (a vm[id] ... [0x0, 0x0] line).
+  // The range's EPT entries are the caller's (it removes them either way).
+  bool register_mmio_emulation_handler(Vm& vm, Gpa base, u64 size, MmioHandler* handler, unsigned tag);
+  // unregister_mmio_emulation_handler: frees the node with exactly that
+  // range; with none, the same pr_info names the range.
+  void unregister_mmio_emulation_handler(Vm& vm, Gpa base, u64 size);
 
   // The virtual ECAM window every VM's vPCI traps (VIRT_PCI_MMCFG_BASE).
   static constexpr Gpa kEcamBase = 0xE000'0000ULL;
@@ -266,6 +287,8 @@ class Hypervisor {
 
  private:
   void invept(Vm& vm);
+  // find_match_mmio_node's pr_info: no node has [start, end).
+  void log_no_match_mmio_node(const Vm& vm, Gpa start, Gpa end);
   template <typename Edit>
   ept::EditResult modify_or_del(Vm& vm, Gpa gpa, u64 size, Edit edit);
   i64 dispatch_hypercall(Vm& service_vm, unsigned vcpu, u64 id, u64 param1, u64 param2);
@@ -389,6 +412,8 @@ class Hypervisor {
   unsigned cpu_model_ = 0;
   TimingParams timing_;
   unsigned max_vm_num_;
+  unsigned max_emulated_mmio_ = MmioRegistry::kDefaultNodes;
+  std::vector<Gpa> platform_ioapics_{kVioapicBase};
   std::vector<std::unique_ptr<Vm>> vms_;
   std::unique_ptr<IvshmemRegionPool> pool_;
   std::vector<std::unique_ptr<IvshmemDevice>> ivshmem_devices_;

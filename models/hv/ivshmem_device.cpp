@@ -139,11 +139,11 @@ void IvshmemDevice::map_bar(unsigned bar, u64 base) {
   const u64 size = cfg_.bar_info(bar).size;
   switch (bar) {
     case kBarRegisters:
-      vm_.mmio.add(base, size, this, kBarRegisters);
+      hv_.register_mmio_emulation_handler(vm_, base, size, this, kBarRegisters);
       hv_.ept_del_mr(vm_, base, round_up(size, kPageSize4K));
       break;
     case kBarMsix:
-      vm_.mmio.add(base, size, this, kBarMsix);
+      hv_.register_mmio_emulation_handler(vm_, base, size, this, kBarMsix);
       hv_.ept_del_mr(vm_, base, round_up(size, kPageSize4K));
       msix_mmio_gpa_ = base;
       break;
@@ -160,8 +160,7 @@ void IvshmemDevice::unmap_bar(unsigned bar, u64 base) {
   switch (bar) {
     case kBarRegisters:
     case kBarMsix:
-      // unregister_mmio_emulation_handler(vm, base_gpa, base_gpa + size).
-      vm_.mmio.remove(base, cfg_.bar_info(bar).size);
+      hv_.unregister_mmio_emulation_handler(vm_, base, cfg_.bar_info(bar).size);
       break;
     case kBarShm:
       hv_.ept_del_mr(vm_, base, region_.size);

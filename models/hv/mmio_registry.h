@@ -22,34 +22,46 @@ class MmioHandler {
   virtual void mmio_write(unsigned tag, Gpa gpa, unsigned size, u64 value) = 0;
 };
 
-// The VM's emul_mmio[] nodes: a registration takes the lowest free node
-// (find_free_mmio_node), an unregistration frees the node whose range is
-// exactly [start, end) (find_match_mmio_node), whoever registered it.
+// The VM's emul_mmio[CONFIG_MAX_EMULATED_MMIO_REGIONS] nodes: a registration
+// takes the lowest free node (find_free_mmio_node: the first whose range is
+// [0, 0)), and registers nothing when every node is in use; an
+// unregistration frees the node whose range is exactly [start, end)
+// (find_match_mmio_node), whoever registered it.
 class MmioRegistry {
  public:
+  // The scenario XML's hv/CAPACITIES/MAX_EMULATED_MMIO default (config.xsd).
+  static constexpr unsigned kDefaultNodes = 16;
+
   struct Range {
     Gpa base;
-    u64 size;
-    MmioHandler* handler;  // null: a free node
+    u64 size;  // 0: a free node
+    // Null for a node whose device the twin does not emulate (the vIOAPIC):
+    // it takes its node, and lookups pass over it.
+    MmioHandler* handler;
     unsigned tag;
   };
 
-  void add(Gpa base, u64 size, MmioHandler* handler, unsigned tag) {
+  explicit MmioRegistry(unsigned nodes = kDefaultNodes) : nodes_(nodes, Range{0, 0, nullptr, 0}) {}
+
+  // False when every node is in use: ACRN's registration then does nothing.
+  // `size` is not 0 (register_mmio_emulation_handler requires end > start).
+  bool add(Gpa base, u64 size, MmioHandler* handler, unsigned tag) {
     for (Range& r : nodes_)
-      if (!r.handler) {
+      if (r.base == 0 && r.size == 0) {
         r = {base, size, handler, tag};
-        return;
+        return true;
       }
-    nodes_.push_back({base, size, handler, tag});
+    return false;
   }
   // unregister_mmio_emulation_handler(vm, base, base + size): the first node
-  // with exactly that range is freed (no-op when none has it).
-  void remove(Gpa base, u64 size) {
+  // with exactly that range is freed; false when none has it.
+  bool remove(Gpa base, u64 size) {
     for (Range& r : nodes_)
-      if (r.handler && r.base == base && r.size == size) {
+      if (r.size != 0 && r.base == base && r.size == size) {
         r = Range{0, 0, nullptr, 0};
-        return;
+        return true;
       }
+    return false;
   }
   // hv_emulate_mmio: the first node, in node order, whose range overlaps
   // [gpa, gpa+size) decides. It handles the access if it contains it; an
@@ -64,6 +76,12 @@ class MmioRegistry {
       return nullptr;
     }
     return nullptr;
+  }
+  unsigned capacity() const { return static_cast<unsigned>(nodes_.size()); }
+  unsigned in_use() const {
+    unsigned n = 0;
+    for (const Range& r : nodes_) n += r.size != 0;
+    return n;
   }
 
  private:

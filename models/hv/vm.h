@@ -190,6 +190,9 @@ struct Vm {
   u64 wbinvd_lines_written_back = 0;  // ... of them Modified
   TimePs wbinvd_ps = 0;               // the flushes' time in the hypervisor
   u64 unhandled_mmio = 0;     // EPT violations no handler claimed
+  // MMIO handler registrations that found every emulated MMIO node in use
+  // (hv/CAPACITIES/MAX_EMULATED_MMIO): ACRN registered nothing.
+  u64 mmio_registrations_failed = 0;
   u64 unhandled_pio = 0;
 };
 

@@ -230,9 +230,11 @@ TEST_CASE("an MSI reaches the vCPU whose APIC ID it names, and no other") {
   // the doorbell's exit (the sender's thread), in decimal.
   const HvLog& log = b.platform->hypervisor().console_log();
   REQUIRE(log.lines() == 3);
+  // seq 1 and 2: the probe's first writes of BAR0 and BAR1, which unregister
+  // ranges never registered (find_match_mmio_node's pr_info, memory log only).
   const char* bad[] = {"0", "10", "255"};
   for (unsigned i = 0; i < 3; ++i)
-    CHECK(log.first_lines().at(i).find(std::string("[vm0:vcpu0][sev=3][seq=") + std::to_string(i + 1) +
+    CHECK(log.first_lines().at(i).find(std::string("[vm0:vcpu0][sev=3][seq=") + std::to_string(i + 3) +
                                        "]:vm_apicid2vcpu_id: bad lapicid " + bad[i]) != std::string::npos);
 }
 

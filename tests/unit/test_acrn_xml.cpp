@@ -954,3 +954,25 @@ TEST_CASE("a VM without a memory size gets the schema's default, 1024 MB, as the
   const Scenario t = load_xml(scenario_with("<memory>\n      <size>512</size>\n    </memory>", "<memory/>"));
   CHECK(t.vms[3].memory_mib == 1024);
 }
+
+TEST_CASE("MAX_EMULATED_MMIO sets each VM's emulated MMIO nodes, from 1 to 128 as config.xsd allows", "[acrn_xml]") {
+  CHECK(load_xml(slurp(kData + "scenario-hybrid.xml")).max_emulated_mmio == 16);  // absent: the schema's default
+  const std::string caps = "<MAX_VM_NUM>8</MAX_VM_NUM>";
+  CHECK(load_xml(scenario_with(caps, caps + "<MAX_EMULATED_MMIO>6</MAX_EMULATED_MMIO>")).max_emulated_mmio == 6);
+  const std::string error = xml_error(scenario_with(caps, caps + "<MAX_EMULATED_MMIO>129</MAX_EMULATED_MMIO>"));
+  CHECK(error.find("bad.xml:43:") == 0);
+  CHECK(error.find("hv/CAPACITIES/MAX_EMULATED_MMIO") != std::string::npos);
+  CHECK(error.find("129") != std::string::npos);
+}
+
+TEST_CASE("a board file's <ioapics> gives the IOAPICs' addresses, which the Service VM's vIOAPICs take", "[acrn_xml]") {
+  const std::string two =
+      "<ioapics><ioapic id=\"0x2\"><address>0xfec00000</address></ioapic>"
+      "<ioapic id=\"0x3\"><address>0xfec01000</address></ioapic></ioapics>\n  <TOTAL_MEM_INFO>";
+  const Board b = parse_board_xml(board_with("<TOTAL_MEM_INFO>", two), "board.xml");
+  CHECK(b.ioapics == std::vector<u64>{0xFEC0'0000, 0xFEC0'1000});
+  CHECK(parse_board_xml(slurp(kBoard), "board.xml").ioapics.empty());  // none listed
+  const std::string bad = board_error(board_with(
+      "<TOTAL_MEM_INFO>", "<ioapics><ioapic id=\"0x2\"><address>x</address></ioapic></ioapics><TOTAL_MEM_INFO>"));
+  CHECK(bad.find("ioapics/ioapic[0]/address: expected a number") != std::string::npos);
+}

@@ -93,3 +93,46 @@ TEST_CASE("the hypervisor injects #GP for an EPT violation only partly inside an
   CHECK(l.first_lines().at(0).find("[sev=1][seq=1]:Err MMIO, address:0x900000fe, size:4") != std::string::npos);
   CHECK(l.first_lines().at(1).find("[sev=1][seq=2]:Err MMIO, address:0xdffffffe, size:4") != std::string::npos);
 }
+
+TEST_CASE("with every node in use a registration takes none, and a freed node is taken again") {
+  Handler a, b;
+  MmioRegistry r(3);  // CONFIG_MAX_EMULATED_MMIO_REGIONS 3
+  CHECK(r.add(0x1000, 0x100, &a, 0));
+  CHECK(r.add(0x2000, 0x100, &a, 1));
+  CHECK(r.add(0x3000, 0x100, &a, 2));
+  CHECK(r.in_use() == 3);
+  CHECK_FALSE(r.add(0x4000, 0x100, &b, 0));  // find_free_mmio_node: NULL, nothing registered
+  bool straddles = true;
+  CHECK(r.find(0x4000, 4, straddles) == nullptr);
+  CHECK_FALSE(straddles);
+  CHECK_FALSE(r.remove(0x4000, 0x100));  // find_match_mmio_node: no match
+  CHECK(r.remove(0x2000, 0x100));
+  CHECK(r.add(0x4000, 0x100, &b, 0));  // node 1, freed above
+  REQUIRE(r.find(0x4000, 4, straddles));
+  CHECK(r.find(0x4000, 4, straddles)->handler == &b);
+  CHECK(r.in_use() == 3);
+}
+
+TEST_CASE("create_vm takes a node for the ECAM window and one for each vIOAPIC, which serves no access") {
+  HostMemory mem{39};
+  TimingParams timing;
+  Hypervisor hv{mem, timing, 4};
+  hv.set_max_emulated_mmio(4);
+  hv.set_platform_ioapics({0xFEC0'0000, 0xFEC0'1000});
+  Vm& user = hv.create_vm(0, "User", VmLoadOrder::pre_launched, 0x100'0000, 4 * kMiB, ept::LargePages{});
+  Vm& service = hv.create_vm(1, "Service", VmLoadOrder::service_vm, 0x200'0000, 4 * kMiB, ept::LargePages{});
+  CHECK(user.mmio.capacity() == 4);
+  CHECK(user.mmio.in_use() == 2);     // init_vpci, vioapic_init (VIOAPIC_BASE)
+  CHECK(service.mmio.in_use() == 3);  // one vIOAPIC per physical IOAPIC
+  Handler h;
+  CHECK(hv.register_mmio_emulation_handler(user, 0x8000'0000, 0x100, &h, 0));
+  CHECK(hv.register_mmio_emulation_handler(user, 0x8000'1000, 0x1000, &h, 1));
+  CHECK(user.mmio_registrations_failed == 0);
+  CHECK_FALSE(hv.register_mmio_emulation_handler(user, 0x8000'2000, 0x100, &h, 0));
+  CHECK(user.mmio_registrations_failed == 1);
+  bool straddles = true;
+  CHECK(user.mmio.find(Hypervisor::kVioapicBase, 4, straddles) == nullptr);
+  CHECK_FALSE(straddles);
+  CHECK(user.mmio.find(0x8000'2000, 4, straddles) == nullptr);
+  CHECK(service.mmio.in_use() == 3);
+}
