@@ -101,6 +101,10 @@ class PciReader {
     for (const pugi::xml_node c : e.children()) {
       if (c.type() != pugi::node_element) continue;
       if (is_memory(c)) resource(c, pci, secondary, bars);
+      u16 bdf = 0;
+      if (is(c, "capability") && std::strcmp(c.attribute("id").value(), "MSI-X") == 0 && is(e, "device") &&
+          bdf_of(e, bdf))
+        pci.msix.insert(bdf);
       walk(c, pci, secondary, bars);
     }
   }

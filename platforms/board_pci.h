@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ struct BoardPci {
   // controller: ..."), by BDF: the BDFs the Service VM sees them at, which
   // its virtual devices may not take (vbdf_assignment.xsd).
   std::map<u16, std::string> listed;
+  // The devices with an MSI-X capability (<capability id="MSI-X">), by BDF:
+  // passed through, each takes an emulated MMIO node for its table when
+  // its guest maps the table's BAR (vdev_pt_map_msix).
+  std::set<u16> msix;
 };
 
 // Reads the tree from a board file; a malformed number is an error located

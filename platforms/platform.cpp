@@ -148,26 +148,39 @@ void Platform::warn_emulated_mmio_nodes() const {
   // Every node ACRN registers for the VM: create_vm's (the ECAM window and
   // the vIOAPICs, Hypervisor::create_vm) and, as the guest maps their BARs,
   // two for each hv-land IVSHMEM device (ivshmem_vbar_map: BAR0 and the
-  // MSI-X table) and each PCI vUART (vmcs9900_map_vbar). A passthrough
-  // device's MSI-X table takes one more (vdev_pt_map_msix), which the board
-  // files the twin reads do not tell.
+  // MSI-X table) and each PCI vUART (vmcs9900_map_vbar), and one for each
+  // passed-through device with MSI-X (vdev_pt_map_msix): a User VM's
+  // pci_devs, and every other such device of the board for the Service VM
+  // (vpci_init_vdevs gives it what no pre-launched VM takes; a post-launched
+  // VM's are its own until acrn-dm assigns them).
+  std::set<u16> prelaunched_devs;
+  for (const VmConfig& cfg : scenario_.vms)
+    if (cfg.load_order == LoadOrder::pre_launched)
+      for (pci::Bdf b : cfg.pci_devs) prelaunched_devs.insert(b.value());
   for (const VmConfig& cfg : scenario_.vms) {
     unsigned ivshmem = 0;
     for (const RegionConfig& r : scenario_.regions)
       if (r.provider == Provider::hypervisor)
         for (const RegionMember& m : r.members) ivshmem += m.vm == cfg.name;
-    const unsigned ioapics =
-        cfg.load_order == LoadOrder::service_vm && !board_.ioapics.empty() ? board_.ioapics.size() : 1;
-    const unsigned needed = 1 + ioapics + 2 * ivshmem + 2 * cfg.pci_vuarts;
+    const bool service = cfg.load_order == LoadOrder::service_vm;
+    const unsigned ioapics = service && !board_.ioapics.empty() ? board_.ioapics.size() : 1;
+    unsigned msix = 0;
+    if (service) {
+      for (u16 b : board_.pci.msix) msix += prelaunched_devs.count(b) == 0;
+    } else {
+      for (pci::Bdf b : cfg.pci_devs) msix += board_.pci.msix.count(b.value());
+    }
+    const unsigned needed = 1 + ioapics + 2 * ivshmem + 2 * cfg.pci_vuarts + msix;
     if (needed <= scenario_.max_emulated_mmio) continue;
     spdlog::warn(
         "VM {} needs {} emulated MMIO nodes (the ECAM window 1, vIOAPIC {}, {} hv-land IVSHMEM device{} and {} PCI "
-        "vUART{} 2 each) where hypervisor.max_emulated_mmio (MAX_EMULATED_MMIO) is {}: once every node is in use, "
-        "ACRN registers nothing for a BAR the guest maps and says so only at log level 5 (find_match_mmio_node), so "
-        "the device whose BAR came last goes without its registers or MSI-X table. The twin does not emulate PCI "
-        "vUARTs and leaves their nodes free",
+        "vUART{} 2 each, {} passed-through MSI-X table{} 1 each) where hypervisor.max_emulated_mmio "
+        "(MAX_EMULATED_MMIO) is {}: once every node is in use, ACRN registers nothing for a BAR the guest maps and "
+        "says so only at log level 5 (find_match_mmio_node), so the devices whose BARs come last go without their "
+        "registers or MSI-X tables. The twin emulates the IVSHMEM devices' BARs alone and leaves the others' nodes "
+        "free",
         cfg.name, needed, ioapics, ivshmem, ivshmem == 1 ? "" : "s", cfg.pci_vuarts, cfg.pci_vuarts == 1 ? "" : "s",
-        scenario_.max_emulated_mmio);
+        msix, msix == 1 ? "" : "s", scenario_.max_emulated_mmio);
   }
 }
 

@@ -976,3 +976,19 @@ TEST_CASE("a board file's <ioapics> gives the IOAPICs' addresses, which the Serv
       "<TOTAL_MEM_INFO>", "<ioapics><ioapic id=\"0x2\"><address>x</address></ioapic></ioapics><TOTAL_MEM_INFO>"));
   CHECK(bad.find("ioapics/ioapic[0]/address: expected a number") != std::string::npos);
 }
+
+TEST_CASE("a board file's devices with an MSI-X capability are known by BDF (vdev_pt_map_msix's nodes)", "[acrn_xml]") {
+  const std::string tree =
+      "<bus type=\"pci\" address=\"0x0\"><device address=\"0x1f0006\"><capability id=\"MSI\"/>"
+      "<capability id=\"MSI-X\"><table_size>4</table_size></capability></device>"
+      "<device address=\"0x20000\"><capability id=\"MSI\"/></device></bus>\n  <TOTAL_MEM_INFO>";
+  const Board b = parse_board_xml(board_with("<TOTAL_MEM_INFO>", tree), "board.xml");
+  CHECK(b.pci.msix == std::set<u16>{pci::Bdf{0, 0x1f, 6}.value()});
+}
+
+TEST_CASE("ACRN's cfl-k700-i7 board file: one IOAPIC and seven devices with MSI-X", "[acrn_xml][acrn-data]") {
+  const Board b = load_board(acrn_data::require() + "/cfl-k700-i7/cfl-k700-i7.xml", {});
+  CHECK(b.ioapics == std::vector<u64>{0xFEC0'0000});
+  CHECK(b.pci.msix.size() == 7);  // the NVMe controller and six I210s
+  CHECK(b.pci.msix.count(pci::Bdf{1, 0, 0}.value()) == 1);
+}
