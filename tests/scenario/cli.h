@@ -57,19 +57,20 @@ inline std::string temp_path(const std::string& name) {
   return "/tmp/ivsim-test-" + std::to_string(getpid()) + "-" + name;
 }
 
-// `ivsim run --quiet --report FILE ARGS`, which must end with status 0: what
-// it printed (stdout and stderr) and the report's text (FILE, a temp_path of
-// `name`, removed).
+// `ivsim run --quiet --report FILE ARGS`, which must end with `status` (0
+// unless given; 4 for a run that stalls, which still writes its report):
+// what it printed (stdout and stderr) and the report's text (FILE, a
+// temp_path of `name`, removed).
 struct RunAndReport {
   std::string out;
   std::string report;
 };
-inline RunAndReport run_and_report(const std::string& args, const std::string& name) {
+inline RunAndReport run_and_report(const std::string& args, const std::string& name, int status = 0) {
   const std::string report = temp_path(name);
   std::remove(report.c_str());
   const Result r = ivsim("run --quiet --report " + report + " " + args);
   INFO(r.out);
-  REQUIRE(r.status == 0);
+  REQUIRE(r.status == status);
   RunAndReport out{r.out, slurp(report)};
   std::remove(report.c_str());
   return out;

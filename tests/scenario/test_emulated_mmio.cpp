@@ -4,7 +4,6 @@
 // maps BAR0 and BAR1 (the MSI-X table): four in all.
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,24 +19,19 @@ struct Run {
 // The default scenario, ten round trips; `status`: the exit status expected
 // (4: a workload stalled).
 Run run_default(unsigned nodes, const char* notify, int status = 0) {
-  const std::string report = cli::temp_path("emulated-mmio.json");
-  const cli::Result r =
-      cli::ivsim("run --quiet --report " + report + " --set hypervisor.max_emulated_mmio=" + std::to_string(nodes) +
-                 " --set workloads[0].params.notify=" + notify +
-                 " --set workloads[0].params.iterations=10 --set hypervisor.console_loglevel=5");
-  INFO(r.out);
-  REQUIRE(r.status == status);
-  Run out{r.out, nlohmann::json::parse(cli::slurp(report))};
-  std::remove(report.c_str());
-  return out;
+  const cli::RunAndReport r = cli::run_and_report("--set hypervisor.max_emulated_mmio=" + std::to_string(nodes) +
+                                                      " --set workloads[0].params.notify=" + notify +
+                                                      " --set workloads[0].params.iterations=10"
+                                                      " --set hypervisor.console_loglevel=5",
+                                                  "emulated-mmio.json", status);
+  return {r.out, nlohmann::json::parse(r.report)};
 }
 
 const nlohmann::json& vm_named(const nlohmann::json& report, const std::string& name) {
   for (const auto& v : report["vms"])
     if (v["name"] == name) return v;
   FAIL("no VM " << name);
-  static const nlohmann::json none;
-  return none;
+  return report;
 }
 
 bool logged(const nlohmann::json& report, const std::string& text) {
